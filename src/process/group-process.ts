@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
+import type { Writable } from "node:stream";
+import { terminateGroup } from "./kill-group.js";
+import type { ProcessResult, TerminationReason } from "./process-result.js";
+
+export interface GroupProcessOptions {
+  command: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** stdout and stderr both go straight to this file: true interleaving, no bytes pass through lanes. */
+  outputFile: string;
+  /** "pipe" keeps stdin open for send_background_input; "ignore" gives the command /dev/null. */
+  stdin: "pipe" | "ignore";
+  /** When set, a wrapper shell writes the exit code here, so it survives a crash of lanes. */
+  exitFile?: string;
+  timeoutMs?: number;
+  /** Time between TERM and KILL. */
+  killGraceMs?: number;
+  /** Leave what the leader started (`cmd &`) running when it exits; the caller decides its fate. */
+  keepGroupOnExit?: boolean;
+}
+
+export interface GroupProcess {
+  readonly pid: number | undefined;
+  readonly stdin: Writable | null;
+  readonly exited: Promise<ProcessResult>;
+  /** Ends the whole process group (TERM, then KILL after the grace period). The first reason is kept. */
+  terminate(reason: TerminationReason): Promise<void>;
+  /** Cancels the timeout (the process was handed to a lane that has its own). */
+  clearTimeout(): void;
+}
+
+// The command runs in a subshell so `exit N` inside it still lets the wrapper record N. Builtins only:
+// no extra exec per task.
+const EXIT_FILE_WRAPPER = '(eval "$1"); c=$?; printf "%s\\n" "$c" > "$2"; exit $c';
+
+export const DEFAULT_KILL_GRACE_MS = 2_000;
+
+/** Spawns `/bin/sh -c command` as the leader of a new process group, output appended to a file. */
+export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
+  const graceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+  const startedAt = Date.now();
+  let reason: TerminationReason | undefined;
+  let child: ChildProcess | undefined;
+  let spawnError: string | undefined;
+
+  const args = options.exitFile
+    ? ["-c", EXIT_FILE_WRAPPER, "lanes-task", options.command, options.exitFile]
+    : ["-c", options.command];
+  const fd = openSync(options.outputFile, "a");
+  try {
+    child = spawn("/bin/sh", args, {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: [options.stdin, fd, fd],
+    });
+  } catch (error) {
+    spawnError = (error as Error).message;
+  } finally {
+    closeSync(fd);
+  }
+
+  const pid = child?.pid;
+  const terminate = async (why: TerminationReason): Promise<void> => {
+    reason ??= why;
+    if (pid !== undefined) await terminateGroup(pid, graceMs);
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  const exited = new Promise<ProcessResult>((resolve) => {
+    const finish = (exitCode: number | null, signal: NodeJS.Signals | null, error?: string): void => {
+      clearTimeout(timer);
+      const endedAt = Date.now();
+      const result: ProcessResult = {
+        exitCode,
+        signal,
+        reason: error ? "spawn_error" : (reason ?? "exit"),
+        startedAt,
+        endedAt,
+        durationMs: endedAt - startedAt,
+      };
+      if (error) result.error = error;
+      resolve(result);
+    };
+    timer =
+      options.timeoutMs !== undefined && child
+        ? setTimeout(() => void terminate("timeout"), options.timeoutMs)
+        : undefined;
+    if (!child || spawnError) {
+      finish(null, null, spawnError ?? "spawn failed");
+      return;
+    }
+    child.once("error", (error) => finish(null, null, error.message));
+    child.once("exit", (code, signal) => {
+      // The leader is gone; whatever it left running in its group (`cmd &`) goes with it.
+      if (pid !== undefined && !options.keepGroupOnExit) void terminateGroup(pid, graceMs);
+      finish(code, signal);
+    });
+  });
+
+  const stdin = child?.stdin ?? null;
+  // A command that exits without reading its input must not crash lanes with EPIPE.
+  stdin?.on("error", () => {});
+  return { pid, stdin, exited, terminate, clearTimeout: () => clearTimeout(timer) };
+}

@@ -1,0 +1,40 @@
+/**
+ * Sends a signal to a whole process group. Returns false when the group no longer exists.
+ * Negative pid = process group, so `cmd &` children and pipelines are reached too.
+ */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ESRCH") return false;
+    throw error;
+  }
+}
+
+/** True while any process of the group is alive (signal 0 checks existence without sending anything). */
+export function groupAlive(pgid: number): boolean {
+  return signalGroup(pgid, 0 as unknown as NodeJS.Signals);
+}
+
+/**
+ * TERM the group, then KILL after `graceMs` if anything is left. The timer is unref'd so it never keeps
+ * lanes alive on its own; callers that must be sure (shutdown) await the returned promise.
+ */
+export function terminateGroup(pgid: number, graceMs: number): Promise<void> {
+  if (!signalGroup(pgid, "SIGTERM")) return Promise.resolve();
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const poll = setInterval(() => {
+      if (!groupAlive(pgid)) {
+        clearInterval(poll);
+        resolve();
+      } else if (Date.now() - started >= graceMs) {
+        clearInterval(poll);
+        signalGroup(pgid, "SIGKILL");
+        resolve();
+      }
+    }, 25);
+    poll.unref();
+  });
+}

@@ -1,0 +1,20 @@
+// CSI / OSC / other ESC sequences, as terminals print them (colours, cursor moves, titles, hyperlinks).
+// eslint-disable-next-line no-control-regex
+const ANSI_PATTERN = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)|[@-Z\\-_])/g;
+// C0 controls except tab and newline, plus DEL and C1 controls.
+// eslint-disable-next-line no-control-regex
+const CONTROL_PATTERN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * Makes command output safe to show the model: no escape sequences or control characters, carriage-return
+ * progress bars reduced to their final state. The log file keeps the raw bytes.
+ */
+export function sanitizeOutput(text: string): string {
+  const withoutAnsi = text.replace(ANSI_PATTERN, "");
+  const lines = withoutAnsi.split("\n").map((line) => {
+    const trimmed = line.endsWith("\r") ? line.slice(0, -1) : line;
+    const lastReturn = trimmed.lastIndexOf("\r");
+    return lastReturn === -1 ? trimmed : trimmed.slice(lastReturn + 1);
+  });
+  return lines.join("\n").replace(CONTROL_PATTERN, "");
+}
