@@ -1,0 +1,92 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { startGroupProcess } from "../process/group-process.js";
+import { groupAlive, terminateGroup } from "../process/kill-group.js";
+import type { ProcessResult } from "../process/process-result.js";
+import type { LaneManager } from "./lane-manager.js";
+import type { TaskRecord } from "./task-record.js";
+
+export interface ForegroundRequest {
+  command: string;
+  /** Kill at this point (only when the model asked for a bound explicitly). */
+  timeoutMs?: number;
+  /** Move into a lane after this long instead of blocking on (or killing) work the model asked for. */
+  backgroundAfterMs?: number;
+  /** Adopt `cmd &` leftovers as a tracked task instead of ending them. */
+  keepLeftovers?: boolean;
+  signal: AbortSignal;
+  /** Resolving this moves the command into a lane at once (Ctrl+B in the REPL). */
+  moveToBackground?: Promise<void>;
+}
+
+export type ForegroundOutcome =
+  | { kind: "finished"; result: ProcessResult; outputFile: string; leftovers: "none" | "ended" | TaskRecord }
+  | { kind: "backgrounded"; record: TaskRecord; outputFile: string };
+
+/**
+ * Runs a blocking `bash` call without blocking the event loop: its own process group, output to a file.
+ * A long run is handed to the lane manager; leftovers in its group are ended or adopted, never invisible.
+ */
+export async function runForeground(
+  lanes: LaneManager,
+  request: ForegroundRequest,
+): Promise<ForegroundOutcome> {
+  const dir = join(lanes.store.lanesDir, "outputs");
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const outputFile = join(dir, `${Date.now()}-${randomBytes(3).toString("hex")}.log`);
+  const startedAt = Date.now();
+  const child = startGroupProcess({
+    command: request.command,
+    cwd: lanes.workspace,
+    env: lanes.taskEnv("foreground"),
+    outputFile,
+    stdin: "ignore",
+    timeoutMs: request.timeoutMs,
+    keepGroupOnExit: true,
+  });
+  const onAbort = (): void => void child.terminate("killed");
+  request.signal.addEventListener("abort", onAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const moved = new Promise<"moved">((resolve) => {
+    if (request.backgroundAfterMs !== undefined)
+      timer = setTimeout(() => resolve("moved"), request.backgroundAfterMs);
+    void request.moveToBackground?.then(() => resolve("moved"));
+  });
+  try {
+    const first = await Promise.race([child.exited, moved]);
+    if (first === "moved") {
+      child.clearTimeout();
+      const record = lanes.adoptForeground({
+        command: request.command,
+        process: child,
+        outputFile,
+        startedAt,
+      });
+      return { kind: "backgrounded", record, outputFile: record.output_file };
+    }
+    const leftovers = await settleLeftovers(lanes, child.pid, request, outputFile);
+    const finalFile = typeof leftovers === "object" ? leftovers.output_file : outputFile;
+    return { kind: "finished", result: first, outputFile: finalFile, leftovers };
+  } finally {
+    clearTimeout(timer);
+    request.signal.removeEventListener("abort", onAbort);
+  }
+}
+
+async function settleLeftovers(
+  lanes: LaneManager,
+  pgid: number | undefined,
+  request: ForegroundRequest,
+  outputFile: string,
+): Promise<"none" | "ended" | TaskRecord> {
+  if (pgid === undefined || !groupAlive(pgid)) return "none";
+  if (request.keepLeftovers) return lanes.adoptGroup({ command: request.command, pgid, outputFile });
+  await terminateGroup(pgid, 2_000);
+  return "ended";
+}
+
+/** Foreground output files are kept only when the model was pointed at them. */
+export function discardOutput(file: string): void {
+  rmSync(file, { force: true });
+}

@@ -1,0 +1,43 @@
+import { relative } from "node:path";
+import { formatBytes, formatDuration, oneLinePreview } from "../text/preview.js";
+import type { TaskRecord } from "./task-record.js";
+
+/** Characters of output a notification carries, taken from the end. */
+export const PREVIEW_CHARS = 500;
+
+export function durationOf(record: TaskRecord, now = Date.now()): number | null {
+  if (!record.started_at) return null;
+  const end = record.ended_at ? Date.parse(record.ended_at) : now;
+  return end - Date.parse(record.started_at);
+}
+
+export function statusPhrase(record: TaskRecord): string {
+  const parts: string[] = [record.status];
+  if (record.exit_code !== null) parts.push(`exit ${record.exit_code}`);
+  if (record.signal) parts.push(record.signal);
+  if (record.end_reason && record.end_reason !== record.status) parts.push(record.end_reason);
+  return parts.join(", ");
+}
+
+export function displayPath(workspace: string, file: string): string {
+  const rel = relative(workspace, file);
+  return rel.startsWith("..") ? file : rel;
+}
+
+/** `[bg:ID] completed, exit 0 in 2.0s: CMD | output: ... (output_file=..., N bytes)` */
+export function notificationLine(workspace: string, record: TaskRecord, tail: string): string {
+  const duration = durationOf(record);
+  const took = duration === null ? "" : ` in ${formatDuration(duration)}`;
+  const preview = oneLinePreview(tail, PREVIEW_CHARS);
+  const output = preview ? ` | output: ${preview}` : " | no output";
+  return `[bg:${record.id}] ${statusPhrase(record)}${took}: ${record.command}${output} (output_file=${displayPath(workspace, record.output_file)}, ${formatBytes(record.output_bytes)})`;
+}
+
+/** One line per task for listings. */
+export function summaryLine(record: TaskRecord, now = Date.now()): string {
+  const duration = durationOf(record, now);
+  const took = duration === null ? "" : ` ${formatDuration(duration)}`;
+  const lane = record.lane === "default" ? "" : ` [${record.lane}]`;
+  const persist = record.persist ? " [persist]" : "";
+  return `${record.id}  ${statusPhrase(record)}${took}${lane}${persist}  ${record.command}`;
+}

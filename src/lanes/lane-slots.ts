@@ -1,0 +1,54 @@
+/** Concurrency bookkeeping for named lanes: who runs, who waits, in arrival order. */
+export class LaneSlots {
+  private readonly running = new Map<string, Set<string>>();
+  private readonly waiting = new Map<string, string[]>();
+
+  constructor(
+    private readonly limits: Record<string, number>,
+    private readonly defaultLimit: number,
+  ) {}
+
+  limitOf(lane: string): number {
+    return this.limits[lane] ?? this.defaultLimit;
+  }
+
+  /** Takes a slot if one is free; otherwise the task joins the lane's queue and false is returned. */
+  acquire(lane: string, taskId: string): boolean {
+    const running = this.runningIn(lane);
+    if (running.size < this.limitOf(lane)) {
+      running.add(taskId);
+      return true;
+    }
+    this.waitingIn(lane).push(taskId);
+    return false;
+  }
+
+  /** Frees a slot and returns the id of the next waiting task, which now holds it. */
+  release(lane: string, taskId: string): string | undefined {
+    this.runningIn(lane).delete(taskId);
+    const next = this.waitingIn(lane).shift();
+    if (next !== undefined) this.runningIn(lane).add(next);
+    return next;
+  }
+
+  /** Removes a waiting task (killed before it started). */
+  dequeue(lane: string, taskId: string): boolean {
+    const queue = this.waitingIn(lane);
+    const index = queue.indexOf(taskId);
+    if (index === -1) return false;
+    queue.splice(index, 1);
+    return true;
+  }
+
+  private runningIn(lane: string): Set<string> {
+    let set = this.running.get(lane);
+    if (!set) this.running.set(lane, (set = new Set()));
+    return set;
+  }
+
+  private waitingIn(lane: string): string[] {
+    let queue = this.waiting.get(lane);
+    if (!queue) this.waiting.set(lane, (queue = []));
+    return queue;
+  }
+}

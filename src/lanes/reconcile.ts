@@ -1,0 +1,102 @@
+import { readFileSync } from "node:fs";
+import { isTerminal, type TaskRecord } from "./task-record.js";
+
+export interface Reconciliation {
+  /** Still running, their lanes gone: watch them to the end. */
+  adopt: TaskRecord[];
+  /** Ended while nobody watched: completed from the exit file, or lost. */
+  finished: TaskRecord[];
+  /** Ended and never put in front of a model: to be notified once. */
+  undelivered: TaskRecord[];
+  /** Owned by another lanes that is still alive: not ours to touch. */
+  foreign: TaskRecord[];
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** A live pid is only our task if its environment carries the task's marker (pids get reused). */
+export function isTaskProcess(pid: number, taskId: string): boolean {
+  if (!processAlive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(`LANES_TASK_ID=${taskId}`);
+  } catch (error) {
+    // No /proc (not Linux): trust the pid.
+    return (error as NodeJS.ErrnoException).code === "ENOENT" && !readableProc();
+  }
+}
+
+function readableProc(): boolean {
+  try {
+    readFileSync("/proc/self/stat");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function readExitFile(file: string): number | null {
+  try {
+    const text = readFileSync(file, "utf8").trim();
+    return /^\d+$/.test(text) ? Number(text) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The end of a task nobody watched: its exit file if the wrapper wrote one, otherwise lost. */
+export function completeUnobserved(record: TaskRecord): Partial<TaskRecord> {
+  const exitCode = readExitFile(record.exit_file);
+  const ended_at = new Date().toISOString();
+  if (exitCode === null) {
+    return {
+      status: "lost",
+      exit_code: null,
+      end_reason: "ended while no lanes was watching; no exit code recorded",
+      ended_at,
+    };
+  }
+  return {
+    status: exitCode === 0 ? "completed" : "failed",
+    exit_code: exitCode,
+    end_reason: "exit code read from exit file after restart",
+    ended_at,
+  };
+}
+
+/** Sorts the records a new lanes finds on disk into what to adopt, complete, and deliver. */
+export function reconcileRecords(records: TaskRecord[], selfPid: number): Reconciliation {
+  const outcome: Reconciliation = { adopt: [], finished: [], undelivered: [], foreign: [] };
+  for (const record of records) {
+    if (isTerminal(record.status)) {
+      if (!record.notified) outcome.undelivered.push(record);
+      continue;
+    }
+    if (record.owner_pid !== selfPid && processAlive(record.owner_pid) && !record.persist) {
+      outcome.foreign.push(record);
+      continue;
+    }
+    if (record.status === "running" && record.pid !== null && isTaskProcess(record.pid, record.id)) {
+      outcome.adopt.push(record);
+      continue;
+    }
+    const changes =
+      record.status === "queued"
+        ? {
+            status: "lost" as const,
+            end_reason: "never started: its lanes exited first",
+            ended_at: new Date().toISOString(),
+          }
+        : completeUnobserved(record);
+    const finished = { ...record, ...changes };
+    outcome.finished.push(finished);
+    if (!finished.notified) outcome.undelivered.push(finished);
+  }
+  return outcome;
+}

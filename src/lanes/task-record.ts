@@ -1,0 +1,55 @@
+import { z } from "zod";
+
+export const TASK_STATUSES = [
+  "queued",
+  "running",
+  "completed",
+  "failed",
+  "timed_out",
+  "killed",
+  "lost",
+] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** Statuses after which nothing about the task changes again (except `notified`). */
+export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set([
+  "completed",
+  "failed",
+  "timed_out",
+  "killed",
+  "lost",
+]);
+
+export const TaskRecordSchema = z.object({
+  id: z.string(),
+  type: z.literal("local_bash"),
+  status: z.enum(TASK_STATUSES),
+  command: z.string(),
+  description: z.string().nullable(),
+  cwd: z.string(),
+  lane: z.string(),
+  pid: z.number().nullable(),
+  started_at: z.string().nullable(),
+  ended_at: z.string().nullable(),
+  exit_code: z.number().nullable(),
+  signal: z.string().nullable(),
+  /** Why the task ended when it was not a plain exit (timeout, kill_background, output cap, shutdown...). */
+  end_reason: z.string().nullable(),
+  timeout_ms: z.number().nullable(),
+  output_file: z.string(),
+  exit_file: z.string(),
+  output_bytes: z.number(),
+  /** Whether the result has been put in front of the model (or handed over by wait_background). */
+  notified: z.boolean(),
+  /** A persisted task deliberately outlives the session that started it (dev servers). */
+  persist: z.boolean(),
+  /** The lanes process that owns the task; another lanes finding it running can tell it was adopted. */
+  owner_pid: z.number(),
+  created_at: z.string(),
+});
+
+export type TaskRecord = z.infer<typeof TaskRecordSchema>;
+
+export function isTerminal(status: TaskStatus): boolean {
+  return TERMINAL_STATUSES.has(status);
+}

@@ -1,0 +1,79 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { TaskRecordSchema, type TaskRecord } from "./task-record.js";
+
+/** A record file that could not be read back; it is moved aside rather than crashing lanes. */
+export interface CorruptRecord {
+  file: string;
+  movedTo: string;
+  error: string;
+}
+
+/**
+ * Persists task records as `<workspace>/.lanes/tasks/<id>.json`. Every write is a temp file plus rename,
+ * so a crash leaves either the old record or the new one, never half of one.
+ */
+export class TaskStore {
+  readonly dir: string;
+
+  constructor(readonly lanesDir: string) {
+    this.dir = join(lanesDir, "tasks");
+    ensureLanesDir(lanesDir);
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+  }
+
+  newId(): string {
+    return randomBytes(4).toString("hex");
+  }
+
+  paths(id: string): { record: string; log: string; exit: string } {
+    const base = join(this.dir, id);
+    return { record: `${base}.json`, log: `${base}.log`, exit: `${base}.exit` };
+  }
+
+  async save(record: TaskRecord): Promise<void> {
+    const target = this.paths(record.id).record;
+    const temp = `${target}.${process.pid}.${randomBytes(3).toString("hex")}.tmp`;
+    await writeFile(temp, JSON.stringify(record, null, 2), { mode: 0o600 });
+    await rename(temp, target);
+  }
+
+  /** Synchronous variant for exit paths, where the event loop may not run again. */
+  saveSync(record: TaskRecord): void {
+    const target = this.paths(record.id).record;
+    const temp = `${target}.${process.pid}.sync.tmp`;
+    writeFileSync(temp, JSON.stringify(record, null, 2), { mode: 0o600 });
+    renameSync(temp, target);
+  }
+
+  /** Reads every record; unreadable ones are moved to `<id>.json.corrupt` and reported. */
+  loadAll(): { records: TaskRecord[]; corrupt: CorruptRecord[] } {
+    const records: TaskRecord[] = [];
+    const corrupt: CorruptRecord[] = [];
+    for (const name of readdirSync(this.dir)) {
+      if (!name.endsWith(".json")) continue;
+      const file = join(this.dir, name);
+      try {
+        records.push(TaskRecordSchema.parse(JSON.parse(readFileSync(file, "utf8"))));
+      } catch (error) {
+        const movedTo = `${file}.corrupt`;
+        renameSync(file, movedTo);
+        corrupt.push({ file, movedTo, error: (error as Error).message.split("\n")[0] ?? "unreadable" });
+      }
+    }
+    return { records, corrupt };
+  }
+}
+
+/** `.lanes/` is private to its owner and never shows up in the user's `git status`. */
+export function ensureLanesDir(lanesDir: string): void {
+  mkdirSync(lanesDir, { recursive: true, mode: 0o700 });
+  const ignore = join(lanesDir, ".gitignore");
+  try {
+    writeFileSync(ignore, "*\n", { flag: "wx" });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+}
