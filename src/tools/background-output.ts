@@ -1,0 +1,69 @@
+import type { LaneManager } from "../lanes/lane-manager.js";
+import type { TaskRecord } from "../lanes/task-record.js";
+import { lastLines } from "../text/preview.js";
+import { sanitizeOutput } from "../text/sanitize.js";
+import { readWindow } from "../text/utf8-window.js";
+import { statSync } from "node:fs";
+import { MODEL_OUTPUT_CHARS } from "./command-output.js";
+import { ToolError } from "./define-tool.js";
+
+export type OutputMode = "tail" | "new" | "none";
+
+/** How much of a log grep scans at most: enough for real logs, bounded for floods. */
+const GREP_SCAN_BYTES = 16 * 1024 * 1024;
+
+/** Reads the part of a task's log the model asked for, always under the reply budget. */
+export function readTaskOutput(
+  lanes: LaneManager,
+  record: TaskRecord,
+  mode: OutputMode,
+  lines: number,
+  grep: string | undefined,
+): string {
+  if (mode === "none") return "";
+  const pattern = grep === undefined ? undefined : compile(grep);
+  const from = mode === "new" ? lanes.readCursor(record.id) : 0;
+  const size = fileSize(record.output_file);
+  const budget = pattern ? GREP_SCAN_BYTES : MODEL_OUTPUT_CHARS * 2;
+  const start = Math.max(from, size - budget);
+  const windowed =
+    size > start ? readWindow(record.output_file, start, size - start) : { text: "", start, end: start };
+  if (mode === "new") lanes.setReadCursor(record.id, windowed.end);
+  let text = sanitizeOutput(windowed.text);
+  let header: string;
+  if (pattern) {
+    const matches = text.split("\n").filter((line) => pattern.test(line));
+    text = matches.slice(-lines).join("\n");
+    header = `${matches.length} matching line(s)${matches.length > lines ? `, last ${lines} shown` : ""}`;
+  } else {
+    text = mode === "new" ? text.replace(/\n$/, "") : lastLines(text, lines);
+    header =
+      mode === "new" ? `new output since last read (${windowed.end - start} bytes)` : `last ${lines} lines`;
+  }
+  let omitted =
+    Math.max(0, start - from) +
+    (mode === "tail" && !pattern ? Math.max(0, windowed.end - windowed.start - Buffer.byteLength(text)) : 0);
+  if (text.length > MODEL_OUTPUT_CHARS) {
+    omitted += Buffer.byteLength(text.slice(0, text.length - MODEL_OUTPUT_CHARS));
+    text = text.slice(text.length - MODEL_OUTPUT_CHARS);
+  }
+  const scope = pattern && start > from ? ` (searched the last ${GREP_SCAN_BYTES} bytes)` : "";
+  const left = omitted > 0 ? `; ${omitted} earlier bytes not shown (full log in output_file)` : "";
+  return `--- output: ${header}${scope}${left} ---\n${text.length > 0 ? text : "(nothing)"}`;
+}
+
+function compile(source: string): RegExp {
+  try {
+    return new RegExp(source);
+  } catch (error) {
+    throw new ToolError(`\`grep\`: not a valid regular expression: ${(error as Error).message}`);
+  }
+}
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,70 @@
+import { z } from "zod";
+import type { LaneManager } from "../lanes/lane-manager.js";
+import { displayPath } from "../lanes/format.js";
+import { assertCommandAllowed } from "./guard-check.js";
+import { defineTool, ToolError } from "./define-tool.js";
+
+const schema = z.object({
+  command: z.string().min(1).describe("Shell command, run with /bin/sh -c in the workspace"),
+  description: z.string().max(200).optional().describe("Short label for listings"),
+  timeout_ms: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("Kill the task (whole process group) after this long"),
+  notify_on: z
+    .string()
+    .max(500)
+    .optional()
+    .describe('Regex: also notify once when an output line first matches (e.g. "ready|listening")'),
+  lane: z
+    .string()
+    .regex(/^[\w.-]{1,40}$/)
+    .optional()
+    .describe("Named lane; each lane has a concurrency limit and queues the rest"),
+  stall_ms: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("Notify if the task prints nothing for this long (default 45000, 0 = never)"),
+  persist: z
+    .boolean()
+    .optional()
+    .describe("Keep running after lanes exits (dev servers); stays listed and killable"),
+});
+
+export function createBackgroundRunTool(lanes: LaneManager) {
+  return defineTool({
+    name: "background_run",
+    description:
+      "Start a shell command in a background lane and return its task id at once. You are notified automatically when it ends (status, exit code, output tail): keep working, do not poll. Use wait_background to block on it.",
+    schema,
+    async run(input) {
+      assertCommandAllowed(input.command);
+      if (input.notify_on !== undefined) {
+        try {
+          new RegExp(input.notify_on);
+        } catch (error) {
+          throw new ToolError(`\`notify_on\`: not a valid regular expression: ${(error as Error).message}`);
+        }
+      }
+      const record = lanes.start({
+        command: input.command,
+        description: input.description,
+        timeoutMs: input.timeout_ms,
+        notifyOn: input.notify_on,
+        lane: input.lane,
+        stallMs: input.stall_ms,
+        persist: input.persist,
+      });
+      const file = displayPath(lanes.workspace, record.output_file);
+      const queued =
+        record.status === "queued"
+          ? ` Queued: lane "${record.lane}" is at its limit; it starts when a slot frees.`
+          : "";
+      return `Background task ${record.id} started: ${record.command} (output_file=${file}).${queued} You will be notified when it ends.`;
+    },
+  });
+}

@@ -1,0 +1,42 @@
+import { z } from "zod";
+import type { LaneManager } from "../lanes/lane-manager.js";
+import { describeRecord } from "./describe-record.js";
+import { readTaskOutput } from "./background-output.js";
+import { summaryLine } from "../lanes/format.js";
+import { isTerminal } from "../lanes/task-record.js";
+import { defineTool, ToolError } from "./define-tool.js";
+
+const schema = z.object({
+  task_id: z.string().optional().describe("Task id; omit to list every task"),
+  output: z
+    .enum(["tail", "new", "none"])
+    .optional()
+    .describe('"tail" (default): last lines; "new": only output since you last read this task; "none"'),
+  lines: z.number().int().min(1).max(5000).optional().describe("How many lines (default 20)"),
+  grep: z.string().max(500).optional().describe("Regex: only output lines that match"),
+});
+
+export function createCheckBackgroundTool(lanes: LaneManager) {
+  return defineTool({
+    name: "check_background",
+    description:
+      "Show one background task (status, exit code, duration, output size and file, its output) or list all tasks. You are notified when tasks end, so there is no need to poll; use wait_background to block.",
+    schema,
+    async run(input) {
+      if (input.task_id === undefined) {
+        const records = lanes.list();
+        if (records.length === 0) return "No background tasks.";
+        return records.map((record) => summaryLine(record)).join("\n");
+      }
+      const record = lanes.get(input.task_id);
+      if (!record)
+        throw new ToolError(
+          `No background task with id ${input.task_id}. Call check_background without task_id to list them.`,
+        );
+      const output = readTaskOutput(lanes, record, input.output ?? "tail", input.lines ?? 20, input.grep);
+      // The model has now seen the final state: a notification about it would only repeat this.
+      if (isTerminal(record.status)) lanes.markDelivered([record.id]);
+      return [describeRecord(lanes.workspace, record), output].filter(Boolean).join("\n");
+    },
+  });
+}

@@ -1,0 +1,27 @@
+import { displayPath, durationOf, statusPhrase } from "../lanes/format.js";
+import type { TaskRecord } from "../lanes/task-record.js";
+import { formatBytes, formatDuration } from "../text/preview.js";
+
+/** A task's record as the model reads it: one field per line. */
+export function describeRecord(workspace: string, record: TaskRecord): string {
+  const duration = durationOf(record);
+  const rows: [string, string | null][] = [
+    ["id", record.id],
+    ["status", statusPhrase(record)],
+    ["command", record.command],
+    ["description", record.description],
+    ["lane", record.lane],
+    ["pid", record.pid === null ? null : String(record.pid)],
+    ["started_at", record.started_at],
+    ["ended_at", record.ended_at],
+    ["duration", duration === null ? null : formatDuration(duration)],
+    ["exit_code", record.exit_code === null ? null : String(record.exit_code)],
+    ["signal", record.signal],
+    ["output", `${formatBytes(record.output_bytes)} in ${displayPath(workspace, record.output_file)}`],
+    ["persist", record.persist ? "yes (outlives lanes)" : null],
+  ];
+  return rows
+    .filter((row): row is [string, string] => row[1] !== null)
+    .map(([key, value]) => `${key}: ${value}`)
+    .join("\n");
+}

@@ -1,0 +1,28 @@
+import { z } from "zod";
+import type { LaneManager } from "../lanes/lane-manager.js";
+import { defineTool, ToolError } from "./define-tool.js";
+
+const schema = z.object({
+  task_id: z.string().describe("A running background task"),
+  text: z.string().max(1_000_000).describe('Written to its stdin as is: end with "\\n" to press Enter'),
+  close_stdin: z.boolean().optional().describe("Close stdin afterwards (end of input)"),
+});
+
+export function createSendBackgroundInputTool(lanes: LaneManager) {
+  return defineTool({
+    name: "send_background_input",
+    description:
+      "Write text to a running background task's stdin (answer a prompt, feed a REPL); optionally close it.",
+    schema,
+    async run(input) {
+      if (!lanes.get(input.task_id)) throw new ToolError(`No background task with id ${input.task_id}.`);
+      try {
+        await lanes.sendInput(input.task_id, input.text, input.close_stdin ?? false);
+      } catch (error) {
+        throw new ToolError((error as Error).message);
+      }
+      const closed = input.close_stdin ? " and closed stdin" : "";
+      return `Sent ${Buffer.byteLength(input.text)} bytes to task ${input.task_id}${closed}. Its output will show in check_background output="new".`;
+    },
+  });
+}
