@@ -1,0 +1,70 @@
+import type { LaneManager } from "../lanes/lane-manager.js";
+import type { AgentEventSink } from "./events.js";
+import type { AgentHooks, Injection } from "./loop.js";
+
+export interface BackgroundHookOptions {
+  /** -p mode: when the model stops while tasks run, wait for the next result and call it again. */
+  idleWake: boolean;
+  /** Longest idle wait; then the remaining tasks are killed. */
+  maxWaitMs: number;
+  emit: AgentEventSink;
+}
+
+export interface BackgroundHooks extends AgentHooks {
+  /** Ids of tasks killed because --max-wait ran out. */
+  readonly expired: string[];
+}
+
+/** Coalesces results that land within a few milliseconds of each other into one model call. */
+const COALESCE_MS = 5;
+
+/**
+ * Drain-before-call: every model request first sweeps the lane manager's notification queue into one
+ * `<background-results>` block. A result counts as delivered only once a request carrying it succeeded.
+ */
+export function createBackgroundHooks(lanes: LaneManager, options: BackgroundHookOptions): BackgroundHooks {
+  const unacknowledged = new Set<string>();
+  const expired: string[] = [];
+  let trigger: "before-call" | "idle-wake" = "before-call";
+  return {
+    expired,
+    beforeModelCall(): Injection | undefined {
+      const notices = lanes.drainNotifications();
+      const why = trigger;
+      trigger = "before-call";
+      if (notices.length === 0) return undefined;
+      const ended = notices.filter((notice) => notice.kind === "ended").map((notice) => notice.taskId);
+      for (const id of ended) unacknowledged.add(id);
+      const text = `<background-results>\n${notices.map((notice) => notice.text).join("\n")}\n</background-results>`;
+      options.emit({
+        type: "background-results",
+        task_ids: notices.map((n) => n.taskId),
+        text,
+        trigger: why,
+      });
+      return { text, taskIds: ended };
+    },
+    afterModelCall(): void {
+      lanes.markDelivered([...unacknowledged]);
+      unacknowledged.clear();
+    },
+    async onIdle(signal: AbortSignal): Promise<boolean> {
+      if (!options.idleWake) return false;
+      const waiting = (): number => lanes.active().filter((record) => !record.persist).length;
+      if (lanes.notifications.size === 0 && waiting() === 0) return false;
+      options.emit({ type: "idle-wait", running: waiting() });
+      const woke = await lanes.notifications.waitForNext(options.maxWaitMs, signal);
+      if (signal.aborted) return false;
+      if (!woke) {
+        const victims = lanes.active().filter((record) => !record.persist);
+        await Promise.all(victims.map((record) => lanes.kill(record.id)));
+        expired.push(...victims.map((record) => record.id));
+        lanes.markDelivered(expired);
+        return false;
+      }
+      await new Promise((resolve) => setTimeout(resolve, COALESCE_MS));
+      trigger = "idle-wake";
+      return true;
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { parseToolInput, ToolError, type Tool } from "../tools/define-tool.js";
+import type { ToolResultBlock, ToolUseBlock } from "../model/types.js";
+
+export interface ToolCallRecord {
+  name: string;
+  input: unknown;
+  is_error: boolean;
+}
+
+/**
+ * The one place a tool failure becomes an `is_error` result: unknown tool, invalid input, a ToolError, or
+ * any other exception. Nothing a tool does can stop the loop.
+ */
+export async function runToolCall(
+  tools: ReadonlyMap<string, Tool>,
+  call: ToolUseBlock,
+  signal: AbortSignal,
+): Promise<ToolResultBlock> {
+  const tool = tools.get(call.name);
+  if (!tool) {
+    const known = [...tools.keys()].join(", ");
+    return errorResult(call.id, `Unknown tool "${call.name}". Available tools: ${known}.`);
+  }
+  if (signal.aborted) return errorResult(call.id, "Cancelled before it ran.");
+  try {
+    const input = parseToolInput(tool, call.input);
+    const content = await tool.run(input, { signal, callId: call.id });
+    return { type: "tool_result", tool_use_id: call.id, content: content.length > 0 ? content : "(empty)" };
+  } catch (error) {
+    if (error instanceof ToolError) return errorResult(call.id, error.message);
+    const message = error instanceof Error ? error.message : String(error);
+    return errorResult(call.id, `${call.name} failed: ${message}`);
+  }
+}
+
+function errorResult(id: string, content: string): ToolResultBlock {
+  return { type: "tool_result", tool_use_id: id, content, is_error: true };
+}

@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AgentEvent } from "../agent/events.js";
+import { createScriptProviderFromTurns } from "../model/script-provider.js";
+import { describeToolCall } from "./render-events.js";
+import { runPrintMode } from "./print-mode.js";
+import { colorsEnabled, createStyle } from "./style.js";
+
+const COMMANDS = ["sleep 2; echo A", "sleep 3; echo B", "sleep 1; echo C"];
+
+/** The chapter's Try It as a script: three background commands, a file written meanwhile, then results. */
+const DEMO_TURNS = [
+  {
+    text: "Starting three slow commands in background lanes.",
+    tool_calls: COMMANDS.map((command) => ({ name: "background_run", input: { command } })),
+  },
+  {
+    text: "While they run, I write the config file.",
+    tool_calls: [
+      { name: "write_file", input: { path: "notes/hello.txt", content: "written while three tasks ran\n" } },
+    ],
+  },
+  { text: "The file is written. I will be notified as each background task ends." },
+];
+
+interface Span {
+  label: string;
+  start: number;
+  end?: number;
+}
+
+/** `lanes demo`: runs offline in a temporary workspace and prints a timeline showing the overlap. */
+export async function runDemo(options: { keep?: boolean } = {}): Promise<number> {
+  const style = createStyle(colorsEnabled(process.stdout));
+  const workspace = mkdtempSync(join(tmpdir(), "lanes-demo-"));
+  const out = (text: string): void => void process.stdout.write(`${text}\n`);
+  out(style.bold("lanes demo") + style.dim(` · scripted model, real processes, workspace ${workspace}`));
+  const t0 = Date.now();
+  const at = (): string => style.dim(`${((Date.now() - t0) / 1000).toFixed(2).padStart(6)}s`);
+  const spans = new Map<string, Span>();
+  const onEvent = (event: AgentEvent): void => {
+    if (event.type === "tool-call") out(`${at()}  model → ${describeToolCall(event.name, event.input)}`);
+    if (event.type === "tool-result" && event.name === "background_run") {
+      const id = /task (\w+) started/.exec(event.content)?.[1];
+      const command = (event.content.match(/started: (.*) \(output_file/) ?? [])[1] ?? "";
+      if (id) spans.set(id, { label: command, start: Date.now() - t0 });
+      out(`${at()}  ${style.cyan("▶")} ${event.content.split(" (output_file")[0]}`);
+    }
+    if (event.type === "tool-result" && event.name === "write_file") {
+      const running = [...spans.values()].filter((span) => span.end === undefined).length;
+      out(`${at()}  ${style.green("✓")} ${event.content}  ${style.dim(`(while ${running} tasks run)`)}`);
+    }
+    if (event.type === "idle-wait")
+      out(`${at()}  … model idle, ${event.running} task(s) still running: waiting for the next result`);
+    if (event.type === "background-results") {
+      for (const id of event.task_ids) {
+        const span = spans.get(id);
+        if (span) span.end = Date.now() - t0;
+      }
+      const lines = event.text.split("\n").filter((line) => line.startsWith("[bg:"));
+      for (const line of lines)
+        out(
+          `${at()}  ${style.yellow("⚑")} drained before the model call: ${line.replace(/ \(output_file=.*$/, "")}`,
+        );
+    }
+    if (event.type === "assistant-message" && event.text) out(`${at()}  model: ${event.text.split("\n")[0]}`);
+  };
+  const code = await runPrintMode({
+    prompt:
+      "Run the three commands in the background, write notes/hello.txt meanwhile, then report the results.",
+    workspace,
+    maxWaitMs: 60_000,
+    format: "text",
+    provider: createScriptProviderFromTurns(DEMO_TURNS),
+    onEvent,
+    write: () => {},
+  });
+  const wall = (Date.now() - t0) / 1000;
+  out("\nTimeline (each █ is 0.25 s):");
+  for (const [id, span] of spans) {
+    const end = span.end ?? Date.now() - t0;
+    const bar =
+      " ".repeat(Math.round(span.start / 250)) +
+      "█".repeat(Math.max(1, Math.round((end - span.start) / 250)));
+    out(
+      `  ${id}  ${bar.padEnd(16)} ${(span.start / 1000).toFixed(1)}s → ${(end / 1000).toFixed(1)}s  ${span.label}`,
+    );
+  }
+  out(
+    `\n3 tasks sleeping 6 s in all finished in ${wall.toFixed(1)} s of wall time: they ran in parallel while the agent kept working.`,
+  );
+  if (!options.keep) rmSync(workspace, { recursive: true, force: true });
+  out(
+    style.dim("Next: set ANTHROPIC_API_KEY and run `npx lanes` for the real thing, or `npx lanes --help`."),
+  );
+  return code;
+}

@@ -1,0 +1,78 @@
+import type { AgentEvent } from "../agent/events.js";
+import { finalText } from "../agent/conversation.js";
+import type { AgentRunResult } from "../agent/loop.js";
+import { ModelError, type ModelProvider } from "../model/types.js";
+import { installShutdownHandlers, Session } from "./session.js";
+import { summarize } from "./run-summary.js";
+
+export type OutputFormat = "text" | "json" | "stream-json";
+
+export interface PrintOptions {
+  prompt: string;
+  workspace: string;
+  model?: string;
+  maxTurns?: number;
+  maxWaitMs: number;
+  format: OutputFormat;
+  provider?: ModelProvider;
+  /** Extra event consumer (the demo's timeline). */
+  onEvent?: (event: AgentEvent) => void;
+  write?: (line: string) => void;
+}
+
+/** `lanes -p`: one task, no prompts. Resolves with the exit code: 0 success, 1 the run failed. */
+export async function runPrintMode(options: PrintOptions): Promise<number> {
+  const startedAt = Date.now();
+  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const streaming = options.format === "stream-json";
+  const emit = (event: AgentEvent): void => {
+    options.onEvent?.(event);
+    if (streaming && event.type !== "text-delta") write(JSON.stringify(event));
+  };
+  const session = new Session({ ...options, idleWake: true, emit });
+  const removeHandlers = installShutdownHandlers(session.lanes);
+  if (streaming) {
+    session.lanes.subscribe((event) => {
+      if (event.type === "task-start" || event.type === "task-end") {
+        const { id, command, status, exit_code, signal } = event.record;
+        write(JSON.stringify({ type: event.type, id, command, status, exit_code, signal }));
+      }
+    });
+  }
+  const controller = new AbortController();
+  const onInterrupt = (): void => controller.abort();
+  process.once("SIGINT", onInterrupt);
+  let result: AgentRunResult | undefined;
+  let text: string;
+  let isError = false;
+  try {
+    result = await session.send(options.prompt, controller.signal);
+    text = finalText(session.messages);
+    if (result.stop === "max_turns") {
+      isError = true;
+      text = `${text}\n[stopped: reached --max-turns ${options.maxTurns}]`.trim();
+    } else if (result.stop === "cancelled") {
+      isError = true;
+      text = `${text}\n[cancelled]`.trim();
+    }
+  } catch (error) {
+    isError = true;
+    text = error instanceof ModelError ? `Error: ${error.message}` : `Error: ${(error as Error).message}`;
+  } finally {
+    process.off("SIGINT", onInterrupt);
+  }
+  if (session.hooks.expired.length > 0) {
+    text =
+      `${text}\n[--max-wait ran out: killed still-running background tasks ${session.hooks.expired.join(", ")}]`.trim();
+  }
+  await session.close();
+  removeHandlers();
+  const summary = summarize({ result, text, isError }, session.lanes.list(), startedAt);
+  if (options.format === "text") {
+    if (isError) process.stderr.write(`${text}\n`);
+    else write(text);
+  } else {
+    write(JSON.stringify(summary));
+  }
+  return isError ? 1 : 0;
+}

@@ -1,0 +1,44 @@
+import type { AgentRunResult } from "../agent/loop.js";
+import { durationOf } from "../lanes/format.js";
+import type { TaskRecord } from "../lanes/task-record.js";
+
+/** The `--output-format json` object (also the last line of `stream-json`). */
+export interface RunSummary {
+  type: "result";
+  result: string;
+  is_error: boolean;
+  num_turns: number;
+  duration_ms: number;
+  usage: { input_tokens: number; output_tokens: number };
+  tool_calls: { name: string; input: unknown; is_error: boolean }[];
+  background_tasks: {
+    id: string;
+    command: string;
+    status: string;
+    exit_code: number | null;
+    duration_ms: number | null;
+  }[];
+}
+
+export function summarize(
+  outcome: { result?: AgentRunResult; text: string; isError: boolean },
+  tasks: TaskRecord[],
+  startedAt: number,
+): RunSummary {
+  return {
+    type: "result",
+    result: outcome.text,
+    is_error: outcome.isError,
+    num_turns: outcome.result?.turns ?? 0,
+    duration_ms: Date.now() - startedAt,
+    usage: outcome.result?.usage ?? { input_tokens: 0, output_tokens: 0 },
+    tool_calls: outcome.result?.toolCalls ?? [],
+    background_tasks: tasks.map((record) => ({
+      id: record.id,
+      command: record.command,
+      status: record.status,
+      exit_code: record.exit_code,
+      duration_ms: durationOf(record),
+    })),
+  };
+}
