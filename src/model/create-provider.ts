@@ -3,7 +3,7 @@ import { createAnthropicProvider } from "./anthropic-provider.js";
 import { createScriptProvider } from "./script-provider.js";
 import type { ModelProvider } from "./types.js";
 
-export const DEFAULT_MODEL = "claude-sonnet-4-5";
+export const DEFAULT_MODEL = "claude-sonnet-5-5";
 
 export interface CreateProviderOptions {
   /** `--model`: a model id, or `script:FILE.json` to replay a scripted conversation. */

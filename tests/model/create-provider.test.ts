@@ -32,10 +32,10 @@ describe("createProvider", () => {
     );
   });
 
-  it("uses MODEL_ID, lets the model option override it, and defaults to claude-sonnet-4-5", () => {
+  it("uses MODEL_ID, lets the model option override it, and defaults to claude-sonnet-5-5", () => {
     const env = { ANTHROPIC_API_KEY: "sk-test" };
     expect(createProvider({ env }).model).toBe(DEFAULT_MODEL);
-    expect(DEFAULT_MODEL).toBe("claude-sonnet-4-5");
+    expect(DEFAULT_MODEL).toBe("claude-sonnet-5-5");
     expect(createProvider({ env: { ...env, MODEL_ID: "claude-x" } }).model).toBe("claude-x");
     expect(createProvider({ env: { ...env, MODEL_ID: "claude-x" }, model: "claude-y" }).model).toBe(
       "claude-y",

@@ -1,0 +1,185 @@
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { LaneManager, type LaneManagerOptions } from "../../src/lanes/lane-manager.js";
+import { TaskRecordSchema } from "../../src/lanes/task-record.js";
+import { eventually, sleep, tempWorkspace } from "../helpers/temp-workspace.js";
+
+let ws: { dir: string; cleanup: () => void };
+let lanes: LaneManager;
+beforeEach(() => (ws = tempWorkspace()));
+afterEach(async () => {
+  await lanes?.shutdown();
+  ws.cleanup();
+});
+
+function manager(options: Partial<LaneManagerOptions> = {}): LaneManager {
+  lanes = new LaneManager({ workspace: ws.dir, killGraceMs: 300, tickMs: 50, ...options });
+  return lanes;
+}
+
+function stored(id: string) {
+  return TaskRecordSchema.parse(JSON.parse(readFileSync(join(ws.dir, ".lanes", "tasks", `${id}.json`), "utf8")));
+}
+
+describe("lane manager", () => {
+  it("returns a running record at once and finishes it with the true exit code", async () => {
+    const m = manager();
+    const before = Date.now();
+    const record = m.start({ command: "sleep 0.3; echo done; exit 4" });
+    expect(Date.now() - before).toBeLessThan(200);
+    expect(record.status).toBe("running");
+    const final = await m.whenEnded(record.id);
+    expect(final).toMatchObject({ status: "failed", exit_code: 4, signal: null });
+    await m.flush();
+    expect(stored(record.id)).toMatchObject({ status: "failed", exit_code: 4 });
+    expect(readFileSync(record.output_file, "utf8")).toBe("done\n");
+  });
+
+  it("queues exactly one notification per finished task and persists notified on delivery", async () => {
+    const m = manager();
+    const record = m.start({ command: "echo hello" });
+    await m.whenEnded(record.id);
+    const first = m.drainNotifications();
+    expect(first).toHaveLength(1);
+    expect(first[0]?.text).toContain(`[bg:${record.id}] completed, exit 0`);
+    expect(first[0]?.text).toContain("hello");
+    expect(m.drainNotifications()).toHaveLength(0);
+    m.markDelivered([record.id]);
+    await m.flush();
+    expect(stored(record.id).notified).toBe(true);
+  });
+
+  it("creates .lanes private and git-ignored", () => {
+    manager();
+    expect(statSync(join(ws.dir, ".lanes")).mode & 0o777).toBe(0o700);
+    expect(readFileSync(join(ws.dir, ".lanes", ".gitignore"), "utf8")).toBe("*\n");
+  });
+
+  it("marks a task over its timeout timed_out", async () => {
+    const m = manager();
+    const record = m.start({ command: "sleep 30", timeoutMs: 200 });
+    const final = await m.whenEnded(record.id);
+    expect(final.status).toBe("timed_out");
+    expect(final.end_reason).toBe("timeout");
+  });
+
+  it("kills a task with kill() and reports killed", async () => {
+    const m = manager();
+    const record = m.start({ command: "sleep 30" });
+    const { record: final, wasRunning } = await m.kill(record.id);
+    expect(wasRunning).toBe(true);
+    expect(final.status).toBe("killed");
+    const again = await m.kill(record.id);
+    expect(again.wasRunning).toBe(false);
+  });
+
+  it("queues tasks over a lane's limit and starts them in order", async () => {
+    const m = manager({ laneLimits: { tests: 2 } });
+    const a = m.start({ command: "sleep 0.4", lane: "tests" });
+    const b = m.start({ command: "sleep 0.4", lane: "tests" });
+    const c = m.start({ command: "sleep 0.1", lane: "tests" });
+    const d = m.start({ command: "sleep 0.1", lane: "tests" });
+    expect([a.status, b.status, c.status, d.status]).toEqual(["running", "running", "queued", "queued"]);
+    const cFinal = await m.whenEnded(c.id);
+    const aFinal = await m.whenEnded(a.id);
+    expect(Date.parse(cFinal.started_at ?? "")).toBeGreaterThanOrEqual(Date.parse(aFinal.ended_at ?? "") - 50);
+    const dFinal = await m.whenEnded(d.id);
+    expect(Date.parse(dFinal.started_at ?? "")).toBeGreaterThanOrEqual(Date.parse(cFinal.started_at ?? ""));
+  });
+
+  it("drains failures before successes and folds a match notice under the task's end", async () => {
+    const m = manager();
+    const ok = m.start({ command: "echo ready; sleep 0.3", notifyOn: "ready" });
+    expect(await eventually(() => m.notifications.has(ok.id))).toBe(true);
+    await m.whenEnded(ok.id);
+    const bad = m.start({ command: "exit 2" });
+    await m.whenEnded(bad.id);
+    const drained = m.drainNotifications();
+    expect(drained.map((n) => [n.taskId, n.kind])).toEqual([
+      [bad.id, "ended"],
+      [ok.id, "ended"],
+    ]);
+  });
+
+  it("notifies once when output first matches notify_on", async () => {
+    const m = manager();
+    const record = m.start({ command: "echo starting; sleep 0.2; echo 'server ready on :3000'; echo ready again; sleep 2", notifyOn: "ready" });
+    expect(await eventually(() => m.notifications.size > 0)).toBe(true);
+    const [notice] = m.drainNotifications();
+    expect(notice?.kind).toBe("matched");
+    expect(notice?.text).toContain("server ready on :3000");
+    await sleep(300);
+    expect(m.drainNotifications()).toHaveLength(0);
+    await m.kill(record.id);
+  });
+
+  it("sends one stall notice with the last line when a task goes silent", async () => {
+    const m = manager();
+    const record = m.start({ command: "echo 'Continue? [y/N]'; sleep 5", stallMs: 300 });
+    expect(await eventually(() => m.notifications.size > 0, 3000)).toBe(true);
+    const [notice] = m.drainNotifications();
+    expect(notice?.kind).toBe("stalled");
+    expect(notice?.text).toContain("Continue? [y/N]");
+    await sleep(400);
+    expect(m.drainNotifications()).toHaveLength(0);
+    await m.kill(record.id);
+  });
+
+  it("kills a task at the output cap and records why", async () => {
+    const m = manager({ outputCapBytes: 200_000 });
+    const record = m.start({ command: "yes" });
+    const final = await m.whenEnded(record.id);
+    expect(final.status).toBe("killed");
+    expect(final.end_reason).toBe("output_cap");
+    expect(final.output_bytes).toBeGreaterThan(200_000);
+  });
+
+  it("round-trips text through a task's stdin", async () => {
+    const m = manager();
+    const record = m.start({ command: "read name; echo hello $name" });
+    await m.sendInput(record.id, "lanes\n", false);
+    const final = await m.whenEnded(record.id);
+    expect(final.status).toBe("completed");
+    expect(readFileSync(record.output_file, "utf8")).toBe("hello lanes\n");
+  });
+
+  it("waits for any, for all, and gives up at the timeout", async () => {
+    const m = manager();
+    const fast = m.start({ command: "sleep 0.1" });
+    const slow = m.start({ command: "sleep 0.6" });
+    const any = await m.wait([fast.id, slow.id], "any", 5000);
+    expect(any.ended.map((r) => r.id)).toEqual([fast.id]);
+    expect(any.running.map((r) => r.id)).toEqual([slow.id]);
+    const short = await m.wait([slow.id], "all", 50);
+    expect(short.timedOut).toBe(true);
+    const all = await m.wait([fast.id, slow.id], "all", 5000);
+    expect(all.ended).toHaveLength(2);
+    expect(m.drainNotifications()).toHaveLength(0);
+  });
+
+  it("keeps memory bounded while a task prints 100 MB", async () => {
+    const m = manager();
+    global.gc?.();
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const record = m.start({ command: "head -c 100000000 /dev/zero | tr '\\0' 'x'" });
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    const final = await m.whenEnded(record.id);
+    clearInterval(sampler);
+    expect(final.output_bytes).toBe(100_000_000);
+    expect((peak - before) / 1024 / 1024).toBeLessThan(64);
+    const [notice] = m.drainNotifications();
+    expect(notice?.text.length).toBeLessThan(1000);
+  });
+
+  it("shutdown ends running tasks and their children and records them killed", async () => {
+    const m = manager();
+    const record = m.start({ command: "sleep 300 & sleep 300; wait" });
+    await sleep(100);
+    await m.shutdown();
+    await m.flush();
+    expect(stored(record.id).status).toBe("killed");
+    expect(stored(record.id).end_reason).toBe("shutdown");
+  });
+});
