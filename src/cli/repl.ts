@@ -28,14 +28,19 @@ export async function runRepl(options: ReplOptions): Promise<number> {
   const style = createStyle(colorsEnabled(process.stdout));
   const out = (text: string): void => void process.stdout.write(text);
   let busy = false;
-  let rl: Interface | undefined;
   const emit = (event: AgentEvent): void => renderAgentEvent(event, style, out);
   const session = new Session({ ...options, idleWake: false, emit });
   installShutdownHandlers(session.lanes);
+  const rl: Interface = createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    prompt: style.cyan("› "),
+    historySize: 500,
+  });
   session.lanes.subscribe((event) => {
     const line = laneEventLine(event, style);
     if (!line) return;
-    if (busy || !rl) out(`${line}\n`);
+    if (busy) out(`${line}\n`);
     else {
       // At the prompt: print above it and redraw what the user was typing.
       out(`\r\u001b[2K${line}\n`);
@@ -47,12 +52,6 @@ export async function runRepl(options: ReplOptions): Promise<number> {
       style.dim(` · ${session.provider.name}:${session.provider.model} · ${options.workspace}\n`) +
       style.dim("Type /help for commands.\n"),
   );
-  rl = createInterface({
-    input: process.stdin,
-    output: process.stdout,
-    prompt: style.cyan("› "),
-    historySize: 500,
-  });
   let turn: AbortController | undefined;
   let lastInterrupt = 0;
   rl.on("SIGINT", () => {
@@ -61,11 +60,11 @@ export async function runRepl(options: ReplOptions): Promise<number> {
       out(style.yellow("\n(cancelled; background tasks keep running)\n"));
       return;
     }
-    if (Date.now() - lastInterrupt < 2000) rl?.close();
+    if (Date.now() - lastInterrupt < 2000) rl.close();
     else {
       lastInterrupt = Date.now();
       out(style.dim("\n(press Ctrl+C again to exit)\n"));
-      rl?.prompt();
+      rl.prompt();
     }
   });
   rl.prompt();

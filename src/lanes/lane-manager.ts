@@ -151,9 +151,9 @@ export class LaneManager {
     return this.list().filter((record) => !isTerminal(record.status));
   }
 
-  /** Resolves with the final record once the task has ended. */
-  whenEnded(id: string): Promise<TaskRecord> | undefined {
-    return this.tasks.get(id)?.ended;
+  /** Resolves with the final record once the task has ended. Throws for an unknown id. */
+  whenEnded(id: string): Promise<TaskRecord> {
+    return this.requireTask(id).ended;
   }
 
   /**

@@ -19,7 +19,9 @@ function manager(options: Partial<LaneManagerOptions> = {}): LaneManager {
 }
 
 function stored(id: string) {
-  return TaskRecordSchema.parse(JSON.parse(readFileSync(join(ws.dir, ".lanes", "tasks", `${id}.json`), "utf8")));
+  return TaskRecordSchema.parse(
+    JSON.parse(readFileSync(join(ws.dir, ".lanes", "tasks", `${id}.json`), "utf8")),
+  );
 }
 
 describe("lane manager", () => {
@@ -83,7 +85,9 @@ describe("lane manager", () => {
     expect([a.status, b.status, c.status, d.status]).toEqual(["running", "running", "queued", "queued"]);
     const cFinal = await m.whenEnded(c.id);
     const aFinal = await m.whenEnded(a.id);
-    expect(Date.parse(cFinal.started_at ?? "")).toBeGreaterThanOrEqual(Date.parse(aFinal.ended_at ?? "") - 50);
+    expect(Date.parse(cFinal.started_at ?? "")).toBeGreaterThanOrEqual(
+      Date.parse(aFinal.ended_at ?? "") - 50,
+    );
     const dFinal = await m.whenEnded(d.id);
     expect(Date.parse(dFinal.started_at ?? "")).toBeGreaterThanOrEqual(Date.parse(cFinal.started_at ?? ""));
   });
@@ -104,7 +108,10 @@ describe("lane manager", () => {
 
   it("notifies once when output first matches notify_on", async () => {
     const m = manager();
-    const record = m.start({ command: "echo starting; sleep 0.2; echo 'server ready on :3000'; echo ready again; sleep 2", notifyOn: "ready" });
+    const record = m.start({
+      command: "echo starting; sleep 0.2; echo 'server ready on :3000'; echo ready again; sleep 2",
+      notifyOn: "ready",
+    });
     expect(await eventually(() => m.notifications.size > 0)).toBe(true);
     const [notice] = m.drainNotifications();
     expect(notice?.kind).toBe("matched");
