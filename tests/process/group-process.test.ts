@@ -10,7 +10,15 @@ afterEach(() => ws.cleanup());
 
 function start(command: string, extra: Partial<GroupProcessOptions> = {}) {
   const outputFile = join(ws.dir, "out.log");
-  const child = startGroupProcess({ command, cwd: ws.dir, env: process.env, outputFile, stdin: "ignore", killGraceMs: 500, ...extra });
+  const child = startGroupProcess({
+    command,
+    cwd: ws.dir,
+    env: process.env,
+    outputFile,
+    stdin: "ignore",
+    killGraceMs: 500,
+    ...extra,
+  });
   return { child, outputFile };
 }
 
