@@ -18,8 +18,8 @@ export function groupAlive(pgid: number): boolean {
 }
 
 /**
- * TERM the group, then KILL after `graceMs` if anything is left. The timer is unref'd so it never keeps
- * lanes alive on its own; callers that must be sure (shutdown) await the returned promise.
+ * TERM the group, then KILL after `graceMs` if anything is left. The poll stays referenced: whoever awaits
+ * this must see it settle, and it lasts at most `graceMs`.
  */
 export function terminateGroup(pgid: number, graceMs: number): Promise<void> {
   if (!signalGroup(pgid, "SIGTERM")) return Promise.resolve();
@@ -35,6 +35,5 @@ export function terminateGroup(pgid: number, graceMs: number): Promise<void> {
         resolve();
       }
     }, 25);
-    poll.unref();
   });
 }
