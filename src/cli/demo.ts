@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AgentEvent } from "../agent/events.js";
+import { ConfigSchema } from "../config/config.js";
 import { createScriptProviderFromTurns } from "../model/script-provider.js";
 import { describeToolCall } from "./render-events.js";
 import { runPrintMode } from "./print-mode.js";
@@ -70,7 +71,7 @@ export async function runDemo(options: { keep?: boolean } = {}): Promise<number>
     prompt:
       "Run the three commands in the background, write notes/hello.txt meanwhile, then report the results.",
     workspace,
-    maxWaitMs: 60_000,
+    config: ConfigSchema.parse({ max_wait_ms: 60_000 }),
     format: "text",
     provider: createScriptProviderFromTurns(DEMO_TURNS),
     onEvent,

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { ConfigError, loadConfig, type LanesConfig } from "../config/config.js";
 import { MissingApiKeyError } from "../model/create-provider.js";
 import { runDemo } from "./demo.js";
 import { runPrintMode, type OutputFormat } from "./print-mode.js";
@@ -7,6 +8,13 @@ import { runRepl } from "./repl.js";
 import { loadWorkspaceEnv } from "./session.js";
 import { formatTaskList, killStoredTask, listStoredTasks, showLogs } from "./tasks-command.js";
 import { VERSION } from "./version.js";
+
+function collectLaneLimit(value: string, previous: Record<string, number> = {}): Record<string, number> {
+  const match = /^([\w.-]+)=(\d+)$/.exec(value);
+  if (!match?.[1] || !match[2] || Number(match[2]) < 1)
+    throw new InvalidArgumentError("expected LANE=N, e.g. tests=2");
+  return { ...previous, [match[1]]: Number(match[2]) };
+}
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -29,38 +37,51 @@ const program = new Command()
     "model id (overrides MODEL_ID), or script:FILE.json to replay a scripted conversation",
   )
   .option("--cwd <dir>", "workspace root", process.cwd())
-  .option("--max-turns <n>", "stop after this many model calls", positiveInt, 100)
+  .option("--max-turns <n>", "stop after this many model calls (default 100)", positiveInt)
   .option(
     "--max-wait <seconds>",
-    "-p: longest wait for running tasks after the model stops; then they are killed",
+    "-p: longest wait for tasks after the model stops, then they are killed (default 600)",
     positiveInt,
-    600,
+  )
+  .option(
+    "--lane-limit <lane=n>",
+    "concurrency limit of a lane, repeatable (default lane: 8)",
+    collectLaneLimit,
+    {},
   )
   .showHelpAfterError();
 
-program.action(
-  async (options: {
-    print?: string;
-    outputFormat: OutputFormat;
-    model?: string;
-    cwd: string;
-    maxTurns: number;
-    maxWait: number;
-  }) => {
-    const workspace = resolve(options.cwd);
-    loadWorkspaceEnv(workspace);
-    const common = {
-      workspace,
-      model: options.model,
-      maxTurns: options.maxTurns,
-      maxWaitMs: options.maxWait * 1000,
-    };
-    process.exitCode =
-      options.print !== undefined
-        ? await runPrintMode({ ...common, prompt: options.print, format: options.outputFormat })
-        : await runRepl(common);
-  },
-);
+interface MainOptions {
+  print?: string;
+  outputFormat: OutputFormat;
+  model?: string;
+  cwd: string;
+  maxTurns?: number;
+  maxWait?: number;
+  laneLimit?: Record<string, number>;
+}
+
+/** Files, then flags: a flag always wins over a config file. */
+function effectiveConfig(workspace: string, options: MainOptions): LanesConfig {
+  const config = loadConfig(workspace);
+  if (options.maxTurns !== undefined) config.max_turns = options.maxTurns;
+  if (options.maxWait !== undefined) config.max_wait_ms = options.maxWait * 1000;
+  for (const [lane, limit] of Object.entries(options.laneLimit ?? {})) {
+    if (lane === "default") config.default_lane_limit = limit;
+    else config.lanes[lane] = { limit };
+  }
+  return config;
+}
+
+program.action(async (options: MainOptions) => {
+  const workspace = resolve(options.cwd);
+  loadWorkspaceEnv(workspace);
+  const common = { workspace, model: options.model, config: effectiveConfig(workspace, options) };
+  process.exitCode =
+    options.print !== undefined
+      ? await runPrintMode({ ...common, prompt: options.print, format: options.outputFormat })
+      : await runRepl(common);
+});
 
 program
   .command("demo")
@@ -99,6 +120,9 @@ try {
 } catch (error) {
   if (error instanceof MissingApiKeyError) {
     console.error(error.message);
+    process.exitCode = 2;
+  } else if (error instanceof ConfigError) {
+    console.error(`lanes: invalid configuration: ${error.message}`);
     process.exitCode = 2;
   } else {
     console.error(`lanes: ${(error as Error).message}`);

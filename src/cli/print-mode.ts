@@ -1,4 +1,5 @@
 import type { AgentEvent } from "../agent/events.js";
+import type { LanesConfig } from "../config/config.js";
 import { finalText } from "../agent/conversation.js";
 import type { AgentRunResult } from "../agent/loop.js";
 import { ModelError, type ModelProvider } from "../model/types.js";
@@ -10,9 +11,8 @@ export type OutputFormat = "text" | "json" | "stream-json";
 export interface PrintOptions {
   prompt: string;
   workspace: string;
+  config: LanesConfig;
   model?: string;
-  maxTurns?: number;
-  maxWaitMs: number;
   format: OutputFormat;
   provider?: ModelProvider;
   /** Extra event consumer (the demo's timeline). */
@@ -50,7 +50,7 @@ export async function runPrintMode(options: PrintOptions): Promise<number> {
     text = finalText(session.messages);
     if (result.stop === "max_turns") {
       isError = true;
-      text = `${text}\n[stopped: reached --max-turns ${options.maxTurns}]`.trim();
+      text = `${text}\n[stopped: reached --max-turns ${options.config.max_turns}]`.trim();
     } else if (result.stop === "cancelled") {
       isError = true;
       text = `${text}\n[cancelled]`.trim();

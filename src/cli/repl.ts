@@ -1,5 +1,6 @@
 import { createInterface, type Interface } from "node:readline";
 import type { AgentEvent } from "../agent/events.js";
+import type { LanesConfig } from "../config/config.js";
 import { ModelError } from "../model/types.js";
 import { formatTaskList, showLogs } from "./tasks-command.js";
 import { laneEventLine, renderAgentEvent } from "./render-events.js";
@@ -9,9 +10,8 @@ import { summaryLine } from "../lanes/format.js";
 
 export interface ReplOptions {
   workspace: string;
+  config: LanesConfig;
   model?: string;
-  maxTurns?: number;
-  maxWaitMs: number;
 }
 
 const HELP = `Commands:

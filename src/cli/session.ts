@@ -6,6 +6,7 @@ import type { AgentEventSink } from "../agent/events.js";
 import { runAgent, type AgentRunResult } from "../agent/loop.js";
 import { buildSystemPrompt } from "../agent/system-prompt.js";
 import { childEnv } from "../config/child-env.js";
+import type { LanesConfig } from "../config/config.js";
 import { LaneManager } from "../lanes/lane-manager.js";
 import { createProvider } from "../model/create-provider.js";
 import type { Message, ModelProvider } from "../model/types.js";
@@ -15,9 +16,8 @@ import type { Tool } from "../tools/define-tool.js";
 
 export interface SessionOptions {
   workspace: string;
+  config: LanesConfig;
   model?: string;
-  maxTurns?: number;
-  maxWaitMs: number;
   /** -p and demo: wait for running tasks when the model stops; the REPL waits for the user instead. */
   idleWake: boolean;
   emit: AgentEventSink;
@@ -42,16 +42,25 @@ export class Session {
 
   constructor(private readonly options: SessionOptions) {
     const env = process.env;
-    this.provider = options.provider ?? createProvider({ model: options.model, env });
+    const { config } = options;
+    this.provider = options.provider ?? createProvider({ model: options.model ?? config.model, env });
     this.lanes = new LaneManager({
       workspace: options.workspace,
-      env: childEnv(env, env.LANES_PASS_SECRETS === "1"),
+      env: childEnv(env, config.pass_secrets_to_commands),
+      laneLimits: Object.fromEntries(Object.entries(config.lanes).map(([name, lane]) => [name, lane.limit])),
+      defaultLaneLimit: config.default_lane_limit,
+      outputCapBytes: config.output_cap_bytes,
+      stallMs: config.stall_ms,
+      killGraceMs: config.kill_grace_ms,
     });
     this.lanes.recover();
-    this.tools = createToolset(this.lanes, options.bash);
+    this.tools = createToolset(this.lanes, {
+      backgroundAfterMs: config.bash_background_after_ms,
+      ...options.bash,
+    });
     this.hooks = createBackgroundHooks(this.lanes, {
       idleWake: options.idleWake,
-      maxWaitMs: options.maxWaitMs,
+      maxWaitMs: config.max_wait_ms,
       emit: options.emit,
     });
     this.system = buildSystemPrompt(options.workspace);
@@ -68,7 +77,7 @@ export class Session {
         tools: this.tools,
         hooks: this.hooks,
         emit: this.options.emit,
-        maxTurns: this.options.maxTurns,
+        maxTurns: this.options.config.max_turns,
       },
       signal,
     );

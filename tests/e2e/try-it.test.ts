@@ -2,8 +2,19 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startFakeAnthropic, textReply, toolReply, type FakeAnthropic, type FakeReply } from "../helpers/fake-anthropic-server.js";
-import { lastUserText, resultLinesFor, toolResults, wellFormedProblems } from "../helpers/conversation-checks.js";
+import {
+  startFakeAnthropic,
+  textReply,
+  toolReply,
+  type FakeAnthropic,
+  type FakeReply,
+} from "../helpers/fake-anthropic-server.js";
+import {
+  lastUserText,
+  resultLinesFor,
+  toolResults,
+  wellFormedProblems,
+} from "../helpers/conversation-checks.js";
 import { runCli, testEnv } from "../helpers/run-cli.js";
 import { tempWorkspace } from "../helpers/temp-workspace.js";
 
@@ -23,7 +34,10 @@ async function scripted(replies: FakeReply[]): Promise<FakeAnthropic> {
 }
 
 function lanes(args: string[], fake: FakeAnthropic) {
-  return runCli(args, { cwd: ws.dir, env: testEnv({ ANTHROPIC_API_KEY: "sk-test-key", ANTHROPIC_BASE_URL: fake.url, MODEL_ID: "claude-test" }) });
+  return runCli(args, {
+    cwd: ws.dir,
+    env: testEnv({ ANTHROPIC_API_KEY: "sk-test-key", ANTHROPIC_BASE_URL: fake.url, MODEL_ID: "claude-test" }),
+  });
 }
 
 function taskIds(json: any): string[] {
@@ -34,7 +48,9 @@ describe("the chapter's Try It, end to end through the CLI and the real SDK", ()
   it("1: runs `sleep && echo done` in the background and writes a file while it runs", async () => {
     const fake = await scripted([
       toolReply([{ name: "background_run", input: { command: "sleep 1 && echo done" } }]),
-      toolReply([{ name: "write_file", input: { path: "notes/hello.ts", content: "export const hello = 1;\n" } }]),
+      toolReply([
+        { name: "write_file", input: { path: "notes/hello.ts", content: "export const hello = 1;\n" } },
+      ]),
       textReply("File written; the background task is still running."),
       textReply("The background task finished and printed done."),
     ]);
@@ -43,7 +59,7 @@ describe("the chapter's Try It, end to end through the CLI and the real SDK", ()
     const json = JSON.parse(run.stdout);
     expect(json.result).toBe("The background task finished and printed done.");
     expect(readFileSync(join(ws.dir, "notes/hello.ts"), "utf8")).toBe("export const hello = 1;\n");
-    const [id] = taskIds(json);
+    const id = taskIds(json)[0] as string;
     expect(json.background_tasks[0]).toMatchObject({ status: "completed", exit_code: 0 });
     // The id came back before the command ended: the file was written while it still ran.
     const started = toolResults(fake.requests[1]!)[0].content as string;
@@ -51,7 +67,9 @@ describe("the chapter's Try It, end to end through the CLI and the real SDK", ()
     expect(fake.requests[2]!.receivedAt - fake.requests[0]!.receivedAt).toBeLessThan(900);
     // The idle model was woken with the result: the 4th request carries it.
     expect(fake.requests).toHaveLength(4);
-    expect(lastUserText(fake.requests[3]!)).toMatch(new RegExp(`\\[bg:${id}\\] completed, exit 0 in [\\d.]+s: sleep 1 && echo done \\| output: done`));
+    expect(lastUserText(fake.requests[3]!)).toMatch(
+      new RegExp(`\\[bg:${id}\\] completed, exit 0 in [\\d.]+s: sleep 1 && echo done \\| output: done`),
+    );
     expect(resultLinesFor(fake.requests[3]!, id)).toBe(1);
     for (const request of fake.requests) expect(wellFormedProblems(request.body.messages)).toEqual([]);
   });
@@ -80,10 +98,15 @@ describe("the chapter's Try It, end to end through the CLI and the real SDK", ()
   });
 
   it("3: runs a failing test suite in the background while editing, and reports the true exit code", async () => {
-    writeFileSync(join(ws.dir, "run-tests.sh"), "echo 'test a ... ok'\nsleep 1\necho 'test b ... FAILED' >&2\necho '1 passed, 1 failed'\nexit 1\n");
+    writeFileSync(
+      join(ws.dir, "run-tests.sh"),
+      "echo 'test a ... ok'\nsleep 1\necho 'test b ... FAILED' >&2\necho '1 passed, 1 failed'\nexit 1\n",
+    );
     writeFileSync(join(ws.dir, "config.txt"), "mode = slow\n");
     const fake = await scripted([
-      toolReply([{ name: "background_run", input: { command: "sh run-tests.sh", description: "test suite" } }]),
+      toolReply([
+        { name: "background_run", input: { command: "sh run-tests.sh", description: "test suite" } },
+      ]),
       toolReply([{ name: "read_file", input: { path: "config.txt" } }]),
       toolReply([{ name: "edit_file", input: { path: "config.txt", old_text: "slow", new_text: "fast" } }]),
       textReply("Edited the config while the tests run."),
@@ -96,7 +119,11 @@ describe("the chapter's Try It, end to end through the CLI and the real SDK", ()
     const injected = lastUserText(fake.requests.at(-1)!);
     expect(injected).toContain("<background-results>");
     expect(injected).toMatch(/failed, exit 1 .*test b \.\.\. FAILED ⏎ 1 passed, 1 failed/);
-    expect(json.tool_calls.map((call: any) => call.name)).toEqual(["background_run", "read_file", "edit_file"]);
+    expect(json.tool_calls.map((call: any) => call.name)).toEqual([
+      "background_run",
+      "read_file",
+      "edit_file",
+    ]);
   });
 });
 
@@ -124,9 +151,19 @@ describe("print mode", () => {
     ]);
     const run = await lanes(["-p", "go", "--output-format", "stream-json"], fake);
     expect(run.code).toBe(0);
-    const events = run.stdout.trim().split("\n").map((line) => JSON.parse(line));
+    const events = run.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     const types = events.map((event) => event.type);
-    for (const type of ["tool-call", "tool-result", "task-start", "task-end", "background-results", "assistant-message"]) {
+    for (const type of [
+      "tool-call",
+      "tool-result",
+      "task-start",
+      "task-end",
+      "background-results",
+      "assistant-message",
+    ]) {
       expect(types).toContain(type);
     }
     expect(types.at(-1)).toBe("result");
@@ -155,7 +192,10 @@ describe("print mode", () => {
   });
 
   it("kills tasks still running when --max-wait runs out and says so", async () => {
-    const fake = await scripted([toolReply([{ name: "background_run", input: { command: "sleep 60" } }]), textReply("waiting")]);
+    const fake = await scripted([
+      toolReply([{ name: "background_run", input: { command: "sleep 60" } }]),
+      textReply("waiting"),
+    ]);
     const run = await lanes(["-p", "x", "--output-format", "json", "--max-wait", "1"], fake);
     const json = JSON.parse(run.stdout);
     expect(json.background_tasks[0].status).toBe("killed");

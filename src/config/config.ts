@@ -1,0 +1,88 @@
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+
+/** Every setting lanes reads, with its default. The README's settings table mirrors this schema. */
+export const ConfigSchema = z
+  .object({
+    model: z.string().optional().describe("Model id; MODEL_ID and --model override it"),
+    default_lane_limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(8)
+      .describe("Tasks running at once per lane"),
+    lanes: z
+      .record(z.string(), z.object({ limit: z.number().int().min(1).max(1000) }).strict())
+      .default({})
+      .describe('Named lanes with their own limit, e.g. {"tests": {"limit": 2}}'),
+    output_cap_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1024 ** 3)
+      .describe("A task printing more is killed"),
+    stall_ms: z.number().int().min(0).default(45_000).describe("Silence before a stall notice (0 = never)"),
+    kill_grace_ms: z.number().int().min(0).max(60_000).default(2_000).describe("Between TERM and KILL"),
+    bash_background_after_ms: z
+      .number()
+      .int()
+      .positive()
+      .default(60_000)
+      .describe("A foreground bash still running then moves to a lane"),
+    max_wait_ms: z
+      .number()
+      .int()
+      .positive()
+      .default(600_000)
+      .describe("-p: longest wait for tasks after the model stops"),
+    max_turns: z.number().int().positive().default(100).describe("Model calls per prompt"),
+    pass_secrets_to_commands: z
+      .boolean()
+      .default(false)
+      .describe("Let commands see ANTHROPIC_API_KEY / ANTHROPIC_AUTH_TOKEN / OPENAI_API_KEY"),
+  })
+  .strict();
+
+export type LanesConfig = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** The user's file, then the workspace's: later files override earlier ones key by key. */
+export function configFiles(workspace: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const userDir = env.XDG_CONFIG_HOME ?? join(env.HOME ?? homedir(), ".config");
+  return [join(userDir, "lanes", "config.json"), join(workspace, ".lanes", "config.json")];
+}
+
+function readJson(file: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(readFileSync(file, "utf8"));
+    if (typeof value !== "object" || value === null || Array.isArray(value))
+      throw new Error("not a JSON object");
+    return value as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError(`${file}: ${(error as Error).message}`);
+  }
+}
+
+/** Loads and validates the configuration; a bad file is a clear error naming the file and the key. */
+export function loadConfig(workspace: string, env: NodeJS.ProcessEnv = process.env): LanesConfig {
+  let merged: Record<string, unknown> = {};
+  for (const file of configFiles(workspace, env)) {
+    if (!existsSync(file)) continue;
+    const raw = readJson(file);
+    const result = ConfigSchema.partial().safeParse(raw);
+    if (!result.success) {
+      const issues = result.error.issues.map(
+        (issue) => `${issue.path.join(".") || "(top)"}: ${issue.message}`,
+      );
+      throw new ConfigError(`${file}: ${issues.join("; ")}`);
+    }
+    merged = { ...merged, ...raw };
+  }
+  return ConfigSchema.parse(merged);
+}
