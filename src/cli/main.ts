@@ -47,7 +47,6 @@ const program = new Command()
     "--lane-limit <lane=n>",
     "concurrency limit of a lane, repeatable (default lane: 8)",
     collectLaneLimit,
-    {},
   )
   .showHelpAfterError();
 
