@@ -1,0 +1,88 @@
+import { closeSync, constants, readSync } from "node:fs";
+import { z } from "zod";
+import { formatBytes } from "../text/preview.js";
+import { defineTool, ToolError, type Tool } from "./define-tool.js";
+import { replaceFileContent } from "./write-file.js";
+import { openInWorkspace } from "./workspace-path.js";
+
+// The whole file is held in memory to edit it; beyond this, bash tools are the better choice.
+const MAX_EDIT_BYTES = 10 * 1024 * 1024;
+// ignoreBOM keeps a byte-order mark in the text, so writing it back does not drop it.
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+const EditFileInput = z.object({
+  path: z.string().min(1).describe("File to edit, relative to the workspace root (or absolute inside it)"),
+  old_text: z.string().describe("Exact text to replace; must occur exactly once in the file"),
+  new_text: z.string().describe("Text to put in its place"),
+});
+
+/** Start indexes of every occurrence, overlapping ones included (they make a match ambiguous too). */
+function occurrences(text: string, search: string): number[] {
+  const found: number[] = [];
+  for (let at = text.indexOf(search); at !== -1; at = text.indexOf(search, at + 1)) found.push(at);
+  return found;
+}
+
+function countLines(text: string): number {
+  return text.split("\n").length;
+}
+
+function readWholeFile(fd: number, size: number, shown: string): string {
+  if (size > MAX_EDIT_BYTES) {
+    throw new ToolError(
+      `${shown} is ${formatBytes(size)}; edit_file handles files up to ${formatBytes(MAX_EDIT_BYTES)}`,
+    );
+  }
+  const buffer = Buffer.alloc(size);
+  let read = 0;
+  while (read < size) {
+    const n = readSync(fd, buffer, read, size - read, read);
+    if (n === 0) break;
+    read += n;
+  }
+  try {
+    return strictUtf8.decode(buffer.subarray(0, read));
+  } catch {
+    throw new ToolError(`${shown} is not valid UTF-8 text; edit_file would corrupt it`);
+  }
+}
+
+export function createEditFileTool(root: string): Tool<typeof EditFileInput> {
+  return defineTool({
+    name: "edit_file",
+    description:
+      "Replace exactly one exact occurrence of old_text with new_text in a workspace file. Include enough surrounding lines to make old_text unique.",
+    schema: EditFileInput,
+    async run(input) {
+      if (input.old_text === "") throw new ToolError("old_text is empty; give the exact text to replace");
+      if (input.old_text === input.new_text)
+        throw new ToolError("old_text and new_text are the same; nothing to do");
+      const file = openInWorkspace(root, input.path, constants.O_RDWR);
+      try {
+        const text = readWholeFile(file.fd, file.size, file.relativePath);
+        let oldText = input.old_text;
+        let newText = input.new_text;
+        let matches = occurrences(text, oldText);
+        // read_file shows CRLF files as plain lines, so the model sends "\n"; match the file's own endings.
+        if (matches.length === 0 && !oldText.includes("\r") && text.includes("\r\n")) {
+          oldText = oldText.replace(/\n/g, "\r\n");
+          newText = newText.replace(/\r?\n/g, "\r\n");
+          matches = occurrences(text, oldText);
+        }
+        const [at] = matches;
+        if (at === undefined) throw new ToolError(`old_text not found in ${file.relativePath}`);
+        if (matches.length > 1) {
+          throw new ToolError(
+            `old_text matches ${matches.length} times in ${file.relativePath}; add surrounding lines to make it unique`,
+          );
+        }
+        const edited = text.slice(0, at) + newText + text.slice(at + oldText.length);
+        replaceFileContent(file.fd, Buffer.from(edited, "utf8"));
+        const line = countLines(text.slice(0, at));
+        return `Edited ${file.relativePath} at line ${line}: ${countLines(oldText)} line(s) replaced by ${countLines(newText)}`;
+      } finally {
+        closeSync(file.fd);
+      }
+    },
+  });
+}
