@@ -1,10 +1,13 @@
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { ConfigError, loadConfig, type LanesConfig } from "../config/config.js";
+import { runMcpServer } from "../mcp/server.js";
 import { MissingApiKeyError } from "../model/create-provider.js";
+import { ToolError } from "../tools/define-tool.js";
 import { runDemo } from "./demo.js";
 import { runPrintMode, type OutputFormat } from "./print-mode.js";
 import { runRepl } from "./repl.js";
+import { runCommand } from "./run-command.js";
 import { loadWorkspaceEnv } from "./session.js";
 import { formatTaskList, killStoredTask, listStoredTasks, showLogs } from "./tasks-command.js";
 import { VERSION } from "./version.js";
@@ -90,6 +93,31 @@ program
     process.exitCode = await runDemo(options);
   });
 
+program
+  .command("run <command...>")
+  .description("run a command as a tracked task; with --detach it is persisted and outlives lanes")
+  .option("--detach", "start it and return at once; it keeps running after lanes exits")
+  .action(async (words: string[], options: { detach?: boolean }) => {
+    const workspace = resolve(program.opts<{ cwd: string }>().cwd);
+    const config = loadConfig(workspace);
+    process.exitCode = await runCommand({
+      workspace,
+      config,
+      command: words.join(" "),
+      detach: options.detach ?? false,
+    });
+  });
+
+program
+  .command("mcp")
+  .description("serve the background lanes over MCP stdio (Claude Code, Claude Desktop...); --cwd: workspace")
+  .action(async () => {
+    const options = program.opts<MainOptions>();
+    const workspace = resolve(options.cwd);
+    loadWorkspaceEnv(workspace);
+    await runMcpServer({ workspace, config: effectiveConfig(workspace, options) });
+  });
+
 const tasks = program
   .command("tasks")
   .description("list the workspace's background tasks")
@@ -119,6 +147,9 @@ try {
 } catch (error) {
   if (error instanceof MissingApiKeyError) {
     console.error(error.message);
+    process.exitCode = 2;
+  } else if (error instanceof ToolError) {
+    console.error(`lanes: ${error.message}`);
     process.exitCode = 2;
   } else if (error instanceof ConfigError) {
     console.error(`lanes: invalid configuration: ${error.message}`);

@@ -53,7 +53,16 @@ export class Session {
       stallMs: config.stall_ms,
       killGraceMs: config.kill_grace_ms,
     });
-    this.lanes.recover();
+    const recovered = this.lanes.recover();
+    for (const bad of this.lanes.corruptRecords) {
+      process.stderr.write(`lanes: set aside an unreadable task record (${bad.error}): ${bad.movedTo}\n`);
+    }
+    const adopted = recovered.adopted.length + recovered.recovered.length + recovered.lost.length;
+    if (adopted > 0) {
+      process.stderr.write(
+        `lanes: picked up ${adopted} task(s) from an earlier run: ${recovered.adopted.length} still running, ${recovered.recovered.length} ended, ${recovered.lost.length} lost\n`,
+      );
+    }
     this.tools = createToolset(this.lanes, {
       backgroundAfterMs: config.bash_background_after_ms,
       ...options.bash,

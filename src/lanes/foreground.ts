@@ -65,7 +65,9 @@ export async function runForeground(
       });
       return { kind: "backgrounded", record, outputFile: record.output_file };
     }
-    const leftovers = await settleLeftovers(lanes, child.pid, request, outputFile);
+    // After a timeout or cancel, the process module is already ending the whole group: nothing was left over.
+    const leftovers =
+      first.reason === "exit" ? await settleLeftovers(lanes, child.pid, request, outputFile) : "none";
     const finalFile = typeof leftovers === "object" ? leftovers.output_file : outputFile;
     return { kind: "finished", result: first, outputFile: finalFile, leftovers };
   } finally {

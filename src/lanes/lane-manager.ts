@@ -315,7 +315,9 @@ export class LaneManager {
    */
   async shutdown(): Promise<void> {
     this.closed = true;
-    const victims = [...this.tasks.values()].filter((t) => !isTerminal(t.record.status) && !t.record.persist);
+    const live = [...this.tasks.values()].filter((t) => !isTerminal(t.record.status));
+    for (const task of live) if (task.record.persist) task.process?.release();
+    const victims = live.filter((task) => !task.record.persist);
     await Promise.all(victims.map((task) => this.kill(task.record.id, "shutdown")));
     for (const task of victims) task.record.notified = true;
     await this.flush();
@@ -407,6 +409,8 @@ export class LaneManager {
     const task = this.tasks.get(id);
     if (!task) return;
     const { record } = task;
+    // Taken before the spawn, so a reported duration is never shorter than the command's real run.
+    const startedAt = new Date().toISOString();
     const child = startGroupProcess({
       command: record.command,
       cwd: record.cwd,
@@ -425,7 +429,7 @@ export class LaneManager {
     );
     record.status = "running";
     record.pid = child.pid ?? null;
-    record.started_at = new Date().toISOString();
+    record.started_at = startedAt;
     this.persist(record);
     this.emit({ type: "task-start", record: { ...record } });
     this.ensureTicker();

@@ -29,6 +29,8 @@ export interface GroupProcess {
   terminate(reason: TerminationReason): Promise<void>;
   /** Cancels the timeout (the process was handed to a lane that has its own). */
   clearTimeout(): void;
+  /** Stops this process from keeping lanes alive (a persisted task that outlives it); closes its stdin. */
+  release(): void;
 }
 
 // The command runs in a subshell so `exit N` inside it still lets the wrapper record N. Builtins only:
@@ -103,5 +105,9 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
   const stdin = child?.stdin ?? null;
   // A command that exits without reading its input must not crash lanes with EPIPE.
   stdin?.on("error", () => {});
-  return { pid, stdin, exited, terminate, clearTimeout: () => clearTimeout(timer) };
+  const release = (): void => {
+    stdin?.destroy();
+    child?.unref();
+  };
+  return { pid, stdin, exited, terminate, clearTimeout: () => clearTimeout(timer), release };
 }

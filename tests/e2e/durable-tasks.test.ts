@@ -1,0 +1,145 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- JSON output is loose in tests */
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  startFakeAnthropic,
+  textReply,
+  toolReply,
+  type FakeAnthropic,
+} from "../helpers/fake-anthropic-server.js";
+import { resultLinesFor } from "../helpers/conversation-checks.js";
+import { runCli, testEnv } from "../helpers/run-cli.js";
+import { eventually, pidAlive, sleep, tempWorkspace } from "../helpers/temp-workspace.js";
+
+let ws: { dir: string; cleanup: () => void };
+const servers: FakeAnthropic[] = [];
+const pgids: number[] = [];
+beforeEach(() => (ws = tempWorkspace()));
+afterEach(async () => {
+  for (const pgid of pgids.splice(0)) {
+    try {
+      process.kill(-pgid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+  ws.cleanup();
+});
+
+function records(): any[] {
+  const dir = join(ws.dir, ".lanes", "tasks");
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".json"))
+    .map((name) => JSON.parse(readFileSync(join(dir, name), "utf8")));
+}
+
+async function fake(replies: ReturnType<typeof textReply>[]): Promise<FakeAnthropic> {
+  const server = await startFakeAnthropic((_request, index) => replies[index] ?? textReply(`ack ${index}`));
+  servers.push(server);
+  return server;
+}
+
+function env(server: FakeAnthropic) {
+  return testEnv({ ANTHROPIC_API_KEY: "sk-test", ANTHROPIC_BASE_URL: server.url, MODEL_ID: "claude-test" });
+}
+
+describe("durable tasks", () => {
+  it("after kill -9 of lanes with 5 tasks running, a new start reconciles each and notifies each once", async () => {
+    const commands = {
+      doneWhileDead: "sleep 0.3; echo a-done",
+      failedWhileDead: "sleep 0.3; echo b-failing; exit 3",
+      stillRunning: "sleep 4; echo c-done",
+      killedWhileDead: "sleep 60",
+      alsoRunning: "sleep 3; echo e-done",
+    };
+    const first = await fake([
+      toolReply(Object.values(commands).map((command) => ({ name: "background_run", input: { command } }))),
+      textReply("all started"),
+    ]);
+    let lanesPid = 0;
+    const crashed = runCli(["-p", "start them"], {
+      cwd: ws.dir,
+      env: env(first),
+      onSpawn: (pid) => (lanesPid = pid),
+    });
+    expect(
+      await eventually(() => safeRecords().filter((r) => r.status === "running").length === 5, 15_000),
+    ).toBe(true);
+    for (const record of records()) pgids.push(record.pid);
+    process.kill(lanesPid, "SIGKILL");
+    const crash = await crashed;
+    expect(crash.signal).toBe("SIGKILL");
+    const byCommand = (command: string) => records().find((r) => r.command === command);
+    const victim = byCommand(commands.killedWhileDead);
+    process.kill(-victim.pid, "SIGKILL");
+    await sleep(700);
+    writeFileSync(join(ws.dir, ".lanes", "tasks", "garbled1.json"), '{"id": "garbled1", "status": "runn');
+
+    const second = await fake([textReply("checking on earlier work")]);
+    const run = await runCli(["-p", "what happened?", "--output-format", "json"], {
+      cwd: ws.dir,
+      env: env(second),
+    });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/set aside an unreadable task record.*garbled1\.json\.corrupt/);
+    const final = Object.fromEntries(
+      Object.entries(commands).map(([key, command]) => [key, byCommand(command)]),
+    );
+    expect(final.doneWhileDead).toMatchObject({ status: "completed", exit_code: 0, notified: true });
+    expect(final.failedWhileDead).toMatchObject({ status: "failed", exit_code: 3, notified: true });
+    expect(final.stillRunning).toMatchObject({ status: "completed", notified: true });
+    expect(final.alsoRunning).toMatchObject({ status: "completed", notified: true });
+    expect(final.killedWhileDead).toMatchObject({ status: "lost", notified: true });
+    const last = second.requests.at(-1)!;
+    for (const record of Object.values(final)) expect(resultLinesFor(last, record.id)).toBe(1);
+    for (const record of Object.values(final)) expect(pidAlive(record.pid)).toBe(false);
+    // The result of a task that ended while lanes was dead still carries its output.
+    expect(JSON.stringify(last.body.messages)).toContain("b-failing");
+  });
+
+  it("a persisted task outlives the -p run, is listed by `lanes tasks`, and `lanes tasks kill` ends it", async () => {
+    const server = await fake([
+      toolReply([{ name: "background_run", input: { command: "sleep 60", persist: true } }]),
+      textReply("dev server left running"),
+    ]);
+    const started = Date.now();
+    const run = await runCli(["-p", "start the server", "--output-format", "json"], {
+      cwd: ws.dir,
+      env: env(server),
+    });
+    expect(run.code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const [record] = records();
+    pgids.push(record.pid);
+    expect(record).toMatchObject({ status: "running", persist: true });
+    expect(pidAlive(record.pid)).toBe(true);
+    const listing = await runCli(["tasks"], { cwd: ws.dir, env: testEnv() });
+    expect(listing.stdout).toMatch(new RegExp(`${record.id}\\s+running.*\\[persist\\]\\s+sleep 60`));
+    const killed = await runCli(["tasks", "kill", record.id], { cwd: ws.dir, env: testEnv() });
+    expect(killed.stdout).toContain(`Killed task ${record.id}`);
+    expect(await eventually(() => !pidAlive(record.pid))).toBe(true);
+    expect(records()[0]).toMatchObject({ status: "killed" });
+  });
+
+  it("`lanes run --detach` returns at once and leaves a persisted task running", async () => {
+    const started = Date.now();
+    const run = await runCli(["run", "--detach", "sleep 60"], { cwd: ws.dir, env: testEnv() });
+    expect(run.code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const [record] = records();
+    pgids.push(record.pid);
+    expect(run.stdout).toContain(`${record.id}  started (persisted): sleep 60`);
+    expect(record).toMatchObject({ status: "running", persist: true });
+    expect(pidAlive(record.pid)).toBe(true);
+  });
+});
+
+function safeRecords(): any[] {
+  try {
+    return records();
+  } catch {
+    return [];
+  }
+}
