@@ -1,0 +1,20 @@
+import { childEnv } from "../config/child-env.js";
+import type { LanesConfig } from "../config/config.js";
+import type { LaneManagerOptions } from "../lanes/lane-manager.js";
+
+/** The lane manager settings a session uses, from the configuration: limits, grace, caps, no secrets. */
+export function laneManagerOptions(
+  workspace: string,
+  config: LanesConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): LaneManagerOptions {
+  return {
+    workspace,
+    env: childEnv(env, config.pass_secrets_to_commands),
+    laneLimits: Object.fromEntries(Object.entries(config.lanes).map(([name, lane]) => [name, lane.limit])),
+    defaultLaneLimit: config.default_lane_limit,
+    outputCapBytes: config.output_cap_bytes,
+    stallMs: config.stall_ms,
+    killGraceMs: config.kill_grace_ms,
+  };
+}

@@ -1,0 +1,106 @@
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import type { LanesConfig } from "../config/config.js";
+import { LaneManager } from "../lanes/lane-manager.js";
+import { VERSION } from "../cli/version.js";
+import { createBackgroundRunTool } from "../tools/background-run.js";
+import { createCheckBackgroundTool } from "../tools/check-background.js";
+import type { Tool } from "../tools/define-tool.js";
+import { createKillBackgroundTool } from "../tools/kill-background.js";
+import { createSendBackgroundInputTool } from "../tools/send-background-input.js";
+import { createWaitBackgroundTool } from "../tools/wait-background.js";
+import { laneManagerOptions } from "./lane-options.js";
+import { stopOnHangup } from "./lifecycle.js";
+import { NotificationForwarder } from "./notifications.js";
+import { callTool, textResult, toMcpTool } from "./tool-bridge.js";
+import { watchWait } from "./wait-watch.js";
+
+export interface McpServerOptions {
+  workspace: string;
+  config: LanesConfig;
+}
+
+const INSTRUCTIONS =
+  "lanes runs slow shell commands (builds, test suites, dev servers) in background lanes. Start one with background_run and keep working: when it ends, its result (status, exit code, output tail) arrives as a logging notification from logger 'lanes' and stays readable with check_background. Use wait_background to block on results instead of polling. Tasks end when this server does, unless started with persist: true.";
+
+/** The five background tools, exactly the objects the agent gives its model. */
+export function createBackgroundTools(lanes: LaneManager): Tool[] {
+  const tools = [
+    createBackgroundRunTool(lanes),
+    createCheckBackgroundTool(lanes),
+    createWaitBackgroundTool(lanes),
+    createKillBackgroundTool(lanes),
+    createSendBackgroundInputTool(lanes),
+  ];
+  return tools as unknown as Tool[];
+}
+
+/** Writes a diagnostic line to stderr: stdout carries only the protocol. */
+export function logLine(message: string): void {
+  process.stderr.write(`lanes mcp: ${message}\n`);
+}
+
+/**
+ * `lanes mcp`: serves the workspace's background lanes over MCP stdio until the client goes away or a
+ * signal arrives, then ends every task that is not persisted and exits the process.
+ */
+export async function runMcpServer(options: McpServerOptions): Promise<void> {
+  // Anything printed by accident would corrupt the JSON-RPC stream; diagnostics belong on stderr.
+  console.log = console.info = console.debug = console.error;
+  const lanes = new LaneManager(laneManagerOptions(options.workspace, options.config));
+  const recovered = lanes.recover();
+  const tools = new Map(createBackgroundTools(lanes).map((tool) => [tool.name, tool]));
+
+  // The low-level Server, not McpServer: the tools already carry their JSON Schema and their own
+  // validation, whose messages name the field and what it got; McpServer would validate a second time.
+  const server = new Server(
+    { name: "lanes", version: VERSION },
+    { capabilities: { tools: {}, logging: {} }, instructions: INSTRUCTIONS },
+  );
+  const forwarder = new NotificationForwarder(
+    lanes,
+    (message) => server.sendLoggingMessage(message),
+    (error) => logLine(`could not send a notification: ${(error as Error).message}`),
+  );
+
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...tools.values()].map(toMcpTool) }));
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    const { name, arguments: args } = request.params;
+    const tool = tools.get(name);
+    if (!tool)
+      return textResult(`Unknown tool "${name}". Available tools: ${[...tools.keys()].join(", ")}.`, true);
+    const endWatch =
+      name === "wait_background"
+        ? watchWait(lanes, forwarder, tool, {
+            args,
+            signal: extra.signal,
+            progressToken: request.params._meta?.progressToken,
+            sendProgress: (params) => extra.sendNotification({ method: "notifications/progress", params }),
+          })
+        : undefined;
+    try {
+      return await callTool(tool, args, { signal: extra.signal, callId: String(extra.requestId) });
+    } finally {
+      endWatch?.();
+    }
+  });
+  // Results recovered from an earlier run go out once the client is ready to receive them.
+  server.oninitialized = () => forwarder.start();
+  server.onerror = (error) => logLine(error.message);
+
+  const stopper = stopOnHangup(async () => {
+    forwarder.stop();
+    await lanes.shutdown();
+    await server.close().catch(() => {});
+  }, logLine);
+  server.onclose = () => void stopper.stop("the connection closed");
+  process.once("exit", () => lanes.shutdownSync());
+
+  await server.connect(new StdioServerTransport());
+  const adopted =
+    recovered.adopted.length > 0 ? ` (${recovered.adopted.length} running task(s) adopted)` : "";
+  logLine(`serving background lanes for ${options.workspace}${adopted}`);
+  // Exit outright: a task left running on purpose (persist) must not keep this process alive.
+  process.exit(await stopper.done);
+}
