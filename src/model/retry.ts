@@ -60,7 +60,8 @@ function causeChain(error: unknown): unknown[] {
   return chain;
 }
 
-function deepestMessage(error: unknown): string {
+/** The innermost non-empty message along the cause chain: the socket's or parser's own words. */
+export function deepestMessage(error: unknown): string {
   const messages = causeChain(error).map((item) => (item instanceof Error ? item.message : String(item)));
   return messages.filter((message) => message.length > 0).at(-1) ?? "no details";
 }
@@ -70,7 +71,8 @@ function hasConnectionCode(item: unknown): boolean {
   return typeof code === "string" && connectionCodes.has(code);
 }
 
-function kindForStatus(status: number): [ModelErrorKind, boolean] {
+/** What an HTTP status means for a model call, whichever API answered: kind and whether to retry. */
+export function kindForStatus(status: number): [ModelErrorKind, boolean] {
   if (status === 401 || status === 403) return ["auth", false];
   if (status === 429) return ["rate_limit", true];
   if (status === 529) return ["overloaded", true];
