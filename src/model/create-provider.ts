@@ -1,13 +1,19 @@
 import path from "node:path";
 import { createAnthropicProvider } from "./anthropic-provider.js";
+import { createOpenAIProvider } from "./openai-provider.js";
 import { createScriptProvider } from "./script-provider.js";
 import type { ModelProvider } from "./types.js";
 
 export const DEFAULT_MODEL = "claude-sonnet-5-5";
+export const DEFAULT_OPENAI_MODEL = "gpt-5.4";
+
+export type ProviderName = "anthropic" | "openai";
 
 export interface CreateProviderOptions {
   /** `--model`: a model id, or `script:FILE.json` to replay a scripted conversation. */
   model?: string;
+  /** `--provider`: which API; else LANES_PROVIDER, else anthropic. */
+  provider?: ProviderName;
   env: NodeJS.ProcessEnv;
   /** Where a relative script path is resolved; defaults to process.cwd(), where the user typed it. */
   cwd?: string;
@@ -16,10 +22,10 @@ export interface CreateProviderOptions {
 /** No credential in the environment. The CLI prints the message alone (no stack) and exits 2. */
 export class MissingApiKeyError extends Error {
   override name = "MissingApiKeyError";
-  constructor() {
-    super(
-      "No API key: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), or try the offline demo: npx lanes demo",
-    );
+  constructor(
+    message = "No API key: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), or try the offline demo: npx lanes demo",
+  ) {
+    super(message);
   }
 }
 
@@ -38,13 +44,43 @@ function readCount(env: NodeJS.ProcessEnv, name: string): number | undefined {
   return count;
 }
 
-/** Picks the model behind the loop. Another API (a future `--provider openai`) would branch here. */
+function readProviderName(env: NodeJS.ProcessEnv): ProviderName {
+  const value = readVariable(env, "LANES_PROVIDER") ?? "anthropic";
+  if (value === "anthropic" || value === "openai") return value;
+  throw new Error(`LANES_PROVIDER must be "anthropic" or "openai", got "${value}"`);
+}
+
+function readRetryTuning(env: NodeJS.ProcessEnv) {
+  return {
+    maxRetries: readCount(env, "LANES_MAX_RETRIES"),
+    retryBaseMs: readCount(env, "LANES_RETRY_BASE_MS"),
+    retryMaxMs: readCount(env, "LANES_RETRY_MAX_MS"),
+    requestTimeoutMs: readCount(env, "LANES_REQUEST_TIMEOUT_MS"),
+  };
+}
+
+/** OpenAI itself needs a key; a server at OPENAI_BASE_URL (Ollama, llama.cpp, vLLM, LM Studio) may not. */
+function openAIFromEnv(model: string, env: NodeJS.ProcessEnv): ModelProvider {
+  const apiKey = readVariable(env, "OPENAI_API_KEY");
+  const baseURL = readVariable(env, "OPENAI_BASE_URL");
+  if (apiKey === undefined && baseURL === undefined) {
+    throw new MissingApiKeyError(
+      "No API key: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server that needs none, or try the offline demo: npx lanes demo",
+    );
+  }
+  return createOpenAIProvider({ model, apiKey, baseURL, ...readRetryTuning(env) });
+}
+
+/** Picks the model behind the loop: a script, OpenAI Chat Completions, or Anthropic Messages. */
 export function createProvider(options: CreateProviderOptions): ModelProvider {
   const { env } = options;
-  const model = options.model ?? readVariable(env, "MODEL_ID") ?? DEFAULT_MODEL;
+  const provider = options.provider ?? readProviderName(env);
+  const fallback = provider === "openai" ? DEFAULT_OPENAI_MODEL : DEFAULT_MODEL;
+  const model = options.model ?? readVariable(env, "MODEL_ID") ?? fallback;
   if (model.startsWith("script:")) {
     return createScriptProvider(path.resolve(options.cwd ?? process.cwd(), model.slice("script:".length)));
   }
+  if (provider === "openai") return openAIFromEnv(model, env);
   const apiKey = readVariable(env, "ANTHROPIC_API_KEY");
   const authToken = readVariable(env, "ANTHROPIC_AUTH_TOKEN");
   if (apiKey === undefined && authToken === undefined) throw new MissingApiKeyError();
@@ -53,9 +89,6 @@ export function createProvider(options: CreateProviderOptions): ModelProvider {
     apiKey,
     authToken,
     baseURL: readVariable(env, "ANTHROPIC_BASE_URL"),
-    maxRetries: readCount(env, "LANES_MAX_RETRIES"),
-    retryBaseMs: readCount(env, "LANES_RETRY_BASE_MS"),
-    retryMaxMs: readCount(env, "LANES_RETRY_MAX_MS"),
-    requestTimeoutMs: readCount(env, "LANES_REQUEST_TIMEOUT_MS"),
+    ...readRetryTuning(env),
   });
 }

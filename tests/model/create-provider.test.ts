@@ -2,9 +2,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createProvider, DEFAULT_MODEL, MissingApiKeyError } from "../../src/model/create-provider.js";
+import {
+  createProvider,
+  DEFAULT_MODEL,
+  DEFAULT_OPENAI_MODEL,
+  MissingApiKeyError,
+} from "../../src/model/create-provider.js";
 import type { ModelRequest } from "../../src/model/types.js";
 import { startFakeAnthropic, textReply, type FakeAnthropic } from "../helpers/fake-anthropic-server.js";
+import { startFakeOpenAI, textReply as openAIText, type FakeOpenAI } from "../helpers/fake-openai-server.js";
 
 const request: ModelRequest = {
   system: "sys",
@@ -13,7 +19,7 @@ const request: ModelRequest = {
   maxTokens: 10,
 };
 
-let server: FakeAnthropic | undefined;
+let server: FakeAnthropic | FakeOpenAI | undefined;
 let dir: string | undefined;
 afterEach(async () => {
   await server?.close();
@@ -100,5 +106,62 @@ describe("createProvider", () => {
   it("rejects a retry setting that is not a whole number, naming the variable", () => {
     const env = { ANTHROPIC_API_KEY: "sk-test", LANES_MAX_RETRIES: "lots" };
     expect(() => createProvider({ env })).toThrow(/LANES_MAX_RETRIES.*"lots"/);
+  });
+});
+
+describe("createProvider with --provider openai", () => {
+  it("picks openai from the option, with MODEL_ID or the default gpt model", () => {
+    const env = { OPENAI_API_KEY: "sk-test" };
+    const provider = createProvider({ provider: "openai", env });
+
+    expect(provider.name).toBe("openai");
+    expect(provider.model).toBe(DEFAULT_OPENAI_MODEL);
+    expect(createProvider({ provider: "openai", env: { ...env, MODEL_ID: "gpt-x" } }).model).toBe("gpt-x");
+    expect(createProvider({ provider: "openai", env, model: "gpt-y" }).model).toBe("gpt-y");
+  });
+
+  it("picks openai from LANES_PROVIDER and talks to OPENAI_BASE_URL with a placeholder key when none is set", async () => {
+    const fake = await startFakeOpenAI(() => openAIText("local answer"));
+    server = fake;
+    const env = { LANES_PROVIDER: "openai", OPENAI_BASE_URL: fake.baseURL, MODEL_ID: "local-model" };
+
+    const provider = createProvider({ env });
+    const turn = await provider.createTurn(request);
+
+    expect(provider.name).toBe("openai");
+    expect(turn.content).toEqual([{ type: "text", text: "local answer" }]);
+    expect(fake.requests[0]?.body.model).toBe("local-model");
+    expect(fake.requests[0]?.headers["authorization"]).toMatch(/^Bearer \S+$/);
+  });
+
+  it("lets the option win over LANES_PROVIDER", () => {
+    const env = { LANES_PROVIDER: "openai", ANTHROPIC_API_KEY: "sk-ant", OPENAI_API_KEY: "sk-oai" };
+    expect(createProvider({ provider: "anthropic", env }).name).toBe("anthropic");
+    expect(createProvider({ env }).name).toBe("openai");
+  });
+
+  it("throws MissingApiKeyError naming OPENAI_API_KEY and OPENAI_BASE_URL for the real endpoint with no key", () => {
+    const create = () => createProvider({ provider: "openai", env: { ANTHROPIC_API_KEY: "sk-ant" } });
+
+    expect(create).toThrow(MissingApiKeyError);
+    expect(create).toThrow(/^No API key: set OPENAI_API_KEY, or OPENAI_BASE_URL .*npx lanes demo$/);
+  });
+
+  it("applies the env retry tuning to openai too", async () => {
+    const fake = await startFakeOpenAI(() => ({ kind: "error", status: 503 }));
+    server = fake;
+    const env = { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fake.baseURL, LANES_MAX_RETRIES: "0" };
+
+    await expect(createProvider({ provider: "openai", env }).createTurn(request)).rejects.toMatchObject({
+      kind: "server",
+      attempts: 1,
+    });
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it("rejects an unknown LANES_PROVIDER, naming the variable and the choices", () => {
+    expect(() => createProvider({ env: { LANES_PROVIDER: "gemini" } })).toThrow(
+      'LANES_PROVIDER must be "anthropic" or "openai", got "gemini"',
+    );
   });
 });
