@@ -63,6 +63,8 @@ export async function runForeground(
         outputFile,
         startedAt,
       });
+      // Like any lane task, what it started (`cmd &`) ends with it: the task record stops tracking then.
+      void child.exited.then(() => endGroup(child.pid));
       return { kind: "backgrounded", record, outputFile: record.output_file };
     }
     // After a timeout or cancel, the process module is already ending the whole group: nothing was left over.
@@ -86,6 +88,10 @@ async function settleLeftovers(
   if (request.keepLeftovers) return lanes.adoptGroup({ command: request.command, pgid, outputFile });
   await terminateGroup(pgid, 2_000);
   return "ended";
+}
+
+async function endGroup(pgid: number | undefined): Promise<void> {
+  if (pgid !== undefined && groupAlive(pgid)) await terminateGroup(pgid, 2_000);
 }
 
 /** Foreground output files are kept only when the model was pointed at them. */

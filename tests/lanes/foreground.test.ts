@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runForeground, type ForegroundRequest } from "../../src/lanes/foreground.js";
 import { LaneManager, type LaneManagerOptions } from "../../src/lanes/lane-manager.js";
-import { sleep, tempWorkspace } from "../helpers/temp-workspace.js";
+import { processGone, readPid } from "../fixtures/process-state.js";
+import { eventually, sleep, tempWorkspace } from "../helpers/temp-workspace.js";
 
 let ws: { dir: string; cleanup: () => void };
 let lanes: LaneManager | undefined;
@@ -63,6 +64,23 @@ describe("foreground runner", () => {
     const final = await m.whenEnded(outcome.record.id);
     expect(final.status).toBe("completed");
     expect(readFileSync(final.output_file, "utf8")).toBe("before\nafter\n");
+  });
+
+  it("ends what a command moved to a lane left running (cmd &) once it finishes", async () => {
+    const m = manager();
+    const pidFile = join(ws.dir, "left.pid");
+    const outcome = await run(m, {
+      command: `sleep 0.4; sleep 300 & echo $! > ${pidFile}`,
+      backgroundAfterMs: 100,
+    });
+    expect(outcome.kind).toBe("backgrounded");
+    if (outcome.kind !== "backgrounded") return;
+    const final = await m.whenEnded(outcome.record.id);
+    expect(final.status).toBe("completed");
+    const leftover = readPid(pidFile) ?? 0;
+    expect(leftover).toBeGreaterThan(0);
+    // Nothing tracks it any more: a survivor here would be an invisible orphan.
+    expect(await eventually(() => processGone(leftover), 5_000)).toBe(true);
   });
 
   // Bug in src/lanes/lane-manager.ts adoptForeground (and adoptGroup): the result of slots.acquire() is
