@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { ConfigError, loadConfig, type LanesConfig } from "../config/config.js";
 import { runMcpServer } from "../mcp/server.js";
-import { MissingApiKeyError } from "../model/create-provider.js";
+import { MissingApiKeyError, type ProviderName } from "../model/create-provider.js";
 import { ToolError } from "../tools/define-tool.js";
 import { runDemo } from "./demo.js";
 import { runPrintMode, type OutputFormat } from "./print-mode.js";
@@ -39,6 +39,12 @@ const program = new Command()
     "--model <model>",
     "model id (overrides MODEL_ID), or script:FILE.json to replay a scripted conversation",
   )
+  .addOption(
+    new Option("--provider <name>", "model API (overrides LANES_PROVIDER; default anthropic)").choices([
+      "anthropic",
+      "openai",
+    ]),
+  )
   .option("--cwd <dir>", "workspace root", process.cwd())
   .option("--max-turns <n>", "stop after this many model calls (default 100)", positiveInt)
   .option(
@@ -57,6 +63,7 @@ interface MainOptions {
   print?: string;
   outputFormat: OutputFormat;
   model?: string;
+  provider?: ProviderName;
   cwd: string;
   maxTurns?: number;
   maxWait?: number;
@@ -78,6 +85,8 @@ function effectiveConfig(workspace: string, options: MainOptions): LanesConfig {
 program.action(async (options: MainOptions) => {
   const workspace = resolve(options.cwd);
   loadWorkspaceEnv(workspace);
+  // The flag wins over LANES_PROVIDER and .env; createProvider reads it where the session builds the model.
+  if (options.provider !== undefined) process.env.LANES_PROVIDER = options.provider;
   const common = { workspace, model: options.model, config: effectiveConfig(workspace, options) };
   process.exitCode =
     options.print !== undefined
