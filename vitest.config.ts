@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Two cores: real processes and timing-sensitive overlap checks suffer when oversubscribed.
     maxWorkers: 2,
+    reporters: ["default", "./tests/reliability-reporter.ts"],
   },
 });
