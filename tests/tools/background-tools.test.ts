@@ -1,0 +1,306 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { z } from "zod";
+import { LaneManager, type LaneManagerOptions } from "../../src/lanes/lane-manager.js";
+import { TaskRecordSchema } from "../../src/lanes/task-record.js";
+import { createBackgroundRunTool } from "../../src/tools/background-run.js";
+import { createCheckBackgroundTool } from "../../src/tools/check-background.js";
+import { parseToolInput, ToolError, type Tool } from "../../src/tools/define-tool.js";
+import { createKillBackgroundTool } from "../../src/tools/kill-background.js";
+import { createSendBackgroundInputTool } from "../../src/tools/send-background-input.js";
+import { createWaitBackgroundTool } from "../../src/tools/wait-background.js";
+import { processGone, readPid } from "../fixtures/process-state.js";
+import { eventually, sleep, tempWorkspace } from "../helpers/temp-workspace.js";
+
+let ws: { dir: string; cleanup: () => void };
+let lanes: LaneManager | undefined;
+beforeEach(() => (ws = tempWorkspace()));
+afterEach(async () => {
+  await lanes?.shutdown();
+  lanes = undefined;
+  ws.cleanup();
+});
+
+function tools(options: Partial<LaneManagerOptions> = {}) {
+  const m = new LaneManager({ workspace: ws.dir, killGraceMs: 300, tickMs: 50, ...options });
+  lanes = m;
+  return {
+    lanes: m,
+    run: createBackgroundRunTool(m),
+    check: createCheckBackgroundTool(m),
+    wait: createWaitBackgroundTool(m),
+    kill: createKillBackgroundTool(m),
+    input: createSendBackgroundInputTool(m),
+  };
+}
+
+/** Calls a tool the way the agent loop does: raw model input through the schema, then `run`. */
+async function call<Schema extends z.ZodObject>(
+  tool: Tool<Schema>,
+  raw: unknown,
+  signal = new AbortController().signal,
+): Promise<string> {
+  return tool.run(parseToolInput(tool, raw), { signal, callId: "t" });
+}
+
+/** Starts a task through background_run and returns its id from the reply. */
+async function start(run: ReturnType<typeof tools>["run"], raw: Record<string, unknown>): Promise<string> {
+  const reply = await call(run, raw);
+  const id = /^Background task (\w+) started/.exec(reply)?.[1];
+  if (id === undefined) throw new Error(`no task id in: ${reply}`);
+  return id;
+}
+
+function stored(id: string) {
+  const file = join(ws.dir, ".lanes", "tasks", `${id}.json`);
+  return TaskRecordSchema.parse(JSON.parse(readFileSync(file, "utf8")));
+}
+
+/** The output section of a check_background reply (after its `--- output: ... ---` header). */
+function outputOf(reply: string): string {
+  const at = reply.indexOf("---\n", reply.indexOf("--- output:"));
+  return at === -1 ? "" : reply.slice(at + 4);
+}
+
+describe("background_run", () => {
+  it("returns the task id at once while the command keeps running", async () => {
+    const { lanes, run } = tools();
+    const started = Date.now();
+    const reply = await call(run, { command: "sleep 2" });
+    expect(Date.now() - started).toBeLessThan(300);
+    const id = /^Background task (\w+) started/.exec(reply)?.[1] ?? "";
+    expect(lanes.get(id)?.status).toBe("running");
+    expect(reply).toContain(`.lanes/tasks/${id}.log`);
+    expect(reply).toContain("notified");
+  });
+
+  it("says a task is queued when its lane is at its limit", async () => {
+    const { lanes, run } = tools({ laneLimits: { tests: 1 } });
+    const first = await call(run, { command: "sleep 1", lane: "tests" });
+    expect(first).not.toContain("Queued");
+    const second = await call(run, { command: "sleep 0.1", lane: "tests" });
+    expect(second).toContain('Queued: lane "tests" is at its limit');
+    const id = /^Background task (\w+)/.exec(second)?.[1] ?? "";
+    expect(lanes.get(id)?.status).toBe("queued");
+  });
+
+  it("rejects an invalid notify_on regex with a clear error and starts nothing", async () => {
+    const { lanes, run } = tools();
+    await expect(call(run, { command: "echo hi", notify_on: "(ready" })).rejects.toThrow(ToolError);
+    await expect(call(run, { command: "echo hi", notify_on: "(ready" })).rejects.toThrow(
+      /`notify_on`: not a valid regular expression/,
+    );
+    expect(lanes.list()).toEqual([]);
+  });
+});
+
+describe("check_background", () => {
+  it('says "No background tasks." when there are none', async () => {
+    const { check } = tools();
+    expect(await call(check, {})).toBe("No background tasks.");
+  });
+
+  it("lists one line per task", async () => {
+    const { lanes, run, check } = tools();
+    const ids = [
+      await start(run, { command: "sleep 1" }),
+      await start(run, { command: "echo done" }),
+      await start(run, { command: "exit 3" }),
+    ];
+    await lanes.whenEnded(ids[2] ?? "");
+    const lines = (await call(check, {})).split("\n");
+    expect(lines).toHaveLength(3);
+    ids.forEach((id, i) => expect(lines[i]?.startsWith(`${id}  `)).toBe(true));
+    expect(lines[2]).toContain("failed, exit 3");
+  });
+
+  it("shows one task's status, exit code, duration, output size and file, and its last N lines", async () => {
+    const { lanes, run, check } = tools();
+    const id = await start(run, { command: "for i in $(seq 1 50); do echo line$i; done; exit 2" });
+    await lanes.whenEnded(id);
+    const reply = await call(check, { task_id: id, lines: 5 });
+    expect(reply).toContain("status: failed, exit 2");
+    expect(reply).toContain("exit_code: 2");
+    expect(reply).toMatch(/^duration: \d+ms$/m);
+    const bytes = readFileSync(join(ws.dir, ".lanes", "tasks", `${id}.log`)).length;
+    expect(reply).toContain(`output: ${bytes} B in .lanes/tasks/${id}.log`);
+    expect(outputOf(reply)).toBe("line46\nline47\nline48\nline49\nline50");
+  });
+
+  it('returns with output: "new" only what was printed since the previous read, nothing missed', async () => {
+    const { lanes, run, check } = tools();
+    const id = await start(run, { command: "for i in $(seq 1 30); do echo n$i; sleep 0.02; done" });
+    const reads: string[] = [];
+    await sleep(200);
+    reads.push(outputOf(await call(check, { task_id: id, output: "new" })));
+    await sleep(200);
+    reads.push(outputOf(await call(check, { task_id: id, output: "new" })));
+    await lanes.whenEnded(id);
+    reads.push(outputOf(await call(check, { task_id: id, output: "new" })));
+    const last = outputOf(await call(check, { task_id: id, output: "new" }));
+    expect(reads[0]).not.toBe("(nothing)");
+    const seen = reads.filter((text) => text !== "(nothing)").flatMap((text) => text.split("\n"));
+    expect(seen).toEqual(Array.from({ length: 30 }, (_, i) => `n${i + 1}`));
+    expect(last).toBe("(nothing)");
+  });
+
+  it("returns only the lines matching grep", async () => {
+    const { lanes, run, check } = tools();
+    const id = await start(run, {
+      command: "echo 'ok 1'; echo 'error: disk'; echo 'ok 2'; echo 'error: net'; echo 'ok 3'",
+    });
+    await lanes.whenEnded(id);
+    const reply = await call(check, { task_id: id, grep: "^error" });
+    expect(reply).toContain("2 matching line(s)");
+    expect(outputOf(reply)).toBe("error: disk\nerror: net");
+    await expect(call(check, { task_id: id, grep: "[" })).rejects.toThrow(/`grep`/);
+  });
+
+  it("marks an ended task delivered when checked, so no notification about it stays queued", async () => {
+    const { lanes, run, check } = tools();
+    const id = await start(run, { command: "echo hi" });
+    await lanes.whenEnded(id);
+    expect(lanes.notifications.has(id)).toBe(true);
+    await call(check, { task_id: id });
+    expect(lanes.notifications.has(id)).toBe(false);
+    await lanes.flush();
+    expect(stored(id).notified).toBe(true);
+  });
+
+  it("errors for an unknown task id", async () => {
+    const { check } = tools();
+    await expect(call(check, { task_id: "nope" })).rejects.toThrow(/No background task with id nope/);
+  });
+});
+
+describe("wait_background", () => {
+  it('returns at the first end with mode "any" and names the task still running', async () => {
+    const { run, wait } = tools();
+    const fast = await start(run, { command: "sleep 0.1; echo fast" });
+    const slow = await start(run, { command: "sleep 1.5" });
+    const started = Date.now();
+    const reply = await call(wait, { task_ids: [fast, slow], mode: "any" });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(reply).toContain(`[bg:${fast}] completed, exit 0`);
+    expect(reply).toContain("fast");
+    expect(reply).toContain(`Still running (still running): ${slow}.`);
+    expect(reply).not.toContain(`[bg:${slow}]`);
+  });
+
+  it('waits for every task with mode "all"', async () => {
+    const { run, wait } = tools();
+    const a = await start(run, { command: "sleep 0.1" });
+    const b = await start(run, { command: "sleep 0.4; exit 1" });
+    const reply = await call(wait, { task_ids: [a, b], mode: "all" });
+    expect(reply).toContain(`[bg:${a}] completed, exit 0`);
+    expect(reply).toContain(`[bg:${b}] failed, exit 1`);
+    expect(reply).not.toContain("Still running");
+  });
+
+  it("gives up at timeout_ms and says which tasks still run", async () => {
+    const { run, wait } = tools();
+    const id = await start(run, { command: "sleep 2" });
+    const started = Date.now();
+    const reply = await call(wait, { task_ids: [id], timeout_ms: 200 });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(reply).toBe(`Still running (timed out after 200ms): ${id}. You will be notified when they end.`);
+  });
+
+  it("waits for every running task when no ids are given", async () => {
+    const { run, wait } = tools();
+    expect(await call(wait, {})).toBe("No background tasks are running.");
+    const a = await start(run, { command: "sleep 0.1" });
+    const b = await start(run, { command: "sleep 0.3" });
+    const reply = await call(wait, {});
+    expect(reply.split("\n").map((line) => /^\[bg:(\w+)\]/.exec(line)?.[1])).toEqual([a, b]);
+  });
+
+  it("errors for an unknown task id, naming task_ids", async () => {
+    const { run, wait } = tools();
+    const id = await start(run, { command: "sleep 0.1" });
+    await expect(call(wait, { task_ids: [id, "nope"] })).rejects.toThrow(
+      /`task_ids`: no background task with id nope/,
+    );
+  });
+
+  it("counts the results it returns as delivered: nothing is notified again", async () => {
+    const { lanes, run, wait } = tools();
+    const a = await start(run, { command: "echo a" });
+    const b = await start(run, { command: "sleep 0.2; exit 4" });
+    await call(wait, { task_ids: [a, b] });
+    await sleep(150);
+    expect(lanes.drainNotifications()).toEqual([]);
+    await lanes.flush();
+    expect([stored(a).notified, stored(b).notified]).toEqual([true, true]);
+  });
+});
+
+describe("kill_background", () => {
+  it("ends a task's whole process tree, grandchild included", async () => {
+    const { lanes, run, kill } = tools();
+    const pidFile = join(ws.dir, "grandchild.pid");
+    const id = await start(run, { command: `sh -c 'sleep 300 & echo $! > ${pidFile}; wait'` });
+    expect(await eventually(() => readPid(pidFile) !== undefined)).toBe(true);
+    const grandchild = readPid(pidFile) ?? 0;
+    expect(processGone(grandchild)).toBe(false);
+    const reply = await call(kill, { task_id: id });
+    expect(reply).toContain(`Killed. [bg:${id}] killed`);
+    expect(lanes.get(id)?.status).toBe("killed");
+    expect(await eventually(() => processGone(grandchild), 5_000)).toBe(true);
+  });
+
+  it("says a finished task had already ended and changes nothing", async () => {
+    const { lanes, run, kill } = tools();
+    const id = await start(run, { command: "echo done" });
+    const before = await lanes.whenEnded(id);
+    const reply = await call(kill, { task_id: id });
+    expect(reply).toContain(`Task ${id} had already ended; nothing changed.`);
+    expect(lanes.get(id)).toMatchObject({
+      status: "completed",
+      exit_code: 0,
+      ended_at: before.ended_at,
+      end_reason: null,
+    });
+  });
+
+  it("errors for an unknown task id", async () => {
+    const { kill } = tools();
+    await expect(call(kill, { task_id: "nope" })).rejects.toThrow(/No background task with id nope/);
+  });
+});
+
+describe("send_background_input", () => {
+  it("round-trips lines through a task's read loop", async () => {
+    const { lanes, run, input } = tools();
+    const id = await start(run, {
+      command: 'while read line; do echo "got $line"; [ "$line" = quit ] && exit 0; done',
+    });
+    const log = join(ws.dir, ".lanes", "tasks", `${id}.log`);
+    const reply = await call(input, { task_id: id, text: "alpha\n" });
+    expect(reply).toContain(`Sent 6 bytes to task ${id}`);
+    expect(await eventually(() => readFileSync(log, "utf8") === "got alpha\n")).toBe(true);
+    await call(input, { task_id: id, text: "quit\n" });
+    const final = await lanes.whenEnded(id);
+    expect(final.status).toBe("completed");
+    expect(readFileSync(log, "utf8")).toBe("got alpha\ngot quit\n");
+  });
+
+  it("delivers EOF with close_stdin, so cat exits 0", async () => {
+    const { lanes, run, input } = tools();
+    const id = await start(run, { command: "cat" });
+    const reply = await call(input, { task_id: id, text: "hello\n", close_stdin: true });
+    expect(reply).toContain("and closed stdin");
+    const final = await lanes.wait([id], "all", 5_000);
+    expect(final.ended[0]).toMatchObject({ status: "completed", exit_code: 0 });
+    expect(readFileSync(final.ended[0]?.output_file ?? "", "utf8")).toBe("hello\n");
+  });
+
+  it("errors for an unknown task and for a task that has ended", async () => {
+    const { lanes, run, input } = tools();
+    await expect(call(input, { task_id: "nope", text: "x" })).rejects.toThrow(ToolError);
+    const id = await start(run, { command: "true" });
+    await lanes.whenEnded(id);
+    await expect(call(input, { task_id: id, text: "x\n" })).rejects.toThrow(/is completed, not running/);
+  });
+});
