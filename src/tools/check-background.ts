@@ -26,7 +26,11 @@ export function createCheckBackgroundTool(lanes: LaneManager) {
       if (input.task_id === undefined) {
         const records = lanes.list();
         if (records.length === 0) return "No background tasks.";
-        return records.map((record) => summaryLine(record)).join("\n");
+        // A command written over several lines must not read as several tasks.
+        const oneLine = (command: string): string => command.replace(/\s*\n\s*/g, " ⏎ ");
+        return records
+          .map((record) => summaryLine({ ...record, command: oneLine(record.command) }))
+          .join("\n");
       }
       const record = lanes.get(input.task_id);
       if (!record)

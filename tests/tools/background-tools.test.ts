@@ -115,6 +115,15 @@ describe("check_background", () => {
     expect(lines[2]).toContain("failed, exit 3");
   });
 
+  it("lists a task whose command spans several lines on one line", async () => {
+    const { run, check } = tools();
+    await start(run, { command: "echo a\necho b\nsleep 1" });
+    await start(run, { command: "sleep 1" });
+    const lines = (await call(check, {})).split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain("echo a ⏎ echo b ⏎ sleep 1");
+  });
+
   it("shows one task's status, exit code, duration, output size and file, and its last N lines", async () => {
     const { lanes, run, check } = tools();
     const id = await start(run, { command: "for i in $(seq 1 50); do echo line$i; done; exit 2" });
