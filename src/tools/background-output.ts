@@ -1,9 +1,9 @@
 import type { LaneManager } from "../lanes/lane-manager.js";
-import type { TaskRecord } from "../lanes/task-record.js";
+import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
 import { lastLines } from "../text/preview.js";
 import { sanitizeOutput } from "../text/sanitize.js";
 import { readWindow } from "../text/utf8-window.js";
-import { statSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { MODEL_OUTPUT_CHARS } from "./command-output.js";
 import { ToolError } from "./define-tool.js";
 
@@ -26,8 +26,11 @@ export function readTaskOutput(
   const size = fileSize(record.output_file);
   const budget = pattern ? GREP_SCAN_BYTES : MODEL_OUTPUT_CHARS * 2;
   const start = Math.max(from, size - budget);
+  // The cursor must not pass the first bytes of a character the task is still writing: they would be lost.
+  const end =
+    mode === "new" && !isTerminal(record.status) ? size - incompleteTail(record.output_file, size) : size;
   const windowed =
-    size > start ? readWindow(record.output_file, start, size - start) : { text: "", start, end: start };
+    end > start ? readWindow(record.output_file, start, end - start) : { text: "", start, end: start };
   if (mode === "new") lanes.setReadCursor(record.id, windowed.end);
   let text = sanitizeOutput(windowed.text);
   let header: string;
@@ -58,6 +61,24 @@ function compile(source: string): RegExp {
   } catch (error) {
     throw new ToolError(`\`grep\`: not a valid regular expression: ${(error as Error).message}`);
   }
+}
+
+/** Bytes at the end of the file's first `size` bytes that begin a UTF-8 character not yet complete. */
+function incompleteTail(file: string, size: number): number {
+  const bytes = Buffer.alloc(Math.min(3, size));
+  const fd = openSync(file, "r");
+  try {
+    readSync(fd, bytes, 0, bytes.length, size - bytes.length);
+  } finally {
+    closeSync(fd);
+  }
+  for (let back = 1; back <= bytes.length; back++) {
+    const byte = bytes[bytes.length - back] ?? 0;
+    if ((byte & 0xc0) === 0x80) continue;
+    const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return needed > back ? back : 0;
+  }
+  return 0;
 }
 
 function fileSize(file: string): number {

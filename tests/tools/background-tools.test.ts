@@ -154,6 +154,16 @@ describe("check_background", () => {
     expect(last).toBe("(nothing)");
   });
 
+  it('keeps a multibyte character whole when output: "new" reads between its bytes', async () => {
+    const { lanes, run, check } = tools();
+    const id = await start(run, { command: "printf 'caf\\303'; sleep 0.4; printf '\\251 ok\\n'" });
+    await sleep(200);
+    const first = outputOf(await call(check, { task_id: id, output: "new" }));
+    await lanes.whenEnded(id);
+    const second = outputOf(await call(check, { task_id: id, output: "new" }));
+    expect(first + second).toBe("café ok");
+  });
+
   it("returns only the lines matching grep", async () => {
     const { lanes, run, check } = tools();
     const id = await start(run, {
