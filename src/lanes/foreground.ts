@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { startGroupProcess } from "../process/group-process.js";
@@ -34,12 +33,13 @@ export async function runForeground(
 ): Promise<ForegroundOutcome> {
   const dir = join(lanes.store.lanesDir, "outputs");
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const outputFile = join(dir, `${Date.now()}-${randomBytes(3).toString("hex")}.log`);
+  const id = lanes.reserveId();
+  const outputFile = join(dir, `${id}.log`);
   const startedAt = Date.now();
   const child = startGroupProcess({
     command: request.command,
     cwd: lanes.workspace,
-    env: lanes.taskEnv("foreground"),
+    env: lanes.taskEnv(id),
     outputFile,
     stdin: "ignore",
     timeoutMs: request.timeoutMs,
@@ -58,6 +58,7 @@ export async function runForeground(
     if (first === "moved") {
       child.clearTimeout();
       const record = lanes.adoptForeground({
+        id,
         command: request.command,
         process: child,
         outputFile,
@@ -69,7 +70,9 @@ export async function runForeground(
     }
     // After a timeout or cancel, the process module is already ending the whole group: nothing was left over.
     const leftovers =
-      first.reason === "exit" ? await settleLeftovers(lanes, child.pid, request, outputFile) : "none";
+      first.reason === "exit" ? await settleLeftovers(lanes, id, child.pid, request, outputFile) : "none";
+    // Adopted leftovers are swept when their task ends; otherwise look for escapees (setsid) now.
+    if (typeof leftovers !== "object") lanes.sweepEscaped(id);
     const finalFile = typeof leftovers === "object" ? leftovers.output_file : outputFile;
     return { kind: "finished", result: first, outputFile: finalFile, leftovers };
   } finally {
@@ -80,12 +83,13 @@ export async function runForeground(
 
 async function settleLeftovers(
   lanes: LaneManager,
+  id: string,
   pgid: number | undefined,
   request: ForegroundRequest,
   outputFile: string,
 ): Promise<"none" | "ended" | TaskRecord> {
   if (pgid === undefined || !groupAlive(pgid)) return "none";
-  if (request.keepLeftovers) return lanes.adoptGroup({ command: request.command, pgid, outputFile });
+  if (request.keepLeftovers) return lanes.adoptGroup({ id, command: request.command, pgid, outputFile });
   await terminateGroup(pgid, 2_000);
   return "ended";
 }

@@ -2,6 +2,7 @@ import { renameSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { startGroupProcess, type GroupProcess } from "../process/group-process.js";
 import { signalGroup } from "../process/kill-group.js";
+import { endMarkedProcesses } from "../process/marked-processes.js";
 import type { ProcessResult } from "../process/process-result.js";
 import { readTail } from "../text/utf8-window.js";
 import { notificationLine } from "./format.js";
@@ -82,6 +83,10 @@ export class LaneManager {
   private readonly readCursors = new Map<string, number>();
   private ticker: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Task ids (and foreground markers) whose escaped processes are to be looked for in /proc. */
+  private readonly sweepIds = new Set<string>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private readonly reservedIds = new Set<string>();
 
   constructor(private readonly options: LaneManagerOptions) {
     this.workspace = options.workspace;
@@ -230,12 +235,14 @@ export class LaneManager {
    * a log (the file is moved, the process keeps writing to it) and one notification when it ends.
    */
   adoptForeground(request: {
+    id: string;
     command: string;
     process: GroupProcess;
     outputFile: string;
     startedAt: number;
   }): TaskRecord {
-    const id = this.newUniqueId();
+    const { id } = request;
+    this.reservedIds.delete(id);
     const paths = this.store.paths(id);
     renameSync(request.outputFile, paths.log);
     const record: TaskRecord = {
@@ -259,8 +266,9 @@ export class LaneManager {
    * Tracks processes a finished foreground command left running in its group (`server &`), so they are
    * listed, killable and notified like any task.
    */
-  adoptGroup(request: { command: string; pgid: number; outputFile: string }): TaskRecord {
-    const id = this.newUniqueId();
+  adoptGroup(request: { id: string; command: string; pgid: number; outputFile: string }): TaskRecord {
+    const { id } = request;
+    this.reservedIds.delete(id);
     renameSync(request.outputFile, this.store.paths(id).log);
     const record: TaskRecord = {
       ...this.newRecord(id, {
@@ -282,6 +290,31 @@ export class LaneManager {
   /** The environment a command runs with: the configured base plus the marker that finds its processes. */
   taskEnv(taskId: string): NodeJS.ProcessEnv {
     return { ...(this.options.env ?? process.env), LANES_TASK_ID: taskId };
+  }
+
+  /** An id for a foreground command: its marker now, its task id if it is moved into a lane later. */
+  reserveId(): string {
+    const id = this.newUniqueId();
+    this.reservedIds.add(id);
+    return id;
+  }
+
+  /**
+   * Looks (soon, batched) for processes of an ended task or foreground command that escaped its process
+   * group, and ends them. Batched so a burst of task ends costs one /proc scan.
+   */
+  sweepEscaped(id: string): void {
+    this.sweepIds.add(id);
+    this.sweepTimer ??= setTimeout(() => this.sweepNow(this.options.killGraceMs ?? 2000), 200);
+  }
+
+  /** Returns how many escaped processes were found and signalled. */
+  sweepNow(graceMs: number): number {
+    clearTimeout(this.sweepTimer);
+    this.sweepTimer = undefined;
+    const ids = new Set(this.sweepIds);
+    this.sweepIds.clear();
+    return endMarkedProcesses(ids, graceMs);
   }
 
   /** Everything pending for the model, most urgent first; [] when nothing is. */
@@ -320,6 +353,7 @@ export class LaneManager {
     const victims = live.filter((task) => !task.record.persist);
     await Promise.all(victims.map((task) => this.kill(task.record.id, "shutdown")));
     for (const task of victims) task.record.notified = true;
+    this.sweepNow(0);
     await this.flush();
     for (const task of victims) this.store.saveSync(task.record);
     this.stopTicker();
@@ -339,7 +373,9 @@ export class LaneManager {
         notified: true,
       });
       this.store.saveSync(task.record);
+      this.sweepIds.add(task.record.id);
     }
+    this.sweepNow(0);
     this.stopTicker();
   }
 
@@ -383,7 +419,7 @@ export class LaneManager {
 
   private newUniqueId(): string {
     let id = this.store.newId();
-    while (this.tasks.has(id)) id = this.store.newId();
+    while (this.tasks.has(id) || this.reservedIds.has(id)) id = this.store.newId();
     return id;
   }
 
@@ -467,6 +503,7 @@ export class LaneManager {
     Object.assign(record, changes);
     record.output_bytes = fileSize(record.output_file);
     task.watch = undefined;
+    this.sweepEscaped(record.id);
     this.persist(record);
     this.emit({ type: "task-end", record: { ...record } });
     if (!(record.end_reason === "shutdown")) this.queueEnded(record);
