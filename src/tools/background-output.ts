@@ -65,6 +65,7 @@ function compile(source: string): RegExp {
 
 /** Bytes at the end of the file's first `size` bytes that begin a UTF-8 character not yet complete. */
 function incompleteTail(file: string, size: number): number {
+  if (size === 0) return 0;
   const bytes = Buffer.alloc(Math.min(3, size));
   const fd = openSync(file, "r");
   try {

@@ -164,6 +164,15 @@ describe("check_background", () => {
     expect(first + second).toBe("café ok");
   });
 
+  it('reads output: "new" of a queued task that has no log yet as nothing', async () => {
+    const { run, check } = tools({ laneLimits: { solo: 1 } });
+    await start(run, { command: "sleep 1", lane: "solo" });
+    const queued = await start(run, { command: "echo later", lane: "solo" });
+    const reply = await call(check, { task_id: queued, output: "new" });
+    expect(reply).toContain("status: queued");
+    expect(outputOf(reply)).toBe("(nothing)");
+  });
+
   it("returns only the lines matching grep", async () => {
     const { lanes, run, check } = tools();
     const id = await start(run, {
