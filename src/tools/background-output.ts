@@ -9,6 +9,9 @@ import { ToolError } from "./define-tool.js";
 
 export type OutputMode = "tail" | "new" | "none";
 
+/** Output chars in a check_background reply: the budget less room for the record printed above them. */
+const OUTPUT_CHARS = MODEL_OUTPUT_CHARS - 2_000;
+
 /** How much of a log grep scans at most: enough for real logs, bounded for floods. */
 const GREP_SCAN_BYTES = 16 * 1024 * 1024;
 
@@ -46,9 +49,9 @@ export function readTaskOutput(
   let omitted =
     Math.max(0, start - from) +
     (mode === "tail" && !pattern ? Math.max(0, windowed.end - windowed.start - Buffer.byteLength(text)) : 0);
-  if (text.length > MODEL_OUTPUT_CHARS) {
-    omitted += Buffer.byteLength(text.slice(0, text.length - MODEL_OUTPUT_CHARS));
-    text = text.slice(text.length - MODEL_OUTPUT_CHARS);
+  if (text.length > OUTPUT_CHARS) {
+    omitted += Buffer.byteLength(text.slice(0, text.length - OUTPUT_CHARS));
+    text = text.slice(text.length - OUTPUT_CHARS);
   }
   const scope = pattern && start > from ? ` (searched the last ${GREP_SCAN_BYTES} bytes)` : "";
   const left = omitted > 0 ? `; ${omitted} earlier bytes not shown (full log in output_file)` : "";

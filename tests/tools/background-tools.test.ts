@@ -185,6 +185,24 @@ describe("check_background", () => {
     await expect(call(check, { task_id: id, grep: "[" })).rejects.toThrow(/`grep`/);
   });
 
+  it("keeps the reply for a task that printed 5 MB under 30,000 chars and says how many bytes were left out", async () => {
+    const { lanes, run, check } = tools();
+    const lines = await start(run, { command: "yes 'some log line' | head -c 5000000" });
+    const oneLine = await start(run, { command: "head -c 5000000 /dev/zero | tr '\\0' x" });
+    await lanes.wait([lines, oneLine], "all", 10_000);
+    for (const raw of [
+      { task_id: lines },
+      { task_id: lines, lines: 5000 },
+      { task_id: lines, grep: "log", lines: 5000 },
+      { task_id: lines, output: "new" },
+      { task_id: oneLine },
+    ]) {
+      const reply = await call(check, raw);
+      expect(reply.length, JSON.stringify(raw)).toBeLessThan(30_000);
+      expect(reply, JSON.stringify(raw)).toMatch(/; \d+ earlier bytes not shown/);
+    }
+  });
+
   it("marks an ended task delivered when checked, so no notification about it stays queued", async () => {
     const { lanes, run, check } = tools();
     const id = await start(run, { command: "echo hi" });
