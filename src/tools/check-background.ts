@@ -1,10 +1,12 @@
 import { z } from "zod";
 import type { LaneManager } from "../lanes/lane-manager.js";
-import { describeRecord } from "./describe-record.js";
+import { describeRecord, displayCommand } from "./describe-record.js";
 import { readTaskOutput } from "./background-output.js";
 import { summaryLine } from "../lanes/format.js";
 import { isTerminal } from "../lanes/task-record.js";
 import { defineTool, ToolError } from "./define-tool.js";
+
+const LISTED_COMMAND_CHARS = 200;
 
 const schema = z.object({
   task_id: z.string().optional().describe("Task id; omit to list every task"),
@@ -27,10 +29,10 @@ export function createCheckBackgroundTool(lanes: LaneManager) {
         const records = lanes.list();
         if (records.length === 0) return "No background tasks.";
         // A command written over several lines must not read as several tasks.
-        const oneLine = (command: string): string => command.replace(/\s*\n\s*/g, " ⏎ ");
-        return records
-          .map((record) => summaryLine({ ...record, command: oneLine(record.command) }))
-          .join("\n");
+        const lines = records.map((record) =>
+          summaryLine({ ...record, command: displayCommand(record.command, LISTED_COMMAND_CHARS) }),
+        );
+        return lines.join("\n");
       }
       const record = lanes.get(input.task_id);
       if (!record)

@@ -124,6 +124,17 @@ describe("check_background", () => {
     expect(lines[0]).toContain("echo a ⏎ echo b ⏎ sleep 1");
   });
 
+  it("shortens a very long command in one task's record so the reply stays under 30,000 chars", async () => {
+    const { lanes, check } = tools();
+    const command = `: ${"z".repeat(40_000)}`;
+    // Straight to the lane manager: the guard in background_run is slow on a 40 KB word (reported).
+    const { id } = lanes.start({ command });
+    await lanes.whenEnded(id);
+    const reply = await call(check, { task_id: id });
+    expect(reply.length).toBeLessThan(30_000);
+    expect(reply).toContain(`(${command.length} chars)`);
+  });
+
   it("shows one task's status, exit code, duration, output size and file, and its last N lines", async () => {
     const { lanes, run, check } = tools();
     const id = await start(run, { command: "for i in $(seq 1 50); do echo line$i; done; exit 2" });
