@@ -1,12 +1,15 @@
 import { z } from "zod";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { describeRecord, displayCommand } from "./describe-record.js";
+import { MODEL_OUTPUT_CHARS } from "./command-output.js";
 import { readTaskOutput } from "./background-output.js";
 import { summaryLine } from "../lanes/format.js";
 import { isTerminal } from "../lanes/task-record.js";
 import { defineTool, ToolError } from "./define-tool.js";
 
 const LISTED_COMMAND_CHARS = 200;
+/** Room for the listing, less a line saying how many older tasks were left out. */
+const LIST_CHARS = MODEL_OUTPUT_CHARS - 100;
 
 const schema = z.object({
   task_id: z.string().optional().describe("Task id; omit to list every task"),
@@ -32,7 +35,17 @@ export function createCheckBackgroundTool(lanes: LaneManager) {
         const lines = records.map((record) =>
           summaryLine({ ...record, command: displayCommand(record.command, LISTED_COMMAND_CHARS) }),
         );
-        return lines.join("\n");
+        // The newest tasks are the ones the model is most likely asking about.
+        let shown = 0;
+        let chars = 0;
+        for (const line of [...lines].reverse()) {
+          if (chars + line.length + 1 > LIST_CHARS) break;
+          chars += line.length + 1;
+          shown++;
+        }
+        const from = lines.length - shown;
+        const hidden = from > 0 ? [`… ${from} earlier task${from === 1 ? "" : "s"} not shown`] : [];
+        return [...hidden, ...lines.slice(from)].join("\n");
       }
       const record = lanes.get(input.task_id);
       if (!record)

@@ -124,6 +124,22 @@ describe("check_background", () => {
     expect(lines[0]).toContain("echo a ⏎ echo b ⏎ sleep 1");
   });
 
+  it("keeps a listing of many tasks with long commands under 30,000 chars and says how many were left out", async () => {
+    const { lanes, run, check } = tools();
+    const ids: string[] = [];
+    for (let i = 0; i < 150; i++) ids.push(await start(run, { command: `: ${i} ${"y".repeat(400)}` }));
+    await lanes.wait(ids, "all", 20_000);
+    const reply = await call(check, {});
+    expect(reply.length).toBeLessThan(30_000);
+    expect(reply).toMatch(/^… \d+ earlier tasks? not shown/);
+    expect(
+      reply
+        .split("\n")
+        .at(-1)
+        ?.startsWith(`${ids.at(-1)}  `),
+    ).toBe(true);
+  });
+
   it("shortens a very long command in one task's record so the reply stays under 30,000 chars", async () => {
     const { lanes, check } = tools();
     const command = `: ${"z".repeat(40_000)}`;
