@@ -184,6 +184,19 @@ describe("bash tool", () => {
     expect(outputsDir()).toEqual([]);
   });
 
+  // Bug in src/tools/command-guard.ts: FORK_BOMBS[0] (line 35), `([^\s(){};|&]+)\s*\(...`, backtracks over every
+  // start and length of one long word, so checking a command is quadratic in its longest unquoted word (quoted
+  // text is blanked first; a heredoc body or a long URL is not): 16 KB ~0.8 s, 80 KB ~14 s, all of it
+  // blocking the event loop. Bounding the name ({1,64}) or testing only text containing "()" would fix it.
+  it.fails("checks a heredoc with a 16 KB line (a base64 blob) without stalling the event loop", async () => {
+    const { bash } = bashTool();
+    const blob = "QUJD".repeat(4_000);
+    const started = Date.now();
+    await call(bash, { command: `cat > data.b64 <<'EOF'\n${blob}\nEOF` });
+    expect(readFileSync(join(ws.dir, "data.b64"), "utf8")).toBe(`${blob}\n`);
+    expect(Date.now() - started).toBeLessThan(250);
+  });
+
   it("names the wrong field in invalid input", async () => {
     const { bash } = bashTool();
     await expect(call(bash, { command: 42 })).rejects.toThrow(/`command`.*number 42/);
