@@ -1,16 +1,32 @@
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { ConfigError, loadConfig, type LanesConfig } from "../config/config.js";
-import { runMcpServer } from "../mcp/server.js";
-import { MissingApiKeyError, type ProviderName } from "../model/create-provider.js";
-import { ToolError } from "../tools/define-tool.js";
-import { runDemo } from "./demo.js";
-import { runPrintMode, type OutputFormat } from "./print-mode.js";
-import { runRepl } from "./repl.js";
-import { runCommand } from "./run-command.js";
-import { loadWorkspaceEnv } from "./session.js";
-import { formatTaskList, killStoredTask, listStoredTasks, showLogs } from "./tasks-command.js";
+import { loadConfig, type LanesConfig } from "../config/config.js";
+import type { ProviderName } from "../model/create-provider.js";
+import type { OutputFormat } from "./print-mode.js";
+import type { SessionChoice } from "./session.js";
 import { VERSION } from "./version.js";
+
+// Command modules load on demand: `lanes --version` or `lanes tasks` should not pay for every SDK.
+const load = {
+  demo: () => import("./demo.js"),
+  print: () => import("./print-mode.js"),
+  repl: () => import("./repl.js"),
+  run: () => import("./run-command.js"),
+  mcp: () => import("../mcp/server.js"),
+  session: () => import("./session.js"),
+  tasks: () => import("./tasks-command.js"),
+  doctor: () => import("./doctor.js"),
+  completion: () => import("./completion.js"),
+};
+
+/** Errors that mean "you asked for something that cannot be done": one line, exit 2, no stack trace. */
+const USAGE_ERRORS = new Set([
+  "MissingApiKeyError",
+  "ToolError",
+  "SessionNotFoundError",
+  "ConfigError",
+  "ScriptFileError",
+]);
 
 function collectLaneLimit(value: string, previous: Record<string, number> = {}): Record<string, number> {
   const match = /^([\w.-]+)=(\d+)$/.exec(value);
@@ -57,9 +73,13 @@ const program = new Command()
     "concurrency limit of a lane, repeatable (default lane: 8)",
     collectLaneLimit,
   )
+  .option("-c, --continue", "resume the most recent conversation in this workspace")
+  .option("-r, --resume <id>", "resume a saved conversation (.lanes/sessions/ID.jsonl)")
   .showHelpAfterError();
 
 interface MainOptions {
+  continue?: boolean;
+  resume?: string;
   print?: string;
   outputFormat: OutputFormat;
   model?: string;
@@ -84,14 +104,20 @@ function effectiveConfig(workspace: string, options: MainOptions): LanesConfig {
 
 program.action(async (options: MainOptions) => {
   const workspace = resolve(options.cwd);
-  loadWorkspaceEnv(workspace);
-  // The flag wins over LANES_PROVIDER and .env; createProvider reads it where the session builds the model.
-  if (options.provider !== undefined) process.env.LANES_PROVIDER = options.provider;
-  const common = { workspace, model: options.model, config: effectiveConfig(workspace, options) };
+  (await load.session()).loadWorkspaceEnv(workspace);
+  const common: SessionChoice = {
+    workspace,
+    model: options.model,
+    providerName: options.provider,
+    config: effectiveConfig(workspace, options),
+    resume: options.resume ?? (options.continue ? "latest" : undefined),
+  };
   process.exitCode =
     options.print !== undefined
-      ? await runPrintMode({ ...common, prompt: options.print, format: options.outputFormat })
-      : await runRepl(common);
+      ? await (
+          await load.print()
+        ).runPrintMode({ ...common, prompt: options.print, format: options.outputFormat })
+      : await (await load.repl()).runRepl(common);
 });
 
 program
@@ -99,7 +125,7 @@ program
   .description("offline demo: the chapter's Try It with a scripted model and real background processes")
   .option("--keep", "keep the temporary workspace")
   .action(async (options: { keep?: boolean }) => {
-    process.exitCode = await runDemo(options);
+    process.exitCode = await (await load.demo()).runDemo(options);
   });
 
 program
@@ -109,7 +135,9 @@ program
   .action(async (words: string[], options: { detach?: boolean }) => {
     const workspace = resolve(program.opts<{ cwd: string }>().cwd);
     const config = loadConfig(workspace);
-    process.exitCode = await runCommand({
+    process.exitCode = await (
+      await load.run()
+    ).runCommand({
       workspace,
       config,
       command: words.join(" "),
@@ -123,16 +151,17 @@ program
   .action(async () => {
     const options = program.opts<MainOptions>();
     const workspace = resolve(options.cwd);
-    loadWorkspaceEnv(workspace);
-    await runMcpServer({ workspace, config: effectiveConfig(workspace, options) });
+    (await load.session()).loadWorkspaceEnv(workspace);
+    await (await load.mcp()).runMcpServer({ workspace, config: effectiveConfig(workspace, options) });
   });
 
 const tasks = program
   .command("tasks")
   .description("list the workspace's background tasks")
   .option("--all", "include finished tasks")
-  .action((options: { all?: boolean }) => {
+  .action(async (options: { all?: boolean }) => {
     const workspace = resolve(program.opts<{ cwd: string }>().cwd);
+    const { formatTaskList, listStoredTasks } = await load.tasks();
     console.log(formatTaskList(listStoredTasks(workspace, options.all ?? false), options.all ?? false));
   });
 tasks
@@ -141,30 +170,41 @@ tasks
   .option("-f, --follow", "keep printing new output until the task ends")
   .action(async (id: string, options: { follow?: boolean }) => {
     const workspace = resolve(program.opts<{ cwd: string }>().cwd);
-    await showLogs(workspace, id, options.follow ?? false, (text) => void process.stdout.write(text));
+    await (
+      await load.tasks()
+    ).showLogs(workspace, id, options.follow ?? false, (text) => void process.stdout.write(text));
   });
 tasks
   .command("kill <id>")
   .description("end a task and its whole process group")
   .action(async (id: string) => {
     const workspace = resolve(program.opts<{ cwd: string }>().cwd);
-    console.log(await killStoredTask(workspace, id));
+    console.log(await (await load.tasks()).killStoredTask(workspace, id));
+  });
+
+program
+  .command("doctor")
+  .description("check the environment (key, endpoint, shell, workspace) and say what to fix")
+  .action(async () => {
+    const options = program.opts<MainOptions>();
+    const workspace = resolve(options.cwd);
+    (await load.session()).loadWorkspaceEnv(workspace);
+    process.exitCode = await (await load.doctor()).runDoctor({ workspace, provider: options.provider });
+  });
+
+program
+  .command("completion <shell>")
+  .description("print a completion script: bash or zsh (e.g. lanes completion bash >> ~/.bashrc)")
+  .action(async (shell: string) => {
+    process.stdout.write((await load.completion()).completionScript(shell, program));
   });
 
 try {
   await program.parseAsync();
 } catch (error) {
-  if (error instanceof MissingApiKeyError) {
-    console.error(error.message);
-    process.exitCode = 2;
-  } else if (error instanceof ToolError) {
-    console.error(`lanes: ${error.message}`);
-    process.exitCode = 2;
-  } else if (error instanceof ConfigError) {
-    console.error(`lanes: invalid configuration: ${error.message}`);
-    process.exitCode = 2;
-  } else {
-    console.error(`lanes: ${(error as Error).message}`);
-    process.exitCode = 1;
-  }
+  const { name, message } = error instanceof Error ? error : new Error(String(error));
+  if (name === "MissingApiKeyError") console.error(message);
+  else if (name === "ConfigError") console.error(`lanes: invalid configuration: ${message}`);
+  else console.error(`lanes: ${message}`);
+  process.exitCode = USAGE_ERRORS.has(name) ? 2 : 1;
 }

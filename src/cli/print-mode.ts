@@ -1,18 +1,14 @@
 import type { AgentEvent } from "../agent/events.js";
-import type { LanesConfig } from "../config/config.js";
 import { finalText } from "../agent/conversation.js";
 import type { AgentRunResult } from "../agent/loop.js";
 import { ModelError, type ModelProvider } from "../model/types.js";
-import { installShutdownHandlers, Session } from "./session.js";
+import { installShutdownHandlers, Session, type SessionChoice } from "./session.js";
 import { summarize } from "./run-summary.js";
 
 export type OutputFormat = "text" | "json" | "stream-json";
 
-export interface PrintOptions {
+export interface PrintOptions extends SessionChoice {
   prompt: string;
-  workspace: string;
-  config: LanesConfig;
-  model?: string;
   format: OutputFormat;
   provider?: ModelProvider;
   /** Extra event consumer (the demo's timeline). */
@@ -67,7 +63,11 @@ export async function runPrintMode(options: PrintOptions): Promise<number> {
   }
   await session.close();
   removeHandlers();
-  const summary = summarize({ result, text, isError }, session.lanes.list(), startedAt);
+  const summary = summarize(
+    { sessionId: session.id, result, text, isError },
+    session.lanes.list(),
+    startedAt,
+  );
   if (options.format === "text") {
     if (isError) process.stderr.write(`${text}\n`);
     else write(text);

@@ -5,6 +5,8 @@ import type { TaskRecord } from "../lanes/task-record.js";
 /** The `--output-format json` object (also the last line of `stream-json`). */
 export interface RunSummary {
   type: "result";
+  /** Resume this conversation with `lanes --resume ID`. */
+  session_id: string;
   result: string;
   is_error: boolean;
   num_turns: number;
@@ -21,12 +23,13 @@ export interface RunSummary {
 }
 
 export function summarize(
-  outcome: { result?: AgentRunResult; text: string; isError: boolean },
+  outcome: { sessionId: string; result?: AgentRunResult; text: string; isError: boolean },
   tasks: TaskRecord[],
   startedAt: number,
 ): RunSummary {
   return {
     type: "result",
+    session_id: outcome.sessionId,
     result: outcome.text,
     is_error: outcome.isError,
     num_turns: outcome.result?.turns ?? 0,

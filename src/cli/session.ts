@@ -2,16 +2,17 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import dotenv from "dotenv";
 import { createBackgroundHooks, type BackgroundHooks } from "../agent/background-hooks.js";
-import type { AgentEventSink } from "../agent/events.js";
+import type { AgentEvent, AgentEventSink } from "../agent/events.js";
 import { runAgent, type AgentRunResult } from "../agent/loop.js";
 import { buildSystemPrompt } from "../agent/system-prompt.js";
 import { childEnv } from "../config/child-env.js";
 import type { LanesConfig } from "../config/config.js";
 import { LaneManager } from "../lanes/lane-manager.js";
-import { createProvider } from "../model/create-provider.js";
+import { createProvider, type ProviderName } from "../model/create-provider.js";
 import type { Message, ModelProvider } from "../model/types.js";
 import type { BashToolOptions } from "../tools/bash.js";
 import { createToolset } from "../tools/toolset.js";
+import { SessionStore } from "./session-store.js";
 import type { Tool } from "../tools/define-tool.js";
 
 export interface SessionOptions {
@@ -23,6 +24,21 @@ export interface SessionOptions {
   emit: AgentEventSink;
   bash?: BashToolOptions;
   provider?: ModelProvider;
+  /** Which API (`--provider`); the environment's LANES_PROVIDER otherwise. */
+  providerName?: ProviderName;
+  /** Resume a saved conversation: a session id, or "latest" (`--continue`). */
+  resume?: string;
+}
+
+/** What the CLI decides for a session (the REPL and -p take these as they are). */
+export type SessionChoice = Pick<
+  SessionOptions,
+  "workspace" | "config" | "model" | "providerName" | "resume"
+>;
+
+/** `--resume ID` / `--continue` found nothing to resume. */
+export class SessionNotFoundError extends Error {
+  override name = "SessionNotFoundError";
 }
 
 /** Loads `<workspace>/.env` without overriding variables already set (the shell wins). */
@@ -39,11 +55,17 @@ export class Session {
   readonly tools: Tool[];
   readonly hooks: BackgroundHooks;
   readonly system: string;
+  readonly id: string;
+  private readonly sessions: SessionStore;
+  private readonly createdAt = new Date().toISOString();
+  private readonly taskIds: string[] = [];
 
   constructor(private readonly options: SessionOptions) {
     const env = process.env;
     const { config } = options;
-    this.provider = options.provider ?? createProvider({ model: options.model ?? config.model, env });
+    this.provider =
+      options.provider ??
+      createProvider({ model: options.model ?? config.model, env, provider: options.providerName });
     this.lanes = new LaneManager({
       workspace: options.workspace,
       env: childEnv(env, config.pass_secrets_to_commands),
@@ -73,11 +95,62 @@ export class Session {
       emit: options.emit,
     });
     this.system = buildSystemPrompt(options.workspace);
+    this.sessions = new SessionStore(this.lanes.store.lanesDir);
+    this.id = options.resume === undefined ? this.sessions.newId() : this.resumeFrom(options.resume);
+    this.lanes.subscribe((event) => {
+      if (
+        event.type === "task-queued" ||
+        (event.type === "task-start" && !this.taskIds.includes(event.record.id))
+      ) {
+        this.taskIds.push(event.record.id);
+      }
+    });
+  }
+
+  /** Saves the conversation to `.lanes/sessions/<id>.jsonl` (see SessionStore). */
+  save(): void {
+    this.sessions.save({
+      id: this.id,
+      workspace: this.options.workspace,
+      model: this.provider.model,
+      createdAt: this.createdAt,
+      messages: this.messages,
+      taskIds: this.taskIds,
+    });
+  }
+
+  /** Loads a saved conversation and its tasks; returns its id, under which it keeps being saved. */
+  private resumeFrom(which: string): string {
+    const id = which === "latest" ? this.sessions.latest() : which;
+    if (id === undefined)
+      throw new SessionNotFoundError(`no saved session in ${this.sessions.dir} to continue`);
+    let loaded;
+    try {
+      loaded = this.sessions.load(id);
+    } catch (error) {
+      throw new SessionNotFoundError((error as Error).message);
+    }
+    this.messages.push(...loaded.messages);
+    this.taskIds.push(...loaded.taskIds);
+    this.lanes.loadHistory(loaded.taskIds);
+    return loaded.id;
   }
 
   /** Sends one user message and runs the loop until the model is done. Model errors propagate. */
-  send(prompt: string, signal: AbortSignal): Promise<AgentRunResult> {
+  async send(prompt: string, signal: AbortSignal): Promise<AgentRunResult> {
     this.messages.push({ role: "user", content: [{ type: "text", text: prompt }] });
+    const emit = (event: AgentEvent): void => {
+      this.options.emit(event);
+      if (event.type === "assistant-message" || event.type === "tool-result") this.save();
+    };
+    try {
+      return await this.run(emit, signal);
+    } finally {
+      this.save();
+    }
+  }
+
+  private run(emit: AgentEventSink, signal: AbortSignal): Promise<AgentRunResult> {
     return runAgent(
       this.messages,
       {
@@ -85,7 +158,7 @@ export class Session {
         system: this.system,
         tools: this.tools,
         hooks: this.hooks,
-        emit: this.options.emit,
+        emit,
         maxTurns: this.options.config.max_turns,
       },
       signal,

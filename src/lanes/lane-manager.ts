@@ -128,6 +128,16 @@ export class LaneManager {
     };
   }
 
+  /** Lists the given tasks of a resumed session again (read from disk; those already tracked are kept). */
+  loadHistory(ids: string[]): void {
+    const wanted = new Set(ids.filter((id) => !this.tasks.has(id)));
+    if (wanted.size === 0) return;
+    for (const record of this.store.loadAll().records) {
+      if (wanted.has(record.id) && isTerminal(record.status))
+        this.tasks.set(record.id, this.settledTask(record));
+    }
+  }
+
   start(request: StartTaskRequest): TaskRecord {
     if (this.closed) throw new Error("lanes is shutting down; no new tasks");
     const notifyOn = request.notifyOn === undefined ? undefined : new RegExp(request.notifyOn);
