@@ -45,6 +45,7 @@ export function createBackgroundHooks(lanes: LaneManager, options: BackgroundHoo
       return { text, taskIds: ended };
     },
     afterModelCall(): void {
+      if (unacknowledged.size === 0) return;
       lanes.markDelivered([...unacknowledged]);
       unacknowledged.clear();
     },

@@ -14,8 +14,11 @@ export interface Injection {
 export interface AgentHooks {
   /** Right before every model request: results to merge into the pending user message, or undefined. */
   beforeModelCall(): Injection | undefined;
-  /** After a model request that carried `injection` succeeded: its results are now delivered. */
-  afterModelCall(injection: Injection): void;
+  /**
+   * After every model request that succeeded, `injection` being what this one added (if anything). Results
+   * an earlier failed request added are still in the kept conversation, so they are delivered now too.
+   */
+  afterModelCall(injection: Injection | undefined): void;
   /**
    * When the model ends its turn. Resolves true to call it again (new results arrived while tasks ran),
    * false to stop. Idle wake lives here.
@@ -81,7 +84,7 @@ export async function runAgent(
       if (signal.aborted) break;
       throw error;
     }
-    if (injection) config.hooks.afterModelCall(injection);
+    config.hooks.afterModelCall(injection);
     result.turns++;
     result.usage.input_tokens += turn.usage.input_tokens;
     result.usage.output_tokens += turn.usage.output_tokens;
