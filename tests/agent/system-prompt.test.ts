@@ -1,0 +1,30 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { buildSystemPrompt } from "../../src/agent/system-prompt.js";
+import { tempWorkspace } from "../helpers/temp-workspace.js";
+
+let ws: { dir: string; cleanup: () => void };
+beforeEach(() => (ws = tempWorkspace()));
+afterEach(() => ws.cleanup());
+
+describe("system prompt", () => {
+  it("tells the model it is notified and should not poll", () => {
+    const prompt = buildSystemPrompt(ws.dir);
+    expect(prompt).toContain(ws.dir);
+    expect(prompt).toMatch(/<background-results>.*never poll/s);
+    expect(prompt).toContain("wait_background");
+  });
+
+  it("includes AGENTS.md and CLAUDE.md from the workspace, each tagged with its file", () => {
+    writeFileSync(join(ws.dir, "AGENTS.md"), "Use pnpm, never npm.\n");
+    writeFileSync(join(ws.dir, "CLAUDE.md"), "Tests live in spec/.\n");
+    const prompt = buildSystemPrompt(ws.dir);
+    expect(prompt).toContain('<project-conventions file="AGENTS.md">\nUse pnpm, never npm.');
+    expect(prompt).toContain('<project-conventions file="CLAUDE.md">\nTests live in spec/.');
+  });
+
+  it("has no conventions block when the workspace has none", () => {
+    expect(buildSystemPrompt(ws.dir)).not.toContain("project-conventions");
+  });
+});
