@@ -46,7 +46,8 @@ export class NotificationForwarder {
    * Holds back the end notices of these tasks while a tool call will report them itself. The returned
    * release (idempotent) forwards whatever the call did not deliver.
    */
-  hold(taskIds: Iterable<string>): () => void {
+  hold(taskIds: readonly string[]): () => void {
+    if (taskIds.length === 0) return () => {};
     const key = Symbol("hold");
     this.holds.set(key, new Set(taskIds));
     return () => {

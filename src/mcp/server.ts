@@ -14,7 +14,8 @@ import { laneManagerOptions } from "./lane-options.js";
 import { stopOnHangup } from "./lifecycle.js";
 import { NotificationForwarder } from "./notifications.js";
 import { callTool, textResult, toMcpTool } from "./tool-bridge.js";
-import { watchWait } from "./wait-watch.js";
+import { reportedTaskIds } from "./reported-tasks.js";
+import { reportWaitProgress } from "./wait-progress.js";
 
 export interface McpServerOptions {
   workspace: string;
@@ -70,19 +71,23 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
     const tool = tools.get(name);
     if (!tool)
       return textResult(`Unknown tool "${name}". Available tools: ${[...tools.keys()].join(", ")}.`, true);
-    const endWatch =
-      name === "wait_background"
-        ? watchWait(lanes, forwarder, tool, {
-            args,
-            signal: extra.signal,
-            progressToken: request.params._meta?.progressToken,
-            sendProgress: (params) => extra.sendNotification({ method: "notifications/progress", params }),
-          })
+    const reported = reportedTaskIds(lanes, tool, args);
+    // The reply will carry these results; a cancelled call sends no reply, so cancelling lets them go.
+    const release = forwarder.hold(reported);
+    extra.signal.addEventListener("abort", release, { once: true });
+    const token = request.params._meta?.progressToken;
+    const stopProgress =
+      name === "wait_background" && token !== undefined
+        ? reportWaitProgress(lanes, reported, token, (params) =>
+            extra.sendNotification({ method: "notifications/progress", params }),
+          )
         : undefined;
     try {
       return await callTool(tool, args, { signal: extra.signal, callId: String(extra.requestId) });
     } finally {
-      endWatch?.();
+      await stopProgress?.();
+      extra.signal.removeEventListener("abort", release);
+      release();
     }
   });
   // Results recovered from an earlier run go out once the client is ready to receive them.
@@ -98,9 +103,17 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
   process.once("exit", () => lanes.shutdownSync());
 
   await server.connect(new StdioServerTransport());
-  const adopted =
-    recovered.adopted.length > 0 ? ` (${recovered.adopted.length} running task(s) adopted)` : "";
-  logLine(`serving background lanes for ${options.workspace}${adopted}`);
+  for (const bad of lanes.corruptRecords)
+    logLine(`set aside an unreadable task record (${bad.error}): ${bad.movedTo}`);
+  const earlier = [
+    [recovered.adopted.length, "still running"],
+    [recovered.recovered.length, "ended"],
+    [recovered.lost.length, "lost"],
+  ].filter(([count]) => count !== 0);
+  const picked = earlier.map(([count, what]) => `${count} ${what}`).join(", ");
+  logLine(
+    `serving background lanes for ${options.workspace}${picked ? `; from an earlier run: ${picked}` : ""}`,
+  );
   // Exit outright: a task left running on purpose (persist) must not keep this process alive.
   process.exit(await stopper.done);
 }

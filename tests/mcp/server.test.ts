@@ -1,0 +1,332 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import {
+  LoggingMessageNotificationSchema,
+  type CallToolResult,
+  type LoggingMessageNotification,
+  type Progress,
+} from "@modelcontextprotocol/sdk/types.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { LANES_BIN, testEnv } from "../helpers/run-cli.js";
+import { eventually, pidAlive, sleep, tempWorkspace } from "../helpers/temp-workspace.js";
+
+type LogMessage = LoggingMessageNotification["params"];
+
+interface Connection {
+  client: Client;
+  transport: StdioClientTransport;
+  dir: string;
+  logs: LogMessage[];
+  /** Client-side protocol errors: anything but JSON-RPC on the server's stdout shows up here. */
+  errors: string[];
+  stderr: () => string;
+}
+
+const cleanups: (() => void | Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Spawns `lanes mcp --cwd <dir>` (a fresh temp dir by default) through the SDK's own stdio client. */
+async function connect(existing?: string): Promise<Connection> {
+  let dir = existing;
+  if (dir === undefined) {
+    const workspace = tempWorkspace("lanes-mcp-");
+    cleanups.push(workspace.cleanup);
+    dir = workspace.dir;
+  }
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [LANES_BIN, "mcp", "--cwd", dir],
+    cwd: dir,
+    env: testEnv() as Record<string, string>,
+    stderr: "pipe",
+  });
+  let stderr = "";
+  transport.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const client = new Client({ name: "lanes-test", version: "0.0.0" });
+  const logs: LogMessage[] = [];
+  const errors: string[] = [];
+  client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
+    logs.push(notification.params);
+  });
+  client.onerror = (error) => errors.push(error.message);
+  await client.connect(transport);
+  cleanups.push(() => client.close());
+  return { client, transport, dir, logs, errors, stderr: () => stderr };
+}
+
+function text(result: unknown): string {
+  const content = (result as CallToolResult).content;
+  return content.map((block) => (block.type === "text" ? block.text : "")).join("");
+}
+
+async function call(connection: Connection, name: string, args: Record<string, unknown>) {
+  const result = (await connection.client.callTool({ name, arguments: args })) as CallToolResult;
+  return { text: text(result), isError: result.isError === true };
+}
+
+async function startTask(connection: Connection, args: Record<string, unknown>): Promise<string> {
+  const started = await call(connection, "background_run", args);
+  expect(started.isError).toBe(false);
+  const id = /Background task (\S+) started/.exec(started.text)?.[1];
+  if (id === undefined) throw new Error(`no task id in: ${started.text}`);
+  return id;
+}
+
+interface StoredRecord {
+  status: string;
+  pid: number | null;
+  end_reason: string | null;
+  notified: boolean;
+}
+
+function readRecord(dir: string, id: string): StoredRecord {
+  return JSON.parse(readFileSync(join(dir, ".lanes", "tasks", `${id}.json`), "utf8")) as StoredRecord;
+}
+
+function logsFor(connection: Connection, id: string): LogMessage[] {
+  return connection.logs.filter((log) => String(log.data).startsWith(`[bg:${id}]`));
+}
+
+/** Kills a process group left behind by a failing test. */
+function killGroup(pid: number | null): void {
+  if (pid === null) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // Already gone: what the test wanted.
+  }
+}
+
+describe("lanes mcp over stdio", () => {
+  it("lists exactly the five background tools, each with the JSON Schema of its zod schema", async () => {
+    const connection = await connect();
+    const { tools } = await connection.client.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual([
+      "background_run",
+      "check_background",
+      "kill_background",
+      "send_background_input",
+      "wait_background",
+    ]);
+    for (const tool of tools) {
+      expect(tool.inputSchema.type).toBe("object");
+      expect(tool.description?.length).toBeGreaterThan(20);
+    }
+    const run = tools.find((tool) => tool.name === "background_run");
+    expect(run?.inputSchema.required).toEqual(["command"]);
+    expect(Object.keys(run?.inputSchema.properties ?? {})).toContain("timeout_ms");
+    expect(connection.errors).toEqual([]);
+  });
+
+  it("returns the id at once, pushes the completion as one logging notification, and check_background shows it", async () => {
+    const connection = await connect();
+    const before = Date.now();
+    const id = await startTask(connection, { command: "sleep 0.5; echo hi" });
+    expect(Date.now() - before).toBeLessThan(500);
+    expect(logsFor(connection, id)).toEqual([]);
+
+    expect(await eventually(() => logsFor(connection, id).length > 0, 5000)).toBe(true);
+    const [log] = logsFor(connection, id);
+    expect(log).toMatchObject({ level: "info", logger: "lanes" });
+    expect(String(log?.data)).toContain(`[bg:${id}] completed, exit 0`);
+    expect(String(log?.data)).toContain("hi");
+
+    const shown = await call(connection, "check_background", { task_id: id });
+    expect(shown.isError).toBe(false);
+    expect(shown.text).toContain("status: completed, exit 0");
+    expect(shown.text).toMatch(/--- output: last 20 lines.*---\nhi$/);
+    const listed = await call(connection, "check_background", {});
+    expect(listed.text).toMatch(new RegExp(`^${id}\\s+completed, exit 0`));
+
+    // Delivered once: the record says so, and no second message follows.
+    expect(await eventually(() => readRecord(connection.dir, id).notified, 2000)).toBe(true);
+    await sleep(300);
+    expect(logsFor(connection, id)).toHaveLength(1);
+    expect(connection.errors).toEqual([]);
+  });
+
+  it("reports a failure as an error-level notification", async () => {
+    const connection = await connect();
+    const id = await startTask(connection, { command: "echo broken >&2; exit 3" });
+    expect(await eventually(() => logsFor(connection, id).length > 0, 5000)).toBe(true);
+    expect(logsFor(connection, id)[0]).toMatchObject({ level: "error", logger: "lanes" });
+    expect(String(logsFor(connection, id)[0]?.data)).toContain(`[bg:${id}] failed, exit 3`);
+  });
+
+  it("wait_background blocks until the task ends, reports progress meanwhile, and the result is not pushed a second time", async () => {
+    const connection = await connect();
+    const id = await startTask(connection, { command: "sleep 0.4; echo waited" });
+    const progress: Progress[] = [];
+    const result = (await connection.client.callTool(
+      { name: "wait_background", arguments: { task_ids: [id], timeout_ms: 10_000 } },
+      undefined,
+      { onprogress: (update) => progress.push(update) },
+    )) as CallToolResult;
+    expect(result.isError).toBeFalsy();
+    expect(text(result)).toContain(`[bg:${id}] completed, exit 0`);
+    expect(text(result)).toContain("waited");
+    expect(progress).toEqual([{ progress: 1, total: 1, message: `[bg:${id}] completed, exit 0` }]);
+    await sleep(400);
+    expect(logsFor(connection, id)).toEqual([]);
+    expect(readRecord(connection.dir, id).notified).toBe(true);
+    expect(connection.errors).toEqual([]);
+  });
+
+  it("a cancelled wait_background leaves the result to the logging notification", async () => {
+    const connection = await connect();
+    const id = await startTask(connection, { command: "sleep 0.5; echo late" });
+    const abort = new AbortController();
+    const waiting = connection.client.callTool(
+      { name: "wait_background", arguments: { task_ids: [id] } },
+      undefined,
+      { signal: abort.signal },
+    );
+    await sleep(100);
+    abort.abort("changed my mind");
+    await expect(waiting).rejects.toThrow();
+    expect(await eventually(() => logsFor(connection, id).length > 0, 5000)).toBe(true);
+    expect(String(logsFor(connection, id)[0]?.data)).toContain("late");
+  });
+
+  it("kill_background ends the task's whole process group, grandchildren included", async () => {
+    const connection = await connect();
+    const id = await startTask(connection, { command: "sleep 300 & echo $! > grandchild.pid; wait" });
+    expect(await eventually(() => readFileSafe(join(connection.dir, "grandchild.pid")) !== "", 5000)).toBe(
+      true,
+    );
+    const grandchild = Number(readFileSafe(join(connection.dir, "grandchild.pid")));
+    cleanups.push(() => killGroup(readRecord(connection.dir, id).pid));
+    expect(pidAlive(grandchild)).toBe(true);
+
+    const killed = await call(connection, "kill_background", { task_id: id });
+    expect(killed.isError).toBe(false);
+    expect(killed.text).toMatch(new RegExp(`^Killed\\. \\[bg:${id}\\] killed`));
+    expect(await eventually(() => !pidAlive(grandchild), 5000)).toBe(true);
+    expect(readRecord(connection.dir, id).status).toBe("killed");
+    // The kill's own reply delivered the result.
+    await sleep(300);
+    expect(logsFor(connection, id)).toEqual([]);
+  });
+
+  it("invalid input is an isError result naming the field; so is an unknown tool or task", async () => {
+    const connection = await connect();
+    const bad = await call(connection, "background_run", { command: "ls", timeout_ms: "ten" });
+    expect(bad.isError).toBe(true);
+    expect(bad.text).toContain("`timeout_ms`");
+    expect(bad.text).toContain('"ten"');
+
+    const missing = await call(connection, "kill_background", {});
+    expect(missing).toMatchObject({ isError: true });
+    expect(missing.text).toContain("`task_id`");
+
+    const unknownTask = await call(connection, "check_background", { task_id: "nope" });
+    expect(unknownTask).toMatchObject({ isError: true });
+    expect(unknownTask.text).toContain("No background task with id nope");
+
+    const unknownTool = await call(connection, "bash", { command: "ls" });
+    expect(unknownTool).toMatchObject({ isError: true });
+    expect(unknownTool.text).toContain('Unknown tool "bash"');
+    expect(connection.errors).toEqual([]);
+  });
+
+  it("sends stall and notify_on matches as notifications while the task runs", async () => {
+    const connection = await connect();
+    const id = await startTask(connection, {
+      command: "echo server ready; sleep 300",
+      notify_on: "ready",
+      stall_ms: 600,
+    });
+    cleanups.push(() => killGroup(readRecord(connection.dir, id).pid));
+    expect(await eventually(() => logsFor(connection, id).length >= 2, 5000)).toBe(true);
+    const [matched, stalled] = logsFor(connection, id);
+    expect(matched).toMatchObject({ level: "info" });
+    expect(String(matched?.data)).toContain("output matched notify_on: server ready");
+    expect(stalled).toMatchObject({ level: "warning" });
+    expect(String(stalled?.data)).toContain("no output for 1s");
+    await call(connection, "kill_background", { task_id: id });
+  });
+
+  it("when the client closes, running tasks are killed and recorded so; persisted ones keep running", async () => {
+    const connection = await connect();
+    const id = await startTask(connection, { command: "sleep 300" });
+    const kept = await startTask(connection, { command: "sleep 300", persist: true });
+    const pid = await runningPid(connection.dir, id);
+    const keptPid = await runningPid(connection.dir, kept);
+    cleanups.push(() => killGroup(pid));
+    cleanups.push(() => killGroup(keptPid));
+    const serverPid = connection.transport.pid;
+
+    await connection.client.close();
+    expect(await eventually(() => !pidAlive(pid), 5000)).toBe(true);
+    expect(readRecord(connection.dir, id)).toMatchObject({ status: "killed", end_reason: "shutdown" });
+    expect(serverPid !== null && pidAlive(serverPid)).toBe(false);
+    expect(pidAlive(keptPid)).toBe(true);
+    expect(readRecord(connection.dir, kept).status).toBe("running");
+    expect(connection.stderr()).toContain("stopping: stdin closed");
+  });
+
+  it("a persisted task that ended while no server ran is reported once, to the next client", async () => {
+    const first = await connect();
+    const id = await startTask(first, { command: "sleep 0.5; echo early", persist: true });
+    const pid = await runningPid(first.dir, id);
+    cleanups.push(() => killGroup(pid));
+    await first.client.close();
+    expect(await eventually(() => !pidAlive(pid), 5000)).toBe(true);
+    expect(logsFor(first, id)).toEqual([]);
+
+    const second = await connect(first.dir);
+    expect(await eventually(() => logsFor(second, id).length > 0, 5000)).toBe(true);
+    expect(String(logsFor(second, id)[0]?.data)).toContain(`[bg:${id}] completed, exit 0`);
+    expect(String(logsFor(second, id)[0]?.data)).toContain("early");
+    expect(second.stderr()).toContain("from an earlier run: 1 ended");
+    expect(await eventually(() => readRecord(first.dir, id).notified, 2000)).toBe(true);
+    await second.client.close();
+
+    const third = await connect(first.dir);
+    await sleep(500);
+    expect(logsFor(third, id)).toEqual([]);
+  });
+
+  it("SIGTERM to the server ends its tasks the same way", async () => {
+    const connection = await connect();
+    const id = await startTask(connection, { command: "sleep 300" });
+    const pid = await runningPid(connection.dir, id);
+    cleanups.push(() => killGroup(pid));
+    const serverPid = connection.transport.pid;
+    expect(serverPid).not.toBeNull();
+
+    process.kill(serverPid ?? 0, "SIGTERM");
+    expect(await eventually(() => !pidAlive(pid), 5000)).toBe(true);
+    expect(await eventually(() => !pidAlive(serverPid ?? 0), 5000)).toBe(true);
+    expect(readRecord(connection.dir, id)).toMatchObject({ status: "killed", end_reason: "shutdown" });
+  });
+});
+
+function readFileSafe(file: string): string {
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch {
+    return "";
+  }
+}
+
+/** The pid in a task's record once the record says it runs. */
+async function runningPid(dir: string, id: string): Promise<number> {
+  let pid: number | null = null;
+  await eventually(() => {
+    try {
+      const record = readRecord(dir, id);
+      pid = record.status === "running" ? record.pid : null;
+    } catch {
+      pid = null;
+    }
+    return pid !== null;
+  }, 5000);
+  if (pid === null) throw new Error(`task ${id} never recorded as running`);
+  return pid;
+}
