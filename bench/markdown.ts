@@ -1,0 +1,61 @@
+import { passes, rows, type BenchResults } from "./report.js";
+
+const verdict = (pass: boolean | null): string => (pass === null ? "—" : pass ? "pass" : "**MISS**");
+// A `|` inside a table cell, even in a code span, ends the cell unless escaped.
+const cell = (text: string | number): string => String(text).replaceAll("|", "\\|");
+const tableRow = (cells: (string | number)[]): string => `| ${cells.map(cell).join(" | ")} |`;
+
+function spawnSection(r: BenchResults): string[] {
+  let previous: number | undefined;
+  return [
+    `## Where spawn time goes`,
+    "",
+    `${r.spawn.total} \`true\` tasks per path, in ${r.spawn.chunks} chunks alternating between the paths. Wall ms for the whole batch; CPU ms is this process's own (all threads, children excluded).`,
+    "",
+    "| concurrency | plain wall | `startGroupProcess` wall | LaneManager wall, all ended | LaneManager wall, records flushed | plain CPU | `startGroupProcess` CPU | LaneManager CPU |",
+    "|---|---|---|---|---|---|---|---|",
+    ...r.spawn.runs.map((run) =>
+      tableRow([
+        ...[run.limit, run.wallMs.plain, run.wallMs.groupProcess, run.wallMs.lanesEnded, run.wallMs.lanes],
+        ...[run.cpuMs.plain, run.cpuMs.groupProcess, run.cpuMs.lanes],
+      ]),
+    ),
+    "",
+    "One task at a time, each step adding one piece (median of interleaved samples):",
+    "",
+    "| step | ms per task | added |",
+    "|---|---|---|",
+    ...r.spawnSteps.map((step) => {
+      const added = previous === undefined ? "" : `+${(step.medianMs - previous).toFixed(2)}`;
+      previous = step.medianMs;
+      return tableRow([step.step, step.medianMs, added]);
+    }),
+  ];
+}
+
+/** `bench/results.md`: the table for people, then what lies behind the spawn figure and the injection. */
+export function toMarkdown(r: BenchResults): string {
+  const m = r.machine;
+  const load = `load average ${m.load_avg_start.join(" / ")} at the start, ${m.load_avg_end?.join(" / ") ?? "?"} at the end`;
+  return [
+    `# lanes benchmarks${r.quick ? " (--quick smoke run, smaller sizes)" : ""}`,
+    "",
+    `Measured ${m.date} on ${m.cpus} × ${m.model}, ${m.total_mem_gb} GB, ${m.platform}, Linux ${m.kernel}, Node ${m.node} (${load}; the machine is shared). The run took ${r.durationS} s. Each figure is a ratio or latency measured side by side in this one run. Reproduce with \`npm run bench\` (\`-- --quick\` for a smoke run).`,
+    "",
+    "| figure | measured | target | result | how it was measured |",
+    "|---|---|---|---|---|",
+    ...rows(r).map((row) => {
+      const target = row.target ? `${row.target.op === "<=" ? "≤" : "≥"} ${row.target.limit}` : "—";
+      return tableRow([row.figure, row.measured ?? "not run", target, verdict(passes(row)), row.how]);
+    }),
+    "",
+    ...spawnSection(r),
+    "",
+    `## What the model saw for the ${r.flood.size} task (${r.flood.injected.chars} chars)`,
+    "",
+    "```",
+    r.flood.injected.text,
+    "```",
+    "",
+  ].join("\n");
+}

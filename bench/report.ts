@@ -1,0 +1,103 @@
+import type { LatencyResult } from "./completion-latency.js";
+import type { EventLoopResult } from "./event-loop.js";
+import type { MachineInfo } from "./machine.js";
+import type { FloodResult } from "./output-flood.js";
+import type { ParallelPhases, ParallelResult } from "./parallel-wall.js";
+import type { SpawnStep } from "./spawn-breakdown.js";
+import type { SpawnResult } from "./spawn-throughput.js";
+
+export interface BenchResults {
+  quick: boolean;
+  durationS: number;
+  machine: MachineInfo;
+  parallel: ParallelResult;
+  latency: LatencyResult;
+  spawn: SpawnResult;
+  spawnSteps: SpawnStep[];
+  flood: FloodResult;
+  eventLoop: EventLoopResult;
+}
+
+export interface Row {
+  figure: string;
+  measured: number | null;
+  /** `<=` or `>=` a limit; none for a baseline shown for comparison. */
+  target?: { op: "<=" | ">="; limit: number };
+  how: string;
+}
+
+function phases(run: ParallelPhases | undefined): string {
+  return run ? `; all started at ${run.toolsDoneMs} ms, last result injected at ${run.lastResultMs} ms` : "";
+}
+
+export function passes(row: Row): boolean | null {
+  if (!row.target || row.measured === null) return null;
+  return row.target.op === "<=" ? row.measured <= row.target.limit : row.measured >= row.target.limit;
+}
+
+export function rows(r: BenchResults): Row[] {
+  const { parallel: p, latency: l, flood: f, eventLoop: e } = r;
+  const legs = l.legs;
+  const loop =
+    "`runPrintMode` in-process, `createScriptProviderFromTurns`: one turn of k calls, end_turn, idle wake";
+  const spawnRows = r.spawn.runs.map((run): Row => ({
+    figure: `Spawn ratio, ${r.spawn.total} \`true\`, limit ${run.limit}`,
+    measured: run.ratio,
+    target: { op: "<=", limit: 1.3 },
+    how: `LaneManager start → all ended → records flushed (${run.wallMs.lanes} ms) / \`spawn('/bin/sh', ['-c', 'true'])\` pool of ${run.limit} (${run.wallMs.plain} ms); ${r.spawn.chunks} alternating chunks`,
+  }));
+  return [
+    ...[3, 10, 50].map((k): Row => ({
+      figure: `Parallel wall / 2 s, ${k} background \`sleep 2\``,
+      measured: p.background[`k${k}`] ?? null,
+      target: k === 10 ? undefined : { op: "<=", limit: k === 3 ? 1.05 : 1.15 },
+      how: `${loop} until all results arrived; lane limit 64${phases(p.phases[`background_k${k}`])}`,
+    })),
+    {
+      figure: "Baseline: 3 foreground `bash sleep 2`",
+      measured: p.foreground.k3 ?? null,
+      how: `${loop}; calls run one after another, so k=10/50 would be ≈k (not measured)`,
+    },
+    {
+      figure: `Completion→model p50 (ms), ${l.idleSamples} tasks`,
+      measured: l.p50Ms,
+      how: "exit stamp (`date +%s%N`, the command's last act) → `receivedAt` of the request carrying it at the fake Messages API on 127.0.0.1, same process (real Anthropic SDK, streaming); includes the 5 ms coalescing window",
+    },
+    {
+      figure: `Completion→model p99 (ms), ${l.idleSamples} tasks`,
+      measured: l.p99Ms,
+      target: { op: "<=", limit: 50 },
+      how: `same; sequential, loop idle-waiting at each exit (${l.idleSamples}/${l.tasks}); max ${l.maxMs} ms; p99 of the legs: exit → lanes sees it ${legs.exitSeen.p99Ms} (a plain \`sh -c\` child: ${l.plainExitSeen.p99Ms}), → provider called ${legs.providerCalled.p99Ms}, → request received ${legs.requestReceived.p99Ms}`,
+    },
+    ...spawnRows,
+    {
+      figure: `Output flood ${f.size}: RSS growth (MB)`,
+      measured: f.rssGrowthMb,
+      target: { op: "<=", limit: 64 },
+      how: `one LaneManager task \`yes | head -c ${f.size}\`; RSS sampled every 50 ms, peak − before (${f.rssBeforeMb} MB)`,
+    },
+    {
+      figure: `Output flood ${f.size}: throughput vs sh`,
+      measured: f.throughputRatio,
+      target: { op: ">=", limit: 0.7 },
+      how: `\`sh -c 'yes | head -c ${f.size} > FILE'\` wall (${f.baselineMs} ms) / lanes wall (${f.lanesMs} ms), best of 2 each, alternating`,
+    },
+    {
+      figure: `Event-loop delay p99 (ms), ${e.tasks} floods`,
+      measured: e.p99Ms,
+      target: { op: "<=", limit: 50 },
+      how: `\`monitorEventLoopDelay\` (10 ms resolution, so idle reads ${e.idleP99Ms}) while ${e.tasks} tasks \`yes | head -c ${e.size}\` run at once (${e.floodMs} ms), from just after their start; max ${e.maxMs} ms; the 20 synchronous starts before it took ${e.startBurstMs} ms`,
+    },
+    {
+      figure: `Baseline: event-loop delay p99 (ms), ${e.tasks} plain floods`,
+      measured: e.plainP99Ms,
+      how: `same histogram while the same ${e.tasks} floods run as plain \`sh -c 'CMD > FILE'\` children, just before; max ${e.plainMaxMs} ms`,
+    },
+    {
+      figure: `Chars injected for a finished ${f.size} task`,
+      measured: f.injected.chars,
+      target: { op: "<=", limit: 1000 },
+      how: "length of the `<background-results>` block the loop drains before its next model call",
+    },
+  ];
+}

@@ -1,0 +1,106 @@
+import { join } from "node:path";
+import { LaneManager } from "../src/lanes/lane-manager.js";
+import { startGroupProcess } from "../src/process/group-process.js";
+import { pool, round, runChild, since, withWorkspace, type BenchContext } from "./support.js";
+
+type Path = "plain" | "groupProcess" | "lanes";
+
+/** Wall and own-CPU (this process, all threads) times in ms for `total` `true` commands at one concurrency. */
+export interface SpawnRun {
+  limit: number;
+  /** `lanesEnded`: until every task ended; `lanes`: and every record write flushed. */
+  wallMs: Record<Path | "lanesEnded", number>;
+  cpuMs: Record<Path, number>;
+  /** lanes (all ended, records flushed) / plain. */
+  ratio: number;
+}
+
+export interface SpawnResult {
+  total: number;
+  chunks: number;
+  runs: SpawnRun[];
+  /** lanes / plain at the default lane limit (8). */
+  ratio: number;
+}
+
+// The machine is shared: the paths alternate in chunks so a burst of someone else's load hits all of them.
+const CHUNKS = 5;
+
+function plainChunk(_dir: string, count: number, limit: number): Promise<unknown> {
+  return pool(count, limit, () => runChild("/bin/sh", ["-c", "true"]));
+}
+
+/** The process module alone: process group, exit-file wrapper shell, log file. */
+function groupChunk(dir: string, count: number, limit: number, chunk: number): Promise<unknown> {
+  return pool(count, limit, async (i) => {
+    const base = join(dir, `g${limit}-${chunk}-${i}`);
+    const options = { command: "true", cwd: dir, env: process.env, stdin: "pipe" as const };
+    await startGroupProcess({ ...options, outputFile: `${base}.log`, exitFile: `${base}.exit` }).exited;
+  });
+}
+
+async function lanesChunk(dir: string, count: number, limit: number, chunk: number): Promise<number> {
+  const lanesDir = join(dir, `.lanes-${limit}-${chunk}`);
+  const manager = new LaneManager({ workspace: dir, lanesDir, defaultLaneLimit: limit, stallMs: 0 });
+  const started = performance.now();
+  try {
+    const ids = Array.from({ length: count }, () => manager.start({ command: "true" }).id);
+    const records = await Promise.all(ids.map((id) => manager.whenEnded(id)));
+    const ended = since(started);
+    await manager.flush();
+    const failed = records.filter((record) => record.status !== "completed").length;
+    if (failed > 0) throw new Error(`spawn: ${failed} of ${count} lanes tasks did not complete`);
+    return ended;
+  } finally {
+    await manager.shutdown();
+  }
+}
+
+async function timed(body: () => Promise<unknown>): Promise<{ wall: number; cpu: number; value: unknown }> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const value = await body();
+  const used = process.cpuUsage(cpu);
+  return { wall: since(started), cpu: (used.user + used.system) / 1000, value };
+}
+
+async function runAtLimit(dir: string, total: number, limit: number): Promise<SpawnRun> {
+  const wallMs = { plain: 0, groupProcess: 0, lanesEnded: 0, lanes: 0 };
+  const cpuMs = { plain: 0, groupProcess: 0, lanes: 0 };
+  const count = Math.ceil(total / CHUNKS);
+  for (let chunk = 0; chunk < CHUNKS; chunk++) {
+    const plain = await timed(() => plainChunk(dir, count, limit));
+    const group = await timed(() => groupChunk(dir, count, limit, chunk));
+    const lanes = await timed(() => lanesChunk(dir, count, limit, chunk));
+    wallMs.plain += plain.wall;
+    wallMs.groupProcess += group.wall;
+    wallMs.lanes += lanes.wall;
+    wallMs.lanesEnded += Number(lanes.value);
+    cpuMs.plain += plain.cpu;
+    cpuMs.groupProcess += group.cpu;
+    cpuMs.lanes += lanes.cpu;
+  }
+  const ratio = round(wallMs.lanes / wallMs.plain, 3);
+  const rounded = <T extends Record<string, number>>(values: T): T =>
+    Object.fromEntries(Object.entries(values).map(([key, ms]) => [key, round(ms, 0)])) as T;
+  return { limit, wallMs: rounded(wallMs), cpuMs: rounded(cpuMs), ratio };
+}
+
+/** 1,000 `true` commands per path at the same concurrency (8, the default lane limit, and 32). */
+export async function benchSpawnThroughput(context: BenchContext): Promise<SpawnResult> {
+  const total = context.quick ? 200 : 1000;
+  return withWorkspace("spawn", async (dir) => {
+    await plainChunk(dir, 20, 8);
+    await lanesChunk(dir, 20, 8, -1);
+    const runs: SpawnRun[] = [];
+    for (const limit of [8, 32]) {
+      const run = await runAtLimit(dir, total, limit);
+      runs.push(run);
+      const { plain, groupProcess, lanes } = run.wallMs;
+      context.log(
+        `spawn: limit ${limit}: plain ${plain} ms, group-process ${groupProcess} ms, lanes ${lanes} ms`,
+      );
+    }
+    return { total, chunks: CHUNKS, runs, ratio: runs[0]?.ratio ?? Number.NaN };
+  });
+}
