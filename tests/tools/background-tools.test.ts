@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { z } from "zod";
@@ -289,6 +289,17 @@ describe("wait_background", () => {
     expect(reply.split("\n").map((line) => /^\[bg:(\w+)\]/.exec(line)?.[1])).toEqual([a, b]);
   });
 
+  it("returns at once when the call is cancelled, naming the tasks still running", async () => {
+    const { run, wait } = tools();
+    const id = await start(run, { command: "sleep 2" });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const started = Date.now();
+    const reply = await call(wait, { task_ids: [id] }, controller.signal);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(reply).toContain(`Still running (cancelled): ${id}.`);
+  });
+
   it("errors for an unknown task id, naming task_ids", async () => {
     const { run, wait } = tools();
     const id = await start(run, { command: "sleep 0.1" });
@@ -321,6 +332,18 @@ describe("kill_background", () => {
     expect(reply).toContain(`Killed. [bg:${id}] killed`);
     expect(lanes.get(id)?.status).toBe("killed");
     expect(await eventually(() => processGone(grandchild), 5_000)).toBe(true);
+  });
+
+  it("ends a queued task before it starts", async () => {
+    const { lanes, run, kill } = tools({ laneLimits: { solo: 1 } });
+    await start(run, { command: "sleep 0.4", lane: "solo" });
+    const queued = await start(run, { command: "echo never > never.txt", lane: "solo" });
+    const reply = await call(kill, { task_id: queued });
+    expect(reply).toContain(`Killed. [bg:${queued}] killed`);
+    expect(lanes.get(queued)).toMatchObject({ status: "killed", started_at: null });
+    await sleep(700);
+    expect(lanes.get(queued)?.status).toBe("killed");
+    expect(existsSync(join(ws.dir, "never.txt"))).toBe(false);
   });
 
   it("says a finished task had already ended and changes nothing", async () => {
