@@ -1,68 +1,85 @@
 import type { AgentEvent } from "../agent/events.js";
 import type { LaneEvent } from "../lanes/lane-manager.js";
 import { statusPhrase } from "../lanes/format.js";
+import { formatDuration } from "../text/preview.js";
+import { terminalSafe } from "./repl-text-width.js";
 import type { Style } from "./style.js";
 
-const FOLD_LINES = 4;
+/** Lines of a tool's output shown before the rest is folded away (the model still gets all of it). */
+export const FOLD_LINES = 4;
 
 /** One line describing a tool call for people: `⏺ bash(npm test)`. */
 export function describeToolCall(name: string, input: unknown): string {
   const record = (input ?? {}) as Record<string, unknown>;
   const main = record.command ?? record.path ?? record.task_id ?? record.task_ids ?? "";
-  const shown = typeof main === "string" ? main : JSON.stringify(main);
+  const shown = (typeof main === "string" ? main : JSON.stringify(main)).replace(/\s*\n\s*/g, " ⏎ ");
   return `${name}(${shown.length > 100 ? `${shown.slice(0, 97)}...` : shown})`;
 }
 
 /** Long tool output folded to its first lines, with a count of the rest. */
-export function foldOutput(text: string): string {
-  const lines = text.split("\n");
-  if (lines.length <= FOLD_LINES) return text;
-  return `${lines.slice(0, FOLD_LINES).join("\n")}\n… (${lines.length - FOLD_LINES} more lines)`;
+export function foldOutput(text: string, keep = FOLD_LINES): string {
+  const lines = text.replace(/^\s*\n|\s+$/g, "").split("\n");
+  if (lines.length <= keep + 1) return lines.join("\n");
+  return `${lines.slice(0, keep).join("\n")}\n… ${lines.length - keep} more lines`;
 }
 
-/** Renders loop events for a person at a terminal. Text deltas stream as they arrive. */
-export function renderAgentEvent(event: AgentEvent, style: Style, out: (text: string) => void): void {
+/**
+ * Renders loop events for a person at a terminal. Text deltas stream as they arrive; `print` may be given
+ * text that ends mid-line. Everything from the model or a command is made terminal-safe first.
+ */
+export function renderAgentEvent(event: AgentEvent, style: Style, print: (text: string) => void): void {
   switch (event.type) {
     case "text-delta":
-      out(event.text);
+      print(terminalSafe(event.text));
       break;
     case "assistant-message":
-      if (event.text.length > 0) out("\n");
+      if (event.text.length > 0 && !event.text.endsWith("\n")) print("\n");
       break;
     case "tool-call":
-      out(`${style.cyan("⏺")} ${describeToolCall(event.name, event.input)}\n`);
+      print(`${style.cyan("⏺")} ${terminalSafe(describeToolCall(event.name, event.input))}\n`);
       break;
     case "tool-result": {
-      const body = foldOutput(event.content).replace(/^/gm, "  ⎿ ");
-      out(`${event.is_error ? style.red(body) : style.dim(body)}\n`);
+      const folded = foldOutput(terminalSafe(event.content)) || "(no output)";
+      const body = folded.replace(/^/gm, "    ").replace(/^ {4}/, "  ⎿ ");
+      print(`${event.is_error ? style.red(body) : style.dim(body)}\n`);
       break;
     }
     case "background-results":
-      out(style.yellow(`⚑ ${event.task_ids.length} background result(s) delivered to the model\n`));
+      print(style.yellow(`⚑ ${event.task_ids.length} background result(s) delivered to the model\n`));
       break;
     case "model-retry":
-      out(
+      print(
         style.yellow(
-          `↻ model API: ${event.error}; retry ${event.attempt} in ${Math.round(event.delay_ms)}ms\n`,
+          `↻ model API: ${terminalSafe(event.error)}; retry ${event.attempt} in ${Math.round(event.delay_ms)}ms\n`,
         ),
       );
       break;
     case "idle-wait":
-      out(style.dim(`… waiting for ${event.running} background task(s)\n`));
+      print(style.dim(`… waiting for ${event.running} background task(s)\n`));
       break;
     case "turn-start":
       break;
   }
 }
 
-/** One line for a lane event: a task started or ended. */
+/** One line for a lane event (a task queued, started, ended, stalled or matched), or undefined. */
 export function laneEventLine(event: LaneEvent, style: Style): string | undefined {
-  if (event.type === "task-start")
-    return style.dim(`▶ [bg:${event.record.id}] started: ${event.record.command}`);
-  if (event.type === "task-end") {
-    const ok = event.record.status === "completed";
-    const text = `■ [bg:${event.record.id}] ${statusPhrase(event.record)}: ${event.record.command}`;
-    return ok ? style.green(text) : style.red(text);
+  if (event.type === "notification") {
+    const { notification } = event;
+    if (notification.kind === "ended") return undefined;
+    return style.yellow(`⚑ ${terminalSafe(notification.text).slice(0, 300)}`);
   }
-  return undefined;
+  const { record } = event;
+  const command = terminalSafe(record.command).replace(/\s*\n\s*/g, " ⏎ ");
+  if (event.type === "task-queued")
+    return style.dim(`… [bg:${record.id}] queued (lane ${record.lane} is full): ${command}`);
+  if (event.type === "task-start") {
+    const verb = record.description === "moved from foreground bash" ? "moved to the background" : "started";
+    return style.dim(`▶ [bg:${record.id}] ${verb}: ${command}`);
+  }
+  const ended = Date.parse(record.ended_at ?? "");
+  const started = Date.parse(record.started_at ?? "");
+  const took = Number.isNaN(ended) || Number.isNaN(started) ? "" : ` in ${formatDuration(ended - started)}`;
+  const text = `■ [bg:${record.id}] ${statusPhrase(record)}${took}: ${command}`;
+  return record.status === "completed" ? style.green(text) : style.red(text);
 }
