@@ -1,132 +1,200 @@
-import { createInterface, type Interface } from "node:readline";
-import type { AgentEvent } from "../agent/events.js";
-import type { LanesConfig } from "../config/config.js";
-import { ModelError } from "../model/types.js";
-import { formatTaskList, showLogs } from "./tasks-command.js";
-import { laneEventLine, renderAgentEvent } from "./render-events.js";
-import { installShutdownHandlers, Session } from "./session.js";
-import { colorsEnabled, createStyle } from "./style.js";
-import { summaryLine } from "../lanes/format.js";
+import { createInterface } from "node:readline";
+import { runSlashCommand } from "./repl-commands.js";
+import { appendHistory, historyFile, loadHistory } from "./repl-history.js";
+import { readKeys } from "./repl-keys.js";
+import { LineEditor } from "./repl-line-editor.js";
+import { TurnRunner } from "./repl-turn.js";
+import { LiveView, PlainView, type ReplView } from "./repl-view.js";
+import { laneEventLine } from "./render-events.js";
+import { installShutdownHandlers, Session, type SessionChoice } from "./session.js";
+import { statusText } from "./status-line.js";
+import { colorsEnabled, createStyle, type Style } from "./style.js";
 
-export interface ReplOptions {
-  workspace: string;
-  config: LanesConfig;
-  model?: string;
-}
+export type ReplOptions = SessionChoice;
 
-const HELP = `Commands:
-  /tasks             list background tasks
-  /tasks kill ID     end a task and its process group
-  /tasks logs ID     show the end of a task's log
-  /clear             start a new conversation (tasks keep running)
-  /help              this help
-  /exit              quit (running tasks are ended)
-Ctrl+C cancels the model's turn (background tasks keep running); twice at the prompt exits. Ctrl+D exits.`;
+/** How long a first Ctrl+C at the prompt waits for the second. */
+const EXIT_CONFIRM_MS = 2000;
 
-/** The interactive loop: one prompt, one agent run, background completions shown as they happen. */
+/**
+ * The interactive loop. On a terminal: a live area (spinner, running lanes, prompt) under the transcript,
+ * keys read in raw mode. From a pipe: one message per line (a trailing `\` continues it), plain output.
+ */
 export async function runRepl(options: ReplOptions): Promise<number> {
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   const style = createStyle(colorsEnabled(process.stdout));
-  const out = (text: string): void => void process.stdout.write(text);
-  let busy = false;
-  const emit = (event: AgentEvent): void => renderAgentEvent(event, style, out);
-  const session = new Session({ ...options, idleWake: false, emit });
-  installShutdownHandlers(session.lanes);
-  const rl: Interface = createInterface({
-    input: process.stdin,
-    output: process.stdout,
-    prompt: style.cyan("› "),
-    historySize: 500,
+  // The sink and the hook are called only once a turn runs, after `turns` exists.
+  const session: Session = new Session({
+    ...options,
+    idleWake: false,
+    emit: (event) => turns.onEvent(event),
+    bash: { moveToBackground: () => turns.moves.next() },
   });
+  const view: ReplView = interactive
+    ? new LiveView(process.stdout, style, (width) => statusText(session.lanes.active(), width, Date.now()))
+    : new PlainView(process.stdout);
+  const turns = new TurnRunner(view, style);
+  installShutdownHandlers(session.lanes);
   session.lanes.subscribe((event) => {
     const line = laneEventLine(event, style);
-    if (!line) return;
-    if (busy) out(`${line}\n`);
-    else {
-      // At the prompt: print above it and redraw what the user was typing.
-      out(`\r\u001b[2K${line}\n`);
-      rl.prompt(true);
-    }
+    if (line) view.notice(line);
+    if (event.type !== "notification") view.refreshStatus();
   });
-  out(
-    style.bold(`lanes`) +
-      style.dim(` · ${session.provider.name}:${session.provider.model} · ${options.workspace}\n`) +
-      style.dim("Type /help for commands.\n"),
+  const { name, model } = session.provider;
+  const shownModel = model.startsWith(`${name}:`) ? model : `${name}:${model}`;
+  view.notice(style.bold("lanes") + style.dim(` · ${shownModel} · ${options.workspace}`));
+  view.notice(
+    style.dim("/help for commands · Ctrl+B backgrounds a running command · Ctrl+C cancels · Ctrl+D exits"),
   );
-  let turn: AbortController | undefined;
-  let lastInterrupt = 0;
-  rl.on("SIGINT", () => {
-    if (turn) {
-      turn.abort();
-      out(style.yellow("\n(cancelled; background tasks keep running)\n"));
-      return;
-    }
-    if (Date.now() - lastInterrupt < 2000) rl.close();
-    else {
-      lastInterrupt = Date.now();
-      out(style.dim("\n(press Ctrl+C again to exit)\n"));
-      rl.prompt();
-    }
-  });
-  rl.prompt();
-  for await (const line of rl) {
-    const input = line.trim();
-    if (input.length === 0) {
-      rl.prompt();
-      continue;
-    }
-    if (input.startsWith("/")) {
-      if (await handleCommand(input, session, out)) break;
-      rl.prompt();
-      continue;
-    }
-    busy = true;
-    turn = new AbortController();
-    try {
-      await session.send(input, turn.signal);
-    } catch (error) {
-      const message = error instanceof ModelError ? error.message : (error as Error).message;
-      out(
-        style.red(`Error: ${message}\n`) +
-          style.dim("The conversation is kept; send another message to go on.\n"),
-      );
-    } finally {
-      busy = false;
-      turn = undefined;
-    }
-    rl.prompt();
-  }
-  out(style.dim("Ending background tasks…\n"));
+  const repl = new Repl(session, view, style, turns);
+  await (interactive ? repl.fromTerminal() : repl.fromPipe());
+  view.setInput(undefined);
+  view.setHint(undefined);
+  const running = session.lanes.active().filter((record) => !record.persist).length;
+  if (running > 0) view.notice(style.dim(`Ending ${running} background task(s)…`));
   await session.close();
+  view.close();
   return 0;
 }
 
-/** Handles a slash command; returns true when the REPL should exit. */
-async function handleCommand(input: string, session: Session, out: (text: string) => void): Promise<boolean> {
-  const [command, sub, id] = input.split(/\s+/);
-  switch (command) {
-    case "/exit":
-    case "/quit":
-      return true;
-    case "/help":
-      out(`${HELP}\n`);
-      return false;
-    case "/clear":
-      session.messages.length = 0;
-      out("Conversation cleared.\n");
-      return false;
-    case "/tasks":
-      if (sub === "kill" && id) {
-        if (!session.lanes.get(id)) out(`No task ${id}.\n`);
-        else out(`${summaryLine((await session.lanes.kill(id)).record)}\n`);
-      } else if (sub === "logs" && id) {
-        await showLogs(session.workspace(), id, false, out).catch((error: Error) =>
-          out(`${error.message}\n`),
-        );
-        out("\n");
-      } else out(`${formatTaskList(session.lanes.list(), true)}\n`);
-      return false;
-    default:
-      out(`Unknown command ${command}. Type /help.\n`);
-      return false;
+class Repl {
+  private readonly editor: LineEditor;
+  private readonly historyPath = historyFile();
+  private queued: string[] = [];
+  private lastInterrupt = 0;
+  private hintTimer: NodeJS.Timeout | undefined;
+  private exitRequested = false;
+  private requestExit: () => void = () => {};
+  private turnsDone: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly session: Session,
+    private readonly view: ReplView,
+    private readonly style: Style,
+    private readonly turns: TurnRunner,
+  ) {
+    this.editor = new LineEditor(process.stdin.isTTY ? loadHistory(this.historyPath) : []);
+  }
+
+  /** Resolves when the user asked to leave and the running turn (if any) has stopped. */
+  async fromTerminal(): Promise<void> {
+    const exited = new Promise<void>((resolve) => (this.requestExit = resolve));
+    const restore = readKeys(process.stdin, process.stdout, {
+      interrupt: () => this.interrupt(),
+      background: () => {
+        if (!this.turns.moveToBackground())
+          this.flash("Ctrl+B moves a running bash command into a background lane; none is running.");
+      },
+      endOfInput: () =>
+        this.editor.text === "" ? this.exit() : this.key(undefined, { name: "d", ctrl: true }),
+      redraw: () => this.view.clearScreen(),
+      paste: (text) => {
+        this.editor.insert(text.replace(/\n+$/, ""));
+        this.showInput();
+      },
+      key: (str, key) => this.key(str, key),
+    });
+    process.on("SIGINT", this.onSignal);
+    this.showInput();
+    await exited;
+    process.off("SIGINT", this.onSignal);
+    await this.turnsDone;
+    restore();
+  }
+
+  /** One message per line from a pipe; a line ending in `\` continues on the next. */
+  async fromPipe(): Promise<void> {
+    process.on("SIGINT", this.onSignal);
+    const lines = createInterface({ input: process.stdin, terminal: false });
+    let pending = "";
+    for await (const line of lines) {
+      if (line.endsWith("\\")) {
+        pending += `${line.slice(0, -1)}\n`;
+        continue;
+      }
+      const text = pending + line;
+      pending = "";
+      if ((await this.submit(text)) === "exit" || this.exitRequested) break;
+    }
+    lines.close();
+    process.off("SIGINT", this.onSignal);
+  }
+
+  private readonly onSignal = (): void => this.interrupt();
+
+  private key(str: string | undefined, key: Parameters<LineEditor["handleKey"]>[1]): void {
+    this.lastInterrupt = 0;
+    const result = this.editor.handleKey(str, key);
+    if (result === "submit") {
+      const text = this.editor.take();
+      this.turnsDone = this.submit(text).then((outcome) => (outcome === "exit" ? this.exit() : undefined));
+    }
+    if (result !== "ignored") this.showInput();
+  }
+
+  /** A message or a command. Messages typed while a turn runs wait for it; commands run at once. */
+  private async submit(text: string): Promise<"exit" | undefined> {
+    if (text.trim() === "") return undefined;
+    this.remember(text);
+    this.view.notice(`${this.style.cyan("›")} ${text.replace(/\n/g, "\n  ")}`);
+    if (text.trim().startsWith("/"))
+      return runSlashCommand(text, {
+        session: this.session,
+        view: this.view,
+        style: this.style,
+        busy: this.turns.busy,
+      });
+    if (this.turns.busy) {
+      this.queued.push(text);
+      this.view.setHint(`${this.queued.length} message(s) queued; sent when this turn ends (Ctrl+C cancels)`);
+      return undefined;
+    }
+    let next: string | undefined = text;
+    while (next !== undefined && !this.exitRequested) {
+      const stop = await this.turns.run(this.session, next);
+      next = this.queued.length > 0 && stop !== "cancelled" ? this.queued.join("\n\n") : undefined;
+      if (stop === "cancelled" && this.queued.length > 0) {
+        this.editor.set([...this.queued, this.editor.text].filter((part) => part !== "").join("\n"));
+        this.flash("Queued messages are back in the prompt.");
+      }
+      this.queued = [];
+      this.view.setHint(undefined);
+      this.showInput();
+    }
+    return undefined;
+  }
+
+  private interrupt(): void {
+    if (this.turns.busy) return this.turns.cancel();
+    if (Date.now() - this.lastInterrupt < EXIT_CONFIRM_MS) return this.exit();
+    this.lastInterrupt = Date.now();
+    this.editor.take();
+    this.showInput();
+    this.flash("Press Ctrl+C again to exit.", EXIT_CONFIRM_MS);
+  }
+
+  private exit(): void {
+    this.exitRequested = true;
+    this.turns.cancel();
+    this.requestExit();
+  }
+
+  private remember(text: string): void {
+    if (!process.stdin.isTTY) return;
+    this.editor.remember(text);
+    try {
+      appendHistory(this.historyPath, text);
+    } catch (error) {
+      this.flash(`History not saved: ${(error as Error).message}`);
+    }
+  }
+
+  private showInput(): void {
+    this.view.setInput({ text: this.editor.text, cursor: this.editor.cursor });
+  }
+
+  private flash(hint: string, ms = 3000): void {
+    clearTimeout(this.hintTimer);
+    this.view.setHint(hint);
+    this.hintTimer = setTimeout(() => this.view.setHint(undefined), ms).unref();
   }
 }

@@ -1,0 +1,92 @@
+import { displayPath, summaryLine } from "../lanes/format.js";
+import { isTerminal } from "../lanes/task-record.js";
+import { lastLines } from "../text/preview.js";
+import { terminalSafe } from "./repl-text-width.js";
+import type { ReplView } from "./repl-view.js";
+import type { Session } from "./session.js";
+import type { Style } from "./style.js";
+import { showLogs } from "./tasks-command.js";
+
+export const HELP = `Commands:
+  /tasks             list this session's background tasks
+  /tasks kill ID     end a task and its whole process group
+  /tasks logs ID     show the end of a task's output
+  /clear             clear the screen and start a new conversation (tasks keep running)
+  /help              this help
+  /exit              quit (running tasks are ended)
+Keys:
+  Enter sends; a line ending in \\ (or Alt+Enter) goes on to a new line; Up/Down recall earlier input
+  Ctrl+C cancels the model's turn (background tasks keep running); twice at the prompt exits
+  Ctrl+B moves the bash command running now into a background lane; Ctrl+D exits; Ctrl+L redraws`;
+
+/** Lines of a log `/tasks logs` shows; the file holds the rest. */
+const LOG_LINES = 40;
+
+export interface CommandContext {
+  session: Session;
+  view: ReplView;
+  style: Style;
+  /** A model turn is running: commands that change the conversation wait. */
+  busy: boolean;
+}
+
+/** Runs a slash command; resolves "exit" when the REPL should end. Errors are shown, never thrown. */
+export async function runSlashCommand(input: string, context: CommandContext): Promise<"exit" | undefined> {
+  const { view, style } = context;
+  const [command = "", sub, id] = input.trim().split(/\s+/);
+  switch (command) {
+    case "/exit":
+    case "/quit":
+      return "exit";
+    case "/help":
+      view.notice(HELP);
+      return undefined;
+    case "/clear":
+      if (context.busy) view.notice(style.yellow("A turn is running: Ctrl+C cancels it, then /clear."));
+      else {
+        context.session.messages.length = 0;
+        view.clearScreen();
+        view.notice(style.dim("New conversation (background tasks keep running)."));
+      }
+      return undefined;
+    case "/tasks":
+      await tasksCommand(sub, id, context).catch((error: Error) => view.notice(style.red(error.message)));
+      return undefined;
+    default:
+      view.notice(`Unknown command ${command}. Type /help.`);
+      return undefined;
+  }
+}
+
+async function tasksCommand(sub: string | undefined, id: string | undefined, context: CommandContext) {
+  const { session, view, style } = context;
+  if (sub === undefined) {
+    const records = session.lanes.list().sort((a, b) => a.created_at.localeCompare(b.created_at));
+    if (records.length === 0) view.notice("No background tasks in this session.");
+    for (const record of records) {
+      const line = terminalSafe(summaryLine(record));
+      view.notice(isTerminal(record.status) ? style.dim(line) : line);
+    }
+    return;
+  }
+  if ((sub !== "kill" && sub !== "logs") || id === undefined) {
+    view.notice("Usage: /tasks, /tasks kill ID, /tasks logs ID");
+    return;
+  }
+  const record = session.lanes.get(id);
+  if (!record) {
+    view.notice(`No task ${id} in this session (see /tasks).`);
+    return;
+  }
+  if (sub === "kill") {
+    const { record: ended, wasRunning } = await session.lanes.kill(id);
+    view.notice(wasRunning ? summaryLine(ended) : `Task ${id} had already ended: ${summaryLine(ended)}`);
+    return;
+  }
+  let text = "";
+  await showLogs(session.workspace(), id, false, (chunk) => (text += chunk));
+  const clean = terminalSafe(text).replace(/\n$/, "");
+  const where = displayPath(session.workspace(), record.output_file);
+  if (clean.split("\n").length > LOG_LINES) view.notice(style.dim(`… (earlier output in ${where})`));
+  view.notice(clean === "" ? style.dim("(no output yet)") : lastLines(clean, LOG_LINES));
+}

@@ -1,0 +1,127 @@
+import type { AgentEvent } from "../agent/events.js";
+import type { AgentStop } from "../agent/loop.js";
+import { describeToolCall, renderAgentEvent } from "./render-events.js";
+import type { ReplView } from "./repl-view.js";
+import type { Session } from "./session.js";
+import type { Style } from "./style.js";
+
+/** The bash tool's `moveToBackground` hook: each call waits for the next Ctrl+B. */
+export class MoveRequests {
+  private waiters: Array<() => void> = [];
+
+  next(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Releases whoever waits; false when nobody did. */
+  fire(): boolean {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
+    return waiters.length > 0;
+  }
+
+  /** Forgets waiters whose command already finished (their promises are simply never settled). */
+  clear(): void {
+    this.waiters = [];
+  }
+}
+
+const CANCEL_KEYS = "Ctrl+C cancel";
+
+/**
+ * One model turn at a time: renders its events, keeps the spinner saying what it waits for (the model, a
+ * tool), and lets Ctrl+C cancel it and Ctrl+B move its running bash command into a lane.
+ */
+export class TurnRunner {
+  readonly moves = new MoveRequests();
+  private controller: AbortController | undefined;
+  private bashRunning = false;
+  private thinking = false;
+
+  constructor(
+    private readonly view: ReplView,
+    private readonly style: Style,
+  ) {}
+
+  get busy(): boolean {
+    return this.controller !== undefined;
+  }
+
+  /** The session's event sink. */
+  readonly onEvent = (event: AgentEvent): void => {
+    renderAgentEvent(event, this.style, (text) => this.view.print(text));
+    if (event.type === "turn-start") this.think();
+    else if (event.type === "text-delta" && this.thinking) {
+      this.thinking = false;
+      this.view.setActivity(undefined);
+    } else if (event.type === "tool-call") {
+      this.thinking = false;
+      this.bashRunning = event.name === "bash";
+      const keys = this.bashRunning ? `Ctrl+B background · ${CANCEL_KEYS}` : CANCEL_KEYS;
+      this.view.setActivity({
+        label: describeToolCall(event.name, event.input),
+        startedAt: Date.now(),
+        keys,
+      });
+    } else if (event.type === "tool-result") {
+      if (event.name === "bash") this.endBash();
+      this.think();
+    }
+  };
+
+  /** Runs one message through the model; never throws (errors are shown, the conversation is kept). */
+  async run(session: Session, text: string): Promise<AgentStop | "error"> {
+    const controller = new AbortController();
+    this.controller = controller;
+    this.think();
+    try {
+      const result = await session.send(text, controller.signal);
+      this.view.endLine();
+      if (result.stop === "cancelled") this.cancelled();
+      else if (result.stop === "max_turns")
+        this.view.notice(this.style.yellow(`Stopped after ${result.turns} model calls (max_turns).`));
+      return result.stop;
+    } catch (error) {
+      this.view.endLine();
+      if (controller.signal.aborted) {
+        this.cancelled();
+        return "cancelled";
+      }
+      this.view.notice(
+        this.style.red(`Error: ${(error as Error).message}`) +
+          this.style.dim("\nThe conversation is kept; send another message to go on."),
+      );
+      return "error";
+    } finally {
+      this.controller = undefined;
+      this.thinking = false;
+      this.endBash();
+      this.view.setActivity(undefined);
+    }
+  }
+
+  /** Ctrl+C during a turn: the loop stops at its next step; background lanes are not touched. */
+  cancel(): void {
+    this.controller?.abort();
+  }
+
+  /** Ctrl+B: true when a running bash command was handed to a lane. */
+  moveToBackground(): boolean {
+    return this.bashRunning && this.moves.fire();
+  }
+
+  private think(): void {
+    this.thinking = true;
+    this.view.setActivity({ label: "thinking", startedAt: Date.now(), keys: CANCEL_KEYS });
+  }
+
+  private endBash(): void {
+    this.bashRunning = false;
+    this.moves.clear();
+  }
+
+  private cancelled(): void {
+    this.view.notice(this.style.yellow("Cancelled. Background tasks keep running (/tasks)."));
+  }
+}
