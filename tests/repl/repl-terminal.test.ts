@@ -1,0 +1,150 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { ScriptTurn } from "../../src/model/script-provider.js";
+import { LANES_BIN, runCli, testEnv } from "../helpers/run-cli.js";
+import { eventually, pidAlive, tempWorkspace } from "../helpers/temp-workspace.js";
+import { requireTmux, TmuxTerminal } from "../helpers/tmux.js";
+
+// eslint-disable-next-line no-control-regex
+const ESCAPE = /\u001b\[/;
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+});
+
+/** A temp workspace with a script for `--model script:FILE`, and lanes started in a 120x40 tmux pane. */
+function startRepl(turns: ScriptTurn[]): { term: TmuxTerminal; dir: string } {
+  requireTmux();
+  const workspace = tempWorkspace("lanes-repl-");
+  cleanups.push(workspace.cleanup);
+  const script = join(workspace.dir, "script.json");
+  writeFileSync(script, JSON.stringify({ turns }));
+  const term = new TmuxTerminal([process.execPath, LANES_BIN, "--model", `script:${script}`], {
+    cwd: workspace.dir,
+    env: {
+      PATH: process.env.PATH,
+      HOME: workspace.dir,
+      XDG_CONFIG_HOME: join(workspace.dir, "config"),
+      TERM: "screen-256color",
+      LANES_RETRY_BASE_MS: "5",
+    },
+  });
+  cleanups.push(() => term.kill());
+  return { term, dir: workspace.dir };
+}
+
+describe("the REPL in a real terminal", () => {
+  it("shows the banner, a running task in the live status line, its completion at the prompt, and /tasks lists it", async () => {
+    const { term } = startRepl([
+      {
+        delay_ms: 1500,
+        text: "Starting the build.",
+        tool_calls: [{ name: "background_run", input: { command: "sleep 3; echo build-finished" } }],
+      },
+      { text: "It runs in the background." },
+    ]);
+    await term.waitFor(/^lanes · script:.*script\.json/m);
+    term.type("build it");
+    term.keys("Enter");
+    await term.waitFor(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] thinking/);
+    const [, id] = await term.waitFor(/Background task (\w+) started/);
+    await term.waitFor("It runs in the background.");
+    // While it runs, the status line above the prompt shows it with its id, elapsed time and command.
+    await term.waitFor(new RegExp(`● 1 running · ${id} \\d+s sleep 3; echo build-finished`));
+    await term.waitFor(new RegExp(`■ \\[bg:${id}\\] completed, exit 0 in [\\d.]+s: sleep 3`));
+    await eventually(() => !term.screen().includes("1 running"), 2000);
+    expect(term.screen()).not.toContain("1 running");
+    expect(term.screen()).toMatch(/completed, exit 0.*\n›\s*$/m);
+    expect(term.screen(true)).toMatch(ESCAPE);
+    term.type("/tasks");
+    term.keys("Enter");
+    await term.waitFor(new RegExp(`^${id}  completed, exit 0 [\\d.]+s  sleep 3; echo build-finished`, "m"));
+  });
+
+  it("Ctrl+C cancels a slow model turn but not the running task; Ctrl+D exits and ends the task's processes", async () => {
+    const { term, dir } = startRepl([
+      {
+        text: "Starting a server.",
+        tool_calls: [{ name: "background_run", input: { command: "sleep 30 & echo $! > sleep.pid; wait" } }],
+      },
+      { delay_ms: 20_000, text: "too late" },
+    ]);
+    await term.waitFor(/^lanes · /m);
+    term.type("serve");
+    term.keys("Enter");
+    const [, id] = await term.waitFor(/Background task (\w+) started/);
+    await term.waitFor(/thinking \d+s · Ctrl\+C cancel/);
+    term.keys("C-c");
+    await term.waitFor("Cancelled. Background tasks keep running");
+    expect(term.screen()).not.toMatch(/thinking/);
+    expect(term.screen()).toContain(`● 1 running · ${id}`);
+    await eventually(() => existsSync(join(dir, "sleep.pid")), 5000);
+    const pid = Number(readFileSync(join(dir, "sleep.pid"), "utf8"));
+    expect(pidAlive(pid)).toBe(true);
+    term.keys("C-d");
+    await term.waitFor(/Ending 1 background task/);
+    await term.waitFor("[exited 0]");
+    expect(term.screen()).not.toContain("too late");
+    expect(await eventually(() => !pidAlive(pid), 3000)).toBe(true);
+  });
+
+  it("Ctrl+B moves a running foreground bash into a lane: the tool returns at once with the task id", async () => {
+    const { term } = startRepl([
+      { text: "Running it.", tool_calls: [{ name: "bash", input: { command: "sleep 5; echo slept" } }] },
+      { text: "Moved on." },
+    ]);
+    await term.waitFor(/^lanes · /m);
+    term.type("run");
+    term.keys("Enter");
+    await term.waitFor(/bash\(sleep 5; echo slept\) (\d+s )?· Ctrl\+B background/);
+    const pressed = Date.now();
+    term.keys("C-b");
+    const [, id] = await term.waitFor(/moved to background task (\w+)/);
+    await term.waitFor("Moved on.");
+    expect(Date.now() - pressed).toBeLessThan(3000);
+    expect(term.screen()).toMatch(new RegExp(`● 1 running · ${id} \\d+s sleep 5`));
+  });
+
+  it("a pasted block and a backslash-continued line are one message each, and Up recalls them from saved history", async () => {
+    const { term, dir } = startRepl([{ text: "first answer" }, { text: "second answer" }]);
+    await term.waitFor(/^lanes · /m);
+    term.paste("line one\nline two\nline three");
+    await term.waitFor(/^› line one\n {2}line two\n {2}line three/m);
+    term.keys("Enter");
+    await term.waitFor("first answer");
+    term.type("alpha \\");
+    term.keys("Enter");
+    term.type("beta");
+    term.keys("Enter");
+    await term.waitFor("second answer");
+    // (tmux drops trailing spaces from the lines it captures)
+    await term.waitFor(/^› alpha *\n {2}beta/m);
+    expect(term.screen()).not.toContain("(script finished)");
+    term.keys("Up");
+    await term.waitFor(/second answer\n› alpha *\n {2}beta\s*$/);
+    const history = readFileSync(join(dir, "config", "lanes", "history"), "utf8");
+    expect(history).toBe("line one\\nline two\\nline three\nalpha \\nbeta\n");
+  });
+});
+
+describe("the REPL from a pipe", () => {
+  it("with NO_COLOR and no terminal writes no escape codes, and runs each line as a message or command", async () => {
+    const workspace = tempWorkspace("lanes-repl-");
+    cleanups.push(workspace.cleanup);
+    const script = join(workspace.dir, "script.json");
+    writeFileSync(script, JSON.stringify({ turns: [{ text: "hello from the script" }] }));
+    const run = await runCli(["--model", `script:${script}`], {
+      cwd: workspace.dir,
+      env: testEnv({ NO_COLOR: "1", XDG_CONFIG_HOME: join(workspace.dir, "config") }),
+      input: "hi\n/tasks\n/exit\n",
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("hello from the script");
+    expect(run.stdout).toContain("No background tasks in this session.");
+    expect(run.stdout).not.toMatch(ESCAPE);
+    expect(run.stdout).not.toContain("\u001b");
+    expect(existsSync(join(workspace.dir, "config", "lanes", "history"))).toBe(false);
+  });
+});

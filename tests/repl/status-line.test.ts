@@ -1,0 +1,79 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { foldOutput } from "../../src/cli/render-events.js";
+import { displayWidth } from "../../src/cli/repl-text-width.js";
+import { elapsedText, lastOutputLine, statusText } from "../../src/cli/status-line.js";
+import type { TaskRecord } from "../../src/lanes/task-record.js";
+import { tempWorkspace } from "../helpers/temp-workspace.js";
+
+const cleanups: Array<() => void> = [];
+afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()));
+
+const NOW = Date.parse("2026-01-01T12:00:00Z");
+
+function record(
+  id: string,
+  command: string,
+  startedSecondsAgo: number | null,
+  file = "/nonexistent",
+): TaskRecord {
+  return {
+    id,
+    command,
+    status: startedSecondsAgo === null ? "queued" : "running",
+    started_at: startedSecondsAgo === null ? null : new Date(NOW - startedSecondsAgo * 1000).toISOString(),
+    output_file: file,
+  } as TaskRecord;
+}
+
+describe("status line", () => {
+  it("is absent when nothing runs, so the line disappears", () => {
+    expect(statusText([], 80, NOW)).toBeUndefined();
+  });
+
+  it("shows the count, each task's id, elapsed time, command and last output line", () => {
+    const tasks = [
+      record("a1b2", "npm test", 12),
+      record("c3d4", "sleep 300", 185),
+      record("e5f6", "make", null),
+    ];
+    const last = (task: TaskRecord) => (task.id === "a1b2" ? "PASS src/x.test.ts" : "");
+    expect(statusText(tasks, 200, NOW, last)).toBe(
+      "2 running, 1 queued · a1b2 12s npm test › PASS src/x.test.ts · c3d4 3m05s sleep 300",
+    );
+  });
+
+  it("is cut to the terminal width", () => {
+    const tasks = Array.from({ length: 5 }, (_, i) => record(`id${i}`, "x".repeat(40), i));
+    const text = statusText(tasks, 60, NOW, () => "") ?? "";
+    expect(displayWidth(text)).toBe(60);
+    expect(text.endsWith("…")).toBe(true);
+  });
+
+  it("takes the last non-empty line of a log, as a progress bar (\\r) and colours leave it", () => {
+    const workspace = tempWorkspace("lanes-status-");
+    cleanups.push(workspace.cleanup);
+    const log = join(workspace.dir, "task.log");
+    writeFileSync(log, "compiling\n\u001b[32m 10%\r 55%\r 90%\u001b[0m\n\n");
+    expect(lastOutputLine(record("x", "build", 1, log))).toBe("90%");
+    expect(lastOutputLine(record("x", "build", 1))).toBe("");
+  });
+
+  it("counts elapsed time in whole units", () => {
+    expect([elapsedText(999), elapsedText(59_999), elapsedText(65_000), elapsedText(3_725_000)]).toEqual([
+      "0s",
+      "59s",
+      "1m05s",
+      "1h02m",
+    ]);
+  });
+});
+
+describe("tool output folding", () => {
+  it("keeps short output whole and folds long output to its first lines plus a count", () => {
+    expect(foldOutput("a\nb\nc\nd\ne")).toBe("a\nb\nc\nd\ne");
+    const long = Array.from({ length: 10 }, (_, i) => `line ${i}`).join("\n");
+    expect(foldOutput(`\n\n${long}\n\n`)).toBe("line 0\nline 1\nline 2\nline 3\n… 6 more lines");
+  });
+});
