@@ -1,4 +1,4 @@
-import { childEnv } from "../config/child-env.js";
+import { laneManagerOptions } from "../config/lane-options.js";
 import type { LanesConfig } from "../config/config.js";
 import { displayPath } from "../lanes/format.js";
 import { LaneManager } from "../lanes/lane-manager.js";
@@ -17,13 +17,8 @@ export async function runCommand(options: {
   detach: boolean;
 }): Promise<number> {
   assertCommandAllowed(options.command);
-  const lanes = new LaneManager({
-    workspace: options.workspace,
-    env: childEnv(process.env, options.config.pass_secrets_to_commands),
-    outputCapBytes: options.config.output_cap_bytes,
-    killGraceMs: options.config.kill_grace_ms,
-    stallMs: 0,
-  });
+  // Started from a shell, not watched by a model: a stall notice would reach nobody.
+  const lanes = new LaneManager({ ...laneManagerOptions(options.workspace, options.config), stallMs: 0 });
   const record = lanes.start({
     command: options.command,
     persist: options.detach,

@@ -5,7 +5,7 @@ import { createBackgroundHooks, type BackgroundHooks } from "../agent/background
 import type { AgentEvent, AgentEventSink } from "../agent/events.js";
 import { runAgent, type AgentRunResult } from "../agent/loop.js";
 import { buildSystemPrompt } from "../agent/system-prompt.js";
-import { childEnv } from "../config/child-env.js";
+import { laneManagerOptions } from "../config/lane-options.js";
 import type { LanesConfig } from "../config/config.js";
 import { LaneManager } from "../lanes/lane-manager.js";
 import { createProvider, type ProviderName } from "../model/create-provider.js";
@@ -66,15 +66,7 @@ export class Session {
     this.provider =
       options.provider ??
       createProvider({ model: options.model ?? config.model, env, provider: options.providerName });
-    this.lanes = new LaneManager({
-      workspace: options.workspace,
-      env: childEnv(env, config.pass_secrets_to_commands),
-      laneLimits: Object.fromEntries(Object.entries(config.lanes).map(([name, lane]) => [name, lane.limit])),
-      defaultLaneLimit: config.default_lane_limit,
-      outputCapBytes: config.output_cap_bytes,
-      stallMs: config.stall_ms,
-      killGraceMs: config.kill_grace_ms,
-    });
+    this.lanes = new LaneManager(laneManagerOptions(options.workspace, config, env));
     const recovered = this.lanes.recover();
     for (const bad of this.lanes.corruptRecords) {
       process.stderr.write(`lanes: set aside an unreadable task record (${bad.error}): ${bad.movedTo}\n`);

@@ -10,7 +10,7 @@ import type { Tool } from "../tools/define-tool.js";
 import { createKillBackgroundTool } from "../tools/kill-background.js";
 import { createSendBackgroundInputTool } from "../tools/send-background-input.js";
 import { createWaitBackgroundTool } from "../tools/wait-background.js";
-import { laneManagerOptions } from "./lane-options.js";
+import { laneManagerOptions } from "../config/lane-options.js";
 import { stopOnHangup } from "./lifecycle.js";
 import { NotificationForwarder } from "./notifications.js";
 import { callTool, textResult, toMcpTool } from "./tool-bridge.js";
