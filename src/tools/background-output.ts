@@ -1,6 +1,5 @@
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
-import { lastLines } from "../text/preview.js";
 import { sanitizeOutput } from "../text/sanitize.js";
 import { readWindow } from "../text/utf8-window.js";
 import { closeSync, openSync, readSync, statSync } from "node:fs";
@@ -35,20 +34,27 @@ export function readTaskOutput(
   const windowed =
     end > start ? readWindow(record.output_file, start, end - start) : { text: "", start, end: start };
   if (mode === "new") lanes.setReadCursor(record.id, windowed.end);
-  let text = sanitizeOutput(windowed.text);
+  let text: string;
   let header: string;
+  // Raw bytes of the window that precede what is shown (counted on the log, before cleaning).
+  let skippedInWindow = 0;
   if (pattern) {
-    const matches = text.split("\n").filter((line) => pattern.test(line));
+    const matches = sanitizeOutput(windowed.text)
+      .split("\n")
+      .filter((line) => pattern.test(line));
     text = matches.slice(-lines).join("\n");
     header = `${matches.length} matching line(s)${matches.length > lines ? `, last ${lines} shown` : ""}`;
+  } else if (mode === "new") {
+    text = sanitizeOutput(windowed.text).replace(/\n$/, "");
+    header = `new output since last read (${windowed.end - start} bytes)`;
   } else {
-    text = mode === "new" ? text.replace(/\n$/, "") : lastLines(text, lines);
-    header =
-      mode === "new" ? `new output since last read (${windowed.end - start} bytes)` : `last ${lines} lines`;
+    const raw = windowed.text.replace(/\n$/, "");
+    const cut = startOfLastLines(raw, lines);
+    skippedInWindow = Buffer.byteLength(raw.slice(0, cut));
+    text = sanitizeOutput(raw.slice(cut));
+    header = `last ${lines} lines`;
   }
-  let omitted =
-    Math.max(0, start - from) +
-    (mode === "tail" && !pattern ? Math.max(0, windowed.end - windowed.start - Buffer.byteLength(text)) : 0);
+  let omitted = Math.max(0, start - from) + skippedInWindow;
   if (text.length > OUTPUT_CHARS) {
     omitted += Buffer.byteLength(text.slice(0, text.length - OUTPUT_CHARS));
     text = text.slice(text.length - OUTPUT_CHARS);
@@ -91,4 +97,14 @@ function fileSize(file: string): number {
   } catch {
     return 0;
   }
+}
+
+/** Index where the last `count` lines of `text` begin. */
+function startOfLastLines(text: string, count: number): number {
+  let index = text.length;
+  for (let seen = 0; seen < count; seen++) {
+    index = text.lastIndexOf("\n", index - 1);
+    if (index === -1) return 0;
+  }
+  return index + 1;
 }
