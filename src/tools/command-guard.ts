@@ -31,9 +31,11 @@ const WRAPPERS = new Map<string, { valued: string; positional?: number }>([
   ["chroot", { valued: "", positional: 1 }],
 ]);
 const LONG_VALUED = new Set(["--user", "--group", "--chdir", "--prompt", "--signal", "--kill-after"]);
+// Names are bounded ({1,64}): an unbounded name made the backtracking quadratic in the longest word, so a
+// heredoc with an 80 KB line blocked the event loop for seconds.
 const FORK_BOMBS = [
-  /([^\s(){};|&]+)\s*\(\s*\)\s*\{\s*\1\s*\|\s*\1\s*&\s*;?\s*\}\s*;?\s*\1/,
-  /function\s+([^\s(){};|&]+)\s*(?:\(\s*\))?\s*\{\s*\1\s*\|\s*\1\s*&\s*;?\s*\}\s*;?\s*\1/,
+  /([^\s(){};|&]{1,64})\s*\(\s*\)\s*\{\s*\1\s*\|\s*\1\s*&\s*;?\s*\}\s*;?\s*\1/,
+  /function\s+([^\s(){};|&]{1,64})\s*(?:\(\s*\))?\s*\{\s*\1\s*\|\s*\1\s*&\s*;?\s*\}\s*;?\s*\1/,
 ];
 
 function indexOrEnd(source: string, search: string, from: number): number {
