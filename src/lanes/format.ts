@@ -4,6 +4,18 @@ import type { TaskRecord } from "./task-record.js";
 
 /** Characters of output a notification carries, taken from the end. */
 export const PREVIEW_CHARS = 500;
+/** A notice names its command, but a 40 KB heredoc must not turn one line into a page. */
+const NOTICE_COMMAND_CHARS = 200;
+
+/** A command on one line and at most `maxChars` long, saying how long it really is when cut. */
+export function displayCommand(command: string, maxChars: number): string {
+  const folded = command
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0)
+    .join(" ⏎ ");
+  return folded.length <= maxChars ? folded : `${folded.slice(0, maxChars)}… (${command.length} chars)`;
+}
 
 export function durationOf(record: TaskRecord, now = Date.now()): number | null {
   if (!record.started_at) return null;
@@ -30,7 +42,7 @@ export function notificationLine(workspace: string, record: TaskRecord, tail: st
   const took = duration === null ? "" : ` in ${formatDuration(duration)}`;
   const preview = oneLinePreview(tail, PREVIEW_CHARS);
   const output = preview ? ` | output: ${preview}` : " | no output";
-  return `[bg:${record.id}] ${statusPhrase(record)}${took}: ${record.command}${output} (output_file=${displayPath(workspace, record.output_file)}, ${formatBytes(record.output_bytes)})`;
+  return `[bg:${record.id}] ${statusPhrase(record)}${took}: ${displayCommand(record.command, NOTICE_COMMAND_CHARS)}${output} (output_file=${displayPath(workspace, record.output_file)}, ${formatBytes(record.output_bytes)})`;
 }
 
 /** One line per task for listings. */

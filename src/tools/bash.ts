@@ -36,10 +36,10 @@ export interface BashToolOptions {
 }
 
 export function createBashTool(lanes: LaneManager, options: BashToolOptions = {}) {
+  const after = formatDuration(options.backgroundAfterMs ?? DEFAULT_BACKGROUND_AFTER_MS);
   return defineTool({
     name: "bash",
-    description:
-      "Run a shell command and wait for it (stdout and stderr interleaved). For slow commands (installs, test suites, builds, servers) prefer background_run. A command still running after 60 s moves to a background lane automatically and you are notified when it ends.",
+    description: `Run a shell command and wait for it (stdout and stderr interleaved). For slow commands (installs, test suites, builds, servers) prefer background_run. A command still running after ${after} moves to a background lane automatically and you are notified when it ends.`,
     schema,
     async run(input, { signal }) {
       assertCommandAllowed(input.command);

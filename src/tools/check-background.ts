@@ -1,9 +1,9 @@
 import { z } from "zod";
 import type { LaneManager } from "../lanes/lane-manager.js";
-import { describeRecord, displayCommand } from "./describe-record.js";
+import { describeRecord } from "./describe-record.js";
 import { MODEL_OUTPUT_CHARS } from "./command-output.js";
 import { readTaskOutput } from "./background-output.js";
-import { summaryLine } from "../lanes/format.js";
+import { displayCommand, summaryLine } from "../lanes/format.js";
 import { isTerminal } from "../lanes/task-record.js";
 import { defineTool, ToolError } from "./define-tool.js";
 

@@ -1,16 +1,6 @@
-import { displayPath, durationOf, statusPhrase } from "../lanes/format.js";
+import { displayCommand, displayPath, durationOf, statusPhrase } from "../lanes/format.js";
 import type { TaskRecord } from "../lanes/task-record.js";
 import { formatBytes, formatDuration } from "../text/preview.js";
-
-/** A command on one line and at most `maxChars` long, saying how long it really is when cut. */
-export function displayCommand(command: string, maxChars: number): string {
-  const folded = command
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0)
-    .join(" ⏎ ");
-  return folded.length <= maxChars ? folded : `${folded.slice(0, maxChars)}… (${command.length} chars)`;
-}
 
 /** A task's record as the model reads it: one field per line. */
 export function describeRecord(workspace: string, record: TaskRecord): string {

@@ -49,9 +49,9 @@ export function createWaitBackgroundTool(lanes: LaneManager) {
           ? "cancelled"
           : result.timedOut
             ? `timed out after ${formatDuration(timeoutMs)}`
-            : "still running";
+            : "";
         lines.push(
-          `Still running (${why}): ${result.running.map((record) => record.id).join(", ")}. You will be notified when they end.`,
+          `Still running${why ? ` (${why})` : ""}: ${result.running.map((record) => record.id).join(", ")}. You will be notified when they end.`,
         );
       }
       return lines.join("\n");

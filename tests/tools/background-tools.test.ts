@@ -257,7 +257,7 @@ describe("wait_background", () => {
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(reply).toContain(`[bg:${fast}] completed, exit 0`);
     expect(reply).toContain("fast");
-    expect(reply).toContain(`Still running (still running): ${slow}.`);
+    expect(reply).toContain(`Still running: ${slow}. You will be notified when they end.`);
     expect(reply).not.toContain(`[bg:${slow}]`);
   });
 
