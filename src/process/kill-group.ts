@@ -1,3 +1,5 @@
+import { groupHasLiveMember } from "./group-members.js";
+
 /**
  * Sends a signal to a whole process group. Returns false when the group no longer exists.
  * Negative pid = process group, so `cmd &` children and pipelines are reached too.
@@ -12,9 +14,11 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
-/** True while any process of the group is alive (signal 0 checks existence without sending anything). */
+/** True while any process of the group still runs (zombies awaiting their reaper do not count). */
 export function groupAlive(pgid: number): boolean {
-  return signalGroup(pgid, 0 as unknown as NodeJS.Signals);
+  // Signal 0 checks existence without sending anything; it also succeeds for a group of zombies.
+  if (!signalGroup(pgid, 0 as unknown as NodeJS.Signals)) return false;
+  return groupHasLiveMember(pgid) ?? true;
 }
 
 /**
