@@ -1,7 +1,7 @@
 import { renameSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { startGroupProcess, type GroupProcess } from "../process/group-process.js";
-import { signalGroup } from "../process/kill-group.js";
+import { signalGroup, terminateGroup } from "../process/kill-group.js";
 import { endMarkedProcesses } from "../process/marked-processes.js";
 import type { ProcessResult } from "../process/process-result.js";
 import { readTail } from "../text/utf8-window.js";
@@ -211,11 +211,9 @@ export class LaneManager {
       await task.process.terminate(reason);
     } else if (task.adoptedPid !== undefined) {
       task.record.end_reason = reason;
-      signalGroup(task.adoptedPid, "SIGTERM");
-      setTimeout(
-        () => signalGroup(task.adoptedPid ?? 0, "SIGKILL"),
-        this.options.killGraceMs ?? 2000,
-      ).unref();
+      // Awaited here, not left to the unref'd ticker: with nothing else pending, Node would exit mid-kill.
+      await terminateGroup(task.adoptedPid, this.options.killGraceMs ?? 2000);
+      this.settleAdopted(task);
     }
     const record = await task.ended;
     return { record: { ...record }, wasRunning: true };
