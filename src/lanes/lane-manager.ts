@@ -85,6 +85,8 @@ export class LaneManager {
   private closed = false;
   /** Task ids (and foreground markers) whose escaped processes are to be looked for in /proc. */
   private readonly sweepIds = new Set<string>();
+  /** Ids swept once already: swept again with KILL when lanes ends, for escapees that ignored the TERM. */
+  private readonly sweptIds = new Set<string>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private readonly reservedIds = new Set<string>();
 
@@ -322,7 +324,17 @@ export class LaneManager {
     this.sweepTimer = undefined;
     const ids = new Set(this.sweepIds);
     this.sweepIds.clear();
+    for (const id of ids) this.sweptIds.add(id);
     return endMarkedProcesses(ids, graceMs);
+  }
+
+  /**
+   * At lanes' end: KILL at once whatever still carries the marker of anything swept before. The KILL that
+   * follows a sweep's TERM is an unref'd timer, so an escapee ignoring TERM would outlive lanes otherwise.
+   */
+  private sweepFinal(): void {
+    for (const id of this.sweptIds) this.sweepIds.add(id);
+    this.sweepNow(0);
   }
 
   /** Everything pending for the model, most urgent first; [] when nothing is. */
@@ -361,7 +373,7 @@ export class LaneManager {
     const victims = live.filter((task) => !task.record.persist);
     await Promise.all(victims.map((task) => this.kill(task.record.id, "shutdown")));
     for (const task of victims) task.record.notified = true;
-    this.sweepNow(0);
+    this.sweepFinal();
     await this.flush();
     for (const task of victims) this.store.saveSync(task.record);
     this.stopTicker();
@@ -383,7 +395,7 @@ export class LaneManager {
       this.store.saveSync(task.record);
       this.sweepIds.add(task.record.id);
     }
-    this.sweepNow(0);
+    this.sweepFinal();
     this.stopTicker();
   }
 
