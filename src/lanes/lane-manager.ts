@@ -117,6 +117,8 @@ export class LaneManager {
     for (const record of outcome.finished) {
       this.persist(record);
       this.tasks.set(record.id, this.settledTask(record));
+      // It ended while no lanes watched, so nothing ended what it left running (cmd &, setsid): do it now.
+      this.sweepEscaped(record.id);
     }
     for (const record of outcome.undelivered) {
       if (!this.tasks.has(record.id)) this.tasks.set(record.id, this.settledTask(record));
