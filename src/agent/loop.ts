@@ -94,6 +94,8 @@ export async function runAgent(
     const calls = turn.content.filter((block): block is ToolUseBlock => block.type === "tool_use");
     if (calls.length === 0) {
       if (await config.hooks.onIdle(signal)) continue;
+      // Cancelled while waiting for background results: a cancel, not a finished turn.
+      if (signal.aborted) break;
       return result;
     }
     messages.push({ role: "user", content: [] });
