@@ -1,13 +1,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 
-/** How long one /proc scan answers for every caller: many concurrent kills share a single scan. */
-const SCAN_TTL_MS = 20;
-
 let cache: { at: number; live: Map<number, number> } | undefined;
 
 /** Non-zombie process counts per process group, from /proc/<pid>/stat; undefined without /proc. */
-function scanGroups(now: number): Map<number, number> | undefined {
-  if (cache && now - cache.at < SCAN_TTL_MS) return cache.live;
+function scanGroups(freshSince: number): Map<number, number> | undefined {
+  if (cache && cache.at >= freshSince) return cache.live;
+  const now = Date.now();
   let entries: string[];
   try {
     entries = readdirSync("/proc");
@@ -36,8 +34,10 @@ function scanGroups(now: number): Map<number, number> | undefined {
 /**
  * Whether a group has a member that still runs. A zombie (exited, waiting for a slow init to reap it, as
  * in containers) counts as gone, so a kill does not wait out its whole grace period for the dead.
- * Without /proc, undefined: the caller falls back to "the group exists".
+ * Without /proc, undefined: the caller falls back to "the group exists". A scan taken at or after
+ * `freshSince` may be reused, so many concurrent kills polling at once share one scan; it must be no older
+ * than the caller's own last signal, or a scan from before could call a live group gone.
  */
-export function groupHasLiveMember(pgid: number): boolean | undefined {
-  return scanGroups(Date.now())?.has(pgid);
+export function groupHasLiveMember(pgid: number, freshSince = Date.now()): boolean | undefined {
+  return scanGroups(freshSince)?.has(pgid);
 }

@@ -15,22 +15,25 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
 }
 
 /** True while any process of the group still runs (zombies awaiting their reaper do not count). */
-export function groupAlive(pgid: number): boolean {
+export function groupAlive(pgid: number, scanFreshSince?: number): boolean {
   // Signal 0 checks existence without sending anything; it also succeeds for a group of zombies.
   if (!signalGroup(pgid, 0 as unknown as NodeJS.Signals)) return false;
-  return groupHasLiveMember(pgid) ?? true;
+  return groupHasLiveMember(pgid, scanFreshSince) ?? true;
 }
+
+const POLL_MS = 25;
 
 /**
  * TERM the group, then KILL after `graceMs` if anything is left. The poll stays referenced: whoever awaits
  * this must see it settle, and it lasts at most `graceMs`.
  */
 export function terminateGroup(pgid: number, graceMs: number): Promise<void> {
+  const started = Date.now();
   if (!signalGroup(pgid, "SIGTERM")) return Promise.resolve();
   return new Promise((resolve) => {
-    const started = Date.now();
     const poll = setInterval(() => {
-      if (!groupAlive(pgid)) {
+      // A scan shared with other pollers is fine if it was taken after our TERM (strictly: ms clock).
+      if (!groupAlive(pgid, Math.max(started + 1, Date.now() - POLL_MS))) {
         clearInterval(poll);
         resolve();
       } else if (Date.now() - started >= graceMs) {
@@ -38,6 +41,6 @@ export function terminateGroup(pgid: number, graceMs: number): Promise<void> {
         signalGroup(pgid, "SIGKILL");
         resolve();
       }
-    }, 25);
+    }, POLL_MS);
   });
 }
