@@ -4,6 +4,9 @@ import { displayPath } from "../lanes/format.js";
 import { assertCommandAllowed } from "./guard-check.js";
 import { defineTool, ToolError } from "./define-tool.js";
 
+/** Node's timers hold 32 bits: a longer delay fires after 1 ms, which would end the task at once. */
+export const MAX_TASK_TIMEOUT_MS = 2 ** 31 - 1;
+
 const schema = z.object({
   command: z.string().min(1).describe("Shell command, run with /bin/sh -c in the workspace"),
   description: z.string().max(200).optional().describe("Short label for listings"),
@@ -11,8 +14,9 @@ const schema = z.object({
     .number()
     .int()
     .positive()
+    .max(MAX_TASK_TIMEOUT_MS)
     .optional()
-    .describe("Kill the task (whole process group) after this long"),
+    .describe("Kill the task (whole process group) after this long (max 2147483647, about 24 days)"),
   notify_on: z
     .string()
     .max(500)
