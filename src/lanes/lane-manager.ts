@@ -61,6 +61,8 @@ interface LiveTask {
   resolveEnded: (record: TaskRecord) => void;
   /** Pid of a task adopted after a restart: not our child, so it is polled. */
   adoptedPid?: number;
+  /** Processes a foreground command left running: watched all along, but no exit code exists for them. */
+  leftovers?: boolean;
 }
 
 export const DEFAULT_LANE_LIMIT = 8;
@@ -230,7 +232,7 @@ export class LaneManager {
     const stdin = task.process?.stdin;
     if (!stdin || stdin.destroyed || stdin.writableEnded) {
       throw new Error(
-        `task ${id} has no open stdin (it was closed, or the task was adopted after a restart)`,
+        `task ${id} has no open stdin (it was closed, the task was moved from a foreground bash, which gets none, or it was adopted after a restart)`,
       );
     }
     if (text.length > 0) {
@@ -266,7 +268,7 @@ export class LaneManager {
     const task = this.track(record, {});
     task.process = request.process;
     task.watch = new TaskWatch(record.output_file, { outputCapBytes: this.outputCap() }, Date.now());
-    this.slots.acquire(record.lane, id);
+    this.slots.occupy(record.lane, id);
     this.persist(record);
     this.emit({ type: "task-start", record: { ...record } });
     this.ensureTicker();
@@ -291,8 +293,8 @@ export class LaneManager {
       pid: request.pgid,
       started_at: new Date().toISOString(),
     };
-    this.track(record, { adoptedPid: request.pgid });
-    this.slots.acquire(record.lane, id);
+    this.track(record, { adoptedPid: request.pgid, leftovers: true });
+    this.slots.occupy(record.lane, id);
     this.persist(record);
     this.emit({ type: "task-start", record: { ...record } });
     this.ensureTicker();
@@ -447,7 +449,7 @@ export class LaneManager {
 
   private track(
     record: TaskRecord,
-    extra: { notifyOn?: RegExp; stallMs?: number; adoptedPid?: number },
+    extra: { notifyOn?: RegExp; stallMs?: number; adoptedPid?: number; leftovers?: boolean },
   ): LiveTask {
     let resolveEnded: (record: TaskRecord) => void = () => {};
     const ended = new Promise<TaskRecord>((resolve) => (resolveEnded = resolve));
@@ -593,7 +595,15 @@ export class LaneManager {
   private settleAdopted(task: LiveTask): void {
     const endReason = task.record.end_reason;
     const killed = endReason === "killed" || endReason === "shutdown";
-    const done = completeUnobserved(task.record);
+    const done: Partial<TaskRecord> = task.leftovers
+      ? {
+          status: "completed",
+          exit_code: null,
+          end_reason:
+            "its processes ended; no exit code exists for processes a foreground command left running",
+          ended_at: new Date().toISOString(),
+        }
+      : completeUnobserved(task.record);
     this.settle(task, killed ? { ...done, status: "killed", end_reason: endReason } : done);
   }
 

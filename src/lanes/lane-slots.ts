@@ -23,6 +23,11 @@ export class LaneSlots {
     return false;
   }
 
+  /** Counts an already-running task (moved in from the foreground) against its lane without queueing it. */
+  occupy(lane: string, taskId: string): void {
+    this.runningIn(lane).add(taskId);
+  }
+
   /** Frees a slot and returns the id of the next waiting task, which now holds it. */
   release(lane: string, taskId: string): string | undefined {
     this.runningIn(lane).delete(taskId);

@@ -83,10 +83,7 @@ describe("foreground runner", () => {
     expect(await eventually(() => processGone(leftover), 5_000)).toBe(true);
   });
 
-  // Bug in src/lanes/lane-manager.ts adoptForeground (and adoptGroup): the result of slots.acquire() is
-  // ignored, so when the lane is full the adopted id joins the lane's queue; when a slot frees, launch()
-  // starts the command a second time. The command below runs twice (two lines in count.txt).
-  it.fails("runs a command moved to a full lane only once", async () => {
+  it("runs a command moved to a full lane only once", async () => {
     const m = manager({ defaultLaneLimit: 1 });
     const blocker = m.start({ command: "sleep 0.3" });
     const countFile = join(ws.dir, "count.txt");
