@@ -65,7 +65,7 @@ export async function runForeground(
         startedAt,
       });
       // Like any lane task, what it started (`cmd &`) ends with it: the task record stops tracking then.
-      void child.exited.then(() => endGroup(child.pid));
+      void child.exited.then(() => endGroup(child.pid, lanes.killGraceMs));
       return { kind: "backgrounded", record, outputFile: record.output_file };
     }
     // After a timeout or cancel, the process module is already ending the whole group: nothing was left over.
@@ -90,12 +90,12 @@ async function settleLeftovers(
 ): Promise<"none" | "ended" | TaskRecord> {
   if (pgid === undefined || !groupAlive(pgid)) return "none";
   if (request.keepLeftovers) return lanes.adoptGroup({ id, command: request.command, pgid, outputFile });
-  await terminateGroup(pgid, 2_000);
+  await terminateGroup(pgid, lanes.killGraceMs);
   return "ended";
 }
 
-async function endGroup(pgid: number | undefined): Promise<void> {
-  if (pgid !== undefined && groupAlive(pgid)) await terminateGroup(pgid, 2_000);
+async function endGroup(pgid: number | undefined, graceMs: number): Promise<void> {
+  if (pgid !== undefined && groupAlive(pgid)) await terminateGroup(pgid, graceMs);
 }
 
 /** Foreground output files are kept only when the model was pointed at them. */

@@ -1,6 +1,6 @@
 import { renameSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { startGroupProcess, type GroupProcess } from "../process/group-process.js";
+import { DEFAULT_KILL_GRACE_MS, startGroupProcess, type GroupProcess } from "../process/group-process.js";
 import { signalGroup, terminateGroup } from "../process/kill-group.js";
 import { endMarkedProcesses } from "../process/marked-processes.js";
 import type { ProcessResult } from "../process/process-result.js";
@@ -96,6 +96,11 @@ export class LaneManager {
     this.workspace = options.workspace;
     this.store = new TaskStore(options.lanesDir ?? join(options.workspace, ".lanes"));
     this.slots = new LaneSlots(options.laneLimits ?? {}, options.defaultLaneLimit ?? DEFAULT_LANE_LIMIT);
+  }
+
+  /** Time between TERM and KILL, for anything that ends processes on this manager's behalf. */
+  get killGraceMs(): number {
+    return this.options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   }
 
   subscribe(listener: (event: LaneEvent) => void): () => void {
@@ -218,7 +223,7 @@ export class LaneManager {
     } else if (task.adoptedPid !== undefined) {
       task.record.end_reason = reason;
       // Awaited here, not left to the unref'd ticker: with nothing else pending, Node would exit mid-kill.
-      await terminateGroup(task.adoptedPid, this.options.killGraceMs ?? 2000);
+      await terminateGroup(task.adoptedPid, this.killGraceMs);
       this.settleAdopted(task);
     }
     const record = await task.ended;
@@ -319,7 +324,7 @@ export class LaneManager {
    */
   sweepEscaped(id: string): void {
     this.sweepIds.add(id);
-    this.sweepTimer ??= setTimeout(() => this.sweepNow(this.options.killGraceMs ?? 2000), 200);
+    this.sweepTimer ??= setTimeout(() => this.sweepNow(this.killGraceMs), 200);
   }
 
   /** Returns how many escaped processes were found and signalled. */
