@@ -1,8 +1,23 @@
 import { checkCommand } from "./command-guard.js";
 import { ToolError } from "./define-tool.js";
 
-/** The one place both `bash` and `background_run` (and the CLI's `run`) consult the guard. */
+/** Linux refuses to exec a single argument longer than 128 KiB (MAX_ARG_STRLEN, NUL included). */
+export const MAX_COMMAND_BYTES = 128 * 1024 - 1;
+
+/**
+ * The one place both `bash` and `background_run` (and the CLI's `run`) consult the guard. A command the
+ * kernel could not even start (a NUL byte, over the argument limit) is refused here with a reason, rather
+ * than "run" as a task that fails with a spawn error.
+ */
 export function assertCommandAllowed(command: string): void {
+  if (command.includes("\0"))
+    throw new ToolError("`command` contains a NUL byte, which no shell command can hold");
+  const bytes = Buffer.byteLength(command);
+  if (bytes > MAX_COMMAND_BYTES) {
+    throw new ToolError(
+      `\`command\` is ${bytes} bytes; a command can be at most ${MAX_COMMAND_BYTES}. Write the script to a file (write_file) and run the file.`,
+    );
+  }
   const verdict = checkCommand(command);
   if (!verdict.allowed) throw new ToolError(`Command refused by the safety guard: ${verdict.reason}`);
 }
