@@ -18,6 +18,18 @@ function move(from: number, to: number): string {
   return to > from ? `\u001b[${to - from}B` : "";
 }
 
+/** What was last drawn, to redraw only what changed and to find the area's top again. */
+interface Shown {
+  lines: string[];
+  /** Cells of each line as written (with its padding cell). */
+  widths: number[];
+  rows: number[];
+  cursor: Frame["cursor"];
+  columns: number;
+}
+
+const NOTHING_SHOWN: Shown = { lines: [], widths: [], rows: [], cursor: undefined, columns: 0 };
+
 /**
  * A live area at the bottom of a terminal (status, spinner, prompt) under permanent output. Output goes
  * above it; the area is redrawn in place, only the lines whose text changed, and never scrolls by itself.
@@ -25,9 +37,7 @@ function move(from: number, to: number): string {
  */
 export class LiveScreen {
   private frame: Frame = { lines: [] };
-  private shownLines: string[] = [];
-  private shownRows: number[] = [];
-  private shownCursor = "";
+  private shown: Shown = NOTHING_SHOWN;
   /** Rows from the top of the live area down to where the terminal cursor is. */
   private cursorRow = 0;
   private partial = "";
@@ -42,8 +52,8 @@ export class LiveScreen {
     let done = cut === -1 ? "" : all.slice(0, cut + 1);
     let partial = cut === -1 ? all : all.slice(cut + 1);
     // A long unfinished line gives its full rows to the permanent output so the live area stays small.
-    const columns = this.columns();
-    const keepRows = Math.max(1, Math.floor((this.out.rows || 24) / 3));
+    const [columns, height] = this.size();
+    const keepRows = Math.max(1, Math.floor(height / 3));
     while (Math.floor(displayWidth(partial) / columns) >= keepRows) {
       const [row, rest] = splitAtWidth(partial, columns);
       done += `${row}\n`;
@@ -81,38 +91,31 @@ export class LiveScreen {
   clearScreen(): void {
     this.write("\u001b[H\u001b[2J\u001b[3J");
     this.partial = "";
-    this.resetShown();
-    this.draw("");
-  }
-
-  /** After a resize the old row arithmetic is wrong: redraw everything from where the area starts. */
-  forceRedraw(): void {
-    this.shownRows = [];
+    this.shown = NOTHING_SHOWN;
+    this.cursorRow = 0;
     this.draw("");
   }
 
   private draw(permanent: string): void {
+    const [columns] = this.size();
+    if (this.shown.columns !== 0 && columns !== this.shown.columns) this.afterResize(columns);
     const lines = this.partial === "" ? this.frame.lines : [this.partial, ...this.frame.lines];
     const shift = this.partial === "" ? 0 : 1;
     const cursor = this.frame.cursor && {
       line: this.frame.cursor.line + shift,
       column: this.frame.cursor.column,
     };
-    const columns = this.columns();
-    const widths = lines.map((line) => displayWidth(line));
     // A line exactly filling its rows gets one blank cell, so every line ends on a row of its own.
-    const padded = lines.map((line, i) =>
-      (widths[i] ?? 0) > 0 && (widths[i] ?? 0) % columns === 0 ? `${line} ` : line,
-    );
-    const rows = widths.map((width) => Math.floor(width / columns) + 1);
-    const cursorKey = cursor ? `${cursor.line}:${cursor.column}` : "";
-    const sameShape = rows.length === this.shownRows.length && rows.every((n, i) => n === this.shownRows[i]);
-    if (
-      permanent === "" &&
-      sameShape &&
-      cursorKey === this.shownCursor &&
-      lines.every((l, i) => l === this.shownLines[i])
-    )
+    const padded = lines.map((line) => {
+      const width = displayWidth(line);
+      return width > 0 && width % columns === 0 ? `${line} ` : line;
+    });
+    const widths = padded.map((line) => displayWidth(line));
+    const rows = widths.map((width) => Math.ceil(width / columns) || 1);
+    const shown = this.shown;
+    const sameShape = rows.length === shown.rows.length && rows.every((n, i) => n === shown.rows[i]);
+    const sameCursor = cursor?.line === shown.cursor?.line && cursor?.column === shown.cursor?.column;
+    if (permanent === "" && sameShape && sameCursor && lines.every((line, i) => line === shown.lines[i]))
       return;
     let text = HIDE_CURSOR;
     let at: number;
@@ -120,7 +123,7 @@ export class LiveScreen {
       at = this.cursorRow;
       let top = 0;
       lines.forEach((line, i) => {
-        if (line !== this.shownLines[i]) {
+        if (line !== shown.lines[i]) {
           text += `${move(at, top)}\r${padded[i] ?? ""}${CLEAR_LINE_END}`;
           at = top + (rows[i] ?? 1) - 1;
         }
@@ -131,30 +134,38 @@ export class LiveScreen {
       at = rows.reduce((sum, n) => sum + n, 0) - (rows.length > 0 ? 1 : 0);
     }
     if (cursor) {
-      const above = rows.slice(0, cursor.line).reduce((sum, n) => sum + n, 0);
-      const target = above + Math.floor(cursor.column / columns);
+      const target = sumOf(rows, cursor.line) + Math.floor(cursor.column / columns);
       text += `${move(at, target)}\u001b[${(cursor.column % columns) + 1}G${SHOW_CURSOR}`;
       at = target;
     }
     this.write(text);
     this.cursorRow = at;
-    this.shownLines = lines;
-    this.shownRows = rows;
-    this.shownCursor = cursorKey;
+    this.shown = { lines, widths, rows, cursor, columns };
   }
 
-  private resetShown(): void {
-    this.shownLines = [];
-    this.shownRows = [];
-    this.shownCursor = "";
-    this.cursorRow = 0;
+  /**
+   * Terminals that reflow on resize (tmux, VTE, iTerm2, kitty, Windows Terminal) rewrap what we drew to the
+   * new width: count the area's rows again at that width, then redraw it whole. The size is read before
+   * every draw, not only on SIGWINCH, so a spinner tick between the reflow and the signal cannot misplace.
+   */
+  private afterResize(columns: number): void {
+    const rows = this.shown.widths.map((width) => Math.ceil(width / columns) || 1);
+    const cursor = this.shown.cursor ?? { line: Math.max(0, rows.length - 1), column: 0 };
+    this.cursorRow = sumOf(rows, cursor.line) + Math.floor(cursor.column / columns);
+    this.shown = { ...this.shown, rows: [] };
   }
 
-  private columns(): number {
-    return Math.max(10, this.out.columns || 80);
+  private size(): [columns: number, rows: number] {
+    // getWindowSize asks the terminal now; `columns` is only updated once SIGWINCH has been handled.
+    const [columns, rows] = typeof this.out.getWindowSize === "function" ? this.out.getWindowSize() : [];
+    return [Math.max(10, columns || this.out.columns || 80), rows || this.out.rows || 24];
   }
 
   private write(text: string): void {
     if (!this.out.destroyed) this.out.write(text);
   }
+}
+
+function sumOf(rows: number[], count: number): number {
+  return rows.slice(0, count).reduce((sum, n) => sum + n, 0);
 }

@@ -1,5 +1,6 @@
 import { LiveScreen, type Frame } from "./repl-screen.js";
-import { displayWidth, TAB, truncateToWidth } from "./repl-text-width.js";
+import { inputWindow } from "./repl-input-window.js";
+import { truncateToWidth } from "./repl-text-width.js";
 import { activityText, SPINNER_INTERVAL_MS, type Activity } from "./spinner.js";
 import { STATUS_INTERVAL_MS } from "./status-line.js";
 import type { Style } from "./style.js";
@@ -66,10 +67,8 @@ export class LiveView implements ReplView {
   private status: string | undefined;
   private spinTimer: NodeJS.Timeout | undefined;
   private readonly statusTimer: NodeJS.Timeout;
-  private readonly onResize = (): void => {
-    this.screen.forceRedraw();
-    this.refreshStatus();
-  };
+  // The screen notices the new width itself; the status line is rebuilt for it.
+  private readonly onResize = (): void => this.refreshStatus();
 
   constructor(
     private readonly out: NodeJS.WriteStream,
@@ -143,31 +142,16 @@ export class LiveView implements ReplView {
     if (this.status) lines.push(`${style.yellow("●")} ${style.dim(this.status)}`);
     let cursor: Frame["cursor"];
     if (this.input) {
-      const shown = this.inputLines(this.input, (this.out.rows || 24) - lines.length - 3);
+      // Room left: the hint, a spare row, and up to a third of the screen for a streamed line being held.
+      const height = this.out.rows || 24;
+      const budgetRows = height - lines.length - 2 - Math.floor(height / 3);
+      const options = { columns: this.columns(), budgetRows, prompt: style.cyan("› "), dim: style.dim };
+      const shown = inputWindow(this.input.text, this.input.cursor, options);
       cursor = { line: lines.length + shown.cursorLine, column: shown.cursorColumn };
       lines.push(...shown.lines);
     }
     if (this.hint) lines.push(style.dim(truncateToWidth(this.hint, width)));
     return { lines, cursor };
-  }
-
-  /** The prompt's lines, and a window of at most `budget` of them around the cursor for a long paste. */
-  private inputLines(input: InputView, budget: number) {
-    const prompt = this.style.cyan("› ");
-    const all = input.text.split("\n");
-    const before = input.text.slice(0, input.cursor);
-    const cursorIndex = before.split("\n").length - 1;
-    const column = displayWidth(before.slice(before.lastIndexOf("\n") + 1));
-    const room = Math.max(1, budget);
-    const first = all.length <= room ? 0 : Math.max(0, Math.min(cursorIndex - room + 1, all.length - room));
-    const visible = all.slice(first, first + room);
-    const lines = visible.map((line, i) => `${first + i === 0 ? prompt : "  "}${line.replaceAll("\t", TAB)}`);
-    const marker = first > 0 ? [this.style.dim(`  … ${first} line(s) above`)] : [];
-    return {
-      lines: [...marker, ...lines],
-      cursorLine: marker.length + cursorIndex - first,
-      cursorColumn: 2 + column,
-    };
   }
 
   private columns(): number {
