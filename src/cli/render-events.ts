@@ -45,17 +45,17 @@ export function renderAgentEvent(event: AgentEvent, style: Style, print: (text: 
       break;
     }
     case "background-results":
-      print(style.yellow(`⚑ ${event.task_ids.length} background result(s) delivered to the model\n`));
+      print(`${style.yellow(`⚑ ${event.task_ids.length} background result(s) delivered to the model`)}\n`);
       break;
-    case "model-retry":
+    case "model-retry": {
+      const why = terminalSafe(event.error);
       print(
-        style.yellow(
-          `↻ model API: ${terminalSafe(event.error)}; retry ${event.attempt} in ${Math.round(event.delay_ms)}ms\n`,
-        ),
+        `${style.yellow(`↻ model API: ${why}; retry ${event.attempt} in ${Math.round(event.delay_ms)}ms`)}\n`,
       );
       break;
+    }
     case "idle-wait":
-      print(style.dim(`… waiting for ${event.running} background task(s)\n`));
+      print(`${style.dim(`… waiting for ${event.running} background task(s)`)}\n`);
       break;
     case "turn-start":
       break;

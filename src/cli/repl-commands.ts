@@ -11,13 +11,15 @@ export const HELP = `Commands:
   /tasks             list this session's background tasks
   /tasks kill ID     end a task and its whole process group
   /tasks logs ID     show the end of a task's output
-  /clear             clear the screen and start a new conversation (tasks keep running)
+  /clear             clear the screen, start a new conversation (tasks go on)
   /help              this help
   /exit              quit (running tasks are ended)
 Keys:
-  Enter sends; a line ending in \\ (or Alt+Enter) goes on to a new line; Up/Down recall earlier input
-  Ctrl+C cancels the model's turn (background tasks keep running); twice at the prompt exits
-  Ctrl+B moves the bash command running now into a background lane; Ctrl+D exits; Ctrl+L redraws`;
+  Enter          send; a line ending in \\ (or Alt+Enter) goes on to a new line
+  Up/Down        earlier input (saved across sessions)
+  Ctrl+C         cancel the model's turn (tasks keep running); twice: exit
+  Ctrl+B         move the running bash command into a background lane
+  Ctrl+D         exit (running tasks are ended)    Ctrl+L  clear the screen`;
 
 /** Lines of a log `/tasks logs` shows; the file holds the rest. */
 const LOG_LINES = 40;

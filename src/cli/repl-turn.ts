@@ -36,7 +36,7 @@ const CANCEL_KEYS = "Ctrl+C cancel";
 export class TurnRunner {
   readonly moves = new MoveRequests();
   private controller: AbortController | undefined;
-  private bashRunning = false;
+  private tool: string | undefined;
   private thinking = false;
 
   constructor(
@@ -48,6 +48,11 @@ export class TurnRunner {
     return this.controller !== undefined;
   }
 
+  /** The tool running now, if any. */
+  get currentTool(): string | undefined {
+    return this.tool;
+  }
+
   /** The session's event sink. */
   readonly onEvent = (event: AgentEvent): void => {
     renderAgentEvent(event, this.style, (text) => this.view.print(text));
@@ -57,15 +62,15 @@ export class TurnRunner {
       this.view.setActivity(undefined);
     } else if (event.type === "tool-call") {
       this.thinking = false;
-      this.bashRunning = event.name === "bash";
-      const keys = this.bashRunning ? `Ctrl+B background · ${CANCEL_KEYS}` : CANCEL_KEYS;
+      this.tool = event.name;
+      const keys = event.name === "bash" ? `Ctrl+B background · ${CANCEL_KEYS}` : CANCEL_KEYS;
       this.view.setActivity({
         label: describeToolCall(event.name, event.input),
         startedAt: Date.now(),
         keys,
       });
     } else if (event.type === "tool-result") {
-      if (event.name === "bash") this.endBash();
+      this.endTool();
       this.think();
     }
   };
@@ -96,7 +101,7 @@ export class TurnRunner {
     } finally {
       this.controller = undefined;
       this.thinking = false;
-      this.endBash();
+      this.endTool();
       this.view.setActivity(undefined);
     }
   }
@@ -108,7 +113,7 @@ export class TurnRunner {
 
   /** Ctrl+B: true when a running bash command was handed to a lane. */
   moveToBackground(): boolean {
-    return this.bashRunning && this.moves.fire();
+    return this.tool === "bash" && this.moves.fire();
   }
 
   private think(): void {
@@ -116,8 +121,8 @@ export class TurnRunner {
     this.view.setActivity({ label: "thinking", startedAt: Date.now(), keys: CANCEL_KEYS });
   }
 
-  private endBash(): void {
-    this.bashRunning = false;
+  private endTool(): void {
+    this.tool = undefined;
     this.moves.clear();
   }
 

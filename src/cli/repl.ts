@@ -35,16 +35,16 @@ export async function runRepl(options: ReplOptions): Promise<number> {
   const turns = new TurnRunner(view, style);
   installShutdownHandlers(session.lanes);
   session.lanes.subscribe((event) => {
+    // A task background_run starts is already on screen as the tool call and its result.
+    const shown = !(event.type === "task-start" && turns.currentTool === "background_run");
     const line = laneEventLine(event, style);
-    if (line) view.notice(line);
+    if (line && shown) view.notice(line);
     if (event.type !== "notification") view.refreshStatus();
   });
   const { name, model } = session.provider;
   const shownModel = model.startsWith(`${name}:`) ? model : `${name}:${model}`;
   view.notice(style.bold("lanes") + style.dim(` · ${shownModel} · ${options.workspace}`));
-  view.notice(
-    style.dim("/help for commands · Ctrl+B backgrounds a running command · Ctrl+C cancels · Ctrl+D exits"),
-  );
+  view.notice(style.dim("/help · Ctrl+C cancel · Ctrl+B background a running command · Ctrl+D exit"));
   const repl = new Repl(session, view, style, turns);
   await (interactive ? repl.fromTerminal() : repl.fromPipe());
   view.setInput(undefined);
@@ -135,21 +135,20 @@ class Repl {
   private async submit(text: string): Promise<"exit" | undefined> {
     if (text.trim() === "") return undefined;
     this.remember(text);
-    this.view.notice(`${this.style.cyan("›")} ${text.replace(/\n/g, "\n  ")}`);
-    if (text.trim().startsWith("/"))
-      return runSlashCommand(text, {
-        session: this.session,
-        view: this.view,
-        style: this.style,
-        busy: this.turns.busy,
-      });
+    if (text.trim().startsWith("/")) {
+      this.echo(text);
+      const context = { session: this.session, view: this.view, style: this.style, busy: this.turns.busy };
+      return runSlashCommand(text, context);
+    }
     if (this.turns.busy) {
       this.queued.push(text);
-      this.view.setHint(`${this.queued.length} message(s) queued; sent when this turn ends (Ctrl+C cancels)`);
+      const count = this.queued.length > 1 ? `${this.queued.length} messages` : "message";
+      this.view.setHint(`${count} queued, sent when this turn ends (Ctrl+C cancels the turn)`);
       return undefined;
     }
     let next: string | undefined = text;
     while (next !== undefined && !this.exitRequested) {
+      this.echo(next, true);
       const stop = await this.turns.run(this.session, next);
       next = this.queued.length > 0 && stop !== "cancelled" ? this.queued.join("\n\n") : undefined;
       if (stop === "cancelled" && this.queued.length > 0) {
@@ -161,6 +160,12 @@ class Repl {
       this.showInput();
     }
     return undefined;
+  }
+
+  /** What was sent, in the transcript; a message to the model gets a blank line before it. */
+  private echo(text: string, message = false): void {
+    const lines = `${this.style.cyan("›")} ${text.replace(/\n/g, "\n  ")}`;
+    this.view.notice(message ? `\n${lines}` : lines);
   }
 
   private interrupt(): void {
