@@ -81,8 +81,9 @@ async function tasksCommand(sub: string | undefined, id: string | undefined, con
     return;
   }
   if (sub === "kill") {
+    // A task that was running reports its end as a lane event, like any other.
     const { record: ended, wasRunning } = await session.lanes.kill(id);
-    view.notice(wasRunning ? summaryLine(ended) : `Task ${id} had already ended: ${summaryLine(ended)}`);
+    if (!wasRunning) view.notice(`Task ${id} had already ended: ${terminalSafe(summaryLine(ended))}`);
     return;
   }
   let text = "";

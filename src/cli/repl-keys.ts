@@ -11,6 +11,9 @@ export interface KeyHandlers {
   endOfInput(): void;
   /** Ctrl+L. */
   redraw(): void;
+  /** Ctrl+Z: about to stop (the shell takes the terminal); `resumed` after `fg`. */
+  suspending(): void;
+  resumed(): void;
   /** A bracketed paste, as one piece of text (its newlines do not send anything). */
   paste(text: string): void;
   /** Every other key, for the line editor. */
@@ -43,17 +46,30 @@ export function readKeys(
     else if (key?.ctrl && name === "b") handlers.background();
     else if (key?.ctrl && name === "d") handlers.endOfInput();
     else if (key?.ctrl && name === "l") handlers.redraw();
+    else if (key?.ctrl && name === "z") suspend();
     else handlers.key(str, key ?? {});
+  };
+  const terminalMode = (raw: boolean): void => {
+    if (input.isTTY) input.setRawMode(raw);
+    if (!output.destroyed) output.write(raw ? PASTE_ON : PASTE_OFF);
+  };
+  // Raw mode turns off the terminal's own Ctrl+Z, so lanes stops itself the way the terminal would have.
+  const suspend = (): void => {
+    handlers.suspending();
+    terminalMode(false);
+    process.once("SIGCONT", () => {
+      terminalMode(true);
+      handlers.resumed();
+    });
+    process.kill(process.pid, "SIGTSTP");
   };
   const restore = (): void => {
     input.off("keypress", onKeypress);
     process.off("exit", restore);
-    if (input.isTTY) input.setRawMode(false);
+    terminalMode(false);
     input.pause();
-    if (!output.destroyed) output.write(PASTE_OFF);
   };
-  input.setRawMode(true);
-  output.write(PASTE_ON);
+  terminalMode(true);
   input.on("keypress", onKeypress);
   input.resume();
   process.once("exit", restore);

@@ -26,6 +26,9 @@ export interface ReplView {
   /** Finishes an unfinished streamed line. */
   endLine(): void;
   clearScreen(): void;
+  /** Ctrl+Z: the live area is taken off the screen, and put back by resume(). */
+  suspend(): void;
+  resume(): void;
   /** Leaves the terminal at a fresh line with the cursor visible; stops the timers. */
   close(): void;
 }
@@ -50,6 +53,8 @@ export class PlainView implements ReplView {
     if (!this.atLineStart) this.print("\n");
   }
   clearScreen(): void {}
+  suspend(): void {}
+  resume(): void {}
   close(): void {
     this.endLine();
   }
@@ -65,6 +70,7 @@ export class LiveView implements ReplView {
   private input: InputView | undefined;
   private hint: string | undefined;
   private status: string | undefined;
+  private suspended = false;
   private spinTimer: NodeJS.Timeout | undefined;
   private readonly statusTimer: NodeJS.Timeout;
   // The screen notices the new width itself; the status line is rebuilt for it.
@@ -119,6 +125,16 @@ export class LiveView implements ReplView {
     this.screen.clearScreen();
   }
 
+  suspend(): void {
+    this.suspended = true;
+    this.screen.finish();
+  }
+
+  resume(): void {
+    this.suspended = false;
+    this.update();
+  }
+
   close(): void {
     clearInterval(this.spinTimer);
     clearInterval(this.statusTimer);
@@ -128,7 +144,7 @@ export class LiveView implements ReplView {
   }
 
   private update(): void {
-    this.screen.render(this.compose());
+    if (!this.suspended) this.screen.render(this.compose());
   }
 
   private compose(): Frame {

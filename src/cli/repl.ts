@@ -87,6 +87,8 @@ class Repl {
       endOfInput: () =>
         this.editor.text === "" ? this.exit() : this.key(undefined, { name: "d", ctrl: true }),
       redraw: () => this.view.clearScreen(),
+      suspending: () => this.view.suspend(),
+      resumed: () => this.view.resume(),
       paste: (text) => {
         this.editor.insert(text.replace(/\n+$/, ""));
         this.showInput();
