@@ -2,6 +2,7 @@ import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { summaryLine } from "../lanes/format.js";
 import { groupAlive, signalGroup } from "../process/kill-group.js";
+import { endMarkedProcesses, findMarkedProcesses } from "../process/marked-processes.js";
 import { processAlive } from "../lanes/reconcile.js";
 import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
 import { TaskStore } from "../lanes/task-store.js";
@@ -72,10 +73,17 @@ export async function killStoredTask(workspace: string, id: string): Promise<str
   const record = findRecord(workspace, id);
   if (isTerminal(record.status)) return `Task ${id} already ended: ${record.status}.`;
   if (record.pid === null) return `Task ${id} has not started; its lanes will not start it after it exits.`;
-  if (signalGroup(record.pid, "SIGTERM")) {
+  // Its group, and what left the group (setsid, setpgid) found by the task's marker: TERM, then KILL.
+  const pgid = record.pid;
+  const ids = new Set([id]);
+  const grouped = signalGroup(pgid, "SIGTERM");
+  const escaped = endMarkedProcesses(ids, 2000);
+  if (grouped || escaped > 0) {
+    const alive = (): boolean => groupAlive(pgid) || findMarkedProcesses(ids).length > 0;
     const deadline = Date.now() + 2000;
-    while (groupAlive(record.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    signalGroup(record.pid, "SIGKILL");
+    while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    signalGroup(pgid, "SIGKILL");
+    endMarkedProcesses(ids, 0);
   }
   if (!processAlive(record.owner_pid) || record.owner_pid === process.pid) {
     const store = new TaskStore(join(workspace, ".lanes"));
