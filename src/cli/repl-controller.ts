@@ -1,0 +1,176 @@
+import { createInterface } from "node:readline";
+import { runSlashCommand } from "./repl-commands.js";
+import { appendHistory, historyFile, loadHistory } from "./repl-history.js";
+import { readKeys } from "./repl-keys.js";
+import { LineEditor, type Key } from "./repl-line-editor.js";
+import type { TurnRunner } from "./repl-turn.js";
+import type { ReplView } from "./repl-view.js";
+import type { Session } from "./session.js";
+import type { Style } from "./style.js";
+
+/** How long a first Ctrl+C at the prompt waits for the second. */
+const EXIT_CONFIRM_MS = 2000;
+
+/**
+ * What the person does, turned into turns and commands: keys and pastes at a terminal or lines from a pipe,
+ * the history, messages queued while a turn runs, Ctrl+C / Ctrl+B / Ctrl+D, and leaving.
+ */
+export class Repl {
+  private readonly editor: LineEditor;
+  private readonly historyPath = historyFile();
+  private queued: string[] = [];
+  private lastInterrupt = 0;
+  private hintTimer: NodeJS.Timeout | undefined;
+  private exitRequested = false;
+  private requestExit: () => void = () => {};
+  /** Submissions still running (a turn, a /tasks kill): exit waits for them to settle. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private interactive = false;
+
+  constructor(
+    private readonly session: Session,
+    private readonly view: ReplView,
+    private readonly style: Style,
+    private readonly turns: TurnRunner,
+  ) {
+    this.editor = new LineEditor(process.stdin.isTTY ? loadHistory(this.historyPath) : []);
+  }
+
+  /** Resolves when the user asked to leave and the running turn (if any) has stopped. */
+  async fromTerminal(): Promise<void> {
+    this.interactive = true;
+    const exited = new Promise<void>((resolve) => (this.requestExit = resolve));
+    const restore = readKeys(process.stdin, process.stdout, {
+      interrupt: () => this.interrupt(),
+      background: () => {
+        if (!this.turns.moveToBackground())
+          this.flash("Ctrl+B moves a running bash command into a background lane; none is running.");
+      },
+      endOfInput: () =>
+        this.editor.text === "" ? this.exit() : this.key(undefined, { name: "d", ctrl: true }),
+      redraw: () => this.view.clearScreen(),
+      suspending: () => this.view.suspend(),
+      resumed: () => this.view.resume(),
+      paste: (text) => {
+        this.editor.insert(text.replace(/\n+$/, ""));
+        this.showInput();
+      },
+      key: (str, key) => this.key(str, key),
+    });
+    process.on("SIGINT", this.onSignal);
+    this.showInput();
+    await exited;
+    process.off("SIGINT", this.onSignal);
+    await Promise.all(this.inFlight);
+    restore();
+  }
+
+  /** One message per line from a pipe; a line ending in `\` continues on the next. */
+  async fromPipe(): Promise<void> {
+    process.on("SIGINT", this.onSignal);
+    const lines = createInterface({ input: process.stdin, terminal: false });
+    this.requestExit = () => lines.close();
+    let pending = "";
+    for await (const line of lines) {
+      if (line.endsWith("\\")) {
+        pending += `${line.slice(0, -1)}\n`;
+        continue;
+      }
+      const text = pending + line;
+      pending = "";
+      if ((await this.submit(text)) === "exit" || this.exitRequested) break;
+    }
+    // Input that ended on a continued line still sends what it had.
+    if (pending !== "" && !this.exitRequested) await this.submit(pending.replace(/\n$/, ""));
+    lines.close();
+    process.off("SIGINT", this.onSignal);
+  }
+
+  private readonly onSignal = (): void => this.interrupt();
+
+  private key(str: string | undefined, key: Key): void {
+    this.lastInterrupt = 0;
+    const result = this.editor.handleKey(str, key);
+    if (result === "submit") {
+      const text = this.editor.take();
+      const done = this.submit(text).then((outcome) => (outcome === "exit" ? this.exit() : undefined));
+      this.inFlight.add(done);
+      void done.finally(() => this.inFlight.delete(done));
+    }
+    if (result !== "ignored") this.showInput();
+  }
+
+  /** A message or a command. Messages typed while a turn runs wait for it; commands run at once. */
+  private async submit(text: string): Promise<"exit" | undefined> {
+    if (text.trim() === "") return undefined;
+    this.remember(text);
+    if (text.trim().startsWith("/")) {
+      this.echo(text);
+      const context = { session: this.session, view: this.view, style: this.style, busy: this.turns.busy };
+      return runSlashCommand(text, context);
+    }
+    if (this.turns.busy) {
+      this.queued.push(text);
+      const count = this.queued.length > 1 ? `${this.queued.length} messages` : "message";
+      this.view.setHint(`${count} queued, sent when this turn ends (Ctrl+C cancels the turn)`);
+      return undefined;
+    }
+    let next: string | undefined = text;
+    while (next !== undefined && !this.exitRequested) {
+      this.echo(next, true);
+      const stop = await this.turns.run(this.session, next);
+      next = this.queued.length > 0 && stop !== "cancelled" ? this.queued.join("\n\n") : undefined;
+      if (stop === "cancelled" && this.queued.length > 0) {
+        this.editor.set([...this.queued, this.editor.text].filter((part) => part !== "").join("\n"));
+        this.flash("Queued messages are back in the prompt.");
+      }
+      this.queued = [];
+      this.view.setHint(undefined);
+      this.showInput();
+    }
+    return undefined;
+  }
+
+  /** What was sent, in the transcript; a message to the model gets a blank line before it. */
+  private echo(text: string, message = false): void {
+    const lines = `${this.style.cyan("›")} ${text.replace(/\n/g, "\n  ")}`;
+    this.view.notice(message ? `\n${lines}` : lines);
+  }
+
+  private interrupt(): void {
+    if (this.turns.busy) return this.turns.cancel();
+    // From a pipe there is no prompt to come back to: one Ctrl+C at rest ends lanes.
+    if (!this.interactive) return this.exit();
+    if (Date.now() - this.lastInterrupt < EXIT_CONFIRM_MS) return this.exit();
+    this.lastInterrupt = Date.now();
+    this.editor.take();
+    this.showInput();
+    this.flash("Press Ctrl+C again to exit.", EXIT_CONFIRM_MS);
+  }
+
+  private exit(): void {
+    this.exitRequested = true;
+    this.turns.cancel();
+    this.requestExit();
+  }
+
+  private remember(text: string): void {
+    if (!process.stdin.isTTY) return;
+    this.editor.remember(text);
+    try {
+      appendHistory(this.historyPath, text);
+    } catch (error) {
+      this.flash(`History not saved: ${(error as Error).message}`);
+    }
+  }
+
+  private showInput(): void {
+    this.view.setInput({ text: this.editor.text, cursor: this.editor.cursor });
+  }
+
+  private flash(hint: string, ms = 3000): void {
+    clearTimeout(this.hintTimer);
+    this.view.setHint(hint);
+    this.hintTimer = setTimeout(() => this.view.setHint(undefined), ms).unref();
+  }
+}
