@@ -44,8 +44,9 @@ export function endMarkedProcesses(ids: ReadonlySet<string>, graceMs: number): n
   const found = findMarkedProcesses(ids);
   for (const { pid } of found) sendSignal(pid, graceMs === 0 ? "SIGKILL" : "SIGTERM");
   if (found.length > 0 && graceMs > 0) {
+    // Looked up again: a pid that exited during the grace period may belong to another process by now.
     setTimeout(() => {
-      for (const { pid } of found) sendSignal(pid, "SIGKILL");
+      for (const { pid } of findMarkedProcesses(ids)) sendSignal(pid, "SIGKILL");
     }, graceMs).unref();
   }
   return found.length;
