@@ -107,7 +107,7 @@ describe("the REPL in a real terminal", () => {
     expect(term.screen()).toMatch(new RegExp(`● 1 running · ${id} \\d+s sleep 5`));
   });
 
-  it("a pasted block and a backslash-continued line are one message each, and Up recalls them from saved history", async () => {
+  it("a pasted block and a backslash-continued line are one message each, Up recalls them from saved history, Ctrl+C twice exits", async () => {
     const { term, dir } = startRepl([{ text: "first answer" }, { text: "second answer" }]);
     await term.waitFor(/^lanes · /m);
     term.paste("line one\nline two\nline three");
@@ -126,6 +126,11 @@ describe("the REPL in a real terminal", () => {
     await term.waitFor(/second answer\n› alpha *\n {2}beta\s*$/);
     const history = readFileSync(join(dir, "config", "lanes", "history"), "utf8");
     expect(history).toBe("line one\\nline two\\nline three\nalpha \\nbeta\n");
+    // Ctrl+C at the prompt clears what was there; a second one within two seconds exits.
+    term.keys("C-c");
+    await term.waitFor(/second answer\n›\s*\nPress Ctrl\+C again to exit/);
+    term.keys("C-c");
+    await term.waitFor("[exited 0]");
   });
 });
 
