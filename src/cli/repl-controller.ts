@@ -133,6 +133,8 @@ export class Repl {
 
   /** What was sent, in the transcript; a message to the model gets a blank line before it. */
   private echo(text: string, message = false): void {
+    // A line-mode terminal has already echoed what was typed.
+    if (!this.interactive && process.stdin.isTTY) return;
     const lines = `${this.style.cyan("›")} ${text.replace(/\n/g, "\n  ")}`;
     this.view.notice(message ? `\n${lines}` : lines);
   }

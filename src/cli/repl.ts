@@ -13,7 +13,8 @@ export type ReplOptions = SessionChoice;
  * keys read in raw mode. From a pipe: one message per line (a trailing `\` continues it), plain output.
  */
 export async function runRepl(options: ReplOptions): Promise<number> {
-  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  // A dumb terminal (Emacs shell mode) cannot move the cursor: it gets the line-by-line REPL.
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && process.env.TERM !== "dumb";
   const style = createStyle(colorsEnabled(process.stdout));
   // The sink and the hook are called only once a turn runs, after `turns` exists.
   const session: Session = new Session({
