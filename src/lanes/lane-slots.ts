@@ -9,7 +9,9 @@ export class LaneSlots {
   ) {}
 
   limitOf(lane: string): number {
-    return this.limits[lane] ?? this.defaultLimit;
+    // Own keys only: lane names come from the model, and `__proto__` or `constructor` must not read
+    // Object.prototype (an object as a limit compares false, so the task would queue forever).
+    return (Object.hasOwn(this.limits, lane) ? this.limits[lane] : undefined) ?? this.defaultLimit;
   }
 
   /** Takes a slot if one is free; otherwise the task joins the lane's queue and false is returned. */
