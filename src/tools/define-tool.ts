@@ -45,7 +45,13 @@ export function toToolSpec(tool: Tool): ToolSpec {
 
 function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
-  const json = JSON.stringify(value) ?? String(value);
+  let json: string;
+  try {
+    json = JSON.stringify(value) ?? String(value);
+  } catch {
+    // Nesting deep enough to overflow the stack: say what it is rather than fail with a RangeError.
+    json = "(nested too deeply to show)";
+  }
   const shown = json.length > 60 ? `${json.slice(0, 57)}...` : json;
   return `${Array.isArray(value) ? "array" : value === null ? "null" : typeof value} ${shown}`;
 }
