@@ -33,6 +33,20 @@ export async function runToolCall(
   }
 }
 
+/** An error is for the model to read; one echoing a megabyte of its input back would flood the context. */
+const MAX_ERROR_CHARS = 4_000;
+
 function errorResult(id: string, content: string): ToolResultBlock {
-  return { type: "tool_result", tool_use_id: id, content, is_error: true };
+  return { type: "tool_result", tool_use_id: id, content: boundedError(content), is_error: true };
+}
+
+/** Keeps the start and end of a long error, never splitting a surrogate pair. */
+function boundedError(text: string): string {
+  if (text.length <= MAX_ERROR_CHARS) return text;
+  const half = Math.floor((MAX_ERROR_CHARS - 60) / 2);
+  const isLow = (at: number): boolean => /[\udc00-\udfff]/.test(text.charAt(at));
+  const headEnd = isLow(half) ? half - 1 : half;
+  const tailStart = isLow(text.length - half) ? text.length - half + 1 : text.length - half;
+  const cut = tailStart - headEnd;
+  return `${text.slice(0, headEnd)} … [${cut} characters cut] … ${text.slice(tailStart)}`;
 }
