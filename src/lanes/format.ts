@@ -53,3 +53,13 @@ export function summaryLine(record: TaskRecord, now = Date.now()): string {
   const persist = record.persist ? " [persist]" : "";
   return `${record.id}  ${statusPhrase(record)}${took}${lane}${persist}  ${record.command}`;
 }
+
+/** A running task's output matched its notify_on pattern. */
+export function matchedLine(record: TaskRecord, line: string): string {
+  return `[bg:${record.id}] still running, output matched notify_on: ${line.slice(0, 300)} (${displayCommand(record.command, NOTICE_COMMAND_CHARS)})`;
+}
+
+/** A running task printed nothing for `silentMs`. */
+export function stalledLine(record: TaskRecord, silentMs: number, lastLine: string): string {
+  return `[bg:${record.id}] no output for ${Math.round(silentMs / 1000)}s, may be waiting for input (send_background_input) or stuck; last line: ${lastLine.slice(0, 300)} (${displayCommand(record.command, NOTICE_COMMAND_CHARS)})`;
+}

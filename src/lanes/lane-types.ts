@@ -1,0 +1,44 @@
+import type { Notification } from "./notification-queue.js";
+import type { TaskRecord } from "./task-record.js";
+
+export interface LaneManagerOptions {
+  workspace: string;
+  /** Default `<workspace>/.lanes`. */
+  lanesDir?: string;
+  /** Environment for tasks (the caller strips secrets). LANES_TASK_ID is added per task. */
+  env?: NodeJS.ProcessEnv;
+  laneLimits?: Record<string, number>;
+  defaultLaneLimit?: number;
+  killGraceMs?: number;
+  outputCapBytes?: number;
+  /** Default silence before a stall notice; 0 disables. */
+  stallMs?: number;
+  tickMs?: number;
+}
+
+export interface StartTaskRequest {
+  command: string;
+  description?: string;
+  timeoutMs?: number;
+  lane?: string;
+  /** A regex: one extra notification when a line first matches. */
+  notifyOn?: string;
+  stallMs?: number;
+  persist?: boolean;
+}
+
+export type LaneEvent =
+  | { type: "task-queued"; record: TaskRecord }
+  | { type: "task-start"; record: TaskRecord }
+  | { type: "task-end"; record: TaskRecord }
+  | { type: "notification"; notification: Notification };
+
+export interface WaitResult {
+  ended: TaskRecord[];
+  running: TaskRecord[];
+  timedOut: boolean;
+}
+
+export const DEFAULT_LANE_LIMIT = 8;
+export const DEFAULT_OUTPUT_CAP_BYTES = 1024 ** 3;
+export const DEFAULT_STALL_MS = 45_000;

@@ -1,0 +1,74 @@
+import type { ProcessResult } from "../process/process-result.js";
+import type { StartTaskRequest } from "./lane-types.js";
+import type { TaskRecord, TaskStatus } from "./task-record.js";
+
+/** A new record, `queued` until a lane slot starts it. */
+export function newTaskRecord(
+  id: string,
+  request: StartTaskRequest,
+  where: { cwd: string; log: string; exit: string },
+): TaskRecord {
+  return {
+    id,
+    type: "local_bash",
+    status: "queued",
+    command: request.command,
+    description: request.description ?? null,
+    cwd: where.cwd,
+    lane: request.lane ?? "default",
+    pid: null,
+    started_at: null,
+    ended_at: null,
+    exit_code: null,
+    signal: null,
+    end_reason: null,
+    timeout_ms: request.timeoutMs ?? null,
+    output_file: where.log,
+    exit_file: where.exit,
+    output_bytes: 0,
+    notified: false,
+    persist: request.persist ?? false,
+    owner_pid: process.pid,
+    created_at: new Date().toISOString(),
+  };
+}
+
+function statusOf(result: ProcessResult): TaskStatus {
+  switch (result.reason) {
+    case "timeout":
+      return "timed_out";
+    case "killed":
+    case "output_cap":
+    case "shutdown":
+      return "killed";
+    default:
+      return result.exitCode === 0 ? "completed" : "failed";
+  }
+}
+
+/** The record changes a finished process implies: status from the first termination cause, exit code, signal. */
+export function endFromResult(result: ProcessResult): Partial<TaskRecord> {
+  const endReason =
+    result.reason === "exit"
+      ? null
+      : result.reason === "spawn_error"
+        ? `spawn error: ${result.error}`
+        : result.reason;
+  return {
+    status: statusOf(result),
+    exit_code: result.exitCode,
+    signal: result.signal,
+    end_reason: endReason,
+    ended_at: new Date(result.endedAt).toISOString(),
+  };
+}
+
+/** Processes a foreground command left running ended: watched all along, but there is no exit code. */
+export function leftoversEnd(): Partial<TaskRecord> {
+  return {
+    status: "completed",
+    exit_code: null,
+    end_reason: "its processes ended; no exit code exists for processes a foreground command left running",
+    ended_at: new Date().toISOString(),
+  };
+}
