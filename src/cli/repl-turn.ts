@@ -5,25 +5,34 @@ import type { ReplView } from "./repl-view.js";
 import type { Session } from "./session.js";
 import type { Style } from "./style.js";
 
-/** The bash tool's `moveToBackground` hook: each call waits for the next Ctrl+B. */
+/**
+ * The bash tool's `moveToBackground` hook: each call waits for the next Ctrl+B. A Ctrl+B pressed after the
+ * bash call showed on screen but before the tool asked for its hook is kept for that call, not lost.
+ */
 export class MoveRequests {
   private waiters: Array<() => void> = [];
+  private requested = false;
 
   next(): Promise<void> {
+    if (this.requested) {
+      this.requested = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  /** Releases whoever waits; false when nobody did. */
-  fire(): boolean {
+  /** Releases whoever waits, or the next caller if nobody waits yet. */
+  fire(): void {
     const waiters = this.waiters;
     this.waiters = [];
+    this.requested = waiters.length === 0;
     for (const resolve of waiters) resolve();
-    return waiters.length > 0;
   }
 
-  /** Forgets waiters whose command already finished (their promises are simply never settled). */
+  /** The command ended: forget waiters (their promises are simply never settled) and any request. */
   clear(): void {
     this.waiters = [];
+    this.requested = false;
   }
 }
 
@@ -113,7 +122,9 @@ export class TurnRunner {
 
   /** Ctrl+B: true when a running bash command was handed to a lane. */
   moveToBackground(): boolean {
-    return this.tool === "bash" && this.moves.fire();
+    if (this.tool !== "bash") return false;
+    this.moves.fire();
+    return true;
   }
 
   private think(): void {
