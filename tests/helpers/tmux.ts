@@ -74,8 +74,12 @@ export class TmuxTerminal {
       const screen = this.screen();
       const match = regex.exec(screen);
       if (match) return match;
-      if (Date.now() > deadline)
-        throw new Error(`timed out after ${timeoutMs} ms waiting for ${regex}; screen:\n${screen}`);
+      if (Date.now() > deadline) {
+        const pane = this.tmux(["display", "-p", "-t", this.target, "#{pane_pid} #{pane_current_command}"]);
+        throw new Error(
+          `timed out after ${timeoutMs} ms waiting for ${regex}; pane ${pane.trim()}; screen:\n${screen}`,
+        );
+      }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
