@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
 
 /** Fails (never skips) when tmux is missing: the terminal tests are the only proof of what people see. */
 export function requireTmux(): void {
@@ -84,9 +85,13 @@ export class TmuxTerminal {
     }
   }
 
-  /** Ends the tmux server and with it the pane's processes. */
+  /** Ends the tmux server and with it the pane's processes, and removes its socket file. */
   kill(): void {
+    const path = spawnSync("tmux", ["-L", this.socket, "display", "-p", "#{socket_path}"], {
+      encoding: "utf8",
+    });
     spawnSync("tmux", ["-L", this.socket, "kill-server"], { stdio: "ignore" });
+    if (path.status === 0 && path.stdout.trim() !== "") rmSync(path.stdout.trim(), { force: true });
   }
 
   private tmux(...args: string[][]): string {
