@@ -1,30 +1,19 @@
 import Anthropic, { APIConnectionTimeoutError } from "@anthropic-ai/sdk";
-import { classifyError, retryDelayMs, sleep, type BackoffPolicy, type FailureClass } from "./retry.js";
-import {
-  ModelError,
-  type AssistantBlock,
-  type ModelCallEvents,
-  type ModelProvider,
-  type ModelRequest,
-  type ModelTurn,
-} from "./types.js";
+import { withIdleWatchdog } from "./idle-watchdog.js";
+import { classifyError } from "./retry.js";
+import { runWithRetries, type RetryLoopOptions, type RetryOptions } from "./retry-loop.js";
+import type { AssistantBlock, ModelCallEvents, ModelProvider, ModelRequest, ModelTurn } from "./types.js";
 
-export interface AnthropicProviderOptions {
+export interface AnthropicProviderOptions extends RetryOptions {
   model: string;
   /** Wins over authToken when both are given: the SDK refuses two credentials at once. */
   apiKey?: string;
   /** A bearer token, e.g. from a gateway in front of the API. */
   authToken?: string;
   baseURL?: string;
-  /** Retries after the first attempt (default 4, so 5 attempts). */
-  maxRetries?: number;
-  retryBaseMs?: number;
-  retryMaxMs?: number;
   /** How long an attempt may go without any data from the server, before or during the stream. */
   requestTimeoutMs?: number;
 }
-
-const authHint = "check ANTHROPIC_API_KEY / ANTHROPIC_AUTH_TOKEN";
 
 function toModelTurn(message: Anthropic.Message): ModelTurn {
   const content: AssistantBlock[] = [];
@@ -52,46 +41,24 @@ function toParams(model: string, request: ModelRequest): Anthropic.MessageCreate
   };
 }
 
-/** One streamed attempt. Aborts itself when the server sends nothing for `idleMs` (SDK timeouts stop at headers). */
-async function streamAttempt(
+/** One streamed attempt, ended by the idle watchdog when the server goes quiet. */
+function streamAttempt(
   client: Anthropic,
   params: Anthropic.MessageCreateParamsNonStreaming,
   request: ModelRequest,
   events: ModelCallEvents | undefined,
   idleMs: number,
 ): Promise<ModelTurn> {
-  const controller = new AbortController();
-  const abort = (): void => controller.abort();
-  request.signal?.addEventListener("abort", abort, { once: true });
-  let idle = false;
-  let timer: NodeJS.Timeout | undefined;
-  const armIdleTimer = (): void => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      idle = true;
-      controller.abort();
-    }, idleMs);
-  };
-  armIdleTimer();
-  try {
-    const stream = client.messages.stream(params, { signal: controller.signal });
-    stream.on("streamEvent", armIdleTimer);
+  const timeoutError = (message: string): Error => new APIConnectionTimeoutError({ message });
+  return withIdleWatchdog(idleMs, request.signal, timeoutError, async (watch) => {
+    const stream = client.messages.stream(params, { signal: watch.signal });
+    stream.on("streamEvent", watch.touch);
     stream.on("text", (delta) => events?.onTextDelta?.(delta));
     return toModelTurn(await stream.finalMessage());
-  } catch (error) {
-    if (idle && !request.signal?.aborted) {
-      throw new APIConnectionTimeoutError({ message: `no data from the server for ${idleMs} ms` });
-    }
-    throw error;
-  } finally {
-    clearTimeout(timer);
-    request.signal?.removeEventListener("abort", abort);
-  }
+  });
 }
 
 export function createAnthropicProvider(options: AnthropicProviderOptions): ModelProvider {
-  const maxAttempts = Math.max(0, options.maxRetries ?? 4) + 1;
-  const policy: BackoffPolicy = { baseMs: options.retryBaseMs ?? 1000, maxMs: options.retryMaxMs ?? 30_000 };
   const timeoutMs = options.requestTimeoutMs ?? 600_000;
   const credential = options.apiKey
     ? { apiKey: options.apiKey, authToken: null }
@@ -99,43 +66,30 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Mode
   const client = new Anthropic({
     ...credential,
     baseURL: options.baseURL ?? null,
-    // Every attempt goes through our loop below, so each one is visible via onRetry and abortable.
+    // Every attempt goes through runWithRetries, so each one is visible via onRetry and abortable.
     maxRetries: 0,
     timeout: timeoutMs,
     // The SDK logs malformed stream chunks to the console; that would garble the REPL, and we report them.
     logLevel: "off",
   });
-  const secrets = [options.apiKey, options.authToken].filter((value): value is string => Boolean(value));
-  const redact = (text: string): string =>
-    secrets.reduce((clean, secret) => clean.split(secret).join("[redacted]"), text);
-
-  const fail = (failure: FailureClass, attempts: number): ModelError => {
-    const after = attempts > 1 ? ` after ${attempts} attempts` : "";
-    const hint = failure.kind === "auth" ? ` (${authHint})` : "";
-    const line = `Anthropic API: ${failure.label}${after}: ${failure.detail}${hint}`.replace(/\s+/g, " ");
-    return new ModelError(redact(line), failure.kind, failure.status, attempts);
+  const retry: RetryLoopOptions = {
+    maxRetries: options.maxRetries,
+    retryBaseMs: options.retryBaseMs,
+    retryMaxMs: options.retryMaxMs,
+    source: "Anthropic API",
+    secrets: [options.apiKey, options.authToken].filter((value): value is string => Boolean(value)),
+    authHint: "check ANTHROPIC_API_KEY / ANTHROPIC_AUTH_TOKEN",
+    classify: classifyError,
   };
-  const aborted = (attempts: number): ModelError =>
-    new ModelError("Anthropic API: request aborted", "aborted", undefined, attempts);
 
   return {
     name: "anthropic",
     model: options.model,
     async createTurn(request: ModelRequest, events?: ModelCallEvents): Promise<ModelTurn> {
       const params = toParams(options.model, request);
-      for (let attempt = 1; ; attempt++) {
-        if (request.signal?.aborted) throw aborted(attempt - 1);
-        try {
-          return await streamAttempt(client, params, request, events, timeoutMs);
-        } catch (error) {
-          if (request.signal?.aborted) throw aborted(attempt);
-          const failure = classifyError(error);
-          if (!failure.retryable || attempt >= maxAttempts) throw fail(failure, attempt);
-          const delayMs = retryDelayMs(attempt, policy, failure.headers);
-          events?.onRetry?.({ attempt, delayMs, error: redact(`${failure.label}: ${failure.detail}`) });
-          if (!(await sleep(delayMs, request.signal))) throw aborted(attempt);
-        }
-      }
+      return runWithRetries(retry, request.signal, events, () =>
+        streamAttempt(client, params, request, events, timeoutMs),
+      );
     },
   };
 }
