@@ -46,7 +46,7 @@ export async function runSlashCommand(input: string, context: CommandContext): P
     case "/clear":
       if (context.busy) view.notice(style.yellow("A turn is running: Ctrl+C cancels it, then /clear."));
       else {
-        context.session.messages.length = 0;
+        context.session.startOver();
         view.clearScreen();
         view.notice(style.dim("New conversation (background tasks keep running)."));
       }

@@ -55,7 +55,8 @@ export class Session {
   readonly tools: Tool[];
   readonly hooks: BackgroundHooks;
   readonly system: string;
-  readonly id: string;
+  /** The conversation's id: `.lanes/sessions/<id>.jsonl`, `--resume ID`. A new one after startOver(). */
+  id: string;
   private readonly sessions: SessionStore;
   private readonly createdAt = new Date().toISOString();
   private readonly taskIds: string[] = [];
@@ -97,6 +98,14 @@ export class Session {
         this.taskIds.push(event.record.id);
       }
     });
+  }
+
+  /** `/clear`: a new, empty conversation under a new id; the old one stays saved and resumable. */
+  startOver(): void {
+    this.save();
+    this.messages.length = 0;
+    this.taskIds.length = 0;
+    this.id = this.sessions.newId();
   }
 
   /** Saves the conversation to `.lanes/sessions/<id>.jsonl` (see SessionStore). */

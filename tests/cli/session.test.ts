@@ -1,0 +1,53 @@
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Session } from "../../src/cli/session.js";
+import { ConfigSchema } from "../../src/config/config.js";
+import { createScriptProviderFromTurns } from "../../src/model/script-provider.js";
+import { tempWorkspace } from "../helpers/temp-workspace.js";
+
+let ws: { dir: string; cleanup: () => void };
+const sessions: Session[] = [];
+beforeEach(() => (ws = tempWorkspace()));
+afterEach(async () => {
+  await Promise.all(sessions.splice(0).map((session) => session.close()));
+  ws.cleanup();
+});
+
+function open(turns: { text: string }[], resume?: string): Session {
+  const session = new Session({
+    workspace: ws.dir,
+    config: ConfigSchema.parse({}),
+    idleWake: false,
+    emit: () => {},
+    provider: createScriptProviderFromTurns(turns),
+    resume,
+  });
+  sessions.push(session);
+  return session;
+}
+
+describe("session persistence", () => {
+  it("startOver keeps the old conversation resumable and continues under a new id", async () => {
+    const session = open([{ text: "first answer" }, { text: "second answer" }]);
+    await session.send("first question", new AbortController().signal);
+    const oldId = session.id;
+    session.startOver();
+    expect(session.id).not.toBe(oldId);
+    expect(session.messages).toEqual([]);
+    await session.send("second question", new AbortController().signal);
+    const oldFile = readFileSync(join(ws.dir, ".lanes", "sessions", `${oldId}.jsonl`), "utf8");
+    expect(oldFile).toContain("first question");
+    expect(oldFile).not.toContain("second question");
+    const resumed = open([], oldId);
+    expect(resumed.messages.map((m) => m.role)).toEqual(["user", "assistant"]);
+    expect(existsSync(join(ws.dir, ".lanes", "sessions", `${session.id}.jsonl`))).toBe(true);
+  });
+
+  it("saves with owner-only permissions", async () => {
+    const session = open([{ text: "ok" }]);
+    await session.send("hi", new AbortController().signal);
+    const mode = statSync(join(ws.dir, ".lanes", "sessions", `${session.id}.jsonl`)).mode & 0o777;
+    expect(mode).toBe(0o600);
+  });
+});
