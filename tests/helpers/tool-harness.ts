@@ -1,0 +1,66 @@
+import { runToolCall } from "../../src/agent/tool-runner.js";
+import type { Tool } from "../../src/tools/define-tool.js";
+import type { ToolResultBlock } from "../../src/model/types.js";
+
+export type ToolMap = ReadonlyMap<string, Tool>;
+
+export function toolMap(tools: Tool[]): ToolMap {
+  return new Map(tools.map((tool) => [tool.name, tool]));
+}
+
+/** Thrown when a call neither resolved nor rejected within its bound: the tool hung. */
+export class HungToolCall extends Error {
+  override name = "HungToolCall";
+}
+
+let callIds = 0;
+
+/**
+ * Runs one tool call the way the agent loop does (through runToolCall, the one place failures become
+ * is_error results). Rejects with HungToolCall after `boundMs`, so a hang fails the test instead of
+ * stalling it; a rejection of runToolCall itself propagates (it must never happen).
+ */
+export async function callTool(
+  tools: ToolMap,
+  name: string,
+  input: unknown,
+  boundMs = 15_000,
+): Promise<ToolResultBlock> {
+  const id = `toolu_fuzz_${++callIds}`;
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new HungToolCall(`${name} did not answer within ${boundMs} ms`)),
+      boundMs,
+    );
+  });
+  try {
+    const call = { type: "tool_use" as const, id, name, input };
+    const result = await Promise.race([runToolCall(tools, call, new AbortController().signal), hung]);
+    if (result.tool_use_id !== id)
+      throw new Error(`${name} answered tool_use ${result.tool_use_id}, not ${id}`);
+    return result;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Whether the tool's own schema rejects this input: such a call must come back as is_error. */
+export function schemaRejects(tools: ToolMap, name: string, input: unknown): boolean {
+  const tool = tools.get(name);
+  if (!tool) return true;
+  return !tool.schema.safeParse(input ?? {}).success;
+}
+
+/** Resolves like `promise`, or rejects once `ms` pass: for waits outside a tool call that must not hang. */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new HungToolCall(`${what} did not happen within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
