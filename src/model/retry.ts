@@ -81,32 +81,58 @@ export function kindForStatus(status: number): [ModelErrorKind, boolean] {
   return ["bad_request", false];
 }
 
-function classifyStatus(error: APIError, status: number): FailureClass {
-  const headers = error.headers;
+/** An HTTP error status, from either API: `name` is its error type or code, `detail` what its body said. */
+export function statusFailure(
+  status: number,
+  headers: Headers | undefined,
+  name: string,
+  detail: string,
+): FailureClass {
   let [kind, retryable] = kindForStatus(status);
-  // The API's own hint wins, as it does in the SDK's retry policy.
+  // The server's own hint wins, as it does in the SDKs' retry policies.
   const hint = headers?.get("x-should-retry");
   if (hint === "true" || hint === "false") retryable = hint === "true";
   if (kind === "bad_request" && retryable) kind = "server";
-  const label = `${status} ${error.type ?? "error"}`;
-  return { kind, retryable, status, label, detail: error.apiMessage ?? error.message, headers };
+  return { kind, retryable, status, label: `${status} ${name}`, detail, headers };
 }
+
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+/** Each SDK defines these for itself (same names and meaning, different classes), so each passes its own. */
+export interface SdkTransportErrors {
+  APIUserAbortError: ErrorClass;
+  APIConnectionTimeoutError: ErrorClass;
+  APIConnectionError: ErrorClass;
+}
+
+const noResponse = { status: undefined, headers: undefined };
+
+/** Aborted, timed out or never connected, as the SDK reports it; undefined for any other error. */
+export function transportFailure(error: unknown, sdk: SdkTransportErrors): FailureClass | undefined {
+  if (error instanceof sdk.APIUserAbortError) {
+    return { ...noResponse, kind: "aborted", retryable: false, label: "aborted", detail: "request aborted" };
+  }
+  if (error instanceof sdk.APIConnectionTimeoutError) {
+    const detail = error.message;
+    return { ...noResponse, kind: "network", retryable: true, label: "request timed out", detail };
+  }
+  if (error instanceof sdk.APIConnectionError) {
+    const detail = deepestMessage(error);
+    return { ...noResponse, kind: "network", retryable: true, label: "connection failed", detail };
+  }
+  return undefined;
+}
+
+const anthropicTransportErrors = { APIUserAbortError, APIConnectionTimeoutError, APIConnectionError };
 
 /** Sorts any error thrown by one streaming attempt into retryable or not, with a kind for ModelError. */
 export function classifyError(error: unknown): FailureClass {
-  const none = { status: undefined, headers: undefined };
-  if (error instanceof APIUserAbortError) {
-    return { ...none, kind: "aborted", retryable: false, label: "aborted", detail: "request aborted" };
+  const transport = transportFailure(error, anthropicTransportErrors);
+  if (transport) return transport;
+  if (error instanceof APIError && typeof error.status === "number") {
+    const detail = error.apiMessage ?? error.message;
+    return statusFailure(error.status, error.headers, error.type ?? "error", detail);
   }
-  if (error instanceof APIConnectionTimeoutError) {
-    return { ...none, kind: "network", retryable: true, label: "request timed out", detail: error.message };
-  }
-  if (error instanceof APIConnectionError) {
-    const detail = deepestMessage(error);
-    return { ...none, kind: "network", retryable: true, label: "connection failed", detail };
-  }
-  if (error instanceof APIError && typeof error.status === "number")
-    return classifyStatus(error, error.status);
   if (error instanceof APIError) {
     // An `event: error` inside a 200 stream: no status, only the error type from its body.
     const type = error.type ?? "unknown_error";
@@ -117,16 +143,16 @@ export function classifyError(error: unknown): FailureClass {
   const chain = causeChain(error);
   if (chain.some((item) => item instanceof SyntaxError)) {
     const detail = deepestMessage(error);
-    return { ...none, kind: "server", retryable: true, label: "malformed stream data", detail };
+    return { ...noResponse, kind: "server", retryable: true, label: "malformed stream data", detail };
   }
   if (chain.some(hasConnectionCode)) {
     const detail = deepestMessage(error);
-    return { ...none, kind: "network", retryable: true, label: "connection lost mid-stream", detail };
+    return { ...noResponse, kind: "network", retryable: true, label: "connection lost mid-stream", detail };
   }
   if (error instanceof AnthropicError) {
     // The SDK's own stream checks (ended early, events out of order): a fresh attempt is the cure.
     return {
-      ...none,
+      ...noResponse,
       kind: "server",
       retryable: true,
       label: "broken stream",
@@ -134,7 +160,7 @@ export function classifyError(error: unknown): FailureClass {
     };
   }
   return {
-    ...none,
+    ...noResponse,
     kind: "server",
     retryable: false,
     label: "unexpected error",
