@@ -30,11 +30,17 @@ export class LaneSlots {
     this.runningIn(lane).add(taskId);
   }
 
-  /** Frees a slot and returns the id of the next waiting task, which now holds it. */
+  /**
+   * Frees the task's slot and returns the id of the next waiting task, which now holds it; undefined when
+   * the lane is still full (the task held no slot because it was killed while queued, or an occupied slot
+   * had pushed the lane over its limit).
+   */
   release(lane: string, taskId: string): string | undefined {
-    this.runningIn(lane).delete(taskId);
+    const running = this.runningIn(lane);
+    running.delete(taskId);
+    if (running.size >= this.limitOf(lane)) return undefined;
     const next = this.waitingIn(lane).shift();
-    if (next !== undefined) this.runningIn(lane).add(next);
+    if (next !== undefined) running.add(next);
     return next;
   }
 
