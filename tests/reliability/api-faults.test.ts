@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON output, records and request bodies are loose in tests */
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { resultLinesFor, userTexts, wellFormedProblems } from "../helpers/conversation-checks.js";
@@ -87,19 +87,21 @@ function hasToolResult(request: CapturedRequest): boolean {
 }
 
 /**
- * Turn 1 starts `sleep 1; echo r1` in the background, turn 2 ends the turn, so the result arrives through
- * the idle wake; that call gets `fault` `times` times, then an answer. `answered` says which requests
- * got a real reply.
+ * Turn 1 starts a background task that prints r1 once turn 2 has been answered; turn 2 ends the turn, so
+ * the result arrives through the idle wake however slow the machine. That call gets `fault` `times`
+ * times, then an answer. `answered` says which requests got a real reply.
  */
-function faultOnDelivery(fault: FakeReply, times: number, answered: Set<number>): FakeHandler {
+function faultOnDelivery(dir: string, fault: FakeReply, times: number, answered: Set<number>): FakeHandler {
   let left = times;
   return (request, index) => {
     if (!hasToolResult(request)) {
       answered.add(index);
-      return toolReply([{ name: "background_run", input: { command: "sleep 1; echo r1" } }]);
+      const command = "until [ -e turn-2-answered ]; do sleep 0.05; done; echo r1";
+      return toolReply([{ name: "background_run", input: { command } }]);
     }
     if (!carriesResult(request)) {
       answered.add(index);
+      writeFileSync(join(dir, "turn-2-answered"), "");
       return textReply("Started; I will wait for the result.");
     }
     if (left-- > 0) return fault;
@@ -140,7 +142,7 @@ async function runFaultCase(onFinished: OnFinished, fault: FaultCase, index: num
   const token = `${TOKEN}-fault-${index}`;
   const dir = workspace(onFinished, token);
   const answered = new Set<number>();
-  const server = await fake(onFinished, faultOnDelivery(fault.fault, fault.times, answered));
+  const server = await fake(onFinished, faultOnDelivery(dir, fault.fault, fault.times, answered));
   const run = await slot(() =>
     runCli(["-p", "run r1 in the background", "--output-format", "stream-json"], {
       cwd: dir,
@@ -232,7 +234,10 @@ describe.concurrent("faults from the model API, end to end through lanes -p", ()
       const dir = workspace(onFinished, token);
       const answered = new Set<number>();
       const overloaded: FakeReply = { kind: "error", status: 529 };
-      const failing = await fake(onFinished, faultOnDelivery(overloaded, Number.POSITIVE_INFINITY, answered));
+      const failing = await fake(
+        onFinished,
+        faultOnDelivery(dir, overloaded, Number.POSITIVE_INFINITY, answered),
+      );
       const failed = await slot(() =>
         runCli(["-p", "run r1 in the background"], { cwd: dir, env: env(failing, token) }),
       );

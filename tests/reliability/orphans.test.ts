@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- records and request bodies are loose JSON in tests */
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -59,6 +59,8 @@ const SHAPE_COUNT = Object.keys(SHAPES).length;
 const SHAPE_NAMES = Object.keys(SHAPES).join(", ");
 /** A foreground subshell around a pipeline: the task itself blocks until something ends it. */
 const BLOCK = "( sleep 300 | cat )";
+/** Holds a command until the test has seen every shape running (`probe.go()`); then it exits. */
+const GATE = "until [ -e go ]; do sleep 0.05; done";
 /** `sleep 300`s of a task that ends in BLOCK: one per shape, one of its own. */
 const BLOCKING = SHAPE_COUNT + 1;
 
@@ -82,6 +84,12 @@ class Probe {
   /** No longer below lanes in the process tree (double fork): no parent link leads to them. */
   peakOutOfTree = 0;
   private readonly timer: NodeJS.Timeout;
+  private markStarted: () => void = () => {};
+  /**
+   * Resolves when lanes was spawned. Waits on what lanes does start from here: before it, a run may sit
+   * behind others for a CLI slot.
+   */
+  readonly started = new Promise<void>((resolve) => (this.markStarted = resolve));
 
   /** Whatever happens to the test, its processes, server and workspace go when it finishes. */
   constructor(private readonly onFinished: OnFinished) {
@@ -136,8 +144,13 @@ class Probe {
     await waitForCount(
       () => longSleeps(this.sample()),
       (n) => n >= expected,
-      8000,
+      15_000,
     );
+  }
+
+  /** Lets a command waiting at GATE go on. */
+  go(): void {
+    writeFileSync(join(this.dir, "go"), "");
   }
 
   /** Waits for every process of the run to be gone; returns those still alive after `timeoutMs`. */
@@ -162,7 +175,11 @@ class Probe {
   /** Runs lanes in this probe's workspace; without a server, for subcommands that need no model. */
   run(server: FakeAnthropic | undefined, args: string[], input?: string): Promise<CliRun> {
     const options = { cwd: this.dir, env: this.env(server), input };
-    return slot(() => runCli(args, { ...options, onSpawn: (pid) => (this.lanesPid = pid) }));
+    const onSpawn = (pid: number): void => {
+      this.lanesPid = pid;
+      this.markStarted();
+    };
+    return slot(() => runCli(args, { ...options, onSpawn }));
   }
 
   records(): any[] {
@@ -232,10 +249,11 @@ async function taskExits(onFinished: OnFinished): Promise<Outcome> {
   let leftWhileRunning: ProcessInfo[] | undefined;
   const server = await probe.fake(async (request) => {
     if (request.body.messages.length === 1) {
-      return toolReply([{ name: "background_run", input: { command: spawnAll("sleep 1") } }]);
+      return toolReply([{ name: "background_run", input: { command: spawnAll(GATE) } }]);
     }
     if (!carriesResult(request)) {
       await probe.spawned(SHAPE_COUNT);
+      probe.go();
       return textReply("waiting");
     }
     leftWhileRunning = await probe.drained();
@@ -293,11 +311,13 @@ async function foregroundBash(onFinished: OnFinished): Promise<Outcome> {
   let leftWhileRunning: ProcessInfo[] | undefined;
   const server = await probe.fake(async (request) => {
     if (request.body.messages.length === 1) {
-      return toolReply([{ name: "bash", input: { command: spawnAll("sleep 1") } }]);
+      return toolReply([{ name: "bash", input: { command: spawnAll(GATE) } }]);
     }
     leftWhileRunning = await probe.drained();
     return textReply("done");
   });
+  // The bash call blocks lanes' loop, so the test itself opens the gate once it has seen every shape.
+  void probe.started.then(() => probe.spawned(SHAPE_COUNT)).then(() => probe.go());
   const run = await probe.run(server, ["-p", "spawn in the foreground"]);
   expect(server.requests[1] && lastToolResult(server.requests[1])).toContain("were ended");
   return finish("foreground bash returns", probe, run, { leftWhileRunning });
@@ -330,6 +350,7 @@ async function signalled(onFinished: OnFinished, signal: NodeJS.Signals): Promis
     return textReply("waiting");
   });
   const running = probe.run(server, ["-p", `spawn, then get ${signal}`]);
+  await probe.started;
   await within(spawned, 40_000, "lanes never asked the model for its second turn");
   await sleep(300);
   process.kill(probe.lanesPid, signal);
@@ -471,7 +492,7 @@ describe.concurrent("orphans: no process a command started outlives its task or 
           return toolReply([
             {
               name: "background_run",
-              input: { command: spawnAll("sleep 2"), description: "ends while lanes is dead" },
+              input: { command: spawnAll(GATE), description: "ends while lanes is dead" },
             },
             { name: "background_run", input: { command: spawnAll(BLOCK), description: "still running" } },
           ]);
@@ -481,14 +502,17 @@ describe.concurrent("orphans: no process a command started outlives its task or 
         return textReply("waiting");
       });
       const crashed = probe.run(first, ["-p", "spawn two"]);
+      await probe.started;
       await within(spawned, 40_000, "lanes never asked the model for its second turn");
       process.kill(probe.lanesPid, "SIGKILL");
       expect((await crashed).signal).toBe("SIGKILL");
       // By design nothing ends a task when lanes dies: kill -9 leaves no chance, and persisted tasks rely on it.
       const survivedCrash = longSleeps(probe.processes());
       expect(survivedCrash).toBe(SHAPE_COUNT + BLOCKING);
+      // The first task ends now, while no lanes watches it.
+      probe.go();
       const ended = probe.records().find((r) => r.description === "ends while lanes is dead");
-      expect(await eventually(() => existsSync(ended.exit_file), 8000)).toBe(true);
+      expect(await eventually(() => existsSync(ended.exit_file), 15_000)).toBe(true);
 
       const second = await probe.fake(() => textReply("picked them up"));
       probe.lanesPid = 0;
@@ -528,13 +552,16 @@ describe.concurrent("orphans: no process a command started outlives its task or 
       const command = [
         `env -i ORPHAN_TOKEN=${inGroup} sleep 300 &`,
         `setsid env -i ORPHAN_TOKEN=${escaped} sleep 300 &`,
-        "sleep 1",
+        GATE,
       ].join("\n");
       const server = await probe.fake((request) =>
         request.body.messages.length === 1
           ? toolReply([{ name: "background_run", input: { command } }])
           : textReply("done"),
       );
+      const both = (): number =>
+        findByEnv("ORPHAN_TOKEN", inGroup).length + findByEnv("ORPHAN_TOKEN", escaped).length;
+      void probe.started.then(() => waitForCount(both, (n) => n === 2, 30_000)).then(() => probe.go());
       const run = await probe.run(server, ["-p", "clear the environment"]);
       expect(run.code, run.stderr).toBe(0);
       expect(probe.records()[0]).toMatchObject({ status: "completed" });
