@@ -1,13 +1,16 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { Socket } from "node:net";
+import {
+  answerDroppedStream,
+  sendJson,
+  split,
+  startFakeServer,
+  startStream,
+  type Exchange,
+  type FakeFault,
+  type FakeServer,
+  type ScriptedHandler,
+} from "./fake-api-server.js";
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- request bodies are loose JSON in tests */
-
-export interface CapturedRequest {
-  body: any;
-  headers: Record<string, string>;
-  receivedAt: number;
-}
+export type { CapturedRequest } from "./fake-api-server.js";
 
 export type FakeContent =
   | { type: "text"; text: string }
@@ -15,25 +18,14 @@ export type FakeContent =
 
 export type FakeReply =
   | { kind: "message"; content: FakeContent[]; stop_reason?: string; usage?: Partial<FakeUsage> }
-  | { kind: "error"; status: number; type?: string; message?: string; headers?: Record<string, string> }
-  /** message_start and part of a text block, then a TCP reset. */
-  | { kind: "reset" }
-  /** A `data:` line that is not JSON in the middle of a 200 stream. */
-  | { kind: "malformed" }
+  /** Reset and stall come after message_start and part of a text block. */
+  | FakeFault
   /** An `event: error` inside a 200 stream, as the real API sends when it overloads mid-answer. */
-  | { kind: "sse-error"; type?: string }
-  /** Never answers, not even headers. */
-  | { kind: "hang" }
-  /** Headers, message_start and part of a text block, then silence: a server that stops mid-stream. */
-  | { kind: "stall" };
+  | { kind: "sse-error"; type?: string };
 
-export type FakeHandler = (request: CapturedRequest, index: number) => FakeReply | Promise<FakeReply>;
+export type FakeHandler = ScriptedHandler<FakeReply>;
 
-export interface FakeAnthropic {
-  url: string;
-  requests: CapturedRequest[];
-  close(): Promise<void>;
-}
+export type FakeAnthropic = FakeServer;
 
 interface FakeUsage {
   input_tokens: number;
@@ -64,14 +56,6 @@ export function toolReply(
   const content: FakeContent[] = text === undefined ? [] : [{ type: "text", text }];
   for (const call of calls) content.push({ type: "tool_use", ...call });
   return { kind: "message", content, stop_reason: "tool_use" };
-}
-
-/** Splits a string into up to `parts` pieces so deltas arrive in several chunks like the real API. */
-function split(text: string, parts = 3): string[] {
-  const size = Math.max(1, Math.ceil(text.length / parts));
-  const pieces: string[] = [];
-  for (let at = 0; at < text.length; at += size) pieces.push(text.slice(at, at + size));
-  return pieces;
 }
 
 function sse(event: string, data: unknown): string {
@@ -119,16 +103,8 @@ function messageEvents(reply: Extract<FakeReply, { kind: "message" }>, model: st
   return events;
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown, headers = {}): void {
-  response.writeHead(status, { "content-type": "application/json", ...headers });
-  response.end(JSON.stringify(body));
-}
-
-function startStream(response: ServerResponse): void {
-  response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-}
-
-function answer(reply: FakeReply, request: CapturedRequest, response: ServerResponse, socket: Socket): void {
+function answer(reply: FakeReply, exchange: Exchange): void {
+  const { request, response } = exchange;
   const streaming = request.body?.stream === true;
   const model = String(request.body?.model ?? "fake-model");
   switch (reply.kind) {
@@ -162,84 +138,27 @@ function answer(reply: FakeReply, request: CapturedRequest, response: ServerResp
       response.end(messageStart(model) + "event: content_block_start\ndata: {not json at all\n\n");
       return;
     case "reset":
-      startStream(response);
-      // Flush the partial stream first so the client sees a reset mid-stream, not a refused request.
-      response.write(messageStart(model) + partialText(), () =>
-        setTimeout(() => socket.resetAndDestroy(), 20),
-      );
-      return;
     case "stall":
-      startStream(response);
-      response.write(messageStart(model) + partialText());
-      return;
     case "hang":
+      answerDroppedStream(reply.kind, messageStart(model) + partialText(), exchange);
       return;
   }
 }
 
 /** A fake Anthropic Messages API on 127.0.0.1, scripted per request by `handler`. */
-export async function startFakeAnthropic(handler: FakeHandler): Promise<FakeAnthropic> {
-  const requests: CapturedRequest[] = [];
-  const sockets = new Set<Socket>();
+export function startFakeAnthropic(handler: FakeHandler): Promise<FakeAnthropic> {
   let toolIds = 0;
-
-  const server = createServer((incoming: IncomingMessage, response: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
-    incoming.on("end", () => {
-      const raw = Buffer.concat(chunks).toString("utf8");
-      let body: any = raw;
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        // Keep the raw text: a test may want to see what was sent.
-      }
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(incoming.headers)) {
-        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
-      }
-      if (incoming.method !== "POST" || !incoming.url?.startsWith("/v1/messages")) {
-        sendJson(response, 404, errorBody("not_found_error", `no route ${incoming.method} ${incoming.url}`));
-        return;
-      }
-      const request: CapturedRequest = { body, headers, receivedAt: Date.now() };
-      const index = requests.push(request) - 1;
-      void Promise.resolve()
-        .then(() => handler(request, index))
-        .then(
-          (reply) => {
-            if (reply.kind === "message") {
-              const content = reply.content.map((block) =>
-                block.type === "tool_use" && block.id === undefined
-                  ? { ...block, id: `toolu_${++toolIds}` }
-                  : block,
-              );
-              reply = { ...reply, content };
-            }
-            answer(reply, request, response, incoming.socket);
-          },
-          (error: unknown) =>
-            sendJson(response, 500, errorBody("api_error", `fake handler threw: ${String(error)}`)),
-        );
-    });
-  });
-  server.on("connection", (socket: Socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("fake server has no TCP address");
-
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        // Hanging and stalled answers hold sockets open; destroy them so close() always finishes.
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+  const withToolIds = (reply: FakeReply): FakeReply => {
+    if (reply.kind !== "message") return reply;
+    const content = reply.content.map((block) =>
+      block.type === "tool_use" && block.id === undefined ? { ...block, id: `toolu_${++toolIds}` } : block,
+    );
+    return { ...reply, content };
   };
+  return startFakeServer<FakeReply>({
+    path: "/v1/messages",
+    handler,
+    answer: (reply, exchange) => answer(withToolIds(reply), exchange),
+    errorBody: (status, message) => errorBody(status === 404 ? "not_found_error" : "api_error", message),
+  });
 }

@@ -1,13 +1,17 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { Socket } from "node:net";
+import {
+  answerDroppedStream,
+  sendJson,
+  split,
+  startFakeServer,
+  startStream,
+  type Exchange,
+  type FakeErrorReply,
+  type FakeFault,
+  type FakeServer,
+  type ScriptedHandler,
+} from "./fake-api-server.js";
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- request bodies are loose JSON in tests */
-
-export interface CapturedRequest {
-  body: any;
-  headers: Record<string, string>;
-  receivedAt: number;
-}
+export type { CapturedRequest } from "./fake-api-server.js";
 
 export interface FakeToolCall {
   id?: string;
@@ -30,34 +34,20 @@ export type FakeReply =
       /** null: no usage at all, as some local servers do. */
       usage?: FakeUsage | null;
     }
-  | {
-      kind: "error";
-      status: number;
-      message?: string;
-      type?: string;
-      code?: string;
-      headers?: Record<string, string>;
-    }
-  /** The first chunks of a text answer, then a TCP reset. */
-  | { kind: "reset" }
-  /** A `data:` line that is not JSON in the middle of a 200 stream. */
-  | { kind: "malformed" }
+  /** `code` defaults to the one the API sends with `status`. */
+  | (FakeErrorReply & { code?: string })
+  /** Reset and stall come after the first chunks of a text answer. */
+  | Exclude<FakeFault, FakeErrorReply>
   /** `data: {"error": ...}` inside a 200 stream, as the API sends when it fails mid-answer. */
-  | { kind: "stream-error"; message?: string }
-  /** Never answers, not even headers. */
-  | { kind: "hang" }
-  /** Headers and the first chunks of a text answer, then silence. */
-  | { kind: "stall" };
+  | { kind: "stream-error"; message?: string };
 
-export type FakeHandler = (request: CapturedRequest, index: number) => FakeReply | Promise<FakeReply>;
+export type FakeHandler = ScriptedHandler<FakeReply>;
 
-export interface FakeOpenAI {
+export interface FakeOpenAI extends FakeServer {
   /** http://127.0.0.1:PORT (no /v1). */
   url: string;
   /** `url` + "/v1", what the SDK takes as baseURL. */
   baseURL: string;
-  requests: CapturedRequest[];
-  close(): Promise<void>;
 }
 
 const typeForStatus: Record<number, [type: string, code: string | null]> = {
@@ -76,14 +66,6 @@ export function textReply(text: string, usage?: FakeUsage | null): FakeReply {
 
 export function toolReply(calls: FakeToolCall[], text?: string): FakeReply {
   return { kind: "message", text, toolCalls: calls };
-}
-
-/** Splits a string into up to `parts` pieces so deltas arrive in several chunks like the real API. */
-function split(text: string, parts = 3): string[] {
-  const size = Math.max(1, Math.ceil(text.length / parts));
-  const pieces: string[] = [];
-  for (let at = 0; at < text.length; at += size) pieces.push(text.slice(at, at + size));
-  return pieces;
 }
 
 function argumentsText(call: FakeToolCall): string {
@@ -172,16 +154,8 @@ function errorBody(status: number, reply: Extract<FakeReply, { kind: "error" }>)
   return { error: { message, type: reply.type ?? type, param: null, code: reply.code ?? code } };
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown, headers = {}): void {
-  response.writeHead(status, { "content-type": "application/json", ...headers });
-  response.end(JSON.stringify(body));
-}
-
-function startStream(response: ServerResponse): void {
-  response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-}
-
-function answer(reply: FakeReply, request: CapturedRequest, response: ServerResponse, socket: Socket): void {
+function answer(reply: FakeReply, exchange: Exchange): void {
+  const { request, response } = exchange;
   const streaming = request.body?.stream === true;
   const withUsage = request.body?.stream_options?.include_usage === true;
   const model = String(request.body?.model ?? "fake-model");
@@ -212,93 +186,29 @@ function answer(reply: FakeReply, request: CapturedRequest, response: ServerResp
       response.end(firstChunks(model, "Partial") + "data: {not json at all\n\n");
       return;
     case "reset":
-      startStream(response);
-      // Flush the partial stream first so the client sees a reset mid-stream, not a refused request.
-      response.write(firstChunks(model, "Partial"), () => setTimeout(() => socket.resetAndDestroy(), 20));
-      return;
     case "stall":
-      startStream(response);
-      response.write(firstChunks(model, "Partial"));
-      return;
     case "hang":
+      answerDroppedStream(reply.kind, firstChunks(model, "Partial"), exchange);
       return;
   }
-}
-
-function headersOf(incoming: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(incoming.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return headers;
 }
 
 /** A fake OpenAI-compatible `/v1/chat/completions` on 127.0.0.1, scripted per request by `handler`. */
 export async function startFakeOpenAI(handler: FakeHandler): Promise<FakeOpenAI> {
-  const requests: CapturedRequest[] = [];
-  const sockets = new Set<Socket>();
   let callIds = 0;
-
-  const server = createServer((incoming: IncomingMessage, response: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    incoming.on("data", (piece: Buffer) => chunks.push(piece));
-    incoming.on("end", () => {
-      const raw = Buffer.concat(chunks).toString("utf8");
-      let body: any = raw;
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        // Keep the raw text: a test may want to see what was sent.
-      }
-      if (incoming.method !== "POST" || !incoming.url?.startsWith("/v1/chat/completions")) {
-        const error = {
-          message: `no route ${incoming.method} ${incoming.url}`,
-          type: "invalid_request_error",
-        };
-        sendJson(response, 404, { error: { ...error, param: null, code: null } });
-        return;
-      }
-      const request: CapturedRequest = { body, headers: headersOf(incoming), receivedAt: Date.now() };
-      const index = requests.push(request) - 1;
-      void Promise.resolve()
-        .then(() => handler(request, index))
-        .then(
-          (reply) => {
-            if (reply.kind === "message" && reply.toolCalls) {
-              const toolCalls = reply.toolCalls.map((call) => ({
-                ...call,
-                id: call.id ?? `call_fake${++callIds}`,
-              }));
-              reply = { ...reply, toolCalls };
-            }
-            answer(reply, request, response, incoming.socket);
-          },
-          (error: unknown) =>
-            sendJson(response, 500, {
-              error: { message: `fake handler threw: ${String(error)}`, type: "server_error" },
-            }),
-        );
-    });
-  });
-  server.on("connection", (socket: Socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("fake server has no TCP address");
-  const url = `http://127.0.0.1:${address.port}`;
-
-  return {
-    url,
-    baseURL: `${url}/v1`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        // Hanging and stalled answers hold sockets open; destroy them so close() always finishes.
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+  const withCallIds = (reply: FakeReply): FakeReply => {
+    if (reply.kind !== "message" || !reply.toolCalls) return reply;
+    const toolCalls = reply.toolCalls.map((call) => ({ ...call, id: call.id ?? `call_fake${++callIds}` }));
+    return { ...reply, toolCalls };
   };
+  const server = await startFakeServer<FakeReply>({
+    path: "/v1/chat/completions",
+    handler,
+    answer: (reply, exchange) => answer(withCallIds(reply), exchange),
+    errorBody: (status, message) => {
+      const type = status === 404 ? "invalid_request_error" : "server_error";
+      return { error: { message, type, param: null, code: null } };
+    },
+  });
+  return { ...server, baseURL: `${server.url}/v1` };
 }
