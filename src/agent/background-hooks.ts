@@ -13,6 +13,11 @@ export interface BackgroundHookOptions {
 export interface BackgroundHooks extends AgentHooks {
   /** Ids of tasks killed because --max-wait ran out. */
   readonly expired: string[];
+  /**
+   * The conversation is being discarded (/clear): results it carried that no successful call delivered go
+   * back to the queue, so the next conversation gets them instead of them being marked delivered unseen.
+   */
+  requeueUndelivered(): void;
 }
 
 /** Coalesces results that land within a few milliseconds of each other into one model call. */
@@ -28,6 +33,10 @@ export function createBackgroundHooks(lanes: LaneManager, options: BackgroundHoo
   let trigger: "before-call" | "idle-wake" = "before-call";
   return {
     expired,
+    requeueUndelivered(): void {
+      lanes.requeueResults([...unacknowledged]);
+      unacknowledged.clear();
+    },
     beforeModelCall(): Injection | undefined {
       const notices = lanes.drainNotifications();
       const why = trigger;

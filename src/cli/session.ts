@@ -103,6 +103,7 @@ export class Session {
   /** `/clear`: a new, empty conversation under a new id; the old one stays saved and resumable. */
   startOver(): void {
     this.save();
+    this.hooks.requeueUndelivered();
     this.messages.length = 0;
     this.taskIds.length = 0;
     this.id = this.sessions.newId();

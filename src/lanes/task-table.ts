@@ -94,6 +94,14 @@ export class TaskTable {
     }
   }
 
+  /** Queues again the results of ended tasks not yet delivered (their carrier conversation was dropped). */
+  requeueResults(ids: string[]): void {
+    for (const id of ids) {
+      const record = this.tasks.get(id)?.record;
+      if (record && isTerminal(record.status) && !record.notified) this.queueEnded(record);
+    }
+  }
+
   /** Read cursor for `check_background output="new"`: bytes of the log the model has already seen. */
   readCursor(id: string): number {
     return this.readCursors.get(id) ?? 0;

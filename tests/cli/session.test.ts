@@ -51,3 +51,39 @@ describe("session persistence", () => {
     expect(mode).toBe(0o600);
   });
 });
+
+describe("/clear after a failed call", () => {
+  it("re-queues a result only the discarded conversation carried, so the next conversation gets it", async () => {
+    let calls = 0;
+    const failing = {
+      name: "flaky",
+      model: "flaky",
+      async createTurn() {
+        calls++;
+        if (calls === 1) throw new Error("API down");
+        return {
+          content: [{ type: "text" as const, text: "ok" }],
+          stopReason: "end_turn",
+          usage: { input_tokens: 1, output_tokens: 1 },
+        };
+      },
+    };
+    const session = new Session({
+      workspace: ws.dir,
+      config: ConfigSchema.parse({}),
+      idleWake: false,
+      emit: () => {},
+      provider: failing,
+    });
+    sessions.push(session);
+    const task = session.lanes.start({ command: "echo carried" });
+    await session.lanes.whenEnded(task.id);
+    await expect(session.send("first", new AbortController().signal)).rejects.toThrow("API down");
+    expect(JSON.stringify(session.messages)).toContain(`[bg:${task.id}]`);
+    session.startOver();
+    await session.send("second", new AbortController().signal);
+    expect(JSON.stringify(session.messages)).toContain(`[bg:${task.id}] completed, exit 0`);
+    await session.lanes.flush();
+    expect(session.lanes.get(task.id)?.notified).toBe(true);
+  });
+});
