@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { TaskRecordSchema, type TaskRecord } from "./task-record.js";
@@ -21,7 +21,7 @@ export class TaskStore {
   constructor(readonly lanesDir: string) {
     this.dir = join(lanesDir, "tasks");
     ensureLanesDir(lanesDir);
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    privateDir(this.dir);
   }
 
   newId(): string {
@@ -69,11 +69,24 @@ export class TaskStore {
 
 /** `.lanes/` is private to its owner and never shows up in the user's `git status`. */
 export function ensureLanesDir(lanesDir: string): void {
-  mkdirSync(lanesDir, { recursive: true, mode: 0o700 });
+  privateDir(lanesDir);
   const ignore = join(lanesDir, ".gitignore");
   try {
     writeFileSync(ignore, "*\n", { flag: "wx" });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+}
+
+/**
+ * Creates `dir` owner-only, and makes it so if it already existed: a `.lanes/` made by hand for config.json
+ * (0755), or a `tasks/` copied from elsewhere, would otherwise stay open to every user of the machine.
+ */
+function privateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    chmodSync(dir, 0o700);
+  } catch {
+    // Not ours to change (another owner): keep going with what is there, as before.
   }
 }
