@@ -1,26 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createAnthropicProvider } from "../../src/model/anthropic-provider.js";
-import type { ModelRequest } from "../../src/model/types.js";
-import type { ToolSpec } from "../../src/tools/define-tool.js";
 import {
   startFakeAnthropic,
   textReply,
   toolReply,
   type FakeAnthropic,
 } from "../helpers/fake-anthropic-server.js";
-
-const bashSpec: ToolSpec = {
-  name: "bash",
-  description: "Run a shell command",
-  input_schema: { type: "object", properties: { command: { type: "string" } }, required: ["command"] },
-};
-
-const request: ModelRequest = {
-  system: "You are lanes.",
-  messages: [{ role: "user", content: [{ type: "text", text: "list the files" }] }],
-  tools: [bashSpec],
-  maxTokens: 1234,
-};
+import { bashSpec, listFilesRequest } from "./list-files-request.js";
 
 /** SDK 1.x sends an API key as a bearer token, older ones as x-api-key: accept either. */
 function sentCredential(headers: Record<string, string>): string | undefined {
@@ -48,7 +34,7 @@ describe("anthropic provider over a real HTTP stream", () => {
     });
     const deltas: string[] = [];
 
-    const turn = await provider.createTurn(request, { onTextDelta: (text) => deltas.push(text) });
+    const turn = await provider.createTurn(listFilesRequest, { onTextDelta: (text) => deltas.push(text) });
 
     expect(deltas.length).toBeGreaterThan(1);
     expect(deltas.join("")).toBe("Let me look at the files.");
@@ -68,7 +54,7 @@ describe("anthropic provider over a real HTTP stream", () => {
       baseURL: server.url,
     });
 
-    await provider.createTurn(request);
+    await provider.createTurn(listFilesRequest);
 
     const body = server.requests[0]?.body;
     expect(body).toMatchObject({
@@ -78,14 +64,14 @@ describe("anthropic provider over a real HTTP stream", () => {
       stream: true,
     });
     expect(body.tools).toEqual([bashSpec]);
-    expect(body.messages).toEqual(request.messages);
+    expect(body.messages).toEqual(listFilesRequest.messages);
   });
 
   it("delivers the API key to the server in its auth header", async () => {
     server = await startFakeAnthropic(() => textReply("ok"));
     const provider = createAnthropicProvider({ model: "m", apiKey: "sk-test-KEY", baseURL: server.url });
 
-    await provider.createTurn(request);
+    await provider.createTurn(listFilesRequest);
 
     expect(sentCredential(server.requests[0]?.headers ?? {})).toBe("sk-test-KEY");
   });
@@ -94,7 +80,7 @@ describe("anthropic provider over a real HTTP stream", () => {
     server = await startFakeAnthropic(() => textReply("ok"));
     const provider = createAnthropicProvider({ model: "m", authToken: "tok-test", baseURL: server.url });
 
-    await provider.createTurn(request);
+    await provider.createTurn(listFilesRequest);
 
     expect(server.requests[0]?.headers["authorization"]).toBe("Bearer tok-test");
   });
@@ -103,7 +89,7 @@ describe("anthropic provider over a real HTTP stream", () => {
     server = await startFakeAnthropic(() => textReply("All done."));
     const provider = createAnthropicProvider({ model: "m", apiKey: "sk-test", baseURL: server.url });
 
-    const turn = await provider.createTurn(request);
+    const turn = await provider.createTurn(listFilesRequest);
 
     expect(turn).toMatchObject({ content: [{ type: "text", text: "All done." }], stopReason: "end_turn" });
   });

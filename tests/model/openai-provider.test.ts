@@ -1,21 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createOpenAIProvider, PLACEHOLDER_API_KEY } from "../../src/model/openai-provider.js";
-import type { ModelRequest } from "../../src/model/types.js";
-import type { ToolSpec } from "../../src/tools/define-tool.js";
 import { startFakeOpenAI, textReply, toolReply, type FakeOpenAI } from "../helpers/fake-openai-server.js";
-
-const bashSpec: ToolSpec = {
-  name: "bash",
-  description: "Run a shell command",
-  input_schema: { type: "object", properties: { command: { type: "string" } }, required: ["command"] },
-};
-
-const request: ModelRequest = {
-  system: "You are lanes.",
-  messages: [{ role: "user", content: [{ type: "text", text: "list the files" }] }],
-  tools: [bashSpec],
-  maxTokens: 1234,
-};
+import { bashSpec, listFilesRequest } from "./list-files-request.js";
 
 let server: FakeOpenAI | undefined;
 afterEach(async () => {
@@ -32,7 +18,9 @@ describe("openai provider over a real HTTP stream", () => {
     server = await startFakeOpenAI(() => textReply("Hello from a local model."));
     const deltas: string[] = [];
 
-    const turn = await provider(server).createTurn(request, { onTextDelta: (text) => deltas.push(text) });
+    const turn = await provider(server).createTurn(listFilesRequest, {
+      onTextDelta: (text) => deltas.push(text),
+    });
 
     expect(deltas.length).toBeGreaterThan(1);
     expect(deltas.join("")).toBe("Hello from a local model.");
@@ -51,7 +39,7 @@ describe("openai provider over a real HTTP stream", () => {
       ),
     );
 
-    const turn = await provider(server).createTurn(request);
+    const turn = await provider(server).createTurn(listFilesRequest);
 
     expect(turn.content).toEqual([
       { type: "text", text: "Let me look." },
@@ -66,7 +54,7 @@ describe("openai provider over a real HTTP stream", () => {
       toolReply([{ id: "call_bad", name: "bash", arguments: '{"command": "ls", oops' }]),
     );
 
-    const turn = await provider(server).createTurn(request);
+    const turn = await provider(server).createTurn(listFilesRequest);
 
     expect(turn.content).toEqual([
       { type: "tool_use", id: "call_bad", name: "bash", input: '{"command": "ls", oops' },
@@ -80,23 +68,26 @@ describe("openai provider over a real HTTP stream", () => {
         : textReply("uncounted", null),
     );
 
-    expect((await provider(server).createTurn(request)).usage).toEqual({
+    expect((await provider(server).createTurn(listFilesRequest)).usage).toEqual({
       input_tokens: 321,
       output_tokens: 45,
     });
-    expect((await provider(server).createTurn(request)).usage).toEqual({ input_tokens: 0, output_tokens: 0 });
+    expect((await provider(server).createTurn(listFilesRequest)).usage).toEqual({
+      input_tokens: 0,
+      output_tokens: 0,
+    });
   });
 
   it("maps finish_reason length to max_tokens", async () => {
     server = await startFakeOpenAI(() => ({ kind: "message", text: "cut sho", finish_reason: "length" }));
 
-    expect((await provider(server).createTurn(request)).stopReason).toBe("max_tokens");
+    expect((await provider(server).createTurn(listFilesRequest)).stopReason).toBe("max_tokens");
   });
 
   it("sends model, messages, tools, max_tokens and streaming with usage to a compatible server", async () => {
     server = await startFakeOpenAI(() => textReply("ok"));
 
-    await provider(server).createTurn(request);
+    await provider(server).createTurn(listFilesRequest);
 
     const body = server.requests[0]?.body;
     expect(body).toEqual({
@@ -120,8 +111,8 @@ describe("openai provider over a real HTTP stream", () => {
   it("sends the API key as a bearer token, and a placeholder when there is none", async () => {
     server = await startFakeOpenAI(() => textReply("ok"));
 
-    await provider(server, { apiKey: "sk-test-KEY" }).createTurn(request);
-    await provider(server, {}).createTurn(request);
+    await provider(server, { apiKey: "sk-test-KEY" }).createTurn(listFilesRequest);
+    await provider(server, {}).createTurn(listFilesRequest);
 
     expect(server.requests[0]?.headers["authorization"]).toBe("Bearer sk-test-KEY");
     expect(server.requests[1]?.headers["authorization"]).toBe(`Bearer ${PLACEHOLDER_API_KEY}`);
