@@ -24,3 +24,15 @@ export function timeSince(start: ThreadTime | undefined): ThreadTime | null {
     runQueueWaitMs: Math.round(end.runQueueWaitMs - start.runQueueWaitMs),
   };
 }
+
+/** CPU ms of this process's waited-for children and their descendants (Linux /proc; USER_HZ is 100). */
+export function childrenCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // After "pid (comm) ": state is field 3, so cutime (16) and cstime (17) sit at indexes 13 and 14.
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return undefined;
+  }
+}

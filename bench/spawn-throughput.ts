@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { LaneManager } from "../src/lanes/lane-manager.js";
 import { startGroupProcess } from "../src/process/group-process.js";
+import { childrenCpuMs } from "./main-thread.js";
 import { pool, round, runChild, since, withWorkspace, type BenchContext } from "./support.js";
 
 type Path = "plain" | "groupProcess" | "lanes";
@@ -10,7 +11,10 @@ export interface SpawnRun {
   limit: number;
   /** `lanesEnded`: until every task ended; `lanes`: and every record write flushed. */
   wallMs: Record<Path | "lanesEnded", number>;
+  /** This process (all threads). */
   cpuMs: Record<Path, number>;
+  /** The children and everything they ran (the wrapper shell, printf), from /proc/self/stat. */
+  childCpuMs: Record<Path, number>;
   /** lanes (all ended, records flushed) / plain. */
   ratio: number;
 }
@@ -56,17 +60,20 @@ async function lanesChunk(dir: string, count: number, limit: number, chunk: numb
   }
 }
 
-async function timed(body: () => Promise<unknown>): Promise<{ wall: number; cpu: number; value: unknown }> {
+async function timed(body: () => Promise<unknown>) {
   const cpu = process.cpuUsage();
+  const children = childrenCpuMs() ?? 0;
   const started = performance.now();
   const value = await body();
   const used = process.cpuUsage(cpu);
-  return { wall: since(started), cpu: (used.user + used.system) / 1000, value };
+  const childCpu = (childrenCpuMs() ?? 0) - children;
+  return { wall: since(started), cpu: (used.user + used.system) / 1000, childCpu, value };
 }
 
 async function runAtLimit(dir: string, total: number, limit: number): Promise<SpawnRun> {
   const wallMs = { plain: 0, groupProcess: 0, lanesEnded: 0, lanes: 0 };
   const cpuMs = { plain: 0, groupProcess: 0, lanes: 0 };
+  const childCpuMs = { ...cpuMs };
   const count = Math.ceil(total / CHUNKS);
   for (let chunk = 0; chunk < CHUNKS; chunk++) {
     const plain = await timed(() => plainChunk(dir, count, limit));
@@ -79,11 +86,14 @@ async function runAtLimit(dir: string, total: number, limit: number): Promise<Sp
     cpuMs.plain += plain.cpu;
     cpuMs.groupProcess += group.cpu;
     cpuMs.lanes += lanes.cpu;
+    childCpuMs.plain += plain.childCpu;
+    childCpuMs.groupProcess += group.childCpu;
+    childCpuMs.lanes += lanes.childCpu;
   }
   const ratio = round(wallMs.lanes / wallMs.plain, 3);
   const rounded = <T extends Record<string, number>>(values: T): T =>
     Object.fromEntries(Object.entries(values).map(([key, ms]) => [key, round(ms, 0)])) as T;
-  return { limit, wallMs: rounded(wallMs), cpuMs: rounded(cpuMs), ratio };
+  return { limit, wallMs: rounded(wallMs), cpuMs: rounded(cpuMs), childCpuMs, ratio };
 }
 
 /** 1,000 `true` commands per path at the same concurrency (8, the default lane limit, and 32). */
