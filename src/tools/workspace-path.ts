@@ -1,8 +1,10 @@
 import {
   closeSync,
   constants,
+  existsSync,
   fstatSync,
   lstatSync,
+  mkdirSync,
   openSync,
   readlinkSync,
   realpathSync,
@@ -132,21 +134,82 @@ function realPathOfFd(fd: number, openedPath: string): string {
   }
 }
 
+/** A folder held open, so names in it can be created where it really is, whatever its path becomes. */
+interface PinnedFolder {
+  /** `name` inside the held folder: /proc/self/fd/N/name on Linux (like openat), else the plain path. */
+  entry(name: string): string;
+  close(): void;
+}
+
 /**
- * Opens a regular file inside the workspace. Checked twice: the type before opening (so a FIFO never
- * blocks) and the real path of the opened descriptor after (so a link swapped in between is refused).
+ * Opens `folder` and checks, from the kernel, that the folder opened is inside the root. Creating a file
+ * or folder through `entry` then lands in that very folder even if a link is swapped into its path after
+ * the check: without it, O_CREAT or mkdir followed the link and left empty entries outside.
+ */
+function pinFolder(realRoot: string, folder: string, shown: string): PinnedFolder {
+  let fd: number;
+  try {
+    fd = openSync(folder, constants.O_RDONLY | constants.O_DIRECTORY);
+  } catch (error) {
+    throw new ToolError(
+      `cannot open the folder of ${shown}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+  let real: string;
+  try {
+    real = readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    // No procfs: the plain path, re-checked after opening as before.
+    return { entry: (name) => path.join(folder, name), close: () => closeSync(fd) };
+  }
+  if (!isInside(realRoot, real)) {
+    closeSync(fd);
+    throw new ToolError(`path escapes the workspace: the folder of ${shown} was swapped to point at ${real}`);
+  }
+  return { entry: (name) => `/proc/self/fd/${fd}/${name}`, close: () => closeSync(fd) };
+}
+
+/** Creates the missing folders above `realPath`, one level at a time, each inside a pinned folder. */
+export function createParentFolders(realRoot: string, realPath: string, shown: string): void {
+  const missing: string[] = [];
+  for (let folder = path.dirname(realPath); isInside(realRoot, folder) && !existsSync(folder);) {
+    missing.unshift(folder);
+    folder = path.dirname(folder);
+  }
+  for (const folder of missing) {
+    const parent = pinFolder(realRoot, path.dirname(folder), shown);
+    try {
+      mkdirSync(parent.entry(path.basename(folder)));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "EEXIST")
+        throw new ToolError(`cannot create the folders for ${shown}: ${code ?? String(error)}`);
+    } finally {
+      parent.close();
+    }
+  }
+}
+
+/**
+ * Opens a regular file inside the workspace. Checked three times: the type before opening (so a FIFO never
+ * blocks), the folder it is opened in (so nothing is created outside), and the real path of the opened
+ * descriptor after (so a link swapped in between is refused).
  */
 export function openInWorkspace(root: string, inputPath: string, flags: number): OpenedFile {
   const target = resolveInWorkspace(root, inputPath, { allowMissing: (flags & constants.O_CREAT) !== 0 });
   const problem = target.stats === null ? null : describeNonFile(target.stats);
   if (problem !== null) throw new ToolError(`${target.relativePath} is ${problem}`);
+  const folder = pinFolder(target.realRoot, path.dirname(target.realPath), target.relativePath);
   let fd: number;
   try {
-    fd = openSync(target.realPath, flags | constants.O_NONBLOCK | (constants.O_NOFOLLOW ?? 0), 0o666);
+    const entry = folder.entry(path.basename(target.realPath));
+    fd = openSync(entry, flags | constants.O_NONBLOCK | (constants.O_NOFOLLOW ?? 0), 0o666);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ELOOP") throw new ToolError(`${inputPath} became a symlink while being opened; refused`);
     throw new ToolError(`cannot open ${target.relativePath}: ${code ?? String(error)}`);
+  } finally {
+    folder.close();
   }
   try {
     const stats = fstatSync(fd);

@@ -1,8 +1,7 @@
-import { closeSync, constants, ftruncateSync, mkdirSync, writeSync } from "node:fs";
-import path from "node:path";
+import { closeSync, constants, ftruncateSync, writeSync } from "node:fs";
 import { z } from "zod";
-import { defineTool, ToolError, type Tool } from "./define-tool.js";
-import { openInWorkspace, resolveInWorkspace } from "./workspace-path.js";
+import { defineTool, type Tool } from "./define-tool.js";
+import { createParentFolders, openInWorkspace, resolveInWorkspace } from "./workspace-path.js";
 
 const WriteFileInput = z.object({
   path: z.string().min(1).describe("File to write, relative to the workspace root (or absolute inside it)"),
@@ -25,15 +24,8 @@ export function createWriteFileTool(root: string): Tool<typeof WriteFileInput> {
     schema: WriteFileInput,
     async run(input) {
       const target = resolveInWorkspace(root, input.path, { allowMissing: true });
-      if (target.stats === null) {
-        try {
-          // The deepest existing ancestor was checked to be inside; the open below re-checks the result.
-          mkdirSync(path.dirname(target.realPath), { recursive: true });
-        } catch (error) {
-          const code = (error as NodeJS.ErrnoException).code ?? String(error);
-          throw new ToolError(`cannot create the folders for ${target.relativePath}: ${code}`);
-        }
-      }
+      // Each folder is made inside its verified parent; the open below re-checks the result.
+      if (target.stats === null) createParentFolders(target.realRoot, target.realPath, target.relativePath);
       // No O_TRUNC: the old content is only cut after the opened file was verified to be inside.
       const file = openInWorkspace(root, input.path, constants.O_WRONLY | constants.O_CREAT);
       try {
