@@ -1,0 +1,48 @@
+import { spawn, type ChildProcess } from "node:child_process";
+
+// Swaps `path` between states. Files and links are built under a temporary name and renamed over `path`
+// (rename(2) is atomic, so the path is never missing). A real directory cannot be renamed over a link, so
+// ["dir"] moves the directory aside and back: `path` is briefly missing then.
+const FLIPPER = `
+const fs = require("fs");
+const [path, states] = [process.argv[1], JSON.parse(process.argv[2])];
+const stash = path + ".stash";
+if (states.some(([kind]) => kind === "dir")) fs.renameSync(path, stash);
+for (let i = 0; ; i++) {
+  const [kind, value] = states[i % states.length];
+  try {
+    if (kind === "dir") {
+      // The tool under test may have created a directory here while the real one was away.
+      fs.rmSync(path, { force: true, recursive: true });
+      fs.renameSync(stash, path);
+      for (let spin = 0; spin < 200; spin++);
+      fs.renameSync(path, stash);
+      continue;
+    }
+    const temp = path + ".flip" + (i % 2);
+    fs.rmSync(temp, { force: true });
+    if (kind === "file") fs.writeFileSync(temp, value); else fs.symlinkSync(value, temp);
+    fs.renameSync(temp, path);
+  } catch {
+    // A step lost a race with the tool under test: keep flipping.
+  }
+}
+`;
+
+/** A file with this content, a symbolic link to this target, or the directory that was at the path. */
+export type FlipState = ["file", string] | ["link", string] | ["dir"];
+
+/** A separate process flipping `path` between states as fast as it can, until `stop()`. */
+export function startPathFlipper(path: string, states: FlipState[]): { stop: () => Promise<void> } {
+  const child: ChildProcess = spawn(process.execPath, ["-e", FLIPPER, path, JSON.stringify(states)], {
+    stdio: "ignore",
+  });
+  return {
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGKILL");
+      }),
+  };
+}
