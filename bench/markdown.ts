@@ -35,6 +35,25 @@ function spawnSection(r: BenchResults): string[] {
   ];
 }
 
+/** What the numbers say about a miss, computed from them: where the extra CPU goes, busy loop or starved. */
+function readingSection(r: BenchResults): string[] {
+  const perTask = (ms: number): string => (ms / r.spawn.total).toFixed(2);
+  const spawn = r.spawn.runs.map((run) => {
+    const total = (path: "plain" | "groupProcess" | "lanes") => run.cpuMs[path] + run.childCpuMs[path];
+    const processModule = total("groupProcess") - total("plain");
+    const manager = total("lanes") - total("groupProcess");
+    return `- Spawn at concurrency ${run.limit}: lanes used ${(total("lanes") / total("plain")).toFixed(2)}× the CPU of plain spawns. Extra per task: ${perTask(processModule)} ms in the process module (own group, stdin pipe, log file, exit-file wrapper shell) and ${perTask(manager)} ms in LaneManager (record writes, output tail, notification, escape sweeps).`;
+  });
+  const sum = (key: "cpuMs" | "runQueueWaitMs") =>
+    r.eventLoop.lanes.reduce((total, window) => total + (window.thread?.[key] ?? 0), 0);
+  return [
+    "## Reading the figures",
+    "",
+    ...spawn,
+    `- Event loop under the floods: over the lanes rounds the main thread ran ${sum("cpuMs")} ms and waited ${sum("runQueueWaitMs")} ms in the run queue for a CPU: ${sum("runQueueWaitMs") > sum("cpuMs") ? "the loop was starved of a CPU more than it was busy" : "the loop was busy with lanes' own work"}.`,
+  ];
+}
+
 /** `bench/results.md`: the table for people, then what lies behind the spawn figure and the injection. */
 export function toMarkdown(r: BenchResults): string {
   const m = r.machine;
@@ -50,6 +69,8 @@ export function toMarkdown(r: BenchResults): string {
       const target = row.target ? `${row.target.op === "<=" ? "≤" : "≥"} ${row.target.limit}` : "—";
       return tableRow([row.figure, row.measured ?? "not run", target, verdict(passes(row)), row.how]);
     }),
+    "",
+    ...readingSection(r),
     "",
     ...spawnSection(r),
     "",
