@@ -107,6 +107,8 @@ describe("security: secrets", () => {
             OPENAI_API_KEY: openaiKey,
             ANTHROPIC_BASE_URL: fake.url,
             MODEL_ID: "claude-test",
+            // The SDK's own debug log prints requests; lanes turns it off whatever the user sets.
+            ANTHROPIC_LOG: "debug",
           }),
         });
         runs++;
@@ -132,7 +134,9 @@ describe("security: secrets", () => {
         for (const name of SECRET_NAMES) expect(backgroundLog).not.toContain(`${name}=`);
         // Nowhere: any file in the workspace (.lanes/** included), stdout, stderr, what the model was sent.
         const files = filesUnder(workspace);
+        // The scan covers a kept foreground output and the saved conversation (transcript), not just logs.
         expect(files.some((file) => file.includes(join(".lanes", "outputs")))).toBe(true);
+        expect(files.some((file) => file.endsWith(".jsonl"))).toBe(true);
         expect(filesHolding(files, [key, openaiKey])).toEqual([]);
         expect(run.stdout + run.stderr).not.toContain(key);
         expect(run.stdout + run.stderr).not.toContain(openaiKey);
@@ -142,7 +146,7 @@ describe("security: secrets", () => {
     }
     recordReliability(task, {
       area: "Security",
-      does: `lanes -p (text/json/stream-json × API key/auth token, umask 000) runs env in bash and background_run: key in no workspace file (.lanes/** included), no output, no model request; env lacks ${SECRET_NAMES.join("/")}; .lanes dirs 0700, records 0600`,
+      does: `lanes -p (text/json/stream-json × API key/auth token, umask 000) runs env in bash and background_run: key in no workspace file (.lanes/**: logs, records, outputs, transcript), no output, no model request; env lacks ${SECRET_NAMES.join("/")}; .lanes dirs 0700, records 0600`,
       cases: runs,
       faultsSurvived: 0,
       processesLeft: 0,
@@ -230,7 +234,13 @@ describe("security: secrets", () => {
       const run = await runCliUnderUmask(args, {
         cwd: workspace,
         umask: "022",
-        env: testEnv({ ...env, LANES_MAX_RETRIES: "4", LANES_RETRY_BASE_MS: "5" }),
+        env: testEnv({
+          ...env,
+          LANES_MAX_RETRIES: "4",
+          LANES_RETRY_BASE_MS: "5",
+          ANTHROPIC_LOG: "debug",
+          OPENAI_LOG: "debug",
+        }),
       });
       runs++;
       // Three answers, all failures: two retried, the last one final.
@@ -245,7 +255,7 @@ describe("security: secrets", () => {
     }
     recordReliability(task, {
       area: "Security",
-      does: "fake API echoes the credential in 529/503 retries and a final 401 (Anthropic key, Anthropic token, OpenAI key × text/json/stream-json): not in stdout, stderr, retry events or any workspace file",
+      does: "fake API echoes the credential in 529/503 retries and a final 401 (Anthropic key, Anthropic token, OpenAI key × text/json/stream-json, SDK debug logs requested): not in stdout, stderr, retry events or any workspace file",
       cases: runs,
       faultsSurvived: faults,
       processesLeft: 0,
