@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { LaneManager } from "../lanes/lane-manager.js";
-import { displayPath } from "../lanes/format.js";
+import { displayCommand, displayPath } from "../lanes/format.js";
 import { assertCommandAllowed } from "./guard-check.js";
 import { defineTool, ToolError } from "./define-tool.js";
 
@@ -68,7 +68,9 @@ export function createBackgroundRunTool(lanes: LaneManager) {
         record.status === "queued"
           ? ` Queued: lane "${record.lane}" is at its limit; it starts when a slot frees.`
           : "";
-      return `Background task ${record.id} started: ${record.command} (output_file=${file}).${queued} You will be notified when it ends.`;
+      // The model wrote the command: a short form names the task without echoing a 100 KB heredoc back.
+      const command = displayCommand(record.command, 200);
+      return `Background task ${record.id} started: ${command} (output_file=${file}).${queued} You will be notified when it ends.`;
     },
   });
 }
