@@ -444,12 +444,25 @@ describe("bad input: every tool's input, fuzzed through runToolCall", () => {
         }
       }
     }
+    // A long command that can run (a 100 KB no-op) is answered and notified with a short form of it.
+    const longCommand = `: ${"x".repeat(100_000)}`;
+    for (const name of ["bash", "background_run"]) {
+      const result = await callTool(tools, name, { command: longCommand });
+      cases++;
+      expect(result.is_error, name).toBeUndefined();
+      expect(result.content.length, name).toBeLessThan(2_000);
+      const id = /^Background task (\w+) started/.exec(result.content)?.[1];
+      if (id === undefined) continue;
+      await within(lanes.whenEnded(id), 5_000, "the long no-op to end");
+      const notice = lanes.drainNotifications().find((found) => found.taskId === id);
+      expect(notice?.text.length).toBeLessThan(2_000);
+    }
     expectNothingWrittenOutside();
     const left = await processesLeft();
     expect(left).toBe(0);
     recordReliability(task, {
       area: "Bad input",
-      does: "9 tools × every string field × 1 MB, 1 MB+1, 1 MB of 2-byte chars, NUL, inner NUL, 1000 NULs, 5000-deep arrays: bounded replies, refused commands never start",
+      does: "9 tools × every string field × 1 MB, 1 MB+1, 1 MB of 2-byte chars, NUL, inner NUL, 1000 NULs, 5000-deep arrays, a 100 KB runnable command: bounded replies and notices, refused commands never start",
       cases,
       faultsSurvived: rejected,
       processesLeft: left,
