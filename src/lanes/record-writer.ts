@@ -1,33 +1,51 @@
 import type { TaskRecord } from "./task-record.js";
 import type { TaskStore } from "./task-store.js";
 
+interface Slot {
+  /** The write on disk now (temp file + rename). */
+  inFlight: Promise<void>;
+  /** The newest state asked for meanwhile; replaces any older one still waiting. */
+  next: TaskRecord | undefined;
+}
+
 /**
- * Persists records without blocking the runtime. Writes for one task are chained so an older state never
- * lands after a newer one; a failed write is reported once on stderr rather than thrown into a timer.
+ * Persists records without blocking the runtime. One write per task at a time; states asked for while it
+ * runs collapse into the newest (a fast task's "running", "ended" and "notified" become two writes, not
+ * three), so an older state never lands after a newer one. A failed write is reported once on stderr.
  */
 export class RecordWriter {
-  private readonly writes = new Map<string, Promise<void>>();
+  private readonly slots = new Map<string, Slot>();
   private reported = false;
 
   constructor(private readonly store: TaskStore) {}
 
   write(record: TaskRecord): void {
     const snapshot = { ...record };
-    const previous = this.writes.get(record.id) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.store.save(snapshot))
-      .catch((error: unknown) => {
-        if (this.reported) return;
-        this.reported = true;
-        process.stderr.write(
-          `lanes: could not write task record ${record.id}: ${(error as Error).message}\n`,
-        );
-      });
-    this.writes.set(record.id, next);
+    const slot = this.slots.get(record.id);
+    if (slot) slot.next = snapshot;
+    else this.start(snapshot);
   }
 
-  /** Resolves once every write queued so far has landed. */
+  /** Resolves once every state asked for so far is on disk. */
   async flush(): Promise<void> {
-    await Promise.all(this.writes.values());
+    while (this.slots.size > 0) await Promise.all([...this.slots.values()].map((slot) => slot.inFlight));
+  }
+
+  private start(snapshot: TaskRecord): void {
+    const slot: Slot = { inFlight: Promise.resolve(), next: undefined };
+    slot.inFlight = this.store
+      .save(snapshot)
+      .catch((error: unknown) => this.report(snapshot.id, error))
+      .finally(() => {
+        this.slots.delete(snapshot.id);
+        if (slot.next) this.start(slot.next);
+      });
+    this.slots.set(snapshot.id, slot);
+  }
+
+  private report(id: string, error: unknown): void {
+    if (this.reported) return;
+    this.reported = true;
+    process.stderr.write(`lanes: could not write task record ${id}: ${(error as Error).message}\n`);
   }
 }
