@@ -15,7 +15,10 @@ export function wellFormedProblems(messages: any[]): string[] {
     const results = next.content.filter((b: any) => b.type === "tool_result").map((b: any) => b.tool_use_id);
     for (const id of ids) if (!results.includes(id)) problems.push(`tool_use ${id} unanswered`);
     const firstNonResult = next.content.findIndex((b: any) => b.type !== "tool_result");
-    if (firstNonResult !== -1 && next.content.slice(firstNonResult).some((b: any) => b.type === "tool_result")) {
+    if (
+      firstNonResult !== -1 &&
+      next.content.slice(firstNonResult).some((b: any) => b.type === "tool_result")
+    ) {
       problems.push(`message ${index + 1} has text before tool results`);
     }
   });
@@ -26,7 +29,11 @@ export function wellFormedProblems(messages: any[]): string[] {
 export function userTexts(messages: any[]): string[] {
   return messages
     .filter((m) => m.role === "user")
-    .flatMap((m) => (typeof m.content === "string" ? [m.content] : m.content.filter((b: any) => b.type === "text").map((b: any) => b.text)));
+    .flatMap((m) =>
+      typeof m.content === "string"
+        ? [m.content]
+        : m.content.filter((b: any) => b.type === "text").map((b: any) => b.text),
+    );
 }
 
 /** How many injected result lines about this task the final conversation holds. */
