@@ -4,13 +4,8 @@ import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprot
 import type { LanesConfig } from "../config/config.js";
 import { LaneManager } from "../lanes/lane-manager.js";
 import { VERSION } from "../cli/version.js";
-import { createBackgroundRunTool } from "../tools/background-run.js";
-import { createCheckBackgroundTool } from "../tools/check-background.js";
-import type { Tool } from "../tools/define-tool.js";
-import { createKillBackgroundTool } from "../tools/kill-background.js";
-import { createSendBackgroundInputTool } from "../tools/send-background-input.js";
-import { createWaitBackgroundTool } from "../tools/wait-background.js";
 import { laneManagerOptions } from "../config/lane-options.js";
+import { createBackgroundTools } from "../tools/toolset.js";
 import { stopOnHangup } from "./lifecycle.js";
 import { NotificationForwarder } from "./notifications.js";
 import { callTool, textResult, toMcpTool } from "./tool-bridge.js";
@@ -24,18 +19,6 @@ export interface McpServerOptions {
 
 const INSTRUCTIONS =
   "lanes runs slow shell commands (builds, test suites, dev servers) in background lanes. Start one with background_run and keep working: when it ends, its result (status, exit code, output tail) arrives as a logging notification from logger 'lanes' and stays readable with check_background. Use wait_background to block on results instead of polling. Tasks end when this server does, unless started with persist: true.";
-
-/** The five background tools, exactly the objects the agent gives its model. */
-export function createBackgroundTools(lanes: LaneManager): Tool[] {
-  const tools = [
-    createBackgroundRunTool(lanes),
-    createCheckBackgroundTool(lanes),
-    createWaitBackgroundTool(lanes),
-    createKillBackgroundTool(lanes),
-    createSendBackgroundInputTool(lanes),
-  ];
-  return tools as unknown as Tool[];
-}
 
 /** Writes a diagnostic line to stderr: stdout carries only the protocol. */
 export function logLine(message: string): void {

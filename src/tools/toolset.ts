@@ -10,14 +10,9 @@ import { createSendBackgroundInputTool } from "./send-background-input.js";
 import { createWaitBackgroundTool } from "./wait-background.js";
 import { createWriteFileTool } from "./write-file.js";
 
-/** Every tool the agent offers the model, bound to one workspace and one lane manager. */
-export function createToolset(lanes: LaneManager, bash: BashToolOptions = {}): Tool[] {
-  const root = lanes.workspace;
+/** The five background tools: what the agent's model gets besides bash and the file tools, and all the MCP server serves. */
+export function createBackgroundTools(lanes: LaneManager): Tool[] {
   const tools = [
-    createBashTool(lanes, bash),
-    createReadFileTool(root),
-    createWriteFileTool(root),
-    createEditFileTool(root),
     createBackgroundRunTool(lanes),
     createCheckBackgroundTool(lanes),
     createWaitBackgroundTool(lanes),
@@ -25,4 +20,15 @@ export function createToolset(lanes: LaneManager, bash: BashToolOptions = {}): T
     createSendBackgroundInputTool(lanes),
   ];
   return tools as unknown as Tool[];
+}
+
+/** Every tool the agent offers the model, bound to one workspace and one lane manager. */
+export function createToolset(lanes: LaneManager, bash: BashToolOptions = {}): Tool[] {
+  const root = lanes.workspace;
+  const files = [createReadFileTool(root), createWriteFileTool(root), createEditFileTool(root)];
+  return [
+    createBashTool(lanes, bash) as unknown as Tool,
+    ...(files as unknown as Tool[]),
+    ...createBackgroundTools(lanes),
+  ];
 }

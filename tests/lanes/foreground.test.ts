@@ -1,23 +1,16 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runForeground, type ForegroundRequest } from "../../src/lanes/foreground.js";
-import { LaneManager, type LaneManagerOptions } from "../../src/lanes/lane-manager.js";
+import type { LaneManager, LaneManagerOptions } from "../../src/lanes/lane-manager.js";
 import { processGone, readPid } from "../fixtures/process-state.js";
-import { eventually, sleep, tempWorkspace } from "../helpers/temp-workspace.js";
+import { useLaneFixture } from "../helpers/lane-fixture.js";
+import { eventually, sleep } from "../helpers/temp-workspace.js";
 
-let ws: { dir: string; cleanup: () => void };
-let lanes: LaneManager | undefined;
-beforeEach(() => (ws = tempWorkspace()));
-afterEach(async () => {
-  await lanes?.shutdown();
-  lanes = undefined;
-  ws.cleanup();
-});
+const ws = useLaneFixture();
 
 function manager(options: Partial<LaneManagerOptions> = {}): LaneManager {
-  lanes = new LaneManager({ workspace: ws.dir, killGraceMs: 300, tickMs: 50, ...options });
-  return lanes;
+  return ws.manager(options);
 }
 
 function run(m: LaneManager, request: Omit<ForegroundRequest, "signal"> & { signal?: AbortSignal }) {

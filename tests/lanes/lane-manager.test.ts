@@ -1,21 +1,15 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { LaneManager, type LaneManagerOptions } from "../../src/lanes/lane-manager.js";
+import { describe, expect, it } from "vitest";
+import type { LaneManager, LaneManagerOptions } from "../../src/lanes/lane-manager.js";
 import { TaskRecordSchema } from "../../src/lanes/task-record.js";
-import { eventually, sleep, tempWorkspace } from "../helpers/temp-workspace.js";
+import { useLaneFixture } from "../helpers/lane-fixture.js";
+import { eventually, sleep } from "../helpers/temp-workspace.js";
 
-let ws: { dir: string; cleanup: () => void };
-let lanes: LaneManager;
-beforeEach(() => (ws = tempWorkspace()));
-afterEach(async () => {
-  await lanes?.shutdown();
-  ws.cleanup();
-});
+const ws = useLaneFixture();
 
 function manager(options: Partial<LaneManagerOptions> = {}): LaneManager {
-  lanes = new LaneManager({ workspace: ws.dir, killGraceMs: 300, tickMs: 50, ...options });
-  return lanes;
+  return ws.manager(options);
 }
 
 function stored(id: string) {

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { LaneManager, type LaneManagerOptions } from "../../src/lanes/lane-manager.js";
+import type { LaneManagerOptions } from "../../src/lanes/lane-manager.js";
 import { TaskRecordSchema } from "../../src/lanes/task-record.js";
 import { createBackgroundRunTool } from "../../src/tools/background-run.js";
 import { createCheckBackgroundTool } from "../../src/tools/check-background.js";
@@ -11,20 +11,13 @@ import { createKillBackgroundTool } from "../../src/tools/kill-background.js";
 import { createSendBackgroundInputTool } from "../../src/tools/send-background-input.js";
 import { createWaitBackgroundTool } from "../../src/tools/wait-background.js";
 import { processGone, readPid } from "../fixtures/process-state.js";
-import { eventually, sleep, tempWorkspace } from "../helpers/temp-workspace.js";
+import { useLaneFixture } from "../helpers/lane-fixture.js";
+import { eventually, sleep } from "../helpers/temp-workspace.js";
 
-let ws: { dir: string; cleanup: () => void };
-let lanes: LaneManager | undefined;
-beforeEach(() => (ws = tempWorkspace()));
-afterEach(async () => {
-  await lanes?.shutdown();
-  lanes = undefined;
-  ws.cleanup();
-});
+const ws = useLaneFixture();
 
 function tools(options: Partial<LaneManagerOptions> = {}) {
-  const m = new LaneManager({ workspace: ws.dir, killGraceMs: 300, tickMs: 50, ...options });
-  lanes = m;
+  const m = ws.manager(options);
   return {
     lanes: m,
     run: createBackgroundRunTool(m),

@@ -1,26 +1,19 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { LaneManager } from "../../src/lanes/lane-manager.js";
 import { createBackgroundRunTool } from "../../src/tools/background-run.js";
 import { createBashTool, type BashToolOptions } from "../../src/tools/bash.js";
 import { parseToolInput, ToolError, type Tool } from "../../src/tools/define-tool.js";
 import { createKillBackgroundTool } from "../../src/tools/kill-background.js";
 import { processGone, readPid } from "../fixtures/process-state.js";
-import { eventually, sleep, tempWorkspace } from "../helpers/temp-workspace.js";
+import { useLaneFixture } from "../helpers/lane-fixture.js";
+import { eventually, sleep } from "../helpers/temp-workspace.js";
 
-let ws: { dir: string; cleanup: () => void };
-let lanes: LaneManager | undefined;
-beforeEach(() => (ws = tempWorkspace()));
-afterEach(async () => {
-  await lanes?.shutdown();
-  lanes = undefined;
-  ws.cleanup();
-});
+const ws = useLaneFixture();
 
 function bashTool(options: BashToolOptions = {}) {
-  lanes = new LaneManager({ workspace: ws.dir, killGraceMs: 300, tickMs: 50 });
+  const lanes = ws.manager();
   return { lanes, bash: createBashTool(lanes, { backgroundAfterMs: 20_000, ...options }) };
 }
 
