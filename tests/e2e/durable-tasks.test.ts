@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON output is loose in tests */
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -10,7 +10,7 @@ import {
 } from "../helpers/fake-anthropic-server.js";
 import { resultLinesFor } from "../helpers/conversation-checks.js";
 import { runCli, testEnv } from "../helpers/run-cli.js";
-import { eventually, pidAlive, sleep, tempWorkspace } from "../helpers/temp-workspace.js";
+import { eventually, pidAlive, tempWorkspace } from "../helpers/temp-workspace.js";
 
 let ws: { dir: string; cleanup: () => void };
 const servers: FakeAnthropic[] = [];
@@ -48,8 +48,9 @@ function env(server: FakeAnthropic) {
 describe("durable tasks", () => {
   it("after kill -9 of lanes with 5 tasks running, a new start reconciles each and notifies each once", async () => {
     const commands = {
-      doneWhileDead: "sleep 0.3; echo a-done",
-      failedWhileDead: "sleep 0.3; echo b-failing; exit 3",
+      // These two wait for a file the test creates once lanes is dead, so they surely end while it is.
+      doneWhileDead: "while [ ! -f go ]; do sleep 0.05; done; echo a-done",
+      failedWhileDead: "while [ ! -f go ]; do sleep 0.05; done; echo b-failing; exit 3",
       stillRunning: "sleep 4; echo c-done",
       killedWhileDead: "sleep 60",
       alsoRunning: "sleep 3; echo e-done",
@@ -65,7 +66,7 @@ describe("durable tasks", () => {
       onSpawn: (pid) => (lanesPid = pid),
     });
     expect(
-      await eventually(() => safeRecords().filter((r) => r.status === "running").length === 5, 15_000),
+      await eventually(() => safeRecords().filter((r) => r.status === "running").length === 5, 30_000),
     ).toBe(true);
     for (const record of records()) pgids.push(record.pid);
     process.kill(lanesPid, "SIGKILL");
@@ -74,7 +75,9 @@ describe("durable tasks", () => {
     const byCommand = (command: string) => records().find((r) => r.command === command);
     const victim = byCommand(commands.killedWhileDead);
     process.kill(-victim.pid, "SIGKILL");
-    await sleep(700);
+    writeFileSync(join(ws.dir, "go"), "");
+    const exitFiles = [commands.doneWhileDead, commands.failedWhileDead].map((c) => byCommand(c).exit_file);
+    expect(await eventually(() => exitFiles.every((file) => existsSync(file)), 10_000)).toBe(true);
     writeFileSync(join(ws.dir, ".lanes", "tasks", "garbled1.json"), '{"id": "garbled1", "status": "runn');
 
     const second = await fake([textReply("checking on earlier work")]);
