@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { cpus, loadavg, release, totalmem } from "node:os";
 
 export interface MachineInfo {
@@ -11,6 +12,16 @@ export interface MachineInfo {
   /** 1, 5 and 15 minute load averages: the machine is shared, so others' load is part of the conditions. */
   load_avg_start: number[];
   load_avg_end?: number[];
+  /** Kernel autogroup scheduling: each session is a scheduling group, and every lanes task is a session. */
+  sched_autogroup: boolean | null;
+}
+
+function autogroupEnabled(): boolean | null {
+  try {
+    return readFileSync("/proc/sys/kernel/sched_autogroup_enabled", "utf8").trim() === "1";
+  } catch {
+    return null;
+  }
 }
 
 export function loadAverage(): number[] {
@@ -29,5 +40,6 @@ export function describeMachine(): MachineInfo {
     kernel: release(),
     date: new Date().toISOString(),
     load_avg_start: loadAverage(),
+    sched_autogroup: autogroupEnabled(),
   };
 }
