@@ -7,6 +7,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Two cores: real processes and timing-sensitive overlap checks suffer when oversubscribed.
     maxWorkers: 2,
-    reporters: ["default", "./tests/reliability-reporter.ts"],
+    // The JSON report lets .ci/run print a plain "N passed, N failed" closing line any CI can read.
+    reporters: ["default", "json", "./tests/reliability-reporter.ts"],
+    outputFile: { json: "coverage/vitest-results.json" },
   },
 });
