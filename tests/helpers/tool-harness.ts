@@ -1,5 +1,6 @@
 import { runToolCall } from "../../src/agent/tool-runner.js";
-import type { Tool } from "../../src/tools/define-tool.js";
+import type { z } from "zod";
+import { parseToolInput, type Tool } from "../../src/tools/define-tool.js";
 import type { ToolResultBlock } from "../../src/model/types.js";
 
 export type ToolMap = ReadonlyMap<string, Tool>;
@@ -63,4 +64,13 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Calls a tool the way the agent loop does, minus the error conversion: schema first, then `run` (throws). */
+export async function callDirect<Schema extends z.ZodObject>(
+  tool: Tool<Schema>,
+  raw: unknown,
+  signal = new AbortController().signal,
+): Promise<string> {
+  return tool.run(parseToolInput(tool, raw), { signal, callId: "t" });
 }

@@ -1,17 +1,17 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { z } from "zod";
 import type { LaneManagerOptions } from "../../src/lanes/lane-manager.js";
 import { TaskRecordSchema } from "../../src/lanes/task-record.js";
 import { createBackgroundRunTool } from "../../src/tools/background-run.js";
 import { createCheckBackgroundTool } from "../../src/tools/check-background.js";
-import { parseToolInput, ToolError, type Tool } from "../../src/tools/define-tool.js";
+import { ToolError } from "../../src/tools/define-tool.js";
 import { createKillBackgroundTool } from "../../src/tools/kill-background.js";
 import { createSendBackgroundInputTool } from "../../src/tools/send-background-input.js";
 import { createWaitBackgroundTool } from "../../src/tools/wait-background.js";
 import { processGone, readPid } from "../fixtures/process-state.js";
 import { useLaneFixture } from "../helpers/lane-fixture.js";
+import { callDirect } from "../helpers/tool-harness.js";
 import { eventually, sleep } from "../helpers/temp-workspace.js";
 
 const ws = useLaneFixture();
@@ -28,14 +28,7 @@ function tools(options: Partial<LaneManagerOptions> = {}) {
   };
 }
 
-/** Calls a tool the way the agent loop does: raw model input through the schema, then `run`. */
-async function call<Schema extends z.ZodObject>(
-  tool: Tool<Schema>,
-  raw: unknown,
-  signal = new AbortController().signal,
-): Promise<string> {
-  return tool.run(parseToolInput(tool, raw), { signal, callId: "t" });
-}
+const call = callDirect;
 
 /** Starts a task through background_run and returns its id from the reply. */
 async function start(run: ReturnType<typeof tools>["run"], raw: Record<string, unknown>): Promise<string> {

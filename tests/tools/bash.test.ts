@@ -1,13 +1,13 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { z } from "zod";
 import { createBackgroundRunTool } from "../../src/tools/background-run.js";
 import { createBashTool, type BashToolOptions } from "../../src/tools/bash.js";
-import { parseToolInput, ToolError, type Tool } from "../../src/tools/define-tool.js";
+import { ToolError } from "../../src/tools/define-tool.js";
 import { createKillBackgroundTool } from "../../src/tools/kill-background.js";
 import { processGone, readPid } from "../fixtures/process-state.js";
 import { useLaneFixture } from "../helpers/lane-fixture.js";
+import { callDirect } from "../helpers/tool-harness.js";
 import { eventually, sleep } from "../helpers/temp-workspace.js";
 
 const ws = useLaneFixture();
@@ -17,14 +17,7 @@ function bashTool(options: BashToolOptions = {}) {
   return { lanes, bash: createBashTool(lanes, { backgroundAfterMs: 20_000, ...options }) };
 }
 
-/** Calls a tool the way the agent loop does: raw model input through the schema, then `run`. */
-async function call<Schema extends z.ZodObject>(
-  tool: Tool<Schema>,
-  raw: unknown,
-  signal = new AbortController().signal,
-): Promise<string> {
-  return tool.run(parseToolInput(tool, raw), { signal, callId: "t" });
-}
+const call = callDirect;
 
 function outputsDir(): string[] {
   const dir = join(ws.dir, ".lanes", "outputs");
