@@ -144,6 +144,19 @@ describe("print mode", () => {
     expect(run.stdout).toBe("");
   });
 
+  it("reads the key, endpoint and model from the workspace .env, the shell's values winning", async () => {
+    const fake = await scripted([textReply("configured by .env")]);
+    writeFileSync(
+      join(ws.dir, ".env"),
+      `ANTHROPIC_API_KEY=sk-from-dotenv\nANTHROPIC_BASE_URL=${fake.url}\nMODEL_ID=from-dotenv\n`,
+    );
+    const run = await runCli(["-p", "hi"], { cwd: ws.dir, env: testEnv({ MODEL_ID: "from-shell" }) });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe("configured by .env\n");
+    expect(fake.requests[0]?.body.model).toBe("from-shell");
+    expect(JSON.stringify(fake.requests[0]?.headers)).toContain("sk-from-dotenv");
+  });
+
   it("prints the final answer in text mode", async () => {
     const fake = await scripted([textReply("Hello from the model.")]);
     const run = await lanes(["-p", "hi"], fake);
