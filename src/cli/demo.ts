@@ -65,7 +65,14 @@ export async function runDemo(options: { keep?: boolean } = {}): Promise<number>
           `${at()}  ${style.yellow("⚑")} drained before the model call: ${line.replace(/ \(output_file=.*$/, "")}`,
         );
     }
-    if (event.type === "assistant-message" && event.text) out(`${at()}  model: ${event.text.split("\n")[0]}`);
+    if (event.type === "assistant-message" && event.text) {
+      // The scripted model answers a wake-up by quoting the results it received: show them on one line.
+      const said = event.text
+        .replace(/ \(output_file=[^)]*\)/g, "")
+        .split("\n")
+        .join(" ");
+      out(`${at()}  model: ${said.length > 140 ? `${said.slice(0, 139)}…` : said}`);
+    }
   };
   const code = await runPrintMode({
     prompt:
