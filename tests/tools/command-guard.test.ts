@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { checkCommand } from "../../src/tools/command-guard.js";
+import { recordReliability } from "../helpers/reliability.js";
 
 type Kind = "destructive" | "harmless" | "known gap";
 interface Row {
@@ -222,6 +223,36 @@ describe("checkCommand", () => {
   it("allows an empty command and a comment", () => {
     expect(checkCommand("")).toEqual({ allowed: true });
     expect(checkCommand("# rm -rf /")).toEqual({ allowed: true });
+  });
+
+  it("gives every row of the bypass table the verdict its kind says (the Security figure, counted here)", ({
+    task,
+  }) => {
+    let caught = 0;
+    let harmlessAllowed = 0;
+    let gapsAllowed = 0;
+    const wrong: string[] = [];
+    for (const row of TABLE) {
+      const verdict = checkCommand(row.command);
+      if (row.kind === "destructive" && !verdict.allowed && /\w{3,}/.test(verdict.reason)) caught++;
+      else if (row.kind === "harmless" && verdict.allowed) harmlessAllowed++;
+      else if (row.kind === "known gap" && verdict.allowed) gapsAllowed++;
+      else wrong.push(`${row.kind}: ${shown(row.command)} -> ${JSON.stringify(verdict)}`);
+    }
+    expect(wrong).toEqual([]);
+    const destructive = TABLE.filter((row) => row.kind === "destructive").length;
+    expect(caught).toBe(destructive);
+    expect(caught).toBeGreaterThan(0);
+    expect(caught + harmlessAllowed + gapsAllowed).toBe(TABLE.length);
+    recordReliability(task, {
+      area: "Security",
+      does: `command guard bypass table (docs/GUARD.md), every row run through checkCommand: ${caught} destructive caught, ${harmlessAllowed} harmless allowed, ${gapsAllowed} known gaps (still allowed, listed honestly)`,
+      cases: TABLE.length,
+      faultsSurvived: caught,
+      // A pure function: it starts no process and keeps no item, so none can be left or lost.
+      processesLeft: 0,
+      itemsLost: 0,
+    });
   });
 });
 
