@@ -33,9 +33,11 @@ export interface GroupProcess {
   release(): void;
 }
 
-// The command runs in a subshell so `exit N` inside it still lets the wrapper record N. Builtins only:
-// no extra exec per task.
-const EXIT_FILE_WRAPPER = '(eval "$1"); c=$?; printf "%s\\n" "$c" > "$2"; exit $c';
+// The command runs in a subshell so `exit N` (or `exec`) inside it still lets the wrapper record N. Builtins
+// only: no extra exec per task. The wrapper's own arguments are shifted away, so the command sees $# = 0 and
+// $0 = sh, as it would under a plain `sh -c`.
+const EXIT_FILE_WRAPPER =
+  '__lanes_cmd=$1 __lanes_exit=$2; shift 2; (eval "$__lanes_cmd"); __lanes_c=$?; printf "%s\\n" "$__lanes_c" > "$__lanes_exit"; exit $__lanes_c';
 
 export const DEFAULT_KILL_GRACE_MS = 2_000;
 
@@ -48,10 +50,13 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
   let spawnError: string | undefined;
 
   const args = options.exitFile
-    ? ["-c", EXIT_FILE_WRAPPER, "lanes-task", options.command, options.exitFile]
+    ? ["-c", EXIT_FILE_WRAPPER, "sh", options.command, options.exitFile]
     : ["-c", options.command];
-  const fd = openSync(options.outputFile, "a");
+  // A log that cannot be opened (the workspace's .lanes/ deleted under it) is a failed start, reported as
+  // data like any spawn error: never an exception thrown into the runtime.
+  let fd: number | undefined;
   try {
+    fd = openSync(options.outputFile, "a");
     child = spawn("/bin/sh", args, {
       cwd: options.cwd,
       env: options.env,
@@ -61,7 +66,7 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
   } catch (error) {
     spawnError = (error as Error).message;
   } finally {
-    closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
 
   const pid = child?.pid;
@@ -106,6 +111,8 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
   // A command that exits without reading its input must not crash lanes with EPIPE.
   stdin?.on("error", () => {});
   const release = (): void => {
+    // A released (persisted) process outlives lanes: no timer of ours may keep lanes alive, or kill it later.
+    clearTimeout(timer);
     stdin?.destroy();
     child?.unref();
   };

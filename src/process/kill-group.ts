@@ -8,9 +8,10 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   try {
     process.kill(-pgid, signal);
     return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ESRCH") return false;
-    throw error;
+  } catch {
+    // ESRCH: the group is gone. EPERM: what is left belongs to another user (`sudo cmd &`), which lanes cannot
+    // signal; either way nothing more can be done, and a kill must never throw into the runtime.
+    return false;
   }
 }
 

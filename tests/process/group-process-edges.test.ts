@@ -1,0 +1,61 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startGroupProcess } from "../../src/process/group-process.js";
+import { signalGroup } from "../../src/process/kill-group.js";
+import { tempWorkspace } from "../helpers/temp-workspace.js";
+
+let ws: { dir: string; cleanup: () => void };
+beforeEach(() => (ws = tempWorkspace()));
+afterEach(() => ws.cleanup());
+
+describe("group process edges", () => {
+  it("hides the exit-file wrapper's arguments: the command sees $# = 0 and $0 = sh, as under sh -c", async () => {
+    const outputFile = join(ws.dir, "out.log");
+    const child = startGroupProcess({
+      command: 'echo "argc=$# first=[$1] zero=$0"',
+      cwd: ws.dir,
+      env: process.env,
+      outputFile,
+      exitFile: join(ws.dir, "t.exit"),
+      stdin: "ignore",
+    });
+    expect((await child.exited).exitCode).toBe(0);
+    expect(readFileSync(outputFile, "utf8")).toBe("argc=0 first=[] zero=sh\n");
+  });
+
+  it("reports a log that cannot be opened as a spawn error, not an exception", async () => {
+    const child = startGroupProcess({
+      command: "true",
+      cwd: ws.dir,
+      env: process.env,
+      outputFile: join(ws.dir, "missing-dir", "out.log"),
+      stdin: "ignore",
+    });
+    const result = await child.exited;
+    expect(result.reason).toBe("spawn_error");
+    expect(result.error).toMatch(/ENOENT/);
+  });
+
+  it("signalling a group that cannot be signalled returns false instead of throwing", () => {
+    // No such group (ESRCH); EPERM, for a group left to another user, takes the same path.
+    expect(() => signalGroup(999_999_999, "SIGTERM")).not.toThrow();
+    expect(signalGroup(999_999_999, "SIGTERM")).toBe(false);
+  });
+
+  it("a released process keeps no timer of lanes alive and is not killed at its timeout", async () => {
+    const outputFile = join(ws.dir, "out.log");
+    const child = startGroupProcess({
+      command: "sleep 1; echo survived",
+      cwd: ws.dir,
+      env: process.env,
+      outputFile,
+      stdin: "pipe",
+      timeoutMs: 200,
+    });
+    child.release();
+    const result = await child.exited;
+    expect(result.reason).toBe("exit");
+    expect(readFileSync(outputFile, "utf8")).toBe("survived\n");
+  });
+});
