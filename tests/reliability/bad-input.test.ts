@@ -304,6 +304,13 @@ function inputsFor(name: string): fc.Arbitrary<unknown> {
   );
 }
 
+/** A task the model gave a timeout must not be reported timed out before that time; returns 1 (checked). */
+function checkTimedOutLate(record: { started_at?: string; ended_at?: string; timeout_ms?: number }): number {
+  const ran = Date.parse(record.ended_at ?? "") - Date.parse(record.started_at ?? "");
+  expect(ran).toBeGreaterThanOrEqual((record.timeout_ms ?? 0) - 5);
+  return 1;
+}
+
 const TOOL_NAMES = [
   "bash",
   "read_file",
@@ -321,7 +328,16 @@ describe("bad input: every tool's input, fuzzed through runToolCall", () => {
     task,
   }) => {
     let cases = 0;
-    let rejected = 0;
+    // Inputs the schema refuses: fixed by the seed, unlike is_error results that depend on timing.
+    let schemaRejected = 0;
+    let timedOutChecked = 0;
+    // A background_run that said it started but named no task, or a task lanes does not know.
+    let lost = 0;
+    const startedTask = (content: string): string | undefined => {
+      const id = /^Background task (\w+) started/.exec(content)?.[1];
+      if (id === undefined || !lanes.list().some((record) => record.id === id)) lost++;
+      return id;
+    };
     for (const name of TOOL_NAMES) {
       // wait_background blocks on running tasks: it is fuzzed against a manager with none running.
       const toolSet = name === "wait_background" ? quietTools : tools;
@@ -333,15 +349,12 @@ describe("bad input: every tool's input, fuzzed through runToolCall", () => {
           const owner = name === "wait_background" ? quietLanes : lanes;
           for (const id of started) await within(owner.kill(id), 5_000, `kill of ${id}`);
           cases++;
-          if (checkResult(toolSet, name, input, result)) rejected++;
+          checkResult(toolSet, name, input, result);
+          if (schemaRejects(toolSet, name, input)) schemaRejected++;
           if (name === "background_run" && !result.is_error) {
-            // A task the model gave a long timeout must not be reported timed out before that time.
-            const id = /^Background task (\w+) started/.exec(result.content)?.[1] ?? "";
+            const id = startedTask(result.content) ?? "";
             const record = await within(lanes.whenEnded(id), 10_000, `end of ${JSON.stringify(input)}`);
-            if (record.status === "timed_out") {
-              const ran = Date.parse(record.ended_at ?? "") - Date.parse(record.started_at ?? "");
-              expect(ran).toBeGreaterThanOrEqual((record.timeout_ms ?? 0) - 5);
-            }
+            if (record.status === "timed_out") timedOutChecked += checkTimedOutLate(record);
           }
         }),
         { numRuns: runs, seed: SEED + TOOL_NAMES.indexOf(name) },
@@ -365,14 +378,25 @@ describe("bad input: every tool's input, fuzzed through runToolCall", () => {
       const input: unknown = JSON.parse(json);
       const result = await callTool(toolSet, name, input);
       cases++;
-      if (checkResult(toolSet, name, input, result)) rejected++;
+      checkResult(toolSet, name, input, result);
+      if (schemaRejects(toolSet, name, input)) schemaRejected++;
       expect(result.is_error).toBe(true);
     }
+    // The fuzz may or may not draw a timeout short enough to fire: these surely do, so the check runs.
+    for (const timeout_ms of [1, 50, 300]) {
+      const result = await callTool(tools, "background_run", { command: "sleep 5", timeout_ms });
+      cases++;
+      const id = startedTask(result.content) ?? "";
+      const record = await within(lanes.whenEnded(id), 10_000, `sleep 5 with timeout_ms ${timeout_ms}`);
+      expect(record.status).toBe("timed_out");
+      timedOutChecked += checkTimedOutLate(record);
+    }
+    expect(timedOutChecked).toBeGreaterThanOrEqual(3);
     // Lane names are model input too: a prototype name is a lane like any other, not a lookup on Object.
     for (const lane of ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"]) {
       const result = await callTool(tools, "background_run", { command: "echo lane", lane });
       cases++;
-      const id = /^Background task (\w+) started/.exec(result.content)?.[1] ?? "";
+      const id = startedTask(result.content) ?? "";
       const record = await within(lanes.whenEnded(id), 5_000, `a task in lane ${lane} to end`);
       expect(record).toMatchObject({ status: "completed", lane });
     }
@@ -381,15 +405,16 @@ describe("bad input: every tool's input, fuzzed through runToolCall", () => {
     expectNothingWrittenOutside();
     await lanes.flush();
     const left = await processesLeft();
-    expect(left).toBe(0);
+    expect({ left, lost }).toEqual({ left: 0, lost: 0 });
+    expect(schemaRejected).toBeGreaterThan(0);
     // Shrinking can re-run a case; `cases` counts every call made.
     recordReliability(task, {
       area: "Bad input",
-      does: "fast-check: 9 tools × any JSON, wrong types, missing fields, absurd numbers (-1, 1e308, 2^53+1, ±Infinity), prototype keys, via runToolCall; nothing written outside",
+      does: "fast-check (fixed seed): 9 tools × any JSON, wrong types, missing fields, absurd numbers (-1, 1e308, 2^53+1, ±Infinity), prototype keys, via runToolCall; survived = inputs the schema refused, each answered is_error; timeouts never fire early; nothing written outside",
       cases,
-      faultsSurvived: rejected,
+      faultsSurvived: schemaRejected,
       processesLeft: left,
-      itemsLost: 0,
+      itemsLost: lost,
     });
   }, 240_000);
 
@@ -446,27 +471,31 @@ describe("bad input: every tool's input, fuzzed through runToolCall", () => {
     }
     // A long command that can run (a 100 KB no-op) is answered and notified with a short form of it.
     const longCommand = `: ${"x".repeat(100_000)}`;
-    for (const name of ["bash", "background_run"]) {
-      const result = await callTool(tools, name, { command: longCommand });
-      cases++;
-      expect(result.is_error, name).toBeUndefined();
-      expect(result.content.length, name).toBeLessThan(2_000);
-      const id = /^Background task (\w+) started/.exec(result.content)?.[1];
-      if (id === undefined) continue;
-      await within(lanes.whenEnded(id), 5_000, "the long no-op to end");
-      const notice = lanes.drainNotifications().find((found) => found.taskId === id);
-      expect(notice?.text.length).toBeLessThan(2_000);
-    }
+    const foreground = await callTool(tools, "bash", { command: longCommand });
+    cases++;
+    expect(foreground.is_error).toBeUndefined();
+    expect(foreground.content.length).toBeLessThan(2_000);
+    const background = await callTool(tools, "background_run", { command: longCommand });
+    cases++;
+    expect(background.is_error).toBeUndefined();
+    expect(background.content.length).toBeLessThan(2_000);
+    const id = /^Background task (\w+) started/.exec(background.content)?.[1];
+    expect(id).toBeDefined();
+    await within(lanes.whenEnded(id ?? ""), 5_000, "the long no-op to end");
+    const notices = lanes.drainNotifications().filter((found) => found.taskId === id);
+    // Its one notification, missing or doubled, is the item that could be lost.
+    const lost = Math.abs(notices.length - 1);
+    for (const notice of notices) expect(notice.text.length).toBeLessThan(2_000);
     expectNothingWrittenOutside();
     const left = await processesLeft();
-    expect(left).toBe(0);
+    expect({ left, lost }).toEqual({ left: 0, lost: 0 });
     recordReliability(task, {
       area: "Bad input",
       does: "9 tools × every string field × 1 MB, 1 MB+1, 1 MB of 2-byte chars, NUL, inner NUL, 1000 NULs, 5000-deep arrays, a 100 KB runnable command: bounded replies and notices, refused commands never start",
       cases,
       faultsSurvived: rejected,
       processesLeft: left,
-      itemsLost: 0,
+      itemsLost: lost,
     });
   }, 120_000);
 });
@@ -502,9 +531,11 @@ describe("bad input: paths the tools/ tests do not already cover", () => {
       for (const [path, pattern] of cases) refused.push([name, { path, ...extra }, pattern]);
     }
     let tried = 0;
+    let refusedWithReason = 0;
     for (const [name, input, pattern] of refused) {
       const result = await callTool(tools, name, input, 5_000);
       tried++;
+      if (result.is_error === true && pattern.test(result.content)) refusedWithReason++;
       expect(result.is_error, `${name} ${String(input.path).slice(0, 80)}`).toBe(true);
       expect(result.content).toMatch(pattern);
       // Nothing of the environment (which holds API keys) leaks into the refusal.
@@ -517,13 +548,22 @@ describe("bad input: paths the tools/ tests do not already cover", () => {
     expect(back.is_error).toBeUndefined();
     expect(back.content).toBe("     1\tback inside");
     expectNothingWrittenOutside();
+    expect(refusedWithReason).toBe(refused.length);
+    // File tools start no process: the scan proves none of this file's marked processes is left.
+    const left = await processesLeft();
+    // Entries outside that changed or vanished: what a path escape would have cost.
+    const after = snapshot(outside);
+    const damaged =
+      outsideBefore.filter((entry) => !after.includes(entry)).length +
+      after.filter((entry) => !outsideBefore.includes(entry)).length;
+    expect({ left, damaged }).toEqual({ left: 0, damaged: 0 });
     recordReliability(task, {
       area: "Bad input",
       does: "read/write/edit_file: /proc/self/environ direct and via link, link to a FIFO, root dir, loops, 4 KiB path, .. escapes via link; dir and FIFO for edit",
       cases: tried,
-      faultsSurvived: refused.length,
-      processesLeft: 0,
-      itemsLost: 0,
+      faultsSurvived: refusedWithReason,
+      processesLeft: left,
+      itemsLost: damaged,
     });
   });
 });
@@ -573,6 +613,8 @@ describe("bad input: what commands print", () => {
     let cases = 0;
     let hostile = 0;
     let run = 0;
+    // Each background cat owes exactly one notification: a missing or doubled one is lost.
+    let lost = 0;
     const checkOutput = async (bytes: Buffer): Promise<void> => {
       const file = `out/${run++}.bin`;
       writeFileSync(join(ws, file), bytes);
@@ -584,8 +626,8 @@ describe("bad input: what commands print", () => {
       // The log is the command's own bytes, untouched.
       expect(readFileSync(record.output_file).equals(bytes)).toBe(true);
       const notices = lanes.drainNotifications().filter((notice) => notice.taskId === id);
-      expect(notices).toHaveLength(1);
-      expect(uncleanReason(notices[0]?.text ?? ""), "notification").toBeUndefined();
+      lost += Math.abs(notices.length - 1);
+      for (const notice of notices) expect(uncleanReason(notice.text), "notification").toBeUndefined();
       for (const output of ["tail", "new"]) {
         const checked = await callTool(tools, "check_background", { task_id: id, output, lines: 100 });
         expect(checked.is_error).toBeUndefined();
@@ -615,13 +657,15 @@ describe("bad input: what commands print", () => {
     const shown = await callTool(tools, "bash", { command: `cat out/${run - 1}.bin` });
     expect(shown.content).toBe("ared\nnextline\ufffd end\n100%");
     cases++;
+    const left = await processesLeft();
+    expect({ left, lost }).toEqual({ left: 0, lost: 0 });
     recordReliability(task, {
       area: "Bad input",
       does: "fast-check: random bytes, ANSI CSI/OSC/DCS, C0/C1 controls, invalid UTF-8 printed by a command; bash reply, check_background tail/new and the notification clean, .log byte-identical",
       cases,
       faultsSurvived: hostile,
-      processesLeft: 0,
-      itemsLost: 0,
+      processesLeft: left,
+      itemsLost: lost,
     });
   }, 180_000);
 
@@ -633,6 +677,7 @@ describe("bad input: what commands print", () => {
     let rssPeak = rssBefore;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 5);
     const replies: [string, ToolResultBlock][] = [];
+    let lost = 0;
     try {
       const command = `printf '\\033[1mSTART'; head -c ${size} /dev/zero | tr '\\0' a; printf '\\033[0mEND'`;
       const started = await callTool(tools, "background_run", { command, notify_on: "END$" });
@@ -641,6 +686,8 @@ describe("bad input: what commands print", () => {
       expect(record.status).toBe("completed");
       expect(record.output_bytes).toBe(size + "\x1b[1mSTART\x1b[0mEND".length);
       const notices = lanes.drainNotifications().filter((notice) => notice.taskId === id);
+      lost = Math.abs(notices.length - 1);
+      expect(lost).toBe(0);
       expect(notices.map((notice) => notice.kind)).toEqual(["ended"]);
       expect(notices[0]?.text.length).toBeLessThan(2_000);
       expect(uncleanReason(notices[0]?.text ?? "")).toBeUndefined();
@@ -668,13 +715,15 @@ describe("bad input: what commands print", () => {
     }
     const grown = (rssPeak - rssBefore) / 1024 ** 2;
     expect(grown).toBeLessThan(100);
+    const left = await processesLeft();
+    expect(left).toBe(0);
     recordReliability(task, {
       area: "Bad input",
       does: "50 MB line, no newline, with escapes (background + bash): notification, check tail/new/grep, wait and bash replies < 32k chars; RSS grows < 100 MB",
       cases: replies.length + 1,
       faultsSurvived: 0,
-      processesLeft: 0,
-      itemsLost: 0,
+      processesLeft: left,
+      itemsLost: lost,
     });
   }, 120_000);
 });
