@@ -45,6 +45,7 @@ export async function runForeground(
     timeoutMs: request.timeoutMs,
     keepGroupOnExit: true,
   });
+  const forget = lanes.holdForeground(id, child);
   const onAbort = (): void => void child.terminate("killed");
   request.signal.addEventListener("abort", onAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;
@@ -76,6 +77,7 @@ export async function runForeground(
     const finalFile = typeof leftovers === "object" ? leftovers.output_file : outputFile;
     return { kind: "finished", result: first, outputFile: finalFile, leftovers };
   } finally {
+    forget();
     clearTimeout(timer);
     request.signal.removeEventListener("abort", onAbort);
   }

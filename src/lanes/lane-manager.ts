@@ -31,6 +31,8 @@ export class LaneManager extends TaskTable {
   private readonly sweeper = new EscapeSweeper(() => this.killGraceMs);
   private ticker: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Blocking `bash` commands in flight, by marker id: lanes ends them too when it ends first. */
+  private readonly foreground = new Map<string, GroupProcess>();
 
   constructor(private readonly options: LaneManagerOptions) {
     super(options.workspace, options.lanesDir);
@@ -193,6 +195,12 @@ export class LaneManager extends TaskTable {
     return { ...(this.options.env ?? process.env), LANES_TASK_ID: taskId };
   }
 
+  /** Registers a foreground command while it runs; returns the function that forgets it. */
+  holdForeground(id: string, child: GroupProcess): () => void {
+    this.foreground.set(id, child);
+    return () => this.foreground.delete(id);
+  }
+
   /** Looks (soon, batched) for processes of an ended task or foreground command that escaped its group. */
   sweepEscaped(id: string): void {
     this.sweeper.schedule(id);
@@ -207,9 +215,13 @@ export class LaneManager extends TaskTable {
     const live = [...this.tasks.values()].filter((t) => !isTerminal(t.record.status));
     for (const task of live) if (task.record.persist) task.process?.release();
     const victims = live.filter((task) => !task.record.persist);
-    await Promise.all(victims.map((task) => this.kill(task.record.id, "shutdown")));
+    const foreground = [...this.foreground.entries()];
+    await Promise.all([
+      ...victims.map((task) => this.kill(task.record.id, "shutdown")),
+      ...foreground.map(([, child]) => child.terminate("shutdown")),
+    ]);
     for (const task of victims) task.record.notified = true;
-    this.sweeper.final();
+    this.sweeper.final(foreground.map(([id]) => id));
     await this.flush();
     for (const task of victims) this.store.saveSync(task.record);
     this.stopTicker();
@@ -231,6 +243,10 @@ export class LaneManager extends TaskTable {
       });
       this.store.saveSync(task.record);
       killed.push(task.record.id);
+    }
+    for (const [id, child] of this.foreground) {
+      if (child.pid !== undefined) signalGroup(child.pid, "SIGKILL");
+      killed.push(id);
     }
     this.sweeper.final(killed);
     this.stopTicker();
