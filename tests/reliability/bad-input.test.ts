@@ -305,7 +305,11 @@ function inputsFor(name: string): fc.Arbitrary<unknown> {
 }
 
 /** A task the model gave a timeout must not be reported timed out before that time; returns 1 (checked). */
-function checkTimedOutLate(record: { started_at?: string; ended_at?: string; timeout_ms?: number }): number {
+function checkTimedOutLate(record: {
+  started_at?: string | null;
+  ended_at?: string | null;
+  timeout_ms?: number | null;
+}): number {
   const ran = Date.parse(record.ended_at ?? "") - Date.parse(record.started_at ?? "");
   expect(ran).toBeGreaterThanOrEqual((record.timeout_ms ?? 0) - 5);
   return 1;
