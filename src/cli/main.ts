@@ -179,7 +179,8 @@ tasks
   .description("end a task and its whole process group")
   .action(async (id: string) => {
     const workspace = resolve(program.opts<{ cwd: string }>().cwd);
-    console.log(await (await load.tasks()).killStoredTask(workspace, id));
+    const graceMs = loadConfig(workspace).kill_grace_ms;
+    console.log(await (await load.tasks()).killStoredTask(workspace, id, graceMs));
   });
 
 program

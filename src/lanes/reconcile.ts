@@ -21,6 +21,19 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Whether the lanes that wrote a record still runs. A pid alone can be reused by anything after a crash, so a
+ * live pid counts only if its command line is lanes' (where /proc can tell).
+ */
+export function ownerAlive(pid: number): boolean {
+  if (!processAlive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "latin1").includes("lanes");
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ENOENT" && !readableProc();
+  }
+}
+
 /** A live pid is only our task if its environment carries the task's marker (pids get reused). */
 export function isTaskProcess(pid: number, taskId: string): boolean {
   if (!processAlive(pid)) return false;
@@ -74,12 +87,14 @@ export function completeUnobserved(record: TaskRecord): Partial<TaskRecord> {
 export function reconcileRecords(records: TaskRecord[], selfPid: number): Reconciliation {
   const outcome: Reconciliation = { adopt: [], finished: [], undelivered: [], foreign: [] };
   for (const record of records) {
-    if (isTerminal(record.status)) {
-      if (!record.notified) outcome.undelivered.push(record);
+    // Another lanes that is alive owns its records, delivered or not, persisted or not: taking them over would
+    // deliver its results to a second model and watch its tasks twice.
+    if (record.owner_pid !== selfPid && ownerAlive(record.owner_pid)) {
+      outcome.foreign.push(record);
       continue;
     }
-    if (record.owner_pid !== selfPid && processAlive(record.owner_pid) && !record.persist) {
-      outcome.foreign.push(record);
+    if (isTerminal(record.status)) {
+      if (!record.notified) outcome.undelivered.push(record);
       continue;
     }
     if (record.status === "running" && record.pid !== null && isTaskProcess(record.pid, record.id)) {
