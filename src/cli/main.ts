@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { loadConfig, type LanesConfig } from "../config/config.js";
+import { MAX_TIMER_MS } from "../config/limits.js";
 import type { ProviderName } from "../model/create-provider.js";
 import type { OutputFormat } from "./print-mode.js";
 import type { SessionChoice } from "./session.js";
@@ -41,6 +42,14 @@ function positiveInt(value: string): number {
   return n;
 }
 
+/** Seconds that become a timer: capped where Node timers stop honouring them (about 24 days). */
+function timerSeconds(value: string): number {
+  const n = positiveInt(value);
+  if (n * 1000 > MAX_TIMER_MS)
+    throw new InvalidArgumentError(`at most ${Math.floor(MAX_TIMER_MS / 1000)} seconds`);
+  return n;
+}
+
 const program = new Command()
   .name("lanes")
   .description("A coding agent whose slow shell commands run in background lanes while it keeps working.")
@@ -66,7 +75,7 @@ const program = new Command()
   .option(
     "--max-wait <seconds>",
     "-p: longest wait for tasks after the model stops, then they are killed (default 600)",
-    positiveInt,
+    timerSeconds,
   )
   .option(
     "--lane-limit <lane=n>",

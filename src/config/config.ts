@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import { MAX_TIMER_MS } from "./limits.js";
 
 /** Every setting lanes reads, with its default. The README's settings table mirrors this schema. */
 export const ConfigSchema = z
@@ -24,18 +25,26 @@ export const ConfigSchema = z
       .positive()
       .default(1024 ** 3)
       .describe("A task printing more is killed"),
-    stall_ms: z.number().int().min(0).default(45_000).describe("Silence before a stall notice (0 = never)"),
+    stall_ms: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_TIMER_MS)
+      .default(45_000)
+      .describe("Silence before a stall notice (0 = never)"),
     kill_grace_ms: z.number().int().min(0).max(60_000).default(2_000).describe("Between TERM and KILL"),
     bash_background_after_ms: z
       .number()
       .int()
       .positive()
+      .max(MAX_TIMER_MS)
       .default(60_000)
       .describe("A foreground bash still running then moves to a lane"),
     max_wait_ms: z
       .number()
       .int()
       .positive()
+      .max(MAX_TIMER_MS)
       .default(600_000)
       .describe("-p: longest wait for tasks after the model stops"),
     max_turns: z.number().int().positive().default(100).describe("Model calls per prompt"),

@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from "../config/limits.js";
 import path from "node:path";
 import { createAnthropicProvider } from "./anthropic-provider.js";
 import { createOpenAIProvider } from "./openai-provider.js";
@@ -39,8 +40,8 @@ function readCount(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const value = readVariable(env, name);
   if (value === undefined) return undefined;
   const count = Number(value);
-  if (!Number.isInteger(count) || count < 0)
-    throw new Error(`${name} must be a whole number >= 0, got "${value}"`);
+  if (!Number.isInteger(count) || count < 0 || count > MAX_TIMER_MS)
+    throw new Error(`${name} must be a whole number from 0 to ${MAX_TIMER_MS}, got "${value}"`);
   return count;
 }
 

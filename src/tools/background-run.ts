@@ -1,11 +1,12 @@
 import { z } from "zod";
+import { MAX_TIMER_MS } from "../config/limits.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { displayCommand, displayPath } from "../lanes/format.js";
 import { assertCommandAllowed } from "./guard-check.js";
 import { defineTool, ToolError } from "./define-tool.js";
 
 /** Node's timers hold 32 bits: a longer delay fires after 1 ms, which would end the task at once. */
-export const MAX_TASK_TIMEOUT_MS = 2 ** 31 - 1;
+export const MAX_TASK_TIMEOUT_MS = MAX_TIMER_MS;
 
 const schema = z.object({
   command: z.string().min(1).describe("Shell command, run with /bin/sh -c in the workspace"),
