@@ -69,6 +69,7 @@ describe("lanes completion", () => {
 
   it("prints a zsh script and refuses an unknown shell with exit 2", async () => {
     const zsh = await runCli(["completion", "zsh"], { cwd: ws.dir, env: testEnv() });
+    expect(zsh.code).toBe(0);
     expect(zsh.stdout).toMatch(/^#compdef lanes\n[\s\S]*compdef _lanes lanes\n$/);
     const fish = await runCli(["completion", "fish"], { cwd: ws.dir, env: testEnv() });
     expect(fish.code).toBe(2);

@@ -1,8 +1,9 @@
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { LaneManager, LaneManagerOptions } from "../../src/lanes/lane-manager.js";
 import { TaskRecordSchema } from "../../src/lanes/task-record.js";
+import { processGone } from "../fixtures/process-state.js";
 import { useLaneFixture } from "../helpers/lane-fixture.js";
 import { eventually, sleep } from "../helpers/temp-workspace.js";
 
@@ -10,6 +11,18 @@ const ws = useLaneFixture();
 
 function manager(options: Partial<LaneManagerOptions> = {}): LaneManager {
   return ws.manager(options);
+}
+
+/** The pids a command wrote to `file`, one a line. */
+function childPids(file: string): number[] {
+  try {
+    return readFileSync(file, "utf8")
+      .split("\n")
+      .filter((line) => /^\d+$/.test(line))
+      .map(Number);
+  } catch {
+    return [];
+  }
 }
 
 function stored(id: string) {
@@ -21,10 +34,11 @@ function stored(id: string) {
 describe("lane manager", () => {
   it("returns a running record at once and finishes it with the true exit code", async () => {
     const m = manager();
-    const before = Date.now();
-    const record = m.start({ command: "sleep 0.3; echo done; exit 4" });
-    expect(Date.now() - before).toBeLessThan(200);
+    // Gated on a file the test creates only afterwards: start() cannot have waited for the end.
+    const record = m.start({ command: "until [ -e go ]; do sleep 0.05; done; echo done; exit 4" });
     expect(record.status).toBe("running");
+    expect(m.get(record.id)?.status).toBe("running");
+    writeFileSync(join(ws.dir, "go"), "");
     const final = await m.whenEnded(record.id);
     expect(final).toMatchObject({ status: "failed", exit_code: 4, signal: null });
     await m.flush();
@@ -78,10 +92,10 @@ describe("lane manager", () => {
     const d = m.start({ command: "sleep 0.1", lane: "tests" });
     expect([a.status, b.status, c.status, d.status]).toEqual(["running", "running", "queued", "queued"]);
     const cFinal = await m.whenEnded(c.id);
-    const aFinal = await m.whenEnded(a.id);
-    expect(Date.parse(cFinal.started_at ?? "")).toBeGreaterThanOrEqual(
-      Date.parse(aFinal.ended_at ?? "") - 50,
-    );
+    const [aFinal, bFinal] = [await m.whenEnded(a.id), await m.whenEnded(b.id)];
+    // c takes the first free slot, whichever of a and b freed it.
+    const firstEnd = Math.min(Date.parse(aFinal.ended_at ?? ""), Date.parse(bFinal.ended_at ?? ""));
+    expect(Date.parse(cFinal.started_at ?? "")).toBeGreaterThanOrEqual(firstEnd - 50);
     const dFinal = await m.whenEnded(d.id);
     expect(Date.parse(dFinal.started_at ?? "")).toBeGreaterThanOrEqual(Date.parse(cFinal.started_at ?? ""));
   });
@@ -166,8 +180,12 @@ describe("lane manager", () => {
     let peak = before;
     const record = m.start({ command: "head -c 100000000 /dev/zero | tr '\\0' 'x'" });
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-    const final = await m.whenEnded(record.id);
-    clearInterval(sampler);
+    let final;
+    try {
+      final = await m.whenEnded(record.id);
+    } finally {
+      clearInterval(sampler);
+    }
     expect(final.output_bytes).toBe(100_000_000);
     expect((peak - before) / 1024 / 1024).toBeLessThan(64);
     const [notice] = m.drainNotifications();
@@ -176,11 +194,17 @@ describe("lane manager", () => {
 
   it("shutdown ends running tasks and their children and records them killed", async () => {
     const m = manager();
-    const record = m.start({ command: "sleep 300 & sleep 300; wait" });
-    await sleep(100);
+    const pidFile = join(ws.dir, "children.pid");
+    const record = m.start({
+      command: `sleep 30 & echo $! > ${pidFile}; sleep 30 & echo $! >> ${pidFile}; wait`,
+    });
+    expect(await eventually(() => childPids(pidFile).length === 2, 10_000)).toBe(true);
+    const children = childPids(pidFile);
+    expect(children.filter(processGone)).toEqual([]);
     await m.shutdown();
     await m.flush();
     expect(stored(record.id).status).toBe("killed");
     expect(stored(record.id).end_reason).toBe("shutdown");
+    expect(await eventually(() => children.every(processGone), 10_000)).toBe(true);
   });
 });

@@ -1,9 +1,12 @@
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startGroupProcess, type GroupProcessOptions } from "../../src/process/group-process.js";
-import { eventually, pidAlive, sleep, tempWorkspace } from "../helpers/temp-workspace.js";
+import { useProcessMarker } from "../helpers/process-marker.js";
+import { eventually, pidAlive, tempWorkspace } from "../helpers/temp-workspace.js";
 
+// Every command carries this test's mark, so whatever a failed test left running is SIGKILLed after it.
+const marker = useProcessMarker();
 let ws: { dir: string; cleanup: () => void };
 beforeEach(() => (ws = tempWorkspace()));
 afterEach(() => ws.cleanup());
@@ -13,7 +16,7 @@ function start(command: string, extra: Partial<GroupProcessOptions> = {}) {
   const child = startGroupProcess({
     command,
     cwd: ws.dir,
-    env: process.env,
+    env: marker.env(),
     outputFile,
     stdin: "ignore",
     killGraceMs: 500,
@@ -44,7 +47,7 @@ describe("group process", () => {
 
   it("kills a grandchild together with its process group on terminate", async () => {
     const pidFile = join(ws.dir, "grandchild.pid");
-    const { child } = start(`sh -c 'sleep 300 & echo $! > ${pidFile}; wait' & wait`);
+    const { child } = start(`sh -c 'sleep 30 & echo $! > ${pidFile}; wait' & wait`);
     expect(await eventually(() => readFileSafe(pidFile).trim().length > 0)).toBe(true);
     const grandchild = Number(readFileSafe(pidFile));
     expect(pidAlive(grandchild)).toBe(true);
@@ -56,32 +59,41 @@ describe("group process", () => {
 
   it("ends what the leader left running (cmd &) when it exits", async () => {
     const pidFile = join(ws.dir, "left.pid");
-    const { child } = start(`sleep 300 & echo $! > ${pidFile}`);
+    const { child } = start(`sleep 30 & echo $! > ${pidFile}`);
     await child.exited;
     const leftover = Number(readFileSafe(pidFile));
     expect(leftover).toBeGreaterThan(0);
     expect(await eventually(() => !pidAlive(leftover))).toBe(true);
   });
 
-  it("kills the whole group at the timeout and says so", async () => {
-    const { child } = start("sleep 30", { timeoutMs: 200 });
+  it("kills the whole group at the timeout, grandchild included, and says so", async () => {
+    const pidFile = join(ws.dir, "grandchild.pid");
+    const { child } = start(`sh -c 'sleep 30 & echo $! > ${pidFile}; wait' & wait`, { timeoutMs: 2_000 });
+    expect(await eventually(() => readFileSafe(pidFile).trim().length > 0)).toBe(true);
+    const grandchild = Number(readFileSafe(pidFile));
+    expect(pidAlive(grandchild)).toBe(true);
     const result = await child.exited;
     expect(result.reason).toBe("timeout");
     expect(result.durationMs).toBeLessThan(10_000);
+    expect(await eventually(() => !pidAlive(grandchild))).toBe(true);
   });
 
   it("escalates to KILL when TERM is ignored", async () => {
-    const { child } = start("trap '' TERM; while :; do sleep 0.05; done", { killGraceMs: 300 });
-    await sleep(100);
+    const { child, outputFile } = start("trap '' TERM; echo ready; while :; do sleep 0.05; done", {
+      killGraceMs: 300,
+    });
+    // TERM only after the trap is in place, or the shell would die of TERM and never need a KILL.
+    expect(await eventually(() => readFileSafe(outputFile) === "ready\n", 10_000)).toBe(true);
     await child.terminate("killed");
     const result = await child.exited;
     expect(result.signal).toBe("SIGKILL");
   });
 
   it("lets the log grow while the command runs", async () => {
-    const { child, outputFile } = start("for i in 1 2 3 4 5; do echo line$i; sleep 0.2; done");
-    expect(await eventually(() => sizeOf(outputFile) > 0)).toBe(true);
+    const { child, outputFile } = start("echo line1; until [ -e go ]; do sleep 0.05; done; echo line2");
+    expect(await eventually(() => sizeOf(outputFile) > 0, 10_000)).toBe(true);
     const early = sizeOf(outputFile);
+    writeFileSync(join(ws.dir, "go"), "");
     await child.exited;
     expect(early).toBeLessThan(sizeOf(outputFile));
   });

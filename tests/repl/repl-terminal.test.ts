@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ScriptTurn } from "../../src/model/script-provider.js";
+import { TEST_MARK_VARIABLE, useProcessMarker } from "../helpers/process-marker.js";
 import { LANES_BIN, runCli, testEnv } from "../helpers/run-cli.js";
 import { eventually, pidAlive, tempWorkspace } from "../helpers/temp-workspace.js";
 import { requireTmux, TmuxTerminal } from "../helpers/tmux.js";
@@ -10,6 +11,8 @@ import { requireTmux, TmuxTerminal } from "../helpers/tmux.js";
 const ESCAPE = /\u001b\[/;
 
 const cleanups: Array<() => void> = [];
+// Registered first so it runs last: after the terminals are gone, whatever their tasks left is SIGKILLed.
+const marker = useProcessMarker();
 afterEach(() => {
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();
 });
@@ -37,6 +40,7 @@ async function startRepl(turns: ScriptTurn[]): Promise<{ term: TmuxTerminal; dir
       XDG_CONFIG_HOME: join(workspace.dir, "config"),
       TERM: "screen-256color",
       LANES_RETRY_BASE_MS: "5",
+      [TEST_MARK_VARIABLE]: marker.value,
     },
   });
   cleanups.push(() => term.kill());
@@ -99,20 +103,20 @@ describe("the REPL in a real terminal", { timeout: TEST_MS }, () => {
 
   it("Ctrl+B moves a running foreground bash into a lane: the tool returns at once with the task id", async () => {
     const { term } = await startRepl([
-      { text: "Running it.", tool_calls: [{ name: "bash", input: { command: "sleep 5; echo slept" } }] },
+      { text: "Running it.", tool_calls: [{ name: "bash", input: { command: "sleep 30; echo slept" } }] },
       { text: "Moved on." },
     ]);
     term.type("run");
     term.keys("Enter");
-    await term.waitFor(/bash\(sleep 5; echo slept\) (\d+s )?· Ctrl\+B background/);
+    await term.waitFor(/bash\(sleep 30; echo slept\) (\d+s )?· Ctrl\+B background/);
     const pressed = Date.now();
     term.keys("C-b");
     const [, id] = await term.waitFor(/moved to background task (\w+)/);
     await term.waitFor("Moved on.");
-    // Well before `sleep 5` could have ended (a finished command would have shown "slept" instead).
-    expect(Date.now() - pressed).toBeLessThan(4000);
+    // Well before `sleep 30` could have ended (a finished command would have shown "slept" instead).
+    expect(Date.now() - pressed).toBeLessThan(15_000);
     expect(term.screen()).not.toMatch(/⎿ slept/);
-    expect(term.screen()).toMatch(new RegExp(`● 1 running · ${id} \\d+s sleep 5`));
+    expect(term.screen()).toMatch(new RegExp(`● 1 running · ${id} \\d+s sleep 30`));
   });
 
   it("a pasted block and a backslash-continued line are one message each, Up recalls them from saved history, Ctrl+C twice exits", async () => {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { LaneManagerOptions } from "../../src/lanes/lane-manager.js";
@@ -43,6 +43,14 @@ function stored(id: string) {
   return TaskRecordSchema.parse(JSON.parse(readFileSync(file, "utf8")));
 }
 
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
 /** The output section of a check_background reply (after its `--- output: ... ---` header). */
 function outputOf(reply: string): string {
   const at = reply.indexOf("---\n", reply.indexOf("--- output:"));
@@ -52,11 +60,12 @@ function outputOf(reply: string): string {
 describe("background_run", () => {
   it("returns the task id at once while the command keeps running", async () => {
     const { lanes, run } = tools();
-    const started = Date.now();
-    const reply = await call(run, { command: "sleep 2" });
-    expect(Date.now() - started).toBeLessThan(300);
+    // Gated on a file the test creates only afterwards: the reply cannot have waited for the end.
+    const reply = await call(run, { command: "until [ -e go ]; do sleep 0.05; done" });
     const id = /^Background task (\w+) started/.exec(reply)?.[1] ?? "";
     expect(lanes.get(id)?.status).toBe("running");
+    writeFileSync(join(ws.dir, "go"), "");
+    expect(await lanes.wait([id], "all", 10_000)).toMatchObject({ timedOut: false });
     expect(reply).toContain(`.lanes/tasks/${id}.log`);
     expect(reply).toContain("notified");
   });
@@ -152,12 +161,20 @@ describe("check_background", () => {
 
   it('returns with output: "new" only what was printed since the previous read, nothing missed', async () => {
     const { lanes, run, check } = tools();
-    const id = await start(run, { command: "for i in $(seq 1 30); do echo n$i; sleep 0.02; done" });
+    // Prints n1..n10, waits for go1, n11..n20, waits for go2, then n21..n30: each read lands mid-task.
+    const gated = (from: number, gate: string) =>
+      `for i in $(seq ${from} ${from + 9}); do echo n$i; done; until [ -e ${gate} ]; do sleep 0.02; done`;
+    const id = await start(run, {
+      command: `${gated(1, "go1")}; ${gated(11, "go2")}; for i in $(seq 21 30); do echo n$i; done`,
+    });
+    const log = join(ws.dir, ".lanes", "tasks", `${id}.log`);
     const reads: string[] = [];
-    await sleep(200);
+    expect(await eventually(() => sizeOf(log) >= 30, 10_000)).toBe(true); // "n1\n".."n10\n" is 30 bytes
     reads.push(outputOf(await call(check, { task_id: id, output: "new" })));
-    await sleep(200);
+    writeFileSync(join(ws.dir, "go1"), "");
+    expect(await eventually(() => sizeOf(log) >= 60, 10_000)).toBe(true);
     reads.push(outputOf(await call(check, { task_id: id, output: "new" })));
+    writeFileSync(join(ws.dir, "go2"), "");
     await lanes.whenEnded(id);
     reads.push(outputOf(await call(check, { task_id: id, output: "new" })));
     const last = outputOf(await call(check, { task_id: id, output: "new" }));
@@ -169,9 +186,13 @@ describe("check_background", () => {
 
   it('keeps a multibyte character whole when output: "new" reads between its bytes', async () => {
     const { lanes, run, check } = tools();
-    const id = await start(run, { command: "printf 'caf\\303'; sleep 0.4; printf '\\251 ok\\n'" });
-    await sleep(200);
+    const id = await start(run, {
+      command: "printf 'caf\\303'; until [ -e go ]; do sleep 0.02; done; printf '\\251 ok\\n'",
+    });
+    const log = join(ws.dir, ".lanes", "tasks", `${id}.log`);
+    expect(await eventually(() => sizeOf(log) === 4, 10_000)).toBe(true); // "caf" and the first byte of é
     const first = outputOf(await call(check, { task_id: id, output: "new" }));
+    writeFileSync(join(ws.dir, "go"), "");
     await lanes.whenEnded(id);
     const second = outputOf(await call(check, { task_id: id, output: "new" }));
     expect(first + second).toBe("café ok");
@@ -235,12 +256,12 @@ describe("check_background", () => {
 
 describe("wait_background", () => {
   it('returns at the first end with mode "any" and names the task still running', async () => {
-    const { run, wait } = tools();
+    const { lanes, run, wait } = tools();
     const fast = await start(run, { command: "sleep 0.1; echo fast" });
-    const slow = await start(run, { command: "sleep 1.5" });
-    const started = Date.now();
+    const slow = await start(run, { command: "until [ -e go ]; do sleep 0.05; done" });
     const reply = await call(wait, { task_ids: [fast, slow], mode: "any" });
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // The slow task waits for a file the test never creates: the reply came while it still ran.
+    expect(lanes.get(slow)?.status).toBe("running");
     expect(reply).toContain(`[bg:${fast}] completed, exit 0`);
     expect(reply).toContain("fast");
     expect(reply).toContain(`Still running: ${slow}. You will be notified when they end.`);
@@ -258,11 +279,12 @@ describe("wait_background", () => {
   });
 
   it("gives up at timeout_ms and says which tasks still run", async () => {
-    const { run, wait } = tools();
-    const id = await start(run, { command: "sleep 2" });
+    const { lanes, run, wait } = tools();
+    const id = await start(run, { command: "sleep 30" });
     const started = Date.now();
     const reply = await call(wait, { task_ids: [id], timeout_ms: 200 });
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(lanes.get(id)?.status).toBe("running");
     expect(reply).toBe(`Still running (timed out after 200ms): ${id}. You will be notified when they end.`);
   });
 
@@ -276,13 +298,14 @@ describe("wait_background", () => {
   });
 
   it("returns at once when the call is cancelled, naming the tasks still running", async () => {
-    const { run, wait } = tools();
-    const id = await start(run, { command: "sleep 2" });
+    const { lanes, run, wait } = tools();
+    const id = await start(run, { command: "sleep 30" });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
     const started = Date.now();
     const reply = await call(wait, { task_ids: [id] }, controller.signal);
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(lanes.get(id)?.status).toBe("running");
     expect(reply).toContain(`Still running (cancelled): ${id}.`);
   });
 
@@ -310,7 +333,7 @@ describe("kill_background", () => {
   it("ends a task's whole process tree, grandchild included", async () => {
     const { lanes, run, kill } = tools();
     const pidFile = join(ws.dir, "grandchild.pid");
-    const id = await start(run, { command: `sh -c 'sleep 300 & echo $! > ${pidFile}; wait'` });
+    const id = await start(run, { command: `sh -c 'sleep 30 & echo $! > ${pidFile}; wait'` });
     expect(await eventually(() => readPid(pidFile) !== undefined)).toBe(true);
     const grandchild = readPid(pidFile) ?? 0;
     expect(processGone(grandchild)).toBe(false);

@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createBackgroundRunTool } from "../../src/tools/background-run.js";
 import { createBashTool, type BashToolOptions } from "../../src/tools/bash.js";
+import { checkCommand } from "../../src/tools/command-guard.js";
 import { ToolError } from "../../src/tools/define-tool.js";
 import { createKillBackgroundTool } from "../../src/tools/kill-background.js";
 import { processGone, readPid } from "../fixtures/process-state.js";
@@ -77,7 +78,7 @@ describe("bash tool", () => {
     const pidFile = join(ws.dir, "grandchild.pid");
     const started = Date.now();
     const reply = await call(bash, {
-      command: `sh -c 'sleep 300 & echo $! > ${pidFile}; wait'; echo never`,
+      command: `sh -c 'sleep 30 & echo $! > ${pidFile}; wait'; echo never`,
       timeout_ms: 500,
     });
     expect(Date.now() - started).toBeLessThan(5_000);
@@ -116,13 +117,15 @@ describe("bash tool", () => {
 
   it("moves a command still running after backgroundAfterMs to a lane, then notifies its end exactly once", async () => {
     const { bash, lanes } = bashTool({ backgroundAfterMs: 300 });
-    const started = Date.now();
-    const reply = await call(bash, { command: "echo early; sleep 1; echo late" });
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // Gated on a file the test creates only after the reply: the reply cannot have waited for the end.
+    const reply = await call(bash, {
+      command: "echo early; until [ -e go ]; do sleep 0.05; done; echo late",
+    });
     expect(reply).toContain("early");
     expect(reply).not.toContain("late");
     const id = /background task (\w+)/.exec(reply)?.[1] ?? "";
     expect(lanes.get(id)?.status).toBe("running");
+    writeFileSync(join(ws.dir, "go"), "");
     const final = await lanes.whenEnded(id);
     expect(final).toMatchObject({ status: "completed", exit_code: 0 });
     expect(readFileSync(final.output_file, "utf8")).toBe("early\nlate\n");
@@ -134,7 +137,7 @@ describe("bash tool", () => {
   it("ends processes a command left running (cmd &) by default and says so", async () => {
     const { bash } = bashTool();
     const pidFile = join(ws.dir, "left.pid");
-    const reply = await call(bash, { command: `sleep 300 & echo $! > ${pidFile}; echo started` });
+    const reply = await call(bash, { command: `sleep 30 & echo $! > ${pidFile}; echo started` });
     expect(reply).toContain("started");
     expect(reply).toContain("were ended");
     const leftover = readPid(pidFile);
@@ -146,7 +149,7 @@ describe("bash tool", () => {
     const { bash, lanes } = bashTool();
     const pidFile = join(ws.dir, "left.pid");
     const reply = await call(bash, {
-      command: `sleep 300 & echo $! > ${pidFile}; echo started`,
+      command: `sleep 30 & echo $! > ${pidFile}; echo started`,
       keep_background_processes: true,
     });
     expect(reply).toContain("started");
@@ -189,10 +192,13 @@ describe("bash tool", () => {
   it("checks a heredoc with an 80 KB line (a base64 blob) without stalling the event loop", async () => {
     const { bash } = bashTool();
     const blob = "QUJD".repeat(20_000);
+    const command = `cat > data.b64 <<'EOF'\n${blob}\nEOF`;
+    // Only the guard is timed (no process spawn in the measurement); the quadratic one took ~14 s.
     const started = Date.now();
-    await call(bash, { command: `cat > data.b64 <<'EOF'\n${blob}\nEOF` });
+    expect(checkCommand(command)).toMatchObject({ allowed: true });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await call(bash, { command });
     expect(readFileSync(join(ws.dir, "data.b64"), "utf8")).toBe(`${blob}\n`);
-    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it("names the wrong field in invalid input", async () => {
