@@ -3,14 +3,20 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Session } from "../../src/cli/session.js";
 import { ConfigSchema } from "../../src/config/config.js";
+import { createAnthropicProvider } from "../../src/model/anthropic-provider.js";
 import { createScriptProviderFromTurns } from "../../src/model/script-provider.js";
+import { ModelError } from "../../src/model/types.js";
+import { startFakeAnthropic, textReply, type FakeAnthropic } from "../helpers/fake-anthropic-server.js";
 import { tempWorkspace } from "../helpers/temp-workspace.js";
 
 let ws: { dir: string; cleanup: () => void };
+let server: FakeAnthropic | undefined;
 const sessions: Session[] = [];
 beforeEach(() => (ws = tempWorkspace()));
 afterEach(async () => {
   await Promise.all(sessions.splice(0).map((session) => session.close()));
+  await server?.close();
+  server = undefined;
   ws.cleanup();
 });
 
@@ -54,31 +60,25 @@ describe("session persistence", () => {
 
 describe("/clear after a failed call", () => {
   it("re-queues a result only the discarded conversation carried, so the next conversation gets it", async () => {
-    let calls = 0;
-    const failing = {
-      name: "flaky",
-      model: "flaky",
-      async createTurn() {
-        calls++;
-        if (calls === 1) throw new Error("API down");
-        return {
-          content: [{ type: "text" as const, text: "ok" }],
-          stopReason: "end_turn",
-          usage: { input_tokens: 1, output_tokens: 1 },
-        };
-      },
-    };
+    // The real provider against a local fake API: the first call fails the production way (a 400, which
+    // is not retried, surfacing as a ModelError), the next answers.
+    server = await startFakeAnthropic((_request, index) =>
+      index === 0 ? { kind: "error", status: 400, message: "API down" } : textReply("ok"),
+    );
     const session = new Session({
       workspace: ws.dir,
       config: ConfigSchema.parse({}),
       idleWake: false,
       emit: () => {},
-      provider: failing,
+      provider: createAnthropicProvider({ model: "claude-test", apiKey: "sk-test", baseURL: server.url }),
     });
     sessions.push(session);
     const task = session.lanes.start({ command: "echo carried" });
     await session.lanes.whenEnded(task.id);
-    await expect(session.send("first", new AbortController().signal)).rejects.toThrow("API down");
+    const failure = session.send("first", new AbortController().signal);
+    await expect(failure).rejects.toBeInstanceOf(ModelError);
+    await expect(failure).rejects.toMatchObject({ status: 400 });
+    expect(server.requests).toHaveLength(1);
     expect(JSON.stringify(session.messages)).toContain(`[bg:${task.id}]`);
     session.startOver();
     await session.send("second", new AbortController().signal);
