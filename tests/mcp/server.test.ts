@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -125,10 +125,11 @@ describe("lanes mcp over stdio", () => {
 
   it("returns the id at once, pushes the completion as one logging notification, and check_background shows it", async () => {
     const connection = await connect();
-    const before = Date.now();
-    const id = await startTask(connection, { command: "sleep 0.5; echo hi" });
-    expect(Date.now() - before).toBeLessThan(500);
+    // The task cannot end before the test creates `go`: the id came back while it was still running.
+    const id = await startTask(connection, { command: "while [ ! -f go ]; do sleep 0.05; done; echo hi" });
+    expect((await call(connection, "check_background", { task_id: id })).text).toContain("status: running");
     expect(logsFor(connection, id)).toEqual([]);
+    writeFileSync(join(connection.dir, "go"), "");
 
     expect(await eventually(() => logsFor(connection, id).length > 0, 5000)).toBe(true);
     const [log] = logsFor(connection, id);
@@ -158,15 +159,23 @@ describe("lanes mcp over stdio", () => {
     expect(String(logsFor(connection, id)[0]?.data)).toContain(`[bg:${id}] failed, exit 3`);
   });
 
-  it("wait_background blocks until the task ends, reports progress meanwhile, and the result is not pushed a second time", async () => {
+  it("wait_background blocks until the task ends, sends its progress before the reply, and the result is not pushed a second time", async () => {
     const connection = await connect();
     const id = await startTask(connection, { command: "sleep 0.4; echo waited" });
     const progress: Progress[] = [];
+    const order: string[] = [];
     const result = (await connection.client.callTool(
       { name: "wait_background", arguments: { task_ids: [id], timeout_ms: 10_000 } },
       undefined,
-      { onprogress: (update) => progress.push(update) },
+      {
+        onprogress: (update) => {
+          progress.push(update);
+          order.push("progress");
+        },
+      },
     )) as CallToolResult;
+    order.push("reply");
+    expect(order).toEqual(["progress", "reply"]);
     expect(result.isError).toBeFalsy();
     expect(text(result)).toContain(`[bg:${id}] completed, exit 0`);
     expect(text(result)).toContain("waited");
@@ -264,7 +273,8 @@ describe("lanes mcp over stdio", () => {
     await connection.client.close();
     expect(await eventually(() => !pidAlive(pid), 5000)).toBe(true);
     expect(readRecord(connection.dir, id)).toMatchObject({ status: "killed", end_reason: "shutdown" });
-    expect(serverPid !== null && pidAlive(serverPid)).toBe(false);
+    expect(serverPid).not.toBeNull();
+    expect(pidAlive(serverPid ?? 0)).toBe(false);
     expect(pidAlive(keptPid)).toBe(true);
     expect(readRecord(connection.dir, kept).status).toBe("running");
     expect(connection.stderr()).toContain("stopping: stdin closed");
