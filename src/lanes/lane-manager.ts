@@ -22,6 +22,9 @@ import { TaskWatch } from "./task-watch.js";
 
 export * from "./lane-types.js";
 
+/** How long send_background_input waits for a task to take its bytes before answering "queued". */
+const INPUT_FLUSH_WAIT_MS = 2_000;
+
 /**
  * The background runtime: starts commands in process groups, persists their records, watches their output,
  * and queues exactly one result notice per finished task for the loop to drain before its next model call.
@@ -140,7 +143,16 @@ export class LaneManager extends TaskTable {
   }
 
   /** Writes to a running task's stdin; `close` ends the input (EOF). */
-  async sendInput(id: string, text: string, close: boolean): Promise<TaskRecord> {
+  /**
+   * Writes to a running task's stdin; `close` ends the input (EOF). Resolves `pending: true` when the task
+   * has not taken the bytes within a moment (it is not reading): they stay queued, and the caller goes on.
+   */
+  async sendInput(
+    id: string,
+    text: string,
+    close: boolean,
+    signal?: AbortSignal,
+  ): Promise<{ record: TaskRecord; pending: boolean }> {
     const task = this.requireTask(id);
     if (task.record.status !== "running") throw new Error(`task ${id} is ${task.record.status}, not running`);
     const stdin = task.process?.stdin;
@@ -149,13 +161,17 @@ export class LaneManager extends TaskTable {
         `task ${id} has no open stdin (it was closed, the task was moved from a foreground bash, which gets none, or it was adopted after a restart)`,
       );
     }
+    let pending = false;
     if (text.length > 0) {
-      await new Promise<void>((resolve, reject) =>
-        stdin.write(text, (error) => (error ? reject(error) : resolve())),
+      let failure: Error | undefined;
+      const written = new Promise<void>((resolve) =>
+        stdin.write(text, (error) => resolve(void (failure = error ?? undefined))),
       );
+      pending = !(await raceTimeout(Promise.race([written, task.ended]), INPUT_FLUSH_WAIT_MS, signal));
+      if (failure) throw new Error(`task ${id} closed its input: ${failure.message}`);
     }
     if (close) stdin.end();
-    return { ...task.record };
+    return { record: { ...task.record }, pending };
   }
 
   /**

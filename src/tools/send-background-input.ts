@@ -14,15 +14,20 @@ export function createSendBackgroundInputTool(lanes: LaneManager) {
     description:
       "Write text to a running background task's stdin (answer a prompt, feed a REPL); optionally close it.",
     schema,
-    async run(input) {
+    async run(input, { signal }) {
       if (!lanes.get(input.task_id)) throw new ToolError(`No background task with id ${input.task_id}.`);
+      let pending: boolean;
       try {
-        await lanes.sendInput(input.task_id, input.text, input.close_stdin ?? false);
+        ({ pending } = await lanes.sendInput(input.task_id, input.text, input.close_stdin ?? false, signal));
       } catch (error) {
         throw new ToolError((error as Error).message);
       }
+      const bytes = Buffer.byteLength(input.text);
       const closed = input.close_stdin ? " and closed stdin" : "";
-      return `Sent ${Buffer.byteLength(input.text)} bytes to task ${input.task_id}${closed}. Its output will show in check_background output="new".`;
+      if (pending) {
+        return `Queued ${bytes} bytes for task ${input.task_id}${closed}; it has not read them yet (is it reading its input?). They stay queued while it runs.`;
+      }
+      return `Sent ${bytes} bytes to task ${input.task_id}${closed}. Its output will show in check_background output="new".`;
     },
   });
 }
