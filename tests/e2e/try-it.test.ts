@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON output is loose in tests */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -16,12 +16,21 @@ import {
   wellFormedProblems,
 } from "../helpers/conversation-checks.js";
 import { runCli, testEnv } from "../helpers/run-cli.js";
-import { tempWorkspace } from "../helpers/temp-workspace.js";
+import { pidAlive, tempWorkspace } from "../helpers/temp-workspace.js";
 
 let ws: { dir: string; cleanup: () => void };
 let server: FakeAnthropic | undefined;
+/** Process groups of tasks a test left running if it failed early. */
+const taskGroups: number[] = [];
 beforeEach(() => (ws = tempWorkspace()));
 afterEach(async () => {
+  for (const pgid of taskGroups.splice(0)) {
+    try {
+      if (pidAlive(pgid)) process.kill(-pgid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
   await server?.close();
   server = undefined;
   ws.cleanup();
@@ -46,14 +55,25 @@ function taskIds(json: any): string[] {
 
 describe("the chapter's Try It, end to end through the CLI and the real SDK", () => {
   it("1: runs `sleep && echo done` in the background and writes a file while it runs", async () => {
-    const fake = await scripted([
-      toolReply([{ name: "background_run", input: { command: "sleep 1 && echo done" } }]),
+    // The task ends only once `go` exists, and the model creates it after the write_file result came back.
+    const command = "until [ -f go ]; do sleep 0.05; done && echo done";
+    const replies = [
+      toolReply([{ name: "background_run", input: { command } }]),
       toolReply([
         { name: "write_file", input: { path: "notes/hello.ts", content: "export const hello = 1;\n" } },
       ]),
       textReply("File written; the background task is still running."),
       textReply("The background task finished and printed done."),
-    ]);
+    ];
+    let releasedAfterWrite = false;
+    const fake = await startFakeAnthropic((_request, index) => {
+      if (index === 2) {
+        releasedAfterWrite = readFileSync(join(ws.dir, "notes/hello.ts"), "utf8").length > 0;
+        writeFileSync(join(ws.dir, "go"), "");
+      }
+      return replies[index] ?? textReply(`ack ${index}`);
+    });
+    server = fake;
     const run = await lanes(["-p", "run it", "--output-format", "json"], fake);
     expect(run.code).toBe(0);
     const json = JSON.parse(run.stdout);
@@ -64,11 +84,16 @@ describe("the chapter's Try It, end to end through the CLI and the real SDK", ()
     // The id came back before the command ended: the file was written while it still ran.
     const started = toolResults(fake.requests[1]!)[0].content as string;
     expect(started).toMatch(new RegExp(`^Background task ${id} started`));
-    expect(fake.requests[2]!.receivedAt - fake.requests[0]!.receivedAt).toBeLessThan(900);
+    // Ordering, not speed: the file existed when the task was released, and before its record ended.
+    expect(releasedAfterWrite).toBe(true);
+    const record = JSON.parse(readFileSync(join(ws.dir, ".lanes", "tasks", `${id}.json`), "utf8"));
+    if (typeof record.pid === "number") taskGroups.push(record.pid);
+    expect(statSync(join(ws.dir, "notes/hello.ts")).mtimeMs).toBeLessThanOrEqual(Date.parse(record.ended_at));
     // The idle model was woken with the result: the 4th request carries it.
     expect(fake.requests).toHaveLength(4);
+    const escaped = command.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     expect(lastUserText(fake.requests[3]!)).toMatch(
-      new RegExp(`\\[bg:${id}\\] completed, exit 0 in [\\d.]+s: sleep 1 && echo done \\| output: done`),
+      new RegExp(`\\[bg:${id}\\] completed, exit 0 in [\\d.]+m?s: ${escaped} \\| output: done`),
     );
     expect(resultLinesFor(fake.requests[3]!, id)).toBe(1);
     for (const request of fake.requests) expect(wellFormedProblems(request.body.messages)).toEqual([]);
@@ -219,8 +244,16 @@ describe("print mode", () => {
     ]);
     const run = await lanes(["-p", "x", "--output-format", "json", "--max-wait", "1"], fake);
     const json = JSON.parse(run.stdout);
-    expect(json.background_tasks[0].status).toBe("killed");
+    const [task] = json.background_tasks;
+    const record = JSON.parse(readFileSync(join(ws.dir, ".lanes", "tasks", `${task.id}.json`), "utf8"));
+    expect(typeof record.pid).toBe("number");
+    taskGroups.push(record.pid);
+    // Running out of --max-wait is reported, not a failed run.
+    expect(run.code, run.stderr).toBe(0);
+    expect(task.status).toBe("killed");
     expect(json.result).toMatch(/--max-wait ran out: killed still-running background tasks/);
+    // The task's process (its group leader) is really gone, not just recorded as killed.
+    expect(pidAlive(record.pid)).toBe(false);
   });
 
   it("refuses a dangerous command in the background as in the foreground", async () => {
@@ -234,8 +267,13 @@ describe("print mode", () => {
     const run = await lanes(["-p", "x", "--output-format", "json"], fake);
     expect(run.code).toBe(0);
     const results = toolResults(fake.requests[1]!);
-    expect(results.every((r: any) => r.is_error && /refused by the safety guard/.test(r.content))).toBe(true);
-    expect(existsSync(join(ws.dir, ".lanes", "tasks"))).toBe(true);
+    expect(results).toHaveLength(2);
+    for (const result of results) {
+      expect(result.is_error).toBe(true);
+      expect(result.content).toMatch(/refused by the safety guard/);
+    }
+    // Neither command became a task: no record was written.
+    expect(readdirSync(join(ws.dir, ".lanes", "tasks")).filter((name) => name.endsWith(".json"))).toEqual([]);
     expect(JSON.parse(run.stdout).background_tasks).toEqual([]);
   });
 });
