@@ -51,7 +51,7 @@ export function createBackgroundHooks(lanes: LaneManager, options: BackgroundHoo
         text,
         trigger: why,
       });
-      return { text, taskIds: ended };
+      return { text };
     },
     afterModelCall(): void {
       if (unacknowledged.size === 0) return;

@@ -7,7 +7,6 @@ import { runToolCall, type ToolCallRecord } from "./tool-runner.js";
 /** Background results ready for the model, as one block of text. */
 export interface Injection {
   text: string;
-  taskIds: string[];
 }
 
 /** The loop's fixed points. Contracts: none of these may throw. */
@@ -15,10 +14,10 @@ export interface AgentHooks {
   /** Right before every model request: results to merge into the pending user message, or undefined. */
   beforeModelCall(): Injection | undefined;
   /**
-   * After every model request that succeeded, `injection` being what this one added (if anything). Results
-   * an earlier failed request added are still in the kept conversation, so they are delivered now too.
+   * After every model request that succeeded: whatever results the conversation carries are delivered now,
+   * including those an earlier failed request added (the conversation keeps them).
    */
-  afterModelCall(injection: Injection | undefined): void;
+  afterModelCall(): void;
   /**
    * When the model ends its turn. Resolves true to call it again (new results arrived while tasks ran),
    * false to stop. Idle wake lives here.
@@ -84,7 +83,7 @@ export async function runAgent(
       if (signal.aborted) break;
       throw error;
     }
-    config.hooks.afterModelCall(injection);
+    config.hooks.afterModelCall();
     result.turns++;
     result.usage.input_tokens += turn.usage.input_tokens;
     result.usage.output_tokens += turn.usage.output_tokens;

@@ -1,4 +1,5 @@
-import { renameSync, statSync } from "node:fs";
+import { renameSync } from "node:fs";
+import { fileSize } from "../text/utf8-window.js";
 import { DEFAULT_KILL_GRACE_MS, startGroupProcess, type GroupProcess } from "../process/group-process.js";
 import { groupAlive, signalGroup, terminateGroup } from "../process/kill-group.js";
 import type { ProcessResult } from "../process/process-result.js";
@@ -59,6 +60,8 @@ export class LaneManager extends TaskTable {
       record.owner_pid = process.pid;
       const watch = new TaskWatch(record.output_file, { outputCapBytes: this.outputCap() }, Date.now());
       this.track(record, { adoptedPid: record.pid ?? undefined, watch });
+      // Already running: it counts against its lane's limit like any running task.
+      this.slots.occupy(record.lane, record.id);
       this.persist(record);
     }
     for (const record of outcome.finished) {
@@ -356,7 +359,15 @@ export class LaneManager extends TaskTable {
       const found = task.watch.tick(now);
       const { record } = task;
       record.output_bytes = found.outputBytes;
-      if (found.overCap && task.process) void task.process.terminate("output_cap");
+      if (found.overCap && !task.capped) {
+        // Once: a process ignoring TERM is KILLed by the escalation, not TERMed again every tick.
+        task.capped = true;
+        if (task.process) void task.process.terminate("output_cap");
+        else if (task.adoptedPid !== undefined) {
+          record.end_reason = "output_cap";
+          void terminateGroup(task.adoptedPid, this.killGraceMs);
+        }
+      }
       if (found.matchedLine !== undefined) {
         this.pushNotice(record.id, "matched", "medium", matchedLine(record, found.matchedLine));
       }
@@ -376,7 +387,7 @@ export class LaneManager extends TaskTable {
 
   private settleAdopted(task: LiveTask): void {
     const endReason = task.record.end_reason;
-    const killed = endReason === "killed" || endReason === "shutdown";
+    const killed = endReason === "killed" || endReason === "shutdown" || endReason === "output_cap";
     const done = task.leftovers ? leftoversEnd() : completeUnobserved(task.record);
     this.settle(task, killed ? { ...done, status: "killed", end_reason: endReason } : done);
   }
@@ -394,13 +405,5 @@ export class LaneManager extends TaskTable {
 
   private outputCap(): number {
     return this.options.outputCapBytes ?? DEFAULT_OUTPUT_CAP_BYTES;
-  }
-}
-
-function fileSize(file: string): number {
-  try {
-    return statSync(file).size;
-  } catch {
-    return 0;
   }
 }

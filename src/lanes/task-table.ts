@@ -23,6 +23,8 @@ export interface LiveTask {
   adoptedPid?: number;
   /** Processes a foreground command left running: watched all along, but no exit code exists for them. */
   leftovers?: boolean;
+  /** The output cap was hit and the kill sent. */
+  capped?: boolean;
 }
 
 /**
@@ -161,10 +163,14 @@ export class TaskTable {
     this.writer.write(record);
   }
 
+  /** A finished task's result as one line: status, exit code, duration, command, output tail, log file. */
+  resultLine(record: TaskRecord): string {
+    return notificationLine(this.workspace, record, readTail(record.output_file, 4096).text);
+  }
+
   protected queueEnded(record: TaskRecord): void {
-    const tail = readTail(record.output_file, 4096).text;
     const priority = record.status === "completed" ? "medium" : "high";
-    this.pushNotice(record.id, "ended", priority, notificationLine(this.workspace, record, tail));
+    this.pushNotice(record.id, "ended", priority, this.resultLine(record));
   }
 
   protected pushNotice(

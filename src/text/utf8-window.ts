@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 
 const decoder = new TextDecoder("utf-8", { fatal: false });
 
@@ -10,7 +10,7 @@ function leadingContinuationBytes(bytes: Uint8Array): number {
 }
 
 /** Bytes at the end of `bytes` that start a character the window cuts off. */
-function trailingPartialBytes(bytes: Uint8Array): number {
+export function trailingPartialBytes(bytes: Uint8Array): number {
   for (let back = 1; back <= Math.min(4, bytes.length); back++) {
     const byte = bytes[bytes.length - back] ?? 0;
     if ((byte & 0xc0) === 0x80) continue;
@@ -66,5 +66,27 @@ export function readTail(file: string, maxBytes: number): FileWindow {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return { text: "", start: 0, end: 0, size: 0 };
     throw error;
+  }
+}
+
+/** Bytes at the end of a file that start a character not yet complete (a writer is mid-character). */
+export function partialTailBytes(file: string, size: number): number {
+  if (size === 0) return 0;
+  const bytes = Buffer.alloc(Math.min(4, size));
+  const fd = openSync(file, "r");
+  try {
+    readSync(fd, bytes, 0, bytes.length, size - bytes.length);
+  } finally {
+    closeSync(fd);
+  }
+  return trailingPartialBytes(bytes);
+}
+
+/** A file's size, 0 when it does not exist (yet). */
+export function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
   }
 }

@@ -1,8 +1,7 @@
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
 import { sanitizeOutput } from "../text/sanitize.js";
-import { readWindow } from "../text/utf8-window.js";
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { fileSize, partialTailBytes, readWindow } from "../text/utf8-window.js";
 import { MODEL_OUTPUT_CHARS } from "./command-output.js";
 import { ToolError } from "./define-tool.js";
 
@@ -30,7 +29,7 @@ export function readTaskOutput(
   const start = Math.max(from, size - budget);
   // The cursor must not pass the first bytes of a character the task is still writing: they would be lost.
   const end =
-    mode === "new" && !isTerminal(record.status) ? size - incompleteTail(record.output_file, size) : size;
+    mode === "new" && !isTerminal(record.status) ? size - partialTailBytes(record.output_file, size) : size;
   const windowed =
     end > start ? readWindow(record.output_file, start, end - start) : { text: "", start, end: start };
   if (mode === "new") lanes.setReadCursor(record.id, windowed.end);
@@ -73,32 +72,6 @@ function compile(source: string): RegExp {
 }
 
 /** Bytes at the end of the file's first `size` bytes that begin a UTF-8 character not yet complete. */
-function incompleteTail(file: string, size: number): number {
-  if (size === 0) return 0;
-  const bytes = Buffer.alloc(Math.min(3, size));
-  const fd = openSync(file, "r");
-  try {
-    readSync(fd, bytes, 0, bytes.length, size - bytes.length);
-  } finally {
-    closeSync(fd);
-  }
-  for (let back = 1; back <= bytes.length; back++) {
-    const byte = bytes[bytes.length - back] ?? 0;
-    if ((byte & 0xc0) === 0x80) continue;
-    const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
-    return needed > back ? back : 0;
-  }
-  return 0;
-}
-
-function fileSize(file: string): number {
-  try {
-    return statSync(file).size;
-  } catch {
-    return 0;
-  }
-}
-
 /** Index where the last `count` lines of `text` begin. */
 function startOfLastLines(text: string, count: number): number {
   let index = text.length;

@@ -11,7 +11,6 @@ export function describeRecord(workspace: string, record: TaskRecord): string {
     ["command", displayCommand(record.command, 1_000)],
     ["description", record.description],
     ["lane", record.lane],
-    ["pid", record.pid === null ? null : String(record.pid)],
     ["started_at", record.started_at],
     ["ended_at", record.ended_at],
     ["duration", duration === null ? null : formatDuration(duration)],

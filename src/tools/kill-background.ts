@@ -1,7 +1,5 @@
 import { z } from "zod";
-import { notificationLine } from "../lanes/format.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
-import { readTail } from "../text/utf8-window.js";
 import { defineTool, ToolError } from "./define-tool.js";
 
 const schema = z.object({ task_id: z.string().describe("Task to end, with every process it started") });
@@ -15,7 +13,7 @@ export function createKillBackgroundTool(lanes: LaneManager) {
       if (!lanes.get(input.task_id)) throw new ToolError(`No background task with id ${input.task_id}.`);
       const { record, wasRunning } = await lanes.kill(input.task_id);
       lanes.markDelivered([record.id]);
-      const line = notificationLine(lanes.workspace, record, readTail(record.output_file, 4096).text);
+      const line = lanes.resultLine(record);
       return wasRunning ? `Killed. ${line}` : `Task ${record.id} had already ended; nothing changed. ${line}`;
     },
   });

@@ -1,7 +1,5 @@
 import { z } from "zod";
-import { notificationLine } from "../lanes/format.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
-import { readTail } from "../text/utf8-window.js";
 import { formatDuration } from "../text/preview.js";
 import { defineTool, ToolError } from "./define-tool.js";
 
@@ -41,9 +39,7 @@ export function createWaitBackgroundTool(lanes: LaneManager) {
         throw new ToolError(`\`task_ids\`: no background task with id ${unknown.join(", ")}`);
       const timeoutMs = input.timeout_ms ?? DEFAULT_WAIT_MS;
       const result = await lanes.wait(ids, input.mode ?? "all", timeoutMs, signal);
-      const lines = result.ended.map((record) =>
-        notificationLine(lanes.workspace, record, readTail(record.output_file, 4096).text),
-      );
+      const lines = result.ended.map((record) => lanes.resultLine(record));
       if (result.running.length > 0) {
         const why = signal.aborted
           ? "cancelled"
