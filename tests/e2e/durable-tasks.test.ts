@@ -15,8 +15,17 @@ import { eventually, pidAlive, tempWorkspace } from "../helpers/temp-workspace.j
 let ws: { dir: string; cleanup: () => void };
 const servers: FakeAnthropic[] = [];
 const pgids: number[] = [];
+/** lanes processes a test started; killed if the test failed before it ended them. */
+const lanesPids: number[] = [];
 beforeEach(() => (ws = tempWorkspace()));
 afterEach(async () => {
+  for (const pid of lanesPids.splice(0)) {
+    try {
+      if (pidAlive(pid)) process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
   for (const pgid of pgids.splice(0)) {
     try {
       process.kill(-pgid, "SIGKILL");
@@ -63,12 +72,19 @@ describe("durable tasks", () => {
     const crashed = runCli(["-p", "start them"], {
       cwd: ws.dir,
       env: env(first),
-      onSpawn: (pid) => (lanesPid = pid),
+      onSpawn: (pid) => {
+        lanesPid = pid;
+        lanesPids.push(pid);
+      },
     });
-    expect(
-      await eventually(() => safeRecords().filter((r) => r.status === "running").length === 5, 30_000),
-    ).toBe(true);
-    for (const record of records()) pgids.push(record.pid);
+    // Each task's group is registered for cleanup as soon as its record names it, so a failure below
+    // cannot leave the `while [ ! -f go ]` loops running.
+    const running = (): number => {
+      const found = safeRecords().filter((r) => r.status === "running" && typeof r.pid === "number");
+      for (const record of found) if (!pgids.includes(record.pid)) pgids.push(record.pid);
+      return found.length;
+    };
+    expect(await eventually(() => running() === 5, 30_000)).toBe(true);
     process.kill(lanesPid, "SIGKILL");
     const crash = await crashed;
     expect(crash.signal).toBe("SIGKILL");
@@ -112,10 +128,11 @@ describe("durable tasks", () => {
       cwd: ws.dir,
       env: env(server),
     });
+    // Registered before any assertion, so a failure cannot leave `sleep 60` running.
+    for (const found of safeRecords()) if (typeof found.pid === "number") pgids.push(found.pid);
     expect(run.code).toBe(0);
     expect(Date.now() - started).toBeLessThan(20_000);
     const [record] = records();
-    pgids.push(record.pid);
     expect(record).toMatchObject({ status: "running", persist: true });
     expect(pidAlive(record.pid)).toBe(true);
     const listing = await runCli(["tasks"], { cwd: ws.dir, env: testEnv() });
@@ -129,10 +146,10 @@ describe("durable tasks", () => {
   it("`lanes run --detach` returns at once and leaves a persisted task running", async () => {
     const started = Date.now();
     const run = await runCli(["run", "--detach", "sleep 60"], { cwd: ws.dir, env: testEnv() });
+    for (const found of safeRecords()) if (typeof found.pid === "number") pgids.push(found.pid);
     expect(run.code).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
     const [record] = records();
-    pgids.push(record.pid);
     expect(run.stdout).toContain(`${record.id}  started (persisted): sleep 60`);
     expect(record).toMatchObject({ status: "running", persist: true });
     expect(pidAlive(record.pid)).toBe(true);
