@@ -279,12 +279,19 @@ export class LaneManager extends TaskTable {
   ): LiveTask {
     const { id } = request;
     this.releaseReservedId(id);
-    renameSync(request.outputFile, this.store.paths(id).log);
+    let outputFile = this.store.paths(id).log;
+    try {
+      renameSync(request.outputFile, outputFile);
+    } catch {
+      // The tasks folder is gone (deleted under lanes): keep logging where it already does; still track it.
+      outputFile = request.outputFile;
+    }
     const record: TaskRecord = {
       ...this.newRecord(id, { command: request.command, description }),
       status: "running",
       pid: running.pid,
       started_at: new Date(running.startedAt).toISOString(),
+      output_file: outputFile,
     };
     const watch = new TaskWatch(record.output_file, { outputCapBytes: this.outputCap() }, Date.now());
     const task = this.track(record, { watch });
