@@ -392,7 +392,7 @@ describe("security: file tools at open time", () => {
     expect(left).toBe(0);
     recordReliability(task, {
       area: "Security",
-      does: `${tried} write_file/edit_file calls while another process flips t.txt (file ↔ link to outside), d/ (link inside ↔ outside), e/ (real folder ↔ link to outside), each run seen both refused and written: outside untouched (no byte, no new file or folder)`,
+      does: `${tried} write_file/edit_file calls while another process flips t.txt (file ↔ link to outside), d/ (link inside ↔ outside), e/ (real folder ↔ link to outside), all made while the flip was live, some refused and some written: outside untouched (no byte, no new file or folder)`,
       cases: tried,
       faultsSurvived: duringFlips,
       processesLeft: left,
