@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, onTestFinished } from "vitest";
+import { afterAll } from "vitest";
 import { killByEnv } from "./process-tree.js";
 import { pidAlive } from "./temp-workspace.js";
 
@@ -95,13 +95,13 @@ afterAll(() => {
   removeHome();
 });
 
-/** Ends the run when the current test finishes (passed, failed or timed out); outside a test, after the file. */
-function stopWhenTestEnds(child: ChildProcess, mark: string): void {
-  try {
-    onTestFinished(() => stopRun(child, mark));
-  } catch {
-    // Called from a hook, not a test: the afterAll above ends it.
-  }
+/**
+ * Ends the run when its test finishes, through the test context's own hook when the caller passes it. The
+ * global `onTestFinished` is not used: inside `describe.concurrent` it binds to whichever test is current,
+ * so one test's end killed another test's CLI. Without a hook, the afterAll above ends what is left.
+ */
+function stopWhenTestEnds(child: ChildProcess, mark: string, onFinished?: (hook: () => void) => void): void {
+  onFinished?.(() => stopRun(child, mark));
 }
 
 /**
@@ -110,7 +110,14 @@ function stopWhenTestEnds(child: ChildProcess, mark: string): void {
  */
 export function runCli(
   args: string[],
-  options: { env: NodeJS.ProcessEnv; cwd: string; onSpawn?: (pid: number) => void; input?: string },
+  options: {
+    env: NodeJS.ProcessEnv;
+    cwd: string;
+    onSpawn?: (pid: number) => void;
+    input?: string;
+    /** The test context's `onTestFinished`, to end this run (and its tasks) when that test ends. */
+    onTestFinished?: (hook: () => void) => void;
+  },
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const mark = `${process.pid}-${++runs}`;
@@ -120,7 +127,7 @@ export function runCli(
       stdio: ["pipe", "pipe", "pipe"],
     });
     running.set(child, mark);
-    stopWhenTestEnds(child, mark);
+    stopWhenTestEnds(child, mark, options.onTestFinished);
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
