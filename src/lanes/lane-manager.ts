@@ -12,19 +12,15 @@ import {
   DEFAULT_STALL_MS,
   type LaneManagerOptions,
   type StartTaskRequest,
-  type WaitResult,
 } from "./lane-types.js";
-import { raceTimeout } from "./race-timeout.js";
 import { completeUnobserved, reconcileRecords } from "./reconcile.js";
 import { endFromResult, leftoversEnd } from "./task-lifecycle.js";
 import { isTerminal, type TaskRecord, type TaskStatus } from "./task-record.js";
+import { writeTaskInput } from "./task-input.js";
 import { TaskTable, type LiveTask } from "./task-table.js";
 import { TaskWatch } from "./task-watch.js";
 
 export * from "./lane-types.js";
-
-/** How long send_background_input waits for a task to take its bytes before answering "queued". */
-const INPUT_FLUSH_WAIT_MS = 2_000;
 
 /**
  * The background runtime: starts commands in process groups, persists their records, watches their output,
@@ -97,32 +93,6 @@ export class LaneManager extends TaskTable {
     return { ...record };
   }
 
-  /**
-   * Blocks until any/all of the tasks ended, the timeout passes, or the signal aborts. Results handed back
-   * here count as delivered: no second notification for them.
-   */
-  async wait(
-    ids: string[],
-    mode: "any" | "all",
-    timeoutMs: number,
-    signal?: AbortSignal,
-  ): Promise<WaitResult> {
-    const tasks = ids.map((id) => this.tasks.get(id)).filter((task): task is LiveTask => task !== undefined);
-    const pending = tasks.filter((task) => !isTerminal(task.record.status)).map((task) => task.ended);
-    let timedOut = false;
-    if (pending.length > 0 && (mode === "all" || pending.length === tasks.length)) {
-      const target = mode === "all" ? Promise.all(pending) : Promise.race(pending);
-      timedOut = !(await raceTimeout(target, timeoutMs, signal));
-    }
-    const ended = tasks.filter((task) => isTerminal(task.record.status)).map((task) => task.record);
-    this.markDelivered(ended.map((record) => record.id));
-    return {
-      ended: ended.map((record) => ({ ...record })),
-      running: tasks.filter((task) => !isTerminal(task.record.status)).map((task) => ({ ...task.record })),
-      timedOut,
-    };
-  }
-
   /** Ends a task's whole process group (TERM, KILL after the grace period). The caller reports the result. */
   async kill(
     id: string,
@@ -157,23 +127,7 @@ export class LaneManager extends TaskTable {
     signal?: AbortSignal,
   ): Promise<{ record: TaskRecord; pending: boolean }> {
     const task = this.requireTask(id);
-    if (task.record.status !== "running") throw new Error(`task ${id} is ${task.record.status}, not running`);
-    const stdin = task.process?.stdin;
-    if (!stdin || stdin.destroyed || stdin.writableEnded) {
-      throw new Error(
-        `task ${id} has no open stdin (it was closed, the task was moved from a foreground bash, which gets none, or it was adopted after a restart)`,
-      );
-    }
-    let pending = false;
-    if (text.length > 0) {
-      let failure: Error | undefined;
-      const written = new Promise<void>((resolve) =>
-        stdin.write(text, (error) => resolve(void (failure = error ?? undefined))),
-      );
-      pending = !(await raceTimeout(Promise.race([written, task.ended]), INPUT_FLUSH_WAIT_MS, signal));
-      if (failure) throw new Error(`task ${id} closed its input: ${failure.message}`);
-    }
-    if (close) stdin.end();
+    const pending = await writeTaskInput(task, text, close, signal);
     return { record: { ...task.record }, pending };
   }
 

@@ -2,7 +2,8 @@ import { join } from "node:path";
 import type { GroupProcess } from "../process/group-process.js";
 import { readTail } from "../text/utf8-window.js";
 import { notificationLine } from "./format.js";
-import type { LaneEvent, StartTaskRequest } from "./lane-types.js";
+import type { LaneEvent, StartTaskRequest, WaitResult } from "./lane-types.js";
+import { raceTimeout } from "./race-timeout.js";
 import { NotificationQueue, type Notification } from "./notification-queue.js";
 import { RecordWriter } from "./record-writer.js";
 import { newTaskRecord } from "./task-lifecycle.js";
@@ -69,6 +70,32 @@ export class TaskTable {
   /** Resolves with the final record once the task has ended. Throws for an unknown id. */
   whenEnded(id: string): Promise<TaskRecord> {
     return this.requireTask(id).ended;
+  }
+
+  /**
+   * Blocks until any/all of the tasks ended, the timeout passes, or the signal aborts. Results handed back
+   * here count as delivered: no second notification for them.
+   */
+  async wait(
+    ids: string[],
+    mode: "any" | "all",
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<WaitResult> {
+    const tasks = ids.map((id) => this.tasks.get(id)).filter((task): task is LiveTask => task !== undefined);
+    const pending = tasks.filter((task) => !isTerminal(task.record.status)).map((task) => task.ended);
+    let timedOut = false;
+    if (pending.length > 0 && (mode === "all" || pending.length === tasks.length)) {
+      const target = mode === "all" ? Promise.all(pending) : Promise.race(pending);
+      timedOut = !(await raceTimeout(target, timeoutMs, signal));
+    }
+    const ended = tasks.filter((task) => isTerminal(task.record.status)).map((task) => task.record);
+    this.markDelivered(ended.map((record) => record.id));
+    return {
+      ended: ended.map((record) => ({ ...record })),
+      running: tasks.filter((task) => !isTerminal(task.record.status)).map((task) => ({ ...task.record })),
+      timedOut,
+    };
   }
 
   /** Lists the given tasks of a resumed session again (read from disk; those already tracked are kept). */
