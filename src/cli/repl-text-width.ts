@@ -1,20 +1,11 @@
-// SGR and other CSI sequences, OSC (titles, hyperlinks): they take no room on screen.
-// eslint-disable-next-line no-control-regex
-const ANSI_PATTERN = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)/g;
-// Control characters other than newline and tab: a model or a log must not move our cursor.
-// eslint-disable-next-line no-control-regex
-const CONTROL_PATTERN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+import { stripControls, stripEscapes } from "../text/sanitize.js";
 
 /** Tabs as the screen shows them: the width arithmetic below needs every cell accounted for. */
 export const TAB = "    ";
 
-export function stripAnsi(text: string): string {
-  return text.replace(ANSI_PATTERN, "");
-}
-
 /** Text from outside (model output, logs) made safe to print: no escape sequences or control characters. */
 export function terminalSafe(text: string): string {
-  return stripAnsi(text.replace(/\r\n/g, "\n")).replace(CONTROL_PATTERN, "");
+  return stripControls(stripEscapes(text.replace(/\r\n/g, "\n")));
 }
 
 // East Asian wide and fullwidth ranges, and the emoji blocks terminals draw two cells wide.
@@ -54,7 +45,7 @@ export function charWidth(char: string): number {
 /** Cells a text takes on one row (escape sequences ignored, tabs as TAB). */
 export function displayWidth(text: string): number {
   let width = 0;
-  for (const char of stripAnsi(text)) width += char === "\t" ? TAB.length : charWidth(char);
+  for (const char of stripEscapes(text)) width += char === "\t" ? TAB.length : charWidth(char);
   return width;
 }
 

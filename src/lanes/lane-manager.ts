@@ -2,6 +2,7 @@ import { renameSync } from "node:fs";
 import { fileSize } from "../text/utf8-window.js";
 import { DEFAULT_KILL_GRACE_MS, startGroupProcess, type GroupProcess } from "../process/group-process.js";
 import { groupAlive, signalGroup, terminateGroup } from "../process/kill-group.js";
+import { TASK_MARKER } from "../process/marked-processes.js";
 import type { ProcessResult } from "../process/process-result.js";
 import { EscapeSweeper } from "./escape-sweeper.js";
 import { matchedLine, stalledLine } from "./format.js";
@@ -165,7 +166,7 @@ export class LaneManager extends TaskTable {
 
   /** The environment a command runs with: the configured base plus the marker that finds its processes. */
   taskEnv(taskId: string): NodeJS.ProcessEnv {
-    return { ...(this.options.env ?? process.env), LANES_TASK_ID: taskId };
+    return { ...(this.options.env ?? process.env), [TASK_MARKER]: taskId };
   }
 
   /** Registers a foreground command while it runs; returns the function that forgets it. */

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { markerIn } from "../process/marked-processes.js";
 import { isTerminal, type TaskRecord } from "./task-record.js";
 
 export interface Reconciliation {
@@ -38,7 +39,7 @@ export function ownerAlive(pid: number): boolean {
 export function isTaskProcess(pid: number, taskId: string): boolean {
   if (!processAlive(pid)) return false;
   try {
-    return readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(`LANES_TASK_ID=${taskId}`);
+    return markerIn(readFileSync(`/proc/${pid}/environ`, "latin1")) === taskId;
   } catch (error) {
     // No /proc (not Linux): trust the pid.
     return (error as NodeJS.ErrnoException).code === "ENOENT" && !readableProc();

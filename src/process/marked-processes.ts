@@ -1,6 +1,16 @@
 import { readdirSync, readFileSync } from "node:fs";
 
-const MARKER = "LANES_TASK_ID=";
+/** The environment variable every process of a task (or foreground command) inherits: its id. */
+export const TASK_MARKER = "LANES_TASK_ID";
+const PREFIX = `${TASK_MARKER}=`;
+
+/** The task id in a `/proc/<pid>/environ` text (NUL-separated), if it carries one. */
+export function markerIn(environ: string): string | undefined {
+  return environ
+    .split("\0")
+    .find((entry) => entry.startsWith(PREFIX))
+    ?.slice(PREFIX.length);
+}
 
 export interface MarkedProcess {
   pid: number;
@@ -30,11 +40,8 @@ export function findMarkedProcesses(ids: ReadonlySet<string>): MarkedProcess[] {
     } catch {
       continue;
     }
-    const start = environ.indexOf(MARKER);
-    if (start === -1) continue;
-    const end = environ.indexOf("\0", start);
-    const taskId = environ.slice(start + MARKER.length, end === -1 ? undefined : end);
-    if (ids.has(taskId)) found.push({ pid, taskId });
+    const taskId = markerIn(environ);
+    if (taskId !== undefined && ids.has(taskId)) found.push({ pid, taskId });
   }
   return found;
 }

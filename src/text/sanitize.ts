@@ -5,16 +5,26 @@ const ANSI_PATTERN = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\
 // eslint-disable-next-line no-control-regex
 const CONTROL_PATTERN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
+/** Removes escape sequences (colours, cursor moves, titles, hyperlinks): they take no room on screen. */
+export function stripEscapes(text: string): string {
+  return text.replace(ANSI_PATTERN, "");
+}
+
+/** Removes control characters other than newline and tab: text from outside must not move a cursor. */
+export function stripControls(text: string): string {
+  return text.replace(CONTROL_PATTERN, "");
+}
+
 /**
  * Makes command output safe to show the model: no escape sequences or control characters, carriage-return
  * progress bars reduced to their final state. The log file keeps the raw bytes.
  */
 export function sanitizeOutput(text: string): string {
-  const withoutAnsi = text.replace(ANSI_PATTERN, "");
+  const withoutAnsi = stripEscapes(text);
   const lines = withoutAnsi.split("\n").map((line) => {
     const trimmed = line.endsWith("\r") ? line.slice(0, -1) : line;
     const lastReturn = trimmed.lastIndexOf("\r");
     return lastReturn === -1 ? trimmed : trimmed.slice(lastReturn + 1);
   });
-  return lines.join("\n").replace(CONTROL_PATTERN, "");
+  return stripControls(lines.join("\n"));
 }

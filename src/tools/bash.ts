@@ -7,7 +7,6 @@ import { readCommandOutput } from "./command-output.js";
 import { assertCommandAllowed } from "./guard-check.js";
 import { defineTool } from "./define-tool.js";
 
-export const DEFAULT_BASH_TIMEOUT_MS = 120_000;
 export const MAX_BASH_TIMEOUT_MS = 600_000;
 export const DEFAULT_BACKGROUND_AFTER_MS = 60_000;
 
