@@ -3,11 +3,19 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startGroupProcess } from "../../src/process/group-process.js";
 import { signalGroup } from "../../src/process/kill-group.js";
+import { markerIn } from "../../src/process/marked-processes.js";
 import { tempWorkspace } from "../helpers/temp-workspace.js";
 
 let ws: { dir: string; cleanup: () => void };
 beforeEach(() => (ws = tempWorkspace()));
 afterEach(() => ws.cleanup());
+
+describe("task marker", () => {
+  it("reads only the exact LANES_TASK_ID variable from an environ text", () => {
+    expect(markerIn("OLD_LANES_TASK_ID=aaaa\0PATH=/bin\0LANES_TASK_ID=bbbb\0")).toBe("bbbb");
+    expect(markerIn("OLD_LANES_TASK_ID=aaaa\0PATH=/bin")).toBeUndefined();
+  });
+});
 
 describe("group process edges", () => {
   it("hides the exit-file wrapper's arguments: the command sees $# = 0 and $0 = sh, as under sh -c", async () => {
@@ -37,8 +45,8 @@ describe("group process edges", () => {
     expect(result.error).toMatch(/ENOENT/);
   });
 
-  it("signalling a group that cannot be signalled returns false instead of throwing", () => {
-    // No such group (ESRCH); EPERM, for a group left to another user, takes the same path.
+  it("signalling a group that does not exist returns false instead of throwing", () => {
+    // ESRCH here; EPERM (a group left to another user) takes the same catch, but root cannot provoke it.
     expect(() => signalGroup(999_999_999, "SIGTERM")).not.toThrow();
     expect(signalGroup(999_999_999, "SIGTERM")).toBe(false);
   });
