@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { Session } from "../src/cli/session.js";
+import { Session } from "../src/session/session.js";
 import { createAnthropicProvider } from "../src/model/anthropic-provider.js";
 import type { ModelProvider } from "../src/model/types.js";
 import {

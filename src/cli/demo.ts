@@ -6,7 +6,7 @@ import { ConfigSchema } from "../config/config.js";
 import { createScriptProviderFromTurns } from "../model/script-provider.js";
 import { describeToolCall } from "./render-events.js";
 import { runPrintMode } from "./print-mode.js";
-import { colorsEnabled, createStyle } from "./style.js";
+import { colorsEnabled, createStyle } from "../text/style.js";
 
 const COMMANDS = ["sleep 2; echo A", "sleep 3; echo B", "sleep 1; echo C"];
 

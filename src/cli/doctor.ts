@@ -3,7 +3,7 @@ import { accessSync, constants, existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../config/config.js";
 import { ensureLanesDir } from "../lanes/task-store.js";
-import { createStyle, colorsEnabled } from "./style.js";
+import { createStyle, colorsEnabled } from "../text/style.js";
 
 interface Check {
   ok: boolean;

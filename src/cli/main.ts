@@ -4,17 +4,17 @@ import { loadConfig, type LanesConfig } from "../config/config.js";
 import { MAX_TIMER_MS } from "../config/limits.js";
 import type { ProviderName } from "../model/create-provider.js";
 import type { OutputFormat } from "./print-mode.js";
-import type { SessionChoice } from "./session.js";
-import { VERSION } from "./version.js";
+import type { SessionChoice } from "../session/session.js";
+import { VERSION } from "../version.js";
 
 // Command modules load on demand: `lanes --version` or `lanes tasks` should not pay for every SDK.
 const load = {
   demo: () => import("./demo.js"),
   print: () => import("./print-mode.js"),
-  repl: () => import("./repl.js"),
+  repl: () => import("../repl/repl.js"),
   run: () => import("./run-command.js"),
   mcp: () => import("../mcp/server.js"),
-  session: () => import("./session.js"),
+  session: () => import("../session/session.js"),
   tasks: () => import("./tasks-command.js"),
   doctor: () => import("./doctor.js"),
   completion: () => import("./completion.js"),

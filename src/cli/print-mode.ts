@@ -2,7 +2,7 @@ import type { AgentEvent } from "../agent/events.js";
 import { finalText } from "../agent/conversation.js";
 import type { AgentRunResult } from "../agent/loop.js";
 import { ModelError, type ModelProvider } from "../model/types.js";
-import { installShutdownHandlers, Session, type SessionChoice } from "./session.js";
+import { installShutdownHandlers, Session, type SessionChoice } from "../session/session.js";
 import { summarize } from "./run-summary.js";
 
 export type OutputFormat = "text" | "json" | "stream-json";

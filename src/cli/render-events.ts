@@ -2,8 +2,8 @@ import type { AgentEvent } from "../agent/events.js";
 import type { LaneEvent } from "../lanes/lane-manager.js";
 import { statusPhrase } from "../lanes/format.js";
 import { formatDuration } from "../text/preview.js";
-import { terminalSafe } from "./repl-text-width.js";
-import type { Style } from "./style.js";
+import { terminalSafe } from "../text/width.js";
+import type { Style } from "../text/style.js";
 
 /** Lines of a tool's output shown before the rest is folded away (the model still gets all of it). */
 export const FOLD_LINES = 4;

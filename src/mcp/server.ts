@@ -3,7 +3,7 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { LanesConfig } from "../config/config.js";
 import { LaneManager } from "../lanes/lane-manager.js";
-import { VERSION } from "../cli/version.js";
+import { VERSION } from "../version.js";
 import { laneManagerOptions } from "../config/lane-options.js";
 import { createBackgroundTools } from "../tools/toolset.js";
 import { stopOnHangup } from "./lifecycle.js";

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Session } from "../../src/cli/session.js";
+import { Session } from "../../src/session/session.js";
 import { ConfigSchema } from "../../src/config/config.js";
 import { createAnthropicProvider } from "../../src/model/anthropic-provider.js";
 import { createScriptProviderFromTurns } from "../../src/model/script-provider.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { LiveScreen } from "../../src/cli/repl-screen.js";
-import { charWidth } from "../../src/cli/repl-text-width.js";
+import { LiveScreen } from "../../src/repl/screen.js";
+import { charWidth } from "../../src/text/width.js";
 
 /**
  * Just enough of a VT100 to check the row arithmetic: autowrap with the pending-wrap state real terminals

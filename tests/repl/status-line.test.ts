@@ -2,8 +2,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { foldOutput } from "../../src/cli/render-events.js";
-import { displayWidth } from "../../src/cli/repl-text-width.js";
-import { elapsedText, lastOutputLine, statusText } from "../../src/cli/status-line.js";
+import { displayWidth } from "../../src/text/width.js";
+import { elapsedText, lastOutputLine, statusText } from "../../src/repl/status-line.js";
 import type { TaskRecord } from "../../src/lanes/task-record.js";
 import { tempWorkspace } from "../helpers/temp-workspace.js";
 

@@ -1,5 +1,5 @@
 import { emitKeypressEvents } from "node:readline";
-import type { Key } from "./repl-line-editor.js";
+import type { Key } from "./line-editor.js";
 
 /** What the REPL does with keys. Handlers must not throw. */
 export interface KeyHandlers {

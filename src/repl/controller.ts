@@ -1,12 +1,12 @@
 import { createInterface } from "node:readline";
-import { runSlashCommand } from "./repl-commands.js";
-import { appendHistory, historyFile, loadHistory } from "./repl-history.js";
-import { readKeys } from "./repl-keys.js";
-import { LineEditor, type Key } from "./repl-line-editor.js";
-import type { TurnRunner } from "./repl-turn.js";
-import type { ReplView } from "./repl-view.js";
-import type { Session } from "./session.js";
-import type { Style } from "./style.js";
+import { runSlashCommand } from "./commands.js";
+import { appendHistory, historyFile, loadHistory } from "./history.js";
+import { readKeys } from "./keys.js";
+import { LineEditor, type Key } from "./line-editor.js";
+import type { TurnRunner } from "./turn.js";
+import type { ReplView } from "./view.js";
+import type { Session } from "../session/session.js";
+import type { Style } from "../text/style.js";
 
 /** How long a first Ctrl+C at the prompt waits for the second. */
 const EXIT_CONFIRM_MS = 2000;

@@ -1,11 +1,11 @@
 import { displayPath, summaryLine } from "../lanes/format.js";
 import { isTerminal } from "../lanes/task-record.js";
 import { lastLines } from "../text/preview.js";
-import { terminalSafe } from "./repl-text-width.js";
-import type { ReplView } from "./repl-view.js";
-import type { Session } from "./session.js";
-import type { Style } from "./style.js";
-import { showLogs } from "./tasks-command.js";
+import { terminalSafe } from "../text/width.js";
+import type { ReplView } from "./view.js";
+import type { Session } from "../session/session.js";
+import type { Style } from "../text/style.js";
+import { showLogs } from "../cli/tasks-command.js";
 
 export const HELP = `Commands:
   /tasks             list this session's background tasks

@@ -1,10 +1,10 @@
-import { Repl } from "./repl-controller.js";
-import { TurnRunner } from "./repl-turn.js";
-import { LiveView, PlainView, type ReplView } from "./repl-view.js";
-import { laneEventLine } from "./render-events.js";
-import { installShutdownHandlers, Session, type SessionChoice } from "./session.js";
+import { Repl } from "./controller.js";
+import { TurnRunner } from "./turn.js";
+import { LiveView, PlainView, type ReplView } from "./view.js";
+import { laneEventLine } from "../cli/render-events.js";
+import { installShutdownHandlers, Session, type SessionChoice } from "../session/session.js";
 import { statusText } from "./status-line.js";
-import { colorsEnabled, createStyle } from "./style.js";
+import { colorsEnabled, createStyle } from "../text/style.js";
 
 export type ReplOptions = SessionChoice;
 

@@ -1,4 +1,4 @@
-import { stripControls, stripEscapes } from "../text/sanitize.js";
+import { stripControls, stripEscapes } from "./sanitize.js";
 
 /** Tabs as the screen shows them: the width arithmetic below needs every cell accounted for. */
 export const TAB = "    ";
