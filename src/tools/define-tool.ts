@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { describeIssue } from "./input-errors.js";
 
 /** What every tool receives besides its input. */
 export interface ToolCallContext {
@@ -20,8 +21,13 @@ export interface Tool<Schema extends z.ZodObject = z.ZodObject> {
   run(input: z.infer<Schema>, context: ToolCallContext): Promise<string>;
 }
 
+/**
+ * Makes the schema strict: a field the tool does not have is refused, naming it, instead of being dropped
+ * in silence (`timeout: 5` would otherwise start a task with no timeout at all). In one place, so no tool
+ * can forget it; the JSON Schema the model sees says `additionalProperties: false` too.
+ */
 export function defineTool<Schema extends z.ZodObject>(tool: Tool<Schema>): Tool<Schema> {
-  return tool;
+  return { ...tool, schema: tool.schema.strict() as unknown as Schema };
 }
 
 /** A failure meant for the model: its message is the whole explanation, no stack trace needed. */
@@ -43,19 +49,6 @@ export function toToolSpec(tool: Tool): ToolSpec {
   return { name: tool.name, description: tool.description, input_schema: { ...schema, type: "object" } };
 }
 
-function describeValue(value: unknown): string {
-  if (value === undefined) return "nothing";
-  let json: string;
-  try {
-    json = JSON.stringify(value) ?? String(value);
-  } catch {
-    // Nesting deep enough to overflow the stack: say what it is rather than fail with a RangeError.
-    json = "(nested too deeply to show)";
-  }
-  const shown = json.length > 60 ? `${json.slice(0, 57)}...` : json;
-  return `${Array.isArray(value) ? "array" : value === null ? "null" : typeof value} ${shown}`;
-}
-
 /** Validates raw model input; the error names each wrong field and what it got. */
 export function parseToolInput<Schema extends z.ZodObject>(
   tool: Tool<Schema>,
@@ -63,12 +56,7 @@ export function parseToolInput<Schema extends z.ZodObject>(
 ): z.infer<Schema> {
   const result = tool.schema.safeParse(raw ?? {});
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const field = issue.path.length > 0 ? issue.path.join(".") : "(input)";
-    let got: unknown = raw;
-    for (const key of issue.path) got = (got as Record<PropertyKey, unknown> | undefined)?.[key];
-    const received = issue.code === "unrecognized_keys" ? "" : ` (got ${describeValue(got)})`;
-    return `\`${field}\`: ${issue.message}${received}`;
-  });
+  const fields = Object.keys(tool.schema.shape);
+  const problems = result.error.issues.map((issue) => describeIssue(tool.name, fields, issue, raw));
   throw new ToolError(`Invalid input for ${tool.name}: ${problems.join("; ")}`);
 }

@@ -227,7 +227,15 @@ describe("lanes mcp over stdio", () => {
     const bad = await call(connection, "background_run", { command: "ls", timeout_ms: "ten" });
     expect(bad.isError).toBe(true);
     expect(bad.text).toContain("`timeout_ms`");
-    expect(bad.text).toContain('"ten"');
+    expect(bad.text).toContain('`timeout_ms`: expected a number, got a string "ten"');
+
+    // An unknown field is refused, not dropped: the task would otherwise run with no timeout at all.
+    const unknownField = await call(connection, "background_run", { command: "sleep 20", timeout: 5 });
+    expect(unknownField.isError).toBe(true);
+    expect(unknownField.text).toContain(
+      "`timeout` is not a field of background_run (did you mean `timeout_ms`?)",
+    );
+    expect((await call(connection, "check_background", {})).text).toBe("No background tasks.");
 
     const missing = await call(connection, "kill_background", {});
     expect(missing).toMatchObject({ isError: true });
