@@ -9,6 +9,7 @@ import {
   type FakeServer,
   type ScriptedHandler,
 } from "./fake-api-server.js";
+import { FakePromptCache, type CacheUsage, type PromptCacheOptions } from "./fake-prompt-cache.js";
 
 export type { CapturedRequest } from "./fake-api-server.js";
 
@@ -27,10 +28,12 @@ export type FakeHandler = ScriptedHandler<FakeReply>;
 
 export type FakeAnthropic = FakeServer;
 
-interface FakeUsage {
-  input_tokens: number;
+interface FakeUsage extends CacheUsage {
   output_tokens: number;
 }
+
+/** Usage as billed: the cache's charge, then whatever the script overrides. */
+type Billed = FakeUsage;
 
 const statusForType: Record<string, number> = {
   invalid_request_error: 400,
@@ -62,9 +65,16 @@ function sse(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`;
 }
 
-function messageStart(model: string): string {
+const unbilled: Billed = {
+  input_tokens: 10,
+  cache_creation_input_tokens: 0,
+  cache_read_input_tokens: 0,
+  output_tokens: 5,
+};
+
+function messageStart(model: string, billed: Billed = unbilled): string {
   const message = { id: "msg_fake", type: "message", role: "assistant", model, content: [] };
-  const usage = { input_tokens: 10, output_tokens: 1 };
+  const usage = { ...billed, output_tokens: 1 };
   return sse("message_start", {
     type: "message_start",
     message: { ...message, stop_reason: null, stop_sequence: null, usage },
@@ -81,8 +91,12 @@ function errorBody(type: string, message: string): unknown {
   return { type: "error", error: { type, message }, request_id: "req_fake" };
 }
 
-function messageEvents(reply: Extract<FakeReply, { kind: "message" }>, model: string): string[] {
-  const events = [messageStart(model), sse("ping", { type: "ping" })];
+function messageEvents(
+  reply: Extract<FakeReply, { kind: "message" }>,
+  model: string,
+  billed: Billed,
+): string[] {
+  const events = [messageStart(model, billed), sse("ping", { type: "ping" })];
   reply.content.forEach((block, index) => {
     const empty = block.type === "text" ? { type: "text", text: "" } : { ...block, input: {} };
     events.push(sse("content_block_start", { type: "content_block_start", index, content_block: empty }));
@@ -96,27 +110,28 @@ function messageEvents(reply: Extract<FakeReply, { kind: "message" }>, model: st
     }
     events.push(sse("content_block_stop", { type: "content_block_stop", index }));
   });
-  const usage = { output_tokens: reply.usage?.output_tokens ?? 5 };
+  const usage = { output_tokens: billed.output_tokens };
   const delta = { stop_reason: reply.stop_reason ?? "end_turn", stop_sequence: null };
   events.push(sse("message_delta", { type: "message_delta", delta, usage }));
   events.push(sse("message_stop", { type: "message_stop" }));
   return events;
 }
 
-function answer(reply: FakeReply, exchange: Exchange): void {
+function answer(reply: FakeReply, exchange: Exchange, charged: CacheUsage | undefined): void {
   const { request, response } = exchange;
   const streaming = request.body?.stream === true;
   const model = String(request.body?.model ?? "fake-model");
   switch (reply.kind) {
     case "message": {
+      const usage: Billed = { ...unbilled, ...charged, ...reply.usage };
+      request.usage = { ...usage };
       if (!streaming) {
-        const usage = { input_tokens: 10, output_tokens: 5, ...reply.usage };
         const message = { id: "msg_fake", type: "message", role: "assistant", model, content: reply.content };
         sendJson(response, 200, { ...message, stop_reason: reply.stop_reason ?? "end_turn", usage });
         return;
       }
       startStream(response);
-      for (const event of messageEvents(reply, model)) response.write(event);
+      for (const event of messageEvents(reply, model, usage)) response.write(event);
       response.end();
       return;
     }
@@ -145,8 +160,18 @@ function answer(reply: FakeReply, exchange: Exchange): void {
   }
 }
 
-/** A fake Anthropic Messages API on 127.0.0.1, scripted per request by `handler`. */
-export function startFakeAnthropic(handler: FakeHandler): Promise<FakeAnthropic> {
+export type FakeAnthropicOptions = PromptCacheOptions;
+
+/**
+ * A fake Anthropic Messages API on 127.0.0.1, scripted per request by `handler`. Every request is billed
+ * by a simulated prompt cache (see FakePromptCache); one over `contextWindow` tokens, or with more than 4
+ * breakpoints, is refused with a 400 before the handler sees it (the handler's index still counts it).
+ */
+export function startFakeAnthropic(
+  handler: FakeHandler,
+  options: FakeAnthropicOptions = {},
+): Promise<FakeAnthropic> {
+  const cache = new FakePromptCache(options);
   let toolIds = 0;
   const withToolIds = (reply: FakeReply): FakeReply => {
     if (reply.kind !== "message") return reply;
@@ -155,10 +180,23 @@ export function startFakeAnthropic(handler: FakeHandler): Promise<FakeAnthropic>
     );
     return { ...reply, content };
   };
+  const charges = new WeakMap<object, { usage: CacheUsage; commit: () => void }>();
+  const billedHandler: FakeHandler = (request, index) => {
+    const verdict = cache.charge(request.body);
+    if (!verdict.ok)
+      return { kind: "error", status: 400, type: "invalid_request_error", message: verdict.message };
+    charges.set(request, verdict);
+    return handler(request, index);
+  };
   return startFakeServer<FakeReply>({
     path: "/v1/messages",
-    handler,
-    answer: (reply, exchange) => answer(withToolIds(reply), exchange),
+    handler: billedHandler,
+    answer: (reply, exchange) => {
+      const charge = charges.get(exchange.request);
+      // Only an answered message is billed and cached; a scripted fault is not.
+      if (reply.kind === "message") charge?.commit();
+      answer(withToolIds(reply), exchange, charge?.usage);
+    },
     errorBody: (status, message) => errorBody(status === 404 ? "not_found_error" : "api_error", message),
   });
 }

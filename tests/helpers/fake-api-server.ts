@@ -7,6 +7,8 @@ export interface CapturedRequest {
   body: any;
   headers: Record<string, string>;
   receivedAt: number;
+  /** What the simulated API billed this request (prompt tokens, cached or not), once it was answered. */
+  usage?: Record<string, number>;
 }
 
 /** An HTTP error with the API's error body; `type` defaults to the one the API uses for `status`. */

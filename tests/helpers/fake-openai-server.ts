@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- request bodies are loose JSON in tests */
 import {
   answerDroppedStream,
   sendJson,
@@ -10,6 +11,8 @@ import {
   type FakeServer,
   type ScriptedHandler,
 } from "./fake-api-server.js";
+import { createHash } from "node:crypto";
+import { tokensOf } from "./fake-prompt-cache.js";
 
 export type { CapturedRequest } from "./fake-api-server.js";
 
@@ -23,6 +26,13 @@ export interface FakeToolCall {
 export interface FakeUsage {
   prompt_tokens: number;
   completion_tokens: number;
+  /** Sent as usage.prompt_tokens_details.cached_tokens. */
+  cached_tokens?: number;
+}
+
+export interface FakeOpenAIOptions {
+  /** Prompts longer than this many tokens are refused with 400 context_length_exceeded. */
+  contextWindow?: number;
 }
 
 export type FakeReply =
@@ -87,10 +97,45 @@ function deltaChunk(model: string, delta: unknown, finishReason: string | null =
   return chunk(model, [{ index: 0, delta, logprobs: null, finish_reason: finishReason }]);
 }
 
-function usageOf(reply: Extract<FakeReply, { kind: "message" }>): unknown {
+function usageOf(reply: Extract<FakeReply, { kind: "message" }>, billed: FakeUsage | undefined): unknown {
   if (reply.usage === null) return null;
-  const { prompt_tokens, completion_tokens } = reply.usage ?? { prompt_tokens: 12, completion_tokens: 7 };
-  return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
+  const usage = reply.usage ?? billed ?? { prompt_tokens: 12, completion_tokens: 7 };
+  const { prompt_tokens, completion_tokens } = usage;
+  const details =
+    usage.cached_tokens === undefined
+      ? {}
+      : { prompt_tokens_details: { cached_tokens: usage.cached_tokens } };
+  return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens, ...details };
+}
+
+/**
+ * OpenAI's automatic prompt caching, simulated: a request whose leading messages (tools first) match an
+ * earlier answered request's reads them from cache, counted in 128-token steps from 1,024 tokens on.
+ */
+class AutomaticPrefixCache {
+  private readonly seen = new Set<string>();
+
+  private chain(body: any): { hash: string; tokens: number }[] {
+    const parts = [
+      JSON.stringify(body?.tools ?? []),
+      ...(body?.messages ?? []).map((m: unknown) => JSON.stringify(m)),
+    ];
+    let hash = "";
+    let tokens = 0;
+    return parts.map((part: string) => {
+      hash = createHash("sha1").update(hash).update(part).digest("hex");
+      tokens += tokensOf(part);
+      return { hash, tokens };
+    });
+  }
+
+  bill(body: any): { prompt_tokens: number; cached_tokens: number; commit: () => void } {
+    const chain = this.chain(body);
+    const hit = chain.filter((link) => this.seen.has(link.hash)).at(-1)?.tokens ?? 0;
+    const cached_tokens = hit >= 1024 ? Math.floor(hit / 128) * 128 : 0;
+    const commit = (): void => chain.forEach((link) => this.seen.add(link.hash));
+    return { prompt_tokens: chain.at(-1)?.tokens ?? 0, cached_tokens, commit };
+  }
 }
 
 function finishReason(reply: Extract<FakeReply, { kind: "message" }>): string {
@@ -106,6 +151,7 @@ function messageChunks(
   reply: Extract<FakeReply, { kind: "message" }>,
   model: string,
   withUsage: boolean,
+  billed: FakeUsage | undefined,
 ): string[] {
   const events = [data(deltaChunk(model, { role: "assistant", content: "", refusal: null }))];
   for (const piece of split(reply.text ?? "")) events.push(data(deltaChunk(model, { content: piece })));
@@ -118,13 +164,17 @@ function messageChunks(
     }
   });
   events.push(data(deltaChunk(model, {}, finishReason(reply))));
-  const usage = usageOf(reply);
+  const usage = usageOf(reply, billed);
   if (withUsage && usage !== null) events.push(data(chunk(model, [], usage)));
   events.push(data("[DONE]"));
   return events;
 }
 
-function completion(reply: Extract<FakeReply, { kind: "message" }>, model: string): unknown {
+function completion(
+  reply: Extract<FakeReply, { kind: "message" }>,
+  model: string,
+  billed: FakeUsage | undefined,
+): unknown {
   const toolCalls = (reply.toolCalls ?? []).map((call) => ({
     id: call.id,
     type: "function",
@@ -144,7 +194,7 @@ function completion(reply: Extract<FakeReply, { kind: "message" }>, model: strin
     created,
     model,
     choices: [choice],
-    usage: usageOf(reply),
+    usage: usageOf(reply, billed),
   };
 }
 
@@ -154,16 +204,16 @@ function errorBody(status: number, reply: Extract<FakeReply, { kind: "error" }>)
   return { error: { message, type: reply.type ?? type, param: null, code: reply.code ?? code } };
 }
 
-function answer(reply: FakeReply, exchange: Exchange): void {
+function answer(reply: FakeReply, exchange: Exchange, billed: FakeUsage | undefined): void {
   const { request, response } = exchange;
   const streaming = request.body?.stream === true;
   const withUsage = request.body?.stream_options?.include_usage === true;
   const model = String(request.body?.model ?? "fake-model");
   switch (reply.kind) {
     case "message":
-      if (!streaming) return sendJson(response, 200, completion(reply, model));
+      if (!streaming) return sendJson(response, 200, completion(reply, model, billed));
       startStream(response);
-      for (const event of messageChunks(reply, model, withUsage)) response.write(event);
+      for (const event of messageChunks(reply, model, withUsage, billed)) response.write(event);
       response.end();
       return;
     case "error":
@@ -193,8 +243,27 @@ function answer(reply: FakeReply, exchange: Exchange): void {
   }
 }
 
-/** A fake OpenAI-compatible `/v1/chat/completions` on 127.0.0.1, scripted per request by `handler`. */
-export async function startFakeOpenAI(handler: FakeHandler): Promise<FakeOpenAI> {
+/**
+ * A fake OpenAI-compatible `/v1/chat/completions` on 127.0.0.1, scripted per request by `handler`. Usage
+ * the script leaves out is billed by a simulated automatic prefix cache; a prompt over `contextWindow`
+ * tokens is refused with 400 context_length_exceeded before the handler sees it.
+ */
+export async function startFakeOpenAI(
+  handler: FakeHandler,
+  options: FakeOpenAIOptions = {},
+): Promise<FakeOpenAI> {
+  const cache = new AutomaticPrefixCache();
+  const bills = new WeakMap<object, ReturnType<AutomaticPrefixCache["bill"]>>();
+  const billedHandler: FakeHandler = (request, index) => {
+    const bill = cache.bill(request.body);
+    const window = options.contextWindow;
+    if (window !== undefined && bill.prompt_tokens > window) {
+      const message = `This model's maximum context length is ${window} tokens. However, your messages resulted in ${bill.prompt_tokens} tokens. Please reduce the length of the messages.`;
+      return { kind: "error", status: 400, code: "context_length_exceeded", message };
+    }
+    bills.set(request, bill);
+    return handler(request, index);
+  };
   let callIds = 0;
   const withCallIds = (reply: FakeReply): FakeReply => {
     if (reply.kind !== "message" || !reply.toolCalls) return reply;
@@ -203,8 +272,18 @@ export async function startFakeOpenAI(handler: FakeHandler): Promise<FakeOpenAI>
   };
   const server = await startFakeServer<FakeReply>({
     path: "/v1/chat/completions",
-    handler,
-    answer: (reply, exchange) => answer(withCallIds(reply), exchange),
+    handler: billedHandler,
+    answer: (reply, exchange) => {
+      const bill = bills.get(exchange.request);
+      if (reply.kind === "message") bill?.commit();
+      const billed = bill && {
+        prompt_tokens: bill.prompt_tokens,
+        completion_tokens: 7,
+        cached_tokens: bill.cached_tokens,
+      };
+      if (reply.kind === "message" && billed) exchange.request.usage = { ...billed, ...reply.usage };
+      answer(withCallIds(reply), exchange, billed);
+    },
     errorBody: (status, message) => {
       const type = status === 404 ? "invalid_request_error" : "server_error";
       return { error: { message, type, param: null, code: null } };
