@@ -63,3 +63,8 @@ export function matchedLine(record: TaskRecord, line: string): string {
 export function stalledLine(record: TaskRecord, silentMs: number, lastLine: string): string {
   return `[bg:${record.id}] no output for ${Math.round(silentMs / 1000)}s, may be waiting for input (send_background_input) or stuck; last line: ${lastLine.slice(0, 300)} (${displayCommand(record.command, NOTICE_COMMAND_CHARS)})`;
 }
+
+/** notify_on was given up on: matching it ran past its deadline. The task itself runs on. */
+export function patternFailedLine(record: TaskRecord, why: string): string {
+  return `[bg:${record.id}] still running; notify_on is no longer watched: ${why} (${displayCommand(record.command, NOTICE_COMMAND_CHARS)})`;
+}

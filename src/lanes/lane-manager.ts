@@ -5,7 +5,8 @@ import { groupAlive, signalGroup, terminateGroup } from "../process/kill-group.j
 import { TASK_MARKER } from "../process/marked-processes.js";
 import type { ProcessResult } from "../process/process-result.js";
 import { EscapeSweeper } from "./escape-sweeper.js";
-import { matchedLine, stalledLine } from "./format.js";
+import { Pattern } from "../patterns/pattern.js";
+import { matchedLine, patternFailedLine, stalledLine } from "./format.js";
 import { LaneSlots } from "./lane-slots.js";
 import {
   DEFAULT_LANE_LIMIT,
@@ -81,7 +82,8 @@ export class LaneManager extends TaskTable {
 
   start(request: StartTaskRequest): TaskRecord {
     if (this.closed) throw new Error("lanes is shutting down; no new tasks");
-    const notifyOn = request.notifyOn === undefined ? undefined : new RegExp(request.notifyOn);
+    // Throws PatternError before anything starts: the caller's input is refused as a whole.
+    const notifyOn = request.notifyOn === undefined ? undefined : Pattern.compile(request.notifyOn);
     const record = this.newRecord(this.newUniqueId(), request);
     const { id } = record;
     const stallMs = request.stallMs ?? this.options.stallMs ?? DEFAULT_STALL_MS;
@@ -332,6 +334,9 @@ export class LaneManager extends TaskTable {
       }
       if (found.matchedLine !== undefined) {
         this.pushNotice(record.id, "matched", "medium", matchedLine(record, found.matchedLine));
+      }
+      if (found.patternFailed !== undefined) {
+        this.pushNotice(record.id, "matched", "medium", patternFailedLine(record, found.patternFailed));
       }
       if (found.stalledLastLine !== undefined) {
         this.pushNotice(

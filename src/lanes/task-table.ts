@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { Pattern } from "../patterns/pattern.js";
 import type { GroupProcess } from "../process/group-process.js";
 import { readTail } from "../text/utf8-window.js";
 import { notificationLine } from "./format.js";
@@ -16,7 +17,7 @@ export interface LiveTask {
   record: TaskRecord;
   process?: GroupProcess;
   watch?: TaskWatch;
-  notifyOn?: RegExp;
+  notifyOn?: Pattern;
   stallMs?: number;
   ended: Promise<TaskRecord>;
   resolveEnded: (record: TaskRecord) => void;

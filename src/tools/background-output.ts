@@ -4,6 +4,8 @@ import { sanitizeOutput } from "../text/sanitize.js";
 import { fileSize, partialTailBytes, readWindow } from "../text/utf8-window.js";
 import { MODEL_OUTPUT_CHARS } from "./command-output.js";
 import { ToolError } from "./define-tool.js";
+import type { MatchReply } from "../patterns/match-worker.js";
+import { Pattern, PatternTimeout } from "../patterns/pattern.js";
 
 export type OutputMode = "tail" | "new" | "none";
 
@@ -14,13 +16,13 @@ const OUTPUT_CHARS = MODEL_OUTPUT_CHARS - 2_000;
 const GREP_SCAN_BYTES = 16 * 1024 * 1024;
 
 /** Reads the part of a task's log the model asked for, always under the reply budget. */
-export function readTaskOutput(
+export async function readTaskOutput(
   lanes: LaneManager,
   record: TaskRecord,
   mode: OutputMode,
   lines: number,
   grep: string | undefined,
-): string {
+): Promise<string> {
   if (mode === "none") return "";
   const pattern = grep === undefined ? undefined : compile(grep);
   const from = mode === "new" ? lanes.readCursor(record.id) : 0;
@@ -32,17 +34,14 @@ export function readTaskOutput(
     mode === "new" && !isTerminal(record.status) ? size - partialTailBytes(record.output_file, size) : size;
   const windowed =
     end > start ? readWindow(record.output_file, start, end - start) : { text: "", start, end: start };
-  if (mode === "new") lanes.setReadCursor(record.id, windowed.end);
   let text: string;
   let header: string;
   // Raw bytes of the window that precede what is shown (counted on the log, before cleaning).
   let skippedInWindow = 0;
   if (pattern) {
-    const matches = sanitizeOutput(windowed.text)
-      .split("\n")
-      .filter((line) => pattern.test(line));
-    text = matches.slice(-lines).join("\n");
-    header = `${matches.length} matching line(s)${matches.length > lines ? `, last ${lines} shown` : ""}`;
+    const matches = await grepLines(pattern, sanitizeOutput(windowed.text), lines);
+    text = matches.lines.join("\n");
+    header = `${matches.count} matching line(s)${matches.count > lines ? `, last ${lines} shown` : ""}`;
   } else if (mode === "new") {
     text = sanitizeOutput(windowed.text).replace(/\n$/, "");
     header = `new output since last read (${windowed.end - start} bytes)`;
@@ -53,6 +52,8 @@ export function readTaskOutput(
     text = sanitizeOutput(raw.slice(cut));
     header = `last ${lines} lines`;
   }
+  // Only once the reply is sure: a grep given up on must not move the cursor past output never shown.
+  if (mode === "new") lanes.setReadCursor(record.id, windowed.end);
   let omitted = Math.max(0, start - from) + skippedInWindow;
   if (text.length > OUTPUT_CHARS) {
     omitted += Buffer.byteLength(text.slice(0, text.length - OUTPUT_CHARS));
@@ -63,11 +64,22 @@ export function readTaskOutput(
   return `--- output: ${header}${scope}${left} ---\n${text.length > 0 ? text : "(nothing)"}`;
 }
 
-function compile(source: string): RegExp {
+function compile(source: string): Pattern {
   try {
-    return new RegExp(source);
+    return Pattern.compile(source);
   } catch (error) {
-    throw new ToolError(`\`grep\`: not a valid regular expression: ${(error as Error).message}`);
+    throw new ToolError(`\`grep\`: ${(error as Error).message}`);
+  }
+}
+
+async function grepLines(pattern: Pattern, text: string, keep: number): Promise<MatchReply> {
+  try {
+    return await pattern.grep(text, keep);
+  } catch (error) {
+    if (!(error instanceof PatternTimeout)) throw error;
+    throw new ToolError(
+      `\`grep\`: ${error.message}: the pattern is too costly on this much output (${text.length} chars); use a simpler pattern, or output "tail" or "new"`,
+    );
   }
 }
 

@@ -4,6 +4,7 @@ import type { LaneManager } from "../lanes/lane-manager.js";
 import { displayCommand, displayPath } from "../lanes/format.js";
 import { assertCommandAllowed } from "./guard-check.js";
 import { defineTool, ToolError } from "./define-tool.js";
+import { Pattern } from "../patterns/pattern.js";
 
 /** Node's timers hold 32 bits: a longer delay fires after 1 ms, which would end the task at once. */
 export const MAX_TASK_TIMEOUT_MS = MAX_TIMER_MS;
@@ -22,7 +23,9 @@ const schema = z.object({
     .string()
     .max(500)
     .optional()
-    .describe('Regex: also notify once when an output line first matches (e.g. "ready|listening")'),
+    .describe(
+      'Regex (RE2 syntax: no lookaround or backreferences): also notify once when an output line first matches (e.g. "ready|listening")',
+    ),
   lane: z
     .string()
     .regex(/^[\w.-]{1,40}$/)
@@ -50,9 +53,9 @@ export function createBackgroundRunTool(lanes: LaneManager) {
       assertCommandAllowed(input.command);
       if (input.notify_on !== undefined) {
         try {
-          new RegExp(input.notify_on);
+          Pattern.compile(input.notify_on);
         } catch (error) {
-          throw new ToolError(`\`notify_on\`: not a valid regular expression: ${(error as Error).message}`);
+          throw new ToolError(`\`notify_on\`: ${(error as Error).message}`);
         }
       }
       const record = lanes.start({

@@ -18,7 +18,11 @@ const schema = z.object({
     .optional()
     .describe('"tail" (default): last lines; "new": only output since you last read this task; "none"'),
   lines: z.number().int().min(1).max(5000).optional().describe("How many lines (default 20)"),
-  grep: z.string().max(500).optional().describe("Regex: only output lines that match"),
+  grep: z
+    .string()
+    .max(500)
+    .optional()
+    .describe("Regex (RE2 syntax: no lookaround or backreferences): only output lines that match"),
 });
 
 export function createCheckBackgroundTool(lanes: LaneManager) {
@@ -52,7 +56,13 @@ export function createCheckBackgroundTool(lanes: LaneManager) {
         throw new ToolError(
           `No background task with id ${input.task_id}. Call check_background without task_id to list them.`,
         );
-      const output = readTaskOutput(lanes, record, input.output ?? "tail", input.lines ?? 20, input.grep);
+      const output = await readTaskOutput(
+        lanes,
+        record,
+        input.output ?? "tail",
+        input.lines ?? 20,
+        input.grep,
+      );
       // The model has now seen the final state: a notification about it would only repeat this.
       if (isTerminal(record.status)) lanes.markDelivered([record.id]);
       return [describeRecord(lanes.workspace, record), output].filter(Boolean).join("\n");

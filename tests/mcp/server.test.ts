@@ -1,106 +1,27 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import {
-  LoggingMessageNotificationSchema,
-  type CallToolResult,
-  type LoggingMessageNotification,
-  type Progress,
-} from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, Progress } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
-import { LANES_BIN, testEnv } from "../helpers/run-cli.js";
-import { eventually, pidAlive, sleep, tempWorkspace } from "../helpers/temp-workspace.js";
+import {
+  call,
+  connect as connectTo,
+  killGroup,
+  logsFor,
+  readRecord,
+  runningPid,
+  startTask,
+  text,
+  type Cleanups,
+} from "../helpers/mcp-client.js";
+import { eventually, pidAlive, sleep } from "../helpers/temp-workspace.js";
 
-type LogMessage = LoggingMessageNotification["params"];
-
-interface Connection {
-  client: Client;
-  transport: StdioClientTransport;
-  dir: string;
-  logs: LogMessage[];
-  /** Client-side protocol errors: anything but JSON-RPC on the server's stdout shows up here. */
-  errors: string[];
-  stderr: () => string;
-}
-
-const cleanups: (() => void | Promise<void>)[] = [];
+const cleanups: Cleanups = [];
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** Spawns `lanes mcp --cwd <dir>` (a fresh temp dir by default) through the SDK's own stdio client. */
-async function connect(existing?: string): Promise<Connection> {
-  let dir = existing;
-  if (dir === undefined) {
-    const workspace = tempWorkspace("lanes-mcp-");
-    cleanups.push(workspace.cleanup);
-    dir = workspace.dir;
-  }
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [LANES_BIN, "mcp", "--cwd", dir],
-    cwd: dir,
-    env: testEnv() as Record<string, string>,
-    stderr: "pipe",
-  });
-  let stderr = "";
-  transport.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const client = new Client({ name: "lanes-test", version: "0.0.0" });
-  const logs: LogMessage[] = [];
-  const errors: string[] = [];
-  client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
-    logs.push(notification.params);
-  });
-  client.onerror = (error) => errors.push(error.message);
-  await client.connect(transport);
-  cleanups.push(() => client.close());
-  return { client, transport, dir, logs, errors, stderr: () => stderr };
-}
-
-function text(result: unknown): string {
-  const content = (result as CallToolResult).content;
-  return content.map((block) => (block.type === "text" ? block.text : "")).join("");
-}
-
-async function call(connection: Connection, name: string, args: Record<string, unknown>) {
-  const result = (await connection.client.callTool({ name, arguments: args })) as CallToolResult;
-  return { text: text(result), isError: result.isError === true };
-}
-
-async function startTask(connection: Connection, args: Record<string, unknown>): Promise<string> {
-  const started = await call(connection, "background_run", args);
-  expect(started.isError).toBe(false);
-  const id = /Background task (\S+) started/.exec(started.text)?.[1];
-  if (id === undefined) throw new Error(`no task id in: ${started.text}`);
-  return id;
-}
-
-interface StoredRecord {
-  status: string;
-  pid: number | null;
-  end_reason: string | null;
-  notified: boolean;
-}
-
-function readRecord(dir: string, id: string): StoredRecord {
-  return JSON.parse(readFileSync(join(dir, ".lanes", "tasks", `${id}.json`), "utf8")) as StoredRecord;
-}
-
-function logsFor(connection: Connection, id: string): LogMessage[] {
-  return connection.logs.filter((log) => String(log.data).startsWith(`[bg:${id}]`));
-}
-
-/** Kills a process group left behind by a failing test. */
-function killGroup(pid: number | null): void {
-  if (pid === null) return;
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-    // Already gone: what the test wanted.
-  }
-}
+const connect = (existing?: string) => connectTo(cleanups, existing);
 
 describe("lanes mcp over stdio", () => {
   it("lists exactly the five background tools, each with the JSON Schema of its zod schema", async () => {
@@ -331,20 +252,4 @@ function readFileSafe(file: string): string {
   } catch {
     return "";
   }
-}
-
-/** The pid in a task's record once the record says it runs. */
-async function runningPid(dir: string, id: string): Promise<number> {
-  let pid: number | null = null;
-  await eventually(() => {
-    try {
-      const record = readRecord(dir, id);
-      pid = record.status === "running" ? record.pid : null;
-    } catch {
-      pid = null;
-    }
-    return pid !== null;
-  }, 5000);
-  if (pid === null) throw new Error(`task ${id} never recorded as running`);
-  return pid;
 }

@@ -17,13 +17,13 @@ afterEach(async () => {
 describe("task output for the model", () => {
   it("claims nothing left out when every line is shown", async () => {
     const record = await lanes.whenEnded(lanes.start({ command: "echo hi" }).id);
-    const text = readTaskOutput(lanes, record, "tail", 20, undefined);
+    const text = await readTaskOutput(lanes, record, "tail", 20, undefined);
     expect(text).toBe("--- output: last 20 lines ---\nhi");
   });
 
   it("counts the raw bytes before the shown lines as left out", async () => {
     const record = await lanes.whenEnded(lanes.start({ command: "printf 'one\\ntwo\\nthree\\n'" }).id);
-    const text = readTaskOutput(lanes, record, "tail", 1, undefined);
+    const text = await readTaskOutput(lanes, record, "tail", 1, undefined);
     expect(text).toBe(
       "--- output: last 1 lines; 8 earlier bytes not shown (full log in output_file) ---\nthree",
     );

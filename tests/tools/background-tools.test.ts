@@ -84,7 +84,7 @@ describe("background_run", () => {
     const { lanes, run } = tools();
     await expect(call(run, { command: "echo hi", notify_on: "(ready" })).rejects.toThrow(ToolError);
     await expect(call(run, { command: "echo hi", notify_on: "(ready" })).rejects.toThrow(
-      /`notify_on`: not a valid regular expression/,
+      /`notify_on`: not a pattern lanes can match \(missing closing \)/,
     );
     expect(lanes.list()).toEqual([]);
   });
