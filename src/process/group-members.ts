@@ -41,3 +41,13 @@ function scanGroups(freshSince: number): Map<number, number> | undefined {
 export function groupHasLiveMember(pgid: number, freshSince = Date.now()): boolean | undefined {
   return scanGroups(freshSince)?.has(pgid);
 }
+
+/** The process group of a live pid, from /proc/<pid>/stat; undefined when it cannot be read (gone, no /proc). */
+export function groupOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import type { Writable } from "node:stream";
+import { groupOf } from "./group-members.js";
 import { terminateGroup } from "./kill-group.js";
+import { ownGroupLaunch } from "./own-group-launch.js";
 import type { ProcessResult, TerminationReason } from "./process-result.js";
 
 export interface GroupProcessOptions {
@@ -41,7 +43,7 @@ const EXIT_FILE_WRAPPER =
 
 export const DEFAULT_KILL_GRACE_MS = 2_000;
 
-/** Spawns `/bin/sh -c command` as the leader of a new process group, output appended to a file. */
+/** Spawns `/bin/sh -c command` as the leader of a new process group (see own-group-launch.ts), output appended to a file. */
 export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
   const graceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   const startedAt = Date.now();
@@ -57,10 +59,11 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
   let fd: number | undefined;
   try {
     fd = openSync(options.outputFile, "a");
-    child = spawn("/bin/sh", args, {
+    const launch = ownGroupLaunch(args, options.env);
+    child = spawn(launch.file, launch.args, {
       cwd: options.cwd,
-      env: options.env,
-      detached: true,
+      env: launch.env,
+      detached: launch.detached,
       stdio: [options.stdin, fd, fd],
     });
   } catch (error) {
@@ -70,9 +73,16 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
   }
 
   const pid = child?.pid;
+  let reaped = false;
   const terminate = async (why: TerminationReason): Promise<void> => {
     reason ??= why;
-    if (pid !== undefined) await terminateGroup(pid, graceMs);
+    if (pid === undefined) return;
+    // In the first milliseconds the launcher may not have made its group yet (it does so after its exec), so
+    // a group signal would find nothing: then the launcher is alone, and is signalled itself. Not once reaped,
+    // when its pid may be another process's. Whatever it started by then goes with the group at its exit.
+    const group = groupOf(pid);
+    if (!reaped && group !== undefined && group !== pid) signalProcess(pid, "SIGTERM");
+    await terminateGroup(pid, graceMs);
   };
 
   let timer: NodeJS.Timeout | undefined;
@@ -101,6 +111,7 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
     }
     child.once("error", (error) => finish(null, null, error.message));
     child.once("exit", (code, signal) => {
+      reaped = true;
       // The leader is gone; whatever it left running in its group (`cmd &`) goes with it.
       if (pid !== undefined && !options.keepGroupOnExit) void terminateGroup(pid, graceMs);
       finish(code, signal);
@@ -117,4 +128,12 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
     child?.unref();
   };
   return { pid, stdin, exited, terminate, clearTimeout: () => clearTimeout(timer), release };
+}
+
+function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Gone already.
+  }
 }

@@ -1,0 +1,68 @@
+import { accessSync, constants } from "node:fs";
+
+/** What to hand to `spawn` so `/bin/sh ARGS` runs as the leader of a new process group. */
+export interface Launch {
+  file: string;
+  args: string[];
+  /** Node's `detached`: setsid(), a session of its own. Only the fallback uses it. */
+  detached: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+// Why not `detached: true` (setsid)? With kernel autogroup scheduling (on by default on Linux desktops and
+// servers alike) every new session is a scheduling group of its own, an equal of lanes: 20 busy tasks left
+// lanes' event loop 1/21 of a CPU. Node can only setsid, dash cannot make a group without a terminal
+// (`set -m` needs a tty), and no standard command does setpgid-then-exec, so perl (in every Debian/Ubuntu
+// base system and on macOS) does it in one exec: the pid Node sees is the group id and, after the exec, the
+// shell itself, so exit codes, signals, stdin and the LANES_TASK_ID marker are exactly as before.
+//
+// It also drops lanes' controlling terminal (TIOCNOTTY: only this process, not lanes), as setsid did: a task
+// that opens /dev/tty (a password prompt) fails at once instead of stopping on SIGTTIN or writing over the
+// REPL, and a closing terminal's SIGHUP, sent to the session leader and the foreground group, never reaches a
+// task. TIOCNOTTY is 0x5422 on Linux; the perl launcher is only used there.
+const LAUNCHER = [
+  // PERL5OPT/PERL5LIB are the command's, not the launcher's: they were moved aside and are put back here.
+  "for (keys %ENV) { $ENV{$1} = delete $ENV{$_} if /^__LANES_KEEP_(.+)$/ }",
+  'if (open(my $tty, "+<", "/dev/tty")) { ioctl($tty, 0x5422, 0); close($tty) }',
+  'setpgrp(0, 0) or die "lanes: setpgid: $!\\n";',
+  'exec { "/bin/sh" } "/bin/sh", @ARGV or die "lanes: exec /bin/sh: $!\\n";',
+].join(" ");
+
+const PERL_ENV = ["PERL5OPT", "PERL5LIB", "PERLLIB", "PERL5DB"];
+
+let perl: string | null | undefined;
+
+function findPerl(): string | null {
+  if (perl !== undefined) return perl;
+  perl = null;
+  if (process.platform !== "linux") return perl;
+  for (const candidate of ["/usr/bin/perl", "/bin/perl", "/usr/local/bin/perl"]) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      perl = candidate;
+      break;
+    } catch {
+      // Not here.
+    }
+  }
+  return perl;
+}
+
+/** How `/bin/sh shellArgs` is started in a process group of its own, inside lanes' session where possible. */
+export function ownGroupLaunch(shellArgs: string[], env: NodeJS.ProcessEnv): Launch {
+  const launcher = findPerl();
+  if (!launcher) return { file: "/bin/sh", args: shellArgs, detached: true, env };
+  const launchEnv = { ...env };
+  for (const name of PERL_ENV) {
+    if (launchEnv[name] === undefined) continue;
+    launchEnv[`__LANES_KEEP_${name}`] = launchEnv[name];
+    delete launchEnv[name];
+  }
+  // `--` ends perl's options: the shell's `-c` must not be read as perl's "check syntax".
+  return { file: launcher, args: ["-e", LAUNCHER, "--", ...shellArgs], detached: false, env: launchEnv };
+}
+
+/** Whether tasks get a group inside lanes' session (false: the setsid fallback, a session each). */
+export function groupsShareSession(): boolean {
+  return findPerl() !== null;
+}
