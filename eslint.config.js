@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules", "coverage", "bench/results.*", ".lanes"] },
+  { ignores: ["node_modules", "coverage", "bench/results.*", ".lanes", "dist", ".build"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

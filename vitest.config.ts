@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts"],
+    // Builds the CLI once per run: CLI tests spawn the bundle, as users run it.
+    globalSetup: ["./tests/build-cli.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Two cores: real processes and timing-sensitive overlap checks suffer when oversubscribed.

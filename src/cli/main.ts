@@ -1,14 +1,16 @@
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { loadConfig, type LanesConfig } from "../config/config.js";
+import type { LanesConfig } from "../config/config.js";
 import { MAX_TIMER_MS } from "../config/limits.js";
 import type { ProviderName } from "../model/create-provider.js";
 import type { OutputFormat } from "./print-mode.js";
 import type { SessionChoice } from "../session/session.js";
 import { VERSION } from "../version.js";
 
-// Command modules load on demand: `lanes --version` or `lanes tasks` should not pay for every SDK.
+// Command modules load on demand: `lanes --version` or `lanes tasks` should not pay for every SDK, and
+// `--version`/`--help` not even for zod (the configuration schema).
 const load = {
+  config: () => import("../config/config.js"),
   demo: () => import("./demo.js"),
   print: () => import("./print-mode.js"),
   repl: () => import("../repl/repl.js"),
@@ -100,8 +102,8 @@ interface MainOptions {
 }
 
 /** Files, then flags: a flag always wins over a config file. */
-function effectiveConfig(workspace: string, options: MainOptions): LanesConfig {
-  const config = loadConfig(workspace);
+async function effectiveConfig(workspace: string, options: MainOptions): Promise<LanesConfig> {
+  const config = (await load.config()).loadConfig(workspace);
   if (options.maxTurns !== undefined) config.max_turns = options.maxTurns;
   if (options.maxWait !== undefined) config.max_wait_ms = options.maxWait * 1000;
   for (const [lane, limit] of Object.entries(options.laneLimit ?? {})) {
@@ -118,7 +120,7 @@ program.action(async (options: MainOptions) => {
     workspace,
     model: options.model,
     providerName: options.provider,
-    config: effectiveConfig(workspace, options),
+    config: await effectiveConfig(workspace, options),
     resume: options.resume ?? (options.continue ? "latest" : undefined),
   };
   process.exitCode =
@@ -143,7 +145,7 @@ program
   .option("--detach", "start it and return at once; it keeps running after lanes exits")
   .action(async (words: string[], options: { detach?: boolean }) => {
     const workspace = resolve(program.opts<{ cwd: string }>().cwd);
-    const config = loadConfig(workspace);
+    const config = (await load.config()).loadConfig(workspace);
     process.exitCode = await (
       await load.run()
     ).runCommand({
@@ -161,7 +163,7 @@ program
     const options = program.opts<MainOptions>();
     const workspace = resolve(options.cwd);
     (await load.session()).loadWorkspaceEnv(workspace);
-    await (await load.mcp()).runMcpServer({ workspace, config: effectiveConfig(workspace, options) });
+    await (await load.mcp()).runMcpServer({ workspace, config: await effectiveConfig(workspace, options) });
   });
 
 const tasks = program
@@ -188,7 +190,7 @@ tasks
   .description("end a task and its whole process group")
   .action(async (id: string) => {
     const workspace = resolve(program.opts<{ cwd: string }>().cwd);
-    const graceMs = loadConfig(workspace).kill_grace_ms;
+    const graceMs = (await load.config()).loadConfig(workspace).kill_grace_ms;
     console.log(await (await load.tasks()).killStoredTask(workspace, id, graceMs));
   });
 

@@ -1,7 +1,6 @@
 import { MAX_TIMER_MS } from "../config/limits.js";
 import path from "node:path";
-import { createAnthropicProvider } from "./anthropic-provider.js";
-import { createOpenAIProvider } from "./openai-provider.js";
+import { lazyProvider } from "./lazy-provider.js";
 import { createScriptProvider } from "./script-provider.js";
 import type { ModelProvider } from "./types.js";
 
@@ -69,7 +68,10 @@ function openAIFromEnv(model: string, env: NodeJS.ProcessEnv): ModelProvider {
       "No API key: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server that needs none, or try the offline demo: npx lanes demo",
     );
   }
-  return createOpenAIProvider({ model, apiKey, baseURL, ...readRetryTuning(env) });
+  const options = { model, apiKey, baseURL, ...readRetryTuning(env) };
+  return lazyProvider("openai", model, async () =>
+    (await import("./openai-provider.js")).createOpenAIProvider(options),
+  );
 }
 
 /** Picks the model behind the loop: a script, OpenAI Chat Completions, or Anthropic Messages. */
@@ -85,11 +87,14 @@ export function createProvider(options: CreateProviderOptions): ModelProvider {
   const apiKey = readVariable(env, "ANTHROPIC_API_KEY");
   const authToken = readVariable(env, "ANTHROPIC_AUTH_TOKEN");
   if (apiKey === undefined && authToken === undefined) throw new MissingApiKeyError();
-  return createAnthropicProvider({
+  const anthropic = {
     model,
     apiKey,
     authToken,
     baseURL: readVariable(env, "ANTHROPIC_BASE_URL"),
     ...readRetryTuning(env),
-  });
+  };
+  return lazyProvider("anthropic", model, async () =>
+    (await import("./anthropic-provider.js")).createAnthropicProvider(anthropic),
+  );
 }

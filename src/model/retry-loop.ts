@@ -1,4 +1,5 @@
-import { retryDelayMs, sleep, type FailureClass } from "./retry.js";
+import { retryDelayMs, type FailureClass } from "./retry.js";
+import { sleep } from "./sleep.js";
 import { ModelError, type ModelCallEvents } from "./types.js";
 
 /** The retry settings every provider takes (createProvider reads them from LANES_* variables). */

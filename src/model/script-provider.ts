@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { sleep } from "./retry.js";
+import { sleep } from "./sleep.js";
 import {
   ModelError,
   type AssistantBlock,

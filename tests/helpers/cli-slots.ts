@@ -1,5 +1,5 @@
 /**
- * At most `size` jobs at once. Each lanes CLI start costs about a second of CPU (tsx, SDKs); a dozen at
+ * At most `size` jobs at once. Each lanes CLI start costs CPU (node, the SDKs); a dozen at
  * once on two cores starve each other and every timing in the test stretches, so a file runs a few at a time.
  */
 export function cliSlots(size: number): <T>(job: () => Promise<T>) => Promise<T> {

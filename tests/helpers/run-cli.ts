@@ -2,11 +2,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll } from "vitest";
+import { afterAll, inject } from "vitest";
 import { killByEnv } from "./process-tree.js";
 import { pidAlive } from "./temp-workspace.js";
 
-export const LANES_BIN = join(import.meta.dirname, "..", "..", "bin", "lanes.js");
+/** The compiled CLI, built from the current sources once per test run (tests/build-cli.ts). */
+export const LANES_BIN = inject("lanesBin");
 
 /** Set on every CLI a test starts (inherited by its tasks), so whatever it leaves can be found and ended. */
 export const CLI_MARK_VARIABLE = "LANES_TEST_CLI_RUN";

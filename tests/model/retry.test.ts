@@ -6,7 +6,8 @@ import {
   APIUserAbortError,
 } from "@anthropic-ai/sdk";
 import { describe, expect, it } from "vitest";
-import { classifyError, retryDelayMs, serverRetryDelayMs, sleep } from "../../src/model/retry.js";
+import { classifyError, retryDelayMs, serverRetryDelayMs } from "../../src/model/retry.js";
+import { sleep } from "../../src/model/sleep.js";
 
 const policy = { baseMs: 100, maxMs: 1000 };
 

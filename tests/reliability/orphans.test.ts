@@ -111,7 +111,7 @@ class Probe {
 
   /**
    * Live processes started for a task or command of this run. lanes itself is left out, and so are its own
-   * helpers (tsx's esbuild service): they carry the token but no LANES_TASK_ID, and end with lanes.
+   * helpers: they carry the token but no LANES_TASK_ID, and end with lanes.
    */
   processes(): ProcessInfo[] {
     const exclude = this.lanesPid === 0 ? [] : [this.lanesPid];

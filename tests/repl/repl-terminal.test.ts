@@ -17,7 +17,7 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();
 });
 
-/** Starting node with tsx is the slow part on a loaded machine; every later wait is 10 s at most. */
+/** Starting the CLI is the slow part on a loaded machine; every later wait is 10 s at most. */
 const STARTUP_MS = 25_000;
 /** Each test's bound: the startup plus a few bounded waits. */
 const TEST_MS = 60_000;

@@ -1,0 +1,65 @@
+import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { build, type Metafile } from "esbuild";
+import { thirdPartyNotices } from "./notices.js";
+
+const ROOT = resolve(import.meta.dirname, "..");
+
+interface PackageJson {
+  version: string;
+  dependencies?: Record<string, string>;
+}
+
+/**
+ * Bundles the CLI into `outDir` (default dist/): lanes.js plus chunks that load on demand, so `--version`
+ * never parses an SDK. Everything in devDependencies is bundled; whatever is in `dependencies` stays an
+ * import from node_modules (for a package that cannot be bundled, e.g. one that ships files it reads at
+ * run time). Returns the entry file.
+ */
+export async function buildCli(outDir = join(ROOT, "dist")): Promise<string> {
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as PackageJson;
+  rmSync(outDir, { recursive: true, force: true });
+  const result = await build({
+    entryPoints: { lanes: join(ROOT, "src/cli/main.ts") },
+    absWorkingDir: ROOT,
+    outdir: outDir,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    chunkNames: "chunks/[name]-[hash]",
+    external: Object.keys(pkg.dependencies ?? {}),
+    define: { __LANES_VERSION__: JSON.stringify(pkg.version) },
+    // Bundled CommonJS (commander, dotenv) calls require() for Node built-ins; ESM has no require.
+    banner: {
+      js: 'import { createRequire as __lanesRequire } from "node:module";\nconst require = __lanesRequire(import.meta.url);',
+    },
+    legalComments: "none",
+    metafile: true,
+    logLevel: "warning",
+  });
+  const entry = join(outDir, "lanes.js");
+  writeFileSync(entry, `#!/usr/bin/env node\n${readFileSync(entry, "utf8")}`);
+  chmodSync(entry, 0o755);
+  writeFileSync(
+    join(outDir, "THIRD-PARTY-NOTICES.md"),
+    thirdPartyNotices(ROOT, bundledPackages(result.metafile)),
+  );
+  return entry;
+}
+
+/** The folders of the packages whose code ended up in the bundle ("node_modules/zod"), nested ones too. */
+function bundledPackages(metafile: Metafile): string[] {
+  const folders = new Set<string>();
+  for (const input of Object.keys(metafile.inputs)) {
+    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (match?.[1]) folders.add(match[1]);
+  }
+  return [...folders].sort();
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  const entry = await buildCli(process.argv[2] ? resolve(process.argv[2]) : undefined);
+  console.log(`built ${entry}`);
+}

@@ -1,0 +1,39 @@
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { buildCli } from "../scripts/build.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The compiled CLI this test run spawns (built from the current src/ by this setup). */
+    lanesBin: string;
+  }
+}
+
+const BUILDS = join(import.meta.dirname, "..", ".build");
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Global setup: builds the CLI once per test run, so CLI tests run what users run (no TypeScript loader)
+ * and never a stale dist/. Each run gets its own folder inside the repo (bundles resolve any external
+ * dependency from its node_modules), so two runs, or a `npm run build` meanwhile, never swap files under a
+ * running test.
+ */
+export default async function setup(project: TestProject): Promise<() => void> {
+  for (const name of existsSync(BUILDS) ? readdirSync(BUILDS) : []) {
+    const owner = /^test-(\d+)$/.exec(name)?.[1];
+    if (owner !== undefined && !alive(Number(owner)))
+      rmSync(join(BUILDS, name), { recursive: true, force: true });
+  }
+  const outDir = join(BUILDS, `test-${process.pid}`);
+  project.provide("lanesBin", await buildCli(outDir));
+  return () => rmSync(outDir, { recursive: true, force: true });
+}
