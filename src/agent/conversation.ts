@@ -2,13 +2,6 @@ import type { Message, ToolResultBlock, UserBlock } from "../model/types.js";
 
 export const INTERRUPTED_RESULT = "(no result: the call was interrupted before it finished)";
 
-/** Adds text to the user message about to be sent, or opens one, so roles keep alternating. */
-export function appendUserText(messages: Message[], text: string): void {
-  const last = messages.at(-1);
-  if (last?.role === "user") last.content.push({ type: "text", text });
-  else messages.push({ role: "user", content: [{ type: "text", text }] });
-}
-
 /**
  * Makes a conversation acceptable to the API whatever happened before (a cancelled turn, a crash between
  * a tool call and its result): same-role neighbours merged, every tool_use answered by a tool_result in the

@@ -1,6 +1,7 @@
-import type { Message, ModelProvider, ToolUseBlock, Usage } from "../model/types.js";
+import { emptyUsage, ModelError, type ModelProvider, type ToolUseBlock, type Usage } from "../model/types.js";
 import { toToolSpec, type Tool } from "../tools/define-tool.js";
-import { appendUserText, repairConversation } from "./conversation.js";
+import { Compactor, type CompactionSettings } from "./compaction.js";
+import type { ConversationLog } from "./conversation-log.js";
 import type { AgentEventSink } from "./events.js";
 import { runToolCall, type ToolCallRecord } from "./tool-runner.js";
 
@@ -33,6 +34,8 @@ export interface AgentConfig {
   emit: AgentEventSink;
   maxTokens?: number;
   maxTurns?: number;
+  /** Context window and compaction; without it the conversation is never compacted. */
+  compaction?: CompactionSettings;
 }
 
 export type AgentStop = "end_turn" | "max_turns" | "cancelled";
@@ -44,50 +47,88 @@ export interface AgentRunResult {
   toolCalls: ToolCallRecord[];
 }
 
+export function addUsage(total: Usage, usage: Usage): void {
+  total.input_tokens += usage.input_tokens;
+  total.output_tokens += usage.output_tokens;
+  total.cache_creation_input_tokens += usage.cache_creation_input_tokens;
+  total.cache_read_input_tokens += usage.cache_read_input_tokens;
+}
+
+/** Builds the compactor a conversation is run with (the session keeps one across prompts). */
+export function createCompactor(config: AgentConfig): Compactor | undefined {
+  if (!config.compaction) return undefined;
+  const { provider, system, emit } = config;
+  return new Compactor(config.compaction, { provider, system, tools: config.tools.map(toToolSpec), emit });
+}
+
 /**
  * The agent loop as a plain function: call the model, run the tools it asks for (one at a time, the loop
- * stays single-threaded), send the results back, repeat. Appends to `messages` in place, so a failed run
- * keeps the conversation. Model errors propagate after the provider's retries; cancellation returns.
+ * stays single-threaded), send the results back, repeat. Everything it adds is appended to `log`, so a
+ * failed run keeps the conversation, and each request sends the log's view. Model errors propagate after
+ * the provider's retries, except a prompt refused as too long: compacted, and tried once more.
+ * Cancellation returns.
  */
 export async function runAgent(
-  messages: Message[],
+  log: ConversationLog,
   config: AgentConfig,
   signal: AbortSignal,
+  compactor: Compactor | undefined = createCompactor(config),
 ): Promise<AgentRunResult> {
   const tools = new Map(config.tools.map((tool) => [tool.name, tool]));
   const specs = config.tools.map(toToolSpec);
-  const result: AgentRunResult = {
-    stop: "end_turn",
-    turns: 0,
-    usage: { input_tokens: 0, output_tokens: 0 },
-    toolCalls: [],
-  };
+  const result: AgentRunResult = { stop: "end_turn", turns: 0, usage: emptyUsage(), toolCalls: [] };
   const maxTurns = config.maxTurns ?? 100;
+  let refusedForLength = false;
   while (!signal.aborted) {
     if (result.turns >= maxTurns) return { ...result, stop: "max_turns" };
     const injection = config.hooks.beforeModelCall();
-    if (injection) appendUserText(messages, injection.text);
-    repairConversation(messages);
-    config.emit({ type: "turn-start", turn: result.turns + 1 });
+    if (injection) log.appendUserText(injection.text);
     let turn;
     try {
+      const compacted = await compactor?.beforeRequest(log, signal);
+      if (compacted?.usage) addUsage(result.usage, compacted.usage);
+      config.emit({ type: "turn-start", turn: result.turns + 1 });
+      let streamed = "";
       turn = await config.provider.createTurn(
-        { system: config.system, messages, tools: specs, maxTokens: config.maxTokens ?? 8192, signal },
         {
-          onTextDelta: (text) => config.emit({ type: "text-delta", text }),
-          onRetry: ({ attempt, delayMs, error }) =>
-            config.emit({ type: "model-retry", attempt, delay_ms: delayMs, error }),
+          system: config.system,
+          messages: log.project(),
+          tools: specs,
+          maxTokens: config.maxTokens ?? 8192,
+          signal,
+        },
+        {
+          onTextDelta: (text) => {
+            streamed += text;
+            config.emit({ type: "text-delta", text });
+          },
+          onRetry: ({ attempt, delayMs, error }) => {
+            config.emit({ type: "model-retry", attempt, delay_ms: delayMs, error, discarded_text: streamed });
+            streamed = "";
+          },
         },
       );
     } catch (error) {
       if (signal.aborted) break;
+      if (
+        error instanceof ModelError &&
+        error.kind === "context_too_long" &&
+        compactor &&
+        !refusedForLength
+      ) {
+        refusedForLength = true;
+        const compacted = await compactor.compact(log, "refused", signal);
+        if (compacted.usage) addUsage(result.usage, compacted.usage);
+        continue;
+      }
       throw error;
     }
+    refusedForLength = false;
     config.hooks.afterModelCall();
     result.turns++;
-    result.usage.input_tokens += turn.usage.input_tokens;
-    result.usage.output_tokens += turn.usage.output_tokens;
-    if (turn.content.length > 0) messages.push({ role: "assistant", content: turn.content });
+    addUsage(result.usage, turn.usage);
+    if (turn.content.length > 0) log.appendMessage({ role: "assistant", content: turn.content });
+    compactor?.observe(turn.usage, log);
     const text = turn.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join("");
     config.emit({ type: "assistant-message", text, stop_reason: turn.stopReason, usage: turn.usage });
     const calls = turn.content.filter((block): block is ToolUseBlock => block.type === "tool_use");
@@ -97,12 +138,12 @@ export async function runAgent(
       if (signal.aborted) break;
       return result;
     }
-    messages.push({ role: "user", content: [] });
     for (const call of calls) {
       config.emit({ type: "tool-call", id: call.id, name: call.name, input: call.input });
       const started = Date.now();
       const block = await runToolCall(tools, call, signal);
-      (messages.at(-1)?.content as unknown[]).push(block);
+      // One entry per result, so each is saved as it comes; the view merges them into one message.
+      log.appendMessage({ role: "user", content: [block] });
       result.toolCalls.push({ name: call.name, input: call.input, is_error: block.is_error ?? false });
       const duration_ms = Date.now() - started;
       config.emit({

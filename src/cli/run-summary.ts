@@ -1,6 +1,7 @@
 import type { AgentRunResult } from "../agent/loop.js";
 import { durationOf } from "../lanes/format.js";
 import type { TaskRecord } from "../lanes/task-record.js";
+import { emptyUsage, type Usage } from "../model/types.js";
 
 /** The `--output-format json` object (also the last line of `stream-json`). */
 export interface RunSummary {
@@ -11,7 +12,8 @@ export interface RunSummary {
   is_error: boolean;
   num_turns: number;
   duration_ms: number;
-  usage: { input_tokens: number; output_tokens: number };
+  /** Summed over the run's model calls, compaction side calls included. */
+  usage: Usage;
   tool_calls: { name: string; input: unknown; is_error: boolean }[];
   background_tasks: {
     id: string;
@@ -34,7 +36,7 @@ export function summarize(
     is_error: outcome.isError,
     num_turns: outcome.result?.turns ?? 0,
     duration_ms: Date.now() - startedAt,
-    usage: outcome.result?.usage ?? { input_tokens: 0, output_tokens: 0 },
+    usage: outcome.result?.usage ?? emptyUsage(),
     tool_calls: outcome.result?.toolCalls ?? [],
     background_tasks: tasks.map((record) => ({
       id: record.id,

@@ -48,6 +48,21 @@ export const ConfigSchema = z
       .default(600_000)
       .describe("-p: longest wait for tasks after the model stops"),
     max_turns: z.number().int().positive().default(100).describe("Model calls per prompt"),
+    context_window: z
+      .number()
+      .int()
+      .min(2_000)
+      .max(100_000_000)
+      .optional()
+      .describe(
+        "The model's context window in tokens (default 200000 for Anthropic, 128000 for OpenAI-compatible)",
+      ),
+    compact_at: z
+      .number()
+      .min(0.1)
+      .max(1)
+      .default(0.85)
+      .describe("Compact the conversation before a request would pass this share of the window"),
     pass_secrets_to_commands: z
       .boolean()
       .default(false)

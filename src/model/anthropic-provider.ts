@@ -1,7 +1,8 @@
 import Anthropic, { APIConnectionTimeoutError } from "@anthropic-ai/sdk";
 import { withIdleWatchdog } from "./idle-watchdog.js";
-import { classifyError } from "./retry.js";
+import { classifyAnthropicError } from "./anthropic-errors.js";
 import { runWithRetries, type RetryLoopOptions, type RetryOptions } from "./retry-loop.js";
+import { withCacheBreakpoints } from "./cache-breakpoints.js";
 import type { AssistantBlock, ModelCallEvents, ModelProvider, ModelRequest, ModelTurn } from "./types.js";
 
 export interface AnthropicProviderOptions extends RetryOptions {
@@ -23,21 +24,24 @@ function toModelTurn(message: Anthropic.Message): ModelTurn {
       content.push({ type: "tool_use", id: block.id, name: block.name, input: block.input });
   }
   const { input_tokens, output_tokens } = message.usage;
-  return { content, stopReason: message.stop_reason ?? "end_turn", usage: { input_tokens, output_tokens } };
+  const usage = {
+    input_tokens,
+    output_tokens,
+    cache_creation_input_tokens: message.usage.cache_creation_input_tokens ?? 0,
+    cache_read_input_tokens: message.usage.cache_read_input_tokens ?? 0,
+  };
+  return { content, stopReason: message.stop_reason ?? "end_turn", usage };
 }
 
 function toParams(model: string, request: ModelRequest): Anthropic.MessageCreateParamsNonStreaming {
+  const { system, tools, messages } = withCacheBreakpoints(request);
   return {
     model,
     max_tokens: request.maxTokens,
-    // The API rejects an empty system text block; no system prompt means leaving the field out.
-    ...(request.system === "" ? {} : { system: request.system }),
+    ...(system === undefined ? {} : { system }),
     // ToolSpec's schema is JSON Schema typed loosely (`required: unknown`); the SDK wants the narrower type.
-    tools: request.tools.map((tool) => ({
-      ...tool,
-      input_schema: tool.input_schema as Anthropic.Tool.InputSchema,
-    })),
-    messages: request.messages,
+    tools: tools as Anthropic.ToolUnion[],
+    messages: messages as Anthropic.MessageParam[],
   };
 }
 
@@ -79,7 +83,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Mode
     source: "Anthropic API",
     secrets: [options.apiKey, options.authToken].filter((value): value is string => Boolean(value)),
     authHint: "check ANTHROPIC_API_KEY / ANTHROPIC_AUTH_TOKEN",
-    classify: classifyError,
+    classify: classifyAnthropicError,
   };
 
   return {

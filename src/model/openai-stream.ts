@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
-import type { AssistantBlock, ModelTurn } from "./types.js";
+import { emptyUsage, type AssistantBlock, type ModelTurn } from "./types.js";
 
 interface PendingCall {
   id: string | undefined;
@@ -49,13 +49,16 @@ export function createTurnAssembler(): TurnAssembler {
   let text = "";
   let finishReason: string | undefined;
   const calls = new Map<number, PendingCall>();
-  const usage = { input_tokens: 0, output_tokens: 0 };
+  const usage = emptyUsage();
 
   return {
     add(chunk) {
       // With include_usage the last chunk has no choices, only the usage of the whole call.
       if (chunk.usage) {
-        usage.input_tokens = chunk.usage.prompt_tokens ?? 0;
+        // prompt_tokens includes the cached ones; servers that cache report them in the details.
+        const cached = chunk.usage.prompt_tokens_details?.cached_tokens ?? 0;
+        usage.input_tokens = Math.max(0, (chunk.usage.prompt_tokens ?? 0) - cached);
+        usage.cache_read_input_tokens = cached;
         usage.output_tokens = chunk.usage.completion_tokens ?? 0;
       }
       const choice = chunk.choices[0];

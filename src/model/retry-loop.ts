@@ -1,5 +1,6 @@
-import { retryDelayMs, type FailureClass } from "./retry.js";
+import { retryDelayMs } from "./backoff.js";
 import { sleep } from "./sleep.js";
+import type { FailureClass } from "./failure.js";
 import { ModelError, type ModelCallEvents } from "./types.js";
 
 /** The retry settings every provider takes (createProvider reads them from LANES_* variables). */

@@ -78,6 +78,8 @@ export function createScriptProviderFromTurns(turns: ScriptTurn[], model = "scri
       const usage = {
         input_tokens: estimateTokens([request.system, request.messages]),
         output_tokens: estimateTokens(content),
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
       };
       return { content, stopReason: hasTools ? "tool_use" : "end_turn", usage };
     },

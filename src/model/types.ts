@@ -23,9 +23,24 @@ export type UserBlock = TextBlock | ToolResultBlock;
 export type Message =
   { role: "user"; content: UserBlock[] } | { role: "assistant"; content: AssistantBlock[] };
 
+/** Token counts of one call (or summed over a run), in Anthropic's fields; other APIs map to them. */
 export interface Usage {
+  /** Prompt tokens neither read from nor written to a cache. */
   input_tokens: number;
   output_tokens: number;
+  /** Prompt tokens written to the prompt cache (billed 1.25x at Anthropic). */
+  cache_creation_input_tokens: number;
+  /** Prompt tokens read from the prompt cache (billed 0.1x at Anthropic). */
+  cache_read_input_tokens: number;
+}
+
+export function emptyUsage(): Usage {
+  return { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+}
+
+/** The whole prompt of a call: what it occupied of the context window, cached or not. */
+export function promptTokens(usage: Usage): number {
+  return usage.input_tokens + usage.cache_creation_input_tokens + usage.cache_read_input_tokens;
 }
 
 export interface ModelRequest {
@@ -46,6 +61,7 @@ export interface ModelTurn {
 /** Callbacks during one model call. They must not throw. */
 export interface ModelCallEvents {
   onTextDelta?(text: string): void;
+  /** A failed attempt is retried: text streamed by it so far is void (the next attempt starts over). */
   onRetry?(info: { attempt: number; delayMs: number; error: string }): void;
 }
 
@@ -60,7 +76,15 @@ export interface ModelProvider {
 }
 
 export type ModelErrorKind =
-  "auth" | "rate_limit" | "overloaded" | "server" | "network" | "bad_request" | "aborted";
+  | "auth"
+  | "rate_limit"
+  | "overloaded"
+  | "server"
+  | "network"
+  | "bad_request"
+  /** The prompt does not fit the model's context window: compact and try again. */
+  | "context_too_long"
+  | "aborted";
 
 /** A model call that failed for good. Data, not a message to parse. */
 export class ModelError extends Error {

@@ -1,15 +1,17 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import dotenv from "dotenv";
 import { createBackgroundHooks, type BackgroundHooks } from "../agent/background-hooks.js";
-import type { AgentEvent, AgentEventSink } from "../agent/events.js";
-import { runAgent, type AgentRunResult } from "../agent/loop.js";
+import type { AgentEventSink } from "../agent/events.js";
+import type { Compactor, CompactionSettings } from "../agent/compaction.js";
+import { ConversationLog, type LogEntry } from "../agent/conversation-log.js";
+import { addUsage, createCompactor, runAgent, type AgentConfig, type AgentRunResult } from "../agent/loop.js";
 import { buildSystemPrompt } from "../agent/system-prompt.js";
 import { laneManagerOptions } from "../config/lane-options.js";
 import type { LanesConfig } from "../config/config.js";
 import { LaneManager } from "../lanes/lane-manager.js";
 import { createProvider, type ProviderName } from "../model/create-provider.js";
-import type { Message, ModelProvider } from "../model/types.js";
+import { emptyUsage, type Message, type ModelProvider, type Usage } from "../model/types.js";
 import type { BashToolOptions } from "../tools/bash.js";
 import { createToolset } from "../tools/toolset.js";
 import { SessionStore } from "./session-store.js";
@@ -47,9 +49,13 @@ export function loadWorkspaceEnv(workspace: string): void {
   if (existsSync(file)) dotenv.config({ path: file, quiet: true });
 }
 
-/** One conversation in one workspace: the lane manager, the model, the tools and the message history. */
+/** Context windows when `context_window` is not configured. */
+export const DEFAULT_CONTEXT_WINDOW = { anthropic: 200_000, openai: 128_000 } as const;
+
+/** One conversation in one workspace: the lane manager, the model, the tools and the conversation log. */
 export class Session {
-  readonly messages: Message[] = [];
+  /** The conversation, appended to `.lanes/sessions/<id>.jsonl` entry by entry. */
+  log: ConversationLog;
   readonly lanes: LaneManager;
   readonly provider: ModelProvider;
   readonly tools: Tool[];
@@ -58,8 +64,11 @@ export class Session {
   /** The conversation's id: `.lanes/sessions/<id>.jsonl`, `--resume ID`. A new one after startOver(). */
   id: string;
   private readonly sessions: SessionStore;
-  private readonly createdAt = new Date().toISOString();
+  private createdAt = new Date().toISOString();
   private readonly taskIds: string[] = [];
+  /** The file is created with the first entry, so a session that never spoke leaves none behind. */
+  private opened = false;
+  private compactor: Compactor | undefined;
 
   constructor(private readonly options: SessionOptions) {
     const env = process.env;
@@ -89,36 +98,85 @@ export class Session {
     });
     this.system = buildSystemPrompt(options.workspace);
     this.sessions = new SessionStore(this.lanes.store.lanesDir);
+    this.log = this.newLog([]);
     this.id = options.resume === undefined ? this.sessions.newId() : this.resumeFrom(options.resume);
+    this.compactor = createCompactor(this.agentConfig(options.emit));
     this.lanes.subscribe((event) => {
       if (
         event.type === "task-queued" ||
         (event.type === "task-start" && !this.taskIds.includes(event.record.id))
       ) {
         this.taskIds.push(event.record.id);
+        this.ensureOpen();
+        this.sessions.appendTask(this.id, event.record.id);
       }
     });
   }
 
-  /** `/clear`: a new, empty conversation under a new id; the old one stays saved and resumable. */
-  startOver(): void {
-    this.save();
-    this.hooks.requeueUndelivered();
-    this.messages.length = 0;
-    this.taskIds.length = 0;
-    this.id = this.sessions.newId();
+  /** The view the API gets of the conversation (see ConversationLog.project). */
+  get messages(): Message[] {
+    return this.log.project();
   }
 
-  /** Saves the conversation to `.lanes/sessions/<id>.jsonl` (see SessionStore). */
-  save(): void {
-    this.sessions.save({
-      id: this.id,
-      workspace: this.options.workspace,
-      model: this.provider.model,
-      createdAt: this.createdAt,
-      messages: this.messages,
-      taskIds: this.taskIds,
+  /** `/clear`: a new, empty conversation under a new id; the old one stays saved and resumable. */
+  startOver(): void {
+    this.hooks.requeueUndelivered();
+    this.taskIds.length = 0;
+    this.id = this.sessions.newId();
+    this.createdAt = new Date().toISOString();
+    this.opened = false;
+    this.log = this.newLog([]);
+    this.compactor = createCompactor(this.agentConfig(this.options.emit));
+  }
+
+  /** `/compact`: compacts the conversation now (stubs, then a summary by the model). */
+  async compact(signal: AbortSignal): Promise<Usage> {
+    const usage = emptyUsage();
+    const outcome = await this.compactor?.compact(this.log, "manual", signal);
+    if (outcome?.usage) addUsage(usage, outcome.usage);
+    return usage;
+  }
+
+  /** The context window this session compacts against. */
+  contextWindow(): number {
+    const fallback = this.provider.name === "openai" ? "openai" : "anthropic";
+    return this.options.config.context_window ?? DEFAULT_CONTEXT_WINDOW[fallback];
+  }
+
+  /** Estimated tokens the next request will occupy, and the window. */
+  contextUse(): { tokens: number; window: number } {
+    const tokens = this.compactor?.budget.estimate(JSON.stringify(this.log.project()).length) ?? 0;
+    return { tokens, window: this.contextWindow() };
+  }
+
+  private newLog(entries: LogEntry[]): ConversationLog {
+    return new ConversationLog(entries, (entry) => {
+      this.ensureOpen();
+      this.sessions.appendEntry(this.id, entry);
     });
+  }
+
+  private ensureOpen(): void {
+    if (this.opened) return;
+    this.opened = true;
+    const meta = { id: this.id, workspace: this.options.workspace, model: this.provider.model };
+    this.sessions.open({ ...meta, createdAt: this.createdAt });
+  }
+
+  private compactionSettings(): CompactionSettings {
+    return {
+      window: this.contextWindow(),
+      compactAt: this.options.config.compact_at,
+      saveFullOutput: (toolUseId, text) => {
+        const dir = this.sessions.outputsDir(this.id);
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        const file = join(dir, `${toolUseId.replace(/[^\w.-]/g, "_")}.txt`);
+        writeFileSync(file, text, { mode: 0o600 });
+        return relative(this.options.workspace, file);
+      },
+      runningTasks: () =>
+        this.lanes.active().map((record) => `[bg:${record.id}] ${record.status}: ${record.command}`),
+    };
   }
 
   /** Loads a saved conversation and its tasks; returns its id, under which it keeps being saved. */
@@ -132,7 +190,9 @@ export class Session {
     } catch (error) {
       throw new SessionNotFoundError((error as Error).message);
     }
-    this.messages.push(...loaded.messages);
+    this.log = this.newLog(loaded.entries);
+    // Appending continues in the same file, after its last whole line.
+    this.opened = false;
     this.taskIds.push(...loaded.taskIds);
     this.lanes.loadHistory(loaded.taskIds);
     return loaded.id;
@@ -140,31 +200,20 @@ export class Session {
 
   /** Sends one user message and runs the loop until the model is done. Model errors propagate. */
   async send(prompt: string, signal: AbortSignal): Promise<AgentRunResult> {
-    this.messages.push({ role: "user", content: [{ type: "text", text: prompt }] });
-    const emit = (event: AgentEvent): void => {
-      this.options.emit(event);
-      if (event.type === "assistant-message" || event.type === "tool-result") this.save();
-    };
-    try {
-      return await this.run(emit, signal);
-    } finally {
-      this.save();
-    }
+    this.log.appendUserText(prompt);
+    return runAgent(this.log, this.agentConfig(this.options.emit), signal, this.compactor);
   }
 
-  private run(emit: AgentEventSink, signal: AbortSignal): Promise<AgentRunResult> {
-    return runAgent(
-      this.messages,
-      {
-        provider: this.provider,
-        system: this.system,
-        tools: this.tools,
-        hooks: this.hooks,
-        emit,
-        maxTurns: this.options.config.max_turns,
-      },
-      signal,
-    );
+  private agentConfig(emit: AgentEventSink): AgentConfig {
+    return {
+      provider: this.provider,
+      system: this.system,
+      tools: this.tools,
+      hooks: this.hooks,
+      emit,
+      maxTurns: this.options.config.max_turns,
+      compaction: this.compactionSettings(),
+    };
   }
 
   workspace(): string {

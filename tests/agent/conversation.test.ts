@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  appendUserText,
-  finalText,
-  INTERRUPTED_RESULT,
-  repairConversation,
-} from "../../src/agent/conversation.js";
+import { finalText, INTERRUPTED_RESULT, repairConversation } from "../../src/agent/conversation.js";
 import type { Message } from "../../src/model/types.js";
 
 describe("conversation repair", () => {
@@ -56,13 +51,12 @@ describe("conversation repair", () => {
     expect(messages[0]?.content).toHaveLength(2);
   });
 
-  it("appends injected text to a pending user message or opens one", () => {
-    const messages: Message[] = [{ role: "user", content: [{ type: "text", text: "hi" }] }];
-    appendUserText(messages, "results");
-    expect(messages).toHaveLength(1);
-    messages.push({ role: "assistant", content: [{ type: "text", text: "done" }] });
-    appendUserText(messages, "more results");
-    expect(messages.map((m) => m.role)).toEqual(["user", "assistant", "user"]);
+  it("finds the run's answer in the last assistant message with text", () => {
+    const messages: Message[] = [
+      { role: "user", content: [{ type: "text", text: "hi" }] },
+      { role: "assistant", content: [{ type: "text", text: "done" }] },
+      { role: "user", content: [{ type: "text", text: "more results" }] },
+    ];
     expect(finalText(messages)).toBe("done");
   });
 });

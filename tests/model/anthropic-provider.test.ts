@@ -6,6 +6,7 @@ import {
   toolReply,
   type FakeAnthropic,
 } from "../helpers/fake-anthropic-server.js";
+import type { Message, Usage } from "../../src/model/types.js";
 import { bashSpec, listFilesRequest } from "./list-files-request.js";
 
 /** SDK 1.x sends an API key as a bearer token, older ones as x-api-key: accept either. */
@@ -43,7 +44,12 @@ describe("anthropic provider over a real HTTP stream", () => {
       { type: "tool_use", id: "toolu_1", name: "bash", input: { command: "ls -la", timeout_ms: 5000 } },
     ]);
     expect(turn.stopReason).toBe("tool_use");
-    expect(turn.usage).toEqual({ input_tokens: server.requests[0]?.usage?.input_tokens, output_tokens: 5 });
+    expect(turn.usage).toEqual({
+      input_tokens: server.requests[0]?.usage?.input_tokens,
+      output_tokens: 5,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+    });
   });
 
   it("sends model, max_tokens, system, tools, messages and stream: true in the request body", async () => {
@@ -60,11 +66,49 @@ describe("anthropic provider over a real HTTP stream", () => {
     expect(body).toMatchObject({
       model: "claude-test",
       max_tokens: 1234,
-      system: "You are lanes.",
+      system: [{ type: "text", text: "You are lanes.", cache_control: { type: "ephemeral" } }],
       stream: true,
     });
     expect(body.tools).toEqual([bashSpec]);
-    expect(body.messages).toEqual(listFilesRequest.messages);
+    // The only user message ends with a breakpoint; otherwise the messages are as given.
+    const [first] = listFilesRequest.messages;
+    const lastBlock = first?.content.at(-1);
+    expect(body.messages).toEqual([
+      {
+        ...first,
+        content: [
+          ...(first?.content.slice(0, -1) ?? []),
+          { ...lastBlock, cache_control: { type: "ephemeral" } },
+        ],
+      },
+    ]);
+    expect(listFilesRequest.messages[0]?.content.at(-1)).not.toHaveProperty("cache_control");
+  });
+
+  it("caches the prefix: each request reads all the previous one wrote, through the fake's cache rules", async () => {
+    server = await startFakeAnthropic(() => textReply("ok"));
+    const provider = createAnthropicProvider({ model: "m", apiKey: "sk-test", baseURL: server.url });
+    const big = (text: string) => ({ type: "text" as const, text: text.padEnd(6000, ".") });
+    const messages: Message[] = [{ role: "user", content: [big("first")] }];
+    const system = "S".repeat(5000);
+    const usages: Usage[] = [];
+    for (let turn = 0; turn < 4; turn++) {
+      usages.push((await provider.createTurn({ system, messages, tools: [bashSpec], maxTokens: 100 })).usage);
+      messages.push({ role: "assistant", content: [{ type: "text", text: `answer ${turn}` }] });
+      // Many blocks at once: more than the API's 20-block lookback from the last breakpoint.
+      messages.push({ role: "user", content: Array.from({ length: 25 }, (_, i) => big(`t${turn} ${i}`)) });
+    }
+    const bodies = server.requests.map((request) => request.body);
+    for (const body of bodies) {
+      const marks = JSON.stringify(body).split('"cache_control"').length - 1;
+      expect(marks).toBeLessThanOrEqual(3);
+    }
+    for (let i = 1; i < usages.length; i++) {
+      const previous = usages[i - 1]!;
+      expect(usages[i]?.cache_read_input_tokens).toBe(
+        previous.cache_read_input_tokens + previous.cache_creation_input_tokens + previous.input_tokens,
+      );
+    }
   });
 
   it("delivers the API key to the server in its auth header", async () => {

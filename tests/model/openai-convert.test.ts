@@ -185,7 +185,12 @@ describe("streamed chunks to a ModelTurn", () => {
         { type: "tool_use", id: "call_b", name: "read_file", input: { path: "a.ts" } },
       ],
       stopReason: "tool_use",
-      usage: { input_tokens: 30, output_tokens: 4 },
+      usage: {
+        input_tokens: 30,
+        output_tokens: 4,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+      },
     });
   });
 

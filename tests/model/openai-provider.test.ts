@@ -64,17 +64,21 @@ describe("openai provider over a real HTTP stream", () => {
   it("maps usage from the final chunk, and reports 0 tokens when the server sends none", async () => {
     server = await startFakeOpenAI((_request, index) =>
       index === 0
-        ? textReply("counted", { prompt_tokens: 321, completion_tokens: 45 })
+        ? textReply("counted", { prompt_tokens: 321, completion_tokens: 45, cached_tokens: 256 })
         : textReply("uncounted", null),
     );
 
     expect((await provider(server).createTurn(listFilesRequest)).usage).toEqual({
-      input_tokens: 321,
+      input_tokens: 65,
       output_tokens: 45,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 256,
     });
     expect((await provider(server).createTurn(listFilesRequest)).usage).toEqual({
       input_tokens: 0,
       output_tokens: 0,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
     });
   });
 

@@ -6,7 +6,8 @@ import {
   APIUserAbortError,
 } from "@anthropic-ai/sdk";
 import { describe, expect, it } from "vitest";
-import { classifyError, retryDelayMs, serverRetryDelayMs } from "../../src/model/retry.js";
+import { classifyAnthropicError as classifyError } from "../../src/model/anthropic-errors.js";
+import { retryDelayMs, serverRetryDelayMs } from "../../src/model/backoff.js";
 import { sleep } from "../../src/model/sleep.js";
 
 const policy = { baseMs: 100, maxMs: 1000 };

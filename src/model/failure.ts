@@ -1,11 +1,7 @@
-import {
-  AnthropicError,
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIError,
-  APIUserAbortError,
-} from "@anthropic-ai/sdk";
 import type { ModelErrorKind } from "./types.js";
+
+// What a failed model call means, whichever SDK made it. Each provider has its own classifier
+// (anthropic-errors.ts, openai-errors.ts) built from these pieces; the retry loop only sees FailureClass.
 
 /** What one failed attempt means for the retry loop. */
 export interface FailureClass {
@@ -18,11 +14,6 @@ export interface FailureClass {
   detail: string;
   /** Response headers, for `retry-after`. */
   headers: Headers | undefined;
-}
-
-export interface BackoffPolicy {
-  baseMs: number;
-  maxMs: number;
 }
 
 // Socket-level codes from node:net and undici: the connection died, a new attempt may well succeed.
@@ -38,20 +29,8 @@ const connectionCodes = new Set([
   "UND_ERR_HEADERS_TIMEOUT",
 ]);
 
-const kindByType: Record<string, [ModelErrorKind, boolean]> = {
-  overloaded_error: ["overloaded", true],
-  rate_limit_error: ["rate_limit", true],
-  api_error: ["server", true],
-  timeout_error: ["network", true],
-  authentication_error: ["auth", false],
-  permission_error: ["auth", false],
-  invalid_request_error: ["bad_request", false],
-  not_found_error: ["bad_request", false],
-  request_too_large: ["bad_request", false],
-};
-
 /** The error and its `cause`s: the SDK wraps socket and JSON errors, so the real reason sits deeper. */
-function causeChain(error: unknown): unknown[] {
+export function causeChain(error: unknown): unknown[] {
   const chain: unknown[] = [];
   for (let current = error; current !== undefined && chain.length < 8;) {
     chain.push(current);
@@ -66,7 +45,7 @@ export function deepestMessage(error: unknown): string {
   return messages.filter((message) => message.length > 0).at(-1) ?? "no details";
 }
 
-function hasConnectionCode(item: unknown): boolean {
+export function hasConnectionCode(item: unknown): boolean {
   const code = (item as { code?: unknown } | null)?.code;
   return typeof code === "string" && connectionCodes.has(code);
 }
@@ -105,7 +84,7 @@ export interface SdkTransportErrors {
   APIConnectionError: ErrorClass;
 }
 
-const noResponse = { status: undefined, headers: undefined };
+export const noResponse = { status: undefined, headers: undefined };
 
 /** Aborted, timed out or never connected, as the SDK reports it; undefined for any other error. */
 export function transportFailure(error: unknown, sdk: SdkTransportErrors): FailureClass | undefined {
@@ -123,23 +102,11 @@ export function transportFailure(error: unknown, sdk: SdkTransportErrors): Failu
   return undefined;
 }
 
-const anthropicTransportErrors = { APIUserAbortError, APIConnectionTimeoutError, APIConnectionError };
-
-/** Sorts any error thrown by one streaming attempt into retryable or not, with a kind for ModelError. */
-export function classifyError(error: unknown): FailureClass {
-  const transport = transportFailure(error, anthropicTransportErrors);
-  if (transport) return transport;
-  if (error instanceof APIError && typeof error.status === "number") {
-    const detail = error.apiMessage ?? error.message;
-    return statusFailure(error.status, error.headers, error.type ?? "error", detail);
-  }
-  if (error instanceof APIError) {
-    // An `event: error` inside a 200 stream: no status, only the error type from its body.
-    const type = error.type ?? "unknown_error";
-    const [kind, retryable] = kindByType[type] ?? ["server", true];
-    const detail = error.apiMessage ?? error.message;
-    return { kind, retryable, status: undefined, label: `${type} in stream`, detail, headers: error.headers };
-  }
+/**
+ * Failures below the HTTP layer, the same whichever SDK read them: unparsable stream data, a socket that
+ * died mid-stream. Undefined for anything else.
+ */
+export function streamFailure(error: unknown): FailureClass | undefined {
   const chain = causeChain(error);
   if (chain.some((item) => item instanceof SyntaxError)) {
     const detail = deepestMessage(error);
@@ -149,16 +116,11 @@ export function classifyError(error: unknown): FailureClass {
     const detail = deepestMessage(error);
     return { ...noResponse, kind: "network", retryable: true, label: "connection lost mid-stream", detail };
   }
-  if (error instanceof AnthropicError) {
-    // The SDK's own stream checks (ended early, events out of order): a fresh attempt is the cure.
-    return {
-      ...noResponse,
-      kind: "server",
-      retryable: true,
-      label: "broken stream",
-      detail: deepestMessage(error),
-    };
-  }
+  return undefined;
+}
+
+/** Anything no classifier recognised: not retried, reported with its deepest message. */
+export function unexpectedFailure(error: unknown): FailureClass {
   return {
     ...noResponse,
     kind: "server",
@@ -166,33 +128,4 @@ export function classifyError(error: unknown): FailureClass {
     label: "unexpected error",
     detail: deepestMessage(error),
   };
-}
-
-/** The wait the server asked for via `retry-after-ms` or `retry-after` (seconds or an HTTP date). */
-export function serverRetryDelayMs(headers: Headers | undefined, now = Date.now()): number | undefined {
-  const milliseconds = Number.parseFloat(headers?.get("retry-after-ms") ?? "");
-  if (Number.isFinite(milliseconds) && milliseconds >= 0) return milliseconds;
-  const retryAfter = headers?.get("retry-after")?.trim();
-  if (retryAfter === undefined || retryAfter === "") return undefined;
-  const seconds = Number(retryAfter);
-  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
-  const date = Date.parse(retryAfter);
-  return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
-}
-
-/**
- * Delay before the next attempt after `failedAttempts` failures: the server's hint when it gave one, else
- * exponential backoff with full jitter (spreads clients apart after a shared outage); always <= maxMs.
- */
-export function retryDelayMs(
-  failedAttempts: number,
-  policy: BackoffPolicy,
-  headers?: Headers,
-  random: () => number = Math.random,
-  now = Date.now(),
-): number {
-  const fromServer = serverRetryDelayMs(headers, now);
-  if (fromServer !== undefined) return Math.min(Math.ceil(fromServer), policy.maxMs);
-  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, failedAttempts - 1));
-  return Math.round(random() * ceiling);
 }
