@@ -6,10 +6,15 @@ const PREFIX = `${TASK_MARKER}=`;
 
 /** The task id in a `/proc/<pid>/environ` text (NUL-separated), if it carries one. */
 export function markerIn(environ: string): string | undefined {
-  return environ
-    .split("\0")
-    .find((entry) => entry.startsWith(PREFIX))
-    ?.slice(PREFIX.length);
+  // A search, not a split: a sweep reads the environment of every process on the machine.
+  let at = 0;
+  if (!environ.startsWith(PREFIX)) {
+    const found = environ.indexOf(`\0${PREFIX}`);
+    if (found === -1) return undefined;
+    at = found + 1;
+  }
+  const end = environ.indexOf("\0", at);
+  return environ.slice(at + PREFIX.length, end === -1 ? undefined : end);
 }
 
 export interface MarkedProcess {

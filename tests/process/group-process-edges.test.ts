@@ -14,6 +14,10 @@ describe("task marker", () => {
   it("reads only the exact LANES_TASK_ID variable from an environ text", () => {
     expect(markerIn("OLD_LANES_TASK_ID=aaaa\0PATH=/bin\0LANES_TASK_ID=bbbb\0")).toBe("bbbb");
     expect(markerIn("OLD_LANES_TASK_ID=aaaa\0PATH=/bin")).toBeUndefined();
+    expect(markerIn("LANES_TASK_ID=cccc\0PATH=/bin")).toBe("cccc");
+    expect(markerIn("PATH=/bin\0LANES_TASK_ID=dddd")).toBe("dddd");
+    expect(markerIn("PATH=/bin\0LANES_TASK_ID=\0")).toBe("");
+    expect(markerIn("")).toBeUndefined();
   });
 });
 
