@@ -1,6 +1,7 @@
 import type { LaneManager } from "../lanes/lane-manager.js";
 import type { AgentEventSink } from "./events.js";
 import type { AgentHooks, Injection } from "./loop.js";
+import { settle } from "./settle.js";
 
 export interface BackgroundHookOptions {
   /** -p mode: when the model stops while tasks run, wait for the next result and call it again. */
@@ -19,9 +20,6 @@ export interface BackgroundHooks extends AgentHooks {
    */
   requeueUndelivered(): void;
 }
-
-/** Coalesces results that land within a few milliseconds of each other into one model call. */
-const COALESCE_MS = 5;
 
 /**
  * Drain-before-call: every model request first sweeps the lane manager's notification queue into one
@@ -72,7 +70,15 @@ export function createBackgroundHooks(lanes: LaneManager, options: BackgroundHoo
         lanes.markDelivered(expired);
         return false;
       }
-      await new Promise((resolve) => setTimeout(resolve, COALESCE_MS));
+      // Results landing a few ms apart (three tasks started in one turn) go to the model in one call.
+      await settle(
+        {
+          onLanding: (callback) => lanes.subscribe((event) => event.type === "notification" && callback()),
+          stillRunning: () => waiting() > 0,
+        },
+        signal,
+      );
+      if (signal.aborted) return false;
       trigger = "idle-wake";
       return true;
     },
