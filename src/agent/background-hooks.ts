@@ -1,3 +1,4 @@
+import { resultsBlock } from "../lanes/format.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import type { AgentEventSink } from "./events.js";
 import type { AgentHooks, Injection } from "./loop.js";
@@ -42,7 +43,7 @@ export function createBackgroundHooks(lanes: LaneManager, options: BackgroundHoo
       if (notices.length === 0) return undefined;
       const ended = notices.filter((notice) => notice.kind === "ended").map((notice) => notice.taskId);
       for (const id of ended) unacknowledged.add(id);
-      const text = `<background-results>\n${notices.map((notice) => notice.text).join("\n")}\n</background-results>`;
+      const text = resultsBlock(notices.map((notice) => notice.text));
       options.emit({
         type: "background-results",
         task_ids: notices.map((n) => n.taskId),

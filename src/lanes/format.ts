@@ -68,3 +68,8 @@ export function stalledLine(record: TaskRecord, silentMs: number, lastLine: stri
 export function patternFailedLine(record: TaskRecord, why: string): string {
   return `[bg:${record.id}] still running; notify_on is no longer watched: ${why} (${displayCommand(record.command, NOTICE_COMMAND_CHARS)})`;
 }
+
+/** Results and notices for the model, one line each, in the block both the agent and MCP replies use. */
+export function resultsBlock(lines: readonly string[]): string {
+  return `<background-results>\n${lines.join("\n")}\n</background-results>`;
+}

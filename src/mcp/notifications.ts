@@ -1,6 +1,7 @@
 import type { LoggingLevel, LoggingMessageNotification } from "@modelcontextprotocol/sdk/types.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import type { Notification } from "../lanes/notification-queue.js";
+import type { ReplyResults } from "./reply-results.js";
 
 export type LogMessage = LoggingMessageNotification["params"];
 
@@ -9,29 +10,43 @@ export type SendLog = (message: LogMessage) => Promise<void>;
 
 export const LOGGER = "lanes";
 
+type Hint = Pick<Notification, "taskId" | "kind" | "text">;
+
 /**
- * Pushes the lane manager's notices (task ended, stalled, matched) to the MCP client as logging messages,
- * as soon as they are queued. The client is the queue's consumer, as the agent loop is in a session: an
- * ended task counts as delivered once its message was written, so check_background never offers it again.
- * A result a tool call is about to return (wait_background) is held back instead of being sent twice.
+ * Sends each notice (task ended, stalled, matched) to the MCP client as a logging message as soon as it is
+ * queued: a hint for clients that show them, nothing more. It never counts as delivered (a client may not
+ * show it to its model, and `logging/setLevel` may filter it out); the notice stays queued for the next
+ * tool reply (ReplyResults). Notices a reply already carried, or that a running call will state itself
+ * (held), are not hinted.
  */
-export class NotificationForwarder {
-  private readonly holds = new Map<symbol, ReadonlySet<string>>();
+export class LogHints {
+  /** The latest notice per task not yet hinted: a newer one (a match folded under the end) replaces it. */
+  private readonly unsent = new Map<string, Hint>();
   private scheduled: NodeJS.Immediate | undefined;
   private sending: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | undefined;
 
   constructor(
     private readonly lanes: LaneManager,
+    private readonly replies: ReplyResults,
     private readonly send: SendLog,
     private readonly onError: (error: unknown) => void = () => {},
   ) {}
 
-  /** Starts forwarding, including whatever is already queued (results recovered from an earlier run). */
+  /** Starts hinting, including whatever is already queued (results recovered from an earlier run). */
   start(): void {
-    this.unsubscribe ??= this.lanes.subscribe((event) => {
-      if (event.type === "notification") this.schedule();
+    if (this.unsubscribe) return;
+    this.unsubscribe = this.lanes.subscribe((event) => {
+      if (event.type !== "notification") return;
+      this.unsent.set(event.notification.taskId, event.notification);
+      this.schedule();
     });
+    // Listed by draining and queueing again in the same order: the queue has no other way to show them.
+    for (const notice of this.lanes.drainNotifications()) {
+      const { taskId, kind, priority, text } = notice;
+      this.lanes.notifications.push({ taskId, kind, priority, text });
+      this.unsent.set(taskId, notice);
+    }
     this.schedule();
   }
 
@@ -42,17 +57,9 @@ export class NotificationForwarder {
     this.scheduled = undefined;
   }
 
-  /**
-   * Holds back the end notices of these tasks while a tool call will report them itself. The returned
-   * release (idempotent) forwards whatever the call did not deliver.
-   */
-  hold(taskIds: readonly string[]): () => void {
-    if (taskIds.length === 0) return () => {};
-    const key = Symbol("hold");
-    this.holds.set(key, new Set(taskIds));
-    return () => {
-      if (this.holds.delete(key)) this.flush();
-    };
+  /** A call released its hold: what it did not state itself may be hinted now. */
+  released(): void {
+    this.schedule();
   }
 
   /** Resolves once everything handed to `send` so far has been written (or failed). */
@@ -60,8 +67,8 @@ export class NotificationForwarder {
     return this.sending;
   }
 
-  // Deferred by one macrotask: a tool call that ends a task (kill_background, wait_background) marks its
-  // result delivered in the same turn of the event loop, and then nothing is left here to send.
+  // Deferred by one macrotask: a tool call that ends a task (kill_background) delivers its result in its
+  // own reply in the same turn of the event loop, and then there is nothing to hint.
   private schedule(): void {
     if (this.scheduled || !this.unsubscribe) return;
     this.scheduled = setImmediate(() => {
@@ -72,37 +79,29 @@ export class NotificationForwarder {
 
   private flush(): void {
     if (!this.unsubscribe) return;
-    const ready: Notification[] = [];
-    for (const notice of this.lanes.drainNotifications()) {
-      if (notice.kind === "ended" && this.isHeld(notice.taskId)) {
-        const { taskId, kind, priority, text } = notice;
-        this.lanes.notifications.push({ taskId, kind, priority, text });
-      } else ready.push(notice);
+    const ready: Hint[] = [];
+    for (const [taskId, hint] of this.unsent) {
+      if (this.replies.isHeld(taskId)) continue;
+      this.unsent.delete(taskId);
+      if (this.lanes.notifications.has(taskId)) ready.push(hint);
     }
     if (ready.length > 0) this.sending = this.sending.then(() => this.deliver(ready));
   }
 
-  private async deliver(notices: Notification[]): Promise<void> {
-    for (const notice of notices) {
+  private async deliver(hints: Hint[]): Promise<void> {
+    for (const hint of hints) {
       try {
-        await this.send({ level: this.levelOf(notice), logger: LOGGER, data: notice.text });
+        await this.send({ level: this.levelOf(hint), logger: LOGGER, data: hint.text });
       } catch (error) {
-        // Not marked delivered: the record stays un-notified and the next lanes in this workspace reports it.
+        // Only a hint: the result is still queued for the next reply, or the next lanes in this workspace.
         this.onError(error);
-        continue;
       }
-      if (notice.kind === "ended") this.lanes.markDelivered([notice.taskId]);
     }
   }
 
-  private isHeld(taskId: string): boolean {
-    for (const ids of this.holds.values()) if (ids.has(taskId)) return true;
-    return false;
-  }
-
-  private levelOf(notice: Notification): LoggingLevel {
-    if (notice.kind === "stalled") return "warning";
-    if (notice.kind === "matched") return "info";
-    return this.lanes.get(notice.taskId)?.status === "completed" ? "info" : "error";
+  private levelOf(hint: Hint): LoggingLevel {
+    if (hint.kind === "stalled") return "warning";
+    if (hint.kind === "matched") return "info";
+    return this.lanes.get(hint.taskId)?.status === "completed" ? "info" : "error";
   }
 }

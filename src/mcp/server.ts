@@ -1,13 +1,18 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CallToolRequestSchema,
+  ListToolsRequestSchema,
+  type CallToolResult,
+} from "@modelcontextprotocol/sdk/types.js";
 import type { LanesConfig } from "../config/config.js";
 import { LaneManager } from "../lanes/lane-manager.js";
 import { VERSION } from "../version.js";
 import { laneManagerOptions } from "../config/lane-options.js";
 import { createBackgroundTools } from "../tools/toolset.js";
 import { stopOnHangup } from "./lifecycle.js";
-import { NotificationForwarder } from "./notifications.js";
+import { LogHints } from "./notifications.js";
+import { ReplyResults } from "./reply-results.js";
 import { callTool, textResult, toMcpTool } from "./tool-bridge.js";
 import { reportedTaskIds } from "./reported-tasks.js";
 import { reportWaitProgress } from "./wait-progress.js";
@@ -18,7 +23,7 @@ export interface McpServerOptions {
 }
 
 const INSTRUCTIONS =
-  "lanes runs slow shell commands (builds, test suites, dev servers) in background lanes. Start one with background_run and keep working: when it ends, its result (status, exit code, output tail) arrives as a logging notification from logger 'lanes' and stays readable with check_background. Use wait_background to block on results instead of polling. Tasks end when this server does, unless started with persist: true.";
+  "lanes runs slow shell commands (builds, test suites, dev servers) in background lanes. Start one with background_run and keep working. Results arrive with tool replies: the reply to any lanes call ends with a <background-results> block listing what finished since the last reply (status, exit code, output tail), each result once; check_background shows any task again. To wait for results, call wait_background, which blocks until tasks end; do not poll. Logging messages from logger 'lanes' are only hints. Tasks end when this server does, unless started with persist: true.";
 
 /** Writes a diagnostic line to stderr: stdout carries only the protocol. */
 export function logLine(message: string): void {
@@ -34,7 +39,7 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
   console.log = console.info = console.debug = console.error;
   const lanes = new LaneManager(laneManagerOptions(options.workspace, options.config));
   const recovered = lanes.recover();
-  const tools = new Map(createBackgroundTools(lanes).map((tool) => [tool.name, tool]));
+  const tools = new Map(createBackgroundTools(lanes, "with-next-call").map((tool) => [tool.name, tool]));
 
   // The low-level Server, not McpServer: the tools already carry their JSON Schema and their own
   // validation, whose messages name the field and what it got; McpServer would validate a second time.
@@ -42,8 +47,10 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
     { name: "lanes", version: VERSION },
     { capabilities: { tools: {}, logging: {} }, instructions: INSTRUCTIONS },
   );
-  const forwarder = new NotificationForwarder(
+  const replies = new ReplyResults(lanes);
+  const hints = new LogHints(
     lanes,
+    replies,
     (message) => server.sendLoggingMessage(message),
     (error) => logLine(`could not send a notification: ${(error as Error).message}`),
   );
@@ -52,11 +59,20 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args } = request.params;
     const tool = tools.get(name);
-    if (!tool)
-      return textResult(`Unknown tool "${name}". Available tools: ${[...tools.keys()].join(", ")}.`, true);
+    if (!tool) {
+      const unknown = textResult(
+        `Unknown tool "${name}". Available tools: ${[...tools.keys()].join(", ")}.`,
+        true,
+      );
+      return replies.carry(unknown, extra.signal.aborted);
+    }
     const reported = reportedTaskIds(lanes, tool, args);
-    // The reply will carry these results; a cancelled call sends no reply, so cancelling lets them go.
-    const release = forwarder.hold(reported);
+    // The call's own answer states these results; a cancelled call sends no reply, so cancelling lets them go.
+    const hold = replies.hold(reported);
+    const release = (): void => {
+      hold();
+      hints.released();
+    };
     extra.signal.addEventListener("abort", release, { once: true });
     const token = request.params._meta?.progressToken;
     const stopProgress =
@@ -65,20 +81,22 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
             extra.sendNotification({ method: "notifications/progress", params }),
           )
         : undefined;
+    let reply: CallToolResult;
     try {
-      return await callTool(tool, args, { signal: extra.signal, callId: String(extra.requestId) });
+      reply = await callTool(tool, args, { signal: extra.signal, callId: String(extra.requestId) });
     } finally {
       await stopProgress?.();
       extra.signal.removeEventListener("abort", release);
       release();
     }
+    return replies.carry(reply, extra.signal.aborted);
   });
-  // Results recovered from an earlier run go out once the client is ready to receive them.
-  server.oninitialized = () => forwarder.start();
+  // Hints of results recovered from an earlier run go out once the client is ready to receive them.
+  server.oninitialized = () => hints.start();
   server.onerror = (error) => logLine(error.message);
 
   const stopper = stopOnHangup(async () => {
-    forwarder.stop();
+    hints.stop();
     await lanes.shutdown();
     await server.close().catch(() => {});
   }, logLine);

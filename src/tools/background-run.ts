@@ -5,6 +5,7 @@ import { displayCommand, displayPath } from "../lanes/format.js";
 import { assertCommandAllowed } from "./guard-check.js";
 import { defineTool, ToolError } from "./define-tool.js";
 import { Pattern } from "../patterns/pattern.js";
+import { deliveryText, type ResultDelivery } from "./result-delivery.js";
 
 /** Node's timers hold 32 bits: a longer delay fires after 1 ms, which would end the task at once. */
 export const MAX_TASK_TIMEOUT_MS = MAX_TIMER_MS;
@@ -43,11 +44,11 @@ const schema = z.object({
     .describe("Keep running after lanes exits (dev servers); stays listed and killable"),
 });
 
-export function createBackgroundRunTool(lanes: LaneManager) {
+export function createBackgroundRunTool(lanes: LaneManager, delivery: ResultDelivery = "before-next-turn") {
+  const told = deliveryText(delivery);
   return defineTool({
     name: "background_run",
-    description:
-      "Start a shell command in a background lane and return its task id at once. You are notified automatically when it ends (status, exit code, output tail): keep working, do not poll. Use wait_background to block on it.",
+    description: `Start a shell command in a background lane and return its task id at once. ${told.run}`,
     schema,
     async run(input) {
       assertCommandAllowed(input.command);
@@ -74,7 +75,7 @@ export function createBackgroundRunTool(lanes: LaneManager) {
           : "";
       // The model wrote the command: a short form names the task without echoing a 100 KB heredoc back.
       const command = displayCommand(record.command, 200);
-      return `Background task ${record.id} started: ${command} (output_file=${file}).${queued} You will be notified when it ends.`;
+      return `Background task ${record.id} started: ${command} (output_file=${file}).${queued} ${told.stillRunning(false)}`;
     },
   });
 }

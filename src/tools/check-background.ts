@@ -6,6 +6,7 @@ import { readTaskOutput } from "./background-output.js";
 import { displayCommand, summaryLine } from "../lanes/format.js";
 import { isTerminal } from "../lanes/task-record.js";
 import { defineTool, ToolError } from "./define-tool.js";
+import { deliveryText, type ResultDelivery } from "./result-delivery.js";
 
 const LISTED_COMMAND_CHARS = 200;
 /** Room for the listing, less a line saying how many older tasks were left out. */
@@ -25,11 +26,10 @@ const schema = z.object({
     .describe("Regex (RE2 syntax: no lookaround or backreferences): only output lines that match"),
 });
 
-export function createCheckBackgroundTool(lanes: LaneManager) {
+export function createCheckBackgroundTool(lanes: LaneManager, delivery: ResultDelivery = "before-next-turn") {
   return defineTool({
     name: "check_background",
-    description:
-      "Show one background task (status, exit code, duration, output size and file, its output) or list all tasks. You are notified when tasks end, so there is no need to poll; use wait_background to block.",
+    description: `Show one background task (status, exit code, duration, output size and file, its output) or list all tasks. ${deliveryText(delivery).check}`,
     schema,
     async run(input) {
       if (input.task_id === undefined) {

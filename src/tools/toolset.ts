@@ -3,6 +3,7 @@ import { createBackgroundRunTool } from "./background-run.js";
 import { createBashTool, type BashToolOptions } from "./bash.js";
 import { createCheckBackgroundTool } from "./check-background.js";
 import type { Tool } from "./define-tool.js";
+import type { ResultDelivery } from "./result-delivery.js";
 import { createEditFileTool } from "./edit-file.js";
 import { createKillBackgroundTool } from "./kill-background.js";
 import { createReadFileTool } from "./read-file.js";
@@ -11,11 +12,14 @@ import { createWaitBackgroundTool } from "./wait-background.js";
 import { createWriteFileTool } from "./write-file.js";
 
 /** The five background tools: what the agent's model gets besides bash and the file tools, and all the MCP server serves. */
-export function createBackgroundTools(lanes: LaneManager): Tool[] {
+export function createBackgroundTools(
+  lanes: LaneManager,
+  delivery: ResultDelivery = "before-next-turn",
+): Tool[] {
   const tools = [
-    createBackgroundRunTool(lanes),
-    createCheckBackgroundTool(lanes),
-    createWaitBackgroundTool(lanes),
+    createBackgroundRunTool(lanes, delivery),
+    createCheckBackgroundTool(lanes, delivery),
+    createWaitBackgroundTool(lanes, delivery),
     createKillBackgroundTool(lanes),
     createSendBackgroundInputTool(lanes),
   ];

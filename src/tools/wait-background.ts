@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { formatDuration } from "../text/preview.js";
 import { defineTool, ToolError } from "./define-tool.js";
+import { deliveryText, type ResultDelivery } from "./result-delivery.js";
 
 export const DEFAULT_WAIT_MS = 30_000;
 export const MAX_WAIT_MS = 600_000;
@@ -25,7 +26,7 @@ const schema = z.object({
     .describe("Give up after this long (default 30000, max 600000)"),
 });
 
-export function createWaitBackgroundTool(lanes: LaneManager) {
+export function createWaitBackgroundTool(lanes: LaneManager, delivery: ResultDelivery = "before-next-turn") {
   return defineTool({
     name: "wait_background",
     description:
@@ -47,7 +48,7 @@ export function createWaitBackgroundTool(lanes: LaneManager) {
             ? `timed out after ${formatDuration(timeoutMs)}`
             : "";
         lines.push(
-          `Still running${why ? ` (${why})` : ""}: ${result.running.map((record) => record.id).join(", ")}. You will be notified when they end.`,
+          `Still running${why ? ` (${why})` : ""}: ${result.running.map((record) => record.id).join(", ")}. ${deliveryText(delivery).stillRunning(true)}`,
         );
       }
       return lines.join("\n");

@@ -62,9 +62,23 @@ export function text(result: unknown): string {
   return content.map((block) => (block.type === "text" ? block.text : "")).join("");
 }
 
+export interface Reply {
+  /** The tool's own answer (the first content block). */
+  text: string;
+  /** The `<background-results>` block lanes appended, or "" when it carried none. */
+  results: string;
+  isError: boolean;
+}
+
+/** The parts of a tool reply: the tool's own answer, then any results lanes appended to it. */
+export function replyOf(result: CallToolResult): Reply {
+  const texts = result.content.map((block) => (block.type === "text" ? block.text : ""));
+  const results = texts.slice(1).find((part) => part.startsWith("<background-results>")) ?? "";
+  return { text: texts[0] ?? "", results, isError: result.isError === true };
+}
+
 export async function call(connection: Connection, name: string, args: Record<string, unknown>) {
-  const result = (await connection.client.callTool({ name, arguments: args })) as CallToolResult;
-  return { text: text(result), isError: result.isError === true };
+  return replyOf((await connection.client.callTool({ name, arguments: args })) as CallToolResult);
 }
 
 export async function startTask(connection: Connection, args: Record<string, unknown>): Promise<string> {

@@ -41,10 +41,16 @@ describe("lanes mcp over stdio", () => {
     const run = tools.find((tool) => tool.name === "background_run");
     expect(run?.inputSchema.required).toEqual(["command"]);
     expect(Object.keys(run?.inputSchema.properties ?? {})).toContain("timeout_ms");
+    // How results arrive, told truthfully: with replies, not as notifications the client may never show.
+    for (const tool of tools) expect(tool.description, tool.name).not.toMatch(/notified/i);
+    expect(run?.description).toContain("comes with the reply to your next call of any lanes tool");
+    const instructions = connection.client.getInstructions() ?? "";
+    expect(instructions).toContain("the reply to any lanes call ends with a <background-results> block");
+    expect(instructions).toContain("call wait_background, which blocks");
     expect(connection.errors).toEqual([]);
   });
 
-  it("returns the id at once, pushes the completion as one logging notification, and check_background shows it", async () => {
+  it("returns the id at once, hints the completion with one logging notification, and check_background shows it", async () => {
     const connection = await connect();
     // The task cannot end before the test creates `go`: the id came back while it was still running.
     const id = await startTask(connection, { command: "while [ ! -f go ]; do sleep 0.05; done; echo hi" });
@@ -107,7 +113,7 @@ describe("lanes mcp over stdio", () => {
     expect(connection.errors).toEqual([]);
   });
 
-  it("a cancelled wait_background leaves the result to the logging notification", async () => {
+  it("a cancelled wait_background leaves the result to the next reply (and a hint)", async () => {
     const connection = await connect();
     const id = await startTask(connection, { command: "sleep 0.5; echo late" });
     const abort = new AbortController();
@@ -121,6 +127,9 @@ describe("lanes mcp over stdio", () => {
     await expect(waiting).rejects.toThrow();
     expect(await eventually(() => logsFor(connection, id).length > 0, 5000)).toBe(true);
     expect(String(logsFor(connection, id)[0]?.data)).toContain("late");
+    expect(readRecord(connection.dir, id).notified).toBe(false);
+    expect((await call(connection, "check_background", {})).results).toContain(`[bg:${id}] completed`);
+    expect(await eventually(() => readRecord(connection.dir, id).notified, 2000)).toBe(true);
   });
 
   it("kill_background ends the task's whole process group, grandchildren included", async () => {
@@ -137,7 +146,8 @@ describe("lanes mcp over stdio", () => {
     expect(killed.isError).toBe(false);
     expect(killed.text).toMatch(new RegExp(`^Killed\\. \\[bg:${id}\\] killed`));
     expect(await eventually(() => !pidAlive(grandchild), 5000)).toBe(true);
-    expect(readRecord(connection.dir, id).status).toBe("killed");
+    // The record is written right after the reply; under load the write may trail it a little.
+    expect(await eventually(() => readRecord(connection.dir, id).status === "killed", 2000)).toBe(true);
     // The kill's own reply delivered the result.
     await sleep(300);
     expect(logsFor(connection, id)).toEqual([]);
@@ -219,15 +229,20 @@ describe("lanes mcp over stdio", () => {
     expect(logsFor(first, id)).toEqual([]);
 
     const second = await connect(first.dir);
+    // The hint arrives, but only a reply delivers: the first call carries the result.
     expect(await eventually(() => logsFor(second, id).length > 0, 5000)).toBe(true);
     expect(String(logsFor(second, id)[0]?.data)).toContain(`[bg:${id}] completed, exit 0`);
-    expect(String(logsFor(second, id)[0]?.data)).toContain("early");
+    expect(readRecord(first.dir, id).notified).toBe(false);
+    const reply = await call(second, "wait_background", {});
+    expect(reply.text).toBe("No background tasks are running.");
+    expect(reply.results).toContain(`[bg:${id}] completed, exit 0`);
+    expect(reply.results).toContain("early");
     expect(second.stderr()).toContain("from an earlier run: 1 ended");
     expect(await eventually(() => readRecord(first.dir, id).notified, 2000)).toBe(true);
     await second.client.close();
 
     const third = await connect(first.dir);
-    await sleep(500);
+    expect((await call(third, "check_background", {})).results).toBe("");
     expect(logsFor(third, id)).toEqual([]);
   });
 
