@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { LanesConfig } from "../config/config.js";
 import { MAX_TIMER_MS } from "../config/limits.js";
+import { SANDBOX_MODES, type SandboxMode } from "../sandbox/policy.js";
 import type { ProviderName } from "../model/create-provider.js";
 import type { OutputFormat } from "./print-mode.js";
 import type { SessionChoice } from "../session/session.js";
@@ -15,6 +16,7 @@ const load = {
   print: () => import("./print-mode.js"),
   repl: () => import("../repl/repl.js"),
   run: () => import("./run-command.js"),
+  sandbox: () => import("./sandbox-command.js"),
   mcp: () => import("../mcp/server.js"),
   session: () => import("../session/session.js"),
   tasks: () => import("./tasks-command.js"),
@@ -84,6 +86,12 @@ const program = new Command()
     "concurrency limit of a lane, repeatable (default lane: 8)",
     collectLaneLimit,
   )
+  .addOption(
+    new Option(
+      "--sandbox <mode>",
+      "OS sandbox for commands (default workspace-write; danger-full-access runs them unsandboxed)",
+    ).choices([...SANDBOX_MODES]),
+  )
   .option("-c, --continue", "resume the most recent conversation in this workspace")
   .option("-r, --resume <id>", "resume a saved conversation (.lanes/sessions/ID.jsonl)")
   .showHelpAfterError();
@@ -99,6 +107,7 @@ interface MainOptions {
   maxTurns?: number;
   maxWait?: number;
   laneLimit?: Record<string, number>;
+  sandbox?: SandboxMode;
 }
 
 /** Files, then flags: a flag always wins over a config file. */
@@ -106,6 +115,7 @@ async function effectiveConfig(workspace: string, options: MainOptions): Promise
   const config = (await load.config()).loadConfig(workspace);
   if (options.maxTurns !== undefined) config.max_turns = options.maxTurns;
   if (options.maxWait !== undefined) config.max_wait_ms = options.maxWait * 1000;
+  if (options.sandbox !== undefined) config.sandbox = options.sandbox;
   for (const [lane, limit] of Object.entries(options.laneLimit ?? {})) {
     if (lane === "default") config.default_lane_limit = limit;
     else config.lanes[lane] = { limit };
@@ -144,15 +154,32 @@ program
   .description("run a command as a tracked task; with --detach it is persisted and outlives lanes")
   .option("--detach", "start it and return at once; it keeps running after lanes exits")
   .action(async (words: string[], options: { detach?: boolean }) => {
-    const workspace = resolve(program.opts<{ cwd: string }>().cwd);
-    const config = (await load.config()).loadConfig(workspace);
+    const global = program.opts<MainOptions>();
+    const workspace = resolve(global.cwd);
     process.exitCode = await (
       await load.run()
     ).runCommand({
       workspace,
-      config,
+      config: await effectiveConfig(workspace, global),
       command: words.join(" "),
       detach: options.detach ?? false,
+    });
+  });
+
+program
+  .command("sandbox <command...>")
+  .description(
+    "run one command in the sandbox the model's commands get, on this terminal: lanes sandbox -- CMD",
+  )
+  .action(async (words: string[]) => {
+    const options = program.opts<MainOptions>();
+    const workspace = resolve(options.cwd);
+    process.exitCode = await (
+      await load.sandbox()
+    ).runSandboxed({
+      workspace,
+      config: await effectiveConfig(workspace, options),
+      command: words.join(" "),
     });
   });
 

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import { DEFAULT_WRITABLE_ROOTS, REGISTRY_DOMAINS, SANDBOX_MODES } from "../sandbox/policy.js";
 import { MAX_TIMER_MS } from "./limits.js";
 
 /** Every setting lanes reads, with its default. The README's settings table mirrors this schema. */
@@ -67,6 +68,22 @@ export const ConfigSchema = z
       .boolean()
       .default(false)
       .describe("Let commands see ANTHROPIC_API_KEY / ANTHROPIC_AUTH_TOKEN / OPENAI_API_KEY"),
+    sandbox: z.enum(SANDBOX_MODES).default("workspace-write").describe("The OS sandbox commands run in"),
+    sandbox_network: z
+      .union([
+        z.enum(["off", "on"]),
+        z.array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+$/, "a domain name, or *.domain")),
+      ])
+      .default([...REGISTRY_DOMAINS])
+      .describe('Network inside the sandbox: "off", "on", or the domains allowed through the proxy'),
+    sandbox_deny_read: z
+      .array(z.string().min(1))
+      .default([])
+      .describe("Paths hidden from commands, besides the built-in credential list"),
+    sandbox_writable_roots: z
+      .array(z.string().min(1))
+      .default([...DEFAULT_WRITABLE_ROOTS])
+      .describe("Folders writable in workspace-write besides the workspace and the temp folders"),
   })
   .strict();
 

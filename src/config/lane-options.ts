@@ -1,8 +1,13 @@
+import { join } from "node:path";
 import { childEnv } from "../config/child-env.js";
 import type { LanesConfig } from "../config/config.js";
 import type { LaneManagerOptions } from "../lanes/lane-manager.js";
+import { createSandbox } from "../sandbox/create.js";
 
-/** The lane manager settings a session uses, from the configuration: limits, grace, caps, no secrets. */
+/**
+ * The lane manager settings a session uses, from the configuration: limits, grace, caps, no secrets, and
+ * the OS sandbox every command starts in (set up on the first command, not here).
+ */
 export function laneManagerOptions(
   workspace: string,
   config: LanesConfig,
@@ -16,5 +21,6 @@ export function laneManagerOptions(
     outputCapBytes: config.output_cap_bytes,
     stallMs: config.stall_ms,
     killGraceMs: config.kill_grace_ms,
+    sandbox: createSandbox(config, { workspace, lanesDir: join(workspace, ".lanes"), env }),
   };
 }

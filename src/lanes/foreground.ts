@@ -17,6 +17,8 @@ export interface ForegroundRequest {
   signal: AbortSignal;
   /** Resolving this moves the command into a lane at once (Ctrl+B in the REPL). */
   moveToBackground?: Promise<void>;
+  /** `false`: run this one command outside the OS sandbox (an escalation the user approved). */
+  sandbox?: false;
 }
 
 export type ForegroundOutcome =
@@ -44,6 +46,7 @@ export async function runForeground(
     stdin: "ignore",
     timeoutMs: request.timeoutMs,
     keepGroupOnExit: true,
+    sandbox: lanes.sandboxFor(request.sandbox === false),
   });
   const forget = lanes.holdForeground(id, child);
   const onAbort = (): void => void child.terminate("killed");

@@ -3,6 +3,7 @@ import { fileSize } from "../text/utf8-window.js";
 import { DEFAULT_KILL_GRACE_MS, startGroupProcess, type GroupProcess } from "../process/group-process.js";
 import { groupAlive, signalGroup, terminateGroup } from "../process/kill-group.js";
 import { TASK_MARKER } from "../process/marked-processes.js";
+import type { LaunchWrapper } from "../process/launch-wrapper.js";
 import type { ProcessResult } from "../process/process-result.js";
 import { EscapeSweeper } from "./escape-sweeper.js";
 import { Pattern } from "../patterns/pattern.js";
@@ -87,7 +88,11 @@ export class LaneManager extends TaskTable {
     const record = this.newRecord(this.newUniqueId(), request);
     const { id } = record;
     const stallMs = request.stallMs ?? this.options.stallMs ?? DEFAULT_STALL_MS;
-    this.track(record, { notifyOn, stallMs: stallMs > 0 ? stallMs : undefined });
+    this.track(record, {
+      notifyOn,
+      stallMs: stallMs > 0 ? stallMs : undefined,
+      unsandboxed: request.sandbox === false,
+    });
     if (this.slots.acquire(record.lane, id)) this.launch(id);
     else {
       this.persist(record);
@@ -167,6 +172,11 @@ export class LaneManager extends TaskTable {
   }
 
   /** The environment a command runs with: the configured base plus the marker that finds its processes. */
+  /** The sandbox a command starts in: the session's, unless this one command was approved to run outside. */
+  sandboxFor(unsandboxed = false): LaunchWrapper | undefined {
+    return unsandboxed ? undefined : this.options.sandbox;
+  }
+
   taskEnv(taskId: string): NodeJS.ProcessEnv {
     return { ...(this.options.env ?? process.env), [TASK_MARKER]: taskId };
   }
@@ -275,6 +285,7 @@ export class LaneManager extends TaskTable {
       stdin: "pipe",
       timeoutMs: record.timeout_ms ?? undefined,
       killGraceMs: this.options.killGraceMs,
+      sandbox: this.sandboxFor(task.unsandboxed),
     });
     task.process = child;
     task.watch = new TaskWatch(

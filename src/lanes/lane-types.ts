@@ -1,3 +1,4 @@
+import type { LaunchWrapper } from "../process/launch-wrapper.js";
 import type { Notification } from "./notification-queue.js";
 import type { TaskRecord } from "./task-record.js";
 
@@ -14,6 +15,8 @@ export interface LaneManagerOptions {
   /** Default silence before a stall notice; 0 disables. */
   stallMs?: number;
   tickMs?: number;
+  /** The OS sandbox every command starts in; absent: commands run as lanes does (danger-full-access). */
+  sandbox?: LaunchWrapper;
 }
 
 export interface StartTaskRequest {
@@ -25,6 +28,8 @@ export interface StartTaskRequest {
   notifyOn?: string;
   stallMs?: number;
   persist?: boolean;
+  /** `false`: run this one command outside the OS sandbox (an escalation the user approved). */
+  sandbox?: false;
 }
 
 export type LaneEvent =

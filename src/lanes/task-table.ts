@@ -27,6 +27,8 @@ export interface LiveTask {
   leftovers?: boolean;
   /** The output cap was hit and the kill sent. */
   capped?: boolean;
+  /** An approved escalation: this one command runs outside the OS sandbox. */
+  unsandboxed?: boolean;
 }
 
 /**

@@ -3,6 +3,7 @@ import { closeSync, openSync } from "node:fs";
 import type { Writable } from "node:stream";
 import { groupOf } from "./group-members.js";
 import { terminateGroup } from "./kill-group.js";
+import type { LaunchWrapper, SpawnPlan } from "./launch-wrapper.js";
 import { ownGroupLaunch } from "./own-group-launch.js";
 import type { ProcessResult, TerminationReason } from "./process-result.js";
 
@@ -21,6 +22,8 @@ export interface GroupProcessOptions {
   killGraceMs?: number;
   /** Leave what the leader started (`cmd &`) running when it exits; the caller decides its fate. */
   keepGroupOnExit?: boolean;
+  /** Wraps the launch (the OS sandbox). Absent: the command runs as lanes does. */
+  sandbox?: LaunchWrapper;
 }
 
 export interface GroupProcess {
@@ -36,10 +39,12 @@ export interface GroupProcess {
 }
 
 // The command runs in a subshell so `exit N` (or `exec`) inside it still lets the wrapper record N. Builtins
-// only: no extra exec per task. The wrapper's own arguments are shifted away, so the command sees $# = 0 and
-// $0 = sh, as it would under a plain `sh -c`.
+// only: no extra exec per task. The wrapper's own argument is shifted away, so the command sees $# = 0 and
+// $0 = sh, as it would under a plain `sh -c`. The exit code goes to descriptor 3, opened by lanes on the exit
+// file: inside the sandbox `.lanes/` is read-only, and the command itself never gets the descriptor (3>&-).
 const EXIT_FILE_WRAPPER =
-  '__lanes_cmd=$1 __lanes_exit=$2; shift 2; (eval "$__lanes_cmd"); __lanes_c=$?; printf "%s\\n" "$__lanes_c" > "$__lanes_exit"; exit $__lanes_c';
+  '__lanes_cmd=$1; shift; (eval "$__lanes_cmd") 3>&-; __lanes_c=$?; printf "%s\\n" "$__lanes_c" >&3; exit $__lanes_c';
+const EXIT_FD = 3;
 
 export const DEFAULT_KILL_GRACE_MS = 2_000;
 
@@ -51,25 +56,31 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
   let child: ChildProcess | undefined;
   let spawnError: string | undefined;
 
-  const args = options.exitFile
-    ? ["-c", EXIT_FILE_WRAPPER, "sh", options.command, options.exitFile]
-    : ["-c", options.command];
-  // A log that cannot be opened (the workspace's .lanes/ deleted under it) is a failed start, reported as
-  // data like any spawn error: never an exception thrown into the runtime.
+  const args = options.exitFile ? ["-c", EXIT_FILE_WRAPPER, "sh", options.command] : ["-c", options.command];
+  // A log that cannot be opened (the workspace's .lanes/ deleted under it), or a sandbox that cannot start,
+  // is a failed start reported as data like any spawn error: never an exception thrown into the runtime.
   let fd: number | undefined;
+  let exitFd: number | undefined;
   try {
+    let plan: SpawnPlan = { file: "/bin/sh", args, env: options.env };
+    if (options.sandbox) plan = options.sandbox.wrap(plan, options.cwd);
     fd = openSync(options.outputFile, "a");
-    const launch = ownGroupLaunch(args, options.env);
+    if (options.exitFile) exitFd = openSync(options.exitFile, "w");
+    const stdio = [options.stdin, fd, fd, ...(exitFd === undefined ? [] : [exitFd])];
+    if (exitFd !== undefined && stdio.length !== EXIT_FD + 1) throw new Error("exit descriptor misplaced");
+    // The sandbox wraps the shell first; the group launcher then makes a group of whatever the plan starts.
+    const launch = ownGroupLaunch(plan.file, plan.args, plan.env);
     child = spawn(launch.file, launch.args, {
       cwd: options.cwd,
       env: launch.env,
       detached: launch.detached,
-      stdio: [options.stdin, fd, fd],
+      stdio: stdio as ("pipe" | "ignore" | number)[],
     });
   } catch (error) {
     spawnError = (error as Error).message;
   } finally {
     if (fd !== undefined) closeSync(fd);
+    if (exitFd !== undefined) closeSync(exitFd);
   }
 
   const pid = child?.pid;

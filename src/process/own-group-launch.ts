@@ -1,6 +1,6 @@
 import { accessSync, constants } from "node:fs";
 
-/** What to hand to `spawn` so `/bin/sh ARGS` runs as the leader of a new process group. */
+/** What to hand to `spawn` so `FILE ARGS` (the shell, or bwrap around it) leads a new process group. */
 export interface Launch {
   file: string;
   args: string[];
@@ -25,7 +25,8 @@ const LAUNCHER = [
   "for (keys %ENV) { $ENV{$1} = delete $ENV{$_} if /^__LANES_KEEP_(.+)$/ }",
   'if (open(my $tty, "+<", "/dev/tty")) { ioctl($tty, 0x5422, 0); close($tty) }',
   'setpgrp(0, 0) or die "lanes: setpgid: $!\\n";',
-  'exec { "/bin/sh" } "/bin/sh", @ARGV or die "lanes: exec /bin/sh: $!\\n";',
+  // The program to run comes first (/bin/sh, or bwrap when the command is sandboxed).
+  'my $prog = shift @ARGV; exec { $prog } $prog, @ARGV or die "lanes: exec $prog: $!\\n";',
 ].join(" ");
 
 const PERL_ENV = ["PERL5OPT", "PERL5LIB", "PERLLIB", "PERL5DB"];
@@ -48,10 +49,10 @@ function findPerl(): string | null {
   return perl;
 }
 
-/** How `/bin/sh shellArgs` is started in a process group of its own, inside lanes' session where possible. */
-export function ownGroupLaunch(shellArgs: string[], env: NodeJS.ProcessEnv): Launch {
+/** How `file args` is started in a process group of its own, inside lanes' session where possible. */
+export function ownGroupLaunch(file: string, args: string[], env: NodeJS.ProcessEnv): Launch {
   const launcher = findPerl();
-  if (!launcher) return { file: "/bin/sh", args: shellArgs, detached: true, env };
+  if (!launcher) return { file, args, detached: true, env };
   const launchEnv = { ...env };
   for (const name of PERL_ENV) {
     if (launchEnv[name] === undefined) continue;
@@ -59,7 +60,7 @@ export function ownGroupLaunch(shellArgs: string[], env: NodeJS.ProcessEnv): Lau
     delete launchEnv[name];
   }
   // `--` ends perl's options: the shell's `-c` must not be read as perl's "check syntax".
-  return { file: launcher, args: ["-e", LAUNCHER, "--", ...shellArgs], detached: false, env: launchEnv };
+  return { file: launcher, args: ["-e", LAUNCHER, "--", file, ...args], detached: false, env: launchEnv };
 }
 
 /** Whether tasks get a group inside lanes' session (false: the setsid fallback, a session each). */

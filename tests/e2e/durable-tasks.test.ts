@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON output is loose in tests */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -11,6 +11,7 @@ import {
 import { resultLinesFor } from "../helpers/conversation-checks.js";
 import { runCli, testEnv } from "../helpers/run-cli.js";
 import { eventually, pidAlive, tempWorkspace } from "../helpers/temp-workspace.js";
+import { readExitFile } from "../../src/lanes/reconcile.js";
 
 let ws: { dir: string; cleanup: () => void };
 const servers: FakeAnthropic[] = [];
@@ -93,7 +94,7 @@ describe("durable tasks", () => {
     process.kill(-victim.pid, "SIGKILL");
     writeFileSync(join(ws.dir, "go"), "");
     const exitFiles = [commands.doneWhileDead, commands.failedWhileDead].map((c) => byCommand(c).exit_file);
-    expect(await eventually(() => exitFiles.every((file) => existsSync(file)), 10_000)).toBe(true);
+    expect(await eventually(() => exitFiles.every((file) => readExitFile(file) !== null), 10_000)).toBe(true);
     writeFileSync(join(ws.dir, ".lanes", "tasks", "garbled1.json"), '{"id": "garbled1", "status": "runn');
 
     const second = await fake([textReply("checking on earlier work")]);

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CallToolResult, Progress } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
+import { findByEnv } from "../helpers/process-tree.js";
 import {
   call,
   connect as connectTo,
@@ -138,7 +139,11 @@ describe("lanes mcp over stdio", () => {
     expect(await eventually(() => readFileSafe(join(connection.dir, "grandchild.pid")) !== "", 5000)).toBe(
       true,
     );
-    const grandchild = Number(readFileSafe(join(connection.dir, "grandchild.pid")));
+    // Inside the sandbox `$!` is a pid of the task's own pid namespace: the host's pid is found by its marker.
+    const [grandchild] = findByEnv("LANES_TASK_ID", id)
+      .filter((p) => p.command === "sleep 300")
+      .map((p) => p.pid);
+    if (grandchild === undefined) throw new Error("the task's sleep 300 is not running");
     cleanups.push(() => killGroup(readRecord(connection.dir, id).pid));
     expect(pidAlive(grandchild)).toBe(true);
 

@@ -25,6 +25,7 @@ import {
 import { cliSlots } from "../helpers/cli-slots.js";
 import { recordReliability } from "../helpers/reliability.js";
 import { isTerminal } from "../../src/lanes/task-record.js";
+import { readExitFile } from "../../src/lanes/reconcile.js";
 import { runCli, testEnv, type CliRun } from "../helpers/run-cli.js";
 import { eventually, sleep, tempWorkspace } from "../helpers/temp-workspace.js";
 
@@ -512,7 +513,7 @@ describe.concurrent("orphans: no process a command started outlives its task or 
       // The first task ends now, while no lanes watches it.
       probe.go();
       const ended = probe.records().find((r) => r.description === "ends while lanes is dead");
-      expect(await eventually(() => existsSync(ended.exit_file), 15_000)).toBe(true);
+      expect(await eventually(() => readExitFile(ended.exit_file) !== null, 15_000)).toBe(true);
 
       const second = await probe.fake(() => textReply("picked them up"));
       probe.lanesPid = 0;
@@ -538,44 +539,65 @@ describe.concurrent("orphans: no process a command started outlives its task or 
     },
   );
 
+  /** A process that clears its environment (no marker) in the task's group, and one that also leaves it. */
+  async function clearedEnvironment(onFinished: OnFinished, flags: string[]) {
+    const probe = new Probe(onFinished);
+    // env -i drops LANES_TASK_ID (and everything else); only the test's own marker is put back.
+    const inGroup = `${probe.token}-env-i`;
+    const escaped = `${probe.token}-setsid-env-i`;
+    onFinished(() => void killByEnv("ORPHAN_TOKEN", (value) => value.startsWith(probe.token)));
+    const command = [
+      `env -i ORPHAN_TOKEN=${inGroup} sleep 300 &`,
+      `setsid env -i ORPHAN_TOKEN=${escaped} sleep 300 &`,
+      GATE,
+    ].join("\n");
+    const server = await probe.fake((request) =>
+      request.body.messages.length === 1
+        ? toolReply([{ name: "background_run", input: { command } }])
+        : textReply("done"),
+    );
+    const both = (): number =>
+      findByEnv("ORPHAN_TOKEN", inGroup).length + findByEnv("ORPHAN_TOKEN", escaped).length;
+    void probe.started.then(() => waitForCount(both, (n) => n === 2, 30_000)).then(() => probe.go());
+    const run = await probe.run(server, ["-p", "clear the environment", ...flags]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(probe.records()[0]).toMatchObject({ status: "completed" });
+    // Still in the task's group: the group kill ends it although it carries no marker.
+    expect(
+      await waitForCount(
+        () => findByEnv("ORPHAN_TOKEN", inGroup).length,
+        (n) => n === 0,
+        5000,
+      ),
+    ).toBe(0);
+    return { probe, escaped };
+  }
+
   it(
-    "what escapes, as docs/RELIABILITY.md says: a process that clears its environment and leaves the session",
-    {
-      timeout: TIMEOUT_MS,
-    },
+    "what escapes, as docs/RELIABILITY.md says: unsandboxed, a process that clears its environment and leaves the session",
+    { timeout: TIMEOUT_MS },
     async ({ onTestFinished: onFinished }) => {
-      const probe = new Probe(onFinished);
-      // env -i drops LANES_TASK_ID (and everything else); only the test's own marker is put back.
-      const inGroup = `${probe.token}-env-i`;
-      const escaped = `${probe.token}-setsid-env-i`;
-      onFinished(() => void killByEnv("ORPHAN_TOKEN", (value) => value.startsWith(probe.token)));
-      const command = [
-        `env -i ORPHAN_TOKEN=${inGroup} sleep 300 &`,
-        `setsid env -i ORPHAN_TOKEN=${escaped} sleep 300 &`,
-        GATE,
-      ].join("\n");
-      const server = await probe.fake((request) =>
-        request.body.messages.length === 1
-          ? toolReply([{ name: "background_run", input: { command } }])
-          : textReply("done"),
-      );
-      const both = (): number =>
-        findByEnv("ORPHAN_TOKEN", inGroup).length + findByEnv("ORPHAN_TOKEN", escaped).length;
-      void probe.started.then(() => waitForCount(both, (n) => n === 2, 30_000)).then(() => probe.go());
-      const run = await probe.run(server, ["-p", "clear the environment"]);
-      expect(run.code, run.stderr).toBe(0);
-      expect(probe.records()[0]).toMatchObject({ status: "completed" });
-      // Still in the task's group: the group kill ends it although it carries no marker.
-      expect(
-        await waitForCount(
-          () => findByEnv("ORPHAN_TOKEN", inGroup).length,
-          (n) => n === 0,
-          5000,
-        ),
-      ).toBe(0);
+      const { probe, escaped } = await clearedEnvironment(onFinished, ["--sandbox", "danger-full-access"]);
       // New session and no marker: neither the group kill nor the /proc scan can see it. It runs on.
       await sleep(500);
       expect(findByEnv("ORPHAN_TOKEN", escaped)).toHaveLength(1);
+      probe.stop();
+    },
+  );
+
+  it(
+    "in the sandbox (the default) the same process is ended: its pid namespace ends with the task",
+    { timeout: TIMEOUT_MS },
+    async ({ onTestFinished: onFinished }) => {
+      const { probe, escaped } = await clearedEnvironment(onFinished, []);
+      // The sandbox's init ignores TERM; the KILL after the grace period ends it and its whole namespace.
+      expect(
+        await waitForCount(
+          () => findByEnv("ORPHAN_TOKEN", escaped).length,
+          (n) => n === 0,
+          8000,
+        ),
+      ).toBe(0);
       probe.stop();
     },
   );

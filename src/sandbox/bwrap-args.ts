@@ -1,0 +1,72 @@
+import { realpathSync, statSync } from "node:fs";
+import type { SandboxPolicy } from "./policy.js";
+
+export interface MountContext {
+  workspace: string;
+  /** lanes' own folder: records, logs, exit files. Read-only inside, whatever writable root holds it. */
+  lanesDir: string;
+  /** Writable temp folders (workspace-write). */
+  tempRoots: string[];
+  /** Folder of the proxy's socket: bound read-only so no command can replace the socket. */
+  proxyDir?: string;
+  /** The ssh agent's socket, hidden like the credentials. */
+  sshAuthSock?: string;
+}
+
+/** The real path, or undefined when it does not exist (a missing path needs no mount). */
+function real(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function kind(path: string): "dir" | "other" | undefined {
+  try {
+    return statSync(path).isDirectory() ? "dir" : "other";
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * bubblewrap's arguments for one command. Later mounts win, so the order is: the whole host read-only,
+ * writable roots, lanes' folder read-only again, the proxy socket read-only, then every hidden path.
+ *
+ * Deliberately absent: --new-session and --die-with-parent (a task keeps lanes' process group, so TERM then
+ * KILL to the group reaches everything; it survives a crash of lanes to be adopted, and `persist` outlives
+ * it). --unshare-pid stays: nothing inside can see or signal a process outside.
+ */
+export function bwrapArgs(policy: SandboxPolicy, context: MountContext, cwd: string): string[] {
+  const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"];
+  // The terminal lanes runs in is not the command's: /dev/tty would let it type into the REPL (TIOCSTI).
+  args.push("--ro-bind", "/dev/null", "/dev/tty");
+  args.push("--unshare-pid", "--unshare-ipc", "--unshare-uts", "--cap-drop", "ALL");
+  if (policy.network !== "on") args.push("--unshare-net");
+  if (policy.mode === "workspace-write") {
+    const roots = [context.workspace, ...context.tempRoots, ...policy.writableRoots];
+    const seen = new Set<string>();
+    for (const root of roots) {
+      const path = real(root);
+      if (path === undefined || seen.has(path) || kind(path) !== "dir") continue;
+      seen.add(path);
+      args.push("--bind", path, path);
+    }
+  }
+  // "-try": bwrap reads its arguments after lanes spawned it; a lanes that exited at once (`lanes run
+  // --detach`) may have removed its proxy folder by then. The task then starts without a proxy to reach.
+  const lanesDir = real(context.lanesDir);
+  if (lanesDir !== undefined) args.push("--ro-bind-try", lanesDir, lanesDir);
+  const proxyDir = context.proxyDir === undefined ? undefined : real(context.proxyDir);
+  if (proxyDir !== undefined) args.push("--ro-bind-try", proxyDir, proxyDir);
+  const hidden = [...policy.denyRead, ...(context.sshAuthSock ? [context.sshAuthSock] : [])];
+  // Through its real path: a symlinked ~/.ssh is hidden where it points (bwrap follows the link anyway).
+  const targets = new Set(hidden.map(real).filter((path): path is string => path !== undefined));
+  for (const path of targets) {
+    if (kind(path) === "dir") args.push("--tmpfs", path, "--remount-ro", path);
+    else args.push("--ro-bind", "/dev/null", path);
+  }
+  args.push("--chdir", cwd);
+  return args;
+}

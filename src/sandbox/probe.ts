@@ -1,0 +1,73 @@
+import { spawnSync } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { delimiter, join } from "node:path";
+
+export type ProbeResult = { ok: true; bwrap: string } | { ok: false; reason: string };
+
+const WITHOUT = "or run without it: --sandbox danger-full-access";
+
+/** A program on PATH, or undefined. */
+export function findProgram(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  for (const dir of (env.PATH ?? "/usr/bin:/bin").split(delimiter)) {
+    if (dir === "") continue;
+    const path = join(dir, name);
+    try {
+      accessSync(path, constants.X_OK);
+      return path;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** bwrap's own complaint, turned into what is wrong here and how to fix it. */
+export function explainBwrapFailure(stderr: string): string {
+  const text = stderr.trim().split("\n").at(-1) ?? "";
+  if (/proc/i.test(text) && /mount/i.test(text))
+    return `the sandbox cannot mount /proc (a nested or unprivileged container: ${text}); run the container with --privileged or --security-opt systempaths=unconfined, ${WITHOUT}`;
+  if (/namespace|uid map|permission|not permitted/i.test(text))
+    return `user namespaces are refused here (${text}); allow them (sysctl kernel.unprivileged_userns_clone=1, or kernel.apparmor_restrict_unprivileged_userns=0; in a container --security-opt seccomp=unconfined), ${WITHOUT}`;
+  return `bubblewrap failed: ${text || "no message"}; ${WITHOUT}`;
+}
+
+let cached: ProbeResult | undefined;
+
+/**
+ * Whether the sandbox can start here: bwrap exists and can make the namespaces every command gets. Run
+ * once per process, on the first sandboxed command (never at start-up). Linux only.
+ */
+export function probeSandbox(env: NodeJS.ProcessEnv = process.env): ProbeResult {
+  if (cached) return cached;
+  cached = probeNow(env);
+  return cached;
+}
+
+function probeNow(env: NodeJS.ProcessEnv): ProbeResult {
+  if (process.platform !== "linux")
+    return {
+      ok: false,
+      reason: `the sandbox is Linux-only for now (bubblewrap); on ${process.platform} ${WITHOUT}`,
+    };
+  const bwrap = findProgram("bwrap", env);
+  if (bwrap === undefined)
+    return {
+      ok: false,
+      reason: `bubblewrap (bwrap) is not installed; install it (apt-get install bubblewrap, dnf install bubblewrap), ${WITHOUT}`,
+    };
+  const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-pid", "--unshare-net"];
+  const run = spawnSync(bwrap, [...args, "--cap-drop", "ALL", "--", "/bin/true"], {
+    encoding: "utf8",
+    timeout: 10_000,
+  });
+  if (run.error) return { ok: false, reason: `bubblewrap did not run: ${run.error.message}; ${WITHOUT}` };
+  if (run.status !== 0) return { ok: false, reason: explainBwrapFailure(run.stderr) };
+  return { ok: true, bwrap };
+}
+
+/** socat bridges the proxy into the sandbox when the network is a list of domains. */
+export function socatMissing(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return findProgram("socat", env) === undefined
+    ? 'socat is not installed (it carries the filtered network into the sandbox); install it (apt-get install socat), or set sandbox_network to "off" or "on"'
+    : undefined;
+}

@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { LaunchWrapper, SpawnPlan } from "../process/launch-wrapper.js";
+import { bwrapArgs } from "./bwrap-args.js";
+import { BRIDGE_SCRIPT, proxyEnv } from "./network-bridge.js";
+import { tempRoots, type SandboxPolicy } from "./policy.js";
+import { probeSandbox, socatMissing } from "./probe.js";
+import { FilteringProxy, type Connector } from "./proxy.js";
+import { PROXY_DIR_PREFIX, removeStaleProxyDirs } from "./proxy-dir.js";
+
+export class SandboxUnavailableError extends Error {
+  override name = "SandboxUnavailableError";
+}
+
+export interface SandboxOptions {
+  workspace: string;
+  lanesDir: string;
+  env?: NodeJS.ProcessEnv;
+  /** Upstream connections of the proxy (tests map an allowed name to a local server). */
+  connect?: Connector;
+  /** Told once, the first time the sandbox cannot start (the same line every refused command returns). */
+  onUnavailable?: (line: string) => void;
+}
+
+/**
+ * The OS sandbox every command of a session runs in (read-only or workspace-write). Nothing happens at
+ * construction: the first command probes bubblewrap and, for a domain list, starts the filtering proxy.
+ * A command that cannot be sandboxed is refused with one line saying why; it never runs unsandboxed.
+ */
+export class CommandSandbox implements LaunchWrapper {
+  private proxy: FilteringProxy | undefined;
+  private proxyDir: string | undefined;
+  private told = false;
+
+  constructor(
+    readonly policy: SandboxPolicy,
+    private readonly options: SandboxOptions,
+  ) {}
+
+  /** Hosts the proxy refused so far. */
+  get refusedHosts(): readonly string[] {
+    return this.proxy?.refused ?? [];
+  }
+
+  wrap(plan: SpawnPlan, cwd: string): SpawnPlan {
+    const env = this.options.env ?? process.env;
+    const probe = probeSandbox(env);
+    if (!probe.ok) this.refuse(probe.reason);
+    const filtered = Array.isArray(this.policy.network);
+    if (filtered) {
+      const missing = socatMissing(env);
+      if (missing !== undefined) this.refuse(missing);
+    }
+    const socket = filtered ? this.ensureProxy() : undefined;
+    const context = {
+      workspace: this.options.workspace,
+      lanesDir: this.options.lanesDir,
+      tempRoots: tempRoots(env),
+      proxyDir: this.proxyDir,
+      sshAuthSock: plan.env.SSH_AUTH_SOCK,
+    };
+    const inner = socket
+      ? ["/bin/sh", "-c", BRIDGE_SCRIPT, "sh", socket, plan.file, ...plan.args]
+      : [plan.file, ...plan.args];
+    const childEnv = { ...plan.env, ...(socket ? proxyEnv() : {}) };
+    delete childEnv.SSH_AUTH_SOCK;
+    return {
+      file: probe.bwrap,
+      args: [...bwrapArgs(this.policy, context, cwd), "--", ...inner],
+      env: childEnv,
+    };
+  }
+
+  close(): void {
+    this.proxy?.close();
+    this.proxy = undefined;
+    if (this.proxyDir !== undefined) rmSync(this.proxyDir, { recursive: true, force: true });
+    this.proxyDir = undefined;
+  }
+
+  private refuse(reason: string): never {
+    const line = `lanes sandbox: ${reason}`;
+    if (!this.told) {
+      this.told = true;
+      this.options.onUnavailable?.(line);
+    }
+    throw new SandboxUnavailableError(line);
+  }
+
+  /** The proxy's socket, started on first use, in a private folder outside the workspace. */
+  private ensureProxy(): string {
+    if (this.proxyDir !== undefined) return join(this.proxyDir, "proxy.sock");
+    const allowed = Array.isArray(this.policy.network) ? this.policy.network : [];
+    const proxy = new FilteringProxy({ allowed, connect: this.options.connect });
+    // A short path: unix socket paths are limited to about 100 bytes, a workspace path may be longer.
+    removeStaleProxyDirs();
+    const dir = mkdtempSync(join(tmpdir(), `${PROXY_DIR_PREFIX}${process.pid}-`));
+    proxy.listen(join(dir, "proxy.sock"));
+    this.proxy = proxy;
+    this.proxyDir = dir;
+    // The folder goes with lanes however it exits (a SIGKILL leaves it to the next lanes' stale sweep).
+    process.once("exit", () => this.close());
+    return join(dir, "proxy.sock");
+  }
+}
