@@ -49,9 +49,19 @@ export function renderAgentEvent(event: AgentEvent, style: Style, print: (text: 
       break;
     case "model-retry": {
       const why = terminalSafe(event.error);
-      print(
-        `${style.yellow(`↻ model API: ${why}; retry ${event.attempt} in ${Math.round(event.delay_ms)}ms`)}\n`,
-      );
+      const void_ = event.discarded_text === "" ? "" : " (its partial answer is dropped)";
+      const line = `↻ model API: ${why}; retry ${event.attempt} in ${Math.round(event.delay_ms)}ms${void_}`;
+      print(`${style.yellow(line)}\n`);
+      break;
+    }
+    case "compaction": {
+      const how = [
+        event.stubbed_results > 0 ? `${event.stubbed_results} old tool output(s) cleared` : "",
+        event.summarised_messages > 0 ? `${event.summarised_messages} message(s) summarised` : "",
+      ].filter((part) => part !== "");
+      const saved = Math.max(0, event.before_tokens - event.after_tokens);
+      const line = `⟲ compacted the conversation (${event.reason}): ~${event.before_tokens} → ~${event.after_tokens} tokens, ${saved} saved${how.length > 0 ? `; ${how.join(", ")}` : ""}`;
+      print(`${style.dim(line)}\n`);
       break;
     }
     case "idle-wait":

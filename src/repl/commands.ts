@@ -12,6 +12,8 @@ export const HELP = `Commands:
   /tasks kill ID     end a task and its whole process group
   /tasks logs ID     show the end of a task's output
   /clear             clear the screen, start a new conversation (tasks go on)
+  /compact           compact the conversation now (old outputs cleared, older turns summarised)
+  /context           how full the context window is, and the share of prompt tokens read from cache
   /help              this help
   /exit              quit (running tasks are ended)
 Keys:
@@ -51,6 +53,18 @@ export async function runSlashCommand(input: string, context: CommandContext): P
         view.notice(style.dim("New conversation (background tasks keep running)."));
       }
       return undefined;
+    case "/compact":
+      if (context.busy) view.notice(style.yellow("A turn is running: Ctrl+C cancels it, then /compact."));
+      else {
+        // The compaction event shows what it did (rendered like the loop's own events).
+        await context.session
+          .compact(new AbortController().signal)
+          .catch((error: Error) => view.notice(style.red(`Compaction failed: ${error.message}`)));
+      }
+      return undefined;
+    case "/context":
+      view.notice(contextLine(context.session));
+      return undefined;
     case "/tasks":
       await tasksCommand(sub, id, context).catch((error: Error) => view.notice(style.red(error.message)));
       return undefined;
@@ -58,6 +72,18 @@ export async function runSlashCommand(input: string, context: CommandContext): P
       view.notice(`Unknown command ${command}. Type /help.`);
       return undefined;
   }
+}
+
+/** `/context`: the window's use (estimated for the next request) and this session's cache share. */
+export function contextLine(session: Session): string {
+  const { tokens, window } = session.contextUse();
+  const { input_tokens, cache_creation_input_tokens, cache_read_input_tokens } = session.usage;
+  const prompts = input_tokens + cache_creation_input_tokens + cache_read_input_tokens;
+  const share =
+    prompts === 0
+      ? "no calls yet"
+      : `${Math.round((100 * cache_read_input_tokens) / prompts)}% of ${prompts} prompt tokens read from cache`;
+  return `context: ~${tokens} of ${window} tokens (${Math.round((100 * tokens) / window)}%) · ${share}`;
 }
 
 async function tasksCommand(sub: string | undefined, id: string | undefined, context: CommandContext) {

@@ -74,6 +74,14 @@ export class LiveScreen {
     this.draw("");
   }
 
+  /** Forgets the unfinished output line (text a failed model attempt streamed); true if there was one. */
+  dropPartial(): boolean {
+    if (this.partial === "") return false;
+    this.partial = "";
+    this.draw("");
+    return true;
+  }
+
   /** Ends an unfinished output line, if there is one. */
   endLine(): void {
     if (this.partial !== "") this.print("\n");

@@ -64,6 +64,9 @@ export class TurnRunner {
 
   /** The session's event sink. */
   readonly onEvent = (event: AgentEvent): void => {
+    // The failed attempt's text is void: the unfinished line goes (lines already scrolled up stay, and
+    // the retry notice says the answer starts over).
+    if (event.type === "model-retry" && event.discarded_text !== "") this.view.dropPartialLine();
     renderAgentEvent(event, this.style, (text) => this.view.print(text));
     if (event.type === "turn-start") this.think();
     else if (event.type === "text-delta" && this.thinking) {

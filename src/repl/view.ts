@@ -25,6 +25,8 @@ export interface ReplView {
   refreshStatus(): void;
   /** Finishes an unfinished streamed line. */
   endLine(): void;
+  /** Takes back the unfinished streamed line, where the view can (a retried attempt's partial text). */
+  dropPartialLine(): void;
   clearScreen(): void;
   /** Ctrl+Z: the live area is taken off the screen, and put back by resume(). */
   suspend(): void;
@@ -51,6 +53,10 @@ export class PlainView implements ReplView {
   refreshStatus(): void {}
   endLine(): void {
     if (!this.atLineStart) this.print("\n");
+  }
+  dropPartialLine(): void {
+    // Written output cannot be taken back from a pipe: the retry notice that follows says it is void.
+    this.endLine();
   }
   clearScreen(): void {}
   suspend(): void {}
@@ -119,6 +125,10 @@ export class LiveView implements ReplView {
 
   endLine(): void {
     this.screen.endLine();
+  }
+
+  dropPartialLine(): void {
+    this.screen.dropPartial();
   }
 
   clearScreen(): void {

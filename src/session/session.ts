@@ -69,6 +69,8 @@ export class Session {
   /** The file is created with the first entry, so a session that never spoke leaves none behind. */
   private opened = false;
   private compactor: Compactor | undefined;
+  /** Tokens of every call this session made (the REPL's /context shows the cache share). */
+  readonly usage: Usage = emptyUsage();
 
   constructor(private readonly options: SessionOptions) {
     const env = process.env;
@@ -134,6 +136,7 @@ export class Session {
     const usage = emptyUsage();
     const outcome = await this.compactor?.compact(this.log, "manual", signal);
     if (outcome?.usage) addUsage(usage, outcome.usage);
+    addUsage(this.usage, usage);
     return usage;
   }
 
@@ -175,7 +178,7 @@ export class Session {
         return relative(this.options.workspace, file);
       },
       runningTasks: () =>
-        this.lanes.active().map((record) => `[bg:${record.id}] ${record.status}: ${record.command}`),
+        this.lanes.active().map((record) => `[bg:${record.id}] still ${record.status}: ${record.command}`),
     };
   }
 
@@ -201,7 +204,9 @@ export class Session {
   /** Sends one user message and runs the loop until the model is done. Model errors propagate. */
   async send(prompt: string, signal: AbortSignal): Promise<AgentRunResult> {
     this.log.appendUserText(prompt);
-    return runAgent(this.log, this.agentConfig(this.options.emit), signal, this.compactor);
+    const result = await runAgent(this.log, this.agentConfig(this.options.emit), signal, this.compactor);
+    addUsage(this.usage, result.usage);
+    return result;
   }
 
   private agentConfig(emit: AgentEventSink): AgentConfig {
