@@ -2,7 +2,7 @@ import { renameSync } from "node:fs";
 import { fileSize } from "../text/utf8-window.js";
 import { DEFAULT_KILL_GRACE_MS, startGroupProcess, type GroupProcess } from "../process/group-process.js";
 import { groupAlive, signalGroup, terminateGroup } from "../process/kill-group.js";
-import { TASK_MARKER } from "../process/marked-processes.js";
+import { endMarkedProcesses, TASK_MARKER } from "../process/marked-processes.js";
 import type { LaunchWrapper } from "../process/launch-wrapper.js";
 import type { ProcessResult } from "../process/process-result.js";
 import { EscapeSweeper } from "./escape-sweeper.js";
@@ -51,10 +51,14 @@ export class LaneManager extends TaskTable {
    * Picks up what an earlier lanes left behind: running tasks are adopted, ended ones completed from their
    * exit files, the rest marked lost; every result not yet delivered is queued once.
    */
-  recover(): { adopted: string[]; recovered: string[]; lost: string[] } {
+  recover(): { adopted: string[]; recovered: string[]; lost: string[]; leftovers: number } {
     const { records, corrupt } = this.store.loadAll();
     this.corruptRecords.push(...corrupt);
     const outcome = reconcileRecords(records, process.pid);
+    // A record that says its task ended while processes with its marker still run: the KILL of a shutdown
+    // never landed (the client killed lanes first), or a timed-out task outlived a crashed lanes. They had
+    // their TERM already: KILL at once. Running tasks of a crashed lanes are adopted below, never killed.
+    const leftovers = endMarkedProcesses(new Set(outcome.ended.map((record) => record.id)), 0);
     for (const record of outcome.adopt) {
       record.owner_pid = process.pid;
       const watch = new TaskWatch(record.output_file, { outputCapBytes: this.outputCap() }, Date.now());
@@ -78,6 +82,7 @@ export class LaneManager extends TaskTable {
       adopted: outcome.adopt.map((r) => r.id),
       recovered: outcome.finished.filter((r) => r.status !== "lost").map((r) => r.id),
       lost: outcome.finished.filter((r) => r.status === "lost").map((r) => r.id),
+      leftovers,
     };
   }
 

@@ -11,6 +11,8 @@ export interface Reconciliation {
   undelivered: TaskRecord[];
   /** Owned by another lanes that is still alive: not ours to touch. */
   foreign: TaskRecord[];
+  /** Recorded as ended already (killed at shutdown, timed out, exited): none of their processes may run. */
+  ended: TaskRecord[];
 }
 
 export function processAlive(pid: number): boolean {
@@ -86,7 +88,7 @@ export function completeUnobserved(record: TaskRecord): Partial<TaskRecord> {
 
 /** Sorts the records a new lanes finds on disk into what to adopt, complete, and deliver. */
 export function reconcileRecords(records: TaskRecord[], selfPid: number): Reconciliation {
-  const outcome: Reconciliation = { adopt: [], finished: [], undelivered: [], foreign: [] };
+  const outcome: Reconciliation = { adopt: [], finished: [], undelivered: [], foreign: [], ended: [] };
   for (const record of records) {
     // Another lanes that is alive owns its records, delivered or not, persisted or not: taking them over would
     // deliver its results to a second model and watch its tasks twice.
@@ -95,6 +97,7 @@ export function reconcileRecords(records: TaskRecord[], selfPid: number): Reconc
       continue;
     }
     if (isTerminal(record.status)) {
+      outcome.ended.push(record);
       if (!record.notified) outcome.undelivered.push(record);
       continue;
     }

@@ -12,13 +12,17 @@ const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 /**
  * Runs `cleanup` when the client goes away (stdin ends or closes) or a signal arrives. The SDK's stdio
  * transport does not watch for the end of stdin itself, so a client that just exits would leave us running.
- * Signal handlers stay installed during the cleanup: the SDK's client follows a closed stdin with TERM after
- * 2 s, and that must not cut our own TERM-then-KILL of the tasks short.
+ *
+ * A signal that arrives while the cleanup runs means the client will not wait for it: Claude Code sends
+ * INT, TERM 100 ms later and KILL 400 ms after that, well inside the TERM-to-KILL grace of the tasks. Then
+ * `escalate` runs (synchronous: KILL every task group at once, write the records) and we exit, so a task
+ * that ignores TERM is not left running when the client's KILL lands.
  */
 export function stopOnHangup(
   cleanup: () => Promise<void>,
   log: (line: string) => void = () => {},
   stdin: NodeJS.ReadableStream = process.stdin,
+  escalate: () => void = () => {},
 ): Stopper {
   let finish: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => (finish = resolve));
@@ -38,8 +42,21 @@ export function stopOnHangup(
   const onEnd = (): void => void stop("stdin closed");
   stdin.once("end", onEnd);
   stdin.once("close", onEnd);
+  let escalated = false;
   for (const signal of SIGNALS) {
-    process.on(signal, () => void stop(`received ${signal}`, 128 + constants.signals[signal]));
+    process.on(signal, () => {
+      const exitCode = 128 + constants.signals[signal];
+      if (running === undefined) return void stop(`received ${signal}`, exitCode);
+      if (escalated) return;
+      escalated = true;
+      log(`received ${signal} while stopping: ending every task group now`);
+      try {
+        escalate();
+      } catch (error) {
+        log(`could not end the tasks: ${(error as Error).message}`);
+      }
+      finish(exitCode);
+    });
   }
   return { stop, done };
 }

@@ -95,11 +95,16 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
   server.oninitialized = () => hints.start();
   server.onerror = (error) => logLine(error.message);
 
-  const stopper = stopOnHangup(async () => {
-    hints.stop();
-    await lanes.shutdown();
-    await server.close().catch(() => {});
-  }, logLine);
+  const stopper = stopOnHangup(
+    async () => {
+      hints.stop();
+      await lanes.shutdown();
+      await server.close().catch(() => {});
+    },
+    logLine,
+    process.stdin,
+    () => lanes.shutdownSync(),
+  );
   server.onclose = () => void stopper.stop("the connection closed");
   process.once("exit", () => lanes.shutdownSync());
 
@@ -111,6 +116,8 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
     [recovered.recovered.length, "ended"],
     [recovered.lost.length, "lost"],
   ].filter(([count]) => count !== 0);
+  if (recovered.leftovers > 0)
+    earlier.push([recovered.leftovers, "leftover processes of ended tasks killed"]);
   const picked = earlier.map(([count, what]) => `${count} ${what}`).join(", ");
   logLine(
     `serving background lanes for ${options.workspace}${picked ? `; from an earlier run: ${picked}` : ""}`,
