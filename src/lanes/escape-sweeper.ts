@@ -1,4 +1,4 @@
-import { endMarkedProcesses } from "../process/marked-processes.js";
+import { endMarkedProcesses, endMarkedProcessesAsync } from "../process/marked-processes.js";
 
 /** How long task ends are batched before one /proc scan looks for their escaped processes. */
 const SWEEP_DELAY_MS = 200;
@@ -18,17 +18,26 @@ export class EscapeSweeper {
   /** Looks for escapees of this task (or foreground marker) soon. */
   schedule(id: string): void {
     this.pending.add(id);
-    this.timer ??= setTimeout(() => this.sweep(this.graceMs()), SWEEP_DELAY_MS);
+    // The batched sweep scans /proc off the event loop; final() stays synchronous, for lanes' last moment.
+    this.timer ??= setTimeout(
+      () => void endMarkedProcessesAsync(this.take(), this.graceMs()),
+      SWEEP_DELAY_MS,
+    );
   }
 
   /** Sweeps what is pending now; returns how many escaped processes were signalled. */
   sweep(graceMs: number): number {
+    return endMarkedProcesses(this.take(), graceMs);
+  }
+
+  /** The pending ids, now counted as swept (so final() sweeps them again, even mid-scan). */
+  private take(): Set<string> {
     clearTimeout(this.timer);
     this.timer = undefined;
     const ids = new Set(this.pending);
     this.pending.clear();
     for (const id of ids) this.swept.add(id);
-    return endMarkedProcesses(ids, graceMs);
+    return ids;
   }
 
   /**

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 
 /** The environment variable every process of a task (or foreground command) inherits: its id. */
 export const TASK_MARKER = "LANES_TASK_ID";
@@ -51,9 +52,46 @@ export function findMarkedProcesses(ids: ReadonlySet<string>): MarkedProcess[] {
   return found;
 }
 
+/** Reads of /proc in flight at once: enough to keep the thread pool busy, not so many they crowd it. */
+const SCAN_BATCH = 32;
+
+/**
+ * The same search without blocking the event loop: a scan reads the environment of every process on the
+ * machine (tens of ms under load), which, done synchronously after every burst of task ends, was the
+ * longest stall of lanes' loop while 20 tasks flooded output.
+ */
+export async function findMarkedProcessesAsync(ids: ReadonlySet<string>): Promise<MarkedProcess[]> {
+  if (ids.size === 0) return [];
+  let entries: string[];
+  try {
+    entries = await readdir("/proc");
+  } catch {
+    return [];
+  }
+  const pids = entries.map(Number).filter((pid) => Number.isInteger(pid) && pid !== process.pid);
+  const found: MarkedProcess[] = [];
+  for (let at = 0; at < pids.length; at += SCAN_BATCH) {
+    await Promise.all(
+      pids.slice(at, at + SCAN_BATCH).map(async (pid) => {
+        const taskId = markerIn(await readFile(`/proc/${pid}/environ`, "latin1").catch(() => ""));
+        if (taskId !== undefined && ids.has(taskId)) found.push({ pid, taskId });
+      }),
+    );
+  }
+  return found;
+}
+
 /** Ends escaped processes: TERM now, KILL after the grace period for any still alive. */
 export function endMarkedProcesses(ids: ReadonlySet<string>, graceMs: number): number {
-  const found = findMarkedProcesses(ids);
+  return signalMarked(ids, findMarkedProcesses(ids), graceMs);
+}
+
+/** endMarkedProcesses with the scan off the event loop; resolves with how many were signalled. */
+export async function endMarkedProcessesAsync(ids: ReadonlySet<string>, graceMs: number): Promise<number> {
+  return signalMarked(ids, await findMarkedProcessesAsync(ids), graceMs);
+}
+
+function signalMarked(ids: ReadonlySet<string>, found: MarkedProcess[], graceMs: number): number {
   for (const { pid } of found) sendSignal(pid, graceMs === 0 ? "SIGKILL" : "SIGTERM");
   if (found.length > 0 && graceMs > 0) {
     // Looked up again: a pid that exited during the grace period may belong to another process by now.

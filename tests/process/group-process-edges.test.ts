@@ -1,10 +1,19 @@
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startGroupProcess } from "../../src/process/group-process.js";
 import { signalGroup } from "../../src/process/kill-group.js";
-import { markerIn } from "../../src/process/marked-processes.js";
-import { tempWorkspace } from "../helpers/temp-workspace.js";
+import {
+  endMarkedProcessesAsync,
+  findMarkedProcesses,
+  findMarkedProcessesAsync,
+  markerIn,
+} from "../../src/process/marked-processes.js";
+import { useProcessMarker } from "../helpers/process-marker.js";
+import { eventually, tempWorkspace } from "../helpers/temp-workspace.js";
+
+const marker = useProcessMarker();
 
 let ws: { dir: string; cleanup: () => void };
 beforeEach(() => (ws = tempWorkspace()));
@@ -69,5 +78,19 @@ describe("group process edges", () => {
     const result = await child.exited;
     expect(result.reason).toBe("exit");
     expect(readFileSync(outputFile, "utf8")).toBe("survived\n");
+  });
+});
+
+describe("the marker sweep off the event loop", () => {
+  it("finds what the synchronous scan finds, and ends it", async () => {
+    const id = `sweep-${process.pid}-${Date.now()}`;
+    const child = spawn("sleep", ["30"], { env: { ...marker.env(), LANES_TASK_ID: id }, stdio: "ignore" });
+    const ids = new Set([id]);
+    expect(await eventually(() => findMarkedProcesses(ids).length === 1)).toBe(true);
+    expect(await findMarkedProcessesAsync(ids)).toEqual([{ pid: child.pid, taskId: id }]);
+    expect(await findMarkedProcessesAsync(new Set(["no-such-task"]))).toEqual([]);
+    const exited = new Promise((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
+    expect(await endMarkedProcessesAsync(ids, 500)).toBe(1);
+    expect(await exited).toBe("SIGTERM");
   });
 });
