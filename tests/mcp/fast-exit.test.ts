@@ -90,8 +90,11 @@ describe("MCP: a fast client exit orphans nothing", () => {
       cleanups.push(() => killGroup(endedPid));
       cleanups.push(() => killGroup(runningPid_));
       // lanes crashes; one record already said "killed" (its shutdown's KILL never landed).
-      process.kill(first.transport.pid ?? 0, "SIGKILL");
-      expect(await eventually(() => !pidAlive(first.transport.pid ?? 0), 5000)).toBe(true);
+      // Taken first: the transport forgets the pid once the process is gone (and pid 0 is our own group).
+      const server = first.transport.pid ?? 0;
+      expect(server).toBeGreaterThan(0);
+      process.kill(server, "SIGKILL");
+      expect(await eventually(() => !pidAlive(server), 5000)).toBe(true);
       const file = join(first.dir, ".lanes", "tasks", `${ended}.json`);
       const record = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
       writeFileSync(
