@@ -1,9 +1,12 @@
 import type { LatencyResult } from "./completion-latency.js";
 import type { DelayWindow, EventLoopResult } from "./event-loop.js";
+import { longSessionRows } from "./long-session-rows.js";
+import type { LongSessionResult } from "./long-session.js";
 import type { MachineInfo } from "./machine.js";
 import type { FloodResult } from "./output-flood.js";
 import type { ParallelPhases, ParallelResult } from "./parallel-wall.js";
 import type { SpawnStep } from "./spawn-breakdown.js";
+import type { SessionSaveResult } from "./session-save.js";
 import type { SpawnResult } from "./spawn-throughput.js";
 
 export interface BenchResults {
@@ -16,6 +19,8 @@ export interface BenchResults {
   spawnSteps: SpawnStep[];
   flood: FloodResult;
   eventLoop: EventLoopResult;
+  longSession: LongSessionResult;
+  sessionSave: SessionSaveResult;
 }
 
 export interface Row {
@@ -109,5 +114,6 @@ export function rows(r: BenchResults): Row[] {
       target: { op: "<=", limit: 1000 },
       how: "length of the `<background-results>` block the loop drains before its next model call",
     },
+    ...longSessionRows(r.longSession, r.sessionSave),
   ];
 }

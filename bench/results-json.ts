@@ -29,6 +29,8 @@ export function toJson(r: BenchResults): Record<string, unknown> {
     event_loop_rounds: { lanes: r.eventLoop.lanes, plain_floods: r.eventLoop.plain },
     chars_injected: r.flood.injected.chars,
     injected_text: r.flood.injected.text,
+    long_session: r.longSession,
+    session_save: r.sessionSave,
     machine: r.machine,
     quick: r.quick,
     duration_s: r.durationS,

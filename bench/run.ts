@@ -2,6 +2,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { benchCompletionLatency } from "./completion-latency.js";
 import { benchEventLoop } from "./event-loop.js";
+import { benchLongSession } from "./long-session.js";
+import { benchSessionSave } from "./session-save.js";
 import { describeMachine, loadAverage } from "./machine.js";
 import { toMarkdown } from "./markdown.js";
 import { benchOutputFlood } from "./output-flood.js";
@@ -26,10 +28,12 @@ const spawn = await benchSpawnThroughput(context);
 const spawnSteps = await benchSpawnBreakdown(context);
 const latency = await benchCompletionLatency(context);
 const parallel = await benchParallelWall(context);
+const sessionSave = await benchSessionSave(context);
+const longSession = await benchLongSession(context);
 machine.load_avg_end = loadAverage();
 const results: BenchResults = {
   ...{ quick, durationS: round(since(started) / 1000, 1), machine },
-  ...{ parallel, latency, spawn, spawnSteps, flood, eventLoop },
+  ...{ parallel, latency, spawn, spawnSteps, flood, eventLoop, longSession, sessionSave },
 };
 
 const base = join(import.meta.dirname, quick ? "results.quick" : "results");
