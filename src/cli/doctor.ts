@@ -1,8 +1,9 @@
 import { execFileSync } from "node:child_process";
 import { accessSync, constants, existsSync } from "node:fs";
 import { join } from "node:path";
-import { loadConfig } from "../config/config.js";
+import { loadConfig, type LanesConfig } from "../config/config.js";
 import { ensureLanesDir } from "../lanes/task-store.js";
+import { sandboxCheck } from "./doctor-sandbox.js";
 import { createStyle, colorsEnabled } from "../text/style.js";
 
 interface Check {
@@ -80,8 +81,9 @@ export async function runDoctor(options: { workspace: string; provider?: string 
       : `cannot write ${options.workspace}/.lanes`,
     fix: "run lanes in a directory you own, or pass --cwd",
   });
+  let config: LanesConfig | undefined;
   try {
-    loadConfig(options.workspace);
+    config = loadConfig(options.workspace);
     checks.push({ ok: true, what: "configuration files valid" });
   } catch (error) {
     checks.push({
@@ -101,6 +103,7 @@ export async function runDoctor(options: { workspace: string; provider?: string 
     what: problem ? `${base} not reachable (${problem})` : `${base} reachable`,
     fix: "check the network or proxy, or point ANTHROPIC_BASE_URL / OPENAI_BASE_URL at a reachable endpoint",
   });
+  if (config) checks.push(sandboxCheck(config, options.workspace, env));
   const tmux = ((): boolean => {
     try {
       execFileSync("tmux", ["-V"], { stdio: "ignore" });

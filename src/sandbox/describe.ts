@@ -26,6 +26,9 @@ export function describePolicy(policy: SandboxPolicy, home = process.env.HOME ??
     `sandbox ${policy.mode}`,
     writable,
     network,
-    `hidden: ${policy.denyRead.map((p) => tilde(p, home)).join(", ")}`,
+    `hidden: ${policy.denyRead
+      .slice(0, 4)
+      .map((p) => tilde(p, home))
+      .join(", ")}${policy.denyRead.length > 4 ? ` and ${policy.denyRead.length - 4} more` : ""}`,
   ];
 }

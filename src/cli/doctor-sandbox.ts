@@ -1,0 +1,29 @@
+import type { LanesConfig } from "../config/config.js";
+import { describePolicy } from "../sandbox/describe.js";
+import { policyFromSettings } from "../sandbox/policy.js";
+import { probeSandbox, socatMissing } from "../sandbox/probe.js";
+
+export interface SandboxCheck {
+  ok: boolean;
+  what: string;
+  fix?: string;
+}
+
+/**
+ * What `lanes doctor` says about the sandbox: the same probe and the same line the first command would get,
+ * so a user sees before any task why commands would be refused.
+ */
+export function sandboxCheck(config: LanesConfig, workspace: string, env: NodeJS.ProcessEnv): SandboxCheck {
+  if (config.sandbox === "danger-full-access")
+    return { ok: true, what: "sandbox off (danger-full-access): commands run unsandboxed" };
+  const policy = policyFromSettings(config, workspace, env);
+  const probe = probeSandbox(env);
+  const problem = probe.ok ? (Array.isArray(policy.network) ? socatMissing(env) : undefined) : probe.reason;
+  if (problem !== undefined)
+    return {
+      ok: false,
+      what: `lanes sandbox: ${problem}`,
+      fix: "commands are refused until this is fixed; lanes never runs them unsandboxed on its own",
+    };
+  return { ok: true, what: describePolicy(policy, env.HOME).join("; ") };
+}
