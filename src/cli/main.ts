@@ -1,11 +1,13 @@
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { LanesConfig } from "../config/config.js";
+import { APPROVAL_MODES, type ApprovalMode } from "../config/approval-modes.js";
 import { MAX_TIMER_MS } from "../config/limits.js";
 import { SANDBOX_MODES, type SandboxMode } from "../sandbox/policy.js";
 import type { ProviderName } from "../model/create-provider.js";
 import type { OutputFormat } from "./print-mode.js";
 import type { SessionChoice } from "../session/session.js";
+import type { WorkspaceSetupOptions } from "./workspace-setup.js";
 import { VERSION } from "../version.js";
 
 // Command modules load on demand: `lanes --version` or `lanes tasks` should not pay for every SDK, and
@@ -18,7 +20,9 @@ const load = {
   run: () => import("./run-command.js"),
   sandbox: () => import("./sandbox-command.js"),
   mcp: () => import("../mcp/server.js"),
-  session: () => import("../session/session.js"),
+  setup: () => import("./workspace-setup.js"),
+  trust: () => import("./trust-command.js"),
+  trustQuestion: () => import("../repl/trust-question.js"),
   tasks: () => import("./tasks-command.js"),
   doctor: () => import("./doctor.js"),
   completion: () => import("./completion.js"),
@@ -92,6 +96,12 @@ const program = new Command()
       "OS sandbox for commands (default workspace-write; danger-full-access runs them unsandboxed)",
     ).choices([...SANDBOX_MODES]),
   )
+  .addOption(
+    new Option(
+      "--approval <mode>",
+      "when to ask before a command (default: on-request in the REPL, never with -p)",
+    ).choices(APPROVAL_MODES),
+  )
   .option("-c, --continue", "resume the most recent conversation in this workspace")
   .option("-r, --resume <id>", "resume a saved conversation (.lanes/sessions/ID.jsonl)")
   .showHelpAfterError();
@@ -108,11 +118,22 @@ interface MainOptions {
   maxWait?: number;
   laneLimit?: Record<string, number>;
   sandbox?: SandboxMode;
+  approval?: ApprovalMode;
 }
 
-/** Files, then flags: a flag always wins over a config file. */
-async function effectiveConfig(workspace: string, options: MainOptions): Promise<LanesConfig> {
-  const config = (await load.config()).loadConfig(workspace);
+/** Files (and the workspace's .env, as far as trust allows), then flags: a flag wins over a config file. */
+async function effectiveConfig(
+  workspace: string,
+  options: MainOptions,
+  /** false: the settings only, without loading the workspace's .env (`lanes run`). */
+  environment: WorkspaceSetupOptions | false = {},
+): Promise<LanesConfig> {
+  const setup = await load.setup();
+  const config =
+    environment === false
+      ? setup.loadSettings(workspace)
+      : await setup.prepareWorkspace(workspace, environment);
+  if (options.approval !== undefined) config.approval = options.approval;
   if (options.maxTurns !== undefined) config.max_turns = options.maxTurns;
   if (options.maxWait !== undefined) config.max_wait_ms = options.maxWait * 1000;
   if (options.sandbox !== undefined) config.sandbox = options.sandbox;
@@ -125,12 +146,14 @@ async function effectiveConfig(workspace: string, options: MainOptions): Promise
 
 program.action(async (options: MainOptions) => {
   const workspace = resolve(options.cwd);
-  (await load.session()).loadWorkspaceEnv(workspace);
+  // Only the REPL on a terminal can ask whether to trust the workspace; elsewhere its .env is held back.
+  const interactive = options.print === undefined && process.stdin.isTTY && process.stdout.isTTY;
+  const askTrust = interactive ? (await load.trustQuestion()).askTrust : undefined;
   const common: SessionChoice = {
     workspace,
     model: options.model,
     providerName: options.provider,
-    config: await effectiveConfig(workspace, options),
+    config: await effectiveConfig(workspace, options, { askTrust }),
     resume: options.resume ?? (options.continue ? "latest" : undefined),
   };
   process.exitCode =
@@ -160,7 +183,7 @@ program
       await load.run()
     ).runCommand({
       workspace,
-      config: await effectiveConfig(workspace, global),
+      config: await effectiveConfig(workspace, global, false),
       command: words.join(" "),
       detach: options.detach ?? false,
     });
@@ -189,7 +212,6 @@ program
   .action(async () => {
     const options = program.opts<MainOptions>();
     const workspace = resolve(options.cwd);
-    (await load.session()).loadWorkspaceEnv(workspace);
     await (await load.mcp()).runMcpServer({ workspace, config: await effectiveConfig(workspace, options) });
   });
 
@@ -227,8 +249,17 @@ program
   .action(async () => {
     const options = program.opts<MainOptions>();
     const workspace = resolve(options.cwd);
-    (await load.session()).loadWorkspaceEnv(workspace);
+    await (await load.setup()).prepareWorkspace(workspace);
     process.exitCode = await (await load.doctor()).runDoctor({ workspace, provider: options.provider });
+  });
+
+program
+  .command("trust")
+  .description("trust this workspace: its .env may set endpoints (ANTHROPIC_BASE_URL...), keys and tokens")
+  .option("--revoke", "no longer trust it")
+  .action(async (options: { revoke?: boolean }) => {
+    const workspace = resolve(program.opts<{ cwd: string }>().cwd);
+    console.log((await load.trust()).trustWorkspace(workspace, !options.revoke));
   });
 
 program

@@ -25,7 +25,9 @@ export async function runPrintMode(options: PrintOptions): Promise<number> {
     options.onEvent?.(event);
     if (streaming && event.type !== "text-delta") write(JSON.stringify(event));
   };
-  const session = new Session({ ...options, idleWake: true, emit });
+  // Nobody to ask: escalation requests, untrusted-mode commands and guard hits are refused to the model.
+  const approvals = { mode: options.config.approval ?? "never" } as const;
+  const session = new Session({ ...options, idleWake: true, emit, approvals });
   const removeHandlers = installShutdownHandlers(session.lanes);
   if (streaming) {
     session.lanes.subscribe((event) => {

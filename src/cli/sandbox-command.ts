@@ -19,7 +19,11 @@ export async function runSandboxed(options: {
   command: string;
 }): Promise<number> {
   assertCommandAllowed(options.command);
-  const env = { ...childEnv(process.env, options.config.pass_secrets_to_commands), [TASK_MARKER]: "sandbox" };
+  const policy = {
+    passSecrets: options.config.pass_secrets_to_commands,
+    keep: options.config.pass_env_to_commands,
+  };
+  const env = { ...childEnv(process.env, policy), [TASK_MARKER]: "sandbox" };
   let unavailable: string | undefined;
   const sandbox = createSandbox(options.config, {
     workspace: options.workspace,

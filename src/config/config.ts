@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { z } from "zod";
 import { DEFAULT_WRITABLE_ROOTS, REGISTRY_DOMAINS, SANDBOX_MODES } from "../sandbox/policy.js";
 import { MAX_TIMER_MS } from "./limits.js";
+import { TRUST_SETTINGS } from "./trust-settings.js";
+import { narrowWorkspaceConfig, type IgnoredSetting } from "./workspace-narrowing.js";
 
 /** Every setting lanes reads, with its default. The README's settings table mirrors this schema. */
 export const ConfigSchema = z
@@ -84,6 +86,7 @@ export const ConfigSchema = z
       .array(z.string().min(1))
       .default([...DEFAULT_WRITABLE_ROOTS])
       .describe("Folders writable in workspace-write besides the workspace and the temp folders"),
+    ...TRUST_SETTINGS,
   })
   .strict();
 
@@ -95,11 +98,18 @@ export class ConfigError extends Error {
 
 /** The user's file, then the workspace's: later files override earlier ones key by key. */
 export function configFiles(workspace: string, env: NodeJS.ProcessEnv = process.env): string[] {
-  const userDir = env.XDG_CONFIG_HOME ?? join(env.HOME ?? homedir(), ".config");
-  return [join(userDir, "lanes", "config.json"), join(workspace, ".lanes", "config.json")];
+  return [userConfigFile(env), join(workspace, ".lanes", "config.json")];
 }
 
-function readJson(file: string): Record<string, unknown> {
+/** `~/.config/lanes/config.json` (or under XDG_CONFIG_HOME): the user's own settings and decisions. */
+export function userConfigFile(env: NodeJS.ProcessEnv = process.env): string {
+  const userDir = env.XDG_CONFIG_HOME ?? join(env.HOME ?? homedir(), ".config");
+  return join(userDir, "lanes", "config.json");
+}
+
+/** A config file's raw object ({} when it does not exist); not JSON or not an object is a ConfigError. */
+export function readConfigFile(file: string): Record<string, unknown> {
+  if (!existsSync(file)) return {};
   try {
     const value: unknown = JSON.parse(readFileSync(file, "utf8"));
     if (typeof value !== "object" || value === null || Array.isArray(value))
@@ -110,20 +120,38 @@ function readJson(file: string): Record<string, unknown> {
   }
 }
 
-/** Loads and validates the configuration; a bad file is a clear error naming the file and the key. */
+/** Validates one file's settings; the error names the file and each wrong key. */
+export function validateConfigFile(file: string, raw: Record<string, unknown>): void {
+  const result = ConfigSchema.partial().safeParse(raw);
+  if (result.success) return;
+  const issues = result.error.issues.map((issue) => `${issue.path.join(".") || "(top)"}: ${issue.message}`);
+  throw new ConfigError(`${file}: ${issues.join("; ")}`);
+}
+
+/** The settings, and the workspace settings that were dropped because they would widen the user's. */
+export interface LoadedConfig {
+  config: LanesConfig;
+  ignored: IgnoredSetting[];
+  /** The workspace file those came from. */
+  workspaceFile: string;
+}
+
+/**
+ * Loads and validates both files; the workspace's may only narrow the user's (workspace-narrowing.ts).
+ * A bad file is a clear error naming the file and the key.
+ */
+export function loadConfigWithNotes(workspace: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const [userFile = "", workspaceFile = ""] = configFiles(workspace, env);
+  const user = readConfigFile(userFile);
+  validateConfigFile(userFile, user);
+  const own = readConfigFile(workspaceFile);
+  validateConfigFile(workspaceFile, own);
+  // Compared with what the user's file grants with the defaults filled in (the registry list, the roots).
+  const { merged, ignored } = narrowWorkspaceConfig(ConfigSchema.parse(user), own);
+  return { config: ConfigSchema.parse(merged), ignored, workspaceFile };
+}
+
+/** The settings alone, for commands that have nobody to tell about ignored workspace settings. */
 export function loadConfig(workspace: string, env: NodeJS.ProcessEnv = process.env): LanesConfig {
-  let merged: Record<string, unknown> = {};
-  for (const file of configFiles(workspace, env)) {
-    if (!existsSync(file)) continue;
-    const raw = readJson(file);
-    const result = ConfigSchema.partial().safeParse(raw);
-    if (!result.success) {
-      const issues = result.error.issues.map(
-        (issue) => `${issue.path.join(".") || "(top)"}: ${issue.message}`,
-      );
-      throw new ConfigError(`${file}: ${issues.join("; ")}`);
-    }
-    merged = { ...merged, ...raw };
-  }
-  return ConfigSchema.parse(merged);
+  return loadConfigWithNotes(workspace, env).config;
 }

@@ -15,7 +15,7 @@ export function laneManagerOptions(
 ): LaneManagerOptions {
   return {
     workspace,
-    env: childEnv(env, config.pass_secrets_to_commands),
+    env: childEnv(env, { passSecrets: config.pass_secrets_to_commands, keep: config.pass_env_to_commands }),
     laneLimits: Object.fromEntries(Object.entries(config.lanes).map(([name, lane]) => [name, lane.limit])),
     defaultLaneLimit: config.default_lane_limit,
     outputCapBytes: config.output_cap_bytes,

@@ -5,7 +5,9 @@ import {
   ListToolsRequestSchema,
   type CallToolResult,
 } from "@modelcontextprotocol/sdk/types.js";
+import { noQuestionsGate } from "../approval/gate.js";
 import type { LanesConfig } from "../config/config.js";
+import { commandRules } from "../config/user-config.js";
 import { LaneManager } from "../lanes/lane-manager.js";
 import { VERSION } from "../version.js";
 import { laneManagerOptions } from "../config/lane-options.js";
@@ -39,7 +41,11 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
   console.log = console.info = console.debug = console.error;
   const lanes = new LaneManager(laneManagerOptions(options.workspace, options.config));
   const recovered = lanes.recover();
-  const tools = new Map(createBackgroundTools(lanes, "with-next-call").map((tool) => [tool.name, tool]));
+  // Approval is the MCP client's business: no questions here, but the user's own rules still hold.
+  const gate = noQuestionsGate(commandRules(options.config, options.workspace));
+  const tools = new Map(
+    createBackgroundTools(lanes, "with-next-call", gate).map((tool) => [tool.name, tool]),
+  );
 
   // The low-level Server, not McpServer: the tools already carry their JSON Schema and their own
   // validation, whose messages name the field and what it got; McpServer would validate a second time.

@@ -1,4 +1,5 @@
 import { createInterface } from "node:readline";
+import type { ApprovalPrompt } from "./approval-prompt.js";
 import { runSlashCommand } from "./commands.js";
 import { appendHistory, historyFile, loadHistory } from "./history.js";
 import { readKeys } from "./keys.js";
@@ -32,6 +33,7 @@ export class Repl {
     private readonly view: ReplView,
     private readonly style: Style,
     private readonly turns: TurnRunner,
+    private readonly approvals?: ApprovalPrompt,
   ) {
     this.editor = new LineEditor(process.stdin.isTTY ? loadHistory(this.historyPath) : []);
   }
@@ -90,6 +92,8 @@ export class Repl {
 
   private key(str: string | undefined, key: Key): void {
     this.lastInterrupt = 0;
+    // A question waiting for y / a / n takes the keys; the prompt's text stays as it was.
+    if (this.approvals?.key(str, key)) return;
     const result = this.editor.handleKey(str, key);
     if (result === "submit") {
       const text = this.editor.take();

@@ -1,3 +1,4 @@
+import { ApprovalPrompt } from "./approval-prompt.js";
 import { Repl } from "./controller.js";
 import { TurnRunner } from "./turn.js";
 import { LiveView, PlainView, type ReplView } from "./view.js";
@@ -22,11 +23,18 @@ export async function runRepl(options: ReplOptions): Promise<number> {
     idleWake: false,
     emit: (event) => turns.onEvent(event),
     bash: { moveToBackground: () => turns.moves.next() },
+    // From a pipe there is nobody to answer: what would be a question is refused to the model.
+    approvals: {
+      mode: options.config.approval ?? "on-request",
+      approver: interactive ? (request, signal) => approvals.ask(request, signal) : undefined,
+      remember: (prefix) => approvals.remember(options.workspace)(prefix),
+    },
   });
   const view: ReplView = interactive
     ? new LiveView(process.stdout, style, (width) => statusText(session.lanes.active(), width, Date.now()))
     : new PlainView(process.stdout);
   const turns = new TurnRunner(view, style);
+  const approvals = new ApprovalPrompt(view, style);
   installShutdownHandlers(session.lanes);
   session.lanes.subscribe((event) => {
     // A task background_run starts is already on screen as the tool call and its result.
@@ -39,7 +47,7 @@ export async function runRepl(options: ReplOptions): Promise<number> {
   const shownModel = model.startsWith(`${name}:`) ? model : `${name}:${model}`;
   view.notice(style.bold("lanes") + style.dim(` · ${shownModel} · ${options.workspace}`));
   view.notice(style.dim("/help · Ctrl+C cancel · Ctrl+B background a running command · Ctrl+D exit"));
-  const repl = new Repl(session, view, style, turns);
+  const repl = new Repl(session, view, style, turns, approvals);
   await (interactive ? repl.fromTerminal() : repl.fromPipe());
   view.setInput(undefined);
   view.setHint(undefined);

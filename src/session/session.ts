@@ -1,13 +1,14 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import dotenv from "dotenv";
 import { createBackgroundHooks, type BackgroundHooks } from "../agent/background-hooks.js";
 import type { AgentEventSink } from "../agent/events.js";
 import type { Compactor, CompactionSettings } from "../agent/compaction.js";
 import { ConversationLog, type LogEntry } from "../agent/conversation-log.js";
 import { addUsage, createCompactor, runAgent, type AgentConfig, type AgentRunResult } from "../agent/loop.js";
 import { buildSystemPrompt } from "../agent/system-prompt.js";
+import { CommandGate, type GateOptions } from "../approval/gate.js";
 import { laneManagerOptions } from "../config/lane-options.js";
+import { commandRules } from "../config/user-config.js";
 import type { LanesConfig } from "../config/config.js";
 import { LaneManager } from "../lanes/lane-manager.js";
 import { createProvider, type ProviderName } from "../model/create-provider.js";
@@ -30,6 +31,8 @@ export interface SessionOptions {
   providerName?: ProviderName;
   /** Resume a saved conversation: a session id, or "latest" (`--continue`). */
   resume?: string;
+  /** Who is asked before commands, and how (the rules come from the config). Default: never, nobody. */
+  approvals?: Omit<GateOptions, "allow" | "deny">;
 }
 
 /** What the CLI decides for a session (the REPL and -p take these as they are). */
@@ -41,12 +44,6 @@ export type SessionChoice = Pick<
 /** `--resume ID` / `--continue` found nothing to resume. */
 export class SessionNotFoundError extends Error {
   override name = "SessionNotFoundError";
-}
-
-/** Loads `<workspace>/.env` without overriding variables already set (the shell wins). */
-export function loadWorkspaceEnv(workspace: string): void {
-  const file = join(workspace, ".env");
-  if (existsSync(file)) dotenv.config({ path: file, quiet: true });
 }
 
 /** Context windows when `context_window` is not configured. */
@@ -89,10 +86,16 @@ export class Session {
         `lanes: picked up ${adopted} task(s) from an earlier run: ${recovered.adopted.length} still running, ${recovered.recovered.length} ended, ${recovered.lost.length} lost\n`,
       );
     }
-    this.tools = createToolset(this.lanes, {
-      backgroundAfterMs: config.bash_background_after_ms,
-      ...options.bash,
+    const gate = new CommandGate({
+      mode: "never",
+      ...options.approvals,
+      ...commandRules(config, options.workspace),
     });
+    this.tools = createToolset(
+      this.lanes,
+      { backgroundAfterMs: config.bash_background_after_ms, ...options.bash },
+      gate,
+    );
     this.hooks = createBackgroundHooks(this.lanes, {
       idleWake: options.idleWake,
       maxWaitMs: config.max_wait_ms,

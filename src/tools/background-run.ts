@@ -2,7 +2,7 @@ import { z } from "zod";
 import { MAX_TIMER_MS } from "../config/limits.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { displayCommand, displayPath } from "../lanes/format.js";
-import { assertCommandAllowed } from "./guard-check.js";
+import { noQuestionsGate, UNSANDBOXED_REASON, type CommandGate } from "../approval/gate.js";
 import { defineTool, ToolError } from "./define-tool.js";
 import { Pattern } from "../patterns/pattern.js";
 import { deliveryText, type ResultDelivery } from "./result-delivery.js";
@@ -42,16 +42,24 @@ const schema = z.object({
     .boolean()
     .optional()
     .describe("Keep running after lanes exits (dev servers); stays listed and killable"),
+  unsandboxed_reason: UNSANDBOXED_REASON,
 });
 
-export function createBackgroundRunTool(lanes: LaneManager, delivery: ResultDelivery = "before-next-turn") {
+export function createBackgroundRunTool(
+  lanes: LaneManager,
+  delivery: ResultDelivery = "before-next-turn",
+  gate: CommandGate = noQuestionsGate(),
+) {
   const told = deliveryText(delivery);
   return defineTool({
     name: "background_run",
     description: `Start a shell command in a background lane and return its task id at once. ${told.run}`,
     schema,
-    async run(input) {
-      assertCommandAllowed(input.command);
+    async run(input, { signal }) {
+      const { outsideSandbox } = await gate.check(input.command, {
+        unsandboxedReason: input.unsandboxed_reason,
+        signal,
+      });
       if (input.notify_on !== undefined) {
         try {
           Pattern.compile(input.notify_on);
@@ -67,6 +75,7 @@ export function createBackgroundRunTool(lanes: LaneManager, delivery: ResultDeli
         lane: input.lane,
         stallMs: input.stall_ms,
         persist: input.persist,
+        ...(outsideSandbox ? { sandbox: false as const } : {}),
       });
       const file = displayPath(lanes.workspace, record.output_file);
       const queued =

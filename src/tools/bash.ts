@@ -4,7 +4,7 @@ import type { LaneManager } from "../lanes/lane-manager.js";
 import { displayPath } from "../lanes/format.js";
 import { formatDuration } from "../text/preview.js";
 import { readCommandOutput } from "./command-output.js";
-import { assertCommandAllowed } from "./guard-check.js";
+import { noQuestionsGate, UNSANDBOXED_REASON, type CommandGate } from "../approval/gate.js";
 import { defineTool } from "./define-tool.js";
 
 export const MAX_BASH_TIMEOUT_MS = 600_000;
@@ -25,6 +25,7 @@ const schema = z.object({
     .boolean()
     .optional()
     .describe("Track processes the command left running (cmd &) as a background task instead of ending them"),
+  unsandboxed_reason: UNSANDBOXED_REASON,
 });
 
 export interface BashToolOptions {
@@ -34,16 +35,24 @@ export interface BashToolOptions {
   moveToBackground?: () => Promise<void>;
 }
 
-export function createBashTool(lanes: LaneManager, options: BashToolOptions = {}) {
+export function createBashTool(
+  lanes: LaneManager,
+  options: BashToolOptions = {},
+  gate: CommandGate = noQuestionsGate(),
+) {
   const after = formatDuration(options.backgroundAfterMs ?? DEFAULT_BACKGROUND_AFTER_MS);
   return defineTool({
     name: "bash",
     description: `Run a shell command and wait for it (stdout and stderr interleaved). For slow commands (installs, test suites, builds, servers) prefer background_run. A command still running after ${after} moves to a background lane automatically and you are notified when it ends.`,
     schema,
     async run(input, { signal }) {
-      assertCommandAllowed(input.command);
+      const { outsideSandbox } = await gate.check(input.command, {
+        unsandboxedReason: input.unsandboxed_reason,
+        signal,
+      });
       const outcome = await runForeground(lanes, {
         command: input.command,
+        ...(outsideSandbox ? { sandbox: false as const } : {}),
         timeoutMs: input.timeout_ms,
         backgroundAfterMs:
           input.timeout_ms === undefined

@@ -5,7 +5,7 @@ import { isProtectedPath, isRawDiskDevice } from "./file-protected-paths.js";
 export type GuardVerdict = { allowed: true } | { allowed: false; reason: string };
 
 /** One simple command: its words with quotes removed, its output redirection targets, its $(...) sources. */
-interface ShellCommand {
+export interface ShellCommand {
   words: string[];
   outputs: string[];
   substitutions: string[];
@@ -64,16 +64,17 @@ function closingBacktick(source: string, from: number): number {
 }
 
 /** Splits a command line into pipelines of simple commands, the way a POSIX shell tokenizes it. */
-function parse(source: string): ShellCommand[][] {
+export function parse(source: string): ShellCommand[][] {
   const pipelines: ShellCommand[][] = [];
   let pipeline: ShellCommand[] = [];
   let command: ShellCommand = { words: [], outputs: [], substitutions: [] };
   let word: string | null = null;
-  let redirect: "out" | "in" | null = null;
+  // "dup": `>&N` / `2>&1` copies a descriptor, unless what follows is a file name (`>&file`).
+  let redirect: "out" | "dup" | "in" | null = null;
   const append = (text: string) => (word = (word ?? "") + text);
   const endWord = () => {
     if (word === null) return;
-    if (redirect === "out") command.outputs.push(word);
+    if (redirect === "out" || (redirect === "dup" && !/^(\d+|-)$/.test(word))) command.outputs.push(word);
     else if (redirect === null) command.words.push(word);
     [word, redirect] = [null, null];
   };
@@ -141,7 +142,8 @@ function parse(source: string): ShellCommand[][] {
       endWord();
       let j = i + 1;
       while (j < source.length && "<>&|".includes(source[j] ?? " ")) j++;
-      redirect = source.slice(i, j).includes(">") ? "out" : "in";
+      const operator = source.slice(i, j);
+      redirect = !operator.includes(">") ? "in" : operator.endsWith(">&") ? "dup" : "out";
       i = j;
     } else if (c === "|" && next !== "|") i = after(next === "&" ? 2 : 1, endCommand);
     else if (c === "|" || (c === "&" && next === "&")) i = after(2, endPipeline);
@@ -158,7 +160,7 @@ function commandName(words: string[]): string {
 }
 
 /** Strips `sudo`, `env X=1`, `timeout 5`... so the rules see the command that really runs. */
-function unwrap(words: string[]): string[] {
+export function unwrap(words: string[]): string[] {
   let rest = words;
   for (let round = 0; round < 16; round++) {
     while (rest.length > 0 && (ASSIGNMENT.test(rest[0] ?? "") || PREFIX_WORDS.has(rest[0] ?? "")))

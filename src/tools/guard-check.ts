@@ -5,11 +5,10 @@ import { ToolError } from "./define-tool.js";
 export const MAX_COMMAND_BYTES = 128 * 1024 - 1;
 
 /**
- * The one place both `bash` and `background_run` (and the CLI's `run`) consult the guard. A command the
- * kernel could not even start (a NUL byte, over the argument limit) is refused here with a reason, rather
- * than "run" as a task that fails with a spawn error.
+ * A command the kernel could not even start (a NUL byte, over the argument limit) is refused here with a
+ * reason, rather than "run" as a task that fails with a spawn error.
  */
-export function assertCommandAllowed(command: string): void {
+export function assertCommandRunnable(command: string): void {
   if (command.includes("\0"))
     throw new ToolError("`command` contains a NUL byte, which no shell command can hold");
   const bytes = Buffer.byteLength(command);
@@ -18,6 +17,11 @@ export function assertCommandAllowed(command: string): void {
       `\`command\` is ${bytes} bytes; a command can be at most ${MAX_COMMAND_BYTES}. Write the script to a file (write_file) and run the file.`,
     );
   }
+}
+
+/** The CLI's `lanes run`: the user typed the command; the guard still refuses its well-known disasters. */
+export function assertCommandAllowed(command: string): void {
+  assertCommandRunnable(command);
   const verdict = checkCommand(command);
   if (!verdict.allowed) throw new ToolError(`Command refused by the safety guard: ${verdict.reason}`);
 }

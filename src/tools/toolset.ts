@@ -1,3 +1,4 @@
+import { noQuestionsGate, type CommandGate } from "../approval/gate.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { createBackgroundRunTool } from "./background-run.js";
 import { createBashTool, type BashToolOptions } from "./bash.js";
@@ -15,9 +16,10 @@ import { createWriteFileTool } from "./write-file.js";
 export function createBackgroundTools(
   lanes: LaneManager,
   delivery: ResultDelivery = "before-next-turn",
+  gate: CommandGate = noQuestionsGate(),
 ): Tool[] {
   const tools = [
-    createBackgroundRunTool(lanes, delivery),
+    createBackgroundRunTool(lanes, delivery, gate),
     createCheckBackgroundTool(lanes, delivery),
     createWaitBackgroundTool(lanes, delivery),
     createKillBackgroundTool(lanes),
@@ -27,12 +29,16 @@ export function createBackgroundTools(
 }
 
 /** Every tool the agent offers the model, bound to one workspace and one lane manager. */
-export function createToolset(lanes: LaneManager, bash: BashToolOptions = {}): Tool[] {
+export function createToolset(
+  lanes: LaneManager,
+  bash: BashToolOptions = {},
+  gate: CommandGate = noQuestionsGate(),
+): Tool[] {
   const root = lanes.workspace;
   const files = [createReadFileTool(root), createWriteFileTool(root), createEditFileTool(root)];
   return [
-    createBashTool(lanes, bash) as unknown as Tool,
+    createBashTool(lanes, bash, gate) as unknown as Tool,
     ...(files as unknown as Tool[]),
-    ...createBackgroundTools(lanes),
+    ...createBackgroundTools(lanes, "before-next-turn", gate),
   ];
 }

@@ -1,0 +1,51 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import dotenv from "dotenv";
+
+/**
+ * Variables a workspace's `.env` may set only when the user trusts the workspace: where the API key is
+ * sent (a base URL or a proxy), credentials, and where lanes reads the user's own config from.
+ */
+export function needsTrust(name: string): boolean {
+  return (
+    /KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL/i.test(name) ||
+    /_BASE_URL$|(^|_)PROXY$/i.test(name) ||
+    name === "HOME" ||
+    name.startsWith("XDG_")
+  );
+}
+
+export interface WorkspaceEnvResult {
+  /** The .env file, when there is one. */
+  file?: string;
+  /** Names set from it. */
+  loaded: string[];
+  /** Names it sets that were left out because the workspace is not trusted (the shell did not set them). */
+  held: string[];
+}
+
+/**
+ * Loads `<workspace>/.env` without overriding variables already set (the shell wins). Unless the
+ * workspace is trusted, the names `needsTrust` lists are left out: a cloned repository must not be able
+ * to send the user's key to its own server.
+ */
+export function loadWorkspaceEnv(
+  workspace: string,
+  trusted: boolean,
+  env: NodeJS.ProcessEnv = process.env,
+): WorkspaceEnvResult {
+  const file = join(workspace, ".env");
+  if (!existsSync(file)) return { loaded: [], held: [] };
+  const parsed = dotenv.parse(readFileSync(file));
+  const result: WorkspaceEnvResult = { file, loaded: [], held: [] };
+  for (const [name, value] of Object.entries(parsed)) {
+    if (Object.prototype.hasOwnProperty.call(env, name)) continue;
+    if (!trusted && needsTrust(name)) {
+      result.held.push(name);
+      continue;
+    }
+    env[name] = value;
+    result.loaded.push(name);
+  }
+  return result;
+}
