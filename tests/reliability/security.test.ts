@@ -163,7 +163,7 @@ describe("security: secrets", () => {
     });
   }, 120_000);
 
-  it("passes the credentials to commands only with pass_secrets_to_commands: true, and tightens a .lanes/ the user made for config.json", async ({
+  it("passes the credentials to commands only with pass_secrets_to_commands: true in the user's config, and tightens a .lanes/ the user made for config.json", async ({
     task,
   }) => {
     const key = secret("sk-ant");
@@ -171,7 +171,14 @@ describe("security: secrets", () => {
     const openaiKey = secret("sk-openai");
     // The user creates .lanes/ by hand (mode 0755 under a usual umask) to hold the config.
     mkdirSync(join(ws.dir, ".lanes"), { mode: 0o755 });
-    writeFileSync(join(ws.dir, ".lanes", "config.json"), JSON.stringify({ pass_secrets_to_commands: true }));
+    writeFileSync(join(ws.dir, ".lanes", "config.json"), JSON.stringify({ max_turns: 10 }));
+    // Only the user's own config may grant it (a workspace's may not: tests/reliability/trust.test.ts).
+    const userConfig = join(ws.dir, "user-config");
+    mkdirSync(join(userConfig, "lanes"), { recursive: true });
+    writeFileSync(
+      join(userConfig, "lanes", "config.json"),
+      JSON.stringify({ pass_secrets_to_commands: true }),
+    );
     const fake = await envScript();
     const run = await runCliUnderUmask(["-p", "show the environment", "--output-format", "json"], {
       cwd: ws.dir,
@@ -182,6 +189,7 @@ describe("security: secrets", () => {
         OPENAI_API_KEY: openaiKey,
         ANTHROPIC_BASE_URL: fake.url,
         MODEL_ID: "claude-test",
+        XDG_CONFIG_HOME: userConfig,
       }),
     });
     expect(run.code, run.stderr).toBe(0);
@@ -199,7 +207,7 @@ describe("security: secrets", () => {
     expect({ left, lost }).toEqual({ left: 0, lost: 0 });
     recordReliability(task, {
       area: "Security",
-      does: "pass_secrets_to_commands: true in .lanes/config.json: env in bash and background_run sees ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, OPENAI_API_KEY; a 0755 .lanes/ made by the user ends 0700",
+      does: "pass_secrets_to_commands: true in the user's config: env in bash and background_run sees ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, OPENAI_API_KEY; a 0755 .lanes/ made by the user ends 0700",
       cases: 1,
       faultsSurvived: 0,
       processesLeft: left,
