@@ -1,4 +1,4 @@
-import { resultsBlock } from "../lanes/format.js";
+import { noticeText, resultsBlock } from "../lanes/format.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import type { AgentEventSink } from "./events.js";
 import type { AgentHooks, Injection } from "./loop.js";
@@ -43,7 +43,7 @@ export function createBackgroundHooks(lanes: LaneManager, options: BackgroundHoo
       if (notices.length === 0) return undefined;
       const ended = notices.filter((notice) => notice.kind === "ended").map((notice) => notice.taskId);
       for (const id of ended) unacknowledged.add(id);
-      const text = resultsBlock(notices.map((notice) => notice.text));
+      const text = resultsBlock(notices.map((notice) => noticeText(lanes.workspace, notice)));
       options.emit({
         type: "background-results",
         task_ids: notices.map((n) => n.taskId),

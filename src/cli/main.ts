@@ -222,7 +222,7 @@ const tasks = program
   .action(async (options: { all?: boolean }) => {
     const workspace = resolve(program.opts<{ cwd: string }>().cwd);
     const { formatTaskList, listStoredTasks } = await load.tasks();
-    console.log(formatTaskList(listStoredTasks(workspace, options.all ?? false), options.all ?? false));
+    console.log(formatTaskList(await listStoredTasks(workspace, options.all ?? false), options.all ?? false));
   });
 tasks
   .command("logs <id>")

@@ -1,6 +1,6 @@
 import type { AgentEvent } from "../agent/events.js";
 import type { LaneEvent } from "../lanes/lane-manager.js";
-import { statusPhrase } from "../lanes/format.js";
+import { progressText, statusPhrase } from "../lanes/format.js";
 import { formatDuration } from "../text/preview.js";
 import { terminalSafe } from "../text/width.js";
 import type { Style } from "../text/style.js";
@@ -77,7 +77,7 @@ export function laneEventLine(event: LaneEvent, style: Style): string | undefine
   if (event.type === "notification") {
     const { notification } = event;
     if (notification.kind === "ended") return undefined;
-    return style.yellow(`⚑ ${terminalSafe(notification.text).slice(0, 300)}`);
+    return style.yellow(`⚑ ${terminalSafe(progressText(notification)).slice(0, 300)}`);
   }
   const { record } = event;
   const command = terminalSafe(record.command).replace(/\s*\n\s*/g, " ⏎ ");

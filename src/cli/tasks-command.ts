@@ -1,30 +1,37 @@
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
-import { summaryLine } from "../lanes/format.js";
-import { terminateGroup } from "../process/kill-group.js";
-import { endMarkedProcesses, findMarkedProcesses } from "../process/marked-processes.js";
-import { completeUnobserved, isTaskProcess, ownerAlive } from "../lanes/reconcile.js";
-import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
+import { endTaskGroup } from "../lanes/end-task.js";
+import { statusPhrase, summaryLine } from "../lanes/format.js";
+import { deriveTasks, isTaskProcess, reconcileStore, type DerivedTask } from "../lanes/reconcile.js";
+import { isTerminal } from "../lanes/task-record.js";
 import { TaskStore } from "../lanes/task-store.js";
-import { readTail, readWindow } from "../text/utf8-window.js";
+import { fileSize, readTail, readWindow } from "../text/utf8-window.js";
 
-/** Reads the workspace's task records without starting a lane manager (no adoption, no side effects). */
-export function listStoredTasks(workspace: string, all: boolean): TaskRecord[] {
-  const store = new TaskStore(join(workspace, ".lanes"));
-  const records = store.loadAll().records.sort((a, b) => a.created_at.localeCompare(b.created_at));
-  return all ? records : records.filter((record) => !isTerminal(record.status) || !record.notified);
+function readStore(workspace: string): TaskStore {
+  // Only to read: listing a folder must not create `.lanes/` in it or change its modes.
+  return new TaskStore(join(workspace, ".lanes"), { create: false });
 }
 
-export function formatTaskList(records: TaskRecord[], all: boolean): string {
-  if (records.length === 0)
+/**
+ * The workspace's tasks as they really are (the reconcile every view uses), without starting a lane manager.
+ * A record whose lanes is gone is corrected on disk (atomically), so the next look agrees with this one.
+ */
+export async function listStoredTasks(workspace: string, all: boolean): Promise<DerivedTask[]> {
+  const derived = await reconcileStore(readStore(workspace), true);
+  const tasks = derived.sort((a, b) => a.record.created_at.localeCompare(b.record.created_at));
+  return all ? tasks : tasks.filter(({ record }) => !isTerminal(record.status) || !record.notified);
+}
+
+export function formatTaskList(tasks: DerivedTask[], all: boolean): string {
+  if (tasks.length === 0)
     return all ? "No background tasks." : "No running tasks (use --all for finished ones).";
-  return records.map((record) => summaryLine(record)).join("\n");
+  return tasks.map(({ record, owner }) => summaryLine(record, Date.now(), owner === "gone")).join("\n");
 }
 
-function findRecord(workspace: string, id: string): TaskRecord {
-  const record = listStoredTasks(workspace, true).find((candidate) => candidate.id === id);
-  if (!record) throw new Error(`no task ${id} in ${workspace}/.lanes/tasks`);
-  return record;
+async function findTask(workspace: string, id: string): Promise<DerivedTask> {
+  const found = (await listStoredTasks(workspace, true)).find((candidate) => candidate.record.id === id);
+  if (!found) throw new Error(`no task ${id} in ${workspace}/.lanes/tasks`);
+  return found;
 }
 
 /**
@@ -32,15 +39,12 @@ function findRecord(workspace: string, id: string): TaskRecord {
  * marker. An unreadable record, or one a crashed lanes left "running" over a dead process, ends the follow.
  */
 function stillWritten(workspace: string, id: string): boolean {
-  try {
-    const current = JSON.parse(
-      readFileSync(join(workspace, ".lanes", "tasks", `${id}.json`), "utf8"),
-    ) as TaskRecord;
-    if (isTerminal(current.status)) return false;
-    return current.pid === null || isTaskProcess(current.pid, id);
-  } catch {
-    return false;
-  }
+  const current = readStore(workspace).find(id);
+  if (!current) return false;
+  const [derived] = deriveTasks([current]);
+  if (!derived || isTerminal(derived.record.status)) return false;
+  // Queued, or running under a live lanes that has not written its end yet: its own pid tells.
+  return current.pid === null || derived.owner === "gone" || isTaskProcess(current.pid, id);
 }
 
 /** `lanes tasks logs ID [-f]`: the log's last 64 KiB, then (with follow) new bytes until the task ends. */
@@ -50,7 +54,7 @@ export async function showLogs(
   follow: boolean,
   write: (text: string) => void,
 ): Promise<void> {
-  const record = findRecord(workspace, id);
+  const { record } = await findTask(workspace, id);
   const tail = readTail(record.output_file, 64 * 1024);
   write(tail.text);
   if (!follow) return;
@@ -84,35 +88,23 @@ export async function showLogs(
  * nobody else will. A pid that no longer carries the task's marker is never signalled (pids get reused).
  */
 export async function killStoredTask(workspace: string, id: string, graceMs: number): Promise<string> {
-  const record = findRecord(workspace, id);
-  if (isTerminal(record.status)) return `Task ${id} already ended: ${record.status}.`;
+  const { record, owner } = await findTask(workspace, id);
+  // An end a dead owner never saw was just written back by the reconcile, its result still undelivered.
+  if (isTerminal(record.status)) return `Task ${id} already ended: ${statusPhrase(record)}.`;
   if (record.pid === null) return `Task ${id} has not started; its lanes will not start it after it exits.`;
-  const ownerGone = !ownerAlive(record.owner_pid) || record.owner_pid === process.pid;
-  const store = new TaskStore(join(workspace, ".lanes"));
-  if (!isTaskProcess(record.pid, id)) {
-    // It ended while nobody watched: its exit file (if any) tells how, and that result is still undelivered.
-    if (ownerGone) await store.save({ ...record, ...completeUnobserved(record) });
+  if (owner !== "gone" && !isTaskProcess(record.pid, id))
     return `Task ${id} is not running any more; nothing was signalled.`;
-  }
-  const ids = new Set([id]);
-  await Promise.all([terminateGroup(record.pid, graceMs), endEscapees(ids, graceMs)]);
-  if (ownerGone) {
-    await store.save({
+  const outcome = await endTaskGroup(record.pid, id, graceMs);
+  if (owner === "gone") {
+    await readStore(workspace).save({
       ...record,
       status: "killed",
-      end_reason: "killed",
-      ended_at: new Date().toISOString(),
+      signal: outcome.signal,
+      end_reason: "killed with lanes tasks kill",
+      ended_at: new Date(outcome.at).toISOString(),
+      output_bytes: fileSize(record.output_file),
       notified: true,
     });
   }
   return `Killed task ${id} (process group ${record.pid}).`;
-}
-
-/** TERM what carries the marker, then KILL whatever of it is still there after the grace period. */
-async function endEscapees(ids: ReadonlySet<string>, graceMs: number): Promise<void> {
-  if (endMarkedProcesses(ids, graceMs) === 0) return;
-  const deadline = Date.now() + graceMs;
-  while (findMarkedProcesses(ids).length > 0 && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 50));
-  endMarkedProcesses(ids, 0);
 }

@@ -37,12 +37,16 @@ export async function runForeground(
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const id = lanes.reserveId();
   const outputFile = join(dir, `${id}.log`);
+  // Written by the wrapper when the command ends: a command moved into a lane is then known to have ended
+  // (and how) even when this lanes crashed before it saw the exit.
+  const exitFile = join(dir, `${id}.exit`);
   const startedAt = Date.now();
   const child = startGroupProcess({
     command: request.command,
     cwd: lanes.workspace,
     env: lanes.taskEnv(id),
     outputFile,
+    exitFile,
     stdin: "ignore",
     timeoutMs: request.timeoutMs,
     keepGroupOnExit: true,
@@ -66,12 +70,14 @@ export async function runForeground(
         command: request.command,
         process: child,
         outputFile,
+        exitFile,
         startedAt,
       });
       // Like any lane task, what it started (`cmd &`) ends with it: the task record stops tracking then.
       void child.exited.then(() => endGroup(child.pid, lanes.killGraceMs));
       return { kind: "backgrounded", record, outputFile: record.output_file };
     }
+    rmSync(exitFile, { force: true });
     // After a timeout or cancel, the process module is already ending the whole group: nothing was left over.
     const leftovers =
       first.reason === "exit" ? await settleLeftovers(lanes, id, child.pid, request, outputFile) : "none";

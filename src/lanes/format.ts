@@ -1,6 +1,13 @@
 import { relative } from "node:path";
 import { formatBytes, formatDuration, oneLinePreview } from "../text/preview.js";
-import type { TaskRecord } from "./task-record.js";
+import { readTail } from "../text/utf8-window.js";
+import type { Notification } from "./notification-queue.js";
+import { isTerminal, type TaskRecord } from "./task-record.js";
+
+/*
+ * The one formatter: the runtime produces records and notices as data, and every line the model or the user
+ * reads about a task (notices, wait and kill results, listings) is written here.
+ */
 
 /** Characters of output a notification carries, taken from the end. */
 export const PREVIEW_CHARS = 500;
@@ -45,13 +52,14 @@ export function notificationLine(workspace: string, record: TaskRecord, tail: st
   return `[bg:${record.id}] ${statusPhrase(record)}${took}: ${displayCommand(record.command, NOTICE_COMMAND_CHARS)}${output} (output_file=${displayPath(workspace, record.output_file)}, ${formatBytes(record.output_bytes)})`;
 }
 
-/** One line per task for listings. */
-export function summaryLine(record: TaskRecord, now = Date.now()): string {
+/** One line per task for listings; `ownerGone`: still running, but the lanes that started it is gone. */
+export function summaryLine(record: TaskRecord, now = Date.now(), ownerGone = false): string {
   const duration = durationOf(record, now);
   const took = duration === null ? "" : ` ${formatDuration(duration)}`;
+  const orphan = ownerGone && !isTerminal(record.status) ? " (owner gone)" : "";
   const lane = record.lane === "default" ? "" : ` [${record.lane}]`;
   const persist = record.persist ? " [persist]" : "";
-  return `${record.id}  ${statusPhrase(record)}${took}${lane}${persist}  ${record.command}`;
+  return `${record.id}  ${statusPhrase(record)}${orphan}${took}${lane}${persist}  ${record.command}`;
 }
 
 /** A running task's output matched its notify_on pattern. */
@@ -72,4 +80,35 @@ export function patternFailedLine(record: TaskRecord, why: string): string {
 /** Results and notices for the model, one line each, in the block both the agent and MCP replies use. */
 export function resultsBlock(lines: readonly string[]): string {
   return `<background-results>\n${lines.join("\n")}\n</background-results>`;
+}
+
+/** A finished task's result as one line, its output tail read from the log now. */
+export function resultText(workspace: string, record: TaskRecord): string {
+  return notificationLine(workspace, record, readTail(record.output_file, 4096).text);
+}
+
+/** A task an earlier lanes left running, now watched by this one. */
+export function carriedLine(record: TaskRecord, now = Date.now()): string {
+  const duration = durationOf(record, now);
+  const age = duration === null ? "" : ` ${formatDuration(duration)} ago`;
+  return `[bg:${record.id}] still running, started by an earlier lanes${age} and now watched by this one (you will be told when it ends; do not start it again): ${displayCommand(record.command, NOTICE_COMMAND_CHARS)}`;
+}
+
+/** The text of a notice about a task still running (matched, stalled, notify_on given up, carried over). */
+export function progressText(notice: Notification): string {
+  const { record } = notice;
+  if (notice.kind === "matched") return matchedLine(record, notice.line ?? "");
+  if (notice.kind === "stalled") return stalledLine(record, notice.silentMs ?? 0, notice.line ?? "");
+  if (notice.kind === "pattern_failed") return patternFailedLine(record, notice.line ?? "");
+  return carriedLine(record);
+}
+
+/** The text of one notice, for the `<background-results>` block or an MCP message. */
+export function noticeText(workspace: string, notice: Notification): string {
+  if (notice.kind !== "ended") return progressText(notice);
+  const folded =
+    notice.matched === undefined
+      ? ""
+      : ` [earlier, output matched notify_on: ${notice.matched.slice(0, 300)}]`;
+  return `${resultText(workspace, notice.record)}${folded}`;
 }

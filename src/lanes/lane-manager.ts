@@ -1,45 +1,69 @@
-import { renameSync } from "node:fs";
+import { join } from "node:path";
 import { fileSize } from "../text/utf8-window.js";
 import { DEFAULT_KILL_GRACE_MS, startGroupProcess, type GroupProcess } from "../process/group-process.js";
-import { groupAlive, signalGroup, terminateGroup } from "../process/kill-group.js";
+import { Pattern } from "../patterns/pattern.js";
 import { endMarkedProcesses, TASK_MARKER } from "../process/marked-processes.js";
 import type { LaunchWrapper } from "../process/launch-wrapper.js";
-import type { ProcessResult } from "../process/process-result.js";
+import { adoptedTask } from "./adopted-task.js";
 import { EscapeSweeper } from "./escape-sweeper.js";
-import { Pattern } from "../patterns/pattern.js";
-import { matchedLine, patternFailedLine, stalledLine } from "./format.js";
+import { ForegroundHolds } from "./foreground-holds.js";
+import { LaneEvents } from "./lane-events.js";
 import { LaneSlots } from "./lane-slots.js";
 import {
   DEFAULT_LANE_LIMIT,
   DEFAULT_OUTPUT_CAP_BYTES,
   DEFAULT_STALL_MS,
+  type LaneEvent,
   type LaneManagerOptions,
   type StartTaskRequest,
+  type WaitResult,
 } from "./lane-types.js";
-import { completeUnobserved, reconcileRecords } from "./reconcile.js";
-import { endFromResult, leftoversEnd } from "./task-lifecycle.js";
-import { isTerminal, type TaskRecord, type TaskStatus } from "./task-record.js";
+import { leftoverTask } from "./leftover-task.js";
+import type { Notification, NotificationQueue } from "./notification-queue.js";
+import { OutputWatcher } from "./output-watcher.js";
+import { planRecovery, recoverySummary, type Recovery } from "./recovery.js";
+import { spawnedTask } from "./spawned-task.js";
+import { TaskDelivery } from "./task-delivery.js";
+import type { KillReason, TaskEnd, TaskHandle } from "./task-handle.js";
 import { writeTaskInput } from "./task-input.js";
-import { TaskTable, type LiveTask } from "./task-table.js";
+import { moveLog, newTaskRecord, safePattern } from "./task-lifecycle.js";
+import { isTerminal, type TaskRecord } from "./task-record.js";
+import { TaskRegistry, type LiveTask } from "./task-registry.js";
+import { TaskStore, type CorruptRecord } from "./task-store.js";
 import { TaskWatch } from "./task-watch.js";
 
 export * from "./lane-types.js";
+export type { Recovery } from "./recovery.js";
 
 /**
- * The background runtime: starts commands in process groups, persists their records, watches their output,
- * and queues exactly one result notice per finished task for the loop to drain before its next model call.
+ * The background runtime, composed of parts with one job each: the registry of records, the lane slots,
+ * the output watch, the delivery queue, and one TaskHandle per running task (whatever kind runs it). It
+ * produces records and events as data; format.ts writes what the model and the user read.
  */
-export class LaneManager extends TaskTable {
+export class LaneManager {
+  readonly workspace: string;
+  readonly store: TaskStore;
+  readonly corruptRecords: CorruptRecord[] = [];
+  private readonly registry: TaskRegistry;
+  private readonly events = new LaneEvents();
+  private readonly delivery: TaskDelivery;
   private readonly slots: LaneSlots;
   private readonly sweeper = new EscapeSweeper(() => this.killGraceMs);
-  private ticker: NodeJS.Timeout | undefined;
+  private readonly watcher: OutputWatcher;
   private closed = false;
-  /** Blocking `bash` commands in flight, by marker id: lanes ends them too when it ends first. */
-  private readonly foreground = new Map<string, GroupProcess>();
+  private readonly foreground = new ForegroundHolds();
 
   constructor(private readonly options: LaneManagerOptions) {
-    super(options.workspace, options.lanesDir);
+    this.workspace = options.workspace;
+    this.store = new TaskStore(options.lanesDir ?? join(options.workspace, ".lanes"));
+    this.registry = new TaskRegistry(this.store);
+    this.delivery = new TaskDelivery(this.registry, this.events);
+    this.watcher = new OutputWatcher(() => this.registry.all(), this.delivery, options.tickMs ?? 250);
     this.slots = new LaneSlots(options.laneLimits ?? {}, options.defaultLaneLimit ?? DEFAULT_LANE_LIMIT);
+  }
+
+  get notifications(): NotificationQueue {
+    return this.delivery.notifications;
   }
 
   /** Time between TERM and KILL, for anything that ends processes on this manager's behalf. */
@@ -47,61 +71,102 @@ export class LaneManager extends TaskTable {
     return this.options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   }
 
+  subscribe(listener: (event: LaneEvent) => void): () => void {
+    return this.events.subscribe(listener);
+  }
+
+  get(id: string): TaskRecord | undefined {
+    const task = this.registry.find(id);
+    return task ? { ...task.record } : undefined;
+  }
+
+  list(): TaskRecord[] {
+    return this.registry.all().map((task) => ({ ...task.record }));
+  }
+
+  active(): TaskRecord[] {
+    return this.list().filter((record) => !isTerminal(record.status));
+  }
+
+  /** Resolves with the final record once the task has ended. Throws for an unknown id. */
+  whenEnded(id: string): Promise<TaskRecord> {
+    return this.registry.require(id).ended;
+  }
+
+  wait(ids: string[], mode: "any" | "all", timeoutMs: number, signal?: AbortSignal): Promise<WaitResult> {
+    return this.delivery.wait(ids, mode, timeoutMs, signal);
+  }
+
+  drainNotifications(): Notification[] {
+    return this.delivery.notifications.drain();
+  }
+
+  markDelivered(ids: string[]): void {
+    this.delivery.markDelivered(ids);
+  }
+
+  requeueResults(ids: string[]): void {
+    this.delivery.requeue(ids);
+  }
+
+  readCursor(id: string): number {
+    return this.delivery.readCursor(id);
+  }
+
+  setReadCursor(id: string, offset: number): void {
+    this.delivery.setReadCursor(id, offset);
+  }
+
+  reserveId(): string {
+    return this.registry.reserveId();
+  }
+
+  flush(): Promise<void> {
+    return this.registry.flush();
+  }
+
+  /** Lists the given tasks of a resumed session again (read from disk; those already tracked are kept). */
+  loadHistory(ids: string[]): void {
+    this.registry.loadHistory(ids);
+  }
+
   /**
-   * Picks up what an earlier lanes left behind: running tasks are adopted, ended ones completed from their
-   * exit files, the rest marked lost; every result not yet delivered is queued once.
+   * Picks up what an earlier lanes left behind, through the same reconcile every view uses: tasks still
+   * running are adopted (their notify_on, stall and timeout re-armed) and told to the model once; ended ones
+   * take their exit file's code and end time, or are lost; every result not yet delivered is queued once.
    */
-  recover(): { adopted: string[]; recovered: string[]; lost: string[]; leftovers: number } {
+  recover(): Recovery & { leftovers: number } {
     const { records, corrupt } = this.store.loadAll();
     this.corruptRecords.push(...corrupt);
-    const outcome = reconcileRecords(records, process.pid);
+    const plan = planRecovery(records);
     // A record that says its task ended while processes with its marker still run: the KILL of a shutdown
     // never landed (the client killed lanes first), or a timed-out task outlived a crashed lanes. They had
     // their TERM already: KILL at once. Running tasks of a crashed lanes are adopted below, never killed.
-    const leftovers = endMarkedProcesses(new Set(outcome.ended.map((record) => record.id)), 0);
-    for (const record of outcome.adopt) {
-      record.owner_pid = process.pid;
-      const watch = new TaskWatch(record.output_file, { outputCapBytes: this.outputCap() }, Date.now());
-      this.track(record, { adoptedPid: record.pid ?? undefined, watch });
-      // Already running: it counts against its lane's limit like any running task.
-      this.slots.occupy(record.lane, record.id);
-      this.persist(record);
-    }
-    for (const record of outcome.finished) {
-      this.persist(record);
-      this.trackSettled(record);
+    const leftovers = endMarkedProcesses(new Set(plan.ended.map((record) => record.id)), 0);
+    for (const record of plan.adopt) this.adopt(record);
+    for (const record of plan.corrected) {
+      this.registry.persist(record);
       // It ended while no lanes watched, so nothing ended what it left running (cmd &, setsid): do it now.
       this.sweepEscaped(record.id);
     }
-    for (const record of outcome.undelivered) {
-      this.trackSettled(record);
-      this.queueEnded(record);
+    for (const record of plan.settled) {
+      this.registry.trackSettled(record);
+      if (!record.notified) this.delivery.queueEnded(record);
     }
-    if (outcome.adopt.length > 0) this.ensureTicker();
-    return {
-      adopted: outcome.adopt.map((r) => r.id),
-      recovered: outcome.finished.filter((r) => r.status !== "lost").map((r) => r.id),
-      lost: outcome.finished.filter((r) => r.status === "lost").map((r) => r.id),
-      leftovers,
-    };
+    return { ...recoverySummary(plan), leftovers };
   }
 
   start(request: StartTaskRequest): TaskRecord {
     if (this.closed) throw new Error("lanes is shutting down; no new tasks");
     // Throws PatternError before anything starts: the caller's input is refused as a whole.
     const notifyOn = request.notifyOn === undefined ? undefined : Pattern.compile(request.notifyOn);
-    const record = this.newRecord(this.newUniqueId(), request);
-    const { id } = record;
     const stallMs = request.stallMs ?? this.options.stallMs ?? DEFAULT_STALL_MS;
-    this.track(record, {
-      notifyOn,
-      stallMs: stallMs > 0 ? stallMs : undefined,
-      unsandboxed: request.sandbox === false,
-    });
-    if (this.slots.acquire(record.lane, id)) this.launch(id);
+    const record = this.newRecord(this.registry.newId(), { ...request, stallMs });
+    this.registry.track(record, { notifyOn, unsandboxed: request.sandbox === false });
+    if (this.slots.acquire(record.lane, record.id)) this.launch(record.id);
     else {
-      this.persist(record);
-      this.emit({ type: "task-queued", record: { ...record } });
+      this.registry.persist(record);
+      this.events.emit({ type: "task-queued", record: { ...record } });
     }
     return { ...record };
   }
@@ -109,26 +174,24 @@ export class LaneManager extends TaskTable {
   /** Ends a task's whole process group (TERM, KILL after the grace period). The caller reports the result. */
   async kill(
     id: string,
-    reason: "killed" | "shutdown" = "killed",
+    reason: KillReason = "killed",
   ): Promise<{ record: TaskRecord; wasRunning: boolean }> {
-    const task = this.requireTask(id);
+    const task = this.registry.require(id);
     if (isTerminal(task.record.status)) return { record: { ...task.record }, wasRunning: false };
     if (task.record.status === "queued") {
       this.slots.dequeue(task.record.lane, id);
-      this.settle(task, { status: "killed", end_reason: reason, ended_at: new Date().toISOString() });
-    } else if (task.process) {
-      await task.process.terminate(reason);
-    } else if (task.adoptedPid !== undefined) {
-      task.record.end_reason = reason;
+      const end = { status: "killed", exit_code: null, signal: null, end_reason: reason } as const;
+      this.settle(task, { ...end, ended_at: new Date().toISOString() });
+    } else {
       // Awaited here, not left to the unref'd ticker: with nothing else pending, Node would exit mid-kill.
-      await terminateGroup(task.adoptedPid, this.killGraceMs);
-      this.settleAdopted(task);
+      await task.handle?.terminate(reason);
     }
     const record = await task.ended;
+    // On disk before anyone is told: a reply saying "killed" must not race a record still saying running.
+    await this.registry.flushOne(id);
     return { record: { ...record }, wasRunning: true };
   }
 
-  /** Writes to a running task's stdin; `close` ends the input (EOF). */
   /**
    * Writes to a running task's stdin; `close` ends the input (EOF). Resolves `pending: true` when the task
    * has not taken the bytes within a moment (it is not reading): they stay queued, and the caller goes on.
@@ -139,29 +202,26 @@ export class LaneManager extends TaskTable {
     close: boolean,
     signal?: AbortSignal,
   ): Promise<{ record: TaskRecord; pending: boolean }> {
-    const task = this.requireTask(id);
+    const task = this.registry.require(id);
     const pending = await writeTaskInput(task, text, close, signal);
     return { record: { ...task.record }, pending };
   }
 
   /**
    * Takes over a foreground process that ran too long: it becomes a tracked background task with a record,
-   * a log (the file is moved, the process keeps writing to it) and one notification when it ends.
+   * a log (the file is moved, the process keeps writing to it) and one notification when it ends. Its exit
+   * file stays where the foreground run put it, so its end is known even after a crash.
    */
   adoptForeground(request: {
     id: string;
     command: string;
     process: GroupProcess;
     outputFile: string;
+    exitFile?: string;
     startedAt: number;
   }): TaskRecord {
-    const task = this.trackRunning(request, "moved from foreground bash", {
-      pid: request.process.pid ?? null,
-      startedAt: request.startedAt,
-    });
-    task.process = request.process;
-    void request.process.exited.then((result) => this.onExit(task, result));
-    return { ...task.record };
+    const handle = spawnedTask(request.process);
+    return this.trackRunning(request, "moved from foreground bash", handle, request.startedAt);
   }
 
   /**
@@ -169,27 +229,23 @@ export class LaneManager extends TaskTable {
    * listed, killable and notified like any task.
    */
   adoptGroup(request: { id: string; command: string; pgid: number; outputFile: string }): TaskRecord {
-    const description = "left running by a foreground bash (cmd &)";
-    const task = this.trackRunning(request, description, { pid: request.pgid, startedAt: Date.now() });
-    task.adoptedPid = request.pgid;
-    task.leftovers = true;
-    return { ...task.record };
+    const handle = leftoverTask(request.pgid, request.id, this.killGraceMs);
+    return this.trackRunning(request, "left running by a foreground bash (cmd &)", handle, Date.now());
   }
 
-  /** The environment a command runs with: the configured base plus the marker that finds its processes. */
   /** The sandbox a command starts in: the session's, unless this one command was approved to run outside. */
   sandboxFor(unsandboxed = false): LaunchWrapper | undefined {
     return unsandboxed ? undefined : this.options.sandbox;
   }
 
+  /** The environment a command runs with: the configured base plus the marker that finds its processes. */
   taskEnv(taskId: string): NodeJS.ProcessEnv {
     return { ...(this.options.env ?? process.env), [TASK_MARKER]: taskId };
   }
 
   /** Registers a foreground command while it runs; returns the function that forgets it. */
   holdForeground(id: string, child: GroupProcess): () => void {
-    this.foreground.set(id, child);
-    return () => this.foreground.delete(id);
+    return this.foreground.hold(id, child);
   }
 
   /** Looks (soon, batched) for processes of an ended task or foreground command that escaped its group. */
@@ -199,84 +255,86 @@ export class LaneManager extends TaskTable {
 
   /**
    * Ends every running task that is not persisted (TERM, KILL after the grace period) and records it as
-   * killed. Persisted tasks are left running, listed for the next session.
+   * killed at shutdown, its result still undelivered: the next session tells the model. Persisted tasks are
+   * left running, listed for the next session.
    */
   async shutdown(): Promise<void> {
     this.closed = true;
-    const live = [...this.tasks.values()].filter((t) => !isTerminal(t.record.status));
-    for (const task of live) if (task.record.persist) task.process?.release();
+    const live = this.registry.all().filter((t) => !isTerminal(t.record.status));
+    for (const task of live) if (task.record.persist) task.handle?.release();
     const victims = live.filter((task) => !task.record.persist);
-    const foreground = [...this.foreground.entries()];
-    await Promise.all([
+    const [foreground] = await Promise.all([
+      this.foreground.terminateAll(),
       ...victims.map((task) => this.kill(task.record.id, "shutdown")),
-      ...foreground.map(([, child]) => child.terminate("shutdown")),
     ]);
-    for (const task of victims) task.record.notified = true;
-    this.sweeper.final(foreground.map(([id]) => id));
+    this.sweeper.final(foreground);
     await this.flush();
     for (const task of victims) this.store.saveSync(task.record);
-    this.stopTicker();
+    this.watcher.stop();
   }
 
   /** Last resort on process exit: no event loop left, so KILL at once and write records synchronously. */
   shutdownSync(): void {
     this.closed = true;
     const killed: string[] = [];
-    for (const task of this.tasks.values()) {
+    for (const task of this.registry.all()) {
       if (isTerminal(task.record.status) || task.record.persist) continue;
-      const pid = task.record.pid;
-      if (pid !== null) signalGroup(pid, "SIGKILL");
-      Object.assign(task.record, {
-        status: "killed" satisfies TaskStatus,
-        end_reason: "shutdown",
-        ended_at: new Date().toISOString(),
-        notified: true,
-      });
+      task.handle?.killNow();
+      const end = { status: "killed", exit_code: null, signal: "SIGKILL", end_reason: "shutdown" } as const;
+      Object.assign(task.record, { ...end, ended_at: new Date().toISOString() });
       this.store.saveSync(task.record);
       killed.push(task.record.id);
     }
-    for (const [id, child] of this.foreground) {
-      if (child.pid !== undefined) signalGroup(child.pid, "SIGKILL");
-      killed.push(id);
-    }
-    this.sweeper.final(killed);
-    this.stopTicker();
+    this.sweeper.final([...killed, ...this.foreground.killAllNow()]);
+    this.watcher.stop();
+  }
+
+  private newRecord(id: string, request: StartTaskRequest): TaskRecord {
+    const paths = this.store.paths(id);
+    return newTaskRecord(id, request, { cwd: this.workspace, log: paths.log, exit: paths.exit });
+  }
+
+  /** A task found running with its lanes gone: watched to its end by an adopted handle. */
+  private adopt(record: TaskRecord): void {
+    record.owner_pid = process.pid;
+    const notifyOn = record.notify_on === null ? undefined : safePattern(record.notify_on);
+    const task = this.registry.track(record, { notifyOn });
+    this.watchRunning(task, adoptedTask(record, this.killGraceMs));
+    // Already running: it counts against its lane's limit like any running task.
+    this.slots.occupy(record.lane, record.id);
+    this.registry.persist(record);
+    this.delivery.push({ taskId: record.id, kind: "carried", priority: "high", record });
   }
 
   /** A process already running (moved in from the foreground) becomes a tracked task under its reserved id. */
   private trackRunning(
-    request: { id: string; command: string; outputFile: string },
+    request: { id: string; command: string; outputFile: string; exitFile?: string },
     description: string,
-    running: { pid: number | null; startedAt: number },
-  ): LiveTask {
+    handle: TaskHandle,
+    startedAt: number,
+  ): TaskRecord {
     const { id } = request;
-    this.releaseReservedId(id);
-    let outputFile = this.store.paths(id).log;
-    try {
-      renameSync(request.outputFile, outputFile);
-    } catch {
-      // The tasks folder is gone (deleted under lanes): keep logging where it already does; still track it.
-      outputFile = request.outputFile;
-    }
+    this.registry.releaseReservedId(id);
+    const outputFile = moveLog(request.outputFile, this.store.paths(id).log);
     const record: TaskRecord = {
-      ...this.newRecord(id, { command: request.command, description }),
+      ...this.newRecord(id, { command: request.command, description, stallMs: 0 }),
       status: "running",
-      pid: running.pid,
-      started_at: new Date(running.startedAt).toISOString(),
+      pid: handle.pid,
+      started_at: new Date(startedAt).toISOString(),
       output_file: outputFile,
+      exit_file: request.exitFile ?? this.store.paths(id).exit,
     };
-    const watch = new TaskWatch(record.output_file, { outputCapBytes: this.outputCap() }, Date.now());
-    const task = this.track(record, { watch });
+    const task = this.registry.track(record);
+    this.watchRunning(task, handle);
     // Already running: it takes a slot even over the limit; queueing it would launch it a second time.
     this.slots.occupy(record.lane, id);
-    this.persist(record);
-    this.emit({ type: "task-start", record: { ...record } });
-    this.ensureTicker();
-    return task;
+    this.registry.persist(record);
+    this.events.emit({ type: "task-start", record: { ...record } });
+    return { ...record };
   }
 
   private launch(id: string): void {
-    const task = this.tasks.get(id);
+    const task = this.registry.find(id);
     if (!task) return;
     const { record } = task;
     // Taken before the spawn, so a reported duration is never shorter than the command's real run.
@@ -292,98 +350,42 @@ export class LaneManager extends TaskTable {
       killGraceMs: this.options.killGraceMs,
       sandbox: this.sandboxFor(task.unsandboxed),
     });
-    task.process = child;
-    task.watch = new TaskWatch(
-      record.output_file,
-      { notifyOn: task.notifyOn, stallMs: task.stallMs, outputCapBytes: this.outputCap() },
-      Date.now(),
-    );
     record.status = "running";
     record.pid = child.pid ?? null;
     record.started_at = startedAt;
-    this.persist(record);
-    this.emit({ type: "task-start", record: { ...record } });
-    this.ensureTicker();
-    void child.exited.then((result) => this.onExit(task, result));
+    this.watchRunning(task, spawnedTask(child));
+    this.registry.persist(record);
+    this.events.emit({ type: "task-start", record: { ...record } });
   }
 
-  private onExit(task: LiveTask, result: ProcessResult): void {
-    this.settle(task, {
-      ...endFromResult(result),
-      started_at: task.record.started_at ?? new Date(result.startedAt).toISOString(),
-    });
+  /** Starts watching a running task's output and waits for its handle to report the end. */
+  private watchRunning(task: LiveTask, handle: TaskHandle): void {
+    const stall = task.record.stall_ms ?? this.options.stallMs ?? DEFAULT_STALL_MS;
+    task.handle = handle;
+    task.watch = new TaskWatch(
+      task.record.output_file,
+      { notifyOn: task.notifyOn, stallMs: stall > 0 ? stall : undefined, outputCapBytes: this.outputCap() },
+      Date.now(),
+    );
+    void handle.exited.then((end) => this.settle(task, end));
+    this.watcher.start();
   }
 
   /** Moves a task to its terminal state, frees its slot, queues its one notification. */
-  private settle(task: LiveTask, changes: Partial<TaskRecord>): void {
+  private settle(task: LiveTask, end: TaskEnd): void {
     const { record } = task;
     if (isTerminal(record.status)) return;
-    Object.assign(record, changes);
+    Object.assign(record, end);
     record.output_bytes = fileSize(record.output_file);
     task.watch = undefined;
     this.sweeper.schedule(record.id);
-    this.persist(record);
-    this.emit({ type: "task-end", record: { ...record } });
-    if (!(record.end_reason === "shutdown")) this.queueEnded(record);
+    this.registry.persist(record);
+    this.events.emit({ type: "task-end", record: { ...record } });
+    // Killed at shutdown: no model of this lanes will read it; the record stays undelivered for the next.
+    if (record.end_reason !== "shutdown") this.delivery.queueEnded(record);
     task.resolveEnded(record);
     const next = this.slots.release(record.lane, record.id);
     if (next !== undefined && !this.closed) this.launch(next);
-  }
-
-  private tick(): void {
-    const now = Date.now();
-    let watching = 0;
-    for (const task of this.tasks.values()) {
-      if (!task.watch || isTerminal(task.record.status)) continue;
-      watching++;
-      const found = task.watch.tick(now);
-      const { record } = task;
-      record.output_bytes = found.outputBytes;
-      if (found.overCap && !task.capped) {
-        // Once: a process ignoring TERM is KILLed by the escalation, not TERMed again every tick.
-        task.capped = true;
-        if (task.process) void task.process.terminate("output_cap");
-        else if (task.adoptedPid !== undefined) {
-          record.end_reason = "output_cap";
-          void terminateGroup(task.adoptedPid, this.killGraceMs);
-        }
-      }
-      if (found.matchedLine !== undefined) {
-        this.pushNotice(record.id, "matched", "medium", matchedLine(record, found.matchedLine));
-      }
-      if (found.patternFailed !== undefined) {
-        this.pushNotice(record.id, "matched", "medium", patternFailedLine(record, found.patternFailed));
-      }
-      if (found.stalledLastLine !== undefined) {
-        this.pushNotice(
-          record.id,
-          "stalled",
-          "high",
-          stalledLine(record, task.stallMs ?? 0, found.stalledLastLine),
-        );
-      }
-      // One /proc scan per tick serves every adopted task (zombies awaiting a slow reaper count as ended).
-      if (task.adoptedPid !== undefined && !groupAlive(task.adoptedPid, now)) this.settleAdopted(task);
-    }
-    if (watching === 0) this.stopTicker();
-  }
-
-  private settleAdopted(task: LiveTask): void {
-    const endReason = task.record.end_reason;
-    const killed = endReason === "killed" || endReason === "shutdown" || endReason === "output_cap";
-    const done = task.leftovers ? leftoversEnd() : completeUnobserved(task.record);
-    this.settle(task, killed ? { ...done, status: "killed", end_reason: endReason } : done);
-  }
-
-  private ensureTicker(): void {
-    if (this.ticker) return;
-    this.ticker = setInterval(() => this.tick(), this.options.tickMs ?? 250);
-    this.ticker.unref();
-  }
-
-  private stopTicker(): void {
-    if (this.ticker) clearInterval(this.ticker);
-    this.ticker = undefined;
   }
 
   private outputCap(): number {

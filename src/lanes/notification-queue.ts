@@ -1,12 +1,25 @@
-export type NotificationPriority = "immediate" | "high" | "medium" | "low";
-export type NotificationKind = "ended" | "stalled" | "matched";
+import type { TaskRecord } from "./task-record.js";
 
+export type NotificationPriority = "immediate" | "high" | "medium" | "low";
+/**
+ * `carried`: a task an earlier lanes left running, told once at the start of a session. `pattern_failed`:
+ * notify_on was given up on (its line says why); the task runs on.
+ */
+export type NotificationKind = "ended" | "stalled" | "matched" | "pattern_failed" | "carried";
+
+/** A notice as data; the text the model reads is written by format.ts (noticeText). */
 export interface Notification {
   taskId: string;
   kind: NotificationKind;
   priority: NotificationPriority;
-  /** One line for the `<background-results>` block. */
-  text: string;
+  /** The task as it was when the notice was queued. */
+  record: TaskRecord;
+  /** The line that matched notify_on, the last line before a stall, or why notify_on was given up. */
+  line?: string;
+  /** How long the task had been silent (stalled). */
+  silentMs?: number;
+  /** What an undelivered match notice said when a later notice of the task replaced it (folding). */
+  matched?: string;
   createdAt: number;
   seq: number;
 }
@@ -23,7 +36,13 @@ export class NotificationQueue {
   private seq = 0;
 
   push(notice: Omit<Notification, "seq" | "createdAt">): void {
-    this.pending.set(notice.taskId, { ...notice, createdAt: Date.now(), seq: this.seq++ });
+    const replaced = this.pending.get(notice.taskId);
+    // Folding keeps what the replaced notice said: "ready on :3000" is still news when the end arrives.
+    const matched =
+      notice.matched ?? replaced?.matched ?? (replaced?.kind === "matched" ? replaced.line : undefined);
+    const next: Notification = { ...notice, createdAt: Date.now(), seq: this.seq++ };
+    if (matched !== undefined && notice.kind !== "matched") next.matched = matched;
+    this.pending.set(notice.taskId, next);
     for (const wake of [...this.waiters]) wake();
   }
 

@@ -1,19 +1,7 @@
-import { readFileSync } from "node:fs";
-import { markerIn } from "../process/marked-processes.js";
+import { readFileSync, statSync } from "node:fs";
+import { findMarkedProcesses, markerIn } from "../process/marked-processes.js";
 import { isTerminal, type TaskRecord } from "./task-record.js";
-
-export interface Reconciliation {
-  /** Still running, their lanes gone: watch them to the end. */
-  adopt: TaskRecord[];
-  /** Ended while nobody watched: completed from the exit file, or lost. */
-  finished: TaskRecord[];
-  /** Ended and never put in front of a model: to be notified once. */
-  undelivered: TaskRecord[];
-  /** Owned by another lanes that is still alive: not ours to touch. */
-  foreign: TaskRecord[];
-  /** Recorded as ended already (killed at shutdown, timed out, exited): none of their processes may run. */
-  ended: TaskRecord[];
-}
+import type { TaskStore } from "./task-store.js";
 
 export function processAlive(pid: number): boolean {
   try {
@@ -57,65 +45,130 @@ function readableProc(): boolean {
   }
 }
 
-export function readExitFile(file: string): number | null {
+/** What the exit-file wrapper left: the code, and when it was written (the command's end). */
+export interface ExitFile {
+  code: number;
+  endedAt: number;
+}
+
+export function readExitFile(file: string): ExitFile | null {
   try {
     const text = readFileSync(file, "utf8").trim();
-    return /^\d+$/.test(text) ? Number(text) : null;
+    if (!/^\d+$/.test(text)) return null;
+    // The wrapper writes the file the moment the command ends, so its mtime is the end time: true even
+    // when no lanes was running to see it (no clock call in the wrapper, so no extra exec per task).
+    return { code: Number(text), endedAt: statSync(file).mtimeMs };
   } catch {
     return null;
   }
 }
 
-/** The end of a task nobody watched: its exit file if the wrapper wrote one, otherwise lost. */
+function fileFacts(file: string): { bytes: number; modifiedAt: number | null } {
+  try {
+    const stat = statSync(file);
+    return { bytes: stat.size, modifiedAt: stat.mtimeMs };
+  } catch {
+    return { bytes: 0, modifiedAt: null };
+  }
+}
+
+function iso(ms: number, notBefore: string | null): string {
+  const floor = notBefore === null ? ms : Math.max(ms, Date.parse(notBefore));
+  return new Date(floor).toISOString();
+}
+
+/**
+ * The end of a task nobody watched: its exit file if the wrapper wrote one (code and end time), otherwise
+ * lost, ended at its last sign of life (the log's last write), so its duration does not grow with each look.
+ */
 export function completeUnobserved(record: TaskRecord): Partial<TaskRecord> {
-  const exitCode = readExitFile(record.exit_file);
-  const ended_at = new Date().toISOString();
-  if (exitCode === null) {
+  const exit = readExitFile(record.exit_file);
+  const log = fileFacts(record.output_file);
+  if (exit === null) {
+    const lastSign = log.modifiedAt ?? (record.started_at ? Date.parse(record.started_at) : Date.now());
     return {
       status: "lost",
       exit_code: null,
       end_reason: "ended while no lanes was watching; no exit code recorded",
-      ended_at,
+      ended_at: iso(lastSign, record.started_at),
+      output_bytes: log.bytes,
     };
   }
   return {
-    status: exitCode === 0 ? "completed" : "failed",
-    exit_code: exitCode,
-    end_reason: "exit code read from exit file after restart",
-    ended_at,
+    status: exit.code === 0 ? "completed" : "failed",
+    exit_code: exit.code,
+    end_reason: "ended while no lanes was watching; exit code from its exit file",
+    ended_at: iso(exit.endedAt, record.started_at),
+    output_bytes: log.bytes,
   };
 }
 
-/** Sorts the records a new lanes finds on disk into what to adopt, complete, and deliver. */
-export function reconcileRecords(records: TaskRecord[], selfPid: number): Reconciliation {
-  const outcome: Reconciliation = { adopt: [], finished: [], undelivered: [], foreign: [], ended: [] };
-  for (const record of records) {
-    // Another lanes that is alive owns its records, delivered or not, persisted or not: taking them over would
-    // deliver its results to a second model and watch its tasks twice.
-    if (record.owner_pid !== selfPid && ownerAlive(record.owner_pid)) {
-      outcome.foreign.push(record);
-      continue;
+/** A record as it really is, derived from the record, its exit file, its owner and its processes. */
+export interface DerivedTask {
+  record: TaskRecord;
+  /** The lanes that wrote the record: this process, another one still running, or gone. */
+  owner: "self" | "alive" | "gone";
+  /** The derived record differs from the one on disk (it may be written back: its owner is gone). */
+  corrected: boolean;
+}
+
+/**
+ * The one reconcile every view uses. Pure reading: owner alive (or this process) → the record as its owner
+ * keeps it; owner gone and exit file present → completed/failed with that code and end time; owner gone and
+ * processes carrying the task's marker alive → running, owner gone; neither → lost.
+ */
+export function deriveTasks(records: TaskRecord[], selfPid = process.pid): DerivedTask[] {
+  const owners = new Map<number, DerivedTask["owner"]>();
+  const ownerOf = (pid: number): DerivedTask["owner"] => {
+    let state = owners.get(pid);
+    if (state === undefined)
+      owners.set(pid, (state = pid === selfPid ? "self" : ownerAlive(pid) ? "alive" : "gone"));
+    return state;
+  };
+  const orphaned = records.filter(
+    (record) => !isTerminal(record.status) && ownerOf(record.owner_pid) === "gone",
+  );
+  // One /proc pass finds every orphan's processes, including those that left its group (setsid).
+  const unexited = orphaned.filter(
+    (record) => record.status === "running" && !readExitFile(record.exit_file),
+  );
+  const direct = new Set(
+    unexited.filter((r) => r.pid !== null && isTaskProcess(r.pid, r.id)).map((r) => r.id),
+  );
+  const scan = new Set(unexited.map((r) => r.id).filter((id) => !direct.has(id)));
+  const alive = new Set([...direct, ...findMarkedProcesses(scan).map((found) => found.taskId)]);
+  return records.map((record) => {
+    const owner = ownerOf(record.owner_pid);
+    if (owner !== "gone" || isTerminal(record.status)) return { record, owner, corrected: false };
+    if (record.status === "queued") {
+      const ended_at = iso(Date.parse(record.created_at), null);
+      const changes = {
+        status: "lost" as const,
+        end_reason: "never started: its lanes exited first",
+        ended_at,
+      };
+      return { record: { ...record, ...changes }, owner, corrected: true };
     }
-    if (isTerminal(record.status)) {
-      outcome.ended.push(record);
-      if (!record.notified) outcome.undelivered.push(record);
-      continue;
+    if (alive.has(record.id)) {
+      const bytes = fileFacts(record.output_file).bytes;
+      return { record: { ...record, output_bytes: bytes }, owner, corrected: false };
     }
-    if (record.status === "running" && record.pid !== null && isTaskProcess(record.pid, record.id)) {
-      outcome.adopt.push(record);
-      continue;
-    }
-    const changes =
-      record.status === "queued"
-        ? {
-            status: "lost" as const,
-            end_reason: "never started: its lanes exited first",
-            ended_at: new Date().toISOString(),
-          }
-        : completeUnobserved(record);
-    const finished = { ...record, ...changes };
-    outcome.finished.push(finished);
-    if (!finished.notified) outcome.undelivered.push(finished);
+    return { record: { ...record, ...completeUnobserved(record) }, owner, corrected: true };
+  });
+}
+
+/**
+ * Reads a workspace's records and derives their truth. With `writeBack`, a corrected record whose owner is
+ * gone is saved (temp file + rename), and only if nobody changed it on disk meanwhile (a lanes adopting it).
+ */
+export async function reconcileStore(store: TaskStore, writeBack: boolean): Promise<DerivedTask[]> {
+  const derived = deriveTasks(store.loadAll().records);
+  if (!writeBack) return derived;
+  for (const task of derived) {
+    if (!task.corrected) continue;
+    const onDisk = store.find(task.record.id);
+    if (onDisk && onDisk.owner_pid === task.record.owner_pid && !isTerminal(onDisk.status))
+      await store.save(task.record);
   }
-  return outcome;
+  return derived;
 }

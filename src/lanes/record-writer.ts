@@ -31,6 +31,11 @@ export class RecordWriter {
     while (this.slots.size > 0) await Promise.all([...this.slots.values()].map((slot) => slot.inFlight));
   }
 
+  /** Resolves once this task's newest state asked for so far is on disk (not waiting for other tasks). */
+  async flushOne(id: string): Promise<void> {
+    for (let slot = this.slots.get(id); slot; slot = this.slots.get(id)) await slot.inFlight;
+  }
+
   private start(snapshot: TaskRecord): void {
     const slot: Slot = { inFlight: Promise.resolve(), next: undefined };
     slot.inFlight = this.store

@@ -1,5 +1,5 @@
 import { raceTimeout } from "./race-timeout.js";
-import type { LiveTask } from "./task-table.js";
+import type { LiveTask } from "./task-registry.js";
 
 /** How long send_background_input waits for a task to take its bytes before answering "queued". */
 const INPUT_FLUSH_WAIT_MS = 2_000;
@@ -16,7 +16,7 @@ export async function writeTaskInput(
 ): Promise<boolean> {
   const { id, status } = task.record;
   if (status !== "running") throw new Error(`task ${id} is ${status}, not running`);
-  const stdin = task.process?.stdin;
+  const stdin = task.handle?.stdin;
   if (!stdin || stdin.destroyed || stdin.writableEnded) {
     throw new Error(
       `task ${id} has no open stdin (it was closed, the task was moved from a foreground bash, which gets none, or it was adopted after a restart)`,

@@ -1,5 +1,8 @@
+import { renameSync } from "node:fs";
+import { Pattern } from "../patterns/pattern.js";
 import type { ProcessResult } from "../process/process-result.js";
 import type { StartTaskRequest } from "./lane-types.js";
+import type { TaskEnd } from "./task-handle.js";
 import type { TaskRecord, TaskStatus } from "./task-record.js";
 
 /** A new record, `queued` until a lane slot starts it. */
@@ -23,6 +26,8 @@ export function newTaskRecord(
     signal: null,
     end_reason: null,
     timeout_ms: request.timeoutMs ?? null,
+    notify_on: request.notifyOn ?? null,
+    stall_ms: request.stallMs ?? null,
     output_file: where.log,
     exit_file: where.exit,
     output_bytes: 0,
@@ -47,7 +52,7 @@ function statusOf(result: ProcessResult): TaskStatus {
 }
 
 /** The record changes a finished process implies: status from the first termination cause, exit code, signal. */
-export function endFromResult(result: ProcessResult): Partial<TaskRecord> {
+export function endFromResult(result: ProcessResult): TaskEnd {
   const endReason =
     result.reason === "exit"
       ? null
@@ -63,12 +68,21 @@ export function endFromResult(result: ProcessResult): Partial<TaskRecord> {
   };
 }
 
-/** Processes a foreground command left running ended: watched all along, but there is no exit code. */
-export function leftoversEnd(): Partial<TaskRecord> {
-  return {
-    status: "completed",
-    exit_code: null,
-    end_reason: "its processes ended; no exit code exists for processes a foreground command left running",
-    ended_at: new Date().toISOString(),
-  };
+/** Moves a running command's log into the tasks folder; where that is gone (deleted under lanes), it stays. */
+export function moveLog(from: string, to: string): string {
+  try {
+    renameSync(from, to);
+    return to;
+  } catch {
+    return from;
+  }
+}
+
+/** A stored notify_on that no longer compiles (edited by hand) is dropped rather than failing adoption. */
+export function safePattern(source: string): Pattern | undefined {
+  try {
+    return Pattern.compile(source);
+  } catch {
+    return undefined;
+  }
 }

@@ -36,6 +36,9 @@ export const TaskRecordSchema = z.object({
   /** Why the task ended when it was not a plain exit (timeout, kill_background, output cap, shutdown...). */
   end_reason: z.string().nullable(),
   timeout_ms: z.number().nullable(),
+  // Kept so a lanes that adopts the task after a crash re-arms them (older records lack them: null).
+  notify_on: z.string().nullable().default(null),
+  stall_ms: z.number().nullable().default(null),
   output_file: z.string(),
   exit_file: z.string(),
   output_bytes: z.number(),

@@ -18,8 +18,13 @@ export interface CorruptRecord {
 export class TaskStore {
   readonly dir: string;
 
-  constructor(readonly lanesDir: string) {
+  /** `create: false` opens a workspace only to read it: nothing is created, no mode is changed. */
+  constructor(
+    readonly lanesDir: string,
+    private readonly access: { create: boolean } = { create: true },
+  ) {
     this.dir = join(lanesDir, "tasks");
+    if (!access.create) return;
     ensureLanesDir(lanesDir);
     privateDir(this.dir);
   }
@@ -48,22 +53,49 @@ export class TaskStore {
     renameSync(temp, target);
   }
 
-  /** Reads every record; unreadable ones are moved to `<id>.json.corrupt` and reported. */
+  /**
+   * Reads every record; unreadable ones are moved to `<id>.json.corrupt` and reported (a read-only store
+   * only reports them). A workspace without a tasks folder has no records.
+   */
   loadAll(): { records: TaskRecord[]; corrupt: CorruptRecord[] } {
     const records: TaskRecord[] = [];
     const corrupt: CorruptRecord[] = [];
-    for (const name of readdirSync(this.dir)) {
+    for (const name of this.names()) {
       if (!name.endsWith(".json")) continue;
       const file = join(this.dir, name);
-      try {
-        records.push(TaskRecordSchema.parse(JSON.parse(readFileSync(file, "utf8"))));
-      } catch (error) {
-        const movedTo = `${file}.corrupt`;
-        renameSync(file, movedTo);
-        corrupt.push({ file, movedTo, error: (error as Error).message.split("\n")[0] ?? "unreadable" });
+      const record = this.load(file);
+      if (!("error" in record)) {
+        records.push(record);
+        continue;
       }
+      const movedTo = this.access.create ? `${file}.corrupt` : file;
+      if (this.access.create) renameSync(file, movedTo);
+      corrupt.push({ file, movedTo, error: record.error });
     }
     return { records, corrupt };
+  }
+
+  /** One record by id, or undefined when it does not exist or cannot be read. */
+  find(id: string): TaskRecord | undefined {
+    const record = this.load(this.paths(id).record);
+    return "error" in record ? undefined : record;
+  }
+
+  private load(file: string): TaskRecord | { error: string } {
+    try {
+      return TaskRecordSchema.parse(JSON.parse(readFileSync(file, "utf8")));
+    } catch (error) {
+      return { error: (error as Error).message.split("\n")[0] ?? "unreadable" };
+    }
+  }
+
+  private names(): string[] {
+    try {
+      return readdirSync(this.dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT" && !this.access.create) return [];
+      throw error;
+    }
   }
 }
 

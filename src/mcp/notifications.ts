@@ -1,4 +1,5 @@
 import type { LoggingLevel, LoggingMessageNotification } from "@modelcontextprotocol/sdk/types.js";
+import { noticeText } from "../lanes/format.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import type { Notification } from "../lanes/notification-queue.js";
 import type { ReplyResults } from "./reply-results.js";
@@ -10,7 +11,7 @@ export type SendLog = (message: LogMessage) => Promise<void>;
 
 export const LOGGER = "lanes";
 
-type Hint = Pick<Notification, "taskId" | "kind" | "text">;
+type Hint = Pick<Notification, "taskId" | "kind"> & { text: string };
 
 /**
  * Sends each notice (task ended, stalled, matched) to the MCP client as a logging message as soon as it is
@@ -38,16 +39,19 @@ export class LogHints {
     if (this.unsubscribe) return;
     this.unsubscribe = this.lanes.subscribe((event) => {
       if (event.type !== "notification") return;
-      this.unsent.set(event.notification.taskId, event.notification);
+      this.unsent.set(event.notification.taskId, this.hintOf(event.notification));
       this.schedule();
     });
     // Listed by draining and queueing again in the same order: the queue has no other way to show them.
     for (const notice of this.lanes.drainNotifications()) {
-      const { taskId, kind, priority, text } = notice;
-      this.lanes.notifications.push({ taskId, kind, priority, text });
-      this.unsent.set(taskId, notice);
+      this.lanes.notifications.push(notice);
+      this.unsent.set(notice.taskId, this.hintOf(notice));
     }
     this.schedule();
+  }
+
+  private hintOf(notice: Notification): Hint {
+    return { taskId: notice.taskId, kind: notice.kind, text: noticeText(this.lanes.workspace, notice) };
   }
 
   stop(): void {

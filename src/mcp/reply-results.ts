@@ -1,5 +1,5 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { resultsBlock } from "../lanes/format.js";
+import { noticeText, resultsBlock } from "../lanes/format.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import type { Notification } from "../lanes/notification-queue.js";
 
@@ -39,14 +39,13 @@ export class ReplyResults {
     const carried: Notification[] = [];
     for (const notice of this.lanes.drainNotifications()) {
       if (this.isHeld(notice.taskId)) {
-        const { taskId, kind, priority, text } = notice;
-        this.lanes.notifications.push({ taskId, kind, priority, text });
+        this.lanes.notifications.push(notice);
       } else carried.push(notice);
     }
     if (carried.length === 0) return reply;
     const ended = carried.filter((notice) => notice.kind === "ended").map((notice) => notice.taskId);
     this.lanes.markDelivered(ended);
-    const block = resultsBlock(carried.map((notice) => notice.text));
+    const block = resultsBlock(carried.map((notice) => noticeText(this.lanes.workspace, notice)));
     return { ...reply, content: [...reply.content, { type: "text", text: block }] };
   }
 }

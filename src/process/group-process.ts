@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import type { Writable } from "node:stream";
 import { groupOf } from "./group-members.js";
-import { terminateGroup } from "./kill-group.js";
+import { terminateGroup, type TerminateOutcome } from "./kill-group.js";
 import type { LaunchWrapper, SpawnPlan } from "./launch-wrapper.js";
 import { ownGroupLaunch } from "./own-group-launch.js";
 import type { ProcessResult, TerminationReason } from "./process-result.js";
@@ -30,7 +30,10 @@ export interface GroupProcess {
   readonly pid: number | undefined;
   readonly stdin: Writable | null;
   readonly exited: Promise<ProcessResult>;
-  /** Ends the whole process group (TERM, then KILL after the grace period). The first reason is kept. */
+  /**
+   * Ends the whole process group (TERM, then KILL after the grace period). The first reason is kept, and
+   * `exited` then reports the signal that really ended the group (KILL when TERM was ignored) and when.
+   */
   terminate(reason: TerminationReason): Promise<void>;
   /** Cancels the timeout (the process was handed to a lane that has its own). */
   clearTimeout(): void;
@@ -85,6 +88,8 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
 
   const pid = child?.pid;
   let reaped = false;
+  // The first termination: its outcome, not the leader's exit, says how and when the group ended.
+  let ending: Promise<TerminateOutcome> | undefined;
   const terminate = async (why: TerminationReason): Promise<void> => {
     reason ??= why;
     if (pid === undefined) return;
@@ -93,14 +98,22 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
     // when its pid may be another process's. Whatever it started by then goes with the group at its exit.
     const group = groupOf(pid);
     if (!reaped && group !== undefined && group !== pid) signalProcess(pid, "SIGTERM");
-    await terminateGroup(pid, graceMs);
+    const outcome = terminateGroup(pid, graceMs);
+    ending ??= outcome;
+    await outcome;
   };
 
   let timer: NodeJS.Timeout | undefined;
   const exited = new Promise<ProcessResult>((resolve) => {
-    const finish = (exitCode: number | null, signal: NodeJS.Signals | null, error?: string): void => {
+    const finish = async (exitCode: number | null, signal: NodeJS.Signals | null, error?: string) => {
       clearTimeout(timer);
-      const endedAt = Date.now();
+      let endedAt = Date.now();
+      const outcome = ending && (await ending);
+      if (outcome?.signal) {
+        // The leader (the wrapper shell) dies at the TERM; a command ignoring it lived on until the KILL.
+        endedAt = Math.max(endedAt, outcome.at);
+        if (outcome.signal === "SIGKILL") signal = "SIGKILL";
+      }
       const result: ProcessResult = {
         exitCode,
         signal,
@@ -117,15 +130,16 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
         ? setTimeout(() => void terminate("timeout"), options.timeoutMs)
         : undefined;
     if (!child || spawnError) {
-      finish(null, null, spawnError ?? "spawn failed");
+      void finish(null, null, spawnError ?? "spawn failed");
       return;
     }
-    child.once("error", (error) => finish(null, null, error.message));
+    child.once("error", (error) => void finish(null, null, error.message));
     child.once("exit", (code, signal) => {
       reaped = true;
       // The leader is gone; whatever it left running in its group (`cmd &`) goes with it.
-      if (pid !== undefined && !options.keepGroupOnExit) void terminateGroup(pid, graceMs);
-      finish(code, signal);
+      // A termination already under way ends the rest itself (and knows which signal did it).
+      if (pid !== undefined && !options.keepGroupOnExit && !ending) void terminateGroup(pid, graceMs);
+      void finish(code, signal);
     });
   });
 

@@ -24,23 +24,30 @@ export function groupAlive(pgid: number, scanFreshSince?: number): boolean {
 
 const POLL_MS = 25;
 
+/** How a group was ended: the signal that did it (null: it was already gone) and when it was seen gone. */
+export interface TerminateOutcome {
+  signal: "SIGTERM" | "SIGKILL" | null;
+  at: number;
+}
+
 /**
- * TERM the group, then KILL after `graceMs` if anything is left. The poll stays referenced: whoever awaits
- * this must see it settle, and it lasts at most `graceMs`.
+ * TERM the group, then KILL after `graceMs` if anything is left. Resolves with the signal that actually
+ * ended it (KILL when TERM was ignored) and when. The poll stays referenced: whoever awaits this must see it
+ * settle, and it lasts at most `graceMs`.
  */
-export function terminateGroup(pgid: number, graceMs: number): Promise<void> {
+export function terminateGroup(pgid: number, graceMs: number): Promise<TerminateOutcome> {
   const started = Date.now();
-  if (!signalGroup(pgid, "SIGTERM")) return Promise.resolve();
+  if (!signalGroup(pgid, "SIGTERM")) return Promise.resolve({ signal: null, at: started });
   return new Promise((resolve) => {
     const poll = setInterval(() => {
       // A scan shared with other pollers is fine if it was taken after our TERM (strictly: ms clock).
       if (!groupAlive(pgid, Math.max(started + 1, Date.now() - POLL_MS))) {
         clearInterval(poll);
-        resolve();
+        resolve({ signal: "SIGTERM", at: Date.now() });
       } else if (Date.now() - started >= graceMs) {
         clearInterval(poll);
         signalGroup(pgid, "SIGKILL");
-        resolve();
+        resolve({ signal: "SIGKILL", at: Date.now() });
       }
     }, POLL_MS);
   });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { resultText } from "../lanes/format.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { defineTool, ToolError } from "./define-tool.js";
 
@@ -13,7 +14,7 @@ export function createKillBackgroundTool(lanes: LaneManager) {
       if (!lanes.get(input.task_id)) throw new ToolError(`No background task with id ${input.task_id}.`);
       const { record, wasRunning } = await lanes.kill(input.task_id);
       lanes.markDelivered([record.id]);
-      const line = lanes.resultLine(record);
+      const line = resultText(lanes.workspace, record);
       return wasRunning ? `Killed. ${line}` : `Task ${record.id} had already ended; nothing changed. ${line}`;
     },
   });

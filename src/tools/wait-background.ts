@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { resultText } from "../lanes/format.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { formatDuration } from "../text/preview.js";
 import { defineTool, ToolError } from "./define-tool.js";
@@ -40,7 +41,7 @@ export function createWaitBackgroundTool(lanes: LaneManager, delivery: ResultDel
         throw new ToolError(`\`task_ids\`: no background task with id ${unknown.join(", ")}`);
       const timeoutMs = input.timeout_ms ?? DEFAULT_WAIT_MS;
       const result = await lanes.wait(ids, input.mode ?? "all", timeoutMs, signal);
-      const lines = result.ended.map((record) => lanes.resultLine(record));
+      const lines = result.ended.map((record) => resultText(lanes.workspace, record));
       if (result.running.length > 0) {
         const why = signal.aborted
           ? "cancelled"

@@ -3,13 +3,21 @@ import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { newTaskRecord } from "../../src/lanes/task-lifecycle.js";
+import { noticeText } from "../../src/lanes/format.js";
+import type { TaskRecord } from "../../src/lanes/task-record.js";
 import { TaskStore } from "../../src/lanes/task-store.js";
+import { eventually } from "../helpers/temp-workspace.js";
 import { useLaneFixture } from "../helpers/lane-fixture.js";
 
 const ws = useLaneFixture();
 
 /** Leaves a task on disk as a crashed lanes would: running, its process alive and marked, its owner dead. */
-async function orphanedTask(dir: string, id: string, command: string): Promise<number> {
+async function orphanedTask(
+  dir: string,
+  id: string,
+  command: string,
+  fields: Partial<TaskRecord> = {},
+): Promise<number> {
   const store = new TaskStore(join(dir, ".lanes"));
   const paths = store.paths(id);
   const fd = openSync(paths.log, "a");
@@ -27,6 +35,7 @@ async function orphanedTask(dir: string, id: string, command: string): Promise<n
     pid: child.pid ?? null,
     started_at: new Date().toISOString(),
     owner_pid: deadOwner,
+    ...fields,
   };
   await store.save(record);
   return child.pid ?? 0;
@@ -51,5 +60,38 @@ describe("tasks adopted after a restart", () => {
     const final = await lanes.whenEnded("adopt002");
     expect(final.status).toBe("killed");
     expect(final.end_reason).toBe("output_cap");
+  });
+
+  it("are told to the model once, and get back their notify_on, stall and timeout", async () => {
+    await orphanedTask(ws.dir, "adopt003", "sleep 0.4; echo ready-now; sleep 30", {
+      notify_on: "ready-now",
+      stall_ms: 60_000,
+      timeout_ms: 1500,
+    });
+    const lanes = ws.manager();
+    expect(lanes.recover().adopted).toEqual(["adopt003"]);
+    const [carried] = lanes.drainNotifications();
+    expect(carried?.kind).toBe("carried");
+    expect(noticeText(lanes.workspace, carried!)).toMatch(
+      /^\[bg:adopt003\] still running, started by an earlier lanes/,
+    );
+    expect(await eventually(() => lanes.notifications.has("adopt003"), 5000)).toBe(true);
+    const [matched] = lanes.drainNotifications();
+    expect(matched).toMatchObject({ kind: "matched", line: "ready-now" });
+    const final = await lanes.whenEnded("adopt003");
+    expect(final).toMatchObject({ status: "timed_out", end_reason: "timeout", signal: "SIGTERM" });
+    const ran = Date.parse(final.ended_at!) - Date.parse(final.started_at!);
+    expect(ran).toBeGreaterThanOrEqual(1500);
+    expect(ran).toBeLessThan(10_000);
+  });
+
+  it("killed after ignoring TERM are recorded as ended by SIGKILL, at the KILL", async () => {
+    await orphanedTask(ws.dir, "adopt004", "trap '' TERM; while :; do sleep 0.05; done");
+    const lanes = ws.manager({ killGraceMs: 400 });
+    lanes.recover();
+    const asked = Date.now();
+    const { record } = await lanes.kill("adopt004");
+    expect(record).toMatchObject({ status: "killed", signal: "SIGKILL", end_reason: "killed" });
+    expect(Date.parse(record.ended_at!) - asked).toBeGreaterThanOrEqual(400);
   });
 });

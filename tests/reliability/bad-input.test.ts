@@ -12,6 +12,7 @@ import {
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { noticeText } from "../../src/lanes/format.js";
 import { LaneManager } from "../../src/lanes/lane-manager.js";
 import type { ToolResultBlock } from "../../src/model/types.js";
 import { createToolset } from "../../src/tools/toolset.js";
@@ -489,7 +490,7 @@ describe("bad input: every tool's input, fuzzed through runToolCall", () => {
     const notices = lanes.drainNotifications().filter((found) => found.taskId === id);
     // Its one notification, missing or doubled, is the item that could be lost.
     const lost = Math.abs(notices.length - 1);
-    for (const notice of notices) expect(notice.text.length).toBeLessThan(2_000);
+    for (const notice of notices) expect(noticeText(lanes.workspace, notice).length).toBeLessThan(2_000);
     expectNothingWrittenOutside();
     const left = await processesLeft();
     expect({ left, lost }).toEqual({ left: 0, lost: 0 });
@@ -631,7 +632,8 @@ describe("bad input: what commands print", () => {
       expect(readFileSync(record.output_file).equals(bytes)).toBe(true);
       const notices = lanes.drainNotifications().filter((notice) => notice.taskId === id);
       lost += Math.abs(notices.length - 1);
-      for (const notice of notices) expect(uncleanReason(notice.text), "notification").toBeUndefined();
+      for (const notice of notices)
+        expect(uncleanReason(noticeText(lanes.workspace, notice)), "notification").toBeUndefined();
       for (const output of ["tail", "new"]) {
         const checked = await callTool(tools, "check_background", { task_id: id, output, lines: 100 });
         expect(checked.is_error).toBeUndefined();
@@ -693,8 +695,8 @@ describe("bad input: what commands print", () => {
       lost = Math.abs(notices.length - 1);
       expect(lost).toBe(0);
       expect(notices.map((notice) => notice.kind)).toEqual(["ended"]);
-      expect(notices[0]?.text.length).toBeLessThan(2_000);
-      expect(uncleanReason(notices[0]?.text ?? "")).toBeUndefined();
+      expect((notices[0] ? noticeText(lanes.workspace, notices[0]) : "").length).toBeLessThan(2_000);
+      expect(uncleanReason(notices[0] ? noticeText(lanes.workspace, notices[0]) : "")).toBeUndefined();
       for (const input of [
         { task_id: id },
         { task_id: id, output: "new" },

@@ -1,0 +1,27 @@
+import { signalGroup, terminateGroup, type TerminateOutcome } from "../process/kill-group.js";
+import { endMarkedProcesses, findMarkedProcesses } from "../process/marked-processes.js";
+
+/**
+ * The one way lanes ends a task it does not hold as a child (adopted after a crash, processes a foreground
+ * command left, `lanes tasks kill` from another shell): TERM its group and whatever left the group carrying
+ * its marker, KILL what is left after the grace period. Resolves with the signal that ended the group.
+ */
+export async function endTaskGroup(pgid: number, taskId: string, graceMs: number): Promise<TerminateOutcome> {
+  const ids = new Set([taskId]);
+  const [outcome] = await Promise.all([terminateGroup(pgid, graceMs), endEscapees(ids, graceMs)]);
+  return outcome;
+}
+
+/** At process exit (no event loop left): KILL the group and the task's escapees at once. */
+export function killTaskGroupNow(pgid: number | null): void {
+  if (pgid !== null) signalGroup(pgid, "SIGKILL");
+}
+
+/** TERM what carries the marker, then KILL whatever of it is still there after the grace period. */
+async function endEscapees(ids: ReadonlySet<string>, graceMs: number): Promise<void> {
+  if (endMarkedProcesses(ids, graceMs) === 0) return;
+  const deadline = Date.now() + graceMs;
+  while (findMarkedProcesses(ids).length > 0 && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  endMarkedProcesses(ids, 0);
+}

@@ -1,0 +1,60 @@
+import { groupAlive } from "../process/kill-group.js";
+import { endTaskGroup } from "./end-task.js";
+import type { KillReason, TaskEnd, TaskHandle } from "./task-handle.js";
+import { killTaskGroupNow } from "./end-task.js";
+
+export interface PolledGroupOptions {
+  pgid: number;
+  taskId: string;
+  graceMs: number;
+  /** How the task ended on its own, asked once when its group is seen gone (or `endedEarly` says so). */
+  naturalEnd: () => TaskEnd;
+  /** Checked on each poll before the group: an end known while processes remain (an exit file). */
+  endedEarly?: () => boolean;
+}
+
+/**
+ * A task whose processes are not our children, so no exit event comes: its group is polled on every tick.
+ * Shared by the kinds that watch a group from outside (adopted-task.ts, leftover-task.ts).
+ */
+export function polledGroup(options: PolledGroupOptions): TaskHandle & { finished: boolean } {
+  const { pgid, taskId, graceMs } = options;
+  let resolveExited: (end: TaskEnd) => void = () => {};
+  const exited = new Promise<TaskEnd>((resolve) => (resolveExited = resolve));
+  let ending: Promise<void> | undefined;
+  const handle = {
+    pid: pgid,
+    exited,
+    stdin: null,
+    finished: false,
+    finish(end: TaskEnd): void {
+      if (handle.finished) return;
+      handle.finished = true;
+      resolveExited(end);
+    },
+    terminate(reason: KillReason): Promise<void> {
+      ending ??= endTaskGroup(pgid, taskId, graceMs).then((outcome) =>
+        handle.finish({
+          status: reason === "timeout" ? "timed_out" : "killed",
+          exit_code: null,
+          signal: outcome.signal,
+          end_reason: reason,
+          ended_at: new Date(outcome.at).toISOString(),
+        }),
+      );
+      return ending;
+    },
+    poll(now: number): void {
+      // While a termination runs, its outcome (which signal, when) is the end, not this poll's sighting.
+      if (handle.finished || ending) return;
+      if (options.endedEarly?.()) {
+        handle.finish(options.naturalEnd());
+        // What the command left in its group (`cmd &`) ends with it, as for a task lanes spawned.
+        void endTaskGroup(pgid, taskId, graceMs);
+      } else if (!groupAlive(pgid, now)) handle.finish(options.naturalEnd());
+    },
+    release(): void {},
+    killNow: () => killTaskGroupNow(pgid),
+  };
+  return handle;
+}

@@ -1,0 +1,190 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- records and request bodies are loose JSON in tests */
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  startFakeAnthropic,
+  textReply,
+  toolReply,
+  type FakeAnthropic,
+} from "../helpers/fake-anthropic-server.js";
+import { recordReliability } from "../helpers/reliability.js";
+import { runCli, testEnv } from "../helpers/run-cli.js";
+import { eventually, pidAlive, sleep, tempWorkspace } from "../helpers/temp-workspace.js";
+
+let ws: { dir: string; cleanup: () => void };
+const servers: FakeAnthropic[] = [];
+const pgids: number[] = [];
+beforeEach(() => (ws = tempWorkspace()));
+afterEach(async () => {
+  for (const pgid of pgids.splice(0)) {
+    try {
+      process.kill(-pgid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+  ws.cleanup();
+});
+
+function records(): any[] {
+  const dir = join(ws.dir, ".lanes", "tasks");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".json"))
+    .flatMap((name) => {
+      try {
+        return [JSON.parse(readFileSync(join(dir, name), "utf8"))];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** Registers every started task's group for cleanup; returns how many run. */
+function running(): number {
+  const found = records().filter((r) => r.status === "running" && typeof r.pid === "number");
+  for (const record of found) if (!pgids.includes(record.pid)) pgids.push(record.pid);
+  return found.length;
+}
+
+async function fake(replies: ReturnType<typeof textReply>[]): Promise<FakeAnthropic> {
+  const server = await startFakeAnthropic((_request, index) => replies[index] ?? textReply(`ack ${index}`));
+  servers.push(server);
+  return server;
+}
+
+function env(server?: FakeAnthropic) {
+  if (!server) return testEnv();
+  return testEnv({ ANTHROPIC_API_KEY: "sk-test", ANTHROPIC_BASE_URL: server.url, MODEL_ID: "claude-test" });
+}
+
+/** Starts `lanes -p` that runs these background tasks, and SIGKILLs it once all of them run. */
+async function crashWhileRunning(commands: string[], hook: (fn: () => void) => void): Promise<void> {
+  const server = await fake([
+    toolReply(commands.map((command) => ({ name: "background_run", input: { command } }))),
+    textReply("started"),
+  ]);
+  let lanesPid = 0;
+  const run = runCli(["-p", "start them"], {
+    cwd: ws.dir,
+    env: env(server),
+    onSpawn: (pid) => (lanesPid = pid),
+    onTestFinished: hook,
+  });
+  expect(await eventually(() => running() === commands.length, 30_000)).toBe(true);
+  process.kill(lanesPid, "SIGKILL");
+  expect((await run).signal).toBe("SIGKILL");
+}
+
+const GATED = "while [ ! -f go ]; do sleep 0.05; done; printf abc";
+
+describe("derived truth after a crash", () => {
+  it("lanes -p SIGKILLed while 3 tasks run: `lanes tasks --all` says completed, with real durations and sizes", async ({
+    task,
+    onTestFinished,
+  }) => {
+    await crashWhileRunning([GATED, `${GATED}; printf d`, `${GATED}; printf de`], onTestFinished);
+    const startedAt = records().map((r) => Date.parse(r.started_at));
+    writeFileSync(join(ws.dir, "go"), "");
+    expect(await eventually(() => records().every((r) => existsSync(r.exit_file)), 10_000)).toBe(true);
+    // Well after the tasks ended: a duration taken "now" would be seconds longer than the real one.
+    await sleep(1500);
+    const first = await runCli(["tasks", "--all"], { cwd: ws.dir, env: env() });
+    await sleep(1100);
+    const again = await runCli(["tasks", "--all"], { cwd: ws.dir, env: env() });
+    expect(first.stdout).not.toMatch(/running/);
+    expect(first.stdout.match(/completed, exit 0/g)).toHaveLength(3);
+    // An ended task's duration never grows.
+    expect(again.stdout).toBe(first.stdout);
+    const final = records();
+    for (const record of final) {
+      expect(record).toMatchObject({ status: "completed", exit_code: 0 });
+      // End time = when the wrapper wrote the exit file; size = the log's.
+      expect(Date.parse(record.ended_at)).toBe(Math.floor(statSync(record.exit_file).mtimeMs));
+      expect(record.output_bytes).toBe(statSync(record.output_file).size);
+      expect(Date.parse(record.ended_at) - Date.parse(record.started_at)).toBeLessThan(2500);
+    }
+    expect(final.map((r) => r.output_bytes).sort()).toEqual([3, 4, 5]);
+    expect(Math.min(...startedAt)).toBeGreaterThan(0);
+    recordReliability(task, {
+      area: "Crashes",
+      does: "lanes -p SIGKILLed with 3 tasks running; they end; `lanes tasks` derives their end",
+      cases: 3,
+      faultsSurvived: final.filter((r) => r.status === "completed").length,
+      processesLeft: final.filter((r) => pidAlive(r.pid)).length,
+      itemsLost: final.filter((r) => r.status !== "completed").length,
+    });
+  });
+
+  it("`lanes run --detach 'sleep 1; exit 4'`: later `lanes tasks` says failed, exit 4", async ({ task }) => {
+    const run = await runCli(["run", "--detach", "sleep 1; exit 4"], { cwd: ws.dir, env: env() });
+    expect(run.code).toBe(0);
+    running();
+    const [record] = records();
+    expect(await eventually(() => existsSync(record.exit_file), 10_000)).toBe(true);
+    const listing = await runCli(["tasks"], { cwd: ws.dir, env: env() });
+    expect(listing.stdout).toMatch(new RegExp(`${record.id}\\s+failed, exit 4`));
+    expect(records()[0]).toMatchObject({ status: "failed", exit_code: 4, notified: false });
+    recordReliability(task, {
+      area: "Crashes",
+      does: "lanes run --detach ends while no lanes runs; `lanes tasks` reads its exit file",
+      cases: 1,
+      faultsSurvived: records()[0].status === "failed" ? 1 : 0,
+      processesLeft: pidAlive(record.pid) ? 1 : 0,
+      itemsLost: 0,
+    });
+  });
+
+  it("a task still running after its lanes died is listed running, owner gone; an unfinishable one lost", async ({
+    onTestFinished,
+  }) => {
+    await crashWhileRunning(["sleep 30", "sleep 31"], onTestFinished);
+    const [alive, victim] = records().sort((a, b) => a.command.localeCompare(b.command));
+    process.kill(-victim.pid, "SIGKILL");
+    expect(await eventually(() => !pidAlive(victim.pid))).toBe(true);
+    const listing = await runCli(["tasks", "--all"], { cwd: ws.dir, env: env() });
+    expect(listing.stdout).toMatch(new RegExp(`${alive.id}\\s+running \\(owner gone\\)`));
+    expect(listing.stdout).toMatch(new RegExp(`${victim.id}\\s+lost`));
+    const killed = await runCli(["tasks", "kill", alive.id], { cwd: ws.dir, env: env() });
+    expect(killed.stdout).toContain(`Killed task ${alive.id}`);
+    expect(records().find((r) => r.id === alive.id)).toMatchObject({ status: "killed", signal: "SIGTERM" });
+  });
+
+  it("reading a workspace creates nothing and changes no mode", async () => {
+    const listing = await runCli(["tasks", "--all"], { cwd: ws.dir, env: env() });
+    expect(listing.stdout).toContain("No background tasks.");
+    expect(existsSync(join(ws.dir, ".lanes"))).toBe(false);
+    mkdirSync(join(ws.dir, ".lanes"), { mode: 0o755 });
+    await runCli(["tasks"], { cwd: ws.dir, env: env() });
+    expect(statSync(join(ws.dir, ".lanes")).mode & 0o777).toBe(0o755);
+    expect(existsSync(join(ws.dir, ".lanes", "tasks"))).toBe(false);
+  });
+
+  it("a command moved from the foreground into a lane keeps its exit code through a crash", async ({
+    onTestFinished,
+  }) => {
+    mkdirSync(join(ws.dir, ".lanes"));
+    writeFileSync(join(ws.dir, ".lanes", "config.json"), JSON.stringify({ bash_background_after_ms: 300 }));
+    const server = await fake([
+      toolReply([{ name: "bash", input: { command: `${GATED}; exit 3` } }]),
+      textReply("moved"),
+    ]);
+    let lanesPid = 0;
+    const run = runCli(["-p", "run it"], {
+      cwd: ws.dir,
+      env: env(server),
+      onSpawn: (pid) => (lanesPid = pid),
+      onTestFinished,
+    });
+    expect(await eventually(() => running() === 1, 30_000)).toBe(true);
+    process.kill(lanesPid, "SIGKILL");
+    await run;
+    writeFileSync(join(ws.dir, "go"), "");
+    const [record] = records();
+    expect(await eventually(() => existsSync(record.exit_file), 10_000)).toBe(true);
+    const listing = await runCli(["tasks", "--all"], { cwd: ws.dir, env: env() });
+    expect(listing.stdout).toMatch(new RegExp(`${record.id}\\s+failed, exit 3`));
+  });
+});
