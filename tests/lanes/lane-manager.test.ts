@@ -109,8 +109,14 @@ describe("lane manager", () => {
   it("drains failures before successes and folds a match notice under the task's end", async () => {
     const m = manager();
     // The match scrolls out of the end's output preview, so only folding can keep what it said.
-    const ok = m.start({ command: "echo 'ready on :3000'; sleep 0.3; seq 1 400", notifyOn: "ready" });
+    // It ends only once the match notice is queued (the pattern worker answers on a later tick).
+    const gate = join(ws.dir, "gate");
+    const ok = m.start({
+      command: `echo 'ready on :3000'; while [ ! -f ${gate} ]; do sleep 0.05; done; seq 1 400`,
+      notifyOn: "ready",
+    });
     expect(await eventually(() => m.notifications.has(ok.id))).toBe(true);
+    writeFileSync(gate, "");
     await m.whenEnded(ok.id);
     const bad = m.start({ command: "exit 2" });
     await m.whenEnded(bad.id);
