@@ -78,6 +78,9 @@ async function crashWhileRunning(commands: string[], hook: (fn: () => void) => v
   expect((await run).signal).toBe("SIGKILL");
 }
 
+/** The wrapper has written the exit code (lanes creates the file empty when the task starts). */
+const exitWritten = (file: string): boolean => existsSync(file) && statSync(file).size > 0;
+
 const GATED = "while [ ! -f go ]; do sleep 0.05; done; printf abc";
 
 describe("derived truth after a crash", () => {
@@ -88,7 +91,7 @@ describe("derived truth after a crash", () => {
     await crashWhileRunning([GATED, `${GATED}; printf d`, `${GATED}; printf de`], onTestFinished);
     const startedAt = records().map((r) => Date.parse(r.started_at));
     writeFileSync(join(ws.dir, "go"), "");
-    expect(await eventually(() => records().every((r) => existsSync(r.exit_file)), 10_000)).toBe(true);
+    expect(await eventually(() => records().every((r) => exitWritten(r.exit_file)), 10_000)).toBe(true);
     // Well after the tasks ended: a duration taken "now" would be seconds longer than the real one.
     await sleep(1500);
     const first = await runCli(["tasks", "--all"], { cwd: ws.dir, env: env() });
@@ -123,7 +126,7 @@ describe("derived truth after a crash", () => {
     expect(run.code).toBe(0);
     running();
     const [record] = records();
-    expect(await eventually(() => existsSync(record.exit_file), 10_000)).toBe(true);
+    expect(await eventually(() => exitWritten(record.exit_file), 10_000)).toBe(true);
     const listing = await runCli(["tasks"], { cwd: ws.dir, env: env() });
     expect(listing.stdout).toMatch(new RegExp(`${record.id}\\s+failed, exit 4`));
     expect(records()[0]).toMatchObject({ status: "failed", exit_code: 4, notified: false });
@@ -183,7 +186,7 @@ describe("derived truth after a crash", () => {
     await run;
     writeFileSync(join(ws.dir, "go"), "");
     const [record] = records();
-    expect(await eventually(() => existsSync(record.exit_file), 10_000)).toBe(true);
+    expect(await eventually(() => exitWritten(record.exit_file), 10_000)).toBe(true);
     const listing = await runCli(["tasks", "--all"], { cwd: ws.dir, env: env() });
     expect(listing.stdout).toMatch(new RegExp(`${record.id}\\s+failed, exit 3`));
   });
