@@ -8,9 +8,8 @@ import { adoptedTask } from "./adopted-task.js";
 import { EscapeSweeper } from "./escape-sweeper.js";
 import { ForegroundHolds } from "./foreground-holds.js";
 import { LaneEvents } from "./lane-events.js";
-import { LaneSlots } from "./lane-slots.js";
+import { workspaceSlots, type LaneSlots } from "./lane-slots.js";
 import {
-  DEFAULT_LANE_LIMIT,
   DEFAULT_OUTPUT_CAP_BYTES,
   DEFAULT_STALL_MS,
   type LaneEvent,
@@ -59,7 +58,8 @@ export class LaneManager {
     this.registry = new TaskRegistry(this.store);
     this.delivery = new TaskDelivery(this.registry, this.events);
     this.watcher = new OutputWatcher(() => this.registry.all(), this.delivery, options.tickMs ?? 250);
-    this.slots = new LaneSlots(options.laneLimits ?? {}, options.defaultLaneLimit ?? DEFAULT_LANE_LIMIT);
+    const onReady = (id: string): void => void (this.closed || this.launch(id));
+    this.slots = workspaceSlots(this.store.lanesDir, options, onReady);
   }
 
   get notifications(): NotificationQueue {
@@ -260,6 +260,7 @@ export class LaneManager {
    */
   async shutdown(): Promise<void> {
     this.closed = true;
+    this.slots.stop();
     const live = this.registry.all().filter((t) => !isTerminal(t.record.status));
     for (const task of live) if (task.record.persist) task.handle?.release();
     const victims = live.filter((task) => !task.record.persist);
@@ -276,6 +277,7 @@ export class LaneManager {
   /** Last resort on process exit: no event loop left, so KILL at once and write records synchronously. */
   shutdownSync(): void {
     this.closed = true;
+    this.slots.stop();
     const killed: string[] = [];
     for (const task of this.registry.all()) {
       if (isTerminal(task.record.status) || task.record.persist) continue;

@@ -1,11 +1,25 @@
-/** Concurrency bookkeeping for named lanes: who runs, who waits, in arrival order. */
+import { join } from "node:path";
+import { DEFAULT_LANE_LIMIT, type LaneManagerOptions } from "./lane-types.js";
+import { SlotClaims } from "./slot-claims.js";
+
+/** How often tasks waiting for a slot another lanes holds look again. */
+const CLAIM_POLL_MS = 250;
+
+/**
+ * Concurrency bookkeeping for named lanes: who runs, who waits, in arrival order. With claims, the limits
+ * hold per workspace: a slot is also a file every lanes in the folder sees (slot-claims.ts), and a task
+ * waiting for one another lanes holds starts (`onReady`) as soon as that one frees it.
+ */
 export class LaneSlots {
   private readonly running = new Map<string, Set<string>>();
   private readonly waiting = new Map<string, string[]>();
+  private poller: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly limits: Record<string, number>,
     private readonly defaultLimit: number,
+    private readonly claims?: SlotClaims,
+    private readonly onReady: (taskId: string) => void = () => {},
   ) {}
 
   limitOf(lane: string): number {
@@ -16,31 +30,30 @@ export class LaneSlots {
 
   /** Takes a slot if one is free; otherwise the task joins the lane's queue and false is returned. */
   acquire(lane: string, taskId: string): boolean {
-    const running = this.runningIn(lane);
-    if (running.size < this.limitOf(lane)) {
-      running.add(taskId);
-      return true;
-    }
+    if (this.take(lane, taskId)) return true;
     this.waitingIn(lane).push(taskId);
+    this.watchWaiting();
     return false;
   }
 
   /** Counts an already-running task (moved in from the foreground) against its lane without queueing it. */
   occupy(lane: string, taskId: string): void {
     this.runningIn(lane).add(taskId);
+    this.claims?.occupy(lane, taskId);
   }
 
   /**
    * Frees the task's slot and returns the id of the next waiting task, which now holds it; undefined when
-   * the lane is still full (the task held no slot because it was killed while queued, or an occupied slot
-   * had pushed the lane over its limit).
+   * the lane is still full (the task held no slot because it was killed while queued, an occupied slot had
+   * pushed the lane over its limit, or another lanes in the workspace holds the slots).
    */
   release(lane: string, taskId: string): string | undefined {
-    const running = this.runningIn(lane);
-    running.delete(taskId);
-    if (running.size >= this.limitOf(lane)) return undefined;
-    const next = this.waitingIn(lane).shift();
-    if (next !== undefined) running.add(next);
+    this.runningIn(lane).delete(taskId);
+    this.claims?.release(taskId);
+    const queue = this.waitingIn(lane);
+    const next = queue[0];
+    if (next === undefined || !this.take(lane, next)) return undefined;
+    queue.shift();
     return next;
   }
 
@@ -51,6 +64,35 @@ export class LaneSlots {
     if (index === -1) return false;
     queue.splice(index, 1);
     return true;
+  }
+
+  /** Stops looking for slots freed by other lanes (this one is shutting down). */
+  stop(): void {
+    clearInterval(this.poller);
+    this.poller = undefined;
+  }
+
+  private take(lane: string, taskId: string): boolean {
+    const running = this.runningIn(lane);
+    const limit = this.limitOf(lane);
+    if (running.size >= limit) return false;
+    if (this.claims && !this.claims.claim(lane, taskId, limit)) return false;
+    running.add(taskId);
+    return true;
+  }
+
+  /** Only with claims: another lanes frees its slots without telling this one, so waiting tasks look. */
+  private watchWaiting(): void {
+    if (!this.claims || this.poller) return;
+    this.poller = setInterval(() => {
+      let waiting = 0;
+      for (const [lane, queue] of this.waiting) {
+        while (queue.length > 0 && this.take(lane, queue[0]!)) this.onReady(queue.shift()!);
+        waiting += queue.length;
+      }
+      if (waiting === 0) this.stop();
+    }, CLAIM_POLL_MS);
+    this.poller.unref();
   }
 
   private runningIn(lane: string): Set<string> {
@@ -64,4 +106,19 @@ export class LaneSlots {
     if (!queue) this.waiting.set(lane, (queue = []));
     return queue;
   }
+}
+
+/** Slots as files in the workspace, so the limits hold for every lanes in it (a REPL and `lanes mcp`). */
+export function workspaceSlots(
+  lanesDir: string,
+  options: Pick<LaneManagerOptions, "laneLimits" | "defaultLaneLimit">,
+  onReady: (taskId: string) => void,
+): LaneSlots {
+  const claims = new SlotClaims(join(lanesDir, "slots"));
+  return new LaneSlots(
+    options.laneLimits ?? {},
+    options.defaultLaneLimit ?? DEFAULT_LANE_LIMIT,
+    claims,
+    onReady,
+  );
 }
