@@ -24,7 +24,7 @@ const TOKEN = `api-faults-${randomBytes(4).toString("hex")}`;
 const API_KEY = `sk-ant-test-${randomBytes(8).toString("hex")}`;
 
 // The tests run side by side, so each cleans up only what it started; this catches anything left over.
-afterAll(() => void killByEnv("ORPHAN_TOKEN", (value) => value.startsWith(TOKEN)));
+afterAll(() => void killByEnv("ORPHAN_PROBE", (value) => value.startsWith(TOKEN)));
 
 const slot = cliSlots(3);
 /** Tests run side by side and wait their turn for a CLI slot: bounds are generous, not tight. */
@@ -36,7 +36,7 @@ type OnFinished = (cleanup: () => void | Promise<void>) => void;
 function workspace(onFinished: OnFinished, token: string): string {
   const ws = tempWorkspace("lanes-api-faults-");
   onFinished(() => {
-    killByEnv("ORPHAN_TOKEN", token);
+    killByEnv("ORPHAN_PROBE", token);
     ws.cleanup();
   });
   return ws.dir;
@@ -57,7 +57,7 @@ function env(server: FakeAnthropic, token: string): NodeJS.ProcessEnv {
     LANES_RETRY_BASE_MS: "5",
     LANES_MAX_RETRIES: "3",
     LANES_REQUEST_TIMEOUT_MS: "1500",
-    ORPHAN_TOKEN: token,
+    ORPHAN_PROBE: token,
   });
 }
 
@@ -196,7 +196,7 @@ async function runFaultCase(onFinished: OnFinished, fault: FaultCase, index: num
   expect(`${run.stdout}${run.stderr}`).not.toContain(API_KEY);
 
   const left = await waitForCount(
-    () => findByEnv("ORPHAN_TOKEN", token).length,
+    () => findByEnv("ORPHAN_PROBE", token).length,
     (n) => n === 0,
     3000,
   );
@@ -279,7 +279,7 @@ describe.concurrent("faults from the model API, end to end through lanes -p", ()
       const lost =
         Math.abs(resultLinesFor(delivered, undelivered.id) - 1) + (after.notified === true ? 0 : 1);
       const left = await waitForCount(
-        () => findByEnv("ORPHAN_TOKEN", token).length,
+        () => findByEnv("ORPHAN_PROBE", token).length,
         (n) => n === 0,
         3000,
       );
@@ -348,7 +348,7 @@ describe.concurrent("faults from the model API, end to end through lanes -p", ()
       expect(record).toMatchObject({ status: "completed", exit_code: 0 });
       const lost = Math.abs(resultLinesFor(last, record.id) - 1) + (record.notified === true ? 0 : 1);
       const left = await waitForCount(
-        () => findByEnv("ORPHAN_TOKEN", token).length,
+        () => findByEnv("ORPHAN_PROBE", token).length,
         (n) => n === 0,
         3000,
       );

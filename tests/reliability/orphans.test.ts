@@ -29,14 +29,14 @@ import { readExitFile } from "../../src/lanes/reconcile.js";
 import { runCli, testEnv, type CliRun } from "../helpers/run-cli.js";
 import { eventually, sleep, tempWorkspace } from "../helpers/temp-workspace.js";
 
-// lanes gets ORPHAN_TOKEN=<token> in its own environment and passes it to everything it starts, so every
+// lanes gets ORPHAN_PROBE=<token> in its own environment and passes it to everything it starts, so every
 // descendant carries it in /proc/PID/environ, whatever group or session it moved to.
 const PREFIX = `orphans-${randomBytes(4).toString("hex")}`;
 let runs = 0;
 const ours = (value: string): boolean => value.startsWith(PREFIX);
 
 // The tests run side by side, so each cleans up only what it started; this catches anything left over.
-afterAll(() => void killByEnv("ORPHAN_TOKEN", ours));
+afterAll(() => void killByEnv("ORPHAN_PROBE", ours));
 
 const slot = cliSlots(3);
 /** Tests run side by side and wait their turn for a CLI slot: bounds are generous, not tight. */
@@ -99,7 +99,7 @@ class Probe {
     this.timer = setInterval(() => this.sample(), 100);
     onFinished(() => {
       this.stop();
-      killByEnv("ORPHAN_TOKEN", this.token);
+      killByEnv("ORPHAN_PROBE", this.token);
       ws.cleanup();
     });
   }
@@ -116,7 +116,7 @@ class Probe {
    */
   processes(): ProcessInfo[] {
     const exclude = this.lanesPid === 0 ? [] : [this.lanesPid];
-    return findByEnv("ORPHAN_TOKEN", this.token, exclude).filter((p) => hasEnv(p.pid, "LANES_TASK_ID"));
+    return findByEnv("ORPHAN_PROBE", this.token, exclude).filter((p) => hasEnv(p.pid, "LANES_TASK_ID"));
   }
 
   sample(): ProcessInfo[] {
@@ -170,7 +170,7 @@ class Probe {
       ANTHROPIC_BASE_URL: server.url,
       MODEL_ID: "claude-test",
     };
-    return testEnv({ ...model, ORPHAN_TOKEN: this.token });
+    return testEnv({ ...model, ORPHAN_PROBE: this.token });
   }
 
   /** Runs lanes in this probe's workspace; without a server, for subcommands that need no model. */
@@ -545,10 +545,10 @@ describe.concurrent("orphans: no process a command started outlives its task or 
     // env -i drops LANES_TASK_ID (and everything else); only the test's own marker is put back.
     const inGroup = `${probe.token}-env-i`;
     const escaped = `${probe.token}-setsid-env-i`;
-    onFinished(() => void killByEnv("ORPHAN_TOKEN", (value) => value.startsWith(probe.token)));
+    onFinished(() => void killByEnv("ORPHAN_PROBE", (value) => value.startsWith(probe.token)));
     const command = [
-      `env -i ORPHAN_TOKEN=${inGroup} sleep 300 &`,
-      `setsid env -i ORPHAN_TOKEN=${escaped} sleep 300 &`,
+      `env -i ORPHAN_PROBE=${inGroup} sleep 300 &`,
+      `setsid env -i ORPHAN_PROBE=${escaped} sleep 300 &`,
       GATE,
     ].join("\n");
     const server = await probe.fake((request) =>
@@ -557,7 +557,7 @@ describe.concurrent("orphans: no process a command started outlives its task or 
         : textReply("done"),
     );
     const both = (): number =>
-      findByEnv("ORPHAN_TOKEN", inGroup).length + findByEnv("ORPHAN_TOKEN", escaped).length;
+      findByEnv("ORPHAN_PROBE", inGroup).length + findByEnv("ORPHAN_PROBE", escaped).length;
     void probe.started.then(() => waitForCount(both, (n) => n === 2, 30_000)).then(() => probe.go());
     const run = await probe.run(server, ["-p", "clear the environment", ...flags]);
     expect(run.code, run.stderr).toBe(0);
@@ -565,7 +565,7 @@ describe.concurrent("orphans: no process a command started outlives its task or 
     // Still in the task's group: the group kill ends it although it carries no marker.
     expect(
       await waitForCount(
-        () => findByEnv("ORPHAN_TOKEN", inGroup).length,
+        () => findByEnv("ORPHAN_PROBE", inGroup).length,
         (n) => n === 0,
         5000,
       ),
@@ -580,7 +580,7 @@ describe.concurrent("orphans: no process a command started outlives its task or 
       const { probe, escaped } = await clearedEnvironment(onFinished, ["--sandbox", "danger-full-access"]);
       // New session and no marker: neither the group kill nor the /proc scan can see it. It runs on.
       await sleep(500);
-      expect(findByEnv("ORPHAN_TOKEN", escaped)).toHaveLength(1);
+      expect(findByEnv("ORPHAN_PROBE", escaped)).toHaveLength(1);
       probe.stop();
     },
   );
@@ -593,7 +593,7 @@ describe.concurrent("orphans: no process a command started outlives its task or 
       // The sandbox's init ignores TERM; the KILL after the grace period ends it and its whole namespace.
       expect(
         await waitForCount(
-          () => findByEnv("ORPHAN_TOKEN", escaped).length,
+          () => findByEnv("ORPHAN_PROBE", escaped).length,
           (n) => n === 0,
           8000,
         ),
