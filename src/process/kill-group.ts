@@ -43,7 +43,10 @@ export function terminateGroup(pgid: number, graceMs: number): Promise<Terminate
       // A scan shared with other pollers is fine if it was taken after our TERM (strictly: ms clock).
       if (!groupAlive(pgid, Math.max(started + 1, Date.now() - POLL_MS))) {
         clearInterval(poll);
-        resolve({ signal: "SIGTERM", at: Date.now() });
+        // Still there when the grace period ran out: TERM did not end it, a KILL did (ours or a concurrent
+        // one, such as the marker sweep's, which may land a poll earlier).
+        const at = Date.now();
+        resolve({ signal: at - started >= graceMs ? "SIGKILL" : "SIGTERM", at });
       } else if (Date.now() - started >= graceMs) {
         clearInterval(poll);
         signalGroup(pgid, "SIGKILL");

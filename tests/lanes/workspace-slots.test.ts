@@ -18,7 +18,8 @@ describe("lane limits hold per workspace", () => {
     await first.kill(long.id);
     const final = await second.whenEnded(waiting.id);
     expect(final.status).toBe("completed");
-    expect(Date.parse(final.started_at!)).toBeGreaterThanOrEqual(Date.parse((first.get(long.id)?.ended_at)!));
+    const freed = Date.parse(first.get(long.id)?.ended_at ?? "");
+    expect(Date.parse(final.started_at ?? "")).toBeGreaterThanOrEqual(freed);
     // Both gave their slot back.
     expect(readdirSync(join(ws.dir, ".lanes", "slots"))).toEqual([]);
   });
