@@ -191,3 +191,24 @@ describe("derived truth after a crash", () => {
     expect(listing.stdout).toMatch(new RegExp(`${record.id}\\s+failed, exit 3`));
   });
 });
+
+describe("lane limits per workspace, across processes", () => {
+  it("two `lanes run` in one folder with a limit of 1 run one after the other", async ({
+    onTestFinished,
+  }) => {
+    mkdirSync(join(ws.dir, ".lanes"));
+    writeFileSync(join(ws.dir, ".lanes", "config.json"), JSON.stringify({ default_lane_limit: 1 }));
+    const first = runCli(["run", `${GATED}; echo first`], { cwd: ws.dir, env: env(), onTestFinished });
+    expect(await eventually(() => running() === 1, 30_000)).toBe(true);
+    const second = runCli(["run", "echo second"], { cwd: ws.dir, env: env(), onTestFinished });
+    // The second lanes queues its task behind the first lanes' slot, until that one frees it.
+    expect(await eventually(() => records().some((r) => r.status === "queued"), 30_000)).toBe(true);
+    writeFileSync(join(ws.dir, "go"), "");
+    const [a, b] = await Promise.all([first, second]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const byCommand = (text: string) => records().find((r) => r.command.includes(text));
+    const [one, two] = [byCommand("first"), byCommand("second")];
+    expect(two.status).toBe("completed");
+    expect(Date.parse(two.started_at)).toBeGreaterThanOrEqual(Date.parse(one.ended_at));
+  });
+});
