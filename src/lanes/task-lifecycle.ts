@@ -53,9 +53,11 @@ function statusOf(result: ProcessResult): TaskStatus {
 
 /** The record changes a finished process implies: status from the first termination cause, exit code, signal. */
 export function endFromResult(result: ProcessResult): TaskEnd {
+  // A signal lanes did not send (kill from another shell, the OOM killer) is said to be one.
+  const exitReason = result.signal === null ? null : `${result.signal} not sent by lanes`;
   const endReason =
     result.reason === "exit"
-      ? null
+      ? exitReason
       : result.reason === "spawn_error"
         ? `spawn error: ${result.error}`
         : result.reason;

@@ -93,9 +93,9 @@ describe("derived truth after a crash", () => {
     writeFileSync(join(ws.dir, "go"), "");
     expect(await eventually(() => records().every((r) => exitWritten(r.exit_file)), 10_000)).toBe(true);
     // Well after the tasks ended: a duration taken "now" would be seconds longer than the real one.
-    await sleep(1500);
+    await sleep(600);
     const first = await runCli(["tasks", "--all"], { cwd: ws.dir, env: env() });
-    await sleep(1100);
+    await sleep(400);
     const again = await runCli(["tasks", "--all"], { cwd: ws.dir, env: env() });
     expect(first.stdout).not.toMatch(/running/);
     expect(first.stdout.match(/completed, exit 0/g)).toHaveLength(3);

@@ -54,4 +54,17 @@ describe("how a task ended is recorded as it happened", () => {
     const record = m.start({ command: "sleep 5", notifyOn: "ready", stallMs: 1234, timeoutMs: 9000 });
     expect(record).toMatchObject({ notify_on: "ready", stall_ms: 1234, timeout_ms: 9000 });
   });
+
+  it("a signal from outside lanes is recorded as such", async () => {
+    const m = ws.manager();
+    const record = m.start({ command: "echo up; sleep 30" });
+    expect(await eventually(() => logOf(record.output_file).includes("up"))).toBe(true);
+    process.kill(-record.pid!, "SIGTERM");
+    const final = await m.whenEnded(record.id);
+    expect(final).toMatchObject({
+      status: "failed",
+      signal: "SIGTERM",
+      end_reason: "SIGTERM not sent by lanes",
+    });
+  });
 });

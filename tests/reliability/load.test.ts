@@ -111,7 +111,7 @@ function realityMismatches(plan: Plan, record: TaskRecord): string[] {
           end_reason: null,
         }
       : plan.kind === "kill-9"
-        ? { status: "failed", exit_code: null, signal: "SIGKILL", end_reason: null }
+        ? { status: "failed", exit_code: null, signal: "SIGKILL", end_reason: "SIGKILL not sent by lanes" }
         : plan.kind === "timeout"
           ? { status: "timed_out", end_reason: "timeout" }
           : { status: "killed", end_reason: "killed" };
