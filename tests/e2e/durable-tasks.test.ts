@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON output is loose in tests */
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -7,8 +7,9 @@ import {
   textReply,
   toolReply,
   type FakeAnthropic,
+  type FakeHandler,
 } from "../helpers/fake-anthropic-server.js";
-import { resultLinesFor } from "../helpers/conversation-checks.js";
+import { lastUserText, resultLinesFor, wellFormedProblems } from "../helpers/conversation-checks.js";
 import { runCli, testEnv } from "../helpers/run-cli.js";
 import { eventually, pidAlive, tempWorkspace } from "../helpers/temp-workspace.js";
 import { readExitFile } from "../../src/lanes/reconcile.js";
@@ -117,6 +118,69 @@ describe("durable tasks", () => {
     for (const record of Object.values(final)) expect(pidAlive(record.pid)).toBe(false);
     // The result of a task that ended while lanes was dead still carries its output.
     expect(JSON.stringify(last.body.messages)).toContain("b-failing");
+  });
+
+  it("kill -9 after a compaction: --continue rebuilds the compacted view, a result delivered before is not delivered again, one that ended while lanes was dead is delivered once", async () => {
+    mkdirSync(join(ws.dir, ".lanes"), { recursive: true });
+    writeFileSync(join(ws.dir, ".lanes", "config.json"), JSON.stringify({ context_window: 20_000 }));
+    const gated = "while [ ! -f go ]; do sleep 0.05; done; echo late-done";
+    let compacted = false;
+    const handler: FakeHandler = (request, index) => {
+      const body = JSON.stringify(request.body);
+      if (index === 0) return toolReply([{ name: "background_run", input: { command: "echo early-done" } }]);
+      if (compacted) return { kind: "hang" };
+      if (body.includes("was cleared from the conversation")) {
+        compacted = true;
+        return toolReply([{ name: "background_run", input: { command: gated } }]);
+      }
+      const command = `printf 'out${index}:'; head -c 6000 /dev/zero | tr '\\0' a; echo`;
+      return index > 40 ? textReply("no compaction") : toolReply([{ name: "bash", input: { command } }]);
+    };
+    const first = await startFakeAnthropic(handler);
+    servers.push(first);
+    let lanesPid = 0;
+    const crashed = runCli(["-p", "work"], {
+      cwd: ws.dir,
+      env: env(first),
+      onSpawn: (pid) => {
+        lanesPid = pid;
+        lanesPids.push(pid);
+      },
+    });
+    const byCommand = (command: string) => safeRecords().find((r) => r.command === command);
+    const gatedRunning = () => {
+      const record = byCommand(gated);
+      if (typeof record?.pid === "number" && !pgids.includes(record.pid)) pgids.push(record.pid);
+      return record?.status === "running" && first.requests.length > 0 && compacted;
+    };
+    expect(await eventually(gatedRunning, 30_000)).toBe(true);
+    // Wait for the request carrying the gated task's tool result (the one left hanging), then crash.
+    expect(await eventually(() => JSON.stringify(first.requests.at(-1)?.body).includes(gated), 10_000)).toBe(
+      true,
+    );
+    process.kill(lanesPid, "SIGKILL");
+    expect((await crashed).signal).toBe("SIGKILL");
+    writeFileSync(join(ws.dir, "go"), "");
+    expect(await eventually(() => readExitFile(byCommand(gated).exit_file) !== null, 10_000)).toBe(true);
+
+    const second = await fake([textReply("caught up")]);
+    const run = await runCli(["--continue", "-p", "what happened?", "--output-format", "json"], {
+      cwd: ws.dir,
+      env: env(second),
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const request = second.requests[0]!;
+    const body = JSON.stringify(request.body);
+    expect(body).toContain("was cleared from the conversation");
+    expect(body).not.toContain("out1:aaaa");
+    expect(wellFormedProblems(request.body.messages)).toEqual([]);
+    const early = byCommand("echo early-done");
+    const late = byCommand(gated);
+    // Delivered once before the crash, still in the log once; the new injection carries only the late one.
+    expect(resultLinesFor(request, early.id)).toBe(1);
+    expect(lastUserText(request)).not.toContain(`[bg:${early.id}]`);
+    expect(resultLinesFor(request, late.id)).toBe(1);
+    expect(late).toMatchObject({ status: "completed", notified: true });
   });
 
   it("a persisted task outlives the -p run, is listed by `lanes tasks`, and `lanes tasks kill` ends it", async () => {

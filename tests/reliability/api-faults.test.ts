@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON output, records and request bodies are loose in tests */
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { resultLinesFor, userTexts, wellFormedProblems } from "../helpers/conversation-checks.js";
@@ -10,6 +10,7 @@ import {
   toolReply,
   type CapturedRequest,
   type FakeAnthropic,
+  type FakeAnthropicOptions,
   type FakeHandler,
   type FakeReply,
 } from "../helpers/fake-anthropic-server.js";
@@ -42,8 +43,12 @@ function workspace(onFinished: OnFinished, token: string): string {
   return ws.dir;
 }
 
-async function fake(onFinished: OnFinished, handler: FakeHandler): Promise<FakeAnthropic> {
-  const server = await startFakeAnthropic(handler);
+async function fake(
+  onFinished: OnFinished,
+  handler: FakeHandler,
+  options: FakeAnthropicOptions = {},
+): Promise<FakeAnthropic> {
+  const server = await startFakeAnthropic(handler, options);
   onFinished(() => server.close());
   return server;
 }
@@ -358,6 +363,89 @@ describe.concurrent("faults from the model API, end to end through lanes -p", ()
         does: "REPL: a message whose call fails for good (529 x4) shows the error; the next message's request still holds the earlier messages and the result the failed call carried, once, then marked notified",
         cases: 1,
         faultsSurvived: failures,
+        processesLeft: left,
+        itemsLost: lost,
+      });
+    },
+  );
+
+  it(
+    "a prompt refused as too long while a task runs is compacted and sent once more (a reset on that retry too); each result is delivered once",
+    { timeout: TIMEOUT_MS },
+    async ({ task, onTestFinished: onFinished }) => {
+      const token = `${TOKEN}-too-long`;
+      const dir = workspace(onFinished, token);
+      // lanes believes the window is huge, so only the API's refusal can make it compact.
+      mkdirSync(join(dir, ".lanes"), { recursive: true });
+      writeFileSync(join(dir, ".lanes", "config.json"), JSON.stringify({ context_window: 1_000_000 }));
+      const gate = join(dir, "gate");
+      const seen = new Set<number>();
+      let refusedYet = false;
+      let reset = -1;
+      const handler: FakeHandler = (request, index) => {
+        seen.add(index);
+        // A refusal is a request the fake answered before the handler: an index the handler never saw.
+        if (!refusedYet && index > 0 && !seen.has(index - 1)) {
+          refusedYet = true;
+          writeFileSync(gate, "");
+          reset = index;
+          return { kind: "reset" };
+        }
+        const body = JSON.stringify(request.body);
+        if (!hasToolResult(request)) {
+          return toolReply([
+            { name: "background_run", input: { command: "echo early-r" } },
+            {
+              name: "background_run",
+              input: { command: `until [ -e ${gate} ]; do sleep 0.05; done; echo "late""-r"` },
+            },
+          ]);
+        }
+        if (body.includes("late-r") || index > 40) return textReply("both arrived");
+        const command = `printf 'out${index}:'; head -c 6000 /dev/zero | tr '\\0' a; echo`;
+        return toolReply([{ name: "bash", input: { command } }]);
+      };
+      const server = await fake(onFinished, handler, { contextWindow: 9_000 });
+      const run = await slot(() =>
+        runCli(["-p", "start both and keep working", "--output-format", "stream-json"], {
+          cwd: dir,
+          env: env(server, token),
+        }),
+      );
+      const context = `stdout:\n${run.stdout.slice(-3000)}\nstderr:\n${run.stderr}`;
+      expect(run.code, context).toBe(0);
+      const all = events(run);
+      expect(all.at(-1), context).toMatchObject({ type: "result", is_error: false, result: "both arrived" });
+      const refused = server.requests.map((_r, index) => index).filter((index) => !seen.has(index));
+      expect(refused.length, context).toBeGreaterThan(0);
+      // Never two refusals in a row: each compaction made the retry fit.
+      for (const index of refused) expect(seen.has(index + 1), context).toBe(true);
+      expect(reset, context).toBeGreaterThan(0);
+      expect(all.filter((event) => event.type === "compaction").map((event) => event.reason)).toContain(
+        "refused",
+      );
+      expect(all.some((event) => event.type === "model-retry")).toBe(true);
+      const tasks = records(dir);
+      expect(tasks).toHaveLength(2);
+      const deliveries = (id: string) =>
+        all.filter((event) => event.type === "background-results" && event.task_ids.includes(id)).length;
+      // Lost: a result delivered other than once, or its record not marked notified.
+      const lost = tasks.reduce(
+        (sum, record) => sum + Math.abs(deliveries(record.id) - 1) + (record.notified === true ? 0 : 1),
+        0,
+      );
+      expect(wellFormedProblems(server.requests.at(-1)!.body.messages)).toEqual([]);
+      const left = await waitForCount(
+        () => findByEnv("ORPHAN_TOKEN", token).length,
+        (n) => n === 0,
+        3000,
+      );
+      expect({ left, lost }).toEqual({ left: 0, lost: 0 });
+      recordReliability(task, {
+        area: "API faults",
+        does: "400 prompt is too long (fake context window) while a background task runs, then a reset on the retry: compacted, sent once more, run succeeds; each result delivered once and notified",
+        cases: 1,
+        faultsSurvived: refused.length + 1,
         processesLeft: left,
         itemsLost: lost,
       });
