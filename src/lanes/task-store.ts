@@ -77,6 +77,8 @@ export class TaskStore {
 
   /** One record by id, or undefined when it does not exist or cannot be read. */
   find(id: string): TaskRecord | undefined {
+    // Ids come from the command line: only a plain name, never a path out of the tasks folder.
+    if (!/^[\w-]+$/.test(id)) return undefined;
     const record = this.load(this.paths(id).record);
     return "error" in record ? undefined : record;
   }
