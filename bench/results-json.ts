@@ -12,6 +12,7 @@ export function toJson(r: BenchResults): Record<string, unknown> {
     completion_to_model_samples: r.latency.idleSamples,
     completion_to_model_legs_ms: r.latency.legs,
     completion_to_model_worst_ms: r.latency.worstMs,
+    completion_to_model_other_running_ms: r.latency.withOtherRunning,
     plain_child_exit_seen_ms: r.latency.plainExitSeen,
     spawn_ratio: r.spawn.ratio,
     spawn_runs: r.spawn.runs,
