@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { scanInWorker, workerStarted } from "./marker-scan-worker.js";
 
 /** The environment variable every process of a task (or foreground command) inherits: its id. */
 export const TASK_MARKER = "LANES_TASK_ID";
@@ -52,34 +52,28 @@ export function findMarkedProcesses(ids: ReadonlySet<string>): MarkedProcess[] {
   return found;
 }
 
-/** Reads of /proc in flight at once: enough to keep the thread pool busy, not so many they crowd it. */
-const SCAN_BATCH = 32;
-
 /**
  * The same search without blocking the event loop: a scan reads the environment of every process on the
  * machine (tens of ms under load), which, done synchronously after every burst of task ends, was the
- * longest stall of lanes' loop while 20 tasks flooded output.
+ * longest stall of lanes' loop while 20 tasks flooded output. A worker thread does it (fs/promises, tried
+ * first, cost the loop more CPU than the synchronous scan); if the worker cannot answer, it is done here.
+ * Resolves after the current call stack either way, as callers expect of a promise.
  */
 export async function findMarkedProcessesAsync(ids: ReadonlySet<string>): Promise<MarkedProcess[]> {
   if (ids.size === 0) return [];
-  let entries: string[];
-  try {
-    entries = await readdir("/proc");
-  } catch {
-    return [];
-  }
-  const pids = entries.map(Number).filter((pid) => Number.isInteger(pid) && pid !== process.pid);
-  const found: MarkedProcess[] = [];
-  for (let at = 0; at < pids.length; at += SCAN_BATCH) {
-    await Promise.all(
-      pids.slice(at, at + SCAN_BATCH).map(async (pid) => {
-        const taskId = markerIn(await readFile(`/proc/${pid}/environ`, "latin1").catch(() => ""));
-        if (taskId !== undefined && ids.has(taskId)) found.push({ pid, taskId });
-      }),
-    );
-  }
-  return found;
+  // Starting the worker costs about 100 ms of CPU, more than a lone scan (a few ms): a short `lanes run`
+  // must not pay it. So the first scan after a quiet spell runs here, and scans in quick succession (a
+  // burst of task ends, each batch swept 200 ms apart) go to the worker, which then stays for the session.
+  const now = Date.now();
+  const burst = now - lastScanAt < BURST_MS;
+  lastScanAt = now;
+  if (!burst && !workerStarted()) return findMarkedProcesses(ids);
+  return (await scanInWorker(ids)) ?? findMarkedProcesses(ids);
 }
+
+/** Scans closer together than this count as a burst. */
+const BURST_MS = 1_000;
+let lastScanAt = Number.NEGATIVE_INFINITY;
 
 /** Ends escaped processes: TERM now, KILL after the grace period for any still alive. */
 export function endMarkedProcesses(ids: ReadonlySet<string>, graceMs: number): number {
