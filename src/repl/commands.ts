@@ -21,6 +21,7 @@ Keys:
   Up/Down        earlier input (saved across sessions)
   Ctrl+C         cancel the model's turn (tasks keep running); twice: exit
   Ctrl+B         move the running bash command into a background lane
+  y / a / n      answer an approval question: yes once / yes for commands starting so / no
   Ctrl+D         exit (running tasks are ended)    Ctrl+L  clear the screen`;
 
 /** Lines of a log `/tasks logs` shows; the file holds the rest. */

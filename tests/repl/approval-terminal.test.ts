@@ -1,0 +1,140 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { ScriptTurn } from "../../src/model/script-provider.js";
+import { TEST_MARK_VARIABLE, useProcessMarker } from "../helpers/process-marker.js";
+import { LANES_BIN } from "../helpers/run-cli.js";
+import { tempWorkspace } from "../helpers/temp-workspace.js";
+import { requireTmux, TmuxTerminal } from "../helpers/tmux.js";
+
+const cleanups: Array<() => void> = [];
+const marker = useProcessMarker();
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+});
+
+const STARTUP_MS = 25_000;
+const TEST_MS = 60_000;
+
+/** lanes in a tmux pane with a scripted model; resolves once the banner (or `ready`) shows. */
+async function startRepl(turns: ScriptTurn[], args: string[] = [], ready: RegExp = /^lanes · script:/m) {
+  requireTmux();
+  const workspace = tempWorkspace("lanes-approval-repl-");
+  cleanups.push(workspace.cleanup);
+  const script = join(workspace.dir, "script.json");
+  writeFileSync(script, JSON.stringify({ turns }));
+  const work = join(workspace.dir, "work");
+  const config = join(workspace.dir, "config");
+  const setup = { work, config, dir: workspace.dir };
+  return {
+    ...setup,
+    start: async (before?: () => void) => {
+      before?.();
+      const term = new TmuxTerminal(
+        [process.execPath, LANES_BIN, "--model", `script:${script}`, "--cwd", work, ...args],
+        {
+          cwd: workspace.dir,
+          env: {
+            PATH: process.env.PATH,
+            HOME: workspace.dir,
+            XDG_CONFIG_HOME: config,
+            TERM: "screen-256color",
+            [TEST_MARK_VARIABLE]: marker.value,
+          },
+        },
+      );
+      cleanups.push(() => term.kill());
+      await term.waitFor(ready, STARTUP_MS);
+      return term;
+    },
+  };
+}
+
+/** A folder outside every writable root of workspace-write: only an escalated command can write in it. */
+function outsideDir(): string {
+  const dir = mkdtempSync(join(homedir(), ".lanes-test-outside-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const ASKED = "The model asks to run this outside the sandbox";
+
+describe("approvals in the REPL (a real terminal)", { timeout: TEST_MS }, () => {
+  it("a request to run outside the sandbox: yes runs it outside, no refuses it, 'same way' is saved in the user config and the next matching command is not asked", async () => {
+    const outside = outsideDir();
+    const escalate = (name: string) => ({
+      name: "bash",
+      input: { command: `touch ${outside}/${name}`, unsandboxed_reason: `needs to write ${name}` },
+    });
+    const repl = await startRepl([
+      { text: "First.", tool_calls: [escalate("yes-once")] },
+      { text: "Second.", tool_calls: [escalate("refused")] },
+      { text: "Third.", tool_calls: [escalate("same-way")] },
+      { text: "Fourth.", tool_calls: [escalate("remembered")] },
+      { text: "All four asked." },
+    ]);
+    const term = await repl.start(() => mkdirSync(repl.work));
+    term.type("write outside");
+    term.keys("Enter");
+    await term.waitFor(/reason: needs to write yes-once/);
+    await term.waitFor(
+      /\[y\] yes, once {3}\[a\] yes, and don't ask again for commands starting `touch` {3}\[n\] no/,
+    );
+    term.type("y");
+    await term.waitFor(/reason: needs to write refused/);
+    expect(existsSync(join(outside, "yes-once"))).toBe(true);
+    term.type("n");
+    await term.waitFor(/reason: needs to write same-way/);
+    term.type("a");
+    await term.waitFor(/saved: commands starting `touch` run without asking here/);
+    await term.waitFor("All four asked.");
+    expect(existsSync(join(outside, "refused"))).toBe(false);
+    expect(existsSync(join(outside, "same-way"))).toBe(true);
+    expect(existsSync(join(outside, "remembered"))).toBe(true);
+    // Three questions, not four: the fourth command matched the remembered rule.
+    expect(term.screen().split(ASKED).length - 1).toBe(3);
+    expect(term.screen()).toMatch(/declined to run this command outside the sandbox/);
+    const saved = JSON.parse(readFileSync(join(repl.config, "lanes", "config.json"), "utf8"));
+    expect(Object.values(saved.workspaces)).toEqual([{ allow: ["touch"] }]);
+  });
+
+  it("approval untrusted asks before rm but not before ls; no keeps the file", async () => {
+    const repl = await startRepl(
+      [
+        { text: "Looking.", tool_calls: [{ name: "bash", input: { command: "ls" } }] },
+        { text: "Removing.", tool_calls: [{ name: "bash", input: { command: "rm notes.txt" } }] },
+        { text: "Done here." },
+      ],
+      ["--approval", "untrusted"],
+    );
+    const term = await repl.start(() => {
+      mkdirSync(repl.work);
+      writeFileSync(join(repl.work, "notes.txt"), "keep me");
+    });
+    term.type("tidy up");
+    term.keys("Enter");
+    await term.waitFor(/Run this command\? \(approval: untrusted\)\n\s+rm notes\.txt/);
+    expect(term.screen()).toContain("notes.txt");
+    expect(term.screen().match(/Run this command\?/g)).toHaveLength(1);
+    term.type("n");
+    await term.waitFor("Done here.");
+    expect(term.screen()).toContain("The user declined to run this command");
+    expect(readFileSync(join(repl.work, "notes.txt"), "utf8")).toBe("keep me");
+  });
+
+  it("asks once whether to trust a workspace whose .env sets ANTHROPIC_BASE_URL; no is stored and the line says what was ignored", async () => {
+    const repl = await startRepl([{ text: "hi" }], [], /Trust this workspace.*\[y\/N\]/);
+    const term = await repl.start(() => {
+      mkdirSync(repl.work);
+      writeFileSync(join(repl.work, ".env"), "ANTHROPIC_BASE_URL=http://127.0.0.1:9\nPORT=3000\n");
+    });
+    expect(term.screen()).toContain("sets ANTHROPIC_BASE_URL");
+    term.type("n");
+    term.keys("Enter");
+    await term.waitFor(/ignored ANTHROPIC_BASE_URL from \.env: this workspace is not trusted/);
+    await term.waitFor(/^lanes · script:/m);
+    const saved = JSON.parse(readFileSync(join(repl.config, "lanes", "config.json"), "utf8"));
+    expect(Object.values(saved.workspaces)).toEqual([{ trusted: false }]);
+  });
+});
