@@ -51,6 +51,10 @@ export const ConfigSchema = z
       .default(600_000)
       .describe("-p: longest wait for tasks after the model stops"),
     max_turns: z.number().int().positive().default(100).describe("Model calls per prompt"),
+    wake_on_result: z
+      .boolean()
+      .default(true)
+      .describe("REPL: a result landing while the prompt is empty and the model is done wakes the model"),
     context_window: z
       .number()
       .int()

@@ -5,6 +5,7 @@ import { appendHistory, historyFile, loadHistory } from "./history.js";
 import { readKeys } from "./keys.js";
 import { LineEditor, type Key } from "./line-editor.js";
 import type { TurnRunner } from "./turn.js";
+import { settle } from "../agent/settle.js";
 import type { ReplView } from "./view.js";
 import type { Session } from "../session/session.js";
 import type { Style } from "../text/style.js";
@@ -27,6 +28,9 @@ export class Repl {
   /** Submissions still running (a turn, a /tasks kill): exit waits for them to settle. */
   private readonly inFlight = new Set<Promise<unknown>>();
   private interactive = false;
+  /** A result landed that no turn has taken yet: the model is woken once the prompt is empty and idle. */
+  private wakePending = false;
+  private waking = false;
 
   constructor(
     private readonly session: Session,
@@ -34,6 +38,8 @@ export class Repl {
     private readonly style: Style,
     private readonly turns: TurnRunner,
     private readonly approvals?: ApprovalPrompt,
+    /** `wake_on_result`: a result landing at an empty, idle prompt wakes the model. */
+    private readonly wakeOnResult = false,
   ) {
     this.editor = new LineEditor(process.stdin.isTTY ? loadHistory(this.historyPath) : []);
   }
@@ -60,8 +66,14 @@ export class Repl {
       key: (str, key) => this.key(str, key),
     });
     process.on("SIGINT", this.onSignal);
+    const stopWaking = this.session.lanes.subscribe((event) => {
+      if (event.type !== "notification" || !this.wakeOnResult) return;
+      this.wakePending = true;
+      this.maybeWake();
+    });
     this.showInput();
     await exited;
+    stopWaking();
     process.off("SIGINT", this.onSignal);
     await Promise.all(this.inFlight);
     restore();
@@ -102,6 +114,47 @@ export class Repl {
       void done.finally(() => this.inFlight.delete(done));
     }
     if (result !== "ignored") this.showInput();
+    // The line may be empty again (erased, or sent as a /command): a wake that waited for it goes now.
+    this.maybeWake();
+  }
+
+  /**
+   * Wakes the model for results that landed, when nobody else will bring them: no turn runs (a turn takes
+   * them before its next model call), nothing is typed (the message being written will carry them), and
+   * lanes is not leaving. Otherwise the wake stays pending and is tried again after each key and turn.
+   */
+  private maybeWake(): void {
+    if (!this.wakePending || this.waking || this.turns.busy || this.exitRequested) return;
+    if (this.editor.text !== "") return;
+    this.wakePending = false;
+    this.waking = true;
+    // Results that landed during the woken turn's last steps get a wake of their own.
+    const done = this.wake().finally(() => {
+      this.waking = false;
+      this.maybeWake();
+    });
+    this.inFlight.add(done);
+    void done.finally(() => this.inFlight.delete(done));
+  }
+
+  private async wake(): Promise<void> {
+    const { lanes } = this.session;
+    // Results landing a few ms apart (three tasks started together) wake the model once.
+    await settle(
+      {
+        onLanding: (callback) => lanes.subscribe((event) => event.type === "notification" && callback()),
+        stillRunning: () => lanes.active().some((record) => !record.persist),
+      },
+      new AbortController().signal,
+    );
+    // Meanwhile the person may have started typing or sent a message (which took the results).
+    if (this.turns.busy || this.editor.text !== "" || this.exitRequested) {
+      this.wakePending = lanes.notifications.size > 0;
+      return;
+    }
+    if (lanes.notifications.size === 0) return;
+    this.view.notice(this.style.dim("\n↻ background results"));
+    await this.runTurns(undefined);
   }
 
   /** A message or a command. Messages typed while a turn runs wait for it; commands run at once. */
@@ -119,10 +172,21 @@ export class Repl {
       this.view.setHint(`${count} queued, sent when this turn ends (Ctrl+C cancels the turn)`);
       return undefined;
     }
-    let next: string | undefined = text;
-    while (next !== undefined && !this.exitRequested) {
-      this.echo(next, true);
+    await this.runTurns(text);
+    return undefined;
+  }
+
+  /**
+   * Runs a turn for a message (or, with undefined, for the pending results: a wake), then the messages
+   * queued while it ran, one turn for all of them.
+   */
+  private async runTurns(first: string | undefined): Promise<void> {
+    let next = first;
+    let wake = first === undefined;
+    while ((wake || next !== undefined) && !this.exitRequested) {
+      if (next !== undefined) this.echo(next, true);
       const stop = await this.turns.run(this.session, next);
+      wake = false;
       next = this.queued.length > 0 && stop !== "cancelled" ? this.queued.join("\n\n") : undefined;
       if (stop === "cancelled" && this.queued.length > 0) {
         this.editor.set([...this.queued, this.editor.text].filter((part) => part !== "").join("\n"));
@@ -132,7 +196,8 @@ export class Repl {
       this.view.setHint(undefined);
       this.showInput();
     }
-    return undefined;
+    // A result that landed after the turn's last model call has not reached the model yet.
+    this.maybeWake();
   }
 
   /** What was sent, in the transcript; a message to the model gets a blank line before it. */

@@ -47,7 +47,7 @@ export async function runRepl(options: ReplOptions): Promise<number> {
   const shownModel = model.startsWith(`${name}:`) ? model : `${name}:${model}`;
   view.notice(style.bold("lanes") + style.dim(` · ${shownModel} · ${options.workspace}`));
   view.notice(style.dim("/help · Ctrl+C cancel · Ctrl+B background a running command · Ctrl+D exit"));
-  const repl = new Repl(session, view, style, turns, approvals);
+  const repl = new Repl(session, view, style, turns, approvals, options.config.wake_on_result);
   await (interactive ? repl.fromTerminal() : repl.fromPipe());
   view.setInput(undefined);
   view.setHint(undefined);

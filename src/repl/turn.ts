@@ -87,13 +87,19 @@ export class TurnRunner {
     }
   };
 
-  /** Runs one message through the model; never throws (errors are shown, the conversation is kept). */
-  async run(session: Session, text: string): Promise<AgentStop | "error"> {
+  /**
+   * Runs one message through the model, or with `text` undefined the pending background results alone (a
+   * wake); never throws (errors are shown, the conversation is kept).
+   */
+  async run(session: Session, text: string | undefined): Promise<AgentStop | "error"> {
     const controller = new AbortController();
     this.controller = controller;
     this.think();
     try {
-      const result = await session.send(text, controller.signal);
+      const result =
+        text === undefined
+          ? ((await session.wake(controller.signal)) ?? { stop: "end_turn" as const, turns: 0 })
+          : await session.send(text, controller.signal);
       this.view.endLine();
       if (result.stop === "cancelled") this.cancelled();
       else if (result.stop === "max_turns")

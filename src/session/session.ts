@@ -204,6 +204,18 @@ export class Session {
     return loaded.id;
   }
 
+  /**
+   * Runs the loop on the pending background results alone, as if they were a message (the REPL's wake when
+   * one lands at an empty prompt). Undefined when nothing is pending: a model call needs a user turn.
+   */
+  async wake(signal: AbortSignal): Promise<AgentRunResult | undefined> {
+    // Checked right before the loop's first step, which drains them synchronously into the log.
+    if (this.lanes.notifications.size === 0) return undefined;
+    const result = await runAgent(this.log, this.agentConfig(this.options.emit), signal, this.compactor);
+    addUsage(this.usage, result.usage);
+    return result;
+  }
+
   /** Sends one user message and runs the loop until the model is done. Model errors propagate. */
   async send(prompt: string, signal: AbortSignal): Promise<AgentRunResult> {
     this.log.appendUserText(prompt);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ScriptTurn } from "../../src/model/script-provider.js";
@@ -26,12 +26,17 @@ const TEST_MS = 60_000;
  * A temp workspace with a script for `--model script:FILE`, and lanes started in a 120x40 tmux pane;
  * resolves once the banner shows.
  */
-async function startRepl(turns: ScriptTurn[]): Promise<{ term: TmuxTerminal; dir: string }> {
+async function startRepl(
+  turns: ScriptTurn[],
+  config: Record<string, unknown> = {},
+): Promise<{ term: TmuxTerminal; dir: string }> {
   requireTmux();
   const workspace = tempWorkspace("lanes-repl-");
   cleanups.push(workspace.cleanup);
   const script = join(workspace.dir, "script.json");
   writeFileSync(script, JSON.stringify({ turns }));
+  mkdirSync(join(workspace.dir, "config", "lanes"), { recursive: true });
+  writeFileSync(join(workspace.dir, "config", "lanes", "config.json"), JSON.stringify(config));
   const term = new TmuxTerminal([process.execPath, LANES_BIN, "--model", `script:${script}`], {
     cwd: workspace.dir,
     env: {
@@ -50,14 +55,18 @@ async function startRepl(turns: ScriptTurn[]): Promise<{ term: TmuxTerminal; dir
 
 describe("the REPL in a real terminal", { timeout: TEST_MS }, () => {
   it("shows the banner, a running task in the live status line, its completion at the prompt, and /tasks lists it", async () => {
-    const { term } = await startRepl([
-      {
-        delay_ms: 1500,
-        text: "Starting the build.",
-        tool_calls: [{ name: "background_run", input: { command: "sleep 3; echo build-finished" } }],
-      },
-      { text: "It runs in the background." },
-    ]);
+    // With wake_on_result off, the result waits at the prompt for the next message (the wake is tested below).
+    const { term } = await startRepl(
+      [
+        {
+          delay_ms: 1500,
+          text: "Starting the build.",
+          tool_calls: [{ name: "background_run", input: { command: "sleep 3; echo build-finished" } }],
+        },
+        { text: "It runs in the background." },
+      ],
+      { wake_on_result: false },
+    );
     term.type("build it");
     term.keys("Enter");
     await term.waitFor(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] thinking/);
@@ -142,6 +151,51 @@ describe("the REPL in a real terminal", { timeout: TEST_MS }, () => {
     await term.waitFor(/second answer\n›\s*\nPress Ctrl\+C again to exit/);
     term.keys("C-c");
     await term.waitFor("[exited 0]");
+  });
+  it("wake_on_result: a result landing at an empty prompt wakes the model, and its answer shows above the prompt", async () => {
+    const { term } = await startRepl([
+      {
+        text: "Starting the tests.",
+        tool_calls: [{ name: "background_run", input: { command: "sleep 1.5; echo tests-passed" } }],
+      },
+      { text: "They run; I will tell you how they went." },
+      // Then the script is done: a wake is answered by quoting the results it carried.
+    ]);
+    term.type("run the tests in the background and tell me how they went");
+    term.keys("Enter");
+    const [, id] = await term.waitFor(/Background task (\w+) started/);
+    await term.waitFor("They run; I will tell you how they went.");
+    // Nobody types: the result wakes the model, whose answer comes like any turn's, the prompt below it.
+    await term.waitFor(
+      new RegExp(
+        `↻ background results\\n(.*\\n)*Background results received:\\n\\[bg:${id}\\] completed, exit 0.*tests-passed`,
+      ),
+    );
+    await term.waitFor(/tests-passed.*\n(.*\n)*›\s*$/);
+  });
+
+  it("wake_on_result: while the person types the wake waits, and goes once the line is empty again", async () => {
+    const { term } = await startRepl([
+      {
+        text: "Starting the build.",
+        tool_calls: [{ name: "background_run", input: { command: "sleep 1.5; echo build-done" } }],
+      },
+      { text: "It runs." },
+    ]);
+    term.type("build it");
+    term.keys("Enter");
+    const [, id] = await term.waitFor(/Background task (\w+) started/);
+    await term.waitFor("It runs.");
+    term.type("half");
+    await term.waitFor(new RegExp(`■ \\[bg:${id}\\] completed, exit 0`));
+    // The result is on screen, but the model is not woken under a half-written message.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(term.screen()).not.toContain("Background results received");
+    expect(term.screen()).toMatch(/› half\s*$/);
+    term.keys("BSpace", "BSpace", "BSpace", "BSpace");
+    await term.waitFor(
+      new RegExp(`Background results received:\\n\\[bg:${id}\\] completed, exit 0.*build-done`),
+    );
   });
 });
 
