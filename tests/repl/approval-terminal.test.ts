@@ -99,11 +99,12 @@ describe("approvals in the REPL (a real terminal)", { timeout: TEST_MS }, () => 
     expect(Object.values(saved.workspaces)).toEqual([{ allow: ["touch"] }]);
   });
 
-  it("approval untrusted asks before rm but not before ls; no keeps the file", async () => {
+  it("approval untrusted asks before rm but not before ls, a guard hit is a question; no keeps the file", async () => {
     const repl = await startRepl(
       [
         { text: "Looking.", tool_calls: [{ name: "bash", input: { command: "ls" } }] },
         { text: "Removing.", tool_calls: [{ name: "bash", input: { command: "rm notes.txt" } }] },
+        { text: "Wiping.", tool_calls: [{ name: "bash", input: { command: "rm -rf ~" } }] },
         { text: "Done here." },
       ],
       ["--approval", "untrusted"],
@@ -118,8 +119,14 @@ describe("approvals in the REPL (a real terminal)", { timeout: TEST_MS }, () => 
     expect(term.screen()).toContain("notes.txt");
     expect(term.screen().match(/Run this command\?/g)).toHaveLength(1);
     term.type("n");
+    // A guard hit is a question too, with no "same way" offered.
+    await term.waitFor(
+      /The safety guard flags this command \(rm -r on ~.*\n\s+rm -rf ~\n\s+Run it anyway\?\n\s+\[y\] yes, once {3}\[n\] no/,
+    );
+    term.type("n");
     await term.waitFor("Done here.");
     expect(term.screen()).toContain("The user declined to run this command");
+    expect(term.screen()).toContain("declined to run it anyway");
     expect(readFileSync(join(repl.work, "notes.txt"), "utf8")).toBe("keep me");
   });
 
