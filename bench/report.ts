@@ -6,6 +6,7 @@ import type { MachineInfo } from "./machine.js";
 import type { FloodResult } from "./output-flood.js";
 import type { ParallelPhases, ParallelResult } from "./parallel-wall.js";
 import type { SpawnStep } from "./spawn-breakdown.js";
+import type { SandboxStartResult } from "./sandbox-start.js";
 import type { SessionSaveResult } from "./session-save.js";
 import type { SpawnResult } from "./spawn-throughput.js";
 
@@ -21,6 +22,7 @@ export interface BenchResults {
   eventLoop: EventLoopResult;
   longSession: LongSessionResult;
   sessionSave: SessionSaveResult;
+  sandboxStart: SandboxStartResult;
 }
 
 export interface Row {
@@ -120,5 +122,26 @@ export function rows(r: BenchResults): Row[] {
       how: "length of the `<background-results>` block the loop drains before its next model call",
     },
     ...longSessionRows(r.longSession, r.sessionSave),
+    ...sandboxRows(r.sandboxStart),
+  ];
+}
+
+/** The sandbox's cost per task, beside the unsandboxed figure of the same interleaved run. */
+function sandboxRows(s: SandboxStartResult): Row[] {
+  const [plain, ...boxed] = s.rows;
+  if (!plain) return [{ figure: "Sandboxed task start", measured: null, how: s.unavailable ?? "not run" }];
+  const how = (extra: string) =>
+    `start → exit of one \`true\` task through startGroupProcess (exit-file wrapper), one at a time, ${s.samples} interleaved samples; ${extra}`;
+  return [
+    {
+      figure: "Baseline: unsandboxed task start→exit, median / p99 (ms)",
+      measured: plain.medianMs,
+      how: how(`p99 ${plain.p99Ms} ms`),
+    },
+    ...boxed.map((row): Row => ({
+      figure: `Extra per task, ${row.variant}: median (ms)`,
+      measured: row.extraMedianMs,
+      how: how(`${row.medianMs} ms median, ${row.p99Ms} ms p99 (+${row.extraP99Ms} ms over unsandboxed p99)`),
+    })),
   ];
 }

@@ -32,6 +32,7 @@ export function toJson(r: BenchResults): Record<string, unknown> {
     injected_text: r.flood.injected.text,
     long_session: r.longSession,
     session_save: r.sessionSave,
+    sandbox_start_ms: r.sandboxStart,
     machine: r.machine,
     quick: r.quick,
     duration_s: r.durationS,

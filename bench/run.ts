@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { benchCompletionLatency } from "./completion-latency.js";
 import { benchEventLoop } from "./event-loop.js";
 import { benchLongSession } from "./long-session.js";
+import { benchSandboxStart } from "./sandbox-start.js";
 import { benchSessionSave } from "./session-save.js";
 import { describeMachine, loadAverage } from "./machine.js";
 import { toMarkdown } from "./markdown.js";
@@ -30,10 +31,11 @@ const latency = await benchCompletionLatency(context);
 const parallel = await benchParallelWall(context);
 const sessionSave = await benchSessionSave(context);
 const longSession = await benchLongSession(context);
+const sandboxStart = await benchSandboxStart(context);
 machine.load_avg_end = loadAverage();
 const results: BenchResults = {
   ...{ quick, durationS: round(since(started) / 1000, 1), machine },
-  ...{ parallel, latency, spawn, spawnSteps, flood, eventLoop, longSession, sessionSave },
+  ...{ parallel, latency, spawn, spawnSteps, flood, eventLoop, longSession, sessionSave, sandboxStart },
 };
 
 const base = join(import.meta.dirname, quick ? "results.quick" : "results");

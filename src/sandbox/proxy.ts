@@ -1,14 +1,13 @@
 import { chmodSync, rmSync } from "node:fs";
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { createRequire } from "node:module";
 import { connect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { hostAllowed, splitHostPort } from "./domains.js";
+
+// node:http costs several ms to load; lanes' start-up does not need it, only the first filtered command does.
+const http = (): typeof import("node:http") =>
+  createRequire(import.meta.url)("node:http") as typeof import("node:http");
 
 /** Opens the upstream connection; injectable so tests can map an "allowed domain" to a local server. */
 export type Connector = (host: string, port: number) => Socket;
@@ -37,7 +36,7 @@ export class FilteringProxy {
 
   constructor(private readonly options: ProxyOptions) {
     this.connector = options.connect ?? ((host, port) => connect({ host, port }));
-    this.server = createServer((req, res) => this.forward(req, res));
+    this.server = http().createServer((req, res) => this.forward(req, res));
     this.server.on("connect", (req: IncomingMessage, client: Duplex, head: Buffer) =>
       this.tunnel(req, client, head),
     );
@@ -114,7 +113,7 @@ export class FilteringProxy {
       return;
     }
     const port = Number(url.port || 80);
-    const upstream = httpRequest({
+    const upstream = http().request({
       createConnection: () => this.connector(host, port),
       method: req.method,
       path: `${url.pathname}${url.search}`,
