@@ -189,7 +189,7 @@ async function run(
   const sandbox = sandboxFor(options.mode, workspace);
   const lanes = new LaneManager({
     workspace,
-    env: { ...process.env, HOME: f.home, ESCAPE_TOKEN: TOKEN },
+    env: { ...process.env, HOME: f.home, ESCAPE_PROBE: TOKEN },
     sandbox: options.net ? safetyNet(sandbox) : sandbox,
     killGraceMs: 300,
     stallMs: 0,
@@ -350,7 +350,7 @@ describe.sequential("escape table: workspace-write refuses, danger-full-access a
   it("refuses every attempt of the escape table in the sandbox: none escapes (cases = attempts, items lost = escapes)", ({
     task,
   }) => {
-    const left = findByEnv("ESCAPE_TOKEN", TOKEN).length;
+    const left = findByEnv("ESCAPE_PROBE", TOKEN).length;
     // 4 writes, 7 reads, 2 TCP, 1 refused domain, 1 signal, 5 guard rows, rm ~/.ssh, 2 exfiltrations.
     expect(attempts).toBe(23);
     expect(refused).toBe(attempts);
