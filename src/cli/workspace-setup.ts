@@ -40,10 +40,16 @@ export async function prepareWorkspace(
   if (env.held.length === 0) return config;
   if (trusted === undefined && options.askTrust) {
     trusted = await options.askTrust(workspace, env.held);
-    const file = setWorkspaceTrust(workspace, trusted);
+    let saved: string;
+    try {
+      saved = `saved in ${setWorkspaceTrust(workspace, trusted)}`;
+    } catch (error) {
+      // The answer still holds for this run; lanes just cannot remember it.
+      saved = `not saved: ${(error as Error).message}`;
+    }
     if (trusted) {
       loadWorkspaceEnv(workspace, true);
-      note(`lanes: trusted ${workspace} (saved in ${file}); its .env now sets ${env.held.join(", ")}`);
+      note(`lanes: trusted ${workspace} (${saved}); its .env now sets ${env.held.join(", ")}`);
       return config;
     }
   }
