@@ -15,6 +15,12 @@ import {
   type FakeHandler,
 } from "../helpers/fake-anthropic-server.js";
 import { tempWorkspace } from "../helpers/temp-workspace.js";
+import { createOpenAIProvider } from "../../src/model/openai-provider.js";
+import {
+  startFakeOpenAI,
+  textReply as openAIText,
+  toolReply as openAITools,
+} from "../helpers/fake-openai-server.js";
 
 let ws: { dir: string; cleanup: () => void };
 let server: FakeAnthropic | undefined;
@@ -152,5 +158,33 @@ describe("compaction", () => {
     expect(resultLinesFor(final, late!.id)).toBe(1);
     expect(resultLinesFor(final, early!.id)).toBe(0);
     expect(existsSync(gate)).toBe(true);
+  });
+
+  it("an OpenAI-compatible server's context_length_exceeded is compacted and sent once more; cached tokens are reported", async () => {
+    const openai = await startFakeOpenAI(
+      (_request, index) =>
+        index < 9
+          ? openAITools([{ name: "bash", arguments: { command: printing(6000, `o${index}:`) } }])
+          : openAIText("done"),
+      { contextWindow: 12_000 },
+    );
+    const events: AgentEvent[] = [];
+    const session = new Session({
+      workspace: ws.dir,
+      config: ConfigSchema.parse({ context_window: 1_000_000 }),
+      idleWake: true,
+      emit: (event) => events.push(event),
+      provider: createOpenAIProvider({ model: "m", apiKey: "k", baseURL: openai.baseURL }),
+    });
+    sessions.push(session);
+    try {
+      const result = await session.send("go", new AbortController().signal);
+      expect(result.stop).toBe("end_turn");
+      expect(compactions(events).map((event) => event.reason)).toContain("refused");
+      expect(openai.requests.some((request) => request.usage === undefined)).toBe(true);
+      expect(result.usage.cache_read_input_tokens).toBeGreaterThan(0);
+    } finally {
+      await openai.close();
+    }
   });
 });

@@ -189,4 +189,15 @@ describe("LiveScreen", () => {
     expect(terminal.text()).toBe("partial");
     expect(terminal.cursor).toEqual({ x: 0, y: 1 });
   });
+
+  it("dropPartial() takes back an unfinished streamed line (a retried attempt's text), not finished ones", () => {
+    const { terminal, screen } = setup();
+    screen.render(prompt("unsent"));
+    screen.print("kept line\nPartial");
+    expect(screen.dropPartial()).toBe(true);
+    screen.print("Whole answer\n");
+    screen.finish();
+    expect(terminal.text()).toBe("kept line\nWhole answer");
+    expect(screen.dropPartial()).toBe(false);
+  });
 });
