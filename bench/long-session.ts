@@ -59,8 +59,8 @@ interface Script {
 
 /**
  * A scripted session through the real Session, the real Anthropic SDK and the fake Messages API, whose
- * prompt cache and context window follow Anthropic's rules: background jobs start first (one per turn),
- * then one command per turn; a compaction's summary request is answered with a short summary.
+ * prompt cache and context window follow Anthropic's rules: one command per turn, the first turns also
+ * starting one background job each; a compaction's summary request is answered with a short summary.
  */
 async function runScript(script: Script, context: BenchContext, name: string): Promise<LongSessionRun> {
   return withWorkspace(name, async (workspace) => {
@@ -70,13 +70,16 @@ async function runScript(script: Script, context: BenchContext, name: string): P
       const last = JSON.stringify(request.body.messages.at(-1));
       if (last.includes("[lanes: context compaction]")) return textReply(`Summary: ran turns up to ${turn}.`);
       turn++;
+      if (turn > script.turns) return textReply("All turns done.");
+      // Each turn runs one command; the first turns also start one background job each.
+      const calls = [{ name: "bash", input: { command: `sh step.sh ${turn}` } }];
       if (turn <= script.jobs) {
-        const command = `sleep ${1 + turn}; echo job ${turn} finished`;
-        return toolReply([{ name: "background_run", input: { command } }]);
+        calls.push({
+          name: "background_run",
+          input: { command: `sleep ${1 + turn}; echo job ${turn} finished` },
+        });
       }
-      if (turn <= script.turns)
-        return toolReply([{ name: "bash", input: { command: `sh step.sh ${turn}` } }]);
-      return textReply("All turns done.");
+      return toolReply(calls);
     };
     const server = await startFakeAnthropic(handler, { contextWindow: script.window });
     const events: AgentEvent[] = [];
