@@ -1,0 +1,130 @@
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ConfigSchema, type LanesConfig } from "../../src/config/config.js";
+import { LaneManager } from "../../src/lanes/lane-manager.js";
+import { readExitFile } from "../../src/lanes/reconcile.js";
+import { createSandbox } from "../../src/sandbox/create.js";
+import type { CommandSandbox } from "../../src/sandbox/sandbox.js";
+
+// The modes and settings other than the escape table's default: read-only, the network "on" and "off",
+// an extra deny-read path; and the task model inside: exit file, exact exit code, stdin.
+
+let ws: string;
+let home: string;
+let listener: Server;
+let port = 0;
+let connections = 0;
+const open: { lanes: LaneManager; sandbox?: CommandSandbox }[] = [];
+
+beforeAll(async () => {
+  listener = createServer((socket) => {
+    connections++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+  port = (listener.address() as { port: number }).port;
+});
+afterAll(() => new Promise((resolve) => listener.close(resolve)));
+afterEach(async () => {
+  for (const { lanes, sandbox } of open.splice(0)) {
+    await lanes.shutdown();
+    sandbox?.close();
+  }
+  rmSync(ws, { recursive: true, force: true });
+  rmSync(home, { recursive: true, force: true });
+});
+
+function manager(settings: Partial<LanesConfig>): LaneManager {
+  ws = mkdtempSync(join(tmpdir(), "lanes-modes-ws-"));
+  home = mkdtempSync(join(tmpdir(), "lanes-modes-home-"));
+  const env = { ...process.env, HOME: home };
+  const sandbox = createSandbox(ConfigSchema.parse(settings), {
+    workspace: ws,
+    lanesDir: join(ws, ".lanes"),
+    env,
+  });
+  const lanes = new LaneManager({ workspace: ws, env, sandbox, killGraceMs: 300, stallMs: 0 });
+  open.push({ lanes, sandbox });
+  return lanes;
+}
+
+async function run(lanes: LaneManager, command: string) {
+  const record = await lanes.whenEnded(lanes.start({ command }).id);
+  return { record, output: readFileSync(record.output_file, "utf8") };
+}
+
+const connect = `node -e 'require("net").connect(PORT, "127.0.0.1").on("connect", () => process.exit(0)).on("error", () => process.exit(7))'`;
+
+describe("sandbox modes and settings", () => {
+  it("read-only: not even the workspace is writable; the exit file and the exact code still are lanes'", async () => {
+    const lanes = manager({ sandbox: "read-only" });
+    const { record, output } = await run(lanes, "echo x > mine; echo x > /tmp/lanes-ro-probe-$$; exit 42");
+    expect(output).toMatch(/mine: Read-only file system/);
+    expect(output).toMatch(/lanes-ro-probe.*Read-only file system/);
+    expect(existsSync(join(ws, "mine"))).toBe(false);
+    expect(record).toMatchObject({ status: "failed", exit_code: 42 });
+    expect(readExitFile(record.exit_file)?.code).toBe(42);
+  });
+
+  it("workspace-write: the workspace is, .lanes/ is not, and the command cannot forge its exit file", async () => {
+    const lanes = manager({});
+    const { record, output } = await run(
+      lanes,
+      "echo x > mine; echo 0 > .lanes/tasks/*.exit; echo 9 >&3; exit 5",
+    );
+    expect(readFileSync(join(ws, "mine"), "utf8")).toBe("x\n");
+    expect(output).toMatch(/Read-only file system/);
+    expect(output).toMatch(/Bad file descriptor/);
+    expect(record.exit_code).toBe(5);
+    expect(readExitFile(record.exit_file)?.code).toBe(5);
+  });
+
+  it("stdin reaches a sandboxed task", async () => {
+    const lanes = manager({});
+    const started = lanes.start({ command: "read line; echo got:$line" });
+    await lanes.sendInput(started.id, "hello\n", true);
+    const record = await lanes.whenEnded(started.id);
+    expect(readFileSync(record.output_file, "utf8")).toContain("got:hello");
+    expect(record.exit_code).toBe(0);
+  });
+
+  it("sandbox_network: on reaches the host's loopback; off reaches nothing and sets no proxy", async () => {
+    const before = connections;
+    const on = await run(manager({ sandbox_network: "on" }), connect.replace("PORT", String(port)));
+    expect(on.record.exit_code, on.output).toBe(0);
+    expect(connections).toBe(before + 1);
+    const off = await run(
+      manager({ sandbox_network: "off" }),
+      `${connect.replace("PORT", String(port))}; echo "code=$? proxy=\${HTTPS_PROXY:-none}"`,
+    );
+    expect(off.output).toContain("code=7 proxy=none");
+    expect(connections).toBe(before + 1);
+  });
+
+  it("sandbox_deny_read hides more paths; a symlinked credential folder is hidden where it points", async () => {
+    const lanes = manager({ sandbox_deny_read: ["~/private"] });
+    mkdirSync(join(home, "private"));
+    writeFileSync(join(home, "private", "note"), "PRIVATE-NOTE\n");
+    const keys = mkdtempSync(join(tmpdir(), "lanes-modes-keys-"));
+    writeFileSync(join(keys, "id_rsa"), "LINKED-KEY\n");
+    symlinkSync(keys, join(home, ".ssh"));
+    try {
+      const { output } = await run(lanes, `cat ~/private/note ~/.ssh/id_rsa ${keys}/id_rsa`);
+      expect(output).not.toContain("PRIVATE-NOTE");
+      expect(output).not.toContain("LINKED-KEY");
+    } finally {
+      rmSync(keys, { recursive: true, force: true });
+    }
+  });
+});
