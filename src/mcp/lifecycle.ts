@@ -22,7 +22,7 @@ export function stopOnHangup(
   cleanup: () => Promise<void>,
   log: (line: string) => void = () => {},
   stdin: NodeJS.ReadableStream = process.stdin,
-  escalate: () => void = () => {},
+  escalate: () => void | Promise<void> = () => {},
 ): Stopper {
   let finish: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => (finish = resolve));
@@ -50,12 +50,14 @@ export function stopOnHangup(
       if (escalated) return;
       escalated = true;
       log(`received ${signal} while stopping: ending every task group now`);
-      try {
-        escalate();
-      } catch (error) {
-        log(`could not end the tasks: ${(error as Error).message}`);
-      }
-      finish(exitCode);
+      void (async () => {
+        try {
+          await escalate();
+        } catch (error) {
+          log(`could not end the tasks: ${(error as Error).message}`);
+        }
+        finish(exitCode);
+      })();
     });
   }
   return { stop, done };

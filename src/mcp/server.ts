@@ -109,7 +109,18 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
     },
     logLine,
     process.stdin,
-    () => lanes.shutdownSync(),
+    async () => {
+      const victims = lanes.active().filter((record) => !record.persist);
+      lanes.shutdownSync();
+      // A record write already on its way (temp file + rename) could land after the synchronous one and say
+      // "running" again. Let those finish, bounded well inside the client's 400 ms to KILL, then write the
+      // ended records once more.
+      await Promise.race([lanes.flush(), new Promise((resolve) => setTimeout(resolve, 150))]);
+      for (const { id } of victims) {
+        const record = lanes.get(id);
+        if (record) lanes.store.saveSync(record);
+      }
+    },
   );
   server.onclose = () => void stopper.stop("the connection closed");
   process.once("exit", () => lanes.shutdownSync());

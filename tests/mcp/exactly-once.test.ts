@@ -73,7 +73,7 @@ describe("MCP: exactly once, and only when shown", () => {
       expect(connection.errors).toEqual([]);
       recordReliability(task, {
         area: "MCP",
-        does: `${TASKS} tasks ending 0–0.9 s apart (exit 0/1/2) while an MCP client that filters every logging message (setLevel emergency) makes ${calls} calls of 5 kinds (listing, refused input, unknown tool, wait any, unknown task); each result carried by exactly one reply, none delivered unseen`,
+        does: `${TASKS} tasks ending 0–0.9 s apart (exit 0/1/2) while an MCP client that filters every logging message (setLevel emergency) makes calls of 5 kinds until all are carried, then 5 more (listing, refused input, unknown tool, wait any, unknown task); each result carried by exactly one reply, none delivered unseen`,
         cases: TASKS,
         faultsSurvived: TASKS,
         processesLeft: 0,

@@ -65,7 +65,9 @@ describe("MCP: a fast client exit orphans nothing", () => {
       if (pidAlive(server)) process.kill(server, "SIGKILL");
 
       expect(await eventually(() => live(ids) === 0, 2000)).toBe(true);
-      for (const id of ids) expect(readRecord(connection.dir, id)).toMatchObject({ status: "killed" });
+      for (const id of ids) {
+        expect(readRecord(connection.dir, id), connection.stderr()).toMatchObject({ status: "killed" });
+      }
       expect(connection.stderr()).toContain("while stopping: ending every task group now");
       recordReliability(task, {
         area: "MCP",
