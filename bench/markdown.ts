@@ -61,7 +61,7 @@ export function toMarkdown(r: BenchResults): string {
   return [
     `# lanes benchmarks${r.quick ? " (--quick smoke run, smaller sizes)" : ""}`,
     "",
-    `Measured ${m.date} on ${m.cpus} × ${m.model}, ${m.total_mem_gb} GB, ${m.platform}, Linux ${m.kernel}, Node ${m.node} (${load}; the machine is shared). The run took ${r.durationS} s. Each figure is a ratio or latency measured side by side in this one run. Reproduce with \`npm run bench\` (\`-- --quick\` for a smoke run).`,
+    `Measured ${m.date} on ${m.cpus} × ${m.model}, ${m.total_mem_gb} GB, ${m.platform}, Linux ${m.kernel}, Node ${m.node} (${load}; the machine is shared). The run took ${r.durationS} s. Each figure is a ratio or latency measured side by side in one run${r.rerun ? ` (this run measured only ${r.rerun.join(", ")}; the other figures are from an earlier whole run)` : ""}. Reproduce with \`npm run bench\` (\`-- --quick\` for a smoke run, \`-- --only NAME\` for one part).`,
     "",
     "| figure | measured | target | result | how it was measured |",
     "|---|---|---|---|---|",

@@ -9,11 +9,10 @@ import type { SpawnStep } from "./spawn-breakdown.js";
 import type { SandboxStartResult } from "./sandbox-start.js";
 import type { SessionSaveResult } from "./session-save.js";
 import type { SpawnResult } from "./spawn-throughput.js";
+import type { StartupResult } from "./startup.js";
 
-export interface BenchResults {
-  quick: boolean;
-  durationS: number;
-  machine: MachineInfo;
+/** One field per part of the bench (bench/run.ts runs them; `--only NAME` runs one). */
+export interface BenchParts {
   parallel: ParallelResult;
   latency: LatencyResult;
   spawn: SpawnResult;
@@ -23,6 +22,15 @@ export interface BenchResults {
   longSession: LongSessionResult;
   sessionSave: SessionSaveResult;
   sandboxStart: SandboxStartResult;
+  startup: StartupResult;
+}
+
+export interface BenchResults extends BenchParts {
+  quick: boolean;
+  durationS: number;
+  machine: MachineInfo;
+  /** Set when only these parts ran this time; the others' figures are from an earlier run. */
+  rerun?: string[];
 }
 
 export interface Row {
@@ -123,6 +131,7 @@ export function rows(r: BenchResults): Row[] {
     },
     ...longSessionRows(r.longSession, r.sessionSave),
     ...sandboxRows(r.sandboxStart),
+    ...startupRows(r.startup),
   ];
 }
 
@@ -143,5 +152,29 @@ function sandboxRows(s: SandboxStartResult): Row[] {
       measured: row.extraMedianMs,
       how: how(`${row.medianMs} ms median, ${row.p99Ms} ms p99 (+${row.extraP99Ms} ms over unsandboxed p99)`),
     })),
+  ];
+}
+
+/** Start-up and install size of the compiled CLI (bench/startup.ts). */
+function startupRows(s: StartupResult): Row[] {
+  return [
+    {
+      figure: "Start-up: `lanes --version` / `node -e 0`",
+      measured: s.versionRatio,
+      target: { op: "<=", limit: 2.5 },
+      how: `wall of the bundle (dist/lanes.js) against a bare node, medians of ${s.rounds} alternating runs each (${s.versionMs.lanes} ms / ${s.versionMs.node} ms)`,
+    },
+    {
+      figure: "Start-up: `lanes -p` spawn → first request / minimal SDK script",
+      measured: s.firstRequestRatio,
+      target: { op: "<=", limit: 1.5 },
+      how: `spawn → \`receivedAt\` of the first request at the fake Messages API on 127.0.0.1; the baseline is a node script that imports \`@anthropic-ai/sdk\` and streams the very body lanes sent; medians of ${s.rounds} alternating runs (${s.firstRequestMs.lanes} ms / ${s.firstRequestMs.sdk} ms)`,
+    },
+    {
+      figure: "Installed size, `--omit=dev` (MB)",
+      measured: s.installedMb,
+      target: { op: "<=", limit: 40 },
+      how: `\`npm pack\` (tarball ${s.tarballKb} KB), then \`npm install -g --omit=dev\` of it into a temp prefix; \`du\` of its node_modules`,
+    },
   ];
 }

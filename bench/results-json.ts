@@ -33,8 +33,15 @@ export function toJson(r: BenchResults): Record<string, unknown> {
     long_session: r.longSession,
     session_save: r.sessionSave,
     sandbox_start_ms: r.sandboxStart,
+    startup_version_ratio: r.startup.versionRatio,
+    startup_version_ms: r.startup.versionMs,
+    startup_first_request_ratio: r.startup.firstRequestRatio,
+    startup_first_request_ms: r.startup.firstRequestMs,
+    installed_size_mb: r.startup.installedMb,
+    tarball_kb: r.startup.tarballKb,
     machine: r.machine,
     quick: r.quick,
+    ...(r.rerun ? { rerun: r.rerun } : {}),
     duration_s: r.durationS,
   };
 }
