@@ -62,11 +62,25 @@ export function createCompactor(config: AgentConfig): Compactor | undefined {
 }
 
 /**
+ * A model call failed for good mid-run. Carries what the run did until then (turns, usage, tool calls),
+ * so a failed run still accounts for what it spent; `cause` is the provider's error.
+ */
+export class AgentRunError extends Error {
+  override name = "AgentRunError";
+  constructor(
+    override readonly cause: unknown,
+    readonly partial: AgentRunResult,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+/**
  * The agent loop as a plain function: call the model, run the tools it asks for (one at a time, the loop
  * stays single-threaded), send the results back, repeat. Everything it adds is appended to `log`, so a
  * failed run keeps the conversation, and each request sends the log's view. Model errors propagate after
  * the provider's retries, except a prompt refused as too long: compacted, and tried once more.
- * Cancellation returns.
+ * Any other model error propagates as an AgentRunError carrying the accounting so far. Cancellation returns.
  */
 export async function runAgent(
   log: ConversationLog,
@@ -121,7 +135,7 @@ export async function runAgent(
         if (compacted.usage) addUsage(result.usage, compacted.usage);
         continue;
       }
-      throw error;
+      throw new AgentRunError(error, structuredClone(result));
     }
     refusedForLength = false;
     config.hooks.afterModelCall();

@@ -1,10 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { accessSync, constants, existsSync } from "node:fs";
-import { join } from "node:path";
+import { accessSync, constants, statSync } from "node:fs";
 import { loadConfig, type LanesConfig } from "../config/config.js";
-import { ensureLanesDir } from "../lanes/task-store.js";
 import { sandboxCheck } from "./doctor-sandbox.js";
 import { createStyle, colorsEnabled } from "../text/style.js";
+import { modelsProbe, probeEndpoint } from "./doctor-endpoint.js";
 
 interface Check {
   ok: boolean;
@@ -12,16 +11,6 @@ interface Check {
   optional?: boolean;
   what: string;
   fix?: string;
-}
-
-async function reachable(url: string): Promise<string | undefined> {
-  try {
-    await fetch(url, { method: "GET", signal: AbortSignal.timeout(3000) });
-    return undefined;
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return cause?.code ?? cause?.message ?? (error as Error).message;
-  }
 }
 
 function credentialCheck(provider: string, env: NodeJS.ProcessEnv): Check {
@@ -43,6 +32,66 @@ function credentialCheck(provider: string, env: NodeJS.ProcessEnv): Check {
     what: name ? `${name} is set` : "no ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN",
     fix: "export ANTHROPIC_API_KEY=… (or put it in .env), or try the offline demo: npx lanes demo",
   };
+}
+
+/** Writable, checked without writing: the doctor creates nothing (no .lanes/ in a folder that has none). */
+function workspaceCheck(workspace: string): Check {
+  const fix = "run lanes in a folder you own, or pass --cwd";
+  const stat = statSync(workspace, { throwIfNoEntry: false });
+  if (!stat) return { ok: false, what: `workspace ${workspace} does not exist`, fix };
+  if (!stat.isDirectory()) return { ok: false, what: `workspace ${workspace} is not a folder`, fix };
+  try {
+    accessSync(workspace, constants.W_OK);
+    return { ok: true, what: `workspace ${workspace} is writable` };
+  } catch {
+    return { ok: false, what: `workspace ${workspace} is not writable`, fix };
+  }
+}
+
+/** Reachable, and the key accepted: an authenticated request that costs nothing (listing the models). */
+async function endpointCheck(
+  provider: string,
+  base: string,
+  env: NodeJS.ProcessEnv,
+  haveKey: boolean,
+): Promise<Check> {
+  const variable = provider === "openai" ? "OPENAI_BASE_URL" : "ANTHROPIC_BASE_URL";
+  let probe;
+  try {
+    if (!/^https?:$/.test(new URL(base).protocol)) throw new Error("not http(s)");
+    probe = modelsProbe(provider, base, env);
+  } catch {
+    return {
+      ok: false,
+      what: `${variable} "${base}" is not an http(s) URL`,
+      fix: `set ${variable} to a URL`,
+    };
+  }
+  const verdict = await probeEndpoint(probe);
+  const unreachableFix =
+    "check the network or proxy, or point ANTHROPIC_BASE_URL / OPENAI_BASE_URL at a reachable endpoint";
+  switch (verdict.kind) {
+    case "unreachable":
+      return { ok: false, what: `${base} not reachable (${verdict.problem})`, fix: unreachableFix };
+    case "rejected":
+      return {
+        // Without a key the credentials check has already failed; the endpoint itself is fine.
+        ok: !haveKey,
+        what: haveKey
+          ? `${base} refused the key (${verdict.status})`
+          : `${base} reachable; it needs a key (${verdict.status})`,
+        fix: haveKey ? "check the key: it may be mistyped, revoked or for another endpoint" : undefined,
+      };
+    case "accepted":
+      return { ok: true, what: haveKey ? `${base} accepted the key (listed models)` : `${base} reachable` };
+    case "answered":
+      // Reachable, but it has no model list to ask (some gateways): the key could not be checked.
+      return {
+        ok: false,
+        optional: true,
+        what: `${base} reachable; the key could not be checked (the model list answered ${verdict.status})`,
+      };
+  }
 }
 
 /** `lanes doctor`: checks what lanes needs and says what to fix. Exit 0 when every required check passes. */
@@ -67,20 +116,7 @@ export async function runDoctor(options: { workspace: string; provider?: string 
     what: shellOk ? "/bin/sh runs commands" : "/bin/sh not found or not working",
     fix: "lanes runs every command with /bin/sh -c",
   });
-  let workspaceOk = existsSync(options.workspace);
-  try {
-    accessSync(options.workspace, constants.W_OK);
-    ensureLanesDir(join(options.workspace, ".lanes"));
-  } catch {
-    workspaceOk = false;
-  }
-  checks.push({
-    ok: workspaceOk,
-    what: workspaceOk
-      ? `workspace ${options.workspace} is writable (.lanes/ ready)`
-      : `cannot write ${options.workspace}/.lanes`,
-    fix: "run lanes in a directory you own, or pass --cwd",
-  });
+  checks.push(workspaceCheck(options.workspace));
   let config: LanesConfig | undefined;
   try {
     config = loadConfig(options.workspace);
@@ -92,34 +128,14 @@ export async function runDoctor(options: { workspace: string; provider?: string 
       fix: "fix or remove the file named above (settings are listed in the README)",
     });
   }
-  checks.push(credentialCheck(provider, env));
+  const credentials = credentialCheck(provider, env);
+  checks.push(credentials);
   const base =
     provider === "openai"
       ? (env.OPENAI_BASE_URL ?? "https://api.openai.com/v1")
       : (env.ANTHROPIC_BASE_URL ?? "https://api.anthropic.com");
-  const problem = await reachable(base);
-  checks.push({
-    ok: problem === undefined,
-    what: problem ? `${base} not reachable (${problem})` : `${base} reachable`,
-    fix: "check the network or proxy, or point ANTHROPIC_BASE_URL / OPENAI_BASE_URL at a reachable endpoint",
-  });
+  checks.push(await endpointCheck(provider, base, env, credentials.ok));
   if (config) checks.push(sandboxCheck(config, options.workspace, env));
-  const tmux = ((): boolean => {
-    try {
-      execFileSync("tmux", ["-V"], { stdio: "ignore" });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-  checks.push({
-    ok: tmux,
-    optional: true,
-    what: tmux
-      ? "tmux found (used by the REPL terminal tests)"
-      : "tmux not found (only the REPL terminal tests need it)",
-    fix: "apt-get install tmux",
-  });
 
   const style = createStyle(colorsEnabled(process.stdout));
   process.stdout.write(`${style.bold("lanes doctor")} ${style.dim(`(provider ${provider})`)}\n`);

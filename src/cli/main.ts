@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { statSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { LanesConfig } from "../config/config.js";
 import { APPROVAL_MODES, type ApprovalMode } from "../config/approval-modes.js";
@@ -9,6 +10,16 @@ import type { OutputFormat } from "./print-mode.js";
 import type { SessionChoice } from "../session/session.js";
 import type { WorkspaceSetupOptions } from "./workspace-setup.js";
 import { VERSION } from "../version.js";
+import { describeFailure } from "./errors.js";
+import { ENVIRONMENT_HELP } from "./environment-help.js";
+
+// Output into a closed pipe (`lanes doctor | head -1`) ends quietly: what is written after that is dropped
+// and the command runs to its end, so its own cleanup (the demo's temp workspace) still happens.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
+}
 
 // Command modules load on demand: `lanes --version` or `lanes tasks` should not pay for every SDK, and
 // `--version`/`--help` not even for zod (the configuration schema).
@@ -28,15 +39,6 @@ const load = {
   completion: () => import("./completion.js"),
 };
 
-/** Errors that mean "you asked for something that cannot be done": one line, exit 2, no stack trace. */
-const USAGE_ERRORS = new Set([
-  "MissingApiKeyError",
-  "ToolError",
-  "SessionNotFoundError",
-  "ConfigError",
-  "ScriptFileError",
-]);
-
 function collectLaneLimit(value: string, previous: Record<string, number> = {}): Record<string, number> {
   const match = /^([\w.-]+)=(\d+)$/.exec(value);
   if (!match?.[1] || !match[2] || Number(match[2]) < 1)
@@ -48,6 +50,14 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a positive whole number");
   return n;
+}
+
+/** --cwd must name an existing folder: checked before anything runs, so nothing is created elsewhere. */
+function existingDirectory(value: string): string {
+  const stat = statSync(value, { throwIfNoEntry: false });
+  if (!stat) throw new InvalidArgumentError(`${value} does not exist`);
+  if (!stat.isDirectory()) throw new InvalidArgumentError(`${value} is not a folder`);
+  return value;
 }
 
 /** Seconds that become a timer: capped where Node timers stop honouring them (about 24 days). */
@@ -78,7 +88,7 @@ const program = new Command()
       "openai",
     ]),
   )
-  .option("--cwd <dir>", "workspace root", process.cwd())
+  .option("--cwd <dir>", "workspace root (an existing folder)", existingDirectory, process.cwd())
   .option("--max-turns <n>", "stop after this many model calls (default 100)", positiveInt)
   .option(
     "--max-wait <seconds>",
@@ -104,7 +114,11 @@ const program = new Command()
   )
   .option("-c, --continue", "resume the most recent conversation in this workspace")
   .option("-r, --resume <id>", "resume a saved conversation (.lanes/sessions/ID.jsonl)")
-  .showHelpAfterError();
+  .addHelpText("after", ENVIRONMENT_HELP)
+  // Parse errors end as one line pointing at --help (describeFailure), not the whole help; set before the
+  // subcommands are added, so they inherit it.
+  .exitOverride()
+  .configureOutput({ outputError: () => undefined });
 
 interface MainOptions {
   continue?: boolean;
@@ -272,9 +286,7 @@ program
 try {
   await program.parseAsync();
 } catch (error) {
-  const { name, message } = error instanceof Error ? error : new Error(String(error));
-  if (name === "MissingApiKeyError") console.error(message);
-  else if (name === "ConfigError") console.error(`lanes: invalid configuration: ${message}`);
-  else console.error(`lanes: ${message}`);
-  process.exitCode = USAGE_ERRORS.has(name) ? 2 : 1;
+  const { line, code } = describeFailure(error, program.args);
+  if (line !== undefined) console.error(line);
+  process.exitCode = code;
 }

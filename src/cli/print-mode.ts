@@ -1,7 +1,7 @@
 import type { AgentEvent } from "../agent/events.js";
 import { finalText } from "../agent/conversation.js";
-import type { AgentRunResult } from "../agent/loop.js";
-import { ModelError, type ModelProvider } from "../model/types.js";
+import { AgentRunError, type AgentRunResult } from "../agent/loop.js";
+import type { ModelProvider } from "../model/types.js";
 import { installShutdownHandlers, Session, type SessionChoice } from "../session/session.js";
 import { summarize } from "./run-summary.js";
 
@@ -55,11 +55,15 @@ export async function runPrintMode(options: PrintOptions): Promise<number> {
     }
   } catch (error) {
     isError = true;
-    text = error instanceof ModelError ? `Error: ${error.message}` : `Error: ${(error as Error).message}`;
+    // A model error mid-run: the turns, usage and tool calls until then are still reported.
+    if (error instanceof AgentRunError) result = error.partial;
+    text = `Error: ${(error as Error).message}`;
   } finally {
     process.off("SIGINT", onInterrupt);
   }
   if (session.hooks.expired.length > 0) {
+    // Tasks the run started never finished: whatever the model said, the work is not done.
+    isError = true;
     text =
       `${text}\n[--max-wait ran out: killed still-running background tasks ${session.hooks.expired.join(", ")}]`.trim();
   }

@@ -1,11 +1,11 @@
-import { statSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { endTaskGroup } from "../lanes/end-task.js";
 import { statusPhrase, summaryLine } from "../lanes/format.js";
 import { deriveTasks, isTaskProcess, reconcileStore, type DerivedTask } from "../lanes/reconcile.js";
 import { isTerminal } from "../lanes/task-record.js";
 import { TaskStore } from "../lanes/task-store.js";
-import { fileSize, readTail, readWindow } from "../text/utf8-window.js";
+import { fileSize } from "../text/utf8-window.js";
 
 function readStore(workspace: string): TaskStore {
   // Only to read: listing a folder must not create `.lanes/` in it or change its modes.
@@ -47,37 +47,52 @@ function stillWritten(workspace: string, id: string): boolean {
   return current.pid === null || derived.owner === "gone" || isTaskProcess(current.pid, id);
 }
 
-/** `lanes tasks logs ID [-f]`: the log's last 64 KiB, then (with follow) new bytes until the task ends. */
+const CHUNK_BYTES = 1024 * 1024;
+
+/** Writes the file's bytes from `offset` to its current end, a chunk at a time; returns the new offset. */
+function copyFrom(file: string, offset: number, write: (chunk: Uint8Array) => void): number {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch {
+    return offset; // not created yet
+  }
+  try {
+    const buffer = Buffer.alloc(CHUNK_BYTES);
+    for (;;) {
+      const read = readSync(fd, buffer, 0, CHUNK_BYTES, offset);
+      if (read === 0) return offset;
+      write(Buffer.from(buffer.subarray(0, read)));
+      offset += read;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * `lanes tasks logs ID [-f]` and attached `lanes run`: the whole log, byte for byte, then (with follow) new
+ * bytes as they come until the task ends.
+ */
 export async function showLogs(
   workspace: string,
   id: string,
   follow: boolean,
-  write: (text: string) => void,
+  write: (chunk: Uint8Array) => void,
 ): Promise<void> {
   const { record } = await findTask(workspace, id);
-  const tail = readTail(record.output_file, 64 * 1024);
-  write(tail.text);
+  let offset = copyFrom(record.output_file, 0, write);
   if (!follow) return;
-  let offset = tail.end;
   await new Promise<void>((resolve) => {
     const poll = (): void => {
-      let size = offset;
-      try {
-        size = statSync(record.output_file).size;
-      } catch {
-        // not created yet
-      }
-      if (size > offset) {
-        const chunk = readWindow(record.output_file, offset, Math.min(size - offset, 1024 * 1024));
-        write(chunk.text);
-        offset = chunk.end;
-      }
-      if (size <= offset && !stillWritten(workspace, id)) {
-        clearInterval(timer);
-        resolve();
-      }
+      offset = copyFrom(record.output_file, offset, write);
+      if (stillWritten(workspace, id)) return;
+      // Ended: what it wrote between the copy and the check is still to come.
+      copyFrom(record.output_file, offset, write);
+      clearInterval(timer);
+      resolve();
     };
-    const timer = setInterval(poll, 200);
+    const timer = setInterval(poll, 100);
     poll();
   });
 }

@@ -1,5 +1,6 @@
 import { MAX_TIMER_MS } from "../config/limits.js";
 import path from "node:path";
+import { UsageError } from "../config/usage-error.js";
 import { lazyProvider } from "./lazy-provider.js";
 import { createScriptProvider } from "./script-provider.js";
 import type { ModelProvider } from "./types.js";
@@ -40,14 +41,29 @@ function readCount(env: NodeJS.ProcessEnv, name: string): number | undefined {
   if (value === undefined) return undefined;
   const count = Number(value);
   if (!Number.isInteger(count) || count < 0 || count > MAX_TIMER_MS)
-    throw new Error(`${name} must be a whole number from 0 to ${MAX_TIMER_MS}, got "${value}"`);
+    throw new UsageError(`${name} must be a whole number from 0 to ${MAX_TIMER_MS}, got "${value}"`);
   return count;
 }
 
 function readProviderName(env: NodeJS.ProcessEnv): ProviderName {
   const value = readVariable(env, "LANES_PROVIDER") ?? "anthropic";
   if (value === "anthropic" || value === "openai") return value;
-  throw new Error(`LANES_PROVIDER must be "anthropic" or "openai", got "${value}"`);
+  throw new UsageError(`LANES_PROVIDER must be "anthropic" or "openai", got "${value}"`);
+}
+
+/** An endpoint variable: an http(s) URL, checked here so a typo fails at once instead of after retries. */
+function readBaseUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = readVariable(env, name);
+  if (value === undefined) return undefined;
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== "http:" && protocol !== "https:")
+    throw new UsageError(`${name} must be an http:// or https:// URL, got "${value}"`);
+  return value;
 }
 
 function readRetryTuning(env: NodeJS.ProcessEnv) {
@@ -62,7 +78,7 @@ function readRetryTuning(env: NodeJS.ProcessEnv) {
 /** OpenAI itself needs a key; a server at OPENAI_BASE_URL (Ollama, llama.cpp, vLLM, LM Studio) may not. */
 function openAIFromEnv(model: string, env: NodeJS.ProcessEnv): ModelProvider {
   const apiKey = readVariable(env, "OPENAI_API_KEY");
-  const baseURL = readVariable(env, "OPENAI_BASE_URL");
+  const baseURL = readBaseUrl(env, "OPENAI_BASE_URL");
   if (apiKey === undefined && baseURL === undefined) {
     throw new MissingApiKeyError(
       "No API key: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server that needs none, or try the offline demo: npx lanes demo",
@@ -91,7 +107,7 @@ export function createProvider(options: CreateProviderOptions): ModelProvider {
     model,
     apiKey,
     authToken,
-    baseURL: readVariable(env, "ANTHROPIC_BASE_URL"),
+    baseURL: readBaseUrl(env, "ANTHROPIC_BASE_URL"),
     ...readRetryTuning(env),
   };
   return lazyProvider("anthropic", model, async () =>

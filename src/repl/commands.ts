@@ -5,7 +5,7 @@ import { terminalSafe } from "../text/width.js";
 import type { ReplView } from "./view.js";
 import type { Session } from "../session/session.js";
 import type { Style } from "../text/style.js";
-import { showLogs } from "../cli/tasks-command.js";
+import { readTail } from "../text/utf8-window.js";
 
 export const HELP = `Commands:
   /tasks             list this session's background tasks
@@ -113,8 +113,8 @@ async function tasksCommand(sub: string | undefined, id: string | undefined, con
     if (!wasRunning) view.notice(`Task ${id} had already ended: ${terminalSafe(summaryLine(ended))}`);
     return;
   }
-  let text = "";
-  await showLogs(session.workspace(), id, false, (chunk) => (text += chunk));
+  // The last lines are all the REPL shows: read the tail, never a whole (maybe huge) log.
+  const text = readTail(record.output_file, 64 * 1024).text;
   const clean = terminalSafe(text).replace(/\n$/, "");
   const where = displayPath(session.workspace(), record.output_file);
   if (clean.split("\n").length > LOG_LINES) view.notice(style.dim(`… (earlier output in ${where})`));

@@ -24,7 +24,7 @@ describe("lanes doctor", () => {
     });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("✓ ANTHROPIC_API_KEY is set");
-    expect(run.stdout).toContain(`✓ ${server.url} reachable`);
+    expect(run.stdout).toContain(`✓ ${server.url} accepted the key (listed models)`);
     expect(run.stdout).not.toContain("sk-x");
   });
 

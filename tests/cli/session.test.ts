@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { AgentRunError } from "../../src/agent/loop.js";
 import { Session } from "../../src/session/session.js";
 import { ConfigSchema } from "../../src/config/config.js";
 import { createAnthropicProvider } from "../../src/model/anthropic-provider.js";
@@ -61,7 +62,7 @@ describe("session persistence", () => {
 describe("/clear after a failed call", () => {
   it("re-queues a result only the discarded conversation carried, so the next conversation gets it", async () => {
     // The real provider against a local fake API: the first call fails the production way (a 400, which
-    // is not retried, surfacing as a ModelError), the next answers.
+    // is not retried, surfacing as an AgentRunError around a ModelError), the next answers.
     server = await startFakeAnthropic((_request, index) =>
       index === 0 ? { kind: "error", status: 400, message: "API down" } : textReply("ok"),
     );
@@ -76,8 +77,9 @@ describe("/clear after a failed call", () => {
     const task = session.lanes.start({ command: "echo carried" });
     await session.lanes.whenEnded(task.id);
     const failure = session.send("first", new AbortController().signal);
-    await expect(failure).rejects.toBeInstanceOf(ModelError);
-    await expect(failure).rejects.toMatchObject({ status: 400 });
+    await expect(failure).rejects.toBeInstanceOf(AgentRunError);
+    await expect(failure).rejects.toMatchObject({ cause: expect.any(ModelError) });
+    await expect(failure).rejects.toMatchObject({ cause: { status: 400 }, partial: { turns: 0 } });
     expect(server.requests).toHaveLength(1);
     expect(JSON.stringify(session.messages)).toContain(`[bg:${task.id}]`);
     session.startOver();

@@ -237,7 +237,7 @@ describe("print mode", () => {
     expect(JSON.parse(run.stdout).tool_calls.map((c: any) => c.is_error)).toEqual([true, true, true]);
   });
 
-  it("kills tasks still running when --max-wait runs out and says so", async () => {
+  it("kills tasks still running when --max-wait runs out: a failed run (is_error, exit 1) that says so", async () => {
     const fake = await scripted([
       toolReply([{ name: "background_run", input: { command: "sleep 60" } }]),
       textReply("waiting"),
@@ -248,8 +248,9 @@ describe("print mode", () => {
     const record = JSON.parse(readFileSync(join(ws.dir, ".lanes", "tasks", `${task.id}.json`), "utf8"));
     expect(typeof record.pid).toBe("number");
     taskGroups.push(record.pid);
-    // Running out of --max-wait is reported, not a failed run.
-    expect(run.code, run.stderr).toBe(0);
+    // Work the run started did not finish: that is a failed run, whatever the model said before.
+    expect(run.code, run.stderr).toBe(1);
+    expect(json.is_error).toBe(true);
     expect(task.status).toBe("killed");
     expect(json.result).toMatch(/--max-wait ran out: killed still-running background tasks/);
     // The task's process (its group leader) is really gone, not just recorded as killed.

@@ -190,6 +190,7 @@ export function startFakeAnthropic(
   };
   return startFakeServer<FakeReply>({
     path: "/v1/messages",
+    modelsPath: "/v1/models",
     handler: billedHandler,
     answer: (reply, exchange) => {
       const charge = charges.get(exchange.request);
@@ -197,6 +198,10 @@ export function startFakeAnthropic(
       if (reply.kind === "message") charge?.commit();
       answer(withToolIds(reply), exchange, charge?.usage);
     },
-    errorBody: (status, message) => errorBody(status === 404 ? "not_found_error" : "api_error", message),
+    errorBody: (status, message) =>
+      errorBody(
+        status === 404 ? "not_found_error" : status === 401 ? "authentication_error" : "api_error",
+        message,
+      ),
   });
 }

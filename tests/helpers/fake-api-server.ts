@@ -42,6 +42,10 @@ export interface Exchange {
 export interface FakeServer {
   url: string;
   requests: CapturedRequest[];
+  /** GETs of the model list (`lanes doctor`'s key check), apart from the scripted API requests. */
+  listings: CapturedRequest[];
+  /** When set, the model list answers 401 unless the request carries this key (x-api-key or Bearer). */
+  acceptedKey?: string;
   close(): Promise<void>;
 }
 
@@ -53,8 +57,10 @@ export interface FakeServerSpec<Reply> {
   path: string;
   handler: ScriptedHandler<Reply>;
   answer: (reply: Reply, exchange: Exchange) => void;
-  /** The API's error body, for the 404 and for a handler that throws (500). */
-  errorBody: (status: 404 | 500, message: string) => unknown;
+  /** GET here lists the models: the free authenticated request a key check makes. */
+  modelsPath: string;
+  /** The API's error body, for the 404, a refused key (401) and a handler that throws (500). */
+  errorBody: (status: 401 | 404 | 500, message: string) => unknown;
 }
 
 /** Splits a string into up to `parts` pieces so deltas arrive in several chunks like the real API. */
@@ -111,12 +117,38 @@ function parsedBody(raw: string): any {
 export async function startFakeServer<Reply>(spec: FakeServerSpec<Reply>): Promise<FakeServer> {
   const requests: CapturedRequest[] = [];
   const sockets = new Set<Socket>();
+  // Made before the server so the model list reads acceptedKey from the very object the test holds.
+  const fake: FakeServer = {
+    url: "",
+    requests,
+    listings: [],
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Hanging and stalled answers hold sockets open; destroy them so close() always finishes.
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  const listModels = (incoming: IncomingMessage, response: ServerResponse): void => {
+    const headers = headersOf(incoming);
+    fake.listings.push({ body: undefined, headers, receivedAt: Date.now() });
+    const key = headers["x-api-key"] ?? headers.authorization?.replace(/^Bearer /, "");
+    if (fake.acceptedKey !== undefined && key !== fake.acceptedKey) {
+      sendJson(response, 401, spec.errorBody(401, "invalid x-api-key"));
+      return;
+    }
+    sendJson(response, 200, { object: "list", data: [{ id: "fake-model", type: "model", object: "model" }] });
+  };
 
   const server = createServer((incoming: IncomingMessage, response: ServerResponse) => {
     const chunks: Buffer[] = [];
     incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
     incoming.on("end", () => {
       const body = parsedBody(Buffer.concat(chunks).toString("utf8"));
+      if (incoming.method === "GET" && incoming.url?.split("?")[0] === spec.modelsPath) {
+        listModels(incoming, response);
+        return;
+      }
       if (incoming.method !== "POST" || !incoming.url?.startsWith(spec.path)) {
         sendJson(response, 404, spec.errorBody(404, `no route ${incoming.method} ${incoming.url}`));
         return;
@@ -141,14 +173,6 @@ export async function startFakeServer<Reply>(spec: FakeServerSpec<Reply>): Promi
   const address = server.address();
   if (address === null || typeof address === "string") throw new Error("fake server has no TCP address");
 
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        // Hanging and stalled answers hold sockets open; destroy them so close() always finishes.
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  fake.url = `http://127.0.0.1:${address.port}`;
+  return fake;
 }

@@ -272,6 +272,7 @@ export async function startFakeOpenAI(
   };
   const server = await startFakeServer<FakeReply>({
     path: "/v1/chat/completions",
+    modelsPath: "/v1/models",
     handler: billedHandler,
     answer: (reply, exchange) => {
       const bill = bills.get(exchange.request);
@@ -285,9 +286,11 @@ export async function startFakeOpenAI(
       answer(withCallIds(reply), exchange, billed);
     },
     errorBody: (status, message) => {
-      const type = status === 404 ? "invalid_request_error" : "server_error";
+      const type =
+        status === 404 ? "invalid_request_error" : status === 401 ? "invalid_api_key" : "server_error";
       return { error: { message, type, param: null, code: null } };
     },
   });
-  return { ...server, baseURL: `${server.url}/v1` };
+  // The same object, not a copy: acceptedKey set on it later must reach the server.
+  return Object.assign(server, { baseURL: `${server.url}/v1` });
 }

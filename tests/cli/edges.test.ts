@@ -1,0 +1,139 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  startFakeAnthropic,
+  textReply,
+  toolReply,
+  type FakeAnthropic,
+} from "../helpers/fake-anthropic-server.js";
+import { LANES_BIN, runCli, testEnv, type CliRun } from "../helpers/run-cli.js";
+import { tempWorkspace } from "../helpers/temp-workspace.js";
+
+let ws: { dir: string; cleanup: () => void };
+let server: FakeAnthropic | undefined;
+beforeEach(() => (ws = tempWorkspace()));
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  ws.cleanup();
+});
+
+const lanes = (args: string[], env: Record<string, string> = {}): Promise<CliRun> =>
+  runCli(args, { cwd: ws.dir, env: testEnv(env) });
+
+/** `lanes ARGS | head -N` through a real shell pipe; resolves with lanes' own exit status and stderr. */
+function intoClosedPipe(args: string[], lines: number, env: NodeJS.ProcessEnv): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const script = `"$@" 2>lanes.stderr | head -${lines}; exit \${PIPESTATUS[0]}`;
+    const child = spawn("bash", ["-c", script, "bash", process.execPath, LANES_BIN, ...args], {
+      cwd: ws.dir,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      const stderr = readFileSync(join(ws.dir, "lanes.stderr"), "utf8");
+      resolve({ code, signal, stdout, stderr, pid: child.pid ?? -1 });
+    });
+  });
+}
+
+describe("lanes doctor", () => {
+  it("checks that the key is accepted with an authenticated request that costs nothing", async () => {
+    server = await startFakeAnthropic(() => textReply("unused"));
+    server.acceptedKey = "sk-good";
+    const good = await lanes(["doctor"], { ANTHROPIC_API_KEY: "sk-good", ANTHROPIC_BASE_URL: server.url });
+    expect(good.code, good.stdout).toBe(0);
+    expect(good.stdout).toContain(`✓ ${server.url} accepted the key (listed models)`);
+    const bad = await lanes(["doctor"], { ANTHROPIC_API_KEY: "sk-revoked", ANTHROPIC_BASE_URL: server.url });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(
+      new RegExp(`✗ ${server.url} refused the key \\(401\\)\\n\\s+fix: check the key`),
+    );
+    expect(server.listings.map((listing) => listing.headers["x-api-key"])).toEqual(["sk-good", "sk-revoked"]);
+    expect(server.requests).toHaveLength(0); // no model call, nothing billed
+    expect(good.stdout + bad.stdout).not.toMatch(/sk-good|sk-revoked/);
+  });
+
+  it("drops the tmux check and creates nothing in the workspace", async () => {
+    server = await startFakeAnthropic(() => textReply("unused"));
+    const run = await lanes(["doctor"], { ANTHROPIC_API_KEY: "sk-x", ANTHROPIC_BASE_URL: server.url });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).not.toMatch(/tmux/);
+    expect(run.stdout).toContain(`workspace ${ws.dir} is writable`);
+    expect(readdirSync(ws.dir)).toEqual([]);
+  });
+});
+
+describe("reading commands create no .lanes/", () => {
+  it("lanes tasks and lanes tasks --all in a folder lanes never ran in", async () => {
+    const [list, all] = await Promise.all([lanes(["tasks"]), lanes(["tasks", "--all"])]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain("No running tasks");
+    expect(all.stdout).toContain("No background tasks.");
+    expect(existsSync(join(ws.dir, ".lanes"))).toBe(false);
+  });
+});
+
+describe("output into a closed pipe ends quietly", () => {
+  it("lanes doctor | head -1 and lanes demo | head -2: no stack trace, no temp files left", async () => {
+    const tmp = join(ws.dir, "tmp");
+    mkdirSync(tmp);
+    const env = testEnv({ TMPDIR: tmp });
+    const [doctor, demo] = await Promise.all([
+      intoClosedPipe(["doctor"], 1, env),
+      intoClosedPipe(["demo"], 2, env),
+    ]);
+    expect(doctor.stdout.split("\n")[0]).toBe("lanes doctor (provider anthropic)");
+    expect(doctor.stderr).toBe("");
+    expect(doctor.code).toBe(1); // no key: the doctor's verdict, not a crash
+    expect(demo.stdout.split("\n")[0]).toMatch(/^lanes demo · scripted model/);
+    expect(demo.stderr).toBe("");
+    expect(demo.code).toBe(0);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+});
+
+describe("lanes run and lanes tasks logs give all the output", () => {
+  it("lanes run 'seq 1 100000' prints every line, and tasks logs prints the whole log", async () => {
+    const run = await lanes(["run", "seq 1 100000"]);
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trimEnd().split("\n");
+    expect(lines).toHaveLength(100_000);
+    expect(lines[0]).toBe("1");
+    expect(lines.at(-1)).toBe("100000");
+    const [id] = readdirSync(join(ws.dir, ".lanes", "tasks"))
+      .filter((name) => name.endsWith(".json"))
+      .map((name) => name.replace(/\.json$/, ""));
+    const logs = await lanes(["tasks", "logs", id ?? "?"]);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toBe(run.stdout);
+  });
+});
+
+describe("a failed -p run keeps its accounting", () => {
+  it("a 400 after a tool call: num_turns, usage and tool_calls of what ran are in the JSON", async () => {
+    server = await startFakeAnthropic((_request, index) =>
+      index === 0
+        ? toolReply([{ name: "bash", input: { command: "echo hi" } }])
+        : { kind: "error", status: 400, message: "prompt is too long" },
+    );
+    const run = await lanes(["-p", "x", "--output-format", "json"], {
+      ANTHROPIC_API_KEY: "sk-test",
+      ANTHROPIC_BASE_URL: server.url,
+    });
+    expect(run.code).toBe(1);
+    const json = JSON.parse(run.stdout);
+    expect(json.is_error).toBe(true);
+    expect(json.result).toMatch(/prompt is too long/);
+    expect(json.num_turns).toBe(1);
+    expect(json.usage.input_tokens).toBeGreaterThan(0);
+    expect(json.usage.output_tokens).toBeGreaterThan(0);
+    expect(json.tool_calls).toEqual([{ name: "bash", input: { command: "echo hi" }, is_error: false }]);
+    expect(server.requests).toHaveLength(2);
+  });
+});
