@@ -30,6 +30,17 @@ export async function runPrintMode(options: PrintOptions): Promise<number> {
   const session = new Session({ ...options, idleWake: true, emit, approvals });
   const removeHandlers = installShutdownHandlers(session.lanes);
   if (streaming) {
+    // First, which run this is: the id to --resume it with, even when it fails before any answer.
+    const { name: provider, model } = session.provider;
+    write(
+      JSON.stringify({
+        type: "session-start",
+        session_id: session.id,
+        provider,
+        model,
+        cwd: options.workspace,
+      }),
+    );
     session.lanes.subscribe((event) => {
       if (event.type === "task-start" || event.type === "task-end") {
         const { id, command, status, exit_code, signal } = event.record;

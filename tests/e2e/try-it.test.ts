@@ -202,6 +202,14 @@ describe("print mode", () => {
       .split("\n")
       .map((line) => JSON.parse(line));
     const types = events.map((event) => event.type);
+    // The first event says which session this is, the same id the result ends with.
+    expect(events[0]).toEqual({
+      type: "session-start",
+      session_id: events.at(-1).session_id,
+      provider: "anthropic",
+      model: "claude-test",
+      cwd: ws.dir,
+    });
     for (const type of [
       "tool-call",
       "tool-result",
