@@ -59,12 +59,12 @@ export function longSessionRows(r: LongSessionResult, save: SessionSaveResult): 
       figure: "Session save: ms per turn at turn 500 / at turn 10",
       measured: save.ratio,
       target: { op: "<=", limit: 1.5 },
-      how: `append-only \`.jsonl\` through SessionStore, a tool call and its 2.4 KB result per turn; median of 11 turns around each: ${save.appendMs.turn10} → ${save.appendMs.turn500} ms`,
+      how: `append-only \`.jsonl\` through SessionStore, a tool call and its 2.4 KB result per turn; median of the 21 turns around each: ${save.appendMs.turn10} → ${save.appendMs.turn500} ms`,
     },
     {
       figure: "Baseline: the old whole-file rewrite, turn 500 / turn 10",
       measured: save.rewriteRatio,
-      how: `same turns, the file rewritten (temp + rename) after every message as before issue 11: ${save.rewriteMs.turn10} → ${save.rewriteMs.turn500} ms`,
+      how: `same turns in a second pass, the file rewritten (temp + rename) after every message as before issue 11: ${save.rewriteMs.turn10} → ${save.rewriteMs.turn500} ms`,
     },
   ];
 }
