@@ -169,13 +169,16 @@ describe("print mode", () => {
     expect(run.stdout).toBe("");
   });
 
-  it("reads the key, endpoint and model from the workspace .env, the shell's values winning", async () => {
+  it("reads the key, endpoint and model from a trusted workspace's .env, the shell's values winning", async () => {
     const fake = await scripted([textReply("configured by .env")]);
     writeFileSync(
       join(ws.dir, ".env"),
       `ANTHROPIC_API_KEY=sk-from-dotenv\nANTHROPIC_BASE_URL=${fake.url}\nMODEL_ID=from-dotenv\n`,
     );
-    const run = await runCli(["-p", "hi"], { cwd: ws.dir, env: testEnv({ MODEL_ID: "from-shell" }) });
+    const env = testEnv({ MODEL_ID: "from-shell" });
+    // An untrusted workspace's .env may not set endpoints or keys (tests/reliability/trust.test.ts).
+    expect((await runCli(["trust"], { cwd: ws.dir, env })).code).toBe(0);
+    const run = await runCli(["-p", "hi"], { cwd: ws.dir, env });
     expect(run.code).toBe(0);
     expect(run.stdout).toBe("configured by .env\n");
     expect(fake.requests[0]?.body.model).toBe("from-shell");

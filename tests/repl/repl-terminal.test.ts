@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ScriptTurn } from "../../src/model/script-provider.js";
+import { liveProcessesWithEnv } from "../helpers/marked-processes.js";
 import { TEST_MARK_VARIABLE, useProcessMarker } from "../helpers/process-marker.js";
 import { LANES_BIN, runCli, testEnv } from "../helpers/run-cli.js";
 import { eventually, pidAlive, tempWorkspace } from "../helpers/temp-workspace.js";
@@ -101,7 +102,12 @@ describe("the REPL in a real terminal", { timeout: TEST_MS }, () => {
     expect(term.screen()).not.toMatch(/thinking/);
     expect(term.screen()).toContain(`● 1 running · ${id}`);
     await eventually(() => existsSync(join(dir, "sleep.pid")), 5000);
-    const pid = Number(readFileSync(join(dir, "sleep.pid"), "utf8"));
+    // Inside the sandbox `$!` is a pid of its own namespace: find the host pid by the task's marker.
+    const sleeper = liveProcessesWithEnv("LANES_TASK_ID", (value) => value === id).find((found) =>
+      readFileSync(`/proc/${found.pid}/cmdline`, "latin1").startsWith("sleep\0"),
+    );
+    expect(sleeper).toBeDefined();
+    const pid = sleeper?.pid ?? 0;
     expect(pidAlive(pid)).toBe(true);
     term.keys("C-d");
     await term.waitFor(/Ending 1 background task/);
