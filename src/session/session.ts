@@ -4,7 +4,14 @@ import { createBackgroundHooks, type BackgroundHooks } from "../agent/background
 import type { AgentEventSink } from "../agent/events.js";
 import type { Compactor, CompactionSettings } from "../agent/compaction.js";
 import { ConversationLog, type LogEntry } from "../agent/conversation-log.js";
-import { addUsage, createCompactor, runAgent, type AgentConfig, type AgentRunResult } from "../agent/loop.js";
+import {
+  addUsage,
+  AgentRunError,
+  createCompactor,
+  runAgent,
+  type AgentConfig,
+  type AgentRunResult,
+} from "../agent/loop.js";
 import { buildSystemPrompt } from "../agent/system-prompt.js";
 import { CommandGate, type GateOptions } from "../approval/gate.js";
 import { laneManagerOptions } from "../config/lane-options.js";
@@ -211,17 +218,25 @@ export class Session {
   async wake(signal: AbortSignal): Promise<AgentRunResult | undefined> {
     // Checked right before the loop's first step, which drains them synchronously into the log.
     if (this.lanes.notifications.size === 0) return undefined;
-    const result = await runAgent(this.log, this.agentConfig(this.options.emit), signal, this.compactor);
-    addUsage(this.usage, result.usage);
-    return result;
+    return this.run(signal);
   }
 
   /** Sends one user message and runs the loop until the model is done. Model errors propagate. */
   async send(prompt: string, signal: AbortSignal): Promise<AgentRunResult> {
     this.log.appendUserText(prompt);
-    const result = await runAgent(this.log, this.agentConfig(this.options.emit), signal, this.compactor);
-    addUsage(this.usage, result.usage);
-    return result;
+    return this.run(signal);
+  }
+
+  /** Runs the loop on the log; its tokens count toward the session's usage, a failed run's too. */
+  private async run(signal: AbortSignal): Promise<AgentRunResult> {
+    try {
+      const result = await runAgent(this.log, this.agentConfig(this.options.emit), signal, this.compactor);
+      addUsage(this.usage, result.usage);
+      return result;
+    } catch (error) {
+      if (error instanceof AgentRunError) addUsage(this.usage, error.partial.usage);
+      throw error;
+    }
   }
 
   private agentConfig(emit: AgentEventSink): AgentConfig {
