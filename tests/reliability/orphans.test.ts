@@ -374,7 +374,9 @@ async function printModeEnds(onFinished: OnFinished): Promise<Outcome> {
     return textReply("waiting");
   });
   const run = await probe.run(server, ["-p", "spawn and leave it", "--max-wait", "1"]);
-  expect(run.code, run.stderr).toBe(0);
+  // A run whose --max-wait ran out with a task still running is a failed run (issue 8).
+  expect(run.code, run.stderr).toBe(1);
+  expect(run.stderr).toMatch(/--max-wait ran out: killed still-running background tasks/);
   expect(probe.records()[0]).toMatchObject({ status: "killed" });
   return finish("lanes -p ends (--max-wait ran out)", probe, run);
 }
@@ -518,7 +520,8 @@ describe.concurrent("orphans: no process a command started outlives its task or 
       const second = await probe.fake(() => textReply("picked them up"));
       probe.lanesPid = 0;
       const run = await probe.run(second, ["-p", "what happened?", "--max-wait", "1"]);
-      expect(run.code, run.stderr).toBe(0);
+      // The adopted task still runs when --max-wait runs out: a failed run that kills it (issue 8).
+      expect(run.code, run.stderr).toBe(1);
       expect(run.stderr).toMatch(/picked up 2 task\(s\) from an earlier run: 1 still running, 1 ended/);
       const outcome = await finish("kill -9, then a new start", probe, run);
       expect(outcome.leftAfter, leftReport([outcome])).toEqual([]);
