@@ -20,6 +20,10 @@ export interface Launch {
 // that opens /dev/tty (a password prompt) fails at once instead of stopping on SIGTTIN or writing over the
 // REPL, and a closing terminal's SIGHUP, sent to the session leader and the foreground group, never reaches a
 // task. TIOCNOTTY is 0x5422 on Linux; the perl launcher is only used there.
+//
+// Known gap: until perl runs its first line (about a millisecond after spawn returns) the launcher is still in
+// lanes' own group, so a Ctrl+C or Ctrl+Z sent by the terminal in that instant reaches it too, and a group
+// signal does not (terminate() in group-process.ts signals the launcher itself then).
 const LAUNCHER = [
   // PERL5OPT/PERL5LIB are the command's, not the launcher's: they were moved aside and are put back here.
   "for (keys %ENV) { $ENV{$1} = delete $ENV{$_} if /^__LANES_KEEP_(.+)$/ }",
