@@ -1,62 +1,16 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- records and request bodies are loose JSON in tests */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { userTexts } from "../helpers/conversation-checks.js";
-import {
-  startFakeAnthropic,
-  textReply,
-  toolReply,
-  type FakeAnthropic,
-} from "../helpers/fake-anthropic-server.js";
+import { textReply, toolReply } from "../helpers/fake-anthropic-server.js";
 import { recordReliability } from "../helpers/reliability.js";
-import { runCli, testEnv } from "../helpers/run-cli.js";
-import { eventually, pidAlive, tempWorkspace } from "../helpers/temp-workspace.js";
+import { useTaskWorkspace } from "../helpers/task-workspace.js";
+import { runCli } from "../helpers/run-cli.js";
+import { eventually, pidAlive } from "../helpers/temp-workspace.js";
 
-let ws: { dir: string; cleanup: () => void };
-const servers: FakeAnthropic[] = [];
-const pgids: number[] = [];
-beforeEach(() => (ws = tempWorkspace()));
-afterEach(async () => {
-  for (const pgid of pgids.splice(0)) {
-    try {
-      process.kill(-pgid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-  ws.cleanup();
-});
-
-function records(): any[] {
-  const dir = join(ws.dir, ".lanes", "tasks");
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((name) => name.endsWith(".json"))
-    .flatMap((name) => {
-      try {
-        return [JSON.parse(readFileSync(join(dir, name), "utf8"))];
-      } catch {
-        return [];
-      }
-    });
-}
-
-function running(): number {
-  const found = records().filter((r) => r.status === "running" && typeof r.pid === "number");
-  for (const record of found) if (!pgids.includes(record.pid)) pgids.push(record.pid);
-  return found.length;
-}
-
-async function fake(replies: ReturnType<typeof textReply>[]): Promise<FakeAnthropic> {
-  const server = await startFakeAnthropic((_request, index) => replies[index] ?? textReply(`ack ${index}`));
-  servers.push(server);
-  return server;
-}
-
-const env = (server: FakeAnthropic) =>
-  testEnv({ ANTHROPIC_API_KEY: "sk-test", ANTHROPIC_BASE_URL: server.url, MODEL_ID: "claude-test" });
+const ws = useTaskWorkspace();
+const { records, running, fake, env } = ws;
 
 /** Lines about one task that reached the model in a request, e.g. `[bg:ID] still running...`. */
 const linesAbout = (body: any, id: string): string[] =>

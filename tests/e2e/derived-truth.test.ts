@@ -1,64 +1,14 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- records and request bodies are loose JSON in tests */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  startFakeAnthropic,
-  textReply,
-  toolReply,
-  type FakeAnthropic,
-} from "../helpers/fake-anthropic-server.js";
+import { describe, expect, it } from "vitest";
+import { textReply, toolReply } from "../helpers/fake-anthropic-server.js";
 import { recordReliability } from "../helpers/reliability.js";
-import { runCli, testEnv } from "../helpers/run-cli.js";
-import { eventually, pidAlive, sleep, tempWorkspace } from "../helpers/temp-workspace.js";
+import { useTaskWorkspace } from "../helpers/task-workspace.js";
+import { runCli } from "../helpers/run-cli.js";
+import { eventually, pidAlive, sleep } from "../helpers/temp-workspace.js";
 
-let ws: { dir: string; cleanup: () => void };
-const servers: FakeAnthropic[] = [];
-const pgids: number[] = [];
-beforeEach(() => (ws = tempWorkspace()));
-afterEach(async () => {
-  for (const pgid of pgids.splice(0)) {
-    try {
-      process.kill(-pgid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-  ws.cleanup();
-});
-
-function records(): any[] {
-  const dir = join(ws.dir, ".lanes", "tasks");
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((name) => name.endsWith(".json"))
-    .flatMap((name) => {
-      try {
-        return [JSON.parse(readFileSync(join(dir, name), "utf8"))];
-      } catch {
-        return [];
-      }
-    });
-}
-
-/** Registers every started task's group for cleanup; returns how many run. */
-function running(): number {
-  const found = records().filter((r) => r.status === "running" && typeof r.pid === "number");
-  for (const record of found) if (!pgids.includes(record.pid)) pgids.push(record.pid);
-  return found.length;
-}
-
-async function fake(replies: ReturnType<typeof textReply>[]): Promise<FakeAnthropic> {
-  const server = await startFakeAnthropic((_request, index) => replies[index] ?? textReply(`ack ${index}`));
-  servers.push(server);
-  return server;
-}
-
-function env(server?: FakeAnthropic) {
-  if (!server) return testEnv();
-  return testEnv({ ANTHROPIC_API_KEY: "sk-test", ANTHROPIC_BASE_URL: server.url, MODEL_ID: "claude-test" });
-}
+const ws = useTaskWorkspace();
+const { records, running, fake, env } = ws;
 
 /** Starts `lanes -p` that runs these background tasks, and SIGKILLs it once all of them run. */
 async function crashWhileRunning(commands: string[], hook: (fn: () => void) => void): Promise<void> {
