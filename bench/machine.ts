@@ -12,7 +12,7 @@ export interface MachineInfo {
   /** 1, 5 and 15 minute load averages: the machine is shared, so others' load is part of the conditions. */
   load_avg_start: number[];
   load_avg_end?: number[];
-  /** Kernel autogroup scheduling: each session is a scheduling group, and every lanes task is a session. */
+  /** Kernel autogroup scheduling: each session is a scheduling group (lanes' tasks stay in lanes' session). */
   sched_autogroup: boolean | null;
 }
 

@@ -50,7 +50,7 @@ function readingSection(r: BenchResults): string[] {
     "## Reading the figures",
     "",
     ...spawn,
-    `- Event loop under the floods: over the lanes rounds the main thread ran ${sum("cpuMs")} ms and waited ${sum("runQueueWaitMs")} ms in the run queue for a CPU: ${sum("runQueueWaitMs") > sum("cpuMs") ? "the loop was starved of a CPU more than it was busy" : "the loop was busy with lanes' own work"}.${r.machine.sched_autogroup ? " Kernel autogroup scheduling is on here: every task is a session of its own (setsid), so each is a scheduling group and lanes' main thread competes as one group among 21, where the plain floods share lanes' group. With autogroup off (sysctl kernel.sched_autogroup_enabled=0) the same measurement gave 22 ms against 12 ms plain (checked once by hand, 2026-11-21)." : ""}`,
+    `- Event loop under the floods: over the lanes rounds the main thread ran ${sum("cpuMs")} ms and waited ${sum("runQueueWaitMs")} ms in the run queue for a CPU: ${sum("runQueueWaitMs") > sum("cpuMs") ? "the loop was starved of a CPU more than it was busy" : "the loop was busy with lanes' own work"}.${r.machine.sched_autogroup ? " Kernel autogroup scheduling is on here; tasks are process groups inside lanes' own session (src/process/own-group-launch.ts), so they share lanes' scheduling group as the plain floods do, instead of competing as one group each (a session per task gave about 100 ms here before issue 8)." : ""}`,
   ];
 }
 
