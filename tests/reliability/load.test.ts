@@ -20,6 +20,8 @@ const LIMITS: Record<string, number> = { default: 16, slow: 4 };
 /** Fixed, so a failure replays the same mix; LANES_LOAD_SEED tries another. */
 const SEED = Number(process.env.LANES_LOAD_SEED ?? 20_250_101);
 
+const SLEEP_UNTIL_ENDED = "sleep 120";
+
 type Kind = "exit" | "kill-9" | "timeout" | "kill-running" | "kill-queued";
 
 interface Plan {
@@ -48,11 +50,13 @@ function prng(seed: number): () => number {
 /** 500 tasks: durations 0–300 ms, exits 0/1/2, kill -9 of the shell, 0 B–1 MB output, timeouts, kills. */
 function planTasks(random: () => number): Plan[] {
   const plans: Plan[] = [];
+  // Tasks meant to be ended by a kill or a timeout sleep far longer than any load could delay that end, so a
+  // slow machine cannot let one finish on its own first (a 5 s sleep did, about 1 run in 3 at load ~20).
   for (let index = 0; index < TASKS; index++) {
     const lane = index % 5 === 0 ? "slow" : "default";
     // The last slow tasks are still queued when the test kills them right after starting everything.
     if (lane === "slow" && index >= TASKS - 30) {
-      plans.push({ kind: "kill-queued", lane, command: "sleep 5", bytes: 0, code: 0 });
+      plans.push({ kind: "kill-queued", lane, command: SLEEP_UNTIL_ENDED, bytes: 0, code: 0 });
       continue;
     }
     const roll = random();
@@ -68,11 +72,11 @@ function planTasks(random: () => number): Plan[] {
               : "exit";
     if (kind === "timeout") {
       const timeoutMs = 100 + Math.floor(random() * 150);
-      plans.push({ kind, lane, command: "sleep 5", bytes: 0, code: 0, timeoutMs });
+      plans.push({ kind, lane, command: SLEEP_UNTIL_ENDED, bytes: 0, code: 0, timeoutMs });
       continue;
     }
     if (kind === "kill-running") {
-      plans.push({ kind, lane, command: "sleep 5", bytes: 0, code: 0 });
+      plans.push({ kind, lane, command: SLEEP_UNTIL_ENDED, bytes: 0, code: 0 });
       continue;
     }
     const sizeRoll = random();
