@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { buildCli } from "../scripts/build.js";
+import { removeDeadOwnerDirs } from "../src/process/dead-owner-dirs.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -12,15 +13,6 @@ declare module "vitest" {
 
 const BUILDS = join(import.meta.dirname, "..", ".build");
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
  * Global setup: builds the CLI once per test run, so CLI tests run what users run (no TypeScript loader)
  * and never a stale dist/. Each run gets its own folder inside the repo (bundles resolve any external
@@ -28,11 +20,7 @@ function alive(pid: number): boolean {
  * running test.
  */
 export default async function setup(project: TestProject): Promise<() => void> {
-  for (const name of existsSync(BUILDS) ? readdirSync(BUILDS) : []) {
-    const owner = /^test-(\d+)$/.exec(name)?.[1];
-    if (owner !== undefined && !alive(Number(owner)))
-      rmSync(join(BUILDS, name), { recursive: true, force: true });
-  }
+  removeDeadOwnerDirs(BUILDS, /^test-(\d+)$/);
   const outDir = join(BUILDS, `test-${process.pid}`);
   project.provide("lanesBin", await buildCli(outDir));
   return () => rmSync(outDir, { recursive: true, force: true });

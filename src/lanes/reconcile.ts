@@ -1,16 +1,8 @@
 import { readFileSync, statSync } from "node:fs";
 import { findMarkedProcesses, markerIn } from "../process/marked-processes.js";
+import { processAlive } from "../process/process-alive.js";
 import { isTerminal, type TaskRecord } from "./task-record.js";
 import type { TaskStore } from "./task-store.js";
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * Whether the lanes that wrote a record still runs. A pid alone can be reused by anything after a crash, so a
