@@ -3,12 +3,13 @@ import type { LanesConfig } from "../config/config.js";
 import { displayPath } from "../lanes/format.js";
 import { LaneManager } from "../lanes/lane-manager.js";
 import { assertCommandAllowed } from "../tools/guard-check.js";
-import { showLogs } from "./tasks-command.js";
+import { queuedLine } from "../lanes/format.js";
 
 /**
  * `lanes run [--detach] CMD`: a tracked task started from the shell. Detached, it is persisted and
  * outlives this process (dev servers): listed by `lanes tasks`, ended by `lanes tasks kill`.
- * Attached, its output is followed and lanes exits with its exit code.
+ * Attached, its stdout and stderr are shown on lanes' own as they come (and kept in the task's log), and lanes
+ * exits with its exit code.
  */
 export async function runCommand(options: {
   workspace: string;
@@ -23,6 +24,8 @@ export async function runCommand(options: {
     command: options.command,
     persist: options.detach,
     description: "started with lanes run",
+    // Attached, the command's stdout and stderr are this process's, as if the shell had run it.
+    mirror: options.detach ? undefined : { stdout: process.stdout, stderr: process.stderr },
   });
   await lanes.flush();
   if (options.detach) {
@@ -35,10 +38,11 @@ export async function runCommand(options: {
   const stopOnSignal = (): void => void lanes.kill(record.id);
   process.once("SIGINT", stopOnSignal);
   process.once("SIGTERM", stopOnSignal);
-  const [final] = await Promise.all([
-    lanes.whenEnded(record.id),
-    showLogs(options.workspace, record.id, true, (text) => void process.stdout.write(text)),
-  ]);
+  if (record.status === "queued") process.stderr.write(`${queuedLine(record)}\n`);
+  // Queued behind another lanes' slot, nothing of ours is pending (the slot poll is unref'd): without this,
+  // Node would end the process before the task even starts.
+  const keepAlive = setInterval(() => {}, 60_000);
+  const final = await lanes.whenEnded(record.id).finally(() => clearInterval(keepAlive));
   lanes.markDelivered([record.id]);
   await lanes.flush();
   process.off("SIGINT", stopOnSignal);

@@ -62,6 +62,11 @@ export function summaryLine(record: TaskRecord, now = Date.now(), ownerGone = fa
   return `${record.id}  ${statusPhrase(record)}${orphan}${took}${lane}${persist}  ${record.command}`;
 }
 
+/** A task that waits for a slot in its lane. */
+export function queuedLine(record: TaskRecord): string {
+  return `Queued: lane "${record.lane}" is at its limit; it starts when a slot frees.`;
+}
+
 /** A running task's output matched its notify_on pattern. */
 export function matchedLine(record: TaskRecord, line: string): string {
   return `[bg:${record.id}] still running, output matched notify_on: ${line.slice(0, 300)} (${displayCommand(record.command, NOTICE_COMMAND_CHARS)})`;

@@ -162,7 +162,11 @@ export class LaneManager {
     const notifyOn = request.notifyOn === undefined ? undefined : Pattern.compile(request.notifyOn);
     const stallMs = request.stallMs ?? this.options.stallMs ?? DEFAULT_STALL_MS;
     const record = this.newRecord(this.registry.newId(), { ...request, stallMs });
-    this.registry.track(record, { notifyOn, unsandboxed: request.sandbox === false });
+    this.registry.track(record, {
+      notifyOn,
+      unsandboxed: request.sandbox === false,
+      mirror: request.mirror,
+    });
     if (this.slots.acquire(record.lane, record.id)) this.launch(record.id);
     else {
       this.registry.persist(record);
@@ -351,6 +355,7 @@ export class LaneManager {
       timeoutMs: record.timeout_ms ?? undefined,
       killGraceMs: this.options.killGraceMs,
       sandbox: this.sandboxFor(task.unsandboxed),
+      mirror: task.mirror,
     });
     record.status = "running";
     record.pid = child.pid ?? null;

@@ -1,3 +1,4 @@
+import type { OutputMirror } from "../process/output-mirror.js";
 import type { LaunchWrapper } from "../process/launch-wrapper.js";
 import type { Notification } from "./notification-queue.js";
 import type { TaskRecord } from "./task-record.js";
@@ -30,6 +31,8 @@ export interface StartTaskRequest {
   persist?: boolean;
   /** `false`: run this one command outside the OS sandbox (an escalation the user approved). */
   sandbox?: false;
+  /** An attached command (`lanes run`): its output is also shown on these streams, stdout and stderr apart. */
+  mirror?: OutputMirror;
 }
 
 export type LaneEvent =

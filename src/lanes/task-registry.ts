@@ -1,3 +1,4 @@
+import type { OutputMirror } from "../process/output-mirror.js";
 import type { Pattern } from "../patterns/pattern.js";
 import type { TaskWatch } from "./task-watch.js";
 import type { TaskHandle } from "./task-handle.js";
@@ -18,6 +19,8 @@ export interface LiveTask {
   capped?: boolean;
   /** An approved escalation: this one command runs outside the OS sandbox. */
   unsandboxed?: boolean;
+  /** Where an attached command's output is also shown (`lanes run`). */
+  mirror?: OutputMirror;
 }
 
 /** The records of one lanes: which tasks exist, their ids, and their persisted state. Nothing else. */

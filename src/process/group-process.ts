@@ -1,10 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
+import { dirname } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import type { Writable } from "node:stream";
 import { groupOf } from "./group-members.js";
 import { terminateGroup, type TerminateOutcome } from "./kill-group.js";
 import type { LaunchWrapper, SpawnPlan } from "./launch-wrapper.js";
 import { ownGroupLaunch } from "./own-group-launch.js";
+import { mirrorPipe, openPipes, type MirrorPipe, type OutputMirror } from "./output-mirror.js";
 import type { ProcessResult, TerminationReason } from "./process-result.js";
 
 export interface GroupProcessOptions {
@@ -13,6 +16,11 @@ export interface GroupProcessOptions {
   env: NodeJS.ProcessEnv;
   /** stdout and stderr both go straight to this file: true interleaving, no bytes pass through lanes. */
   outputFile: string;
+  /**
+   * An attached command (`lanes run`): its stdout and stderr come through pipes, shown apart on these streams
+   * and appended to the log in arrival order. `exited` then waits for the pipes to drain (briefly, see below).
+   */
+  mirror?: OutputMirror;
   /** "pipe" keeps stdin open for send_background_input; "ignore" gives the command /dev/null. */
   stdin: "pipe" | "ignore";
   /** When set, a wrapper shell writes the exit code here, so it survives a crash of lanes. */
@@ -51,6 +59,10 @@ const EXIT_FD = 3;
 
 export const DEFAULT_KILL_GRACE_MS = 2_000;
 
+// After the leader exits, how long a mirrored pipe may stay open: something that escaped the group (setsid)
+// can hold it forever, and the user's command has ended.
+const MIRROR_DRAIN_MS = 1_000;
+
 /** Spawns `/bin/sh -c command` as the leader of a new process group (see own-group-launch.ts), output appended to a file. */
 export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
   const graceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
@@ -64,12 +76,16 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
   // is a failed start reported as data like any spawn error: never an exception thrown into the runtime.
   let fd: number | undefined;
   let exitFd: number | undefined;
+  let mirrored: Promise<void> | undefined;
+  let pipes: MirrorPipe[] = [];
   try {
     let plan: SpawnPlan = { file: "/bin/sh", args, env: options.env };
     if (options.sandbox) plan = options.sandbox.wrap(plan, options.cwd);
     fd = openSync(options.outputFile, "a");
     if (options.exitFile) exitFd = openSync(options.exitFile, "w");
-    const stdio = [options.stdin, fd, fd, ...(exitFd === undefined ? [] : [exitFd])];
+    if (options.mirror) pipes = openPipes(dirname(options.outputFile), 2);
+    const [out, err] = pipes.length === 2 ? pipes.map((pipe) => pipe.writeFd) : [fd, fd];
+    const stdio = [options.stdin, out, err, ...(exitFd === undefined ? [] : [exitFd])];
     if (exitFd !== undefined && stdio.length !== EXIT_FD + 1) throw new Error("exit descriptor misplaced");
     // The sandbox wraps the shell first; the group launcher then makes a group of whatever the plan starts.
     const launch = ownGroupLaunch(plan.file, plan.args, plan.env);
@@ -79,11 +95,23 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
       detached: launch.detached,
       stdio: stdio as ("pipe" | "ignore" | number)[],
     });
+    const [outPipe, errPipe] = pipes;
+    if (options.mirror && outPipe && errPipe) {
+      const logFd = fd;
+      mirrored = Promise.all([
+        mirrorPipe(outPipe.reader, logFd, options.mirror.stdout),
+        mirrorPipe(errPipe.reader, logFd, options.mirror.stderr),
+      ]).then(() => closeSync(logFd));
+      fd = undefined;
+    }
   } catch (error) {
     spawnError = (error as Error).message;
+    for (const pipe of pipes) pipe.reader.destroy();
   } finally {
     if (fd !== undefined) closeSync(fd);
     if (exitFd !== undefined) closeSync(exitFd);
+    // The command holds its own copies of the write ends; ours would keep the pipes from ever ending.
+    for (const pipe of pipes) closeSync(pipe.writeFd);
   }
 
   const pid = child?.pid;
@@ -108,6 +136,7 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
     const finish = async (exitCode: number | null, signal: NodeJS.Signals | null, error?: string) => {
       clearTimeout(timer);
       let endedAt = Date.now();
+      if (mirrored) await drained(mirrored, pipes);
       const outcome = ending && (await ending);
       if (outcome?.signal) {
         // The leader (the wrapper shell) dies at the TERM; a command ignoring it lived on until the KILL.
@@ -153,6 +182,23 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
     child?.unref();
   };
   return { pid, stdin, exited, terminate, clearTimeout: () => clearTimeout(timer), release };
+}
+
+/**
+ * Waits for the mirrored pipes to end. One still open MIRROR_DRAIN_MS after the leader's exit is closed,
+ * whoever holds it, unless it is paused because the user's side is slow (`lanes run CMD | less`): that output
+ * is still to be shown.
+ */
+async function drained(mirrored: Promise<void>, pipes: MirrorPipe[]): Promise<void> {
+  const readers = pipes.map((pipe) => pipe.reader);
+  let done = false;
+  void mirrored.then(() => (done = true));
+  while (!done) {
+    await Promise.race([mirrored, delay(MIRROR_DRAIN_MS, undefined, { ref: false })]);
+    if (done || readers.some((reader) => reader.isPaused())) continue;
+    for (const reader of readers) reader.destroy();
+  }
+  await mirrored;
 }
 
 function signalProcess(pid: number, signal: NodeJS.Signals): void {

@@ -115,6 +115,75 @@ describe("lanes run and lanes tasks logs give all the output", () => {
   });
 });
 
+describe("lanes run keeps stdout and stderr apart", () => {
+  it("prints the command's stdout on stdout and its stderr on stderr, however long; the log keeps both", async () => {
+    const run = await lanes([
+      "run",
+      "printf 'out1\\n'; printf 'err1\\n' >&2; seq 1 100000; seq 1 50000 >&2; printf 'out2\\n'; printf 'err2\\n' >&2; exit 3",
+    ]);
+    expect(run.code, run.stderr.slice(0, 200)).toBe(3);
+    const out = run.stdout.trimEnd().split("\n");
+    const err = run.stderr.trimEnd().split("\n");
+    expect(out).toHaveLength(100_002);
+    expect([out[0], out[1], out.at(-2), out.at(-1)]).toEqual(["out1", "1", "100000", "out2"]);
+    expect(err).toHaveLength(50_002);
+    expect([err[0], err[1], err.at(-2), err.at(-1)]).toEqual(["err1", "1", "50000", "err2"]);
+    const [id] = readdirSync(join(ws.dir, ".lanes", "tasks"))
+      .filter((name) => name.endsWith(".json"))
+      .map((name) => name.replace(/\.json$/, ""));
+    const logs = await lanes(["tasks", "logs", id ?? "?"]);
+    expect(logs.code, logs.stderr).toBe(0);
+    const logged = logs.stdout.trimEnd().split("\n");
+    expect(logged).toHaveLength(150_004);
+    // Each stream's own order holds in the log; the two interleave as they arrived.
+    expect(logged.filter((line) => line.startsWith("out"))).toEqual(["out1", "out2"]);
+    expect(logged.filter((line) => line.startsWith("err"))).toEqual(["err1", "err2"]);
+    // Read through two pipes, chunks split lines; the log still interleaves whole lines only.
+    expect(logged.filter((line) => !/^(out|err)[12]$|^\d+$/.test(line))).toEqual([]);
+    const record = JSON.parse(readFileSync(join(ws.dir, ".lanes", "tasks", `${id}.json`), "utf8"));
+    expect(record).toMatchObject({
+      status: "failed",
+      exit_code: 3,
+      output_bytes: Buffer.byteLength(logs.stdout),
+    });
+  });
+
+  it("a reader that stalls after the command ended loses nothing of what lanes still holds", async () => {
+    // The reader takes all but the last ~88 KB, then stalls 2 s: seq has ended by then, and lanes holds the
+    // rest, paused on a full pipe. Exactly the bytes after the first 464 blocks must arrive.
+    const reader = "(dd bs=4096 count=464 iflag=fullblock of=/dev/null 2>/dev/null; sleep 2; wc -c)";
+    const run = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      const script = `"$@" | ${reader}; exit \${PIPESTATUS[0]}`;
+      const child = spawn(
+        "bash",
+        ["-c", script, "bash", process.execPath, LANES_BIN, "run", "seq 1 300000"],
+        {
+          cwd: ws.dir,
+          env: testEnv(),
+          stdio: ["ignore", "pipe", "inherit"],
+        },
+      );
+      let stdout = "";
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, stdout }));
+    });
+    let total = 0;
+    for (let n = 1; n <= 300_000; n++) total += String(n).length + 1;
+    expect(run.code).toBe(0);
+    expect(Number(run.stdout.trim())).toBe(total - 464 * 4096);
+  });
+
+  it("lanes run yes | head -1: the closed pipe ends the command as a shell pipeline would (SIGPIPE, 141)", async () => {
+    const run = await intoClosedPipe(["run", "yes"], 1, testEnv());
+    expect(run.stdout).toBe("y\n");
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(141);
+    const list = await lanes(["tasks", "--all"]);
+    expect(list.stdout).toMatch(/failed, exit 141 .* yes/);
+  });
+});
+
 describe("a failed -p run keeps its accounting", () => {
   it("a 400 after a tool call: num_turns, usage and tool_calls of what ran are in the JSON", async () => {
     server = await startFakeAnthropic((_request, index) =>
