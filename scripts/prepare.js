@@ -27,6 +27,17 @@ function run(file, args, env = process.env) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
+// A global install from a git URL without --install-links ends in a dangling link (npm/cli#3692, #4148): npm
+// links the package to this temporary clone, then deletes the clone. Refusing here says so instead.
+const gitClone = /[\\/]_cacache[\\/]tmp[\\/]git-clone/.test(root);
+if (gitClone && process.env.npm_config_global === "true" && process.env.npm_config_install_links !== "true") {
+  console.error(
+    "lanes: a global install from a git URL needs --install-links (without it npm leaves a dangling link to a " +
+      "deleted temporary clone, npm/cli#3692): npm install -g --install-links <git URL>",
+  );
+  process.exit(1);
+}
+
 if (!["tsx", "esbuild"].every(resolvable)) {
   const npm = process.env.npm_execpath;
   if (!npm) {
