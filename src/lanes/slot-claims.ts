@@ -1,87 +1,116 @@
 import { createHash, randomBytes } from "node:crypto";
-import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { removeDeadOwnerDirs } from "../process/dead-owner-dirs.js";
+import {
+  createExclusive,
+  GUARD_NAME,
+  guardGone,
+  reap,
+  readText,
+  removeFile,
+  TEMP_OWNER,
+} from "./claim-files.js";
 import { ownerAlive } from "./reconcile.js";
+
+/** An unreadable slot file this old is debris, not a claim being written (an older lanes wrote in place). */
+const UNREADABLE_STALE_MS = 5_000;
+
+/** Who holds a slot: this lanes, another running one, or none (its lanes exited; the task still runs). */
+export type SlotOwner = "self" | "alive" | "gone";
+
+export interface SlotHolder {
+  taskId: string;
+  owner: SlotOwner;
+}
 
 /**
  * Lane slots shared by every lanes in one workspace (a REPL and `lanes mcp` in the same folder): slot N of a
- * lane is the file `.lanes/slots/<lane>.<N>`, created exclusively (O_EXCL) and naming the lanes that holds it
- * and for which task. A slot whose holder is dead is taken back. Creating the file is the atomic step, so two
- * processes never both hold slot N.
+ * lane is the file `.lanes/slots/<lane>.<N>`, created atomically and exclusively (claim-files.ts), naming the
+ * lanes that holds it and for which task. A slot is held while its lanes runs, and after that while its task
+ * does (persisted, or left by a crash: `taskRuns`, judged as reconcile judges a task whose owner is gone).
+ * Then any lanes takes it back, and of several at once only one.
  */
 export class SlotClaims {
   private made = false;
   /** The slot file each of this lanes' tasks holds. */
   private readonly held = new Map<string, string>();
 
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly taskRuns: (taskId: string) => boolean = () => false,
+  ) {}
 
-  /** Takes a free slot below `limit` for the task; false when all are held by live lanes. */
+  /** Takes a free slot below `limit` for the task; false when all are held. */
   claim(lane: string, taskId: string, limit: number): boolean {
     for (let slot = 0; slot < limit; slot++) if (this.take(lane, slot, taskId)) return true;
     return false;
   }
 
-  /** Counts an already-running task (adopted, moved from the foreground): the first free slot, past the limit if need be. */
+  /**
+   * Counts an already-running task (adopted, moved from the foreground): the slot it held under a lanes that
+   * is gone, else the first free one, past the limit if need be.
+   */
   occupy(lane: string, taskId: string): void {
     for (let slot = 0; slot < 10_000; slot++) if (this.take(lane, slot, taskId)) return;
   }
 
-  /** Gives back the task's slot, if it still holds it (a dead-looking claim may have been taken back). */
+  /** Gives back the task's slot, if it still holds it. */
   release(taskId: string): void {
     const file = this.held.get(taskId);
     this.held.delete(taskId);
     if (file === undefined) return;
-    const holder = holderOf(file);
+    const holder = parseHolder(readText(file));
+    // Our own live claim: no other process removes it, so nothing can change it between read and unlink.
     if (holder?.task === taskId && holder.pid === process.pid) removeFile(file);
   }
 
+  /** What holds the lane's first `limit` slots (those a queued task waits for). */
+  holders(lane: string, limit: number): SlotHolder[] {
+    const found: SlotHolder[] = [];
+    for (let slot = 0; slot < limit; slot++) {
+      const holder = parseHolder(readText(this.file(lane, slot)));
+      if (!holder) continue;
+      if (holder.pid === process.pid) found.push({ taskId: holder.task, owner: "self" });
+      else if (ownerAlive(holder.pid)) found.push({ taskId: holder.task, owner: "alive" });
+      else if (this.taskRuns(holder.task)) found.push({ taskId: holder.task, owner: "gone" });
+    }
+    return found;
+  }
+
   private take(lane: string, slot: number, taskId: string): boolean {
+    try {
+      return this.tryTake(lane, slot, taskId);
+    } catch {
+      // The folder cannot be written (full disk, not ours): no slot, as for one that is held.
+      return false;
+    }
+  }
+
+  private tryTake(lane: string, slot: number, taskId: string): boolean {
     const file = this.file(lane, slot);
-    const mine = JSON.stringify({ pid: process.pid, task: taskId });
+    // The nonce makes every claim's text unique, so a dead claim's text never comes back (claim-files.ts).
+    const mine = JSON.stringify({ pid: process.pid, task: taskId, nonce: randomBytes(6).toString("hex") });
+    this.ensureDir();
     for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        this.ensureDir();
-        writeFileSync(file, mine, { flag: "wx", mode: 0o600 });
+      if (createExclusive(file, mine)) {
         this.held.set(taskId, file);
         return true;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") return false;
       }
-      if (!this.reclaim(file)) return false;
+      const stale = readText(file);
+      // Gone between the two steps: free again, so try once more.
+      if (stale !== undefined && !(this.dead(file, stale, taskId) && reap(file, stale))) return false;
     }
     return false;
   }
 
-  /** Removes a slot file whose holder is dead; true when it is gone and may be taken. */
-  private reclaim(file: string): boolean {
-    let stale: string;
-    try {
-      stale = readFileSync(file, "utf8");
-    } catch {
-      return true;
-    }
-    const holder = parseHolder(stale);
-    if (holder && (holder.pid === process.pid || ownerAlive(holder.pid))) return false;
-    // Moved aside first, so of two lanes reclaiming at once only one removes it, and a claim made in
-    // between (not the stale one we read) is put back rather than deleted.
-    const aside = `${file}.${randomBytes(4).toString("hex")}.stale`;
-    try {
-      renameSync(file, aside);
-    } catch {
-      return true;
-    }
-    if (readText(aside) !== stale) {
-      try {
-        linkSync(aside, file);
-      } catch {
-        // Someone claimed it meanwhile: that claim stands.
-      }
-      removeFile(aside);
-      return false;
-    }
-    removeFile(aside);
-    return true;
+  /** Whether a slot file no longer holds its slot: its lanes is gone and so is its task (unless it is ours). */
+  private dead(file: string, text: string, taskId: string): boolean {
+    const holder = parseHolder(text);
+    if (!holder) return ageMs(file) > UNREADABLE_STALE_MS;
+    if (holder.pid === process.pid || ownerAlive(holder.pid)) return false;
+    // The task this lanes now watches (adopted): its old slot passes to it rather than a second one.
+    return holder.task === taskId || !this.taskRuns(holder.task);
   }
 
   private file(lane: string, slot: number): string {
@@ -90,10 +119,18 @@ export class SlotClaims {
     return join(this.dir, `${key}.${slot}`);
   }
 
+  /** Made on first use; then what crashed lanes left mid-step goes: temp files, guards of dead reapers. */
   private ensureDir(): void {
     if (this.made) return;
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     this.made = true;
+    removeDeadOwnerDirs(this.dir, TEMP_OWNER);
+    for (const name of readdirSync(this.dir)) {
+      if (!GUARD_NAME.test(name)) continue;
+      const guard = join(this.dir, name);
+      const text = readText(guard);
+      if (text !== undefined && guardGone(text)) reap(guard, text);
+    }
   }
 }
 
@@ -102,7 +139,8 @@ interface Holder {
   task: string;
 }
 
-function parseHolder(text: string): Holder | undefined {
+function parseHolder(text: string | undefined): Holder | undefined {
+  if (text === undefined) return undefined;
   try {
     const value = JSON.parse(text) as Partial<Holder>;
     return typeof value.pid === "number" && typeof value.task === "string"
@@ -113,23 +151,10 @@ function parseHolder(text: string): Holder | undefined {
   }
 }
 
-function holderOf(file: string): Holder | undefined {
-  const text = readText(file);
-  return text === undefined ? undefined : parseHolder(text);
-}
-
-function readText(file: string): string | undefined {
+function ageMs(file: string): number {
   try {
-    return readFileSync(file, "utf8");
+    return Date.now() - statSync(file).mtimeMs;
   } catch {
-    return undefined;
-  }
-}
-
-function removeFile(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch {
-    // Already gone.
+    return 0;
   }
 }

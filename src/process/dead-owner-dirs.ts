@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { processAlive } from "./process-alive.js";
 
 /**
- * Removes the folders in `parent` whose name carries the pid of a process that is gone (captured by
- * `owner`'s first group): what a SIGKILLed or crashed owner could not clean up itself.
+ * Removes the folders (or files) in `parent` whose name carries the pid of a process that is gone (captured
+ * by `owner`'s first group): what a SIGKILLed or crashed owner could not clean up itself.
  */
 export function removeDeadOwnerDirs(parent: string, owner: RegExp): void {
   let names: string[];
