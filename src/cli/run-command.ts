@@ -38,7 +38,8 @@ export async function runCommand(options: {
   const stopOnSignal = (): void => void lanes.kill(record.id);
   process.once("SIGINT", stopOnSignal);
   process.once("SIGTERM", stopOnSignal);
-  if (record.status === "queued") process.stderr.write(`${queuedLine(record)}\n`);
+  const wait = lanes.waitingFor(record.id);
+  if (wait) process.stderr.write(`${queuedLine(wait)}\n`);
   // Queued behind another lanes' slot, nothing of ours is pending (the slot poll is unref'd): without this,
   // Node would end the process before the task even starts.
   const keepAlive = setInterval(() => {}, 60_000);

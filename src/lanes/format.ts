@@ -1,6 +1,7 @@
 import { relative } from "node:path";
 import { formatBytes, formatDuration, oneLinePreview } from "../text/preview.js";
 import { readTail } from "../text/utf8-window.js";
+import type { LaneWait } from "./lane-types.js";
 import type { Notification } from "./notification-queue.js";
 import { isTerminal, type TaskRecord } from "./task-record.js";
 
@@ -62,9 +63,25 @@ export function summaryLine(record: TaskRecord, now = Date.now(), ownerGone = fa
   return `${record.id}  ${statusPhrase(record)}${orphan}${took}${lane}${persist}  ${record.command}`;
 }
 
-/** A task that waits for a slot in its lane. */
-export function queuedLine(record: TaskRecord): string {
-  return `Queued: lane "${record.lane}" is at its limit; it starts when a slot frees.`;
+/** Why a queued task waits: `lane "tests" is at its limit of 1, held by 3f2a1b0c (...): CMD`. */
+export function waitingText(wait: LaneWait): string {
+  const holders = wait.holders.map((holder) => {
+    const where =
+      holder.owner === "self"
+        ? ""
+        : holder.owner === "alive"
+          ? " (started by another lanes in this workspace)"
+          : ` (${holder.record?.persist ? "persisted, " : ""}still running after the lanes that started it exited)`;
+    const command = holder.record ? `: ${displayCommand(holder.record.command, 100)}` : "";
+    return `${holder.taskId}${where}${command}`;
+  });
+  const held = holders.length > 0 ? `, held by ${holders.join("; ")}` : "";
+  return `lane "${wait.lane}" is at its limit of ${wait.limit}${held}`;
+}
+
+/** A task that waits for a slot in its lane, and what holds the slots. */
+export function queuedLine(wait: LaneWait): string {
+  return `Queued: ${waitingText(wait)}; it starts when a slot frees.`;
 }
 
 /** A running task's output matched its notify_on pattern. */

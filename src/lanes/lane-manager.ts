@@ -14,6 +14,7 @@ import {
   DEFAULT_STALL_MS,
   type LaneEvent,
   type LaneManagerOptions,
+  type LaneWait,
   type StartTaskRequest,
   type WaitResult,
 } from "./lane-types.js";
@@ -59,7 +60,7 @@ export class LaneManager {
     this.delivery = new TaskDelivery(this.registry, this.events);
     this.watcher = new OutputWatcher(() => this.registry.all(), this.delivery, options.tickMs ?? 250);
     const onReady = (id: string): void => void (this.closed || this.launch(id));
-    this.slots = workspaceSlots(this.store.lanesDir, options, onReady);
+    this.slots = workspaceSlots(this.store, options, onReady);
   }
 
   get notifications(): NotificationQueue {
@@ -173,6 +174,17 @@ export class LaneManager {
       this.events.emit({ type: "task-queued", record: { ...record } });
     }
     return { ...record };
+  }
+
+  /** For a queued task, what it waits for: the tasks holding its lane's slots, here or in another lanes. */
+  waitingFor(id: string): LaneWait | undefined {
+    const record = this.registry.find(id)?.record;
+    if (record?.status !== "queued") return undefined;
+    const holders = this.slots.holders(record.lane).map((holder) => {
+      const found = this.registry.find(holder.taskId)?.record ?? this.store.find(holder.taskId);
+      return { ...holder, ...(found ? { record: { ...found } } : {}) };
+    });
+    return { lane: record.lane, limit: this.slots.limitOf(record.lane), holders };
   }
 
   /** Ends a task's whole process group (TERM, KILL after the grace period). The caller reports the result. */

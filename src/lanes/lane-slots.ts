@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { DEFAULT_LANE_LIMIT, type LaneManagerOptions } from "./lane-types.js";
-import { SlotClaims } from "./slot-claims.js";
+import { taskStillRuns } from "./reconcile.js";
+import { SlotClaims, type SlotHolder } from "./slot-claims.js";
+import type { TaskStore } from "./task-store.js";
 
 /** How often tasks waiting for a slot another lanes holds look again. */
 const CLAIM_POLL_MS = 250;
@@ -57,6 +59,13 @@ export class LaneSlots {
     return next;
   }
 
+  /** The tasks holding the lane's slots, which a task queued in it waits for. */
+  holders(lane: string): SlotHolder[] {
+    const limit = this.limitOf(lane);
+    if (this.claims) return this.claims.holders(lane, limit);
+    return [...this.runningIn(lane)].map((taskId) => ({ taskId, owner: "self" as const }));
+  }
+
   /** Removes a waiting task (killed before it started). */
   dequeue(lane: string, taskId: string): boolean {
     const queue = this.waitingIn(lane);
@@ -108,13 +117,20 @@ export class LaneSlots {
   }
 }
 
-/** Slots as files in the workspace, so the limits hold for every lanes in it (a REPL and `lanes mcp`). */
+/**
+ * Slots as files in the workspace, so the limits hold for every lanes in it (a REPL and `lanes mcp`), and
+ * for a persisted task after its lanes exits: its record in `store` says whether it still runs.
+ */
 export function workspaceSlots(
-  lanesDir: string,
+  store: TaskStore,
   options: Pick<LaneManagerOptions, "laneLimits" | "defaultLaneLimit">,
   onReady: (taskId: string) => void,
 ): LaneSlots {
-  const claims = new SlotClaims(join(lanesDir, "slots"));
+  const taskRuns = (taskId: string): boolean => {
+    const record = store.find(taskId);
+    return record !== undefined && taskStillRuns(record);
+  };
+  const claims = new SlotClaims(join(store.lanesDir, "slots"), taskRuns);
   return new LaneSlots(
     options.laneLimits ?? {},
     options.defaultLaneLimit ?? DEFAULT_LANE_LIMIT,

@@ -1,6 +1,7 @@
 import type { OutputMirror } from "../process/output-mirror.js";
 import type { LaunchWrapper } from "../process/launch-wrapper.js";
 import type { Notification } from "./notification-queue.js";
+import type { SlotOwner } from "./slot-claims.js";
 import type { TaskRecord } from "./task-record.js";
 
 export interface LaneManagerOptions {
@@ -40,6 +41,13 @@ export type LaneEvent =
   | { type: "task-start"; record: TaskRecord }
   | { type: "task-end"; record: TaskRecord }
   | { type: "notification"; notification: Notification };
+
+/** Why a queued task waits: its lane is at its limit, and these tasks hold the slots. */
+export interface LaneWait {
+  lane: string;
+  limit: number;
+  holders: { taskId: string; owner: SlotOwner; record?: TaskRecord }[];
+}
 
 export interface WaitResult {
   ended: TaskRecord[];

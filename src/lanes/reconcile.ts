@@ -149,6 +149,11 @@ export function deriveTasks(records: TaskRecord[], selfPid = process.pid): Deriv
   });
 }
 
+/** Whether a task still runs, judged as every view judges it (its owner, its exit file, its marked processes). */
+export function taskStillRuns(record: TaskRecord): boolean {
+  return deriveTasks([record])[0]?.record.status === "running";
+}
+
 /**
  * Reads a workspace's records and derives their truth. With `writeBack`, a corrected record whose owner is
  * gone is saved (temp file + rename), and only if nobody changed it on disk meanwhile (a lanes adopting it).

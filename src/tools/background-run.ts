@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { MAX_TIMER_MS } from "../config/limits.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
-import { queuedLine, displayCommand, displayPath } from "../lanes/format.js";
+import { displayCommand, displayPath, queuedLine } from "../lanes/format.js";
 import { noQuestionsGate, UNSANDBOXED_REASON, type CommandGate } from "../approval/gate.js";
 import { defineTool, ToolError } from "./define-tool.js";
 import { Pattern } from "../patterns/pattern.js";
@@ -78,7 +78,8 @@ export function createBackgroundRunTool(
         ...(outsideSandbox ? { sandbox: false as const } : {}),
       });
       const file = displayPath(lanes.workspace, record.output_file);
-      const queued = record.status === "queued" ? ` ${queuedLine(record)}` : "";
+      const wait = lanes.waitingFor(record.id);
+      const queued = wait ? ` ${queuedLine(wait)}` : "";
       // The model wrote the command: a short form names the task without echoing a 100 KB heredoc back.
       const command = displayCommand(record.command, 200);
       return `Background task ${record.id} started: ${command} (output_file=${file}).${queued} ${told.stillRunning(false)}`;

@@ -65,7 +65,9 @@ export function createCheckBackgroundTool(lanes: LaneManager, delivery: ResultDe
       );
       // The model has now seen the final state: a notification about it would only repeat this.
       if (isTerminal(record.status)) lanes.markDelivered([record.id]);
-      return [describeRecord(lanes.workspace, record), output].filter(Boolean).join("\n");
+      return [describeRecord(lanes.workspace, record, lanes.waitingFor(record.id)), output]
+        .filter(Boolean)
+        .join("\n");
     },
   });
 }

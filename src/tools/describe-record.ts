@@ -1,9 +1,10 @@
-import { displayCommand, displayPath, durationOf, statusPhrase } from "../lanes/format.js";
+import { displayCommand, displayPath, durationOf, statusPhrase, waitingText } from "../lanes/format.js";
+import type { LaneWait } from "../lanes/lane-types.js";
 import type { TaskRecord } from "../lanes/task-record.js";
 import { formatBytes, formatDuration } from "../text/preview.js";
 
-/** A task's record as the model reads it: one field per line. */
-export function describeRecord(workspace: string, record: TaskRecord): string {
+/** A task's record as the model reads it: one field per line; a queued one says what it waits for. */
+export function describeRecord(workspace: string, record: TaskRecord, wait?: LaneWait): string {
   const duration = durationOf(record);
   const rows: [string, string | null][] = [
     ["id", record.id],
@@ -11,6 +12,7 @@ export function describeRecord(workspace: string, record: TaskRecord): string {
     ["command", displayCommand(record.command, 1_000)],
     ["description", record.description],
     ["lane", record.lane],
+    ["waiting", wait ? `${waitingText(wait)}; it starts when a slot frees` : null],
     ["started_at", record.started_at],
     ["ended_at", record.ended_at],
     ["duration", duration === null ? null : formatDuration(duration)],

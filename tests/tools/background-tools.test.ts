@@ -75,7 +75,9 @@ describe("background_run", () => {
     const first = await call(run, { command: "sleep 1", lane: "tests" });
     expect(first).not.toContain("Queued");
     const second = await call(run, { command: "sleep 0.1", lane: "tests" });
-    expect(second).toContain('Queued: lane "tests" is at its limit');
+    // It names the task holding the slot, so the model knows what it waits for.
+    const firstId = /^Background task (\w+)/.exec(first)?.[1] ?? "";
+    expect(second).toContain(`Queued: lane "tests" is at its limit of 1, held by ${firstId}: sleep 1;`);
     const id = /^Background task (\w+)/.exec(second)?.[1] ?? "";
     expect(lanes.get(id)?.status).toBe("queued");
   });
