@@ -1,15 +1,24 @@
-import { readdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createBackgroundRunTool } from "../../src/tools/background-run.js";
 import { createCheckBackgroundTool } from "../../src/tools/check-background.js";
 import { runCli, testEnv } from "../helpers/run-cli.js";
 import { useLaneFixture } from "../helpers/lane-fixture.js";
+import { eventually } from "../helpers/temp-workspace.js";
 import { callDirect } from "../helpers/tool-harness.js";
 
 const ws = useLaneFixture();
 
 const GATED = "while [ ! -f go ]; do sleep 0.05; done; echo persisted done";
+
+/** The workspace's task records as on disk. */
+function records(): { command: string; status: string }[] {
+  const dir = join(ws.dir, ".lanes", "tasks");
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".json"))
+    .map((name) => JSON.parse(readFileSync(join(dir, name), "utf8")) as { command: string; status: string });
+}
 
 /** Starts GATED with `lanes run --detach` (that lanes exits at once) and returns the task's id. */
 async function detach(onTestFinished: (hook: () => void) => void): Promise<string> {
@@ -65,5 +74,23 @@ describe("a persisted task keeps its lane slot after its lanes exits", () => {
     writeFileSync(join(ws.dir, "go"), "");
     expect((await lanes.whenEnded(waiting.id)).status).toBe("completed");
     expect(readdirSync(join(ws.dir, ".lanes", "slots"))).toEqual([]);
+  });
+
+  it("a second `lanes run` with a limit of 1 waits for the persisted task and says so on stderr", async ({
+    onTestFinished,
+  }) => {
+    const persistedId = await detach(onTestFinished);
+    mkdirSync(join(ws.dir, ".lanes"), { recursive: true });
+    writeFileSync(join(ws.dir, ".lanes", "config.json"), JSON.stringify({ default_lane_limit: 1 }));
+    const second = runCli(["run", "echo after"], { cwd: ws.dir, env: testEnv(), onTestFinished });
+    const queued = () => records().some((r) => r.command === "echo after" && r.status === "queued");
+    expect(await eventually(queued, 30_000)).toBe(true);
+    writeFileSync(join(ws.dir, "go"), "");
+    const run = await second;
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(
+      `Queued: lane "default" is at its limit of 1, held by ${persistedId} (persisted, still running after the lanes that started it exited)`,
+    );
+    expect(run.stdout).toContain("after");
   });
 });
