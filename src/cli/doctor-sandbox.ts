@@ -1,7 +1,7 @@
 import type { LanesConfig } from "../config/config.js";
 import { describePolicy } from "../sandbox/describe.js";
 import { policyFromSettings } from "../sandbox/policy.js";
-import { probeSandbox, socatMissing } from "../sandbox/probe.js";
+import { BRIDGE_MISSING, networkBridge, probeSandbox } from "../sandbox/probe.js";
 
 export interface SandboxCheck {
   ok: boolean;
@@ -18,7 +18,7 @@ export function sandboxCheck(config: LanesConfig, workspace: string, env: NodeJS
     return { ok: true, what: "sandbox off (danger-full-access): commands run unsandboxed" };
   const policy = policyFromSettings(config, workspace, env);
   const probe = probeSandbox(env);
-  const problem = probe.ok ? (Array.isArray(policy.network) ? socatMissing(env) : undefined) : probe.reason;
+  const problem = probe.ok ? (Array.isArray(policy.network) && networkBridge(env) === undefined ? BRIDGE_MISSING : undefined) : probe.reason;
   if (problem !== undefined)
     return {
       ok: false,

@@ -37,7 +37,8 @@ const PERL_ENV = ["PERL5OPT", "PERL5LIB", "PERLLIB", "PERL5DB"];
 
 let perl: string | null | undefined;
 
-function findPerl(): string | null {
+/** perl's path on Linux (null elsewhere, or when there is none): the group launcher, and the sandbox's bridge. */
+export function findPerl(): string | null {
   if (perl !== undefined) return perl;
   perl = null;
   if (process.platform !== "linux") return perl;

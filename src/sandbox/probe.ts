@@ -1,3 +1,4 @@
+import { findPerl } from "../process/own-group-launch.js";
 import { spawnSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
@@ -65,9 +66,12 @@ function probeNow(env: NodeJS.ProcessEnv): ProbeResult {
   return { ok: true, bwrap };
 }
 
-/** socat bridges the proxy into the sandbox when the network is a list of domains. */
-export function socatMissing(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return findProgram("socat", env) === undefined
-    ? 'socat is not installed (it carries the filtered network into the sandbox); install it (apt-get install socat), or set sandbox_network to "off" or "on"'
-    : undefined;
+/** How the proxy is carried into the sandbox when the network is a list of domains: perl, else socat. */
+export function networkBridge(env: NodeJS.ProcessEnv = process.env): { perl: string } | "socat" | undefined {
+  const perl = findPerl();
+  if (perl !== null) return { perl };
+  return findProgram("socat", env) === undefined ? undefined : "socat";
 }
+
+export const BRIDGE_MISSING =
+  'neither perl nor socat is installed (one of them carries the filtered network into the sandbox); install one (apt-get install socat), or set sandbox_network to "off" or "on"';

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LaunchWrapper, SpawnPlan } from "../process/launch-wrapper.js";
 import { bwrapArgs } from "./bwrap-args.js";
-import { BRIDGE_SCRIPT, proxyEnv } from "./network-bridge.js";
+import { bridgedCommand, proxyEnv } from "./network-bridge.js";
 import { tempRoots, type SandboxPolicy } from "./policy.js";
-import { probeSandbox, socatMissing } from "./probe.js";
+import { BRIDGE_MISSING, networkBridge, probeSandbox } from "./probe.js";
 import { FilteringProxy, type Connector } from "./proxy.js";
 import { PROXY_DIR_PREFIX, removeStaleProxyDirs } from "./proxy-dir.js";
 
@@ -21,6 +21,8 @@ export interface SandboxOptions {
   connect?: Connector;
   /** Told once, the first time the sandbox cannot start (the same line every refused command returns). */
   onUnavailable?: (line: string) => void;
+  /** "socat": the fallback bridge even where perl is installed (the tests of that fallback). */
+  bridge?: "socat";
 }
 
 /**
@@ -47,12 +49,9 @@ export class CommandSandbox implements LaunchWrapper {
     const env = this.options.env ?? process.env;
     const probe = probeSandbox(env);
     if (!probe.ok) this.refuse(probe.reason);
-    const filtered = Array.isArray(this.policy.network);
-    if (filtered) {
-      const missing = socatMissing(env);
-      if (missing !== undefined) this.refuse(missing);
-    }
-    const socket = filtered ? this.ensureProxy() : undefined;
+    const bridge = Array.isArray(this.policy.network) ? (this.options.bridge ?? networkBridge(env)) : undefined;
+    if (Array.isArray(this.policy.network) && bridge === undefined) this.refuse(BRIDGE_MISSING);
+    const socket = bridge === undefined ? undefined : this.ensureProxy();
     const context = {
       workspace: this.options.workspace,
       lanesDir: this.options.lanesDir,
@@ -60,9 +59,8 @@ export class CommandSandbox implements LaunchWrapper {
       proxyDir: this.proxyDir,
       sshAuthSock: plan.env.SSH_AUTH_SOCK,
     };
-    const inner = socket
-      ? ["/bin/sh", "-c", BRIDGE_SCRIPT, "sh", socket, plan.file, ...plan.args]
-      : [plan.file, ...plan.args];
+    const argv = [plan.file, ...plan.args];
+    const inner = bridge !== undefined && socket !== undefined ? bridgedCommand(bridge, socket, argv) : argv;
     const childEnv = { ...plan.env, ...(socket ? proxyEnv() : {}) };
     delete childEnv.SSH_AUTH_SOCK;
     return {
