@@ -18,7 +18,11 @@ export function sandboxCheck(config: LanesConfig, workspace: string, env: NodeJS
     return { ok: true, what: "sandbox off (danger-full-access): commands run unsandboxed" };
   const policy = policyFromSettings(config, workspace, env);
   const probe = probeSandbox(env);
-  const problem = probe.ok ? (Array.isArray(policy.network) && networkBridge(env) === undefined ? BRIDGE_MISSING : undefined) : probe.reason;
+  const problem = probe.ok
+    ? Array.isArray(policy.network) && networkBridge(env) === undefined
+      ? BRIDGE_MISSING
+      : undefined
+    : probe.reason;
   if (problem !== undefined)
     return {
       ok: false,

@@ -70,11 +70,7 @@ const PERL_BRIDGE_SCRIPT = [
 ].join("\n");
 
 /** What runs inside the sandbox for a filtered network: the bridge, then `argv`. */
-export function bridgedCommand(
-  bridge: { perl: string } | "socat",
-  socket: string,
-  argv: string[],
-): string[] {
+export function bridgedCommand(bridge: { perl: string } | "socat", socket: string, argv: string[]): string[] {
   if (bridge === "socat") return ["/bin/sh", "-c", SOCAT_BRIDGE_SCRIPT, "sh", socket, ...argv];
   return ["/bin/sh", "-c", PERL_BRIDGE_SCRIPT, "sh", bridge.perl, PERL_RELAY, socket, ...argv];
 }

@@ -49,7 +49,9 @@ export class CommandSandbox implements LaunchWrapper {
     const env = this.options.env ?? process.env;
     const probe = probeSandbox(env);
     if (!probe.ok) this.refuse(probe.reason);
-    const bridge = Array.isArray(this.policy.network) ? (this.options.bridge ?? networkBridge(env)) : undefined;
+    const bridge = Array.isArray(this.policy.network)
+      ? (this.options.bridge ?? networkBridge(env))
+      : undefined;
     if (Array.isArray(this.policy.network) && bridge === undefined) this.refuse(BRIDGE_MISSING);
     const socket = bridge === undefined ? undefined : this.ensureProxy();
     const context = {
