@@ -24,7 +24,7 @@ export interface SandboxStartResult {
 
 /**
  * The extra time a sandboxed task takes, one task at a time, interleaved so machine load spreads evenly:
- * unsandboxed, sandbox with the network off, and the default (network through the proxy: socat bridge).
+ * unsandboxed, sandbox with the network off, and the default (network through the proxy and its bridge: perl, or socat without perl).
  * The first sandboxed command's one-off probe is taken before sampling.
  */
 export async function benchSandboxStart(context: BenchContext): Promise<SandboxStartResult> {
@@ -40,7 +40,7 @@ export async function benchSandboxStart(context: BenchContext): Promise<SandboxS
     const variants: { variant: string; sandbox: LaunchWrapper | undefined }[] = [
       { variant: "unsandboxed (danger-full-access)", sandbox: undefined },
       { variant: "sandbox, network off", sandbox: make("off") },
-      { variant: "sandbox, default network (proxy + socat bridge)", sandbox: make(undefined) },
+      { variant: "sandbox, default network (proxy + bridge)", sandbox: make(undefined) },
     ];
     const once = async (sandbox: LaunchWrapper | undefined, i: number): Promise<number> => {
       const base = join(dir, `t${i}`);
