@@ -2,6 +2,7 @@ import { closeSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { endTaskGroup } from "../lanes/end-task.js";
 import { statusPhrase, summaryLine } from "../lanes/format.js";
+import { listedByDefault } from "../lanes/other-tasks.js";
 import { deriveTasks, isTaskProcess, reconcileStore, type DerivedTask } from "../lanes/reconcile.js";
 import { isTerminal } from "../lanes/task-record.js";
 import { TaskStore } from "../lanes/task-store.js";
@@ -19,7 +20,7 @@ function readStore(workspace: string): TaskStore {
 export async function listStoredTasks(workspace: string, all: boolean): Promise<DerivedTask[]> {
   const derived = await reconcileStore(readStore(workspace), true);
   const tasks = derived.sort((a, b) => a.record.created_at.localeCompare(b.record.created_at));
-  return all ? tasks : tasks.filter(({ record }) => !isTerminal(record.status) || !record.notified);
+  return all ? tasks : tasks.filter(({ record }) => listedByDefault(record));
 }
 
 export function formatTaskList(tasks: DerivedTask[], all: boolean): string {

@@ -20,6 +20,7 @@ import {
 } from "./lane-types.js";
 import { leftoverTask } from "./leftover-task.js";
 import type { Notification, NotificationQueue } from "./notification-queue.js";
+import { OtherTasks, type OtherTask } from "./other-tasks.js";
 import { OutputWatcher } from "./output-watcher.js";
 import { planRecovery, recoverySummary, type Recovery } from "./recovery.js";
 import { spawnedTask } from "./spawned-task.js";
@@ -31,6 +32,7 @@ import { isTerminal, type TaskRecord } from "./task-record.js";
 import { TaskRegistry, type LiveTask } from "./task-registry.js";
 import { TaskStore, type CorruptRecord } from "./task-store.js";
 import { TaskWatch } from "./task-watch.js";
+import { waitWithOthers } from "./wait-with-others.js";
 
 export * from "./lane-types.js";
 export type { Recovery } from "./recovery.js";
@@ -45,6 +47,7 @@ export class LaneManager {
   readonly store: TaskStore;
   readonly corruptRecords: CorruptRecord[] = [];
   private readonly registry: TaskRegistry;
+  private readonly others: OtherTasks;
   private readonly events = new LaneEvents();
   private readonly delivery: TaskDelivery;
   private readonly slots: LaneSlots;
@@ -57,6 +60,7 @@ export class LaneManager {
     this.workspace = options.workspace;
     this.store = new TaskStore(options.lanesDir ?? join(options.workspace, ".lanes"));
     this.registry = new TaskRegistry(this.store);
+    this.others = new OtherTasks(this.store, (id) => this.registry.has(id));
     this.delivery = new TaskDelivery(this.registry, this.events);
     this.watcher = new OutputWatcher(() => this.registry.all(), this.delivery, options.tickMs ?? 250);
     const onReady = (id: string): void => void (this.closed || this.launch(id));
@@ -94,8 +98,40 @@ export class LaneManager {
     return this.registry.require(id).ended;
   }
 
-  wait(ids: string[], mode: "any" | "all", timeoutMs: number, signal?: AbortSignal): Promise<WaitResult> {
-    return this.delivery.wait(ids, mode, timeoutMs, signal);
+  /** The workspace's tasks of another lanes that `lanes tasks` lists by default (read, never held). */
+  otherTasks(): OtherTask[] {
+    return this.others.list();
+  }
+
+  /** A task of another lanes in this workspace, whatever its status, as the reconcile derives it now. */
+  otherTask(id: string): OtherTask | undefined {
+    return this.registry.has(id) ? undefined : this.others.find(id);
+  }
+
+  /**
+   * Waits for this session's tasks and, by polling the reconcile, for another lanes' tasks. Only this
+   * session's results count as delivered: another lanes' stay its own to tell its model.
+   */
+  async wait(
+    ids: string[],
+    mode: "any" | "all",
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<WaitResult> {
+    // Ids of neither kind are left out, as the plain wait leaves out ids it does not know.
+    const otherIds = [...this.others.findMany(ids.filter((id) => !this.registry.has(id))).keys()];
+    if (otherIds.length === 0) return this.delivery.wait(ids, mode, timeoutMs, signal);
+    const own = ids.flatMap((id) => this.registry.find(id) ?? []);
+    const read = (wanted: string[]): Map<string, OtherTask> => this.others.findMany(wanted);
+    const end = await waitWithOthers({ own, otherIds, read, mode, timeoutMs, signal });
+    const ownResult = this.delivery.handOver(own.map((task) => task.record.id));
+    const records = end.others.map((task) => ({ ...task.record }));
+    return {
+      ended: [...ownResult.ended, ...records.filter((record) => isTerminal(record.status))],
+      running: [...ownResult.running, ...records.filter((record) => !isTerminal(record.status))],
+      timedOut: end.timedOut,
+      others: end.others,
+    };
   }
 
   drainNotifications(): Notification[] {

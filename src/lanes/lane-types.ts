@@ -1,6 +1,7 @@
 import type { OutputMirror } from "../process/output-mirror.js";
 import type { LaunchWrapper } from "../process/launch-wrapper.js";
 import type { Notification } from "./notification-queue.js";
+import type { OtherTask } from "./other-tasks.js";
 import type { SlotOwner } from "./slot-claims.js";
 import type { TaskRecord } from "./task-record.js";
 
@@ -53,6 +54,8 @@ export interface WaitResult {
   ended: TaskRecord[];
   running: TaskRecord[];
   timedOut: boolean;
+  /** Waited-for tasks of another lanes (their records are also in ended/running): not delivered here. */
+  others: OtherTask[];
 }
 
 export const DEFAULT_LANE_LIMIT = 8;

@@ -73,12 +73,19 @@ export class TaskDelivery {
       const target = mode === "all" ? Promise.all(pending) : Promise.race(pending);
       timedOut = !(await raceTimeout(target, timeoutMs, signal));
     }
+    return { ...this.handOver(ids), timedOut, others: [] };
+  }
+
+  /** The tasks' records as a wait returns them; those that ended count as delivered from now on. */
+  handOver(ids: string[]): { ended: TaskRecord[]; running: TaskRecord[] } {
+    const tasks = ids
+      .map((id) => this.registry.find(id))
+      .filter((task): task is LiveTask => task !== undefined);
     const ended = tasks.filter((task) => isTerminal(task.record.status)).map((task) => task.record);
     this.markDelivered(ended.map((record) => record.id));
     return {
       ended: ended.map((record) => ({ ...record })),
       running: tasks.filter((task) => !isTerminal(task.record.status)).map((task) => ({ ...task.record })),
-      timedOut,
     };
   }
 

@@ -1,0 +1,44 @@
+import type { OtherTask } from "./other-tasks.js";
+import { raceTimeout } from "./race-timeout.js";
+import type { LiveTask } from "./task-registry.js";
+import { isTerminal } from "./task-record.js";
+
+/** How often a wait re-reads the records of another lanes' tasks: their end reaches this one no other way. */
+export const OTHER_TASK_POLL_MS = 250;
+
+export interface MixedWaitEnd {
+  /** The other lanes' tasks as last read (ended or not). */
+  others: OtherTask[];
+  timedOut: boolean;
+}
+
+/**
+ * Blocks until any/all of this session's tasks and another lanes' tasks ended, the timeout passes or the
+ * signal aborts. Own tasks wake it at once (their `ended`); the others are read again every `pollMs`.
+ */
+export async function waitWithOthers(options: {
+  own: LiveTask[];
+  otherIds: string[];
+  read: (ids: string[]) => Map<string, OtherTask>;
+  mode: "any" | "all";
+  timeoutMs: number;
+  signal?: AbortSignal;
+  pollMs?: number;
+}): Promise<MixedWaitEnd> {
+  const { own, otherIds, mode, signal } = options;
+  const deadline = Date.now() + options.timeoutMs;
+  const last = new Map<string, OtherTask>();
+  for (;;) {
+    for (const [id, task] of options.read(otherIds)) last.set(id, task);
+    const others = otherIds.flatMap((id) => last.get(id) ?? []);
+    const ended =
+      own.filter((task) => isTerminal(task.record.status)).length +
+      others.filter((task) => isTerminal(task.record.status)).length;
+    const done = mode === "all" ? ended === own.length + otherIds.length : ended > 0;
+    const left = deadline - Date.now();
+    if (done || left <= 0 || signal?.aborted) return { others, timedOut: !done };
+    const ownPending = own.filter((task) => !isTerminal(task.record.status)).map((task) => task.ended);
+    // An own task's end needs no poll; an empty race never settles, so then only the timer wakes it.
+    await raceTimeout(Promise.race(ownPending), Math.min(options.pollMs ?? OTHER_TASK_POLL_MS, left), signal);
+  }
+}
