@@ -3,7 +3,13 @@ import type { LaneManager } from "../lanes/lane-manager.js";
 import { describeRecord } from "./describe-record.js";
 import { MODEL_OUTPUT_CHARS } from "./command-output.js";
 import { readTaskOutput } from "./background-output.js";
-import { displayCommand, summaryLine } from "../lanes/format.js";
+import {
+  displayCommand,
+  OTHER_TASKS_HEADING,
+  otherOwnerRow,
+  otherSummaryLine,
+  summaryLine,
+} from "../lanes/format.js";
 import { isTerminal } from "../lanes/task-record.js";
 import { defineTool, ToolError } from "./define-tool.js";
 import { deliveryText, type ResultDelivery } from "./result-delivery.js";
@@ -29,45 +35,65 @@ const schema = z.object({
 export function createCheckBackgroundTool(lanes: LaneManager, delivery: ResultDelivery = "before-next-turn") {
   return defineTool({
     name: "check_background",
-    description: `Show one background task (status, exit code, duration, output size and file, its output) or list all tasks. ${deliveryText(delivery).check}`,
+    description: `Show one background task (status, exit code, duration, output size and file, its output) or list all tasks (also those another lanes runs in this workspace, marked as not yours). ${deliveryText(delivery).check}`,
     schema,
     async run(input) {
-      if (input.task_id === undefined) {
-        const records = lanes.list();
-        if (records.length === 0) return "No background tasks.";
-        // A command written over several lines must not read as several tasks.
-        const lines = records.map((record) =>
-          summaryLine({ ...record, command: displayCommand(record.command, LISTED_COMMAND_CHARS) }),
-        );
-        // The newest tasks are the ones the model is most likely asking about.
-        let shown = 0;
-        let chars = 0;
-        for (const line of [...lines].reverse()) {
-          if (chars + line.length + 1 > LIST_CHARS) break;
-          chars += line.length + 1;
-          shown++;
-        }
-        const from = lines.length - shown;
-        const hidden = from > 0 ? [`… ${from} earlier task${from === 1 ? "" : "s"} not shown`] : [];
-        return [...hidden, ...lines.slice(from)].join("\n");
-      }
+      if (input.task_id === undefined) return listing(lanes);
       const record = lanes.get(input.task_id);
-      if (!record)
+      const other = record ? undefined : lanes.otherTask(input.task_id);
+      const shown = record ?? other?.record;
+      if (!shown)
         throw new ToolError(
           `No background task with id ${input.task_id}. Call check_background without task_id to list them.`,
         );
       const output = await readTaskOutput(
         lanes,
-        record,
+        shown,
         input.output ?? "tail",
         input.lines ?? 20,
         input.grep,
       );
-      // The model has now seen the final state: a notification about it would only repeat this.
-      if (isTerminal(record.status)) lanes.markDelivered([record.id]);
-      return [describeRecord(lanes.workspace, record, lanes.waitingFor(record.id)), output]
-        .filter(Boolean)
-        .join("\n");
+      // The model has now seen the final state: a notification about it would only repeat this. Another
+      // lanes' result is that lanes' to deliver, so nothing is marked for it.
+      if (record && isTerminal(record.status)) lanes.markDelivered([record.id]);
+      const extra = other ? { owner: otherOwnerRow(other) } : { wait: lanes.waitingFor(shown.id) };
+      return [describeRecord(lanes.workspace, shown, extra), output].filter(Boolean).join("\n");
     },
   });
+}
+
+/**
+ * Every task of this session, then those of another lanes in the workspace (marked, under a heading), under
+ * the reply budget: the oldest of each are left out first, the other lanes' getting at most a quarter.
+ */
+function listing(lanes: LaneManager): string {
+  // A command written over several lines must not read as several tasks.
+  const own = lanes
+    .list()
+    .map((record) =>
+      summaryLine({ ...record, command: displayCommand(record.command, LISTED_COMMAND_CHARS) }),
+    );
+  const others = lanes.otherTasks().map((task) => otherSummaryLine(task, LISTED_COMMAND_CHARS));
+  if (own.length === 0 && others.length === 0) return "No background tasks.";
+  const otherPart =
+    others.length === 0 ? [] : [OTHER_TASKS_HEADING, ...newestThatFit(others, LIST_CHARS / 4)];
+  const otherChars = otherPart.reduce((sum, line) => sum + line.length + 1, 0);
+  const ownPart =
+    own.length === 0 ? ["No background tasks of this session."] : newestThatFit(own, LIST_CHARS - otherChars);
+  return [...ownPart, ...otherPart].join("\n");
+}
+
+/** The newest lines that fit in `budget` chars, after a line saying how many older ones were left out. */
+function newestThatFit(lines: string[], budget: number): string[] {
+  // The newest tasks are the ones the model is most likely asking about.
+  let shown = 0;
+  let chars = 0;
+  for (const line of [...lines].reverse()) {
+    if (chars + line.length + 1 > budget) break;
+    chars += line.length + 1;
+    shown++;
+  }
+  const from = lines.length - shown;
+  const hidden = from > 0 ? [`… ${from} earlier task${from === 1 ? "" : "s"} not shown`] : [];
+  return [...hidden, ...lines.slice(from)];
 }

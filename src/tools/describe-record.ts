@@ -3,12 +3,21 @@ import type { LaneWait } from "../lanes/lane-types.js";
 import type { TaskRecord } from "../lanes/task-record.js";
 import { formatBytes, formatDuration } from "../text/preview.js";
 
-/** A task's record as the model reads it: one field per line; a queued one says what it waits for. */
-export function describeRecord(workspace: string, record: TaskRecord, wait?: LaneWait): string {
+/**
+ * A task's record as the model reads it: one field per line; a queued one says what it waits for, and one
+ * of another lanes whose it is.
+ */
+export function describeRecord(
+  workspace: string,
+  record: TaskRecord,
+  extra: { wait?: LaneWait; owner?: string } = {},
+): string {
+  const { wait, owner } = extra;
   const duration = durationOf(record);
   const rows: [string, string | null][] = [
     ["id", record.id],
     ["status", statusPhrase(record)],
+    ["owner", owner ?? null],
     ["command", displayCommand(record.command, 1_000)],
     ["description", record.description],
     ["lane", record.lane],

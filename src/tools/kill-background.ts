@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { resultText } from "../lanes/format.js";
+import { otherKillRefusal, otherResultText, resultText } from "../lanes/format.js";
+import { isTerminal } from "../lanes/task-record.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { defineTool, ToolError } from "./define-tool.js";
 
@@ -8,10 +9,16 @@ const schema = z.object({ task_id: z.string().describe("Task to end, with every 
 export function createKillBackgroundTool(lanes: LaneManager) {
   return defineTool({
     name: "kill_background",
-    description: "End a background task and its whole process group (TERM, then KILL after 2 s).",
+    description:
+      "End a background task of this session and its whole process group (TERM, then KILL after 2 s). Tasks of another lanes in this workspace are refused: the user ends those.",
     schema,
     async run(input) {
-      if (!lanes.get(input.task_id)) throw new ToolError(`No background task with id ${input.task_id}.`);
+      if (!lanes.get(input.task_id)) {
+        const other = lanes.otherTask(input.task_id);
+        if (!other) throw new ToolError(`No background task with id ${input.task_id}.`);
+        if (!isTerminal(other.record.status)) throw new ToolError(otherKillRefusal(other));
+        return `Task ${input.task_id} had already ended; nothing changed. ${otherResultText(lanes.workspace, other)}`;
+      }
       const { record, wasRunning } = await lanes.kill(input.task_id);
       lanes.markDelivered([record.id]);
       const line = resultText(lanes.workspace, record);

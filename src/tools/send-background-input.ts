@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { LaneManager } from "../lanes/lane-manager.js";
+import { otherInputRefusal } from "../lanes/format.js";
 import { defineTool, ToolError } from "./define-tool.js";
 
 const schema = z.object({
@@ -15,7 +16,12 @@ export function createSendBackgroundInputTool(lanes: LaneManager) {
       "Write text to a running background task's stdin (answer a prompt, feed a REPL); optionally close it.",
     schema,
     async run(input, { signal }) {
-      if (!lanes.get(input.task_id)) throw new ToolError(`No background task with id ${input.task_id}.`);
+      if (!lanes.get(input.task_id)) {
+        const other = lanes.otherTask(input.task_id);
+        throw new ToolError(
+          other ? otherInputRefusal(other) : `No background task with id ${input.task_id}.`,
+        );
+      }
       let pending: boolean;
       try {
         ({ pending } = await lanes.sendInput(input.task_id, input.text, input.close_stdin ?? false, signal));

@@ -1,6 +1,13 @@
 import { z } from "zod";
-import { resultText } from "../lanes/format.js";
+import {
+  otherResultText,
+  othersRunningText,
+  otherStillRunning,
+  otherSummaryLine,
+  resultText,
+} from "../lanes/format.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
+import { isTerminal } from "../lanes/task-record.js";
 import { formatDuration } from "../text/preview.js";
 import { defineTool, ToolError } from "./define-tool.js";
 import { deliveryText, type ResultDelivery } from "./result-delivery.js";
@@ -31,28 +38,45 @@ export function createWaitBackgroundTool(lanes: LaneManager, delivery: ResultDel
   return defineTool({
     name: "wait_background",
     description:
-      "Block until background tasks end (any or all) or the timeout passes; returns the results of those that ended and the ids still running. Use this instead of polling check_background or reading output files in a loop.",
+      "Block until background tasks end (any or all) or the timeout passes; returns the results of those that ended and the ids still running. Also waits for another lanes' task in this workspace given by id (its result stays that session's). Use this instead of polling check_background or reading output files in a loop.",
     schema,
     async run(input, { signal }) {
       const ids = input.task_ids ?? lanes.active().map((record) => record.id);
-      if (ids.length === 0) return "No background tasks are running.";
-      const unknown = ids.filter((id) => !lanes.get(id));
+      if (ids.length === 0) return idleText(lanes);
+      const unknown = ids.filter((id) => !lanes.get(id) && !lanes.otherTask(id));
       if (unknown.length > 0)
         throw new ToolError(`\`task_ids\`: no background task with id ${unknown.join(", ")}`);
       const timeoutMs = input.timeout_ms ?? DEFAULT_WAIT_MS;
       const result = await lanes.wait(ids, input.mode ?? "all", timeoutMs, signal);
-      const lines = result.ended.map((record) => resultText(lanes.workspace, record));
+      const others = new Map(result.others.map((task) => [task.record.id, task]));
+      const lines = result.ended.map((record) => {
+        const other = others.get(record.id);
+        return other ? otherResultText(lanes.workspace, other) : resultText(lanes.workspace, record);
+      });
       if (result.running.length > 0) {
         const why = signal.aborted
           ? "cancelled"
           : result.timedOut
             ? `timed out after ${formatDuration(timeoutMs)}`
             : "";
+        const own = result.running.filter((record) => !others.has(record.id)).map((record) => record.id);
+        const theirs = result.running.filter((record) => others.has(record.id)).map((record) => record.id);
+        const told = [
+          own.length > 0 ? deliveryText(delivery).stillRunning(true) : "",
+          theirs.length > 0 ? otherStillRunning(theirs) : "",
+        ];
         lines.push(
-          `Still running${why ? ` (${why})` : ""}: ${result.running.map((record) => record.id).join(", ")}. ${deliveryText(delivery).stillRunning(true)}`,
+          `Still running${why ? ` (${why})` : ""}: ${[...own, ...theirs].join(", ")}. ${told.filter(Boolean).join(" ")}`,
         );
       }
       return lines.join("\n");
     },
   });
+}
+
+/** Nothing of this session runs: say so, naming what another lanes runs here (the model may wait on it). */
+function idleText(lanes: LaneManager): string {
+  const running = lanes.otherTasks().filter((task) => !isTerminal(task.record.status));
+  if (running.length === 0) return "No background tasks are running.";
+  return othersRunningText(running.map((task) => otherSummaryLine(task, 200)));
 }
