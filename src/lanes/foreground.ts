@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { startGroupProcess } from "../process/group-process.js";
-import { groupAlive, terminateGroup } from "../process/kill-group.js";
+import { groupAlive, groupEmptiesWithin, terminateGroup } from "../process/kill-group.js";
 import type { ProcessResult } from "../process/process-result.js";
 import type { LaneManager } from "./lane-manager.js";
 import type { TaskRecord } from "./task-record.js";
@@ -92,6 +92,10 @@ export async function runForeground(
   }
 }
 
+// How long the group may take to empty by itself after its leader: the sandbox's teardown takes a few ms
+// (more on a loaded machine); what a command really left running (`cmd &`) outlives any such wait.
+const LEADER_SETTLE_MS = 150;
+
 async function settleLeftovers(
   lanes: LaneManager,
   id: string,
@@ -99,7 +103,7 @@ async function settleLeftovers(
   request: ForegroundRequest,
   outputFile: string,
 ): Promise<"none" | "ended" | TaskRecord> {
-  if (pgid === undefined || !groupAlive(pgid)) return "none";
+  if (pgid === undefined || (await groupEmptiesWithin(pgid, LEADER_SETTLE_MS))) return "none";
   if (request.keepLeftovers) return lanes.adoptGroup({ id, command: request.command, pgid, outputFile });
   await terminateGroup(pgid, lanes.killGraceMs);
   return "ended";

@@ -23,6 +23,21 @@ export function groupAlive(pgid: number, scanFreshSince?: number): boolean {
 }
 
 const POLL_MS = 25;
+const SETTLE_POLL_MS = 5;
+
+/**
+ * Whether the group empties by itself within `withinMs` of its leader's exit. A sandboxed command's group
+ * outlives its leader (the outer bwrap) by a few milliseconds while the namespace's init tears down: that is
+ * not something the command left running, and must not be reported as such.
+ */
+export async function groupEmptiesWithin(pgid: number, withinMs: number): Promise<boolean> {
+  const started = Date.now();
+  while (groupAlive(pgid)) {
+    if (Date.now() - started >= withinMs) return false;
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+  }
+  return true;
+}
 
 /** How a group was ended: the signal that did it (null: it was already gone) and when it was seen gone. */
 export interface TerminateOutcome {

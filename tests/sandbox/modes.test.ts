@@ -15,6 +15,7 @@ import { ConfigSchema, type LanesConfig } from "../../src/config/config.js";
 import { LaneManager } from "../../src/lanes/lane-manager.js";
 import { readExitFile } from "../../src/lanes/reconcile.js";
 import { createSandbox } from "../../src/sandbox/create.js";
+import { runForeground } from "../../src/lanes/foreground.js";
 import type { CommandSandbox } from "../../src/sandbox/sandbox.js";
 
 // The modes and settings other than the escape table's default: read-only, the network "on" and "off",
@@ -127,4 +128,23 @@ describe("sandbox modes and settings", () => {
       rmSync(keys, { recursive: true, force: true });
     }
   });
+
+  it("a sandboxed foreground command is never told it left processes running: the sandbox's teardown is not a leftover", async () => {
+    const foreground = (lanes: LaneManager, command: string) =>
+      runForeground(lanes, { command, signal: new AbortController().signal });
+    for (const network of ["off", undefined] as const) {
+      const lanes = manager(network ? { sandbox_network: network } : {});
+      const told: string[] = [];
+      for (let i = 0; i < 40; i++) {
+        const outcome = await foreground(lanes, "true");
+        if (outcome.kind !== "finished" || outcome.leftovers !== "none")
+          told.push(`run ${i}: ${outcome.kind}`);
+      }
+      expect(told, `network ${network ?? "default"}`).toEqual([]);
+    }
+    // What a command really leaves running is still found and ended.
+    const open = manager({ sandbox: "danger-full-access" });
+    const leaving = await foreground(open, "sleep 30 & echo started");
+    expect(leaving.kind === "finished" && leaving.leftovers).toBe("ended");
+  }, 60_000);
 });
