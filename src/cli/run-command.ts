@@ -5,6 +5,9 @@ import { LaneManager } from "../lanes/lane-manager.js";
 import { assertCommandAllowed } from "../tools/guard-check.js";
 import { queuedLine } from "../lanes/format.js";
 
+const DETACHED_NETWORK_OFF =
+  'off (the filtering proxy of sandbox_network ends with this lanes; a detached task that needs the network needs sandbox_network "on")';
+
 /**
  * `lanes run [--detach] CMD`: a tracked task started from the shell. Detached, it is persisted and
  * outlives this process (dev servers): listed by `lanes tasks`, ended by `lanes tasks kill`.
@@ -18,8 +21,15 @@ export async function runCommand(options: {
   detach: boolean;
 }): Promise<number> {
   assertCommandAllowed(options.command);
+  // A detached task outlives this process, and with it the filtering proxy of a domain list: it gets no network
+  // (said below) rather than a proxy folder that vanishes while bubblewrap is still mounting it.
+  const proxyLost =
+    options.detach &&
+    options.config.sandbox !== "danger-full-access" &&
+    Array.isArray(options.config.sandbox_network);
+  const config: LanesConfig = proxyLost ? { ...options.config, sandbox_network: "off" } : options.config;
   // Started from a shell, not watched by a model: a stall notice would reach nobody.
-  const lanes = new LaneManager({ ...laneManagerOptions(options.workspace, options.config), stallMs: 0 });
+  const lanes = new LaneManager({ ...laneManagerOptions(options.workspace, config), stallMs: 0 });
   const record = lanes.start({
     command: options.command,
     persist: options.detach,
@@ -30,8 +40,9 @@ export async function runCommand(options: {
   await lanes.flush();
   if (options.detach) {
     await lanes.shutdown();
+    const network = proxyLost ? `  network: ${DETACHED_NETWORK_OFF}\n` : "";
     process.stdout.write(
-      `${record.id}  started (persisted): ${record.command}\n  log: ${displayPath(options.workspace, record.output_file)}\n  stop it with: lanes tasks kill ${record.id}\n`,
+      `${record.id}  started (persisted): ${record.command}\n  log: ${displayPath(options.workspace, record.output_file)}\n${network}  stop it with: lanes tasks kill ${record.id}\n`,
     );
     return 0;
   }

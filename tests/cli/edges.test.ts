@@ -184,6 +184,23 @@ describe("lanes run keeps stdout and stderr apart", () => {
   });
 });
 
+describe("lanes run --detach in the default sandbox", () => {
+  it("gets no network rather than a proxy that ends with this lanes, and says so", async () => {
+    const run = await lanes(["run", "--detach", "env > seen-env; echo started"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/network: off \(the filtering proxy of sandbox_network ends with this lanes/);
+    const id = /^(\S+)\s+started \(persisted\)/.exec(run.stdout)?.[1] ?? "?";
+    const record = () => JSON.parse(readFileSync(join(ws.dir, ".lanes", "tasks", `${id}.json`), "utf8"));
+    const deadline = Date.now() + 20_000;
+    // Its lanes is gone: `lanes tasks` reads the truth (exit file) and writes it back to the record.
+    while ((await lanes(["tasks", "--all"])).stdout.includes("running") && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(record().status).toBe("completed");
+    expect(readFileSync(join(ws.dir, "seen-env"), "utf8")).not.toMatch(/HTTPS?_PROXY=/i);
+  });
+});
+
 describe("a failed -p run keeps its accounting", () => {
   it("a 400 after a tool call: num_turns, usage and tool_calls of what ran are in the JSON", async () => {
     server = await startFakeAnthropic((_request, index) =>
