@@ -12,6 +12,12 @@ export type SendProgress = (params: ProgressNotification["params"]) => Promise<v
  */
 const PROGRESS_GAP_MS = 25;
 
+/** Test seam: a test widens the gap so that a cancel it sends on progress always lands before the reply. */
+function progressGapMs(): number {
+  const gap = Number(process.env.LANES_MCP_PROGRESS_GAP_MS);
+  return Number.isInteger(gap) && gap >= 0 ? gap : PROGRESS_GAP_MS;
+}
+
 /**
  * While a wait_background call with a progress token is open, each awaited task that ends is reported as
  * progress (n of total, with its status). Only while the call is open: MCP ties a progress token to its
@@ -39,7 +45,7 @@ export function reportWaitProgress(
   });
   return async () => {
     unsubscribe();
-    const gap = lastSentAt + PROGRESS_GAP_MS - Date.now();
+    const gap = lastSentAt + progressGapMs() - Date.now();
     if (gap > 0) await new Promise((resolve) => setTimeout(resolve, gap));
   };
 }

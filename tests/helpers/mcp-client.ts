@@ -5,6 +5,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import {
   LoggingMessageNotificationSchema,
   type CallToolResult,
+  type JSONRPCMessage,
   type LoggingMessageNotification,
 } from "@modelcontextprotocol/sdk/types.js";
 import { LANES_BIN, testEnv } from "./run-cli.js";
@@ -19,6 +20,8 @@ export interface Connection {
   logs: LogMessage[];
   /** Client-side protocol errors: anything but JSON-RPC on the server's stdout shows up here. */
   errors: string[];
+  /** Every message the server wrote, as it arrived: what was sent, whether or not the client kept it. */
+  wire: JSONRPCMessage[];
   stderr: () => string;
 }
 
@@ -27,9 +30,13 @@ export type Cleanups = (() => void | Promise<void>)[];
 
 /**
  * Spawns the real `lanes mcp --cwd <dir>` (a fresh temp dir by default) through the SDK's own stdio
- * client, as Claude Code and other clients do.
+ * client, as Claude Code and other clients do. `env` adds variables to the server's environment.
  */
-export async function connect(cleanups: Cleanups, existing?: string): Promise<Connection> {
+export async function connect(
+  cleanups: Cleanups,
+  existing?: string,
+  env: Record<string, string> = {},
+): Promise<Connection> {
   let dir = existing;
   if (dir === undefined) {
     const workspace = tempWorkspace("lanes-mcp-");
@@ -40,7 +47,7 @@ export async function connect(cleanups: Cleanups, existing?: string): Promise<Co
     command: process.execPath,
     args: [LANES_BIN, "mcp", "--cwd", dir],
     cwd: dir,
-    env: testEnv() as Record<string, string>,
+    env: testEnv(env) as Record<string, string>,
     stderr: "pipe",
   });
   let stderr = "";
@@ -53,8 +60,14 @@ export async function connect(cleanups: Cleanups, existing?: string): Promise<Co
   });
   client.onerror = (error) => errors.push(error.message);
   await client.connect(transport);
+  const wire: JSONRPCMessage[] = [];
+  const dispatch = transport.onmessage;
+  transport.onmessage = (message) => {
+    wire.push(message);
+    dispatch?.(message);
+  };
   cleanups.push(() => client.close());
-  return { client, transport, dir, logs, errors, stderr: () => stderr };
+  return { client, transport, dir, logs, errors, wire, stderr: () => stderr };
 }
 
 export function text(result: unknown): string {
