@@ -16,8 +16,9 @@ export interface BackgroundHooks extends AgentHooks {
   /** Ids of tasks killed because --max-wait ran out. */
   readonly expired: string[];
   /**
-   * The conversation is being discarded (/clear): results it carried that no successful call delivered go
-   * back to the queue, so the next conversation gets them instead of them being marked delivered unseen.
+   * The conversation is being discarded (/clear): results it carried (in an injection or a tool's answer)
+   * that no successful call delivered go back to the queue, so the next conversation gets them instead of
+   * them being marked delivered unseen.
    */
   requeueUndelivered(): void;
 }
@@ -51,6 +52,10 @@ export function createBackgroundHooks(lanes: LaneManager, options: BackgroundHoo
         trigger: why,
       });
       return { text };
+    },
+    resultsReported(taskIds: string[]): void {
+      lanes.withholdResults(taskIds);
+      for (const id of taskIds) unacknowledged.add(id);
     },
     afterModelCall(): void {
       if (unacknowledged.size === 0) return;

@@ -20,6 +20,11 @@ export interface AgentHooks {
    */
   afterModelCall(): void;
   /**
+   * A tool's answer states these tasks' results. The conversation keeps that answer, even a cancelled
+   * one, so they are delivered with the next request that succeeds, like an injection.
+   */
+  resultsReported(taskIds: string[]): void;
+  /**
    * When the model ends its turn. Resolves true to call it again (new results arrived while tasks ran),
    * false to stop. Idle wake lives here.
    */
@@ -155,7 +160,7 @@ export async function runAgent(
     for (const call of calls) {
       config.emit({ type: "tool-call", id: call.id, name: call.name, input: call.input });
       const started = Date.now();
-      const block = await runToolCall(tools, call, signal);
+      const block = await runToolCall(tools, call, signal, (ids) => config.hooks.resultsReported(ids));
       // One entry per result, so each is saved as it comes; the view merges them into one message.
       log.appendMessage({ role: "user", content: [block] });
       result.toolCalls.push({ name: call.name, input: call.input, is_error: block.is_error ?? false });

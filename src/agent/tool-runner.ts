@@ -15,6 +15,7 @@ export async function runToolCall(
   tools: ReadonlyMap<string, Tool>,
   call: ToolUseBlock,
   signal: AbortSignal,
+  reported?: (taskIds: string[]) => void,
 ): Promise<ToolResultBlock> {
   const tool = tools.get(call.name);
   if (!tool) {
@@ -24,7 +25,7 @@ export async function runToolCall(
   if (signal.aborted) return errorResult(call.id, "Cancelled before it ran.");
   try {
     const input = parseToolInput(tool, call.input);
-    const content = await tool.run(input, { signal, callId: call.id });
+    const content = await tool.run(input, { signal, callId: call.id, ...(reported && { reported }) });
     return { type: "tool_result", tool_use_id: call.id, content: content.length > 0 ? content : "(empty)" };
   } catch (error) {
     if (error instanceof ToolError) return errorResult(call.id, error.message);

@@ -109,8 +109,9 @@ export class LaneManager {
   }
 
   /**
-   * Waits for this session's tasks and, by polling the reconcile, for another lanes' tasks. Only this
-   * session's results count as delivered: another lanes' stay its own to tell its model.
+   * Waits for this session's tasks and, by polling the reconcile, for another lanes' tasks. Marks nothing
+   * delivered: the caller counts this session's results once its reply reached the model; another lanes'
+   * stay its own to tell its model.
    */
   async wait(
     ids: string[],
@@ -140,6 +141,10 @@ export class LaneManager {
 
   markDelivered(ids: string[]): void {
     this.delivery.markDelivered(ids);
+  }
+
+  withholdResults(ids: string[]): void {
+    this.delivery.withhold(ids);
   }
 
   requeueResults(ids: string[]): void {

@@ -46,6 +46,14 @@ export class TaskDelivery {
     }
   }
 
+  /**
+   * Takes the queued notices of tasks whose results a reply now states, without counting them delivered
+   * yet: markDelivered once that reply reached the model, requeue if it never did.
+   */
+  withhold(ids: string[]): void {
+    for (const id of ids) this.notifications.discard(id);
+  }
+
   /** Queues again the results of ended tasks not yet delivered (their carrier conversation was dropped). */
   requeue(ids: string[]): void {
     for (const id of ids) {
@@ -55,8 +63,8 @@ export class TaskDelivery {
   }
 
   /**
-   * Blocks until any/all of the tasks ended, the timeout passes, or the signal aborts. Results handed back
-   * here count as delivered: no second notification for them.
+   * Blocks until any/all of the tasks ended, the timeout passes, or the signal aborts. Marks nothing
+   * delivered: the reply stating these results may still be dropped, so its sender does that.
    */
   async wait(
     ids: string[],
@@ -76,13 +84,12 @@ export class TaskDelivery {
     return { ...this.handOver(ids), timedOut, others: [] };
   }
 
-  /** The tasks' records as a wait returns them; those that ended count as delivered from now on. */
+  /** The tasks' records as a wait returns them (nothing marked delivered: see wait). */
   handOver(ids: string[]): { ended: TaskRecord[]; running: TaskRecord[] } {
     const tasks = ids
       .map((id) => this.registry.find(id))
       .filter((task): task is LiveTask => task !== undefined);
     const ended = tasks.filter((task) => isTerminal(task.record.status)).map((task) => task.record);
-    this.markDelivered(ended.map((record) => record.id));
     return {
       ended: ended.map((record) => ({ ...record })),
       running: tasks.filter((task) => !isTerminal(task.record.status)).map((task) => ({ ...task.record })),

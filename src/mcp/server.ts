@@ -1,10 +1,5 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import {
-  CallToolRequestSchema,
-  ListToolsRequestSchema,
-  type CallToolResult,
-} from "@modelcontextprotocol/sdk/types.js";
+import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { noQuestionsGate } from "../approval/gate.js";
 import type { LanesConfig } from "../config/config.js";
 import { commandRules } from "../config/user-config.js";
@@ -15,6 +10,7 @@ import { createBackgroundTools } from "../tools/toolset.js";
 import { stopOnHangup } from "./lifecycle.js";
 import { LogHints } from "./notifications.js";
 import { ReplyResults } from "./reply-results.js";
+import { ReplyTransport } from "./reply-transport.js";
 import { callTool, textResult, toMcpTool } from "./tool-bridge.js";
 import { reportedTaskIds } from "./reported-tasks.js";
 import { reportWaitProgress } from "./wait-progress.js";
@@ -53,7 +49,7 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
     { name: "lanes", version: VERSION },
     { capabilities: { tools: {}, logging: {} }, instructions: INSTRUCTIONS },
   );
-  const replies = new ReplyResults(lanes);
+  const replies = new ReplyResults(lanes, () => hints.released());
   const hints = new LogHints(
     lanes,
     replies,
@@ -70,15 +66,11 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
         `Unknown tool "${name}". Available tools: ${[...tools.keys()].join(", ")}.`,
         true,
       );
-      return replies.carry(unknown, extra.signal.aborted);
+      return replies.carry(unknown, extra.requestId, extra.signal, []);
     }
     const reported = reportedTaskIds(lanes, tool, args);
     // The call's own answer states these results; a cancelled call sends no reply, so cancelling lets them go.
-    const hold = replies.hold(reported);
-    const release = (): void => {
-      hold();
-      hints.released();
-    };
+    const release = replies.hold(reported);
     extra.signal.addEventListener("abort", release, { once: true });
     const token = request.params._meta?.progressToken;
     const stopProgress =
@@ -87,15 +79,21 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
             extra.sendNotification({ method: "notifications/progress", params }),
           )
         : undefined;
-    let reply: CallToolResult;
+    // What the answer states counts as delivered only once the reply is sent (ReplyResults.sent).
+    const stated: string[] = [];
     try {
-      reply = await callTool(tool, args, { signal: extra.signal, callId: String(extra.requestId) });
-    } finally {
+      const reply = await callTool(tool, args, {
+        signal: extra.signal,
+        callId: String(extra.requestId),
+        reported: (ids) => void stated.push(...ids),
+      });
       await stopProgress?.();
+      // Carried (holding what it states) before the call's own hold ends, so no other reply takes those.
+      return replies.carry(reply, extra.requestId, extra.signal, stated);
+    } finally {
       extra.signal.removeEventListener("abort", release);
       release();
     }
-    return replies.carry(reply, extra.signal.aborted);
   });
   // Hints of results recovered from an earlier run go out once the client is ready to receive them.
   server.oninitialized = () => hints.start();
@@ -104,8 +102,10 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
   const stopper = stopOnHangup(
     async () => {
       hints.stop();
-      await lanes.shutdown();
+      // First: the client is gone or ending us, so a reply sent now would be lost; closing aborts the calls
+      // still running, and the SDK drops their replies, so their results stay undelivered.
       await server.close().catch(() => {});
+      await lanes.shutdown();
     },
     logLine,
     process.stdin,
@@ -125,7 +125,7 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
   server.onclose = () => void stopper.stop("the connection closed");
   process.once("exit", () => lanes.shutdownSync());
 
-  await server.connect(new StdioServerTransport());
+  await server.connect(new ReplyTransport((id, isResult) => replies.sent(id, isResult)));
   for (const bad of lanes.corruptRecords)
     logLine(`set aside an unreadable task record (${bad.error}): ${bad.movedTo}`);
   const earlier = [

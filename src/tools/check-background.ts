@@ -12,7 +12,7 @@ import {
 } from "../lanes/format.js";
 import { isTerminal } from "../lanes/task-record.js";
 import { defineTool, ToolError } from "./define-tool.js";
-import { deliveryText, type ResultDelivery } from "./result-delivery.js";
+import { deliveryText, reportResults, type ResultDelivery } from "./result-delivery.js";
 
 const LISTED_COMMAND_CHARS = 200;
 /** Room for the listing, less a line saying how many older tasks were left out. */
@@ -37,7 +37,7 @@ export function createCheckBackgroundTool(lanes: LaneManager, delivery: ResultDe
     name: "check_background",
     description: `Show one background task (status, exit code, duration, output size and file, its output) or list all tasks (also those another lanes runs in this workspace, marked as not yours). ${deliveryText(delivery).check}`,
     schema,
-    async run(input) {
+    async run(input, context) {
       if (input.task_id === undefined) return listing(lanes);
       const record = lanes.get(input.task_id);
       const other = record ? undefined : lanes.otherTask(input.task_id);
@@ -55,7 +55,7 @@ export function createCheckBackgroundTool(lanes: LaneManager, delivery: ResultDe
       );
       // The model has now seen the final state: a notification about it would only repeat this. Another
       // lanes' result is that lanes' to deliver, so nothing is marked for it.
-      if (record && isTerminal(record.status)) lanes.markDelivered([record.id]);
+      if (record && isTerminal(record.status)) reportResults(lanes, context, [record.id]);
       const extra = other ? { owner: otherOwnerRow(other) } : { wait: lanes.waitingFor(shown.id) };
       return [describeRecord(lanes.workspace, shown, extra), output].filter(Boolean).join("\n");
     },

@@ -7,6 +7,11 @@ export interface ToolCallContext {
   signal: AbortSignal;
   /** The tool_use id of this call. */
   callId: string;
+  /**
+   * Takes the ids of the tasks whose results the reply states (wait, kill, check of an ended task): the
+   * caller counts them delivered once the reply reached the model, not before. Without it, at once.
+   */
+  reported?: (taskIds: string[]) => void;
 }
 
 /**

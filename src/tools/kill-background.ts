@@ -3,6 +3,7 @@ import { otherKillRefusal, otherResultText, resultText } from "../lanes/format.j
 import { isTerminal } from "../lanes/task-record.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { defineTool, ToolError } from "./define-tool.js";
+import { reportResults } from "./result-delivery.js";
 
 const schema = z.object({ task_id: z.string().describe("Task to end, with every process it started") });
 
@@ -12,7 +13,7 @@ export function createKillBackgroundTool(lanes: LaneManager) {
     description:
       "End a background task of this session and its whole process group (TERM, then KILL after 2 s). Tasks of another lanes in this workspace are refused: the user ends those.",
     schema,
-    async run(input) {
+    async run(input, context) {
       if (!lanes.get(input.task_id)) {
         const other = lanes.otherTask(input.task_id);
         if (!other) throw new ToolError(`No background task with id ${input.task_id}.`);
@@ -20,7 +21,7 @@ export function createKillBackgroundTool(lanes: LaneManager) {
         return `Task ${input.task_id} had already ended; nothing changed. ${otherResultText(lanes.workspace, other)}`;
       }
       const { record, wasRunning } = await lanes.kill(input.task_id);
-      lanes.markDelivered([record.id]);
+      reportResults(lanes, context, [record.id]);
       const line = resultText(lanes.workspace, record);
       return wasRunning ? `Killed. ${line}` : `Task ${record.id} had already ended; nothing changed. ${line}`;
     },

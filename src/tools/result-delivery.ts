@@ -1,3 +1,6 @@
+import type { LaneManager } from "../lanes/lane-manager.js";
+import type { ToolCallContext } from "./define-tool.js";
+
 /**
  * How finished results reach whoever drives the tools, which decides what the tools may promise:
  * - "before-next-turn": the lanes agent puts them in front of its model before every model call;
@@ -5,6 +8,12 @@
  *   may never show server notifications to its model, so nothing else counts as telling it).
  */
 export type ResultDelivery = "before-next-turn" | "with-next-call";
+
+/** A reply states these tasks' results: its caller counts them delivered when the reply reached the model. */
+export function reportResults(lanes: LaneManager, context: ToolCallContext, ids: string[]): void {
+  if (context.reported) context.reported(ids);
+  else lanes.markDelivered(ids);
+}
 
 interface DeliveryText {
   /** background_run's description, after what the tool does. */

@@ -10,7 +10,7 @@ import type { LaneManager } from "../lanes/lane-manager.js";
 import { isTerminal } from "../lanes/task-record.js";
 import { formatDuration } from "../text/preview.js";
 import { defineTool, ToolError } from "./define-tool.js";
-import { deliveryText, type ResultDelivery } from "./result-delivery.js";
+import { deliveryText, reportResults, type ResultDelivery } from "./result-delivery.js";
 
 export const DEFAULT_WAIT_MS = 30_000;
 export const MAX_WAIT_MS = 600_000;
@@ -40,7 +40,8 @@ export function createWaitBackgroundTool(lanes: LaneManager, delivery: ResultDel
     description:
       "Block until background tasks end (any or all) or the timeout passes; returns the results of those that ended and the ids still running. Also waits for another lanes' task in this workspace given by id (its result stays that session's). Use this instead of polling check_background or reading output files in a loop.",
     schema,
-    async run(input, { signal }) {
+    async run(input, context) {
+      const { signal } = context;
       const ids = input.task_ids ?? lanes.active().map((record) => record.id);
       if (ids.length === 0) return idleText(lanes);
       const unknown = ids.filter((id) => !lanes.get(id) && !lanes.otherTask(id));
@@ -49,6 +50,9 @@ export function createWaitBackgroundTool(lanes: LaneManager, delivery: ResultDel
       const timeoutMs = input.timeout_ms ?? DEFAULT_WAIT_MS;
       const result = await lanes.wait(ids, input.mode ?? "all", timeoutMs, signal);
       const others = new Map(result.others.map((task) => [task.record.id, task]));
+      // Only this session's results: another lanes' stay its own to tell its model.
+      const ownEnded = result.ended.filter((record) => !others.has(record.id)).map((record) => record.id);
+      reportResults(lanes, context, ownEnded);
       const lines = result.ended.map((record) => {
         const other = others.get(record.id);
         return other ? otherResultText(lanes.workspace, other) : resultText(lanes.workspace, record);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AgentRunError } from "../../src/agent/loop.js";
@@ -7,8 +7,13 @@ import { ConfigSchema } from "../../src/config/config.js";
 import { createAnthropicProvider } from "../../src/model/anthropic-provider.js";
 import { createScriptProviderFromTurns } from "../../src/model/script-provider.js";
 import { ModelError } from "../../src/model/types.js";
-import { startFakeAnthropic, textReply, type FakeAnthropic } from "../helpers/fake-anthropic-server.js";
-import { tempWorkspace } from "../helpers/temp-workspace.js";
+import {
+  startFakeAnthropic,
+  textReply,
+  toolReply,
+  type FakeAnthropic,
+} from "../helpers/fake-anthropic-server.js";
+import { eventually, tempWorkspace } from "../helpers/temp-workspace.js";
 
 let ws: { dir: string; cleanup: () => void };
 let server: FakeAnthropic | undefined;
@@ -87,5 +92,38 @@ describe("/clear after a failed call", () => {
     expect(JSON.stringify(session.messages)).toContain(`[bg:${task.id}] completed, exit 0`);
     await session.lanes.flush();
     expect(session.lanes.get(task.id)?.notified).toBe(true);
+  });
+
+  it("re-queues a result only a cancelled wait_background's answer stated, so the next conversation gets it", async () => {
+    const gate = join(ws.dir, "go");
+    let taskId = "";
+    server = await startFakeAnthropic((_request, index) =>
+      index === 0 ? toolReply([{ name: "wait_background", input: { task_ids: [taskId] } }]) : textReply("ok"),
+    );
+    const session = new Session({
+      workspace: ws.dir,
+      config: ConfigSchema.parse({}),
+      idleWake: false,
+      emit: () => {},
+      provider: createAnthropicProvider({ model: "claude-test", apiKey: "sk-test", baseURL: server.url }),
+    });
+    sessions.push(session);
+    taskId = session.lanes.start({ command: `until [ -e '${gate}' ]; do sleep 0.05; done; echo stated` }).id;
+    // Ctrl+C at the instant the task ends: the wait returns its result, in an answer no request carried.
+    const cancel = new AbortController();
+    session.lanes.subscribe((event) => {
+      if (event.type === "task-end" && event.record.id === taskId) cancel.abort();
+    });
+    const cancelled = session.send("wait for it", cancel.signal);
+    await eventually(() => server?.requests.length === 1, 5000);
+    writeFileSync(gate, "");
+    await cancelled;
+    expect(JSON.stringify(session.messages)).toContain(`[bg:${taskId}] completed, exit 0`);
+    expect(server.requests).toHaveLength(1);
+    session.startOver();
+    await session.send("second", new AbortController().signal);
+    expect(JSON.stringify(server.requests[1])).toContain(`[bg:${taskId}] completed, exit 0`);
+    await session.lanes.flush();
+    expect(session.lanes.get(taskId)?.notified).toBe(true);
   });
 });

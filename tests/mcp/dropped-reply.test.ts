@@ -26,8 +26,7 @@ const WIDE_GAP = { LANES_MCP_PROGRESS_GAP_MS: "30000" };
 /** How many of the messages the server sent state the task's result (as a reply or in its results). */
 function timesSent(wire: readonly JSONRPCMessage[], id: string): number {
   const result = new RegExp(`\\[bg:${id}\\] (completed|failed|killed)`);
-  return wire.filter((message) => "result" in message && result.test(JSON.stringify(message.result)))
-    .length;
+  return wire.filter((message) => "result" in message && result.test(JSON.stringify(message.result))).length;
 }
 
 /** A task that ends when the test writes to its FIFO `gate`. */
@@ -43,10 +42,14 @@ async function gatedTask(connection: Connection): Promise<{ id: string; open: ()
  */
 async function waitWithProgress(connection: Connection, id: string, onEnd: (abort: AbortController) => void) {
   const abort = new AbortController();
-  const waiting = connection.client.callTool({ name: "wait_background", arguments: { task_ids: [id] } }, undefined, {
-    signal: abort.signal,
-    onprogress: () => onEnd(abort),
-  });
+  const waiting = connection.client.callTool(
+    { name: "wait_background", arguments: { task_ids: [id] } },
+    undefined,
+    {
+      signal: abort.signal,
+      onprogress: () => onEnd(abort),
+    },
+  );
   waiting.catch(() => {});
   await call(connection, "check_background", { task_id: id, output: "none" });
   // In an object: an async function returning the promise itself would wait for it.
@@ -57,7 +60,9 @@ describe("MCP: a result whose reply was not sent stays undelivered", () => {
   it("a wait_background cancelled as its task ends: the next reply sent carries the result, once", async () => {
     const connection = await connect(cleanups, undefined, WIDE_GAP);
     const { id, open } = await gatedTask(connection);
-    const { waiting } = await waitWithProgress(connection, id, (abort) => abort.abort("cancelled at the end"));
+    const { waiting } = await waitWithProgress(connection, id, (abort) =>
+      abort.abort("cancelled at the end"),
+    );
     await open();
     await expect(waiting).rejects.toThrow();
 
@@ -82,9 +87,13 @@ describe("MCP: a result whose reply was not sent stays undelivered", () => {
       command: "trap 'touch got-term' TERM; echo up; while :; do sleep 0.05; done",
     });
     const abort = new AbortController();
-    const killing = connection.client.callTool({ name: "kill_background", arguments: { task_id: id } }, undefined, {
-      signal: abort.signal,
-    });
+    const killing = connection.client.callTool(
+      { name: "kill_background", arguments: { task_id: id } },
+      undefined,
+      {
+        signal: abort.signal,
+      },
+    );
     killing.catch(() => {});
     expect(await eventually(() => existsSync(join(connection.dir, "got-term")), 5000)).toBe(true);
     abort.abort("cancelled mid-kill");

@@ -44,6 +44,22 @@ async function settle(id: string): Promise<void> {
   await hints?.idle();
 }
 
+let requests = 0;
+
+/** Builds a reply as the server does and hands it over; `cancel` aborts the call before it is sent. */
+function reply(
+  answer: string,
+  options: { cancel?: "before" | "after-build"; stated?: string[] } = {},
+): CallToolResult {
+  const id = ++requests;
+  const controller = new AbortController();
+  if (options.cancel === "before") controller.abort();
+  const built = replies.carry(textResult(answer), id, controller.signal, options.stated ?? []);
+  if (options.cancel === "after-build") controller.abort();
+  else replies.sent(id, true);
+  return built;
+}
+
 /** The `<background-results>` block a reply carries, or undefined. */
 function carried(reply: CallToolResult): string | undefined {
   const blocks = reply.content.slice(1).map((block) => (block.type === "text" ? block.text : ""));
@@ -60,19 +76,54 @@ describe("MCP: a result is delivered when a reply carried it", () => {
     ]);
     expect(lanes.get(id)?.notified).toBe(false);
 
-    const reply = replies.carry(textResult("the tool's own answer"), false);
-    expect(reply.content[0]).toEqual({ type: "text", text: "the tool's own answer" });
-    expect(carried(reply)).toMatch(new RegExp(`^<background-results>\\n\\[bg:${id}\\] completed, exit 0`));
+    const first = reply("the tool's own answer");
+    expect(first.content[0]).toEqual({ type: "text", text: "the tool's own answer" });
+    expect(carried(first)).toMatch(new RegExp(`^<background-results>\\n\\[bg:${id}\\] completed, exit 0`));
     expect(lanes.get(id)?.notified).toBe(true);
-    expect(carried(replies.carry(textResult("again"), false))).toBeUndefined();
+    expect(carried(reply("again"))).toBeUndefined();
   });
 
   it("a cancelled call (no reply is sent) takes nothing", async () => {
     const { id } = lanes.start({ command: "exit 2" });
     await lanes.whenEnded(id);
-    expect(replies.carry(textResult("never sent"), true).content).toHaveLength(1);
+    expect(reply("never sent", { cancel: "before" }).content).toHaveLength(1);
     expect(lanes.get(id)?.notified).toBe(false);
-    expect(carried(replies.carry(textResult("sent"), false))).toContain(`[bg:${id}] failed, exit 2`);
+    expect(carried(reply("sent"))).toContain(`[bg:${id}] failed, exit 2`);
+  });
+
+  it("a reply is delivered when handed to the transport: one dropped after it was built gives back what it carried", async () => {
+    const { id } = lanes.start({ command: "exit 3" });
+    await lanes.whenEnded(id);
+    const requestId = ++requests;
+    const controller = new AbortController();
+    const built = replies.carry(textResult("built"), requestId, controller.signal, []);
+    expect(carried(built)).toContain(`[bg:${id}] failed, exit 3`);
+    expect(lanes.get(id)?.notified).toBe(false);
+    controller.abort();
+    // The SDK never hands a cancelled call's reply over; a late `sent` would change nothing anyway.
+    expect(lanes.get(id)?.notified).toBe(false);
+    expect(carried(reply("next"))).toContain(`[bg:${id}] failed, exit 3`);
+    expect(lanes.get(id)?.notified).toBe(true);
+  });
+
+  it("what a call's answer states is held until its reply is sent, and left for the next reply if it is dropped", async () => {
+    const { id } = lanes.start({ command: "echo stated" });
+    await lanes.whenEnded(id);
+    // check_background on the ended task states it: not repeated in its own block, nor taken by others.
+    const requestId = ++requests;
+    const controller = new AbortController();
+    const built = replies.carry(textResult("[bg:… its answer"), requestId, controller.signal, [id]);
+    expect(carried(built)).toBeUndefined();
+    expect(carried(reply("a concurrent call"))).toBeUndefined();
+    controller.abort();
+    expect(lanes.get(id)?.notified).toBe(false);
+    expect(carried(reply("next"))).toContain(`[bg:${id}] completed`);
+
+    const { id: other } = lanes.start({ command: "echo sent" });
+    await lanes.whenEnded(other);
+    expect(carried(reply("states it", { stated: [other] }))).toBeUndefined();
+    expect(lanes.get(other)?.notified).toBe(true);
+    expect(carried(reply("after"))).toBeUndefined();
   });
 
   it("hints results queued before it started (recovered from an earlier run), still undelivered", async () => {
@@ -93,7 +144,7 @@ describe("MCP: a result is delivered when a reply carried it", () => {
     const release = replies.hold([id]);
     await settle(id);
     expect(sent).toEqual([]);
-    expect(carried(replies.carry(textResult("another call"), false))).toBeUndefined();
+    expect(carried(reply("another call"))).toBeUndefined();
     expect(lanes.get(id)?.notified).toBe(false);
     // The call did not deliver it (cancelled): released, it is hinted and the next reply carries it.
     release();
@@ -102,7 +153,7 @@ describe("MCP: a result is delivered when a reply carried it", () => {
     await sleep(20);
     await hints?.idle();
     expect(sent).toHaveLength(1);
-    expect(carried(replies.carry(textResult("next"), false))).toContain(`[bg:${id}]`);
+    expect(carried(reply("next"))).toContain(`[bg:${id}]`);
   });
 
   it("does not hold other tasks' results", async () => {
