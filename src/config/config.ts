@@ -62,7 +62,7 @@ export const ConfigSchema = z
       .max(100_000_000)
       .optional()
       .describe(
-        "The model's context window in tokens (default 200000 for Anthropic, 128000 for OpenAI-compatible)",
+        "The model's context window in tokens (default 200000 for Anthropic; for OpenAI-compatible what the server's model list says, else 128000)",
       ),
     compact_at: z
       .number()

@@ -13,5 +13,10 @@ export function lazyProvider(name: string, model: string, load: () => Promise<Mo
       loading ??= load();
       return (await loading).createTurn(request, events);
     },
+    async advertisedWindow(signal) {
+      loading ??= load();
+      const provider = await loading;
+      return provider.advertisedWindow?.(signal);
+    },
   };
 }

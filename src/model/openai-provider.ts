@@ -6,6 +6,7 @@ import { classifyOpenAIError } from "./openai-errors.js";
 import { createTurnAssembler } from "./openai-stream.js";
 import { runWithRetries, type RetryLoopOptions, type RetryOptions } from "./retry-loop.js";
 import type { ModelCallEvents, ModelProvider, ModelRequest, ModelTurn } from "./types.js";
+import { advertisedWindow } from "./advertised-window.js";
 
 export interface OpenAIProviderOptions extends RetryOptions {
   model: string;
@@ -91,5 +92,16 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ModelProvi
         streamAttempt(client, params, request, events, timeoutMs),
       );
     },
+    async advertisedWindow(signal: AbortSignal): Promise<number | undefined> {
+      // One quick GET of the model list; a server that cannot answer it just says nothing.
+      try {
+        const page = await client.models.list({ signal, timeout: WINDOW_QUERY_TIMEOUT_MS });
+        return advertisedWindow(page.data, options.model);
+      } catch {
+        return undefined;
+      }
+    },
   };
 }
+
+const WINDOW_QUERY_TIMEOUT_MS = 3_000;

@@ -73,6 +73,11 @@ export interface ModelProvider {
   readonly name: string;
   readonly model: string;
   createTurn(request: ModelRequest, events?: ModelCallEvents): Promise<ModelTurn>;
+  /**
+   * The model's context window as the server reports it, where it does (an OpenAI-compatible server's
+   * model list); undefined when it says nothing or cannot be asked. Never throws.
+   */
+  advertisedWindow?(signal: AbortSignal): Promise<number | undefined>;
 }
 
 export type ModelErrorKind =

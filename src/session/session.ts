@@ -73,6 +73,9 @@ export class Session {
   /** The file is created with the first entry, so a session that never spoke leaves none behind. */
   private opened = false;
   private compactor: Compactor | undefined;
+  /** The context window the server reported (learnWindow), when no `context_window` is configured. */
+  private serverWindow: number | undefined;
+  private windowAsked = false;
   /** Tokens of every call this session made (the REPL's /context shows the cache share). */
   readonly usage: Usage = emptyUsage();
 
@@ -153,7 +156,20 @@ export class Session {
   /** The context window this session compacts against. */
   contextWindow(): number {
     const fallback = this.provider.name === "openai" ? "openai" : "anthropic";
-    return this.options.config.context_window ?? DEFAULT_CONTEXT_WINDOW[fallback];
+    return this.options.config.context_window ?? this.serverWindow ?? DEFAULT_CONTEXT_WINDOW[fallback];
+  }
+
+  /**
+   * Before the first model call, with no `context_window` configured: the window the server reports for
+   * the model (a local server's may be 8k, far below the 128k assumed), and the compactor set to it.
+   */
+  private async learnWindow(signal: AbortSignal): Promise<void> {
+    if (this.windowAsked || this.options.config.context_window !== undefined) return;
+    this.windowAsked = true;
+    const advertised = await this.provider.advertisedWindow?.(signal);
+    if (advertised === undefined || advertised === this.contextWindow()) return;
+    this.serverWindow = advertised;
+    this.compactor = createCompactor(this.agentConfig(this.options.emit));
   }
 
   /** Estimated tokens the next request will occupy, and the window. */
@@ -229,6 +245,7 @@ export class Session {
 
   /** Runs the loop on the log; its tokens count toward the session's usage, a failed run's too. */
   private async run(signal: AbortSignal): Promise<AgentRunResult> {
+    await this.learnWindow(signal);
     try {
       const result = await runAgent(this.log, this.agentConfig(this.options.emit), signal, this.compactor);
       addUsage(this.usage, result.usage);

@@ -61,6 +61,8 @@ export interface FakeServerSpec<Reply> {
   modelsPath: string;
   /** The API's error body, for the 404, a refused key (401) and a handler that throws (500). */
   errorBody: (status: 401 | 404 | 500, message: string) => unknown;
+  /** The model list's entries (default: one, "fake-model"). */
+  models?: Record<string, unknown>[];
 }
 
 /** Splits a string into up to `parts` pieces so deltas arrive in several chunks like the real API. */
@@ -137,7 +139,8 @@ export async function startFakeServer<Reply>(spec: FakeServerSpec<Reply>): Promi
       sendJson(response, 401, spec.errorBody(401, "invalid x-api-key"));
       return;
     }
-    sendJson(response, 200, { object: "list", data: [{ id: "fake-model", type: "model", object: "model" }] });
+    const data = spec.models ?? [{ id: "fake-model", type: "model", object: "model" }];
+    sendJson(response, 200, { object: "list", data });
   };
 
   const server = createServer((incoming: IncomingMessage, response: ServerResponse) => {

@@ -33,6 +33,8 @@ export interface FakeUsage {
 export interface FakeOpenAIOptions {
   /** Prompts longer than this many tokens are refused with 400 context_length_exceeded. */
   contextWindow?: number;
+  /** What GET /v1/models lists, e.g. `[{ id: "m", max_model_len: 8192 }]` as vLLM says its window. */
+  models?: Record<string, unknown>[];
 }
 
 export type FakeReply =
@@ -273,6 +275,7 @@ export async function startFakeOpenAI(
   const server = await startFakeServer<FakeReply>({
     path: "/v1/chat/completions",
     modelsPath: "/v1/models",
+    ...(options.models ? { models: options.models } : {}),
     handler: billedHandler,
     answer: (reply, exchange) => {
       const bill = bills.get(exchange.request);
