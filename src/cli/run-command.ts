@@ -36,6 +36,7 @@ export async function runCommand(options: {
     description: "started with lanes run",
     // Attached, the command's stdout and stderr are this process's, as if the shell had run it.
     mirror: options.detach ? undefined : { stdout: process.stdout, stderr: process.stderr },
+    inheritStdin: !options.detach,
   });
   await lanes.flush();
   if (options.detach) {

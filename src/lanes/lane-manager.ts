@@ -208,6 +208,7 @@ export class LaneManager {
       notifyOn,
       unsandboxed: request.sandbox === false,
       mirror: request.mirror,
+      inheritStdin: request.inheritStdin,
     });
     if (this.slots.acquire(record.lane, record.id)) this.launch(record.id);
     else {
@@ -404,7 +405,7 @@ export class LaneManager {
       env: this.taskEnv(id),
       outputFile: record.output_file,
       exitFile: record.exit_file,
-      stdin: "pipe",
+      stdin: task.inheritStdin ? "inherit" : "pipe",
       timeoutMs: record.timeout_ms ?? undefined,
       killGraceMs: this.options.killGraceMs,
       sandbox: this.sandboxFor(task.unsandboxed),

@@ -35,6 +35,8 @@ export interface StartTaskRequest {
   sandbox?: false;
   /** An attached command (`lanes run`): its output is also shown on these streams, stdout and stderr apart. */
   mirror?: OutputMirror;
+  /** An attached command reads lanes' own stdin (the terminal, or what is piped in) instead of a pipe. */
+  inheritStdin?: boolean;
 }
 
 export type LaneEvent =

@@ -21,6 +21,8 @@ export interface LiveTask {
   unsandboxed?: boolean;
   /** Where an attached command's output is also shown (`lanes run`). */
   mirror?: OutputMirror;
+  /** It reads lanes' own stdin (`lanes run`). */
+  inheritStdin?: boolean;
 }
 
 /** The records of one lanes: which tasks exist, their ids, and their persisted state. Nothing else. */

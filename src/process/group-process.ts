@@ -21,8 +21,11 @@ export interface GroupProcessOptions {
    * and appended to the log in arrival order. `exited` then waits for the pipes to drain (briefly, see below).
    */
   mirror?: OutputMirror;
-  /** "pipe" keeps stdin open for send_background_input; "ignore" gives the command /dev/null. */
-  stdin: "pipe" | "ignore";
+  /**
+   * "pipe" keeps stdin open for send_background_input; "ignore" gives the command /dev/null; "inherit" gives
+   * it lanes' own (an attached `lanes run`: the user types to the command, or pipes into it).
+   */
+  stdin: "pipe" | "ignore" | "inherit";
   /** When set, a wrapper shell writes the exit code here, so it survives a crash of lanes. */
   exitFile?: string;
   timeoutMs?: number;

@@ -174,6 +174,16 @@ describe("lanes run keeps stdout and stderr apart", () => {
     expect(Number(run.stdout.trim())).toBe(total - 464 * 4096);
   });
 
+  it("reads lanes' own stdin: what is piped into lanes run reaches the command, and its end is an EOF", async () => {
+    const run = await runCli(["run", 'read first; echo "got $first"; wc -l'], {
+      cwd: ws.dir,
+      env: testEnv(),
+      input: "hello\ntwo\nthree\n",
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe("got hello\n2\n");
+  });
+
   it("lanes run yes | head -1: the closed pipe ends the command as a shell pipeline would (SIGPIPE, 141)", async () => {
     const run = await intoClosedPipe(["run", "yes"], 1, testEnv());
     expect(run.stdout).toBe("y\n");
