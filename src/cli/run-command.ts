@@ -1,3 +1,4 @@
+import { constants } from "node:os";
 import { laneManagerOptions } from "../config/lane-options.js";
 import type { LanesConfig } from "../config/config.js";
 import { displayPath } from "../lanes/format.js";
@@ -47,7 +48,11 @@ export async function runCommand(options: {
     );
     return 0;
   }
-  const stopOnSignal = (): void => void lanes.kill(record.id);
+  let stoppedBy: NodeJS.Signals | undefined;
+  const stopOnSignal = (signal: NodeJS.Signals): void => {
+    stoppedBy ??= signal;
+    void lanes.kill(record.id);
+  };
   process.once("SIGINT", stopOnSignal);
   process.once("SIGTERM", stopOnSignal);
   const wait = lanes.waitingFor(record.id);
@@ -60,5 +65,12 @@ export async function runCommand(options: {
   await lanes.flush();
   process.off("SIGINT", stopOnSignal);
   process.off("SIGTERM", stopOnSignal);
-  return final.exit_code ?? 1;
+  return exitStatus(final.exit_code, stoppedBy ?? final.signal);
+}
+
+/** What a shell would report: the command's code, or 128 + the signal that ended it (130 for a Ctrl+C). */
+function exitStatus(code: number | null, signal: string | null): number {
+  if (code !== null) return code;
+  const number = signal === null ? undefined : constants.signals[signal as NodeJS.Signals];
+  return number === undefined ? 1 : 128 + number;
 }

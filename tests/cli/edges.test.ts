@@ -184,6 +184,24 @@ describe("lanes run keeps stdout and stderr apart", () => {
     expect(run.stdout).toBe("got hello\n2\n");
   });
 
+  it("a Ctrl+C (SIGINT to lanes) ends the command's group and lanes exits 130, as a shell reports it", async () => {
+    const child = spawn(process.execPath, [LANES_BIN, "run", "echo started; sleep 120"], {
+      cwd: ws.dir,
+      env: testEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const started = new Promise<void>((resolve) =>
+      child.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("started") && resolve()),
+    );
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    await started;
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    const list = await lanes(["tasks", "--all"]);
+    expect(list.stdout).toMatch(/killed, SIGTERM .*sleep 120/);
+    expect(list.stdout).not.toMatch(/running/);
+  });
+
   it("lanes run yes | head -1: the closed pipe ends the command as a shell pipeline would (SIGPIPE, 141)", async () => {
     const run = await intoClosedPipe(["run", "yes"], 1, testEnv());
     expect(run.stdout).toBe("y\n");
