@@ -1,4 +1,5 @@
-import { displayPath, summaryLine } from "../lanes/format.js";
+import { displayPath, otherSummaryLine, summaryLine } from "../lanes/format.js";
+import { killStoredTask } from "../lanes/stored-tasks.js";
 import { isTerminal } from "../lanes/task-record.js";
 import { lastLines } from "../text/preview.js";
 import { terminalSafe } from "../text/width.js";
@@ -8,8 +9,8 @@ import type { Style } from "../text/style.js";
 import { readTail } from "../text/utf8-window.js";
 
 export const HELP = `Commands:
-  /tasks             list this session's background tasks
-  /tasks kill ID     end a task and its whole process group
+  /tasks             list this session's background tasks, then other lanes' in this folder
+  /tasks kill ID     end a task and its whole process group (another lanes' too)
   /tasks logs ID     show the end of a task's output
   /clear             clear the screen, start a new conversation (tasks go on)
   /compact           compact the conversation now (old outputs cleared, older turns summarised)
@@ -96,18 +97,31 @@ async function tasksCommand(sub: string | undefined, id: string | undefined, con
       const line = terminalSafe(summaryLine(record));
       view.notice(isTerminal(record.status) ? style.dim(line) : line);
     }
+    // What another REPL, `lanes mcp` or a detached `lanes run` runs here: its results go to its own session.
+    const others = session.lanes.otherTasks();
+    if (others.length > 0)
+      view.notice(style.dim("Other lanes in this folder (their results go to their own session):"));
+    for (const task of others) {
+      const line = terminalSafe(otherSummaryLine(task, 120));
+      view.notice(isTerminal(task.record.status) ? style.dim(line) : line);
+    }
     return;
   }
   if ((sub !== "kill" && sub !== "logs") || id === undefined) {
     view.notice("Usage: /tasks, /tasks kill ID, /tasks logs ID");
     return;
   }
-  const record = session.lanes.get(id);
+  const record = session.lanes.get(id) ?? session.lanes.otherTask(id)?.record;
   if (!record) {
-    view.notice(`No task ${id} in this session (see /tasks).`);
+    view.notice(`No task ${id} in this folder (see /tasks).`);
     return;
   }
   if (sub === "kill") {
+    if (!session.lanes.get(id)) {
+      // Another lanes' task: the user, who is here, may end it, as `lanes tasks kill` does.
+      view.notice(await killStoredTask(session.workspace(), id, session.lanes.killGraceMs));
+      return;
+    }
     // A task that was running reports its end as a lane event, like any other.
     const { record: ended, wasRunning } = await session.lanes.kill(id);
     if (!wasRunning) view.notice(`Task ${id} had already ended: ${terminalSafe(summaryLine(ended))}`);

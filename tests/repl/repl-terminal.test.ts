@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ScriptTurn } from "../../src/model/script-provider.js";
@@ -222,5 +222,35 @@ describe("the REPL from a pipe", { timeout: TEST_MS }, () => {
     expect(run.stdout).not.toMatch(ESCAPE);
     expect(run.stdout).not.toContain("\u001b");
     expect(existsSync(join(workspace.dir, "config", "lanes", "history"))).toBe(false);
+  });
+
+  it("/tasks lists another live lanes' task in the folder, and /tasks logs and /tasks kill reach it", async () => {
+    const workspace = tempWorkspace("lanes-repl-");
+    cleanups.push(workspace.cleanup);
+    const env = testEnv({ NO_COLOR: "1", XDG_CONFIG_HOME: join(workspace.dir, "config") });
+    // Another lanes, alive while this session runs: an attached `lanes run` in the same folder.
+    const other = runCli(["run", "echo from-the-other; sleep 120"], { cwd: workspace.dir, env });
+    const tasks = join(workspace.dir, ".lanes", "tasks");
+    const logged = () =>
+      (existsSync(tasks) ? readdirSync(tasks) : [])
+        .filter((name) => name.endsWith(".log"))
+        .find((name) => readFileSync(join(tasks, name), "utf8").includes("from-the-other"));
+    expect(await eventually(() => logged() !== undefined, 20_000)).toBe(true);
+    const id = logged()?.replace(/\.log$/, "") ?? "?";
+    const script = join(workspace.dir, "script.json");
+    writeFileSync(script, JSON.stringify({ turns: [] }));
+    const run = await runCli(["--model", `script:${script}`], {
+      cwd: workspace.dir,
+      env,
+      input: `/tasks\n/tasks logs ${id}\n/tasks kill ${id}\n/exit\n`,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain("No background tasks in this session.");
+    expect(run.stdout).toContain("Other lanes in this folder (their results go to their own session):");
+    expect(run.stdout).toMatch(new RegExp(`${id}\\s+running.*sleep 120`));
+    expect(run.stdout).toMatch(/^from-the-other$/m);
+    expect(run.stdout).toContain(`Killed task ${id}`);
+    // The other lanes saw its command end by the signal, as a shell would report it.
+    expect((await other).code).toBe(143);
   });
 });

@@ -1,0 +1,59 @@
+import { join } from "node:path";
+import { fileSize } from "../text/utf8-window.js";
+import { endTaskGroup } from "./end-task.js";
+import { statusPhrase } from "./format.js";
+import { listedByDefault } from "./other-tasks.js";
+import { isTaskProcess, reconcileStore, type DerivedTask } from "./reconcile.js";
+import { isTerminal } from "./task-record.js";
+import { TaskStore } from "./task-store.js";
+
+// The workspace's tasks read from disk, whoever started them, without a lane manager: `lanes tasks` and the
+// REPL's /tasks for another lanes' tasks.
+
+export function readStore(workspace: string): TaskStore {
+  // Only to read: listing a folder must not create `.lanes/` in it or change its modes.
+  return new TaskStore(join(workspace, ".lanes"), { create: false });
+}
+
+/**
+ * The workspace's tasks as they really are (the reconcile every view uses), without starting a lane manager.
+ * A record whose lanes is gone is corrected on disk (atomically), so the next look agrees with this one.
+ */
+export async function listStoredTasks(workspace: string, all: boolean): Promise<DerivedTask[]> {
+  const derived = await reconcileStore(readStore(workspace), true);
+  const tasks = derived.sort((a, b) => a.record.created_at.localeCompare(b.record.created_at));
+  return all ? tasks : tasks.filter(({ record }) => listedByDefault(record));
+}
+
+export async function findTask(workspace: string, id: string): Promise<DerivedTask> {
+  const found = (await listStoredTasks(workspace, true)).find((candidate) => candidate.record.id === id);
+  if (!found) throw new Error(`no task ${id} in ${workspace}/.lanes/tasks`);
+  return found;
+}
+
+/**
+ * `lanes tasks kill ID`: ends the task's whole process group and what left it (by the task's marker). If the
+ * lanes that started it is gone (a persisted task, a crash), this command also writes the record, since
+ * nobody else will. A pid that no longer carries the task's marker is never signalled (pids get reused).
+ */
+export async function killStoredTask(workspace: string, id: string, graceMs: number): Promise<string> {
+  const { record, owner } = await findTask(workspace, id);
+  // An end a dead owner never saw was just written back by the reconcile, its result still undelivered.
+  if (isTerminal(record.status)) return `Task ${id} already ended: ${statusPhrase(record)}.`;
+  if (record.pid === null) return `Task ${id} has not started; its lanes will not start it after it exits.`;
+  if (owner !== "gone" && !isTaskProcess(record.pid, id))
+    return `Task ${id} is not running any more; nothing was signalled.`;
+  const outcome = await endTaskGroup(record.pid, id, graceMs);
+  if (owner === "gone") {
+    await readStore(workspace).save({
+      ...record,
+      status: "killed",
+      signal: outcome.signal,
+      end_reason: "killed with lanes tasks kill",
+      ended_at: new Date(outcome.at).toISOString(),
+      output_bytes: fileSize(record.output_file),
+      notified: true,
+    });
+  }
+  return `Killed task ${id} (process group ${record.pid}).`;
+}
