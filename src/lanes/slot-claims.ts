@@ -35,6 +35,10 @@ export class SlotClaims {
   private made = false;
   /** The slot file each of this lanes' tasks holds. */
   private readonly held = new Map<string, string>();
+  /** The same files as a set: a claim skips them (no other process removes a live lanes' claim). */
+  private readonly heldFiles = new Set<string>();
+  /** Each lane's file-name key, hashed once. */
+  private readonly keys = new Map<string, string>();
 
   constructor(
     private readonly dir: string,
@@ -60,6 +64,7 @@ export class SlotClaims {
     const file = this.held.get(taskId);
     this.held.delete(taskId);
     if (file === undefined) return;
+    this.heldFiles.delete(file);
     const holder = parseHolder(readText(file));
     // Our own live claim: no other process removes it, so nothing can change it between read and unlink.
     if (holder?.task === taskId && holder.pid === process.pid) removeFile(file);
@@ -89,12 +94,15 @@ export class SlotClaims {
 
   private tryTake(lane: string, slot: number, taskId: string): boolean {
     const file = this.file(lane, slot);
+    // Held by one of our tasks: taken, as trying it would find (a file write and link per slot otherwise).
+    if (this.heldFiles.has(file)) return false;
     // The nonce makes every claim's text unique, so a dead claim's text never comes back (claim-files.ts).
     const mine = JSON.stringify({ pid: process.pid, task: taskId, nonce: randomBytes(6).toString("hex") });
     this.ensureDir();
     for (let attempt = 0; attempt < 2; attempt++) {
       if (createExclusive(file, mine)) {
         this.held.set(taskId, file);
+        this.heldFiles.add(file);
         return true;
       }
       const stale = readText(file);
@@ -115,7 +123,9 @@ export class SlotClaims {
 
   private file(lane: string, slot: number): string {
     // Lane names come from the model: hashed, so none can name a path.
-    const key = createHash("sha256").update(lane).digest("hex").slice(0, 16);
+    let key = this.keys.get(lane);
+    if (key === undefined)
+      this.keys.set(lane, (key = createHash("sha256").update(lane).digest("hex").slice(0, 16)));
     return join(this.dir, `${key}.${slot}`);
   }
 
