@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
-import { linkSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { ownerAlive } from "./reconcile.js";
 
 /*
  * Claim files that several processes race for (lane slots), with only atomic steps: a claim appears whole
  * (written aside, then link()ed into place, which fails if the name exists), and a dead claim is removed by
  * exactly one process, the one that created its guard (link() again), so no live claim is ever removed.
+ * Only a live claim's own process changes it in place (rename(), atomic too: a slot passed between its tasks).
  */
 
 /** Guards of guards: each level needs a reaper that died inside the level below; deeper is never real. */
@@ -29,6 +30,19 @@ export function createExclusive(file: string, text: string): boolean {
     throw error;
   } finally {
     removeFile(temp);
+  }
+}
+
+/** Replaces the text of a claim this process holds (no other process removes or changes a live one's). */
+export function replaceOwn(file: string, text: string): void {
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  try {
+    writeFileSync(temp, text, { mode: 0o600 });
+    // Atomic: any reader sees the old claim or the new one, both this live process's.
+    renameSync(temp, file);
+  } catch (error) {
+    removeFile(temp);
+    throw error;
   }
 }
 

@@ -50,10 +50,18 @@ export class LaneSlots {
    * pushed the lane over its limit, or another lanes in the workspace holds the slots).
    */
   release(lane: string, taskId: string): string | undefined {
-    this.runningIn(lane).delete(taskId);
-    this.claims?.release(taskId);
+    const running = this.runningIn(lane);
+    running.delete(taskId);
     const queue = this.waitingIn(lane);
     const next = queue[0];
+    // The next task of this lane takes over the freed slot's claim as it is (never past the limit).
+    const limit = this.limitOf(lane);
+    if (next !== undefined && running.size < limit && this.claims?.handOver(taskId, next, limit)) {
+      running.add(next);
+      queue.shift();
+      return next;
+    }
+    this.claims?.release(taskId);
     if (next === undefined || !this.take(lane, next)) return undefined;
     queue.shift();
     return next;

@@ -9,6 +9,7 @@ import {
   reap,
   readText,
   removeFile,
+  replaceOwn,
   TEMP_OWNER,
 } from "./claim-files.js";
 import { ownerAlive } from "./reconcile.js";
@@ -33,8 +34,8 @@ export interface SlotHolder {
  */
 export class SlotClaims {
   private made = false;
-  /** The slot file each of this lanes' tasks holds. */
-  private readonly held = new Map<string, string>();
+  /** The slot file each of this lanes' tasks holds, and its number. */
+  private readonly held = new Map<string, { file: string; slot: number }>();
   /** The same files as a set: a claim skips them (no other process removes a live lanes' claim). */
   private readonly heldFiles = new Set<string>();
   /** Each lane's file-name key, hashed once. */
@@ -61,13 +62,35 @@ export class SlotClaims {
 
   /** Gives back the task's slot, if it still holds it. */
   release(taskId: string): void {
-    const file = this.held.get(taskId);
+    const file = this.held.get(taskId)?.file;
     this.held.delete(taskId);
     if (file === undefined) return;
     this.heldFiles.delete(file);
     const holder = parseHolder(readText(file));
     // Our own live claim: no other process removes it, so nothing can change it between read and unlink.
     if (holder?.task === taskId && holder.pid === process.pid) removeFile(file);
+  }
+
+  /**
+   * Passes the slot of an ended task of ours to the next task of ours, in place: one file written, where
+   * giving it back and claiming it again are four. False (nothing changed) when `from` holds no slot below
+   * `limit` (an occupied one past it is given back, not passed on).
+   */
+  handOver(from: string, to: string, limit: number): boolean {
+    const claim = this.held.get(from);
+    if (claim === undefined || claim.slot >= limit) return false;
+    const { file } = claim;
+    const holder = parseHolder(readText(file));
+    if (holder?.task !== from || holder.pid !== process.pid) return false;
+    try {
+      replaceOwn(file, this.claimText(to));
+    } catch {
+      // The folder cannot be written: the caller gives the slot back and claims as usual.
+      return false;
+    }
+    this.held.delete(from);
+    this.held.set(to, claim);
+    return true;
   }
 
   /** What holds the lane's first `limit` slots (those a queued task waits for). */
@@ -96,12 +119,11 @@ export class SlotClaims {
     const file = this.file(lane, slot);
     // Held by one of our tasks: taken, as trying it would find (a file write and link per slot otherwise).
     if (this.heldFiles.has(file)) return false;
-    // The nonce makes every claim's text unique, so a dead claim's text never comes back (claim-files.ts).
-    const mine = JSON.stringify({ pid: process.pid, task: taskId, nonce: randomBytes(6).toString("hex") });
+    const mine = this.claimText(taskId);
     this.ensureDir();
     for (let attempt = 0; attempt < 2; attempt++) {
       if (createExclusive(file, mine)) {
-        this.held.set(taskId, file);
+        this.held.set(taskId, { file, slot });
         this.heldFiles.add(file);
         return true;
       }
@@ -119,6 +141,11 @@ export class SlotClaims {
     if (holder.pid === process.pid || ownerAlive(holder.pid)) return false;
     // The task this lanes now watches (adopted): its old slot passes to it rather than a second one.
     return holder.task === taskId || !this.taskRuns(holder.task);
+  }
+
+  private claimText(taskId: string): string {
+    // The nonce makes every claim's text unique, so a dead claim's text never comes back (claim-files.ts).
+    return JSON.stringify({ pid: process.pid, task: taskId, nonce: randomBytes(6).toString("hex") });
   }
 
   private file(lane: string, slot: number): string {

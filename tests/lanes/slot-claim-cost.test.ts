@@ -3,15 +3,15 @@ import { syncBuiltinESMExports } from "node:module";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SlotClaims } from "../../src/lanes/slot-claims.js";
-import { tempWorkspace } from "../helpers/temp-workspace.js";
+import { useLaneFixture } from "../helpers/lane-fixture.js";
+import { eventually } from "../helpers/temp-workspace.js";
 
-let ws: { dir: string; cleanup: () => void };
+const ws = useLaneFixture();
 const realLink = fs.linkSync;
 /** Claim files link()ed into the slots folder (tried or made), counted through the real fs. */
 let links = 0;
 
 beforeEach(() => {
-  ws = tempWorkspace();
   links = 0;
   fs.linkSync = (existing, target) => {
     links++;
@@ -22,7 +22,6 @@ beforeEach(() => {
 afterEach(() => {
   fs.linkSync = realLink;
   syncBuiltinESMExports();
-  ws.cleanup();
 });
 
 describe("claiming a slot costs one claim file, however many slots this lanes holds", () => {
@@ -54,5 +53,36 @@ describe("claiming a slot costs one claim file, however many slots this lanes ho
     expect(other.claim("default", "theirs2", 2)).toBe(false);
     mine.release("ours");
     expect(other.claim("default", "theirs2", 2)).toBe(true);
+  });
+
+  it("an ended task's slot passes to the next queued task in place: one claim made for both", async () => {
+    const lanes = ws.manager({ defaultLaneLimit: 1 });
+    const first = lanes.start({ command: "true" });
+    const second = lanes.start({ command: "sleep 30" });
+    expect(second.status).toBe("queued");
+    expect((await lanes.whenEnded(first.id)).status).toBe("completed");
+    const slots = join(ws.dir, ".lanes", "slots");
+    // The slot's one file now names the second task, which runs.
+    expect(await eventually(() => lanes.get(second.id)?.status === "running")).toBe(true);
+    const files = readdirSync(slots);
+    expect(files).toHaveLength(1);
+    expect(readFileSync(join(slots, files[0] ?? ""), "utf8")).toContain(`"${second.id}"`);
+    expect(links).toBe(1);
+    // Another lanes in the folder still finds the lane full.
+    expect(ws.manager({ defaultLaneLimit: 1 }).start({ command: "true" }).status).toBe("queued");
+    await lanes.kill(second.id);
+  });
+
+  it("a slot occupied past the limit is not passed on: its task gives it back", () => {
+    const claims = new SlotClaims(join(ws.dir, "slots"));
+    expect(claims.claim("default", "within", 1)).toBe(true);
+    // Already running (moved in from the foreground): it takes slot 1, past the limit of 1.
+    claims.occupy("default", "over");
+    expect(claims.handOver("over", "next", 1)).toBe(false);
+    expect(claims.handOver("within", "next", 1)).toBe(true);
+    expect(claims.holders("default", 1)).toEqual([{ taskId: "next", owner: "self" }]);
+    claims.release("over");
+    claims.release("next");
+    expect(readdirSync(join(ws.dir, "slots"))).toEqual([]);
   });
 });
