@@ -1,12 +1,21 @@
 import { createHash, randomBytes } from "node:crypto";
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  ftruncateSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { ownerAlive } from "./reconcile.js";
 
 /*
  * Claim files that several processes race for (lane slots), with only atomic steps: a claim appears whole
  * (written aside, then link()ed into place, which fails if the name exists), and a dead claim is removed by
  * exactly one process, the one that created its guard (link() again), so no live claim is ever removed.
- * Only a live claim's own process changes it in place (rename(), atomic too: a slot passed between its tasks).
+ * Only a live claim's own process changes it, in place (a slot passed between its tasks: rewriteOwn).
  */
 
 /** Guards of guards: each level needs a reaper that died inside the level below; deeper is never real. */
@@ -33,16 +42,20 @@ export function createExclusive(file: string, text: string): boolean {
   }
 }
 
-/** Replaces the text of a claim this process holds (no other process removes or changes a live one's). */
-export function replaceOwn(file: string, text: string): void {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+/**
+ * Rewrites a claim this process holds, in place: no file is created or deleted (each costs an inode, which on
+ * some file systems gets slower with every recent deletion). A reader in between sees our live pid (every
+ * claim of ours starts the same) or text it cannot read that is seconds old at most: held, either way.
+ */
+export function rewriteOwn(file: string, text: string): void {
+  const fd = openSync(file, "r+");
   try {
-    writeFileSync(temp, text, { mode: 0o600 });
-    // Atomic: any reader sees the old claim or the new one, both this live process's.
-    renameSync(temp, file);
-  } catch (error) {
-    removeFile(temp);
-    throw error;
+    const bytes = Buffer.from(text);
+    // Written first, then cut: the file is never empty, and a crash leaves a claim of a dead pid, reaped.
+    writeSync(fd, bytes, 0, bytes.length, 0);
+    ftruncateSync(fd, bytes.length);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -9,7 +9,7 @@ import {
   reap,
   readText,
   removeFile,
-  replaceOwn,
+  rewriteOwn,
   TEMP_OWNER,
 } from "./claim-files.js";
 import { ownerAlive } from "./reconcile.js";
@@ -72,9 +72,9 @@ export class SlotClaims {
   }
 
   /**
-   * Passes the slot of an ended task of ours to the next task of ours, in place: one file written, where
-   * giving it back and claiming it again are four. False (nothing changed) when `from` holds no slot below
-   * `limit` (an occupied one past it is given back, not passed on).
+   * Passes the slot of an ended task of ours to the next task of ours, its file rewritten in place, where
+   * giving it back and claiming it again delete one file and create another. False (nothing changed) when
+   * `from` holds no slot below `limit` (an occupied one past it is given back, not passed on).
    */
   handOver(from: string, to: string, limit: number): boolean {
     const claim = this.held.get(from);
@@ -83,9 +83,9 @@ export class SlotClaims {
     const holder = parseHolder(readText(file));
     if (holder?.task !== from || holder.pid !== process.pid) return false;
     try {
-      replaceOwn(file, this.claimText(to));
+      rewriteOwn(file, this.claimText(to));
     } catch {
-      // The folder cannot be written: the caller gives the slot back and claims as usual.
+      // The file cannot be written (gone, full disk): the caller gives the slot back and claims as usual.
       return false;
     }
     this.held.delete(from);

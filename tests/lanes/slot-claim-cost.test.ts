@@ -1,4 +1,4 @@
-import fs, { readdirSync, readFileSync } from "node:fs";
+import fs, { readdirSync, readFileSync, statSync } from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -79,7 +79,11 @@ describe("claiming a slot costs one claim file, however many slots this lanes ho
     // Already running (moved in from the foreground): it takes slot 1, past the limit of 1.
     claims.occupy("default", "over");
     expect(claims.handOver("over", "next", 1)).toBe(false);
+    const before = statSync(join(ws.dir, "slots", readdirSync(join(ws.dir, "slots")).sort()[0] ?? ""));
     expect(claims.handOver("within", "next", 1)).toBe(true);
+    // The same file, rewritten: no file made or deleted for the pass (each costs an inode).
+    const after = statSync(join(ws.dir, "slots", readdirSync(join(ws.dir, "slots")).sort()[0] ?? ""));
+    expect(after.ino).toBe(before.ino);
     expect(claims.holders("default", 1)).toEqual([{ taskId: "next", owner: "self" }]);
     claims.release("over");
     claims.release("next");
