@@ -6,7 +6,7 @@ import { Session } from "../../src/session/session.js";
 import { ConfigSchema } from "../../src/config/config.js";
 import { createAnthropicProvider } from "../../src/model/anthropic-provider.js";
 import { createScriptProviderFromTurns } from "../../src/model/script-provider.js";
-import { ModelError } from "../../src/model/types.js";
+import { ModelError, type ModelProvider } from "../../src/model/types.js";
 import {
   startFakeAnthropic,
   textReply,
@@ -27,16 +27,25 @@ afterEach(async () => {
 });
 
 function open(turns: { text: string }[], resume?: string): Session {
+  return openWith(createScriptProviderFromTurns(turns), resume);
+}
+
+function openWith(provider: ModelProvider, resume?: string): Session {
   const session = new Session({
     workspace: ws.dir,
     config: ConfigSchema.parse({}),
     idleWake: false,
     emit: () => {},
-    provider: createScriptProviderFromTurns(turns),
+    provider,
     resume,
   });
   sessions.push(session);
   return session;
+}
+
+/** A session on the real Anthropic SDK against the test's fake server. */
+function openOnServer(fake: FakeAnthropic): Session {
+  return openWith(createAnthropicProvider({ model: "claude-test", apiKey: "sk-test", baseURL: fake.url }));
 }
 
 describe("session persistence", () => {
@@ -71,14 +80,7 @@ describe("/clear after a failed call", () => {
     server = await startFakeAnthropic((_request, index) =>
       index === 0 ? { kind: "error", status: 400, message: "API down" } : textReply("ok"),
     );
-    const session = new Session({
-      workspace: ws.dir,
-      config: ConfigSchema.parse({}),
-      idleWake: false,
-      emit: () => {},
-      provider: createAnthropicProvider({ model: "claude-test", apiKey: "sk-test", baseURL: server.url }),
-    });
-    sessions.push(session);
+    const session = openOnServer(server);
     const task = session.lanes.start({ command: "echo carried" });
     await session.lanes.whenEnded(task.id);
     const failure = session.send("first", new AbortController().signal);
@@ -100,14 +102,7 @@ describe("/clear after a failed call", () => {
     server = await startFakeAnthropic((_request, index) =>
       index === 0 ? toolReply([{ name: "wait_background", input: { task_ids: [taskId] } }]) : textReply("ok"),
     );
-    const session = new Session({
-      workspace: ws.dir,
-      config: ConfigSchema.parse({}),
-      idleWake: false,
-      emit: () => {},
-      provider: createAnthropicProvider({ model: "claude-test", apiKey: "sk-test", baseURL: server.url }),
-    });
-    sessions.push(session);
+    const session = openOnServer(server);
     taskId = session.lanes.start({ command: `until [ -e '${gate}' ]; do sleep 0.05; done; echo stated` }).id;
     // Ctrl+C at the instant the task ends: the wait returns its result, in an answer no request carried.
     const cancel = new AbortController();
