@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import type { Writable } from "node:stream";
+import { tmpdir } from "node:os";
+import type { Readable, Writable } from "node:stream";
 import { groupOf } from "./group-members.js";
 import { terminateGroup, type TerminateOutcome } from "./kill-group.js";
 import type { LaunchWrapper, SpawnPlan } from "./launch-wrapper.js";
@@ -81,13 +82,17 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
   let exitFd: number | undefined;
   let mirrored: Promise<void> | undefined;
   let pipes: MirrorPipe[] = [];
+  let readers: Readable[] = [];
   try {
     let plan: SpawnPlan = { file: "/bin/sh", args, env: options.env };
     if (options.sandbox) plan = options.sandbox.wrap(plan, options.cwd);
     fd = openSync(options.outputFile, "a");
     if (options.exitFile) exitFd = openSync(options.exitFile, "w");
-    if (options.mirror) pipes = openPipes(dirname(options.outputFile), 2);
-    const [out, err] = pipes.length === 2 ? pipes.map((pipe) => pipe.writeFd) : [fd, fd];
+    if (options.mirror) pipes = openPipes([tmpdir(), dirname(options.outputFile)], 2) ?? [];
+    // Without FIFOs anywhere, Node's own pipes: a closed reader then reads "Connection reset" to the command.
+    const nodePipes = options.mirror !== undefined && pipes.length === 0;
+    const [out, err] =
+      pipes.length === 2 ? pipes.map((pipe) => pipe.writeFd) : nodePipes ? ["pipe", "pipe"] : [fd, fd];
     const stdio = [options.stdin, out, err, ...(exitFd === undefined ? [] : [exitFd])];
     if (exitFd !== undefined && stdio.length !== EXIT_FD + 1) throw new Error("exit descriptor misplaced");
     // The sandbox wraps the shell first; the group launcher then makes a group of whatever the plan starts.
@@ -96,14 +101,17 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
       cwd: options.cwd,
       env: launch.env,
       detached: launch.detached,
-      stdio: stdio as ("pipe" | "ignore" | number)[],
+      stdio: stdio as ("pipe" | "ignore" | "inherit" | number)[],
     });
-    const [outPipe, errPipe] = pipes;
-    if (options.mirror && outPipe && errPipe) {
+    readers = nodePipes
+      ? [child.stdout, child.stderr].filter((pipe) => pipe !== null)
+      : pipes.map((p) => p.reader);
+    const [outReader, errReader] = readers;
+    if (options.mirror && outReader && errReader) {
       const logFd = fd;
       mirrored = Promise.all([
-        mirrorPipe(outPipe.reader, logFd, options.mirror.stdout),
-        mirrorPipe(errPipe.reader, logFd, options.mirror.stderr),
+        mirrorPipe(outReader, logFd, options.mirror.stdout),
+        mirrorPipe(errReader, logFd, options.mirror.stderr),
       ]).then(() => closeSync(logFd));
       fd = undefined;
     }
@@ -139,7 +147,7 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
     const finish = async (exitCode: number | null, signal: NodeJS.Signals | null, error?: string) => {
       clearTimeout(timer);
       let endedAt = Date.now();
-      if (mirrored) await drained(mirrored, pipes);
+      if (mirrored) await drained(mirrored, readers);
       const outcome = ending && (await ending);
       if (outcome?.signal) {
         // The leader (the wrapper shell) dies at the TERM; a command ignoring it lived on until the KILL.
@@ -192,8 +200,7 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
  * whoever holds it, unless it is paused because the user's side is slow (`lanes run CMD | less`): that output
  * is still to be shown.
  */
-async function drained(mirrored: Promise<void>, pipes: MirrorPipe[]): Promise<void> {
-  const readers = pipes.map((pipe) => pipe.reader);
+async function drained(mirrored: Promise<void>, readers: Readable[]): Promise<void> {
   let done = false;
   void mirrored.then(() => (done = true));
   while (!done) {

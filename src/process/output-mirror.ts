@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { constants, openSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, constants, openSync, rmSync, writeSync } from "node:fs";
 import { Socket } from "node:net";
 import { join } from "node:path";
 import type { Readable, Writable } from "node:stream";
@@ -24,20 +24,43 @@ export interface MirrorPipe {
  * Real pipes, not the socket pairs Node's `stdio: "pipe"` gives: when the reader closes, the writer gets EPIPE
  * and SIGPIPE as in a shell pipeline (a socket gives "Connection reset by peer" instead), and the command sees a
  * pipe on its stdout as it would under `sh`. Node cannot make a pipe, so a FIFO (one `mkfifo` for all) is
- * opened at both ends and unlinked at once. Throws when it cannot: the caller reports a failed start.
+ * opened at both ends and unlinked at once, in the first of `dirs` where that works (a filesystem may not
+ * hold FIFOs: WSL's /mnt/c, some network mounts). Undefined when none does: the caller falls back to Node's.
  */
-export function openPipes(dir: string, count: number): MirrorPipe[] {
-  const paths = Array.from({ length: count }, () => join(dir, `.pipe-${process.pid}-${randomUUID()}`));
-  execFileSync("mkfifo", ["-m", "600", ...paths], { stdio: "ignore" });
+export function openPipes(dirs: string[], count: number): MirrorPipe[] | undefined {
+  for (const dir of dirs) {
+    const pipes = openPipesIn(dir, count);
+    if (pipes) return pipes;
+  }
+  return undefined;
+}
+
+function openPipesIn(dir: string, count: number): MirrorPipe[] | undefined {
+  const paths = Array.from({ length: count }, () => join(dir, `.lanes-pipe-${process.pid}-${randomUUID()}`));
+  const fds: number[] = [];
   try {
+    execFileSync("mkfifo", ["-m", "600", ...paths], { stdio: "ignore" });
     return paths.map((path) => {
       const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+      fds.push(readFd);
       // A reader is open, so this does not block; the command gets a blocking pipe, as from a shell.
       const writeFd = openSync(path, constants.O_WRONLY);
+      fds.push(writeFd);
       return { writeFd, reader: new Socket({ fd: readFd, readable: true, writable: false }) };
     });
+  } catch {
+    for (const fd of fds) closeQuietly(fd);
+    return undefined;
   } finally {
-    for (const path of paths) unlinkSync(path);
+    for (const path of paths) rmSync(path, { force: true });
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // A Socket may own it already; it is closed with the Socket.
   }
 }
 
