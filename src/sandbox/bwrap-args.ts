@@ -11,6 +11,8 @@ export interface MountContext {
   proxyDir?: string;
   /** The ssh agent's socket, hidden like the credentials. */
   sshAuthSock?: string;
+  /** The command already runs in the session's shared network namespace (shared-network.ts). */
+  sharedNetwork?: boolean;
 }
 
 /** The real path, or undefined when it does not exist (a missing path needs no mount). */
@@ -43,7 +45,7 @@ export function bwrapArgs(policy: SandboxPolicy, context: MountContext, cwd: str
   // The terminal lanes runs in is not the command's: /dev/tty would let it type into the REPL (TIOCSTI).
   args.push("--ro-bind", "/dev/null", "/dev/tty");
   args.push("--unshare-pid", "--unshare-ipc", "--unshare-uts", "--cap-drop", "ALL");
-  if (policy.network !== "on") args.push("--unshare-net");
+  if (policy.network !== "on" && !context.sharedNetwork) args.push("--unshare-net");
   if (policy.mode === "workspace-write") {
     const roots = [context.workspace, ...context.tempRoots, ...policy.writableRoots];
     const seen = new Set<string>();

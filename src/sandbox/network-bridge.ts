@@ -24,16 +24,19 @@ const SOCAT_BRIDGE_SCRIPT = [
 // prints the relay's pid and exits, so the shell goes on exactly when the port is open, with no polling. Each
 // connection is a forked child relaying both ways until each side has closed. Linux constants: AF_INET 2,
 // AF_UNIX 1, SOCK_STREAM 1.
-const PERL_RELAY = [
+const LISTEN = [
   "my $path = shift @ARGV;",
   'socket(my $l, 2, 1, 0) or die "lanes sandbox: network bridge: socket: $!\\n";',
   `bind($l, pack("S n C4 x8", 2, ${INSIDE_PROXY_PORT}, 127, 0, 0, 1)) or die "lanes sandbox: network bridge: bind: $!\\n";`,
   'listen($l, 128) or die "lanes sandbox: network bridge: listen: $!\\n";',
+];
+const DAEMONIZE = [
   'defined(my $pid = fork()) or die "lanes sandbox: network bridge: fork: $!\\n";',
   'if ($pid) { print "$pid\\n"; exit 0 }',
-  'open(STDOUT, ">", "/dev/null"); $SIG{CHLD} = "IGNORE";',
-  "while (1) {",
-  "  accept(my $c, $l) or next;",
+  'open(STDOUT, ">", "/dev/null");',
+];
+/** One accepted connection, in a forked child: relayed both ways until each side has closed. */
+const RELAY_CONNECTION = [
   "  defined(my $child = fork()) or next;",
   "  if ($child) { close($c); next }",
   "  close($l);",
@@ -52,8 +55,44 @@ const PERL_RELAY = [
   "    }",
   "  }",
   "  exit 0;",
+];
+const PERL_RELAY = [
+  ...LISTEN,
+  ...DAEMONIZE,
+  '$SIG{CHLD} = "IGNORE";',
+  "while (1) {",
+  "  accept(my $c, $l) or next;",
+  ...RELAY_CONNECTION,
   "}",
 ].join("\n");
+
+// The shared network's holder (shared-network.ts): in a namespace unshare just made, it brings `lo` up
+// (SIOCGIFFLAGS 0x8913 / SIOCSIFFLAGS 0x8914 on a 40-byte ifreq, IFF_UP 1), listens as the bridge when given
+// the proxy's socket, writes "ready" to descriptor 3, and serves until lanes, its parent, is gone (checked
+// every 2 s: a SIGKILLed lanes cannot end it).
+const HOLDER_START = [
+  "my $parent = getppid();",
+  'socket(my $s, 2, 2, 0) or die "lanes sandbox: shared network: socket: $!\\n";',
+  'my $req = pack("a16 s x22", "lo", 0);',
+  'ioctl($s, 0x8913, $req) or die "lanes sandbox: shared network: lo: $!\\n";',
+  'my $flags = unpack("x16 s", $req);',
+  'ioctl($s, 0x8914, pack("a16 s x22", "lo", $flags | 1)) or die "lanes sandbox: shared network: lo up: $!\\n";',
+  "close($s);",
+];
+const HOLDER_READY = ["my $ready;", 'if (open($ready, ">&=", 3)) { print $ready "ready\\n"; close($ready) }'];
+const HOLDER_RELAY = [
+  ...HOLDER_START,
+  ...LISTEN,
+  ...HOLDER_READY,
+  '$SIG{CHLD} = "IGNORE";',
+  "while (getppid() == $parent) {",
+  '  my $rin = ""; vec($rin, fileno($l), 1) = 1;',
+  "  select(my $r = $rin, undef, undef, 2) > 0 or next;",
+  "  accept(my $c, $l) or next;",
+  ...RELAY_CONNECTION,
+  "}",
+].join("\n");
+const HOLDER_IDLE = [...HOLDER_START, ...HOLDER_READY, "sleep 2 while getppid() == $parent;"].join("\n");
 
 /**
  * Runs inside the sandbox before the command: the perl relay above, started so the command runs once its
@@ -87,4 +126,9 @@ export function proxyEnv(): Record<string, string> {
     NO_PROXY: local,
     no_proxy: local,
   };
+}
+
+/** The shared network's holder: perl's argv, as the bridge to `socket` or, without one, only holding. */
+export function holderArgv(perl: string, socket: string | undefined): string[] {
+  return socket === undefined ? [perl, "-e", HOLDER_IDLE] : [perl, "-e", HOLDER_RELAY, "--", socket];
 }

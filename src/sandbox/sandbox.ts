@@ -5,7 +5,9 @@ import type { LaunchWrapper, SpawnPlan } from "../process/launch-wrapper.js";
 import { bwrapArgs } from "./bwrap-args.js";
 import { bridgedCommand, proxyEnv } from "./network-bridge.js";
 import { tempRoots, type SandboxPolicy } from "./policy.js";
-import { BRIDGE_MISSING, networkBridge, probeSandbox } from "./probe.js";
+import { BRIDGE_MISSING, findProgram, networkBridge, probeSandbox } from "./probe.js";
+import { SharedNetwork } from "./shared-network.js";
+import { findPerl } from "../process/own-group-launch.js";
 import { FilteringProxy, type Connector } from "./proxy.js";
 import { PROXY_DIR_PREFIX, removeStaleProxyDirs } from "./proxy-dir.js";
 
@@ -23,6 +25,8 @@ export interface SandboxOptions {
   onUnavailable?: (line: string) => void;
   /** "socat": the fallback bridge even where perl is installed (the tests of that fallback). */
   bridge?: "socat";
+  /** false: a network namespace per command, as without nsenter (the tests of that fallback). */
+  sharedNetwork?: false;
 }
 
 /**
@@ -34,6 +38,8 @@ export class CommandSandbox implements LaunchWrapper {
   private proxy: FilteringProxy | undefined;
   private proxyDir: string | undefined;
   private told = false;
+  /** The session's one network namespace; null once it could not be made (a namespace per command then). */
+  private shared: { network: SharedNetwork; nsenter: string } | null | undefined;
 
   constructor(
     readonly policy: SandboxPolicy,
@@ -49,30 +55,58 @@ export class CommandSandbox implements LaunchWrapper {
     const env = this.options.env ?? process.env;
     const probe = probeSandbox(env);
     if (!probe.ok) this.refuse(probe.reason);
-    const bridge = Array.isArray(this.policy.network)
-      ? (this.options.bridge ?? networkBridge(env))
-      : undefined;
-    if (Array.isArray(this.policy.network) && bridge === undefined) this.refuse(BRIDGE_MISSING);
+    const filtered = Array.isArray(this.policy.network);
+    const bridge = filtered ? (this.options.bridge ?? networkBridge(env)) : undefined;
+    if (filtered && bridge === undefined) this.refuse(BRIDGE_MISSING);
     const socket = bridge === undefined ? undefined : this.ensureProxy();
+    const shared = this.policy.network === "on" ? undefined : this.sharedNetwork(env, bridge, socket);
     const context = {
       workspace: this.options.workspace,
       lanesDir: this.options.lanesDir,
       tempRoots: tempRoots(env),
-      proxyDir: this.proxyDir,
+      // In the shared namespace the holder bridges the proxy: the command needs no socket of its own.
+      proxyDir: shared ? undefined : this.proxyDir,
       sshAuthSock: plan.env.SSH_AUTH_SOCK,
+      sharedNetwork: shared !== undefined,
     };
     const argv = [plan.file, ...plan.args];
-    const inner = bridge !== undefined && socket !== undefined ? bridgedCommand(bridge, socket, argv) : argv;
+    const inner =
+      !shared && bridge !== undefined && socket !== undefined ? bridgedCommand(bridge, socket, argv) : argv;
     const childEnv = { ...plan.env, ...(socket ? proxyEnv() : {}) };
     delete childEnv.SSH_AUTH_SOCK;
-    return {
-      file: probe.bwrap,
-      args: [...bwrapArgs(this.policy, context, cwd), "--", ...inner],
-      env: childEnv,
-    };
+    const sandboxed = [probe.bwrap, ...bwrapArgs(this.policy, context, cwd), "--", ...inner];
+    const [file = probe.bwrap, ...args] = shared ? [...shared.entry, ...sandboxed] : sandboxed;
+    return { file, args, env: childEnv };
+  }
+
+  /**
+   * The session's shared network namespace, started with the first command that needs one; undefined when
+   * it cannot be had (no nsenter, a holder that would not start, a filtered network without perl's bridge):
+   * each command then gets a namespace of its own, as before.
+   */
+  private sharedNetwork(
+    env: NodeJS.ProcessEnv,
+    bridge: { perl: string } | "socat" | undefined,
+    socket: string | undefined,
+  ): { entry: string[] } | undefined {
+    if (this.shared === null || this.options.sharedNetwork === false || bridge === "socat") return undefined;
+    if (this.shared && !this.shared.network.alive) this.shared = undefined;
+    if (this.shared === undefined) {
+      const nsenter = findProgram("nsenter", env);
+      const unshare = findProgram("unshare", env);
+      const perl = findPerl();
+      // The holder is perl; without it, or without util-linux's tools, a namespace per command as before.
+      const network =
+        nsenter && unshare && perl ? SharedNetwork.start({ unshare, perl, proxySocket: socket }) : undefined;
+      this.shared = network && nsenter ? { network, nsenter } : null;
+      if (this.shared === null) return undefined;
+    }
+    return { entry: this.shared.network.enter(this.shared.nsenter) };
   }
 
   close(): void {
+    if (this.shared) this.shared.network.close();
+    this.shared = undefined;
     this.proxy?.close();
     this.proxy = undefined;
     if (this.proxyDir !== undefined) rmSync(this.proxyDir, { recursive: true, force: true });

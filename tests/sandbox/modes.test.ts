@@ -16,6 +16,7 @@ import { LaneManager } from "../../src/lanes/lane-manager.js";
 import { readExitFile } from "../../src/lanes/reconcile.js";
 import { createSandbox } from "../../src/sandbox/create.js";
 import { runForeground } from "../../src/lanes/foreground.js";
+import { eventually } from "../helpers/temp-workspace.js";
 import type { CommandSandbox } from "../../src/sandbox/sandbox.js";
 
 // The modes and settings other than the escape table's default: read-only, the network "on" and "off",
@@ -146,5 +147,26 @@ describe("sandbox modes and settings", () => {
     const open = manager({ sandbox: "danger-full-access" });
     const leaving = await foreground(open, "sleep 30 & echo started");
     expect(leaving.kind === "finished" && leaving.leftovers).toBe("ended");
+  }, 60_000);
+
+  it("a server one task starts on 127.0.0.1 answers another task's client, and the host's loopback stays out of reach", async () => {
+    const serve = `node -e 'require("http").createServer((q, s) => s.end("from the other task\\n")).listen(0, "127.0.0.1", function () { console.log("port " + this.address().port) })'`;
+    for (const network of [undefined, "off"] as const) {
+      const lanes = manager(network ? { sandbox_network: network } : {});
+      const server = lanes.start({ command: serve });
+      const log = () => readFileSync(lanes.get(server.id)?.output_file ?? "", "utf8");
+      expect(await eventually(() => /port \d+/.test(log()), 20_000)).toBe(true);
+      const taskPort = /port (\d+)/.exec(log())?.[1];
+      const before = connections;
+      const { record, output } = await run(
+        lanes,
+        `curl -sS --max-time 5 http://127.0.0.1:${taskPort}/; ${connect.replace("PORT", String(port))}; echo "host=$?"`,
+      );
+      expect(record.exit_code, output).toBe(0);
+      expect(output, `network ${network ?? "default"}`).toContain("from the other task");
+      expect(output).toContain("host=7");
+      expect(connections).toBe(before);
+      await lanes.kill(server.id);
+    }
   }, 60_000);
 });

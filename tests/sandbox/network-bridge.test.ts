@@ -40,7 +40,9 @@ afterAll(async () => {
   rmSync(ws, { recursive: true, force: true });
 });
 
-async function sandboxed(command: string, bridge?: "socat") {
+type Variant = { bridge?: "socat"; sharedNetwork?: false };
+
+async function sandboxed(command: string, variant: Variant) {
   const config = ConfigSchema.parse({ sandbox: "workspace-write", sandbox_network: ["big.test"] });
   const sandbox = createSandbox(config, {
     workspace: ws,
@@ -49,7 +51,7 @@ async function sandboxed(command: string, bridge?: "socat") {
     onUnavailable: (line) => {
       throw new Error(line);
     },
-    ...(bridge ? { bridge } : {}),
+    ...variant,
   });
   const lanes = new LaneManager({ workspace: ws, sandbox, stallMs: 0, killGraceMs: 300 });
   try {
@@ -65,9 +67,10 @@ async function sandboxed(command: string, bridge?: "socat") {
 const curl = "curl -sS --max-time 30";
 
 describe.each([
-  ["perl relay", undefined],
-  ["socat fallback", "socat" as const],
-])("the network bridge (%s)", (_name, bridge) => {
+  ["the session's shared network: one relay in its holder", {}],
+  ["a namespace per command: perl relay", { sharedNetwork: false as const }],
+  ["a namespace per command: socat fallback", { bridge: "socat" as const }],
+])("the network bridge (%s)", (_name, variant: Variant) => {
   it("carries 6 MB down and 6 MB up byte-exact, over plain HTTP and over a CONNECT tunnel", async () => {
     const upload = join(ws, "upload.bin");
     const command = [
@@ -77,7 +80,7 @@ describe.each([
       `sha256sum < ${upload} | cut -d' ' -f1`,
       `${curl} --proxytunnel --data-binary @${upload} http://big.test/up`,
     ].join(" && ");
-    const ended = await sandboxed(command, bridge);
+    const ended = await sandboxed(command, variant);
     expect(ended.exit_code, ended.output).toBe(0);
     const [down, tunnelled, local, echoed] = ended.output.trim().split("\n");
     expect([down, tunnelled]).toEqual([sha(BODY), sha(BODY)]);
@@ -86,7 +89,7 @@ describe.each([
 
   it("serves 24 connections at once, and nothing of the bridge outlives the command", async () => {
     const command = `for i in $(seq 1 24); do ${curl} http://big.test/n$i & done; wait`;
-    const ended = await sandboxed(command, bridge);
+    const ended = await sandboxed(command, variant);
     expect(ended.exit_code, ended.output).toBe(0);
     const lines = ended.output.trim().split("\n").sort();
     expect(lines).toHaveLength(24);

@@ -1,0 +1,99 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { holderArgv } from "./network-bridge.js";
+
+/**
+ * One private network namespace for all of a session's sandboxed commands, so a dev server one task starts
+ * on 127.0.0.1 answers another task's curl (a namespace per command hid them from each other), while the
+ * host's loopback and network stay out of reach. A holder process owns the namespace (made by unshare, with
+ * `lo` brought up by the holder); with a domain list it is the proxy's bridge itself, listening on
+ * 127.0.0.1:3128 once for every command instead of once per command. Each command then enters the namespace
+ * with nsenter before its own bubblewrap starts, which no longer unshares the network.
+ */
+export class SharedNetwork {
+  private constructor(
+    private readonly holder: ChildProcess,
+    /** The holder's pid: the namespaces a command enters are read through it. */
+    private readonly pid: number,
+    /** Unprivileged, the namespace belongs to a user namespace of the holder's, entered first. */
+    private readonly ownUserNamespace: boolean,
+    /** The namespace as /proc names it ("net:[4026532181]"): a reused pid can never pass for the holder. */
+    private readonly namespace: string,
+  ) {}
+
+  /**
+   * Starts the holder and waits (synchronously, a few ms, once a session) until it is ready. Undefined when
+   * it cannot be made: the caller falls back to a namespace per command.
+   */
+  static start(options: { unshare: string; perl: string; proxySocket?: string }): SharedNetwork | undefined {
+    const dir = mkdtempSync(join(tmpdir(), "lanes-netns-"));
+    const readyPath = join(dir, "ready");
+    const ready = openSync(readyPath, "w");
+    let holder: ChildProcess | undefined;
+    try {
+      // Root makes the namespace in its own user namespace; anyone else needs one of their own to own it, and
+      // keeps its capabilities there across the exec, so the holder can bring `lo` up (util-linux 2.38+;
+      // an older unshare fails here, and commands get a namespace each).
+      const privileged = process.getuid?.() === 0;
+      const flags = privileged ? ["--net"] : ["--user", "--map-current-user", "--keep-caps", "--net"];
+      const argv = [...flags, "--", ...holderArgv(options.perl, options.proxySocket)];
+      // No environment: the holder needs none, and carries no task's or test's marks.
+      holder = spawn(options.unshare, argv, { env: {}, stdio: ["ignore", "ignore", "ignore", ready] });
+      holder.on("error", () => {});
+      holder.unref();
+      const pid = holder.pid;
+      const started =
+        pid !== undefined && waitUntil(() => readFileSync(readyPath, "utf8") === "ready\n", 5_000);
+      // Never hand out a namespace that is lanes' own (the holder gone, its pid reused).
+      if (!started || pid === undefined || sameNamespace(pid, "net")) {
+        holder.kill("SIGKILL");
+        return undefined;
+      }
+      return new SharedNetwork(holder, pid, !sameNamespace(pid, "user"), readlinkSync(`/proc/${pid}/ns/net`));
+    } catch {
+      holder?.kill("SIGKILL");
+      return undefined;
+    } finally {
+      closeSync(ready);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Whether the holder still holds the namespace (a command must never enter whatever took its pid). */
+  get alive(): boolean {
+    return (
+      this.holder.exitCode === null && this.holder.signalCode === null && !sameNamespace(this.pid, "net")
+    );
+  }
+
+  /** nsenter's part of a command's argv, before its bubblewrap. */
+  enter(nsenter: string): string[] {
+    const user = this.ownUserNamespace ? [`--user=/proc/${this.pid}/ns/user`, "--preserve-credentials"] : [];
+    return [nsenter, ...user, `--net=/proc/${this.pid}/ns/net`, "--"];
+  }
+
+  close(): void {
+    this.holder.kill("SIGKILL");
+  }
+}
+
+function sameNamespace(pid: number, kind: "net" | "user"): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/${kind}`) === readlinkSync(`/proc/self/ns/${kind}`);
+  } catch {
+    return true; // Unreadable or gone: never taken for a namespace of its own.
+  }
+}
+
+/** Polls `done` every millisecond (a blocking sleep: this runs once a session, before its first command). */
+function waitUntil(done: () => boolean, timeoutMs: number): boolean {
+  const deadline = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    if (done()) return true;
+    if (Date.now() >= deadline) return false;
+    Atomics.wait(pause, 0, 0, 1);
+  }
+}
