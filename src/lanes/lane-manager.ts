@@ -60,7 +60,9 @@ export class LaneManager {
     this.workspace = options.workspace;
     this.store = new TaskStore(options.lanesDir ?? join(options.workspace, ".lanes"));
     this.registry = new TaskRegistry(this.store);
-    this.others = new OtherTasks(this.store, (id) => this.registry.has(id));
+    // Read-only: listing another lanes' tasks must never move a record it cannot parse (recover() does that).
+    const readOnly = new TaskStore(this.store.lanesDir, { create: false });
+    this.others = new OtherTasks(readOnly, (id) => this.registry.has(id));
     this.delivery = new TaskDelivery(this.registry, this.events);
     this.watcher = new OutputWatcher(() => this.registry.all(), this.delivery, options.tickMs ?? 250);
     const onReady = (id: string): void => void (this.closed || this.launch(id));

@@ -63,7 +63,9 @@ export class TaskStore {
     for (const name of this.names()) {
       if (!name.endsWith(".json")) continue;
       const file = join(this.dir, name);
-      const record = this.load(file);
+      // Read again before calling it unreadable: a record replaced (renamed over) in between reads whole.
+      const first = this.load(file);
+      const record = "error" in first ? this.load(file) : first;
       if (!("error" in record)) {
         records.push(record);
         continue;
