@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the JSON result is loose in tests */
 import { spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -42,7 +42,7 @@ describe("the session's shared loopback, unprivileged", () => {
     chmodSync(dir, 0o777);
     const serve = `node -e 'require("http").createServer((q, s) => s.end("hello from the lane\\n")).listen(8765, "127.0.0.1")'`;
     const probe =
-      "for i in $(seq 1 100); do curl -sS --max-time 2 http://127.0.0.1:8765/ 2>/dev/null && break; sleep 0.1; done; id -u";
+      "for i in $(seq 1 300); do curl -sS --max-time 2 http://127.0.0.1:8765/ 2>/dev/null && break; sleep 0.1; done; id -u";
     const script = join(dir, "script.json");
     const turns = [
       { tool_calls: [{ name: "background_run", input: { command: serve } }] },
@@ -77,7 +77,10 @@ describe("the session's shared loopback, unprivileged", () => {
       .map((line) => JSON.parse(line) as any);
     const bash = events.find((event) => event.type === "tool-result" && event.name === "bash");
     expect(bash, `${run.stdout.slice(-2000)}\n${run.stderr}`).toBeDefined();
-    expect(bash.content).toContain("hello from the lane");
+    const logs = readdirSync(join(dir, ".lanes", "tasks"))
+      .filter((name) => name.endsWith(".log"))
+      .map((name) => `${name}: ${readFileSync(join(dir, ".lanes", "tasks", name), "utf8").slice(0, 500)}`);
+    expect(bash.content, `${logs.join("\n")}\nstderr: ${run.stderr}`).toContain("hello from the lane");
     // The command ran as the user (nobody is 65534), not as root inside a user namespace.
     expect(bash.content).toMatch(/^[1-9]\d*$/m);
   }, 60_000);
