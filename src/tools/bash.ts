@@ -5,7 +5,7 @@ import { displayPath } from "../lanes/format.js";
 import { formatDuration } from "../text/preview.js";
 import { readCommandOutput } from "./command-output.js";
 import { noQuestionsGate, UNSANDBOXED_REASON, type CommandGate } from "../approval/gate.js";
-import { defineTool } from "./define-tool.js";
+import { ToolError, defineTool } from "./define-tool.js";
 
 export const MAX_BASH_TIMEOUT_MS = 600_000;
 export const DEFAULT_BACKGROUND_AFTER_MS = 60_000;
@@ -62,6 +62,10 @@ export function createBashTool(
         moveToBackground: options.moveToBackground?.(),
         signal,
       });
+      // A command that never started (its sandbox refused it, the spawn failed) has no output file: the
+      // reason is the answer, not an ENOENT about the file.
+      if (outcome.kind === "finished" && outcome.result.reason === "spawn_error")
+        throw new ToolError(`the command did not start: ${outcome.result.error ?? "spawn failed"}`);
       const where = displayPath(lanes.workspace, outcome.outputFile);
       const output = readCommandOutput(outcome.outputFile, where);
       if (outcome.kind === "backgrounded") {

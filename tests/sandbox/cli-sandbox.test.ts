@@ -132,6 +132,15 @@ describe("the sandbox through the CLI", () => {
     expect(existsSync(join(ws.dir, "background"))).toBe(false);
     const results = JSON.stringify(server.requests.map((r) => r.body.messages));
     expect(results).toMatch(/bubblewrap \(bwrap\) is not installed/);
+    // bash's own answer says why its command did not run (not an error about a missing output file);
+    // background_run's comes with the task's end.
+    const [bashAnswer] = (server.requests[1]?.body.messages as { content: unknown }[])
+      .flatMap((message) => (Array.isArray(message.content) ? message.content : []))
+      .filter((block: { type?: string }) => block.type === "tool_result")
+      .map((block: { content?: unknown }) => JSON.stringify(block.content));
+    expect(bashAnswer).toMatch(
+      /the command did not start: lanes sandbox: bubblewrap \(bwrap\) is not installed/,
+    );
 
     const doctor = await runCli(["doctor"], { cwd: ws.dir, env, onTestFinished });
     expect(doctor.stdout).toMatch(/bubblewrap \(bwrap\) is not installed/);
