@@ -15,7 +15,11 @@ export function removeDeadOwnerDirs(parent: string, owner: RegExp): void {
   }
   for (const name of names) {
     const pid = owner.exec(name)?.[1];
-    if (pid !== undefined && Number(pid) !== process.pid && !processAlive(Number(pid)))
+    if (pid === undefined || Number(pid) === process.pid || processAlive(Number(pid))) continue;
+    try {
       rmSync(join(parent, name), { recursive: true, force: true });
+    } catch {
+      // Another user's (a shared /tmp), or going already: not ours to clean, and never worth failing for.
+    }
   }
 }

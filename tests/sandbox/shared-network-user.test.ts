@@ -11,7 +11,11 @@ import { LANES_BIN } from "../helpers/run-cli.js";
 // as the current user otherwise: either way unprivileged, where the namespace needs a user namespace of its
 // own (unshare --map-current-user --keep-caps) and every command enters both.
 let dir: string;
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+let stale: string | undefined;
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+  if (stale) rmSync(stale, { recursive: true, force: true });
+});
 
 function runUnprivileged(argv: string[], cwd: string, env: Record<string, string>) {
   const asRoot = process.getuid?.() === 0;
@@ -36,10 +40,17 @@ function runUnprivileged(argv: string[], cwd: string, env: Record<string, string
   });
 }
 
+/** A pid no process has (above the kernel's pid_max on any default system). */
+const DEAD_PID = 4_194_305;
+
 describe("the session's shared loopback, unprivileged", () => {
   it("a server a background task starts on 127.0.0.1 answers a later foreground command", async () => {
     dir = mkdtempSync(join(tmpdir(), "lanes-shared-net-"));
     chmodSync(dir, 0o777);
+    // A proxy folder another user's lanes left in the shared /tmp when it died (its pid is gone): lanes' sweep
+    // of such folders cannot remove it, and must go on without.
+    stale = mkdtempSync(join(tmpdir(), `lanes-net-${DEAD_PID}-`));
+    writeFileSync(join(stale, "proxy.sock"), "");
     const serve = `node -e 'require("http").createServer((q, s) => s.end("hello from the lane\\n")).listen(8765, "127.0.0.1")'`;
     const probe =
       "for i in $(seq 1 300); do curl -sS --max-time 2 http://127.0.0.1:8765/ 2>/dev/null && break; sleep 0.1; done; id -u";
