@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
@@ -86,6 +86,11 @@ describe("MCP: a result whose reply was not sent stays undelivered", () => {
     const id = await startTask(connection, {
       command: "trap 'touch got-term' TERM; echo up; while :; do sleep 0.05; done",
     });
+    // The trap must be set before the TERM comes: under load the shell may not have run its first line yet.
+    const log = join(connection.dir, ".lanes", "tasks", `${id}.log`);
+    expect(await eventually(() => existsSync(log) && readFileSync(log, "utf8").includes("up"), 10_000)).toBe(
+      true,
+    );
     const abort = new AbortController();
     const killing = connection.client.callTool(
       { name: "kill_background", arguments: { task_id: id } },
