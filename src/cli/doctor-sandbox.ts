@@ -1,7 +1,9 @@
 import type { LanesConfig } from "../config/config.js";
 import { describePolicy } from "../sandbox/describe.js";
 import { policyFromSettings } from "../sandbox/policy.js";
-import { BRIDGE_MISSING, networkBridge, probeSandbox } from "../sandbox/probe.js";
+import { findPerl } from "../process/own-group-launch.js";
+import { BRIDGE_MISSING, findProgram, networkBridge, probeSandbox } from "../sandbox/probe.js";
+import { sharedNetworkSupport } from "../sandbox/shared-network.js";
 
 export interface SandboxCheck {
   ok: boolean;
@@ -29,5 +31,19 @@ export function sandboxCheck(config: LanesConfig, workspace: string, env: NodeJS
       what: `lanes sandbox: ${problem}`,
       fix: "commands are refused until this is fixed; lanes never runs them unsandboxed on its own",
     };
-  return { ok: true, what: describePolicy(policy, env.HOME).join("; ") };
+  const lines = describePolicy(policy, env.HOME);
+  if (policy.network !== "on") lines.push(loopbackLine(env));
+  return { ok: true, what: lines.join("; ") };
+}
+
+function loopbackLine(env: NodeJS.ProcessEnv): string {
+  const tools = {
+    nsenter: findProgram("nsenter", env),
+    unshare: findProgram("unshare", env),
+    perl: findPerl(),
+  };
+  const support = sharedNetworkSupport(tools);
+  return support.ok
+    ? "loopback: one for the session's commands (a server one task starts answers the next)"
+    : `loopback: one per command, so a server one task starts cannot be reached from another (${support.why})`;
 }

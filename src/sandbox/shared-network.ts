@@ -97,3 +97,22 @@ function waitUntil(done: () => boolean, timeoutMs: number): boolean {
     Atomics.wait(pause, 0, 0, 1);
   }
 }
+
+/**
+ * Whether commands would share one loopback here (`lanes doctor`): the tools are found and a holder starts
+ * (it is stopped at once). The reason when they would not.
+ */
+export function sharedNetworkSupport(tools: {
+  nsenter: string | undefined;
+  unshare: string | undefined;
+  perl: string | null;
+}): { ok: true } | { ok: false; why: string } {
+  if (tools.nsenter === undefined) return { ok: false, why: "nsenter (util-linux) is not installed" };
+  if (tools.unshare === undefined) return { ok: false, why: "unshare (util-linux) is not installed" };
+  if (tools.perl === null) return { ok: false, why: "perl is not installed" };
+  const network = SharedNetwork.start({ unshare: tools.unshare, perl: tools.perl });
+  if (!network)
+    return { ok: false, why: "its holder did not start (unprivileged, unshare needs util-linux 2.38+)" };
+  network.close();
+  return { ok: true };
+}

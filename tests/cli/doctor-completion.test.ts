@@ -1,4 +1,6 @@
 import { execFileSync } from "node:child_process";
+import { mkdirSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
 import { createServer, type AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startFakeAnthropic, textReply, type FakeAnthropic } from "../helpers/fake-anthropic-server.js";
@@ -17,6 +19,23 @@ afterEach(async () => {
 });
 
 describe("lanes doctor", () => {
+  it("says whether the session's commands share one loopback, and why not", async () => {
+    const env = testEnv({ ANTHROPIC_API_KEY: "sk-x", ANTHROPIC_BASE_URL: server.url });
+    const shared = await runCli(["doctor"], { cwd: ws.dir, env });
+    expect(shared.stdout).toContain("loopback: one for the session's commands");
+    // A PATH with bubblewrap but no util-linux: the sandbox works, each command gets its own loopback.
+    const bin = join(ws.dir, "bin");
+    mkdirSync(bin);
+    symlinkSync(
+      execFileSync("sh", ["-c", "command -v bwrap"], { encoding: "utf8" }).trim(),
+      join(bin, "bwrap"),
+    );
+    const alone = await runCli(["doctor"], { cwd: ws.dir, env: { ...env, PATH: bin } });
+    expect(alone.stdout).toMatch(
+      /✓ sandbox .*loopback: one per command, .*\(nsenter \(util-linux\) is not installed\)/,
+    );
+  });
+
   it("passes with a key and a reachable endpoint", async () => {
     const run = await runCli(["doctor"], {
       cwd: ws.dir,
