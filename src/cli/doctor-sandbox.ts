@@ -3,7 +3,7 @@ import { describePolicy } from "../sandbox/describe.js";
 import { policyFromSettings } from "../sandbox/policy.js";
 import { findPerl } from "../process/own-group-launch.js";
 import { BRIDGE_MISSING, findProgram, networkBridge, probeSandbox } from "../sandbox/probe.js";
-import { sharedNetworkSupport } from "../sandbox/shared-network.js";
+import { startSharedNetwork } from "../sandbox/shared-network.js";
 
 export interface SandboxCheck {
   ok: boolean;
@@ -42,8 +42,9 @@ function loopbackLine(env: NodeJS.ProcessEnv): string {
     unshare: findProgram("unshare", env),
     perl: findPerl(),
   };
-  const support = sharedNetworkSupport(tools);
-  return support.ok
-    ? "loopback: one for the session's commands (a server one task starts answers the next)"
-    : `loopback: one per command, so a server one task starts cannot be reached from another (${support.why})`;
+  const started = startSharedNetwork(tools);
+  if ("why" in started)
+    return `loopback: one per command, so a server one task starts cannot be reached from another (${started.why})`;
+  started.network.close();
+  return "loopback: one for the session's commands (a server one task starts answers the next)";
 }

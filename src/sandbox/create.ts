@@ -8,8 +8,10 @@ export function createSandbox(
 ): CommandSandbox | undefined {
   if (settings.sandbox === "danger-full-access") return undefined;
   const onUnavailable = options.onUnavailable ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const onNotice = options.onNotice ?? ((line: string) => void process.stderr.write(`${line}\n`));
   return new CommandSandbox(policyFromSettings(settings, options.workspace, options.env), {
     ...options,
     onUnavailable,
+    onNotice,
   });
 }

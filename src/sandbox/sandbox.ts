@@ -6,7 +6,7 @@ import { bwrapArgs } from "./bwrap-args.js";
 import { bridgedCommand, proxyEnv } from "./network-bridge.js";
 import { tempRoots, type SandboxPolicy } from "./policy.js";
 import { BRIDGE_MISSING, findProgram, networkBridge, probeSandbox } from "./probe.js";
-import { SharedNetwork } from "./shared-network.js";
+import { loopbackFallbackLine, startSharedNetwork, type SharedNetwork } from "./shared-network.js";
 import { findPerl } from "../process/own-group-launch.js";
 import { FilteringProxy, type Connector } from "./proxy.js";
 import { PROXY_DIR_PREFIX, removeStaleProxyDirs } from "./proxy-dir.js";
@@ -27,6 +27,8 @@ export interface SandboxOptions {
   bridge?: "socat";
   /** false: a network namespace per command, as without nsenter (the tests of that fallback). */
   sharedNetwork?: false;
+  /** Told once when the session's commands cannot share a loopback (they still run, a namespace each). */
+  onNotice?: (line: string) => void;
 }
 
 /**
@@ -92,14 +94,18 @@ export class CommandSandbox implements LaunchWrapper {
     if (this.shared === null || this.options.sharedNetwork === false || bridge === "socat") return undefined;
     if (this.shared && !this.shared.network.alive) this.shared = undefined;
     if (this.shared === undefined) {
-      const nsenter = findProgram("nsenter", env);
-      const unshare = findProgram("unshare", env);
-      const perl = findPerl();
-      // The holder is perl; without it, or without util-linux's tools, a namespace per command as before.
-      const network =
-        nsenter && unshare && perl ? SharedNetwork.start({ unshare, perl, proxySocket: socket }) : undefined;
-      this.shared = network && nsenter ? { network, nsenter } : null;
-      if (this.shared === null) return undefined;
+      const tools = {
+        nsenter: findProgram("nsenter", env),
+        unshare: findProgram("unshare", env),
+        perl: findPerl(),
+      };
+      const started = startSharedNetwork(tools, socket);
+      if ("why" in started) {
+        this.shared = null;
+        this.options.onNotice?.(loopbackFallbackLine(started.why));
+        return undefined;
+      }
+      this.shared = started;
     }
     return { entry: this.shared.network.enter(this.shared.nsenter) };
   }

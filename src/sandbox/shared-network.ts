@@ -99,20 +99,22 @@ function waitUntil(done: () => boolean, timeoutMs: number): boolean {
 }
 
 /**
- * Whether commands would share one loopback here (`lanes doctor`): the tools are found and a holder starts
- * (it is stopped at once). The reason when they would not.
+ * Whether commands would share one loopback here (`lanes doctor`, and the session's first command): the tools
+ * are found and a holder starts. The reason when they would not. A holder that started is handed back.
  */
-export function sharedNetworkSupport(tools: {
-  nsenter: string | undefined;
-  unshare: string | undefined;
-  perl: string | null;
-}): { ok: true } | { ok: false; why: string } {
-  if (tools.nsenter === undefined) return { ok: false, why: "nsenter (util-linux) is not installed" };
-  if (tools.unshare === undefined) return { ok: false, why: "unshare (util-linux) is not installed" };
-  if (tools.perl === null) return { ok: false, why: "perl is not installed" };
-  const network = SharedNetwork.start({ unshare: tools.unshare, perl: tools.perl });
-  if (!network)
-    return { ok: false, why: "its holder did not start (unprivileged, unshare needs util-linux 2.38+)" };
-  network.close();
-  return { ok: true };
+export function startSharedNetwork(
+  tools: { nsenter: string | undefined; unshare: string | undefined; perl: string | null },
+  proxySocket?: string,
+): { network: SharedNetwork; nsenter: string } | { why: string } {
+  if (tools.nsenter === undefined) return { why: "nsenter (util-linux) is not installed" };
+  if (tools.unshare === undefined) return { why: "unshare (util-linux) is not installed" };
+  if (tools.perl === null) return { why: "perl is not installed" };
+  const network = SharedNetwork.start({ unshare: tools.unshare, perl: tools.perl, proxySocket });
+  if (!network) return { why: "its holder did not start (unprivileged, unshare needs util-linux 2.38+)" };
+  return { network, nsenter: tools.nsenter };
+}
+
+/** The line a session prints once when its commands cannot share a loopback. */
+export function loopbackFallbackLine(why: string): string {
+  return `lanes sandbox: each command gets a loopback of its own here, so a server one task starts cannot be reached from another (${why}); sandbox_network "on" shares the host's`;
 }

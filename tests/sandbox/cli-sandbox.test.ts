@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON output is loose in tests */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -149,6 +150,33 @@ describe("the sandbox through the CLI", () => {
     expect(direct.stderr).toMatch(line);
     expect(existsSync(join(ws.dir, "direct"))).toBe(false);
   }, 90_000);
+
+  it("says once when the session's commands cannot share a loopback here, and runs them anyway", async ({
+    onTestFinished,
+  }) => {
+    const ws = tempWorkspace("lanes-cli-loopback-");
+    onTestFinished(() => ws.cleanup());
+    const env = testEnv();
+    const shared = await runCli(["sandbox", "--", "echo ran"], { cwd: ws.dir, env, onTestFinished });
+    expect(shared.stdout).toBe("ran\n");
+    expect(shared.stderr).not.toMatch(/loopback of its own/);
+    // bubblewrap on PATH, util-linux not: the sandbox works, with a namespace per command.
+    const bin = join(ws.dir, "bin");
+    mkdirSync(bin);
+    symlinkSync(
+      execFileSync("sh", ["-c", "command -v bwrap"], { encoding: "utf8" }).trim(),
+      join(bin, "bwrap"),
+    );
+    const alone = await runCli(["sandbox", "--", "echo ran"], {
+      cwd: ws.dir,
+      env: { ...env, PATH: bin },
+      onTestFinished,
+    });
+    expect(alone.stdout).toBe("ran\n");
+    expect(alone.stderr).toMatch(
+      /^lanes sandbox: each command gets a loopback of its own here, .*\(nsenter \(util-linux\) is not installed\)/m,
+    );
+  });
 
   it("lanes sandbox -- CMD runs one command as the model's run: output, exit code, refusals", async ({
     onTestFinished,
