@@ -28,6 +28,8 @@ let listener: Server;
 let port = 0;
 let connections = 0;
 const open: { lanes: LaneManager; sandbox?: CommandSandbox }[] = [];
+/** Every folder a manager() made: a test may make several. */
+const made: string[] = [];
 
 beforeAll(async () => {
   listener = createServer((socket) => {
@@ -43,13 +45,13 @@ afterEach(async () => {
     await lanes.shutdown();
     sandbox?.close();
   }
-  rmSync(ws, { recursive: true, force: true });
-  rmSync(home, { recursive: true, force: true });
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 function manager(settings: Partial<LanesConfig>): LaneManager {
   ws = mkdtempSync(join(tmpdir(), "lanes-modes-ws-"));
   home = mkdtempSync(join(tmpdir(), "lanes-modes-home-"));
+  made.push(ws, home);
   const env = { ...process.env, HOME: home };
   const sandbox = createSandbox(ConfigSchema.parse(settings), {
     workspace: ws,
