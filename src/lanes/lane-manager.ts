@@ -2,9 +2,8 @@ import { join } from "node:path";
 import { fileSize } from "../text/utf8-window.js";
 import { DEFAULT_KILL_GRACE_MS, startGroupProcess, type GroupProcess } from "../process/group-process.js";
 import { Pattern } from "../patterns/pattern.js";
-import { endMarkedProcesses, TASK_MARKER } from "../process/marked-processes.js";
+import { TASK_MARKER } from "../process/marked-processes.js";
 import type { LaunchWrapper } from "../process/launch-wrapper.js";
-import { adoptedTask } from "./adopted-task.js";
 import { EscapeSweeper } from "./escape-sweeper.js";
 import { ForegroundHolds } from "./foreground-holds.js";
 import { LaneEvents } from "./lane-events.js";
@@ -27,12 +26,12 @@ import { spawnedTask } from "./spawned-task.js";
 import { TaskDelivery } from "./task-delivery.js";
 import type { KillReason, TaskEnd, TaskHandle } from "./task-handle.js";
 import { writeTaskInput } from "./task-input.js";
-import { moveLog, newTaskRecord, safePattern } from "./task-lifecycle.js";
+import { newRecordIn, takeOverRecovered, trackRunning, type IntakeContext } from "./running-intake.js";
 import { isTerminal, type TaskRecord } from "./task-record.js";
 import { TaskRegistry, type LiveTask } from "./task-registry.js";
 import { TaskStore, type CorruptRecord } from "./task-store.js";
 import { TaskWatch } from "./task-watch.js";
-import { waitWithOthers } from "./wait-with-others.js";
+import { waitOwnAndOthers } from "./wait-with-others.js";
 
 export * from "./lane-types.js";
 export type { Recovery } from "./recovery.js";
@@ -55,6 +54,7 @@ export class LaneManager {
   private readonly watcher: OutputWatcher;
   private closed = false;
   private readonly foreground = new ForegroundHolds();
+  private readonly intake: IntakeContext;
 
   constructor(private readonly options: LaneManagerOptions) {
     this.workspace = options.workspace;
@@ -67,6 +67,16 @@ export class LaneManager {
     this.watcher = new OutputWatcher(() => this.registry.all(), this.delivery, options.tickMs ?? 250);
     const onReady = (id: string): void => void (this.closed || this.launch(id));
     this.slots = workspaceSlots(this.store, options, onReady);
+    this.intake = {
+      workspace: this.workspace,
+      registry: this.registry,
+      store: this.store,
+      slots: this.slots,
+      events: this.events,
+      delivery: this.delivery,
+      killGraceMs: () => this.killGraceMs,
+      watchRunning: (task, handle) => this.watchRunning(task, handle),
+    };
   }
 
   get notifications(): NotificationQueue {
@@ -121,20 +131,10 @@ export class LaneManager {
     timeoutMs: number,
     signal?: AbortSignal,
   ): Promise<WaitResult> {
-    // Ids of neither kind are left out, as the plain wait leaves out ids it does not know.
-    const otherIds = [...this.others.findMany(ids.filter((id) => !this.registry.has(id))).keys()];
-    if (otherIds.length === 0) return this.delivery.wait(ids, mode, timeoutMs, signal);
-    const own = ids.flatMap((id) => this.registry.find(id) ?? []);
-    const read = (wanted: string[]): Map<string, OtherTask> => this.others.findMany(wanted);
-    const end = await waitWithOthers({ own, otherIds, read, mode, timeoutMs, signal });
-    const ownResult = this.delivery.handOver(own.map((task) => task.record.id));
-    const records = end.others.map((task) => ({ ...task.record }));
-    return {
-      ended: [...ownResult.ended, ...records.filter((record) => isTerminal(record.status))],
-      running: [...ownResult.running, ...records.filter((record) => !isTerminal(record.status))],
-      timedOut: end.timedOut,
-      others: end.others,
-    };
+    return waitOwnAndOthers(
+      { registry: this.registry, others: this.others, delivery: this.delivery },
+      { ids, mode, timeoutMs, signal },
+    );
   }
 
   drainNotifications(): Notification[] {
@@ -183,20 +183,7 @@ export class LaneManager {
     const { records, corrupt } = this.store.loadAll();
     this.corruptRecords.push(...corrupt);
     const plan = planRecovery(records);
-    // A record that says its task ended while processes with its marker still run: the KILL of a shutdown
-    // never landed (the client killed lanes first), or a timed-out task outlived a crashed lanes. They had
-    // their TERM already: KILL at once. Running tasks of a crashed lanes are adopted below, never killed.
-    const leftovers = endMarkedProcesses(new Set(plan.ended.map((record) => record.id)), 0);
-    for (const record of plan.adopt) this.adopt(record);
-    for (const record of plan.corrected) {
-      this.registry.persist(record);
-      // It ended while no lanes watched, so nothing ended what it left running (cmd &, setsid): do it now.
-      this.sweepEscaped(record.id);
-    }
-    for (const record of plan.settled) {
-      this.registry.trackSettled(record);
-      if (!record.notified) this.delivery.queueEnded(record);
-    }
+    const leftovers = takeOverRecovered(this.intake, plan, (id) => this.sweepEscaped(id));
     return { ...recoverySummary(plan), leftovers };
   }
 
@@ -205,7 +192,7 @@ export class LaneManager {
     // Throws PatternError before anything starts: the caller's input is refused as a whole.
     const notifyOn = request.notifyOn === undefined ? undefined : Pattern.compile(request.notifyOn);
     const stallMs = request.stallMs ?? this.options.stallMs ?? DEFAULT_STALL_MS;
-    const record = this.newRecord(this.registry.newId(), { ...request, stallMs });
+    const record = newRecordIn(this.intake, this.registry.newId(), { ...request, stallMs });
     this.registry.track(record, {
       notifyOn,
       unsandboxed: request.sandbox === false,
@@ -281,7 +268,7 @@ export class LaneManager {
     startedAt: number;
   }): TaskRecord {
     const handle = spawnedTask(request.process);
-    return this.trackRunning(request, "moved from foreground bash", handle, request.startedAt);
+    return trackRunning(this.intake, request, "moved from foreground bash", handle, request.startedAt);
   }
 
   /**
@@ -290,7 +277,8 @@ export class LaneManager {
    */
   adoptGroup(request: { id: string; command: string; pgid: number; outputFile: string }): TaskRecord {
     const handle = leftoverTask(request.pgid, request.id, this.killGraceMs);
-    return this.trackRunning(request, "left running by a foreground bash (cmd &)", handle, Date.now());
+    const left = "left running by a foreground bash (cmd &)";
+    return trackRunning(this.intake, request, left, handle, Date.now());
   }
 
   /** The sandbox a command starts in: the session's, unless this one command was approved to run outside. */
@@ -351,50 +339,6 @@ export class LaneManager {
     this.watcher.stop();
   }
 
-  private newRecord(id: string, request: StartTaskRequest): TaskRecord {
-    const paths = this.store.paths(id);
-    return newTaskRecord(id, request, { cwd: this.workspace, log: paths.log, exit: paths.exit });
-  }
-
-  /** A task found running with its lanes gone: watched to its end by an adopted handle. */
-  private adopt(record: TaskRecord): void {
-    record.owner_pid = process.pid;
-    const notifyOn = record.notify_on === null ? undefined : safePattern(record.notify_on);
-    const task = this.registry.track(record, { notifyOn });
-    this.watchRunning(task, adoptedTask(record, this.killGraceMs));
-    // Already running: it counts against its lane's limit like any running task.
-    this.slots.occupy(record.lane, record.id);
-    this.registry.persist(record);
-    this.delivery.push({ taskId: record.id, kind: "carried", priority: "high", record });
-  }
-
-  /** A process already running (moved in from the foreground) becomes a tracked task under its reserved id. */
-  private trackRunning(
-    request: { id: string; command: string; outputFile: string; exitFile?: string },
-    description: string,
-    handle: TaskHandle,
-    startedAt: number,
-  ): TaskRecord {
-    const { id } = request;
-    this.registry.releaseReservedId(id);
-    const outputFile = moveLog(request.outputFile, this.store.paths(id).log);
-    const record: TaskRecord = {
-      ...this.newRecord(id, { command: request.command, description, stallMs: 0 }),
-      status: "running",
-      pid: handle.pid,
-      started_at: new Date(startedAt).toISOString(),
-      output_file: outputFile,
-      exit_file: request.exitFile ?? this.store.paths(id).exit,
-    };
-    const task = this.registry.track(record);
-    this.watchRunning(task, handle);
-    // Already running: it takes a slot even over the limit; queueing it would launch it a second time.
-    this.slots.occupy(record.lane, id);
-    this.registry.persist(record);
-    this.events.emit({ type: "task-start", record: { ...record } });
-    return { ...record };
-  }
-
   private launch(id: string): void {
     const task = this.registry.find(id);
     if (!task) return;
@@ -424,12 +368,10 @@ export class LaneManager {
   /** Starts watching a running task's output and waits for its handle to report the end. */
   private watchRunning(task: LiveTask, handle: TaskHandle): void {
     const stall = task.record.stall_ms ?? this.options.stallMs ?? DEFAULT_STALL_MS;
+    const outputCapBytes = this.options.outputCapBytes ?? DEFAULT_OUTPUT_CAP_BYTES;
+    const watching = { notifyOn: task.notifyOn, stallMs: stall > 0 ? stall : undefined, outputCapBytes };
     task.handle = handle;
-    task.watch = new TaskWatch(
-      task.record.output_file,
-      { notifyOn: task.notifyOn, stallMs: stall > 0 ? stall : undefined, outputCapBytes: this.outputCap() },
-      Date.now(),
-    );
+    task.watch = new TaskWatch(task.record.output_file, watching, Date.now());
     void handle.exited.then((end) => this.settle(task, end));
     this.watcher.start();
   }
@@ -449,9 +391,5 @@ export class LaneManager {
     task.resolveEnded(record);
     const next = this.slots.release(record.lane, record.id);
     if (next !== undefined && !this.closed) this.launch(next);
-  }
-
-  private outputCap(): number {
-    return this.options.outputCapBytes ?? DEFAULT_OUTPUT_CAP_BYTES;
   }
 }

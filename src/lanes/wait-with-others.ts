@@ -1,6 +1,8 @@
-import type { OtherTask } from "./other-tasks.js";
+import type { WaitResult } from "./lane-types.js";
+import type { OtherTask, OtherTasks } from "./other-tasks.js";
+import type { TaskDelivery } from "./task-delivery.js";
 import { raceTimeout } from "./race-timeout.js";
-import type { LiveTask } from "./task-registry.js";
+import type { LiveTask, TaskRegistry } from "./task-registry.js";
 import { isTerminal } from "./task-record.js";
 
 /** How often a wait re-reads the records of another lanes' tasks: their end reaches this one no other way. */
@@ -41,4 +43,30 @@ export async function waitWithOthers(options: {
     // An own task's end needs no poll; an empty race never settles, so then only the timer wakes it.
     await raceTimeout(Promise.race(ownPending), Math.min(options.pollMs ?? OTHER_TASK_POLL_MS, left), signal);
   }
+}
+
+/**
+ * A wait on this session's tasks and another lanes' (lane-manager.ts's `wait`): the plain wait when no id is
+ * another lanes', else the mixed one. Ids of neither kind are left out, as the plain wait leaves out ids it
+ * does not know. Marks nothing delivered.
+ */
+export async function waitOwnAndOthers(
+  parts: { registry: TaskRegistry; others: OtherTasks; delivery: TaskDelivery },
+  request: { ids: string[]; mode: "any" | "all"; timeoutMs: number; signal?: AbortSignal },
+): Promise<WaitResult> {
+  const { registry, others, delivery } = parts;
+  const { ids, mode, timeoutMs, signal } = request;
+  const otherIds = [...others.findMany(ids.filter((id) => !registry.has(id))).keys()];
+  if (otherIds.length === 0) return delivery.wait(ids, mode, timeoutMs, signal);
+  const own = ids.flatMap((id) => registry.find(id) ?? []);
+  const read = (wanted: string[]): Map<string, OtherTask> => others.findMany(wanted);
+  const end = await waitWithOthers({ own, otherIds, read, mode, timeoutMs, signal });
+  const ownResult = delivery.handOver(own.map((task) => task.record.id));
+  const records = end.others.map((task) => ({ ...task.record }));
+  return {
+    ended: [...ownResult.ended, ...records.filter((record) => isTerminal(record.status))],
+    running: [...ownResult.running, ...records.filter((record) => !isTerminal(record.status))],
+    timedOut: end.timedOut,
+    others: end.others,
+  };
 }

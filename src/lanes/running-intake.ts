@@ -1,0 +1,102 @@
+import { endMarkedProcesses } from "../process/marked-processes.js";
+import { adoptedTask } from "./adopted-task.js";
+import type { LaneEvents } from "./lane-events.js";
+import type { StartTaskRequest } from "./lane-types.js";
+import type { LaneSlots } from "./lane-slots.js";
+import type { RecoveryPlan } from "./recovery.js";
+import type { TaskDelivery } from "./task-delivery.js";
+import type { TaskHandle } from "./task-handle.js";
+import { moveLog, newTaskRecord, safePattern } from "./task-lifecycle.js";
+import type { TaskRecord } from "./task-record.js";
+import type { LiveTask, TaskRegistry } from "./task-registry.js";
+import type { TaskStore } from "./task-store.js";
+
+/** A new (queued) record for task `id` of this workspace, with its log and exit file in the store. */
+export function newRecordIn(
+  context: Pick<IntakeContext, "workspace" | "store">,
+  id: string,
+  request: StartTaskRequest,
+): TaskRecord {
+  const paths = context.store.paths(id);
+  return newTaskRecord(id, request, { cwd: context.workspace, log: paths.log, exit: paths.exit });
+}
+
+/** What taking over a process that already runs needs of the lane manager. */
+export interface IntakeContext {
+  workspace: string;
+  registry: TaskRegistry;
+  store: TaskStore;
+  slots: LaneSlots;
+  events: LaneEvents;
+  delivery: TaskDelivery;
+  killGraceMs(): number;
+  watchRunning(task: LiveTask, handle: TaskHandle): void;
+}
+
+/**
+ * Carries out a recovery plan (recovery.ts): tasks still running are adopted, corrected ends written back and
+ * swept, undelivered results queued once. Returns how many processes of ended tasks had to be killed.
+ */
+export function takeOverRecovered(
+  context: IntakeContext,
+  plan: RecoveryPlan,
+  sweepEscaped: (id: string) => void,
+): number {
+  // A record that says its task ended while processes with its marker still run: the KILL of a shutdown
+  // never landed (the client killed lanes first), or a timed-out task outlived a crashed lanes. They had
+  // their TERM already: KILL at once. Running tasks of a crashed lanes are adopted below, never killed.
+  const leftovers = endMarkedProcesses(new Set(plan.ended.map((record) => record.id)), 0);
+  for (const record of plan.adopt) adoptRecovered(context, record);
+  for (const record of plan.corrected) {
+    context.registry.persist(record);
+    // It ended while no lanes watched, so nothing ended what it left running (cmd &, setsid): do it now.
+    sweepEscaped(record.id);
+  }
+  for (const record of plan.settled) {
+    context.registry.trackSettled(record);
+    if (!record.notified) context.delivery.queueEnded(record);
+  }
+  return leftovers;
+}
+
+/** A task found running with its lanes gone: watched to its end by an adopted handle, told to the model once. */
+function adoptRecovered(context: IntakeContext, record: TaskRecord): void {
+  record.owner_pid = process.pid;
+  const notifyOn = record.notify_on === null ? undefined : safePattern(record.notify_on);
+  const task = context.registry.track(record, { notifyOn });
+  context.watchRunning(task, adoptedTask(record, context.killGraceMs()));
+  // Already running: it counts against its lane's limit like any running task.
+  context.slots.occupy(record.lane, record.id);
+  context.registry.persist(record);
+  context.delivery.push({ taskId: record.id, kind: "carried", priority: "high", record });
+}
+
+/** A process already running (moved in from the foreground) becomes a tracked task under its reserved id. */
+export function trackRunning(
+  context: IntakeContext,
+  request: { id: string; command: string; outputFile: string; exitFile?: string },
+  description: string,
+  handle: TaskHandle,
+  startedAt: number,
+): TaskRecord {
+  const { id } = request;
+  const { registry, store } = context;
+  registry.releaseReservedId(id);
+  const paths = store.paths(id);
+  const base = newRecordIn(context, id, { command: request.command, description, stallMs: 0 });
+  const record: TaskRecord = {
+    ...base,
+    status: "running",
+    pid: handle.pid,
+    started_at: new Date(startedAt).toISOString(),
+    output_file: moveLog(request.outputFile, paths.log),
+    exit_file: request.exitFile ?? paths.exit,
+  };
+  const task = registry.track(record);
+  context.watchRunning(task, handle);
+  // Already running: it takes a slot even over the limit; queueing it would launch it a second time.
+  context.slots.occupy(record.lane, id);
+  registry.persist(record);
+  context.events.emit({ type: "task-start", record: { ...record } });
+  return { ...record };
+}
