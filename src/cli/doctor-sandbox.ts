@@ -1,8 +1,7 @@
 import type { LanesConfig } from "../config/config.js";
 import { describePolicy } from "../sandbox/describe.js";
 import { policyFromSettings } from "../sandbox/policy.js";
-import { findPerl } from "../process/own-group-launch.js";
-import { BRIDGE_MISSING, findProgram, networkBridge, probeSandbox } from "../sandbox/probe.js";
+import { BRIDGE_MISSING, networkBridge, probeSandbox } from "../sandbox/probe.js";
 import { startSharedNetwork } from "../sandbox/shared-network.js";
 
 export interface SandboxCheck {
@@ -37,12 +36,7 @@ export function sandboxCheck(config: LanesConfig, workspace: string, env: NodeJS
 }
 
 function loopbackLine(env: NodeJS.ProcessEnv): string {
-  const tools = {
-    nsenter: findProgram("nsenter", env),
-    unshare: findProgram("unshare", env),
-    perl: findPerl(),
-  };
-  const started = startSharedNetwork(tools);
+  const started = startSharedNetwork(env);
   if ("why" in started)
     return `loopback: one per command, so a server one task starts cannot be reached from another (${started.why})`;
   started.network.close();

@@ -5,9 +5,8 @@ import type { LaunchWrapper, SpawnPlan } from "../process/launch-wrapper.js";
 import { bwrapArgs } from "./bwrap-args.js";
 import { bridgedCommand, proxyEnv } from "./network-bridge.js";
 import { tempRoots, type SandboxPolicy } from "./policy.js";
-import { BRIDGE_MISSING, findProgram, networkBridge, probeSandbox } from "./probe.js";
+import { BRIDGE_MISSING, networkBridge, probeSandbox } from "./probe.js";
 import { loopbackFallbackLine, startSharedNetwork, type SharedNetwork } from "./shared-network.js";
-import { findPerl } from "../process/own-group-launch.js";
 import { FilteringProxy, type Connector } from "./proxy.js";
 import { PROXY_DIR_PREFIX, removeStaleProxyDirs } from "./proxy-dir.js";
 
@@ -94,12 +93,7 @@ export class CommandSandbox implements LaunchWrapper {
     if (this.shared === null || this.options.sharedNetwork === false || bridge === "socat") return undefined;
     if (this.shared && !this.shared.network.alive) this.shared = undefined;
     if (this.shared === undefined) {
-      const tools = {
-        nsenter: findProgram("nsenter", env),
-        unshare: findProgram("unshare", env),
-        perl: findPerl(),
-      };
-      const started = startSharedNetwork(tools, socket);
+      const started = startSharedNetwork(env, socket);
       if ("why" in started) {
         this.shared = null;
         this.options.onNotice?.(loopbackFallbackLine(started.why));

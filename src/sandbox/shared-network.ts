@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { findPerl } from "../process/own-group-launch.js";
 import { holderArgv } from "./network-bridge.js";
+import { findProgram } from "./probe.js";
 
 /**
  * One private network namespace for all of a session's sandboxed commands, so a dev server one task starts
@@ -99,13 +101,18 @@ function waitUntil(done: () => boolean, timeoutMs: number): boolean {
 }
 
 /**
- * Whether commands would share one loopback here (`lanes doctor`, and the session's first command): the tools
- * are found and a holder starts. The reason when they would not. A holder that started is handed back.
+ * Whether commands would share one loopback here (`lanes doctor`, and the session's first command): nsenter,
+ * unshare and perl are found and a holder starts. The reason when they would not. A holder that started is handed back.
  */
 export function startSharedNetwork(
-  tools: { nsenter: string | undefined; unshare: string | undefined; perl: string | null },
+  env: NodeJS.ProcessEnv,
   proxySocket?: string,
 ): { network: SharedNetwork; nsenter: string } | { why: string } {
+  const tools = {
+    nsenter: findProgram("nsenter", env),
+    unshare: findProgram("unshare", env),
+    perl: findPerl(),
+  };
   if (tools.nsenter === undefined) return { why: "nsenter (util-linux) is not installed" };
   if (tools.unshare === undefined) return { why: "unshare (util-linux) is not installed" };
   if (tools.perl === null) return { why: "perl is not installed" };
