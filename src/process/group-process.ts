@@ -1,14 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { dirname } from "node:path";
-import { setTimeout as delay } from "node:timers/promises";
 import { tmpdir } from "node:os";
 import type { Readable, Writable } from "node:stream";
 import { groupOf } from "./group-members.js";
 import { terminateGroup, type TerminateOutcome } from "./kill-group.js";
 import type { LaunchWrapper, SpawnPlan } from "./launch-wrapper.js";
 import { ownGroupLaunch } from "./own-group-launch.js";
-import { mirrorPipe, openPipes, type MirrorPipe, type OutputMirror } from "./output-mirror.js";
+import { drained, mirrorPipe, openPipes, type MirrorPipe, type OutputMirror } from "./output-mirror.js";
 import type { ProcessResult, TerminationReason } from "./process-result.js";
 
 export interface GroupProcessOptions {
@@ -62,10 +61,6 @@ const EXIT_FILE_WRAPPER =
 const EXIT_FD = 3;
 
 export const DEFAULT_KILL_GRACE_MS = 2_000;
-
-// After the leader exits, how long a mirrored pipe may stay open: something that escaped the group (setsid)
-// can hold it forever, and the user's command has ended.
-const MIRROR_DRAIN_MS = 1_000;
 
 /** Spawns `/bin/sh -c command` as the leader of a new process group (see own-group-launch.ts), output appended to a file. */
 export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
@@ -193,22 +188,6 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
     child?.unref();
   };
   return { pid, stdin, exited, terminate, clearTimeout: () => clearTimeout(timer), release };
-}
-
-/**
- * Waits for the mirrored pipes to end. One still open MIRROR_DRAIN_MS after the leader's exit is closed,
- * whoever holds it, unless it is paused because the user's side is slow (`lanes run CMD | less`): that output
- * is still to be shown.
- */
-async function drained(mirrored: Promise<void>, readers: Readable[]): Promise<void> {
-  let done = false;
-  void mirrored.then(() => (done = true));
-  while (!done) {
-    await Promise.race([mirrored, delay(MIRROR_DRAIN_MS, undefined, { ref: false })]);
-    if (done || readers.some((reader) => reader.isPaused())) continue;
-    for (const reader of readers) reader.destroy();
-  }
-  await mirrored;
 }
 
 function signalProcess(pid: number, signal: NodeJS.Signals): void {

@@ -4,6 +4,7 @@ import { closeSync, constants, openSync, rmSync, writeSync } from "node:fs";
 import { Socket } from "node:net";
 import { join } from "node:path";
 import type { Readable, Writable } from "node:stream";
+import { setTimeout as delay } from "node:timers/promises";
 
 /**
  * Where an attached command's output is shown as it comes (`lanes run`), stdout and stderr apart, while the
@@ -143,4 +144,24 @@ function writeAll(fd: number, chunk: Buffer): boolean {
   } catch {
     return false;
   }
+}
+
+// After the leader exits, how long a mirrored pipe may stay open: something that escaped the group (setsid)
+// can hold it forever, and the user's command has ended.
+const MIRROR_DRAIN_MS = 1_000;
+
+/**
+ * Waits for the mirrored pipes to end. One still open MIRROR_DRAIN_MS after the leader's exit is closed,
+ * whoever holds it, unless it is paused because the user's side is slow (`lanes run CMD | less`): that output
+ * is still to be shown.
+ */
+export async function drained(mirrored: Promise<void>, readers: Readable[]): Promise<void> {
+  let done = false;
+  void mirrored.then(() => (done = true));
+  while (!done) {
+    await Promise.race([mirrored, delay(MIRROR_DRAIN_MS, undefined, { ref: false })]);
+    if (done || readers.some((reader) => reader.isPaused())) continue;
+    for (const reader of readers) reader.destroy();
+  }
+  await mirrored;
 }
