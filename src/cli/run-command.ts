@@ -1,4 +1,4 @@
-import { constants } from "node:os";
+import { shellExitStatus } from "../process/process-result.js";
 import { laneManagerOptions } from "../config/lane-options.js";
 import type { LanesConfig } from "../config/config.js";
 import { displayPath } from "../lanes/format.js";
@@ -65,12 +65,5 @@ export async function runCommand(options: {
   await lanes.flush();
   process.off("SIGINT", stopOnSignal);
   process.off("SIGTERM", stopOnSignal);
-  return exitStatus(final.exit_code, stoppedBy ?? final.signal);
-}
-
-/** What a shell would report: the command's code, or 128 + the signal that ended it (130 for a Ctrl+C). */
-function exitStatus(code: number | null, signal: string | null): number {
-  if (code !== null) return code;
-  const number = signal === null ? undefined : constants.signals[signal as NodeJS.Signals];
-  return number === undefined ? 1 : 128 + number;
+  return shellExitStatus(final.exit_code, stoppedBy ?? final.signal);
 }

@@ -1,3 +1,4 @@
+import { shellExitStatus } from "../process/process-result.js";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { childEnv } from "../config/child-env.js";
@@ -44,9 +45,7 @@ export async function runSandboxed(options: {
       process.stderr.write(`lanes sandbox: ${error.message}\n`);
       resolve(127);
     });
-    child.once("exit", (exitCode, signal) =>
-      resolve(exitCode ?? 128 + (signal === "SIGKILL" ? 9 : signal === "SIGINT" ? 2 : 15)),
-    );
+    child.once("exit", (exitCode, signal) => resolve(shellExitStatus(exitCode, signal)));
   });
   for (const host of new Set(sandbox?.refusedHosts ?? [])) process.stderr.write(`${refusedLine(host)}\n`);
   sandbox?.close();

@@ -1,4 +1,4 @@
-import { constants } from "node:os";
+import { shellExitStatus } from "../process/process-result.js";
 
 export interface Stopper {
   /** Starts the cleanup once, whatever asks first; later calls wait for the same cleanup. */
@@ -45,7 +45,7 @@ export function stopOnHangup(
   let escalated = false;
   for (const signal of SIGNALS) {
     process.on(signal, () => {
-      const exitCode = 128 + constants.signals[signal];
+      const exitCode = shellExitStatus(null, signal);
       if (running === undefined) return void stop(`received ${signal}`, exitCode);
       if (escalated) return;
       escalated = true;

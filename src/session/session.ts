@@ -1,3 +1,4 @@
+import { shellExitStatus } from "../process/process-result.js";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { createBackgroundHooks, type BackgroundHooks } from "../agent/background-hooks.js";
@@ -287,9 +288,7 @@ export function installShutdownHandlers(
 ): () => void {
   const handle = (signal: NodeJS.Signals): void => {
     onSignal?.(signal);
-    void lanes
-      .shutdown()
-      .finally(() => process.exit(128 + (signal === "SIGHUP" ? 1 : signal === "SIGINT" ? 2 : 15)));
+    void lanes.shutdown().finally(() => process.exit(shellExitStatus(null, signal)));
   };
   const onExit = (): void => lanes.shutdownSync();
   process.once("SIGTERM", handle);
