@@ -184,12 +184,16 @@ describe("lanes run keeps stdout and stderr apart", () => {
     expect(run.stdout).toBe("got hello\n2\n");
   });
 
-  it("a Ctrl+C (SIGINT to lanes) ends the command's group and lanes exits 130, as a shell reports it", async () => {
+  it("a Ctrl+C (SIGINT to lanes) ends the command's group and lanes exits 130, as a shell reports it", async ({
+    onTestFinished,
+  }) => {
     const child = spawn(process.execPath, [LANES_BIN, "run", "echo started; sleep 120"], {
       cwd: ws.dir,
       env: testEnv(),
       stdio: ["ignore", "pipe", "pipe"],
     });
+    // Should the test fail first: the interrupt that ends lanes and its task.
+    onTestFinished(() => void (child.exitCode === null && child.kill("SIGINT")));
     const started = new Promise<void>((resolve) =>
       child.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("started") && resolve()),
     );

@@ -44,6 +44,8 @@ function prepare(clone: string, env: Record<string, string>) {
     cwd: clone,
     env: { ...base, ...env },
     encoding: "utf8",
+    // A hung prepare (the stand-in npm, the build) must fail the test, not block the worker for good.
+    timeout: 60_000,
   });
 }
 

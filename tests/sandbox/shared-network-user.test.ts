@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the JSON result is loose in tests */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +12,11 @@ import { LANES_BIN } from "../helpers/run-cli.js";
 // own (unshare --map-current-user --keep-caps) and every command enters both.
 let dir: string;
 let stale: string | undefined;
+/** The unprivileged lanes of the test: ended should the test fail before it exits. */
+let running: ChildProcess | undefined;
 afterEach(() => {
+  // su passes a TERM on to lanes, which ends its tasks.
+  if (running?.exitCode === null) running.kill("SIGTERM");
   rmSync(dir, { recursive: true, force: true });
   if (stale) rmSync(stale, { recursive: true, force: true });
 });
@@ -26,11 +30,11 @@ function runUnprivileged(argv: string[], cwd: string, env: Record<string, string
     ? ["-s", "/bin/sh", "nobody", "-c", `cd '${cwd}' && env ${vars.join(" ")} ${quoted}`]
     : argv.slice(1);
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(command, args, {
+    const child = (running = spawn(command, args, {
       cwd,
       env: asRoot ? {} : { ...env },
       stdio: ["ignore", "pipe", "pipe"],
-    });
+    }));
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
