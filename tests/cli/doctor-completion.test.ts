@@ -1,10 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, symlinkSync } from "node:fs";
-import { join } from "node:path";
 import { createServer, type AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startFakeAnthropic, textReply, type FakeAnthropic } from "../helpers/fake-anthropic-server.js";
 import { runCli, testEnv } from "../helpers/run-cli.js";
+import { pathWithOnly } from "../helpers/path-with-only.js";
 import { tempWorkspace } from "../helpers/temp-workspace.js";
 
 let ws: { dir: string; cleanup: () => void };
@@ -24,12 +23,7 @@ describe("lanes doctor", () => {
     const shared = await runCli(["doctor"], { cwd: ws.dir, env });
     expect(shared.stdout).toContain("loopback: one for the session's commands");
     // A PATH with bubblewrap but no util-linux: the sandbox works, each command gets its own loopback.
-    const bin = join(ws.dir, "bin");
-    mkdirSync(bin);
-    symlinkSync(
-      execFileSync("sh", ["-c", "command -v bwrap"], { encoding: "utf8" }).trim(),
-      join(bin, "bwrap"),
-    );
+    const bin = pathWithOnly(ws.dir, ["bwrap"]);
     const alone = await runCli(["doctor"], { cwd: ws.dir, env: { ...env, PATH: bin } });
     expect(alone.stdout).toMatch(
       /✓ sandbox .*loopback: one per command, .*\(nsenter \(util-linux\) is not installed\)/,

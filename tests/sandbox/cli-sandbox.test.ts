@@ -1,6 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON output is loose in tests */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +11,7 @@ import {
 } from "../helpers/fake-anthropic-server.js";
 import { toolResults } from "../helpers/conversation-checks.js";
 import { runCli, testEnv, testHome } from "../helpers/run-cli.js";
+import { pathWithOnly } from "../helpers/path-with-only.js";
 import { tempWorkspace } from "../helpers/temp-workspace.js";
 
 // The issue's reproduction, from outside: with default settings `lanes -p` ran, at the model's request, a
@@ -161,12 +161,7 @@ describe("the sandbox through the CLI", () => {
     expect(shared.stdout).toBe("ran\n");
     expect(shared.stderr).not.toMatch(/loopback of its own/);
     // bubblewrap on PATH, util-linux not: the sandbox works, with a namespace per command.
-    const bin = join(ws.dir, "bin");
-    mkdirSync(bin);
-    symlinkSync(
-      execFileSync("sh", ["-c", "command -v bwrap"], { encoding: "utf8" }).trim(),
-      join(bin, "bwrap"),
-    );
+    const bin = pathWithOnly(ws.dir, ["bwrap"]);
     const alone = await runCli(["sandbox", "--", "echo ran"], {
       cwd: ws.dir,
       env: { ...env, PATH: bin },
