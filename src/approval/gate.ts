@@ -85,7 +85,8 @@ export class CommandGate {
     }
     const reason = request.unsandboxedReason?.trim();
     if (reason !== undefined && reason !== "") {
-      if (allowed) return { outsideSandbox: true };
+      // Only the user's own allow rules grant leaving; the read-only list spares questions inside only.
+      if (allowedBy(command, this.allow, "ignore")) return { outsideSandbox: true };
       if (this.options.mode === "never")
         throw new ToolError(
           `Running outside the sandbox needs the user's approval and approval is "never" here, so the command was not run. Run it without unsandboxed_reason (inside the sandbox), or tell the user what you need and why.`,

@@ -42,10 +42,15 @@ export function deniedBy(commandLine: string, deny: readonly string[]): string |
 }
 
 /**
- * True when every command in the line is covered: a known reader or a command an allow rule starts. A
- * rule covers a command as written (no $(...), no output to a file): `npm test > /etc/x` is not `npm test`.
+ * True when every command in the line is covered: a command an allow rule starts or, unless `readers` is
+ * "ignore" (leaving the sandbox: only the user grants that), a known reader. A rule covers a command as
+ * written (no $(...), no output to a file): `npm test > /etc/x` is not `npm test`.
  */
-export function allowedBy(commandLine: string, allow: readonly string[]): boolean {
+export function allowedBy(
+  commandLine: string,
+  allow: readonly string[],
+  readers: "count" | "ignore" = "count",
+): boolean {
   const prefixes = allow.map(ruleWords);
   const commands = parse(commandLine).flat();
   return (
@@ -55,7 +60,7 @@ export function allowedBy(commandLine: string, allow: readonly string[]): boolea
         (command.substitutions.length === 0 &&
           command.outputs.every((target) => target === "/dev/null") &&
           prefixes.some((prefix) => startsWith(command.words, prefix))) ||
-        readsOnly(command),
+        (readers === "count" && readsOnly(command)),
     )
   );
 }

@@ -80,6 +80,42 @@ describe("the command gate", () => {
     expect(asked).toEqual([]);
   });
 
+  it("a read-only command (cat, git status, ls) never leaves the sandbox without the user: asked, or refused where nobody can be asked", async () => {
+    const reason = { unsandboxedReason: "needs to read it", signal };
+    const readers = ["cat /root/.secret", "git status", "ls -la /root", "grep -r key ~ && cat x"];
+    const asking = gate("on-request", ["no", "no", "no", "no"], { allow: ["npm test"] });
+    for (const command of readers)
+      await expect(asking.subject.check(command, reason)).rejects.toThrow(
+        /declined to run this command outside/,
+      );
+    expect(asking.asked.map((request) => [request.kind, request.command])).toEqual(
+      readers.map((command) => ["escalate", command]),
+    );
+    const never = gate("never", ["once"]);
+    for (const command of readers)
+      await expect(never.subject.check(command, reason)).rejects.toThrow(/approval is "never"/);
+    expect(never.asked).toEqual([]);
+    const nobody = new CommandGate({ mode: "on-request" });
+    for (const command of readers)
+      await expect(nobody.check(command, reason)).rejects.toThrow(/nobody can be asked here/);
+    // Inside the sandbox the list still spares the question in untrusted mode.
+    const untrusted = gate("untrusted");
+    await expect(untrusted.subject.check("git status", { signal })).resolves.toEqual({
+      outsideSandbox: false,
+    });
+    expect(untrusted.asked).toEqual([]);
+  });
+
+  it("only an explicit allow rule grants leaving without a question, and only for the commands it starts", async () => {
+    const { subject, asked } = gate("never", [], { allow: ["git status"] });
+    const reason = { unsandboxedReason: "needs the real repository", signal };
+    await expect(subject.check("git status --short", reason)).resolves.toEqual({ outsideSandbox: true });
+    await expect(subject.check("git status; cat /root/.secret", reason)).rejects.toThrow(
+      /approval is "never"/,
+    );
+    expect(asked).toEqual([]);
+  });
+
   it("a cancelled turn answers no", async () => {
     const controller = new AbortController();
     controller.abort();
