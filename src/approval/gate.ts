@@ -4,7 +4,8 @@ import { ToolError } from "../tools/define-tool.js";
 import { checkCommand } from "../tools/command-guard.js";
 import { assertCommandRunnable } from "../tools/guard-check.js";
 import { isReadOnly } from "./read-only.js";
-import { allowedBy, deniedBy, suggestPrefix } from "./rules.js";
+import { suggestPrefix } from "./prefix.js";
+import { allowedBy, deniedBy } from "./rules.js";
 
 /** Why the user is asked: the model wants the command outside the sandbox, untrusted mode, a guard hit. */
 export type ApprovalKind = "escalate" | "untrusted" | "guard";
@@ -92,7 +93,7 @@ export class CommandGate {
           `Running outside the sandbox needs the user's approval and approval is "never" here, so the command was not run. Run it without unsandboxed_reason (inside the sandbox), or tell the user what you need and why.`,
         );
       const answer = await this.ask(
-        { kind: "escalate", command, reason, prefix: suggestPrefix(command) },
+        { kind: "escalate", command, reason, prefix: suggestPrefix(command, "ignore") },
         request.signal,
       );
       if (answer === undefined)
@@ -103,12 +104,12 @@ export class CommandGate {
         throw new ToolError(
           "The user declined to run this command outside the sandbox; it was not run. Do not ask again for it; go on inside the sandbox or ask the user what to do.",
         );
-      this.rememberIf(answer, command);
+      this.rememberIf(answer, suggestPrefix(command, "ignore"));
       return { outsideSandbox: true };
     }
     if (this.options.mode === "untrusted" && !asked && !allowed && !isReadOnly(command)) {
       const answer = await this.ask(
-        { kind: "untrusted", command, prefix: suggestPrefix(command) },
+        { kind: "untrusted", command, prefix: suggestPrefix(command, "count") },
         request.signal,
       );
       if (answer === undefined)
@@ -116,7 +117,7 @@ export class CommandGate {
           `Approval is "untrusted": commands that are not known to only read need the user's approval, and ${NOBODY}.`,
         );
       if (answer === "no") throw new ToolError("The user declined to run this command; it was not run.");
-      this.rememberIf(answer, command);
+      this.rememberIf(answer, suggestPrefix(command, "count"));
     }
     return { outsideSandbox: false };
   }
@@ -128,9 +129,9 @@ export class CommandGate {
     return this.options.approver(request, signal);
   }
 
-  private rememberIf(answer: ApprovalAnswer, command: string): void {
-    if (answer !== "prefix") return;
-    const prefix = suggestPrefix(command);
+  /** A "don't ask again" answer to a question that offered no prefix remembers nothing. */
+  private rememberIf(answer: ApprovalAnswer, prefix: string | undefined): void {
+    if (answer !== "prefix" || prefix === undefined) return;
     this.allow.push(prefix);
     this.options.remember?.(prefix);
   }

@@ -64,14 +64,3 @@ export function allowedBy(
     )
   );
 }
-
-/**
- * What "yes, for commands starting the same way" remembers: the first command that is not a reader, its
- * name and, when the next word looks like a subcommand (`npm test`, `git push`), that word too.
- */
-export function suggestPrefix(commandLine: string): string {
-  const commands = parse(commandLine).flat();
-  const command = commands.find((c) => !readsOnly(c)) ?? commands[0];
-  const [name = commandLine.trim(), second] = command?.words ?? [];
-  return second !== undefined && /^[a-z][a-z0-9:_-]*$/.test(second) ? `${name} ${second}` : name;
-}

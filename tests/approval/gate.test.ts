@@ -35,8 +35,8 @@ describe("the command gate", () => {
     expect(remembered).toEqual(["npm publish"]);
     await expect(ask("npm publish")).resolves.toEqual({ outsideSandbox: true });
     expect(asked.map((request) => [request.kind, request.command, request.prefix])).toEqual([
-      ["escalate", "curl -s https://example.com", "curl"],
-      ["escalate", "curl -s https://example.com", "curl"],
+      ["escalate", "curl -s https://example.com", undefined],
+      ["escalate", "curl -s https://example.com", undefined],
       ["escalate", "npm publish --dry-run", "npm publish"],
     ]);
     // Without a reason nothing is asked in on-request: it runs inside the sandbox.
@@ -63,7 +63,7 @@ describe("the command gate", () => {
     await expect(subject.check("rm notes.txt", { signal })).rejects.toThrow(/declined to run this command/);
     await expect(subject.check("rm -rf ~", { signal })).resolves.toEqual({ outsideSandbox: false });
     expect(asked.map((request) => [request.kind, request.prefix])).toEqual([
-      ["untrusted", "rm"],
+      ["untrusted", undefined],
       ["guard", undefined],
     ]);
   });
@@ -114,6 +114,15 @@ describe("the command gate", () => {
       /approval is "never"/,
     );
     expect(asked).toEqual([]);
+  });
+
+  it("'don't ask again' on a question that offered no prefix (curl URL, id) remembers nothing and asks next time", async () => {
+    const { subject, asked, remembered } = gate("on-request", ["prefix", "once"]);
+    const ask = (command: string) => subject.check(command, { unsandboxedReason: "network", signal });
+    await expect(ask("curl https://example.com")).resolves.toEqual({ outsideSandbox: true });
+    await expect(ask("curl https://example.com")).resolves.toEqual({ outsideSandbox: true });
+    expect(remembered).toEqual([]);
+    expect(asked).toHaveLength(2);
   });
 
   it("a cancelled turn answers no", async () => {

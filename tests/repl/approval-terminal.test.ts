@@ -65,7 +65,7 @@ describe("approvals in the REPL (a real terminal)", { timeout: TEST_MS }, () => 
     const outside = outsideDir();
     const escalate = (name: string) => ({
       name: "bash",
-      input: { command: `touch ${outside}/${name}`, unsandboxed_reason: `needs to write ${name}` },
+      input: { command: `git init -q ${outside}/${name}`, unsandboxed_reason: `needs to write ${name}` },
     });
     const repl = await startRepl([
       { text: "First.", tool_calls: [escalate("yes-once")] },
@@ -79,7 +79,7 @@ describe("approvals in the REPL (a real terminal)", { timeout: TEST_MS }, () => 
     term.keys("Enter");
     await term.waitFor(/reason: needs to write yes-once/);
     await term.waitFor(
-      /\[y\] yes, once {3}\[a\] yes, and don't ask again for commands starting `touch` {3}\[n\] no/,
+      /\[y\] yes, once {3}\[a\] yes, and don't ask again for commands starting `git init` {3}\[n\] no/,
     );
     term.type("y");
     await term.waitFor(/reason: needs to write refused/);
@@ -87,7 +87,7 @@ describe("approvals in the REPL (a real terminal)", { timeout: TEST_MS }, () => 
     term.type("n");
     await term.waitFor(/reason: needs to write same-way/);
     term.type("a");
-    await term.waitFor(/saved: commands starting `touch` run without asking here/);
+    await term.waitFor(/saved: commands starting `git init` run without asking here/);
     await term.waitFor("All four asked.");
     expect(existsSync(join(outside, "refused"))).toBe(false);
     expect(existsSync(join(outside, "same-way"))).toBe(true);
@@ -96,7 +96,7 @@ describe("approvals in the REPL (a real terminal)", { timeout: TEST_MS }, () => 
     expect(term.screen().split(ASKED).length - 1).toBe(3);
     expect(term.screen()).toMatch(/declined to run this command outside the sandbox/);
     const saved = JSON.parse(readFileSync(join(repl.config, "lanes", "config.json"), "utf8"));
-    expect(Object.values(saved.workspaces)).toEqual([{ allow: ["touch"] }]);
+    expect(Object.values(saved.workspaces)).toEqual([{ allow: ["git init"] }]);
   });
 
   it("approval untrusted asks before rm but not before ls, a guard hit is a question; no keeps the file", async () => {
