@@ -60,6 +60,7 @@ export class Repl {
       suspending: () => this.view.suspend(),
       resumed: () => this.view.resume(),
       paste: (text) => {
+        this.approvals?.typing();
         this.editor.insert(text.replace(/\n+$/, ""));
         this.showInput();
       },
@@ -104,7 +105,7 @@ export class Repl {
 
   private key(str: string | undefined, key: Key): void {
     this.lastInterrupt = 0;
-    // A question waiting for y / a / n takes the keys; the prompt's text stays as it was.
+    // An armed question takes its answer keys; every other key (and any before it arms) edits the prompt.
     if (this.approvals?.key(str, key)) return;
     const result = this.editor.handleKey(str, key);
     if (result === "submit") {

@@ -34,7 +34,7 @@ export async function runRepl(options: ReplOptions): Promise<number> {
     ? new LiveView(process.stdout, style, (width) => statusText(session.lanes.active(), width, Date.now()))
     : new PlainView(process.stdout);
   const turns = new TurnRunner(view, style);
-  const approvals = new ApprovalPrompt(view, style);
+  const approvals = new ApprovalPrompt(view, style, (open) => turns.questionOpen(open));
   installShutdownHandlers(session.lanes);
   session.lanes.subscribe((event) => {
     // A task background_run starts is already on screen as the tool call and its result.

@@ -1,6 +1,7 @@
 import type { AgentEvent } from "../agent/events.js";
 import type { AgentStop } from "../agent/loop.js";
 import { describeToolCall, renderAgentEvent } from "../cli/render-events.js";
+import type { Activity } from "./spinner.js";
 import type { ReplView } from "./view.js";
 import type { Session } from "../session/session.js";
 import type { Style } from "../text/style.js";
@@ -46,6 +47,8 @@ export class TurnRunner {
   readonly moves = new MoveRequests();
   private controller: AbortController | undefined;
   private tool: string | undefined;
+  /** What the spinner says while the current tool runs, to put back after an approval question. */
+  private toolActivity: Activity | undefined;
   private thinking = false;
 
   constructor(
@@ -76,11 +79,8 @@ export class TurnRunner {
       this.thinking = false;
       this.tool = event.name;
       const keys = event.name === "bash" ? `Ctrl+B background · ${CANCEL_KEYS}` : CANCEL_KEYS;
-      this.view.setActivity({
-        label: describeToolCall(event.name, event.input),
-        startedAt: Date.now(),
-        keys,
-      });
+      this.toolActivity = { label: describeToolCall(event.name, event.input), startedAt: Date.now(), keys };
+      this.view.setActivity(this.toolActivity);
     } else if (event.type === "tool-result") {
       this.endTool();
       this.think();
@@ -124,6 +124,17 @@ export class TurnRunner {
     }
   }
 
+  /** An approval question is open: the spinner says the command waits for the user, not that it runs. */
+  questionOpen(open: boolean): void {
+    if (open)
+      this.view.setActivity({
+        label: "waiting for your answer, nothing runs yet",
+        startedAt: Date.now(),
+        keys: "Ctrl+C no",
+      });
+    else if (this.toolActivity) this.view.setActivity({ ...this.toolActivity, startedAt: Date.now() });
+  }
+
   /** Ctrl+C during a turn: the loop stops at its next step; background lanes are not touched. */
   cancel(): void {
     this.controller?.abort();
@@ -143,6 +154,7 @@ export class TurnRunner {
 
   private endTool(): void {
     this.tool = undefined;
+    this.toolActivity = undefined;
     this.moves.clear();
   }
 

@@ -59,6 +59,18 @@ function outsideDir(): string {
 }
 
 const ASKED = "The model asks to run this outside the sandbox";
+/** The hint once a question is armed and takes keys. */
+const ARMED = /^Answer: \[y\]/m;
+
+/** A deliberate answer: waits until the question is armed (the hint lists the keys), then presses `key`. */
+async function answer(term: TmuxTerminal, key: string): Promise<void> {
+  await term.waitFor(ARMED);
+  term.type(key);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 describe("approvals in the REPL (a real terminal)", { timeout: TEST_MS }, () => {
   it("a request to run outside the sandbox: yes runs it outside, no refuses it, 'same way' is saved in the user config and the next matching command is not asked", async () => {
@@ -81,12 +93,17 @@ describe("approvals in the REPL (a real terminal)", { timeout: TEST_MS }, () => 
     await term.waitFor(
       /\[y\] yes, once {3}\[a\] yes, and don't ask again for commands starting `git init` {3}\[n\] no/,
     );
-    term.type("y");
+    await answer(term, "y");
     await term.waitFor(/reason: needs to write refused/);
     expect(existsSync(join(outside, "yes-once"))).toBe(true);
-    term.type("n");
+    await answer(term, "n");
     await term.waitFor(/reason: needs to write same-way/);
-    term.type("a");
+    // "Don't ask again" takes a second, deliberate yes: `a` alone saves nothing.
+    await answer(term, "a");
+    await term.waitFor(/Save `git init` in your config.*\n\s+\[y\] yes, save it {3}\[n\] back/);
+    expect(existsSync(join(repl.config, "lanes", "config.json"))).toBe(false);
+    await term.waitFor(/^Answer: \[y\] yes, save it/m);
+    term.type("y");
     await term.waitFor(/saved: commands starting `git init` run without asking here/);
     await term.waitFor("All four asked.");
     expect(existsSync(join(outside, "refused"))).toBe(false);
@@ -118,16 +135,52 @@ describe("approvals in the REPL (a real terminal)", { timeout: TEST_MS }, () => 
     await term.waitFor(/Run this command\? \(approval: untrusted\)\n\s+rm notes\.txt/);
     expect(term.screen()).toContain("notes.txt");
     expect(term.screen().match(/Run this command\?/g)).toHaveLength(1);
-    term.type("n");
+    await answer(term, "n");
     // A guard hit is a question too, with no "same way" offered.
     await term.waitFor(
       /The safety guard flags this command \(rm -r on ~.*\n\s+rm -rf ~\n\s+Run it anyway\?\n\s+\[y\] yes, once {3}\[n\] no/,
     );
-    term.type("n");
+    await answer(term, "n");
     await term.waitFor("Done here.");
     expect(term.screen()).toContain("The user declined to run this command");
     expect(term.screen()).toContain("declined to run it anyway");
     expect(readFileSync(join(repl.work, "notes.txt"), "utf8")).toBe("keep me");
+  });
+
+  it('keys typed ahead ("also please add tests") do not answer a question that appears meanwhile: they stay in the prompt, nothing is saved, a deliberate answer later works', async () => {
+    const outside = outsideDir();
+    const command = `git init -q ${outside}/typed-ahead`;
+    const repl = await startRepl([
+      {
+        text: "Setting up.",
+        delay_ms: 1500,
+        tool_calls: [{ name: "bash", input: { command, unsandboxed_reason: "needs a repository there" } }],
+      },
+      { text: "Set up." },
+    ]);
+    const term = await repl.start(() => mkdirSync(repl.work));
+    term.type("set it up");
+    term.keys("Enter");
+    // The user types their next message while the model thinks; the question appears mid-sentence.
+    term.type("also please ");
+    await term.waitFor(/reason: needs a repository there/);
+    for (const key of "add tests") {
+      term.type(key);
+      await sleep(100);
+    }
+    await term.waitFor(/› also please add tests/);
+    const open = term.screen();
+    expect(open).not.toMatch(/→/);
+    expect(open).toMatch(/waiting for your answer, nothing runs yet/);
+    expect(open).not.toMatch(/^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] bash\(git init/m);
+    expect(existsSync(join(outside, "typed-ahead"))).toBe(false);
+    expect(existsSync(join(repl.config, "lanes", "config.json"))).toBe(false);
+    await answer(term, "y");
+    await term.waitFor("Set up.");
+    expect(term.screen()).toMatch(/→ yes, once/);
+    expect(term.screen()).toMatch(/› also please add tests/);
+    expect(existsSync(join(outside, "typed-ahead"))).toBe(true);
+    expect(existsSync(join(repl.config, "lanes", "config.json"))).toBe(false);
   });
 
   it("asks once whether to trust a workspace whose .env sets ANTHROPIC_BASE_URL; no is stored and the line says what was ignored", async () => {
