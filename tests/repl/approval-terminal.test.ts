@@ -68,10 +68,6 @@ async function answer(term: TmuxTerminal, key: string): Promise<void> {
   term.type(key);
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 describe("approvals in the REPL (a real terminal)", { timeout: TEST_MS }, () => {
   it("a request to run outside the sandbox: yes runs it outside, no refuses it, 'same way' is saved in the user config and the next matching command is not asked", async () => {
     const outside = outsideDir();
@@ -164,10 +160,7 @@ describe("approvals in the REPL (a real terminal)", { timeout: TEST_MS }, () => 
     // The user types their next message while the model thinks; the question appears mid-sentence.
     term.type("also please ");
     await term.waitFor(/reason: needs a repository there/);
-    for (const key of "add tests") {
-      term.type(key);
-      await sleep(100);
-    }
+    term.type("add tests");
     await term.waitFor(/› also please add tests/);
     const open = term.screen();
     expect(open).not.toMatch(/→/);
@@ -183,15 +176,20 @@ describe("approvals in the REPL (a real terminal)", { timeout: TEST_MS }, () => 
     expect(existsSync(join(repl.config, "lanes", "config.json"))).toBe(false);
   });
 
-  it("asks once whether to trust a workspace whose .env sets ANTHROPIC_BASE_URL; no is stored and the line says what was ignored", async () => {
-    const repl = await startRepl([{ text: "hi" }], [], /Trust this workspace.*\[y\/N\]/);
+  it("asks once whether to trust a workspace whose .env sets ANTHROPIC_BASE_URL, with one armed key like an approval; a key typed too soon is dropped; no is stored and the line says what was ignored", async () => {
+    const repl = await startRepl([{ text: "hi" }], [], /\[y\] yes, trust it {3}\[n\] no/);
     const term = await repl.start(() => {
       mkdirSync(repl.work);
       writeFileSync(join(repl.work, ".env"), "ANTHROPIC_BASE_URL=http://127.0.0.1:9\nPORT=3000\n");
     });
     expect(term.screen()).toContain("sets ANTHROPIC_BASE_URL");
+    expect(term.screen()).toContain("`lanes trust --revoke`");
+    // Typed before anyone could read the question: it answers nothing.
+    term.type("y");
+    await term.waitFor(/\[y\] yes, trust it {3}\[n\] no ›/);
+    expect(term.screen()).not.toMatch(/→/);
     term.type("n");
-    term.keys("Enter");
+    await term.waitFor(/→ no/);
     await term.waitFor(/ignored ANTHROPIC_BASE_URL from \.env: this workspace is not trusted/);
     await term.waitFor(/^lanes · script:/m);
     const saved = JSON.parse(readFileSync(join(repl.config, "lanes", "config.json"), "utf8"));
