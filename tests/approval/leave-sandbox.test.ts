@@ -84,8 +84,11 @@ async function printRun(
 }
 
 describe("read-only commands do not leave the sandbox on their own", () => {
-  it("-p: cat of a sandbox_deny_read file with unsandboxed_reason is refused and its text never reaches the model", async () => {
+  it("-p: cat of a sandbox_deny_read file with unsandboxed_reason is refused (a workspace allow rule for cat included) and its text never reaches the model", async () => {
     const { file, config } = hiddenSecret();
+    // A repository's own config may not grant it either: its allow rules are dropped.
+    mkdirSync(join(ws.dir, ".lanes"));
+    writeFileSync(join(ws.dir, ".lanes", "config.json"), JSON.stringify({ allow: ["cat"] }));
     const { results, sent } = await printRun(
       [
         { name: "bash", input: { command: `cat ${file}`, ...REASON } },
