@@ -127,9 +127,10 @@ export class ApprovalPrompt {
   private step(question: Question, step: Question["step"]): void {
     question.step = step;
     const prefix = terminalSafe(question.request.prefix ?? "");
+    const where = question.request.kind === "escalate" ? "outside the sandbox " : "";
     if (step === "remember")
       this.view.notice(
-        `  Save \`${prefix}\` in your config, so commands starting with it run outside the sandbox without asking in this workspace?\n  ${this.choices(question)}`,
+        `  Save \`${prefix}\` in your config, so commands starting with it run ${where}without asking in this workspace?\n  ${this.choices(question)}`,
       );
     else this.view.notice(`  ${this.choices(question)}`);
     this.clock.restart();
