@@ -3,7 +3,6 @@ import { ArmingClock, ARMING_MS } from "./arming.js";
 import type { Key } from "./line-editor.js";
 
 const CHOICES = "[y] yes, trust it   [n] no";
-const CLEAR_LINE = "\r\u001b[K";
 
 /**
  * The REPL's one-time question, before the session starts: may this workspace's .env set what it tries
@@ -14,6 +13,8 @@ const CLEAR_LINE = "\r\u001b[K";
 export function askTrust(workspace: string, held: string[]): Promise<boolean> {
   const input = process.stdin;
   const output = process.stdout;
+  // A dumb terminal (Emacs shell mode) cannot clear a line: each state gets a line of its own.
+  const clearLine = process.env.TERM === "dumb" ? "\n" : "\r\u001b[K";
   output.write(
     [
       `? The .env of ${workspace} sets ${held.join(", ")}: a workspace's .env could send your API key to its own server.`,
@@ -22,9 +23,9 @@ export function askTrust(workspace: string, held: string[]): Promise<boolean> {
       "",
     ].join("\n"),
   );
-  const arming = `${CLEAR_LINE}  ${CHOICES}   (keys count after ${ARMING_MS} ms without typing)`;
+  const arming = `${clearLine}  ${CHOICES}   (keys count after ${ARMING_MS} ms without typing)`;
   return new Promise((resolve) => {
-    const clock = new ArmingClock(() => output.write(`${CLEAR_LINE}  ${CHOICES} › `));
+    const clock = new ArmingClock(() => output.write(`${clearLine}  ${CHOICES} › `));
     const wasRaw = input.isRaw;
     const done = (trusted: boolean): void => {
       clock.stop();
@@ -32,7 +33,7 @@ export function askTrust(workspace: string, held: string[]): Promise<boolean> {
       input.off("end", onEnd);
       input.setRawMode(wasRaw);
       input.pause();
-      output.write(`${CLEAR_LINE}  ${CHOICES} → ${trusted ? "yes, trusted" : "no"}\n`);
+      output.write(`${clearLine}  ${CHOICES} → ${trusted ? "yes, trusted" : "no"}\n`);
       resolve(trusted);
     };
     const onEnd = (): void => done(false);
@@ -40,9 +41,9 @@ export function askTrust(workspace: string, held: string[]): Promise<boolean> {
       if (key.ctrl && (key.name === "c" || key.name === "d")) return done(false);
       if (clock.armed && str === "y") return done(true);
       if (clock.armed && (str === "n" || key.name === "escape")) return done(false);
-      // Too soon, or not an answer: someone is typing; wait for quiet again.
+      // Too soon, or not an answer: someone is typing; wait for quiet again (and say so once).
+      if (clock.armed) output.write(arming);
       clock.restart();
-      output.write(arming);
     };
     emitKeypressEvents(input);
     input.setRawMode(true);
