@@ -29,7 +29,8 @@ async function startRepl(turns: ScriptTurn[], args: string[] = [], ready: RegExp
   const setup = { work, config, dir: workspace.dir };
   return {
     ...setup,
-    start: async (before?: () => void) => {
+    /** `typeAhead`: keys typed at once, before lanes can have drawn anything. */
+    start: async (before?: () => void, typeAhead?: string) => {
       before?.();
       const term = new TmuxTerminal(
         [process.execPath, LANES_BIN, "--model", `script:${script}`, "--cwd", work, ...args],
@@ -45,6 +46,7 @@ async function startRepl(turns: ScriptTurn[], args: string[] = [], ready: RegExp
         },
       );
       cleanups.push(() => term.kill());
+      if (typeAhead !== undefined) term.type(typeAhead);
       await term.waitFor(ready, STARTUP_MS);
       return term;
     },
@@ -61,6 +63,10 @@ function outsideDir(): string {
 const ASKED = "The model asks to run this outside the sandbox";
 /** The hint once a question is armed and takes keys. */
 const ARMED = /^Answer: \[y\]/m;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 /** A deliberate answer: waits until the question is armed (the hint lists the keys), then presses `key`. */
 async function answer(term: TmuxTerminal, key: string): Promise<void> {
@@ -157,11 +163,20 @@ describe("approvals in the REPL (a real terminal)", { timeout: TEST_MS }, () => 
     const term = await repl.start(() => mkdirSync(repl.work));
     term.type("set it up");
     term.keys("Enter");
-    // The user types their next message while the model thinks; the question appears mid-sentence.
-    term.type("also please ");
-    await term.waitFor(/reason: needs a repository there/);
-    term.type("add tests");
-    await term.waitFor(/› also please add tests/);
+    // The user types their next message, a key every 100 ms, while the model thinks; the question appears
+    // mid-sentence and the typing goes on for 12 more keys (each stretch of 12 holds an `a`).
+    const sentence = "also please add tests ".repeat(10);
+    let typed = 0;
+    let afterQuestion = -1;
+    while (typed < sentence.length && afterQuestion < 12) {
+      term.type(sentence.charAt(typed++));
+      if (afterQuestion >= 0) afterQuestion++;
+      else if (term.screen().includes("reason: needs a repository there")) afterQuestion = 0;
+      await sleep(100);
+    }
+    expect(afterQuestion, "the question appeared while the user typed").toBe(12);
+    const prompt = `› ${sentence.slice(0, Math.min(typed, 100)).trimEnd()}`;
+    await term.waitFor(prompt);
     const open = term.screen();
     expect(open).not.toMatch(/→/);
     expect(open).toMatch(/waiting for your answer, nothing runs yet/);
@@ -171,21 +186,20 @@ describe("approvals in the REPL (a real terminal)", { timeout: TEST_MS }, () => 
     await answer(term, "y");
     await term.waitFor("Set up.");
     expect(term.screen()).toMatch(/→ yes, once/);
-    expect(term.screen()).toMatch(/› also please add tests/);
+    expect(term.screen()).toContain(prompt);
     expect(existsSync(join(outside, "typed-ahead"))).toBe(true);
     expect(existsSync(join(repl.config, "lanes", "config.json"))).toBe(false);
   });
 
   it("asks once whether to trust a workspace whose .env sets ANTHROPIC_BASE_URL, with one armed key like an approval; a key typed too soon is dropped; no is stored and the line says what was ignored", async () => {
     const repl = await startRepl([{ text: "hi" }], [], /\[y\] yes, trust it {3}\[n\] no/);
+    // A `y` typed before the question appeared answers nothing.
     const term = await repl.start(() => {
       mkdirSync(repl.work);
       writeFileSync(join(repl.work, ".env"), "ANTHROPIC_BASE_URL=http://127.0.0.1:9\nPORT=3000\n");
-    });
+    }, "y");
     expect(term.screen()).toContain("sets ANTHROPIC_BASE_URL");
     expect(term.screen()).toContain("`lanes trust --revoke`");
-    // Typed before anyone could read the question: it answers nothing.
-    term.type("y");
     await term.waitFor(/\[y\] yes, trust it {3}\[n\] no ›/);
     expect(term.screen()).not.toMatch(/→/);
     term.type("n");
