@@ -1,5 +1,6 @@
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
+import { inertText } from "../text/inert.js";
 import { sanitizeOutput } from "../text/sanitize.js";
 import { fileSize, partialTailBytes, readWindow } from "../text/utf8-window.js";
 import { MODEL_OUTPUT_CHARS } from "./command-output.js";
@@ -40,16 +41,17 @@ export async function readTaskOutput(
   let skippedInWindow = 0;
   if (pattern) {
     const matches = await grepLines(pattern, sanitizeOutput(windowed.text), lines);
-    text = matches.lines.join("\n");
+    // Matched on the output as printed, so a pattern can look for `[bg:`; quoted inert like the rest.
+    text = matches.lines.map(inertText).join("\n");
     header = `${matches.count} matching line(s)${matches.count > lines ? `, last ${lines} shown` : ""}`;
   } else if (mode === "new") {
-    text = sanitizeOutput(windowed.text).replace(/\n$/, "");
+    text = inertText(windowed.text).replace(/\n$/, "");
     header = `new output since last read (${windowed.end - start} bytes)`;
   } else {
     const raw = windowed.text.replace(/\n$/, "");
     const cut = startOfLastLines(raw, lines);
     skippedInWindow = Buffer.byteLength(raw.slice(0, cut));
-    text = sanitizeOutput(raw.slice(cut));
+    text = inertText(raw.slice(cut));
     header = `last ${lines} lines`;
   }
   // Only once the reply is sure: a grep given up on must not move the cursor past output never shown.
