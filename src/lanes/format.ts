@@ -150,7 +150,8 @@ export function queuedLine(wait: LaneWait): string {
 
 /** A line of a task's output inside a notice: inert (see text/inert.ts), on one line, at most 300 chars. */
 function quoted(line: string): string {
-  return inertLine(line).slice(0, 300);
+  // Cut before cleaning too: a matched line may be megabytes long.
+  return inertLine(line.slice(0, 2_000)).slice(0, 300);
 }
 
 /** A running task's output matched its notify_on pattern. */

@@ -41,17 +41,16 @@ export async function readTaskOutput(
   let skippedInWindow = 0;
   if (pattern) {
     const matches = await grepLines(pattern, sanitizeOutput(windowed.text), lines);
-    // Matched on the output as printed, so a pattern can look for `[bg:`; quoted inert like the rest.
-    text = matches.lines.map(inertText).join("\n");
+    text = matches.lines.join("\n");
     header = `${matches.count} matching line(s)${matches.count > lines ? `, last ${lines} shown` : ""}`;
   } else if (mode === "new") {
-    text = inertText(windowed.text).replace(/\n$/, "");
+    text = sanitizeOutput(windowed.text).replace(/\n$/, "");
     header = `new output since last read (${windowed.end - start} bytes)`;
   } else {
     const raw = windowed.text.replace(/\n$/, "");
     const cut = startOfLastLines(raw, lines);
     skippedInWindow = Buffer.byteLength(raw.slice(0, cut));
-    text = inertText(raw.slice(cut));
+    text = sanitizeOutput(raw.slice(cut));
     header = `last ${lines} lines`;
   }
   // Only once the reply is sure: a grep given up on must not move the cursor past output never shown.
@@ -61,6 +60,9 @@ export async function readTaskOutput(
     omitted += Buffer.byteLength(text.slice(0, text.length - OUTPUT_CHARS));
     text = text.slice(text.length - OUTPUT_CHARS);
   }
+  // Inert only once cut to size: a grep matched the output as printed (a pattern may look for `[bg:`), and a
+  // 16 MB matched line is not copied again.
+  text = inertText(text);
   const scope = pattern && start > from ? ` (searched the last ${GREP_SCAN_BYTES} bytes)` : "";
   const left = omitted > 0 ? `; ${omitted} earlier bytes not shown (full log in output_file)` : "";
   return `--- output: ${header}${scope}${left} ---\n${text.length > 0 ? text : "(nothing)"}`;
