@@ -199,8 +199,6 @@ export function progressText(notice: Notification): string {
 export function noticeText(workspace: string, notice: Notification): string {
   if (notice.kind !== "ended") return progressText(notice);
   const folded =
-    notice.matched === undefined
-      ? ""
-      : ` [earlier, output matched notify_on: ${quoted(notice.matched)}]`;
+    notice.matched === undefined ? "" : ` [earlier, output matched notify_on: ${quoted(notice.matched)}]`;
   return `${resultText(workspace, notice.record)}${folded}`;
 }
