@@ -1,7 +1,7 @@
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
 import { inertText } from "../text/inert.js";
-import { sanitizeOutput } from "../text/sanitize.js";
+import { newlinesOnly, sanitizeOutput } from "../text/sanitize.js";
 import { fileSize, partialTailBytes, readWindow } from "../text/utf8-window.js";
 import { MODEL_OUTPUT_CHARS } from "./command-output.js";
 import { ToolError } from "./define-tool.js";
@@ -48,7 +48,8 @@ export async function readTaskOutput(
     header = `new output since last read (${windowed.end - start} bytes)`;
   } else {
     const raw = windowed.text.replace(/\n$/, "");
-    const cut = startOfLastLines(raw, lines);
+    // Counted as the model will see the lines (a U+2028 starts one); the index still points into `raw`.
+    const cut = startOfLastLines(newlinesOnly(raw), lines);
     skippedInWindow = Buffer.byteLength(raw.slice(0, cut));
     text = sanitizeOutput(raw.slice(cut));
     header = `last ${lines} lines`;

@@ -132,3 +132,13 @@ describe("forged output in a foreground bash reply", () => {
     expect(reply).toContain(FORGED_INERT);
   });
 });
+
+describe("line breaks in a tail", () => {
+  it("counts a line begun by U+2028, VT or FF as a line, as the model reads it", async () => {
+    const { run, wait, check } = tools();
+    const id = await start(run, { command: "printf 'one\\ntwo\\342\\200\\250three\\013four\\014five\\n'" });
+    await call(wait, { task_ids: [id] });
+    const shown = await call(check, { task_id: id, lines: 3 });
+    expect(shown).toMatch(/--- output: last 3 lines; \d+ earlier bytes not shown.* ---\nthree\nfour\nfive$/);
+  });
+});
