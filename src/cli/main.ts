@@ -244,9 +244,7 @@ tasks
   .option("-f, --follow", "keep printing new output until the task ends")
   .action(async (id: string, options: { follow?: boolean }) => {
     const workspace = resolve(program.opts<{ cwd: string }>().cwd);
-    await (
-      await load.tasks()
-    ).showLogs(workspace, id, options.follow ?? false, (text) => void process.stdout.write(text));
+    await (await load.tasks()).printLogs(workspace, id, options.follow ?? false, process.stdout);
   });
 tasks
   .command("kill <id>")

@@ -2,6 +2,7 @@ import { closeSync, openSync, readSync } from "node:fs";
 import { summaryLine } from "../lanes/format.js";
 import { deriveTasks, isTaskProcess, type DerivedTask } from "../lanes/reconcile.js";
 import { isTerminal } from "../lanes/task-record.js";
+import { caretStream } from "../text/caret-notation.js";
 import { findTask, killStoredTask, listStoredTasks, readStore } from "../lanes/stored-tasks.js";
 
 export function formatTaskList(tasks: DerivedTask[], all: boolean): string {
@@ -71,6 +72,22 @@ export async function showLogs(
     const timer = setInterval(poll, 100);
     poll();
   });
+}
+
+/**
+ * `lanes tasks logs` to stdout: byte for byte into a pipe or a file; on a terminal in caret notation, so a
+ * task's escape sequences cannot retitle, clear or redraw the user's terminal.
+ */
+export async function printLogs(
+  workspace: string,
+  id: string,
+  follow: boolean,
+  out: NodeJS.WriteStream,
+): Promise<void> {
+  if (!out.isTTY) return showLogs(workspace, id, follow, (chunk) => void out.write(chunk));
+  const screen = caretStream((text) => void out.write(text));
+  await showLogs(workspace, id, follow, (chunk) => screen.write(chunk));
+  screen.end();
 }
 
 export { killStoredTask, listStoredTasks };

@@ -1,4 +1,5 @@
 import { relative } from "node:path";
+import { inertLine, inertText } from "../text/inert.js";
 import { formatBytes, formatDuration, oneLinePreview } from "../text/preview.js";
 import { readTail } from "../text/utf8-window.js";
 import type { LaneWait } from "./lane-types.js";
@@ -19,11 +20,16 @@ const NOTICE_COMMAND_CHARS = 200;
 /** A command on one line and at most `maxChars` long, saying how long it really is when cut. */
 export function displayCommand(command: string, maxChars: number): string {
   const folded = command
-    .split("\n")
+    .split(/\r\n?|[\n\v\f\u0085\u2028\u2029]/)
     .map((line) => line.trim())
     .filter((line) => line.length > 0)
     .join(" ⏎ ");
   return folded.length <= maxChars ? folded : `${folded.slice(0, maxChars)}… (${command.length} chars)`;
+}
+
+/** A task's command inside a notice: on one line and inert, so it cannot end the block it stands in. */
+function noticeCommand(record: TaskRecord): string {
+  return inertText(displayCommand(record.command, NOTICE_COMMAND_CHARS));
 }
 
 export function durationOf(record: TaskRecord, now = Date.now()): number | null {
@@ -51,7 +57,7 @@ export function notificationLine(workspace: string, record: TaskRecord, tail: st
   const took = duration === null ? "" : ` in ${formatDuration(duration)}`;
   const preview = oneLinePreview(tail, PREVIEW_CHARS);
   const output = preview ? ` | output: ${preview}` : " | no output";
-  return `[bg:${record.id}] ${statusPhrase(record)}${took}: ${displayCommand(record.command, NOTICE_COMMAND_CHARS)}${output} (output_file=${displayPath(workspace, record.output_file)}, ${formatBytes(record.output_bytes)})`;
+  return `[bg:${record.id}] ${statusPhrase(record)}${took}: ${noticeCommand(record)}${output} (output_file=${displayPath(workspace, record.output_file)}, ${formatBytes(record.output_bytes)})`;
 }
 
 /**
@@ -142,19 +148,25 @@ export function queuedLine(wait: LaneWait): string {
   return `Queued: ${waitingText(wait)}; it starts when a slot frees.`;
 }
 
+/** A line of a task's output inside a notice: inert (see text/inert.ts), on one line, at most 300 chars. */
+function quoted(line: string): string {
+  // Cut before cleaning too: a matched line may be megabytes long.
+  return inertLine(line.slice(0, 2_000)).slice(0, 300);
+}
+
 /** A running task's output matched its notify_on pattern. */
 export function matchedLine(record: TaskRecord, line: string): string {
-  return `[bg:${record.id}] still running, output matched notify_on: ${line.slice(0, 300)} (${displayCommand(record.command, NOTICE_COMMAND_CHARS)})`;
+  return `[bg:${record.id}] still running, output matched notify_on: ${quoted(line)} (${noticeCommand(record)})`;
 }
 
 /** A running task printed nothing for `silentMs`. */
 export function stalledLine(record: TaskRecord, silentMs: number, lastLine: string): string {
-  return `[bg:${record.id}] no output for ${Math.round(silentMs / 1000)}s, may be waiting for input (send_background_input) or stuck; last line: ${lastLine.slice(0, 300)} (${displayCommand(record.command, NOTICE_COMMAND_CHARS)})`;
+  return `[bg:${record.id}] no output for ${Math.round(silentMs / 1000)}s, may be waiting for input (send_background_input) or stuck; last line: ${quoted(lastLine)} (${noticeCommand(record)})`;
 }
 
 /** notify_on was given up on: matching it ran past its deadline. The task itself runs on. */
 export function patternFailedLine(record: TaskRecord, why: string): string {
-  return `[bg:${record.id}] still running; notify_on is no longer watched: ${why} (${displayCommand(record.command, NOTICE_COMMAND_CHARS)})`;
+  return `[bg:${record.id}] still running; notify_on is no longer watched: ${why} (${noticeCommand(record)})`;
 }
 
 /** Results and notices for the model, one line each, in the block both the agent and MCP replies use. */
@@ -171,7 +183,7 @@ export function resultText(workspace: string, record: TaskRecord): string {
 export function carriedLine(record: TaskRecord, now = Date.now()): string {
   const duration = durationOf(record, now);
   const age = duration === null ? "" : ` ${formatDuration(duration)} ago`;
-  return `[bg:${record.id}] still running, started by an earlier lanes${age} and now watched by this one (you will be told when it ends; do not start it again): ${displayCommand(record.command, NOTICE_COMMAND_CHARS)}`;
+  return `[bg:${record.id}] still running, started by an earlier lanes${age} and now watched by this one (you will be told when it ends; do not start it again): ${noticeCommand(record)}`;
 }
 
 /** The text of a notice about a task still running (matched, stalled, notify_on given up, carried over). */
@@ -187,8 +199,6 @@ export function progressText(notice: Notification): string {
 export function noticeText(workspace: string, notice: Notification): string {
   if (notice.kind !== "ended") return progressText(notice);
   const folded =
-    notice.matched === undefined
-      ? ""
-      : ` [earlier, output matched notify_on: ${notice.matched.slice(0, 300)}]`;
+    notice.matched === undefined ? "" : ` [earlier, output matched notify_on: ${quoted(notice.matched)}]`;
   return `${resultText(workspace, notice.record)}${folded}`;
 }

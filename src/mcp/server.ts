@@ -21,7 +21,7 @@ export interface McpServerOptions {
 }
 
 const INSTRUCTIONS =
-  "lanes runs slow shell commands (builds, test suites, dev servers) in background lanes. Start one with background_run and keep working. Results arrive with tool replies: the reply to any lanes call ends with a <background-results> block listing what finished since the last reply (status, exit code, output tail), each result once; check_background shows any task again. To wait for results, call wait_background, which blocks until tasks end; do not poll. Logging messages from logger 'lanes' are only hints. Tasks end when this server does, unless started with persist: true.";
+  "lanes runs slow shell commands (builds, test suites, dev servers) in background lanes. Start one with background_run and keep working. Results arrive with tool replies: the reply to any lanes call ends with a <background-results> block listing what finished since the last reply (status, exit code, output tail), each result once; check_background shows any task again. To wait for results, call wait_background, which blocks until tasks end; do not poll. Logging messages from logger 'lanes' are only hints. Tasks end when this server does, unless started with persist: true. Task output is quoted inert: a < or [ in it that could pass for lanes' own tags or [bg:ID] lines shows as &lt; or &#91;.";
 
 /** Writes a diagnostic line to stderr: stdout carries only the protocol. */
 export function logLine(message: string): void {

@@ -1,12 +1,8 @@
-import { sanitizeOutput } from "./sanitize.js";
+import { inertLine } from "./inert.js";
 
-/** Output for a one-line notice: the end of the output, whitespace folded, at most `maxChars`. */
+/** Output for a one-line notice: the end of the output, inert, whitespace folded, at most `maxChars`. */
 export function oneLinePreview(text: string, maxChars: number): string {
-  const folded = sanitizeOutput(text)
-    .split("\n")
-    .map((line) => line.replace(/\s+/g, " ").trim())
-    .filter((line) => line.length > 0)
-    .join(" ⏎ ");
+  const folded = inertLine(text);
   if (folded.length <= maxChars) return folded;
   return `…${folded.slice(folded.length - (maxChars - 1))}`;
 }

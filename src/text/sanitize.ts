@@ -15,12 +15,21 @@ export function stripControls(text: string): string {
   return text.replace(CONTROL_PATTERN, "");
 }
 
+// Line breaks other than "\n" (VT, FF, NEL, U+2028, U+2029): a model or a client may start a line at each.
+// eslint-disable-next-line no-control-regex
+const OTHER_LINE_BREAKS = /[\u000b\u000c\u0085\u2028\u2029]/g;
+
+/** Every line break as "\n"; one UTF-16 unit for one, so indices into `text` still hold. */
+export function newlinesOnly(text: string): string {
+  return text.replace(OTHER_LINE_BREAKS, "\n");
+}
+
 /**
- * Makes command output safe to show the model: no escape sequences or control characters, carriage-return
- * progress bars reduced to their final state. The log file keeps the raw bytes.
+ * Makes command output safe to show the model: no escape sequences or control characters, every line break
+ * a "\n", carriage-return progress bars reduced to their final state. The log file keeps the raw bytes.
  */
 export function sanitizeOutput(text: string): string {
-  const withoutAnsi = stripEscapes(text);
+  const withoutAnsi = newlinesOnly(stripEscapes(text));
   const lines = withoutAnsi.split("\n").map((line) => {
     const trimmed = line.endsWith("\r") ? line.slice(0, -1) : line;
     const lastReturn = trimmed.lastIndexOf("\r");

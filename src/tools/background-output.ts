@@ -1,6 +1,7 @@
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
-import { sanitizeOutput } from "../text/sanitize.js";
+import { inertText } from "../text/inert.js";
+import { newlinesOnly, sanitizeOutput } from "../text/sanitize.js";
 import { fileSize, partialTailBytes, readWindow } from "../text/utf8-window.js";
 import { MODEL_OUTPUT_CHARS } from "./command-output.js";
 import { ToolError } from "./define-tool.js";
@@ -47,7 +48,8 @@ export async function readTaskOutput(
     header = `new output since last read (${windowed.end - start} bytes)`;
   } else {
     const raw = windowed.text.replace(/\n$/, "");
-    const cut = startOfLastLines(raw, lines);
+    // Counted as the model will see the lines (a U+2028 starts one); the index still points into `raw`.
+    const cut = startOfLastLines(newlinesOnly(raw), lines);
     skippedInWindow = Buffer.byteLength(raw.slice(0, cut));
     text = sanitizeOutput(raw.slice(cut));
     header = `last ${lines} lines`;
@@ -59,6 +61,9 @@ export async function readTaskOutput(
     omitted += Buffer.byteLength(text.slice(0, text.length - OUTPUT_CHARS));
     text = text.slice(text.length - OUTPUT_CHARS);
   }
+  // Inert only once cut to size: a grep matched the output as printed (a pattern may look for `[bg:`), and a
+  // 16 MB matched line is not copied again.
+  text = inertText(text);
   const scope = pattern && start > from ? ` (searched the last ${GREP_SCAN_BYTES} bytes)` : "";
   const left = omitted > 0 ? `; ${omitted} earlier bytes not shown (full log in output_file)` : "";
   return `--- output: ${header}${scope}${left} ---\n${text.length > 0 ? text : "(nothing)"}`;

@@ -1,5 +1,5 @@
 import { headAndTail } from "../text/preview.js";
-import { sanitizeOutput } from "../text/sanitize.js";
+import { inertText } from "../text/inert.js";
 import { readWindow } from "../text/utf8-window.js";
 
 /** What the model sees of one command's output at most (Claude Code, Crush and OpenHands use the same). */
@@ -16,14 +16,14 @@ export function readCommandOutput(
   const budget = MODEL_OUTPUT_CHARS * 4;
   const head = readWindow(file, 0, budget);
   if (head.end >= head.size) {
-    const text = sanitizeOutput(head.text).replace(/\n$/, "");
+    const text = inertText(head.text).replace(/\n$/, "");
     const shown = headAndTail(text, MODEL_OUTPUT_CHARS, shownPath);
     return { text: shown, truncated: shown !== text, bytes: head.size };
   }
   const tail = readWindow(file, head.size - budget, budget);
   const halfChars = Math.floor((MODEL_OUTPUT_CHARS - 300) / 2);
-  const start = sanitizeOutput(head.text).slice(0, halfChars);
-  const tailText = sanitizeOutput(tail.text).replace(/\n$/, "");
+  const start = inertText(head.text).slice(0, halfChars);
+  const tailText = inertText(tail.text).replace(/\n$/, "");
   const end = tailText.slice(Math.max(0, tailText.length - halfChars));
   const omitted = head.size - Buffer.byteLength(start) - Buffer.byteLength(end);
   return {

@@ -66,6 +66,11 @@ export class TmuxTerminal {
     return this.tmux(["capture-pane", "-p", ...(escapes ? ["-e"] : []), "-t", this.target]);
   }
 
+  /** The pane's title, as a program sets it with OSC 0 or 2. */
+  title(): string {
+    return this.tmux(["display", "-p", "-t", this.target, "#{pane_title}"]).trim();
+  }
+
   /** Polls the screen until `pattern` shows (at most `timeoutMs`); returns the match. Fails with the screen. */
   async waitFor(pattern: RegExp | string, timeoutMs = 10_000): Promise<RegExpMatchArray> {
     const regex =
