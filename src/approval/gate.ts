@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ApprovalMode } from "../config/trust-settings.js";
 import { ToolError } from "../tools/define-tool.js";
-import { checkCommand } from "../tools/command-guard.js";
+import { checkCommand } from "../shell/guard.js";
 import { assertCommandRunnable } from "../tools/guard-check.js";
 import { isReadOnly } from "./read-only.js";
 import { allowedBy, deniedBy, suggestPrefix } from "./rules.js";

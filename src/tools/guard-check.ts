@@ -1,4 +1,4 @@
-import { checkCommand } from "./command-guard.js";
+import { checkCommand } from "../shell/guard.js";
 import { ToolError } from "./define-tool.js";
 
 /** Linux refuses to exec a single argument longer than 128 KiB (MAX_ARG_STRLEN, NUL included). */
