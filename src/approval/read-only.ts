@@ -55,6 +55,8 @@ export function readsOnly(command: ShellCommand): boolean {
   if (command.outputs.some((target) => target !== HARMLESS_OUTPUT)) return false;
   // Only transparent wrappers are looked through (`timeout 5 ls`); `sudo ls`, `X=1 ls` are taken as written.
   const program = unwrap(command.words);
+  // Only keywords (`fi`, `done`, `}`): nothing runs.
+  if (program.transparent && program.words.length === 0) return true;
   const [name = "", ...args] = program.transparent ? program.words : command.words;
   // The name exactly as written: `$CMD` and `/tmp/ls` are not on the list.
   const check = Object.hasOwn(READERS, name) ? READERS[name] : undefined;
@@ -63,14 +65,16 @@ export function readsOnly(command: ShellCommand): boolean {
 
 /**
  * `bash -c '...'` or `eval ...` that only hands its script on: it is judged by the script's commands,
- * which the walk yields after it. Not `su -c` (another user) nor anything with wrappers that change things.
+ * which the walk yields after it (or a bare keyword such as `fi`). Not `su -c` (another user), nor
+ * anything behind a wrapper that changes the user, environment or arguments.
  */
 export function passesScriptOn({ command, program, script }: WalkedCommand): boolean {
   const name = commandName(program.words);
+  const keywordsOnly = program.words.length === 0;
   return (
-    script !== null &&
+    (script !== null || keywordsOnly) &&
     program.transparent &&
-    (SHELLS.has(name) || name === "eval") &&
+    (SHELLS.has(name) || name === "eval" || keywordsOnly) &&
     command.substitutions.length === 0 &&
     command.outputs.every((target) => target === HARMLESS_OUTPUT)
   );

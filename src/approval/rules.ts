@@ -49,7 +49,7 @@ function covers(prefix: readonly string[], { command, program }: WalkedCommand):
   if (!command.outputs.every((target) => target === "/dev/null")) return false;
   const shortest = Math.min(program.words.length, ...program.alternatives.map((a) => unwrap(a).words.length));
   const wrapperWords = command.words.length - shortest;
-  if (startsWith(command.words, prefix) && prefix.length > wrapperWords) return true;
+  if (!program.rewritten && startsWith(command.words, prefix) && prefix.length > wrapperWords) return true;
   return program.transparent && program.alternatives.length === 0 && startsWith(program.words, prefix);
 }
 

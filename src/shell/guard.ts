@@ -29,8 +29,11 @@ function forkBomb(source: string): boolean {
 function checkWalked({ command, program, pipedFrom, script }: WalkedCommand): string | null {
   const disk = command.outputs.find(isRawDiskDevice);
   if (disk !== undefined) return `redirection to ${disk} writes to a raw disk device`;
-  const reason = checkWords(program.words);
-  if (reason !== null) return reason;
+  // Where an unknown wrapper option leaves the start in doubt, every possible start is checked.
+  for (const words of [program.words, ...program.alternatives.map((a) => unwrap(a).words)]) {
+    const reason = checkWords(words);
+    if (reason !== null) return reason;
+  }
   const name = commandName(program.words);
   const shell = SHELLS.has(name);
   if (shell && script === null && pipedFrom.some(fetches))

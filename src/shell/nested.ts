@@ -11,7 +11,7 @@ export const SHELLS: ReadonlySet<string> = new Set(
   ]),
 );
 /** Programs whose `-c SCRIPT` (or `--command SCRIPT`) hands the script to a shell. */
-const SCRIPT_RUNNERS = new Set(["su", "runuser", "script", "sg"]);
+const SCRIPT_RUNNERS = new Set(["su", "runuser", "script", "sg", "flock"]);
 // Shell options that take the next word: `bash -o pipefail -c ...`, `bash --rcfile x -c ...`.
 const VALUED_SHELL_OPTIONS = new Set(["-o", "+o", "-O", "+O", "--rcfile", "--init-file"]);
 const COMMAND_LONG = ["--command", "--init-command", "--session-command"];
@@ -45,9 +45,19 @@ export function nestedScript(words: readonly string[]): string | null {
   return null;
 }
 
+/** `flock [-w SECS] FILE CMD...`: the command after the lock file, unless it is `flock FILE -c SCRIPT`. */
+function flockCommand(args: readonly string[]): string[][] {
+  let i = 0;
+  while ((args[i] ?? "").startsWith("-"))
+    i += /^(-w|-E|--timeout|--conflict-exit-code)$/.test(args[i] ?? "") ? 2 : 1;
+  const rest = args.slice(i + 1);
+  return rest.length === 0 || scriptArgument(args) !== null ? [] : [rest];
+}
+
 /** Commands a command runs by their words, not through a shell: `find -exec CMD ;`, `runuser -u U -- CMD`. */
 export function nestedCommands(words: readonly string[]): string[][] {
   const name = commandName(words);
+  if (name === "flock") return flockCommand(words.slice(1));
   if (name === "runuser" && scriptArgument(words.slice(1)) === null) {
     const dashes = words.indexOf("--");
     return dashes === -1 ? [] : [words.slice(dashes + 1)];

@@ -103,7 +103,8 @@ export function parse(source: string): ShellCommand[][] {
       const { text, end } = readAnsiC(source, i + 2);
       append(text);
       i = end;
-    } else if (c === "$" && next === '"') i += 1; // `$"..."` (a locale string) is read as "..."
+    } else if (c === "$" && next === '"')
+      i += 1; // `$"..."` (a locale string) is read as "..."
     else if (c === "`") i = backtick(i);
     else if (c === "$" && next === "(") i = substitute(i, i + 1);
     else if ((c === "<" || c === ">") && next === "(" && word === null) i = substitute(i, i + 1);

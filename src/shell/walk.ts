@@ -36,7 +36,8 @@ export function walkShell(line: string): ShellWalk {
     }
     walk.sources.push(source);
     for (const pipeline of parse(source))
-      for (const [index, command] of pipeline.entries()) visitCommand(command, pipeline.slice(0, index), depth);
+      for (const [index, command] of pipeline.entries())
+        visitCommand(command, pipeline.slice(0, index), depth);
   };
   const visitCommand = (command: ShellCommand, pipedFrom: ShellCommand[], depth: number): void => {
     if (depth > MAX_DEPTH) {

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { parse } from "./parse.js";
 
 /** How a wrapper's own words are read before the command it runs. */
 interface WrapperSpec {
@@ -12,6 +13,8 @@ interface WrapperSpec {
   transparent?: boolean;
   /** Options that make a transparent wrapper write a file (`time -o FILE`). */
   writes?: readonly string[];
+  /** Options whose value is split into words that go before the command (`env -S 'rm -rf /'`). */
+  splits?: readonly string[];
 }
 
 const SIGNAL = ["--signal", "--kill-after"];
@@ -19,7 +22,10 @@ const SIGNAL = ["--signal", "--kill-after"];
 export const WRAPPERS: ReadonlyMap<string, WrapperSpec> = new Map<string, WrapperSpec>([
   // nohup writes nohup.out when its output is a terminal.
   ["nohup", { valued: "" }],
-  ["time", { valued: "fo", long: ["--format", "--output"], transparent: true, writes: ["-o", "--output", "-a"] }],
+  [
+    "time",
+    { valued: "fo", long: ["--format", "--output"], transparent: true, writes: ["-o", "--output", "-a"] },
+  ],
   ["command", { valued: "", transparent: true }],
   ["builtin", { valued: "", transparent: true }],
   ["setsid", { valued: "", transparent: true }],
@@ -28,7 +34,7 @@ export const WRAPPERS: ReadonlyMap<string, WrapperSpec> = new Map<string, Wrappe
   ["stdbuf", { valued: "ioe", long: ["--input", "--output", "--error"], transparent: true }],
   ["timeout", { valued: "sk", long: SIGNAL, positional: 1, transparent: true }],
   ["exec", { valued: "a" }],
-  ["env", { valued: "uCS", long: ["--unset", "--chdir", "--split-string"] }],
+  ["env", { valued: "uC", long: ["--unset", "--chdir"], splits: ["-S", "--split-string"] }],
   ["sudo", { valued: "ugUCprtDTRh", long: ["--user", "--group", "--chdir", "--prompt", "--host"] }],
   ["doas", { valued: "uC" }],
   ["pkexec", { valued: "", long: ["--user"] }],
@@ -56,7 +62,7 @@ export const WRAPPERS: ReadonlyMap<string, WrapperSpec> = new Map<string, Wrappe
 ]);
 
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
-const KEYWORDS = new Set(["{", "}", "!", "if", "then", "else", "elif", "do", "while", "until"]);
+const KEYWORDS = new Set(["{", "}", "!", "if", "then", "else", "elif", "fi", "do", "done", "while", "until"]);
 /** More wrappers (or unknown wrapper options) in one command than this is not a real command line: fail closed. */
 export const MAX_WRAPPERS = 16;
 
@@ -70,6 +76,8 @@ export interface Unwrapped {
   levels: string[][];
   /** Where else the command may start, when a wrapper's options are not all known: deny rules check these too. */
   alternatives: string[][];
+  /** Words were split or expanded (`env -S`, `{a,b}`): the words as written no longer line up. */
+  rewritten: boolean;
   /** More than MAX_WRAPPERS wrappers or unknown options: the caller fails closed. */
   exhausted: boolean;
 }
@@ -84,23 +92,34 @@ export function commandName(words: readonly string[]): string {
  */
 function skipWrapper(words: readonly string[], spec: WrapperSpec) {
   const otherStarts: number[] = [];
+  const split: string[] = [];
   let writes = false;
   let i = 1;
+  const matches = (option: string, names: readonly string[] | undefined) =>
+    names?.some((name) => option === name || option.startsWith(name.startsWith("--") ? `${name}=` : name));
   while (i < words.length && (words[i] ?? "").startsWith("-")) {
     const option = words[i++] ?? "";
     if (option === "--") break;
-    writes ||= spec.writes?.some((name) => option === name || option.startsWith(`${name}=`)) === true;
-    const short = option.length === 2 && spec.valued.includes(option[1] ?? "");
-    if (short || spec.long?.includes(option) === true || SIGNAL.includes(option)) i++;
-    else if (!option.includes("=")) otherStarts.push(i + 1 + (spec.positional ?? 0));
+    writes ||= matches(option, spec.writes) === true;
+    if (matches(option, spec.splits) === true) {
+      const name = spec.splits?.find((n) => option.startsWith(n)) ?? "";
+      const value = option === name ? (words[i++] ?? "") : option.slice(name.length).replace(/^=/, "");
+      split.push(...parse(value).flatMap((pipeline) => pipeline.flatMap((command) => command.words)));
+      continue;
+    }
+    const short = !option.startsWith("--") && spec.valued.includes(option[1] ?? "");
+    const long = spec.long?.includes(option) === true || SIGNAL.includes(option);
+    if ((short && option.length === 2) || long) i++;
+    else if (!short && !option.includes("=")) otherStarts.push(i + 1 + (spec.positional ?? 0));
   }
-  return { next: i + (spec.positional ?? 0), otherStarts, writes };
+  return { next: i + (spec.positional ?? 0), otherStarts, writes, split };
 }
 
 /** Strips `sudo`, `env X=1`, `timeout 5`... so rules see the command that really runs. */
 export function unwrap(words: readonly string[]): Unwrapped {
   let rest = [...words];
   let transparent = true;
+  let rewritten = false;
   const alternatives: string[][] = [];
   const levels: string[][] = [];
   for (let round = 0; round <= MAX_WRAPPERS; round++) {
@@ -110,15 +129,18 @@ export function unwrap(words: readonly string[]): Unwrapped {
     }
     // Brace expansion: `{rm,-rf,/}` runs `rm -rf /`.
     const brace = /^\{([^{}\s]*,[^{}\s]*)\}$/.exec(rest[0] ?? "");
-    if (brace?.[1] !== undefined) [rest, transparent] = [[...brace[1].split(","), ...rest.slice(1)], false];
+    if (brace?.[1] !== undefined)
+      [rest, transparent, rewritten] = [[...brace[1].split(","), ...rest.slice(1)], false, true];
     levels.push(rest);
     const spec = WRAPPERS.get(commandName(rest));
-    if (spec === undefined) return { words: rest, transparent, levels, alternatives, exhausted: false };
-    const { next, otherStarts, writes } = skipWrapper(rest, spec);
+    if (spec === undefined)
+      return { words: rest, transparent, rewritten, levels, alternatives, exhausted: false };
+    const { next, otherStarts, writes, split } = skipWrapper(rest, spec);
     for (const start of otherStarts) if (start < rest.length) alternatives.push(rest.slice(start));
     if (alternatives.length > MAX_WRAPPERS) break;
     transparent &&= spec.transparent === true && !writes && otherStarts.length === 0;
-    rest = rest.slice(next);
+    rewritten ||= split.length > 0;
+    rest = [...split, ...rest.slice(next)];
   }
-  return { words: rest, transparent: false, levels, alternatives, exhausted: true };
+  return { words: rest, transparent: false, rewritten, levels, alternatives, exhausted: true };
 }
