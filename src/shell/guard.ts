@@ -25,8 +25,19 @@ function forkBomb(source: string): boolean {
   return FORK_BOMBS.some((bomb) => bomb.test(unquoted));
 }
 
+/** Index of the first command in a pipeline that downloads or decodes, once per pipeline. */
+function firstFetcher(pipeline: readonly ShellCommand[], memo: Map<readonly ShellCommand[], number>): number {
+  let index = memo.get(pipeline);
+  if (index === undefined) {
+    index = pipeline.findIndex(fetches);
+    memo.set(pipeline, index === -1 ? pipeline.length : index);
+  }
+  return index === -1 ? pipeline.length : index;
+}
+
 /** Rules that need the whole command: redirections, what is piped in, what a shell is given to run. */
-function checkWalked({ command, program, pipedFrom, script }: WalkedCommand): string | null {
+function checkWalked(walked: WalkedCommand, memo: Map<readonly ShellCommand[], number>): string | null {
+  const { command, program, script } = walked;
   const disk = command.outputs.find(isRawDiskDevice);
   if (disk !== undefined) return `redirection to ${disk} writes to a raw disk device`;
   // Where an unknown wrapper option leaves the start in doubt, every possible start is checked.
@@ -36,7 +47,7 @@ function checkWalked({ command, program, pipedFrom, script }: WalkedCommand): st
   }
   const name = commandName(program.words);
   const shell = SHELLS.has(name);
-  if (shell && script === null && pipedFrom.some(fetches))
+  if (shell && script === null && firstFetcher(walked.pipeline, memo) < walked.position)
     return `piping downloaded or decoded data into ${name} runs code nobody has read`;
   if ((shell || ["eval", "source", "."].includes(name)) && command.substitutions.some(runsFetchedCode))
     return `${name} running downloaded or decoded data runs code nobody has read`;
@@ -49,8 +60,9 @@ export function checkCommand(line: string): GuardVerdict {
   if (walk.tooDeep) return { allowed: false, reason: TOO_DEEP };
   if (walk.sources.some(forkBomb))
     return { allowed: false, reason: "fork bomb: a function that pipes into itself" };
+  const memo = new Map<readonly ShellCommand[], number>();
   for (const command of walk.commands) {
-    const reason = checkWalked(command);
+    const reason = checkWalked(command, memo);
     if (reason !== null) return { allowed: false, reason };
   }
   return { allowed: true };

@@ -11,8 +11,9 @@ export interface WalkedCommand {
   command: ShellCommand;
   /** What really runs once wrappers are taken off. */
   program: Unwrapped;
-  /** The commands before it in its pipeline: what is piped into it. */
-  pipedFrom: ShellCommand[];
+  /** Its pipeline and its place there: `pipeline.slice(0, position)` is what is piped into it. */
+  pipeline: readonly ShellCommand[];
+  position: number;
   /** Shell code it runs (`sh -c`, `su -c`, `eval`, `watch`): its commands follow in the walk. */
   script: string | null;
   depth: number;
@@ -36,10 +37,14 @@ export function walkShell(line: string): ShellWalk {
     }
     walk.sources.push(source);
     for (const pipeline of parse(source))
-      for (const [index, command] of pipeline.entries())
-        visitCommand(command, pipeline.slice(0, index), depth);
+      for (const [position, command] of pipeline.entries()) visitCommand(command, pipeline, position, depth);
   };
-  const visitCommand = (command: ShellCommand, pipedFrom: ShellCommand[], depth: number): void => {
+  const visitCommand = (
+    command: ShellCommand,
+    pipeline: readonly ShellCommand[],
+    position: number,
+    depth: number,
+  ): void => {
     if (depth > MAX_DEPTH) {
       walk.tooDeep = true;
       return;
@@ -48,14 +53,14 @@ export function walkShell(line: string): ShellWalk {
     const program = unwrap(command.words);
     if (program.exhausted) walk.tooDeep = true;
     const script = nestedScript(program.words);
-    walk.commands.push({ command, program, pipedFrom, script, depth });
+    walk.commands.push({ command, program, pipeline, position, script, depth });
     const seen = new Set<string>();
     for (const words of [program.words, ...program.alternatives.map((a) => unwrap(a).words)]) {
       const inner = words === program.words ? script : nestedScript(words);
       if (inner !== null && !seen.has(inner)) visitSource(inner, depth + 1);
       if (inner !== null) seen.add(inner);
       for (const nested of nestedCommands(words))
-        visitCommand({ words: nested, outputs: [], substitutions: [] }, [], depth + 1);
+        visitCommand({ words: nested, outputs: [], substitutions: [] }, [], 0, depth + 1);
     }
   };
   visitSource(line, 0);

@@ -110,7 +110,8 @@ function skipWrapper(words: readonly string[], spec: WrapperSpec) {
     const short = !option.startsWith("--") && spec.valued.includes(option[1] ?? "");
     const long = spec.long?.includes(option) === true || SIGNAL.includes(option);
     if ((short && option.length === 2) || long) i++;
-    else if (!short && !option.includes("=")) otherStarts.push(i + 1 + (spec.positional ?? 0));
+    else if (!short && !option.includes("=") && otherStarts.length <= MAX_WRAPPERS)
+      otherStarts.push(i + 1 + (spec.positional ?? 0));
   }
   return { next: i + (spec.positional ?? 0), otherStarts, writes, split };
 }
@@ -136,8 +137,8 @@ export function unwrap(words: readonly string[]): Unwrapped {
     if (spec === undefined)
       return { words: rest, transparent, rewritten, levels, alternatives, exhausted: false };
     const { next, otherStarts, writes, split } = skipWrapper(rest, spec);
+    if (alternatives.length + otherStarts.length > MAX_WRAPPERS) break;
     for (const start of otherStarts) if (start < rest.length) alternatives.push(rest.slice(start));
-    if (alternatives.length > MAX_WRAPPERS) break;
     transparent &&= spec.transparent === true && !writes && otherStarts.length === 0;
     rewritten ||= split.length > 0;
     rest = [...split, ...rest.slice(next)];

@@ -181,3 +181,44 @@ describe("one wrapper table for the guard, the deny rules, the allow rules and t
     expect(isReadOnly(shallow)).toBe(true);
   });
 });
+
+describe("rules beyond the table", () => {
+  it("a deny rule matches the program by name as the guard does: /usr/bin/npm publish is npm publish", () => {
+    expect(deniedBy("/usr/bin/npm publish", ["npm publish"])).toBe("npm publish");
+    expect(deniedBy("./npm publish", ["/usr/bin/npm publish"])).toBeUndefined();
+  });
+
+  it("a deny rule naming a wrapper matches the command as written", () => {
+    expect(deniedBy("sudo -n apt-get install x", ["sudo"])).toBe("sudo");
+    expect(deniedBy("timeout 5 git push", ["timeout 5 git push"])).toBe("timeout 5 git push");
+  });
+
+  it("an allow rule written with its wrapper covers that command, and only when it names the program", () => {
+    expect(allowedBy("sudo apt-get update", ["sudo apt-get update"])).toBe(true);
+    expect(allowedBy("sudo apt-get update", ["sudo"])).toBe(false);
+    expect(allowedBy("sudo apt-get update", ["apt-get update"])).toBe(false);
+    expect(allowedBy("xargs rm -f", ["xargs"])).toBe(false);
+    expect(allowedBy("env -S 'rm -rf x'", ["env"])).toBe(false);
+  });
+
+  it("readers never count for leaving the sandbox, also behind a transparent shell", () => {
+    expect(allowedBy("bash -c 'ls'", [], "count")).toBe(true);
+    expect(allowedBy("bash -c 'ls'", [], "ignore")).toBe(false);
+    expect(allowedBy("bash -c 'npm test'", ["npm test"], "ignore")).toBe(true);
+  });
+
+  it("read-only never looks through a wrapper that changes the user, environment or arguments", () => {
+    for (const line of [
+      "sudo ls",
+      "env X=1 ls",
+      "X=1 ls",
+      "xargs ls",
+      "nohup ls",
+      "su -c ls",
+      "time -o f ls",
+    ])
+      expect(isReadOnly(line)).toBe(false);
+    for (const line of ["timeout 5 ls", "nice -n 5 cat x", "command ls", "bash -c 'git status'"])
+      expect(isReadOnly(line)).toBe(true);
+  });
+});
