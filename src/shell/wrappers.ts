@@ -7,6 +7,9 @@ interface WrapperSpec {
   valued: string;
   /** Long options that take the next word as their value (`--user root`). */
   long?: readonly string[];
+  /** Options known to take no value (`-E`, `--foreground`): the command surely starts after them. */
+  flags?: string;
+  longFlags?: readonly string[];
   /** Operands before the command: `timeout DURATION`, `chroot DIR`, `taskset MASK`. */
   positional?: number;
   /** Runs the command as written, as the same user, with the same environment and arguments. */
@@ -24,21 +27,63 @@ export const WRAPPERS: ReadonlyMap<string, WrapperSpec> = new Map<string, Wrappe
   ["nohup", { valued: "" }],
   [
     "time",
-    { valued: "fo", long: ["--format", "--output"], transparent: true, writes: ["-o", "--output", "-a"] },
+    {
+      valued: "fo",
+      long: ["--format", "--output"],
+      flags: "pvqa",
+      longFlags: ["--portability", "--verbose", "--quiet", "--append"],
+      transparent: true,
+      writes: ["-o", "--output", "-a"],
+    },
   ],
-  ["command", { valued: "", transparent: true }],
+  ["command", { valued: "", flags: "p", transparent: true }],
   ["builtin", { valued: "", transparent: true }],
-  ["setsid", { valued: "", transparent: true }],
+  ["setsid", { valued: "", flags: "cfw", longFlags: ["--ctty", "--fork", "--wait"], transparent: true }],
   ["nice", { valued: "n", long: ["--adjustment"], transparent: true }],
-  ["ionice", { valued: "cnp", long: ["--class", "--classdata", "--pid"], transparent: true }],
+  ["ionice", { valued: "cnp", long: ["--class", "--classdata", "--pid"], flags: "t", transparent: true }],
   ["stdbuf", { valued: "ioe", long: ["--input", "--output", "--error"], transparent: true }],
-  ["timeout", { valued: "sk", long: SIGNAL, positional: 1, transparent: true }],
+  [
+    "timeout",
+    {
+      valued: "sk",
+      long: SIGNAL,
+      flags: "v",
+      longFlags: ["--foreground", "--preserve-status", "--verbose"],
+      positional: 1,
+      transparent: true,
+    },
+  ],
   ["exec", { valued: "a" }],
-  ["env", { valued: "uC", long: ["--unset", "--chdir"], splits: ["-S", "--split-string"] }],
-  ["sudo", { valued: "ugUCprtDTRh", long: ["--user", "--group", "--chdir", "--prompt", "--host"] }],
+  [
+    "env",
+    {
+      valued: "uC",
+      long: ["--unset", "--chdir"],
+      flags: "i0v",
+      longFlags: ["--ignore-environment"],
+      splits: ["-S", "--split-string"],
+    },
+  ],
+  [
+    "sudo",
+    {
+      valued: "ugUCprtDTRh",
+      long: ["--user", "--group", "--chdir", "--prompt", "--host"],
+      flags: "AbEHiknPSsv",
+      longFlags: ["--preserve-env", "--login", "--shell", "--non-interactive", "--stdin", "--background"],
+    },
+  ],
   ["doas", { valued: "uC" }],
   ["pkexec", { valued: "", long: ["--user"] }],
-  ["xargs", { valued: "IdEaLnPs", long: ["--arg-file", "--delimiter", "--max-args", "--max-procs"] }],
+  [
+    "xargs",
+    {
+      valued: "IdEaLnPs",
+      long: ["--arg-file", "--delimiter", "--max-args", "--max-procs"],
+      flags: "0otrpx",
+      longFlags: ["--null", "--no-run-if-empty", "--verbose", "--interactive", "--open-tty", "--exit"],
+    },
+  ],
   ["busybox", { valued: "" }],
   ["chroot", { valued: "", long: ["--userspec", "--groups"], positional: 1 }],
   ["nsenter", { valued: "tSG", long: ["--target"] }],
@@ -109,8 +154,11 @@ function skipWrapper(words: readonly string[], spec: WrapperSpec) {
     }
     const short = !option.startsWith("--") && spec.valued.includes(option[1] ?? "");
     const long = spec.long?.includes(option) === true || SIGNAL.includes(option);
+    const flag = option.startsWith("--")
+      ? spec.longFlags?.includes(option) === true
+      : [...option.slice(1)].every((letter) => spec.flags?.includes(letter) === true);
     if ((short && option.length === 2) || long) i++;
-    else if (!short && !option.includes("=") && otherStarts.length <= MAX_WRAPPERS)
+    else if (!short && !flag && !option.includes("=") && otherStarts.length <= MAX_WRAPPERS)
       otherStarts.push(i + 1 + (spec.positional ?? 0));
   }
   return { next: i + (spec.positional ?? 0), otherStarts, writes, split };

@@ -70,6 +70,7 @@ const TABLE: Row[] = [
   row("timeout 5 CMD", true, true),
   row("timeout -s KILL -k 5 10 CMD", true, true),
   row("timeout --signal=KILL 5 CMD", true, true),
+  row("timeout --foreground 60 CMD", true, true),
   row("stdbuf -oL CMD", true, true),
   row("time CMD", true, true),
   row("time -o /tmp/t CMD", true, false),
