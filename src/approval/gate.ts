@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { ApprovalMode } from "../config/trust-settings.js";
-import { ToolError } from "../tools/define-tool.js";
-import { checkCommand } from "../tools/command-guard.js";
-import { assertCommandRunnable } from "../tools/guard-check.js";
+import { ToolError } from "../errors/tool-error.js";
+import { checkCommand } from "../shell/guard.js";
+import { assertCommandRunnable } from "../shell/runnable.js";
 import { isReadOnly } from "./read-only.js";
 import { suggestPrefix } from "./prefix.js";
 import { allowedBy, deniedBy } from "./rules.js";

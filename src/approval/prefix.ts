@@ -1,4 +1,4 @@
-import { parse, type ShellCommand } from "../tools/command-guard.js";
+import { parse, type ShellCommand } from "../shell/parse.js";
 import { readsOnly } from "./read-only.js";
 
 /** Programs whose second word is a subcommand (`git push`, `npm test`): the widest rule ever offered. */

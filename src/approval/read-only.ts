@@ -1,4 +1,7 @@
-import { parse, type ShellCommand } from "../tools/command-guard.js";
+import { SHELLS } from "../shell/nested.js";
+import type { ShellCommand } from "../shell/parse.js";
+import { walkShell, type WalkedCommand } from "../shell/walk.js";
+import { commandName, unwrap } from "../shell/wrappers.js";
 
 /**
  * Commands `approval: untrusted` runs without asking: they only read. The list is short on purpose;
@@ -50,14 +53,39 @@ const HARMLESS_OUTPUT = "/dev/null";
 export function readsOnly(command: ShellCommand): boolean {
   if (command.substitutions.length > 0) return false;
   if (command.outputs.some((target) => target !== HARMLESS_OUTPUT)) return false;
-  const [name = "", ...args] = command.words;
-  // The name exactly as written: `sudo ls`, `X=1 ls`, `$CMD` and `/tmp/ls` are not on the list.
+  // Only transparent wrappers are looked through (`timeout 5 ls`); `sudo ls`, `X=1 ls` are taken as written.
+  const program = unwrap(command.words);
+  // Only keywords (`fi`, `done`, `}`): nothing runs.
+  if (program.transparent && program.words.length === 0) return true;
+  const [name = "", ...args] = program.transparent ? program.words : command.words;
+  // The name exactly as written: `$CMD` and `/tmp/ls` are not on the list.
   const check = Object.hasOwn(READERS, name) ? READERS[name] : undefined;
   return check !== undefined && check(args);
 }
 
-/** True when every command in the line (`a; b`, `a | b`, `a && b`) is a known reader. */
+/**
+ * `bash -c '...'` or `eval ...` that only hands its script on: it is judged by the script's commands,
+ * which the walk yields after it (or a bare keyword such as `fi`). Not `su -c` (another user), nor
+ * anything behind a wrapper that changes the user, environment or arguments.
+ */
+export function passesScriptOn({ command, program, script }: WalkedCommand): boolean {
+  const name = commandName(program.words);
+  const keywordsOnly = program.words.length === 0;
+  return (
+    (script !== null || keywordsOnly) &&
+    program.transparent &&
+    (SHELLS.has(name) || name === "eval" || keywordsOnly) &&
+    command.substitutions.length === 0 &&
+    command.outputs.every((target) => target === HARMLESS_OUTPUT)
+  );
+}
+
+/** True when every command in the line (`a; b`, `a | b`, `a && b`, `sh -c '...'`) is a known reader. */
 export function isReadOnly(commandLine: string): boolean {
-  const commands = parse(commandLine).flat();
-  return commands.length > 0 && commands.every(readsOnly);
+  const walk = walkShell(commandLine);
+  return (
+    !walk.tooDeep &&
+    walk.commands.length > 0 &&
+    walk.commands.every((walked) => readsOnly(walked.command) || passesScriptOn(walked))
+  );
 }

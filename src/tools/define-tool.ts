@@ -1,5 +1,8 @@
 import { z } from "zod";
+import { ToolError } from "../errors/tool-error.js";
 import { describeIssue } from "./input-errors.js";
+
+export { ToolError };
 
 /** What every tool receives besides its input. */
 export interface ToolCallContext {
@@ -33,11 +36,6 @@ export interface Tool<Schema extends z.ZodObject = z.ZodObject> {
  */
 export function defineTool<Schema extends z.ZodObject>(tool: Tool<Schema>): Tool<Schema> {
   return { ...tool, schema: tool.schema.strict() as unknown as Schema };
-}
-
-/** A failure meant for the model: its message is the whole explanation, no stack trace needed. */
-export class ToolError extends Error {
-  override name = "ToolError";
 }
 
 export interface ToolSpec {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createBackgroundRunTool } from "../../src/tools/background-run.js";
 import { createBashTool, type BashToolOptions } from "../../src/tools/bash.js";
-import { checkCommand } from "../../src/tools/command-guard.js";
+import { checkCommand } from "../../src/shell/guard.js";
 import { ToolError } from "../../src/tools/define-tool.js";
 import { createKillBackgroundTool } from "../../src/tools/kill-background.js";
 import { processGone, readPid } from "../fixtures/process-state.js";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { checkCommand } from "../../src/tools/command-guard.js";
+import { checkCommand } from "../../src/shell/guard.js";
 import { recordReliability } from "../helpers/reliability.js";
 
 type Kind = "destructive" | "harmless" | "known gap";
@@ -88,6 +88,7 @@ const TABLE: Row[] = [
   blocked('"rm" -rf "/"'),
   blocked("{rm,-rf,/}"),
   blocked("rm -rf \\/"),
+  blocked("$'\\x72m' -rf /"),
   // formatting and raw disk writes
   blocked("mkfs.ext4 /dev/sda1"),
   blocked("mkfs -t ext4 /dev/sdb"),
@@ -182,7 +183,6 @@ const TABLE: Row[] = [
   missed("perl -e 'system(\"rm -rf /\")'"),
   missed("rm -rf ../.."),
   missed("alias x='rm -rf /'; x"),
-  missed("$'\\x72m' -rf /"),
   missed("curl -o i.sh x && bash i.sh"),
 ];
 
