@@ -6,6 +6,7 @@ import { TASK_MARKER } from "../process/marked-processes.js";
 import type { LaunchWrapper } from "../process/launch-wrapper.js";
 import { EscapeSweeper } from "./escape-sweeper.js";
 import { ForegroundHolds } from "./foreground-holds.js";
+import { withUserKill } from "./kill-request.js";
 import { LaneEvents } from "./lane-events.js";
 import { workspaceSlots, type LaneSlots } from "./lane-slots.js";
 import {
@@ -380,7 +381,7 @@ export class LaneManager {
   private settle(task: LiveTask, end: TaskEnd): void {
     const { record } = task;
     if (isTerminal(record.status)) return;
-    Object.assign(record, end);
+    Object.assign(record, withUserKill(this.store, record.id, end));
     record.output_bytes = fileSize(record.output_file);
     task.watch = undefined;
     this.sweeper.schedule(record.id);

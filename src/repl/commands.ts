@@ -34,6 +34,8 @@ export interface CommandContext {
   style: Style;
   /** A model turn is running: commands that change the conversation wait. */
   busy: boolean;
+  /** Where /tasks kill notes the tasks the person ended, whose end then wakes no model turn. */
+  userKilled?: Set<string>;
 }
 
 /** Runs a slash command; resolves "exit" when the REPL should end. Errors are shown, never thrown. */
@@ -122,8 +124,10 @@ async function tasksCommand(sub: string | undefined, id: string | undefined, con
       view.notice(await killStoredTask(session.workspace(), id, session.lanes.killGraceMs));
       return;
     }
-    // A task that was running reports its end as a lane event, like any other.
+    // A task that was running reports its end as a lane event, like any other, but wakes no turn.
+    context.userKilled?.add(id);
     const { record: ended, wasRunning } = await session.lanes.kill(id);
+    if (!wasRunning) context.userKilled?.delete(id);
     if (!wasRunning) view.notice(`Task ${id} had already ended: ${terminalSafe(summaryLine(ended))}`);
     return;
   }

@@ -31,6 +31,8 @@ export class Repl {
   /** A result landed that no turn has taken yet: the model is woken once the prompt is empty and idle. */
   private wakePending = false;
   private waking = false;
+  /** Tasks the person ended with /tasks kill: they know, so that end does not wake the model. */
+  private readonly userKilled = new Set<string>();
 
   constructor(
     private readonly session: Session,
@@ -68,6 +70,7 @@ export class Repl {
     process.on("SIGINT", this.onSignal);
     const stopWaking = this.session.lanes.subscribe((event) => {
       if (event.type !== "notification" || !this.wakeOnResult) return;
+      if (event.notification.kind === "ended" && this.userKilled.delete(event.notification.taskId)) return;
       this.wakePending = true;
       this.maybeWake();
     });
@@ -163,7 +166,8 @@ export class Repl {
     this.remember(text);
     if (text.trim().startsWith("/")) {
       this.echo(text);
-      const context = { session: this.session, view: this.view, style: this.style, busy: this.turns.busy };
+      const { session, view, style, userKilled } = this;
+      const context = { session, view, style, busy: this.turns.busy, userKilled };
       return runSlashCommand(text, context);
     }
     if (this.turns.busy) {

@@ -1,0 +1,118 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { ScriptTurn } from "../../src/model/script-provider.js";
+import { TEST_MARK_VARIABLE, useProcessMarker } from "../helpers/process-marker.js";
+import { LANES_BIN, runCli, testEnv } from "../helpers/run-cli.js";
+import { sleep, tempWorkspace } from "../helpers/temp-workspace.js";
+import { requireTmux, TmuxTerminal } from "../helpers/tmux.js";
+
+// The truth about tasks as the person at the REPL sees it: kills, queued tasks, the status line, leaving.
+
+const cleanups: Array<() => void> = [];
+const marker = useProcessMarker();
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+});
+
+const STARTUP_MS = 25_000;
+const TEST_MS = 60_000;
+
+/** The REPL with a script model in a tmux pane of `width` columns; resolves once the banner shows. */
+async function startRepl(
+  turns: ScriptTurn[],
+  config: Record<string, unknown> = {},
+  options: { width?: number; args?: string[]; dir?: string } = {},
+): Promise<{ term: TmuxTerminal; dir: string }> {
+  requireTmux();
+  let dir = options.dir;
+  if (dir === undefined) {
+    const workspace = tempWorkspace("lanes-truth-");
+    cleanups.push(workspace.cleanup);
+    dir = workspace.dir;
+  }
+  const script = join(dir, "script.json");
+  writeFileSync(script, JSON.stringify({ turns }));
+  mkdirSync(join(dir, "config", "lanes"), { recursive: true });
+  writeFileSync(join(dir, "config", "lanes", "config.json"), JSON.stringify(config));
+  const argv = [process.execPath, LANES_BIN, "--model", `script:${script}`, ...(options.args ?? [])];
+  const term = new TmuxTerminal(argv, {
+    cwd: dir,
+    width: options.width ?? 120,
+    env: {
+      PATH: process.env.PATH,
+      HOME: dir,
+      XDG_CONFIG_HOME: join(dir, "config"),
+      TERM: "screen-256color",
+      LANES_RETRY_BASE_MS: "5",
+      [TEST_MARK_VARIABLE]: marker.value,
+    },
+  });
+  cleanups.push(() => term.kill());
+  await term.waitFor(/^lanes · script:.*script\.json/m, STARTUP_MS);
+  return { term, dir };
+}
+
+function cliEnv(dir: string): NodeJS.ProcessEnv {
+  return testEnv({ XDG_CONFIG_HOME: join(dir, "config"), [TEST_MARK_VARIABLE]: marker.value });
+}
+
+const startSleeper: ScriptTurn[] = [
+  {
+    text: "Starting the server.",
+    tool_calls: [{ name: "background_run", input: { command: "sleep 60", description: "dev server" } }],
+  },
+  { text: "It runs." },
+];
+
+describe("a kill by the user, in the REPL's own words", { timeout: TEST_MS }, () => {
+  it("lanes tasks kill from another shell is recorded, listed and told to the model as killed by the user", async () => {
+    const { term, dir } = await startRepl(startSleeper);
+    term.type("serve");
+    term.keys("Enter");
+    const [, id = ""] = await term.waitFor(/Background task (\w+) (started|queued)/);
+    await term.waitFor("It runs.");
+    const kill = await runCli(["tasks", "kill", id], { cwd: dir, env: cliEnv(dir) });
+    expect(kill.code, kill.stderr).toBe(0);
+    expect(kill.stdout).toMatch(new RegExp(`Killed task ${id}.*killed by the user \\(lanes tasks kill\\)`));
+    // The model is woken with the user's kill, not an unexplained crash.
+    await term.waitFor(
+      new RegExp(
+        `Background results received:\\n\\[bg:${id}\\] killed, .*killed by the user \\(lanes tasks kill\\)`,
+      ),
+    );
+    const record = JSON.parse(readFileSync(join(dir, ".lanes", "tasks", `${id}.json`), "utf8")) as {
+      status: string;
+      end_reason: string;
+    };
+    expect(record).toMatchObject({ status: "killed", end_reason: "killed by the user (lanes tasks kill)" });
+    const listed = await runCli(["tasks", "--all"], { cwd: dir, env: cliEnv(dir) });
+    expect(listed.stdout).toMatch(
+      new RegExp(`^${id}  killed, .*killed by the user \\(lanes tasks kill\\)`, "m"),
+    );
+    expect(listed.stdout).not.toContain("not sent by lanes");
+  });
+
+  it("/tasks kill in the REPL does not wake the model; the result goes with the next message, once", async () => {
+    const { term } = await startRepl(startSleeper);
+    term.type("serve");
+    term.keys("Enter");
+    const [, id = ""] = await term.waitFor(/Background task (\w+) (started|queued)/);
+    await term.waitFor("It runs.");
+    term.type(`/tasks kill ${id}`);
+    term.keys("Enter");
+    await term.waitFor(new RegExp(`■ \\[bg:${id}\\] killed`));
+    // Bounded look for something that must not happen: a woken turn would answer within this.
+    await sleep(2000);
+    expect(term.screen()).not.toContain("background results");
+    expect(term.screen()).not.toContain("Background results received");
+    term.type("what now?");
+    term.keys("Enter");
+    // The script is finished: its answers quote the results each message carried.
+    await term.waitFor(new RegExp(`Background results received:\\n\\[bg:${id}\\] killed`));
+    term.type("and now?");
+    term.keys("Enter");
+    // Delivered once: the next message carries nothing.
+    await term.waitFor("(script finished)");
+  });
+});
