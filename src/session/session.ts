@@ -18,6 +18,7 @@ import { CommandGate, type GateOptions } from "../approval/gate.js";
 import { laneManagerOptions } from "../config/lane-options.js";
 import { commandRules } from "../config/user-config.js";
 import type { LanesConfig } from "../config/config.js";
+import { pruneExpired } from "../lanes/prune-tasks.js";
 import { LaneManager } from "../lanes/lane-manager.js";
 import { createProvider, type ProviderName } from "../model/create-provider.js";
 import { emptyUsage, type Message, type ModelProvider, type Usage } from "../model/types.js";
@@ -88,6 +89,7 @@ export class Session {
       createProvider({ model: options.model ?? config.model, env, provider: options.providerName });
     this.lanes = new LaneManager(laneManagerOptions(options.workspace, config, env));
     const recovered = this.lanes.recover();
+    void pruneExpired(this.lanes.store, config.task_retention_days);
     for (const bad of this.lanes.corruptRecords) {
       process.stderr.write(`lanes: set aside an unreadable task record (${bad.error}): ${bad.movedTo}\n`);
     }
