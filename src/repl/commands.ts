@@ -1,6 +1,7 @@
 import { displayPath, otherSummaryLine, summaryLine } from "../lanes/format.js";
 import { killStoredTask } from "../lanes/stored-tasks.js";
-import { isTerminal } from "../lanes/task-record.js";
+import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
+import { taskLabel } from "./status-line.js";
 import { lastLines } from "../text/preview.js";
 import { terminalSafe } from "../text/width.js";
 import type { ReplView } from "./view.js";
@@ -90,13 +91,21 @@ export function contextLine(session: Session): string {
   return `context: ~${tokens} of ${window} tokens (${Math.round((100 * tokens) / window)}%) · ${share}`;
 }
 
+/** `dev server: npm run dev`: the description the model gave before the command, when it gave one. */
+function describedCommand(record: TaskRecord): string {
+  const label = taskLabel(record);
+  return label === terminalSafe(record.command).replace(/\s+/g, " ")
+    ? record.command
+    : `${label}: ${record.command}`;
+}
+
 async function tasksCommand(sub: string | undefined, id: string | undefined, context: CommandContext) {
   const { session, view, style } = context;
   if (sub === undefined) {
     const records = session.lanes.list().sort((a, b) => a.created_at.localeCompare(b.created_at));
     if (records.length === 0) view.notice("No background tasks in this session.");
     for (const record of records) {
-      const line = terminalSafe(summaryLine(record));
+      const line = terminalSafe(summaryLine({ ...record, command: describedCommand(record) }));
       view.notice(isTerminal(record.status) ? style.dim(line) : line);
     }
     // What another REPL, `lanes mcp` or a detached `lanes run` runs here: its results go to its own session.

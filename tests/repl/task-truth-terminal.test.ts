@@ -116,3 +116,40 @@ describe("a kill by the user, in the REPL's own words", { timeout: TEST_MS }, ()
     await term.waitFor("(script finished)");
   });
 });
+
+describe("tasks as the REPL names them", { timeout: TEST_MS }, () => {
+  it("a queued task is said to be queued with what holds its lane; the status line and /tasks show descriptions", async () => {
+    const run = (command: string, description: string, lane?: string) => ({
+      name: "background_run",
+      input: { command, description, ...(lane === undefined ? {} : { lane }) },
+    });
+    const { term } = await startRepl(
+      [
+        {
+          text: "Starting all three.",
+          tool_calls: [
+            run("sleep 61", "dev server"),
+            run("sleep 62", "unit tests", "tests"),
+            run("sleep 63", "lint", "tests"),
+          ],
+        },
+        { text: "They are under way." },
+      ],
+      { lanes: { tests: { limit: 1 } }, wake_on_result: false },
+    );
+    term.type("go");
+    term.keys("Enter");
+    await term.waitFor("They are under way.");
+    const [, tests = ""] = await term.waitFor(/Background task (\w+) started: sleep 62/);
+    const [, lint = ""] = await term.waitFor(/Background task (\w+) queued: sleep 63/);
+    const joined = term.screen().replace(/\n/g, "");
+    expect(joined).toContain(`Queued: lane "tests" is at its limit of 1, held by ${tests}: sleep 62`);
+    expect(term.screen()).not.toMatch(new RegExp(`Background task ${lint} started`));
+    // The status line names each running task by its description, none cut to a stub.
+    await term.waitFor(/● 2 running, 1 queued · \w+ \d+s dev server · \w+ \d+s unit tests\s*$/m);
+    term.type("/tasks");
+    term.keys("Enter");
+    await term.waitFor(new RegExp(`^${tests}  running .*unit tests: sleep 62`, "m"));
+    await term.waitFor(new RegExp(`^${lint}  queued .*lint: sleep 63`, "m"));
+  });
+});
