@@ -1,10 +1,11 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ScriptTurn } from "../../src/model/script-provider.js";
+import { liveProcessesWithEnv } from "../helpers/marked-processes.js";
 import { TEST_MARK_VARIABLE, useProcessMarker } from "../helpers/process-marker.js";
 import { LANES_BIN, runCli, testEnv } from "../helpers/run-cli.js";
-import { sleep, tempWorkspace } from "../helpers/temp-workspace.js";
+import { eventually, sleep, tempWorkspace } from "../helpers/temp-workspace.js";
 import { requireTmux, TmuxTerminal } from "../helpers/tmux.js";
 
 // The truth about tasks as the person at the REPL sees it: kills, queued tasks, the status line, leaving.
@@ -151,5 +152,46 @@ describe("tasks as the REPL names them", { timeout: TEST_MS }, () => {
     term.keys("Enter");
     await term.waitFor(new RegExp(`^${tests}  running .*unit tests: sleep 62`, "m"));
     await term.waitFor(new RegExp(`^${lint}  queued .*lint: sleep 63`, "m"));
+  });
+});
+
+describe("after a crash", { timeout: 90_000 }, () => {
+  it("--continue counts a task that ended meanwhile as ended, and shows the conversation so far", async () => {
+    const { term, dir } = await startRepl([
+      {
+        text: "Starting the build.",
+        tool_calls: [
+          {
+            name: "background_run",
+            input: { command: "while [ ! -f go ]; do sleep 0.05; done; echo built", description: "build" },
+          },
+        ],
+      },
+      { text: "The build runs in the background." },
+    ]);
+    term.type("build the project");
+    term.keys("Enter");
+    const [, id = ""] = await term.waitFor(/Background task (\w+) started/);
+    await term.waitFor("The build runs in the background.");
+    // Crash: SIGKILL the lanes process (found by its command line among this test's marked processes).
+    const lanes = liveProcessesWithEnv(TEST_MARK_VARIABLE, (value) => value === marker.value).filter(
+      (found) => readFileSync(`/proc/${found.pid}/cmdline`, "latin1").includes(LANES_BIN),
+    );
+    expect(lanes).toHaveLength(1);
+    process.kill(lanes[0]?.pid ?? 0, "SIGKILL");
+    await term.waitFor("[exited 137]");
+    writeFileSync(join(dir, "go"), "");
+    const exitFile = join(dir, ".lanes", "tasks", `${id}.exit`);
+    expect(await eventually(() => existsSync(exitFile) && statSync(exitFile).size > 0, 10_000)).toBe(true);
+    // Someone looks meanwhile: `lanes tasks` writes the end it derives back to the record.
+    const listed = await runCli(["tasks"], { cwd: dir, env: cliEnv(dir) });
+    expect(listed.stdout).toMatch(new RegExp(`^${id}  completed, exit 0`, "m"));
+    term.kill();
+
+    const { term: resumed } = await startRepl([{ text: "Welcome back." }], {}, { dir, args: ["--continue"] });
+    await resumed.waitFor("picked up 1 task(s) from an earlier run: 0 still running, 1 ended, 0 lost");
+    await resumed.waitFor(/Resumed session [\w-]+:/);
+    await resumed.waitFor(/› build the project\n(.*\n)*Starting the build\.\n⏺ background_run\(while/);
+    await resumed.waitFor("The build runs in the background.");
   });
 });
