@@ -11,7 +11,7 @@ import { readTail } from "../text/utf8-window.js";
 
 export const HELP = `Commands:
   /tasks             list this session's background tasks, then other lanes' in this folder
-  /tasks kill ID     end a task and its whole process group (another lanes' too)
+  /tasks kill ID     end a task and its whole process group (another lanes' too); wakes no turn
   /tasks logs ID     show the end of a task's output
   /clear             clear the screen, start a new conversation (tasks go on)
   /compact           compact the conversation now (old outputs cleared, older turns summarised)
@@ -24,7 +24,8 @@ Keys:
   Ctrl+C         cancel the model's turn (tasks keep running); twice: exit
   Ctrl+B         move the running bash command into a background lane
   y / a / n      answer an approval question: yes once / yes for commands starting so / no
-  Ctrl+D         exit (running tasks are ended)    Ctrl+L  clear the screen`;
+  Ctrl+D         exit; with tasks running it asks once (persisted tasks keep running)
+  Ctrl+L         clear the screen    Ctrl+Z  suspend (where the shell has job control)`;
 
 /** Lines of a log `/tasks logs` shows; the file holds the rest. */
 const LOG_LINES = 40;

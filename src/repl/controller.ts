@@ -12,6 +12,8 @@ import type { Style } from "../text/style.js";
 
 /** How long a first Ctrl+C at the prompt waits for the second. */
 const EXIT_CONFIRM_MS = 2000;
+/** How long a first Ctrl+D with running tasks waits for the second. */
+const END_CONFIRM_MS = 3000;
 
 /**
  * What the person does, turned into turns and commands: keys and pastes at a terminal or lines from a pipe,
@@ -22,6 +24,7 @@ export class Repl {
   private readonly historyPath = historyFile();
   private queued: string[] = [];
   private lastInterrupt = 0;
+  private lastEndOfInput = 0;
   private hintTimer: NodeJS.Timeout | undefined;
   private exitRequested = false;
   private requestExit: () => void = () => {};
@@ -57,10 +60,12 @@ export class Repl {
           this.flash("Ctrl+B moves a running bash command into a background lane; none is running.");
       },
       endOfInput: () =>
-        this.editor.text === "" ? this.exit() : this.key(undefined, { name: "d", ctrl: true }),
+        this.editor.text === "" ? this.endOfInput() : this.key(undefined, { name: "d", ctrl: true }),
       redraw: () => this.view.clearScreen(),
       suspending: () => this.view.suspend(),
       resumed: () => this.view.resume(),
+      cannotSuspend: () =>
+        this.flash("Ctrl+Z: no job control here (no shell to resume lanes with fg); Ctrl+D exits."),
       paste: (text) => {
         this.editor.insert(text.replace(/\n+$/, ""));
         this.showInput();
@@ -107,6 +112,7 @@ export class Repl {
 
   private key(str: string | undefined, key: Key): void {
     this.lastInterrupt = 0;
+    this.lastEndOfInput = 0;
     // A question waiting for y / a / n takes the keys; the prompt's text stays as it was.
     if (this.approvals?.key(str, key)) return;
     const result = this.editor.handleKey(str, key);
@@ -221,6 +227,17 @@ export class Repl {
     this.editor.take();
     this.showInput();
     this.flash("Press Ctrl+C again to exit.", EXIT_CONFIRM_MS);
+    // The draft is gone: a wake that waited for the line to empty goes now, as after Ctrl+U.
+    this.maybeWake();
+  }
+
+  /** Ctrl+D at an empty prompt: with tasks that exiting would end, it asks once first. */
+  private endOfInput(): void {
+    const ending = this.session.lanes.active().filter((record) => !record.persist).length;
+    if (ending === 0 || Date.now() - this.lastEndOfInput < END_CONFIRM_MS) return this.exit();
+    this.lastEndOfInput = Date.now();
+    const what = ending === 1 ? "1 background task is" : `${ending} background tasks are`;
+    this.flash(`${what} still running: Ctrl+D again ends them and exits.`, END_CONFIRM_MS);
   }
 
   private exit(): void {

@@ -5,7 +5,7 @@ import { LiveView, PlainView, type ReplView } from "./view.js";
 import { laneEventLine } from "../cli/render-events.js";
 import { installShutdownHandlers, Session, type SessionChoice } from "../session/session.js";
 import { statusText } from "./status-line.js";
-import { replayTranscript } from "./transcript.js";
+import { leavingLines, replayTranscript } from "./transcript.js";
 import { colorsEnabled, createStyle } from "../text/style.js";
 
 export type ReplOptions = SessionChoice;
@@ -57,7 +57,9 @@ export async function runRepl(options: ReplOptions): Promise<number> {
   view.setHint(undefined);
   const running = session.lanes.active().filter((record) => !record.persist).length;
   if (running > 0) view.notice(style.dim(`Ending ${running} background task(s)…`));
+  const kept = session.lanes.active().filter((record) => record.persist);
   await session.close();
+  for (const line of leavingLines(kept, session.saved ? session.id : undefined)) view.notice(style.dim(line));
   view.close();
   return 0;
 }

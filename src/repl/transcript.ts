@@ -1,5 +1,7 @@
 import { renderAgentEvent } from "../cli/render-events.js";
+import type { TaskRecord } from "../lanes/task-record.js";
 import type { Message, UserBlock } from "../model/types.js";
+import { taskLabel } from "./status-line.js";
 import { terminalSafe } from "../text/width.js";
 import type { Style } from "../text/style.js";
 
@@ -66,4 +68,15 @@ export function replayTranscript(messages: readonly Message[], style: Style, tur
     }
   }
   return out.replace(/\n$/, "");
+}
+
+/** What stays when the REPL ends: the persisted tasks that keep running, and how to come back. */
+export function leavingLines(kept: readonly TaskRecord[], sessionId: string | undefined): string[] {
+  const lines = kept.map(
+    (record) =>
+      `Still running (persisted): ${record.id} ${taskLabel(record)} (lanes tasks; lanes tasks kill ${record.id})`,
+  );
+  if (sessionId !== undefined)
+    lines.push(`Session ${sessionId} saved: lanes --resume ${sessionId} (or lanes --continue) picks it up.`);
+  return lines;
 }

@@ -195,3 +195,68 @@ describe("after a crash", { timeout: 90_000 }, () => {
     await resumed.waitFor("The build runs in the background.");
   });
 });
+
+describe("keys at the prompt", { timeout: TEST_MS }, () => {
+  it("Ctrl+C on a draft releases a result wake that waited for the line to empty", async () => {
+    const { term } = await startRepl([
+      {
+        text: "Starting the build.",
+        tool_calls: [{ name: "background_run", input: { command: "sleep 1; echo build-done" } }],
+      },
+      { text: "It runs." },
+    ]);
+    term.type("build it");
+    term.keys("Enter");
+    const [, id = ""] = await term.waitFor(/Background task (\w+) started/);
+    await term.waitFor("It runs.");
+    term.type("half a thought");
+    await term.waitFor(new RegExp(`■ \\[bg:${id}\\] completed, exit 0`));
+    term.keys("C-c");
+    await term.waitFor(
+      new RegExp(`Background results received:\\n\\[bg:${id}\\] completed, exit 0.*build-done`),
+    );
+  });
+
+  it("Ctrl+Z without job control says so and the REPL keeps working", async () => {
+    const { term } = await startRepl([{ text: "Still here." }]);
+    term.keys("C-z");
+    await term.waitFor("Ctrl+Z: no job control here");
+    term.type("are you there?");
+    term.keys("Enter");
+    await term.waitFor("Still here.");
+  });
+
+  it("Ctrl+D with a running task asks once; leaving names the persisted task that keeps running and how to resume", async () => {
+    const { term, dir } = await startRepl([
+      {
+        text: "Starting both.",
+        tool_calls: [
+          { name: "background_run", input: { command: "sleep 60", description: "watcher" } },
+          {
+            name: "background_run",
+            input: { command: "sleep 61", description: "dev server", persist: true },
+          },
+        ],
+      },
+      { text: "Both run." },
+    ]);
+    term.type("start them");
+    term.keys("Enter");
+    await term.waitFor("Both run.");
+    const dev = (await term.waitFor(/Background task (\w+) started: sleep 61/))[1] ?? "";
+    term.keys("C-d");
+    await term.waitFor("1 background task is still running: Ctrl+D again ends them and exits.");
+    expect(term.screen()).not.toContain("[exited");
+    term.keys("C-d");
+    await term.waitFor("[exited 0]");
+    const screen = term.screen();
+    expect(screen).toContain("Ending 1 background task(s)");
+    expect(screen).toContain(`Still running (persisted): ${dev} dev server`);
+    const [, session = ""] =
+      /Session ([\w-]+) saved: lanes --resume ([\w-]+) \(or lanes --continue\)/.exec(screen) ?? [];
+    expect(existsSync(join(dir, ".lanes", "sessions", `${session}.jsonl`))).toBe(true);
+    const listed = await runCli(["tasks"], { cwd: dir, env: cliEnv(dir) });
+    expect(listed.stdout).toMatch(new RegExp(`^${dev}  running`, "m"));
+    await runCli(["tasks", "kill", dev], { cwd: dir, env: cliEnv(dir) });
+  });
+});
