@@ -20,6 +20,17 @@ export function requestKill(store: TaskStore, id: string): void {
  */
 export function withUserKill(store: TaskStore, id: string, end: TaskEnd): TaskEnd {
   if (end.status === "killed" || end.status === "timed_out") return end;
-  if (!existsSync(store.paths(id).kill)) return end;
+  if (!killRequested(store, id)) return end;
   return { ...end, status: "killed", end_reason: USER_KILL_REASON };
+}
+
+/** The user asked to kill this task (a queued one is then never started). */
+export function killRequested(store: TaskStore, id: string): boolean {
+  return existsSync(store.paths(id).kill);
+}
+
+/** How a queued task the user killed ends, without ever starting. */
+export function killedBeforeStart(): TaskEnd {
+  const end = { status: "killed", exit_code: null, signal: null, end_reason: USER_KILL_REASON } as const;
+  return { ...end, ended_at: new Date().toISOString() };
 }

@@ -42,10 +42,16 @@ export async function killStoredTask(workspace: string, id: string, graceMs: num
   const { record, owner } = await findTask(workspace, id);
   // An end a dead owner never saw was just written back by the reconcile, its result still undelivered.
   if (isTerminal(record.status)) return `Task ${id} already ended: ${statusPhrase(record)}.`;
-  if (record.pid === null) return `Task ${id} has not started; its lanes will not start it after it exits.`;
+  const store = readStore(workspace);
+  if (record.pid === null) {
+    // Queued in a live lanes: the request stops it from ever starting, once its slot comes.
+    requestKill(store, id);
+    const written = await ownerWrote(store, id, OWNER_WRITE_MS);
+    if (written) return `Task ${id} had not started and never will: ${statusPhrase(written)}.`;
+    return `Task ${id} is queued in a running lanes (pid ${record.owner_pid}): it will not start, and is recorded as killed by the user when its slot frees.`;
+  }
   if (owner !== "gone" && !isTaskProcess(record.pid, id))
     return `Task ${id} is not running any more; nothing was signalled.`;
-  const store = readStore(workspace);
   requestKill(store, id);
   const outcome = await endTaskGroup(record.pid, id, graceMs);
   if (owner === "gone") {
