@@ -71,8 +71,8 @@ export function summaryLine(
   const lane = record.lane === "default" ? "" : ` [${record.lane}]`;
   const persist = record.persist ? " [persist]" : "";
   const whose = owner === undefined ? "" : `  (${owner})`;
-  const when = started === undefined ? "" : `  ${started}`;
-  return `${record.id}  ${statusPhrase(record)}${orphan}${took}${lane}${persist}${whose}${when}  ${record.command}`;
+  const when = started === undefined ? "" : `, ${started}`;
+  return `${record.id}  ${statusPhrase(record)}${orphan}${took}${when}${lane}${persist}${whose}  ${record.command}`;
 }
 
 /** Whose a task of another lanes is: every line that shows one says so. */

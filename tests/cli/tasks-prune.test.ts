@@ -123,7 +123,7 @@ describe("lanes tasks prune", () => {
     const day = `${started.getFullYear()}-${two(started.getMonth() + 1)}-${two(started.getDate())}`;
     expect(list.stdout).toMatch(
       new RegExp(
-        `^old00004  completed, exit 0 1\\.0s  started ${day} \\d\\d:\\d\\d:\\d\\d  echo old00004$`,
+        `^old00004  completed, exit 0 1\\.0s, started ${day} \\d\\d:\\d\\d:\\d\\d  echo old00004$`,
         "m",
       ),
     );
