@@ -247,6 +247,18 @@ tasks
     await (await load.tasks()).printLogs(workspace, id, options.follow ?? false, process.stdout);
   });
 tasks
+  .command("prune")
+  .description("remove ended tasks (record, log, exit file) older than task_retention_days, or as told")
+  .option("--older-than <duration>", "ended more than this long ago: 30m, 12h, 7d, 2w")
+  .option("--all", "every ended task")
+  .action(async (options: { all?: boolean; olderThan?: string }) => {
+    const workspace = resolve(program.opts<{ cwd: string }>().cwd);
+    const days = (await load.config()).loadConfig(workspace).task_retention_days;
+    // Commander hands `prune --all` to the `tasks` listing's own --all.
+    const all = options.all === true || tasks.opts<{ all?: boolean }>().all === true;
+    console.log(await (await load.tasks()).pruneCommand(workspace, { ...options, all }, days));
+  });
+tasks
   .command("kill <id>")
   .description("end a task and its whole process group")
   .action(async (id: string) => {

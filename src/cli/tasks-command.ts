@@ -1,14 +1,69 @@
 import { closeSync, openSync, readSync } from "node:fs";
+import { UsageError } from "../config/usage-error.js";
 import { summaryLine } from "../lanes/format.js";
+import { pruneTasks } from "../lanes/prune-tasks.js";
 import { deriveTasks, isTaskProcess, type DerivedTask } from "../lanes/reconcile.js";
-import { isTerminal } from "../lanes/task-record.js";
+import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
 import { caretStream } from "../text/caret-notation.js";
+import { formatBytes } from "../text/preview.js";
 import { findTask, killStoredTask, listStoredTasks, readStore } from "../lanes/stored-tasks.js";
 
-export function formatTaskList(tasks: DerivedTask[], all: boolean): string {
+export function formatTaskList(tasks: DerivedTask[], all: boolean, now = Date.now()): string {
   if (tasks.length === 0)
     return all ? "No background tasks." : "No running tasks (use --all for finished ones).";
-  return tasks.map(({ record, owner }) => summaryLine(record, Date.now(), owner === "gone")).join("\n");
+  return tasks
+    .map(({ record, owner }) =>
+      summaryLine(record, now, owner === "gone", undefined, startedText(record, now)),
+    )
+    .join("\n");
+}
+
+/** When a task started (a queued one: since when it waits), in local time; the date when not today. */
+export function startedText(record: TaskRecord, now: number): string {
+  const at = new Date(record.started_at ?? record.created_at);
+  const two = (n: number): string => String(n).padStart(2, "0");
+  const time = `${two(at.getHours())}:${two(at.getMinutes())}:${two(at.getSeconds())}`;
+  const today = at.toDateString() === new Date(now).toDateString();
+  const day = `${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())} `;
+  return `${record.started_at === null ? "queued" : "started"} ${today ? "" : day}${time}`;
+}
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** `--older-than 7d`: a number and a unit (s, m, h, d, w). */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([smhdw])$/i.exec(text.trim());
+  if (!match)
+    throw new UsageError(`--older-than: expected a duration like 30m, 12h, 7d or 2w, got "${text}"`);
+  return Number(match[1]) * (UNIT_MS[(match[2] ?? "").toLowerCase()] ?? 0);
+}
+
+/**
+ * `lanes tasks prune [--older-than D | --all]`: removes ended tasks (their record, log, exit file); without
+ * a scope, those older than `task_retention_days`. Says what it removed and what it kept, and why.
+ */
+export async function pruneCommand(
+  workspace: string,
+  options: { all?: boolean; olderThan?: string },
+  retentionDays: number,
+): Promise<string> {
+  if (options.all && options.olderThan !== undefined)
+    throw new UsageError("lanes tasks prune: give --all or --older-than, not both");
+  const olderThanMs =
+    options.olderThan === undefined ? retentionDays * 86_400_000 : parseDuration(options.olderThan);
+  const scope = options.all ? ({ all: true } as const) : ({ all: false, olderThanMs } as const);
+  const result = await pruneTasks(readStore(workspace), scope);
+  const age = options.olderThan?.trim() ?? `${retentionDays} days (task_retention_days)`;
+  const which = options.all ? "ended tasks" : `tasks that ended more than ${age} ago`;
+  const removed =
+    result.removed.length === 0
+      ? `No ${which} to remove.`
+      : `Removed ${result.removed.length} ${which}: ${formatBytes(result.bytes)} freed.`;
+  const kept =
+    result.undelivered.length === 0
+      ? ""
+      : ` Kept ${result.undelivered.length} whose result no session has read yet (${result.undelivered.join(", ")}): the next lanes here delivers it.`;
+  return removed + kept;
 }
 
 /**

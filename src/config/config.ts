@@ -50,6 +50,12 @@ export const ConfigSchema = z
       .max(MAX_TIMER_MS)
       .default(600_000)
       .describe("-p: longest wait for tasks after the model stops"),
+    task_retention_days: z
+      .number()
+      .min(0)
+      .max(36_500)
+      .default(7)
+      .describe("Ended tasks (record and log) older than this are pruned at session start; 0 keeps them"),
     max_turns: z.number().int().positive().default(100).describe("Model calls per prompt"),
     wake_on_result: z
       .boolean()

@@ -62,16 +62,23 @@ export function notificationLine(workspace: string, record: TaskRecord, tail: st
 
 /**
  * One line per task for listings; `ownerGone`: still running, but the lanes that started it is gone;
- * `owner`: whose task it is, when not this session's.
+ * `owner`: whose task it is, when not this session's; `started`: when it started (`lanes tasks`).
  */
-export function summaryLine(record: TaskRecord, now = Date.now(), ownerGone = false, owner?: string): string {
+export function summaryLine(
+  record: TaskRecord,
+  now = Date.now(),
+  ownerGone = false,
+  owner?: string,
+  started?: string,
+): string {
   const duration = durationOf(record, now);
   const took = duration === null ? "" : ` ${formatDuration(duration)}`;
   const orphan = ownerGone && !isTerminal(record.status) ? " (owner gone)" : "";
   const lane = record.lane === "default" ? "" : ` [${record.lane}]`;
   const persist = record.persist ? " [persist]" : "";
   const whose = owner === undefined ? "" : `  (${owner})`;
-  return `${record.id}  ${statusPhrase(record)}${orphan}${took}${lane}${persist}${whose}  ${record.command}`;
+  const when = started === undefined ? "" : `, ${started}`;
+  return `${record.id}  ${statusPhrase(record)}${orphan}${took}${when}${lane}${persist}${whose}  ${record.command}`;
 }
 
 /** Whose a task of another lanes is: every line that shows one says so. */

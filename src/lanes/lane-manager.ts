@@ -6,6 +6,7 @@ import { TASK_MARKER } from "../process/marked-processes.js";
 import type { LaunchWrapper } from "../process/launch-wrapper.js";
 import { EscapeSweeper } from "./escape-sweeper.js";
 import { ForegroundHolds } from "./foreground-holds.js";
+import { killedBeforeStart, killRequested, withUserKill } from "./kill-request.js";
 import { LaneEvents } from "./lane-events.js";
 import { workspaceSlots, type LaneSlots } from "./lane-slots.js";
 import {
@@ -342,6 +343,7 @@ export class LaneManager {
   private launch(id: string): void {
     const task = this.registry.find(id);
     if (!task) return;
+    if (killRequested(this.store, id)) return this.settle(task, killedBeforeStart());
     const { record } = task;
     // Taken before the spawn, so a reported duration is never shorter than the command's real run.
     const startedAt = new Date().toISOString();
@@ -380,7 +382,7 @@ export class LaneManager {
   private settle(task: LiveTask, end: TaskEnd): void {
     const { record } = task;
     if (isTerminal(record.status)) return;
-    Object.assign(record, end);
+    Object.assign(record, withUserKill(this.store, record.id, end));
     record.output_bytes = fileSize(record.output_file);
     task.watch = undefined;
     this.sweeper.schedule(record.id);

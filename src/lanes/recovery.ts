@@ -30,7 +30,7 @@ export function planRecovery(records: TaskRecord[]): RecoveryPlan {
   return plan;
 }
 
-/** What `recover()` found: ids by what became of them. */
+/** What `recover()` found: ids by what became of them (ended and lost: their results are delivered now). */
 export interface Recovery {
   adopted: string[];
   recovered: string[];
@@ -41,7 +41,8 @@ export function recoverySummary(plan: RecoveryPlan): Recovery {
   const ids = (records: TaskRecord[]): string[] => records.map((record) => record.id);
   return {
     adopted: ids(plan.adopt),
-    recovered: ids(plan.corrected.filter((record) => record.status !== "lost")),
-    lost: ids(plan.corrected.filter((record) => record.status === "lost")),
+    // Every end whose result this lanes now delivers, also one a `lanes tasks` already wrote back.
+    recovered: ids(plan.settled.filter((record) => record.status !== "lost")),
+    lost: ids(plan.settled.filter((record) => record.status === "lost")),
   };
 }

@@ -33,9 +33,10 @@ export class TaskStore {
     return randomBytes(4).toString("hex");
   }
 
-  paths(id: string): { record: string; log: string; exit: string } {
+  /** Every file of a task: `kill` is the user's kill request (`lanes tasks kill`), written before the signal. */
+  paths(id: string): { record: string; log: string; exit: string; kill: string } {
     const base = join(this.dir, id);
-    return { record: `${base}.json`, log: `${base}.log`, exit: `${base}.exit` };
+    return { record: `${base}.json`, log: `${base}.log`, exit: `${base}.exit`, kill: `${base}.kill` };
   }
 
   async save(record: TaskRecord): Promise<void> {

@@ -1,6 +1,7 @@
 import { displayPath, otherSummaryLine, summaryLine } from "../lanes/format.js";
 import { killStoredTask } from "../lanes/stored-tasks.js";
-import { isTerminal } from "../lanes/task-record.js";
+import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
+import { taskLabel } from "./status-line.js";
 import { lastLines } from "../text/preview.js";
 import { terminalSafe } from "../text/width.js";
 import type { ReplView } from "./view.js";
@@ -10,7 +11,7 @@ import { readTail } from "../text/utf8-window.js";
 
 export const HELP = `Commands:
   /tasks             list this session's background tasks, then other lanes' in this folder
-  /tasks kill ID     end a task and its whole process group (another lanes' too)
+  /tasks kill ID     end a task and its whole process group (another lanes' too); wakes no turn
   /tasks logs ID     show the end of a task's output
   /clear             clear the screen, start a new conversation (tasks go on)
   /compact           compact the conversation now (old outputs cleared, older turns summarised)
@@ -23,7 +24,8 @@ Keys:
   Ctrl+C         cancel the model's turn (tasks keep running); twice: exit
   Ctrl+B         move the running bash command into a background lane
   y / a / n      answer an approval question: yes once / yes for commands starting so / no
-  Ctrl+D         exit (running tasks are ended)    Ctrl+L  clear the screen`;
+  Ctrl+D         exit; with tasks running it asks once (persisted tasks keep running)
+  Ctrl+L         clear the screen    Ctrl+Z  suspend (where the shell has job control)`;
 
 /** Lines of a log `/tasks logs` shows; the file holds the rest. */
 const LOG_LINES = 40;
@@ -34,6 +36,8 @@ export interface CommandContext {
   style: Style;
   /** A model turn is running: commands that change the conversation wait. */
   busy: boolean;
+  /** Where /tasks kill notes the tasks the person ended, whose end then wakes no model turn. */
+  userKilled?: Set<string>;
 }
 
 /** Runs a slash command; resolves "exit" when the REPL should end. Errors are shown, never thrown. */
@@ -88,13 +92,21 @@ export function contextLine(session: Session): string {
   return `context: ~${tokens} of ${window} tokens (${Math.round((100 * tokens) / window)}%) · ${share}`;
 }
 
+/** `dev server: npm run dev`: the description the model gave before the command, when it gave one. */
+function describedCommand(record: TaskRecord): string {
+  const label = taskLabel(record);
+  return label === terminalSafe(record.command).replace(/\s+/g, " ")
+    ? record.command
+    : `${label}: ${record.command}`;
+}
+
 async function tasksCommand(sub: string | undefined, id: string | undefined, context: CommandContext) {
   const { session, view, style } = context;
   if (sub === undefined) {
     const records = session.lanes.list().sort((a, b) => a.created_at.localeCompare(b.created_at));
     if (records.length === 0) view.notice("No background tasks in this session.");
     for (const record of records) {
-      const line = terminalSafe(summaryLine(record));
+      const line = terminalSafe(summaryLine({ ...record, command: describedCommand(record) }));
       view.notice(isTerminal(record.status) ? style.dim(line) : line);
     }
     // What another REPL, `lanes mcp` or a detached `lanes run` runs here: its results go to its own session.
@@ -122,8 +134,10 @@ async function tasksCommand(sub: string | undefined, id: string | undefined, con
       view.notice(await killStoredTask(session.workspace(), id, session.lanes.killGraceMs));
       return;
     }
-    // A task that was running reports its end as a lane event, like any other.
+    // A task that was running reports its end as a lane event, like any other, but wakes no turn.
+    context.userKilled?.add(id);
     const { record: ended, wasRunning } = await session.lanes.kill(id);
+    if (!wasRunning) context.userKilled?.delete(id);
     if (!wasRunning) view.notice(`Task ${id} had already ended: ${terminalSafe(summaryLine(ended))}`);
     return;
   }

@@ -12,6 +12,8 @@ import type { Style } from "../text/style.js";
 
 /** How long a first Ctrl+C at the prompt waits for the second. */
 const EXIT_CONFIRM_MS = 2000;
+/** How long a first Ctrl+D with running tasks waits for the second. */
+const END_CONFIRM_MS = 3000;
 
 /**
  * What the person does, turned into turns and commands: keys and pastes at a terminal or lines from a pipe,
@@ -22,6 +24,7 @@ export class Repl {
   private readonly historyPath = historyFile();
   private queued: string[] = [];
   private lastInterrupt = 0;
+  private lastEndOfInput = 0;
   private hintTimer: NodeJS.Timeout | undefined;
   private exitRequested = false;
   private requestExit: () => void = () => {};
@@ -31,6 +34,8 @@ export class Repl {
   /** A result landed that no turn has taken yet: the model is woken once the prompt is empty and idle. */
   private wakePending = false;
   private waking = false;
+  /** Tasks the person ended with /tasks kill: they know, so that end does not wake the model. */
+  private readonly userKilled = new Set<string>();
 
   constructor(
     private readonly session: Session,
@@ -55,10 +60,12 @@ export class Repl {
           this.flash("Ctrl+B moves a running bash command into a background lane; none is running.");
       },
       endOfInput: () =>
-        this.editor.text === "" ? this.exit() : this.key(undefined, { name: "d", ctrl: true }),
+        this.editor.text === "" ? this.endOfInput() : this.key(undefined, { name: "d", ctrl: true }),
       redraw: () => this.view.clearScreen(),
       suspending: () => this.view.suspend(),
       resumed: () => this.view.resume(),
+      cannotSuspend: () =>
+        this.flash("Ctrl+Z: no job control here (no shell to resume lanes with fg); Ctrl+D exits."),
       paste: (text) => {
         this.approvals?.typing();
         this.editor.insert(text.replace(/\n+$/, ""));
@@ -69,6 +76,7 @@ export class Repl {
     process.on("SIGINT", this.onSignal);
     const stopWaking = this.session.lanes.subscribe((event) => {
       if (event.type !== "notification" || !this.wakeOnResult) return;
+      if (event.notification.kind === "ended" && this.userKilled.delete(event.notification.taskId)) return;
       this.wakePending = true;
       this.maybeWake();
     });
@@ -105,6 +113,7 @@ export class Repl {
 
   private key(str: string | undefined, key: Key): void {
     this.lastInterrupt = 0;
+    this.lastEndOfInput = 0;
     // An armed question takes its answer keys; every other key (and any before it arms) edits the prompt.
     if (this.approvals?.key(str, key)) return;
     const result = this.editor.handleKey(str, key);
@@ -164,7 +173,8 @@ export class Repl {
     this.remember(text);
     if (text.trim().startsWith("/")) {
       this.echo(text);
-      const context = { session: this.session, view: this.view, style: this.style, busy: this.turns.busy };
+      const { session, view, style, userKilled } = this;
+      const context = { session, view, style, busy: this.turns.busy, userKilled };
       return runSlashCommand(text, context);
     }
     if (this.turns.busy) {
@@ -218,6 +228,17 @@ export class Repl {
     this.editor.take();
     this.showInput();
     this.flash("Press Ctrl+C again to exit.", EXIT_CONFIRM_MS);
+    // The draft is gone: a wake that waited for the line to empty goes now, as after Ctrl+U.
+    this.maybeWake();
+  }
+
+  /** Ctrl+D at an empty prompt: with tasks that exiting would end, it asks once first. */
+  private endOfInput(): void {
+    const ending = this.session.lanes.active().filter((record) => !record.persist).length;
+    if (ending === 0 || Date.now() - this.lastEndOfInput < END_CONFIRM_MS) return this.exit();
+    this.lastEndOfInput = Date.now();
+    const what = ending === 1 ? "1 background task is" : `${ending} background tasks are`;
+    this.flash(`${what} still running: Ctrl+D again ends them and exits.`, END_CONFIRM_MS);
   }
 
   private exit(): void {

@@ -1,4 +1,5 @@
 import { emitKeypressEvents } from "node:readline";
+import { jobControlAvailable } from "./job-control.js";
 import type { Key } from "./line-editor.js";
 
 /** What the REPL does with keys. Handlers must not throw. */
@@ -14,6 +15,8 @@ export interface KeyHandlers {
   /** Ctrl+Z: about to stop (the shell takes the terminal); `resumed` after `fg`. */
   suspending(): void;
   resumed(): void;
+  /** Ctrl+Z where no shell could resume lanes (no job control): lanes keeps running. */
+  cannotSuspend(): void;
   /** A bracketed paste, as one piece of text (its newlines do not send anything). */
   paste(text: string): void;
   /** Every other key, for the line editor. */
@@ -46,7 +49,7 @@ export function readKeys(
     else if (key?.ctrl && name === "b") handlers.background();
     else if (key?.ctrl && name === "d") handlers.endOfInput();
     else if (key?.ctrl && name === "l") handlers.redraw();
-    else if (key?.ctrl && name === "z") suspend();
+    else if (key?.ctrl && name === "z") (jobControlAvailable() ? suspend : handlers.cannotSuspend)();
     else handlers.key(str, key ?? {});
   };
   const terminalMode = (raw: boolean): void => {

@@ -5,6 +5,7 @@ import { LiveView, PlainView, type ReplView } from "./view.js";
 import { laneEventLine } from "../cli/render-events.js";
 import { installShutdownHandlers, Session, type SessionChoice } from "../session/session.js";
 import { statusText } from "./status-line.js";
+import { leavingLines, replayTranscript } from "./transcript.js";
 import { colorsEnabled, createStyle } from "../text/style.js";
 
 export type ReplOptions = SessionChoice;
@@ -47,13 +48,18 @@ export async function runRepl(options: ReplOptions): Promise<number> {
   const shownModel = model.startsWith(`${name}:`) ? model : `${name}:${model}`;
   view.notice(style.bold("lanes") + style.dim(` · ${shownModel} · ${options.workspace}`));
   view.notice(style.dim("/help · Ctrl+C cancel · Ctrl+B background a running command · Ctrl+D exit"));
+  // A resumed conversation shows where it stands, as its turns looked when they ran.
+  const replay = options.resume === undefined ? "" : replayTranscript(session.messages, style);
+  if (replay !== "") view.notice(`${style.dim(`Resumed session ${session.id}:`)}\n${replay}`);
   const repl = new Repl(session, view, style, turns, approvals, options.config.wake_on_result);
   await (interactive ? repl.fromTerminal() : repl.fromPipe());
   view.setInput(undefined);
   view.setHint(undefined);
   const running = session.lanes.active().filter((record) => !record.persist).length;
   if (running > 0) view.notice(style.dim(`Ending ${running} background task(s)…`));
+  const kept = session.lanes.active().filter((record) => record.persist);
   await session.close();
+  for (const line of leavingLines(kept, session.saved ? session.id : undefined)) view.notice(style.dim(line));
   view.close();
   return 0;
 }

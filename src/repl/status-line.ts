@@ -1,6 +1,6 @@
 import type { TaskRecord } from "../lanes/task-record.js";
 import { readTail } from "../text/utf8-window.js";
-import { terminalSafe, truncateToWidth } from "../text/width.js";
+import { displayWidth, terminalSafe, truncateToWidth } from "../text/width.js";
 
 /** How often the REPL rebuilds the status line; it is redrawn only when its text changed. */
 export const STATUS_INTERVAL_MS = 500;
@@ -31,9 +31,25 @@ function elapsed(record: TaskRecord, now: number): string {
   return elapsedText(record.started_at ? now - Date.parse(record.started_at) : 0);
 }
 
+/** A label set by lanes itself, not by the model: it says nothing the command does not. */
+const LANES_DESCRIPTIONS = new Set(["moved from foreground bash"]);
+
+/** What a task is called where space is short: the description the model gave, else its command. */
+export function taskLabel(record: TaskRecord): string {
+  const described = record.description?.trim();
+  const label = described && !LANES_DESCRIPTIONS.has(described) ? described : record.command;
+  return terminalSafe(label).replace(/\s+/g, " ");
+}
+
+/** A task's part keeps its id, clock and this many cells of its label, or it is counted in "+N more". */
+const MIN_LABEL_CELLS = 12;
+const SEPARATOR = " · ";
+
 /**
- * `2 running · a1b2 12s npm test › PASS src/x · c3d4 3s sleep 30`, cut to the terminal width; undefined
- * when nothing runs, so the line disappears. Queued tasks are counted but have no clock yet.
+ * `2 running · a1b2 12s unit tests › PASS src/x · c3d4 3s dev server`, fitted to the terminal width: each
+ * shown task gets a fair share of the line (a short one leaves its rest to the others), and tasks that
+ * cannot keep a readable label are counted as "+N more" instead of being cut to nothing. Undefined when
+ * nothing runs, so the line disappears. Queued tasks are counted but have no clock yet.
  */
 export function statusText(
   active: TaskRecord[],
@@ -46,9 +62,35 @@ export function statusText(
   const queued = active.length - running.length;
   const head = `${running.length} running${queued > 0 ? `, ${queued} queued` : ""}`;
   const parts = running.map((record) => {
-    const command = truncateToWidth(terminalSafe(record.command).replace(/\s+/g, " "), 30);
+    const fixed = `${record.id} ${elapsed(record, now)} `;
     const last = truncateToWidth(lastLine(record), 50);
-    return `${record.id} ${elapsed(record, now)} ${command}${last ? ` › ${last}` : ""}`;
+    const text = `${fixed}${truncateToWidth(taskLabel(record), 30)}${last ? ` › ${last}` : ""}`;
+    return { text, min: displayWidth(fixed) + MIN_LABEL_CELLS };
   });
-  return truncateToWidth([head, ...parts].join(" · "), Math.max(10, width));
+  const cells = Math.max(10, width);
+  for (let shown = parts.length; shown > 0; shown--) {
+    const more = shown < parts.length ? `${SEPARATOR}+${parts.length - shown} more` : "";
+    const room = cells - displayWidth(head) - displayWidth(more) - SEPARATOR.length * shown;
+    const fitted = shareRoom(parts.slice(0, shown), room);
+    if (fitted) return [head, ...fitted].join(SEPARATOR) + more;
+  }
+  return truncateToWidth(running.length > 0 ? `${head}${SEPARATOR}+${running.length} more` : head, cells);
+}
+
+/**
+ * Shares `room` cells among the parts, shortest first, each getting at most an equal share of what is left;
+ * undefined when a part would be cut below its minimum.
+ */
+function shareRoom(parts: { text: string; min: number }[], room: number): string[] | undefined {
+  const widths = parts.map((part) => displayWidth(part.text));
+  const order = widths.map((_, index) => index).sort((a, b) => (widths[a] ?? 0) - (widths[b] ?? 0));
+  const given: number[] = [];
+  let left = room;
+  order.forEach((index, position) => {
+    const share = Math.floor(left / (order.length - position));
+    given[index] = Math.min(widths[index] ?? 0, share);
+    left -= given[index] ?? 0;
+  });
+  const tooShort = parts.some((part, index) => (given[index] ?? 0) < Math.min(part.min, widths[index] ?? 0));
+  return tooShort ? undefined : parts.map((part, index) => truncateToWidth(part.text, given[index] ?? 0));
 }

@@ -1,5 +1,5 @@
 import { shellExitStatus } from "../process/process-result.js";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { createBackgroundHooks, type BackgroundHooks } from "../agent/background-hooks.js";
 import type { AgentEventSink } from "../agent/events.js";
@@ -18,6 +18,7 @@ import { CommandGate, type GateOptions } from "../approval/gate.js";
 import { laneManagerOptions } from "../config/lane-options.js";
 import { commandRules } from "../config/user-config.js";
 import type { LanesConfig } from "../config/config.js";
+import { startLanes } from "./start-lanes.js";
 import { LaneManager } from "../lanes/lane-manager.js";
 import { createProvider, type ProviderName } from "../model/create-provider.js";
 import { emptyUsage, type Message, type ModelProvider, type Usage } from "../model/types.js";
@@ -87,16 +88,7 @@ export class Session {
       options.provider ??
       createProvider({ model: options.model ?? config.model, env, provider: options.providerName });
     this.lanes = new LaneManager(laneManagerOptions(options.workspace, config, env));
-    const recovered = this.lanes.recover();
-    for (const bad of this.lanes.corruptRecords) {
-      process.stderr.write(`lanes: set aside an unreadable task record (${bad.error}): ${bad.movedTo}\n`);
-    }
-    const adopted = recovered.adopted.length + recovered.recovered.length + recovered.lost.length;
-    if (adopted > 0) {
-      process.stderr.write(
-        `lanes: picked up ${adopted} task(s) from an earlier run: ${recovered.adopted.length} still running, ${recovered.recovered.length} ended, ${recovered.lost.length} lost\n`,
-      );
-    }
+    startLanes(this.lanes, config.task_retention_days);
     const gate = new CommandGate({
       mode: "never",
       ...options.approvals,
@@ -127,6 +119,11 @@ export class Session {
         this.sessions.appendTask(this.id, event.record.id);
       }
     });
+  }
+
+  /** Whether the conversation has a saved file that `--resume ID` can pick up. */
+  get saved(): boolean {
+    return existsSync(this.sessions.file(this.id));
   }
 
   /** The view the API gets of the conversation (see ConversationLog.project). */

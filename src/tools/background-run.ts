@@ -82,7 +82,8 @@ export function createBackgroundRunTool(
       const queued = wait ? ` ${queuedLine(wait)}` : "";
       // The model wrote the command: a short form names the task without echoing a 100 KB heredoc back.
       const command = displayCommand(record.command, 200);
-      return `Background task ${record.id} started: ${command} (output_file=${file}).${queued} ${told.stillRunning(false)}`;
+      const verb = wait ? "queued" : "started";
+      return `Background task ${record.id} ${verb}: ${command} (output_file=${file}).${queued} ${told.stillRunning(false)}`;
     },
   });
 }

@@ -109,6 +109,9 @@ describe("the REPL in a real terminal", { timeout: TEST_MS }, () => {
     expect(sleeper).toBeDefined();
     const pid = sleeper?.pid ?? 0;
     expect(pidAlive(pid)).toBe(true);
+    // With a task running, Ctrl+D asks once; the second ends it and exits.
+    term.keys("C-d");
+    await term.waitFor("1 background task is still running: Ctrl+D again ends them and exits.");
     term.keys("C-d");
     await term.waitFor(/Ending 1 background task/);
     await term.waitFor("[exited 0]");

@@ -17,10 +17,12 @@ function record(
   command: string,
   startedSecondsAgo: number | null,
   file = "/nonexistent",
+  description: string | null = null,
 ): TaskRecord {
   return {
     id,
     command,
+    description,
     status: startedSecondsAgo === null ? "queued" : "running",
     started_at: startedSecondsAgo === null ? null : new Date(NOW - startedSecondsAgo * 1000).toISOString(),
     output_file: file,
@@ -44,11 +46,28 @@ describe("status line", () => {
     );
   });
 
-  it("is cut to the terminal width", () => {
+  it("fits the terminal width: each shown task keeps its id, clock and a readable label; the rest are +N more", () => {
     const tasks = Array.from({ length: 5 }, (_, i) => record(`id${i}`, "x".repeat(40), i));
     const text = statusText(tasks, 60, NOW, () => "") ?? "";
-    expect(displayWidth(text)).toBe(60);
-    expect(text.endsWith("…")).toBe(true);
+    expect(displayWidth(text)).toBeLessThanOrEqual(60);
+    const [head, ...parts] = text.split(" · ");
+    expect(head).toBe("5 running");
+    expect(parts.at(-1)).toMatch(/^\+\d more$/);
+    for (const part of parts.slice(0, -1)) expect(part).toMatch(/^id\d \ds x{12,}/);
+  });
+
+  it("shows the description the model gave (else the command), and a third task is not cut to a stub", () => {
+    const tasks = [
+      record("a1b2c3d4", "npm run dev -- --port 5173", 65, "/nonexistent", "dev server"),
+      record("e5f6a7b8", "npx vitest run --reporter dot", 12, "/nonexistent", "unit tests"),
+      record("c9d0e1f2", "sleep 600", 3),
+    ];
+    const last = (task: TaskRecord) => (task.id === "e5f6a7b8" ? "✓ 120 passed, 3 running" : "");
+    const text = statusText(tasks, 100, NOW, last) ?? "";
+    expect(displayWidth(text)).toBeLessThanOrEqual(100);
+    expect(text).toMatch(
+      /^3 running · a1b2c3d4 1m05s dev server · e5f6a7b8 12s unit tests › .* · c9d0e1f2 3s sleep 600$/,
+    );
   });
 
   it("takes the last non-empty line of a log, as a progress bar (\\r) and colours leave it", () => {

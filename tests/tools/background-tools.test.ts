@@ -33,7 +33,7 @@ const call = callDirect;
 /** Starts a task through background_run and returns its id from the reply. */
 async function start(run: ReturnType<typeof tools>["run"], raw: Record<string, unknown>): Promise<string> {
   const reply = await call(run, raw);
-  const id = /^Background task (\w+) started/.exec(reply)?.[1];
+  const id = /^Background task (\w+) (?:started|queued)/.exec(reply)?.[1];
   if (id === undefined) throw new Error(`no task id in: ${reply}`);
   return id;
 }
@@ -80,6 +80,9 @@ describe("background_run", () => {
     expect(second).toContain(`Queued: lane "tests" is at its limit of 1, held by ${firstId}: sleep 1;`);
     const id = /^Background task (\w+)/.exec(second)?.[1] ?? "";
     expect(lanes.get(id)?.status).toBe("queued");
+    // Said as it is: queued, not started.
+    expect(first).toMatch(/^Background task \w+ started: sleep 1/);
+    expect(second).toMatch(new RegExp(`^Background task ${id} queued: sleep 0.1`));
   });
 
   it("rejects an invalid notify_on regex with a clear error and starts nothing", async () => {
