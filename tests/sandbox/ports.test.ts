@@ -70,11 +70,18 @@ async function until<T>(get: () => Promise<T>, done: (value: T) => boolean, time
 
 /** The host's curl, polled until the server answers (it starts listening a moment after its task). */
 const curlEventually = (port: number, timeoutMs = 20_000): Promise<string | undefined> =>
-  until(() => curl(port), (body) => body !== undefined, timeoutMs);
+  until(
+    () => curl(port),
+    (body) => body !== undefined,
+    timeoutMs,
+  );
 
 /** `lanes tasks`, polled until its output matches. */
 const tasksEventually = async (pattern: RegExp): Promise<string> =>
-  until(async () => (await lanes(["tasks"])).stdout, (list) => pattern.test(list));
+  until(
+    async () => (await lanes(["tasks"])).stdout,
+    (list) => pattern.test(list),
+  );
 
 const server = (port: number, text: string): string =>
   `node -e 'require("http").createServer((q, s) => s.end("${text}\\n")).listen(${port}, "127.0.0.1")'`;
@@ -91,6 +98,14 @@ function inNamespace(link: string): number[] {
       }
     })
     .map(Number);
+}
+
+/** The publishers of this test's workspace, with their ports files: what a failure message shows. */
+function publishers(): string {
+  const dir = join(ws.dir, ".lanes", "tasks");
+  const files = readdirSync(dir).filter((name) => name.endsWith(".ports"));
+  const pids = processesUnder([ws.dir]);
+  return `processes ${pids.join(" ")}; ${files.map((name) => readFileSync(join(dir, name), "utf8")).join("; ")}`;
 }
 
 function record(id: string): any {
@@ -138,7 +153,8 @@ describe("dev servers in the sandbox are published on the host's 127.0.0.1", () 
     const published = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(line)?.[1]);
     expect(published).not.toBe(taken);
     expect(line).toContain(`port ${taken} is taken on the host`);
-    expect(await curlEventually(published)).toBe("hello from the lane\n");
+    const body = await curlEventually(published);
+    expect(body, `${line}\n${publishers()}`).toBe("hello from the lane\n");
     // The host's own service on that port is untouched.
     expect(await curl(taken)).toBeUndefined();
     await killAndExpectNothingLeft(id, readlinkSync(`/proc/${record(id).pid}/ns/net`));
@@ -179,7 +195,13 @@ describe("dev servers in the sandbox are published on the host's 127.0.0.1", () 
     expect(bash?.content).toContain("host loopback refused");
     expect(bash?.content).not.toContain("host secret");
     // The session has ended its plain task, and with it that port; the persisted one still answers.
-    expect(await until(() => curl(plain), (body) => body === undefined, 5_000)).toBeUndefined();
+    expect(
+      await until(
+        () => curl(plain),
+        (body) => body === undefined,
+        5_000,
+      ),
+    ).toBeUndefined();
     expect(await curlEventually(kept, 5_000)).toBe("persisted\n");
     const list = await tasksEventually(/listening on/);
     expect(list).toContain(`listening on 127.0.0.1:${kept}`);
