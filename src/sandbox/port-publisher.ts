@@ -19,14 +19,18 @@ const INSIDE_RELAY = [
 // Which processes are in the namespace: its link, and unprivileged the user namespace that owns it (only a
 // process there can be entered with the rights to enter the network). Our own relays do not count.
 const NAMESPACE = [
-  "my ($ns, $userns, $anchor, $nsenter, $perl, $dir, $skip, $inside) = @ARGV;",
+  "my ($ns, $userns, $anchor, $nsenter, $perl, $dir, $skip, $inside, $lanes) = @ARGV;",
+  "my ($holder, $born) = ($anchor, time());",
   'sub ns_of { my ($pid, $kind) = @_; readlink("/proc/$pid/ns/$kind") // "" }',
   'sub in_ns { my ($pid) = @_; ns_of($pid, "net") eq $ns && ($userns eq "" || ns_of($pid, "user") eq $userns) }',
+  // The holder outlives its lanes by up to 2 s; once lanes is gone only tasks count, so this exits at once
+  // (after 3 s of its own: a `lanes run --detach` exits while its task may still be entering).
+  "sub counts { my ($pid) = @_; in_ns($pid) && ($pid != $holder || kill(0, $lanes) || time() - $born < 3) }",
   "sub pids { opendir(my $d, '/proc') or return (); grep { /^\\d+$/ && $_ != $$ } readdir($d) }",
   'sub stat_of { my ($pid) = @_; open(my $f, "<", "/proc/$pid/stat") or return (); my $s = <$f> // ""; $s =~ /\\) \\S+ (\\d+) (\\d+)/ ? ($1, $2) : () }',
   "sub find_anchor {",
-  "  return $anchor if in_ns($anchor);",
-  "  for my $pid (pids()) { next unless in_ns($pid); my ($ppid) = stat_of($pid); return $pid unless defined $ppid && $ppid == $$ }",
+  "  return $anchor if counts($anchor);",
+  "  for my $pid (pids()) { next unless counts($pid); my ($ppid) = stat_of($pid); return $pid unless defined $ppid && $ppid == $$ }",
   "  return 0;",
   "}",
 ];
@@ -185,6 +189,7 @@ export function startPortPublisher(options: PublisherOptions): void {
     options.tasksDir,
     String(options.skipPort),
     INSIDE_RELAY,
+    String(process.pid),
   ];
   // No environment: it carries no task's or test's marks; cwd "/": it holds no folder of the user's.
   const child = spawn(options.perl, ["-e", PUBLISHER, "--", ...args], {
