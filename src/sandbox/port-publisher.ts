@@ -108,7 +108,7 @@ const SCAN = [
   'my ($counts, $full) = ("", 0);',
   "sub socket_counts {",
   '  my $all = "";',
-  '  for my $name ("sockstat", "sockstat6") { open(my $f, "<", "/proc/$anchor/net/$name") or next; local $/; $all .= join(" ", <$f> =~ /^TCP6?: inuse (\d+)/m) }',
+  '  for my $name ("sockstat", "sockstat6") { open(my $f, "<", "/proc/$anchor/net/$name") or next; local $/; $all .= join(" ", <$f> =~ /^TCP6?: inuse (\\d+)/m) }',
   "  return $all;",
   "}",
   "sub scan {",
