@@ -37,6 +37,7 @@ const NAMESPACE = [
 
 // Sockets in LISTEN (state 0A) on the namespace's loopback or any address, read from /proc (builtins only):
 // port => [family to connect with, socket inode]. IPv4 loopback reads 0100007F on little-endian machines.
+// Never below 1024: a task must not take the host's 22, 53 or 80 on loopback before its own service does.
 const LISTENERS = [
   "sub listeners {",
   "  my %found;",
@@ -47,7 +48,7 @@ const LISTENERS = [
   "      my @x = split;",
   '      next unless $x[3] eq "0A";',
   "      my ($addr, $port) = split /:/, $x[1]; $port = hex($port);",
-  "      next if $port == $skip;",
+  "      next if $port < 1024 || $port == $skip;",
   "      my $any = $addr =~ /^0+$/;",
   "      my $ok = $any || ($fam == 4 ? $addr =~ /^(0100007F|7F000001)$/ : $addr =~ /^(0{24}01000000|0{31}1)$/);",
   "      next unless $ok;",
