@@ -175,6 +175,7 @@ describe("dev servers in the sandbox are published on the host's 127.0.0.1", () 
         ],
       },
       { tool_calls: [{ name: "bash", input: { command: waitForHost, timeout_ms: 120_000 } }] },
+      { tool_calls: [{ name: "check_background", input: {} }] },
       { text: "done" },
     ]);
     const session = lanes(
@@ -194,6 +195,10 @@ describe("dev servers in the sandbox are published on the host's 127.0.0.1", () 
     // Publishing opens no way out: the host's loopback stays out of the sandbox's reach.
     expect(bash?.content).toContain("host loopback refused");
     expect(bash?.content).not.toContain("host secret");
+    // What the model is told: each server's line says where the host reaches it.
+    const listing = events.find((event) => event.type === "tool-result" && event.name === "check_background");
+    expect(listing?.content).toContain(`listening on 127.0.0.1:${plain}`);
+    expect(listing?.content).toContain(`listening on 127.0.0.1:${kept}`);
     // The session has ended its plain task, and with it that port; the persisted one still answers.
     expect(
       await until(
