@@ -5,6 +5,7 @@ import { readTail } from "../text/utf8-window.js";
 import type { LaneWait } from "./lane-types.js";
 import type { Notification } from "./notification-queue.js";
 import type { OtherTask } from "./other-tasks.js";
+import { listeningText, publishedPorts } from "./published-ports.js";
 import { isTerminal, type TaskRecord } from "./task-record.js";
 
 /*
@@ -78,7 +79,9 @@ export function summaryLine(
   const persist = record.persist ? " [persist]" : "";
   const whose = owner === undefined ? "" : `  (${owner})`;
   const when = started === undefined ? "" : `, ${started}`;
-  return `${record.id}  ${statusPhrase(record)}${orphan}${took}${when}${lane}${persist}${whose}  ${record.command}`;
+  const listening = listeningText(publishedPorts(record));
+  const published = listening === undefined ? "" : `  ${listening}`;
+  return `${record.id}  ${statusPhrase(record)}${orphan}${took}${when}${lane}${persist}${whose}${published}  ${record.command}`;
 }
 
 /** Whose a task of another lanes is: every line that shows one says so. */

@@ -35,13 +35,9 @@ const DAEMONIZE = [
   'if ($pid) { print "$pid\\n"; exit 0 }',
   'open(STDOUT, ">", "/dev/null");',
 ];
-/** One accepted connection, in a forked child: relayed both ways until each side has closed. */
-const RELAY_CONNECTION = [
-  "  defined(my $child = fork()) or next;",
-  "  if ($child) { close($c); next }",
-  "  close($l);",
-  "  my $u;",
-  '  socket($u, 1, 1, 0) and connect($u, pack("S a108", 1, $path)) or exit 1;',
+
+/** Relays $c and $u both ways until each side has closed, then exits (the sockets' own process). */
+export const RELAY_BOTH_WAYS = [
   "  my %to = (fileno($c) => [$c, $u], fileno($u) => [$u, $c]);",
   '  my $rin = ""; vec($rin, $_, 1) = 1 for keys %to;',
   "  while (%to) {",
@@ -55,6 +51,15 @@ const RELAY_CONNECTION = [
   "    }",
   "  }",
   "  exit 0;",
+];
+/** One accepted connection, in a forked child: relayed both ways until each side has closed. */
+const RELAY_CONNECTION = [
+  "  defined(my $child = fork()) or next;",
+  "  if ($child) { close($c); next }",
+  "  close($l);",
+  "  my $u;",
+  '  socket($u, 1, 1, 0) and connect($u, pack("S a108", 1, $path)) or exit 1;',
+  ...RELAY_BOTH_WAYS,
 ];
 const PERL_RELAY = [
   ...LISTEN,

@@ -93,7 +93,8 @@ export class CommandSandbox implements LaunchWrapper {
     if (this.shared === null || this.options.sharedNetwork === false || bridge === "socat") return undefined;
     if (this.shared && !this.shared.network.alive) this.shared = undefined;
     if (this.shared === undefined) {
-      const started = startSharedNetwork(env, socket);
+      // Ports its tasks listen on are published on the host; their addresses go next to the task records.
+      const started = startSharedNetwork(env, socket, join(this.options.lanesDir, "tasks"));
       if ("why" in started) {
         this.shared = null;
         this.options.onNotice?.(loopbackFallbackLine(started.why));

@@ -3,7 +3,8 @@ import { closeSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findPerl } from "../process/own-group-launch.js";
-import { holderArgv } from "./network-bridge.js";
+import { holderArgv, INSIDE_PROXY_PORT } from "./network-bridge.js";
+import { startPortPublisher } from "./port-publisher.js";
 import { findProgram } from "./probe.js";
 
 /**
@@ -76,6 +77,21 @@ export class SharedNetwork {
     return [nsenter, ...user, `--net=/proc/${this.pid}/ns/net`, "--"];
   }
 
+  /**
+   * Publishes the ports tasks listen on in the namespace at the host's 127.0.0.1 (port-publisher.ts), their
+   * addresses written to `tasksDir`. The publisher outlives this holder while tasks remain in the namespace.
+   */
+  publishPorts(tools: { nsenter: string; perl: string }, tasksDir: string, bridged: boolean): void {
+    startPortPublisher({
+      ...tools,
+      holderPid: this.pid,
+      namespace: this.namespace,
+      userNamespace: this.ownUserNamespace ? readlinkSync(`/proc/${this.pid}/ns/user`) : undefined,
+      tasksDir,
+      skipPort: bridged ? INSIDE_PROXY_PORT : 0,
+    });
+  }
+
   close(): void {
     this.holder.kill("SIGKILL");
   }
@@ -107,6 +123,7 @@ function waitUntil(done: () => boolean, timeoutMs: number): boolean {
 export function startSharedNetwork(
   env: NodeJS.ProcessEnv,
   proxySocket?: string,
+  publishTo?: string,
 ): { network: SharedNetwork; nsenter: string } | { why: string } {
   const tools = {
     nsenter: findProgram("nsenter", env),
@@ -118,6 +135,9 @@ export function startSharedNetwork(
   if (tools.perl === null) return { why: "perl is not installed" };
   const network = SharedNetwork.start({ unshare: tools.unshare, perl: tools.perl, proxySocket });
   if (!network) return { why: "its holder did not start (unprivileged, unshare needs util-linux 2.38+)" };
+  if (publishTo !== undefined) {
+    network.publishPorts({ nsenter: tools.nsenter, perl: tools.perl }, publishTo, proxySocket !== undefined);
+  }
   return { network, nsenter: tools.nsenter };
 }
 

@@ -1,5 +1,6 @@
 import { displayCommand, displayPath, durationOf, statusPhrase, waitingText } from "../lanes/format.js";
 import type { LaneWait } from "../lanes/lane-types.js";
+import { listeningText, publishedPorts } from "../lanes/published-ports.js";
 import type { TaskRecord } from "../lanes/task-record.js";
 import { formatBytes, formatDuration } from "../text/preview.js";
 
@@ -29,6 +30,8 @@ export function describeRecord(
     ["signal", record.signal],
     ["output", `${formatBytes(record.output_bytes)} in ${displayPath(workspace, record.output_file)}`],
     ["persist", record.persist ? "yes (outlives lanes)" : null],
+    // Published from the sandbox's private loopback: the user's browser opens this address, not the inside one.
+    ["network", listeningText(publishedPorts(record)) ?? null],
   ];
   return rows
     .filter((row): row is [string, string] => row[1] !== null)
