@@ -100,7 +100,7 @@ export async function runDemo(options: { keep?: boolean } = {}): Promise<number>
   );
   if (!options.keep) rmSync(workspace, { recursive: true, force: true });
   out(
-    style.dim("Next: set ANTHROPIC_API_KEY and run `npx lanes` for the real thing, or `npx lanes --help`."),
+    style.dim("Next: set ANTHROPIC_API_KEY and run `lanes` for the real thing, or `lanes --help`."),
   );
   return code;
 }
