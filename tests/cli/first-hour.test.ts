@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startFakeAnthropic, textReply, type FakeAnthropic } from "../helpers/fake-anthropic-server.js";
@@ -163,5 +163,32 @@ describe("the workspace is the project around the current folder", () => {
     const explicit = await lanes(["--cwd", home, "-p", "hi"], { cwd: home, env: { HOME: home } });
     expect(explicit.code, explicit.stderr).toBe(0);
     expect(readdirSync(join(home, ".lanes", "sessions"))).toHaveLength(1);
+  });
+});
+
+describe("the README's -p claims", () => {
+  it("the README's script:FILE.json example runs offline with -p, its task result reaching the model", async () => {
+    const readme = readFileSync(join(import.meta.dirname, "../../README.md"), "utf8");
+    const example = /### A scripted model[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+    writeFileSync(join(ws.dir, "script.json"), example);
+    const run = await lanes(["--model", "script:script.json", "-p", "go", "--output-format", "json"], {
+      env: { ANTHROPIC_API_KEY: "" },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout) as { result: string; background_tasks: { status: string }[] };
+    expect(summary.result).toBe("Done.");
+    expect(summary.background_tasks.map((task) => task.status)).toEqual(["completed"]);
+  });
+
+  it("a key the endpoint rejects exits 1; no key at all exits 2", async () => {
+    server = await startFakeAnthropic(() => ({ kind: "error", status: 401, message: "invalid x-api-key" }));
+    const [rejected, missing] = await Promise.all([
+      lanes(["-p", "hi"]),
+      lanes(["-p", "hi"], { env: { ANTHROPIC_API_KEY: "" } }),
+    ]);
+    expect(rejected.code, rejected.stderr).toBe(1);
+    expect(rejected.stderr).toMatch(/401|x-api-key|authentication/i);
+    expect(missing.code, missing.stderr).toBe(2);
+    expect(missing.stderr).toMatch(/No API key/);
   });
 });
