@@ -1,11 +1,9 @@
-import { resolve } from "node:path";
 import { Command, Option } from "commander";
-import type { LanesConfig } from "../config/config.js";
 import type { SessionChoice } from "../session/session.js";
-import type { WorkspaceSetupOptions } from "./workspace-setup.js";
 import { VERSION } from "../version.js";
 import { describeFailure, type ParseContext } from "./errors.js";
 import { ENVIRONMENT_HELP } from "./environment-help.js";
+import { effectiveConfig, workspaceOf } from "./effective-config.js";
 import { positiveInt, sharedOption, timerSeconds, type MainOptions } from "./options.js";
 import { commandName, commandOptions } from "./command-options.js";
 import { commandLine } from "./command-line.js";
@@ -81,38 +79,6 @@ const program = new Command()
 
 /** The command whose parse failed, for the error line (`lanes tasks` names its own subcommands). */
 let failedIn: Command = program;
-
-/** The workspace: --cwd as given, else the project around the current folder (see findWorkspaceRoot). */
-async function workspaceOf(options: MainOptions): Promise<{ root: string; cwd: string; explicit: boolean }> {
-  if (options.cwd !== undefined) {
-    const root = resolve(options.cwd);
-    return { root, cwd: root, explicit: true };
-  }
-  return { ...(await load.root()).findWorkspaceRoot(process.cwd()), explicit: false };
-}
-
-/** Files (and the workspace's .env, as far as trust allows), then flags: a flag wins over a config file. */
-async function effectiveConfig(
-  workspace: string,
-  options: MainOptions,
-  /** false: the settings only, without loading the workspace's .env (`lanes run`). */
-  environment: WorkspaceSetupOptions | false = {},
-): Promise<LanesConfig> {
-  const setup = await load.setup();
-  const config =
-    environment === false
-      ? setup.loadSettings(workspace)
-      : await setup.prepareWorkspace(workspace, environment);
-  if (options.approval !== undefined) config.approval = options.approval;
-  if (options.maxTurns !== undefined) config.max_turns = options.maxTurns;
-  if (options.maxWait !== undefined) config.max_wait_ms = options.maxWait * 1000;
-  if (options.sandbox !== undefined) config.sandbox = options.sandbox;
-  for (const [lane, limit] of Object.entries(options.laneLimit ?? {})) {
-    if (lane === "default") config.default_lane_limit = limit;
-    else config.lanes[lane] = { limit };
-  }
-  return config;
-}
 
 program.action(async (options: MainOptions & { V?: boolean }) => {
   if (options.V) return void process.stdout.write(`${VERSION}\n`);
@@ -211,6 +177,8 @@ program
   .action(async (_options: unknown, command: Command) => {
     const options = commandOptions(command);
     const { root: workspace } = await workspaceOf(options);
+    const script = process.argv[1] ?? "lanes.js";
+    if (process.stdin.isTTY) console.error((await import("./mcp-intro.js")).mcpIntro(script, workspace));
     await (await load.mcp()).runMcpServer({ workspace, config: await effectiveConfig(workspace, options) });
   });
 
