@@ -33,7 +33,7 @@ const call = callDirect;
 /** Starts a task through background_run and returns its id from the reply. */
 async function start(run: ReturnType<typeof tools>["run"], raw: Record<string, unknown>): Promise<string> {
   const reply = await call(run, raw);
-  const id = /^Background task (\w+) started/.exec(reply)?.[1];
+  const id = /^Background task (\w+) (?:started|queued)/.exec(reply)?.[1];
   if (id === undefined) throw new Error(`no task id in: ${reply}`);
   return id;
 }
