@@ -113,6 +113,10 @@ describe("typos, help and flags that do not apply", () => {
     expect(format.stderr).toMatch(/--output-format applies only to -p/);
     expect(mcpModel.stderr).toMatch(/unknown option '--model'/);
     expect(modelBefore.stderr).toMatch(/--model does not apply to lanes mcp/);
+    // A flag the subcommand does take may come before its name.
+    const before = await lanes(["--cwd", ws.dir, "tasks"], { cwd: "/" });
+    expect(before.code, before.stderr).toBe(0);
+    expect(before.stdout).toMatch(/No running tasks/);
   });
 });
 

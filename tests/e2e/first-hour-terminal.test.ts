@@ -89,4 +89,13 @@ describe("the first hour on a terminal", { timeout: 90_000 }, () => {
     const [line] = await term.waitFor(/\[exited \d+\]/, 30_000);
     expect(line).toBe("[exited 2]");
   });
+
+  it("lanes mcp on a terminal says what it is and how to add it to a client", async () => {
+    const term = terminal(["mcp"]);
+    await term.waitFor(/this is an MCP server; it speaks JSON-RPC/, 30_000);
+    const screen = term.screen();
+    expect(screen).toMatch(/claude mcp add lanes -- node \S+lanes\.js mcp --cwd \//);
+    term.keys("C-d");
+    await term.waitFor(/\[exited \d+\]/, 30_000);
+  });
 });
