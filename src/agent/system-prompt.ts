@@ -1,13 +1,26 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative, sep } from "node:path";
 
 const CONVENTION_FILES = ["AGENTS.md", "CLAUDE.md"];
 const MAX_CONVENTION_CHARS = 20_000;
 
-/** The system prompt: who the agent is, how lanes work, and the project's own conventions. */
-export function buildSystemPrompt(workspace: string): string {
+/** The folders from the workspace root down to where lanes started, root first (just the root if outside). */
+function foldersDown(workspace: string, startedIn: string | undefined): string[] {
+  const below = startedIn === undefined ? "" : relative(workspace, startedIn);
+  if (below === "" || below.startsWith("..")) return [workspace];
+  const parts = below.split(sep);
+  return [workspace, ...parts.map((_, i) => join(workspace, ...parts.slice(0, i + 1)))];
+}
+
+/**
+ * The system prompt: who the agent is, how lanes work, and the project's own conventions: AGENTS.md and
+ * CLAUDE.md of the workspace root and of each folder down to where lanes started, the nearest last.
+ */
+export function buildSystemPrompt(workspace: string, startedIn?: string): string {
+  const folders = foldersDown(workspace, startedIn);
+  const here = folders.length > 1 ? relative(workspace, folders[folders.length - 1] ?? workspace) : "";
   const parts = [
-    `You are lanes, a coding agent working in ${workspace}. Use the tools to inspect and change files and run commands; paths are relative to the workspace.`,
+    `You are lanes, a coding agent working in ${workspace}. Use the tools to inspect and change files and run commands; paths are relative to the workspace.${here ? ` The user started lanes in its subfolder ${here}.` : ""}`,
     [
       "Slow commands (installs, test suites, builds, dev servers) go to background lanes with background_run: it returns a task id at once, so keep working meanwhile.",
       "When a background task ends, its result (status, exit code, last output, output file) arrives automatically in a <background-results> block before your next turn: never poll for it.",
@@ -17,11 +30,14 @@ export function buildSystemPrompt(workspace: string): string {
       "A foreground bash still running after 60 s is moved to a background lane by itself.",
     ].join(" "),
   ];
-  for (const name of CONVENTION_FILES) {
-    const file = join(workspace, name);
-    if (!existsSync(file)) continue;
-    const text = readFileSync(file, "utf8").slice(0, MAX_CONVENTION_CHARS);
-    parts.push(`<project-conventions file="${name}">\n${text}\n</project-conventions>`);
+  for (const folder of folders) {
+    for (const name of CONVENTION_FILES) {
+      const file = join(folder, name);
+      if (!existsSync(file)) continue;
+      const text = readFileSync(file, "utf8").slice(0, MAX_CONVENTION_CHARS);
+      const shown = relative(workspace, file);
+      parts.push(`<project-conventions file="${shown}">\n${text}\n</project-conventions>`);
+    }
   }
   return parts.join("\n\n");
 }

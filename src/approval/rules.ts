@@ -73,4 +73,3 @@ export function allowedBy(
       (readers === "count" && readsOnly(walked.command)),
   );
 }
-

@@ -10,7 +10,7 @@ import { colorsEnabled, createStyle } from "../text/style.js";
 
 const COMMANDS = ["sleep 2; echo A", "sleep 3; echo B", "sleep 1; echo C"];
 
-/** The chapter's Try It as a script: three background commands, a file written meanwhile, then results. */
+/** The demo's script: three background commands, a file written meanwhile, then results. */
 const DEMO_TURNS = [
   {
     text: "Starting three slow commands in background lanes.",
@@ -83,24 +83,32 @@ export async function runDemo(options: { keep?: boolean } = {}): Promise<number>
     provider: createScriptProviderFromTurns(DEMO_TURNS),
     onEvent,
     write: () => {},
+    // The demo prints its own "model idle" line.
+    waitNotes: false,
   });
+  const interrupted = code === 130;
   const wall = (Date.now() - t0) / 1000;
   out("\nTimeline (each █ is 0.25 s):");
   for (const [id, span] of spans) {
+    // A task without a result was ended by the interrupt: it did not finish.
     const end = span.end ?? Date.now() - t0;
+    const how =
+      span.end === undefined
+        ? `killed at ${(end / 1000).toFixed(1)}s`
+        : `${(span.start / 1000).toFixed(1)}s → ${(end / 1000).toFixed(1)}s`;
     const bar =
       " ".repeat(Math.round(span.start / 250)) +
       "█".repeat(Math.max(1, Math.round((end - span.start) / 250)));
-    out(
-      `  ${id}  ${bar.padEnd(16)} ${(span.start / 1000).toFixed(1)}s → ${(end / 1000).toFixed(1)}s  ${span.label}`,
-    );
+    out(`  ${id}  ${bar.padEnd(16)} ${how}  ${span.label}`);
   }
+  const unfinished = [...spans.values()].filter((span) => span.end === undefined).length;
   out(
-    `\n3 tasks sleeping 6 s in all finished in ${wall.toFixed(1)} s of wall time: they ran in parallel while the agent kept working.`,
+    interrupted
+      ? `\nInterrupted after ${wall.toFixed(1)} s: ${unfinished} task(s) still running were killed.`
+      : `\n3 tasks sleeping 6 s in all finished in ${wall.toFixed(1)} s of wall time: they ran in parallel while the agent kept working.`,
   );
   if (!options.keep) rmSync(workspace, { recursive: true, force: true });
-  out(
-    style.dim("Next: set ANTHROPIC_API_KEY and run `npx lanes` for the real thing, or `npx lanes --help`."),
-  );
+  if (!interrupted)
+    out(style.dim("Next: set ANTHROPIC_API_KEY and run `lanes` for the real thing, or `lanes --help`."));
   return code;
 }

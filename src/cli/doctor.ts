@@ -1,5 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
+import { join } from "node:path";
+import { loadWorkspaceEnv } from "../config/workspace-env.js";
 import { loadConfig, type LanesConfig } from "../config/config.js";
 import { sandboxCheck } from "./doctor-sandbox.js";
 import { createStyle, colorsEnabled } from "../text/style.js";
@@ -13,13 +15,15 @@ interface Check {
   fix?: string;
 }
 
-function credentialCheck(provider: string, env: NodeJS.ProcessEnv): Check {
+function credentialCheck(provider: string, env: NodeJS.ProcessEnv, held: HeldEnv): Check {
   if (provider === "openai") {
     const ok = Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL);
     return {
       ok,
       what: ok ? "OpenAI credentials or a local OPENAI_BASE_URL set" : "no OPENAI_API_KEY or OPENAI_BASE_URL",
-      fix: "export OPENAI_API_KEY=… (or OPENAI_BASE_URL=http://localhost:11434/v1 for a local server)",
+      fix:
+        heldKeyFix(held, /^OPENAI_(API_KEY|BASE_URL)$/) ??
+        "export OPENAI_API_KEY=… (or OPENAI_BASE_URL=http://localhost:11434/v1 for a local server)",
     };
   }
   const name = env.ANTHROPIC_API_KEY
@@ -30,8 +34,22 @@ function credentialCheck(provider: string, env: NodeJS.ProcessEnv): Check {
   return {
     ok: name !== undefined,
     what: name ? `${name} is set` : "no ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN",
-    fix: "export ANTHROPIC_API_KEY=… (or put it in .env), or try the offline demo: npx lanes demo",
+    fix:
+      heldKeyFix(held, /^ANTHROPIC_(API_KEY|AUTH_TOKEN)$/) ??
+      "export ANTHROPIC_API_KEY=… (or put it in .env), or try the offline demo: lanes demo",
   };
+}
+
+/** What the workspace's .env would set but may not, untrusted: the fix for a key that is only there. */
+interface HeldEnv {
+  workspace: string;
+  names: string[];
+}
+
+function heldKeyFix(held: HeldEnv, key: RegExp): string | undefined {
+  const name = held.names.find((candidate) => key.test(candidate));
+  if (name === undefined) return undefined;
+  return `${name} is in ${held.workspace}/.env, which lanes does not read until you trust the workspace: run lanes trust (lanes trust --revoke undoes it)`;
 }
 
 /** Writable, checked without writing: the doctor creates nothing (no .lanes/ in a folder that has none). */
@@ -40,11 +58,21 @@ function workspaceCheck(workspace: string): Check {
   const stat = statSync(workspace, { throwIfNoEntry: false });
   if (!stat) return { ok: false, what: `workspace ${workspace} does not exist`, fix };
   if (!stat.isDirectory()) return { ok: false, what: `workspace ${workspace} is not a folder`, fix };
+  const lanesDir = join(workspace, ".lanes");
+  const lanesStat = statSync(lanesDir, { throwIfNoEntry: false });
+  if (lanesStat && !lanesStat.isDirectory())
+    return {
+      ok: false,
+      what: `${lanesDir} is not a folder (lanes keeps task records and sessions there)`,
+      fix: `move or remove ${lanesDir}`,
+    };
+  // .lanes/ itself when it exists (it may be read-only in a writable workspace), else where it would be made.
+  const target = lanesStat ? lanesDir : workspace;
   try {
-    accessSync(workspace, constants.W_OK);
-    return { ok: true, what: `workspace ${workspace} is writable` };
+    accessSync(target, constants.W_OK);
+    return { ok: true, what: `workspace ${workspace} is writable${lanesStat ? " (and its .lanes/)" : ""}` };
   } catch {
-    return { ok: false, what: `workspace ${workspace} is not writable`, fix };
+    return { ok: false, what: `${target} is not writable`, fix };
   }
 }
 
@@ -128,7 +156,12 @@ export async function runDoctor(options: { workspace: string; provider?: string 
       fix: "fix or remove the file named above (settings are listed in the README)",
     });
   }
-  const credentials = credentialCheck(provider, env);
+  // On a copy of the environment: what the .env would set, without setting it.
+  const held = {
+    workspace: options.workspace,
+    names: loadWorkspaceEnv(options.workspace, false, { ...env }).held,
+  };
+  const credentials = credentialCheck(provider, env, held);
   checks.push(credentials);
   const base =
     provider === "openai"

@@ -1,4 +1,5 @@
 import { CommanderError } from "commander";
+import { closest } from "./suggest.js";
 
 /** Errors that mean "you asked for something that cannot be done": one line, exit 2, no stack trace. */
 const USAGE_ERRORS = new Set([
@@ -12,12 +13,32 @@ const USAGE_ERRORS = new Set([
 
 const SEE_HELP = "(see lanes --help)";
 
+/** The command a parse error happened in: `lanes` or `lanes tasks`, its subcommands, the words it got. */
+export interface ParseContext {
+  name: string;
+  subcommands: readonly string[];
+  operands: readonly string[];
+}
+
+/** A word where a command was expected: name the valid ones (and the likely one), or point a prompt at -p. */
+function notACommand(context: ParseContext): string {
+  const words = context.operands.join(" ");
+  const [first = ""] = context.operands;
+  const commands = context.subcommands.join(", ");
+  const guess = closest(first, context.subcommands);
+  const didYouMean = guess ? `did you mean ${context.name} ${guess}? ` : "";
+  if (context.name !== "lanes")
+    return `"${first}" is not a command of ${context.name}: ${didYouMean}its commands are ${commands} (see ${context.name} --help)`;
+  const looksLikeWord = context.operands.length === 1 && /^[\w-]+$/.test(first);
+  if (looksLikeWord)
+    return `"${first}" is not a command: ${didYouMean}the commands are ${commands}; to send it to the model: lanes -p "${first}" ${SEE_HELP}`;
+  return `"${words}" is not a command; to run a prompt, use -p: lanes -p "${words}" ${SEE_HELP}`;
+}
+
 /** A commander parse error as one line: "unknown option '--foo'", without its "error: " prefix. */
-function commanderLine(error: CommanderError, operands: readonly string[]): string {
-  if (error.code === "commander.excessArguments" || error.code === "commander.unknownCommand") {
-    const words = operands.join(" ");
-    return `"${words}" is not a command; to run a prompt, use -p: lanes -p "${words}" ${SEE_HELP}`;
-  }
+function commanderLine(error: CommanderError, context: ParseContext): string {
+  if (error.code === "commander.excessArguments" || error.code === "commander.unknownCommand")
+    return notACommand(context);
   return `${error.message.replace(/^error: /, "").replace(/\.$/, "")} ${SEE_HELP}`;
 }
 
@@ -25,13 +46,10 @@ function commanderLine(error: CommanderError, operands: readonly string[]): stri
  * What the CLI prints for an error that ended it, and its exit code: 0 for --help and --version (commander
  * ends those by throwing), 2 for a usage problem, 1 for a failure. One line, never a stack trace.
  */
-export function describeFailure(
-  error: unknown,
-  operands: readonly string[],
-): { line?: string; code: number } {
+export function describeFailure(error: unknown, context: ParseContext): { line?: string; code: number } {
   if (error instanceof CommanderError) {
     if (error.exitCode === 0) return { code: 0 };
-    return { line: `lanes: ${commanderLine(error, operands)}`, code: 2 };
+    return { line: `lanes: ${commanderLine(error, context)}`, code: 2 };
   }
   const { name, message } = error instanceof Error ? error : new Error(String(error));
   if (name === "MissingApiKeyError") return { line: message, code: 2 };

@@ -1,17 +1,13 @@
-import { resolve } from "node:path";
-import { statSync } from "node:fs";
-import { Command, InvalidArgumentError, Option } from "commander";
-import type { LanesConfig } from "../config/config.js";
-import { APPROVAL_MODES, type ApprovalMode } from "../config/approval-modes.js";
-import { MAX_TIMER_MS } from "../config/limits.js";
-import { SANDBOX_MODES, type SandboxMode } from "../sandbox/policy.js";
-import type { ProviderName } from "../model/create-provider.js";
-import type { OutputFormat } from "./print-mode.js";
+import { Command, Option } from "commander";
 import type { SessionChoice } from "../session/session.js";
-import type { WorkspaceSetupOptions } from "./workspace-setup.js";
 import { VERSION } from "../version.js";
-import { describeFailure } from "./errors.js";
+import { describeFailure, type ParseContext } from "./errors.js";
 import { ENVIRONMENT_HELP } from "./environment-help.js";
+import { effectiveConfig, workspaceOf } from "./effective-config.js";
+import { positiveInt, sharedOption, timerSeconds, type MainOptions } from "./options.js";
+import { commandName, commandOptions } from "./command-options.js";
+import { commandLine } from "./command-line.js";
+import { UsageError } from "../config/usage-error.js";
 
 // Output into a closed pipe (`lanes doctor | head -1`) ends quietly: what is written after that is dropped
 // and the command runs to its end, so its own cleanup (the demo's temp workspace) still happens.
@@ -37,42 +33,20 @@ const load = {
   tasks: () => import("./tasks-command.js"),
   doctor: () => import("./doctor.js"),
   completion: () => import("./completion.js"),
+  root: () => import("../config/workspace-root.js"),
+  wide: () => import("./wide-workspace.js"),
+  prompt: () => import("./print-prompt.js"),
 };
-
-function collectLaneLimit(value: string, previous: Record<string, number> = {}): Record<string, number> {
-  const match = /^([\w.-]+)=(\d+)$/.exec(value);
-  if (!match?.[1] || !match[2] || Number(match[2]) < 1)
-    throw new InvalidArgumentError("expected LANE=N, e.g. tests=2");
-  return { ...previous, [match[1]]: Number(match[2]) };
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a positive whole number");
-  return n;
-}
-
-/** --cwd must name an existing folder: checked before anything runs, so nothing is created elsewhere. */
-function existingDirectory(value: string): string {
-  const stat = statSync(value, { throwIfNoEntry: false });
-  if (!stat) throw new InvalidArgumentError(`${value} does not exist`);
-  if (!stat.isDirectory()) throw new InvalidArgumentError(`${value} is not a folder`);
-  return value;
-}
-
-/** Seconds that become a timer: capped where Node timers stop honouring them (about 24 days). */
-function timerSeconds(value: string): number {
-  const n = positiveInt(value);
-  if (n * 1000 > MAX_TIMER_MS)
-    throw new InvalidArgumentError(`at most ${Math.floor(MAX_TIMER_MS / 1000)} seconds`);
-  return n;
-}
 
 const program = new Command()
   .name("lanes")
   .description("A coding agent whose slow shell commands run in background lanes while it keeps working.")
-  .version(VERSION)
-  .option("-p, --print <prompt>", "run one task non-interactively and print the final answer")
+  .version(VERSION, "-v, --version")
+  .addOption(new Option("-V").hideHelp())
+  .option(
+    "-p, --print [prompt]",
+    "run one task non-interactively and print the final answer; piped stdin is added to the prompt (or is the prompt: -p -)",
+  )
   .addOption(
     new Option("--output-format <format>", "output of -p")
       .choices(["text", "json", "stream-json"])
@@ -82,159 +56,144 @@ const program = new Command()
     "--model <model>",
     "model id (overrides MODEL_ID), or script:FILE.json to replay a scripted conversation",
   )
-  .addOption(
-    new Option("--provider <name>", "model API (overrides LANES_PROVIDER; default anthropic)").choices([
-      "anthropic",
-      "openai",
-    ]),
-  )
-  .option("--cwd <dir>", "workspace root (an existing folder)", existingDirectory, process.cwd())
+  .addOption(sharedOption.provider())
+  .addOption(sharedOption.cwd())
   .option("--max-turns <n>", "stop after this many model calls (default 100)", positiveInt)
   .option(
     "--max-wait <seconds>",
     "-p: longest wait for tasks after the model stops, then they are killed (default 600)",
     timerSeconds,
   )
-  .option(
-    "--lane-limit <lane=n>",
-    "concurrency limit of a lane, repeatable (default lane: 8)",
-    collectLaneLimit,
-  )
-  .addOption(
-    new Option(
-      "--sandbox <mode>",
-      "OS sandbox for commands (default workspace-write; danger-full-access runs them unsandboxed)",
-    ).choices([...SANDBOX_MODES]),
-  )
-  .addOption(
-    new Option(
-      "--approval <mode>",
-      "when to ask before a command (default: on-request in the REPL, never with -p)",
-    ).choices(APPROVAL_MODES),
-  )
+  .addOption(sharedOption.laneLimit())
+  .addOption(sharedOption.sandbox())
+  .addOption(sharedOption.approval())
   .option("-c, --continue", "resume the most recent conversation in this workspace")
   .option("-r, --resume <id>", "resume a saved conversation (.lanes/sessions/ID.jsonl)")
   .addHelpText("after", ENVIRONMENT_HELP)
-  // Parse errors end as one line pointing at --help (describeFailure), not the whole help; set before the
-  // subcommands are added, so they inherit it.
+  // A subcommand's words are its own: `lanes run echo -V` is not lanes' --version.
+  .enablePositionalOptions()
+  .helpCommand("help [command]", "show the help of lanes or of one command")
+  // Parse errors end as one line pointing at --help (describeFailure), not the whole help.
   .exitOverride()
   .configureOutput({ outputError: () => undefined });
 
-interface MainOptions {
-  continue?: boolean;
-  resume?: string;
-  print?: string;
-  outputFormat: OutputFormat;
-  model?: string;
-  provider?: ProviderName;
-  cwd: string;
-  maxTurns?: number;
-  maxWait?: number;
-  laneLimit?: Record<string, number>;
-  sandbox?: SandboxMode;
-  approval?: ApprovalMode;
-}
+/** The command whose parse failed, for the error line (`lanes tasks` names its own subcommands). */
+let failedIn: Command = program;
 
-/** Files (and the workspace's .env, as far as trust allows), then flags: a flag wins over a config file. */
-async function effectiveConfig(
-  workspace: string,
-  options: MainOptions,
-  /** false: the settings only, without loading the workspace's .env (`lanes run`). */
-  environment: WorkspaceSetupOptions | false = {},
-): Promise<LanesConfig> {
-  const setup = await load.setup();
-  const config =
-    environment === false
-      ? setup.loadSettings(workspace)
-      : await setup.prepareWorkspace(workspace, environment);
-  if (options.approval !== undefined) config.approval = options.approval;
-  if (options.maxTurns !== undefined) config.max_turns = options.maxTurns;
-  if (options.maxWait !== undefined) config.max_wait_ms = options.maxWait * 1000;
-  if (options.sandbox !== undefined) config.sandbox = options.sandbox;
-  for (const [lane, limit] of Object.entries(options.laneLimit ?? {})) {
-    if (lane === "default") config.default_lane_limit = limit;
-    else config.lanes[lane] = { limit };
+program.action(async (options: MainOptions & { V?: boolean }) => {
+  if (options.V) return void process.stdout.write(`${VERSION}\n`);
+  if (options.print === undefined) {
+    for (const [key, flag] of [
+      ["outputFormat", "--output-format"],
+      ["maxWait", "--max-wait"],
+    ] as const)
+      if (program.getOptionValueSource(key) === "cli") throw new UsageError(`${flag} applies only to -p`);
   }
-  return config;
-}
-
-program.action(async (options: MainOptions) => {
-  const workspace = resolve(options.cwd);
+  const { root: workspace, cwd, explicit } = await workspaceOf(options);
   // Only the REPL on a terminal can ask whether to trust the workspace; elsewhere its .env is held back.
   const interactive = options.print === undefined && process.stdin.isTTY && process.stdout.isTTY;
+  if (!explicit && (await load.root()).isTooWideWorkspace(workspace)) {
+    const wide = await load.wide();
+    if (!interactive) wide.refuseWideWorkspace(workspace);
+    if (!(await wide.confirmWideWorkspace(workspace))) return void (process.exitCode = 2);
+  }
+  const prompt =
+    options.print === undefined
+      ? undefined
+      : await (await load.prompt()).printPrompt(options.print, process.stdin);
   const askTrust = interactive ? (await load.trustQuestion()).askTrust : undefined;
   const common: SessionChoice = {
     workspace,
+    startedIn: cwd,
     model: options.model,
     providerName: options.provider,
     config: await effectiveConfig(workspace, options, { askTrust }),
     resume: options.resume ?? (options.continue ? "latest" : undefined),
   };
   process.exitCode =
-    options.print !== undefined
-      ? await (
-          await load.print()
-        ).runPrintMode({ ...common, prompt: options.print, format: options.outputFormat })
+    prompt !== undefined
+      ? await (await load.print()).runPrintMode({ ...common, prompt, format: options.outputFormat })
       : await (await load.repl()).runRepl(common);
 });
 
 program
   .command("demo")
-  .description("offline demo: the chapter's Try It with a scripted model and real background processes")
+  .description("offline demo: a scripted model drives real background processes in a temporary workspace")
   .option("--keep", "keep the temporary workspace")
   .action(async (options: { keep?: boolean }) => {
     process.exitCode = await (await load.demo()).runDemo(options);
   });
 
 program
-  .command("run <command...>")
+  .command("run")
+  .argument("<command...>", "a shell line (one argument) or a command and its arguments")
   .description("run a command as a tracked task; with --detach it is persisted and outlives lanes")
   .option("--detach", "start it and return at once; it keeps running after lanes exits")
-  .action(async (words: string[], options: { detach?: boolean }) => {
-    const global = program.opts<MainOptions>();
-    const workspace = resolve(global.cwd);
+  .addOption(sharedOption.cwd())
+  .addOption(sharedOption.sandbox())
+  .addOption(sharedOption.laneLimit())
+  // Everything after the command's first word is the command's: `lanes run ls -la`.
+  .passThroughOptions()
+  .action(async (words: string[], _options: unknown, command: Command) => {
+    const options = commandOptions(command) as MainOptions & { detach?: boolean };
+    const { root: workspace } = await workspaceOf(options);
     process.exitCode = await (
       await load.run()
     ).runCommand({
       workspace,
-      config: await effectiveConfig(workspace, global, false),
-      command: words.join(" "),
+      config: await effectiveConfig(workspace, options, false),
+      command: commandLine(words),
       detach: options.detach ?? false,
     });
   });
 
 program
-  .command("sandbox <command...>")
+  .command("sandbox")
+  .argument("<command...>", "a shell line (one argument) or a command and its arguments")
   .description(
     "run one command in the sandbox the model's commands get, on this terminal: lanes sandbox -- CMD",
   )
-  .action(async (words: string[]) => {
-    const options = program.opts<MainOptions>();
-    const workspace = resolve(options.cwd);
+  .addOption(sharedOption.cwd())
+  .addOption(sharedOption.sandbox())
+  .passThroughOptions()
+  .action(async (words: string[], _options: unknown, command: Command) => {
+    const options = commandOptions(command);
+    const { root: workspace } = await workspaceOf(options);
     process.exitCode = await (
       await load.sandbox()
     ).runSandboxed({
       workspace,
       config: await effectiveConfig(workspace, options),
-      command: words.join(" "),
+      command: commandLine(words),
     });
   });
 
 program
   .command("mcp")
   .description("serve the background lanes over MCP stdio (Claude Code, Claude Desktop...); --cwd: workspace")
-  .action(async () => {
-    const options = program.opts<MainOptions>();
-    const workspace = resolve(options.cwd);
+  .addOption(sharedOption.cwd())
+  .addOption(sharedOption.sandbox())
+  .addOption(sharedOption.laneLimit())
+  .action(async (_options: unknown, command: Command) => {
+    const options = commandOptions(command);
+    const { root: workspace } = await workspaceOf(options);
+    const script = process.argv[1] ?? "lanes.js";
+    if (process.stdin.isTTY) console.error((await import("./mcp-intro.js")).mcpIntro(script, workspace));
     await (await load.mcp()).runMcpServer({ workspace, config: await effectiveConfig(workspace, options) });
   });
+
+/** The workspace of a command that takes only --cwd (tasks, trust). */
+async function cwdOf(command: Command): Promise<string> {
+  return (await workspaceOf(commandOptions(command))).root;
+}
 
 const tasks = program
   .command("tasks")
   .description("list the workspace's background tasks")
   .option("--all", "include finished tasks")
-  .action(async (options: { all?: boolean }) => {
-    const workspace = resolve(program.opts<{ cwd: string }>().cwd);
+  .addOption(sharedOption.cwd())
+  .action(async (options: { all?: boolean }, command: Command) => {
+    const workspace = await cwdOf(command);
     const { formatTaskList, listStoredTasks } = await load.tasks();
     console.log(formatTaskList(await listStoredTasks(workspace, options.all ?? false), options.all ?? false));
   });
@@ -242,8 +201,9 @@ tasks
   .command("logs <id>")
   .description("print a task's output")
   .option("-f, --follow", "keep printing new output until the task ends")
-  .action(async (id: string, options: { follow?: boolean }) => {
-    const workspace = resolve(program.opts<{ cwd: string }>().cwd);
+  .addOption(sharedOption.cwd())
+  .action(async (id: string, options: { follow?: boolean }, command: Command) => {
+    const workspace = await cwdOf(command);
     await (await load.tasks()).printLogs(workspace, id, options.follow ?? false, process.stdout);
   });
 tasks
@@ -251,18 +211,22 @@ tasks
   .description("remove ended tasks (record, log, exit file) older than task_retention_days, or as told")
   .option("--older-than <duration>", "ended more than this long ago: 30m, 12h, 7d, 2w")
   .option("--all", "every ended task")
-  .action(async (options: { all?: boolean; olderThan?: string }) => {
-    const workspace = resolve(program.opts<{ cwd: string }>().cwd);
+  .addOption(sharedOption.cwd())
+  .action(async (options: { all?: boolean; olderThan?: string }, command: Command) => {
+    const workspace = await cwdOf(command);
     const days = (await load.config()).loadConfig(workspace).task_retention_days;
-    // Commander hands `prune --all` to the `tasks` listing's own --all.
+    // Commander may hand `prune --all` to the `tasks` listing's own --all.
     const all = options.all === true || tasks.opts<{ all?: boolean }>().all === true;
-    console.log(await (await load.tasks()).pruneCommand(workspace, { ...options, all }, days));
+    console.log(
+      await (await load.tasks()).pruneCommand(workspace, { all, olderThan: options.olderThan }, days),
+    );
   });
 tasks
   .command("kill <id>")
   .description("end a task and its whole process group")
-  .action(async (id: string) => {
-    const workspace = resolve(program.opts<{ cwd: string }>().cwd);
+  .addOption(sharedOption.cwd())
+  .action(async (id: string, _options: unknown, command: Command) => {
+    const workspace = await cwdOf(command);
     const graceMs = (await load.config()).loadConfig(workspace).kill_grace_ms;
     console.log(await (await load.tasks()).killStoredTask(workspace, id, graceMs));
   });
@@ -270,9 +234,11 @@ tasks
 program
   .command("doctor")
   .description("check the environment (key, endpoint, shell, workspace) and say what to fix")
-  .action(async () => {
-    const options = program.opts<MainOptions>();
-    const workspace = resolve(options.cwd);
+  .addOption(sharedOption.cwd())
+  .addOption(sharedOption.provider())
+  .action(async (_options: unknown, command: Command) => {
+    const options = commandOptions(command);
+    const { root: workspace } = await workspaceOf(options);
     await (await load.setup()).prepareWorkspace(workspace);
     process.exitCode = await (await load.doctor()).runDoctor({ workspace, provider: options.provider });
   });
@@ -281,8 +247,9 @@ program
   .command("trust")
   .description("trust this workspace: its .env may set endpoints (ANTHROPIC_BASE_URL...), keys and tokens")
   .option("--revoke", "no longer trust it")
-  .action(async (options: { revoke?: boolean }) => {
-    const workspace = resolve(program.opts<{ cwd: string }>().cwd);
+  .addOption(sharedOption.cwd())
+  .action(async (options: { revoke?: boolean }, command: Command) => {
+    const workspace = await cwdOf(command);
     console.log((await load.trust()).trustWorkspace(workspace, !options.revoke));
   });
 
@@ -293,10 +260,24 @@ program
     process.stdout.write((await load.completion()).completionScript(shell, program));
   });
 
+// Every command ends its parse errors by throwing (no process.exit from inside commander), saying where.
+for (const command of [program, ...program.commands, ...tasks.commands]) {
+  command.exitOverride((error) => {
+    failedIn = command;
+    throw error;
+  });
+  command.configureOutput({ outputError: () => undefined });
+}
+
 try {
   await program.parseAsync();
 } catch (error) {
-  const { line, code } = describeFailure(error, program.args);
+  const context: ParseContext = {
+    name: commandName(failedIn),
+    subcommands: failedIn.commands.map((c) => c.name()),
+    operands: failedIn.args.length > 0 ? failedIn.args : program.args,
+  };
+  const { line, code } = describeFailure(error, context);
   if (line !== undefined) console.error(line);
   process.exitCode = code;
 }

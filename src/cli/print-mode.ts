@@ -4,6 +4,7 @@ import { AgentRunError, type AgentRunResult } from "../agent/loop.js";
 import type { ModelProvider } from "../model/types.js";
 import { installShutdownHandlers, Session, type SessionChoice } from "../session/session.js";
 import { summarize } from "./run-summary.js";
+import { displayCommand } from "../lanes/format.js";
 
 export type OutputFormat = "text" | "json" | "stream-json";
 
@@ -14,15 +15,22 @@ export interface PrintOptions extends SessionChoice {
   /** Extra event consumer (the demo's timeline). */
   onEvent?: (event: AgentEvent) => void;
   write?: (line: string) => void;
+  /** Say on stderr what -p waits for once the model stopped (default: when stderr is a terminal). */
+  waitNotes?: boolean;
 }
 
-/** `lanes -p`: one task, no prompts. Resolves with the exit code: 0 success, 1 the run failed. */
+/** Exit status of a run the user interrupted (Ctrl+C), as a shell reports SIGINT. */
+const INTERRUPTED = 130;
+
+/** `lanes -p`: one task, no prompts. Resolves with the exit code: 0 success, 1 the run failed, 130 Ctrl+C. */
 export async function runPrintMode(options: PrintOptions): Promise<number> {
   const startedAt = Date.now();
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const streaming = options.format === "stream-json";
+  const waitNotes = options.waitNotes ?? process.stderr.isTTY === true;
   const emit = (event: AgentEvent): void => {
     options.onEvent?.(event);
+    if (event.type === "idle-wait" && waitNotes) process.stderr.write(`${waitingLine(session, options)}\n`);
     if (streaming && event.type !== "text-delta") write(JSON.stringify(event));
   };
   // Nobody to ask: escalation requests, untrusted-mode commands and guard hits are refused to the model.
@@ -49,7 +57,11 @@ export async function runPrintMode(options: PrintOptions): Promise<number> {
     });
   }
   const controller = new AbortController();
-  const onInterrupt = (): void => controller.abort();
+  let interrupted = false;
+  const onInterrupt = (): void => {
+    interrupted = true;
+    controller.abort();
+  };
   process.once("SIGINT", onInterrupt);
   let result: AgentRunResult | undefined;
   let text: string;
@@ -91,5 +103,13 @@ export async function runPrintMode(options: PrintOptions): Promise<number> {
   } else {
     write(JSON.stringify(summary));
   }
-  return isError ? 1 : 0;
+  return interrupted ? INTERRUPTED : isError ? 1 : 0;
+}
+
+/** What -p is waiting for on a terminal, so a silent minute does not look like a hang. */
+function waitingLine(session: Session, options: PrintOptions): string {
+  const running = session.lanes.active().filter((record) => !record.persist);
+  const seconds = Math.round(options.config.max_wait_ms / 1000);
+  const tasks = running.map((record) => `${record.id} (${displayCommand(record.command, 40)})`).join(", ");
+  return `lanes: waiting for ${running.length} background task(s) to end: ${tasks}; at most ${seconds} s (--max-wait), Ctrl+C stops them`;
 }

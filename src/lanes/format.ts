@@ -47,13 +47,15 @@ export function statusPhrase(record: TaskRecord): string {
   return parts.join(", ");
 }
 
-export function displayPath(workspace: string, file: string): string {
+/** `file` relative to the workspace when inside it; `workspace` null: always absolute (MCP replies). */
+export function displayPath(workspace: string | null, file: string): string {
+  if (workspace === null) return file;
   const rel = relative(workspace, file);
   return rel.startsWith("..") ? file : rel;
 }
 
 /** `[bg:ID] completed, exit 0 in 2.0s: CMD | output: ... (output_file=..., N bytes)` */
-export function notificationLine(workspace: string, record: TaskRecord, tail: string): string {
+export function notificationLine(workspace: string | null, record: TaskRecord, tail: string): string {
   const duration = durationOf(record);
   const took = duration === null ? "" : ` in ${formatDuration(duration)}`;
   const preview = oneLinePreview(tail, PREVIEW_CHARS);
@@ -108,7 +110,7 @@ export function otherOwnerRow(task: OtherTask): string {
 }
 
 /** A task of another lanes that ended, as wait_background returns it. */
-export function otherResultText(workspace: string, task: OtherTask): string {
+export function otherResultText(workspace: string | null, task: OtherTask): string {
   return `${resultText(workspace, task.record)} [not this session's task: ${otherOwner(task)}]`;
 }
 
@@ -185,7 +187,7 @@ export function resultsBlock(lines: readonly string[]): string {
 }
 
 /** A finished task's result as one line, its output tail read from the log now. */
-export function resultText(workspace: string, record: TaskRecord): string {
+export function resultText(workspace: string | null, record: TaskRecord): string {
   return notificationLine(workspace, record, readTail(record.output_file, 4096).text);
 }
 
@@ -193,7 +195,7 @@ export function resultText(workspace: string, record: TaskRecord): string {
 export function carriedLine(record: TaskRecord, now = Date.now()): string {
   const duration = durationOf(record, now);
   const age = duration === null ? "" : ` ${formatDuration(duration)} ago`;
-  return `[bg:${record.id}] still running, started by an earlier lanes${age} and now watched by this one (you will be told when it ends; do not start it again): ${noticeCommand(record)}`;
+  return `[bg:${record.id}] still running, started by an earlier lanes${age} and now watched by this one (its result is reported like any task's when it ends; do not start it again): ${noticeCommand(record)}`;
 }
 
 /** The text of a notice about a task still running (matched, stalled, notify_on given up, carried over). */
@@ -206,7 +208,7 @@ export function progressText(notice: Notification): string {
 }
 
 /** The text of one notice, for the `<background-results>` block or an MCP message. */
-export function noticeText(workspace: string, notice: Notification): string {
+export function noticeText(workspace: string | null, notice: Notification): string {
   if (notice.kind !== "ended") return progressText(notice);
   const folded =
     notice.matched === undefined ? "" : ` [earlier, output matched notify_on: ${quoted(notice.matched)}]`;

@@ -59,7 +59,8 @@ export class LaneManager {
 
   constructor(private readonly options: LaneManagerOptions) {
     this.workspace = options.workspace;
-    this.store = new TaskStore(options.lanesDir ?? join(options.workspace, ".lanes"));
+    const create = options.createOnFirstTask ? "on-first-task" : true;
+    this.store = new TaskStore(options.lanesDir ?? join(options.workspace, ".lanes"), { create });
     this.registry = new TaskRegistry(this.store);
     // Read-only: listing another lanes' tasks must never move a record it cannot parse (recover() does that).
     const readOnly = new TaskStore(this.store.lanesDir, { create: false });

@@ -9,6 +9,8 @@ export interface LaneManagerOptions {
   workspace: string;
   /** Default `<workspace>/.lanes`. */
   lanesDir?: string;
+  /** Make `.lanes/` only when the first task starts (lanes mcp: nothing appears where it was merely started). */
+  createOnFirstTask?: boolean;
   /** Environment for tasks (the caller strips secrets). LANES_TASK_ID is added per task. */
   env?: NodeJS.ProcessEnv;
   laneLimits?: Record<string, number>;

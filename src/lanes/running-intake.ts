@@ -17,6 +17,7 @@ export function newRecordIn(
   id: string,
   request: StartTaskRequest,
 ): TaskRecord {
+  context.store.ensure();
   const paths = context.store.paths(id);
   return newTaskRecord(id, request, { cwd: context.workspace, log: paths.log, exit: paths.exit });
 }

@@ -18,15 +18,26 @@ export interface CorruptRecord {
 export class TaskStore {
   readonly dir: string;
 
-  /** `create: false` opens a workspace only to read it: nothing is created, no mode is changed. */
+  private made = false;
+
+  /**
+   * `create: false` opens a workspace only to read it: nothing is created, no mode is changed.
+   * `"on-first-task"`: the folders are made when the first task is recorded (`ensure`), not before.
+   */
   constructor(
     readonly lanesDir: string,
-    private readonly access: { create: boolean } = { create: true },
+    private readonly access: { create: boolean | "on-first-task" } = { create: true },
   ) {
     this.dir = join(lanesDir, "tasks");
-    if (!access.create) return;
-    ensureLanesDir(lanesDir);
+    if (access.create === true) this.ensure();
+  }
+
+  /** Makes `.lanes/tasks/` (once) unless the store is read-only: before a task's first file is written. */
+  ensure(): void {
+    if (this.made || this.access.create === false) return;
+    ensureLanesDir(this.lanesDir);
     privateDir(this.dir);
+    this.made = true;
   }
 
   newId(): string {
@@ -40,6 +51,7 @@ export class TaskStore {
   }
 
   async save(record: TaskRecord): Promise<void> {
+    this.ensure();
     const target = this.paths(record.id).record;
     const temp = `${target}.${process.pid}.${randomBytes(3).toString("hex")}.tmp`;
     await writeFile(temp, JSON.stringify(record, null, 2), { mode: 0o600 });
@@ -48,6 +60,7 @@ export class TaskStore {
 
   /** Synchronous variant for exit paths, where the event loop may not run again. */
   saveSync(record: TaskRecord): void {
+    this.ensure();
     const target = this.paths(record.id).record;
     const temp = `${target}.${process.pid}.sync.tmp`;
     writeFileSync(temp, JSON.stringify(record, null, 2), { mode: 0o600 });
@@ -98,7 +111,7 @@ export class TaskStore {
     try {
       return readdirSync(this.dir);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT" && !this.access.create) return [];
+      if ((error as NodeJS.ErrnoException).code === "ENOENT" && !this.made) return [];
       throw error;
     }
   }

@@ -51,7 +51,7 @@ export class LogHints {
   }
 
   private hintOf(notice: Notification): Hint {
-    return { taskId: notice.taskId, kind: notice.kind, text: noticeText(this.lanes.workspace, notice) };
+    return { taskId: notice.taskId, kind: notice.kind, text: noticeText(null, notice) };
   }
 
   stop(): void {

@@ -68,7 +68,7 @@ export class ReplyResults {
     // Cancelled (or the connection closed) before the SDK handed it over: the SDK drops it.
     signal.addEventListener("abort", () => this.settle(id, false), { once: true });
     if (carried.length === 0) return reply;
-    const block = resultsBlock(carried.map((notice) => noticeText(this.lanes.workspace, notice)));
+    const block = resultsBlock(carried.map((notice) => noticeText(null, notice)));
     return { ...reply, content: [...reply.content, { type: "text", text: block }] };
   }
 

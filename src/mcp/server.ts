@@ -35,7 +35,10 @@ export function logLine(message: string): void {
 export async function runMcpServer(options: McpServerOptions): Promise<void> {
   // Anything printed by accident would corrupt the JSON-RPC stream; diagnostics belong on stderr.
   console.log = console.info = console.debug = console.error;
-  const lanes = new LaneManager(laneManagerOptions(options.workspace, options.config));
+  const lanes = new LaneManager({
+    ...laneManagerOptions(options.workspace, options.config),
+    createOnFirstTask: true,
+  });
   const recovered = lanes.recover();
   // Approval is the MCP client's business: no questions here, but the user's own rules still hold.
   const gate = noQuestionsGate(commandRules(options.config, options.workspace));

@@ -24,7 +24,7 @@ export interface CreateProviderOptions {
 export class MissingApiKeyError extends Error {
   override name = "MissingApiKeyError";
   constructor(
-    message = "No API key: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), or try the offline demo: npx lanes demo",
+    message = "No API key: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), or try the offline demo: lanes demo",
   ) {
     super(message);
   }
@@ -81,7 +81,7 @@ function openAIFromEnv(model: string, env: NodeJS.ProcessEnv): ModelProvider {
   const baseURL = readBaseUrl(env, "OPENAI_BASE_URL");
   if (apiKey === undefined && baseURL === undefined) {
     throw new MissingApiKeyError(
-      "No API key: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server that needs none, or try the offline demo: npx lanes demo",
+      "No API key: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server that needs none, or try the offline demo: lanes demo",
     );
   }
   const options = { model, apiKey, baseURL, ...readRetryTuning(env) };

@@ -29,6 +29,8 @@ import type { Tool } from "../tools/define-tool.js";
 
 export interface SessionOptions {
   workspace: string;
+  /** The folder lanes was started in, at or below the workspace: its AGENTS.md files are read too. */
+  startedIn?: string;
   config: LanesConfig;
   model?: string;
   /** -p and demo: wait for running tasks when the model stops; the REPL waits for the user instead. */
@@ -47,7 +49,7 @@ export interface SessionOptions {
 /** What the CLI decides for a session (the REPL and -p take these as they are). */
 export type SessionChoice = Pick<
   SessionOptions,
-  "workspace" | "config" | "model" | "providerName" | "resume"
+  "workspace" | "startedIn" | "config" | "model" | "providerName" | "resume"
 >;
 
 /** `--resume ID` / `--continue` found nothing to resume. */
@@ -104,7 +106,7 @@ export class Session {
       maxWaitMs: config.max_wait_ms,
       emit: options.emit,
     });
-    this.system = buildSystemPrompt(options.workspace);
+    this.system = buildSystemPrompt(options.workspace, options.startedIn);
     this.sessions = new SessionStore(this.lanes.store.lanesDir);
     this.log = this.newLog([]);
     this.id = options.resume === undefined ? this.sessions.newId() : this.resumeFrom(options.resume);

@@ -13,7 +13,7 @@ export function assertCommandRunnable(command: string): void {
   const bytes = Buffer.byteLength(command);
   if (bytes > MAX_COMMAND_BYTES) {
     throw new ToolError(
-      `\`command\` is ${bytes} bytes; a command can be at most ${MAX_COMMAND_BYTES}. Write the script to a file (write_file) and run the file.`,
+      `\`command\` is ${bytes} bytes; a command can be at most ${MAX_COMMAND_BYTES}. Write the script to a file and run the file.`,
     );
   }
 }

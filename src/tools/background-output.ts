@@ -69,7 +69,7 @@ export async function readTaskOutput(
   return `--- output: ${header}${scope}${left} ---\n${text.length > 0 ? text : "(nothing)"}`;
 }
 
-function compile(source: string): Pattern {
+export function compile(source: string): Pattern {
   try {
     return Pattern.compile(source);
   } catch (error) {

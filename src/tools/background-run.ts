@@ -77,13 +77,12 @@ export function createBackgroundRunTool(
         persist: input.persist,
         ...(outsideSandbox ? { sandbox: false as const } : {}),
       });
-      const file = displayPath(lanes.workspace, record.output_file);
+      const file = displayPath(told.pathsFrom(lanes.workspace), record.output_file);
       const wait = lanes.waitingFor(record.id);
       const queued = wait ? ` ${queuedLine(wait)}` : "";
       // The model wrote the command: a short form names the task without echoing a 100 KB heredoc back.
       const command = displayCommand(record.command, 200);
-      const verb = wait ? "queued" : "started";
-      return `Background task ${record.id} ${verb}: ${command} (output_file=${file}).${queued} ${told.stillRunning(false)}`;
+      return `Background task ${record.id} ${wait ? "queued" : "started"}: ${command} (output_file=${file}).${queued} ${told.stillRunning(false)}`;
     },
   });
 }

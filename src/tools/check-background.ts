@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { describeRecord } from "./describe-record.js";
 import { MODEL_OUTPUT_CHARS } from "./command-output.js";
-import { readTaskOutput } from "./background-output.js";
+import { compile, readTaskOutput } from "./background-output.js";
 import {
   displayCommand,
   OTHER_TASKS_HEADING,
@@ -38,7 +38,16 @@ export function createCheckBackgroundTool(lanes: LaneManager, delivery: ResultDe
     description: `Show one background task (status, exit code, duration, output size and file, its output) or list all tasks (also those another lanes runs in this workspace, marked as not yours). ${deliveryText(delivery).check}`,
     schema,
     async run(input, context) {
-      if (input.task_id === undefined) return listing(lanes);
+      if (input.task_id === undefined) {
+        // A filter with nothing to filter is a mistake to name, not to drop: a bad pattern first.
+        if (input.grep !== undefined) {
+          compile(input.grep);
+          throw new ToolError(
+            "`grep` filters one task's output: give its task_id too (without task_id, check_background lists the tasks)",
+          );
+        }
+        return listing(lanes);
+      }
       const record = lanes.get(input.task_id);
       const other = record ? undefined : lanes.otherTask(input.task_id);
       const shown = record ?? other?.record;
@@ -57,7 +66,9 @@ export function createCheckBackgroundTool(lanes: LaneManager, delivery: ResultDe
       // lanes' result is that lanes' to deliver, so nothing is marked for it.
       if (record && isTerminal(record.status)) reportResults(lanes, context, [record.id]);
       const extra = other ? { owner: otherOwnerRow(other) } : { wait: lanes.waitingFor(shown.id) };
-      return [describeRecord(lanes.workspace, shown, extra), output].filter(Boolean).join("\n");
+      return [describeRecord(deliveryText(delivery).pathsFrom(lanes.workspace), shown, extra), output]
+        .filter(Boolean)
+        .join("\n");
     },
   });
 }

@@ -9,7 +9,7 @@ import { formatBytes, formatDuration } from "../text/preview.js";
  * of another lanes whose it is.
  */
 export function describeRecord(
-  workspace: string,
+  workspace: string | null,
   record: TaskRecord,
   extra: { wait?: LaneWait; owner?: string } = {},
 ): string {

@@ -3,11 +3,11 @@ import { otherKillRefusal, otherResultText, resultText } from "../lanes/format.j
 import { isTerminal } from "../lanes/task-record.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { defineTool, ToolError } from "./define-tool.js";
-import { reportResults } from "./result-delivery.js";
+import { deliveryText, reportResults, type ResultDelivery } from "./result-delivery.js";
 
 const schema = z.object({ task_id: z.string().describe("Task to end, with every process it started") });
 
-export function createKillBackgroundTool(lanes: LaneManager) {
+export function createKillBackgroundTool(lanes: LaneManager, delivery: ResultDelivery = "before-next-turn") {
   return defineTool({
     name: "kill_background",
     description:
@@ -18,11 +18,11 @@ export function createKillBackgroundTool(lanes: LaneManager) {
         const other = lanes.otherTask(input.task_id);
         if (!other) throw new ToolError(`No background task with id ${input.task_id}.`);
         if (!isTerminal(other.record.status)) throw new ToolError(otherKillRefusal(other));
-        return `Task ${input.task_id} had already ended; nothing changed. ${otherResultText(lanes.workspace, other)}`;
+        return `Task ${input.task_id} had already ended; nothing changed. ${otherResultText(deliveryText(delivery).pathsFrom(lanes.workspace), other)}`;
       }
       const { record, wasRunning } = await lanes.kill(input.task_id);
       reportResults(lanes, context, [record.id]);
-      const line = resultText(lanes.workspace, record);
+      const line = resultText(deliveryText(delivery).pathsFrom(lanes.workspace), record);
       return wasRunning ? `Killed. ${line}` : `Task ${record.id} had already ended; nothing changed. ${line}`;
     },
   });

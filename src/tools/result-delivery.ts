@@ -22,6 +22,8 @@ interface DeliveryText {
   check: string;
   /** Ends a reply that leaves tasks running (background_run, wait_background). */
   stillRunning: (several: boolean) => string;
+  /** The base its paths are shown relative to; null: absolute (an MCP client resolves against its own cwd). */
+  pathsFrom: (workspace: string) => string | null;
 }
 
 const TEXT: Record<ResultDelivery, DeliveryText> = {
@@ -29,6 +31,7 @@ const TEXT: Record<ResultDelivery, DeliveryText> = {
     run: "You are notified automatically when it ends (status, exit code, output tail): keep working, do not poll. Use wait_background to block on it.",
     check: "You are notified when tasks end, so there is no need to poll; use wait_background to block.",
     stillRunning: (several) => `You will be notified when ${several ? "they end" : "it ends"}.`,
+    pathsFrom: (workspace) => workspace,
   },
   "with-next-call": {
     run: "When it ends, its result (status, exit code, output tail) comes with the reply to your next call of any lanes tool, under `<background-results>`: keep working, do not poll. Use wait_background to block until it ends.",
@@ -36,6 +39,7 @@ const TEXT: Record<ResultDelivery, DeliveryText> = {
       "Every lanes tool reply also carries the results that finished since the last reply, so there is no need to poll; use wait_background to block.",
     stillRunning: (several) =>
       `${several ? "Their results come" : "Its result comes"} with the reply to a later lanes call once ${several ? "they end" : "it ends"}; wait_background blocks until then.`,
+    pathsFrom: () => null,
   },
 };
 

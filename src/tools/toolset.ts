@@ -22,7 +22,7 @@ export function createBackgroundTools(
     createBackgroundRunTool(lanes, delivery, gate),
     createCheckBackgroundTool(lanes, delivery),
     createWaitBackgroundTool(lanes, delivery),
-    createKillBackgroundTool(lanes),
+    createKillBackgroundTool(lanes, delivery),
     createSendBackgroundInputTool(lanes),
   ];
   return tools as unknown as Tool[];

@@ -55,7 +55,8 @@ export function createWaitBackgroundTool(lanes: LaneManager, delivery: ResultDel
       reportResults(lanes, context, ownEnded);
       const lines = result.ended.map((record) => {
         const other = others.get(record.id);
-        return other ? otherResultText(lanes.workspace, other) : resultText(lanes.workspace, record);
+        const base = deliveryText(delivery).pathsFrom(lanes.workspace);
+        return other ? otherResultText(base, other) : resultText(base, record);
       });
       if (result.running.length > 0) {
         const why = signal.aborted

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildSystemPrompt } from "../../src/agent/system-prompt.js";
@@ -26,5 +26,21 @@ describe("system prompt", () => {
 
   it("has no conventions block when the workspace has none", () => {
     expect(buildSystemPrompt(ws.dir)).not.toContain("project-conventions");
+  });
+
+  it("reads AGENTS.md from the workspace root down to the folder lanes started in, the nearest last", () => {
+    const deep = join(ws.dir, "packages", "app");
+    mkdirSync(deep, { recursive: true });
+    writeFileSync(join(ws.dir, "AGENTS.md"), "root rules\n");
+    writeFileSync(join(ws.dir, "packages", "CLAUDE.md"), "packages rules\n");
+    writeFileSync(join(deep, "AGENTS.md"), "app rules\n");
+    const prompt = buildSystemPrompt(ws.dir, deep);
+    const order = ["root rules", "packages rules", "app rules"].map((text) => prompt.indexOf(text));
+    expect(order.every((at) => at > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(prompt).toContain('<project-conventions file="packages/app/AGENTS.md">');
+    expect(prompt).toContain("started lanes in its subfolder packages/app");
+    // A folder outside the workspace is not read.
+    expect(buildSystemPrompt(deep, ws.dir)).not.toContain("root rules");
   });
 });

@@ -97,7 +97,7 @@ export async function call(connection: Connection, name: string, args: Record<st
 export async function startTask(connection: Connection, args: Record<string, unknown>): Promise<string> {
   const started = await call(connection, "background_run", args);
   if (started.isError) throw new Error(`background_run refused: ${started.text}`);
-  const id = /Background task (\S+) started/.exec(started.text)?.[1];
+  const id = /Background task (\S+) (?:started|queued)/.exec(started.text)?.[1];
   if (id === undefined) throw new Error(`no task id in: ${started.text}`);
   return id;
 }

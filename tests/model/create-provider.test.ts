@@ -35,7 +35,7 @@ describe("createProvider", () => {
 
     expect(create).toThrow(MissingApiKeyError);
     expect(create).toThrow(
-      "No API key: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), or try the offline demo: npx lanes demo",
+      "No API key: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), or try the offline demo: lanes demo",
     );
   });
 
@@ -145,7 +145,7 @@ describe("createProvider with --provider openai", () => {
     const create = () => createProvider({ provider: "openai", env: { ANTHROPIC_API_KEY: "sk-ant" } });
 
     expect(create).toThrow(MissingApiKeyError);
-    expect(create).toThrow(/^No API key: set OPENAI_API_KEY, or OPENAI_BASE_URL .*npx lanes demo$/);
+    expect(create).toThrow(/^No API key: set OPENAI_API_KEY, or OPENAI_BASE_URL .*lanes demo$/);
   });
 
   it("applies the env retry tuning to openai too", async () => {

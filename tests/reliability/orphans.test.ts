@@ -356,7 +356,7 @@ async function signalled(onFinished: OnFinished, signal: NodeJS.Signals): Promis
   await sleep(300);
   process.kill(probe.lanesPid, signal);
   const run = await running;
-  const expected = { SIGINT: 1, SIGTERM: 143, SIGHUP: 129 }[signal as string];
+  const expected = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 }[signal as string];
   expect(run.code, `${signal}: ${run.stderr}`).toBe(expected);
   expect(probe.records()[0]).toMatchObject({ status: "killed" });
   const name = signal === "SIGINT" ? "Ctrl+C (SIGINT to lanes -p)" : `${signal} to lanes -p`;
