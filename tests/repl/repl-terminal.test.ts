@@ -42,7 +42,8 @@ async function startRepl(
     cwd: workspace.dir,
     env: {
       PATH: process.env.PATH,
-      HOME: workspace.dir,
+      // Not the workspace: lanes asks before starting in $HOME.
+      HOME: join(workspace.dir, "home"),
       XDG_CONFIG_HOME: join(workspace.dir, "config"),
       TERM: "screen-256color",
       LANES_RETRY_BASE_MS: "5",

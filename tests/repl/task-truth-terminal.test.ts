@@ -42,7 +42,8 @@ async function startRepl(
     width: options.width ?? 120,
     env: {
       PATH: process.env.PATH,
-      HOME: dir,
+      // Not the workspace: lanes asks before starting in $HOME.
+      HOME: join(dir, "home"),
       XDG_CONFIG_HOME: join(dir, "config"),
       TERM: "screen-256color",
       LANES_RETRY_BASE_MS: "5",

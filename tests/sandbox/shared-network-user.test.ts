@@ -67,7 +67,8 @@ describe("the session's shared loopback, unprivileged", () => {
     writeFileSync(script, JSON.stringify({ turns }));
     const env = {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: dir,
+      // Not the workspace: lanes asks before starting in $HOME.
+      HOME: join(dir, "home"),
       XDG_CONFIG_HOME: join(dir, "config"),
     };
     const run = await runUnprivileged(
