@@ -91,7 +91,7 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
     const stdio = [options.stdin, out, err, ...(exitFd === undefined ? [] : [exitFd])];
     if (exitFd !== undefined && stdio.length !== EXIT_FD + 1) throw new Error("exit descriptor misplaced");
     // The sandbox wraps the shell first; the group launcher then makes a group of whatever the plan starts.
-    const launch = ownGroupLaunch(plan.file, plan.args, plan.env);
+    const launch = ownGroupLaunch(plan.file, plan.args, plan.env, plan.namespaces);
     child = spawn(launch.file, launch.args, {
       cwd: options.cwd,
       env: launch.env,

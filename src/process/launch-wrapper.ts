@@ -3,6 +3,12 @@ export interface SpawnPlan {
   file: string;
   args: string[];
   env: NodeJS.ProcessEnv;
+  /**
+   * Namespaces (`/proc/PID/ns/...` paths) the group launcher enters, in this order, before it execs `file`:
+   * the sandbox's shared network, without an nsenter exec per command. Only set where
+   * launcherEntersNamespaces() says the launcher can.
+   */
+  namespaces?: string[];
 }
 
 /**
