@@ -35,6 +35,23 @@ function spawnSection(r: BenchResults): string[] {
   ];
 }
 
+/** Issue 15: each step of a sandboxed start by itself, and the group sweeps' /proc scans. */
+function sandboxSection(r: BenchResults): string[] {
+  const s = r.sandboxScale;
+  if (!s || s.components.length === 0) return [];
+  return [
+    "## Where sandboxed time goes",
+    "",
+    "Each way of starting `sh -c true`, run alone and alternating in chunks of 10; CPU of the children per run (10 ms ticks summed over many runs). A sandboxed task pays the launcher and bubblewrap; lanes' own side adds `wrap()` (mount arguments) and the group sweep after the leader's exit.",
+    "",
+    "| step | CPU ms per run |",
+    "|---|---|",
+    ...s.components.map((c) => tableRow([c.step, c.cpuMs])),
+    "",
+    `Group sweeps after a leader's exit scanned /proc ${s.scansPerTask} times per sandboxed task over the sandboxed runs (a 25 ms poll scanned while each sandboxed group's zombie waited for the host's init; the poll after a leader's own exit is 250 ms now).`,
+  ];
+}
+
 /** What the numbers say about a miss, computed from them: where the extra CPU goes, busy loop or starved. */
 function readingSection(r: BenchResults): string[] {
   const perTask = (ms: number): string => (ms / r.spawn.total).toFixed(2);
@@ -74,6 +91,7 @@ export function toMarkdown(r: BenchResults): string {
     "",
     ...spawnSection(r),
     "",
+    ...(r.sandboxScale ? [...sandboxSection(r), ""] : []),
     `## What the model saw for the ${r.flood.size} task (${r.flood.injected.chars} chars)`,
     "",
     "```",

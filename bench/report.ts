@@ -6,6 +6,7 @@ import type { MachineInfo } from "./machine.js";
 import type { FloodResult } from "./output-flood.js";
 import type { ParallelPhases, ParallelResult } from "./parallel-wall.js";
 import type { SpawnStep } from "./spawn-breakdown.js";
+import type { SandboxScaleResult } from "./sandbox-scale.js";
 import type { SandboxStartResult } from "./sandbox-start.js";
 import type { SessionSaveResult } from "./session-save.js";
 import type { SpawnResult } from "./spawn-throughput.js";
@@ -22,6 +23,7 @@ export interface BenchParts {
   longSession: LongSessionResult;
   sessionSave: SessionSaveResult;
   sandboxStart: SandboxStartResult;
+  sandboxScale: SandboxScaleResult;
   startup: StartupResult;
 }
 
@@ -131,6 +133,7 @@ export function rows(r: BenchResults): Row[] {
     },
     ...longSessionRows(r.longSession, r.sessionSave),
     ...sandboxRows(r.sandboxStart),
+    ...scaleRows(r.sandboxScale),
     ...startupRows(r.startup),
   ];
 }
@@ -153,6 +156,22 @@ function sandboxRows(s: SandboxStartResult): Row[] {
       how: how(`${row.medianMs} ms median, ${row.p99Ms} ms p99 (+${row.extraP99Ms} ms over unsandboxed p99)`),
     })),
   ];
+}
+
+/** Issue 15: one turn of k background sleeps, sandboxed against danger-full-access. */
+function scaleRows(s: SandboxScaleResult | undefined): Row[] {
+  if (!s) return [];
+  const middle = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  return s.runs.map(({ k, ratio, pairs }): Row => {
+    const side = (name: "sandboxed" | "unsandboxed") =>
+      `${middle(pairs.map((p) => p[name].wallMs))} ms, CPU per task ${middle(pairs.map((p) => p[name].cpuMsPerTask))} + ${middle(pairs.map((p) => p[name].childCpuMsPerTask))} ms`;
+    return {
+      figure: `Sandboxed / unsandboxed wall, ${k} background \`sleep ${s.sleepS}\``,
+      measured: ratio,
+      target: k === 500 ? { op: "<=", limit: 1.3 } : undefined,
+      how: `\`runPrintMode\` in-process, one turn of ${k} \`background_run\`, lane limit ${k}, until every result is in; workspace-write (default network: proxy, shared loopback) against danger-full-access, median of ${pairs.length} back-to-back pairs; medians: sandboxed ${side("sandboxed")}; unsandboxed ${side("unsandboxed")} (lanes + its children)`,
+    };
+  });
 }
 
 /** Start-up and install size of the compiled CLI (bench/startup.ts). */
