@@ -19,4 +19,9 @@ export interface SpawnPlan {
  */
 export interface LaunchWrapper {
   wrap(plan: SpawnPlan, cwd: string): SpawnPlan;
+  /**
+   * True when nothing a wrapped command starts can outlive it (a pid namespace of its own, torn down with
+   * it): its end then needs no /proc sweep for processes that escaped its group.
+   */
+  readonly containsProcesses?: boolean;
 }

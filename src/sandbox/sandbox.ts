@@ -41,6 +41,8 @@ export class CommandSandbox implements LaunchWrapper {
   private told = false;
   /** The session's one network namespace; null once it could not be made (a namespace per command then). */
   private shared: { network: SharedNetwork; nsenter: string } | null | undefined;
+  /** Every command has a pid namespace of its own (--unshare-pid): what it started dies with it. */
+  readonly containsProcesses = true;
 
   constructor(
     readonly policy: SandboxPolicy,
