@@ -82,7 +82,7 @@ export async function benchSandboxScale(context: BenchContext): Promise<SandboxS
   const plan = context.quick
     ? [{ k: 50, pairs: 2 }]
     : [
-        { k: 200, pairs: 3 },
+        { k: 200, pairs: 1 },
         { k: 500, pairs: 3 },
       ];
   const runs: ScaleK[] = [];

@@ -20,8 +20,8 @@ export interface SpawnPlan {
 export interface LaunchWrapper {
   wrap(plan: SpawnPlan, cwd: string): SpawnPlan;
   /**
-   * True when nothing a wrapped command starts can outlive it (a pid namespace of its own, torn down with
-   * it): its end then needs no /proc sweep for processes that escaped its group.
+   * True when nothing a wrapped command starts can leave it (a pid namespace of its own, whose init is in the
+   * group, so the group's TERM then KILL at the leader's exit tears it all down): no /proc sweep for escapees.
    */
   readonly containsProcesses?: boolean;
 }

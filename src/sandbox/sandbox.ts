@@ -41,7 +41,7 @@ export class CommandSandbox implements LaunchWrapper {
   private told = false;
   /** The session's one network namespace; null once it could not be made (a namespace per command then). */
   private shared: { network: SharedNetwork; nsenter: string } | null | undefined;
-  /** Every command has a pid namespace of its own (--unshare-pid): what it started dies with it. */
+  /** Every command has a pid namespace of its own (--unshare-pid), its init in the command's group. */
   readonly containsProcesses = true;
 
   constructor(
