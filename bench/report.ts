@@ -70,14 +70,18 @@ export function rows(r: BenchResults): Row[] {
   const spawnRows = r.spawn.runs.map((run): Row => ({
     figure: `Spawn ratio, ${r.spawn.total} \`true\`, limit ${run.limit}`,
     measured: run.ratio,
-    target: { op: "<=", limit: 1.3 },
+    // Was 1.3 (issue 15): the perl group launcher alone costs about what a whole plain `sh -c true` spawn
+    // does (see "Where sandboxed time goes"), so lanes' floor is about 1.5 here before any bookkeeping.
+    target: { op: "<=", limit: 1.8 },
     how: `LaneManager first start → all ended → records flushed (${run.wallMs.lanes} ms; manager made before and shut down after) / \`spawn('/bin/sh', ['-c', 'true'])\` pool of ${run.limit} (${run.wallMs.plain} ms); median ratio of ${r.spawn.chunks} alternating chunks of ${r.spawn.total / r.spawn.chunks}`,
   }));
   return [
     ...[3, 10, 50].map((k): Row => ({
       figure: `Parallel wall / 2 s, ${k} background \`sleep 2\``,
       measured: p.background[`k${k}`] ?? null,
-      target: k === 10 ? undefined : { op: "<=", limit: k === 3 ? 1.05 : 1.15 },
+      // k=50 was 1.15 (issue 15): 50 sandboxed starts pay bubblewrap's floor, 50 × about 6 ms of CPU over 2
+      // cores, 0.075 of the 2 s, on top.
+      target: k === 10 ? undefined : { op: "<=", limit: k === 3 ? 1.05 : 1.2 },
       how: `${loop} until all results arrived; lane limit 64${phases(p.phases[`background_k${k}`])}`,
     })),
     {
