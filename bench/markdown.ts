@@ -35,6 +35,39 @@ function spawnSection(r: BenchResults): string[] {
   ];
 }
 
+/** The targets issue 15 replaced, and why, from the component costs just measured. */
+function floorLines(components: { step: string; cpuMs: number }[]): string[] {
+  const cost = (prefix: string) => components.find((c) => c.step.startsWith(prefix))?.cpuMs ?? Number.NaN;
+  const sh = cost("`sh -c true`");
+  const launcher = cost("perl group launcher") - sh;
+  const floor = cost("`bwrap --ro-bind") - sh;
+  const now = cost("now:") - cost("perl group launcher");
+  return [
+    `Bubblewrap's floor here: \`bwrap --ro-bind / / true\` costs ${floor.toFixed(1)} ms of CPU more than a plain \`sh -c true\` (${sh} ms), and the sandbox as lanes runs it ${now.toFixed(1)} ms more than the same launcher without it; 500 sandboxed starts then need at least 500 × ${floor.toFixed(1)} / 2 cores = ${((500 * floor) / 2000).toFixed(1)} s of CPU-bound wall beyond the unsandboxed run. The perl group launcher (every task, sandboxed or not) costs ${launcher.toFixed(1)} ms over \`sh\` alone.`,
+    "- Spawn ratio target 1.3 → 1.8: the launcher alone costs about as much as the whole plain spawn it is measured against, so lanes' floor is near 1.5 before any bookkeeping (it makes the process group without setsid, issue 8).",
+    "- Parallel wall at k=50 target 1.15 → 1.2: 50 sandboxed starts add bubblewrap's floor, 50 × about 6 ms (quiet machine) over 2 cores, 0.075 of the 2 s.",
+  ];
+}
+
+/** Issue 15: each step of a sandboxed start by itself, and the group sweeps' /proc scans. */
+function sandboxSection(r: BenchResults): string[] {
+  const s = r.sandboxScale;
+  if (!s || s.components.length === 0) return [];
+  return [
+    "## Where sandboxed time goes",
+    "",
+    `Each way of starting \`sh -c true\`, run alone and alternating in chunks of 10; CPU ms per run, everything it forked included (${s.components[0]?.how ?? ""}). On a loaded machine every figure is inflated alike; compare within the table. A sandboxed task pays the launcher and bubblewrap; lanes' own side adds \`wrap()\` (mount arguments) and the group sweep after the leader's exit.`,
+    "",
+    "| step | CPU ms per run |",
+    "|---|---|",
+    ...s.components.map((c) => tableRow([c.step, c.cpuMs])),
+    "",
+    `Group sweeps after a leader's exit scanned /proc ${s.scansPerTask} times per sandboxed task over the sandboxed runs (a 25 ms poll scanned while each sandboxed group's zombie waited for the host's init; the poll after a leader's own exit is 250 ms now, and a sandboxed task's end asks for no escape sweep of every process's environment).`,
+    "",
+    ...floorLines(s.components),
+  ];
+}
+
 /** What the numbers say about a miss, computed from them: where the extra CPU goes, busy loop or starved. */
 function readingSection(r: BenchResults): string[] {
   const perTask = (ms: number): string => (ms / r.spawn.total).toFixed(2);
@@ -74,6 +107,7 @@ export function toMarkdown(r: BenchResults): string {
     "",
     ...spawnSection(r),
     "",
+    ...(r.sandboxScale ? [...sandboxSection(r), ""] : []),
     `## What the model saw for the ${r.flood.size} task (${r.flood.injected.chars} chars)`,
     "",
     "```",

@@ -6,6 +6,7 @@ import type { MachineInfo } from "./machine.js";
 import type { FloodResult } from "./output-flood.js";
 import type { ParallelPhases, ParallelResult } from "./parallel-wall.js";
 import type { SpawnStep } from "./spawn-breakdown.js";
+import type { SandboxScaleResult } from "./sandbox-scale.js";
 import type { SandboxStartResult } from "./sandbox-start.js";
 import type { SessionSaveResult } from "./session-save.js";
 import type { SpawnResult } from "./spawn-throughput.js";
@@ -22,6 +23,7 @@ export interface BenchParts {
   longSession: LongSessionResult;
   sessionSave: SessionSaveResult;
   sandboxStart: SandboxStartResult;
+  sandboxScale: SandboxScaleResult;
   startup: StartupResult;
 }
 
@@ -68,14 +70,18 @@ export function rows(r: BenchResults): Row[] {
   const spawnRows = r.spawn.runs.map((run): Row => ({
     figure: `Spawn ratio, ${r.spawn.total} \`true\`, limit ${run.limit}`,
     measured: run.ratio,
-    target: { op: "<=", limit: 1.3 },
+    // Was 1.3 (issue 15): the perl group launcher alone costs about what a whole plain `sh -c true` spawn
+    // does (see "Where sandboxed time goes"), so lanes' floor is about 1.5 here before any bookkeeping.
+    target: { op: "<=", limit: 1.8 },
     how: `LaneManager first start → all ended → records flushed (${run.wallMs.lanes} ms; manager made before and shut down after) / \`spawn('/bin/sh', ['-c', 'true'])\` pool of ${run.limit} (${run.wallMs.plain} ms); median ratio of ${r.spawn.chunks} alternating chunks of ${r.spawn.total / r.spawn.chunks}`,
   }));
   return [
     ...[3, 10, 50].map((k): Row => ({
       figure: `Parallel wall / 2 s, ${k} background \`sleep 2\``,
       measured: p.background[`k${k}`] ?? null,
-      target: k === 10 ? undefined : { op: "<=", limit: k === 3 ? 1.05 : 1.15 },
+      // k=50 was 1.15 (issue 15): 50 sandboxed starts pay bubblewrap's floor, 50 × about 6 ms of CPU over 2
+      // cores, 0.075 of the 2 s, on top.
+      target: k === 10 ? undefined : { op: "<=", limit: k === 3 ? 1.05 : 1.2 },
       how: `${loop} until all results arrived; lane limit 64${phases(p.phases[`background_k${k}`])}`,
     })),
     {
@@ -131,6 +137,7 @@ export function rows(r: BenchResults): Row[] {
     },
     ...longSessionRows(r.longSession, r.sessionSave),
     ...sandboxRows(r.sandboxStart),
+    ...scaleRows(r.sandboxScale),
     ...startupRows(r.startup),
   ];
 }
@@ -153,6 +160,22 @@ function sandboxRows(s: SandboxStartResult): Row[] {
       how: how(`${row.medianMs} ms median, ${row.p99Ms} ms p99 (+${row.extraP99Ms} ms over unsandboxed p99)`),
     })),
   ];
+}
+
+/** Issue 15: one turn of k background sleeps, sandboxed against danger-full-access. */
+function scaleRows(s: SandboxScaleResult | undefined): Row[] {
+  if (!s) return [];
+  const middle = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  return s.runs.map(({ k, ratio, pairs }): Row => {
+    const side = (name: "sandboxed" | "unsandboxed") =>
+      `${middle(pairs.map((p) => p[name].wallMs))} ms, CPU per task ${middle(pairs.map((p) => p[name].cpuMsPerTask))} + ${middle(pairs.map((p) => p[name].childCpuMsPerTask))} ms`;
+    return {
+      figure: `Sandboxed / unsandboxed wall, ${k} background \`sleep ${s.sleepS}\``,
+      measured: ratio,
+      target: k === 500 ? { op: "<=", limit: 1.3 } : undefined,
+      how: `\`runPrintMode\` in-process, one turn of ${k} \`background_run\`, lane limit ${k}, until every result is in; workspace-write (default network: proxy, shared loopback) against danger-full-access, median of ${pairs.length} back-to-back pairs; medians: sandboxed ${side("sandboxed")}; unsandboxed ${side("unsandboxed")} (lanes + its children)`,
+    };
+  });
 }
 
 /** Start-up and install size of the compiled CLI (bench/startup.ts). */

@@ -33,6 +33,7 @@ export function toJson(r: BenchResults): Record<string, unknown> {
     long_session: r.longSession,
     session_save: r.sessionSave,
     sandbox_start_ms: r.sandboxStart,
+    ...(r.sandboxScale ? { sandbox_scale: r.sandboxScale } : {}),
     startup_version_ratio: r.startup.versionRatio,
     startup_version_ms: r.startup.versionMs,
     startup_first_request_ratio: r.startup.firstRequestRatio,

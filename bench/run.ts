@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { benchCompletionLatency } from "./completion-latency.js";
 import { benchEventLoop } from "./event-loop.js";
 import { benchLongSession } from "./long-session.js";
+import { benchSandboxScale } from "./sandbox-scale.js";
 import { benchSandboxStart } from "./sandbox-start.js";
 import { benchSessionSave } from "./session-save.js";
 import { describeMachine, loadAverage } from "./machine.js";
@@ -34,6 +35,7 @@ const parts: { [K in keyof BenchParts]: () => Promise<BenchParts[K]> } = {
   sessionSave: () => benchSessionSave(context),
   longSession: () => benchLongSession(context),
   sandboxStart: () => benchSandboxStart(context),
+  sandboxScale: () => benchSandboxScale(context),
   startup: () => benchStartup(context),
 };
 const names = Object.keys(parts) as (keyof BenchParts)[];

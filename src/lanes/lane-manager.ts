@@ -386,7 +386,7 @@ export class LaneManager {
     Object.assign(record, withUserKill(this.store, record.id, end));
     record.output_bytes = fileSize(record.output_file);
     task.watch = undefined;
-    this.sweeper.schedule(record.id);
+    if (!this.sandboxFor(task.unsandboxed)?.containsProcesses) this.sweeper.schedule(record.id);
     this.registry.persist(record);
     this.events.emit({ type: "task-end", record: { ...record } });
     // Killed at shutdown: no model of this lanes will read it; the record stays undelivered for the next.

@@ -1,11 +1,18 @@
 import { readdirSync, readFileSync } from "node:fs";
 
 let cache: { at: number; live: Map<number, number> } | undefined;
+let scans = 0;
+
+/** How many /proc scans this process has made so far (the bench and tests count them per burst of ends). */
+export function groupScans(): number {
+  return scans;
+}
 
 /** Non-zombie process counts per process group, from /proc/<pid>/stat; undefined without /proc. */
 function scanGroups(freshSince: number): Map<number, number> | undefined {
   if (cache && cache.at >= freshSince) return cache.live;
   const now = Date.now();
+  scans++;
   let entries: string[];
   try {
     entries = readdirSync("/proc");

@@ -4,7 +4,7 @@ import { dirname } from "node:path";
 import { tmpdir } from "node:os";
 import type { Readable, Writable } from "node:stream";
 import { groupOf } from "./group-members.js";
-import { terminateGroup, type TerminateOutcome } from "./kill-group.js";
+import { LAZY_POLL_MS, terminateGroup, type TerminateOutcome } from "./kill-group.js";
 import type { LaunchWrapper, SpawnPlan } from "./launch-wrapper.js";
 import { ownGroupLaunch } from "./own-group-launch.js";
 import { drained, mirrorPipe, openPipes, type MirrorPipe, type OutputMirror } from "./output-mirror.js";
@@ -91,7 +91,7 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
     const stdio = [options.stdin, out, err, ...(exitFd === undefined ? [] : [exitFd])];
     if (exitFd !== undefined && stdio.length !== EXIT_FD + 1) throw new Error("exit descriptor misplaced");
     // The sandbox wraps the shell first; the group launcher then makes a group of whatever the plan starts.
-    const launch = ownGroupLaunch(plan.file, plan.args, plan.env);
+    const launch = ownGroupLaunch(plan.file, plan.args, plan.env, plan.namespaces);
     child = spawn(launch.file, launch.args, {
       cwd: options.cwd,
       env: launch.env,
@@ -173,7 +173,8 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
       reaped = true;
       // The leader is gone; whatever it left running in its group (`cmd &`) goes with it.
       // A termination already under way ends the rest itself (and knows which signal did it).
-      if (pid !== undefined && !options.keepGroupOnExit && !ending) void terminateGroup(pid, graceMs);
+      if (pid !== undefined && !options.keepGroupOnExit && !ending)
+        void terminateGroup(pid, graceMs, LAZY_POLL_MS);
       void finish(code, signal);
     });
   });

@@ -24,6 +24,11 @@ export function groupAlive(pgid: number, scanFreshSince?: number): boolean {
 
 const POLL_MS = 25;
 const SETTLE_POLL_MS = 5;
+/**
+ * The poll after a leader's own exit: nobody awaits when its group ended, and a sandboxed group outlives its
+ * leader (a zombie until the host's init reaps it), which a 25 ms poll paid for with a /proc scan each time.
+ */
+export const LAZY_POLL_MS = 250;
 
 /**
  * Whether the group empties by itself within `withinMs` of its leader's exit. A sandboxed command's group
@@ -50,13 +55,13 @@ export interface TerminateOutcome {
  * ended it (KILL when TERM was ignored) and when. The poll stays referenced: whoever awaits this must see it
  * settle, and it lasts at most `graceMs`.
  */
-export function terminateGroup(pgid: number, graceMs: number): Promise<TerminateOutcome> {
+export function terminateGroup(pgid: number, graceMs: number, pollMs = POLL_MS): Promise<TerminateOutcome> {
   const started = Date.now();
   if (!signalGroup(pgid, "SIGTERM")) return Promise.resolve({ signal: null, at: started });
   return new Promise((resolve) => {
     const poll = setInterval(() => {
       // A scan shared with other pollers is fine if it was taken after our TERM (strictly: ms clock).
-      if (!groupAlive(pgid, Math.max(started + 1, Date.now() - POLL_MS))) {
+      if (!groupAlive(pgid, Math.max(started + 1, Date.now() - pollMs))) {
         clearInterval(poll);
         // Still there when the grace period ran out: TERM did not end it, a KILL did (ours or a concurrent
         // one, such as the marker sweep's, which may land a poll earlier).
@@ -67,6 +72,6 @@ export function terminateGroup(pgid: number, graceMs: number): Promise<Terminate
         signalGroup(pgid, "SIGKILL");
         resolve({ signal: "SIGKILL", at: Date.now() });
       }
-    }, POLL_MS);
+    }, pollMs);
   });
 }

@@ -3,6 +3,12 @@ export interface SpawnPlan {
   file: string;
   args: string[];
   env: NodeJS.ProcessEnv;
+  /**
+   * Namespaces (`/proc/PID/ns/...` paths) the group launcher enters, in this order, before it execs `file`:
+   * the sandbox's shared network, without an nsenter exec per command. Only set where
+   * launcherEntersNamespaces() says the launcher can.
+   */
+  namespaces?: string[];
 }
 
 /**
@@ -13,4 +19,9 @@ export interface SpawnPlan {
  */
 export interface LaunchWrapper {
   wrap(plan: SpawnPlan, cwd: string): SpawnPlan;
+  /**
+   * True when nothing a wrapped command starts can leave it (a pid namespace of its own, whose init is in the
+   * group, so the group's TERM then KILL at the leader's exit tears it all down): no /proc sweep for escapees.
+   */
+  readonly containsProcesses?: boolean;
 }

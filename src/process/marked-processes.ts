@@ -30,6 +30,7 @@ export interface MarkedProcess {
  */
 export function findMarkedProcesses(ids: ReadonlySet<string>): MarkedProcess[] {
   if (ids.size === 0) return [];
+  markerScans++;
   let entries: string[];
   try {
     entries = readdirSync("/proc");
@@ -68,7 +69,15 @@ export async function findMarkedProcessesAsync(ids: ReadonlySet<string>): Promis
   const burst = now - lastScanAt < BURST_MS;
   lastScanAt = now;
   if (!burst && !workerStarted()) return findMarkedProcesses(ids);
+  markerScans++;
   return (await scanInWorker(ids)) ?? findMarkedProcesses(ids);
+}
+
+let markerScans = 0;
+
+/** How many marker scans of /proc this process has started (the bench and tests count them). */
+export function markerScanCount(): number {
+  return markerScans;
 }
 
 /** Scans closer together than this count as a burst. */

@@ -24,14 +24,36 @@ export interface Launch {
 // Known gap: until perl runs its first line (about a millisecond after spawn returns) the launcher is still in
 // lanes' own group, so a Ctrl+C or Ctrl+Z sent by the terminal in that instant reaches it too, and a group
 // signal does not (terminate() in group-process.ts signals the launcher itself then).
-const LAUNCHER = [
-  // PERL5OPT/PERL5LIB are the command's, not the launcher's: they were moved aside and are put back here.
-  "for (keys %ENV) { $ENV{$1} = delete $ENV{$_} if /^__LANES_KEEP_(.+)$/ }",
-  'if (open(my $tty, "+<", "/dev/tty")) { ioctl($tty, 0x5422, 0); close($tty) }',
-  'setpgrp(0, 0) or die "lanes: setpgid: $!\\n";',
-  // The program to run comes first (/bin/sh, or bwrap when the command is sandboxed).
-  'my $prog = shift @ARGV; exec { $prog } $prog, @ARGV or die "lanes: exec $prog: $!\\n";',
-].join(" ");
+const RESTORE_ENV = "for (keys %ENV) { $ENV{$1} = delete $ENV{$_} if /^__LANES_KEEP_(.+)$/ }";
+const DROP_TTY = 'if (open(my $tty, "+<", "/dev/tty")) { ioctl($tty, 0x5422, 0); close($tty) }';
+const SET_GROUP = 'setpgrp(0, 0) or die "lanes: setpgid: $!\\n";';
+// The program to run comes first (/bin/sh, or bwrap when the command is sandboxed).
+const EXEC = 'my $prog = shift @ARGV; exec { $prog } $prog, @ARGV or die "lanes: exec $prog: $!\\n";';
+
+// setns(2)'s number per Node architecture (perl's syscall.ph is not installed everywhere). Elsewhere the
+// sandbox keeps entering its namespaces with nsenter, one exec more per command.
+const SETNS_SYSCALL: Partial<Record<NodeJS.Architecture, number>> = {
+  x64: 308,
+  arm64: 268,
+  riscv64: 268,
+  loong64: 268,
+  arm: 375,
+  ia32: 346,
+  ppc64: 350,
+  s390x: 339,
+};
+
+/**
+ * Enters the namespaces given before the program, as nsenter --preserve-credentials does (every file opened
+ * first, then entered in order; nstype 0: the file says which kind), so the command needs no nsenter exec.
+ */
+function enterNamespaces(setns: number): string {
+  return [
+    "my $n = shift @ARGV;",
+    'my @ns = map { open(my $f, "<", $_) or die "lanes: open $_: $!\\n"; $f } splice(@ARGV, 0, $n);',
+    `for (@ns) { syscall(${setns}, fileno($_), 0) == 0 or die "lanes: setns: $!\\n"; close($_) }`,
+  ].join(" ");
+}
 
 const PERL_ENV = ["PERL5OPT", "PERL5LIB", "PERLLIB", "PERL5DB"];
 
@@ -54,9 +76,25 @@ export function findPerl(): string | null {
   return perl;
 }
 
-/** How `file args` is started in a process group of its own, inside lanes' session where possible. */
-export function ownGroupLaunch(file: string, args: string[], env: NodeJS.ProcessEnv): Launch {
+/** Whether ownGroupLaunch can enter namespaces itself (perl, and setns' number known for this CPU). */
+export function launcherEntersNamespaces(): boolean {
+  return findPerl() !== null && SETNS_SYSCALL[process.arch] !== undefined;
+}
+
+/**
+ * How `file args` is started in a process group of its own, inside lanes' session where possible, after
+ * entering `namespaces` (only where launcherEntersNamespaces(); it throws otherwise).
+ */
+export function ownGroupLaunch(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  namespaces: string[] = [],
+): Launch {
   const launcher = findPerl();
+  const setns = SETNS_SYSCALL[process.arch];
+  if (namespaces.length > 0 && (!launcher || setns === undefined))
+    throw new Error("lanes: cannot enter the sandbox's network namespace without perl's setns here");
   if (!launcher) return { file, args, detached: true, env };
   const launchEnv = { ...env };
   for (const name of PERL_ENV) {
@@ -65,7 +103,15 @@ export function ownGroupLaunch(file: string, args: string[], env: NodeJS.Process
     delete launchEnv[name];
   }
   // `--` ends perl's options: the shell's `-c` must not be read as perl's "check syntax".
-  return { file: launcher, args: ["-e", LAUNCHER, "--", file, ...args], detached: false, env: launchEnv };
+  const entering = namespaces.length > 0 && setns !== undefined;
+  const code = [RESTORE_ENV, DROP_TTY, SET_GROUP, ...(entering ? [enterNamespaces(setns)] : []), EXEC];
+  const enter = entering ? [String(namespaces.length), ...namespaces] : [];
+  return {
+    file: launcher,
+    args: ["-e", code.join(" "), "--", ...enter, file, ...args],
+    detached: false,
+    env: launchEnv,
+  };
 }
 
 /** Whether tasks get a group inside lanes' session (false: the setsid fallback, a session each). */

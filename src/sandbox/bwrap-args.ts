@@ -18,7 +18,8 @@ export interface MountContext {
 /** The real path, or undefined when it does not exist (a missing path needs no mount). */
 function real(path: string): string | undefined {
   try {
-    return realpathSync(path);
+    // Most of the hidden paths do not exist: a stat that returns undefined is cheaper than a thrown ENOENT.
+    return statSync(path, { throwIfNoEntry: false }) ? realpathSync(path) : undefined;
   } catch {
     return undefined;
   }

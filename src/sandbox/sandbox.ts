@@ -41,6 +41,8 @@ export class CommandSandbox implements LaunchWrapper {
   private told = false;
   /** The session's one network namespace; null once it could not be made (a namespace per command then). */
   private shared: { network: SharedNetwork; nsenter: string } | null | undefined;
+  /** Every command has a pid namespace of its own (--unshare-pid), its init in the command's group. */
+  readonly containsProcesses = true;
 
   constructor(
     readonly policy: SandboxPolicy,
@@ -76,8 +78,9 @@ export class CommandSandbox implements LaunchWrapper {
     const childEnv = { ...plan.env, ...(socket ? proxyEnv() : {}) };
     delete childEnv.SSH_AUTH_SOCK;
     const sandboxed = [probe.bwrap, ...bwrapArgs(this.policy, context, cwd), "--", ...inner];
-    const [file = probe.bwrap, ...args] = shared ? [...shared.entry, ...sandboxed] : sandboxed;
-    return { file, args, env: childEnv };
+    const entry = shared && "argv" in shared ? shared.argv : [];
+    const [file = probe.bwrap, ...args] = [...entry, ...sandboxed];
+    return { file, args, env: childEnv, ...(shared && "namespaces" in shared ? shared : {}) };
   }
 
   /**
@@ -89,7 +92,7 @@ export class CommandSandbox implements LaunchWrapper {
     env: NodeJS.ProcessEnv,
     bridge: { perl: string } | "socat" | undefined,
     socket: string | undefined,
-  ): { entry: string[] } | undefined {
+  ): { namespaces: string[] } | { argv: string[] } | undefined {
     if (this.shared === null || this.options.sharedNetwork === false || bridge === "socat") return undefined;
     if (this.shared && !this.shared.network.alive) this.shared = undefined;
     if (this.shared === undefined) {
@@ -102,7 +105,7 @@ export class CommandSandbox implements LaunchWrapper {
       }
       this.shared = started;
     }
-    return { entry: this.shared.network.enter(this.shared.nsenter) };
+    return this.shared.network.entry(this.shared.nsenter);
   }
 
   close(): void {

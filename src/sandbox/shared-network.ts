@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findPerl } from "../process/own-group-launch.js";
+import { findPerl, launcherEntersNamespaces } from "../process/own-group-launch.js";
 import { holderArgv, INSIDE_PROXY_PORT } from "./network-bridge.js";
 import { startPortPublisher } from "./port-publisher.js";
 import { findProgram } from "./probe.js";
@@ -71,10 +71,16 @@ export class SharedNetwork {
     );
   }
 
-  /** nsenter's part of a command's argv, before its bubblewrap. */
-  enter(nsenter: string): string[] {
-    const user = this.ownUserNamespace ? [`--user=/proc/${this.pid}/ns/user`, "--preserve-credentials"] : [];
-    return [nsenter, ...user, `--net=/proc/${this.pid}/ns/net`, "--"];
+  /**
+   * How a command enters the namespace: the namespace files for the group launcher to enter itself, or,
+   * where it cannot (no setns number for this CPU), nsenter's part of the argv, before its bubblewrap.
+   */
+  entry(nsenter: string): { namespaces: string[] } | { argv: string[] } {
+    const user = this.ownUserNamespace ? [`/proc/${this.pid}/ns/user`] : [];
+    const namespaces = [...user, `/proc/${this.pid}/ns/net`];
+    if (launcherEntersNamespaces()) return { namespaces };
+    const flags = this.ownUserNamespace ? [`--user=${user[0]}`, "--preserve-credentials"] : [];
+    return { argv: [nsenter, ...flags, `--net=/proc/${this.pid}/ns/net`, "--"] };
   }
 
   /**

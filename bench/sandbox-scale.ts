@@ -1,0 +1,132 @@
+import { runPrintMode } from "../src/cli/print-mode.js";
+import type { RunSummary } from "../src/cli/run-summary.js";
+import { createScriptProviderFromTurns, type ScriptTurn } from "../src/model/script-provider.js";
+import { groupScans } from "../src/process/group-members.js";
+import { childrenCpuMs } from "./main-thread.js";
+import { sandboxComponents, type ComponentCost } from "./sandbox-components.js";
+import { benchConfig, percentile, round, since, withWorkspace, type BenchContext } from "./support.js";
+
+type Side = "sandboxed" | "unsandboxed";
+
+/** One side of one pair: wall of the whole turn, and CPU per task (lanes' own, and its children's). */
+export interface ScaleRun {
+  wallMs: number;
+  /** lanes' process, all threads, per task. */
+  cpuMsPerTask: number;
+  /** Everything lanes ran and reaped (launcher, nsenter, bwrap, shells), per task; 10 ms ticks summed. */
+  childCpuMsPerTask: number;
+}
+
+export interface ScaleK {
+  k: number;
+  /** Median over the pairs of sandboxed wall / unsandboxed wall, each pair run back to back. */
+  ratio: number;
+  pairs: Record<Side, ScaleRun>[];
+}
+
+export interface SandboxScaleResult {
+  sleepS: number;
+  runs: ScaleK[];
+  /** Each step of a sandboxed start alone: CPU ms per run. */
+  components: ComponentCost[];
+  /** /proc scans for group sweeps per task, over the sandboxed runs. */
+  scansPerTask: number;
+}
+
+const SLEEP_S = 1;
+
+/** One `lanes -p` turn in-process that starts k background `sleep 1`, and waits until every result is in. */
+async function scaleRun(k: number, side: Side): Promise<ScaleRun> {
+  const turns: ScriptTurn[] = [
+    {
+      tool_calls: Array.from({ length: k }, () => ({
+        name: "background_run",
+        input: { command: `sleep ${SLEEP_S}` },
+      })),
+    },
+    { text: "Waiting for the results." },
+  ];
+  return withWorkspace(`scale-${side}`, async (workspace) => {
+    let summary: RunSummary | undefined;
+    const sandbox = side === "sandboxed" ? "workspace-write" : "danger-full-access";
+    const config = benchConfig({ sandbox, default_lane_limit: k, max_turns: 1000, max_wait_ms: 120_000 });
+    const cpu = process.cpuUsage();
+    const children = childrenCpuMs() ?? 0;
+    const started = performance.now();
+    const code = await runPrintMode({
+      prompt: `run ${k} sleeps`,
+      workspace,
+      config,
+      format: "json",
+      provider: createScriptProviderFromTurns(turns),
+      write: (line) => (summary = JSON.parse(line) as RunSummary),
+    });
+    const wallMs = since(started);
+    const used = process.cpuUsage(cpu);
+    const childMs = (childrenCpuMs() ?? 0) - children;
+    const done = summary?.background_tasks.filter((task) => task.status === "completed").length;
+    if (code !== 0 || done !== k) throw new Error(`sandbox scale k=${k} ${side}: exit ${code}, ${done} done`);
+    return {
+      wallMs: round(wallMs, 0),
+      cpuMsPerTask: round((used.user + used.system) / 1000 / k),
+      childCpuMsPerTask: round(childMs / k),
+    };
+  });
+}
+
+/**
+ * Issue 15's measure from inside: sandboxed (workspace-write, default network: proxy and shared loopback)
+ * against danger-full-access, the two sides alternating pair by pair so load from elsewhere hits both.
+ */
+export async function benchSandboxScale(context: BenchContext): Promise<SandboxScaleResult> {
+  const plan = context.quick
+    ? [{ k: 50, pairs: 2 }]
+    : [
+        { k: 200, pairs: 1 },
+        { k: 500, pairs: 3 },
+      ];
+  const runs: ScaleK[] = [];
+  let scans = 0;
+  let sandboxedTasks = 0;
+  for (const { k, pairs: count } of plan) {
+    const pairs: Record<Side, ScaleRun>[] = [];
+    for (let i = 0; i < count; i++) {
+      // Which side goes first alternates too: a run warms caches for the next.
+      const first: Side = i % 2 === 0 ? "sandboxed" : "unsandboxed";
+      const second: Side = first === "sandboxed" ? "unsandboxed" : "sandboxed";
+      const scansBefore = groupScans();
+      const a = await scaleRun(k, first);
+      if (first === "sandboxed") scans += groupScans() - scansBefore;
+      const between = groupScans();
+      const b = await scaleRun(k, second);
+      if (second === "sandboxed") scans += groupScans() - between;
+      sandboxedTasks += k;
+      pairs.push({ [first]: a, [second]: b } as Record<Side, ScaleRun>);
+    }
+    const ratio = round(
+      percentile(
+        pairs.map((p) => p.sandboxed.wallMs / p.unsandboxed.wallMs),
+        50,
+      ),
+      3,
+    );
+    runs.push({ k, ratio, pairs });
+    const show = (side: Side) =>
+      pairs
+        .map((p) => `${p[side].wallMs} ms (${p[side].cpuMsPerTask}+${p[side].childCpuMsPerTask})`)
+        .join(", ");
+    context.log(
+      `sandbox scale k=${k}: ratio ${ratio}; sandboxed ${show("sandboxed")}; unsandboxed ${show("unsandboxed")}`,
+    );
+  }
+  const components = await withWorkspace("components", (dir) =>
+    Promise.resolve(sandboxComponents(dir, context.quick ? 30 : 200)),
+  );
+  context.log(`sandbox components (CPU ms): ${components.map((c) => c.cpuMs).join(" · ")}`);
+  return { sleepS: SLEEP_S, runs, components, scansPerTask: round(scans / Math.max(1, sandboxedTasks), 3) };
+}
+
+if (process.argv[1]?.endsWith("sandbox-scale.ts")) {
+  const result = await benchSandboxScale({ quick: process.argv.includes("--quick"), log: console.log });
+  console.log(JSON.stringify(result));
+}

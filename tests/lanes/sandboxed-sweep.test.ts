@@ -1,0 +1,51 @@
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { ConfigSchema } from "../../src/config/config.js";
+import { findMarkedProcesses, markerScanCount } from "../../src/process/marked-processes.js";
+import { createSandbox } from "../../src/sandbox/create.js";
+import type { CommandSandbox } from "../../src/sandbox/sandbox.js";
+import { useLaneFixture } from "../helpers/lane-fixture.js";
+
+// Issue 15: every task end was followed (batched, 200 ms) by a scan of every process's environment for ones
+// that escaped the task's group. A sandboxed task has a pid namespace of its own, torn down when it ends, so
+// nothing it started can outlive it: its end needs no scan.
+
+const ws = useLaneFixture();
+let sandbox: CommandSandbox | undefined;
+afterEach(() => {
+  sandbox?.close();
+  sandbox = undefined;
+});
+
+/** Past the sweeper's 200 ms batching, so any scan the ends asked for has started. */
+const afterSweeps = () => new Promise((resolve) => setTimeout(resolve, 600));
+
+function sandboxed() {
+  sandbox = createSandbox(ConfigSchema.parse({}), { workspace: ws.dir, lanesDir: join(ws.dir, ".lanes") });
+  return ws.manager({ sandbox });
+}
+
+describe.runIf(process.platform === "linux")("the escape sweep after a task ends", () => {
+  it("a sandboxed task's end starts no /proc scan, and what it left running in the background is gone", async () => {
+    const lanes = sandboxed();
+    const before = markerScanCount();
+    const ended = await Promise.all(
+      ["setsid sleep 30 & echo started", "true", "true"].map((command) =>
+        lanes.whenEnded(lanes.start({ command }).id),
+      ),
+    );
+    for (const record of ended) expect(record.exit_code).toBe(0);
+    await afterSweeps();
+    expect(markerScanCount() - before).toBe(0);
+    const left = findMarkedProcesses(new Set(ended.map((record) => record.id)));
+    expect(left).toEqual([]);
+  }, 60_000);
+
+  it("an unsandboxed task's end is still swept", async () => {
+    const lanes = ws.manager();
+    const before = markerScanCount();
+    await lanes.whenEnded(lanes.start({ command: "true" }).id);
+    await afterSweeps();
+    expect(markerScanCount() - before).toBeGreaterThan(0);
+  }, 60_000);
+});
