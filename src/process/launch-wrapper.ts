@@ -3,6 +3,8 @@ export interface SpawnPlan {
   file: string;
   args: string[];
   env: NodeJS.ProcessEnv;
+  /** Called once after the spawned process has exited (or failed to spawn): the sandbox's mount points go. */
+  release?: () => void;
 }
 
 /**

@@ -1,14 +1,16 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LaunchWrapper, SpawnPlan } from "../process/launch-wrapper.js";
-import { bwrapArgs } from "./bwrap-args.js";
+import { boundRoots, bwrapArgs } from "./bwrap-args.js";
+import { MountPoints, type ProtectionMounts } from "./mount-points.js";
 import { bridgedCommand, proxyEnv } from "./network-bridge.js";
 import { tempRoots, type SandboxPolicy } from "./policy.js";
 import { BRIDGE_MISSING, networkBridge, probeSandbox } from "./probe.js";
 import { loopbackFallbackLine, startSharedNetwork, type SharedNetwork } from "./shared-network.js";
 import { FilteringProxy, type Connector } from "./proxy.js";
 import { PROXY_DIR_PREFIX, removeStaleProxyDirs } from "./proxy-dir.js";
+import { protectedPaths } from "./protected-paths.js";
 
 export class SandboxUnavailableError extends Error {
   override name = "SandboxUnavailableError";
@@ -39,6 +41,7 @@ export class CommandSandbox implements LaunchWrapper {
   private proxy: FilteringProxy | undefined;
   private proxyDir: string | undefined;
   private told = false;
+  private readonly mountPoints = new MountPoints();
   /** The session's one network namespace; null once it could not be made (a namespace per command then). */
   private shared: { network: SharedNetwork; nsenter: string } | null | undefined;
 
@@ -69,6 +72,7 @@ export class CommandSandbox implements LaunchWrapper {
       proxyDir: shared ? undefined : this.proxyDir,
       sshAuthSock: plan.env.SSH_AUTH_SOCK,
       sharedNetwork: shared !== undefined,
+      protection: this.protection(env),
     };
     const argv = [plan.file, ...plan.args];
     const inner =
@@ -77,7 +81,20 @@ export class CommandSandbox implements LaunchWrapper {
     delete childEnv.SSH_AUTH_SOCK;
     const sandboxed = [probe.bwrap, ...bwrapArgs(this.policy, context, cwd), "--", ...inner];
     const [file = probe.bwrap, ...args] = shared ? [...shared.entry, ...sandboxed] : sandboxed;
-    return { file, args, env: childEnv };
+    const held = context.protection?.held ?? [];
+    return { file, args, env: childEnv, release: () => this.mountPoints.release(held) };
+  }
+
+  /** The protected paths of workspace-write, with the mount points the missing ones need made now. */
+  private protection(env: NodeJS.ProcessEnv): ProtectionMounts | undefined {
+    if (this.policy.mode !== "workspace-write") return undefined;
+    const [workspace] = boundRoots([this.options.workspace]);
+    const [home = env.HOME ?? homedir()] = boundRoots([env.HOME ?? homedir()]);
+    if (workspace === undefined) return undefined;
+    const configured = boundRoots(this.policy.writableRoots);
+    const writable = boundRoots([workspace, ...tempRoots(env), ...configured]);
+    const paths = protectedPaths({ workspace, configured, writable, home });
+    return this.mountPoints.prepare(paths, writable);
   }
 
   /**

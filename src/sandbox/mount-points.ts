@@ -1,0 +1,158 @@
+import {
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  realpathSync,
+  rmdirSync,
+  unlinkSync,
+} from "node:fs";
+import { join, relative } from "node:path";
+import type { Protection, ProtectedPath } from "./protected-paths.js";
+
+/** What bubblewrap mounts for the protected paths of one command. */
+export interface ProtectionMounts {
+  /** Folders on the way to a protected path, bound writable over themselves so they cannot be renamed. */
+  pins: string[];
+  mounts: { path: string; how: Protection }[];
+  /** Mount points this command holds; given back with `release` once it has ended. */
+  held: string[];
+}
+
+interface Made {
+  dev: number;
+  ino: number;
+  users: number;
+}
+
+const inside = (path: string, root: string): boolean => path === root || path.startsWith(`${root}/`);
+
+function entryType(path: string): "file" | "dir" | "link" | undefined {
+  try {
+    const stat = lstatSync(path);
+    return stat.isSymbolicLink() ? "link" : stat.isDirectory() ? "dir" : "file";
+  } catch {
+    return undefined;
+  }
+}
+
+type Resolved = { at: string; exists: boolean; kind: "file" | "dir"; pins: string[] } | undefined;
+
+/**
+ * Where a protected path is mounted: the path itself when it exists, else its first missing component
+ * (a folder when more follows), which then needs a mount point. Undefined when nothing can be written
+ * there anyway: a file on the way, or a symlink out of every writable root.
+ */
+function resolveProtected(target: ProtectedPath, writable: readonly string[]): Resolved {
+  const root = writable.filter((r) => inside(target.path, r)).sort((a, b) => b.length - a.length)[0];
+  if (root === undefined) return undefined;
+  const parts = relative(root, target.path).split("/");
+  const pins: string[] = [];
+  let current = root;
+  for (const [index, part] of parts.entries()) {
+    const last = index === parts.length - 1;
+    let next = join(current, part);
+    let type = entryType(next);
+    if (type === undefined) return { at: next, exists: false, kind: last ? target.kind : "dir", pins };
+    if (type === "link") {
+      // A symlinked path is protected where it points (when that is writable at all).
+      try {
+        next = realpathSync(next);
+      } catch {
+        return undefined;
+      }
+      if (!writable.some((r) => inside(next, r))) return undefined;
+      type = entryType(next);
+    }
+    if (last) return { at: next, exists: true, kind: type === "dir" ? "dir" : "file", pins };
+    if (type !== "dir") return undefined;
+    pins.push(next);
+    current = next;
+  }
+  return undefined;
+}
+
+/**
+ * The empty files and folders lanes makes so bubblewrap can protect a path that does not exist yet (a
+ * `.vscode/` a command could otherwise create). Each is counted while a command of this sandbox holds it
+ * and removed when the last one ends, only if it is still the same empty file or folder lanes made.
+ */
+export class MountPoints {
+  private readonly made = new Map<string, Made>();
+
+  prepare(paths: readonly ProtectedPath[], writable: readonly string[]): ProtectionMounts {
+    const result: ProtectionMounts = { pins: [], mounts: [], held: [] };
+    const pins = new Set<string>();
+    for (const target of paths) {
+      const resolved = resolveProtected(target, writable);
+      if (resolved === undefined) continue;
+      const held = resolved.exists ? "exists" : this.hold(resolved.at, resolved.kind);
+      if (held === "failed") continue;
+      if (held === "made") result.held.push(resolved.at);
+      for (const pin of resolved.pins) pins.add(pin);
+      if (!result.mounts.some((mount) => mount.path === resolved.at)) {
+        result.mounts.push({ path: resolved.at, how: target.how });
+      }
+    }
+    const depth = (path: string): number => path.split("/").length;
+    result.pins = [...pins].sort((a, b) => depth(a) - depth(b));
+    result.mounts.sort((a, b) => depth(a.path) - depth(b.path));
+    return result;
+  }
+
+  /** Gives back mount points a command held; the last holder's release removes them. */
+  release(held: readonly string[]): void {
+    for (const path of held) {
+      const made = this.made.get(path);
+      if (made === undefined || --made.users > 0) continue;
+      this.made.delete(path);
+      removeIfUnchanged(path, made);
+    }
+  }
+
+  /**
+   * Makes (or counts another holder of) a mount point. "exists": made meanwhile by someone else, protected
+   * as it is; "failed": not makeable here (a read-only parent), where the command cannot make it either.
+   */
+  private hold(path: string, kind: "file" | "dir"): "made" | "exists" | "failed" {
+    const made = this.made.get(path);
+    if (made !== undefined && sameEntry(path, made)) {
+      made.users++;
+      return "made";
+    }
+    try {
+      if (kind === "dir") mkdirSync(path);
+      else closeSync(openSync(path, "wx", 0o644));
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === "EEXIST" ? "exists" : "failed";
+    }
+    const stat = lstatSync(path);
+    this.made.set(path, { dev: stat.dev, ino: stat.ino, users: 1 });
+    return "made";
+  }
+}
+
+function sameEntry(path: string, made: Made): boolean {
+  try {
+    const stat = lstatSync(path);
+    return stat.dev === made.dev && stat.ino === made.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes a mount point lanes made, unless the user has since put something in it or replaced it. */
+function removeIfUnchanged(path: string, made: Made): void {
+  try {
+    const stat = lstatSync(path);
+    if (stat.dev !== made.dev || stat.ino !== made.ino) return;
+    if (stat.isDirectory()) {
+      if (readdirSync(path).length === 0) rmdirSync(path);
+    } else if (stat.isFile() && stat.size === 0) {
+      unlinkSync(path);
+    }
+  } catch {
+    // Gone already, or busy: nothing of the user's is touched either way.
+  }
+}
