@@ -1,5 +1,14 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,6 +17,7 @@ import { LaneManager } from "../../src/lanes/lane-manager.js";
 import { createSandbox } from "../../src/sandbox/create.js";
 import { findByEnv } from "../helpers/process-tree.js";
 import { recordReliability } from "../helpers/reliability.js";
+import { eventually } from "../helpers/temp-workspace.js";
 
 // The plant table: files that something outside the sandbox runs or trusts later (git hooks and config,
 // editor tasks, MCP servers, shell rc files, executable caches, lanes' own settings), each planted by a real
@@ -80,7 +90,9 @@ function freshCopy(): { ws: string; home: string } {
 /** One command as the model's commands run: a task of a LaneManager, in the session's sandbox. */
 async function runIn(ws: string, home: string, command: string, mode: Mode): Promise<Run> {
   const config = ConfigSchema.parse({ sandbox: mode, sandbox_network: "off" });
-  const env = { ...process.env, HOME: home, PLANT_PROBE: TOKEN };
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, PLANT_PROBE: TOKEN };
+  // npx/npm running vitest point npm at the real ~/.npm: commands use the test's HOME instead.
+  for (const key of Object.keys(env)) if (key.toLowerCase().startsWith("npm_config_")) delete env[key];
   const sandbox = createSandbox(config, {
     workspace: ws,
     lanesDir: join(ws, ".lanes"),
@@ -302,5 +314,106 @@ describe.sequential("plant table: workspace-write refuses, danger-full-access pl
       processesLeft: left,
       itemsLost: attempts - refused,
     });
+  });
+});
+
+/** Every path under `dir`, lanes' own records left out. */
+function listing(dir: string): string[] {
+  return (readdirSync(dir, { recursive: true }) as string[]).filter((p) => !p.startsWith(".lanes")).sort();
+}
+
+describe.sequential("mount points for paths that do not exist yet", () => {
+  it("leaves nothing behind in the workspace or HOME once a command ends", async () => {
+    const { ws, home } = freshCopy();
+    const before = { ws: listing(ws), home: listing(home) };
+    const boxed = await runIn(
+      ws,
+      home,
+      "ls -a; test -f .mcp.json && test -d .vscode && echo held",
+      "workspace-write",
+    );
+    // While it ran, the missing paths were held by empty mount points.
+    expect(boxed.output).toContain("held");
+    expect({ ws: listing(ws), home: listing(home) }).toEqual(before);
+  });
+
+  it("keeps what the user put into a mount point while the command ran", async () => {
+    const { ws, home } = freshCopy();
+    const command = "while [ ! -e go ]; do sleep 0.05; done";
+    const running = runIn(ws, home, command, "workspace-write");
+    expect(await eventually(() => existsSync(join(ws, ".vscode")), 20_000)).toBe(true);
+    writeFileSync(join(ws, ".mcp.json"), `{"user": "${TOKEN}"}\n`);
+    writeFileSync(join(ws, ".vscode/settings.json"), "{}\n");
+    writeFileSync(join(ws, "go"), "");
+    const ended = await running;
+    expect(ended.exitCode, ended.output).toBe(0);
+    expect(readFileSync(join(ws, ".mcp.json"), "utf8")).toContain(TOKEN);
+    expect(existsSync(join(ws, ".vscode/settings.json"))).toBe(true);
+    expect(existsSync(join(ws, ".idea"))).toBe(false);
+  });
+});
+
+describe.sequential("git, npm and pip still work inside", () => {
+  it("git add and commit in the workspace's repository, with its hooks read-only", async () => {
+    const { ws, home } = freshCopy();
+    const command = [
+      "echo more > new.txt",
+      "git add new.txt",
+      "git -c user.email=t@t -c user.name=t commit -qm second",
+      "echo x > .git/hooks/pre-commit || echo hooks-refused",
+    ].join(" && ");
+    const boxed = await runIn(ws, home, command, "workspace-write");
+    expect(boxed.exitCode, boxed.output).toBe(0);
+    expect(boxed.output).toContain("hooks-refused");
+    expect(git(ws, "log", "--oneline").trim().split("\n")).toHaveLength(2);
+  });
+
+  it("git init, add and commit in a folder that had no repository", async () => {
+    const { ws, home } = freshCopy();
+    const command =
+      "mkdir fresh && cd fresh && git init -q && echo a > a && git add a && git -c user.email=t@t -c user.name=t commit -qm one";
+    const boxed = await runIn(ws, home, command, "workspace-write");
+    expect(boxed.exitCode, boxed.output).toBe(0);
+    expect(git(join(ws, "fresh"), "log", "--oneline")).toContain("one");
+  });
+
+  it("npm install of a local tarball, offline, filling ~/.npm/_cacache", async () => {
+    const { ws, home } = freshCopy();
+    mkdirSync(join(ws, "dep"));
+    writeFileSync(join(ws, "dep/package.json"), '{"name": "plant-dep", "version": "1.0.0"}\n');
+    writeFileSync(join(ws, "dep/index.js"), `module.exports = "${TOKEN}";\n`);
+    execFileSync("npm", ["pack", "--silent", "./dep"], { cwd: ws, env: { ...process.env, HOME: home } });
+    const command =
+      "npm install --offline --no-audit --no-fund ./plant-dep-1.0.0.tgz && node -p 'require(\"plant-dep\")'";
+    const boxed = await runIn(ws, home, command, "workspace-write");
+    expect(boxed.exitCode, boxed.output).toBe(0);
+    expect(boxed.output).toContain(TOKEN);
+    expect(readdirSync(join(home, ".npm/_cacache")).length).toBeGreaterThan(0);
+  });
+
+  it("pip install --no-index of a local wheel, offline", async () => {
+    const { ws, home } = freshCopy();
+    // A wheel is a zip with the module and its metadata: made here, no build backend or network needed.
+    const script = [
+      "import zipfile",
+      "z = zipfile.ZipFile('plant_tiny-0.1-py3-none-any.whl', 'w')",
+      `z.writestr('plant_tiny.py', 'VALUE = "${TOKEN}"\\n')`,
+      "z.writestr('plant_tiny-0.1.dist-info/METADATA', 'Metadata-Version: 2.1\\nName: plant-tiny\\nVersion: 0.1\\n')",
+      "z.writestr('plant_tiny-0.1.dist-info/WHEEL', 'Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n')",
+      "z.writestr('plant_tiny-0.1.dist-info/RECORD', '')",
+      "z.close()",
+    ].join("\n");
+    execFileSync("python3", ["-c", script], { cwd: ws });
+    // The interpreter itself: a pyenv shim would try to rehash its read-only shims folder after installing.
+    const python = execFileSync("python3", ["-c", "import sys; print(sys.executable)"], {
+      encoding: "utf8",
+    }).trim();
+    const command = [
+      `${python} -m pip install -q --disable-pip-version-check --no-index --target vendor ./plant_tiny-0.1-py3-none-any.whl`,
+      `PYTHONPATH=vendor ${python} -c 'import plant_tiny; print(plant_tiny.VALUE)'`,
+    ].join(" && ");
+    const boxed = await runIn(ws, home, command, "workspace-write");
+    expect(boxed.exitCode, boxed.output).toBe(0);
+    expect(boxed.output).toContain(TOKEN);
   });
 });
