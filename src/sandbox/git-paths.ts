@@ -39,10 +39,12 @@ function pointedGitDir(dotGitFile: string): string | undefined {
 function gitDirFiles(gitDir: string): ProtectedPath[] {
   const commonText = readText(join(gitDir, "commondir"));
   const common = commonText === undefined ? gitDir : resolve(gitDir, commonText.trim());
+  // Read only when extensions.worktreeConfig (in the protected config) is on: a mount point only then.
+  const perWorktree = /worktreeconfig\s*=\s*true/i.test(readText(join(common, "config")) ?? "");
   return [
     readOnly(join(common, "config"), "file"),
     readOnly(join(common, "hooks"), "dir"),
-    readOnly(join(gitDir, "config.worktree"), "file"),
+    { ...readOnly(join(gitDir, "config.worktree"), "file"), whenMissing: perWorktree },
   ];
 }
 

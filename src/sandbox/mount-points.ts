@@ -37,14 +37,21 @@ function entryType(path: string): "file" | "dir" | "link" | undefined {
   }
 }
 
-type Resolved = { at: string; exists: boolean; kind: "file" | "dir"; pins: string[] } | undefined;
+interface Resolved {
+  at: string;
+  exists: boolean;
+  /** Existing folders on the way, then (for a missing path) the ones to make before the mount point. */
+  pins: string[];
+  make: string[];
+}
 
 /**
- * Where a protected path is mounted: the path itself when it exists, else its first missing component
- * (a folder when more follows), which then needs a mount point. Undefined when nothing can be written
- * there anyway: a file on the way, or a symlink out of every writable root.
+ * Where a protected path is mounted: the path itself, existing or to be made as a mount point (with any
+ * missing folders on the way made plainly, so `~/.npm/_npx` holds no more than `_npx` when `~/.npm` is
+ * missing). Undefined when nothing can be written there anyway: a file on the way, or a symlink out of
+ * every writable root.
  */
-function resolveProtected(target: ProtectedPath, writable: readonly string[]): Resolved {
+function resolveProtected(target: ProtectedPath, writable: readonly string[]): Resolved | undefined {
   const root = writable.filter((r) => inside(target.path, r)).sort((a, b) => b.length - a.length)[0];
   if (root === undefined) return undefined;
   const parts = relative(root, target.path).split("/");
@@ -54,7 +61,10 @@ function resolveProtected(target: ProtectedPath, writable: readonly string[]): R
     const last = index === parts.length - 1;
     let next = join(current, part);
     let type = entryType(next);
-    if (type === undefined) return { at: next, exists: false, kind: last ? target.kind : "dir", pins };
+    if (type === undefined) {
+      const make = parts.slice(index, -1).map((_, i) => join(current, ...parts.slice(index, index + i + 1)));
+      return { at: join(current, ...parts.slice(index)), exists: false, pins, make };
+    }
     if (type === "link") {
       // A symlinked path is protected where it points (when that is writable at all).
       try {
@@ -65,7 +75,7 @@ function resolveProtected(target: ProtectedPath, writable: readonly string[]): R
       if (!writable.some((r) => inside(next, r))) return undefined;
       type = entryType(next);
     }
-    if (last) return { at: next, exists: true, kind: type === "dir" ? "dir" : "file", pins };
+    if (last) return { at: next, exists: true, pins, make: [] };
     if (type !== "dir") return undefined;
     pins.push(next);
     current = next;
@@ -86,11 +96,11 @@ export class MountPoints {
     const pins = new Set<string>();
     for (const target of paths) {
       const resolved = resolveProtected(target, writable);
-      if (resolved === undefined) continue;
-      const held = resolved.exists ? "exists" : this.hold(resolved.at, resolved.kind);
-      if (held === "failed") continue;
-      if (held === "made") result.held.push(resolved.at);
-      for (const pin of resolved.pins) pins.add(pin);
+      if (resolved === undefined || (!resolved.exists && target.whenMissing === false)) continue;
+      const made = resolved.exists ? [] : this.makeAll(resolved.make, resolved.at, target.kind);
+      if (made === undefined) continue;
+      result.held.push(...made);
+      for (const pin of [...resolved.pins, ...resolved.make]) pins.add(pin);
       if (!result.mounts.some((mount) => mount.path === resolved.at)) {
         result.mounts.push({ path: resolved.at, how: target.how });
       }
@@ -101,14 +111,28 @@ export class MountPoints {
     return result;
   }
 
-  /** Gives back mount points a command held; the last holder's release removes them. */
+  /** Gives back mount points a command held; the last holder's release removes them (deepest first). */
   release(held: readonly string[]): void {
-    for (const path of held) {
+    for (const path of [...held].reverse()) {
       const made = this.made.get(path);
       if (made === undefined || --made.users > 0) continue;
       this.made.delete(path);
       removeIfUnchanged(path, made);
     }
+  }
+
+  /** The folders on the way and the mount point, as held; undefined when the mount point cannot be had. */
+  private makeAll(folders: readonly string[], at: string, kind: "file" | "dir"): string[] | undefined {
+    const held: string[] = [];
+    for (const [path, type] of [...folders.map((f) => [f, "dir"] as const), [at, kind] as const]) {
+      const outcome = this.hold(path, type);
+      if (outcome === "failed") {
+        this.release(held);
+        return undefined;
+      }
+      if (outcome === "made") held.push(path);
+    }
+    return held;
   }
 
   /**

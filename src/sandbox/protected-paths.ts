@@ -13,9 +13,15 @@ export interface ProtectedEntry {
   /** What to make when it does not exist yet: the mount point's type. */
   kind: "file" | "dir";
   how: Protection;
+  /**
+   * false: protected only when it exists. For names nothing reads from a project folder (shell rc files,
+   * .gitconfig): each mount point costs a mount per command, so a missing one there gets none.
+   */
+  whenMissing?: boolean;
 }
 
 const file = (path: string): ProtectedEntry => ({ path, kind: "file", how: "read-only" });
+const ifPresent = (path: string): ProtectedEntry => ({ ...file(path), whenMissing: false });
 const dir = (path: string): ProtectedEntry => ({ path, kind: "dir", how: "read-only" });
 
 /** Shell start-up files: run by the user's next login or shell wherever HOME is a writable root. */
@@ -37,9 +43,9 @@ export const SHELL_RC_FILES: readonly string[] = [
  * of every configured writable root (see docs/SANDBOX.md, "What is protected", for why each is here).
  */
 export const PROJECT_PROTECTED: readonly ProtectedEntry[] = [
-  ...SHELL_RC_FILES.map(file),
+  ...SHELL_RC_FILES.map(ifPresent),
+  ifPresent(".gitconfig"),
   file(".gitmodules"),
-  file(".gitconfig"),
   file(".ripgreprc"),
   file(".mcp.json"),
   file(".envrc"),
@@ -79,11 +85,7 @@ export const CACHE_PROTECTED: readonly ProtectedEntry[] = [
 ];
 
 /** One absolute path to protect. */
-export interface ProtectedPath {
-  path: string;
-  kind: "file" | "dir";
-  how: Protection;
-}
+export type ProtectedPath = ProtectedEntry;
 
 const absolute = (root: string, entries: readonly ProtectedEntry[]): ProtectedPath[] =>
   entries.map((entry) => ({ ...entry, path: join(root, entry.path) }));
@@ -95,26 +97,33 @@ export interface ProtectionScope {
   workspace: string;
   /** The configured writable roots that exist (the caches among them get the cache list only). */
   configured: readonly string[];
-  /** Every writable root bound, temp folders included: a path outside all of them is read-only already. */
-  writable: readonly string[];
   home: string;
+}
+
+/** The roots whose paths are protected: the workspace and the configured writable roots. */
+export function protectedRoots(scope: ProtectionScope): string[] {
+  return [scope.workspace, ...scope.configured];
 }
 
 /**
  * Every path to protect: the project list and the repository's git files in the workspace and in each
- * configured root that is not a cache, the cache list under HOME, and HOME's own files when a writable root
- * holds HOME. Paths outside every writable root are left out.
+ * configured root that is not a cache, the cache list under HOME, and HOME's own files when the workspace or
+ * a configured root holds HOME. The temp folders are scratch: nothing there is protected (each protected path
+ * is a mount per command, and more mounts make the sandbox slower to start and to end).
  */
 export function protectedPaths(scope: ProtectionScope): ProtectedPath[] {
-  const { home, workspace, writable } = scope;
+  const { home, workspace } = scope;
+  const writable = protectedRoots(scope);
   const cacheRoots = [join(home, ".npm"), join(home, ".cache")];
   const projects = [workspace, ...scope.configured.filter((root) => !cacheRoots.includes(root))];
-  const found: ProtectedPath[] = [];
+  // HOME's entries first: where HOME is also a project root, its rc files are protected even when missing.
+  const found: ProtectedPath[] = writable.some((root) => inside(home, root))
+    ? absolute(home, HOME_PROTECTED)
+    : [];
   for (const root of new Set(projects)) {
     found.push(...absolute(root, PROJECT_PROTECTED), ...gitPathsToProtect(root));
   }
   found.push(...absolute(home, CACHE_PROTECTED));
-  if (writable.some((root) => inside(home, root))) found.push(...absolute(home, HOME_PROTECTED));
   const seen = new Set<string>();
   return found.filter((entry) => {
     if (seen.has(entry.path) || !writable.some((root) => inside(entry.path, root))) return false;

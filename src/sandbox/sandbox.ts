@@ -10,7 +10,7 @@ import { BRIDGE_MISSING, networkBridge, probeSandbox } from "./probe.js";
 import { loopbackFallbackLine, startSharedNetwork, type SharedNetwork } from "./shared-network.js";
 import { FilteringProxy, type Connector } from "./proxy.js";
 import { PROXY_DIR_PREFIX, removeStaleProxyDirs } from "./proxy-dir.js";
-import { protectedPaths } from "./protected-paths.js";
+import { protectedPaths, protectedRoots } from "./protected-paths.js";
 
 export class SandboxUnavailableError extends Error {
   override name = "SandboxUnavailableError";
@@ -91,9 +91,9 @@ export class CommandSandbox implements LaunchWrapper {
     const [workspace] = boundRoots([this.options.workspace]);
     const [home = env.HOME ?? homedir()] = boundRoots([env.HOME ?? homedir()]);
     if (workspace === undefined) return undefined;
-    const configured = boundRoots(this.policy.writableRoots);
-    const writable = boundRoots([workspace, ...tempRoots(env), ...configured]);
-    const paths = protectedPaths({ workspace, configured, writable, home });
+    const scope = { workspace, configured: boundRoots(this.policy.writableRoots), home };
+    const paths = protectedPaths(scope);
+    const writable = protectedRoots(scope);
     return this.mountPoints.prepare(paths, writable);
   }
 

@@ -48,6 +48,7 @@ beforeAll(() => {
   writeFileSync(join(homeTemplate, ".config/lanes/config.json"), "{}\n");
   git(wsTemplate, "init", "-q");
   writeFileSync(join(wsTemplate, "README.md"), "hello\n");
+  writeFileSync(join(wsTemplate, ".bashrc"), "# the project's own bashrc\n");
   mkdirSync(join(wsTemplate, ".lanes"));
   writeFileSync(join(wsTemplate, ".lanes/config.json"), "{}\n");
   // A submodule as git lays it out: its git folder under .git/modules, a `.git` file in the checkout.
@@ -88,8 +89,16 @@ function freshCopy(): { ws: string; home: string } {
 }
 
 /** One command as the model's commands run: a task of a LaneManager, in the session's sandbox. */
-async function runIn(ws: string, home: string, command: string, mode: Mode): Promise<Run> {
-  const config = ConfigSchema.parse({ sandbox: mode, sandbox_network: "off" });
+/** `homeWritable`: HOME is a configured writable root too (its rc files then matter). */
+async function runIn(
+  ws: string,
+  home: string,
+  command: string,
+  mode: Mode,
+  homeWritable = false,
+): Promise<Run> {
+  const roots = ["~/.npm", "~/.cache", ...(homeWritable ? ["~"] : [])];
+  const config = ConfigSchema.parse({ sandbox: mode, sandbox_network: "off", sandbox_writable_roots: roots });
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, PLANT_PROBE: TOKEN };
   // npx/npm running vitest point npm at the real ~/.npm: commands use the test's HOME instead.
   for (const key of Object.keys(env)) if (key.toLowerCase().startsWith("npm_config_")) delete env[key];
@@ -112,9 +121,9 @@ async function runIn(ws: string, home: string, command: string, mode: Mode): Pro
   }
 }
 
-async function run(command: string, mode: Mode): Promise<Run> {
+async function run(command: string, mode: Mode, homeWritable = false): Promise<Run> {
   const { ws, home } = freshCopy();
-  return runIn(ws, home, command, mode);
+  return runIn(ws, home, command, mode, homeWritable);
 }
 
 const has = (path: string): boolean => existsSync(path) && readFileSync(path, "utf8").includes(MARK);
@@ -123,6 +132,8 @@ interface Plant {
   name: string;
   command: string;
   planted: (ws: string, home: string) => boolean;
+  /** Run with HOME as a writable root (`sandbox_writable_roots` holding `~`). */
+  homeWritable?: true;
 }
 
 const fsmonitor = `[core]\\n\\tfsmonitor = \\"echo ${MARK}\\"\\n`;
@@ -183,9 +194,9 @@ const PLANTS: Plant[] = [
     planted: (ws) => has(join(ws, ".gitmodules")),
   },
   {
-    name: "create .gitconfig in the workspace",
-    command: `printf "${fsmonitor}" > .gitconfig`,
-    planted: (ws) => has(join(ws, ".gitconfig")),
+    name: "create .devcontainer/devcontainer.json (its initializeCommand runs on the host)",
+    command: `mkdir -p .devcontainer && echo '{"initializeCommand": "${MARK}"}' > .devcontainer/devcontainer.json`,
+    planted: (ws) => has(join(ws, ".devcontainer/devcontainer.json")),
   },
   {
     name: "mkdir -p .vscode && create .vscode/tasks.json",
@@ -228,29 +239,33 @@ const PLANTS: Plant[] = [
     planted: (ws) => has(join(ws, ".ripgreprc")),
   },
   {
-    name: "create .bashrc in the workspace",
-    command: `echo "echo ${MARK}" > .bashrc`,
+    name: "append to a .bashrc the workspace has",
+    command: `echo "echo ${MARK}" >> .bashrc`,
     planted: (ws) => has(join(ws, ".bashrc")),
   },
   {
-    name: "append to ~/.bashrc (HOME inside a writable root)",
+    name: "append to ~/.bashrc (HOME a writable root)",
     command: `echo "echo ${MARK}" >> ~/.bashrc`,
     planted: (_ws, home) => has(join(home, ".bashrc")),
+    homeWritable: true,
   },
   {
     name: "create ~/.zshrc and ~/.profile",
     command: `echo "echo ${MARK}" > ~/.zshrc; echo "echo ${MARK}" > ~/.profile`,
     planted: (_ws, home) => has(join(home, ".zshrc")) || has(join(home, ".profile")),
+    homeWritable: true,
   },
   {
     name: "create ~/.gitconfig",
     command: `printf "${fsmonitor}" > ~/.gitconfig`,
     planted: (_ws, home) => has(join(home, ".gitconfig")),
+    homeWritable: true,
   },
   {
     name: "create ~/.local/bin/git",
     command: `mkdir -p ~/.local/bin && echo "echo ${MARK}" > ~/.local/bin/git`,
     planted: (_ws, home) => has(join(home, ".local/bin/git")),
+    homeWritable: true,
   },
   {
     name: "plant a program in npx's cache (~/.npm/_npx)",
@@ -289,12 +304,12 @@ let refused = 0;
 
 describe.sequential("plant table: workspace-write refuses, danger-full-access plants", () => {
   it.each(PLANTS.map((plant) => [plant.name, plant] as const))("%s", async (_name, plant) => {
-    const boxed = await run(plant.command, "workspace-write");
+    const boxed = await run(plant.command, "workspace-write", plant.homeWritable);
     attempts++;
     const planted = plant.planted(boxed.ws, boxed.home);
     if (!planted) refused++;
     expect(planted, boxed.output).toBe(false);
-    const open = await run(plant.command, "danger-full-access");
+    const open = await run(plant.command, "danger-full-access", plant.homeWritable);
     expect(plant.planted(open.ws, open.home), open.output).toBe(true);
   });
 
