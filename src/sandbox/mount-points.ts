@@ -20,6 +20,9 @@ export interface ProtectionMounts {
   held: string[];
 }
 
+/** How long an unheld mount point waits for the next command before it is removed. */
+const IDLE_MS = 1000;
+
 interface Made {
   dev: number;
   ino: number;
@@ -86,10 +89,11 @@ function resolveProtected(target: ProtectedPath, writable: readonly string[]): R
 /**
  * The empty files and folders lanes makes so bubblewrap can protect a path that does not exist yet (a
  * `.vscode/` a command could otherwise create). Each is counted while a command of this sandbox holds it
- * and removed when the last one ends, only if it is still the same empty file or folder lanes made.
+ * and removed soon after the last one ends, only if it is still the same empty file or folder lanes made.
  */
 export class MountPoints {
   private readonly made = new Map<string, Made>();
+  private sweepTimer: NodeJS.Timeout | undefined;
 
   prepare(paths: readonly ProtectedPath[], writable: readonly string[]): ProtectionMounts {
     const result: ProtectionMounts = { pins: [], mounts: [], held: [] };
@@ -111,11 +115,27 @@ export class MountPoints {
     return result;
   }
 
-  /** Gives back mount points a command held; the last holder's release removes them (deepest first). */
+  /**
+   * Gives back mount points a command held. Unheld ones go a moment later (IDLE_MS), deepest first: the
+   * next command of a busy session reuses them instead of making and removing twenty paths each time.
+   */
   release(held: readonly string[]): void {
-    for (const path of [...held].reverse()) {
+    for (const path of held) {
       const made = this.made.get(path);
-      if (made === undefined || --made.users > 0) continue;
+      if (made !== undefined && made.users > 0) made.users--;
+    }
+    if (this.sweepTimer === undefined && [...this.made.values()].some((made) => made.users === 0)) {
+      this.sweepTimer = setTimeout(() => this.sweep(), IDLE_MS);
+      this.sweepTimer.unref();
+    }
+  }
+
+  /** Removes every mount point no command holds now (at once: the session is ending). */
+  sweep(): void {
+    clearTimeout(this.sweepTimer);
+    this.sweepTimer = undefined;
+    const idle = [...this.made.entries()].filter(([, made]) => made.users === 0);
+    for (const [path, made] of idle.sort(([a], [b]) => b.length - a.length)) {
       this.made.delete(path);
       removeIfUnchanged(path, made);
     }

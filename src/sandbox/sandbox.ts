@@ -42,6 +42,7 @@ export class CommandSandbox implements LaunchWrapper {
   private proxyDir: string | undefined;
   private told = false;
   private readonly mountPoints = new MountPoints();
+  private sweepsAtExit = false;
   /** The session's one network namespace; null once it could not be made (a namespace per command then). */
   private shared: { network: SharedNetwork; nsenter: string } | null | undefined;
 
@@ -93,8 +94,13 @@ export class CommandSandbox implements LaunchWrapper {
     if (workspace === undefined) return undefined;
     const scope = { workspace, configured: boundRoots(this.policy.writableRoots), home };
     const paths = protectedPaths(scope);
-    const writable = protectedRoots(scope);
-    return this.mountPoints.prepare(paths, writable);
+    const mounts = this.mountPoints.prepare(paths, protectedRoots(scope));
+    if (mounts.held.length > 0 && !this.sweepsAtExit) {
+      this.sweepsAtExit = true;
+      // Mount points go with lanes however it ends normally; a task outliving it keeps its own.
+      process.once("exit", () => this.mountPoints.sweep());
+    }
+    return mounts;
   }
 
   /**
@@ -122,6 +128,7 @@ export class CommandSandbox implements LaunchWrapper {
   }
 
   close(): void {
+    this.mountPoints.sweep();
     if (this.shared) this.shared.network.close();
     this.shared = undefined;
     this.proxy?.close();
