@@ -103,7 +103,11 @@ export class MountPoints {
       if (resolved === undefined || (!resolved.exists && target.whenMissing === false)) continue;
       const made = resolved.exists ? [] : this.makeAll(resolved.make, resolved.at, target.kind);
       if (made === undefined) continue;
-      result.held.push(...made);
+      // Existing ones lanes made for an earlier command: held again, so no sweep removes them under this one.
+      const reused = [...resolved.pins, ...(resolved.exists ? [resolved.at] : [])].filter((p) =>
+        this.reuse(p),
+      );
+      result.held.push(...reused, ...made);
       for (const pin of [...resolved.pins, ...resolved.make]) pins.add(pin);
       if (!result.mounts.some((mount) => mount.path === resolved.at)) {
         result.mounts.push({ path: resolved.at, how: target.how });
@@ -139,6 +143,14 @@ export class MountPoints {
       this.made.delete(path);
       removeIfUnchanged(path, made);
     }
+  }
+
+  /** Counts another holder of a mount point lanes made earlier and still has; false for anything else. */
+  private reuse(path: string): boolean {
+    const made = this.made.get(path);
+    if (made === undefined || !sameEntry(path, made)) return false;
+    made.users++;
+    return true;
   }
 
   /** The folders on the way and the mount point, as held; undefined when the mount point cannot be had. */
@@ -200,3 +212,10 @@ function removeIfUnchanged(path: string, made: Made): void {
     // Gone already, or busy: nothing of the user's is touched either way.
   }
 }
+
+/**
+ * The one registry of the process: mount points are on the filesystem every sandbox of the process shares
+ * (two sessions of one workspace in a test, the bench's variants), and one sandbox must never sweep a mount
+ * point another's command is starting with.
+ */
+export const processMountPoints = new MountPoints();

@@ -3,7 +3,7 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LaunchWrapper, SpawnPlan } from "../process/launch-wrapper.js";
 import { boundRoots, bwrapArgs } from "./bwrap-args.js";
-import { MountPoints, type ProtectionMounts } from "./mount-points.js";
+import { processMountPoints, type ProtectionMounts } from "./mount-points.js";
 import { bridgedCommand, proxyEnv } from "./network-bridge.js";
 import { tempRoots, type SandboxPolicy } from "./policy.js";
 import { BRIDGE_MISSING, networkBridge, probeSandbox } from "./probe.js";
@@ -11,6 +11,9 @@ import { loopbackFallbackLine, startSharedNetwork, type SharedNetwork } from "./
 import { FilteringProxy, type Connector } from "./proxy.js";
 import { PROXY_DIR_PREFIX, removeStaleProxyDirs } from "./proxy-dir.js";
 import { protectedPaths, protectedRoots } from "./protected-paths.js";
+
+/** Whether lanes' exit already sweeps the mount points (once per process, like the registry). */
+let sweepsAtExit = false;
 
 export class SandboxUnavailableError extends Error {
   override name = "SandboxUnavailableError";
@@ -41,8 +44,7 @@ export class CommandSandbox implements LaunchWrapper {
   private proxy: FilteringProxy | undefined;
   private proxyDir: string | undefined;
   private told = false;
-  private readonly mountPoints = new MountPoints();
-  private sweepsAtExit = false;
+  private readonly mountPoints = processMountPoints;
   /** The session's one network namespace; null once it could not be made (a namespace per command then). */
   private shared: { network: SharedNetwork; nsenter: string } | null | undefined;
 
@@ -95,10 +97,10 @@ export class CommandSandbox implements LaunchWrapper {
     const scope = { workspace, configured: boundRoots(this.policy.writableRoots), home };
     const paths = protectedPaths(scope);
     const mounts = this.mountPoints.prepare(paths, protectedRoots(scope));
-    if (mounts.held.length > 0 && !this.sweepsAtExit) {
-      this.sweepsAtExit = true;
+    if (mounts.held.length > 0 && !sweepsAtExit) {
+      sweepsAtExit = true;
       // Mount points go with lanes however it ends normally; a task outliving it keeps its own.
-      process.once("exit", () => this.mountPoints.sweep());
+      process.once("exit", () => processMountPoints.sweep());
     }
     return mounts;
   }

@@ -97,6 +97,17 @@ async function runIn(
   mode: Mode,
   homeWritable = false,
 ): Promise<Run> {
+  return (await runSession(ws, home, [command], mode, homeWritable))[0]!;
+}
+
+/** Commands one after the other in one session (one sandbox), as a model's turns run them. */
+async function runSession(
+  ws: string,
+  home: string,
+  commands: string[],
+  mode: Mode,
+  homeWritable = false,
+): Promise<Run[]> {
   const roots = ["~/.npm", "~/.cache", ...(homeWritable ? ["~"] : [])];
   const config = ConfigSchema.parse({ sandbox: mode, sandbox_network: "off", sandbox_writable_roots: roots });
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, PLANT_PROBE: TOKEN };
@@ -112,9 +123,13 @@ async function runIn(
   });
   const lanes = new LaneManager({ workspace: ws, env, sandbox, killGraceMs: 300, stallMs: 0 });
   try {
-    const record = lanes.start({ command, timeoutMs: 30_000 });
-    const ended = await lanes.whenEnded(record.id);
-    return { ws, home, output: readFileSync(ended.output_file, "utf8"), exitCode: ended.exit_code };
+    const runs: Run[] = [];
+    for (const command of commands) {
+      const record = lanes.start({ command, timeoutMs: 30_000 });
+      const ended = await lanes.whenEnded(record.id);
+      runs.push({ ws, home, output: readFileSync(ended.output_file, "utf8"), exitCode: ended.exit_code });
+    }
+    return runs;
   } finally {
     await lanes.shutdown();
     sandbox?.close();
@@ -350,6 +365,16 @@ describe.sequential("mount points for paths that do not exist yet", () => {
     // While it ran, the missing paths were held by empty mount points.
     expect(boxed.output).toContain("held");
     expect({ ws: listing(ws), home: listing(home) }).toEqual(before);
+  });
+
+  it("a mount point reused by the next command stays protected past the idle sweep of the one before", async () => {
+    const { ws, home } = freshCopy();
+    // The first command's mount points become idle when it ends; the second reuses them for longer than
+    // the sweep's delay (1 s), then tries to plant through one.
+    const plant = `sleep 2; echo ${MARK} > .mcp.json; echo "rc=$?"`;
+    const [, second] = await runSession(ws, home, ["true", plant], "workspace-write");
+    expect(second?.output).toMatch(/Read-only file system|rc=[1-9]/);
+    expect(has(join(ws, ".mcp.json"))).toBe(false);
   });
 
   it("keeps what the user put into a mount point while the command ran", async () => {
