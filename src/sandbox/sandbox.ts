@@ -12,9 +12,6 @@ import { FilteringProxy, type Connector } from "./proxy.js";
 import { PROXY_DIR_PREFIX, removeStaleProxyDirs } from "./proxy-dir.js";
 import { protectedPaths, protectedRoots } from "./protected-paths.js";
 
-/** Whether lanes' exit already sweeps the mount points (once per process, like the registry). */
-let sweepsAtExit = false;
-
 export class SandboxUnavailableError extends Error {
   override name = "SandboxUnavailableError";
 }
@@ -45,6 +42,7 @@ export class CommandSandbox implements LaunchWrapper {
   private proxyDir: string | undefined;
   private told = false;
   private readonly mountPoints = processMountPoints;
+  private closesAtExit = false;
   /** The session's one network namespace; null once it could not be made (a namespace per command then). */
   private shared: { network: SharedNetwork; nsenter: string } | null | undefined;
 
@@ -97,11 +95,7 @@ export class CommandSandbox implements LaunchWrapper {
     const scope = { workspace, configured: boundRoots(this.policy.writableRoots), home };
     const paths = protectedPaths(scope);
     const mounts = this.mountPoints.prepare(paths, protectedRoots(scope));
-    if (mounts.held.length > 0 && !sweepsAtExit) {
-      sweepsAtExit = true;
-      // Mount points go with lanes however it ends normally; a task outliving it keeps its own.
-      process.once("exit", () => processMountPoints.sweep());
-    }
+    if (mounts.held.length > 0) this.closeAtExit();
     return mounts;
   }
 
@@ -139,6 +133,16 @@ export class CommandSandbox implements LaunchWrapper {
     this.proxyDir = undefined;
   }
 
+  /**
+   * The proxy's folder and the mount points go with lanes however it exits normally (a SIGKILL leaves the
+   * folder to the next lanes' stale sweep, and the mount points as empty entries).
+   */
+  private closeAtExit(): void {
+    if (this.closesAtExit) return;
+    this.closesAtExit = true;
+    process.once("exit", () => this.close());
+  }
+
   private refuse(reason: string): never {
     const line = `lanes sandbox: ${reason}`;
     if (!this.told) {
@@ -159,8 +163,7 @@ export class CommandSandbox implements LaunchWrapper {
     proxy.listen(join(dir, "proxy.sock"));
     this.proxy = proxy;
     this.proxyDir = dir;
-    // The folder goes with lanes however it exits (a SIGKILL leaves it to the next lanes' stale sweep).
-    process.once("exit", () => this.close());
+    this.closeAtExit();
     return join(dir, "proxy.sock");
   }
 }
