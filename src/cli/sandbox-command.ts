@@ -47,6 +47,7 @@ export async function runSandboxed(options: {
     });
     child.once("exit", (exitCode, signal) => resolve(shellExitStatus(exitCode, signal)));
   });
+  plan.release?.();
   for (const host of new Set(sandbox?.refusedHosts ?? [])) process.stderr.write(`${refusedLine(host)}\n`);
   sandbox?.close();
   return code;

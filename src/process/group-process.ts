@@ -78,9 +78,11 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
   let mirrored: Promise<void> | undefined;
   let pipes: MirrorPipe[] = [];
   let readers: Readable[] = [];
+  let releaseSandbox: (() => void) | undefined;
   try {
     let plan: SpawnPlan = { file: "/bin/sh", args, env: options.env };
     if (options.sandbox) plan = options.sandbox.wrap(plan, options.cwd);
+    releaseSandbox = plan.release;
     fd = openSync(options.outputFile, "a");
     if (options.exitFile) exitFd = openSync(options.exitFile, "w");
     if (options.mirror) pipes = openPipes([tmpdir(), dirname(options.outputFile)], 2) ?? [];
@@ -141,6 +143,8 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
   const exited = new Promise<ProcessResult>((resolve) => {
     const finish = async (exitCode: number | null, signal: NodeJS.Signals | null, error?: string) => {
       clearTimeout(timer);
+      releaseSandbox?.();
+      releaseSandbox = undefined;
       let endedAt = Date.now();
       if (mirrored) await drained(mirrored, readers);
       const outcome = ending && (await ending);

@@ -9,6 +9,8 @@ export interface SpawnPlan {
    * launcherEntersNamespaces() says the launcher can.
    */
   namespaces?: string[];
+  /** Called once after the spawned process has exited (or failed to spawn): the sandbox's mount points go. */
+  release?: () => void;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { realpathSync, statSync } from "node:fs";
+import type { ProtectionMounts } from "./mount-points.js";
 import type { SandboxPolicy } from "./policy.js";
 
 export interface MountContext {
@@ -13,6 +14,8 @@ export interface MountContext {
   sshAuthSock?: string;
   /** The command already runs in the session's shared network namespace (shared-network.ts). */
   sharedNetwork?: boolean;
+  /** Files run later outside (git hooks, .vscode/, ...), kept from writes inside the writable roots. */
+  protection?: Pick<ProtectionMounts, "pins" | "mounts">;
 }
 
 /** The real path, or undefined when it does not exist (a missing path needs no mount). */
@@ -33,9 +36,15 @@ function kind(path: string): "dir" | "other" | undefined {
   }
 }
 
+/** The writable roots bubblewrap binds: real paths of existing folders, each once. */
+export function boundRoots(roots: readonly string[]): string[] {
+  const paths = roots.map(real).filter((path): path is string => path !== undefined && kind(path) === "dir");
+  return [...new Set(paths)];
+}
+
 /**
  * bubblewrap's arguments for one command. Later mounts win, so the order is: the whole host read-only,
- * writable roots, lanes' folder read-only again, the proxy socket read-only, then every hidden path.
+ * writable roots, the protected paths (their folders pinned first), lanes' folder read-only again, the proxy socket read-only, then every hidden path.
  *
  * Deliberately absent: --new-session and --die-with-parent (a task keeps lanes' process group, so TERM then
  * KILL to the group reaches everything; it survives a crash of lanes to be adopted, and `persist` outlives
@@ -48,13 +57,13 @@ export function bwrapArgs(policy: SandboxPolicy, context: MountContext, cwd: str
   args.push("--unshare-pid", "--unshare-ipc", "--unshare-uts", "--cap-drop", "ALL");
   if (policy.network !== "on" && !context.sharedNetwork) args.push("--unshare-net");
   if (policy.mode === "workspace-write") {
-    const roots = [context.workspace, ...context.tempRoots, ...policy.writableRoots];
-    const seen = new Set<string>();
-    for (const root of roots) {
-      const path = real(root);
-      if (path === undefined || seen.has(path) || kind(path) !== "dir") continue;
-      seen.add(path);
+    for (const path of boundRoots([context.workspace, ...context.tempRoots, ...policy.writableRoots])) {
       args.push("--bind", path, path);
+    }
+    // Without "-try": a protected path that vanished before bwrap ran fails the start, never opens a hole.
+    for (const pin of context.protection?.pins ?? []) args.push("--bind", pin, pin);
+    for (const { path, how } of context.protection?.mounts ?? []) {
+      args.push(...(how === "scratch" ? ["--tmpfs", path] : ["--ro-bind", path, path]));
     }
   }
   // "-try": bwrap reads its arguments after lanes spawned it; a lanes that exited at once (`lanes run

@@ -1,14 +1,16 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LaunchWrapper, SpawnPlan } from "../process/launch-wrapper.js";
-import { bwrapArgs } from "./bwrap-args.js";
+import { boundRoots, bwrapArgs } from "./bwrap-args.js";
+import { processMountPoints, type ProtectionMounts } from "./mount-points.js";
 import { bridgedCommand, proxyEnv } from "./network-bridge.js";
 import { tempRoots, type SandboxPolicy } from "./policy.js";
 import { BRIDGE_MISSING, networkBridge, probeSandbox } from "./probe.js";
 import { loopbackFallbackLine, startSharedNetwork, type SharedNetwork } from "./shared-network.js";
 import { FilteringProxy, type Connector } from "./proxy.js";
 import { PROXY_DIR_PREFIX, removeStaleProxyDirs } from "./proxy-dir.js";
+import { protectedPaths, protectedRoots } from "./protected-paths.js";
 
 export class SandboxUnavailableError extends Error {
   override name = "SandboxUnavailableError";
@@ -39,6 +41,8 @@ export class CommandSandbox implements LaunchWrapper {
   private proxy: FilteringProxy | undefined;
   private proxyDir: string | undefined;
   private told = false;
+  private readonly mountPoints = processMountPoints;
+  private closesAtExit = false;
   /** The session's one network namespace; null once it could not be made (a namespace per command then). */
   private shared: { network: SharedNetwork; nsenter: string } | null | undefined;
   /** Every command has a pid namespace of its own (--unshare-pid), its init in the command's group. */
@@ -71,6 +75,7 @@ export class CommandSandbox implements LaunchWrapper {
       proxyDir: shared ? undefined : this.proxyDir,
       sshAuthSock: plan.env.SSH_AUTH_SOCK,
       sharedNetwork: shared !== undefined,
+      protection: this.protection(env),
     };
     const argv = [plan.file, ...plan.args];
     const inner =
@@ -80,7 +85,22 @@ export class CommandSandbox implements LaunchWrapper {
     const sandboxed = [probe.bwrap, ...bwrapArgs(this.policy, context, cwd), "--", ...inner];
     const entry = shared && "argv" in shared ? shared.argv : [];
     const [file = probe.bwrap, ...args] = [...entry, ...sandboxed];
-    return { file, args, env: childEnv, ...(shared && "namespaces" in shared ? shared : {}) };
+    const held = context.protection?.held ?? [];
+    const namespaces = shared && "namespaces" in shared ? shared : {};
+    return { file, args, env: childEnv, ...namespaces, release: () => this.mountPoints.release(held) };
+  }
+
+  /** The protected paths of workspace-write, with the mount points the missing ones need made now. */
+  private protection(env: NodeJS.ProcessEnv): ProtectionMounts | undefined {
+    if (this.policy.mode !== "workspace-write") return undefined;
+    const [workspace] = boundRoots([this.options.workspace]);
+    const [home = env.HOME ?? homedir()] = boundRoots([env.HOME ?? homedir()]);
+    if (workspace === undefined) return undefined;
+    const scope = { workspace, configured: boundRoots(this.policy.writableRoots), home };
+    const paths = protectedPaths(scope);
+    const mounts = this.mountPoints.prepare(paths, protectedRoots(scope));
+    if (mounts.held.length > 0) this.closeAtExit();
+    return mounts;
   }
 
   /**
@@ -109,12 +129,23 @@ export class CommandSandbox implements LaunchWrapper {
   }
 
   close(): void {
+    this.mountPoints.sweep();
     if (this.shared) this.shared.network.close();
     this.shared = undefined;
     this.proxy?.close();
     this.proxy = undefined;
     if (this.proxyDir !== undefined) rmSync(this.proxyDir, { recursive: true, force: true });
     this.proxyDir = undefined;
+  }
+
+  /**
+   * The proxy's folder and the mount points go with lanes however it exits normally (a SIGKILL leaves the
+   * folder to the next lanes' stale sweep, and the mount points as empty entries).
+   */
+  private closeAtExit(): void {
+    if (this.closesAtExit) return;
+    this.closesAtExit = true;
+    process.once("exit", () => this.close());
   }
 
   private refuse(reason: string): never {
@@ -137,8 +168,7 @@ export class CommandSandbox implements LaunchWrapper {
     proxy.listen(join(dir, "proxy.sock"));
     this.proxy = proxy;
     this.proxyDir = dir;
-    // The folder goes with lanes however it exits (a SIGKILL leaves it to the next lanes' stale sweep).
-    process.once("exit", () => this.close());
+    this.closeAtExit();
     return join(dir, "proxy.sock");
   }
 }

@@ -1,0 +1,221 @@
+import {
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  realpathSync,
+  rmdirSync,
+  unlinkSync,
+} from "node:fs";
+import { join, relative } from "node:path";
+import type { Protection, ProtectedPath } from "./protected-paths.js";
+
+/** What bubblewrap mounts for the protected paths of one command. */
+export interface ProtectionMounts {
+  /** Folders on the way to a protected path, bound writable over themselves so they cannot be renamed. */
+  pins: string[];
+  mounts: { path: string; how: Protection }[];
+  /** Mount points this command holds; given back with `release` once it has ended. */
+  held: string[];
+}
+
+/** How long an unheld mount point waits for the next command before it is removed. */
+const IDLE_MS = 1000;
+
+interface Made {
+  dev: number;
+  ino: number;
+  users: number;
+}
+
+const inside = (path: string, root: string): boolean => path === root || path.startsWith(`${root}/`);
+
+function entryType(path: string): "file" | "dir" | "link" | undefined {
+  try {
+    const stat = lstatSync(path);
+    return stat.isSymbolicLink() ? "link" : stat.isDirectory() ? "dir" : "file";
+  } catch {
+    return undefined;
+  }
+}
+
+interface Resolved {
+  at: string;
+  exists: boolean;
+  /** Existing folders on the way, then (for a missing path) the ones to make before the mount point. */
+  pins: string[];
+  make: string[];
+}
+
+/**
+ * Where a protected path is mounted: the path itself, existing or to be made as a mount point (with any
+ * missing folders on the way made plainly, so `~/.npm/_npx` holds no more than `_npx` when `~/.npm` is
+ * missing). Undefined when nothing can be written there anyway: a file on the way, or a symlink out of
+ * every writable root.
+ */
+function resolveProtected(target: ProtectedPath, writable: readonly string[]): Resolved | undefined {
+  const root = writable.filter((r) => inside(target.path, r)).sort((a, b) => b.length - a.length)[0];
+  if (root === undefined) return undefined;
+  const parts = relative(root, target.path).split("/");
+  const pins: string[] = [];
+  let current = root;
+  for (const [index, part] of parts.entries()) {
+    const last = index === parts.length - 1;
+    let next = join(current, part);
+    let type = entryType(next);
+    if (type === undefined) {
+      const make = parts.slice(index, -1).map((_, i) => join(current, ...parts.slice(index, index + i + 1)));
+      return { at: join(current, ...parts.slice(index)), exists: false, pins, make };
+    }
+    if (type === "link") {
+      // A symlinked path is protected where it points (when that is writable at all).
+      try {
+        next = realpathSync(next);
+      } catch {
+        return undefined;
+      }
+      if (!writable.some((r) => inside(next, r))) return undefined;
+      type = entryType(next);
+    }
+    if (last) return { at: next, exists: true, pins, make: [] };
+    if (type !== "dir") return undefined;
+    pins.push(next);
+    current = next;
+  }
+  return undefined;
+}
+
+/**
+ * The empty files and folders lanes makes so bubblewrap can protect a path that does not exist yet (a
+ * `.vscode/` a command could otherwise create). Each is counted while a command of this sandbox holds it
+ * and removed soon after the last one ends, only if it is still the same empty file or folder lanes made.
+ */
+export class MountPoints {
+  private readonly made = new Map<string, Made>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  prepare(paths: readonly ProtectedPath[], writable: readonly string[]): ProtectionMounts {
+    const result: ProtectionMounts = { pins: [], mounts: [], held: [] };
+    const pins = new Set<string>();
+    for (const target of paths) {
+      const resolved = resolveProtected(target, writable);
+      if (resolved === undefined || (!resolved.exists && target.whenMissing === false)) continue;
+      const made = resolved.exists ? [] : this.makeAll(resolved.make, resolved.at, target.kind);
+      if (made === undefined) continue;
+      // Existing ones lanes made for an earlier command: held again, so no sweep removes them under this one.
+      const reused = [...resolved.pins, ...(resolved.exists ? [resolved.at] : [])].filter((p) =>
+        this.reuse(p),
+      );
+      result.held.push(...reused, ...made);
+      for (const pin of [...resolved.pins, ...resolved.make]) pins.add(pin);
+      if (!result.mounts.some((mount) => mount.path === resolved.at)) {
+        result.mounts.push({ path: resolved.at, how: target.how });
+      }
+    }
+    const depth = (path: string): number => path.split("/").length;
+    result.pins = [...pins].sort((a, b) => depth(a) - depth(b));
+    result.mounts.sort((a, b) => depth(a.path) - depth(b.path));
+    return result;
+  }
+
+  /**
+   * Gives back mount points a command held. Unheld ones go a moment later (IDLE_MS), deepest first: the
+   * next command of a busy session reuses them instead of making and removing twenty paths each time.
+   */
+  release(held: readonly string[]): void {
+    for (const path of held) {
+      const made = this.made.get(path);
+      if (made !== undefined && made.users > 0) made.users--;
+    }
+    if (this.sweepTimer === undefined && [...this.made.values()].some((made) => made.users === 0)) {
+      this.sweepTimer = setTimeout(() => this.sweep(), IDLE_MS);
+      this.sweepTimer.unref();
+    }
+  }
+
+  /** Removes every mount point no command holds now (at once: the session is ending). */
+  sweep(): void {
+    clearTimeout(this.sweepTimer);
+    this.sweepTimer = undefined;
+    const idle = [...this.made.entries()].filter(([, made]) => made.users === 0);
+    for (const [path, made] of idle.sort(([a], [b]) => b.length - a.length)) {
+      this.made.delete(path);
+      removeIfUnchanged(path, made);
+    }
+  }
+
+  /** Counts another holder of a mount point lanes made earlier and still has; false for anything else. */
+  private reuse(path: string): boolean {
+    const made = this.made.get(path);
+    if (made === undefined || !sameEntry(path, made)) return false;
+    made.users++;
+    return true;
+  }
+
+  /** The folders on the way and the mount point, as held; undefined when the mount point cannot be had. */
+  private makeAll(folders: readonly string[], at: string, kind: "file" | "dir"): string[] | undefined {
+    const held: string[] = [];
+    for (const [path, type] of [...folders.map((f) => [f, "dir"] as const), [at, kind] as const]) {
+      const outcome = this.hold(path, type);
+      if (outcome === "failed") {
+        this.release(held);
+        return undefined;
+      }
+      if (outcome === "made") held.push(path);
+    }
+    return held;
+  }
+
+  /**
+   * Makes (or counts another holder of) a mount point. "exists": made meanwhile by someone else, protected
+   * as it is; "failed": not makeable here (a read-only parent), where the command cannot make it either.
+   */
+  private hold(path: string, kind: "file" | "dir"): "made" | "exists" | "failed" {
+    const made = this.made.get(path);
+    if (made !== undefined && sameEntry(path, made)) {
+      made.users++;
+      return "made";
+    }
+    try {
+      if (kind === "dir") mkdirSync(path);
+      else closeSync(openSync(path, "wx", 0o644));
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === "EEXIST" ? "exists" : "failed";
+    }
+    const stat = lstatSync(path);
+    this.made.set(path, { dev: stat.dev, ino: stat.ino, users: 1 });
+    return "made";
+  }
+}
+
+function sameEntry(path: string, made: Made): boolean {
+  try {
+    const stat = lstatSync(path);
+    return stat.dev === made.dev && stat.ino === made.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes a mount point lanes made, unless the user has since put something in it or replaced it. */
+function removeIfUnchanged(path: string, made: Made): void {
+  try {
+    const stat = lstatSync(path);
+    if (stat.dev !== made.dev || stat.ino !== made.ino) return;
+    if (stat.isDirectory()) {
+      if (readdirSync(path).length === 0) rmdirSync(path);
+    } else if (stat.isFile() && stat.size === 0) {
+      unlinkSync(path);
+    }
+  } catch {
+    // Gone already, or busy: nothing of the user's is touched either way.
+  }
+}
+
+/**
+ * The one registry of the process: mount points are on the filesystem every sandbox of the process shares
+ * (two sessions of one workspace in a test, the bench's variants), and one sandbox must never sweep a mount
+ * point another's command is starting with.
+ */
+export const processMountPoints = new MountPoints();

@@ -1,0 +1,133 @@
+import { join } from "node:path";
+import { gitPathsToProtect } from "./git-paths.js";
+
+/**
+ * How a protected path looks inside: `read-only` refuses every write (EROFS, EBUSY for rename and unlink);
+ * `scratch` is an empty writable tmpfs whose contents vanish with the command (npx still works inside).
+ */
+export type Protection = "read-only" | "scratch";
+
+export interface ProtectedEntry {
+  /** Relative to the root it protects. */
+  path: string;
+  /** What to make when it does not exist yet: the mount point's type. */
+  kind: "file" | "dir";
+  how: Protection;
+  /**
+   * false: protected only when it exists. For names nothing reads from a project folder (shell rc files,
+   * .gitconfig): each mount point costs a mount per command, so a missing one there gets none.
+   */
+  whenMissing?: boolean;
+}
+
+const file = (path: string): ProtectedEntry => ({ path, kind: "file", how: "read-only" });
+const ifPresent = (path: string): ProtectedEntry => ({ ...file(path), whenMissing: false });
+const dir = (path: string): ProtectedEntry => ({ path, kind: "dir", how: "read-only" });
+
+/** Shell start-up files: run by the user's next login or shell wherever HOME is a writable root. */
+export const SHELL_RC_FILES: readonly string[] = [
+  ".bashrc",
+  ".bash_profile",
+  ".bash_login",
+  ".bash_logout",
+  ".profile",
+  ".zshrc",
+  ".zshenv",
+  ".zprofile",
+  ".zlogin",
+  ".inputrc",
+];
+
+/**
+ * Files that something outside the sandbox runs or trusts later, protected at the top of the workspace and
+ * of every configured writable root (see docs/SANDBOX.md, "What is protected", for why each is here).
+ */
+export const PROJECT_PROTECTED: readonly ProtectedEntry[] = [
+  ...SHELL_RC_FILES.map(ifPresent),
+  ifPresent(".gitconfig"),
+  file(".gitmodules"),
+  file(".ripgreprc"),
+  file(".mcp.json"),
+  file(".envrc"),
+  file(".env"),
+  file(".npmrc"),
+  dir(".vscode"),
+  dir(".idea"),
+  dir(".claude"),
+  dir(".cursor"),
+  dir(".codex"),
+  dir(".devcontainer"),
+];
+
+/** In HOME, when a writable root holds it: git's global config and folders that run programs at login. */
+export const HOME_PROTECTED: readonly ProtectedEntry[] = [
+  ...SHELL_RC_FILES.map(file),
+  file(".gitconfig"),
+  dir(".config/git"),
+  dir(".local/bin"),
+  dir(".config/autostart"),
+  dir(".config/systemd"),
+];
+
+/**
+ * Caches that hold programs run later outside (relative to HOME). npx's cache is a scratch folder, so
+ * `npx pkg` still works inside; the others are read-only: what they hold runs, what is missing fails.
+ * `~/.npm/_cacache` and `~/.cache/pip` stay writable: `npm install` and `pip install` need them.
+ */
+export const CACHE_PROTECTED: readonly ProtectedEntry[] = [
+  { path: ".npm/_npx", kind: "dir", how: "scratch" },
+  dir(".cache/node/corepack"),
+  dir(".cache/pre-commit"),
+  dir(".cache/node-gyp"),
+  dir(".cache/ms-playwright"),
+  dir(".cache/puppeteer"),
+  dir(".cache/deno"),
+];
+
+/** One absolute path to protect. */
+export type ProtectedPath = ProtectedEntry;
+
+const absolute = (root: string, entries: readonly ProtectedEntry[]): ProtectedPath[] =>
+  entries.map((entry) => ({ ...entry, path: join(root, entry.path) }));
+
+const inside = (path: string, root: string): boolean => path === root || path.startsWith(`${root}/`);
+
+export interface ProtectionScope {
+  /** Real paths, as bubblewrap binds them. */
+  workspace: string;
+  /** The configured writable roots that exist (the caches among them get the cache list only). */
+  configured: readonly string[];
+  home: string;
+}
+
+/** The roots whose paths are protected: the workspace and the configured writable roots. */
+export function protectedRoots(scope: ProtectionScope): string[] {
+  return [scope.workspace, ...scope.configured];
+}
+
+/**
+ * Every path to protect: the project list and the repository's git files in the workspace and in each
+ * configured root that is not a cache, the cache list under HOME, and HOME's own files when the workspace or
+ * a configured root holds HOME. The temp folders are scratch: nothing there is protected (each protected path
+ * is a mount per command, and more mounts make the sandbox slower to start and to end).
+ */
+export function protectedPaths(scope: ProtectionScope): ProtectedPath[] {
+  const { home, workspace } = scope;
+  const writable = protectedRoots(scope);
+  const cacheRoots = [join(home, ".npm"), join(home, ".cache")];
+  const projects = [workspace, ...scope.configured.filter((root) => !cacheRoots.includes(root))];
+  // HOME's entries first: where HOME is also a project root, its rc files are protected even when missing.
+  const found: ProtectedPath[] = writable.some((root) => inside(home, root))
+    ? absolute(home, HOME_PROTECTED)
+    : [];
+  for (const root of new Set(projects)) {
+    found.push(...absolute(root, PROJECT_PROTECTED), ...gitPathsToProtect(root));
+  }
+  found.push(...absolute(home, CACHE_PROTECTED));
+  const seen = new Set<string>();
+  return found.filter((entry) => {
+    if (seen.has(entry.path) || !writable.some((root) => inside(entry.path, root))) return false;
+    seen.add(entry.path);
+    return true;
+  });
+}
