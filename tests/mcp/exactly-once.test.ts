@@ -32,7 +32,7 @@ describe("MCP: exactly once, and only when shown", () => {
         const command = `sleep ${(0.1 * index + 0.3).toFixed(1)}; exit ${index % 3}`;
         const started = await call(connection, "background_run", { command });
         starts.push(started);
-        ids.push(/Background task (\S+) started/.exec(started.text)?.[1] ?? "");
+        ids.push(/Background task (\S+) (?:started|queued)/.exec(started.text)?.[1] ?? "");
       }
       const seen = new Map<string, number>();
       // Even background_run's replies carry the results of tasks that ended meanwhile.

@@ -176,7 +176,7 @@ describe("after a crash", { timeout: 90_000 }, () => {
     await term.waitFor("The build runs in the background.");
     // Crash: SIGKILL the lanes process (found by its command line among this test's marked processes).
     const lanes = liveProcessesWithEnv(TEST_MARK_VARIABLE, (value) => value === marker.value).filter(
-      (found) => readFileSync(`/proc/${found.pid}/cmdline`, "latin1").includes(LANES_BIN),
+      (found) => cmdlineOf(found.pid).includes(LANES_BIN),
     );
     expect(lanes).toHaveLength(1);
     process.kill(lanes[0]?.pid ?? 0, "SIGKILL");
@@ -261,3 +261,12 @@ describe("keys at the prompt", { timeout: TEST_MS }, () => {
     await runCli(["tasks", "kill", dev], { cwd: dir, env: cliEnv(dir) });
   });
 });
+
+/** A process's command line, or "" once it has gone (a short-lived sandbox helper may exit meanwhile). */
+function cmdlineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "latin1");
+  } catch {
+    return "";
+  }
+}
