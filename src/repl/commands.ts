@@ -3,6 +3,7 @@ import { killStoredTask } from "../lanes/stored-tasks.js";
 import { isTerminal } from "../lanes/task-record.js";
 import { lastLines } from "../text/preview.js";
 import { terminalSafe } from "../text/width.js";
+import { undoCommand } from "./undo-command.js";
 import type { ReplView } from "./view.js";
 import type { Session } from "../session/session.js";
 import type { Style } from "../text/style.js";
@@ -15,6 +16,7 @@ export const HELP = `Commands:
   /clear             clear the screen, start a new conversation (tasks go on)
   /compact           compact the conversation now (old outputs cleared, older turns summarised)
   /context           how full the context window is, and the share of prompt tokens read from cache
+  /undo              restore the files the last message's edits changed (also /rewind)
   /help              this help
   /exit              quit (running tasks are ended)
 Keys:
@@ -69,6 +71,10 @@ export async function runSlashCommand(input: string, context: CommandContext): P
       return undefined;
     case "/tasks":
       await tasksCommand(sub, id, context).catch((error: Error) => view.notice(style.red(error.message)));
+      return undefined;
+    case "/undo":
+    case "/rewind":
+      undoCommand(context.session, view, style, context.busy);
       return undefined;
     default:
       view.notice(`Unknown command ${command}. Type /help.`);

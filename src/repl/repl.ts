@@ -1,6 +1,7 @@
 import { ApprovalPrompt } from "./approval-prompt.js";
 import { Repl } from "./controller.js";
 import { TurnRunner } from "./turn.js";
+import { writeQuestion } from "./write-question.js";
 import { LiveView, PlainView, type ReplView } from "./view.js";
 import { laneEventLine } from "../cli/render-events.js";
 import { installShutdownHandlers, Session, type SessionChoice } from "../session/session.js";
@@ -29,6 +30,9 @@ export async function runRepl(options: ReplOptions): Promise<number> {
       approver: interactive ? (request, signal) => approvals.ask(request, signal) : undefined,
       remember: (prefix) => approvals.remember(options.workspace)(prefix),
     },
+    ...(interactive && {
+      writeApprover: (change, signal) => writeQuestion(approvals, view, style)(change, signal),
+    }),
   });
   const view: ReplView = interactive
     ? new LiveView(process.stdout, style, (width) => statusText(session.lanes.active(), width, Date.now()))

@@ -15,6 +15,7 @@ import {
 } from "../agent/loop.js";
 import { buildSystemPrompt } from "../agent/system-prompt.js";
 import { CommandGate, type GateOptions } from "../approval/gate.js";
+import { fileEditHooks, type WriteApprover } from "../approval/write-approval.js";
 import { laneManagerOptions } from "../config/lane-options.js";
 import { commandRules } from "../config/user-config.js";
 import type { LanesConfig } from "../config/config.js";
@@ -22,6 +23,7 @@ import { LaneManager } from "../lanes/lane-manager.js";
 import { createProvider, type ProviderName } from "../model/create-provider.js";
 import { emptyUsage, type Message, type ModelProvider, type Usage } from "../model/types.js";
 import type { BashToolOptions } from "../tools/bash.js";
+import { EditJournal } from "../tools/edit-journal.js";
 import { createToolset } from "../tools/toolset.js";
 import { SessionStore } from "./session-store.js";
 import type { Tool } from "../tools/define-tool.js";
@@ -41,6 +43,8 @@ export interface SessionOptions {
   resume?: string;
   /** Who is asked before commands, and how (the rules come from the config). Default: never, nobody. */
   approvals?: Omit<GateOptions, "allow" | "deny">;
+  /** Who is asked before a file is written in `untrusted` mode; absent: such writes are refused. */
+  writeApprover?: WriteApprover;
 }
 
 /** What the CLI decides for a session (the REPL and -p take these as they are). */
@@ -79,6 +83,8 @@ export class Session {
   private windowAsked = false;
   /** Tokens of every call this session made (the REPL's /context shows the cache share). */
   readonly usage: Usage = emptyUsage();
+  /** The files each run changed, and their content before it (`/undo`). */
+  readonly edits = new EditJournal();
 
   constructor(private readonly options: SessionOptions) {
     const env = process.env;
@@ -106,6 +112,7 @@ export class Session {
       this.lanes,
       { backgroundAfterMs: config.bash_background_after_ms, ...options.bash },
       gate,
+      fileEditHooks(options.approvals?.mode ?? "never", options.writeApprover, this.edits),
     );
     this.hooks = createBackgroundHooks(this.lanes, {
       idleWake: options.idleWake,
@@ -247,6 +254,7 @@ export class Session {
   /** Runs the loop on the log; its tokens count toward the session's usage, a failed run's too. */
   private async run(signal: AbortSignal): Promise<AgentRunResult> {
     await this.learnWindow(signal);
+    this.edits.beginSet();
     try {
       const result = await runAgent(this.log, this.agentConfig(this.options.emit), signal, this.compactor);
       addUsage(this.usage, result.usage);
