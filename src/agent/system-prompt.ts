@@ -1,11 +1,23 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { homedir } from "node:os";
+import { isAbsolute, join } from "node:path";
 
 const CONVENTION_FILES = ["AGENTS.md", "CLAUDE.md"];
 const MAX_CONVENTION_CHARS = 20_000;
 
+/** The user's own conventions for every project (`~/.config/lanes/AGENTS.md`, or under XDG_CONFIG_HOME). */
+function userConventions(env: NodeJS.ProcessEnv): string | undefined {
+  const xdg = env.XDG_CONFIG_HOME;
+  const dir = xdg !== undefined && isAbsolute(xdg) ? xdg : join(env.HOME ?? homedir(), ".config");
+  try {
+    return readFileSync(join(dir, "lanes", "AGENTS.md"), "utf8").slice(0, MAX_CONVENTION_CHARS);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The system prompt: who the agent is, how lanes work, and the project's own conventions. */
-export function buildSystemPrompt(workspace: string): string {
+export function buildSystemPrompt(workspace: string, env: NodeJS.ProcessEnv = process.env): string {
   const parts = [
     `You are lanes, a coding agent working in ${workspace}. Use the tools to inspect and change files and run commands; paths are relative to the workspace.`,
     [
@@ -16,6 +28,9 @@ export function buildSystemPrompt(workspace: string): string {
       "A foreground bash still running after 60 s is moved to a background lane by itself.",
     ].join(" "),
   ];
+  const user = userConventions(env);
+  if (user !== undefined)
+    parts.push(`<user-conventions file="~/.config/lanes/AGENTS.md">\n${user}\n</user-conventions>`);
   for (const name of CONVENTION_FILES) {
     const file = join(workspace, name);
     if (!existsSync(file)) continue;

@@ -30,6 +30,7 @@ const load = {
   repl: () => import("../repl/repl.js"),
   run: () => import("./run-command.js"),
   sandbox: () => import("./sandbox-command.js"),
+  sessionList: () => import("./session-listing.js"),
   mcp: () => import("../mcp/server.js"),
   setup: () => import("./workspace-setup.js"),
   trust: () => import("./trust-command.js"),
@@ -113,7 +114,10 @@ const program = new Command()
     ).choices(APPROVAL_MODES),
   )
   .option("-c, --continue", "resume the most recent conversation in this workspace")
-  .option("-r, --resume <id>", "resume a saved conversation (.lanes/sessions/ID.jsonl)")
+  .option(
+    "-r, --resume [id]",
+    "resume a saved conversation (.lanes/sessions/ID.jsonl); without ID, list them",
+  )
   .addHelpText("after", ENVIRONMENT_HELP)
   // Parse errors end as one line pointing at --help (describeFailure), not the whole help; set before the
   // subcommands are added, so they inherit it.
@@ -122,7 +126,8 @@ const program = new Command()
 
 interface MainOptions {
   continue?: boolean;
-  resume?: string;
+  /** true: `--resume` without an id, which lists the saved conversations. */
+  resume?: string | true;
   print?: string;
   outputFormat: OutputFormat;
   model?: string;
@@ -160,6 +165,10 @@ async function effectiveConfig(
 
 program.action(async (options: MainOptions) => {
   const workspace = resolve(options.cwd);
+  if (options.resume === true) {
+    process.stdout.write(await (await load.sessionList()).sessionListing(workspace));
+    return;
+  }
   // Only the REPL on a terminal can ask whether to trust the workspace; elsewhere its .env is held back.
   const interactive = options.print === undefined && process.stdin.isTTY && process.stdout.isTTY;
   const askTrust = interactive ? (await load.trustQuestion()).askTrust : undefined;

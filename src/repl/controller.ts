@@ -1,6 +1,7 @@
 import { createInterface } from "node:readline";
 import type { ApprovalPrompt } from "./approval-prompt.js";
 import { runSlashCommand } from "./commands.js";
+import { runShellLine } from "./shell-line.js";
 import { appendHistory, historyFile, loadHistory } from "./history.js";
 import { readKeys } from "./keys.js";
 import { LineEditor, type Key } from "./line-editor.js";
@@ -31,6 +32,8 @@ export class Repl {
   /** A result landed that no turn has taken yet: the model is woken once the prompt is empty and idle. */
   private wakePending = false;
   private waking = false;
+  /** Ends the running `!cmd`. */
+  private shellAbort: AbortController | undefined;
 
   constructor(
     private readonly session: Session,
@@ -107,6 +110,8 @@ export class Repl {
     this.lastInterrupt = 0;
     // An armed question takes its answer keys; every other key (and any before it arms) edits the prompt.
     if (this.approvals?.key(str, key)) return;
+    // Esc cancels the turn as Ctrl+C does (Claude Code's key); at rest it is left to the editor.
+    if (key.name === "escape" && !key.ctrl && (this.turns.busy || this.shellAbort)) return this.interrupt();
     const result = this.editor.handleKey(str, key);
     if (result === "submit") {
       const text = this.editor.take();
@@ -162,6 +167,15 @@ export class Repl {
   private async submit(text: string): Promise<"exit" | undefined> {
     if (text.trim() === "") return undefined;
     this.remember(text);
+    if (text.startsWith("!")) {
+      this.echo(text);
+      const shell = new AbortController();
+      this.shellAbort = shell;
+      await runShellLine(text.slice(1), this.session, this.view, this.style, shell.signal)
+        .catch((error: Error) => this.view.notice(this.style.red(error.message)))
+        .finally(() => (this.shellAbort = undefined));
+      return undefined;
+    }
     if (text.trim().startsWith("/")) {
       this.echo(text);
       const context = { session: this.session, view: this.view, style: this.style, busy: this.turns.busy };
@@ -210,6 +224,7 @@ export class Repl {
   }
 
   private interrupt(): void {
+    if (this.shellAbort) return this.shellAbort.abort();
     if (this.turns.busy) return this.turns.cancel();
     // From a pipe there is no prompt to come back to: one Ctrl+C at rest ends lanes.
     if (!this.interactive) return this.exit();

@@ -1,5 +1,5 @@
 import { shellExitStatus } from "../process/process-result.js";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { createBackgroundHooks, type BackgroundHooks } from "../agent/background-hooks.js";
 import type { AgentEventSink } from "../agent/events.js";
@@ -66,7 +66,7 @@ export class Session {
   /** The conversation, appended to `.lanes/sessions/<id>.jsonl` entry by entry. */
   log: ConversationLog;
   readonly lanes: LaneManager;
-  readonly provider: ModelProvider;
+  provider: ModelProvider;
   readonly tools: Tool[];
   readonly hooks: BackgroundHooks;
   readonly system: string;
@@ -149,6 +149,23 @@ export class Session {
     this.createdAt = new Date().toISOString();
     this.opened = false;
     this.log = this.newLog([]);
+    this.compactor = createCompactor(this.agentConfig(this.options.emit));
+  }
+
+  /** `/resume ID`: this REPL goes on with a saved conversation of the workspace (tasks keep running). */
+  resume(id: string): void {
+    if (!/^[\w.-]+$/.test(id) || !existsSync(this.sessions.file(id)))
+      throw new SessionNotFoundError(`no session ${id} in ${this.sessions.dir}`);
+    this.startOver();
+    this.id = this.resumeFrom(id);
+    this.compactor = createCompactor(this.agentConfig(this.options.emit));
+  }
+
+  /** `/model ID`: the next calls go to this model (same API); the conversation stays. Throws on a bad id. */
+  switchModel(model: string): void {
+    this.provider = createProvider({ model, env: process.env, provider: this.options.providerName });
+    this.windowAsked = false;
+    this.serverWindow = undefined;
     this.compactor = createCompactor(this.agentConfig(this.options.emit));
   }
 

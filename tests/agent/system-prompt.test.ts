@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildSystemPrompt } from "../../src/agent/system-prompt.js";
@@ -26,5 +26,19 @@ describe("system prompt", () => {
 
   it("has no conventions block when the workspace has none", () => {
     expect(buildSystemPrompt(ws.dir)).not.toContain("project-conventions");
+  });
+
+  it("reads the user's ~/.config/lanes/AGENTS.md (XDG_CONFIG_HOME) before the project's conventions", () => {
+    const config = join(ws.dir, "config");
+    mkdirSync(join(config, "lanes"), { recursive: true });
+    writeFileSync(join(config, "lanes", "AGENTS.md"), "Answer in British English.\n");
+    writeFileSync(join(ws.dir, "AGENTS.md"), "Use pnpm, never npm.\n");
+    const prompt = buildSystemPrompt(ws.dir, { XDG_CONFIG_HOME: config });
+    const user = prompt.indexOf(
+      '<user-conventions file="~/.config/lanes/AGENTS.md">\nAnswer in British English.',
+    );
+    expect(user).toBeGreaterThan(0);
+    expect(prompt.indexOf("<project-conventions")).toBeGreaterThan(user);
+    expect(buildSystemPrompt(ws.dir, { HOME: ws.dir })).not.toContain("user-conventions");
   });
 });
