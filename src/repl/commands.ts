@@ -29,6 +29,7 @@ export const HELP = `Commands:
 Keys:
   Enter          send; a line ending in \\ (or Alt+Enter) goes on to a new line
   Up/Down        earlier input (saved across sessions)
+  Tab            complete a /command or an @path mention of a workspace file (the model gets the path)
   Ctrl+C, Esc    cancel the model's turn (tasks keep running); Ctrl+C twice: exit
   Ctrl+B         move the running bash command into a background lane
   y / a / n      answer an approval question: yes once / yes for commands starting so / no

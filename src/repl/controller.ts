@@ -2,6 +2,8 @@ import { createInterface } from "node:readline";
 import type { ApprovalPrompt } from "./approval-prompt.js";
 import { runSlashCommand } from "./commands.js";
 import { runShellLine } from "./shell-line.js";
+import { choicesLine, completeAt } from "./tab-complete.js";
+import { terminalSafe } from "../text/width.js";
 import { appendHistory, historyFile, loadHistory } from "./history.js";
 import { readKeys } from "./keys.js";
 import { LineEditor, type Key } from "./line-editor.js";
@@ -112,6 +114,7 @@ export class Repl {
     if (this.approvals?.key(str, key)) return;
     // Esc cancels the turn as Ctrl+C does (Claude Code's key); at rest it is left to the editor.
     if (key.name === "escape" && !key.ctrl && (this.turns.busy || this.shellAbort)) return this.interrupt();
+    if (key.name === "tab" && !key.ctrl && !key.meta) return this.complete();
     const result = this.editor.handleKey(str, key);
     if (result === "submit") {
       const text = this.editor.take();
@@ -233,6 +236,16 @@ export class Repl {
     this.editor.take();
     this.showInput();
     this.flash("Press Ctrl+C again to exit.", EXIT_CONFIRM_MS);
+  }
+
+  /** Tab: completes a slash command or an `@path` mention; ambiguous choices are listed. */
+  private complete(): void {
+    const done = completeAt(this.editor.text, this.editor.cursor, this.session.workspace());
+    if (done === undefined) return;
+    this.editor.text = done.text;
+    this.editor.cursor = done.cursor;
+    if (done.choices.length > 0) this.view.notice(this.style.dim(terminalSafe(choicesLine(done.choices))));
+    this.showInput();
   }
 
   private exit(): void {
