@@ -18,7 +18,8 @@ export type ReplOptions = SessionChoice;
 export async function runRepl(options: ReplOptions): Promise<number> {
   // A dumb terminal (Emacs shell mode) cannot move the cursor: it gets the line-by-line REPL.
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && process.env.TERM !== "dumb";
-  const style = createStyle(colorsEnabled(process.stdout));
+  const colors = colorsEnabled(process.stdout);
+  const style = createStyle(colors);
   // The sink and the hook are called only once a turn runs, after `turns` exists.
   const session: Session = new Session({
     ...options,
@@ -38,7 +39,7 @@ export async function runRepl(options: ReplOptions): Promise<number> {
   const view: ReplView = interactive
     ? new LiveView(process.stdout, style, (width) => statusText(session.lanes.active(), width, Date.now()))
     : new PlainView(process.stdout);
-  const turns = new TurnRunner(view, style);
+  const turns = new TurnRunner(view, style, colors && interactive);
   const approvals = new ApprovalPrompt(view, style, (open) => turns.questionOpen(open));
   installShutdownHandlers(session.lanes);
   session.lanes.subscribe((event) => {
