@@ -126,7 +126,6 @@ const program = new Command()
 
 interface MainOptions {
   continue?: boolean;
-  /** true: `--resume` without an id, which lists the saved conversations. */
   resume?: string | true;
   print?: string;
   outputFormat: OutputFormat;

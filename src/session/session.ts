@@ -158,7 +158,6 @@ export class Session {
       throw new SessionNotFoundError(`no session ${id} in ${this.sessions.dir}`);
     this.startOver();
     this.id = this.resumeFrom(id);
-    this.compactor = createCompactor(this.agentConfig(this.options.emit));
   }
 
   /** `/model ID`: the next calls go to this model (same API); the conversation stays. Throws on a bad id. */
