@@ -9,7 +9,16 @@ export type AgentEvent =
   | { type: "text-delta"; text: string }
   | { type: "assistant-message"; text: string; stop_reason: string; usage: Usage }
   | { type: "tool-call"; id: string; name: string; input: unknown }
-  | { type: "tool-result"; id: string; name: string; content: string; is_error: boolean; duration_ms: number }
+  | {
+      type: "tool-result";
+      id: string;
+      name: string;
+      content: string;
+      is_error: boolean;
+      duration_ms: number;
+      /** Unified diff of the file write_file or edit_file changed (for people; the model gets `content`). */
+      diff?: string;
+    }
   | { type: "background-results"; task_ids: string[]; text: string; trigger: "before-call" | "idle-wake" }
   /**
    * A failed attempt is retried. `discarded_text` is what it had streamed (as text-delta events): void, the

@@ -1,5 +1,5 @@
 import { emptyUsage, ModelError, type ModelProvider, type ToolUseBlock, type Usage } from "../model/types.js";
-import { toToolSpec, type Tool } from "../tools/define-tool.js";
+import { toToolSpec, type Tool, type ToolResultDetails } from "../tools/define-tool.js";
 import { Compactor, type CompactionSettings } from "./compaction.js";
 import type { ConversationLog } from "./conversation-log.js";
 import type { AgentEventSink } from "./events.js";
@@ -160,7 +160,14 @@ export async function runAgent(
     for (const call of calls) {
       config.emit({ type: "tool-call", id: call.id, name: call.name, input: call.input });
       const started = Date.now();
-      const block = await runToolCall(tools, call, signal, (ids) => config.hooks.resultsReported(ids));
+      let details: ToolResultDetails = {};
+      const block = await runToolCall(
+        tools,
+        call,
+        signal,
+        (ids) => config.hooks.resultsReported(ids),
+        (attached) => (details = { ...details, ...attached }),
+      );
       // One entry per result, so each is saved as it comes; the view merges them into one message.
       log.appendMessage({ role: "user", content: [block] });
       result.toolCalls.push({ name: call.name, input: call.input, is_error: block.is_error ?? false });
@@ -172,6 +179,7 @@ export async function runAgent(
         content: block.content,
         is_error: block.is_error ?? false,
         duration_ms,
+        ...(details.diff !== undefined && { diff: details.diff }),
       });
     }
   }

@@ -1,8 +1,20 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { homedir } from "node:os";
+import { isAbsolute, join, relative, sep } from "node:path";
 
 const CONVENTION_FILES = ["AGENTS.md", "CLAUDE.md"];
 const MAX_CONVENTION_CHARS = 20_000;
+
+/** The user's own conventions for every project (`~/.config/lanes/AGENTS.md`, or under XDG_CONFIG_HOME). */
+function userConventions(env: NodeJS.ProcessEnv): string | undefined {
+  const xdg = env.XDG_CONFIG_HOME;
+  const dir = xdg !== undefined && isAbsolute(xdg) ? xdg : join(env.HOME ?? homedir(), ".config");
+  try {
+    return readFileSync(join(dir, "lanes", "AGENTS.md"), "utf8").slice(0, MAX_CONVENTION_CHARS);
+  } catch {
+    return undefined;
+  }
+}
 
 /** The folders from the workspace root down to where lanes started, root first (just the root if outside). */
 function foldersDown(workspace: string, startedIn: string | undefined): string[] {
@@ -16,7 +28,11 @@ function foldersDown(workspace: string, startedIn: string | undefined): string[]
  * The system prompt: who the agent is, how lanes work, and the project's own conventions: AGENTS.md and
  * CLAUDE.md of the workspace root and of each folder down to where lanes started, the nearest last.
  */
-export function buildSystemPrompt(workspace: string, startedIn?: string): string {
+export function buildSystemPrompt(
+  workspace: string,
+  startedIn?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   const folders = foldersDown(workspace, startedIn);
   const here = folders.length > 1 ? relative(workspace, folders[folders.length - 1] ?? workspace) : "";
   const parts = [
@@ -30,6 +46,9 @@ export function buildSystemPrompt(workspace: string, startedIn?: string): string
       "A foreground bash still running after 60 s is moved to a background lane by itself.",
     ].join(" "),
   ];
+  const user = userConventions(env);
+  if (user !== undefined)
+    parts.push(`<user-conventions file="~/.config/lanes/AGENTS.md">\n${user}\n</user-conventions>`);
   for (const folder of folders) {
     for (const name of CONVENTION_FILES) {
       const file = join(folder, name);

@@ -1,4 +1,4 @@
-import { parseToolInput, ToolError, type Tool } from "../tools/define-tool.js";
+import { parseToolInput, ToolError, type Tool, type ToolResultDetails } from "../tools/define-tool.js";
 import type { ToolResultBlock, ToolUseBlock } from "../model/types.js";
 
 export interface ToolCallRecord {
@@ -16,6 +16,7 @@ export async function runToolCall(
   call: ToolUseBlock,
   signal: AbortSignal,
   reported?: (taskIds: string[]) => void,
+  attach?: (details: ToolResultDetails) => void,
 ): Promise<ToolResultBlock> {
   const tool = tools.get(call.name);
   if (!tool) {
@@ -25,7 +26,12 @@ export async function runToolCall(
   if (signal.aborted) return errorResult(call.id, "Cancelled before it ran.");
   try {
     const input = parseToolInput(tool, call.input);
-    const content = await tool.run(input, { signal, callId: call.id, ...(reported && { reported }) });
+    const content = await tool.run(input, {
+      signal,
+      callId: call.id,
+      ...(reported && { reported }),
+      ...(attach && { attach }),
+    });
     return { type: "tool_result", tool_use_id: call.id, content: content.length > 0 ? content : "(empty)" };
   } catch (error) {
     if (error instanceof ToolError) return errorResult(call.id, error.message);

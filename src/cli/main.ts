@@ -26,6 +26,7 @@ const load = {
   repl: () => import("../repl/repl.js"),
   run: () => import("./run-command.js"),
   sandbox: () => import("./sandbox-command.js"),
+  sessionList: () => import("./session-listing.js"),
   mcp: () => import("../mcp/server.js"),
   setup: () => import("./workspace-setup.js"),
   trust: () => import("./trust-command.js"),
@@ -68,7 +69,10 @@ const program = new Command()
   .addOption(sharedOption.sandbox())
   .addOption(sharedOption.approval())
   .option("-c, --continue", "resume the most recent conversation in this workspace")
-  .option("-r, --resume <id>", "resume a saved conversation (.lanes/sessions/ID.jsonl)")
+  .option(
+    "-r, --resume [id]",
+    "resume a saved conversation (.lanes/sessions/ID.jsonl); without ID, list them",
+  )
   .addHelpText("after", ENVIRONMENT_HELP)
   // A subcommand's words are its own: `lanes run echo -V` is not lanes' --version.
   .enablePositionalOptions()
@@ -90,6 +94,10 @@ program.action(async (options: MainOptions & { V?: boolean }) => {
       if (program.getOptionValueSource(key) === "cli") throw new UsageError(`${flag} applies only to -p`);
   }
   const { root: workspace, cwd, explicit } = await workspaceOf(options);
+  if (options.resume === true) {
+    process.stdout.write(await (await load.sessionList()).sessionListing(workspace));
+    return;
+  }
   // Only the REPL on a terminal can ask whether to trust the workspace; elsewhere its .env is held back.
   const interactive = options.print === undefined && process.stdin.isTTY && process.stdout.isTTY;
   if (!explicit && (await load.root()).isTooWideWorkspace(workspace)) {

@@ -9,7 +9,8 @@ import type { OutputFormat } from "./print-mode.js";
 /** Every flag's value after parsing, the main command's and the subcommands' merged. */
 export interface MainOptions {
   continue?: boolean;
-  resume?: string;
+  /** true: `--resume` without an id lists the sessions. */
+  resume?: string | true;
   print?: string | true;
   outputFormat: OutputFormat;
   model?: string;

@@ -2,6 +2,7 @@ import type { AgentEvent } from "../agent/events.js";
 import type { LaneEvent } from "../lanes/lane-manager.js";
 import { progressText, statusPhrase } from "../lanes/format.js";
 import { formatDuration } from "../text/preview.js";
+import { renderDiff } from "./render-diff.js";
 import { terminalSafe } from "../text/width.js";
 import type { Style } from "../text/style.js";
 
@@ -42,6 +43,7 @@ export function renderAgentEvent(event: AgentEvent, style: Style, print: (text: 
       const folded = foldOutput(terminalSafe(event.content)) || "(no output)";
       const body = folded.replace(/^/gm, "    ").replace(/^ {4}/, "  ⎿ ");
       print(`${event.is_error ? style.red(body) : style.dim(body)}\n`);
+      if (event.diff !== undefined && event.diff !== "") print(`${renderDiff(event.diff, style)}\n`);
       break;
     }
     case "background-results":

@@ -10,8 +10,11 @@ import type { Style } from "../text/style.js";
 /** Long enough to read what will run; a 100 KB heredoc is not drawn in full. */
 const SHOWN_COMMAND_CHARS = 2000;
 
+/** A question's own first line replaces "Run this command?" (the write question of untrusted mode). */
+export type PromptRequest = ApprovalRequest & { heading?: string };
+
 interface Question {
-  request: ApprovalRequest;
+  request: PromptRequest;
   resolve: (answer: ApprovalAnswer) => void;
   /** "remember": `a` was pressed and waits for a second, deliberate `y` before anything is saved. */
   step: "choose" | "remember";
@@ -39,7 +42,7 @@ export class ApprovalPrompt {
     return this.queue.length > 0;
   }
 
-  readonly ask = (request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer> =>
+  readonly ask = (request: PromptRequest, signal: AbortSignal): Promise<ApprovalAnswer> =>
     new Promise((resolve) => {
       const question: Question = {
         request,
@@ -117,7 +120,10 @@ export class ApprovalPrompt {
               `    ${style.bold(command)}`,
               "  Run it anyway?",
             ]
-          : [`${style.yellow("?")} Run this command? (approval: untrusted)`, `    ${style.bold(command)}`];
+          : [
+              `${style.yellow("?")} ${request.heading ?? "Run this command? (approval: untrusted)"}`,
+              `    ${style.bold(command)}`,
+            ];
     lines.push(`  ${this.choices(question)}`);
     this.view.notice(lines.join("\n"));
     this.clock.restart();

@@ -4,6 +4,10 @@ import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
 import { taskLabel } from "./status-line.js";
 import { lastLines } from "../text/preview.js";
 import { terminalSafe } from "../text/width.js";
+import { costLine } from "./cost-command.js";
+import { modelCommand } from "./model-command.js";
+import { resumeCommand } from "./resume-command.js";
+import { undoCommand } from "./undo-command.js";
 import type { ReplView } from "./view.js";
 import type { Session } from "../session/session.js";
 import type { Style } from "../text/style.js";
@@ -16,12 +20,18 @@ export const HELP = `Commands:
   /clear             clear the screen, start a new conversation (tasks go on)
   /compact           compact the conversation now (old outputs cleared, older turns summarised)
   /context           how full the context window is, and the share of prompt tokens read from cache
+  /resume [N|ID]      list this workspace's saved conversations, or continue one
+  /model [ID]        show the model, or switch to ID for the next messages
+  /cost              this session's tokens in token-units, and the share read from cache
+  /undo              restore the files the last message's edits changed (also /rewind)
+  !COMMAND           run a shell command in the sandbox; its output is shown, not sent to the model
   /help              this help
   /exit              quit (running tasks are ended)
 Keys:
   Enter          send; a line ending in \\ (or Alt+Enter) goes on to a new line
   Up/Down        earlier input (saved across sessions)
-  Ctrl+C         cancel the model's turn (tasks keep running); twice: exit
+  Tab            complete a /command or an @path mention of a workspace file (the model gets the path)
+  Ctrl+C, Esc    cancel the model's turn (tasks keep running); Ctrl+C twice: exit
   Ctrl+B         move the running bash command into a background lane
   y / a / n      answer an approval question: yes once / yes for commands starting so / no
   Ctrl+D         exit; with tasks running it asks once (persisted tasks keep running)
@@ -73,6 +83,19 @@ export async function runSlashCommand(input: string, context: CommandContext): P
       return undefined;
     case "/tasks":
       await tasksCommand(sub, id, context).catch((error: Error) => view.notice(style.red(error.message)));
+      return undefined;
+    case "/resume":
+      resumeCommand(sub, context.session, view, style, context.busy);
+      return undefined;
+    case "/model":
+      modelCommand(sub, context.session, view, style, context.busy);
+      return undefined;
+    case "/cost":
+      view.notice(costLine(context.session.usage));
+      return undefined;
+    case "/undo":
+    case "/rewind":
+      undoCommand(context.session, view, style, context.busy);
       return undefined;
     default:
       view.notice(`Unknown command ${command}. Type /help.`);

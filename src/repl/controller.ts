@@ -1,6 +1,9 @@
 import { createInterface } from "node:readline";
 import type { ApprovalPrompt } from "./approval-prompt.js";
 import { runSlashCommand } from "./commands.js";
+import { runShellLine } from "./shell-line.js";
+import { choicesLine, completeAt } from "./tab-complete.js";
+import { terminalSafe } from "../text/width.js";
 import { appendHistory, historyFile, loadHistory } from "./history.js";
 import { readKeys } from "./keys.js";
 import { LineEditor, type Key } from "./line-editor.js";
@@ -36,6 +39,8 @@ export class Repl {
   private waking = false;
   /** Tasks the person ended with /tasks kill: they know, so that end does not wake the model. */
   private readonly userKilled = new Set<string>();
+  /** Ends the running `!cmd`. */
+  private shellAbort: AbortController | undefined;
 
   constructor(
     private readonly session: Session,
@@ -116,6 +121,9 @@ export class Repl {
     this.lastEndOfInput = 0;
     // An armed question takes its answer keys; every other key (and any before it arms) edits the prompt.
     if (this.approvals?.key(str, key)) return;
+    // Esc cancels the turn as Ctrl+C does (Claude Code's key); at rest it is left to the editor.
+    if (key.name === "escape" && !key.ctrl && (this.turns.busy || this.shellAbort)) return this.interrupt();
+    if (key.name === "tab" && !key.ctrl && !key.meta) return this.complete();
     const result = this.editor.handleKey(str, key);
     if (result === "submit") {
       const text = this.editor.take();
@@ -171,6 +179,15 @@ export class Repl {
   private async submit(text: string): Promise<"exit" | undefined> {
     if (text.trim() === "") return undefined;
     this.remember(text);
+    if (text.startsWith("!")) {
+      this.echo(text);
+      const shell = new AbortController();
+      this.shellAbort = shell;
+      await runShellLine(text.slice(1), this.session, this.view, this.style, shell.signal)
+        .catch((error: Error) => this.view.notice(this.style.red(error.message)))
+        .finally(() => (this.shellAbort = undefined));
+      return undefined;
+    }
     if (text.trim().startsWith("/")) {
       this.echo(text);
       const { session, view, style, userKilled } = this;
@@ -220,6 +237,7 @@ export class Repl {
   }
 
   private interrupt(): void {
+    if (this.shellAbort) return this.shellAbort.abort();
     if (this.turns.busy) return this.turns.cancel();
     // From a pipe there is no prompt to come back to: one Ctrl+C at rest ends lanes.
     if (!this.interactive) return this.exit();
@@ -239,6 +257,16 @@ export class Repl {
     this.lastEndOfInput = Date.now();
     const what = ending === 1 ? "1 background task is" : `${ending} background tasks are`;
     this.flash(`${what} still running: Ctrl+D again ends them and exits.`, END_CONFIRM_MS);
+  }
+
+  /** Tab: completes a slash command or an `@path` mention; ambiguous choices are listed. */
+  private complete(): void {
+    const done = completeAt(this.editor.text, this.editor.cursor, this.session.workspace());
+    if (done === undefined) return;
+    this.editor.text = done.text;
+    this.editor.cursor = done.cursor;
+    if (done.choices.length > 0) this.view.notice(this.style.dim(terminalSafe(choicesLine(done.choices))));
+    this.showInput();
   }
 
   private exit(): void {

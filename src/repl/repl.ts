@@ -1,6 +1,8 @@
 import { ApprovalPrompt } from "./approval-prompt.js";
 import { Repl } from "./controller.js";
 import { TurnRunner } from "./turn.js";
+import { writeQuestion } from "./write-question.js";
+import { shownModel } from "./model-command.js";
 import { LiveView, PlainView, type ReplView } from "./view.js";
 import { laneEventLine } from "../cli/render-events.js";
 import { installShutdownHandlers, Session, type SessionChoice } from "../session/session.js";
@@ -17,7 +19,8 @@ export type ReplOptions = SessionChoice;
 export async function runRepl(options: ReplOptions): Promise<number> {
   // A dumb terminal (Emacs shell mode) cannot move the cursor: it gets the line-by-line REPL.
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && process.env.TERM !== "dumb";
-  const style = createStyle(colorsEnabled(process.stdout));
+  const colors = colorsEnabled(process.stdout);
+  const style = createStyle(colors);
   // The sink and the hook are called only once a turn runs, after `turns` exists.
   const session: Session = new Session({
     ...options,
@@ -30,11 +33,14 @@ export async function runRepl(options: ReplOptions): Promise<number> {
       approver: interactive ? (request, signal) => approvals.ask(request, signal) : undefined,
       remember: (prefix) => approvals.remember(options.workspace)(prefix),
     },
+    ...(interactive && {
+      writeApprover: (change, signal) => writeQuestion(approvals, view, style)(change, signal),
+    }),
   });
   const view: ReplView = interactive
     ? new LiveView(process.stdout, style, (width) => statusText(session.lanes.active(), width, Date.now()))
     : new PlainView(process.stdout);
-  const turns = new TurnRunner(view, style);
+  const turns = new TurnRunner(view, style, colors && interactive);
   const approvals = new ApprovalPrompt(view, style, (open) => turns.questionOpen(open));
   installShutdownHandlers(session.lanes);
   session.lanes.subscribe((event) => {
@@ -44,9 +50,9 @@ export async function runRepl(options: ReplOptions): Promise<number> {
     if (line && shown) view.notice(line);
     if (event.type !== "notification") view.refreshStatus();
   });
-  const { name, model } = session.provider;
-  const shownModel = model.startsWith(`${name}:`) ? model : `${name}:${model}`;
-  view.notice(style.bold("lanes") + style.dim(` · ${shownModel} · ${options.workspace}`));
+  view.notice(style.bold("lanes") + style.dim(` · ${shownModel(session)} · ${options.workspace}`));
+  const modes = `sandbox ${options.config.sandbox} · approval ${options.config.approval ?? "on-request"}`;
+  view.notice(style.dim(modes));
   view.notice(style.dim("/help · Ctrl+C cancel · Ctrl+B background a running command · Ctrl+D exit"));
   // A resumed conversation shows where it stands, as its turns looked when they ran.
   const replay = options.resume === undefined ? "" : replayTranscript(session.messages, style);

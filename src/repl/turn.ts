@@ -1,6 +1,7 @@
 import type { AgentEvent } from "../agent/events.js";
 import type { AgentStop } from "../agent/loop.js";
 import { describeToolCall, renderAgentEvent } from "../cli/render-events.js";
+import { MarkdownStream } from "./markdown-stream.js";
 import type { Activity } from "./spinner.js";
 import type { ReplView } from "./view.js";
 import type { Session } from "../session/session.js";
@@ -51,10 +52,16 @@ export class TurnRunner {
   private toolActivity: Activity | undefined;
   private thinking = false;
 
+  /** Renders the model's text as Markdown; absent without colours (NO_COLOR, a pipe): the text as it came. */
+  private readonly markdown: MarkdownStream | undefined;
+
   constructor(
     private readonly view: ReplView,
     private readonly style: Style,
-  ) {}
+    markdown = false,
+  ) {
+    this.markdown = markdown ? new MarkdownStream(style, (text) => view.print(text)) : undefined;
+  }
 
   get busy(): boolean {
     return this.controller !== undefined;
@@ -70,7 +77,10 @@ export class TurnRunner {
     // The failed attempt's text is void: the unfinished line goes (lines already scrolled up stay, and
     // the retry notice says the answer starts over).
     if (event.type === "model-retry" && event.discarded_text !== "") this.view.dropPartialLine();
-    renderAgentEvent(event, this.style, (text) => this.view.print(text));
+    if (event.type === "model-retry") this.markdown?.reset();
+    if (this.markdown && event.type === "text-delta") this.markdown.push(event.text);
+    else if (this.markdown && event.type === "assistant-message") this.markdown.flush();
+    else renderAgentEvent(event, this.style, (text) => this.view.print(text));
     if (event.type === "turn-start") this.think();
     else if (event.type === "text-delta" && this.thinking) {
       this.thinking = false;
@@ -100,12 +110,14 @@ export class TurnRunner {
         text === undefined
           ? ((await session.wake(controller.signal)) ?? { stop: "end_turn" as const, turns: 0 })
           : await session.send(text, controller.signal);
+      this.markdown?.flush();
       this.view.endLine();
       if (result.stop === "cancelled") this.cancelled();
       else if (result.stop === "max_turns")
         this.view.notice(this.style.yellow(`Stopped after ${result.turns} model calls (max_turns).`));
       return result.stop;
     } catch (error) {
+      this.markdown?.flush();
       this.view.endLine();
       if (controller.signal.aborted) {
         this.cancelled();

@@ -15,6 +15,7 @@ import {
 } from "../agent/loop.js";
 import { buildSystemPrompt } from "../agent/system-prompt.js";
 import { CommandGate, type GateOptions } from "../approval/gate.js";
+import { fileEditHooks, type WriteApprover } from "../approval/write-approval.js";
 import { laneManagerOptions } from "../config/lane-options.js";
 import { commandRules } from "../config/user-config.js";
 import type { LanesConfig } from "../config/config.js";
@@ -23,6 +24,7 @@ import { LaneManager } from "../lanes/lane-manager.js";
 import { createProvider, type ProviderName } from "../model/create-provider.js";
 import { emptyUsage, type Message, type ModelProvider, type Usage } from "../model/types.js";
 import type { BashToolOptions } from "../tools/bash.js";
+import { EditJournal } from "../tools/edit-journal.js";
 import { createToolset } from "../tools/toolset.js";
 import { SessionStore } from "./session-store.js";
 import type { Tool } from "../tools/define-tool.js";
@@ -44,6 +46,8 @@ export interface SessionOptions {
   resume?: string;
   /** Who is asked before commands, and how (the rules come from the config). Default: never, nobody. */
   approvals?: Omit<GateOptions, "allow" | "deny">;
+  /** Who is asked before a file is written in `untrusted` mode; absent: such writes are refused. */
+  writeApprover?: WriteApprover;
 }
 
 /** What the CLI decides for a session (the REPL and -p take these as they are). */
@@ -65,7 +69,7 @@ export class Session {
   /** The conversation, appended to `.lanes/sessions/<id>.jsonl` entry by entry. */
   log: ConversationLog;
   readonly lanes: LaneManager;
-  readonly provider: ModelProvider;
+  provider: ModelProvider;
   readonly tools: Tool[];
   readonly hooks: BackgroundHooks;
   readonly system: string;
@@ -82,6 +86,8 @@ export class Session {
   private windowAsked = false;
   /** Tokens of every call this session made (the REPL's /context shows the cache share). */
   readonly usage: Usage = emptyUsage();
+  /** The files each run changed, and their content before it (`/undo`). */
+  readonly edits = new EditJournal();
 
   constructor(private readonly options: SessionOptions) {
     const env = process.env;
@@ -100,6 +106,7 @@ export class Session {
       this.lanes,
       { backgroundAfterMs: config.bash_background_after_ms, ...options.bash },
       gate,
+      fileEditHooks(options.approvals?.mode ?? "never", options.writeApprover, this.edits),
     );
     this.hooks = createBackgroundHooks(this.lanes, {
       idleWake: options.idleWake,
@@ -141,6 +148,22 @@ export class Session {
     this.createdAt = new Date().toISOString();
     this.opened = false;
     this.log = this.newLog([]);
+    this.compactor = createCompactor(this.agentConfig(this.options.emit));
+  }
+
+  /** `/resume ID`: this REPL goes on with a saved conversation of the workspace (tasks keep running). */
+  resume(id: string): void {
+    if (!/^[\w.-]+$/.test(id) || !existsSync(this.sessions.file(id)))
+      throw new SessionNotFoundError(`no session ${id} in ${this.sessions.dir}`);
+    this.startOver();
+    this.id = this.resumeFrom(id);
+  }
+
+  /** `/model ID`: the next calls go to this model (same API); the conversation stays. Throws on a bad id. */
+  switchModel(model: string): void {
+    this.provider = createProvider({ model, env: process.env, provider: this.options.providerName });
+    this.windowAsked = false;
+    this.serverWindow = undefined;
     this.compactor = createCompactor(this.agentConfig(this.options.emit));
   }
 
@@ -246,6 +269,7 @@ export class Session {
   /** Runs the loop on the log; its tokens count toward the session's usage, a failed run's too. */
   private async run(signal: AbortSignal): Promise<AgentRunResult> {
     await this.learnWindow(signal);
+    this.edits.beginSet();
     try {
       const result = await runAgent(this.log, this.agentConfig(this.options.emit), signal, this.compactor);
       addUsage(this.usage, result.usage);

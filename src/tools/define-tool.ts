@@ -15,6 +15,13 @@ export interface ToolCallContext {
    * caller counts them delivered once the reply reached the model, not before. Without it, at once.
    */
   reported?: (taskIds: string[]) => void;
+  /** Data about the result for people and stream-json (a file tool's diff); the model never sees it. */
+  attach?: (details: ToolResultDetails) => void;
+}
+
+export interface ToolResultDetails {
+  /** Unified diff of the file the call changed. */
+  diff?: string;
 }
 
 /**

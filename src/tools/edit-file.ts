@@ -1,12 +1,11 @@
-import { closeSync, constants, readSync } from "node:fs";
+import { closeSync, constants, fstatSync } from "node:fs";
 import { z } from "zod";
 import { formatBytes } from "../text/preview.js";
 import { defineTool, ToolError, type Tool } from "./define-tool.js";
-import { replaceFileContent } from "./write-file.js";
+import { describeChange, readOpenedFile, type FileEditHooks } from "./file-edits.js";
+import { MAX_EDIT_BYTES, replaceFileContent } from "./write-file.js";
 import { openInWorkspace } from "./workspace-path.js";
 
-// The whole file is held in memory to edit it; beyond this, bash tools are the better choice.
-const MAX_EDIT_BYTES = 10 * 1024 * 1024;
 // ignoreBOM keeps a byte-order mark in the text, so writing it back does not drop it.
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -27,39 +26,33 @@ function countLines(text: string): number {
   return text.split("\n").length;
 }
 
-function readWholeFile(fd: number, size: number, shown: string): string {
+function readWholeFile(fd: number, size: number, shown: string): { bytes: Buffer; text: string } {
   if (size > MAX_EDIT_BYTES) {
     throw new ToolError(
       `${shown} is ${formatBytes(size)}; edit_file handles files up to ${formatBytes(MAX_EDIT_BYTES)}`,
     );
   }
-  const buffer = Buffer.alloc(size);
-  let read = 0;
-  while (read < size) {
-    const n = readSync(fd, buffer, read, size - read, read);
-    if (n === 0) break;
-    read += n;
-  }
+  const bytes = readOpenedFile(fd, size);
   try {
-    return strictUtf8.decode(buffer.subarray(0, read));
+    return { bytes, text: strictUtf8.decode(bytes) };
   } catch {
     throw new ToolError(`${shown} is not valid UTF-8 text; edit_file would corrupt it`);
   }
 }
 
-export function createEditFileTool(root: string): Tool<typeof EditFileInput> {
+export function createEditFileTool(root: string, hooks: FileEditHooks = {}): Tool<typeof EditFileInput> {
   return defineTool({
     name: "edit_file",
     description:
       "Replace exactly one exact occurrence of old_text with new_text in a workspace file. Include enough surrounding lines to make old_text unique.",
     schema: EditFileInput,
-    async run(input) {
+    async run(input, context) {
       if (input.old_text === "") throw new ToolError("old_text is empty; give the exact text to replace");
       if (input.old_text === input.new_text)
         throw new ToolError("old_text and new_text are the same; nothing to do");
       const file = openInWorkspace(root, input.path, constants.O_RDWR);
       try {
-        const text = readWholeFile(file.fd, file.size, file.relativePath);
+        const { bytes, text } = readWholeFile(file.fd, file.size, file.relativePath);
         let oldText = input.old_text;
         let newText = input.new_text;
         let matches = occurrences(text, oldText);
@@ -77,7 +70,16 @@ export function createEditFileTool(root: string): Tool<typeof EditFileInput> {
           );
         }
         const edited = text.slice(0, at) + newText + text.slice(at + oldText.length);
-        replaceFileContent(file.fd, Buffer.from(edited, "utf8"));
+        const change = describeChange(file.relativePath, file.realPath, bytes, Buffer.from(edited, "utf8"));
+        await hooks.approve?.(change, context.signal);
+        // Changed while the user read the question: what they approved is not what would be replaced.
+        if (!readOpenedFile(file.fd, fstatSync(file.fd).size).equals(bytes))
+          throw new ToolError(
+            `${file.relativePath} changed since it was read (while the edit waited for approval?); nothing was written`,
+          );
+        replaceFileContent(file.fd, change.after);
+        hooks.applied?.(change);
+        context.attach?.({ diff: change.diff });
         const line = countLines(text.slice(0, at));
         return `Edited ${file.relativePath} at line ${line}: ${countLines(oldText)} line(s) replaced by ${countLines(newText)}`;
       } finally {

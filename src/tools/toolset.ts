@@ -6,6 +6,7 @@ import { createCheckBackgroundTool } from "./check-background.js";
 import type { Tool } from "./define-tool.js";
 import type { ResultDelivery } from "./result-delivery.js";
 import { createEditFileTool } from "./edit-file.js";
+import type { FileEditHooks } from "./file-edits.js";
 import { createKillBackgroundTool } from "./kill-background.js";
 import { createReadFileTool } from "./read-file.js";
 import { createSendBackgroundInputTool } from "./send-background-input.js";
@@ -33,9 +34,14 @@ export function createToolset(
   lanes: LaneManager,
   bash: BashToolOptions = {},
   gate: CommandGate = noQuestionsGate(),
+  fileHooks: FileEditHooks = {},
 ): Tool[] {
   const root = lanes.workspace;
-  const files = [createReadFileTool(root), createWriteFileTool(root), createEditFileTool(root)];
+  const files = [
+    createReadFileTool(root),
+    createWriteFileTool(root, fileHooks),
+    createEditFileTool(root, fileHooks),
+  ];
   return [
     createBashTool(lanes, bash, gate) as unknown as Tool,
     ...(files as unknown as Tool[]),

@@ -1,7 +1,12 @@
-import { closeSync, constants, ftruncateSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, ftruncateSync, writeSync } from "node:fs";
 import { z } from "zod";
-import { defineTool, type Tool } from "./define-tool.js";
+import { formatBytes } from "../text/preview.js";
+import { defineTool, ToolError, type Tool } from "./define-tool.js";
+import { describeChange, readOpenedFile, type FileEditHooks } from "./file-edits.js";
 import { createParentFolders, openInWorkspace, resolveInWorkspace } from "./workspace-path.js";
+
+/** The old content is held in memory for the diff and /undo; beyond this, bash tools are the better choice. */
+export const MAX_EDIT_BYTES = 10 * 1024 * 1024;
 
 const WriteFileInput = z.object({
   path: z.string().min(1).describe("File to write, relative to the workspace root (or absolute inside it)"),
@@ -16,21 +21,50 @@ export function replaceFileContent(fd: number, bytes: Uint8Array): void {
   ftruncateSync(fd, bytes.length);
 }
 
-export function createWriteFileTool(root: string): Tool<typeof WriteFileInput> {
+/** The file's bytes now, or null when it does not exist yet. */
+function currentContent(root: string, inputPath: string): Buffer | null {
+  const target = resolveInWorkspace(root, inputPath, { allowMissing: true });
+  if (target.stats === null) return null;
+  const file = openInWorkspace(root, inputPath, constants.O_RDONLY);
+  try {
+    if (file.size > MAX_EDIT_BYTES)
+      throw new ToolError(
+        `${file.relativePath} is ${formatBytes(file.size)}; write_file replaces files up to ${formatBytes(MAX_EDIT_BYTES)} (the old content is kept for /undo)`,
+      );
+    return readOpenedFile(file.fd, file.size);
+  } finally {
+    closeSync(file.fd);
+  }
+}
+
+export function createWriteFileTool(root: string, hooks: FileEditHooks = {}): Tool<typeof WriteFileInput> {
   return defineTool({
     name: "write_file",
     description:
       "Create or overwrite a file in the workspace with the given content; parent folders are created.",
     schema: WriteFileInput,
-    async run(input) {
+    async run(input, context) {
+      const bytes = Buffer.from(input.content, "utf8");
+      const before = currentContent(root, input.path);
       const target = resolveInWorkspace(root, input.path, { allowMissing: true });
+      const proposed = describeChange(target.relativePath, target.realPath, before, bytes);
+      await hooks.approve?.(proposed, context.signal);
       // Each folder is made inside its verified parent; the open below re-checks the result.
-      if (target.stats === null) createParentFolders(target.realRoot, target.realPath, target.relativePath);
+      const now = resolveInWorkspace(root, input.path, { allowMissing: true });
+      if (now.stats === null) createParentFolders(now.realRoot, now.realPath, now.relativePath);
       // No O_TRUNC: the old content is only cut after the opened file was verified to be inside.
-      const file = openInWorkspace(root, input.path, constants.O_WRONLY | constants.O_CREAT);
+      const file = openInWorkspace(root, input.path, constants.O_RDWR | constants.O_CREAT);
       try {
-        const bytes = Buffer.from(input.content, "utf8");
+        const found = readOpenedFile(file.fd, fstatSync(file.fd).size);
+        // Changed while the user read the question: what they approved is not what would be replaced.
+        if (before === null ? found.length > 0 : !found.equals(before))
+          throw new ToolError(
+            `${file.relativePath} changed since it was read (while the write waited for approval?); nothing was written`,
+          );
         replaceFileContent(file.fd, bytes);
+        const change = { ...proposed, path: file.relativePath, realPath: file.realPath, before };
+        hooks.applied?.(change);
+        context.attach?.({ diff: change.diff });
         return `Wrote ${bytes.length} bytes to ${file.relativePath}`;
       } finally {
         closeSync(file.fd);

@@ -43,4 +43,18 @@ describe("system prompt", () => {
     // A folder outside the workspace is not read.
     expect(buildSystemPrompt(deep, ws.dir)).not.toContain("root rules");
   });
+
+  it("reads the user's ~/.config/lanes/AGENTS.md (XDG_CONFIG_HOME) before the project's conventions", () => {
+    const config = join(ws.dir, "config");
+    mkdirSync(join(config, "lanes"), { recursive: true });
+    writeFileSync(join(config, "lanes", "AGENTS.md"), "Answer in British English.\n");
+    writeFileSync(join(ws.dir, "AGENTS.md"), "Use pnpm, never npm.\n");
+    const prompt = buildSystemPrompt(ws.dir, undefined, { XDG_CONFIG_HOME: config });
+    const user = prompt.indexOf(
+      '<user-conventions file="~/.config/lanes/AGENTS.md">\nAnswer in British English.',
+    );
+    expect(user).toBeGreaterThan(0);
+    expect(prompt.indexOf("<project-conventions")).toBeGreaterThan(user);
+    expect(buildSystemPrompt(ws.dir, undefined, { HOME: ws.dir })).not.toContain("user-conventions");
+  });
 });

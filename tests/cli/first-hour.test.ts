@@ -79,7 +79,9 @@ describe("typos, help and flags that do not apply", () => {
       /"statsu" is not a command: the commands are demo, run, sandbox, mcp, tasks, doctor/,
     );
     expect(tasksList.code).toBe(2);
-    expect(tasksList.stderr).toMatch(/"list" is not a command of lanes tasks: its commands are logs, prune, kill/);
+    expect(tasksList.stderr).toMatch(
+      /"list" is not a command of lanes tasks: its commands are logs, prune, kill/,
+    );
     const near = await lanes(["doctr"]);
     expect(near.stderr).toMatch(/did you mean lanes doctor\?/);
   });

@@ -61,7 +61,12 @@ describe("when lanes' terminal closes", { timeout: 60_000 }, () => {
       cwd: dir,
       // The test's mark goes through the environment the tasks inherit, so the afterEach ends the survivor.
       env: {
-        ...{ PATH: process.env.PATH, HOME: join(dir, "home"), XDG_CONFIG_HOME: join(dir, "config"), TERM: "screen" },
+        ...{
+          PATH: process.env.PATH,
+          HOME: join(dir, "home"),
+          XDG_CONFIG_HOME: join(dir, "config"),
+          TERM: "screen",
+        },
         [TEST_MARK_VARIABLE]: marker.value,
       },
     });

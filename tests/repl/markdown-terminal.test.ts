@@ -1,0 +1,83 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { TEST_MARK_VARIABLE, useProcessMarker } from "../helpers/process-marker.js";
+import { LANES_BIN } from "../helpers/run-cli.js";
+import { tempWorkspace } from "../helpers/temp-workspace.js";
+import { requireTmux, TmuxTerminal } from "../helpers/tmux.js";
+
+const cleanups: Array<() => void> = [];
+const marker = useProcessMarker();
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+});
+
+const ANSWER = [
+  "# Release notes",
+  "",
+  "Some **bold** words, *leaning* ones and `npm test`.",
+  "",
+  "| file | lines |",
+  "|------|-------|",
+  "| a.ts | 1 |",
+  "| longer.ts | 300 |",
+  "",
+  "```ts",
+  "const answer = 42;",
+  "```",
+  "- first point",
+  "Done.",
+].join("\n");
+
+/** lanes answering ANSWER in a tmux pane; `extraEnv` adds NO_COLOR and the like. */
+async function answerShown(extraEnv: Record<string, string> = {}) {
+  requireTmux();
+  const workspace = tempWorkspace("lanes-markdown-repl-");
+  cleanups.push(workspace.cleanup);
+  const script = join(workspace.dir, "script.json");
+  writeFileSync(script, JSON.stringify({ turns: [{ text: ANSWER }] }));
+  const work = join(workspace.dir, "work");
+  mkdirSync(work);
+  const term = new TmuxTerminal([process.execPath, LANES_BIN, "--model", `script:${script}`, "--cwd", work], {
+    cwd: workspace.dir,
+    env: {
+      PATH: process.env.PATH,
+      HOME: workspace.dir,
+      XDG_CONFIG_HOME: join(workspace.dir, "config"),
+      TERM: "screen-256color",
+      [TEST_MARK_VARIABLE]: marker.value,
+      ...extraEnv,
+    },
+  });
+  cleanups.push(() => term.kill());
+  await term.waitFor(/^lanes · script:/m, 25_000);
+  term.type("notes please");
+  term.keys("Enter");
+  await term.waitFor(/^Done\.$/m);
+  return term;
+}
+
+describe("Markdown in the REPL (a real terminal)", { timeout: 60_000 }, () => {
+  it("renders headings, emphasis, code, lists and an aligned table, without the markup characters", async () => {
+    const term = await answerShown();
+    const screen = term.screen();
+    expect(screen).toMatch(/^RELEASE NOTES$/m);
+    expect(screen).toContain("Some bold words, leaning ones and npm test.");
+    expect(screen).toMatch(/^file {6}│ lines\n─{9}─┼──{5}\na\.ts {6}│ 1 *\nlonger\.ts │ 300 *$/m);
+    expect(screen).toMatch(/^ {2}const answer = 42;$/m);
+    expect(screen).not.toContain("```");
+    expect(screen).toMatch(/^• first point$/m);
+    const colours = term.screen(true);
+    expect(colours).toContain("\u001b[1mbold");
+    expect(colours).toContain("\u001b[3mleaning");
+  });
+
+  it("with NO_COLOR the answer stays plain text, as the model wrote it", async () => {
+    const term = await answerShown({ NO_COLOR: "1" });
+    const screen = term.screen();
+    expect(screen).toMatch(/^# Release notes$/m);
+    expect(screen).toContain("Some **bold** words, *leaning* ones and `npm test`.");
+    expect(screen).toContain("| longer.ts | 300 |");
+    expect(screen).toContain("```ts");
+  });
+});
