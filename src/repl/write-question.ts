@@ -1,4 +1,4 @@
-import type { WriteApprover } from "../approval/write-approval.js";
+import type { WriteApprover } from "../tools/write-approval.js";
 import { renderDiff } from "../cli/render-diff.js";
 import { terminalSafe } from "../text/width.js";
 import type { Style } from "../text/style.js";

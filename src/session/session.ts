@@ -15,7 +15,7 @@ import {
 } from "../agent/loop.js";
 import { buildSystemPrompt } from "../agent/system-prompt.js";
 import { CommandGate, type GateOptions } from "../approval/gate.js";
-import { fileEditHooks, type WriteApprover } from "../approval/write-approval.js";
+import { fileEditHooks, type WriteApprover } from "../tools/write-approval.js";
 import { laneManagerOptions } from "../config/lane-options.js";
 import { commandRules } from "../config/user-config.js";
 import type { LanesConfig } from "../config/config.js";

@@ -1,7 +1,7 @@
 import type { ApprovalMode } from "../config/trust-settings.js";
-import { ToolError } from "../tools/define-tool.js";
-import type { EditJournal } from "../tools/edit-journal.js";
-import type { FileChange, FileEditHooks } from "../tools/file-edits.js";
+import { ToolError } from "../errors/tool-error.js";
+import type { EditJournal } from "./edit-journal.js";
+import type { FileChange, FileEditHooks } from "./file-edits.js";
 
 /** Asks the user whether a file may be written (the REPL shows the diff). Resolves false on abort. */
 export type WriteApprover = (change: FileChange, signal: AbortSignal) => Promise<boolean>;
