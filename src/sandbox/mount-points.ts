@@ -9,6 +9,7 @@ import {
   unlinkSync,
 } from "node:fs";
 import { join, relative } from "node:path";
+import { MountRegistry, type MadeEntry } from "./mount-registry.js";
 import type { Protection, ProtectedPath } from "./protected-paths.js";
 
 /** What bubblewrap mounts for the protected paths of one command. */
@@ -27,6 +28,8 @@ interface Made {
   dev: number;
   ino: number;
   users: number;
+  /** The workspace's registry: what other lanes use its mount points. */
+  registry: MountRegistry;
 }
 
 const inside = (path: string, root: string): boolean => path === root || path.startsWith(`${root}/`);
@@ -93,15 +96,24 @@ function resolveProtected(target: ProtectedPath, writable: readonly string[]): R
  */
 export class MountPoints {
   private readonly made = new Map<string, Made>();
+  /** One per workspace this process made or used mount points in. */
+  private readonly registries = new Map<string, MountRegistry>();
   private sweepTimer: NodeJS.Timeout | undefined;
 
-  prepare(paths: readonly ProtectedPath[], writable: readonly string[]): ProtectionMounts {
+  /** `registryDir`: the workspace's `<lanesDir>/mounts` (mount-registry.ts). */
+  prepare(
+    paths: readonly ProtectedPath[],
+    writable: readonly string[],
+    registryDir: string,
+  ): ProtectionMounts {
+    const registry = this.registryFor(registryDir);
+    registry.register();
     const result: ProtectionMounts = { pins: [], mounts: [], held: [] };
     const pins = new Set<string>();
     for (const target of paths) {
       const resolved = resolveProtected(target, writable);
       if (resolved === undefined || (!resolved.exists && target.whenMissing === false)) continue;
-      const made = resolved.exists ? [] : this.makeAll(resolved.make, resolved.at, target.kind);
+      const made = resolved.exists ? [] : this.makeAll(resolved.make, resolved.at, target.kind, registry);
       if (made === undefined) continue;
       // Existing ones lanes made for an earlier command: held again, so no sweep removes them under this one.
       const reused = [...resolved.pins, ...(resolved.exists ? [resolved.at] : [])].filter((p) =>
@@ -134,15 +146,48 @@ export class MountPoints {
     }
   }
 
-  /** Removes every mount point no command holds now (at once: the session is ending). */
-  sweep(): void {
+  /**
+   * Removes every mount point no command holds now, except in a workspace another live lanes uses (its
+   * commands may be starting on them: they wait for the last one). `final`: the session is ending; what is
+   * left stays listed in the registry for the next lanes to remove.
+   */
+  sweep(final = false): void {
     clearTimeout(this.sweepTimer);
     this.sweepTimer = undefined;
-    const idle = [...this.made.entries()].filter(([, made]) => made.users === 0);
-    for (const [path, made] of idle.sort(([a], [b]) => b.length - a.length)) {
-      this.made.delete(path);
-      removeIfUnchanged(path, made);
+    let waiting = false;
+    for (const registry of this.registries.values()) {
+      const mine = [...this.made.entries()].filter(([, made]) => made.registry === registry);
+      if (registry.othersAlive()) {
+        waiting = true;
+        continue;
+      }
+      const idle = mine.filter(([, made]) => made.users === 0);
+      const leftovers = idle.length === mine.length ? registry.takeLeftovers() : [];
+      const remove: [string, MadeEntry][] = [
+        ...idle.map(([path, made]): [string, MadeEntry] => [path, { path, ...made }]),
+        ...leftovers.map((entry): [string, MadeEntry] => [entry.path, entry]),
+      ];
+      for (const [path, entry] of remove.sort(([a], [b]) => b.length - a.length)) {
+        this.made.delete(path);
+        removeIfUnchanged(path, entry);
+      }
+      const kept = [...this.made.entries()].filter(([, made]) => made.registry === registry);
+      if (kept.length === 0) registry.unregister();
+      else registry.rewrite(kept.map(([path, { dev, ino }]) => ({ path, dev, ino })));
     }
+    // Another lanes still uses a workspace: look again later, as its commands end.
+    if (waiting && !final) {
+      this.sweepTimer = setTimeout(() => this.sweep(), IDLE_MS);
+      this.sweepTimer.unref();
+    }
+  }
+
+  private registryFor(dir: string): MountRegistry {
+    const known = this.registries.get(dir);
+    if (known !== undefined) return known;
+    const registry = new MountRegistry(dir);
+    this.registries.set(dir, registry);
+    return registry;
   }
 
   /** Counts another holder of a mount point lanes made earlier and still has; false for anything else. */
@@ -154,10 +199,15 @@ export class MountPoints {
   }
 
   /** The folders on the way and the mount point, as held; undefined when the mount point cannot be had. */
-  private makeAll(folders: readonly string[], at: string, kind: "file" | "dir"): string[] | undefined {
+  private makeAll(
+    folders: readonly string[],
+    at: string,
+    kind: "file" | "dir",
+    registry: MountRegistry,
+  ): string[] | undefined {
     const held: string[] = [];
     for (const [path, type] of [...folders.map((f) => [f, "dir"] as const), [at, kind] as const]) {
-      const outcome = this.hold(path, type);
+      const outcome = this.hold(path, type, registry);
       if (outcome === "failed") {
         this.release(held);
         return undefined;
@@ -171,7 +221,7 @@ export class MountPoints {
    * Makes (or counts another holder of) a mount point. "exists": made meanwhile by someone else, protected
    * as it is; "failed": not makeable here (a read-only parent), where the command cannot make it either.
    */
-  private hold(path: string, kind: "file" | "dir"): "made" | "exists" | "failed" {
+  private hold(path: string, kind: "file" | "dir", registry: MountRegistry): "made" | "exists" | "failed" {
     const made = this.made.get(path);
     if (made !== undefined && sameEntry(path, made)) {
       made.users++;
@@ -184,7 +234,9 @@ export class MountPoints {
       return (error as NodeJS.ErrnoException).code === "EEXIST" ? "exists" : "failed";
     }
     const stat = lstatSync(path);
-    this.made.set(path, { dev: stat.dev, ino: stat.ino, users: 1 });
+    this.made.set(path, { dev: stat.dev, ino: stat.ino, users: 1, registry });
+    // Listed before any command uses it, so a lanes killed now still leaves it to the next one to remove.
+    registry.recordMade({ path, dev: stat.dev, ino: stat.ino });
     return "made";
   }
 }
@@ -199,7 +251,7 @@ function sameEntry(path: string, made: Made): boolean {
 }
 
 /** Removes a mount point lanes made, unless the user has since put something in it or replaced it. */
-function removeIfUnchanged(path: string, made: Made): void {
+function removeIfUnchanged(path: string, made: Pick<MadeEntry, "dev" | "ino">): void {
   try {
     const stat = lstatSync(path);
     if (stat.dev !== made.dev || stat.ino !== made.ino) return;

@@ -98,7 +98,8 @@ export class CommandSandbox implements LaunchWrapper {
     if (workspace === undefined) return undefined;
     const scope = { workspace, configured: boundRoots(this.policy.writableRoots), home };
     const paths = protectedPaths(scope);
-    const mounts = this.mountPoints.prepare(paths, protectedRoots(scope));
+    const registry = join(this.options.lanesDir, "mounts");
+    const mounts = this.mountPoints.prepare(paths, protectedRoots(scope), registry);
     if (mounts.held.length > 0) this.closeAtExit();
     return mounts;
   }
@@ -129,7 +130,7 @@ export class CommandSandbox implements LaunchWrapper {
   }
 
   close(): void {
-    this.mountPoints.sweep();
+    this.mountPoints.sweep(true);
     if (this.shared) this.shared.network.close();
     this.shared = undefined;
     this.proxy?.close();

@@ -155,7 +155,7 @@ describe("lane limits per workspace, across processes", () => {
     expect(await eventually(() => records().some((r) => r.status === "queued"), 30_000)).toBe(true);
     writeFileSync(join(ws.dir, "go"), "");
     const [a, b] = await Promise.all([first, second]);
-    expect([a.code, b.code]).toEqual([0, 0]);
+    expect([a.code, b.code], `${a.stderr}\n${b.stderr}`).toEqual([0, 0]);
     const byCommand = (text: string) => records().find((r) => r.command.includes(text));
     const [one, two] = [byCommand("first"), byCommand("second")];
     expect(two.status).toBe("completed");

@@ -1,0 +1,105 @@
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { processAlive } from "../process/process-alive.js";
+
+/** A mount point lanes made: removed later only while it is still this very entry. */
+export interface MadeEntry {
+  path: string;
+  dev: number;
+  ino: number;
+}
+
+/**
+ * Which lanes processes make mount points in one workspace: `<lanesDir>/mounts/<pid>.made`, one JSON line per
+ * mount point the process made. Another lanes' command may be starting on a mount point this one made (a
+ * `lanes run` queued behind another's task starts as that one ends), so none is removed while another live
+ * lanes uses the workspace; the last one to sweep also removes what exited (or killed) ones left.
+ */
+export class MountRegistry {
+  private registered = false;
+
+  constructor(
+    readonly dir: string,
+    private readonly pid: number = process.pid,
+  ) {}
+
+  private get file(): string {
+    return join(this.dir, `${this.pid}.made`);
+  }
+
+  /** Says this lanes uses the workspace's mount points (before it makes or reuses any). */
+  register(): void {
+    if (this.registered) return;
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    appendFileSync(this.file, "");
+    this.registered = true;
+  }
+
+  recordMade(entry: MadeEntry): void {
+    this.register();
+    appendFileSync(this.file, `${JSON.stringify(entry)}\n`);
+  }
+
+  /** Rewrites this lanes' list to what it still has (the file would otherwise grow with every make). */
+  rewrite(entries: readonly MadeEntry[]): void {
+    if (!this.registered) return;
+    writeFileSync(this.file, entries.map((entry) => `${JSON.stringify(entry)}\n`).join(""));
+  }
+
+  /** This lanes no longer has mount points here. */
+  unregister(): void {
+    if (!this.registered) return;
+    rmSync(this.file, { force: true });
+    this.registered = false;
+  }
+
+  /** Whether another live lanes (its pid alive) uses this workspace's mount points. */
+  othersAlive(): boolean {
+    return this.others().some(({ pid }) => processAlive(pid));
+  }
+
+  /** What lanes processes that are gone made, and forgets them (the caller removes what is unchanged). */
+  takeLeftovers(): MadeEntry[] {
+    const entries: MadeEntry[] = [];
+    for (const { pid, file } of this.others()) {
+      if (processAlive(pid)) continue;
+      entries.push(...readEntries(file));
+      rmSync(file, { force: true });
+    }
+    return entries;
+  }
+
+  private others(): { pid: number; file: string }[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+    return names.flatMap((name) => {
+      const pid = Number(/^(\d+)\.made$/.exec(name)?.[1]);
+      return Number.isInteger(pid) && pid > 0 && pid !== this.pid
+        ? [{ pid, file: join(this.dir, name) }]
+        : [];
+    });
+  }
+}
+
+function readEntries(file: string): MadeEntry[] {
+  try {
+    return readFileSync(file, "utf8")
+      .split("\n")
+      .flatMap((line) => {
+        try {
+          const entry = JSON.parse(line) as Partial<MadeEntry>;
+          const ok =
+            typeof entry.path === "string" && typeof entry.dev === "number" && typeof entry.ino === "number";
+          return ok ? [entry as MadeEntry] : [];
+        } catch {
+          return [];
+        }
+      });
+  } catch {
+    return [];
+  }
+}
