@@ -1,9 +1,10 @@
-import { closeSync, constants, fstatSync } from "node:fs";
+import { closeSync, constants, fstatSync, realpathSync } from "node:fs";
 import { z } from "zod";
 import { formatBytes } from "../text/preview.js";
 import { defineTool, ToolError, type Tool } from "./define-tool.js";
 import { describeChange, readOpenedFile, type FileEditHooks } from "./file-edits.js";
 import { MAX_EDIT_BYTES, replaceFileContent } from "./write-file.js";
+import { assertNotProtected } from "./protected-write.js";
 import { openInWorkspace } from "./workspace-path.js";
 
 // ignoreBOM keeps a byte-order mark in the text, so writing it back does not drop it.
@@ -52,6 +53,7 @@ export function createEditFileTool(root: string, hooks: FileEditHooks = {}): Too
         throw new ToolError("old_text and new_text are the same; nothing to do");
       const file = openInWorkspace(root, input.path, constants.O_RDWR);
       try {
+        assertNotProtected(realpathSync(root), file.realPath, file.relativePath);
         const { bytes, text } = readWholeFile(file.fd, file.size, file.relativePath);
         let oldText = input.old_text;
         let newText = input.new_text;

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { formatBytes } from "../text/preview.js";
 import { defineTool, ToolError, type Tool } from "./define-tool.js";
 import { describeChange, readOpenedFile, type FileEditHooks } from "./file-edits.js";
+import { assertNotProtected } from "./protected-write.js";
 import { createParentFolders, openInWorkspace, resolveInWorkspace } from "./workspace-path.js";
 
 /** The old content is held in memory for the diff and /undo; beyond this, bash tools are the better choice. */
@@ -47,6 +48,7 @@ export function createWriteFileTool(root: string, hooks: FileEditHooks = {}): To
       const bytes = Buffer.from(input.content, "utf8");
       const before = currentContent(root, input.path);
       const target = resolveInWorkspace(root, input.path, { allowMissing: true });
+      assertNotProtected(target.realRoot, target.realPath, target.relativePath);
       const proposed = describeChange(target.relativePath, target.realPath, before, bytes);
       await hooks.approve?.(proposed, context.signal);
       // Each folder is made inside its verified parent; the open below re-checks the result.
@@ -55,6 +57,8 @@ export function createWriteFileTool(root: string, hooks: FileEditHooks = {}): To
       // No O_TRUNC: the old content is only cut after the opened file was verified to be inside.
       const file = openInWorkspace(root, input.path, constants.O_RDWR | constants.O_CREAT);
       try {
+        // Checked again on what was opened: a link swapped in meanwhile cannot lead into a protected file.
+        assertNotProtected(now.realRoot, file.realPath, file.relativePath);
         const found = readOpenedFile(file.fd, fstatSync(file.fd).size);
         // Changed while the user read the question: what they approved is not what would be replaced.
         if (before === null ? found.length > 0 : !found.equals(before))

@@ -1,0 +1,24 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { ToolError } from "../errors/tool-error.js";
+import { protectedPaths } from "../sandbox/protected-paths.js";
+
+const inside = (path: string, root: string): boolean => path === root || path.startsWith(`${root}/`);
+
+/**
+ * The model's file tools run in lanes itself, outside the sandbox: they refuse the same files the sandbox
+ * keeps commands from writing (git hooks and config, editor and agent settings, .mcp.json, .env...), and
+ * lanes' own folder, or a write_file of `.git/config` would plant what the sandbox stops a command planting.
+ */
+export function assertNotProtected(realRoot: string, realPath: string, shown: string): void {
+  const home = process.env.HOME ?? homedir();
+  const paths = [
+    ...protectedPaths({ workspace: realRoot, configured: [], home }).map((entry) => entry.path),
+    join(realRoot, ".lanes"),
+  ];
+  const hit = paths.find((path) => inside(realPath, path));
+  if (hit === undefined) return;
+  throw new ToolError(
+    `${shown} is protected: something outside the sandbox runs or trusts it later (git hooks and config, editor tasks, agent and MCP settings, .env, lanes' own settings), so neither commands nor the file tools may write it. Tell the user what to change there and why; they can edit it themselves.`,
+  );
+}
