@@ -23,6 +23,11 @@ export interface ProtectedEntry {
 const file = (path: string): ProtectedEntry => ({ path, kind: "file", how: "read-only" });
 const ifPresent = (path: string): ProtectedEntry => ({ ...file(path), whenMissing: false });
 const dir = (path: string): ProtectedEntry => ({ path, kind: "dir", how: "read-only" });
+/**
+ * A file protected while missing through an empty folder in its place: git and npm skip empty folders, while
+ * an empty file there was committed by a `git add -A` inside (and listed by every tool that walks the tree).
+ */
+const fileHeldByDir = (path: string): ProtectedEntry => ({ path, kind: "dir", how: "read-only" });
 
 /** Shell start-up files: run by the user's next login or shell wherever HOME is a writable root. */
 export const SHELL_RC_FILES: readonly string[] = [
@@ -45,12 +50,12 @@ export const SHELL_RC_FILES: readonly string[] = [
 export const PROJECT_PROTECTED: readonly ProtectedEntry[] = [
   ...SHELL_RC_FILES.map(ifPresent),
   ifPresent(".gitconfig"),
-  file(".gitmodules"),
-  file(".ripgreprc"),
-  file(".mcp.json"),
-  file(".envrc"),
-  file(".env"),
-  file(".npmrc"),
+  fileHeldByDir(".gitmodules"),
+  fileHeldByDir(".ripgreprc"),
+  fileHeldByDir(".mcp.json"),
+  fileHeldByDir(".envrc"),
+  fileHeldByDir(".env"),
+  fileHeldByDir(".npmrc"),
   dir(".vscode"),
   dir(".idea"),
   dir(".claude"),
