@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import dotenv from "dotenv";
 
@@ -35,7 +35,9 @@ export function loadWorkspaceEnv(
   env: NodeJS.ProcessEnv = process.env,
 ): WorkspaceEnvResult {
   const file = join(workspace, ".env");
-  if (!existsSync(file)) return { loaded: [], held: [] };
+  // A folder there is the sandbox's mount point holding a missing .env (left by a killed lanes, or in place
+  // while another lanes' command runs): there is no .env to load.
+  if (statSync(file, { throwIfNoEntry: false })?.isFile() !== true) return { loaded: [], held: [] };
   const parsed = dotenv.parse(readFileSync(file));
   const result: WorkspaceEnvResult = { file, loaded: [], held: [] };
   for (const [name, value] of Object.entries(parsed)) {
