@@ -1,4 +1,4 @@
-import { realpathSync, statSync } from "node:fs";
+import { readdirSync, realpathSync, statSync } from "node:fs";
 import type { ProtectionMounts } from "./mount-points.js";
 import type { SandboxPolicy } from "./policy.js";
 
@@ -36,6 +36,14 @@ function kind(path: string): "dir" | "other" | undefined {
   }
 }
 
+function emptyFolder(path: string): boolean {
+  try {
+    return readdirSync(path).length === 0;
+  } catch {
+    return false;
+  }
+}
+
 /** The writable roots bubblewrap binds: real paths of existing folders, each once. */
 export function boundRoots(roots: readonly string[]): string[] {
   const paths = roots.map(real).filter((path): path is string => path !== undefined && kind(path) === "dir");
@@ -63,7 +71,11 @@ export function bwrapArgs(policy: SandboxPolicy, context: MountContext, cwd: str
     // Without "-try": a protected path that vanished before bwrap ran fails the start, never opens a hole.
     for (const pin of context.protection?.pins ?? []) args.push("--bind", pin, pin);
     for (const { path, how } of context.protection?.mounts ?? []) {
-      args.push(...(how === "scratch" ? ["--tmpfs", path] : ["--ro-bind", path, path]));
+      if (how === "scratch") args.push("--tmpfs", path);
+      // An empty folder (a mount point, maybe another lanes' that it removes before bwrap runs) needs no
+      // source: an empty read-only tmpfs shows the same and cannot fail the start.
+      else if (emptyFolder(path)) args.push("--tmpfs", path, "--remount-ro", path);
+      else args.push("--ro-bind", path, path);
     }
   }
   // "-try": bwrap reads its arguments after lanes spawned it; a lanes that exited at once (`lanes run

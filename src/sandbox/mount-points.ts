@@ -100,13 +100,9 @@ export class MountPoints {
   private readonly registries = new Map<string, MountRegistry>();
   private sweepTimer: NodeJS.Timeout | undefined;
 
-  /** `registryDir`: the workspace's `<lanesDir>/mounts` (mount-registry.ts). */
-  prepare(
-    paths: readonly ProtectedPath[],
-    writable: readonly string[],
-    registryDir: string,
-  ): ProtectionMounts {
-    const registry = this.registryFor(registryDir);
+  /** `workspace`: its real path, which names its registry (mount-registry.ts, outside the workspace). */
+  prepare(paths: readonly ProtectedPath[], writable: readonly string[], workspace: string): ProtectionMounts {
+    const registry = this.registryFor(workspace);
     registry.register();
     const result: ProtectionMounts = { pins: [], mounts: [], held: [] };
     const pins = new Set<string>();
@@ -182,11 +178,11 @@ export class MountPoints {
     }
   }
 
-  private registryFor(dir: string): MountRegistry {
-    const known = this.registries.get(dir);
+  private registryFor(workspace: string): MountRegistry {
+    const known = this.registries.get(workspace);
     if (known !== undefined) return known;
-    const registry = new MountRegistry(dir);
-    this.registries.set(dir, registry);
+    const registry = MountRegistry.forWorkspace(workspace);
+    this.registries.set(workspace, registry);
     return registry;
   }
 

@@ -1,4 +1,14 @@
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  appendFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { processAlive } from "../process/process-alive.js";
 
@@ -10,7 +20,8 @@ export interface MadeEntry {
 }
 
 /**
- * Which lanes processes make mount points in one workspace: `<lanesDir>/mounts/<pid>.made`, one JSON line per
+ * Which lanes processes make mount points in one workspace: `<tmp>/lanes-mounts-<uid>-<hash of the
+ * workspace>/<pid>.made` (outside the workspace: `lanes sandbox` leaves nothing there), one JSON line per
  * mount point the process made. Another lanes' command may be starting on a mount point this one made (a
  * `lanes run` queued behind another's task starts as that one ends), so none is removed while another live
  * lanes uses the workspace; the last one to sweep also removes what exited (or killed) ones left.
@@ -27,29 +38,39 @@ export class MountRegistry {
     return join(this.dir, `${this.pid}.made`);
   }
 
+  /** The registry of a workspace (its real path). */
+  static forWorkspace(workspace: string): MountRegistry {
+    const key = createHash("sha256").update(workspace).digest("hex").slice(0, 16);
+    return new MountRegistry(join(tmpdir(), `lanes-mounts-${process.getuid?.() ?? 0}-${key}`));
+  }
+
   /** Says this lanes uses the workspace's mount points (before it makes or reuses any). */
   register(): void {
     if (this.registered) return;
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    appendFileSync(this.file, "");
+    // Best effort, as every write here: without the registry a sweep is only less careful, never wrong.
+    quietly(() => {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      appendFileSync(this.file, "");
+    });
     this.registered = true;
   }
 
   recordMade(entry: MadeEntry): void {
     this.register();
-    appendFileSync(this.file, `${JSON.stringify(entry)}\n`);
+    quietly(() => appendFileSync(this.file, `${JSON.stringify(entry)}\n`));
   }
 
   /** Rewrites this lanes' list to what it still has (the file would otherwise grow with every make). */
   rewrite(entries: readonly MadeEntry[]): void {
     if (!this.registered) return;
-    writeFileSync(this.file, entries.map((entry) => `${JSON.stringify(entry)}\n`).join(""));
+    quietly(() => writeFileSync(this.file, entries.map((entry) => `${JSON.stringify(entry)}\n`).join("")));
   }
 
-  /** This lanes no longer has mount points here. */
+  /** This lanes no longer has mount points here (the folder goes with the last one). */
   unregister(): void {
     if (!this.registered) return;
-    rmSync(this.file, { force: true });
+    quietly(() => rmSync(this.file, { force: true }));
+    quietly(() => rmdirSync(this.dir));
     this.registered = false;
   }
 
@@ -64,7 +85,7 @@ export class MountRegistry {
     for (const { pid, file } of this.others()) {
       if (processAlive(pid)) continue;
       entries.push(...readEntries(file));
-      rmSync(file, { force: true });
+      quietly(() => rmSync(file, { force: true }));
     }
     return entries;
   }
@@ -101,5 +122,13 @@ function readEntries(file: string): MadeEntry[] {
       });
   } catch {
     return [];
+  }
+}
+
+function quietly(write: () => void): void {
+  try {
+    write();
+  } catch {
+    // The registry is advice for the sweep: a folder removed under it (a test's workspace) changes nothing.
   }
 }

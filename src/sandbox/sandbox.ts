@@ -98,8 +98,7 @@ export class CommandSandbox implements LaunchWrapper {
     if (workspace === undefined) return undefined;
     const scope = { workspace, configured: boundRoots(this.policy.writableRoots), home };
     const paths = protectedPaths(scope);
-    const registry = join(this.options.lanesDir, "mounts");
-    const mounts = this.mountPoints.prepare(paths, protectedRoots(scope), registry);
+    const mounts = this.mountPoints.prepare(paths, protectedRoots(scope), workspace);
     if (mounts.held.length > 0) this.closeAtExit();
     return mounts;
   }
