@@ -1,3 +1,4 @@
+import { waitUntilEntered } from "./detach-entry.js";
 import { shellExitStatus } from "../process/process-result.js";
 import { laneManagerOptions } from "../config/lane-options.js";
 import type { LanesConfig } from "../config/config.js";
@@ -41,6 +42,9 @@ export async function runCommand(options: {
   });
   await lanes.flush();
   if (options.detach) {
+    // Only a sandboxed task with a network of its own enters a namespace (sandbox_network "on" shares the host's).
+    if (config.sandbox !== "danger-full-access" && config.sandbox_network !== "on")
+      await waitUntilEntered(lanes.get(record.id)?.pid ?? record.pid);
     await lanes.shutdown();
     const network = proxyLost ? `  network: ${DETACHED_NETWORK_OFF}\n` : "";
     process.stdout.write(
