@@ -1,11 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ScriptTurn } from "../../src/model/script-provider.js";
-import { TEST_MARK_VARIABLE, useProcessMarker } from "../helpers/process-marker.js";
-import { LANES_BIN } from "../helpers/run-cli.js";
-import { tempWorkspace } from "../helpers/temp-workspace.js";
-import { requireTmux, TmuxTerminal } from "../helpers/tmux.js";
+import { useProcessMarker } from "../helpers/process-marker.js";
+import { startScriptedRepl } from "../helpers/scripted-repl.js";
 
 const cleanups: Array<() => void> = [];
 const marker = useProcessMarker();
@@ -13,37 +11,23 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();
 });
 
-const STARTUP_MS = 25_000;
 const TEST_MS = 60_000;
 /** The hint once a question is armed and takes keys. */
 const ARMED = /^Answer: \[y\]/m;
 
 /** lanes in a tmux pane on a workspace holding `files`, with a scripted model; resolves once the banner shows. */
-async function startRepl(turns: ScriptTurn[], files: Record<string, string>, args: string[] = []) {
-  requireTmux();
-  const workspace = tempWorkspace("lanes-edits-repl-");
-  cleanups.push(workspace.cleanup);
-  const script = join(workspace.dir, "script.json");
-  writeFileSync(script, JSON.stringify({ turns }));
-  const work = join(workspace.dir, "work");
-  mkdirSync(work);
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(work, name), text);
-  const term = new TmuxTerminal(
-    [process.execPath, LANES_BIN, "--model", `script:${script}`, "--cwd", work, ...args],
-    {
-      cwd: workspace.dir,
-      env: {
-        PATH: process.env.PATH,
-        HOME: workspace.dir,
-        XDG_CONFIG_HOME: join(workspace.dir, "config"),
-        TERM: "screen-256color",
-        [TEST_MARK_VARIABLE]: marker.value,
-      },
-    },
-  );
-  cleanups.push(() => term.kill());
-  await term.waitFor(/^lanes · script:/m, STARTUP_MS);
-  return { term, work };
+function startRepl(turns: ScriptTurn[], files: Record<string, string>, args: string[] = []) {
+  const prepare = (work: string): void => {
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(work, name), text);
+  };
+  return startScriptedRepl({
+    prefix: "lanes-edits-repl-",
+    turns,
+    marker: marker.value,
+    cleanups,
+    prepare,
+    args,
+  });
 }
 
 describe("edits in the REPL (a real terminal)", { timeout: TEST_MS }, () => {

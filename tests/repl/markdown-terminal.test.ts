@@ -1,10 +1,6 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { TEST_MARK_VARIABLE, useProcessMarker } from "../helpers/process-marker.js";
-import { LANES_BIN } from "../helpers/run-cli.js";
-import { tempWorkspace } from "../helpers/temp-workspace.js";
-import { requireTmux, TmuxTerminal } from "../helpers/tmux.js";
+import { useProcessMarker } from "../helpers/process-marker.js";
+import { startScriptedRepl } from "../helpers/scripted-repl.js";
 
 const cleanups: Array<() => void> = [];
 const marker = useProcessMarker();
@@ -31,26 +27,13 @@ const ANSWER = [
 
 /** lanes answering ANSWER in a tmux pane; `extraEnv` adds NO_COLOR and the like. */
 async function answerShown(extraEnv: Record<string, string> = {}) {
-  requireTmux();
-  const workspace = tempWorkspace("lanes-markdown-repl-");
-  cleanups.push(workspace.cleanup);
-  const script = join(workspace.dir, "script.json");
-  writeFileSync(script, JSON.stringify({ turns: [{ text: ANSWER }] }));
-  const work = join(workspace.dir, "work");
-  mkdirSync(work);
-  const term = new TmuxTerminal([process.execPath, LANES_BIN, "--model", `script:${script}`, "--cwd", work], {
-    cwd: workspace.dir,
-    env: {
-      PATH: process.env.PATH,
-      HOME: workspace.dir,
-      XDG_CONFIG_HOME: join(workspace.dir, "config"),
-      TERM: "screen-256color",
-      [TEST_MARK_VARIABLE]: marker.value,
-      ...extraEnv,
-    },
+  const { term } = await startScriptedRepl({
+    prefix: "lanes-markdown-repl-",
+    turns: [{ text: ANSWER }],
+    marker: marker.value,
+    cleanups,
+    env: extraEnv,
   });
-  cleanups.push(() => term.kill());
-  await term.waitFor(/^lanes · script:/m, 25_000);
   term.type("notes please");
   term.keys("Enter");
   await term.waitFor(/^Done\.$/m);

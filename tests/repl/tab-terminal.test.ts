@@ -1,10 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { TEST_MARK_VARIABLE, useProcessMarker } from "../helpers/process-marker.js";
-import { LANES_BIN } from "../helpers/run-cli.js";
-import { tempWorkspace } from "../helpers/temp-workspace.js";
-import { requireTmux, TmuxTerminal } from "../helpers/tmux.js";
+import { useProcessMarker } from "../helpers/process-marker.js";
+import { startScriptedRepl } from "../helpers/scripted-repl.js";
 
 const cleanups: Array<() => void> = [];
 const marker = useProcessMarker();
@@ -14,31 +12,18 @@ afterEach(() => {
 
 describe("Tab in the REPL (a real terminal)", { timeout: 60_000 }, () => {
   it("completes a slash command and an @path mention, lists ambiguous files, and the message is sent with the mention as written", async () => {
-    requireTmux();
-    const workspace = tempWorkspace("lanes-tab-repl-");
-    cleanups.push(workspace.cleanup);
-    const script = join(workspace.dir, "script.json");
     // No scripted turns: the script answers with what the last message carried, so the sent text shows.
-    writeFileSync(script, JSON.stringify({ turns: [] }));
-    const work = join(workspace.dir, "work");
-    mkdirSync(join(work, "src", "parser"), { recursive: true });
-    writeFileSync(join(work, "src", "parser", "lexer.ts"), "");
-    writeFileSync(join(work, "src", "parser", "lines.ts"), "");
-    const term = new TmuxTerminal(
-      [process.execPath, LANES_BIN, "--model", `script:${script}`, "--cwd", work],
-      {
-        cwd: workspace.dir,
-        env: {
-          PATH: process.env.PATH,
-          HOME: workspace.dir,
-          XDG_CONFIG_HOME: join(workspace.dir, "config"),
-          TERM: "screen-256color",
-          [TEST_MARK_VARIABLE]: marker.value,
-        },
+    const { term } = await startScriptedRepl({
+      prefix: "lanes-tab-repl-",
+      turns: [],
+      marker: marker.value,
+      cleanups,
+      prepare: (work) => {
+        mkdirSync(join(work, "src", "parser"), { recursive: true });
+        writeFileSync(join(work, "src", "parser", "lexer.ts"), "");
+        writeFileSync(join(work, "src", "parser", "lines.ts"), "");
       },
-    );
-    cleanups.push(() => term.kill());
-    await term.waitFor(/^lanes · script:/m, 25_000);
+    });
     term.type("/co");
     term.keys("Tab");
     // /compact, /context and /cost share "/co": it stays, and all three are listed.
