@@ -69,7 +69,7 @@ function submoduleCheckouts(root: string): string[] {
 }
 
 /** The git files of one repository checkout at `checkout` (nothing when it has no `.git`). */
-function repositoryFiles(checkout: string): ProtectedPath[] {
+export function repositoryFiles(checkout: string): ProtectedPath[] {
   const dotGit = join(checkout, ".git");
   const type = typeOf(dotGit);
   if (type === undefined) return [];
@@ -97,4 +97,16 @@ export function gitPathsToProtect(root: string): ProtectedPath[] {
   const found = repositoryFiles(root);
   for (const checkout of submoduleCheckouts(root)) found.push(...repositoryFiles(checkout));
   return found;
+}
+
+/**
+ * The checkout of the repository that holds `workspace` from above (lanes started in a subfolder of a
+ * repository), or undefined. Its `.git` is writable inside only when a writable root holds it (a repository
+ * under /tmp): the caller decides.
+ */
+export function enclosingCheckout(workspace: string): string | undefined {
+  for (let dir = dirname(workspace); ; dir = dirname(dir)) {
+    if (typeOf(join(dir, ".git")) !== undefined) return dir;
+    if (dir === dirname(dir)) return undefined;
+  }
 }

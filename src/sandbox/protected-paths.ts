@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { gitPathsToProtect } from "./git-paths.js";
+import { enclosingCheckout, gitPathsToProtect, repositoryFiles } from "./git-paths.js";
 
 /**
  * How a protected path looks inside: `read-only` refuses every write (EROFS, EBUSY for rename and unlink);
@@ -103,22 +103,37 @@ export interface ProtectionScope {
   /** The configured writable roots that exist (the caches among them get the cache list only). */
   configured: readonly string[];
   home: string;
+  /**
+   * The temp folders, writable inside: a repository there that holds the workspace from above (lanes
+   * started in a subfolder of a checkout under /tmp) has its git files protected too.
+   */
+  temp?: readonly string[];
+  /** Checkouts with a `.git` of their own below the workspace (see nested-repos.ts). */
+  nested?: readonly string[];
 }
 
-/** The roots whose paths are protected: the workspace and the configured writable roots. */
+/** The checkout above the workspace whose `.git` lies in a temp folder, writable inside. */
+function enclosingInTemp(scope: ProtectionScope): string | undefined {
+  const checkout = scope.temp?.length ? enclosingCheckout(scope.workspace) : undefined;
+  return checkout !== undefined && scope.temp?.some((root) => inside(checkout, root)) ? checkout : undefined;
+}
+
+/** The roots whose paths are protected: the workspace, the configured writable roots, and see `temp`. */
 export function protectedRoots(scope: ProtectionScope): string[] {
-  return [scope.workspace, ...scope.configured];
+  const roots = [scope.workspace, ...scope.configured];
+  return enclosingInTemp(scope) === undefined ? roots : [...roots, ...(scope.temp ?? [])];
 }
 
 /**
  * Every path to protect: the project list and the repository's git files in the workspace and in each
  * configured root that is not a cache, the cache list under HOME, and HOME's own files when the workspace or
- * a configured root holds HOME. The temp folders are scratch: nothing there is protected (each protected path
- * is a mount per command, and more mounts make the sandbox slower to start and to end).
+ * a configured root holds HOME; the git files of checkouts nested below the workspace and of one that holds
+ * it from a temp folder. Otherwise the temp folders are scratch: nothing there is protected (each protected
+ * path is a mount per command, and more mounts make the sandbox slower to start and to end).
  */
 export function protectedPaths(scope: ProtectionScope): ProtectedPath[] {
   const { home, workspace } = scope;
-  const writable = protectedRoots(scope);
+  const writable = [workspace, ...scope.configured];
   const cacheRoots = [join(home, ".npm"), join(home, ".cache")];
   const projects = [workspace, ...scope.configured.filter((root) => !cacheRoots.includes(root))];
   // HOME's entries first: where HOME is also a project root, its rc files are protected even when missing.
@@ -128,10 +143,16 @@ export function protectedPaths(scope: ProtectionScope): ProtectedPath[] {
   for (const root of new Set(projects)) {
     found.push(...absolute(root, PROJECT_PROTECTED), ...gitPathsToProtect(root));
   }
+  for (const checkout of scope.nested ?? []) found.push(...repositoryFiles(checkout));
+  const enclosing = enclosingInTemp(scope);
+  // Only what exists: a mount point made in someone else's checkout would show up in their git status.
+  if (enclosing !== undefined)
+    found.push(...repositoryFiles(enclosing).map((entry) => ({ ...entry, whenMissing: false })));
   found.push(...absolute(home, CACHE_PROTECTED));
+  const roots = protectedRoots(scope);
   const seen = new Set<string>();
   return found.filter((entry) => {
-    if (seen.has(entry.path) || !writable.some((root) => inside(entry.path, root))) return false;
+    if (seen.has(entry.path) || !roots.some((root) => inside(entry.path, root))) return false;
     seen.add(entry.path);
     return true;
   });

@@ -5,6 +5,7 @@ import type { LaunchWrapper, SpawnPlan } from "../process/launch-wrapper.js";
 import { boundRoots, bwrapArgs } from "./bwrap-args.js";
 import { processMountPoints, type ProtectionMounts } from "./mount-points.js";
 import { bridgedCommand, proxyEnv } from "./network-bridge.js";
+import { NestedCheckouts } from "./nested-repos.js";
 import { tempRoots, type SandboxPolicy } from "./policy.js";
 import { BRIDGE_MISSING, networkBridge, probeSandbox } from "./probe.js";
 import { loopbackFallbackLine, startSharedNetwork, type SharedNetwork } from "./shared-network.js";
@@ -42,6 +43,7 @@ export class CommandSandbox implements LaunchWrapper {
   private proxyDir: string | undefined;
   private told = false;
   private readonly mountPoints = processMountPoints;
+  private readonly nested = new NestedCheckouts();
   private closesAtExit = false;
   /** The session's one network namespace; null once it could not be made (a namespace per command then). */
   private shared: { network: SharedNetwork; nsenter: string } | null | undefined;
@@ -96,7 +98,13 @@ export class CommandSandbox implements LaunchWrapper {
     const [workspace] = boundRoots([this.options.workspace]);
     const [home = env.HOME ?? homedir()] = boundRoots([env.HOME ?? homedir()]);
     if (workspace === undefined) return undefined;
-    const scope = { workspace, configured: boundRoots(this.policy.writableRoots), home };
+    const scope = {
+      workspace,
+      configured: boundRoots(this.policy.writableRoots),
+      home,
+      temp: boundRoots(tempRoots(env)),
+      nested: this.nested.of(workspace),
+    };
     const paths = protectedPaths(scope);
     const mounts = this.mountPoints.prepare(paths, protectedRoots(scope), workspace);
     if (mounts.held.length > 0) this.closeAtExit();

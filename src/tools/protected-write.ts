@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { ToolError } from "../errors/tool-error.js";
+import { nestedCheckouts } from "../sandbox/nested-repos.js";
 import { protectedPaths } from "../sandbox/protected-paths.js";
 
 const inside = (path: string, root: string): boolean => path === root || path.startsWith(`${root}/`);
@@ -12,8 +13,10 @@ const inside = (path: string, root: string): boolean => path === root || path.st
  */
 export function assertNotProtected(realRoot: string, realPath: string, shown: string): void {
   const home = process.env.HOME ?? homedir();
+  // Nested checkouts' protected files all live in or at a `.git`: the walk only for such a path.
+  const nested = realPath.includes("/.git") ? nestedCheckouts(realRoot) : [];
   const paths = [
-    ...protectedPaths({ workspace: realRoot, configured: [], home }).map((entry) => entry.path),
+    ...protectedPaths({ workspace: realRoot, configured: [], home, nested }).map((entry) => entry.path),
     join(realRoot, ".lanes"),
   ];
   const hit = paths.find((path) => inside(realPath, path));

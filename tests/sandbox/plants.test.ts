@@ -59,6 +59,11 @@ beforeAll(() => {
   mkdirSync(join(wsTemplate, "sub"));
   writeFileSync(join(wsTemplate, "sub/.git"), "gitdir: ../.git/modules/sub\n");
   writeFileSync(join(wsTemplate, ".gitmodules"), '[submodule "sub"]\n\tpath = sub\n\turl = ./sub\n');
+  // A repository of its own below the workspace, not a submodule (a cloned dependency).
+  mkdirSync(join(wsTemplate, "vendor/lib"), { recursive: true });
+  git(join(wsTemplate, "vendor/lib"), "init", "-q");
+  git(join(wsTemplate, "vendor/lib"), "commit", "-q", "--allow-empty", "-m", "lib");
+  writeFileSync(join(wsTemplate, ".git/info/exclude"), "vendor/\n");
   git(wsTemplate, "add", "README.md");
   git(wsTemplate, "commit", "-qm", "first");
   f = { wsTemplate, homeTemplate, runs: [] };
@@ -77,11 +82,15 @@ interface Run {
   exitCode: number | null;
 }
 
-/** A fresh copy of the workspace and HOME. */
-function freshCopy(): { ws: string; home: string } {
+/**
+ * A fresh copy of the workspace and HOME. `enclosed`: the workspace is a subfolder of another checkout in the
+ * temp folder (writable inside), as when lanes starts in a subfolder of a repository cloned under /tmp.
+ */
+function freshCopy(enclosed = false): { ws: string; home: string } {
   const base = mkdtempSync(join(tmpdir(), "lanes-plant-run-"));
   f.runs.push(base);
-  const ws = join(base, "ws");
+  if (enclosed) git(base, "init", "-q", "outer");
+  const ws = join(base, enclosed ? "outer/ws" : "ws");
   const home = join(base, "home");
   cpSync(f.wsTemplate, ws, { recursive: true });
   cpSync(f.homeTemplate, home, { recursive: true });
@@ -136,8 +145,8 @@ async function runSession(
   }
 }
 
-async function run(command: string, mode: Mode, homeWritable = false): Promise<Run> {
-  const { ws, home } = freshCopy();
+async function run(command: string, mode: Mode, homeWritable = false, enclosed = false): Promise<Run> {
+  const { ws, home } = freshCopy(enclosed);
   return runIn(ws, home, command, mode, homeWritable);
 }
 
@@ -149,6 +158,8 @@ interface Plant {
   planted: (ws: string, home: string) => boolean;
   /** Run with HOME as a writable root (`sandbox_writable_roots` holding `~`). */
   homeWritable?: true;
+  /** The workspace is a subfolder of a checkout in the temp folder (see freshCopy). */
+  enclosed?: true;
 }
 
 const fsmonitor = `[core]\\n\\tfsmonitor = \\"echo ${MARK}\\"\\n`;
@@ -202,6 +213,28 @@ const PLANTS: Plant[] = [
     name: "point a submodule's .git file at a planted git folder",
     command: `echo "gitdir: ../${MARK}" > sub/.git`,
     planted: (ws) => has(join(ws, "sub/.git")),
+  },
+  {
+    name: "create a hook in a nested repository that is not a submodule (vendor/lib/.git)",
+    command: `printf '#!/bin/sh\\necho ${MARK}\\n' > vendor/lib/.git/hooks/post-checkout`,
+    planted: (ws) => has(join(ws, "vendor/lib/.git/hooks/post-checkout")),
+  },
+  {
+    name: "append core.fsmonitor to a nested repository's config",
+    command: `printf "${fsmonitor}" >> vendor/lib/.git/config`,
+    planted: (ws) => has(join(ws, "vendor/lib/.git/config")),
+  },
+  {
+    name: "create a hook in the checkout under /tmp that holds the workspace (../.git)",
+    command: `printf '#!/bin/sh\\necho ${MARK}\\n' > ../.git/hooks/pre-commit`,
+    planted: (ws) => has(join(ws, "../.git/hooks/pre-commit")),
+    enclosed: true,
+  },
+  {
+    name: "append core.fsmonitor to the enclosing checkout's config under /tmp",
+    command: `printf "${fsmonitor}" >> ../.git/config`,
+    planted: (ws) => has(join(ws, "../.git/config")),
+    enclosed: true,
   },
   {
     name: "overwrite .gitmodules",
@@ -319,12 +352,12 @@ let refused = 0;
 
 describe.sequential("plant table: workspace-write refuses, danger-full-access plants", () => {
   it.each(PLANTS.map((plant) => [plant.name, plant] as const))("%s", async (_name, plant) => {
-    const boxed = await run(plant.command, "workspace-write", plant.homeWritable);
+    const boxed = await run(plant.command, "workspace-write", plant.homeWritable, plant.enclosed);
     attempts++;
     const planted = plant.planted(boxed.ws, boxed.home);
     if (!planted) refused++;
     expect(planted, boxed.output).toBe(false);
-    const open = await run(plant.command, "danger-full-access", plant.homeWritable);
+    const open = await run(plant.command, "danger-full-access", plant.homeWritable, plant.enclosed);
     expect(plant.planted(open.ws, open.home), open.output).toBe(true);
   });
 
@@ -338,7 +371,7 @@ describe.sequential("plant table: workspace-write refuses, danger-full-access pl
     expect(left).toBe(0);
     recordReliability(task, {
       area: "Security",
-      does: "plant table in the real bubblewrap sandbox (workspace-write): git hooks/config (direct, mv, ln -s, GIT_DIR, ../ws, mv .git, submodules), .vscode/.idea/.claude/.mcp.json/.env/.envrc/.ripgreprc, shell rc files, ~/.gitconfig, ~/.local/bin, npx/pre-commit/corepack caches, lanes' settings and records; each also run with danger-full-access, where it plants",
+      does: "plant table in the real bubblewrap sandbox (workspace-write): git hooks/config (direct, mv, ln -s, GIT_DIR, ../ws, mv .git, submodules, nested repositories, a checkout under /tmp holding the workspace), .vscode/.idea/.claude/.mcp.json/.env/.envrc/.ripgreprc, shell rc files, ~/.gitconfig, ~/.local/bin, npx/pre-commit/corepack caches, lanes' settings and records; each also run with danger-full-access, where it plants",
       cases: attempts,
       faultsSurvived: refused,
       processesLeft: left,
