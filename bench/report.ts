@@ -70,9 +70,10 @@ export function rows(r: BenchResults): Row[] {
   const spawnRows = r.spawn.runs.map((run): Row => ({
     figure: `Spawn ratio, ${r.spawn.total} \`true\`, limit ${run.limit}`,
     measured: run.ratio,
-    // Was 1.3 (issue 15): the perl group launcher alone costs about what a whole plain `sh -c true` spawn
-    // does (see "Where sandboxed time goes"), so lanes' floor is about 1.5 here before any bookkeeping.
-    target: { op: "<=", limit: 1.8 },
+    // Issue 15 keeps 1.3: only bubblewrap's own cost may replace a target, and this path is unsandboxed. The
+    // perl group launcher (one exec per task, issue 8's process group without setsid) costs about what the
+    // whole plain spawn does ("Where sandboxed time goes"), so this row fails until the launcher's exec goes.
+    target: { op: "<=", limit: 1.3 },
     how: `LaneManager first start → all ended → records flushed (${run.wallMs.lanes} ms; manager made before and shut down after) / \`spawn('/bin/sh', ['-c', 'true'])\` pool of ${run.limit} (${run.wallMs.plain} ms); median ratio of ${r.spawn.chunks} alternating chunks of ${r.spawn.total / r.spawn.chunks}`,
   }));
   return [
