@@ -61,7 +61,7 @@ describe("MCP: a message over the 10 MiB line limit", () => {
   it(
     "raw over-long lines: the id is found at the head or the tail, an over-long notification gets no reply, and the session goes on",
     { timeout: 60_000 },
-    async () => {
+    async ({ task }) => {
       const server = startRawServer(cleanups);
       await server.initialize();
       const started = await server.request(1, "tools/call", {
@@ -88,6 +88,14 @@ describe("MCP: a message over the 10 MiB line limit", () => {
       expect(server.wire.filter((message) => message.id === 7)).toEqual([]);
       expect(pidAlive(pid)).toBe(true);
       expect(readRecord(server.dir, taskId).status).toBe("running");
+      recordReliability(task, {
+        area: "MCP",
+        does: "three 11 MB lines on a raw pipe while a task runs (id first, a notification, a nested id last): -32600 with the id, nothing, -32600 without an id; ping still answered, the task still runs",
+        cases: 3,
+        faultsSurvived: 3,
+        processesLeft: 0,
+        itemsLost: 0,
+      });
     },
   );
 });

@@ -81,7 +81,9 @@ describe("lanes mcp answers malformed JSON-RPC as JSON-RPC says, and goes on", (
     });
   });
 
-  it("requests before initialize are refused with -32600 and run nothing; ping is answered", async () => {
+  it("requests before initialize are refused with -32600 and run nothing; ping is answered", async ({
+    task,
+  }) => {
     const server = startRawServer(cleanups);
     const early = await server.request(1, "tools/call", {
       name: "background_run",
@@ -98,9 +100,17 @@ describe("lanes mcp answers malformed JSON-RPC as JSON-RPC says, and goes on", (
 
     await server.initialize();
     await stillServes(server, 4);
+    recordReliability(task, {
+      area: "MCP",
+      does: "tools/call background_run and tools/list before initialize: each refused -32600 naming the method, the command never ran; ping answered; after initialize the session serves",
+      cases: 2,
+      faultsSurvived: 2,
+      processesLeft: 0,
+      itemsLost: 0,
+    });
   });
 
-  it("wrong params get -32602 with a one-line message naming the field", async () => {
+  it("wrong params get -32602 with a one-line message naming the field", async ({ task }) => {
     const server = startRawServer(cleanups);
     const initialize = await server.request(1, "initialize", { capabilities: {}, clientInfo: { name: "x" } });
     expect(initialize.error?.code).toBe(-32602);
@@ -122,5 +132,13 @@ describe("lanes mcp answers malformed JSON-RPC as JSON-RPC says, and goes on", (
       expect(answer.error?.message.length).toBeLessThan(200);
     }
     await stillServes(server, 99);
+    recordReliability(task, {
+      area: "MCP",
+      does: `${cases.length + 1} requests with wrong params (initialize without protocolVersion, tools/call without name, params or with arguments a string, params a number, setLevel to "loud"): each -32602 with one line naming the field, no zod dump`,
+      cases: cases.length + 1,
+      faultsSurvived: cases.length + 1,
+      processesLeft: 0,
+      itemsLost: 0,
+    });
   });
 });
