@@ -59,12 +59,14 @@ export class InboundScreen {
     if (typeof value !== "object" || value === null)
       return invalid(undefined, `expected a JSON-RPC object, got ${describeValue(value)}`);
     const fields = value as Record<string, unknown>;
+    // A response, even a malformed one, is never answered (JSON-RPC): it is passed on or noted.
+    if (!("method" in fields) && ("result" in fields || "error" in fields))
+      return passOrDrop(value, "a malformed response");
     const id = usableId(fields.id);
     if ("id" in fields && id === undefined)
       return invalid(undefined, `\`id\` must be a string or an integer, got ${describeValue(fields.id)}`);
     if (fields.jsonrpc !== "2.0")
       return invalid(id, `\`jsonrpc\` must be "2.0", got ${describeValue(fields.jsonrpc)}`);
-    if ("result" in fields || "error" in fields) return passOrDrop(value, "a malformed response");
     if (!("method" in fields)) return invalid(id, "no `method`");
     const method = fields.method;
     if (typeof method !== "string")
