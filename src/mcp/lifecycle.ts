@@ -1,64 +1,80 @@
-import { shellExitStatus } from "../process/process-result.js";
+import type { ConnectionEnd } from "./line-transport.js";
 
-export interface Stopper {
-  /** Starts the cleanup once, whatever asks first; later calls wait for the same cleanup. */
-  stop(reason: string, exitCode?: number): Promise<void>;
-  /** Resolves with the exit code once the cleanup finished. */
-  done: Promise<number>;
+/** How the process owner (the CLI, which holds the signals) asks the server to end. */
+export interface StopRequests {
+  /** Aborted to stop (its reason, a string, is logged); aborted while already stopping, it hurries. */
+  stop?: AbortSignal;
+  /** Aborted when asked again while stopping: end every task group now, do not wait for them. */
+  hurry?: AbortSignal;
 }
 
-const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+export interface Stopper {
+  /** Starts the cleanup once, whatever asks first; later calls, re-entrant ones too, get the same run. */
+  stop(reason: string): Promise<void>;
+  /** Resolves once the cleanup (or the hurried end) finished. */
+  done: Promise<void>;
+}
 
 /**
- * Runs `cleanup` when the client goes away (stdin ends or closes) or a signal arrives. The SDK's stdio
- * transport does not watch for the end of stdin itself, so a client that just exits would leave us running.
- *
- * A signal that arrives while the cleanup runs means the client will not wait for it: Claude Code sends
- * INT, TERM 100 ms later and KILL 400 ms after that, well inside the TERM-to-KILL grace of the tasks. Then
- * `escalate` runs (synchronous: KILL every task group at once, write the records) and we exit, so a task
- * that ignores TERM is not left running when the client's KILL lands.
+ * Runs `cleanup` once when the connection ends or the owner asks. A second request while the cleanup runs
+ * means the client will not wait for it: Claude Code sends INT, TERM 100 ms later and KILL 400 ms after
+ * that, well inside the TERM-to-KILL grace of the tasks. Then `escalate` runs (KILL every task group at
+ * once, write the records) and `done` resolves, so a task that ignores TERM is not left running.
  */
-export function stopOnHangup(
+export function createStopper(
   cleanup: () => Promise<void>,
-  log: (line: string) => void = () => {},
-  stdin: NodeJS.ReadableStream = process.stdin,
-  escalate: () => void | Promise<void> = () => {},
+  escalate: () => void | Promise<void>,
+  log: (line: string) => void,
+  requests: StopRequests = {},
 ): Stopper {
-  let finish: (code: number) => void = () => {};
-  const done = new Promise<number>((resolve) => (finish = resolve));
+  let finish: () => void = () => {};
+  const done = new Promise<void>((resolve) => (finish = resolve));
   let running: Promise<void> | undefined;
-  const stop = (reason: string, exitCode = 0): Promise<void> => {
-    running ??= (async () => {
+  let escalated = false;
+
+  const stop = (reason: string): Promise<void> => {
+    // Set before the cleanup starts: closing the server inside it calls back here (onclose).
+    running ??= Promise.resolve().then(async () => {
       log(`stopping: ${reason}`);
       try {
         await cleanup();
       } catch (error) {
         log(`cleanup failed: ${(error as Error).message}`);
       }
-      finish(exitCode);
-    })();
+      finish();
+    });
     return running;
   };
-  const onEnd = (): void => void stop("stdin closed");
-  stdin.once("end", onEnd);
-  stdin.once("close", onEnd);
-  let escalated = false;
-  for (const signal of SIGNALS) {
-    process.on(signal, () => {
-      const exitCode = shellExitStatus(null, signal);
-      if (running === undefined) return void stop(`received ${signal}`, exitCode);
-      if (escalated) return;
-      escalated = true;
-      log(`received ${signal} while stopping: ending every task group now`);
-      void (async () => {
-        try {
-          await escalate();
-        } catch (error) {
-          log(`could not end the tasks: ${(error as Error).message}`);
-        }
-        finish(exitCode);
-      })();
-    });
-  }
+  const hurry = (reason: string): void => {
+    if (escalated) return;
+    escalated = true;
+    log(`${reason} while stopping: ending every task group now`);
+    void (async () => {
+      try {
+        await escalate();
+      } catch (error) {
+        log(`could not end the tasks: ${(error as Error).message}`);
+      }
+      finish();
+    })();
+  };
+
+  const reasonOf = (signal: AbortSignal): string =>
+    typeof signal.reason === "string" ? signal.reason : "asked to stop";
+  const { stop: stopSignal, hurry: hurrySignal } = requests;
+  if (stopSignal?.aborted) void stop(reasonOf(stopSignal));
+  stopSignal?.addEventListener(
+    "abort",
+    () => (running === undefined ? void stop(reasonOf(stopSignal)) : hurry(reasonOf(stopSignal))),
+    { once: true },
+  );
+  hurrySignal?.addEventListener("abort", () => hurry(reasonOf(hurrySignal)), { once: true });
   return { stop, done };
+}
+
+/** The log's words for how a connection ended. */
+export function connectionEndReason(end: ConnectionEnd | undefined): string {
+  if (end?.by === "stdin-end") return "stdin closed";
+  if (end?.by === "stdout-error") return `stdout closed (${end.code ?? "write failed"}): the client is gone`;
+  return "the connection closed";
 }

@@ -1,13 +1,16 @@
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
+import { LineTransport, type LineTransportOptions } from "./line-transport.js";
 
 /**
  * The stdio transport, telling `onReply` of each response the moment it is handed over: that is when a
  * reply counts as sent. The SDK drops the reply of a cancelled request before this point, never after.
  */
-export class ReplyTransport extends StdioServerTransport {
-  constructor(private readonly onReply: (id: RequestId, isResult: boolean) => void) {
-    super();
+export class ReplyTransport extends LineTransport {
+  constructor(
+    private readonly onReply: (id: RequestId, isResult: boolean) => void,
+    options?: LineTransportOptions,
+  ) {
+    super(options);
   }
 
   override send(message: JSONRPCMessage): Promise<void> {

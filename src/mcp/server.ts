@@ -7,7 +7,7 @@ import { LaneManager } from "../lanes/lane-manager.js";
 import { VERSION } from "../version.js";
 import { laneManagerOptions } from "../config/lane-options.js";
 import { createBackgroundTools } from "../tools/toolset.js";
-import { stopOnHangup } from "./lifecycle.js";
+import { connectionEndReason, createStopper, type StopRequests } from "./lifecycle.js";
 import { LogHints } from "./notifications.js";
 import { ReplyResults } from "./reply-results.js";
 import { ReplyTransport } from "./reply-transport.js";
@@ -18,6 +18,15 @@ import { reportWaitProgress } from "./wait-progress.js";
 export interface McpServerOptions {
   workspace: string;
   config: LanesConfig;
+  /** The process owner's requests to stop (signals are the CLI's). */
+  stopRequests?: StopRequests;
+}
+
+/** A running server: when it has stopped, and the last resort should the process exit before that. */
+export interface McpServing {
+  stopped: Promise<void>;
+  /** Synchronous: KILLs the group of every task not persisted and records it. */
+  endTasksNow: () => void;
 }
 
 const INSTRUCTIONS =
@@ -29,12 +38,10 @@ export function logLine(message: string): void {
 }
 
 /**
- * `lanes mcp`: serves the workspace's background lanes over MCP stdio until the client goes away or a
- * signal arrives, then ends every task that is not persisted and exits the process.
+ * `lanes mcp`: serves the workspace's background lanes over MCP stdio until the client goes away or the
+ * owner asks it to stop, then ends every task that is not persisted; `stopped` resolves after that.
  */
-export async function runMcpServer(options: McpServerOptions): Promise<void> {
-  // Anything printed by accident would corrupt the JSON-RPC stream; diagnostics belong on stderr.
-  console.log = console.info = console.debug = console.error;
+export async function runMcpServer(options: McpServerOptions): Promise<McpServing> {
   const lanes = new LaneManager({
     ...laneManagerOptions(options.workspace, options.config),
     createOnFirstTask: true,
@@ -102,7 +109,7 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
   server.oninitialized = () => hints.start();
   server.onerror = (error) => logLine(error.message);
 
-  const stopper = stopOnHangup(
+  const stopper = createStopper(
     async () => {
       hints.stop();
       // First: the client is gone or ending us, so a reply sent now would be lost; closing aborts the calls
@@ -110,8 +117,6 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
       await server.close().catch(() => {});
       await lanes.shutdown();
     },
-    logLine,
-    process.stdin,
     async () => {
       const victims = lanes.active().filter((record) => !record.persist);
       lanes.shutdownSync();
@@ -124,11 +129,13 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
         if (record) lanes.store.saveSync(record);
       }
     },
+    logLine,
+    options.stopRequests,
   );
-  server.onclose = () => void stopper.stop("the connection closed");
-  process.once("exit", () => lanes.shutdownSync());
+  const transport = new ReplyTransport((id, isResult) => replies.sent(id, isResult), { log: logLine });
+  server.onclose = () => void stopper.stop(connectionEndReason(transport.ended));
 
-  await server.connect(new ReplyTransport((id, isResult) => replies.sent(id, isResult)));
+  await server.connect(transport);
   for (const bad of lanes.corruptRecords)
     logLine(`set aside an unreadable task record (${bad.error}): ${bad.movedTo}`);
   const earlier = [
@@ -142,6 +149,5 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
   logLine(
     `serving background lanes for ${options.workspace}${picked ? `; from an earlier run: ${picked}` : ""}`,
   );
-  // Exit outright: a task left running on purpose (persist) must not keep this process alive.
-  process.exit(await stopper.done);
+  return { stopped: stopper.done, endTasksNow: () => lanes.shutdownSync() };
 }
