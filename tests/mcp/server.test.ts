@@ -195,7 +195,7 @@ describe("lanes mcp over stdio", () => {
       stall_ms: 600,
     });
     cleanups.push(() => killGroup(readRecord(connection.dir, id).pid));
-    expect(await eventually(() => logsFor(connection, id).length >= 2, 5000)).toBe(true);
+    expect(await eventually(() => logsFor(connection, id).length >= 2, 20_000)).toBe(true);
     const [matched, stalled] = logsFor(connection, id);
     expect(matched).toMatchObject({ level: "info" });
     expect(String(matched?.data)).toContain("output matched notify_on: server ready");
