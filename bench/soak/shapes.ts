@@ -61,17 +61,17 @@ function argsFor(shape: Shape, random: Random): string[] {
     case "fail":
       return [seconds(random, 0, 1), String(random.int(1, 9))];
     case "ignore-term":
-      return [seconds(random, 0.5, 4), String(random.int(0, 5))];
+      return [seconds(random, 0.5, 3), String(random.int(0, 5))];
     case "children":
-      return [seconds(random, 0.3, 3)];
+      return [seconds(random, 0.3, 2)];
     case "setsid":
-      return [seconds(random, 1, 6)];
+      return [seconds(random, 1, 4)];
     case "timeout":
       return ["30"];
     case "flood":
-      return [String(random.int(200_000, 4_000_000))];
+      return [String(random.int(200_000, 3_000_000))];
     case "persist":
-      return [seconds(random, 1, 5)];
+      return [seconds(random, 1, 4)];
   }
 }
 
