@@ -155,8 +155,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     }
     model.finishing = true;
     const pending = () => judgeTasks(workspace, model, new Set()).offenses.filter((o) => o.count === "lost").length;
-    // Until every result came; a run that brings none twice in a row means none is coming.
-    for (let left = pending(), idle = 0; left > 0 && idle < 2 && finalRuns < 8 && !aborted(); ) {
+    // Until every result came; -p waits for every running task, so a run that brings none means none is coming.
+    for (let left = pending(), idle = 0; left > 0 && idle < 1 && finalRuns < 8 && !aborted(); ) {
       const outcome = await lanesRun("Final check: report what finished.", undefined);
       finalRuns++;
       const now = pending();
