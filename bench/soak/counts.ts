@@ -81,9 +81,13 @@ export function judgeTasks(
     }
     started++;
     const shown = id === undefined ? [] : (model.deliveries.delivered.get(id) ?? []);
-    if (!record) offend("noRecord", `${describeTruth(truth)}; told: ${told ? told.text.slice(0, 80) : "nothing"}`);
+    if (!record)
+      offend("noRecord", `${describeTruth(truth)}; told: ${told ? told.text.slice(0, 80) : "nothing"}`);
     if (shown.length === 0 && !stillRunningPersist.has(tag)) {
-      offend("lost", `${describeTruth(truth)}, record ${record?.status ?? "missing"}, never shown to the model`);
+      offend(
+        "lost",
+        `${describeTruth(truth)}, record ${record?.status ?? "missing"}, never shown to the model`,
+      );
     }
     if (shown.length >= 2) {
       const held = id === undefined ? 0 : (model.deliveries.previous.get(id) ?? 0);

@@ -50,7 +50,10 @@ function makeWorkspace(root: string): { workspace: string; home: string } {
   writeFileSync(join(workspace, SOAK_DIR, "task.sh"), TASK_SCRIPT);
   mkdirSync(join(home, ".config", "lanes"), { recursive: true });
   // A window no soak fills: compaction would rewrite the conversation the counts read.
-  writeFileSync(join(home, ".config", "lanes", "config.json"), JSON.stringify({ context_window: 50_000_000 }));
+  writeFileSync(
+    join(home, ".config", "lanes", "config.json"),
+    JSON.stringify({ context_window: 50_000_000 }),
+  );
   return { workspace, home };
 }
 
@@ -127,7 +130,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     });
     const watchdog = setTimeout(() => {
       hung++;
-      log(`  lanes pid ${lanes.pid} still running after ${roundTimeoutMs} ms: KILLed. stderr: ${lanes.stderrTail()}`);
+      log(
+        `  lanes pid ${lanes.pid} still running after ${roundTimeoutMs} ms: KILLed. stderr: ${lanes.stderrTail()}`,
+      );
       lanes.signal("SIGKILL");
     }, roundTimeoutMs);
     const end = await lanes.exited;
@@ -154,9 +159,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       log(`round ${rounds}: ${model.tasks.size - before} tasks, ${describePlan(plan)}: ${outcome}`);
     }
     model.finishing = true;
-    const pending = () => judgeTasks(workspace, model, new Set()).offenses.filter((o) => o.count === "lost").length;
+    const pending = () =>
+      judgeTasks(workspace, model, new Set()).offenses.filter((o) => o.count === "lost").length;
     // Until every result came; -p waits for every running task, so a run that brings none means none is coming.
-    for (let left = pending(), idle = 0; left > 0 && idle < 1 && finalRuns < 8 && !aborted(); ) {
+    for (let left = pending(), idle = 0; left > 0 && idle < 1 && finalRuns < 8 && !aborted();) {
       const outcome = await lanesRun("Final check: report what finished.", undefined);
       finalRuns++;
       const now = pending();

@@ -18,13 +18,16 @@ export function soakTable(result: SoakResult, perCount = 5): string {
     "",
     "| count | value |",
     "| --- | ---: |",
-    ...Object.entries(COUNT_LABELS).map(([key, label]) => `| ${label} | ${result.counts[key as keyof SoakCounts]} |`),
+    ...Object.entries(COUNT_LABELS).map(
+      ([key, label]) => `| ${label} | ${result.counts[key as keyof SoakCounts]} |`,
+    ),
   ];
   for (const key of Object.keys(COUNT_LABELS) as (keyof SoakCounts)[]) {
     const offenses = result.offenses.filter((o) => o.count === key);
     if (offenses.length === 0) continue;
     lines.push("", `${COUNT_LABELS[key]}:`);
-    for (const o of offenses.slice(0, perCount)) lines.push(`  ${o.tag} (${o.shape}, task ${o.id ?? "?"}): ${o.what}`);
+    for (const o of offenses.slice(0, perCount))
+      lines.push(`  ${o.tag} (${o.shape}, task ${o.id ?? "?"}): ${o.what}`);
     if (offenses.length > perCount) lines.push(`  … and ${offenses.length - perCount} more`);
   }
   return lines.join("\n");
