@@ -19,6 +19,8 @@ export interface SoakOptions {
   log?: (line: string) => void;
   /** Called with the soak's process mark at once, so a caller can end its processes whatever happens. */
   onRun?: (run: string) => void;
+  /** false: no round is killed (a control run: a sound runtime and a sound harness count 0 then). */
+  kills?: boolean;
   /** Ends the soak early: running lanes are KILLed at once (a test that timed out). */
   signal?: AbortSignal;
   /** How long one `lanes -p` may take before it counts as hung and is KILLed. */
@@ -152,7 +154,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 
   try {
     while (Date.now() - started < options.durationMs && !aborted()) {
-      const plan = planKill(killRandom);
+      const drawn = planKill(killRandom);
+      const plan: KillPlan = options.kills === false ? { ...drawn, kind: "none" } : drawn;
       const before = model.tasks.size;
       const outcome = await lanesRun(`Round ${rounds + 1}: start some background tasks.`, plan);
       rounds++;
