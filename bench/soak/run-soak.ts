@@ -165,12 +165,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const pending = () =>
       judgeTasks(workspace, model, new Set()).offenses.filter((o) => o.count === "lost").length;
     // Until every result came; -p waits for every running task, so a run that brings none means none is coming.
-    for (let left = pending(), idle = 0; left > 0 && idle < 1 && finalRuns < 8 && !aborted();) {
+    for (let left = pending(); left > 0 && finalRuns < 8 && !aborted();) {
       const outcome = await lanesRun("Final check: report what finished.", undefined);
       finalRuns++;
       const now = pending();
-      idle = now < left ? 0 : idle + 1;
       log(`final run ${finalRuns}: ${left} results were missing, now ${now}; ${outcome}`);
+      if (now >= left) break;
       left = now;
     }
     listing = false;
@@ -221,6 +221,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     listing = false;
     options.signal?.removeEventListener("abort", killAll);
     killAll();
+    await listingLoop;
     killSoakProcesses(run);
     await fake.close();
     rmSync(root, { recursive: true, force: true });
