@@ -5,6 +5,8 @@ import type { LongSessionResult } from "./long-session.js";
 import type { MachineInfo } from "./machine.js";
 import type { FloodResult } from "./output-flood.js";
 import type { ParallelPhases, ParallelResult } from "./parallel-wall.js";
+import type { SoakBenchResult } from "./soak/soak-bench.js";
+import { soakRows } from "./soak/soak-rows.js";
 import type { SpawnStep } from "./spawn-breakdown.js";
 import type { SandboxScaleResult } from "./sandbox-scale.js";
 import type { SandboxStartResult } from "./sandbox-start.js";
@@ -25,6 +27,8 @@ export interface BenchParts {
   sandboxStart: SandboxStartResult;
   sandboxScale: SandboxScaleResult;
   startup: StartupResult;
+  /** Issue 17: the crash-and-restart soak (optional: figures from before it existed have none). */
+  soak?: SoakBenchResult;
 }
 
 export interface BenchResults extends BenchParts {
@@ -140,6 +144,7 @@ export function rows(r: BenchResults): Row[] {
     ...sandboxRows(r.sandboxStart),
     ...scaleRows(r.sandboxScale),
     ...startupRows(r.startup),
+    ...soakRows(r.soak),
   ];
 }
 

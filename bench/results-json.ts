@@ -34,6 +34,7 @@ export function toJson(r: BenchResults): Record<string, unknown> {
     session_save: r.sessionSave,
     sandbox_start_ms: r.sandboxStart,
     ...(r.sandboxScale ? { sandbox_scale: r.sandboxScale } : {}),
+    ...(r.soak ? { soak: { seed: r.soak.seed, duration_s: r.soak.durationS, counts: r.soak.counts } } : {}),
     startup_version_ratio: r.startup.versionRatio,
     startup_version_ms: r.startup.versionMs,
     startup_first_request_ratio: r.startup.firstRequestRatio,

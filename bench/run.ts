@@ -12,6 +12,7 @@ import { benchOutputFlood } from "./output-flood.js";
 import { benchParallelWall } from "./parallel-wall.js";
 import { passes, rows, type BenchParts, type BenchResults } from "./report.js";
 import { toJson } from "./results-json.js";
+import { benchSoak } from "./soak/soak-bench.js";
 import { benchSpawnBreakdown } from "./spawn-breakdown.js";
 import { benchSpawnThroughput } from "./spawn-throughput.js";
 import { benchStartup } from "./startup.js";
@@ -25,7 +26,7 @@ const only = onlyArg === -1 ? undefined : (process.argv[onlyArg + 1] ?? "").spli
 const context: BenchContext = { quick, log: (line) => console.log(`  ${line}`) };
 
 // In run order: the flood runs first, while the heap is small, so RSS growth is lanes' own.
-const parts: { [K in keyof BenchParts]: () => Promise<BenchParts[K]> } = {
+const parts: { [K in keyof BenchParts]-?: () => Promise<BenchParts[K]> } = {
   flood: () => benchOutputFlood(context),
   eventLoop: () => benchEventLoop(context),
   spawn: () => benchSpawnThroughput(context),
@@ -37,6 +38,7 @@ const parts: { [K in keyof BenchParts]: () => Promise<BenchParts[K]> } = {
   sandboxStart: () => benchSandboxStart(context),
   sandboxScale: () => benchSandboxScale(context),
   startup: () => benchStartup(context),
+  soak: () => benchSoak(context),
 };
 const names = Object.keys(parts) as (keyof BenchParts)[];
 const unknown = only?.filter((name) => !(names as string[]).includes(name)) ?? [];
@@ -50,7 +52,10 @@ const base = join(import.meta.dirname, quick ? "results.quick" : "results");
 const partsFile = `${base}.parts.json`;
 const previous: Partial<BenchParts> =
   only && existsSync(partsFile) ? (JSON.parse(readFileSync(partsFile, "utf8")) as Partial<BenchParts>) : {};
-const missing = only ? names.filter((name) => !only.includes(name) && previous[name] === undefined) : [];
+// The soak (10 minutes) is optional for a partial run: its rows read "not run" until it ran once.
+const missing = only
+  ? names.filter((name) => !only.includes(name) && name !== "soak" && previous[name] === undefined)
+  : [];
 if (missing.length > 0) {
   console.error(`lanes bench: no earlier figures for ${missing.join(", ")}: run the whole bench once first`);
   process.exit(2);

@@ -1,0 +1,31 @@
+import { spawn } from "node:child_process";
+
+export interface LanesProcess {
+  pid: number;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The last few KB lanes wrote to stderr, for a report when a run goes wrong. */
+  stderrTail(): string;
+  /** A signal to lanes itself (never its tasks: they are in groups of their own); false once it ended. */
+  signal(name: NodeJS.Signals): boolean;
+}
+
+const TAIL_BYTES = 4096;
+
+/** Starts the built CLI as a user would, stdin closed, output collected only as a bounded tail. */
+export function startLanes(cli: string, args: string[], env: NodeJS.ProcessEnv): LanesProcess {
+  const child = spawn(process.execPath, [cli, ...args], { env, stdio: ["ignore", "ignore", "pipe"] });
+  let tail = "";
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    tail = (tail + chunk).slice(-TAIL_BYTES);
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on("close", (code, signal) => resolve({ code, signal }));
+    child.on("error", () => resolve({ code: null, signal: null }));
+  });
+  return {
+    pid: child.pid ?? -1,
+    exited,
+    stderrTail: () => tail,
+    signal: (name) => child.exitCode === null && child.signalCode === null && child.kill(name),
+  };
+}
