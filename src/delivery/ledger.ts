@@ -61,7 +61,8 @@ export class DeliveryLedger<Notice> {
     if (this.finalOf(taskId)) return;
     const older = this.entries.find((entry) => entry.taskId === taskId && entry.state === "pending");
     if (older) this.remove(older);
-    const folded = older?.notice !== undefined && this.options.fold ? this.options.fold(older.notice, notice) : notice;
+    const folded =
+      older?.notice !== undefined && this.options.fold ? this.options.fold(older.notice, notice) : notice;
     this.entries.push(this.entry(taskId, folded, final, "pending"));
     this.options.onPending?.();
   }
@@ -118,7 +119,9 @@ export class DeliveryLedger<Notice> {
   nack(carrierId: string): void {
     const carried = this.carriedBy(carrierId);
     for (const entry of carried) {
-      const newer = this.entries.some((e) => e !== entry && e.taskId === entry.taskId && e.state === "pending");
+      const newer = this.entries.some(
+        (e) => e !== entry && e.taskId === entry.taskId && e.state === "pending",
+      );
       if (newer || (entry.notice === undefined && !this.reissueInto(entry))) this.remove(entry);
       else Object.assign(entry, { state: "pending", carrier: undefined });
     }
@@ -140,7 +143,9 @@ export class DeliveryLedger<Notice> {
    */
   settle(taskId: string): void {
     for (const entry of this.entries.filter((e) => e.taskId === taskId && !e.final)) this.remove(entry);
-    const entry = this.finalOf(taskId) ?? this.entries[this.entries.push(this.entry(taskId, undefined, true, "delivered")) - 1];
+    const entry =
+      this.finalOf(taskId) ??
+      this.entries[this.entries.push(this.entry(taskId, undefined, true, "delivered")) - 1];
     if (!entry) return;
     Object.assign(entry, { state: "delivered", carrier: undefined, mayRepeat: false });
     this.options.onDelivered?.([taskId]);
@@ -161,10 +166,17 @@ export class DeliveryLedger<Notice> {
 
   /** Carriers that hold something now (neither acked nor nacked yet). */
   openCarriers(): string[] {
-    return [...new Set(this.entries.flatMap((entry) => (entry.state === "carried" ? [entry.carrier ?? ""] : [])))];
+    return [
+      ...new Set(this.entries.flatMap((entry) => (entry.state === "carried" ? [entry.carrier ?? ""] : []))),
+    ];
   }
 
-  private entry(taskId: string, notice: Notice | undefined, final: boolean, state: EntryState): LedgerEntry<Notice> {
+  private entry(
+    taskId: string,
+    notice: Notice | undefined,
+    final: boolean,
+    state: EntryState,
+  ): LedgerEntry<Notice> {
     return { taskId, notice, final, state, carrier: undefined, mayRepeat: false, seq: this.seq++ };
   }
 
