@@ -19,7 +19,8 @@ import {
   type WaitResult,
 } from "./lane-types.js";
 import { leftoverTask } from "./leftover-task.js";
-import type { Notification, NotificationQueue } from "./notification-queue.js";
+import type { Notification, PendingNotices } from "./notification-queue.js";
+import type { DeliveryLedger } from "../delivery/ledger.js";
 import { OtherTasks, type OtherTask } from "./other-tasks.js";
 import { OutputWatcher } from "./output-watcher.js";
 import { planRecovery, recoverySummary, type Recovery } from "./recovery.js";
@@ -54,6 +55,7 @@ export class LaneManager {
   private readonly sweeper = new EscapeSweeper(() => this.killGraceMs);
   private readonly watcher: OutputWatcher;
   private closed = false;
+  private drains = 0;
   private readonly foreground = new ForegroundHolds();
   private readonly intake: IntakeContext;
 
@@ -81,8 +83,14 @@ export class LaneManager {
     };
   }
 
-  get notifications(): NotificationQueue {
-    return this.delivery.notifications;
+  /** What is pending for the reader, to look at or wait for. */
+  get notifications(): PendingNotices {
+    return this.delivery.pending;
+  }
+
+  /** The delivery ledger: front ends take, claim, ack and nack results here (src/delivery/ledger.ts). */
+  get results(): DeliveryLedger<Notification> {
+    return this.delivery.ledger;
   }
 
   /** Time between TERM and KILL, for anything that ends processes on this manager's behalf. */
@@ -134,25 +142,22 @@ export class LaneManager {
     signal?: AbortSignal,
   ): Promise<WaitResult> {
     return waitOwnAndOthers(
-      { registry: this.registry, others: this.others, delivery: this.delivery },
+      { registry: this.registry, others: this.others },
       { ids, mode, timeoutMs, signal },
     );
   }
 
+  /**
+   * Takes what is pending onto a carrier of its own that is never acked: the caller shows it and calls
+   * markDelivered for what it counts delivered (a one-shot reader; tests).
+   */
   drainNotifications(): Notification[] {
-    return this.delivery.notifications.drain();
+    return this.delivery.ledger.take(`drain:${this.drains++}`).map((carried) => carried.notice);
   }
 
+  /** These ended tasks' results reached the reader another way: delivered, never queued again. */
   markDelivered(ids: string[]): void {
     this.delivery.markDelivered(ids);
-  }
-
-  withholdResults(ids: string[]): void {
-    this.delivery.withhold(ids);
-  }
-
-  requeueResults(ids: string[]): void {
-    this.delivery.requeue(ids);
   }
 
   readCursor(id: string): number {

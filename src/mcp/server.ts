@@ -128,7 +128,13 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
   server.onclose = () => void stopper.stop("the connection closed");
   process.once("exit", () => lanes.shutdownSync());
 
-  await server.connect(new ReplyTransport((id, isResult) => replies.sent(id, isResult)));
+  const transport = new ReplyTransport({
+    written: (id) => replies.written(id),
+    dropped: (id) => replies.dropped(id),
+    // Nothing more reaches the client: stop as if it had gone (its results stay undelivered on disk).
+    broken: (error) => void stopper.stop(`stdout failed (${error.message})`),
+  });
+  await server.connect(transport);
   for (const bad of lanes.corruptRecords)
     logLine(`set aside an unreadable task record (${bad.error}): ${bad.movedTo}`);
   const earlier = [
