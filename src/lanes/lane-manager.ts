@@ -24,6 +24,7 @@ import type { DeliveryLedger } from "../delivery/ledger.js";
 import { OtherTasks, type OtherTask } from "./other-tasks.js";
 import { OutputWatcher } from "./output-watcher.js";
 import { planRecovery, recoverySummary, type Recovery } from "./recovery.js";
+import { claimPlan, sweepClaims } from "./record-claims.js";
 import { spawnedTask } from "./spawned-task.js";
 import { TaskDelivery } from "./task-delivery.js";
 import type { KillReason, TaskEnd, TaskHandle } from "./task-handle.js";
@@ -189,7 +190,9 @@ export class LaneManager {
   recover(): Recovery & { leftovers: number } {
     const { records, corrupt } = this.store.loadAll();
     this.corruptRecords.push(...corrupt);
-    const plan = planRecovery(records);
+    sweepClaims(this.store.dir, records);
+    // Each dead owner's record goes to exactly one lanes, also when several start at once.
+    const plan = claimPlan(this.store.dir, planRecovery(records));
     const leftovers = takeOverRecovered(this.intake, plan, (id) => this.sweepEscaped(id));
     return { ...recoverySummary(plan), leftovers };
   }
