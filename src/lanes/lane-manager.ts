@@ -23,8 +23,8 @@ import type { Notification, PendingNotices } from "./notification-queue.js";
 import type { DeliveryLedger } from "../delivery/ledger.js";
 import { OtherTasks, type OtherTask } from "./other-tasks.js";
 import { OutputWatcher } from "./output-watcher.js";
-import { planRecovery, recoverySummary, type Recovery } from "./recovery.js";
-import { claimPlan, sweepClaims } from "./record-claims.js";
+import { recoverySummary, type Recovery } from "./recovery.js";
+import { claimedRecovery } from "./record-claims.js";
 import { spawnedTask } from "./spawned-task.js";
 import { TaskDelivery } from "./task-delivery.js";
 import type { KillReason, TaskEnd, TaskHandle } from "./task-handle.js";
@@ -56,7 +56,6 @@ export class LaneManager {
   private readonly sweeper = new EscapeSweeper(() => this.killGraceMs);
   private readonly watcher: OutputWatcher;
   private closed = false;
-  private drains = 0;
   private readonly foreground = new ForegroundHolds();
   private readonly intake: IntakeContext;
 
@@ -84,7 +83,6 @@ export class LaneManager {
     };
   }
 
-  /** What is pending for the reader, to look at or wait for. */
   get notifications(): PendingNotices {
     return this.delivery.pending;
   }
@@ -148,12 +146,8 @@ export class LaneManager {
     );
   }
 
-  /**
-   * Takes what is pending onto a carrier of its own that is never acked: the caller shows it and calls
-   * markDelivered for what it counts delivered (a one-shot reader; tests).
-   */
   drainNotifications(): Notification[] {
-    return this.delivery.ledger.take(`drain:${this.drains++}`).map((carried) => carried.notice);
+    return this.delivery.drain();
   }
 
   /** These ended tasks' results reached the reader another way: delivered, never queued again. */
@@ -190,9 +184,7 @@ export class LaneManager {
   recover(): Recovery & { leftovers: number } {
     const { records, corrupt } = this.store.loadAll();
     this.corruptRecords.push(...corrupt);
-    sweepClaims(this.store.dir, records);
-    // Each dead owner's record goes to exactly one lanes, also when several start at once.
-    const plan = claimPlan(this.store.dir, planRecovery(records));
+    const plan = claimedRecovery(this.store.dir, records);
     const leftovers = takeOverRecovered(this.intake, plan, (id) => this.sweepEscaped(id));
     return { ...recoverySummary(plan), leftovers };
   }

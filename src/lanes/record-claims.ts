@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { createExclusive, readText, reap, removeFile } from "./claim-files.js";
 import { ownerAlive } from "./reconcile.js";
-import type { RecoveryPlan } from "./recovery.js";
+import { planRecovery, type RecoveryPlan } from "./recovery.js";
 import { isTerminal, type TaskRecord } from "./task-record.js";
 
 /** `<id>.claim-<pid of the dead owner>`: one claim per record and dead owner, so a later owner's death claims anew. */
@@ -71,4 +71,11 @@ export function sweepClaims(dir: string, records: readonly TaskRecord[]): void {
       !record || record.owner_pid !== Number(match[2]) || (isTerminal(record.status) && record.notified);
     if (stale) removeFile(join(dir, name));
   }
+}
+
+/** The recovery plan of a starting lanes: each dead owner's record goes to exactly one lanes. */
+export function claimedRecovery(dir: string, records: TaskRecord[]): RecoveryPlan {
+  // Before any claim: the sweep reads records as loaded, not as this lanes is about to change them.
+  sweepClaims(dir, records);
+  return claimPlan(dir, planRecovery(records));
 }

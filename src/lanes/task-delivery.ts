@@ -12,6 +12,7 @@ export class TaskDelivery {
   readonly ledger: DeliveryLedger<Notification>;
   readonly pending: PendingNotices;
   private readonly readCursors = new Map<string, number>();
+  private drains = 0;
 
   constructor(
     private readonly registry: TaskRegistry,
@@ -34,6 +35,14 @@ export class TaskDelivery {
     const snapshot: Notification = { ...notice, record: { ...notice.record }, createdAt: Date.now() };
     this.ledger.push(notice.taskId, snapshot, notice.kind === "ended");
     this.events.emit({ type: "notification", notification: snapshot });
+  }
+
+  /**
+   * Takes what is pending onto a carrier of its own that is never acked: the caller shows it and calls
+   * markDelivered for what it counts delivered (a one-shot reader; tests).
+   */
+  drain(): Notification[] {
+    return this.ledger.take(`drain:${this.drains++}`).map((carried) => carried.notice);
   }
 
   /** A task's one result notice. */

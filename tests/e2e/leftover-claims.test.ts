@@ -58,9 +58,9 @@ async function leftovers(): Promise<Leftovers> {
     expect(await eventually(() => existsSync(exit), 10_000)).toBe(true);
   }
   // Let the ended records land, then kill the server before anything delivers them.
-  expect(
-    await eventually(() => ended.every((id) => statusOf(workspace.dir, id) === "failed"), 5000),
-  ).toBe(true);
+  expect(await eventually(() => ended.every((id) => statusOf(workspace.dir, id) === "failed"), 5000)).toBe(
+    true,
+  );
   process.kill(first.transport.pid ?? 0, "SIGKILL");
   await sleep(200);
   return { dir: workspace.dir, ended, running };
