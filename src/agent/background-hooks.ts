@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { carriedResultsBlock } from "../lanes/carried-results.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import type { AgentEventSink } from "./events.js";
@@ -31,9 +32,11 @@ export interface BackgroundHooks extends AgentHooks {
 export function createBackgroundHooks(lanes: LaneManager, options: BackgroundHookOptions): BackgroundHooks {
   const ledger = lanes.results;
   const expired: string[] = [];
+  // Unique per hooks: two sessions on one lane manager never share a carrier.
+  const prefix = `agent:${randomUUID()}`;
   let requests = 0;
-  let carrier = `agent:${process.pid}:${requests}`;
-  const nextCarrier = (): void => void (carrier = `agent:${process.pid}:${++requests}`);
+  let carrier = `${prefix}:${requests}`;
+  const nextCarrier = (): void => void (carrier = `${prefix}:${++requests}`);
   let trigger: "before-call" | "idle-wake" = "before-call";
   return {
     expired,
