@@ -1,4 +1,5 @@
-import { noticeText, resultsBlock } from "../lanes/format.js";
+import { randomUUID } from "node:crypto";
+import { carriedResultsBlock } from "../lanes/carried-results.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import type { AgentEventSink } from "./events.js";
 import type { AgentHooks, Injection } from "./loop.js";
@@ -17,50 +18,52 @@ export interface BackgroundHooks extends AgentHooks {
   readonly expired: string[];
   /**
    * The conversation is being discarded (/clear): results it carried (in an injection or a tool's answer)
-   * that no successful call delivered go back to the queue, so the next conversation gets them instead of
-   * them being marked delivered unseen.
+   * that no successful call delivered go back to the ledger, so the next conversation gets them.
    */
   requeueUndelivered(): void;
 }
 
 /**
- * Drain-before-call: every model request first sweeps the lane manager's notification queue into one
- * `<background-results>` block. A result counts as delivered only once a request carrying it succeeded.
+ * Drain-before-call over the delivery ledger. The carrier is the conversation up to the next request
+ * that succeeds: results injected or stated by tools ride it, and it is acked once that request succeeded
+ * (the conversation holding them is saved as each entry is appended). A failed or cancelled request keeps
+ * them carried: the conversation still holds them, so queueing them again would show them twice.
  */
 export function createBackgroundHooks(lanes: LaneManager, options: BackgroundHookOptions): BackgroundHooks {
-  const unacknowledged = new Set<string>();
+  const ledger = lanes.results;
   const expired: string[] = [];
+  // Unique per hooks: two sessions on one lane manager never share a carrier.
+  const prefix = `agent:${randomUUID()}`;
+  let requests = 0;
+  let carrier = `${prefix}:${requests}`;
+  const nextCarrier = (): void => void (carrier = `${prefix}:${++requests}`);
   let trigger: "before-call" | "idle-wake" = "before-call";
   return {
     expired,
     requeueUndelivered(): void {
-      lanes.requeueResults([...unacknowledged]);
-      unacknowledged.clear();
+      ledger.nack(carrier);
+      nextCarrier();
     },
     beforeModelCall(): Injection | undefined {
-      const notices = lanes.drainNotifications();
+      const carried = ledger.take(carrier);
       const why = trigger;
       trigger = "before-call";
-      if (notices.length === 0) return undefined;
-      const ended = notices.filter((notice) => notice.kind === "ended").map((notice) => notice.taskId);
-      for (const id of ended) unacknowledged.add(id);
-      const text = resultsBlock(notices.map((notice) => noticeText(lanes.workspace, notice)));
+      if (carried.length === 0) return undefined;
+      const text = carriedResultsBlock(lanes.workspace, carried);
       options.emit({
         type: "background-results",
-        task_ids: notices.map((n) => n.taskId),
+        task_ids: carried.map((item) => item.taskId),
         text,
         trigger: why,
       });
       return { text };
     },
     resultsReported(taskIds: string[]): void {
-      lanes.withholdResults(taskIds);
-      for (const id of taskIds) unacknowledged.add(id);
+      for (const id of taskIds) ledger.claim(id, carrier);
     },
     afterModelCall(): void {
-      if (unacknowledged.size === 0) return;
-      lanes.markDelivered([...unacknowledged]);
-      unacknowledged.clear();
+      ledger.ack(carrier);
+      nextCarrier();
     },
     async onIdle(signal: AbortSignal): Promise<boolean> {
       if (!options.idleWake) return false;

@@ -19,10 +19,12 @@ import {
   type WaitResult,
 } from "./lane-types.js";
 import { leftoverTask } from "./leftover-task.js";
-import type { Notification, NotificationQueue } from "./notification-queue.js";
+import type { Notification, PendingNotices } from "./notification-queue.js";
+import type { DeliveryLedger } from "../delivery/ledger.js";
 import { OtherTasks, type OtherTask } from "./other-tasks.js";
 import { OutputWatcher } from "./output-watcher.js";
-import { planRecovery, recoverySummary, type Recovery } from "./recovery.js";
+import { recoverySummary, type Recovery } from "./recovery.js";
+import { claimedRecovery } from "./record-claims.js";
 import { spawnedTask } from "./spawned-task.js";
 import { TaskDelivery } from "./task-delivery.js";
 import type { KillReason, TaskEnd, TaskHandle } from "./task-handle.js";
@@ -81,8 +83,13 @@ export class LaneManager {
     };
   }
 
-  get notifications(): NotificationQueue {
-    return this.delivery.notifications;
+  get notifications(): PendingNotices {
+    return this.delivery.pending;
+  }
+
+  /** The delivery ledger: front ends take, claim, ack and nack results here (src/delivery/ledger.ts). */
+  get results(): DeliveryLedger<Notification> {
+    return this.delivery.ledger;
   }
 
   /** Time between TERM and KILL, for anything that ends processes on this manager's behalf. */
@@ -134,25 +141,18 @@ export class LaneManager {
     signal?: AbortSignal,
   ): Promise<WaitResult> {
     return waitOwnAndOthers(
-      { registry: this.registry, others: this.others, delivery: this.delivery },
+      { registry: this.registry, others: this.others },
       { ids, mode, timeoutMs, signal },
     );
   }
 
   drainNotifications(): Notification[] {
-    return this.delivery.notifications.drain();
+    return this.delivery.drain();
   }
 
+  /** These ended tasks' results reached the reader another way: delivered, never queued again. */
   markDelivered(ids: string[]): void {
     this.delivery.markDelivered(ids);
-  }
-
-  withholdResults(ids: string[]): void {
-    this.delivery.withhold(ids);
-  }
-
-  requeueResults(ids: string[]): void {
-    this.delivery.requeue(ids);
   }
 
   readCursor(id: string): number {
@@ -184,7 +184,7 @@ export class LaneManager {
   recover(): Recovery & { leftovers: number } {
     const { records, corrupt } = this.store.loadAll();
     this.corruptRecords.push(...corrupt);
-    const plan = planRecovery(records);
+    const plan = claimedRecovery(this.store.dir, records);
     const leftovers = takeOverRecovered(this.intake, plan, (id) => this.sweepEscaped(id));
     return { ...recoverySummary(plan), leftovers };
   }

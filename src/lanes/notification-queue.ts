@@ -1,3 +1,4 @@
+import type { DeliveryLedger } from "../delivery/ledger.js";
 import type { TaskRecord } from "./task-record.js";
 
 export type NotificationPriority = "immediate" | "high" | "medium" | "low";
@@ -21,56 +22,43 @@ export interface Notification {
   /** What an undelivered match notice said when a later notice of the task replaced it (folding). */
   matched?: string;
   createdAt: number;
-  seq: number;
 }
 
 const RANK: Record<NotificationPriority, number> = { immediate: 0, high: 1, medium: 2, low: 3 };
 
-/**
- * Pending notices for the model. One pending notice per task: a newer one replaces an older undelivered one
- * (a "ready" match folded under the task's end). Drained in priority order, oldest first within a priority.
- */
-export class NotificationQueue {
-  private readonly pending = new Map<string, Notification>();
+/** Most urgent first; the ledger keeps push order within a priority. */
+export function noticeOrder(a: Notification, b: Notification): number {
+  return RANK[a.priority] - RANK[b.priority];
+}
+
+/** Folding keeps what the replaced notice said: "ready on :3000" is still news when the end arrives. */
+export function foldNotice(older: Notification, newer: Notification): Notification {
+  const matched = newer.matched ?? older.matched ?? (older.kind === "matched" ? older.line : undefined);
+  return matched !== undefined && newer.kind !== "matched" ? { ...newer, matched } : newer;
+}
+
+/** What is pending in the ledger, for those who only look or wait (the REPL's wake, -p's idle wait). */
+export class PendingNotices {
   private readonly waiters = new Set<() => void>();
-  private seq = 0;
 
-  push(notice: Omit<Notification, "seq" | "createdAt">): void {
-    const replaced = this.pending.get(notice.taskId);
-    // Folding keeps what the replaced notice said: "ready on :3000" is still news when the end arrives.
-    const matched =
-      notice.matched ?? replaced?.matched ?? (replaced?.kind === "matched" ? replaced.line : undefined);
-    const next: Notification = { ...notice, createdAt: Date.now(), seq: this.seq++ };
-    if (matched !== undefined && notice.kind !== "matched") next.matched = matched;
-    this.pending.set(notice.taskId, next);
-    for (const wake of [...this.waiters]) wake();
-  }
+  constructor(private readonly ledger: DeliveryLedger<Notification>) {}
 
-  /** Removes and returns everything pending, most urgent first. Returns [] when empty. */
-  drain(): Notification[] {
-    const all = [...this.pending.values()].sort(
-      (a, b) => RANK[a.priority] - RANK[b.priority] || a.seq - b.seq,
-    );
-    this.pending.clear();
-    return all;
-  }
-
-  /** Drops a task's pending notice (its result reached the model another way, e.g. wait_background). */
-  discard(taskId: string): void {
-    this.pending.delete(taskId);
+  get size(): number {
+    return this.ledger.pendingCount;
   }
 
   has(taskId: string): boolean {
-    return this.pending.has(taskId);
+    return this.ledger.isPending(taskId);
   }
 
-  get size(): number {
-    return this.pending.size;
+  /** The ledger has something new pending: wake every waiter. */
+  wake(): void {
+    for (const wake of [...this.waiters]) wake();
   }
 
   /** Resolves true as soon as something is pending, false on timeout or abort. */
   waitForNext(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    if (this.pending.size > 0) return Promise.resolve(true);
+    if (this.size > 0) return Promise.resolve(true);
     if (signal?.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
       const done = (value: boolean): void => {

@@ -1,99 +1,61 @@
+import { DeliveryLedger } from "../delivery/ledger.js";
 import type { LaneEvents } from "./lane-events.js";
-import type { WaitResult } from "./lane-types.js";
-import { NotificationQueue, type Notification } from "./notification-queue.js";
-import { raceTimeout } from "./race-timeout.js";
-import type { LiveTask, TaskRegistry } from "./task-registry.js";
+import { foldNotice, noticeOrder, PendingNotices, type Notification } from "./notification-queue.js";
+import type { TaskRegistry } from "./task-registry.js";
 import { isTerminal, type TaskRecord } from "./task-record.js";
 
 /**
- * Which results reached the model: the notice queue, `notified` on the records, and what the model has read
- * of each log. Notices are data (format.ts writes their text).
+ * The lane manager's side of delivery: it puts notices into the one ledger (src/delivery) and keeps the
+ * records' `notified` in step with it (written on ack only). Front ends carry what the ledger hands them.
  */
 export class TaskDelivery {
-  readonly notifications = new NotificationQueue();
+  readonly ledger: DeliveryLedger<Notification>;
+  readonly pending: PendingNotices;
   private readonly readCursors = new Map<string, number>();
+  private drains = 0;
 
   constructor(
     private readonly registry: TaskRegistry,
     private readonly events: LaneEvents,
-  ) {}
+  ) {
+    this.ledger = new DeliveryLedger<Notification>({
+      fold: foldNotice,
+      order: noticeOrder,
+      onDelivered: (ids) => this.persistNotified(ids, true),
+      onReopened: (ids) => this.persistNotified(ids, false),
+      reissue: (id) => this.reissue(id),
+      onPending: () => this.pending.wake(),
+    });
+    this.pending = new PendingNotices(this.ledger);
+  }
 
-  /** Queues a notice and tells listeners. */
-  push(notice: Omit<Notification, "seq" | "createdAt">): void {
-    const snapshot = { ...notice, record: { ...notice.record } };
-    this.notifications.push(snapshot);
-    this.events.emit({ type: "notification", notification: { ...snapshot, createdAt: Date.now(), seq: -1 } });
+  /** Queues a notice and tells listeners; a task whose end the ledger knows already gets no more. */
+  push(notice: Omit<Notification, "createdAt">): void {
+    if (this.ledger.stateOf(notice.taskId) !== undefined) return;
+    const snapshot: Notification = { ...notice, record: { ...notice.record }, createdAt: Date.now() };
+    this.ledger.push(notice.taskId, snapshot, notice.kind === "ended");
+    this.events.emit({ type: "notification", notification: snapshot });
+  }
+
+  /**
+   * Takes what is pending onto a carrier of its own that is never acked: the caller shows it and calls
+   * markDelivered for what it counts delivered (a one-shot reader; tests).
+   */
+  drain(): Notification[] {
+    return this.ledger.take(`drain:${this.drains++}`).map((carried) => carried.notice);
   }
 
   /** A task's one result notice. */
   queueEnded(record: TaskRecord): void {
-    this.push({
-      taskId: record.id,
-      kind: "ended",
-      priority: record.status === "completed" ? "medium" : "high",
-      record,
-    });
+    this.push(endedNotice(record));
   }
 
-  /** Persists `notified` for tasks whose results reached the model. */
+  /** These ended tasks' results reached the reader another way (shown to the user, or already in the conversation). */
   markDelivered(ids: string[]): void {
     for (const id of ids) {
-      const task = this.registry.find(id);
-      this.notifications.discard(id);
-      if (!task || task.record.notified || !isTerminal(task.record.status)) continue;
-      task.record.notified = true;
-      this.registry.persist(task.record);
-    }
-  }
-
-  /**
-   * Takes the queued notices of tasks whose results a reply now states, without counting them delivered
-   * yet: markDelivered once that reply reached the model, requeue if it never did.
-   */
-  withhold(ids: string[]): void {
-    for (const id of ids) this.notifications.discard(id);
-  }
-
-  /** Queues again the results of ended tasks not yet delivered (their carrier conversation was dropped). */
-  requeue(ids: string[]): void {
-    for (const id of ids) {
       const record = this.registry.find(id)?.record;
-      if (record && isTerminal(record.status) && !record.notified) this.queueEnded(record);
+      if (record && isTerminal(record.status)) this.ledger.settle(id);
     }
-  }
-
-  /**
-   * Blocks until any/all of the tasks ended, the timeout passes, or the signal aborts. Marks nothing
-   * delivered: the reply stating these results may still be dropped, so its sender does that.
-   */
-  async wait(
-    ids: string[],
-    mode: "any" | "all",
-    timeoutMs: number,
-    signal?: AbortSignal,
-  ): Promise<WaitResult> {
-    const tasks = ids
-      .map((id) => this.registry.find(id))
-      .filter((task): task is LiveTask => task !== undefined);
-    const pending = tasks.filter((task) => !isTerminal(task.record.status)).map((task) => task.ended);
-    let timedOut = false;
-    if (pending.length > 0 && (mode === "all" || pending.length === tasks.length)) {
-      const target = mode === "all" ? Promise.all(pending) : Promise.race(pending);
-      timedOut = !(await raceTimeout(target, timeoutMs, signal));
-    }
-    return { ...this.handOver(ids), timedOut, others: [] };
-  }
-
-  /** The tasks' records as a wait returns them (nothing marked delivered: see wait). */
-  handOver(ids: string[]): { ended: TaskRecord[]; running: TaskRecord[] } {
-    const tasks = ids
-      .map((id) => this.registry.find(id))
-      .filter((task): task is LiveTask => task !== undefined);
-    const ended = tasks.filter((task) => isTerminal(task.record.status)).map((task) => task.record);
-    return {
-      ended: ended.map((record) => ({ ...record })),
-      running: tasks.filter((task) => !isTerminal(task.record.status)).map((task) => ({ ...task.record })),
-    };
   }
 
   /** Read cursor for `check_background output="new"`: bytes of the log the model has already seen. */
@@ -104,4 +66,29 @@ export class TaskDelivery {
   setReadCursor(id: string, offset: number): void {
     this.readCursors.set(id, offset);
   }
+
+  private reissue(id: string): Notification | undefined {
+    const record = this.registry.find(id)?.record;
+    return record && isTerminal(record.status)
+      ? { ...endedNotice(record), createdAt: Date.now() }
+      : undefined;
+  }
+
+  private persistNotified(ids: string[], notified: boolean): void {
+    for (const id of ids) {
+      const task = this.registry.find(id);
+      if (!task || !isTerminal(task.record.status) || task.record.notified === notified) continue;
+      task.record.notified = notified;
+      this.registry.persist(task.record);
+    }
+  }
+}
+
+function endedNotice(record: TaskRecord): Omit<Notification, "createdAt"> {
+  return {
+    taskId: record.id,
+    kind: "ended",
+    priority: record.status === "completed" ? "medium" : "high",
+    record,
+  };
 }

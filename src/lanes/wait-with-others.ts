@@ -1,7 +1,7 @@
 import type { WaitResult } from "./lane-types.js";
 import type { OtherTask, OtherTasks } from "./other-tasks.js";
-import type { TaskDelivery } from "./task-delivery.js";
 import { raceTimeout } from "./race-timeout.js";
+import { handOver, waitForOwn } from "./task-wait.js";
 import type { LiveTask, TaskRegistry } from "./task-registry.js";
 import { isTerminal } from "./task-record.js";
 
@@ -51,17 +51,20 @@ export async function waitWithOthers(options: {
  * does not know. Marks nothing delivered.
  */
 export async function waitOwnAndOthers(
-  parts: { registry: TaskRegistry; others: OtherTasks; delivery: TaskDelivery },
+  parts: { registry: TaskRegistry; others: OtherTasks },
   request: { ids: string[]; mode: "any" | "all"; timeoutMs: number; signal?: AbortSignal },
 ): Promise<WaitResult> {
-  const { registry, others, delivery } = parts;
+  const { registry, others } = parts;
   const { ids, mode, timeoutMs, signal } = request;
   const otherIds = [...others.findMany(ids.filter((id) => !registry.has(id))).keys()];
-  if (otherIds.length === 0) return delivery.wait(ids, mode, timeoutMs, signal);
+  if (otherIds.length === 0) return waitForOwn(registry, request);
   const own = ids.flatMap((id) => registry.find(id) ?? []);
   const read = (wanted: string[]): Map<string, OtherTask> => others.findMany(wanted);
   const end = await waitWithOthers({ own, otherIds, read, mode, timeoutMs, signal });
-  const ownResult = delivery.handOver(own.map((task) => task.record.id));
+  const ownResult = handOver(
+    registry,
+    own.map((task) => task.record.id),
+  );
   const records = end.others.map((task) => ({ ...task.record }));
   return {
     ended: [...ownResult.ended, ...records.filter((record) => isTerminal(record.status))],

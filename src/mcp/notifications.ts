@@ -42,11 +42,7 @@ export class LogHints {
       this.unsent.set(event.notification.taskId, this.hintOf(event.notification));
       this.schedule();
     });
-    // Listed by draining and queueing again in the same order: the queue has no other way to show them.
-    for (const notice of this.lanes.drainNotifications()) {
-      this.lanes.notifications.push(notice);
-      this.unsent.set(notice.taskId, this.hintOf(notice));
-    }
+    for (const { notice } of this.lanes.results.peek()) this.unsent.set(notice.taskId, this.hintOf(notice));
     this.schedule();
   }
 

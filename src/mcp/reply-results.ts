@@ -1,25 +1,21 @@
 import type { CallToolResult, RequestId } from "@modelcontextprotocol/sdk/types.js";
-import { noticeText, resultsBlock } from "../lanes/format.js";
+import { carriedResultsBlock } from "../lanes/carried-results.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
-import type { Notification } from "../lanes/notification-queue.js";
 
-/** A reply built but not yet handed to the transport: what it carries, and what it states itself. */
-interface Outgoing {
-  carried: Notification[];
-  stated: readonly string[];
-  release: () => void;
+/** The ledger's carrier for the reply to one client request. */
+export function replyCarrier(id: RequestId): string {
+  return `mcp:${process.pid}:${String(id)}`;
 }
 
 /**
- * The one way results reach an MCP client's model: appended to a tool reply. A client may never show a
- * server's notifications to its model (Claude Code does not), so a result counts as delivered only when a
- * reply carried it, at the moment that reply is handed to the transport (`sent`). Every reply takes what
- * finished since the last one, after the tool's own answer. A reply that is never sent (the call was
- * cancelled, the connection closed) delivers nothing: its results are there for the next reply.
+ * MCP's use of the delivery ledger: results reach a client's model appended to a tool reply (a client may
+ * never show a server's notifications to its model; Claude Code does not). Each reply is a carrier: it
+ * takes what is pending and claims what the tool's own answer states; it is acked once its bytes were
+ * written, and nacked when it errors, is never sent, or its request is cancelled (also after the write: the
+ * client ignores that reply, so its results come again, marked as a possible repeat).
  */
 export class ReplyResults {
   private readonly holds = new Map<symbol, ReadonlySet<string>>();
-  private readonly outgoing = new Map<RequestId, Outgoing>();
 
   constructor(
     private readonly lanes: LaneManager,
@@ -28,9 +24,8 @@ export class ReplyResults {
   ) {}
 
   /**
-   * Marks the tasks whose end a call's own answer will state (wait_background, kill_background): while it
-   * runs, other calls' replies leave their notices alone, so the model is not told twice. Returns the
-   * release, idempotent.
+   * Marks the tasks whose end a running call's own answer will state (wait_background, kill_background):
+   * while it runs, other replies leave their results alone. Returns the release, idempotent.
    */
   hold(taskIds: readonly string[]): () => void {
     if (taskIds.length === 0) return () => {};
@@ -47,9 +42,8 @@ export class ReplyResults {
   }
 
   /**
-   * Adds the pending results to the reply of request `id`, which the SDK sends unless `signal` aborted.
-   * `stated` are the tasks whose results the call's own answer states; they stay held until the reply is
-   * sent or dropped. Nothing counts as delivered until `sent`.
+   * Adds the pending results to the reply of request `id`, and claims `stated` (the results the tool's
+   * own answer states) for it. Nothing is delivered until `written`.
    */
   carry(
     reply: CallToolResult,
@@ -58,37 +52,26 @@ export class ReplyResults {
     stated: readonly string[],
   ): CallToolResult {
     if (signal.aborted) return reply;
-    const carried: Notification[] = [];
-    for (const notice of this.lanes.drainNotifications()) {
-      if (this.isHeld(notice.taskId) || stated.includes(notice.taskId)) {
-        this.lanes.notifications.push(notice);
-      } else carried.push(notice);
-    }
-    this.outgoing.set(id, { carried, stated, release: this.hold(stated) });
-    // Cancelled (or the connection closed) before the SDK handed it over: the SDK drops it.
-    signal.addEventListener("abort", () => this.settle(id, false), { once: true });
+    const carrier = replyCarrier(id);
+    const ledger = this.lanes.results;
+    for (const taskId of stated) ledger.claim(taskId, carrier);
+    const carried = ledger.take(carrier, (taskId) => this.isHeld(taskId));
+    // Cancelled, or the connection closed, before the write finished: the SDK drops it or the client ignores it.
+    signal.addEventListener("abort", () => this.dropped(id), { once: true });
     if (carried.length === 0) return reply;
-    const block = resultsBlock(carried.map((notice) => noticeText(null, notice)));
-    return { ...reply, content: [...reply.content, { type: "text", text: block }] };
+    return {
+      ...reply,
+      content: [...reply.content, { type: "text", text: carriedResultsBlock(null, carried) }],
+    };
   }
 
-  /** The transport took the response to request `id`: a result, or an error that carried nothing. */
-  sent(id: RequestId, isResult: boolean): void {
-    this.settle(id, isResult);
+  /** The reply's bytes reached the client's pipe. */
+  written(id: RequestId): void {
+    this.lanes.results.ack(replyCarrier(id));
   }
 
-  private settle(id: RequestId, delivered: boolean): void {
-    const reply = this.outgoing.get(id);
-    if (!reply) return;
-    this.outgoing.delete(id);
-    if (delivered) {
-      const ended = reply.carried.filter((notice) => notice.kind === "ended").map((notice) => notice.taskId);
-      this.lanes.markDelivered([...ended, ...reply.stated]);
-    } else {
-      // Back in the queue, unless the task has a newer notice, which replaces this one anyway.
-      for (const notice of reply.carried)
-        if (!this.lanes.notifications.has(notice.taskId)) this.lanes.notifications.push(notice);
-    }
-    reply.release();
+  /** The reply failed to write, or the client cancelled its request (before or after the write). */
+  dropped(id: RequestId): void {
+    this.lanes.results.nack(replyCarrier(id));
   }
 }

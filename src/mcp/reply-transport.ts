@@ -1,23 +1,49 @@
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { LineTransport, type LineTransportOptions } from "./line-transport.js";
 
+/** What the transport tells about the replies it writes and the cancels it reads. */
+export interface ReplyEvents {
+  /** The response to request `id` was written to stdout (its write callback said so). */
+  written(id: RequestId): void;
+  /** The response to request `id` failed to write, or the client cancelled the request. */
+  dropped(id: RequestId): void;
+}
+
 /**
- * The stdio transport, telling `onReply` of each response the moment it is handed over: that is when a
- * reply counts as sent. The SDK drops the reply of a cancelled request before this point, never after.
+ * The line transport, counting a reply sent only when the stream's write callback fired: "handed to the
+ * transport" loses results when the client stops reading or closed its end. A failed write also ends the
+ * connection (LineTransport), so the server stops.
  */
 export class ReplyTransport extends LineTransport {
   constructor(
-    private readonly onReply: (id: RequestId, isResult: boolean) => void,
+    private readonly events: ReplyEvents,
     options?: LineTransportOptions,
   ) {
     super(options);
   }
 
-  override send(message: JSONRPCMessage): Promise<void> {
-    const sending = super.send(message);
-    // A response (not a request: those have a method) to one of the client's requests.
-    if ("id" in message && message.id !== undefined && ("result" in message || "error" in message))
-      this.onReply(message.id, "result" in message);
-    return sending;
+  override async start(): Promise<void> {
+    await super.start();
+    // A cancel that arrives after the reply was written is ignored by the SDK, but the client ignores that
+    // reply: its results must come again. Seen here, before the SDK dispatches the notification.
+    const dispatch = this.onmessage;
+    this.onmessage = (message: JSONRPCMessage) => {
+      if ("method" in message && message.method === "notifications/cancelled") {
+        const requestId = (message.params as { requestId?: RequestId } | undefined)?.requestId;
+        if (requestId !== undefined) this.events.dropped(requestId);
+      }
+      dispatch?.(message);
+    };
+  }
+
+  override async send(message: JSONRPCMessage): Promise<void> {
+    const replyTo = "id" in message && ("result" in message || "error" in message) ? message.id : undefined;
+    try {
+      await super.send(message);
+    } catch (error) {
+      if (replyTo !== undefined) this.events.dropped(replyTo);
+      throw error;
+    }
+    if (replyTo !== undefined) this.events.written(replyTo);
   }
 }

@@ -132,9 +132,13 @@ export async function runMcpServer(options: McpServerOptions): Promise<McpServin
     logLine,
     options.stopRequests,
   );
-  const transport = new ReplyTransport((id, isResult) => replies.sent(id, isResult), { log: logLine });
+  const transport = new ReplyTransport(
+    { written: (id) => replies.written(id), dropped: (id) => replies.dropped(id) },
+    { log: logLine },
+  );
+  // The end of stdin, or a failed write to stdout (nothing more reaches the client): stop; results not
+  // written stay undelivered on disk for the next session.
   server.onclose = () => void stopper.stop(connectionEndReason(transport.ended));
-
   await server.connect(transport);
   for (const bad of lanes.corruptRecords)
     logLine(`set aside an unreadable task record (${bad.error}): ${bad.movedTo}`);

@@ -20,6 +20,7 @@ import { laneManagerOptions } from "../config/lane-options.js";
 import { commandRules } from "../config/user-config.js";
 import type { LanesConfig } from "../config/config.js";
 import { startLanes } from "./start-lanes.js";
+import { resultsHeldIn } from "./results-in-conversation.js";
 import { LaneManager } from "../lanes/lane-manager.js";
 import { createProvider, type ProviderName } from "../model/create-provider.js";
 import { emptyUsage, type Message, type ModelProvider, type Usage } from "../model/types.js";
@@ -247,6 +248,8 @@ export class Session {
     this.opened = false;
     this.taskIds.push(...loaded.taskIds);
     this.lanes.loadHistory(loaded.taskIds);
+    // Reconciled with the records: a result the conversation holds is never queued again.
+    this.lanes.markDelivered(resultsHeldIn(loaded.entries, loaded.taskIds));
     return loaded.id;
   }
 

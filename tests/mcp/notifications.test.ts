@@ -56,7 +56,7 @@ function reply(
   if (options.cancel === "before") controller.abort();
   const built = replies.carry(textResult(answer), id, controller.signal, options.stated ?? []);
   if (options.cancel === "after-build") controller.abort();
-  else replies.sent(id, true);
+  else replies.written(id);
   return built;
 }
 

@@ -1,0 +1,24 @@
+import type { LogEntry } from "../agent/conversation-log.js";
+
+/** A task's result as every carrier states it: `[bg:ID] <terminal status>` at the start of a line. */
+const RESULT_LINE = /(?:^|\n)\[bg:([\w.-]+)\] (?:completed|failed|killed|timed_out|lost)\b/g;
+
+/**
+ * The tasks among `ids` whose result a saved conversation already holds (an injection or a tool's answer).
+ * What the model holds is the conversation: such a result is delivered, whatever its record says (lanes may
+ * have died between the request and writing `notified`). Task output cannot forge such a line: it is
+ * quoted inert (`[` shows as `&#91;`).
+ */
+export function resultsHeldIn(entries: readonly LogEntry[], ids: readonly string[]): string[] {
+  const wanted = new Set(ids);
+  const held = new Set<string>();
+  for (const entry of entries) {
+    if (entry.type !== "message" || entry.message.role !== "user") continue;
+    for (const block of entry.message.content) {
+      const text = block.type === "text" ? block.text : block.content;
+      for (const match of text.matchAll(RESULT_LINE))
+        if (wanted.has(match[1] ?? "")) held.add(match[1] ?? "");
+    }
+  }
+  return [...held];
+}
