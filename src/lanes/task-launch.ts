@@ -8,6 +8,7 @@ import type { TaskEnd, TaskHandle } from "./task-handle.js";
 import type { TaskRecord } from "./task-record.js";
 import type { LiveTask, TaskRegistry } from "./task-registry.js";
 import type { TaskStore } from "./task-store.js";
+import { endsWithLanes } from "./owner-watch.js";
 import { pauseAt } from "./test-pause.js";
 
 /** What starting a task's process needs of the lane manager. */
@@ -51,6 +52,7 @@ export function launchTask(context: LaunchContext, task: LiveTask): void {
     killGraceMs: context.killGraceMs,
     sandbox: context.sandboxFor(task.unsandboxed),
     mirror: task.mirror,
+    endWithLanes: !record.persist && endsWithLanes(),
   });
   pauseAt("after-spawn");
   record.pid = child.pid ?? null;

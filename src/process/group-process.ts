@@ -36,6 +36,8 @@ export interface GroupProcessOptions {
   keepGroupOnExit?: boolean;
   /** Wraps the launch (the OS sandbox). Absent: the command runs as lanes does. */
   sandbox?: LaunchWrapper;
+  /** The group is ended when lanes dies, even by SIGKILL (a parent-death watch; see own-group-launch.ts). */
+  endWithLanes?: boolean;
 }
 
 export interface GroupProcess {
@@ -102,7 +104,8 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
     const stdio = [options.stdin, out, err, ...(exitFd === undefined ? [] : [exitFd])];
     if (exitFd !== undefined && stdio.length !== EXIT_FD + 1) throw new Error("exit descriptor misplaced");
     // The sandbox wraps the shell first; the group launcher then makes a group of whatever the plan starts.
-    const launch = ownGroupLaunch(plan.file, plan.args, plan.env, plan.namespaces);
+    const endWithOwner = options.endWithLanes ? { graceMs } : undefined;
+    const launch = ownGroupLaunch(plan.file, plan.args, plan.env, plan.namespaces, endWithOwner);
     child = spawn(launch.file, launch.args, {
       cwd: options.cwd,
       env: launch.env,
