@@ -36,7 +36,9 @@ export async function runPrintMode(options: PrintOptions): Promise<number> {
   // Nobody to ask: escalation requests, untrusted-mode commands and guard hits are refused to the model.
   const approvals = { mode: options.config.approval ?? "never" } as const;
   const session = new Session({ ...options, idleWake: true, emit, approvals });
-  const removeHandlers = installShutdownHandlers(session.lanes);
+  const controller = new AbortController();
+  // SIGTERM/SIGHUP stop the turn at once: no model request after the signal, whatever ends meanwhile.
+  const removeHandlers = installShutdownHandlers(session.lanes, () => controller.abort());
   if (streaming) {
     // First, which run this is: the id to --resume it with, even when it fails before any answer.
     const { name: provider, model } = session.provider;
@@ -56,7 +58,6 @@ export async function runPrintMode(options: PrintOptions): Promise<number> {
       }
     });
   }
-  const controller = new AbortController();
   let interrupted = false;
   const onInterrupt = (): void => {
     interrupted = true;

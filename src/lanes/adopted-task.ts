@@ -1,3 +1,4 @@
+import { readExitCode } from "../process/exit-file.js";
 import { completeUnobserved, readExitFile } from "./reconcile.js";
 import { polledGroup } from "./polled-group.js";
 import type { TaskEnd, TaskHandle } from "./task-handle.js";
@@ -28,6 +29,7 @@ export function adoptedTask(record: TaskRecord, graceMs: number): TaskHandle {
     graceMs,
     naturalEnd,
     endedEarly: () => readExitFile(record.exit_file) !== null,
+    writtenCode: () => readExitCode(record.exit_file),
   });
   let timer: NodeJS.Timeout | undefined;
   if (record.timeout_ms !== null && record.started_at !== null) {

@@ -198,12 +198,18 @@ export function carriedLine(record: TaskRecord, now = Date.now()): string {
   return `[bg:${record.id}] still running, started by an earlier lanes${age} and now watched by this one (its result is reported like any task's when it ends; do not start it again): ${noticeCommand(record)}`;
 }
 
+/** A task an earlier lanes queued but died before starting, started (or queued) by this one. */
+export function restartedLine(record: TaskRecord): string {
+  return `[bg:${record.id}] restarted: an earlier lanes queued it and exited before starting it, so this lanes starts it now (or when its lane has room); its result is reported like any task's when it ends, do not start it again: ${noticeCommand(record)}`;
+}
+
 /** The text of a notice about a task still running (matched, stalled, notify_on given up, carried over). */
 export function progressText(notice: Notification): string {
   const { record } = notice;
   if (notice.kind === "matched") return matchedLine(record, notice.line ?? "");
   if (notice.kind === "stalled") return stalledLine(record, notice.silentMs ?? 0, notice.line ?? "");
   if (notice.kind === "pattern_failed") return patternFailedLine(record, notice.line ?? "");
+  if (notice.kind === "restarted") return restartedLine(record);
   return carriedLine(record);
 }
 

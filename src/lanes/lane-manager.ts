@@ -1,12 +1,13 @@
 import { join } from "node:path";
 import { fileSize } from "../text/utf8-window.js";
-import { DEFAULT_KILL_GRACE_MS, startGroupProcess, type GroupProcess } from "../process/group-process.js";
+import { DEFAULT_KILL_GRACE_MS, type GroupProcess } from "../process/group-process.js";
 import { Pattern } from "../patterns/pattern.js";
 import { TASK_MARKER } from "../process/marked-processes.js";
 import type { LaunchWrapper } from "../process/launch-wrapper.js";
+import { processAlive } from "../process/process-alive.js";
 import { EscapeSweeper } from "./escape-sweeper.js";
 import { ForegroundHolds } from "./foreground-holds.js";
-import { killedBeforeStart, killRequested, withUserKill } from "./kill-request.js";
+import { withUserKill } from "./kill-request.js";
 import { LaneEvents } from "./lane-events.js";
 import { workspaceSlots, type LaneSlots } from "./lane-slots.js";
 import {
@@ -27,6 +28,7 @@ import { recoverySummary, type Recovery } from "./recovery.js";
 import { claimedRecovery } from "./record-claims.js";
 import { spawnedTask } from "./spawned-task.js";
 import { TaskDelivery } from "./task-delivery.js";
+import { launchTask, recordQueued, type LaunchContext } from "./task-launch.js";
 import type { KillReason, TaskEnd, TaskHandle } from "./task-handle.js";
 import { writeTaskInput } from "./task-input.js";
 import { newRecordIn, takeOverRecovered, trackRunning, type IntakeContext } from "./running-intake.js";
@@ -58,6 +60,7 @@ export class LaneManager {
   private closed = false;
   private readonly foreground = new ForegroundHolds();
   private readonly intake: IntakeContext;
+  private readonly launching: LaunchContext;
 
   constructor(private readonly options: LaneManagerOptions) {
     this.workspace = options.workspace;
@@ -80,7 +83,20 @@ export class LaneManager {
       delivery: this.delivery,
       killGraceMs: () => this.killGraceMs,
       watchRunning: (task, handle) => this.watchRunning(task, handle),
+      enqueue: (task) => this.enqueue(task),
     };
+    this.launching = {
+      ...this.intake,
+      killGraceMs: options.killGraceMs,
+      taskEnv: (id) => this.taskEnv(id),
+      sandboxFor: (unsandboxed) => this.sandboxFor(unsandboxed),
+      settle: (task, end) => this.settle(task, end),
+    };
+  }
+
+  /** Called once a new task's record is on disk, before it starts (the session notes the task there). */
+  onRecorded(listener: (record: TaskRecord) => void): () => void {
+    return this.events.onRecorded(listener);
   }
 
   get notifications(): PendingNotices {
@@ -182,6 +198,7 @@ export class LaneManager {
    * take their exit file's code and end time, or are lost; every result not yet delivered is queued once.
    */
   recover(): Recovery & { leftovers: number } {
+    this.store.settleTemps(processAlive);
     const { records, corrupt } = this.store.loadAll();
     this.corruptRecords.push(...corrupt);
     const plan = claimedRecovery(this.store.dir, records);
@@ -195,18 +212,26 @@ export class LaneManager {
     const notifyOn = request.notifyOn === undefined ? undefined : Pattern.compile(request.notifyOn);
     const stallMs = request.stallMs ?? this.options.stallMs ?? DEFAULT_STALL_MS;
     const record = newRecordIn(this.intake, this.registry.newId(), { ...request, stallMs });
+    const slotted = this.slots.acquire(record.lane, record.id);
+    // Write-ahead: queued is on disk before anyone is told; launchTask records a start before the spawn.
+    if (!slotted) recordQueued(this.intake, record);
+    this.events.recorded(record);
     this.registry.track(record, {
       notifyOn,
       unsandboxed: request.sandbox === false,
       mirror: request.mirror,
       inheritStdin: request.inheritStdin,
     });
-    if (this.slots.acquire(record.lane, record.id)) this.launch(record.id);
-    else {
-      this.registry.persist(record);
-      this.events.emit({ type: "task-queued", record: { ...record } });
-    }
+    if (slotted) this.launch(record.id);
+    else this.events.emit({ type: "task-queued", record: { ...record } });
     return { ...record };
+  }
+
+  /** A recorded task (one restarted after a crash) takes a free slot and starts, or waits in the queue. */
+  private enqueue(task: LiveTask): void {
+    const { record } = task;
+    if (this.slots.acquire(record.lane, record.id)) return this.launch(record.id);
+    this.events.emit({ type: "task-queued", record: { ...record } });
   }
 
   /** For a queued task, what it waits for: the tasks holding its lane's slots, here or in another lanes. */
@@ -343,29 +368,7 @@ export class LaneManager {
 
   private launch(id: string): void {
     const task = this.registry.find(id);
-    if (!task) return;
-    if (killRequested(this.store, id)) return this.settle(task, killedBeforeStart());
-    const { record } = task;
-    // Taken before the spawn, so a reported duration is never shorter than the command's real run.
-    const startedAt = new Date().toISOString();
-    const child = startGroupProcess({
-      command: record.command,
-      cwd: record.cwd,
-      env: this.taskEnv(id),
-      outputFile: record.output_file,
-      exitFile: record.exit_file,
-      stdin: task.inheritStdin ? "inherit" : "pipe",
-      timeoutMs: record.timeout_ms ?? undefined,
-      killGraceMs: this.options.killGraceMs,
-      sandbox: this.sandboxFor(task.unsandboxed),
-      mirror: task.mirror,
-    });
-    record.status = "running";
-    record.pid = child.pid ?? null;
-    record.started_at = startedAt;
-    this.watchRunning(task, spawnedTask(child));
-    this.registry.persist(record);
-    this.events.emit({ type: "task-start", record: { ...record } });
+    if (task) launchTask(this.launching, task);
   }
 
   /** Starts watching a running task's output and waits for its handle to report the end. */

@@ -3,10 +3,11 @@ import type { TaskRecord } from "./task-record.js";
 
 export type NotificationPriority = "immediate" | "high" | "medium" | "low";
 /**
- * `carried`: a task an earlier lanes left running, told once at the start of a session. `pattern_failed`:
- * notify_on was given up on (its line says why); the task runs on.
+ * `carried`: a task an earlier lanes left running, told once at the start of a session. `restarted`: one an
+ * earlier lanes queued and died before starting, started by this one. `pattern_failed`: notify_on was given
+ * up on (its line says why); the task runs on.
  */
-export type NotificationKind = "ended" | "stalled" | "matched" | "pattern_failed" | "carried";
+export type NotificationKind = "ended" | "stalled" | "matched" | "pattern_failed" | "carried" | "restarted";
 
 /** A notice as data; the text the model reads is written by format.ts (noticeText). */
 export interface Notification {

@@ -1,3 +1,4 @@
+import { exitCodeEnd } from "../process/exit-file.js";
 import { groupAlive } from "../process/kill-group.js";
 import { endTaskGroup } from "./end-task.js";
 import type { KillReason, TaskEnd, TaskHandle } from "./task-handle.js";
@@ -11,6 +12,8 @@ export interface PolledGroupOptions {
   naturalEnd: () => TaskEnd;
   /** Checked on each poll before the group: an end known while processes remain (an exit file). */
   endedEarly?: () => boolean;
+  /** The code the task's exit-file wrapper wrote, read once a kill has ended the group. */
+  writtenCode?: () => number | null;
 }
 
 /**
@@ -33,15 +36,20 @@ export function polledGroup(options: PolledGroupOptions): TaskHandle & { finishe
       resolveExited(end);
     },
     terminate(reason: KillReason): Promise<void> {
-      ending ??= endTaskGroup(pgid, taskId, graceMs).then((outcome) =>
+      // Re-read first: a command that ended since the last poll ended by itself, not by this kill.
+      if (!handle.finished && !ending && options.endedEarly?.()) handle.finish(options.naturalEnd());
+      ending ??= endTaskGroup(pgid, taskId, graceMs).then((outcome) => {
+        // The exit-file wrapper outlives the TERM: a code it wrote is how the command really ended.
+        const code = options.writtenCode?.() ?? null;
+        const end = code === null ? { exitCode: null, signal: outcome.signal } : exitCodeEnd(code, true);
         handle.finish({
           status: reason === "timeout" ? "timed_out" : "killed",
-          exit_code: null,
-          signal: outcome.signal,
+          exit_code: end.exitCode,
+          signal: end.signal,
           end_reason: reason,
           ended_at: new Date(outcome.at).toISOString(),
-        }),
-      );
+        });
+      });
       return ending;
     },
     poll(now: number): void {

@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from "node:fs";
+import { groupOf } from "../process/group-members.js";
 import { findMarkedProcesses, markerIn } from "../process/marked-processes.js";
 import { processAlive } from "../process/process-alive.js";
 import { isTerminal, type TaskRecord } from "./task-record.js";
@@ -128,25 +129,32 @@ export function deriveTasks(records: TaskRecord[], selfPid = process.pid): Deriv
     unexited.filter((r) => r.pid !== null && isTaskProcess(r.pid, r.id)).map((r) => r.id),
   );
   const scan = new Set(unexited.map((r) => r.id).filter((id) => !direct.has(id)));
-  const alive = new Set([...direct, ...findMarkedProcesses(scan).map((found) => found.taskId)]);
+  const marked = findMarkedProcesses(scan);
+  const alive = new Set([...direct, ...marked.map((found) => found.taskId)]);
   return records.map((record) => {
     const owner = ownerOf(record.owner_pid);
     if (owner !== "gone" || isTerminal(record.status)) return { record, owner, corrected: false };
-    if (record.status === "queued") {
-      const ended_at = iso(Date.parse(record.created_at), null);
-      const changes = {
-        status: "lost" as const,
-        end_reason: "never started: its lanes exited first",
-        ended_at,
-      };
-      return { record: { ...record, ...changes }, owner, corrected: true };
-    }
+    // Queued is a promise the model was given: the next lanes starts it (recovery.ts), so it stays queued.
+    if (record.status === "queued") return { record, owner, corrected: false };
     if (alive.has(record.id)) {
       const bytes = fileFacts(record.output_file).bytes;
-      return { record: { ...record, output_bytes: bytes }, owner, corrected: false };
+      // Killed between the spawn and the write naming its pid: its marked processes name the group.
+      const pid = record.pid ?? groupOfMarked(marked, record.id);
+      return { record: { ...record, pid, output_bytes: bytes }, owner, corrected: false };
     }
+    // Recorded running before its process existed (write-ahead), and no trace of one: it never started.
+    if (record.pid === null && readExitFile(record.exit_file) === null)
+      return { record: { ...record, status: "queued", started_at: null }, owner, corrected: true };
     return { record: { ...record, ...completeUnobserved(record) }, owner, corrected: true };
   });
+}
+
+function groupOfMarked(marked: { pid: number; taskId: string }[], taskId: string): number | null {
+  for (const found of marked) {
+    const group = found.taskId === taskId ? groupOf(found.pid) : undefined;
+    if (group !== undefined) return group;
+  }
+  return null;
 }
 
 /** Whether a task still runs, judged as every view judges it (its owner, its exit file, its marked processes). */

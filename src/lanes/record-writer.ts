@@ -26,6 +26,17 @@ export class RecordWriter {
     else this.start(snapshot);
   }
 
+  /**
+   * Writes the record now, synchronously (write-ahead: on disk before the step it announces). Throws when it
+   * cannot be written. A write still in flight for the task is followed by this state again, so it stays last.
+   */
+  writeNow(record: TaskRecord): void {
+    const snapshot = { ...record };
+    this.store.saveSync(snapshot);
+    const slot = this.slots.get(record.id);
+    if (slot) slot.next = snapshot;
+  }
+
   /** Resolves once every state asked for so far is on disk. */
   async flush(): Promise<void> {
     while (this.slots.size > 0) await Promise.all([...this.slots.values()].map((slot) => slot.inFlight));

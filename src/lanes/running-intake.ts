@@ -1,5 +1,6 @@
 import { endMarkedProcesses } from "../process/marked-processes.js";
 import { adoptedTask } from "./adopted-task.js";
+import { createExclusive } from "./claim-files.js";
 import type { LaneEvents } from "./lane-events.js";
 import type { StartTaskRequest } from "./lane-types.js";
 import type { LaneSlots } from "./lane-slots.js";
@@ -32,6 +33,8 @@ export interface IntakeContext {
   delivery: TaskDelivery;
   killGraceMs(): number;
   watchRunning(task: LiveTask, handle: TaskHandle): void;
+  /** A recorded task takes a free slot and starts, or waits in its lane's queue. */
+  enqueue(task: LiveTask): void;
 }
 
 /**
@@ -48,6 +51,7 @@ export function takeOverRecovered(
   // their TERM already: KILL at once. Running tasks of a crashed lanes are adopted below, never killed.
   const leftovers = endMarkedProcesses(new Set(plan.ended.map((record) => record.id)), 0);
   for (const record of plan.adopt) adoptRecovered(context, record);
+  for (const record of plan.restart) restartQueued(context, record);
   for (const record of plan.corrected) {
     context.registry.persist(record);
     // It ended while no lanes watched, so nothing ended what it left running (cmd &, setsid): do it now.
@@ -70,6 +74,31 @@ function adoptRecovered(context: IntakeContext, record: TaskRecord): void {
   context.slots.occupy(record.lane, record.id);
   context.registry.persist(record);
   context.delivery.push({ taskId: record.id, kind: "carried", priority: "high", record });
+}
+
+/**
+ * A task its lanes promised (queued, or recorded just before its spawn) and died before starting: this one
+ * starts it, once. Several lanes starting together race for its claim; only the one that creates it goes on.
+ */
+function restartQueued(context: IntakeContext, record: TaskRecord): void {
+  const claim = `${context.store.paths(record.id).record}.restart-${record.owner_pid}`;
+  if (!createExclusive(claim, `${process.pid}\n`)) return;
+  const fresh: TaskRecord = {
+    ...record,
+    status: "queued",
+    pid: null,
+    started_at: null,
+    owner_pid: process.pid,
+  };
+  try {
+    context.registry.persistNow(fresh);
+  } catch {
+    return;
+  }
+  const notifyOn = fresh.notify_on === null ? undefined : safePattern(fresh.notify_on);
+  const task = context.registry.track(fresh, { notifyOn });
+  context.delivery.push({ taskId: fresh.id, kind: "restarted", priority: "high", record: { ...fresh } });
+  context.enqueue(task);
 }
 
 /** A process already running (moved in from the foreground) becomes a tracked task under its reserved id. */

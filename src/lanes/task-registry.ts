@@ -78,6 +78,11 @@ export class TaskRegistry {
     this.writer.write(record);
   }
 
+  /** Writes the record before going on (it throws if it cannot): what a crash right after must find. */
+  persistNow(record: TaskRecord): void {
+    this.writer.writeNow(record);
+  }
+
   /** Waits for one task's pending record writes. */
   flushOne(id: string): Promise<void> {
     return this.writer.flushOne(id);

@@ -1,5 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { TaskRecordSchema, type TaskRecord } from "./task-record.js";
@@ -62,7 +71,7 @@ export class TaskStore {
   saveSync(record: TaskRecord): void {
     this.ensure();
     const target = this.paths(record.id).record;
-    const temp = `${target}.${process.pid}.sync.tmp`;
+    const temp = `${target}.${process.pid}.${randomBytes(3).toString("hex")}.tmp`;
     writeFileSync(temp, JSON.stringify(record, null, 2), { mode: 0o600 });
     renameSync(temp, target);
   }
@@ -89,6 +98,30 @@ export class TaskStore {
       corrupt.push({ file, movedTo, error: record.error });
     }
     return { records, corrupt };
+  }
+
+  /**
+   * Clears what a lanes killed mid-write left: a whole temp file whose record never reached its name is put
+   * in place (the only trace of that task); every other temp file of a process that is gone is removed.
+   */
+  settleTemps(alive: (pid: number) => boolean): void {
+    if (this.access.create === false) return;
+    const left = new Map<string, string[]>();
+    for (const name of this.names()) {
+      const match = /^(.+\.json)\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name);
+      if (!match?.[1] || alive(Number(match[2]))) continue;
+      left.set(match[1], [...(left.get(match[1]) ?? []), name]);
+    }
+    for (const [target, temps] of left) {
+      const file = join(this.dir, target);
+      const whole = existsSync(file)
+        ? undefined
+        : temps.find((name) => !("error" in this.load(join(this.dir, name))));
+      for (const name of temps) {
+        if (name === whole) renameSync(join(this.dir, name), file);
+        else rmSync(join(this.dir, name), { force: true });
+      }
+    }
   }
 
   /** One record by id, or undefined when it does not exist or cannot be read. */

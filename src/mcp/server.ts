@@ -144,6 +144,7 @@ export async function runMcpServer(options: McpServerOptions): Promise<McpServin
     logLine(`set aside an unreadable task record (${bad.error}): ${bad.movedTo}`);
   const earlier = [
     [recovered.adopted.length, "still running"],
+    [recovered.restarted.length, "queued and never started (starting now)"],
     [recovered.recovered.length, "ended"],
     [recovered.lost.length, "lost"],
   ].filter(([count]) => count !== 0);

@@ -3,6 +3,7 @@ import { closeSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { tmpdir } from "node:os";
 import type { Readable, Writable } from "node:stream";
+import { exitCodeEnd, readExitCode } from "./exit-file.js";
 import { groupOf } from "./group-members.js";
 import { LAZY_POLL_MS, terminateGroup, type TerminateOutcome } from "./kill-group.js";
 import type { LaunchWrapper, SpawnPlan } from "./launch-wrapper.js";
@@ -35,6 +36,8 @@ export interface GroupProcessOptions {
   keepGroupOnExit?: boolean;
   /** Wraps the launch (the OS sandbox). Absent: the command runs as lanes does. */
   sandbox?: LaunchWrapper;
+  /** The group is ended when lanes dies, even by SIGKILL (a parent-death watch; see own-group-launch.ts). */
+  endWithLanes?: boolean;
 }
 
 export interface GroupProcess {
@@ -56,8 +59,16 @@ export interface GroupProcess {
 // only: no extra exec per task. The wrapper's own argument is shifted away, so the command sees $# = 0 and
 // $0 = sh, as it would under a plain `sh -c`. The exit code goes to descriptor 3, opened by lanes on the exit
 // file: inside the sandbox `.lanes/` is read-only, and the command itself never gets the descriptor (3>&-).
-const EXIT_FILE_WRAPPER =
-  '__lanes_cmd=$1; shift; (eval "$__lanes_cmd") 3>&-; __lanes_c=$?; printf "%s\\n" "$__lanes_c" >&3; exit $__lanes_c';
+// The wrapper catches TERM/INT/HUP (traps run only after the command ends) so a group kill cannot end it
+// before the command: a command that ignores TERM and exits 7 is recorded 7. The command gets the signals
+// back; one that died of the signal the wrapper got has it raised again, so the leader dies of it as before.
+const EXIT_FILE_WRAPPER = [
+  "__lanes_s=; trap __lanes_s=TERM TERM; trap __lanes_s=INT INT; trap __lanes_s=HUP HUP",
+  '__lanes_cmd=$1; shift; (trap - TERM INT HUP; eval "$__lanes_cmd") 3>&-; __lanes_c=$?',
+  'printf "%s\\n" "$__lanes_c" >&3',
+  'if [ -n "$__lanes_s" ] && [ "$__lanes_c" -gt 128 ]; then trap - "$__lanes_s"; kill -s "$__lanes_s" $$; fi',
+  "exit $__lanes_c",
+].join("; ");
 const EXIT_FD = 3;
 
 export const DEFAULT_KILL_GRACE_MS = 2_000;
@@ -93,7 +104,8 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
     const stdio = [options.stdin, out, err, ...(exitFd === undefined ? [] : [exitFd])];
     if (exitFd !== undefined && stdio.length !== EXIT_FD + 1) throw new Error("exit descriptor misplaced");
     // The sandbox wraps the shell first; the group launcher then makes a group of whatever the plan starts.
-    const launch = ownGroupLaunch(plan.file, plan.args, plan.env, plan.namespaces);
+    const endWithOwner = options.endWithLanes ? { graceMs } : undefined;
+    const launch = ownGroupLaunch(plan.file, plan.args, plan.env, plan.namespaces, endWithOwner);
     child = spawn(launch.file, launch.args, {
       cwd: options.cwd,
       env: launch.env,
@@ -148,7 +160,12 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
       let endedAt = Date.now();
       if (mirrored) await drained(mirrored, readers);
       const outcome = ending && (await ending);
-      if (outcome?.signal) {
+      // Read after the group ended: the wrapper outlives a TERM and writes the code that really ended the command.
+      const written = options.exitFile && !error ? readExitCode(options.exitFile) : null;
+      if (written !== null) {
+        ({ exitCode, signal } = exitCodeEnd(written, ending !== undefined || signal !== null));
+        if (outcome) endedAt = Math.max(endedAt, outcome.at);
+      } else if (outcome?.signal) {
         // The leader (the wrapper shell) dies at the TERM; a command ignoring it lived on until the KILL.
         endedAt = Math.max(endedAt, outcome.at);
         if (outcome.signal === "SIGKILL") signal = "SIGKILL";

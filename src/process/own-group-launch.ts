@@ -55,6 +55,37 @@ function enterNamespaces(setns: number): string {
   ].join(" ");
 }
 
+// prctl(2)'s number per architecture, for PR_SET_PDEATHSIG (1) in the parent-death watcher below.
+const PRCTL_SYSCALL: Partial<Record<NodeJS.Architecture, number>> = {
+  x64: 157,
+  arm64: 167,
+  riscv64: 167,
+  loong64: 167,
+  arm: 172,
+  ia32: 172,
+  ppc64: 171,
+  s390x: 172,
+};
+
+/**
+ * The parent-death watch of a task that must not outlive lanes: a forked perl in the task's group, KILLed by
+ * the kernel the instant the task's leader exits (PR_SET_PDEATHSIG), that polls lanes and, once lanes is gone
+ * (a SIGKILL leaves no shutdown), TERMs the group and KILLs it after the grace period.
+ */
+function watchOwner(prctl: number): string {
+  return [
+    "my $grace = shift @ARGV; my $owner = getppid(); my $leader = $$; my $w = fork();",
+    "if (defined $w && $w == 0) {",
+    `  syscall(${prctl}, 1, 9, 0, 0, 0); exit 0 if getppid() != $leader;`,
+    '  open(STDIN, "<", "/dev/null"); open(STDOUT, ">", "/dev/null"); open(STDERR, ">", "/dev/null");',
+    '  for my $fd (3..20) { my $h; close($h) if open($h, ">&=", $fd) or open($h, "<&=", $fd) }',
+    '  my $gone = sub { return 1 unless kill(0, $owner); open(my $s, "<", "/proc/$owner/stat") or return 0; return <$s> =~ /\\) Z/ };',
+    "  until ($gone->()) { select(undef, undef, undef, 0.5) }",
+    '  $SIG{TERM} = "IGNORE"; kill("TERM", -$leader); select(undef, undef, undef, $grace); kill("KILL", -$leader); exit 0;',
+    "}",
+  ].join(" ");
+}
+
 const PERL_ENV = ["PERL5OPT", "PERL5LIB", "PERLLIB", "PERL5DB"];
 
 let perl: string | null | undefined;
@@ -83,16 +114,19 @@ export function launcherEntersNamespaces(): boolean {
 
 /**
  * How `file args` is started in a process group of its own, inside lanes' session where possible, after
- * entering `namespaces` (only where launcherEntersNamespaces(); it throws otherwise).
+ * entering `namespaces` (only where launcherEntersNamespaces(); it throws otherwise). With `endWithOwner`, the
+ * group ends when lanes dies, even by SIGKILL (where perl and prctl's number are known).
  */
 export function ownGroupLaunch(
   file: string,
   args: string[],
   env: NodeJS.ProcessEnv,
   namespaces: string[] = [],
+  endWithOwner?: { graceMs: number },
 ): Launch {
   const launcher = findPerl();
   const setns = SETNS_SYSCALL[process.arch];
+  const prctl = endWithOwner ? PRCTL_SYSCALL[process.arch] : undefined;
   if (namespaces.length > 0 && (!launcher || setns === undefined))
     throw new Error("lanes: cannot enter the sandbox's network namespace without perl's setns here");
   if (!launcher) return { file, args, detached: true, env };
@@ -104,11 +138,20 @@ export function ownGroupLaunch(
   }
   // `--` ends perl's options: the shell's `-c` must not be read as perl's "check syntax".
   const entering = namespaces.length > 0 && setns !== undefined;
-  const code = [RESTORE_ENV, DROP_TTY, SET_GROUP, ...(entering ? [enterNamespaces(setns)] : []), EXEC];
+  const watch = prctl === undefined ? [] : [watchOwner(prctl)];
+  const code = [
+    RESTORE_ENV,
+    DROP_TTY,
+    SET_GROUP,
+    ...watch,
+    ...(entering ? [enterNamespaces(setns)] : []),
+    EXEC,
+  ];
   const enter = entering ? [String(namespaces.length), ...namespaces] : [];
+  const grace = prctl === undefined || !endWithOwner ? [] : [String(endWithOwner.graceMs / 1000)];
   return {
     file: launcher,
-    args: ["-e", code.join(" "), "--", ...enter, file, ...args],
+    args: ["-e", code.join(" "), "--", ...grace, ...enter, file, ...args],
     detached: false,
     env: launchEnv,
   };

@@ -42,7 +42,8 @@ export async function runRepl(options: ReplOptions): Promise<number> {
     : new PlainView(process.stdout);
   const turns = new TurnRunner(view, style, colors && interactive);
   const approvals = new ApprovalPrompt(view, style, (open) => turns.questionOpen(open));
-  installShutdownHandlers(session.lanes);
+  // SIGTERM/SIGHUP stop the turn at once (no model request after the signal), then the lanes shut down.
+  installShutdownHandlers(session.lanes, () => turns.cancel());
   session.lanes.subscribe((event) => {
     // A task background_run starts is already on screen as the tool call and its result.
     const shown = !(event.type === "task-start" && turns.currentTool === "background_run");

@@ -119,15 +119,16 @@ export class Session {
     this.log = this.newLog([]);
     this.id = options.resume === undefined ? this.sessions.newId() : this.resumeFrom(options.resume);
     this.compactor = createCompactor(this.agentConfig(options.emit));
+    const note = (id: string): void => {
+      if (this.taskIds.includes(id)) return;
+      this.taskIds.push(id);
+      this.ensureOpen();
+      this.sessions.appendTask(this.id, id);
+    };
+    // Write-ahead: the session's line is on disk before the task starts (a crash right after keeps both).
+    this.lanes.onRecorded((record) => note(record.id));
     this.lanes.subscribe((event) => {
-      if (
-        event.type === "task-queued" ||
-        (event.type === "task-start" && !this.taskIds.includes(event.record.id))
-      ) {
-        this.taskIds.push(event.record.id);
-        this.ensureOpen();
-        this.sessions.appendTask(this.id, event.record.id);
-      }
+      if (event.type === "task-queued" || event.type === "task-start") note(event.record.id);
     });
   }
 

@@ -11,10 +11,13 @@ export function startLanes(lanes: LaneManager, retentionDays: number): void {
   for (const bad of lanes.corruptRecords) {
     process.stderr.write(`lanes: set aside an unreadable task record (${bad.error}): ${bad.movedTo}\n`);
   }
-  const picked = recovered.adopted.length + recovered.recovered.length + recovered.lost.length;
+  const { adopted, restarted } = recovered;
+  const picked = adopted.length + restarted.length + recovered.recovered.length + recovered.lost.length;
   if (picked > 0) {
+    const queued =
+      restarted.length > 0 ? `, ${restarted.length} queued and never started (starting now)` : "";
     process.stderr.write(
-      `lanes: picked up ${picked} task(s) from an earlier run: ${recovered.adopted.length} still running, ${recovered.recovered.length} ended, ${recovered.lost.length} lost\n`,
+      `lanes: picked up ${picked} task(s) from an earlier run: ${adopted.length} still running${queued}, ${recovered.recovered.length} ended, ${recovered.lost.length} lost\n`,
     );
   }
 }

@@ -40,7 +40,9 @@ export function userTexts(messages: any[]): string[] {
 export function resultLinesFor(request: CapturedRequest, taskId: string): number {
   return userTexts(request.body.messages)
     .flatMap((text) => text.split("\n"))
-    .filter((line) => line.startsWith(`[bg:${taskId}] `) && !line.includes("still running")).length;
+    .filter(
+      (line) => line.startsWith(`[bg:${taskId}] `) && !/still running|^\[bg:\w+\] restarted:/.test(line),
+    ).length;
 }
 
 /** The last user message's text (where drained results land). */
