@@ -1,4 +1,5 @@
 import { Command, Option } from "commander";
+import { stderrLine } from "./stderr-line.js";
 import type { SessionChoice } from "../session/session.js";
 import { VERSION } from "../version.js";
 import { describeFailure, type ParseContext } from "./errors.js";
@@ -117,6 +118,8 @@ program.action(async (options: MainOptions & { V?: boolean }) => {
     providerName: options.provider,
     config: await effectiveConfig(workspace, options, { askTrust }),
     resume: options.resume ?? (options.continue ? "latest" : undefined),
+    env: process.env,
+    notice: stderrLine,
   };
   process.exitCode =
     prompt !== undefined

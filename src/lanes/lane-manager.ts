@@ -322,6 +322,7 @@ export class LaneManager {
     await this.flush();
     for (const task of victims) this.store.saveSync(task.record);
     this.watcher.stop();
+    this.options.sandbox?.close?.();
   }
 
   /** Last resort on process exit: no event loop left, so KILL at once and write records synchronously. */
@@ -339,6 +340,7 @@ export class LaneManager {
     }
     this.sweeper.final([...killed, ...this.foreground.killAllNow()]);
     this.watcher.stop();
+    this.options.sandbox?.close?.();
   }
 
   private launch(id: string): void {

@@ -5,7 +5,7 @@ import type { LanesConfig } from "../config/config.js";
 import { commandRules } from "../config/user-config.js";
 import { LaneManager } from "../lanes/lane-manager.js";
 import { VERSION } from "../version.js";
-import { laneManagerOptions } from "../config/lane-options.js";
+import { laneManagerOptions } from "../session/lane-options.js";
 import { createBackgroundTools } from "../tools/toolset.js";
 import { stopOnHangup } from "./lifecycle.js";
 import { LogHints } from "./notifications.js";
@@ -36,7 +36,7 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
   // Anything printed by accident would corrupt the JSON-RPC stream; diagnostics belong on stderr.
   console.log = console.info = console.debug = console.error;
   const lanes = new LaneManager({
-    ...laneManagerOptions(options.workspace, options.config),
+    ...laneManagerOptions(options.workspace, options.config, process.env, (line) => logLine(line)),
     createOnFirstTask: true,
   });
   const recovered = lanes.recover();
