@@ -1,5 +1,5 @@
 import { noticeText, resultsBlock } from "../lanes/format.js";
-import type { LaneManager } from "../lanes/lane-manager.js";
+import type { BackgroundRuntime } from "./background-runtime.js";
 import type { AgentEventSink } from "./events.js";
 import type { AgentHooks, Injection } from "./loop.js";
 import { settle } from "./settle.js";
@@ -27,7 +27,10 @@ export interface BackgroundHooks extends AgentHooks {
  * Drain-before-call: every model request first sweeps the lane manager's notification queue into one
  * `<background-results>` block. A result counts as delivered only once a request carrying it succeeded.
  */
-export function createBackgroundHooks(lanes: LaneManager, options: BackgroundHookOptions): BackgroundHooks {
+export function createBackgroundHooks(
+  lanes: BackgroundRuntime,
+  options: BackgroundHookOptions,
+): BackgroundHooks {
   const unacknowledged = new Set<string>();
   const expired: string[] = [];
   let trigger: "before-call" | "idle-wake" = "before-call";
