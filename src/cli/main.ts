@@ -28,7 +28,7 @@ const load = {
   run: () => import("./run-command.js"),
   sandbox: () => import("./sandbox-command.js"),
   sessionList: () => import("./session-listing.js"),
-  mcp: () => import("../mcp/server.js"),
+  mcp: () => import("./mcp-command.js"),
   setup: () => import("./workspace-setup.js"),
   trust: () => import("./trust-command.js"),
   trustQuestion: () => import("./repl/trust-question.js"),
@@ -188,9 +188,7 @@ program
   .action(async (_options: unknown, command: Command) => {
     const options = commandOptions(command);
     const { root: workspace } = await workspaceOf(options);
-    const script = process.argv[1] ?? "lanes.js";
-    if (process.stdin.isTTY) console.error((await import("./mcp-intro.js")).mcpIntro(script, workspace));
-    await (await load.mcp()).runMcpServer({ workspace, config: await effectiveConfig(workspace, options) });
+    await (await load.mcp()).serveMcp(workspace, () => effectiveConfig(workspace, options));
   });
 
 /** The workspace of a command that takes only --cwd (tasks, trust). */

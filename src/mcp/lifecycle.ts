@@ -5,12 +5,15 @@ export interface Stopper {
   stop(reason: string, exitCode?: number): Promise<void>;
   /** Resolves with the exit code once the cleanup finished. */
   done: Promise<number>;
+  /** The CLI forwards SIGINT, SIGTERM and SIGHUP here (it owns the process's signals). */
+  onSignal(signal: NodeJS.Signals): void;
 }
 
-const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+/** The signals that stop the server; the CLI subscribes to these. */
+export const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /**
- * Runs `cleanup` when the client goes away (stdin ends or closes) or a signal arrives. The SDK's stdio
+ * Runs `cleanup` when the client goes away (stdin ends or closes) or a signal is forwarded (onSignal). The SDK's stdio
  * transport does not watch for the end of stdin itself, so a client that just exits would leave us running.
  *
  * A signal that arrives while the cleanup runs means the client will not wait for it: Claude Code sends
@@ -21,7 +24,7 @@ const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 export function stopOnHangup(
   cleanup: () => Promise<void>,
   log: (line: string) => void = () => {},
-  stdin: NodeJS.ReadableStream = process.stdin,
+  stdin: NodeJS.ReadableStream,
   escalate: () => void | Promise<void> = () => {},
 ): Stopper {
   let finish: (code: number) => void = () => {};
@@ -43,22 +46,20 @@ export function stopOnHangup(
   stdin.once("end", onEnd);
   stdin.once("close", onEnd);
   let escalated = false;
-  for (const signal of SIGNALS) {
-    process.on(signal, () => {
-      const exitCode = shellExitStatus(null, signal);
-      if (running === undefined) return void stop(`received ${signal}`, exitCode);
-      if (escalated) return;
-      escalated = true;
-      log(`received ${signal} while stopping: ending every task group now`);
-      void (async () => {
-        try {
-          await escalate();
-        } catch (error) {
-          log(`could not end the tasks: ${(error as Error).message}`);
-        }
-        finish(exitCode);
-      })();
-    });
-  }
-  return { stop, done };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    const exitCode = shellExitStatus(null, signal);
+    if (running === undefined) return void stop(`received ${signal}`, exitCode);
+    if (escalated) return;
+    escalated = true;
+    log(`received ${signal} while stopping: ending every task group now`);
+    void (async () => {
+      try {
+        await escalate();
+      } catch (error) {
+        log(`could not end the tasks: ${(error as Error).message}`);
+      }
+      finish(exitCode);
+    })();
+  };
+  return { stop, done, onSignal };
 }

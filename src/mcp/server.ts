@@ -8,6 +8,8 @@ import { VERSION } from "../version.js";
 import { laneManagerOptions } from "../session/lane-options.js";
 import { createBackgroundTools } from "../tools/toolset.js";
 import { stopOnHangup } from "./lifecycle.js";
+
+export { STOP_SIGNALS } from "./lifecycle.js";
 import { LogHints } from "./notifications.js";
 import { ReplyResults } from "./reply-results.js";
 import { ReplyTransport } from "./reply-transport.js";
@@ -18,6 +20,12 @@ import { reportWaitProgress } from "./wait-progress.js";
 export interface McpServerOptions {
   workspace: string;
   config: LanesConfig;
+  /** The environment lanes was started with (the base of commands' environment). */
+  env: NodeJS.ProcessEnv;
+  /** The CLI's signals, forwarded: INT, TERM and HUP stop the server (STOP_SIGNALS). */
+  onSignal: (listener: (signal: NodeJS.Signals) => void) => void;
+  /** The CLI's process exit: the last chance to end the tasks synchronously. */
+  onExit: (listener: () => void) => void;
 }
 
 const INSTRUCTIONS =
@@ -30,13 +38,12 @@ export function logLine(message: string): void {
 
 /**
  * `lanes mcp`: serves the workspace's background lanes over MCP stdio until the client goes away or a
- * signal arrives, then ends every task that is not persisted and exits the process.
+ * signal arrives, then ends every task that is not persisted. Resolves with the exit code: the caller exits
+ * outright, so a task left running on purpose (persist) does not keep the process alive.
  */
-export async function runMcpServer(options: McpServerOptions): Promise<void> {
-  // Anything printed by accident would corrupt the JSON-RPC stream; diagnostics belong on stderr.
-  console.log = console.info = console.debug = console.error;
+export async function runMcpServer(options: McpServerOptions): Promise<number> {
   const lanes = new LaneManager({
-    ...laneManagerOptions(options.workspace, options.config, process.env, (line) => logLine(line)),
+    ...laneManagerOptions(options.workspace, options.config, options.env, (line) => logLine(line)),
     createOnFirstTask: true,
   });
   const recovered = lanes.recover();
@@ -126,7 +133,8 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
     },
   );
   server.onclose = () => void stopper.stop("the connection closed");
-  process.once("exit", () => lanes.shutdownSync());
+  options.onSignal((signal) => stopper.onSignal(signal));
+  options.onExit(() => lanes.shutdownSync());
 
   await server.connect(new ReplyTransport((id, isResult) => replies.sent(id, isResult)));
   for (const bad of lanes.corruptRecords)
@@ -142,6 +150,5 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
   logLine(
     `serving background lanes for ${options.workspace}${picked ? `; from an earlier run: ${picked}` : ""}`,
   );
-  // Exit outright: a task left running on purpose (persist) must not keep this process alive.
-  process.exit(await stopper.done);
+  return stopper.done;
 }
