@@ -1,7 +1,7 @@
 import type { LaneEvents } from "./lane-events.js";
 import type { WaitResult } from "./lane-types.js";
 import { NotificationQueue, type Notification } from "./notification-queue.js";
-import { raceTimeout } from "./race-timeout.js";
+import { raceTimeout } from "../async/delay.js";
 import type { LiveTask, TaskRegistry } from "./task-registry.js";
 import { isTerminal, type TaskRecord } from "./task-record.js";
 

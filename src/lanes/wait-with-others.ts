@@ -1,7 +1,7 @@
 import type { WaitResult } from "./lane-types.js";
 import type { OtherTask, OtherTasks } from "./other-tasks.js";
 import type { TaskDelivery } from "./task-delivery.js";
-import { raceTimeout } from "./race-timeout.js";
+import { raceTimeout } from "../async/delay.js";
 import type { LiveTask, TaskRegistry } from "./task-registry.js";
 import { isTerminal } from "./task-record.js";
 

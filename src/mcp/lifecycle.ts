@@ -1,4 +1,5 @@
 import { shellExitStatus } from "../process/process-result.js";
+import { deferred } from "../async/deferred.js";
 
 export interface Stopper {
   /** Starts the cleanup once, whatever asks first; later calls wait for the same cleanup. */
@@ -27,8 +28,7 @@ export function stopOnHangup(
   stdin: NodeJS.ReadableStream,
   escalate: () => void | Promise<void> = () => {},
 ): Stopper {
-  let finish: (code: number) => void = () => {};
-  const done = new Promise<number>((resolve) => (finish = resolve));
+  const { promise: done, resolve: finish } = deferred<number>();
   let running: Promise<void> | undefined;
   const stop = (reason: string, exitCode = 0): Promise<void> => {
     running ??= (async () => {
