@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import { fileSize } from "../text/utf8-window.js";
 import { DEFAULT_KILL_GRACE_MS, startGroupProcess, type GroupProcess } from "../process/group-process.js";
-import { Pattern } from "../patterns/pattern.js";
 import { TASK_MARKER } from "../process/marked-processes.js";
 import type { LaunchWrapper } from "../process/launch-wrapper.js";
 import { EscapeSweeper } from "./escape-sweeper.js";
@@ -191,8 +190,7 @@ export class LaneManager {
 
   start(request: StartTaskRequest): TaskRecord {
     if (this.closed) throw new Error("lanes is shutting down; no new tasks");
-    // Throws PatternError before anything starts: the caller's input is refused as a whole.
-    const notifyOn = request.notifyOn === undefined ? undefined : Pattern.compile(request.notifyOn);
+    const { notifyOn } = request;
     const stallMs = request.stallMs ?? this.options.stallMs ?? DEFAULT_STALL_MS;
     const record = newRecordIn(this.intake, this.registry.newId(), { ...request, stallMs });
     this.registry.track(record, {
