@@ -162,8 +162,15 @@ export class LaneManager {
     this.delivery.setReadCursor(id, offset);
   }
 
-  reserveId(): string {
-    return this.registry.reserveId();
+  /** Ids foreground commands hold now (their reservation ends with them): 0 once none runs. */
+  get reservedIdCount(): number {
+    return this.registry.reservedCount;
+  }
+
+  /** An id for a foreground command (its marker; its task id if moved into a lane), held until released. */
+  reserveId(): { id: string; release(): void } {
+    const id = this.registry.reserveId();
+    return { id, release: () => this.registry.releaseReservedId(id) };
   }
 
   flush(): Promise<void> {

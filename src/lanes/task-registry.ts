@@ -104,4 +104,9 @@ export class TaskRegistry {
   releaseReservedId(id: string): void {
     this.reservedIds.delete(id);
   }
+
+  /** Ids held by foreground commands now: 0 once none runs. */
+  get reservedCount(): number {
+    return this.reservedIds.size;
+  }
 }
