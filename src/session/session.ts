@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync } from "node:fs";
+import { compactionSettings } from "./compaction-settings.js";
 import { createBackgroundHooks, type BackgroundHooks } from "../agent/background-hooks.js";
 import type { AgentEventSink } from "../agent/events.js";
 import type { Compactor, CompactionSettings } from "../agent/compaction.js";
@@ -219,19 +219,13 @@ export class Session {
   }
 
   private compactionSettings(): CompactionSettings {
-    return {
+    return compactionSettings({
       window: this.contextWindow(),
       compactAt: this.options.config.compact_at,
-      saveFullOutput: (toolUseId, text) => {
-        const dir = this.sessions.outputsDir(this.id);
-        mkdirSync(dir, { recursive: true, mode: 0o700 });
-        const file = join(dir, `${toolUseId.replace(/[^\w.-]/g, "_")}.txt`);
-        writeFileSync(file, text, { mode: 0o600 });
-        return relative(this.options.workspace, file);
-      },
-      runningTasks: () =>
-        this.lanes.active().map((record) => `[bg:${record.id}] still ${record.status}: ${record.command}`),
-    };
+      workspace: this.options.workspace,
+      outputsDir: () => this.sessions.outputsDir(this.id),
+      active: () => this.lanes.active(),
+    });
   }
 
   /** Loads a saved conversation and its tasks; returns its id, under which it keeps being saved. */
