@@ -91,7 +91,14 @@ async function measurePass(workspace: string, tasks: number, companion: boolean)
     createTurn: (request, events) => (calledAt.push(Date.now()), anthropic.createTurn(request, events)),
   };
   const config = benchConfig({ max_turns: 10 * tasks, max_wait_ms: 30_000 });
-  const session = new Session({ workspace, config, idleWake: true, emit: () => {}, provider });
+  const session = new Session({
+    workspace,
+    env: process.env,
+    config,
+    idleWake: true,
+    emit: () => {},
+    provider,
+  });
   const endedAt = new Map<string, number>();
   session.lanes.subscribe((event) => {
     if (event.type === "task-end") endedAt.set(event.record.command, Date.parse(event.record.ended_at ?? ""));

@@ -85,6 +85,7 @@ async function runScript(script: Script, context: BenchContext, name: string): P
     const events: AgentEvent[] = [];
     const session = new Session({
       workspace,
+      env: process.env,
       config: benchConfig({ context_window: script.window, max_turns: script.turns + 20 }),
       idleWake: true,
       emit: (event) => events.push(event),

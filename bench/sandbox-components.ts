@@ -48,7 +48,11 @@ function usablePerf(): string | undefined {
  * CPU of the children (10 ms ticks, summed over many runs), not wall: the machine is shared.
  */
 export function sandboxComponents(dir: string, runs: number): ComponentCost[] {
-  const sandbox = createSandbox(ConfigSchema.parse({}), { workspace: dir, lanesDir: join(dir, ".lanes") });
+  const sandbox = createSandbox(ConfigSchema.parse({}), {
+    workspace: dir,
+    lanesDir: join(dir, ".lanes"),
+    env: process.env,
+  });
   const nsenter = findProgram("nsenter");
   if (!sandbox || !nsenter) return [];
   try {

@@ -56,6 +56,7 @@ async function scaleRun(k: number, side: Side): Promise<ScaleRun> {
     const code = await runPrintMode({
       prompt: `run ${k} sleeps`,
       workspace,
+      env: process.env,
       config,
       format: "json",
       provider: createScriptProviderFromTurns(turns),

@@ -35,6 +35,7 @@ export async function benchSandboxStart(context: BenchContext): Promise<SandboxS
       createSandbox(benchConfig(network ? { sandbox_network: network } : {}), {
         workspace: dir,
         lanesDir: join(dir, ".lanes"),
+        env: process.env,
         onUnavailable: (line) => (unavailable = line),
       });
     const variants: { variant: string; sandbox: LaunchWrapper | undefined }[] = [

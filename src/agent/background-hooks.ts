@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { carriedResultsBlock } from "../lanes/carried-results.js";
-import type { LaneManager } from "../lanes/lane-manager.js";
+import type { BackgroundRuntime } from "./background-runtime.js";
 import type { AgentEventSink } from "./events.js";
 import type { AgentHooks, Injection } from "./loop.js";
 import { settle } from "./settle.js";
@@ -29,7 +29,10 @@ export interface BackgroundHooks extends AgentHooks {
  * (the conversation holding them is saved as each entry is appended). A failed or cancelled request keeps
  * them carried: the conversation still holds them, so queueing them again would show them twice.
  */
-export function createBackgroundHooks(lanes: LaneManager, options: BackgroundHookOptions): BackgroundHooks {
+export function createBackgroundHooks(
+  lanes: BackgroundRuntime,
+  options: BackgroundHookOptions,
+): BackgroundHooks {
   const ledger = lanes.results;
   const expired: string[] = [];
   // Unique per hooks: two sessions on one lane manager never share a carrier.

@@ -1,5 +1,5 @@
 import { ModelError, type Message, type ModelProvider, type Usage } from "../model/types.js";
-import type { ToolSpec } from "../tools/define-tool.js";
+import type { ToolSpec } from "../model/types.js";
 import { ContextBudget, charsOf } from "./context-budget.js";
 import type { ConversationLog, ResultStub } from "./conversation-log.js";
 import type { AgentEventSink, CompactionReason } from "./events.js";

@@ -1,3 +1,5 @@
+import { delay } from "../async/delay.js";
+
 /** How long an idle wake holds a result for others landing about the same time (the example). */
 export const SETTLE = { quietMs: 50, maxMs: 250 };
 
@@ -28,17 +30,10 @@ export async function settle(source: SettleSource, signal: AbortSignal, limits =
       const until = Math.min(last + limits.quietMs, started + limits.maxMs);
       if (now >= until) return;
       // Woken early by a landing: it may have been the last task running, and then there is no wait left.
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          clearTimeout(timer);
-          wake = undefined;
-          signal.removeEventListener("abort", done);
-          resolve();
-        };
-        const timer = setTimeout(done, until - now);
-        wake = done;
-        signal.addEventListener("abort", done, { once: true });
-      });
+      const landed = new AbortController();
+      wake = () => landed.abort();
+      await delay(until - now, AbortSignal.any([signal, landed.signal]));
+      wake = undefined;
     }
   } finally {
     unsubscribe();

@@ -79,6 +79,7 @@ export async function runDemo(options: { keep?: boolean } = {}): Promise<number>
       "Run the three commands in the background, write notes/hello.txt meanwhile, then report the results.",
     workspace,
     config: ConfigSchema.parse({ max_wait_ms: 60_000 }),
+    env: process.env,
     format: "text",
     provider: createScriptProviderFromTurns(DEMO_TURNS),
     onEvent,

@@ -1,4 +1,5 @@
 import { Command, Option } from "commander";
+import { stderrLine } from "./stderr-line.js";
 import type { SessionChoice } from "../session/session.js";
 import { VERSION } from "../version.js";
 import { describeFailure, type ParseContext } from "./errors.js";
@@ -23,14 +24,14 @@ const load = {
   config: () => import("../config/config.js"),
   demo: () => import("./demo.js"),
   print: () => import("./print-mode.js"),
-  repl: () => import("../repl/repl.js"),
+  repl: () => import("./repl/repl.js"),
   run: () => import("./run-command.js"),
   sandbox: () => import("./sandbox-command.js"),
   sessionList: () => import("./session-listing.js"),
   mcp: () => import("./mcp-command.js"),
   setup: () => import("./workspace-setup.js"),
   trust: () => import("./trust-command.js"),
-  trustQuestion: () => import("../repl/trust-question.js"),
+  trustQuestion: () => import("./repl/trust-question.js"),
   tasks: () => import("./tasks-command.js"),
   doctor: () => import("./doctor.js"),
   completion: () => import("./completion.js"),
@@ -117,6 +118,8 @@ program.action(async (options: MainOptions & { V?: boolean }) => {
     providerName: options.provider,
     config: await effectiveConfig(workspace, options, { askTrust }),
     resume: options.resume ?? (options.continue ? "latest" : undefined),
+    env: process.env,
+    notice: stderrLine,
   };
   process.exitCode =
     prompt !== undefined

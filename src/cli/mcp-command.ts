@@ -26,6 +26,7 @@ export async function runMcpCommand(workspace: string, config: LanesConfig): Pro
   const serving = await runMcpServer({
     workspace,
     config,
+    env: process.env,
     stopRequests: { stop: stop.signal, hurry: hurry.signal },
   });
   // Should anything end the process early, no task that is not persisted outlives it.

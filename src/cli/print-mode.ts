@@ -2,7 +2,8 @@ import type { AgentEvent } from "../agent/events.js";
 import { finalText } from "../agent/conversation.js";
 import { AgentRunError, type AgentRunResult } from "../agent/loop.js";
 import type { ModelProvider } from "../model/types.js";
-import { installShutdownHandlers, Session, type SessionChoice } from "../session/session.js";
+import { Session, type SessionChoice } from "../session/session.js";
+import { installShutdownHandlers } from "./shutdown-handlers.js";
 import { summarize } from "./run-summary.js";
 import { displayCommand } from "../lanes/format.js";
 

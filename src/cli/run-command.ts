@@ -1,6 +1,7 @@
 import { waitUntilEntered } from "./detach-entry.js";
 import { shellExitStatus } from "../process/process-result.js";
-import { laneManagerOptions } from "../config/lane-options.js";
+import { stderrLine } from "./stderr-line.js";
+import { laneManagerOptions } from "../session/lane-options.js";
 import type { LanesConfig } from "../config/config.js";
 import { displayPath } from "../lanes/format.js";
 import { LaneManager } from "../lanes/lane-manager.js";
@@ -31,7 +32,12 @@ export async function runCommand(options: {
     Array.isArray(options.config.sandbox_network);
   const config: LanesConfig = proxyLost ? { ...options.config, sandbox_network: "off" } : options.config;
   // Started from a shell, not watched by a model: a stall notice would reach nobody.
-  const lanes = new LaneManager({ ...laneManagerOptions(options.workspace, config), stallMs: 0 });
+  const lanes = new LaneManager({
+    ...laneManagerOptions(options.workspace, config, process.env, stderrLine),
+    stallMs: 0,
+  });
+  // The sandbox's proxy folder and mount points go with this process however it exits.
+  process.once("exit", () => lanes.shutdownSync());
   const record = lanes.start({
     command: options.command,
     persist: options.detach,

@@ -6,6 +6,7 @@ import type { LanesConfig } from "../config/config.js";
 import type { SpawnPlan } from "../process/launch-wrapper.js";
 import { TASK_MARKER } from "../process/marked-processes.js";
 import { refusedLine } from "../sandbox/describe.js";
+import { stderrLine } from "./stderr-line.js";
 import { createSandbox } from "../sandbox/create.js";
 import { assertCommandAllowed } from "../tools/guard-check.js";
 
@@ -29,7 +30,9 @@ export async function runSandboxed(options: {
   const sandbox = createSandbox(options.config, {
     workspace: options.workspace,
     lanesDir: join(options.workspace, ".lanes"),
+    env: process.env,
     onUnavailable: (line) => (unavailable = line),
+    onNotice: stderrLine,
   });
   const base: SpawnPlan = { file: "/bin/sh", args: ["-c", options.command], env };
   let plan = base;

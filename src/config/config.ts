@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import { DEFAULT_WRITABLE_ROOTS, REGISTRY_DOMAINS, SANDBOX_MODES } from "../sandbox/policy.js";
+import { DEFAULT_WRITABLE_ROOTS, REGISTRY_DOMAINS, SANDBOX_MODES } from "./sandbox-settings.js";
 import { MAX_TIMER_MS } from "./limits.js";
 import { TRUST_SETTINGS } from "./trust-settings.js";
 import { narrowWorkspaceConfig, type IgnoredSetting } from "./workspace-narrowing.js";

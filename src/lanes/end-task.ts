@@ -12,7 +12,7 @@ export async function endTaskGroup(pgid: number, taskId: string, graceMs: number
   return outcome;
 }
 
-/** At process exit (no event loop left): KILL the group and the task's escapees at once. */
+/** At process exit (no event loop left): KILL the group at once; escapees are the sweeper's final pass. */
 export function killTaskGroupNow(pgid: number | null): void {
   if (pgid !== null) signalGroup(pgid, "SIGKILL");
 }

@@ -35,7 +35,9 @@ export async function runForeground(
 ): Promise<ForegroundOutcome> {
   const dir = join(lanes.store.lanesDir, "outputs");
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const id = lanes.reserveId();
+  // Ours until the command is done: then it is a task's id (moved, adopted) or free again.
+  const reservation = lanes.reserveId();
+  const { id } = reservation;
   const outputFile = join(dir, `${id}.log`);
   // Written by the wrapper when the command ends: a command moved into a lane is then known to have ended
   // (and how) even when this lanes crashed before it saw the exit.
@@ -87,6 +89,7 @@ export async function runForeground(
     return { kind: "finished", result: first, outputFile: finalFile, leftovers };
   } finally {
     forget();
+    reservation.release();
     clearTimeout(timer);
     request.signal.removeEventListener("abort", onAbort);
   }

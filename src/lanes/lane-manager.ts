@@ -1,17 +1,15 @@
 import { join } from "node:path";
-import { fileSize } from "../text/utf8-window.js";
-import { DEFAULT_KILL_GRACE_MS, type GroupProcess } from "../process/group-process.js";
-import { Pattern } from "../patterns/pattern.js";
-import { TASK_MARKER } from "../process/marked-processes.js";
+import type { GroupProcess } from "../process/group-process.js";
 import type { LaunchWrapper } from "../process/launch-wrapper.js";
 import { processAlive } from "../process/process-alive.js";
+import { TaskRunner } from "./task-runner.js";
+import { TaskQuery } from "./task-query.js";
+import { shutdownGracefully, shutdownNow, type ShutdownParts } from "./shutdown.js";
 import { EscapeSweeper } from "./escape-sweeper.js";
 import { ForegroundHolds } from "./foreground-holds.js";
-import { withUserKill } from "./kill-request.js";
 import { LaneEvents } from "./lane-events.js";
 import { workspaceSlots, type LaneSlots } from "./lane-slots.js";
 import {
-  DEFAULT_OUTPUT_CAP_BYTES,
   DEFAULT_STALL_MS,
   type LaneEvent,
   type LaneManagerOptions,
@@ -22,20 +20,19 @@ import {
 import { leftoverTask } from "./leftover-task.js";
 import type { Notification, PendingNotices } from "./notification-queue.js";
 import type { DeliveryLedger } from "../delivery/ledger.js";
-import { OtherTasks, type OtherTask } from "./other-tasks.js";
+import { OtherTasks } from "./other-tasks.js";
 import { OutputWatcher } from "./output-watcher.js";
 import { recoverySummary, type Recovery } from "./recovery.js";
 import { claimedRecovery } from "./record-claims.js";
 import { spawnedTask } from "./spawned-task.js";
 import { TaskDelivery } from "./task-delivery.js";
-import { launchTask, recordQueued, type LaunchContext } from "./task-launch.js";
-import type { KillReason, TaskEnd, TaskHandle } from "./task-handle.js";
+import { recordQueued } from "./task-launch.js";
+import type { KillReason } from "./task-handle.js";
 import { writeTaskInput } from "./task-input.js";
 import { newRecordIn, takeOverRecovered, trackRunning, type IntakeContext } from "./running-intake.js";
-import { isTerminal, type TaskRecord } from "./task-record.js";
-import { TaskRegistry, type LiveTask } from "./task-registry.js";
+import type { TaskRecord } from "./task-record.js";
+import { TaskRegistry } from "./task-registry.js";
 import { TaskStore, type CorruptRecord } from "./task-store.js";
-import { TaskWatch } from "./task-watch.js";
 import { waitOwnAndOthers } from "./wait-with-others.js";
 
 export * from "./lane-types.js";
@@ -46,12 +43,10 @@ export type { Recovery } from "./recovery.js";
  * the output watch, the delivery queue, and one TaskHandle per running task (whatever kind runs it). It
  * produces records and events as data; format.ts writes what the model and the user read.
  */
-export class LaneManager {
+export class LaneManager extends TaskQuery {
   readonly workspace: string;
   readonly store: TaskStore;
   readonly corruptRecords: CorruptRecord[] = [];
-  private readonly registry: TaskRegistry;
-  private readonly others: OtherTasks;
   private readonly events = new LaneEvents();
   private readonly delivery: TaskDelivery;
   private readonly slots: LaneSlots;
@@ -60,20 +55,32 @@ export class LaneManager {
   private closed = false;
   private readonly foreground = new ForegroundHolds();
   private readonly intake: IntakeContext;
-  private readonly launching: LaunchContext;
+  private readonly runner: TaskRunner;
 
   constructor(private readonly options: LaneManagerOptions) {
-    this.workspace = options.workspace;
     const create = options.createOnFirstTask ? "on-first-task" : true;
-    this.store = new TaskStore(options.lanesDir ?? join(options.workspace, ".lanes"), { create });
-    this.registry = new TaskRegistry(this.store);
+    const store = new TaskStore(options.lanesDir ?? join(options.workspace, ".lanes"), { create });
+    const registry = new TaskRegistry(store);
     // Read-only: listing another lanes' tasks must never move a record it cannot parse (recover() does that).
-    const readOnly = new TaskStore(this.store.lanesDir, { create: false });
-    this.others = new OtherTasks(readOnly, (id) => this.registry.has(id));
+    const readOnly = new TaskStore(store.lanesDir, { create: false });
+    super(registry, new OtherTasks(readOnly, (id) => registry.has(id)));
+    this.workspace = options.workspace;
+    this.store = store;
     this.delivery = new TaskDelivery(this.registry, this.events);
     this.watcher = new OutputWatcher(() => this.registry.all(), this.delivery, options.tickMs ?? 250);
-    const onReady = (id: string): void => void (this.closed || this.launch(id));
+    const onReady = (id: string): void => void (this.closed || this.runner.launch(id));
     this.slots = workspaceSlots(this.store, options, onReady);
+    this.runner = new TaskRunner({
+      options,
+      registry: this.registry,
+      store: this.store,
+      slots: this.slots,
+      events: this.events,
+      delivery: this.delivery,
+      watcher: this.watcher,
+      sweeper: this.sweeper,
+      closed: () => this.closed,
+    });
     this.intake = {
       workspace: this.workspace,
       registry: this.registry,
@@ -82,15 +89,8 @@ export class LaneManager {
       events: this.events,
       delivery: this.delivery,
       killGraceMs: () => this.killGraceMs,
-      watchRunning: (task, handle) => this.watchRunning(task, handle),
-      enqueue: (task) => this.enqueue(task),
-    };
-    this.launching = {
-      ...this.intake,
-      killGraceMs: options.killGraceMs,
-      taskEnv: (id) => this.taskEnv(id),
-      sandboxFor: (unsandboxed) => this.sandboxFor(unsandboxed),
-      settle: (task, end) => this.settle(task, end),
+      watchRunning: (task, handle) => this.runner.watchRunning(task, handle),
+      enqueue: (task) => this.runner.enqueue(task),
     };
   }
 
@@ -110,39 +110,11 @@ export class LaneManager {
 
   /** Time between TERM and KILL, for anything that ends processes on this manager's behalf. */
   get killGraceMs(): number {
-    return this.options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+    return this.runner.killGraceMs;
   }
 
   subscribe(listener: (event: LaneEvent) => void): () => void {
     return this.events.subscribe(listener);
-  }
-
-  get(id: string): TaskRecord | undefined {
-    const task = this.registry.find(id);
-    return task ? { ...task.record } : undefined;
-  }
-
-  list(): TaskRecord[] {
-    return this.registry.all().map((task) => ({ ...task.record }));
-  }
-
-  active(): TaskRecord[] {
-    return this.list().filter((record) => !isTerminal(record.status));
-  }
-
-  /** Resolves with the final record once the task has ended. Throws for an unknown id. */
-  whenEnded(id: string): Promise<TaskRecord> {
-    return this.registry.require(id).ended;
-  }
-
-  /** The workspace's tasks of another lanes that `lanes tasks` lists by default (read, never held). */
-  otherTasks(): OtherTask[] {
-    return this.others.list();
-  }
-
-  /** A task of another lanes in this workspace, whatever its status, as the reconcile derives it now. */
-  otherTask(id: string): OtherTask | undefined {
-    return this.registry.has(id) ? undefined : this.others.find(id);
   }
 
   /**
@@ -179,8 +151,15 @@ export class LaneManager {
     this.delivery.setReadCursor(id, offset);
   }
 
-  reserveId(): string {
-    return this.registry.reserveId();
+  /** Ids foreground commands hold now (their reservation ends with them): 0 once none runs. */
+  get reservedIdCount(): number {
+    return this.registry.reservedCount;
+  }
+
+  /** An id for a foreground command (its marker; its task id if moved into a lane), held until released. */
+  reserveId(): { id: string; release(): void } {
+    const id = this.registry.reserveId();
+    return { id, release: () => this.registry.releaseReservedId(id) };
   }
 
   flush(): Promise<void> {
@@ -208,8 +187,7 @@ export class LaneManager {
 
   start(request: StartTaskRequest): TaskRecord {
     if (this.closed) throw new Error("lanes is shutting down; no new tasks");
-    // Throws PatternError before anything starts: the caller's input is refused as a whole.
-    const notifyOn = request.notifyOn === undefined ? undefined : Pattern.compile(request.notifyOn);
+    const { notifyOn } = request;
     const stallMs = request.stallMs ?? this.options.stallMs ?? DEFAULT_STALL_MS;
     const record = newRecordIn(this.intake, this.registry.newId(), { ...request, stallMs });
     const slotted = this.slots.acquire(record.lane, record.id);
@@ -222,16 +200,9 @@ export class LaneManager {
       mirror: request.mirror,
       inheritStdin: request.inheritStdin,
     });
-    if (slotted) this.launch(record.id);
+    if (slotted) this.runner.launch(record.id);
     else this.events.emit({ type: "task-queued", record: { ...record } });
     return { ...record };
-  }
-
-  /** A recorded task (one restarted after a crash) takes a free slot and starts, or waits in the queue. */
-  private enqueue(task: LiveTask): void {
-    const { record } = task;
-    if (this.slots.acquire(record.lane, record.id)) return this.launch(record.id);
-    this.events.emit({ type: "task-queued", record: { ...record } });
   }
 
   /** For a queued task, what it waits for: the tasks holding its lane's slots, here or in another lanes. */
@@ -246,24 +217,8 @@ export class LaneManager {
   }
 
   /** Ends a task's whole process group (TERM, KILL after the grace period). The caller reports the result. */
-  async kill(
-    id: string,
-    reason: KillReason = "killed",
-  ): Promise<{ record: TaskRecord; wasRunning: boolean }> {
-    const task = this.registry.require(id);
-    if (isTerminal(task.record.status)) return { record: { ...task.record }, wasRunning: false };
-    if (task.record.status === "queued") {
-      this.slots.dequeue(task.record.lane, id);
-      const end = { status: "killed", exit_code: null, signal: null, end_reason: reason } as const;
-      this.settle(task, { ...end, ended_at: new Date().toISOString() });
-    } else {
-      // Awaited here, not left to the unref'd ticker: with nothing else pending, Node would exit mid-kill.
-      await task.handle?.terminate(reason);
-    }
-    const record = await task.ended;
-    // On disk before anyone is told: a reply saying "killed" must not race a record still saying running.
-    await this.registry.flushOne(id);
-    return { record: { ...record }, wasRunning: true };
+  kill(id: string, reason: KillReason = "killed"): Promise<{ record: TaskRecord; wasRunning: boolean }> {
+    return this.runner.kill(id, reason);
   }
 
   /**
@@ -310,12 +265,12 @@ export class LaneManager {
 
   /** The sandbox a command starts in: the session's, unless this one command was approved to run outside. */
   sandboxFor(unsandboxed = false): LaunchWrapper | undefined {
-    return unsandboxed ? undefined : this.options.sandbox;
+    return this.runner.sandboxFor(unsandboxed);
   }
 
   /** The environment a command runs with: the configured base plus the marker that finds its processes. */
   taskEnv(taskId: string): NodeJS.ProcessEnv {
-    return { ...(this.options.env ?? process.env), [TASK_MARKER]: taskId };
+    return this.runner.taskEnv(taskId);
   }
 
   /** Registers a foreground command while it runs; returns the function that forgets it. */
@@ -335,67 +290,18 @@ export class LaneManager {
    */
   async shutdown(): Promise<void> {
     this.closed = true;
-    this.slots.stop();
-    const live = this.registry.all().filter((t) => !isTerminal(t.record.status));
-    for (const task of live) if (task.record.persist) task.handle?.release();
-    const victims = live.filter((task) => !task.record.persist);
-    const [foreground] = await Promise.all([
-      this.foreground.terminateAll(),
-      ...victims.map((task) => this.kill(task.record.id, "shutdown")),
-    ]);
-    this.sweeper.final(foreground);
-    await this.flush();
-    for (const task of victims) this.store.saveSync(task.record);
-    this.watcher.stop();
+    await shutdownGracefully(this.shutdownParts());
   }
 
   /** Last resort on process exit: no event loop left, so KILL at once and write records synchronously. */
   shutdownSync(): void {
     this.closed = true;
-    this.slots.stop();
-    const killed: string[] = [];
-    for (const task of this.registry.all()) {
-      if (isTerminal(task.record.status) || task.record.persist) continue;
-      task.handle?.killNow();
-      const end = { status: "killed", exit_code: null, signal: "SIGKILL", end_reason: "shutdown" } as const;
-      Object.assign(task.record, { ...end, ended_at: new Date().toISOString() });
-      this.store.saveSync(task.record);
-      killed.push(task.record.id);
-    }
-    this.sweeper.final([...killed, ...this.foreground.killAllNow()]);
-    this.watcher.stop();
+    shutdownNow(this.shutdownParts());
   }
 
-  private launch(id: string): void {
-    const task = this.registry.find(id);
-    if (task) launchTask(this.launching, task);
-  }
-
-  /** Starts watching a running task's output and waits for its handle to report the end. */
-  private watchRunning(task: LiveTask, handle: TaskHandle): void {
-    const stall = task.record.stall_ms ?? this.options.stallMs ?? DEFAULT_STALL_MS;
-    const outputCapBytes = this.options.outputCapBytes ?? DEFAULT_OUTPUT_CAP_BYTES;
-    const watching = { notifyOn: task.notifyOn, stallMs: stall > 0 ? stall : undefined, outputCapBytes };
-    task.handle = handle;
-    task.watch = new TaskWatch(task.record.output_file, watching, Date.now());
-    void handle.exited.then((end) => this.settle(task, end));
-    this.watcher.start();
-  }
-
-  /** Moves a task to its terminal state, frees its slot, queues its one notification. */
-  private settle(task: LiveTask, end: TaskEnd): void {
-    const { record } = task;
-    if (isTerminal(record.status)) return;
-    Object.assign(record, withUserKill(this.store, record.id, end));
-    record.output_bytes = fileSize(record.output_file);
-    task.watch = undefined;
-    if (!this.sandboxFor(task.unsandboxed)?.containsProcesses) this.sweeper.schedule(record.id);
-    this.registry.persist(record);
-    this.events.emit({ type: "task-end", record: { ...record } });
-    // Killed at shutdown: no model of this lanes will read it; the record stays undelivered for the next.
-    if (record.end_reason !== "shutdown") this.delivery.queueEnded(record);
-    task.resolveEnded(record);
-    const next = this.slots.release(record.lane, record.id);
-    if (next !== undefined && !this.closed) this.launch(next);
+  private shutdownParts(): ShutdownParts {
+    const { registry, slots, foreground, sweeper, watcher, store } = this;
+    const kill = (id: string): Promise<unknown> => this.kill(id, "shutdown");
+    return { registry, slots, foreground, sweeper, watcher, store, kill, sandbox: this.options.sandbox };
   }
 }

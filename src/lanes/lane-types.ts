@@ -1,3 +1,4 @@
+import type { Pattern } from "../patterns/pattern.js";
 import type { OutputMirror } from "../process/output-mirror.js";
 import type { LaunchWrapper } from "../process/launch-wrapper.js";
 import type { Notification } from "./notification-queue.js";
@@ -30,7 +31,7 @@ export interface StartTaskRequest {
   timeoutMs?: number;
   lane?: string;
   /** A regex: one extra notification when a line first matches. */
-  notifyOn?: string;
+  notifyOn?: Pattern;
   stallMs?: number;
   persist?: boolean;
   /** `false`: run this one command outside the OS sandbox (an escalation the user approved). */

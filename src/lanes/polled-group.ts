@@ -3,6 +3,7 @@ import { groupAlive } from "../process/kill-group.js";
 import { endTaskGroup } from "./end-task.js";
 import type { KillReason, TaskEnd, TaskHandle } from "./task-handle.js";
 import { killTaskGroupNow } from "./end-task.js";
+import { deferred } from "../async/deferred.js";
 
 export interface PolledGroupOptions {
   pgid: number;
@@ -22,18 +23,17 @@ export interface PolledGroupOptions {
  */
 export function polledGroup(options: PolledGroupOptions): TaskHandle & { finished: boolean } {
   const { pgid, taskId, graceMs } = options;
-  let resolveExited: (end: TaskEnd) => void = () => {};
-  const exited = new Promise<TaskEnd>((resolve) => (resolveExited = resolve));
+  const exit = deferred<TaskEnd>();
   let ending: Promise<void> | undefined;
   const handle = {
     pid: pgid,
-    exited,
+    exited: exit.promise,
     stdin: null,
     finished: false,
     finish(end: TaskEnd): void {
       if (handle.finished) return;
       handle.finished = true;
-      resolveExited(end);
+      exit.resolve(end);
     },
     terminate(reason: KillReason): Promise<void> {
       // Re-read first: a command that ended since the last poll ended by itself, not by this kill.

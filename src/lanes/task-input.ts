@@ -1,4 +1,4 @@
-import { raceTimeout } from "./race-timeout.js";
+import { raceTimeout } from "../async/delay.js";
 import type { LiveTask } from "./task-registry.js";
 
 /** How long send_background_input waits for a task to take its bytes before answering "queued". */

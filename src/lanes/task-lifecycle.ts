@@ -26,7 +26,7 @@ export function newTaskRecord(
     signal: null,
     end_reason: null,
     timeout_ms: request.timeoutMs ?? null,
-    notify_on: request.notifyOn ?? null,
+    notify_on: request.notifyOn?.source ?? null,
     stall_ms: request.stallMs ?? null,
     output_file: where.log,
     exit_file: where.exit,

@@ -5,6 +5,7 @@ import type { TaskHandle } from "./task-handle.js";
 import { RecordWriter } from "./record-writer.js";
 import { isTerminal, type TaskRecord } from "./task-record.js";
 import type { TaskStore } from "./task-store.js";
+import { deferred } from "../async/deferred.js";
 
 /** A task as the runtime holds it: its record, the handle that runs it, and what watches its output. */
 export interface LiveTask {
@@ -54,9 +55,8 @@ export class TaskRegistry {
   }
 
   track(record: TaskRecord, extra: Partial<LiveTask> = {}): LiveTask {
-    let resolveEnded: (record: TaskRecord) => void = () => {};
-    const ended = new Promise<TaskRecord>((resolve) => (resolveEnded = resolve));
-    const task: LiveTask = { ...extra, record, ended, resolveEnded };
+    const end = deferred<TaskRecord>();
+    const task: LiveTask = { ...extra, record, ended: end.promise, resolveEnded: end.resolve };
     this.tasks.set(record.id, task);
     return task;
   }
@@ -108,5 +108,10 @@ export class TaskRegistry {
 
   releaseReservedId(id: string): void {
     this.reservedIds.delete(id);
+  }
+
+  /** Ids held by foreground commands now: 0 once none runs. */
+  get reservedCount(): number {
+    return this.reservedIds.size;
   }
 }

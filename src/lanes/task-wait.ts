@@ -1,5 +1,5 @@
 import type { WaitResult } from "./lane-types.js";
-import { raceTimeout } from "./race-timeout.js";
+import { raceTimeout } from "../async/delay.js";
 import type { LiveTask, TaskRegistry } from "./task-registry.js";
 import { isTerminal, type TaskRecord } from "./task-record.js";
 

@@ -1,6 +1,6 @@
 import type { WaitResult } from "./lane-types.js";
 import type { OtherTask, OtherTasks } from "./other-tasks.js";
-import { raceTimeout } from "./race-timeout.js";
+import { raceTimeout } from "../async/delay.js";
 import { handOver, waitForOwn } from "./task-wait.js";
 import type { LiveTask, TaskRegistry } from "./task-registry.js";
 import { isTerminal } from "./task-record.js";

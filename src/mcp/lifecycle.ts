@@ -1,3 +1,4 @@
+import { deferred } from "../async/deferred.js";
 import type { ConnectionEnd } from "./line-transport.js";
 
 /** How the process owner (the CLI, which holds the signals) asks the server to end. */
@@ -27,8 +28,7 @@ export function createStopper(
   log: (line: string) => void,
   requests: StopRequests = {},
 ): Stopper {
-  let finish: () => void = () => {};
-  const done = new Promise<void>((resolve) => (finish = resolve));
+  const { promise: done, resolve: finish } = deferred<void>();
   let running: Promise<void> | undefined;
   let escalated = false;
 

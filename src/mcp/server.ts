@@ -5,7 +5,7 @@ import type { LanesConfig } from "../config/config.js";
 import { commandRules } from "../config/user-config.js";
 import { LaneManager } from "../lanes/lane-manager.js";
 import { VERSION } from "../version.js";
-import { laneManagerOptions } from "../config/lane-options.js";
+import { laneManagerOptions } from "../session/lane-options.js";
 import { createBackgroundTools } from "../tools/toolset.js";
 import { connectionEndReason, createStopper, type StopRequests } from "./lifecycle.js";
 import { LogHints } from "./notifications.js";
@@ -18,6 +18,8 @@ import { reportWaitProgress } from "./wait-progress.js";
 export interface McpServerOptions {
   workspace: string;
   config: LanesConfig;
+  /** The environment lanes was started with (the base of commands' environment). */
+  env: NodeJS.ProcessEnv;
   /** The process owner's requests to stop (signals are the CLI's). */
   stopRequests?: StopRequests;
 }
@@ -43,7 +45,7 @@ export function logLine(message: string): void {
  */
 export async function runMcpServer(options: McpServerOptions): Promise<McpServing> {
   const lanes = new LaneManager({
-    ...laneManagerOptions(options.workspace, options.config),
+    ...laneManagerOptions(options.workspace, options.config, options.env, (line) => logLine(line)),
     createOnFirstTask: true,
   });
   const recovered = lanes.recover();

@@ -1,4 +1,4 @@
-import type { ToolSpec } from "../tools/define-tool.js";
+import type { ToolSpec } from "./types.js";
 import type { Message, ModelRequest } from "./types.js";
 
 const ephemeral = { type: "ephemeral" } as const;

@@ -4,7 +4,7 @@ import type {
   ChatCompletionMessageParam,
   ChatCompletionMessageToolCall,
 } from "openai/resources/chat/completions";
-import type { ToolSpec } from "../tools/define-tool.js";
+import type { ToolSpec } from "./types.js";
 import type { AssistantBlock, Message, ModelRequest, UserBlock } from "./types.js";
 
 /** Which field carries the output limit: OpenAI's reasoning models refuse `max_tokens`, many local servers only know it. */

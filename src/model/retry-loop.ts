@@ -1,5 +1,5 @@
 import { retryDelayMs } from "./backoff.js";
-import { sleep } from "./sleep.js";
+import { delay } from "../async/delay.js";
 import type { FailureClass } from "./failure.js";
 import { ModelError, type ModelCallEvents } from "./types.js";
 
@@ -58,7 +58,7 @@ export async function runWithRetries<T>(
       if (!failure.retryable || attempt >= maxAttempts) throw fail(failure, attempt);
       const delayMs = retryDelayMs(attempt, policy, failure.headers);
       events?.onRetry?.({ attempt, delayMs, error: redact(`${failure.label}: ${failure.detail}`) });
-      if (!(await sleep(delayMs, signal))) throw aborted(attempt);
+      if (!(await delay(delayMs, signal))) throw aborted(attempt);
     }
   }
 }

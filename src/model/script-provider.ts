@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { sleep } from "./sleep.js";
+import { delay } from "../async/delay.js";
 import {
   ModelError,
   type AssistantBlock,
@@ -62,7 +62,7 @@ export function createScriptProviderFromTurns(turns: ScriptTurn[], model = "scri
     async createTurn(request: ModelRequest, events?: ModelCallEvents): Promise<ModelTurn> {
       const index = next;
       const turn = turns[index];
-      if (turn?.delay_ms !== undefined && !(await sleep(turn.delay_ms, request.signal))) {
+      if (turn?.delay_ms !== undefined && !(await delay(turn.delay_ms, request.signal))) {
         throw new ModelError("script: turn aborted", "aborted", undefined, 1);
       }
       if (request.signal?.aborted) throw new ModelError("script: turn aborted", "aborted", undefined, 1);

@@ -1,4 +1,9 @@
-import type { ToolSpec } from "../tools/define-tool.js";
+/** A tool as the model is told about it: its name, what it does, and its input's JSON Schema. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  input_schema: { type: "object"; [key: string]: unknown };
+}
 
 export interface TextBlock {
   type: "text";

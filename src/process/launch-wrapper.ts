@@ -26,4 +26,6 @@ export interface LaunchWrapper {
    * group, so the group's TERM then KILL at the leader's exit tears it all down): no /proc sweep for escapees.
    */
   readonly containsProcesses?: boolean;
+  /** Ends what the wrapper started for its commands (a proxy, a namespace holder); its owner calls it once done. */
+  close?(): void;
 }

@@ -7,11 +7,5 @@ export function createSandbox(
   options: SandboxOptions,
 ): CommandSandbox | undefined {
   if (settings.sandbox === "danger-full-access") return undefined;
-  const onUnavailable = options.onUnavailable ?? ((line: string) => void process.stderr.write(`${line}\n`));
-  const onNotice = options.onNotice ?? ((line: string) => void process.stderr.write(`${line}\n`));
-  return new CommandSandbox(policyFromSettings(settings, options.workspace, options.env), {
-    ...options,
-    onUnavailable,
-    onNotice,
-  });
+  return new CommandSandbox(policyFromSettings(settings, options.workspace, options.env), options);
 }

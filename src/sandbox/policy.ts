@@ -1,35 +1,14 @@
 import { homedir, tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
+import {
+  DEFAULT_WRITABLE_ROOTS,
+  SANDBOX_MODES,
+  REGISTRY_DOMAINS,
+  type NetworkSetting,
+  type SandboxMode,
+} from "../config/sandbox-settings.js";
 
-/** What commands may touch. `danger-full-access` runs them as lanes itself runs: no sandbox at all. */
-export const SANDBOX_MODES = ["read-only", "workspace-write", "danger-full-access"] as const;
-export type SandboxMode = (typeof SANDBOX_MODES)[number];
-
-/** `off`: no network; `on`: the host's network, loopback included; a list: only these domains, via a proxy. */
-export type NetworkSetting = "off" | "on" | string[];
-
-/**
- * Package registries and GitHub, so `npm install`, `pip install`, `cargo fetch`, `go mod download`,
- * `bundle install`, Maven and `git clone https://github.com/...` work inside a lane. `*.x` matches
- * subdomains of x, not x itself.
- */
-export const REGISTRY_DOMAINS: readonly string[] = [
-  "registry.npmjs.org",
-  "registry.yarnpkg.com",
-  "pypi.org",
-  "files.pythonhosted.org",
-  "crates.io",
-  "*.crates.io",
-  "proxy.golang.org",
-  "sum.golang.org",
-  "rubygems.org",
-  "*.rubygems.org",
-  "repo.maven.apache.org",
-  "repo1.maven.org",
-  "github.com",
-  "*.github.com",
-  "*.githubusercontent.com",
-];
+export { DEFAULT_WRITABLE_ROOTS, SANDBOX_MODES, REGISTRY_DOMAINS, type NetworkSetting, type SandboxMode };
 
 /** Credentials hidden from every sandboxed command (relative to HOME), besides the configured extras. */
 export const DEFAULT_DENY_READ: readonly string[] = [
@@ -59,9 +38,6 @@ export const HOST_SOCKETS: readonly string[] = [
   "/run/podman/podman.sock",
 ];
 
-/** Caches package managers write while installing: the default writable roots, so installs in a lane work. */
-export const DEFAULT_WRITABLE_ROOTS: readonly string[] = ["~/.npm", "~/.cache"];
-
 export interface SandboxPolicy {
   mode: SandboxMode;
   network: NetworkSetting;
@@ -89,7 +65,7 @@ export function expandPath(path: string, home: string, workspace: string): strin
 export function policyFromSettings(
   settings: SandboxSettings,
   workspace: string,
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv,
 ): SandboxPolicy {
   const home = env.HOME ?? homedir();
   const abs = (paths: readonly string[]): string[] => paths.map((p) => expandPath(p, home, workspace));
@@ -102,6 +78,6 @@ export function policyFromSettings(
 }
 
 /** The temp folders commands may write in workspace-write: /tmp, /var/tmp and $TMPDIR. */
-export function tempRoots(env: NodeJS.ProcessEnv = process.env): string[] {
+export function tempRoots(env: NodeJS.ProcessEnv): string[] {
   return [...new Set(["/tmp", "/var/tmp", env.TMPDIR ? resolve(env.TMPDIR) : tmpdir()])];
 }

@@ -20,7 +20,8 @@ export class SandboxUnavailableError extends Error {
 export interface SandboxOptions {
   workspace: string;
   lanesDir: string;
-  env?: NodeJS.ProcessEnv;
+  /** The environment lanes was started with: HOME, TMPDIR and PATH (to find bwrap) come from it. */
+  env: NodeJS.ProcessEnv;
   /** Upstream connections of the proxy (tests map an allowed name to a local server). */
   connect?: Connector;
   /** Told once, the first time the sandbox cannot start (the same line every refused command returns). */
@@ -44,7 +45,6 @@ export class CommandSandbox implements LaunchWrapper {
   private told = false;
   private readonly mountPoints = processMountPoints;
   private readonly nested = new NestedCheckouts();
-  private closesAtExit = false;
   /** The session's one network namespace; null once it could not be made (a namespace per command then). */
   private shared: { network: SharedNetwork; nsenter: string } | null | undefined;
   /** Every command has a pid namespace of its own (--unshare-pid), its init in the command's group. */
@@ -61,7 +61,7 @@ export class CommandSandbox implements LaunchWrapper {
   }
 
   wrap(plan: SpawnPlan, cwd: string): SpawnPlan {
-    const env = this.options.env ?? process.env;
+    const { env } = this.options;
     const probe = probeSandbox(env);
     if (!probe.ok) this.refuse(probe.reason);
     const filtered = Array.isArray(this.policy.network);
@@ -107,7 +107,6 @@ export class CommandSandbox implements LaunchWrapper {
     };
     const paths = protectedPaths(scope);
     const mounts = this.mountPoints.prepare(paths, protectedRoots(scope), workspace);
-    if (mounts.held.length > 0) this.closeAtExit();
     return mounts;
   }
 
@@ -136,6 +135,11 @@ export class CommandSandbox implements LaunchWrapper {
     return this.shared.network.entry(this.shared.nsenter);
   }
 
+  /**
+   * Removes the proxy's folder, the shared network and the mount points; the owner calls it at shutdown (a
+   * SIGKILL leaves the folder to the next lanes' stale sweep, and the mount points as empty entries). A
+   * later command starts them again.
+   */
   close(): void {
     this.mountPoints.sweep(true);
     if (this.shared) this.shared.network.close();
@@ -144,16 +148,6 @@ export class CommandSandbox implements LaunchWrapper {
     this.proxy = undefined;
     if (this.proxyDir !== undefined) rmSync(this.proxyDir, { recursive: true, force: true });
     this.proxyDir = undefined;
-  }
-
-  /**
-   * The proxy's folder and the mount points go with lanes however it exits normally (a SIGKILL leaves the
-   * folder to the next lanes' stale sweep, and the mount points as empty entries).
-   */
-  private closeAtExit(): void {
-    if (this.closesAtExit) return;
-    this.closesAtExit = true;
-    process.once("exit", () => this.close());
   }
 
   private refuse(reason: string): never {
@@ -176,7 +170,6 @@ export class CommandSandbox implements LaunchWrapper {
     proxy.listen(join(dir, "proxy.sock"));
     this.proxy = proxy;
     this.proxyDir = dir;
-    this.closeAtExit();
     return join(dir, "proxy.sock");
   }
 }

@@ -1,6 +1,5 @@
-import { shellExitStatus } from "../process/process-result.js";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync } from "node:fs";
+import { compactionSettings } from "./compaction-settings.js";
 import { createBackgroundHooks, type BackgroundHooks } from "../agent/background-hooks.js";
 import type { AgentEventSink } from "../agent/events.js";
 import type { Compactor, CompactionSettings } from "../agent/compaction.js";
@@ -16,7 +15,7 @@ import {
 import { buildSystemPrompt } from "../agent/system-prompt.js";
 import { CommandGate, type GateOptions } from "../approval/gate.js";
 import { fileEditHooks, type WriteApprover } from "../tools/write-approval.js";
-import { laneManagerOptions } from "../config/lane-options.js";
+import { laneManagerOptions } from "./lane-options.js";
 import { commandRules } from "../config/user-config.js";
 import type { LanesConfig } from "../config/config.js";
 import { startLanes } from "./start-lanes.js";
@@ -49,12 +48,16 @@ export interface SessionOptions {
   approvals?: Omit<GateOptions, "allow" | "deny">;
   /** Who is asked before a file is written in `untrusted` mode; absent: such writes are refused. */
   writeApprover?: WriteApprover;
+  /** The environment lanes was started with: API keys, LANES_* settings, the base of commands' env. */
+  env: NodeJS.ProcessEnv;
+  /** One-line notes for the user (tasks picked up, sandbox unavailable); the CLI writes them to stderr. */
+  notice?: (line: string) => void;
 }
 
 /** What the CLI decides for a session (the REPL and -p take these as they are). */
 export type SessionChoice = Pick<
   SessionOptions,
-  "workspace" | "startedIn" | "config" | "model" | "providerName" | "resume"
+  "workspace" | "startedIn" | "config" | "model" | "providerName" | "resume" | "env" | "notice"
 >;
 
 /** `--resume ID` / `--continue` found nothing to resume. */
@@ -91,13 +94,13 @@ export class Session {
   readonly edits = new EditJournal();
 
   constructor(private readonly options: SessionOptions) {
-    const env = process.env;
-    const { config } = options;
+    const { config, env } = options;
     this.provider =
       options.provider ??
       createProvider({ model: options.model ?? config.model, env, provider: options.providerName });
-    this.lanes = new LaneManager(laneManagerOptions(options.workspace, config, env));
-    startLanes(this.lanes, config.task_retention_days);
+    const notice = options.notice ?? (() => {});
+    this.lanes = new LaneManager(laneManagerOptions(options.workspace, config, env, notice));
+    startLanes(this.lanes, config.task_retention_days, notice);
     const gate = new CommandGate({
       mode: "never",
       ...options.approvals,
@@ -163,7 +166,7 @@ export class Session {
 
   /** `/model ID`: the next calls go to this model (same API); the conversation stays. Throws on a bad id. */
   switchModel(model: string): void {
-    this.provider = createProvider({ model, env: process.env, provider: this.options.providerName });
+    this.provider = createProvider({ model, env: this.options.env, provider: this.options.providerName });
     this.windowAsked = false;
     this.serverWindow = undefined;
     this.compactor = createCompactor(this.agentConfig(this.options.emit));
@@ -218,19 +221,13 @@ export class Session {
   }
 
   private compactionSettings(): CompactionSettings {
-    return {
+    return compactionSettings({
       window: this.contextWindow(),
       compactAt: this.options.config.compact_at,
-      saveFullOutput: (toolUseId, text) => {
-        const dir = this.sessions.outputsDir(this.id);
-        mkdirSync(dir, { recursive: true, mode: 0o700 });
-        const file = join(dir, `${toolUseId.replace(/[^\w.-]/g, "_")}.txt`);
-        writeFileSync(file, text, { mode: 0o600 });
-        return relative(this.options.workspace, file);
-      },
-      runningTasks: () =>
-        this.lanes.active().map((record) => `[bg:${record.id}] still ${record.status}: ${record.command}`),
-    };
+      workspace: this.options.workspace,
+      outputsDir: () => this.sessions.outputsDir(this.id),
+      active: () => this.lanes.active(),
+    });
   }
 
   /** Loads a saved conversation and its tasks; returns its id, under which it keeps being saved. */
@@ -303,27 +300,4 @@ export class Session {
   close(): Promise<void> {
     return this.lanes.shutdown();
   }
-}
-
-/**
- * Whatever way lanes ends (SIGTERM, SIGHUP, normal exit), every task it started ends with it: TERM, KILL
- * after 2 s, records written `killed`. Returns a function that removes the handlers.
- */
-export function installShutdownHandlers(
-  lanes: LaneManager,
-  onSignal?: (signal: NodeJS.Signals) => void,
-): () => void {
-  const handle = (signal: NodeJS.Signals): void => {
-    onSignal?.(signal);
-    void lanes.shutdown().finally(() => process.exit(shellExitStatus(null, signal)));
-  };
-  const onExit = (): void => lanes.shutdownSync();
-  process.once("SIGTERM", handle);
-  process.once("SIGHUP", handle);
-  process.once("exit", onExit);
-  return () => {
-    process.off("SIGTERM", handle);
-    process.off("SIGHUP", handle);
-    process.off("exit", onExit);
-  };
 }

@@ -60,9 +60,10 @@ export function createBackgroundRunTool(
         unsandboxedReason: input.unsandboxed_reason,
         signal,
       });
+      let notifyOn: Pattern | undefined;
       if (input.notify_on !== undefined) {
         try {
-          Pattern.compile(input.notify_on);
+          notifyOn = Pattern.compile(input.notify_on);
         } catch (error) {
           throw new ToolError(`\`notify_on\`: ${(error as Error).message}`);
         }
@@ -71,7 +72,7 @@ export function createBackgroundRunTool(
         command: input.command,
         description: input.description,
         timeoutMs: input.timeout_ms,
-        notifyOn: input.notify_on,
+        notifyOn,
         lane: input.lane,
         stallMs: input.stall_ms,
         persist: input.persist,

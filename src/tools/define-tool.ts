@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ToolError } from "../errors/tool-error.js";
 import { describeIssue } from "./input-errors.js";
+import type { ToolSpec } from "../model/types.js";
 
 export { ToolError };
 
@@ -45,11 +46,7 @@ export function defineTool<Schema extends z.ZodObject>(tool: Tool<Schema>): Tool
   return { ...tool, schema: tool.schema.strict() as unknown as Schema };
 }
 
-export interface ToolSpec {
-  name: string;
-  description: string;
-  input_schema: { type: "object"; [key: string]: unknown };
-}
+export type { ToolSpec };
 
 export function toToolSpec(tool: Tool): ToolSpec {
   const { $schema: _ignored, ...schema } = z.toJSONSchema(tool.schema, { io: "input" }) as Record<

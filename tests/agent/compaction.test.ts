@@ -53,6 +53,7 @@ async function run(options: {
   const events: AgentEvent[] = [];
   const session = new Session({
     workspace: ws.dir,
+    env: process.env,
     config: ConfigSchema.parse(options.config),
     idleWake: true,
     emit: (event) => events.push(event),
@@ -171,6 +172,7 @@ describe("compaction", () => {
     const events: AgentEvent[] = [];
     const session = new Session({
       workspace: ws.dir,
+      env: process.env,
       config: ConfigSchema.parse({ context_window: 1_000_000 }),
       idleWake: true,
       emit: (event) => events.push(event),

@@ -39,7 +39,14 @@ describe("a task's output forging lanes' structure, through the agent loop", () 
     const config = ConfigSchema.parse({ max_wait_ms: 30_000, pass_secrets_to_commands: false });
     const previous = process.env.LANES_TEST_MARK;
     process.env.LANES_TEST_MARK = marker.value;
-    const session = new Session({ workspace: ws.dir, config, idleWake: true, emit: () => {}, provider });
+    const session = new Session({
+      workspace: ws.dir,
+      env: process.env,
+      config,
+      idleWake: true,
+      emit: () => {},
+      provider,
+    });
     try {
       await session.send("run the tests", AbortSignal.timeout(30_000));
     } finally {

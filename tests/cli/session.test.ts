@@ -33,6 +33,7 @@ function open(turns: { text: string }[], resume?: string): Session {
 function openWith(provider: ModelProvider, resume?: string): Session {
   const session = new Session({
     workspace: ws.dir,
+    env: process.env,
     config: ConfigSchema.parse({}),
     idleWake: false,
     emit: () => {},

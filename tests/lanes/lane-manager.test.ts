@@ -8,6 +8,7 @@ import { TaskRecordSchema } from "../../src/lanes/task-record.js";
 import { processGone } from "../fixtures/process-state.js";
 import { useLaneFixture } from "../helpers/lane-fixture.js";
 import { eventually, sleep } from "../helpers/temp-workspace.js";
+import { Pattern } from "../../src/patterns/pattern.js";
 
 /** The text the model reads for a notice (empty when there is none). */
 const textOf = (m: LaneManager, notice: Notification | undefined): string =>
@@ -113,7 +114,7 @@ describe("lane manager", () => {
     const gate = join(ws.dir, "gate");
     const ok = m.start({
       command: `echo 'ready on :3000'; while [ ! -f ${gate} ]; do sleep 0.05; done; seq 1 400`,
-      notifyOn: "ready",
+      notifyOn: Pattern.compile("ready"),
     });
     expect(await eventually(() => m.notifications.has(ok.id))).toBe(true);
     writeFileSync(gate, "");
@@ -132,7 +133,7 @@ describe("lane manager", () => {
     const m = manager();
     const record = m.start({
       command: "echo starting; sleep 0.2; echo 'server ready on :3000'; echo ready again; sleep 2",
-      notifyOn: "ready",
+      notifyOn: Pattern.compile("ready"),
     });
     expect(await eventually(() => m.notifications.size > 0)).toBe(true);
     const [notice] = m.drainNotifications();

@@ -21,7 +21,11 @@ afterEach(() => {
 const afterSweeps = () => new Promise((resolve) => setTimeout(resolve, 600));
 
 function sandboxed() {
-  sandbox = createSandbox(ConfigSchema.parse({}), { workspace: ws.dir, lanesDir: join(ws.dir, ".lanes") });
+  sandbox = createSandbox(ConfigSchema.parse({}), {
+    workspace: ws.dir,
+    lanesDir: join(ws.dir, ".lanes"),
+    env: process.env,
+  });
   return ws.manager({ sandbox });
 }
 

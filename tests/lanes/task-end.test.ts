@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { useLaneFixture } from "../helpers/lane-fixture.js";
 import { eventually } from "../helpers/temp-workspace.js";
 import { readFileSync } from "node:fs";
+import { Pattern } from "../../src/patterns/pattern.js";
 
 const ws = useLaneFixture();
 
@@ -51,7 +52,12 @@ describe("how a task ended is recorded as it happened", () => {
 
   it("keeps notify_on and stall_ms in the record, so a lanes adopting it can re-arm them", () => {
     const m = ws.manager();
-    const record = m.start({ command: "sleep 5", notifyOn: "ready", stallMs: 1234, timeoutMs: 9000 });
+    const record = m.start({
+      command: "sleep 5",
+      notifyOn: Pattern.compile("ready"),
+      stallMs: 1234,
+      timeoutMs: 9000,
+    });
     expect(record).toMatchObject({ notify_on: "ready", stall_ms: 1234, timeout_ms: 9000 });
   });
 

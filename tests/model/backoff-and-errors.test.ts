@@ -8,7 +8,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { classifyAnthropicError as classifyError } from "../../src/model/anthropic-errors.js";
 import { retryDelayMs, serverRetryDelayMs } from "../../src/model/backoff.js";
-import { sleep } from "../../src/model/sleep.js";
+import { delay as sleep } from "../../src/async/delay.js";
 
 const policy = { baseMs: 100, maxMs: 1000 };
 

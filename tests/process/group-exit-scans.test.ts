@@ -22,7 +22,11 @@ afterEach(() => {
 describe.runIf(process.platform === "linux")("the group sweep after a leader's exit", () => {
   it("a burst of 30 sandboxed task ends costs a few /proc scans, not one every 25 ms", async () => {
     dir = mkdtempSync(join(tmpdir(), "lanes-exit-scans-"));
-    sandbox = createSandbox(ConfigSchema.parse({}), { workspace: dir, lanesDir: join(dir, ".lanes") });
+    sandbox = createSandbox(ConfigSchema.parse({}), {
+      workspace: dir,
+      lanesDir: join(dir, ".lanes"),
+      env: process.env,
+    });
     const start = (i: number) =>
       startGroupProcess({
         command: "true",

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { ApprovalAnswer, ApprovalRequest } from "../../src/approval/gate.js";
-import { ApprovalPrompt } from "../../src/repl/approval-prompt.js";
-import { ARMING_MS } from "../../src/repl/arming.js";
-import type { ReplView } from "../../src/repl/view.js";
+import { ApprovalPrompt } from "../../src/cli/repl/approval-prompt.js";
+import { ARMING_MS } from "../../src/cli/repl/arming.js";
+import type { ReplView } from "../../src/cli/repl/view.js";
 import { createStyle } from "../../src/text/style.js";
 
 /** A view that keeps what the prompt showed: the notices and the current hint. */

@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { appendHistory, HISTORY_LIMIT, historyFile, loadHistory } from "../../src/repl/history.js";
+import { appendHistory, HISTORY_LIMIT, historyFile, loadHistory } from "../../src/cli/repl/history.js";
 import { tempWorkspace } from "../helpers/temp-workspace.js";
 
 const cleanups: Array<() => void> = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { inputWindow } from "../../src/repl/input-window.js";
+import { inputWindow } from "../../src/cli/repl/input-window.js";
 
 const options = { columns: 20, budgetRows: 6, prompt: "› ", dim: (text: string) => text };
 

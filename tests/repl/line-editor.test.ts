@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LineEditor, type Key } from "../../src/repl/line-editor.js";
+import { LineEditor, type Key } from "../../src/cli/repl/line-editor.js";
 
 function typeInto(editor: LineEditor, text: string): void {
   for (const char of text) editor.handleKey(char, { name: char });

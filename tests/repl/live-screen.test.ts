@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LiveScreen } from "../../src/repl/screen.js";
+import { LiveScreen } from "../../src/cli/repl/screen.js";
 import { charWidth } from "../../src/text/width.js";
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MoveRequests } from "../../src/repl/turn.js";
+import { MoveRequests } from "../../src/cli/repl/turn.js";
 
 const settled = async (promise: Promise<void>): Promise<boolean> => {
   let done = false;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { foldOutput } from "../../src/cli/render-events.js";
 import { displayWidth } from "../../src/text/width.js";
-import { elapsedText, lastOutputLine, statusText } from "../../src/repl/status-line.js";
+import { elapsedText, lastOutputLine, statusText } from "../../src/cli/repl/status-line.js";
 import type { TaskRecord } from "../../src/lanes/task-record.js";
 import { tempWorkspace } from "../helpers/temp-workspace.js";
 

@@ -21,7 +21,11 @@ afterEach(() => {
 
 function sessionSandbox(): CommandSandbox {
   dir = mkdtempSync(join(tmpdir(), "lanes-ns-entry-"));
-  const made = createSandbox(ConfigSchema.parse({}), { workspace: dir, lanesDir: join(dir, ".lanes") });
+  const made = createSandbox(ConfigSchema.parse({}), {
+    workspace: dir,
+    lanesDir: join(dir, ".lanes"),
+    env: process.env,
+  });
   if (!made) throw new Error("workspace-write made no sandbox");
   return (sandbox = made);
 }

@@ -47,6 +47,7 @@ async function sandboxed(command: string, variant: Variant) {
   const sandbox = createSandbox(config, {
     workspace: ws,
     lanesDir: join(ws, ".lanes"),
+    env: process.env,
     connect: (host) => connect({ host: "127.0.0.1", port: host === "big.test" ? port : 9 }),
     onUnavailable: (line) => {
       throw new Error(line);

@@ -30,6 +30,7 @@ function open(options: Partial<SessionOptions> & Pick<SessionOptions, "provider"
     idleWake: true,
     emit: () => {},
     ...options,
+    env: options.env ?? process.env,
   });
   sessions.push(session);
   return session;

@@ -1,7 +1,7 @@
-import type { WriteApprover } from "../tools/write-approval.js";
-import { renderDiff } from "../cli/render-diff.js";
-import { terminalSafe } from "../text/width.js";
-import type { Style } from "../text/style.js";
+import type { WriteApprover } from "../../tools/write-approval.js";
+import { renderDiff } from "../render-diff.js";
+import { terminalSafe } from "../../text/width.js";
+import type { Style } from "../../text/style.js";
 import type { ApprovalPrompt } from "./approval-prompt.js";
 import type { ReplView } from "./view.js";
 

@@ -3,15 +3,15 @@ import type { ApprovalPrompt } from "./approval-prompt.js";
 import { runSlashCommand } from "./commands.js";
 import { runShellLine } from "./shell-line.js";
 import { choicesLine, completeAt } from "./tab-complete.js";
-import { terminalSafe } from "../text/width.js";
+import { terminalSafe } from "../../text/width.js";
 import { appendHistory, historyFile, loadHistory } from "./history.js";
 import { readKeys } from "./keys.js";
 import { LineEditor, type Key } from "./line-editor.js";
 import type { TurnRunner } from "./turn.js";
-import { settle } from "../agent/settle.js";
+import { settle } from "../../agent/settle.js";
 import type { ReplView } from "./view.js";
-import type { Session } from "../session/session.js";
-import type { Style } from "../text/style.js";
+import type { Session } from "../../session/session.js";
+import type { Style } from "../../text/style.js";
 
 /** How long a first Ctrl+C at the prompt waits for the second. */
 const EXIT_CONFIRM_MS = 2000;

@@ -1,6 +1,6 @@
-import type { Session } from "../session/session.js";
-import { terminalSafe } from "../text/width.js";
-import type { Style } from "../text/style.js";
+import type { Session } from "../../session/session.js";
+import { terminalSafe } from "../../text/width.js";
+import type { Style } from "../../text/style.js";
 import type { ReplView } from "./view.js";
 
 /** `/undo` (`/rewind`): puts back the files the last run changed, or says why it will not. */

@@ -1,4 +1,4 @@
-import type { Usage } from "../model/types.js";
+import type { Usage } from "../../model/types.js";
 
 // Anthropic's price ratios to an uncached input token; output is priced 5x input across its current models.
 const CACHE_WRITE_WEIGHT = 1.25;

@@ -1,9 +1,9 @@
-import { displayPath } from "../lanes/format.js";
-import { discardOutput, runForeground } from "../lanes/foreground.js";
-import type { Session } from "../session/session.js";
-import { readCommandOutput } from "../tools/command-output.js";
-import { terminalSafe } from "../text/width.js";
-import type { Style } from "../text/style.js";
+import { displayPath } from "../../lanes/format.js";
+import { discardOutput, runForeground } from "../../lanes/foreground.js";
+import type { Session } from "../../session/session.js";
+import { readCommandOutput } from "../../tools/command-output.js";
+import { terminalSafe } from "../../text/width.js";
+import type { Style } from "../../text/style.js";
 import type { ReplView } from "./view.js";
 
 /**

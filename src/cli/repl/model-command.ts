@@ -1,6 +1,6 @@
-import type { Session } from "../session/session.js";
-import { terminalSafe } from "../text/width.js";
-import type { Style } from "../text/style.js";
+import type { Session } from "../../session/session.js";
+import { terminalSafe } from "../../text/width.js";
+import type { Style } from "../../text/style.js";
 import type { ReplView } from "./view.js";
 
 /** The model as the banner shows it: `anthropic:claude-…`, `script:FILE`. */

@@ -1,4 +1,4 @@
-import { displayWidth, splitAtWidth, TAB } from "../text/width.js";
+import { displayWidth, splitAtWidth, TAB } from "../../text/width.js";
 
 /** What the bottom of the screen shows right now: lines that may wrap, and where the cursor rests. */
 export interface Frame {

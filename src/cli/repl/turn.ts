@@ -1,11 +1,11 @@
-import type { AgentEvent } from "../agent/events.js";
-import type { AgentStop } from "../agent/loop.js";
-import { describeToolCall, renderAgentEvent } from "../cli/render-events.js";
+import type { AgentEvent } from "../../agent/events.js";
+import type { AgentStop } from "../../agent/loop.js";
+import { describeToolCall, renderAgentEvent } from "../render-events.js";
 import { MarkdownStream } from "./markdown-stream.js";
 import type { Activity } from "./spinner.js";
 import type { ReplView } from "./view.js";
-import type { Session } from "../session/session.js";
-import type { Style } from "../text/style.js";
+import type { Session } from "../../session/session.js";
+import type { Style } from "../../text/style.js";
 
 /**
  * The bash tool's `moveToBackground` hook: each call waits for the next Ctrl+B. A Ctrl+B pressed after the

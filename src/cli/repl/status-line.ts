@@ -1,6 +1,6 @@
-import type { TaskRecord } from "../lanes/task-record.js";
-import { readTail } from "../text/utf8-window.js";
-import { displayWidth, terminalSafe, truncateToWidth } from "../text/width.js";
+import type { TaskRecord } from "../../lanes/task-record.js";
+import { readTail } from "../../text/utf8-window.js";
+import { displayWidth, terminalSafe, truncateToWidth } from "../../text/width.js";
 
 /** How often the REPL rebuilds the status line; it is redrawn only when its text changed. */
 export const STATUS_INTERVAL_MS = 500;

@@ -1,7 +1,7 @@
-import type { Session } from "../session/session.js";
-import { listSessions, sessionLines } from "../session/session-list.js";
-import { terminalSafe } from "../text/width.js";
-import type { Style } from "../text/style.js";
+import type { Session } from "../../session/session.js";
+import { listSessions, sessionLines } from "../../session/session-list.js";
+import { terminalSafe } from "../../text/width.js";
+import type { Style } from "../../text/style.js";
 import type { ReplView } from "./view.js";
 
 /** Sessions `/resume` lists; older ones are still resumable by id. */

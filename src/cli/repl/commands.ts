@@ -1,17 +1,17 @@
-import { displayPath, otherSummaryLine, summaryLine } from "../lanes/format.js";
-import { killStoredTask } from "../lanes/stored-tasks.js";
-import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
+import { displayPath, otherSummaryLine, summaryLine } from "../../lanes/format.js";
+import { killStoredTask } from "../../lanes/stored-tasks.js";
+import { isTerminal, type TaskRecord } from "../../lanes/task-record.js";
 import { taskLabel } from "./status-line.js";
-import { lastLines } from "../text/preview.js";
-import { terminalSafe } from "../text/width.js";
+import { lastLines } from "../../text/preview.js";
+import { terminalSafe } from "../../text/width.js";
 import { costLine } from "./cost-command.js";
 import { modelCommand } from "./model-command.js";
 import { resumeCommand } from "./resume-command.js";
 import { undoCommand } from "./undo-command.js";
 import type { ReplView } from "./view.js";
-import type { Session } from "../session/session.js";
-import type { Style } from "../text/style.js";
-import { readTail } from "../text/utf8-window.js";
+import type { Session } from "../../session/session.js";
+import type { Style } from "../../text/style.js";
+import { readTail } from "../../text/utf8-window.js";
 
 export const HELP = `Commands:
   /tasks             list this session's background tasks, then other lanes' in this folder

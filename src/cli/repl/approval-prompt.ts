@@ -1,11 +1,11 @@
-import type { ApprovalAnswer, ApprovalRequest } from "../approval/gate.js";
-import { rememberAllowRule } from "../config/user-config.js";
-import { displayCommand } from "../lanes/format.js";
-import { terminalSafe } from "../text/width.js";
+import type { ApprovalAnswer, ApprovalRequest } from "../../approval/gate.js";
+import { rememberAllowRule } from "../../config/user-config.js";
+import { displayCommand } from "../../lanes/format.js";
+import { terminalSafe } from "../../text/width.js";
 import { ArmingClock, ARMING_MS } from "./arming.js";
 import type { Key } from "./line-editor.js";
 import type { ReplView } from "./view.js";
-import type { Style } from "../text/style.js";
+import type { Style } from "../../text/style.js";
 
 /** Long enough to read what will run; a 100 KB heredoc is not drawn in full. */
 const SHOWN_COMMAND_CHARS = 2000;

@@ -1,9 +1,9 @@
 import { LiveScreen, type Frame } from "./screen.js";
 import { inputWindow } from "./input-window.js";
-import { truncateToWidth } from "../text/width.js";
+import { truncateToWidth } from "../../text/width.js";
 import { activityText, SPINNER_INTERVAL_MS, type Activity } from "./spinner.js";
 import { STATUS_INTERVAL_MS } from "./status-line.js";
-import type { Style } from "../text/style.js";
+import type { Style } from "../../text/style.js";
 
 /** What the prompt holds: the text (may span lines) and the cursor index in it. */
 export interface InputView {

@@ -4,11 +4,12 @@ import { TurnRunner } from "./turn.js";
 import { writeQuestion } from "./write-question.js";
 import { shownModel } from "./model-command.js";
 import { LiveView, PlainView, type ReplView } from "./view.js";
-import { laneEventLine } from "../cli/render-events.js";
-import { installShutdownHandlers, Session, type SessionChoice } from "../session/session.js";
+import { laneEventLine } from "../render-events.js";
+import { Session, type SessionChoice } from "../../session/session.js";
+import { installShutdownHandlers } from "../shutdown-handlers.js";
 import { statusText } from "./status-line.js";
 import { leavingLines, replayTranscript } from "./transcript.js";
-import { colorsEnabled, createStyle } from "../text/style.js";
+import { colorsEnabled, createStyle } from "../../text/style.js";
 
 export type ReplOptions = SessionChoice;
 

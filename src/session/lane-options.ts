@@ -6,12 +6,14 @@ import { createSandbox } from "../sandbox/create.js";
 
 /**
  * The lane manager settings a session uses, from the configuration: limits, grace, caps, no secrets, and
- * the OS sandbox every command starts in (set up on the first command, not here).
+ * the OS sandbox every command starts in (set up on the first command, not here). `notice` gets the
+ * sandbox's one-time lines (cannot start, no shared loopback).
  */
 export function laneManagerOptions(
   workspace: string,
   config: LanesConfig,
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv,
+  notice: (line: string) => void,
 ): LaneManagerOptions {
   return {
     workspace,
@@ -21,6 +23,12 @@ export function laneManagerOptions(
     outputCapBytes: config.output_cap_bytes,
     stallMs: config.stall_ms,
     killGraceMs: config.kill_grace_ms,
-    sandbox: createSandbox(config, { workspace, lanesDir: join(workspace, ".lanes"), env }),
+    sandbox: createSandbox(config, {
+      workspace,
+      lanesDir: join(workspace, ".lanes"),
+      env,
+      onUnavailable: notice,
+      onNotice: notice,
+    }),
   };
 }

@@ -1,6 +1,6 @@
-import { MarkdownLines } from "../text/markdown.js";
-import type { Style } from "../text/style.js";
-import { terminalSafe } from "../text/width.js";
+import { MarkdownLines } from "../../text/markdown.js";
+import type { Style } from "../../text/style.js";
+import { terminalSafe } from "../../text/width.js";
 
 /**
  * The model's streamed text rendered as Markdown, one whole line at a time: a line shows once its newline

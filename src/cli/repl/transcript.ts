@@ -1,9 +1,9 @@
-import { renderAgentEvent } from "../cli/render-events.js";
-import type { TaskRecord } from "../lanes/task-record.js";
-import type { Message, UserBlock } from "../model/types.js";
+import { renderAgentEvent } from "../render-events.js";
+import type { TaskRecord } from "../../lanes/task-record.js";
+import type { Message, UserBlock } from "../../model/types.js";
 import { taskLabel } from "./status-line.js";
-import { terminalSafe } from "../text/width.js";
-import type { Style } from "../text/style.js";
+import { terminalSafe } from "../../text/width.js";
+import type { Style } from "../../text/style.js";
 
 /** Turns of a resumed conversation shown when the REPL opens it; the rest stay in the saved file. */
 export const REPLAY_TURNS = 5;

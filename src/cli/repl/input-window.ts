@@ -1,4 +1,4 @@
-import { displayWidth, TAB } from "../text/width.js";
+import { displayWidth, TAB } from "../../text/width.js";
 
 /** The prompt as drawn: its lines (prefix included) and the cursor's line and cell column among them. */
 export interface InputWindow {

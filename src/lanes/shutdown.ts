@@ -1,0 +1,54 @@
+import type { LaunchWrapper } from "../process/launch-wrapper.js";
+import type { EscapeSweeper } from "./escape-sweeper.js";
+import type { ForegroundHolds } from "./foreground-holds.js";
+import type { LaneSlots } from "./lane-slots.js";
+import type { OutputWatcher } from "./output-watcher.js";
+import { isTerminal } from "./task-record.js";
+import type { TaskRegistry } from "./task-registry.js";
+import type { TaskStore } from "./task-store.js";
+
+/** The manager's parts a shutdown ends: its tasks, foreground commands, slots, watch and sandbox. */
+export interface ShutdownParts {
+  registry: TaskRegistry;
+  slots: LaneSlots;
+  foreground: ForegroundHolds;
+  sweeper: EscapeSweeper;
+  watcher: OutputWatcher;
+  store: TaskStore;
+  kill(id: string): Promise<unknown>;
+  sandbox: LaunchWrapper | undefined;
+}
+
+/** TERM then KILL every running task that is not persisted, record it killed at shutdown, close the rest. */
+export async function shutdownGracefully(parts: ShutdownParts): Promise<void> {
+  parts.slots.stop();
+  const live = parts.registry.all().filter((t) => !isTerminal(t.record.status));
+  for (const task of live) if (task.record.persist) task.handle?.release();
+  const victims = live.filter((task) => !task.record.persist);
+  const [foreground] = await Promise.all([
+    parts.foreground.terminateAll(),
+    ...victims.map((task) => parts.kill(task.record.id)),
+  ]);
+  parts.sweeper.final(foreground);
+  await parts.registry.flush();
+  for (const task of victims) parts.store.saveSync(task.record);
+  parts.watcher.stop();
+  parts.sandbox?.close?.();
+}
+
+/** At process exit (no event loop left): KILL at once and write the records synchronously. */
+export function shutdownNow(parts: ShutdownParts): void {
+  parts.slots.stop();
+  const killed: string[] = [];
+  for (const task of parts.registry.all()) {
+    if (isTerminal(task.record.status) || task.record.persist) continue;
+    task.handle?.killNow();
+    const end = { status: "killed", exit_code: null, signal: "SIGKILL", end_reason: "shutdown" } as const;
+    Object.assign(task.record, { ...end, ended_at: new Date().toISOString() });
+    parts.store.saveSync(task.record);
+    killed.push(task.record.id);
+  }
+  parts.sweeper.final([...killed, ...parts.foreground.killAllNow()]);
+  parts.watcher.stop();
+  parts.sandbox?.close?.();
+}

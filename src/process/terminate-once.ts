@@ -1,0 +1,54 @@
+import { groupOf } from "./group-members.js";
+import { terminateGroup, type TerminateOutcome } from "./kill-group.js";
+import type { TerminationReason } from "./process-result.js";
+
+/** Ends a group once; every later request waits for the same end. The first cause is the one kept. */
+export interface Termination {
+  terminate(why: TerminationReason): Promise<void>;
+  /** The first cause asked for; undefined while nobody asked. */
+  readonly reason: TerminationReason | undefined;
+  /** The first termination's outcome (which signal ended the group, and when); undefined if none began. */
+  readonly ending: Promise<TerminateOutcome> | undefined;
+  /** The leader was reaped: its pid may be another process's from now on, so it is never signalled alone. */
+  markReaped(): void;
+}
+
+export function terminateOnce(pid: number | undefined, graceMs: number): Termination {
+  return new OnceTermination(pid, graceMs);
+}
+
+class OnceTermination implements Termination {
+  reason: TerminationReason | undefined;
+  ending: Promise<TerminateOutcome> | undefined;
+  private reaped = false;
+
+  constructor(
+    private readonly pid: number | undefined,
+    private readonly graceMs: number,
+  ) {}
+
+  markReaped(): void {
+    this.reaped = true;
+  }
+
+  async terminate(why: TerminationReason): Promise<void> {
+    this.reason ??= why;
+    if (this.pid === undefined) return;
+    // In the first milliseconds the launcher may not have made its group yet (it does so after its exec), so
+    // a group signal would find nothing: then the launcher is alone, and is signalled itself. Not once reaped,
+    // when its pid may be another process's. Whatever it started by then goes with the group at its exit.
+    const group = groupOf(this.pid);
+    if (!this.reaped && group !== undefined && group !== this.pid) signalProcess(this.pid, "SIGTERM");
+    const outcome = terminateGroup(this.pid, this.graceMs);
+    this.ending ??= outcome;
+    await outcome;
+  }
+}
+
+function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Gone already.
+  }
+}
