@@ -4,6 +4,7 @@ import type { LaneManager } from "../lanes/lane-manager.js";
 import { displayCommand, displayPath, queuedLine } from "../lanes/format.js";
 import { noQuestionsGate, UNSANDBOXED_REASON, type CommandGate } from "../approval/gate.js";
 import { defineTool, ToolError } from "./define-tool.js";
+import type { BackgroundRunDetails } from "./tool-details.js";
 import { Pattern } from "../patterns/pattern.js";
 import { deliveryText, type ResultDelivery } from "./result-delivery.js";
 
@@ -82,7 +83,9 @@ export function createBackgroundRunTool(
       const queued = wait ? ` ${queuedLine(wait)}` : "";
       // The model wrote the command: a short form names the task without echoing a 100 KB heredoc back.
       const command = displayCommand(record.command, 200);
-      return `Background task ${record.id} ${wait ? "queued" : "started"}: ${command} (output_file=${file}).${queued} ${told.stillRunning(false)}`;
+      const content = `Background task ${record.id} ${wait ? "queued" : "started"}: ${command} (output_file=${file}).${queued} ${told.stillRunning(false)}`;
+      const details: BackgroundRunDetails = { task_id: record.id, queued: wait !== undefined, record };
+      return { content, details };
     },
   });
 }

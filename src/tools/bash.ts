@@ -5,7 +5,8 @@ import { displayPath } from "../lanes/format.js";
 import { formatDuration } from "../text/preview.js";
 import { readCommandOutput } from "./command-output.js";
 import { noQuestionsGate, UNSANDBOXED_REASON, type CommandGate } from "../approval/gate.js";
-import { ToolError, defineTool } from "./define-tool.js";
+import { ToolError, defineTool, type ToolResult } from "./define-tool.js";
+import type { BashDetails } from "./tool-details.js";
 
 export const MAX_BASH_TIMEOUT_MS = 600_000;
 export const DEFAULT_BACKGROUND_AFTER_MS = 60_000;
@@ -45,7 +46,7 @@ export function createBashTool(
     name: "bash",
     description: `Run a shell command and wait for it (stdout and stderr interleaved). For slow commands (installs, test suites, builds, servers) prefer background_run. A command still running after ${after} moves to a background lane automatically and you are notified when it ends.`,
     schema,
-    async run(input, { signal }) {
+    async run(input, { signal }): Promise<ToolResult<BashDetails>> {
       const { outsideSandbox } = await gate.check(input.command, {
         unsandboxedReason: input.unsandboxed_reason,
         signal,
@@ -70,7 +71,13 @@ export function createBashTool(
       const output = readCommandOutput(outcome.outputFile, where);
       if (outcome.kind === "backgrounded") {
         const { record } = outcome;
-        return `${output.text}\n\n[Still running, so it was moved to background task ${record.id} (output_file=${where}). You will be notified when it ends; use wait_background or check_background instead of re-running it.]`;
+        const details: BashDetails = {
+          kind: "backgrounded",
+          task_id: record.id,
+          output_file: outcome.outputFile,
+        };
+        const content = `${output.text}\n\n[Still running, so it was moved to background task ${record.id} (output_file=${where}). You will be notified when it ends; use wait_background or check_background instead of re-running it.]`;
+        return { content, details };
       }
       const { result } = outcome;
       const notes: string[] = [];
@@ -90,7 +97,15 @@ export function createBashTool(
         notes.push(`Processes it left running are tracked as background task ${outcome.leftovers.id}.`);
       if (!output.truncated && typeof outcome.leftovers !== "object") discardOutput(outcome.outputFile);
       const text = output.text.length > 0 ? output.text : "(no output)";
-      return notes.length > 0 ? `${text}\n\n${notes.join("\n")}` : text;
+      const details: BashDetails = {
+        kind: "finished",
+        exit_code: result.exitCode,
+        signal: result.signal,
+        reason: result.reason,
+        leftover_task_id: typeof outcome.leftovers === "object" ? outcome.leftovers.id : null,
+        leftovers_ended: outcome.leftovers === "ended",
+      };
+      return { content: notes.length > 0 ? `${text}\n\n${notes.join("\n")}` : text, details };
     },
   });
 }

@@ -3,6 +3,7 @@ import { otherKillRefusal, otherResultText, resultText } from "../lanes/format.j
 import { isTerminal } from "../lanes/task-record.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { defineTool, ToolError } from "./define-tool.js";
+import type { KillBackgroundDetails } from "./tool-details.js";
 import { deliveryText, reportResults, type ResultDelivery } from "./result-delivery.js";
 
 const schema = z.object({ task_id: z.string().describe("Task to end, with every process it started") });
@@ -18,12 +19,18 @@ export function createKillBackgroundTool(lanes: LaneManager, delivery: ResultDel
         const other = lanes.otherTask(input.task_id);
         if (!other) throw new ToolError(`No background task with id ${input.task_id}.`);
         if (!isTerminal(other.record.status)) throw new ToolError(otherKillRefusal(other));
-        return `Task ${input.task_id} had already ended; nothing changed. ${otherResultText(deliveryText(delivery).pathsFrom(lanes.workspace), other)}`;
+        const content = `Task ${input.task_id} had already ended; nothing changed. ${otherResultText(deliveryText(delivery).pathsFrom(lanes.workspace), other)}`;
+        const details: KillBackgroundDetails = { record: other.record, was_running: false, other: true };
+        return { content, details };
       }
       const { record, wasRunning } = await lanes.kill(input.task_id);
       reportResults(lanes, context, [record.id]);
       const line = resultText(deliveryText(delivery).pathsFrom(lanes.workspace), record);
-      return wasRunning ? `Killed. ${line}` : `Task ${record.id} had already ended; nothing changed. ${line}`;
+      const content = wasRunning
+        ? `Killed. ${line}`
+        : `Task ${record.id} had already ended; nothing changed. ${line}`;
+      const details: KillBackgroundDetails = { record, was_running: wasRunning, other: false };
+      return { content, details };
     },
   });
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { otherInputRefusal } from "../lanes/format.js";
 import { defineTool, ToolError } from "./define-tool.js";
+import type { SendBackgroundInputDetails } from "./tool-details.js";
 
 const schema = z.object({
   task_id: z.string().describe("A running background task"),
@@ -30,10 +31,18 @@ export function createSendBackgroundInputTool(lanes: LaneManager) {
       }
       const bytes = Buffer.byteLength(input.text);
       const closed = input.close_stdin ? " and closed stdin" : "";
+      const details: SendBackgroundInputDetails = {
+        task_id: input.task_id,
+        bytes,
+        closed_stdin: input.close_stdin ?? false,
+        pending,
+      };
       if (pending) {
-        return `Queued ${bytes} bytes for task ${input.task_id}${closed}; it has not read them yet (is it reading its input?). They stay queued while it runs.`;
+        const content = `Queued ${bytes} bytes for task ${input.task_id}${closed}; it has not read them yet (is it reading its input?). They stay queued while it runs.`;
+        return { content, details };
       }
-      return `Sent ${bytes} bytes to task ${input.task_id}${closed}. Its output will show in check_background output="new".`;
+      const content = `Sent ${bytes} bytes to task ${input.task_id}${closed}. Its output will show in check_background output="new".`;
+      return { content, details };
     },
   });
 }

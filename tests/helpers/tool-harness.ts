@@ -1,6 +1,6 @@
 import { runToolCall } from "../../src/agent/tool-runner.js";
 import type { z } from "zod";
-import { parseToolInput, type Tool } from "../../src/tools/define-tool.js";
+import { parseToolInput, type Tool, type ToolResult } from "../../src/tools/define-tool.js";
 import type { ToolResultBlock } from "../../src/model/types.js";
 
 export type ToolMap = ReadonlyMap<string, Tool>;
@@ -37,7 +37,10 @@ export async function callTool(
   });
   try {
     const call = { type: "tool_use" as const, id, name, input };
-    const result = await Promise.race([runToolCall(tools, call, new AbortController().signal), hung]);
+    const { block: result } = await Promise.race([
+      runToolCall(tools, call, new AbortController().signal),
+      hung,
+    ]);
     if (result.tool_use_id !== id)
       throw new Error(`${name} answered tool_use ${result.tool_use_id}, not ${id}`);
     return result;
@@ -72,5 +75,14 @@ export async function callDirect<Schema extends z.ZodObject>(
   raw: unknown,
   signal = new AbortController().signal,
 ): Promise<string> {
+  return (await callResult(tool, raw, signal)).content;
+}
+
+/** Like callDirect, with the tool's `details` (ids, records, kinds) for the test to read instead of the text. */
+export async function callResult<Schema extends z.ZodObject, Details>(
+  tool: Tool<Schema, Details>,
+  raw: unknown,
+  signal = new AbortController().signal,
+): Promise<ToolResult<Details>> {
   return tool.run(parseToolInput(tool, raw), { signal, callId: "t" });
 }
