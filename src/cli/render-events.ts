@@ -86,7 +86,7 @@ export function laneEventLine(event: LaneEvent, style: Style): string | undefine
   if (event.type === "task-queued")
     return style.dim(`… [bg:${record.id}] queued (lane ${record.lane} is full): ${command}`);
   if (event.type === "task-start") {
-    const verb = record.description === "moved from foreground bash" ? "moved to the background" : "started";
+    const verb = record.origin === "moved_from_foreground" ? "moved to the background" : "started";
     return style.dim(`▶ [bg:${record.id}] ${verb}: ${command}`);
   }
   const ended = Date.parse(record.ended_at ?? "");

@@ -43,7 +43,9 @@ export function statusPhrase(record: TaskRecord): string {
   const parts: string[] = [record.status];
   if (record.exit_code !== null) parts.push(`exit ${record.exit_code}`);
   if (record.signal) parts.push(record.signal);
-  if (record.end_reason && record.end_reason !== record.status) parts.push(record.end_reason);
+  // The words where there are some (which signal, which error), else the code ("timeout", "output_cap").
+  const reason = record.end_detail ?? record.end_reason;
+  if (reason && reason !== record.status) parts.push(reason);
   return parts.join(", ");
 }
 

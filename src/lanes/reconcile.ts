@@ -81,7 +81,8 @@ export function completeUnobserved(record: TaskRecord): Partial<TaskRecord> {
     return {
       status: "lost",
       exit_code: null,
-      end_reason: "ended while no lanes was watching; no exit code recorded",
+      end_reason: "unobserved",
+      end_detail: "ended while no lanes was watching; no exit code recorded",
       ended_at: iso(lastSign, record.started_at),
       output_bytes: log.bytes,
     };
@@ -89,7 +90,8 @@ export function completeUnobserved(record: TaskRecord): Partial<TaskRecord> {
   return {
     status: exit.code === 0 ? "completed" : "failed",
     exit_code: exit.code,
-    end_reason: "ended while no lanes was watching; exit code from its exit file",
+    end_reason: "unobserved",
+    end_detail: "ended while no lanes was watching; exit code from its exit file",
     ended_at: iso(exit.endedAt, record.started_at),
     output_bytes: log.bytes,
   };
@@ -136,7 +138,8 @@ export function deriveTasks(records: TaskRecord[], selfPid = process.pid): Deriv
       const ended_at = iso(Date.parse(record.created_at), null);
       const changes = {
         status: "lost" as const,
-        end_reason: "never started: its lanes exited first",
+        end_reason: "never_started" as const,
+        end_detail: "never started: its lanes exited first",
         ended_at,
       };
       return { record: { ...record, ...changes }, owner, corrected: true };

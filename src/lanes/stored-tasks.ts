@@ -4,7 +4,7 @@ import { endTaskGroup } from "./end-task.js";
 import { statusPhrase } from "./format.js";
 import { listedByDefault } from "./other-tasks.js";
 import { isTaskProcess, reconcileStore, type DerivedTask } from "./reconcile.js";
-import { requestKill, USER_KILL_REASON } from "./kill-request.js";
+import { requestKill, USER_KILL_END } from "./kill-request.js";
 import { isTerminal, type TaskRecord } from "./task-record.js";
 import { TaskStore } from "./task-store.js";
 
@@ -59,7 +59,7 @@ export async function killStoredTask(workspace: string, id: string, graceMs: num
       ...record,
       status: "killed" as const,
       signal: outcome.signal,
-      end_reason: USER_KILL_REASON,
+      ...USER_KILL_END,
       ended_at: new Date(outcome.at).toISOString(),
       output_bytes: fileSize(record.output_file),
       notified: true,

@@ -31,13 +31,11 @@ function elapsed(record: TaskRecord, now: number): string {
   return elapsedText(record.started_at ? now - Date.parse(record.started_at) : 0);
 }
 
-/** A label set by lanes itself, not by the model: it says nothing the command does not. */
-const LANES_DESCRIPTIONS = new Set(["moved from foreground bash"]);
-
 /** What a task is called where space is short: the description the model gave, else its command. */
 export function taskLabel(record: TaskRecord): string {
   const described = record.description?.trim();
-  const label = described && !LANES_DESCRIPTIONS.has(described) ? described : record.command;
+  // The label lanes gives a moved command says nothing the command does not.
+  const label = described && record.origin !== "moved_from_foreground" ? described : record.command;
   return terminalSafe(label).replace(/\s+/g, " ");
 }
 

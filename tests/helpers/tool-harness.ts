@@ -26,7 +26,7 @@ export async function callTool(
   name: string,
   input: unknown,
   boundMs = 15_000,
-): Promise<ToolResultBlock> {
+): Promise<ToolResultBlock & { details?: unknown }> {
   const id = `toolu_fuzz_${++callIds}`;
   let timer: NodeJS.Timeout | undefined;
   const hung = new Promise<never>((_resolve, reject) => {
@@ -37,16 +37,22 @@ export async function callTool(
   });
   try {
     const call = { type: "tool_use" as const, id, name, input };
-    const { block: result } = await Promise.race([
+    const { block: result, details } = await Promise.race([
       runToolCall(tools, call, new AbortController().signal),
       hung,
     ]);
     if (result.tool_use_id !== id)
       throw new Error(`${name} answered tool_use ${result.tool_use_id}, not ${id}`);
-    return result;
+    return details === undefined ? result : { ...result, details };
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The task id background_run's details name (undefined when the call failed). */
+export function startedId(result: { details?: unknown }): string | undefined {
+  const details = result.details as { task_id?: unknown } | undefined;
+  return typeof details?.task_id === "string" ? details.task_id : undefined;
 }
 
 /** Whether the tool's own schema rejects this input: such a call must come back as is_error. */

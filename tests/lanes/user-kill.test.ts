@@ -21,7 +21,8 @@ describe("lanes tasks kill on a task its live lanes holds", () => {
     expect(ended).toMatchObject({
       status: "killed",
       started_at: null,
-      end_reason: "killed by the user (lanes tasks kill)",
+      end_reason: "user_kill",
+      end_detail: "killed by the user (lanes tasks kill)",
     });
     expect(await m.whenEnded(third.id)).toMatchObject({ status: "completed" });
     expect(existsSync(join(ws.dir, "ran"))).toBe(false);
