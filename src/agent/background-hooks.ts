@@ -1,4 +1,4 @@
-import { noticeText, resultsBlock } from "../lanes/format.js";
+import { noticeText, resultsBlock } from "../present/notice-text.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import type { AgentEventSink } from "./events.js";
 import type { AgentHooks, Injection } from "./loop.js";

@@ -4,7 +4,7 @@ import { AgentRunError, type AgentRunResult } from "../agent/loop.js";
 import type { ModelProvider } from "../model/types.js";
 import { installShutdownHandlers, Session, type SessionChoice } from "../session/session.js";
 import { summarize } from "./run-summary.js";
-import { displayCommand } from "../lanes/format.js";
+import { displayCommand } from "../present/task-text.js";
 
 export type OutputFormat = "text" | "json" | "stream-json";
 

@@ -1,5 +1,5 @@
 import type { CallToolResult, RequestId } from "@modelcontextprotocol/sdk/types.js";
-import { noticeText, resultsBlock } from "../lanes/format.js";
+import { noticeText, resultsBlock } from "../present/notice-text.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import type { Notification } from "../lanes/notification-queue.js";
 

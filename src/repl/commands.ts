@@ -1,5 +1,7 @@
-import { displayPath, otherSummaryLine, summaryLine } from "../lanes/format.js";
+import { displayPath, summaryLine } from "../present/task-text.js";
+import { otherSummaryLine } from "../present/other-task-text.js";
 import { killStoredTask } from "../lanes/stored-tasks.js";
+import { storedKillText } from "../present/stored-kill-text.js";
 import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
 import { taskLabel } from "./status-line.js";
 import { lastLines } from "../text/preview.js";
@@ -154,7 +156,7 @@ async function tasksCommand(sub: string | undefined, id: string | undefined, con
   if (sub === "kill") {
     if (!session.lanes.get(id)) {
       // Another lanes' task: the user, who is here, may end it, as `lanes tasks kill` does.
-      view.notice(await killStoredTask(session.workspace(), id, session.lanes.killGraceMs));
+      view.notice(storedKillText(await killStoredTask(session.workspace(), id, session.lanes.killGraceMs)));
       return;
     }
     // A task that was running reports its end as a lane event, like any other, but wakes no turn.

@@ -4,7 +4,7 @@ import { TurnRunner } from "./turn.js";
 import { writeQuestion } from "./write-question.js";
 import { shownModel } from "./model-command.js";
 import { LiveView, PlainView, type ReplView } from "./view.js";
-import { laneEventLine } from "../cli/render-events.js";
+import { laneEventLine } from "../present/terminal-lines.js";
 import { installShutdownHandlers, Session, type SessionChoice } from "../session/session.js";
 import { statusText } from "./status-line.js";
 import { leavingLines, replayTranscript } from "./transcript.js";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { MAX_TIMER_MS } from "../config/limits.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
-import { displayCommand, displayPath, queuedLine } from "../lanes/format.js";
+import { displayCommand, displayPath, queuedLine } from "../present/task-text.js";
 import { noQuestionsGate, UNSANDBOXED_REASON, type CommandGate } from "../approval/gate.js";
 import { defineTool, ToolError } from "./define-tool.js";
 import type { BackgroundRunDetails } from "./tool-details.js";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { discardOutput, runForeground } from "../lanes/foreground.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
-import { displayPath } from "../lanes/format.js";
+import { displayPath } from "../present/task-text.js";
 import { formatDuration } from "../text/preview.js";
 import { readCommandOutput } from "./command-output.js";
 import { noQuestionsGate, UNSANDBOXED_REASON, type CommandGate } from "../approval/gate.js";

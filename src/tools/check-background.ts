@@ -3,13 +3,8 @@ import type { LaneManager } from "../lanes/lane-manager.js";
 import { describeRecord } from "./describe-record.js";
 import { MODEL_OUTPUT_CHARS } from "./command-output.js";
 import { compile, readTaskOutput } from "./background-output.js";
-import {
-  displayCommand,
-  OTHER_TASKS_HEADING,
-  otherOwnerRow,
-  otherSummaryLine,
-  summaryLine,
-} from "../lanes/format.js";
+import { displayCommand, summaryLine } from "../present/task-text.js";
+import { OTHER_TASKS_HEADING, otherOwnerRow, otherSummaryLine } from "../present/other-task-text.js";
 import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
 import type { OtherTask } from "../lanes/other-tasks.js";
 import { defineTool, ToolError, type ToolResult } from "./define-tool.js";

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { otherKillRefusal, otherResultText, resultText } from "../lanes/format.js";
+import { otherKillRefusal, otherResultText } from "../present/other-task-text.js";
+import { resultText } from "../present/task-text.js";
 import { isTerminal } from "../lanes/task-record.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { defineTool, ToolError } from "./define-tool.js";

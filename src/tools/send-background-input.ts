@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { LaneManager } from "../lanes/lane-manager.js";
-import { otherInputRefusal } from "../lanes/format.js";
+import { otherInputRefusal } from "../present/other-task-text.js";
 import { defineTool, ToolError } from "./define-tool.js";
 import type { SendBackgroundInputDetails } from "./tool-details.js";
 

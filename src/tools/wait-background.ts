@@ -4,8 +4,8 @@ import {
   othersRunningText,
   otherStillRunning,
   otherSummaryLine,
-  resultText,
-} from "../lanes/format.js";
+} from "../present/other-task-text.js";
+import { resultText } from "../present/task-text.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { isTerminal } from "../lanes/task-record.js";
 import { formatDuration } from "../text/preview.js";

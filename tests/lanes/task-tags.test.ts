@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { statusPhrase } from "../../src/lanes/format.js";
+import { statusPhrase } from "../../src/present/task-text.js";
 import { TaskRecordSchema } from "../../src/lanes/task-record.js";
 import { TaskStore } from "../../src/lanes/task-store.js";
 import { createBashTool } from "../../src/tools/bash.js";

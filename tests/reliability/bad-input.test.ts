@@ -12,7 +12,7 @@ import {
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { noticeText } from "../../src/lanes/format.js";
+import { noticeText } from "../../src/present/notice-text.js";
 import { LaneManager } from "../../src/lanes/lane-manager.js";
 import type { ToolResultBlock } from "../../src/model/types.js";
 import { createToolset } from "../../src/tools/toolset.js";

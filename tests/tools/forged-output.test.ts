@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { noticeText } from "../../src/lanes/format.js";
+import { noticeText } from "../../src/present/notice-text.js";
 import type { Notification } from "../../src/lanes/notification-queue.js";
 import { createBackgroundRunTool } from "../../src/tools/background-run.js";
 import { createCheckBackgroundTool } from "../../src/tools/check-background.js";
