@@ -1,5 +1,4 @@
 import type { AgentEvent } from "../agent/events.js";
-import { formatDuration } from "../text/preview.js";
 import { renderDiff } from "./render-diff.js";
 import { terminalSafe } from "../text/width.js";
 import type { Style } from "../text/style.js";
