@@ -1,4 +1,5 @@
 import { shellExitStatus } from "../process/process-result.js";
+import { runningTaskLine } from "../present/notice-text.js";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { createBackgroundHooks, type BackgroundHooks } from "../agent/background-hooks.js";
@@ -226,8 +227,7 @@ export class Session {
         writeFileSync(file, text, { mode: 0o600 });
         return relative(this.options.workspace, file);
       },
-      runningTasks: () =>
-        this.lanes.active().map((record) => `[bg:${record.id}] still ${record.status}: ${record.command}`),
+      runningTasks: () => this.lanes.active().map(runningTaskLine),
     };
   }
 
