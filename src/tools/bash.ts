@@ -2,6 +2,7 @@ import { z } from "zod";
 import { discardOutput, runForeground } from "../lanes/foreground.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { displayPath } from "../present/task-text.js";
+import { finishedCommandReply, movedCommandReply } from "../present/bash-reply.js";
 import { formatDuration } from "../text/preview.js";
 import { readCommandOutput } from "./command-output.js";
 import { noQuestionsGate, UNSANDBOXED_REASON, type CommandGate } from "../approval/gate.js";
@@ -76,27 +77,11 @@ export function createBashTool(
           task_id: record.id,
           output_file: outcome.outputFile,
         };
-        const content = `${output.text}\n\n[Still running, so it was moved to background task ${record.id} (output_file=${where}). You will be notified when it ends; use wait_background or check_background instead of re-running it.]`;
+        const content = movedCommandReply(output.text, record.id, where);
         return { content, details };
       }
       const { result } = outcome;
-      const notes: string[] = [];
-      if (result.reason === "timeout")
-        notes.push(
-          `Timed out after ${formatDuration(input.timeout_ms ?? 0)}; the command's process group was killed.`,
-        );
-      else if (result.reason === "killed") notes.push("Cancelled; the command's process group was killed.");
-      if (result.signal) notes.push(`Terminated by ${result.signal}.`);
-      else if (result.exitCode !== 0)
-        notes.push(`Exit code: ${result.exitCode ?? "unknown"}${result.error ? ` (${result.error})` : ""}`);
-      if (outcome.leftovers === "ended")
-        notes.push(
-          "Processes it left running in the background (cmd &) were ended; use background_run for long-lived processes.",
-        );
-      else if (typeof outcome.leftovers === "object")
-        notes.push(`Processes it left running are tracked as background task ${outcome.leftovers.id}.`);
       if (!output.truncated && typeof outcome.leftovers !== "object") discardOutput(outcome.outputFile);
-      const text = output.text.length > 0 ? output.text : "(no output)";
       const details: BashDetails = {
         kind: "finished",
         exit_code: result.exitCode,
@@ -105,7 +90,17 @@ export function createBashTool(
         leftover_task_id: typeof outcome.leftovers === "object" ? outcome.leftovers.id : null,
         leftovers_ended: outcome.leftovers === "ended",
       };
-      return { content: notes.length > 0 ? `${text}\n\n${notes.join("\n")}` : text, details };
+      const leftovers =
+        typeof outcome.leftovers === "object" ? { taskId: outcome.leftovers.id } : outcome.leftovers;
+      const content = finishedCommandReply(output.text, {
+        reason: result.reason,
+        exitCode: result.exitCode,
+        signal: result.signal,
+        error: result.error,
+        timeoutMs: input.timeout_ms ?? 0,
+        leftovers,
+      });
+      return { content, details };
     },
   });
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { LaneManager } from "../lanes/lane-manager.js";
-import { describeRecord } from "./describe-record.js";
+import { describeRecord } from "../present/describe-record.js";
 import { MODEL_OUTPUT_CHARS } from "./command-output.js";
 import { compile, readTaskOutput } from "./background-output.js";
 import { displayCommand, summaryLine } from "../present/task-text.js";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { killedReply } from "../present/background-replies.js";
 import { otherKillRefusal, otherResultText } from "../present/other-task-text.js";
 import { resultText } from "../present/task-text.js";
 import { isTerminal } from "../lanes/task-record.js";
@@ -20,16 +21,15 @@ export function createKillBackgroundTool(lanes: LaneManager, delivery: ResultDel
         const other = lanes.otherTask(input.task_id);
         if (!other) throw new ToolError(`No background task with id ${input.task_id}.`);
         if (!isTerminal(other.record.status)) throw new ToolError(otherKillRefusal(other));
-        const content = `Task ${input.task_id} had already ended; nothing changed. ${otherResultText(deliveryText(delivery).pathsFrom(lanes.workspace), other)}`;
+        const result = otherResultText(deliveryText(delivery).pathsFrom(lanes.workspace), other);
+        const content = killedReply(input.task_id, false, result);
         const details: KillBackgroundDetails = { record: other.record, was_running: false, other: true };
         return { content, details };
       }
       const { record, wasRunning } = await lanes.kill(input.task_id);
       reportResults(lanes, context, [record.id]);
       const line = resultText(deliveryText(delivery).pathsFrom(lanes.workspace), record);
-      const content = wasRunning
-        ? `Killed. ${line}`
-        : `Task ${record.id} had already ended; nothing changed. ${line}`;
+      const content = killedReply(record.id, wasRunning, line);
       const details: KillBackgroundDetails = { record, was_running: wasRunning, other: false };
       return { content, details };
     },

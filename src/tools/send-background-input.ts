@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { inputReply } from "../present/background-replies.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { otherInputRefusal } from "../present/other-task-text.js";
 import { defineTool, ToolError } from "./define-tool.js";
@@ -30,18 +31,13 @@ export function createSendBackgroundInputTool(lanes: LaneManager) {
         throw new ToolError((error as Error).message);
       }
       const bytes = Buffer.byteLength(input.text);
-      const closed = input.close_stdin ? " and closed stdin" : "";
       const details: SendBackgroundInputDetails = {
         task_id: input.task_id,
         bytes,
         closed_stdin: input.close_stdin ?? false,
         pending,
       };
-      if (pending) {
-        const content = `Queued ${bytes} bytes for task ${input.task_id}${closed}; it has not read them yet (is it reading its input?). They stay queued while it runs.`;
-        return { content, details };
-      }
-      const content = `Sent ${bytes} bytes to task ${input.task_id}${closed}. Its output will show in check_background output="new".`;
+      const content = inputReply(input.task_id, bytes, input.close_stdin ?? false, pending);
       return { content, details };
     },
   });
