@@ -1,4 +1,5 @@
 import type { LaneWait } from "../lanes/lane-types.js";
+import type { TaskInputError } from "../lanes/task-input.js";
 import type { TaskRecord } from "../lanes/task-record.js";
 import { displayCommand, queuedLine } from "./task-text.js";
 
@@ -27,4 +28,13 @@ export function inputReply(id: string, bytes: number, closed: boolean, pending: 
   if (pending)
     return `Queued ${bytes} bytes for task ${id}${closedText}; it has not read them yet (is it reading its input?). They stay queued while it runs.`;
   return `Sent ${bytes} bytes to task ${id}${closedText}. Its output will show in check_background output="new".`;
+}
+
+/** Why send_background_input could not write to the task. */
+export function inputRefusal(error: TaskInputError): string {
+  const id = error.taskId;
+  const { problem } = error;
+  if (problem.kind === "not-running") return `task ${id} is ${problem.status}, not running`;
+  if (problem.kind === "input-closed") return `task ${id} closed its input: ${problem.error}`;
+  return `task ${id} has no open stdin (it was closed, the task was moved from a foreground bash, which gets none, or it was adopted after a restart)`;
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { inputReply } from "../present/background-replies.js";
+import { inputRefusal, inputReply } from "../present/background-replies.js";
+import { TaskInputError } from "../lanes/task-input.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { otherInputRefusal } from "../present/other-task-text.js";
 import { defineTool, ToolError } from "./define-tool.js";
@@ -28,6 +29,7 @@ export function createSendBackgroundInputTool(lanes: LaneManager) {
       try {
         ({ pending } = await lanes.sendInput(input.task_id, input.text, input.close_stdin ?? false, signal));
       } catch (error) {
+        if (error instanceof TaskInputError) throw new ToolError(inputRefusal(error));
         throw new ToolError((error as Error).message);
       }
       const bytes = Buffer.byteLength(input.text);

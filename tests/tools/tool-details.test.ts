@@ -13,6 +13,7 @@ import type {
   WaitBackgroundDetails,
 } from "../../src/tools/tool-details.js";
 import type { Tool } from "../../src/tools/define-tool.js";
+import { TaskInputError } from "../../src/lanes/task-input.js";
 import { useLaneFixture } from "../helpers/lane-fixture.js";
 import { callResult } from "../helpers/tool-harness.js";
 
@@ -106,5 +107,17 @@ describe("every tool returns { content, details }", () => {
     });
     expect(killed.content.startsWith(`Killed. [bg:${id}] killed`)).toBe(true);
     expect(lanes.get(id)?.status).toBe("killed");
+  });
+
+  it("a task that cannot take input says why as data; the tool words it", async () => {
+    const { lanes, get } = toolset();
+    const task = lanes.start({ command: "true" });
+    await lanes.whenEnded(task.id);
+    const refused = await lanes.sendInput(task.id, "x\n", false).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(TaskInputError);
+    expect(refused).toMatchObject({ taskId: task.id, problem: { kind: "not-running", status: "completed" } });
+    await expect(callResult(get("send_background_input"), { task_id: task.id, text: "x\n" })).rejects.toThrow(
+      `task ${task.id} is completed, not running`,
+    );
   });
 });
