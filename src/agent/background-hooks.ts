@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { carriedResultsBlock } from "../lanes/carried-results.js";
+import { carriedResultsBlock } from "../present/carried-results.js";
 import type { BackgroundRuntime } from "./background-runtime.js";
 import type { AgentEventSink } from "./events.js";
 import type { AgentHooks, Injection } from "./loop.js";

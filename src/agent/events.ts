@@ -16,6 +16,8 @@ export type AgentEvent =
       content: string;
       is_error: boolean;
       duration_ms: number;
+      /** The tool's data about its result (typed per tool, see src/tools/); absent when the call failed. */
+      details?: unknown;
       /** Unified diff of the file write_file or edit_file changed (for people; the model gets `content`). */
       diff?: string;
     }

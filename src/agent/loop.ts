@@ -1,5 +1,5 @@
 import { emptyUsage, ModelError, type ModelProvider, type ToolUseBlock, type Usage } from "../model/types.js";
-import { toToolSpec, type Tool, type ToolResultDetails } from "../tools/define-tool.js";
+import { toToolSpec, type Tool } from "../tools/define-tool.js";
 import { Compactor, type CompactionSettings } from "./compaction.js";
 import type { ConversationLog } from "./conversation-log.js";
 import type { AgentEventSink } from "./events.js";
@@ -160,13 +160,8 @@ export async function runAgent(
     for (const call of calls) {
       config.emit({ type: "tool-call", id: call.id, name: call.name, input: call.input });
       const started = Date.now();
-      let details: ToolResultDetails = {};
-      const block = await runToolCall(
-        tools,
-        call,
-        signal,
-        (ids) => config.hooks.resultsReported(ids),
-        (attached) => (details = { ...details, ...attached }),
+      const { block, details } = await runToolCall(tools, call, signal, (ids) =>
+        config.hooks.resultsReported(ids),
       );
       // One entry per result, so each is saved as it comes; the view merges them into one message.
       log.appendMessage({ role: "user", content: [block] });
@@ -179,9 +174,16 @@ export async function runAgent(
         content: block.content,
         is_error: block.is_error ?? false,
         duration_ms,
-        ...(details.diff !== undefined && { diff: details.diff }),
+        ...(details !== undefined && { details }),
+        ...(diffOf(details) !== undefined && { diff: diffOf(details) }),
       });
     }
   }
   return { ...result, stop: "cancelled" };
+}
+
+/** The diff a file tool's details carry, kept on the event for stream-json readers of `diff`. */
+function diffOf(details: unknown): string | undefined {
+  if (typeof details !== "object" || details === null || !("diff" in details)) return undefined;
+  return typeof details.diff === "string" ? details.diff : undefined;
 }

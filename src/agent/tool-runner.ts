@@ -1,10 +1,16 @@
-import { parseToolInput, ToolError, type Tool, type ToolResultDetails } from "../tools/define-tool.js";
+import { parseToolInput, ToolError, type Tool } from "../tools/define-tool.js";
 import type { ToolResultBlock, ToolUseBlock } from "../model/types.js";
 
 export interface ToolCallRecord {
   name: string;
   input: unknown;
   is_error: boolean;
+}
+
+/** A call's block for the model, and the tool's `details` for views (undefined when the call failed). */
+export interface ToolCallOutcome {
+  block: ToolResultBlock;
+  details?: unknown;
 }
 
 /**
@@ -16,8 +22,7 @@ export async function runToolCall(
   call: ToolUseBlock,
   signal: AbortSignal,
   reported?: (taskIds: string[]) => void,
-  attach?: (details: ToolResultDetails) => void,
-): Promise<ToolResultBlock> {
+): Promise<ToolCallOutcome> {
   const tool = tools.get(call.name);
   if (!tool) {
     const known = [...tools.keys()].join(", ");
@@ -26,13 +31,13 @@ export async function runToolCall(
   if (signal.aborted) return errorResult(call.id, "Cancelled before it ran.");
   try {
     const input = parseToolInput(tool, call.input);
-    const content = await tool.run(input, {
+    const { content, details } = await tool.run(input, {
       signal,
       callId: call.id,
       ...(reported && { reported }),
-      ...(attach && { attach }),
     });
-    return { type: "tool_result", tool_use_id: call.id, content: content.length > 0 ? content : "(empty)" };
+    const text = content.length > 0 ? content : "(empty)";
+    return { block: { type: "tool_result", tool_use_id: call.id, content: text }, details };
   } catch (error) {
     if (error instanceof ToolError) return errorResult(call.id, error.message);
     const message = error instanceof Error ? error.message : String(error);
@@ -43,8 +48,8 @@ export async function runToolCall(
 /** An error is for the model to read; one echoing a megabyte of its input back would flood the context. */
 const MAX_ERROR_CHARS = 4_000;
 
-function errorResult(id: string, content: string): ToolResultBlock {
-  return { type: "tool_result", tool_use_id: id, content: boundedError(content), is_error: true };
+function errorResult(id: string, content: string): ToolCallOutcome {
+  return { block: { type: "tool_result", tool_use_id: id, content: boundedError(content), is_error: true } };
 }
 
 /** Keeps the start and end of a long error, never splitting a surrogate pair. */

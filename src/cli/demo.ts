@@ -5,6 +5,7 @@ import type { AgentEvent } from "../agent/events.js";
 import { ConfigSchema } from "../config/config.js";
 import { createScriptProviderFromTurns } from "../model/script-provider.js";
 import { describeToolCall } from "./render-events.js";
+import type { BackgroundRunDetails } from "../tools/tool-details.js";
 import { runPrintMode } from "./print-mode.js";
 import { colorsEnabled, createStyle } from "../text/style.js";
 
@@ -42,11 +43,10 @@ export async function runDemo(options: { keep?: boolean } = {}): Promise<number>
   const spans = new Map<string, Span>();
   const onEvent = (event: AgentEvent): void => {
     if (event.type === "tool-call") out(`${at()}  model → ${describeToolCall(event.name, event.input)}`);
-    if (event.type === "tool-result" && event.name === "background_run") {
-      const id = /task (\w+) started/.exec(event.content)?.[1];
-      const command = (event.content.match(/started: (.*) \(output_file/) ?? [])[1] ?? "";
-      if (id) spans.set(id, { label: command, start: Date.now() - t0 });
-      out(`${at()}  ${style.cyan("▶")} ${event.content.split(" (output_file")[0]}`);
+    if (event.type === "tool-result" && event.name === "background_run" && !event.is_error) {
+      const { record } = event.details as BackgroundRunDetails;
+      spans.set(record.id, { label: record.command, start: Date.now() - t0 });
+      out(`${at()}  ${style.cyan("▶")} Background task ${record.id} started: ${record.command}`);
     }
     if (event.type === "tool-result" && event.name === "write_file") {
       const running = [...spans.values()].filter((span) => span.end === undefined).length;

@@ -239,7 +239,7 @@ tasks
   .action(async (id: string, _options: unknown, command: Command) => {
     const workspace = await cwdOf(command);
     const graceMs = (await load.config()).loadConfig(workspace).kill_grace_ms;
-    console.log(await (await load.tasks()).killStoredTask(workspace, id, graceMs));
+    console.log(await (await load.tasks()).killTaskText(workspace, id, graceMs));
   });
 
 program

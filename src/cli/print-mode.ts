@@ -5,7 +5,7 @@ import type { ModelProvider } from "../model/types.js";
 import { Session, type SessionChoice } from "../session/session.js";
 import { installShutdownHandlers } from "./shutdown-handlers.js";
 import { summarize } from "./run-summary.js";
-import { displayCommand } from "../lanes/format.js";
+import { displayCommand } from "../present/task-text.js";
 
 export type OutputFormat = "text" | "json" | "stream-json";
 

@@ -1,7 +1,4 @@
 import type { AgentEvent } from "../agent/events.js";
-import type { LaneEvent } from "../lanes/lane-manager.js";
-import { progressText, statusPhrase } from "../lanes/format.js";
-import { formatDuration } from "../text/preview.js";
 import { renderDiff } from "./render-diff.js";
 import { terminalSafe } from "../text/width.js";
 import type { Style } from "../text/style.js";
@@ -72,26 +69,4 @@ export function renderAgentEvent(event: AgentEvent, style: Style, print: (text: 
     case "turn-start":
       break;
   }
-}
-
-/** One line for a lane event (a task queued, started, ended, stalled or matched), or undefined. */
-export function laneEventLine(event: LaneEvent, style: Style): string | undefined {
-  if (event.type === "notification") {
-    const { notification } = event;
-    if (notification.kind === "ended") return undefined;
-    return style.yellow(`⚑ ${terminalSafe(progressText(notification)).slice(0, 300)}`);
-  }
-  const { record } = event;
-  const command = terminalSafe(record.command).replace(/\s*\n\s*/g, " ⏎ ");
-  if (event.type === "task-queued")
-    return style.dim(`… [bg:${record.id}] queued (lane ${record.lane} is full): ${command}`);
-  if (event.type === "task-start") {
-    const verb = record.description === "moved from foreground bash" ? "moved to the background" : "started";
-    return style.dim(`▶ [bg:${record.id}] ${verb}: ${command}`);
-  }
-  const ended = Date.parse(record.ended_at ?? "");
-  const started = Date.parse(record.started_at ?? "");
-  const took = Number.isNaN(ended) || Number.isNaN(started) ? "" : ` in ${formatDuration(ended - started)}`;
-  const text = `■ [bg:${record.id}] ${statusPhrase(record)}${took}: ${command}`;
-  return record.status === "completed" ? style.green(text) : style.red(text);
 }

@@ -3,10 +3,10 @@ import { shellExitStatus } from "../process/process-result.js";
 import { stderrLine } from "./stderr-line.js";
 import { laneManagerOptions } from "../session/lane-options.js";
 import type { LanesConfig } from "../config/config.js";
-import { displayPath } from "../lanes/format.js";
+import { displayPath } from "../present/task-text.js";
 import { LaneManager } from "../lanes/lane-manager.js";
 import { assertCommandAllowed } from "../tools/guard-check.js";
-import { queuedLine } from "../lanes/format.js";
+import { queuedLine } from "../present/task-text.js";
 
 const DETACHED_NETWORK_OFF =
   'off (the filtering proxy of sandbox_network ends with this lanes; a detached task that needs the network needs sandbox_network "on")';

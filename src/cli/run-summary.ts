@@ -1,5 +1,5 @@
 import type { AgentRunResult } from "../agent/loop.js";
-import { durationOf } from "../lanes/format.js";
+import { durationOf } from "../present/task-text.js";
 import type { TaskRecord } from "../lanes/task-record.js";
 import { emptyUsage, type Usage } from "../model/types.js";
 

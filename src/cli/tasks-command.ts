@@ -1,12 +1,13 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { UsageError } from "../config/usage-error.js";
-import { summaryLine } from "../lanes/format.js";
+import { summaryLine } from "../present/task-text.js";
 import { pruneTasks } from "../lanes/prune-tasks.js";
 import { deriveTasks, isTaskProcess, type DerivedTask } from "../lanes/reconcile.js";
 import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
 import { caretStream } from "../text/caret-notation.js";
 import { formatBytes } from "../text/preview.js";
 import { findTask, killStoredTask, listStoredTasks, readStore } from "../lanes/stored-tasks.js";
+import { storedKillText } from "../present/stored-kill-text.js";
 
 export function formatTaskList(tasks: DerivedTask[], all: boolean, now = Date.now()): string {
   if (tasks.length === 0)
@@ -145,4 +146,9 @@ export async function printLogs(
   screen.end();
 }
 
-export { killStoredTask, listStoredTasks };
+/** `lanes tasks kill ID`: ends the task, and says what happened. */
+export async function killTaskText(workspace: string, id: string, graceMs: number): Promise<string> {
+  return storedKillText(await killStoredTask(workspace, id, graceMs));
+}
+
+export { listStoredTasks };

@@ -1,7 +1,7 @@
 import { loadConfigWithNotes, type LanesConfig } from "../config/config.js";
 import { setWorkspaceTrust, workspaceEntry } from "../config/user-config.js";
 import { loadWorkspaceEnv } from "../config/workspace-env.js";
-import { displayPath } from "../lanes/format.js";
+import { displayPath } from "../present/task-text.js";
 
 export interface WorkspaceSetupOptions {
   /** The REPL on a terminal: asks once whether to trust a workspace whose .env was held back. */

@@ -17,8 +17,9 @@ export function adoptedTask(record: TaskRecord, graceMs: number): TaskHandle {
       status: end.status ?? "lost",
       exit_code: end.exit_code ?? null,
       signal: null,
-      end_reason:
-        end.status === "lost" ? "its processes ended; no exit code was recorded" : "adopted after a restart",
+      ...(end.status === "lost"
+        ? { end_reason: "group_ended", end_detail: "its processes ended; no exit code was recorded" }
+        : { end_reason: "adopted", end_detail: "adopted after a restart" }),
       ended_at: end.ended_at ?? null,
       ...observed,
     };

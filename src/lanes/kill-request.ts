@@ -4,6 +4,8 @@ import type { TaskStore } from "./task-store.js";
 
 /** What the record, `lanes tasks` and the model read about a task the user ended from another shell. */
 export const USER_KILL_REASON = "killed by the user (lanes tasks kill)";
+/** The record's end fields for such a kill: the code, and the words above. */
+export const USER_KILL_END = { end_reason: "user_kill", end_detail: USER_KILL_REASON } as const;
 
 /**
  * Leaves the durable mark `lanes tasks kill` writes before it signals: the lanes that owns the task (another
@@ -21,7 +23,7 @@ export function requestKill(store: TaskStore, id: string): void {
 export function withUserKill(store: TaskStore, id: string, end: TaskEnd): TaskEnd {
   if (end.status === "killed" || end.status === "timed_out") return end;
   if (!killRequested(store, id)) return end;
-  return { ...end, status: "killed", end_reason: USER_KILL_REASON };
+  return { ...end, status: "killed", ...USER_KILL_END };
 }
 
 /** The user asked to kill this task (a queued one is then never started). */
@@ -31,6 +33,6 @@ export function killRequested(store: TaskStore, id: string): boolean {
 
 /** How a queued task the user killed ends, without ever starting. */
 export function killedBeforeStart(): TaskEnd {
-  const end = { status: "killed", exit_code: null, signal: null, end_reason: USER_KILL_REASON } as const;
+  const end = { status: "killed", exit_code: null, signal: null, ...USER_KILL_END } as const;
   return { ...end, ended_at: new Date().toISOString() };
 }

@@ -250,7 +250,7 @@ export class LaneManager extends TaskQuery {
     startedAt: number;
   }): TaskRecord {
     const handle = spawnedTask(request.process);
-    return trackRunning(this.intake, request, "moved from foreground bash", handle, request.startedAt);
+    return trackRunning(this.intake, request, "moved_from_foreground", handle, request.startedAt);
   }
 
   /**
@@ -259,8 +259,7 @@ export class LaneManager extends TaskQuery {
    */
   adoptGroup(request: { id: string; command: string; pgid: number; outputFile: string }): TaskRecord {
     const handle = leftoverTask(request.pgid, request.id, this.killGraceMs);
-    const left = "left running by a foreground bash (cmd &)";
-    return trackRunning(this.intake, request, left, handle, Date.now());
+    return trackRunning(this.intake, request, "adopted_leftovers", handle, Date.now());
   }
 
   /** The sandbox a command starts in: the session's, unless this one command was approved to run outside. */

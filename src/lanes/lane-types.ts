@@ -4,7 +4,7 @@ import type { LaunchWrapper } from "../process/launch-wrapper.js";
 import type { Notification } from "./notification-queue.js";
 import type { OtherTask } from "./other-tasks.js";
 import type { SlotOwner } from "./slot-claims.js";
-import type { TaskRecord } from "./task-record.js";
+import type { TaskOrigin, TaskRecord } from "./task-record.js";
 
 export interface LaneManagerOptions {
   workspace: string;
@@ -38,6 +38,8 @@ export interface StartTaskRequest {
   sandbox?: false;
   /** An attached command (`lanes run`): its output is also shown on these streams, stdout and stderr apart. */
   mirror?: OutputMirror;
+  /** How it came to be tracked; default "spawned". */
+  origin?: TaskOrigin;
   /** An attached command reads lanes' own stdin (the terminal, or what is piped in) instead of a pipe. */
   inheritStdin?: boolean;
 }

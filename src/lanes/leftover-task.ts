@@ -11,7 +11,8 @@ export function leftoverTask(pgid: number, taskId: string, graceMs: number): Tas
       status: "completed",
       exit_code: null,
       signal: null,
-      end_reason: "its processes ended; no exit code exists for processes a foreground command left running",
+      end_reason: "group_ended",
+      end_detail: "its processes ended; no exit code exists for processes a foreground command left running",
       ended_at: new Date().toISOString(),
     }),
   });

@@ -82,7 +82,8 @@ export function completeUnobserved(record: TaskRecord): Partial<TaskRecord> {
     return {
       status: "lost",
       exit_code: null,
-      end_reason: "ended while no lanes was watching; no exit code recorded",
+      end_reason: "unobserved",
+      end_detail: "ended while no lanes was watching; no exit code recorded",
       ended_at: iso(lastSign, record.started_at),
       output_bytes: log.bytes,
     };
@@ -90,7 +91,8 @@ export function completeUnobserved(record: TaskRecord): Partial<TaskRecord> {
   return {
     status: exit.code === 0 ? "completed" : "failed",
     exit_code: exit.code,
-    end_reason: "ended while no lanes was watching; exit code from its exit file",
+    end_reason: "unobserved",
+    end_detail: "ended while no lanes was watching; exit code from its exit file",
     ended_at: iso(exit.endedAt, record.started_at),
     output_bytes: log.bytes,
   };

@@ -8,7 +8,8 @@ import type { RecoveryPlan } from "./recovery.js";
 import type { TaskDelivery } from "./task-delivery.js";
 import type { TaskHandle } from "./task-handle.js";
 import { moveLog, newTaskRecord, safePattern } from "./task-lifecycle.js";
-import type { TaskRecord } from "./task-record.js";
+import type { TaskOrigin, TaskRecord } from "./task-record.js";
+import { ORIGIN_LABELS } from "./task-tags.js";
 import type { LiveTask, TaskRegistry } from "./task-registry.js";
 import type { TaskStore } from "./task-store.js";
 
@@ -105,7 +106,7 @@ function restartQueued(context: IntakeContext, record: TaskRecord): void {
 export function trackRunning(
   context: IntakeContext,
   request: { id: string; command: string; outputFile: string; exitFile?: string },
-  description: string,
+  origin: Exclude<TaskOrigin, "spawned">,
   handle: TaskHandle,
   startedAt: number,
 ): TaskRecord {
@@ -113,7 +114,8 @@ export function trackRunning(
   const { registry, store } = context;
   registry.releaseReservedId(id);
   const paths = store.paths(id);
-  const base = newRecordIn(context, id, { command: request.command, description, stallMs: 0 });
+  const described = { origin, description: ORIGIN_LABELS[origin] };
+  const base = newRecordIn(context, id, { command: request.command, ...described, stallMs: 0 });
   const record: TaskRecord = {
     ...base,
     status: "running",

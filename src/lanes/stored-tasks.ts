@@ -1,10 +1,9 @@
 import { join } from "node:path";
 import { fileSize } from "../text/utf8-window.js";
 import { endTaskGroup } from "./end-task.js";
-import { statusPhrase } from "./format.js";
 import { listedByDefault } from "./other-tasks.js";
 import { isTaskProcess, reconcileStore, type DerivedTask } from "./reconcile.js";
-import { requestKill, USER_KILL_REASON } from "./kill-request.js";
+import { requestKill, USER_KILL_END } from "./kill-request.js";
 import { isTerminal, type TaskRecord } from "./task-record.js";
 import { TaskStore } from "./task-store.js";
 
@@ -32,26 +31,36 @@ export async function findTask(workspace: string, id: string): Promise<DerivedTa
   return found;
 }
 
+/** What `lanes tasks kill ID` did (src/present/stored-kill-text.ts words it). */
+export type StoredKill =
+  | { kind: "already-ended"; id: string; record: TaskRecord }
+  /** Queued: the owner recorded it killed before it started. */
+  | { kind: "never-starts"; id: string; record: TaskRecord }
+  /** Queued in a live lanes that has not recorded the kill yet. */
+  | { kind: "queued-elsewhere"; id: string; ownerPid: number }
+  | { kind: "not-running"; id: string }
+  /** `record`: the end as recorded; undefined while its live lanes has not written it yet. */
+  | { kind: "killed"; id: string; pgid: number; record: TaskRecord | undefined };
+
 /**
  * `lanes tasks kill ID`: ends the task's whole process group and what left it (by the task's marker). The kill
  * request is written first, so a live owner records the end as the user's kill; if the lanes that started it
  * is gone (a persisted task, a crash), this command writes the record, since nobody else will. A pid that no
  * longer carries the task's marker is never signalled (pids get reused).
  */
-export async function killStoredTask(workspace: string, id: string, graceMs: number): Promise<string> {
+export async function killStoredTask(workspace: string, id: string, graceMs: number): Promise<StoredKill> {
   const { record, owner } = await findTask(workspace, id);
   // An end a dead owner never saw was just written back by the reconcile, its result still undelivered.
-  if (isTerminal(record.status)) return `Task ${id} already ended: ${statusPhrase(record)}.`;
+  if (isTerminal(record.status)) return { kind: "already-ended", id, record };
   const store = readStore(workspace);
   if (record.pid === null) {
     // Queued in a live lanes: the request stops it from ever starting, once its slot comes.
     requestKill(store, id);
     const written = await ownerWrote(store, id, OWNER_WRITE_MS);
-    if (written) return `Task ${id} had not started and never will: ${statusPhrase(written)}.`;
-    return `Task ${id} is queued in a running lanes (pid ${record.owner_pid}): it will not start, and is recorded as killed by the user when its slot frees.`;
+    if (written) return { kind: "never-starts", id, record: written };
+    return { kind: "queued-elsewhere", id, ownerPid: record.owner_pid };
   }
-  if (owner !== "gone" && !isTaskProcess(record.pid, id))
-    return `Task ${id} is not running any more; nothing was signalled.`;
+  if (owner !== "gone" && !isTaskProcess(record.pid, id)) return { kind: "not-running", id };
   requestKill(store, id);
   const outcome = await endTaskGroup(record.pid, id, graceMs);
   if (owner === "gone") {
@@ -59,18 +68,17 @@ export async function killStoredTask(workspace: string, id: string, graceMs: num
       ...record,
       status: "killed" as const,
       signal: outcome.signal,
-      end_reason: USER_KILL_REASON,
+      ...USER_KILL_END,
       ended_at: new Date(outcome.at).toISOString(),
       output_bytes: fileSize(record.output_file),
       notified: true,
     };
     await store.save(ended);
-    return `Killed task ${id} (process group ${record.pid}): ${statusPhrase(ended)}.`;
+    return { kind: "killed", id, pgid: record.pid, record: ended };
   }
   // Its live owner writes the end: wait a little for it, so what is printed is what the record says.
   const written = await ownerWrote(store, id, OWNER_WRITE_MS);
-  const said = written ? `: ${statusPhrase(written)}` : "; its lanes records the end";
-  return `Killed task ${id} (process group ${record.pid})${said}.`;
+  return { kind: "killed", id, pgid: record.pid, record: written };
 }
 
 /** How long `lanes tasks kill` waits for a live owner to record the end it caused. */

@@ -1,5 +1,20 @@
 import { raceTimeout } from "../async/delay.js";
+import type { TaskRecord } from "./task-record.js";
 import type { LiveTask } from "./task-registry.js";
+
+/** Why a task cannot take input, as data: the words are src/present/background-replies.ts's. */
+export class TaskInputError extends Error {
+  override name = "TaskInputError";
+  constructor(
+    readonly taskId: string,
+    readonly problem:
+      | { kind: "not-running"; status: TaskRecord["status"] }
+      | { kind: "no-stdin" }
+      | { kind: "input-closed"; error: string },
+  ) {
+    super(`task ${taskId} cannot take input: ${problem.kind}`);
+  }
+}
 
 /** How long send_background_input waits for a task to take its bytes before answering "queued". */
 const INPUT_FLUSH_WAIT_MS = 2_000;
@@ -15,12 +30,10 @@ export async function writeTaskInput(
   signal?: AbortSignal,
 ): Promise<boolean> {
   const { id, status } = task.record;
-  if (status !== "running") throw new Error(`task ${id} is ${status}, not running`);
+  if (status !== "running") throw new TaskInputError(id, { kind: "not-running", status });
   const stdin = task.handle?.stdin;
   if (!stdin || stdin.destroyed || stdin.writableEnded) {
-    throw new Error(
-      `task ${id} has no open stdin (it was closed, the task was moved from a foreground bash, which gets none, or it was adopted after a restart)`,
-    );
+    throw new TaskInputError(id, { kind: "no-stdin" });
   }
   let pending = false;
   if (text.length > 0) {
@@ -29,7 +42,7 @@ export async function writeTaskInput(
       stdin.write(text, (error) => resolve(void (failure = error ?? undefined))),
     );
     pending = !(await raceTimeout(Promise.race([written, task.ended]), INPUT_FLUSH_WAIT_MS, signal));
-    if (failure) throw new Error(`task ${id} closed its input: ${failure.message}`);
+    if (failure) throw new TaskInputError(id, { kind: "input-closed", error: failure.message });
   }
   if (close) stdin.end();
   return pending;

@@ -78,7 +78,7 @@ export function recordQueued(context: Pick<LaunchContext, "registry" | "slots">,
 
 /** The end of a task whose record could not be written: nothing was started, and the reason says why. */
 function unrecorded(error: unknown): TaskEnd {
-  const reason = `not started: its record could not be written (${(error as Error).message})`;
-  const end = { status: "failed", exit_code: null, signal: null, end_reason: reason } as const;
-  return { ...end, ended_at: new Date().toISOString() };
+  const end_detail = `not started: its record could not be written (${(error as Error).message})`;
+  const end = { status: "failed", exit_code: null, signal: null, end_reason: "spawn_error" } as const;
+  return { ...end, end_detail, ended_at: new Date().toISOString() };
 }

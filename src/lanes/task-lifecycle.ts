@@ -17,6 +17,7 @@ export function newTaskRecord(
     status: "queued",
     command: request.command,
     description: request.description ?? null,
+    origin: request.origin ?? "spawned",
     cwd: where.cwd,
     lane: request.lane ?? "default",
     pid: null,
@@ -25,6 +26,7 @@ export function newTaskRecord(
     exit_code: null,
     signal: null,
     end_reason: null,
+    end_detail: null,
     timeout_ms: request.timeoutMs ?? null,
     notify_on: request.notifyOn?.source ?? null,
     stall_ms: request.stallMs ?? null,
@@ -53,21 +55,25 @@ function statusOf(result: ProcessResult): TaskStatus {
 
 /** The record changes a finished process implies: status from the first termination cause, exit code, signal. */
 export function endFromResult(result: ProcessResult): TaskEnd {
-  // A signal lanes did not send (kill from another shell, the OOM killer) is said to be one.
-  const exitReason = result.signal === null ? null : `${result.signal} not sent by lanes`;
-  const endReason =
-    result.reason === "exit"
-      ? exitReason
-      : result.reason === "spawn_error"
-        ? `spawn error: ${result.error}`
-        : result.reason;
   return {
     status: statusOf(result),
     exit_code: result.exitCode,
     signal: result.signal,
-    end_reason: endReason,
+    ...endReasonOf(result),
     ended_at: new Date(result.endedAt).toISOString(),
   };
+}
+
+/** Why it ended, as a code and, where the code alone does not say it, in words. */
+function endReasonOf(result: ProcessResult): Pick<TaskRecord, "end_reason" | "end_detail"> {
+  // A signal lanes did not send (kill from another shell, the OOM killer) is said to be one.
+  if (result.reason === "exit")
+    return result.signal === null
+      ? { end_reason: null, end_detail: null }
+      : { end_reason: "foreign_signal", end_detail: `${result.signal} not sent by lanes` };
+  if (result.reason === "spawn_error")
+    return { end_reason: "spawn_error", end_detail: `spawn error: ${result.error}` };
+  return { end_reason: result.reason, end_detail: null };
 }
 
 /** Moves a running command's log into the tasks folder; where that is gone (deleted under lanes), it stays. */

@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { END_REASONS, TASK_ORIGINS, upgradeRecord } from "./task-tags.js";
+
+export { END_REASONS, TASK_ORIGINS, type EndReason, type TaskOrigin } from "./task-tags.js";
 
 export const TASK_STATUSES = [
   "queued",
@@ -20,12 +23,14 @@ export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set([
   "lost",
 ]);
 
-export const TaskRecordSchema = z.object({
+const TaskRecordShape = z.object({
   id: z.string(),
   type: z.literal("local_bash"),
   status: z.enum(TASK_STATUSES),
   command: z.string(),
   description: z.string().nullable(),
+  /** How it came to be tracked (older records: from the description lanes used to put there). */
+  origin: z.enum(TASK_ORIGINS),
   cwd: z.string(),
   lane: z.string(),
   pid: z.number().nullable(),
@@ -34,7 +39,9 @@ export const TaskRecordSchema = z.object({
   exit_code: z.number().nullable(),
   signal: z.string().nullable(),
   /** Why the task ended when it was not a plain exit (timeout, kill_background, output cap, shutdown...). */
-  end_reason: z.string().nullable(),
+  end_reason: z.enum(END_REASONS).nullable(),
+  /** The end in words, where the code alone does not say it (which signal, the spawn error). */
+  end_detail: z.string().nullable().default(null),
   timeout_ms: z.number().nullable(),
   // Kept so a lanes that adopts the task after a crash re-arms them (older records lack them: null).
   notify_on: z.string().nullable().default(null),
@@ -51,7 +58,10 @@ export const TaskRecordSchema = z.object({
   created_at: z.string(),
 });
 
-export type TaskRecord = z.infer<typeof TaskRecordSchema>;
+/** Records on disk, older ones included (see task-tags.ts): parse with this. */
+export const TaskRecordSchema = z.preprocess(upgradeRecord, TaskRecordShape);
+
+export type TaskRecord = z.output<typeof TaskRecordShape>;
 
 export function isTerminal(status: TaskStatus): boolean {
   return TERMINAL_STATUSES.has(status);

@@ -1,5 +1,5 @@
 import type { LoggingLevel, LoggingMessageNotification } from "@modelcontextprotocol/sdk/types.js";
-import { noticeText } from "../lanes/format.js";
+import { noticeText } from "../present/notice-text.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import type { Notification } from "../lanes/notification-queue.js";
 import type { ReplyResults } from "./reply-results.js";

@@ -1,5 +1,5 @@
 import type { CallToolResult, RequestId } from "@modelcontextprotocol/sdk/types.js";
-import { carriedResultsBlock } from "../lanes/carried-results.js";
+import { carriedResultsBlock } from "../present/carried-results.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 
 /** The ledger's carrier for the reply to one client request. */

@@ -30,8 +30,8 @@ export function toMcpTool(tool: Tool): McpTool {
 export async function callTool(tool: Tool, args: unknown, context: ToolCallContext): Promise<CallToolResult> {
   try {
     const input = parseToolInput(tool, args);
-    const text = await tool.run(input, context);
-    return textResult(text.length > 0 ? text : "(empty)");
+    const { content } = await tool.run(input, context);
+    return textResult(content.length > 0 ? content : "(empty)");
   } catch (error) {
     if (error instanceof ToolError) return textResult(error.message, true);
     const message = error instanceof Error ? error.message : String(error);

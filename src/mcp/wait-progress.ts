@@ -1,5 +1,5 @@
 import type { ProgressNotification, ProgressToken } from "@modelcontextprotocol/sdk/types.js";
-import { statusPhrase } from "../lanes/format.js";
+import { endedProgressText } from "../present/notice-text.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { isTerminal } from "../lanes/task-record.js";
 
@@ -38,7 +38,7 @@ export function reportWaitProgress(
     if (event.type !== "task-end" || !pending.delete(event.record.id)) return;
     ended++;
     lastSentAt = Date.now();
-    const message = `[bg:${event.record.id}] ${statusPhrase(event.record)}`;
+    const message = endedProgressText(event.record);
     send({ progressToken, progress: ended, total: taskIds.length, message }).catch(() => {
       // The client may be gone; the call's reply or the logging notice still carries the result.
     });

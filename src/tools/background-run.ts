@@ -1,9 +1,11 @@
 import { z } from "zod";
 import { MAX_TIMER_MS } from "../config/limits.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
-import { displayCommand, displayPath, queuedLine } from "../lanes/format.js";
+import { displayPath } from "../present/task-text.js";
+import { startedReply } from "../present/background-replies.js";
 import { noQuestionsGate, UNSANDBOXED_REASON, type CommandGate } from "../approval/gate.js";
 import { defineTool, ToolError } from "./define-tool.js";
+import type { BackgroundRunDetails } from "./tool-details.js";
 import { Pattern } from "../patterns/pattern.js";
 import { deliveryText, type ResultDelivery } from "./result-delivery.js";
 
@@ -80,10 +82,9 @@ export function createBackgroundRunTool(
       });
       const file = displayPath(told.pathsFrom(lanes.workspace), record.output_file);
       const wait = lanes.waitingFor(record.id);
-      const queued = wait ? ` ${queuedLine(wait)}` : "";
-      // The model wrote the command: a short form names the task without echoing a 100 KB heredoc back.
-      const command = displayCommand(record.command, 200);
-      return `Background task ${record.id} ${wait ? "queued" : "started"}: ${command} (output_file=${file}).${queued} ${told.stillRunning(false)}`;
+      const content = startedReply(record, file, wait, told.stillRunning(false));
+      const details: BackgroundRunDetails = { task_id: record.id, queued: wait !== undefined, record };
+      return { content, details };
     },
   });
 }

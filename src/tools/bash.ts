@@ -1,11 +1,13 @@
 import { z } from "zod";
 import { discardOutput, runForeground } from "../lanes/foreground.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
-import { displayPath } from "../lanes/format.js";
+import { displayPath } from "../present/task-text.js";
+import { finishedCommandReply, movedCommandReply } from "../present/bash-reply.js";
 import { formatDuration } from "../text/preview.js";
 import { readCommandOutput } from "./command-output.js";
 import { noQuestionsGate, UNSANDBOXED_REASON, type CommandGate } from "../approval/gate.js";
-import { ToolError, defineTool } from "./define-tool.js";
+import { ToolError, defineTool, type ToolResult } from "./define-tool.js";
+import type { BashDetails } from "./tool-details.js";
 
 export const MAX_BASH_TIMEOUT_MS = 600_000;
 export const DEFAULT_BACKGROUND_AFTER_MS = 60_000;
@@ -45,7 +47,7 @@ export function createBashTool(
     name: "bash",
     description: `Run a shell command and wait for it (stdout and stderr interleaved). For slow commands (installs, test suites, builds, servers) prefer background_run. A command still running after ${after} moves to a background lane automatically and you are notified when it ends.`,
     schema,
-    async run(input, { signal }) {
+    async run(input, { signal }): Promise<ToolResult<BashDetails>> {
       const { outsideSandbox } = await gate.check(input.command, {
         unsandboxedReason: input.unsandboxed_reason,
         signal,
@@ -70,27 +72,35 @@ export function createBashTool(
       const output = readCommandOutput(outcome.outputFile, where);
       if (outcome.kind === "backgrounded") {
         const { record } = outcome;
-        return `${output.text}\n\n[Still running, so it was moved to background task ${record.id} (output_file=${where}). You will be notified when it ends; use wait_background or check_background instead of re-running it.]`;
+        const details: BashDetails = {
+          kind: "backgrounded",
+          task_id: record.id,
+          output_file: outcome.outputFile,
+        };
+        const content = movedCommandReply(output.text, record.id, where);
+        return { content, details };
       }
       const { result } = outcome;
-      const notes: string[] = [];
-      if (result.reason === "timeout")
-        notes.push(
-          `Timed out after ${formatDuration(input.timeout_ms ?? 0)}; the command's process group was killed.`,
-        );
-      else if (result.reason === "killed") notes.push("Cancelled; the command's process group was killed.");
-      if (result.signal) notes.push(`Terminated by ${result.signal}.`);
-      else if (result.exitCode !== 0)
-        notes.push(`Exit code: ${result.exitCode ?? "unknown"}${result.error ? ` (${result.error})` : ""}`);
-      if (outcome.leftovers === "ended")
-        notes.push(
-          "Processes it left running in the background (cmd &) were ended; use background_run for long-lived processes.",
-        );
-      else if (typeof outcome.leftovers === "object")
-        notes.push(`Processes it left running are tracked as background task ${outcome.leftovers.id}.`);
       if (!output.truncated && typeof outcome.leftovers !== "object") discardOutput(outcome.outputFile);
-      const text = output.text.length > 0 ? output.text : "(no output)";
-      return notes.length > 0 ? `${text}\n\n${notes.join("\n")}` : text;
+      const details: BashDetails = {
+        kind: "finished",
+        exit_code: result.exitCode,
+        signal: result.signal,
+        reason: result.reason,
+        leftover_task_id: typeof outcome.leftovers === "object" ? outcome.leftovers.id : null,
+        leftovers_ended: outcome.leftovers === "ended",
+      };
+      const leftovers =
+        typeof outcome.leftovers === "object" ? { taskId: outcome.leftovers.id } : outcome.leftovers;
+      const content = finishedCommandReply(output.text, {
+        reason: result.reason,
+        exitCode: result.exitCode,
+        signal: result.signal,
+        error: result.error,
+        timeoutMs: input.timeout_ms ?? 0,
+        leftovers,
+      });
+      return { content, details };
     },
   });
 }

@@ -1,17 +1,14 @@
 import { z } from "zod";
 import type { LaneManager } from "../lanes/lane-manager.js";
-import { describeRecord } from "./describe-record.js";
+import { describeRecord } from "../present/describe-record.js";
 import { MODEL_OUTPUT_CHARS } from "./command-output.js";
 import { compile, readTaskOutput } from "./background-output.js";
-import {
-  displayCommand,
-  OTHER_TASKS_HEADING,
-  otherOwnerRow,
-  otherSummaryLine,
-  summaryLine,
-} from "../lanes/format.js";
-import { isTerminal } from "../lanes/task-record.js";
-import { defineTool, ToolError } from "./define-tool.js";
+import { displayCommand, summaryLine } from "../present/task-text.js";
+import { OTHER_TASKS_HEADING, otherOwnerRow, otherSummaryLine } from "../present/other-task-text.js";
+import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
+import type { OtherTask } from "../lanes/other-tasks.js";
+import { defineTool, ToolError, type ToolResult } from "./define-tool.js";
+import type { CheckBackgroundDetails } from "./tool-details.js";
 import { deliveryText, reportResults, type ResultDelivery } from "./result-delivery.js";
 
 const LISTED_COMMAND_CHARS = 200;
@@ -66,9 +63,14 @@ export function createCheckBackgroundTool(lanes: LaneManager, delivery: ResultDe
       // lanes' result is that lanes' to deliver, so nothing is marked for it.
       if (record && isTerminal(record.status)) reportResults(lanes, context, [record.id]);
       const extra = other ? { owner: otherOwnerRow(other) } : { wait: lanes.waitingFor(shown.id) };
-      return [describeRecord(deliveryText(delivery).pathsFrom(lanes.workspace), shown, extra), output]
+      const content = [
+        describeRecord(deliveryText(delivery).pathsFrom(lanes.workspace), shown, extra),
+        output,
+      ]
         .filter(Boolean)
         .join("\n");
+      const details: CheckBackgroundDetails = { kind: "task", record: shown, other: other !== undefined };
+      return { content, details };
     },
   });
 }
@@ -77,14 +79,23 @@ export function createCheckBackgroundTool(lanes: LaneManager, delivery: ResultDe
  * Every task of this session, then those of another lanes in the workspace (marked, under a heading), under
  * the reply budget: the oldest of each are left out first, the other lanes' getting at most a quarter.
  */
-function listing(lanes: LaneManager): string {
+function listing(lanes: LaneManager): ToolResult<CheckBackgroundDetails> {
+  const ownRecords = lanes.list();
+  const otherTasks = lanes.otherTasks();
+  const details: CheckBackgroundDetails = {
+    kind: "list",
+    own: ownRecords,
+    others: otherTasks.map((task) => task.record),
+  };
+  return { content: listingText(ownRecords, otherTasks), details };
+}
+
+function listingText(ownRecords: TaskRecord[], otherTasks: OtherTask[]): string {
   // A command written over several lines must not read as several tasks.
-  const own = lanes
-    .list()
-    .map((record) =>
-      summaryLine({ ...record, command: displayCommand(record.command, LISTED_COMMAND_CHARS) }),
-    );
-  const others = lanes.otherTasks().map((task) => otherSummaryLine(task, LISTED_COMMAND_CHARS));
+  const own = ownRecords.map((record) =>
+    summaryLine({ ...record, command: displayCommand(record.command, LISTED_COMMAND_CHARS) }),
+  );
+  const others = otherTasks.map((task) => otherSummaryLine(task, LISTED_COMMAND_CHARS));
   if (own.length === 0 && others.length === 0) return "No background tasks.";
   const otherPart =
     others.length === 0 ? [] : [OTHER_TASKS_HEADING, ...newestThatFit(others, LIST_CHARS / 4)];

@@ -16,13 +16,15 @@ export interface ToolCallContext {
    * caller counts them delivered once the reply reached the model, not before. Without it, at once.
    */
   reported?: (taskIds: string[]) => void;
-  /** Data about the result for people and stream-json (a file tool's diff); the model never sees it. */
-  attach?: (details: ToolResultDetails) => void;
 }
 
-export interface ToolResultDetails {
-  /** Unified diff of the file the call changed. */
-  diff?: string;
+/**
+ * What a tool returns (pi-mono's `AgentToolResult`): the model reads `content`; views, stream-json and tests
+ * read `details`, typed per tool, so nothing parses the model's text for ids or kinds.
+ */
+export interface ToolResult<Details = unknown> {
+  content: string;
+  details: Details;
 }
 
 /**
@@ -30,11 +32,11 @@ export interface ToolResultDetails {
  * the validation of what the model sends back. `run` throws (ToolError or anything else) on failure; the
  * loop turns that into an `is_error` result in exactly one place.
  */
-export interface Tool<Schema extends z.ZodObject = z.ZodObject> {
+export interface Tool<Schema extends z.ZodObject = z.ZodObject, Details = unknown> {
   name: string;
   description: string;
   schema: Schema;
-  run(input: z.infer<Schema>, context: ToolCallContext): Promise<string>;
+  run(input: z.infer<Schema>, context: ToolCallContext): Promise<ToolResult<Details>>;
 }
 
 /**
@@ -42,7 +44,9 @@ export interface Tool<Schema extends z.ZodObject = z.ZodObject> {
  * in silence (`timeout: 5` would otherwise start a task with no timeout at all). In one place, so no tool
  * can forget it; the JSON Schema the model sees says `additionalProperties: false` too.
  */
-export function defineTool<Schema extends z.ZodObject>(tool: Tool<Schema>): Tool<Schema> {
+export function defineTool<Schema extends z.ZodObject, Details>(
+  tool: Tool<Schema, Details>,
+): Tool<Schema, Details> {
   return { ...tool, schema: tool.schema.strict() as unknown as Schema };
 }
 

@@ -2,6 +2,7 @@ import { closeSync, constants, fstatSync, realpathSync } from "node:fs";
 import { z } from "zod";
 import { formatBytes } from "../text/preview.js";
 import { defineTool, ToolError, type Tool } from "./define-tool.js";
+import type { FileChangeDetails } from "./tool-details.js";
 import { describeChange, readOpenedFile, type FileEditHooks } from "./file-edits.js";
 import { MAX_EDIT_BYTES, replaceFileContent } from "./write-file.js";
 import { assertNotProtected } from "./protected-write.js";
@@ -41,7 +42,10 @@ function readWholeFile(fd: number, size: number, shown: string): { bytes: Buffer
   }
 }
 
-export function createEditFileTool(root: string, hooks: FileEditHooks = {}): Tool<typeof EditFileInput> {
+export function createEditFileTool(
+  root: string,
+  hooks: FileEditHooks = {},
+): Tool<typeof EditFileInput, FileChangeDetails> {
   return defineTool({
     name: "edit_file",
     description:
@@ -81,9 +85,15 @@ export function createEditFileTool(root: string, hooks: FileEditHooks = {}): Too
           );
         replaceFileContent(file.fd, change.after);
         hooks.applied?.(change);
-        context.attach?.({ diff: change.diff });
         const line = countLines(text.slice(0, at));
-        return `Edited ${file.relativePath} at line ${line}: ${countLines(oldText)} line(s) replaced by ${countLines(newText)}`;
+        const details: FileChangeDetails = {
+          path: file.relativePath,
+          bytes: change.after.length,
+          diff: change.diff,
+          line,
+        };
+        const content = `Edited ${file.relativePath} at line ${line}: ${countLines(oldText)} line(s) replaced by ${countLines(newText)}`;
+        return { content, details };
       } finally {
         closeSync(file.fd);
       }

@@ -1,8 +1,11 @@
 import { z } from "zod";
-import { otherKillRefusal, otherResultText, resultText } from "../lanes/format.js";
+import { killedReply } from "../present/background-replies.js";
+import { otherKillRefusal, otherResultText } from "../present/other-task-text.js";
+import { resultText } from "../present/task-text.js";
 import { isTerminal } from "../lanes/task-record.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { defineTool, ToolError } from "./define-tool.js";
+import type { KillBackgroundDetails } from "./tool-details.js";
 import { deliveryText, reportResults, type ResultDelivery } from "./result-delivery.js";
 
 const schema = z.object({ task_id: z.string().describe("Task to end, with every process it started") });
@@ -18,12 +21,17 @@ export function createKillBackgroundTool(lanes: LaneManager, delivery: ResultDel
         const other = lanes.otherTask(input.task_id);
         if (!other) throw new ToolError(`No background task with id ${input.task_id}.`);
         if (!isTerminal(other.record.status)) throw new ToolError(otherKillRefusal(other));
-        return `Task ${input.task_id} had already ended; nothing changed. ${otherResultText(deliveryText(delivery).pathsFrom(lanes.workspace), other)}`;
+        const result = otherResultText(deliveryText(delivery).pathsFrom(lanes.workspace), other);
+        const content = killedReply(input.task_id, false, result);
+        const details: KillBackgroundDetails = { record: other.record, was_running: false, other: true };
+        return { content, details };
       }
       const { record, wasRunning } = await lanes.kill(input.task_id);
       reportResults(lanes, context, [record.id]);
       const line = resultText(deliveryText(delivery).pathsFrom(lanes.workspace), record);
-      return wasRunning ? `Killed. ${line}` : `Task ${record.id} had already ended; nothing changed. ${line}`;
+      const content = killedReply(record.id, wasRunning, line);
+      const details: KillBackgroundDetails = { record, was_running: wasRunning, other: false };
+      return { content, details };
     },
   });
 }

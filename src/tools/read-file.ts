@@ -2,7 +2,8 @@ import { closeSync, constants } from "node:fs";
 import { z } from "zod";
 import { formatBytes } from "../text/preview.js";
 import { decodeWindow } from "../text/utf8-window.js";
-import { defineTool, ToolError, type Tool } from "./define-tool.js";
+import { defineTool, ToolError, type Tool, type ToolResult } from "./define-tool.js";
+import type { ReadFileDetails } from "./tool-details.js";
 import { countLinesFrom, readAt, readLineWindow, type LineWindow, type WindowLine } from "./file-lines.js";
 import { openInWorkspace } from "./workspace-path.js";
 
@@ -60,7 +61,7 @@ async function leftOutNote(
   return `... (${more} more line${more === 1 ? "" : "s"}; use offset=${next} to read on)`;
 }
 
-export function createReadFileTool(root: string): Tool<typeof ReadFileInput> {
+export function createReadFileTool(root: string): Tool<typeof ReadFileInput, ReadFileDetails> {
   return defineTool({
     name: "read_file",
     description:
@@ -70,11 +71,19 @@ export function createReadFileTool(root: string): Tool<typeof ReadFileInput> {
       const offset = input.offset ?? 1;
       const file = openInWorkspace(root, input.path, constants.O_RDONLY);
       try {
-        if (file.size === 0) return `${file.relativePath} is empty (0 bytes)`;
+        const read = (
+          content: string,
+          kind: ReadFileDetails["kind"],
+          lines = 0,
+        ): ToolResult<ReadFileDetails> => ({
+          content,
+          details: { path: file.relativePath, kind, size: file.size, offset, lines },
+        });
+        if (file.size === 0) return read(`${file.relativePath} is empty (0 bytes)`, "empty");
         const head = Buffer.alloc(Math.min(SNIFF_BYTES, file.size));
         const headBytes = await readAt(file.fd, head, 0);
         if (looksBinary(head.subarray(0, headBytes), headBytes < file.size)) {
-          return `Binary file ${file.relativePath} (${file.size} bytes) not shown`;
+          return read(`Binary file ${file.relativePath} (${file.size} bytes) not shown`, "binary");
         }
         const window = await readLineWindow(file.fd, {
           offset,
@@ -96,14 +105,15 @@ export function createReadFileTool(root: string): Tool<typeof ReadFileInput> {
             shown.push(
               `... (output limit of ${MAX_OUTPUT_CHARS} characters reached; use offset=${line.number} to read on)`,
             );
-            return shown.join("\n");
+            return read(shown.join("\n"), "text", shown.length - 1);
           }
           shown.push(text);
           chars += text.length + 1;
         }
         const note =
           window.nextByte >= file.size ? "" : await leftOutNote(file.fd, file.size, window, signal);
-        return note === "" ? shown.join("\n") : `${shown.join("\n")}\n${note}`;
+        const lines = shown.length;
+        return read(note === "" ? shown.join("\n") : `${shown.join("\n")}\n${note}`, "text", lines);
       } finally {
         closeSync(file.fd);
       }

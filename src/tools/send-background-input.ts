@@ -1,7 +1,10 @@
 import { z } from "zod";
+import { inputRefusal, inputReply } from "../present/background-replies.js";
+import { TaskInputError } from "../lanes/task-input.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
-import { otherInputRefusal } from "../lanes/format.js";
+import { otherInputRefusal } from "../present/other-task-text.js";
 import { defineTool, ToolError } from "./define-tool.js";
+import type { SendBackgroundInputDetails } from "./tool-details.js";
 
 const schema = z.object({
   task_id: z.string().describe("A running background task"),
@@ -26,14 +29,18 @@ export function createSendBackgroundInputTool(lanes: LaneManager) {
       try {
         ({ pending } = await lanes.sendInput(input.task_id, input.text, input.close_stdin ?? false, signal));
       } catch (error) {
+        if (error instanceof TaskInputError) throw new ToolError(inputRefusal(error));
         throw new ToolError((error as Error).message);
       }
       const bytes = Buffer.byteLength(input.text);
-      const closed = input.close_stdin ? " and closed stdin" : "";
-      if (pending) {
-        return `Queued ${bytes} bytes for task ${input.task_id}${closed}; it has not read them yet (is it reading its input?). They stay queued while it runs.`;
-      }
-      return `Sent ${bytes} bytes to task ${input.task_id}${closed}. Its output will show in check_background output="new".`;
+      const details: SendBackgroundInputDetails = {
+        task_id: input.task_id,
+        bytes,
+        closed_stdin: input.close_stdin ?? false,
+        pending,
+      };
+      const content = inputReply(input.task_id, bytes, input.close_stdin ?? false, pending);
+      return { content, details };
     },
   });
 }

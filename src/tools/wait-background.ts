@@ -4,12 +4,13 @@ import {
   othersRunningText,
   otherStillRunning,
   otherSummaryLine,
-  resultText,
-} from "../lanes/format.js";
+} from "../present/other-task-text.js";
+import { resultText } from "../present/task-text.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { isTerminal } from "../lanes/task-record.js";
 import { formatDuration } from "../text/preview.js";
 import { defineTool, ToolError } from "./define-tool.js";
+import type { WaitBackgroundDetails } from "./tool-details.js";
 import { deliveryText, reportResults, type ResultDelivery } from "./result-delivery.js";
 
 export const DEFAULT_WAIT_MS = 30_000;
@@ -43,7 +44,16 @@ export function createWaitBackgroundTool(lanes: LaneManager, delivery: ResultDel
     async run(input, context) {
       const { signal } = context;
       const ids = input.task_ids ?? lanes.active().map((record) => record.id);
-      if (ids.length === 0) return idleText(lanes);
+      if (ids.length === 0) {
+        const idle: WaitBackgroundDetails = {
+          ended: [],
+          running: [],
+          timed_out: false,
+          cancelled: false,
+          others: [],
+        };
+        return { content: idleText(lanes), details: idle };
+      }
       const unknown = ids.filter((id) => !lanes.get(id) && !lanes.otherTask(id));
       if (unknown.length > 0)
         throw new ToolError(`\`task_ids\`: no background task with id ${unknown.join(", ")}`);
@@ -74,7 +84,14 @@ export function createWaitBackgroundTool(lanes: LaneManager, delivery: ResultDel
           `Still running${why ? ` (${why})` : ""}: ${[...own, ...theirs].join(", ")}. ${told.filter(Boolean).join(" ")}`,
         );
       }
-      return lines.join("\n");
+      const details: WaitBackgroundDetails = {
+        ended: result.ended,
+        running: result.running,
+        timed_out: result.timedOut,
+        cancelled: signal.aborted,
+        others: [...others.keys()],
+      };
+      return { content: lines.join("\n"), details };
     },
   });
 }

@@ -2,6 +2,7 @@ import { closeSync, constants, fstatSync, ftruncateSync, writeSync } from "node:
 import { z } from "zod";
 import { formatBytes } from "../text/preview.js";
 import { defineTool, ToolError, type Tool } from "./define-tool.js";
+import type { FileChangeDetails } from "./tool-details.js";
 import { describeChange, readOpenedFile, type FileEditHooks } from "./file-edits.js";
 import { assertNotProtected } from "./protected-write.js";
 import { createParentFolders, openInWorkspace, resolveInWorkspace } from "./workspace-path.js";
@@ -38,7 +39,10 @@ function currentContent(root: string, inputPath: string): Buffer | null {
   }
 }
 
-export function createWriteFileTool(root: string, hooks: FileEditHooks = {}): Tool<typeof WriteFileInput> {
+export function createWriteFileTool(
+  root: string,
+  hooks: FileEditHooks = {},
+): Tool<typeof WriteFileInput, FileChangeDetails> {
   return defineTool({
     name: "write_file",
     description:
@@ -68,8 +72,12 @@ export function createWriteFileTool(root: string, hooks: FileEditHooks = {}): To
         replaceFileContent(file.fd, bytes);
         const change = { ...proposed, path: file.relativePath, realPath: file.realPath, before };
         hooks.applied?.(change);
-        context.attach?.({ diff: change.diff });
-        return `Wrote ${bytes.length} bytes to ${file.relativePath}`;
+        const details: FileChangeDetails = {
+          path: file.relativePath,
+          bytes: bytes.length,
+          diff: change.diff,
+        };
+        return { content: `Wrote ${bytes.length} bytes to ${file.relativePath}`, details };
       } finally {
         closeSync(file.fd);
       }

@@ -1,3 +1,5 @@
+import type { AgentEvent } from "../../src/agent/events.js";
+import type { BackgroundRunDetails } from "../../src/tools/tool-details.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigSchema } from "../../src/config/config.js";
 import { createAnthropicProvider } from "../../src/model/anthropic-provider.js";
@@ -39,12 +41,14 @@ describe("a task's output forging lanes' structure, through the agent loop", () 
     const config = ConfigSchema.parse({ max_wait_ms: 30_000, pass_secrets_to_commands: false });
     const previous = process.env.LANES_TEST_MARK;
     process.env.LANES_TEST_MARK = marker.value;
+    const events: AgentEvent[] = [];
+    const emit = (event: AgentEvent): number => events.push(event);
     const session = new Session({
       workspace: ws.dir,
       env: process.env,
       config,
       idleWake: true,
-      emit: () => {},
+      emit,
       provider,
     });
     try {
@@ -54,8 +58,8 @@ describe("a task's output forging lanes' structure, through the agent loop", () 
       if (previous === undefined) delete process.env.LANES_TEST_MARK;
       else process.env.LANES_TEST_MARK = previous;
     }
-    const started = JSON.stringify(fake.requests[1]?.body.messages.at(-1));
-    const id = /Background task (\w+) started/.exec(started)?.[1] ?? "";
+    const result = events.find((event) => event.type === "tool-result" && event.name === "background_run");
+    const id = result?.type === "tool-result" ? (result.details as BackgroundRunDetails).task_id : "";
     expect(id).not.toBe("");
     // Every text the model was sent after the task ran, as one string: exactly one real block in all of it.
     const last = fake.requests.at(-1)?.body.messages ?? [];

@@ -7,7 +7,7 @@ import { TEST_MARK_VARIABLE } from "../helpers/process-marker.js";
 import { useLaneFixture } from "../helpers/lane-fixture.js";
 import { LANES_BIN, testEnv } from "../helpers/run-cli.js";
 import { eventually } from "../helpers/temp-workspace.js";
-import { callDirect } from "../helpers/tool-harness.js";
+import { callResult } from "../helpers/tool-harness.js";
 import { requireTmux, TmuxTerminal } from "../helpers/tmux.js";
 
 const ws = useLaneFixture();
@@ -27,8 +27,8 @@ const HOSTILE = Buffer.concat([
 async function hostileTask(): Promise<string> {
   writeFileSync(join(ws.dir, "hostile.bin"), HOSTILE);
   const lanes = ws.manager();
-  const reply = await callDirect(createBackgroundRunTool(lanes), { command: "cat hostile.bin" });
-  const id = /^Background task (\w+) started/.exec(reply)?.[1] ?? "";
+  const { details } = await callResult(createBackgroundRunTool(lanes), { command: "cat hostile.bin" });
+  const id = details.task_id;
   const record = await lanes.whenEnded(id);
   expect(readFileSync(record.output_file).equals(HOSTILE)).toBe(true);
   // The record reaches the disk a moment after the end: the CLI reads it from there.

@@ -28,7 +28,11 @@ describe("lanes tasks kill on a task of a running lanes -p", () => {
     const run = await print;
     expect(run.code, run.stderr).toBe(0);
     const record = ws.records().find((found) => found.id === id);
-    expect(record).toMatchObject({ status: "killed", end_reason: "killed by the user (lanes tasks kill)" });
+    expect(record).toMatchObject({
+      status: "killed",
+      end_reason: "user_kill",
+      end_detail: "killed by the user (lanes tasks kill)",
+    });
     const told = seen.find((message) => message.includes(`[bg:${id}]`)) ?? "";
     expect(told).toContain(`[bg:${id}] killed`);
     expect(told).toContain("killed by the user (lanes tasks kill)");

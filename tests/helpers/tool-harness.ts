@@ -1,6 +1,6 @@
 import { runToolCall } from "../../src/agent/tool-runner.js";
 import type { z } from "zod";
-import { parseToolInput, type Tool } from "../../src/tools/define-tool.js";
+import { parseToolInput, type Tool, type ToolResult } from "../../src/tools/define-tool.js";
 import type { ToolResultBlock } from "../../src/model/types.js";
 
 export type ToolMap = ReadonlyMap<string, Tool>;
@@ -26,7 +26,7 @@ export async function callTool(
   name: string,
   input: unknown,
   boundMs = 15_000,
-): Promise<ToolResultBlock> {
+): Promise<ToolResultBlock & { details?: unknown }> {
   const id = `toolu_fuzz_${++callIds}`;
   let timer: NodeJS.Timeout | undefined;
   const hung = new Promise<never>((_resolve, reject) => {
@@ -37,13 +37,22 @@ export async function callTool(
   });
   try {
     const call = { type: "tool_use" as const, id, name, input };
-    const result = await Promise.race([runToolCall(tools, call, new AbortController().signal), hung]);
+    const { block: result, details } = await Promise.race([
+      runToolCall(tools, call, new AbortController().signal),
+      hung,
+    ]);
     if (result.tool_use_id !== id)
       throw new Error(`${name} answered tool_use ${result.tool_use_id}, not ${id}`);
-    return result;
+    return details === undefined ? result : { ...result, details };
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The task id background_run's details name (undefined when the call failed). */
+export function startedId(result: { details?: unknown }): string | undefined {
+  const details = result.details as { task_id?: unknown } | undefined;
+  return typeof details?.task_id === "string" ? details.task_id : undefined;
 }
 
 /** Whether the tool's own schema rejects this input: such a call must come back as is_error. */
@@ -72,5 +81,14 @@ export async function callDirect<Schema extends z.ZodObject>(
   raw: unknown,
   signal = new AbortController().signal,
 ): Promise<string> {
+  return (await callResult(tool, raw, signal)).content;
+}
+
+/** Like callDirect, with the tool's `details` (ids, records, kinds) for the test to read instead of the text. */
+export async function callResult<Schema extends z.ZodObject, Details>(
+  tool: Tool<Schema, Details>,
+  raw: unknown,
+  signal = new AbortController().signal,
+): Promise<ToolResult<Details>> {
   return tool.run(parseToolInput(tool, raw), { signal, callId: "t" });
 }

@@ -3,7 +3,7 @@ import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { newTaskRecord } from "../../src/lanes/task-lifecycle.js";
-import { noticeText } from "../../src/lanes/format.js";
+import { noticeText } from "../../src/present/notice-text.js";
 import type { TaskRecord } from "../../src/lanes/task-record.js";
 import { TaskStore } from "../../src/lanes/task-store.js";
 import { eventually } from "../helpers/temp-workspace.js";

@@ -2,7 +2,7 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { LaneManager, LaneManagerOptions } from "../../src/lanes/lane-manager.js";
-import { noticeText } from "../../src/lanes/format.js";
+import { noticeText } from "../../src/present/notice-text.js";
 import type { Notification } from "../../src/lanes/notification-queue.js";
 import { TaskRecordSchema } from "../../src/lanes/task-record.js";
 import { processGone } from "../fixtures/process-state.js";

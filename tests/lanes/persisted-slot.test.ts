@@ -6,7 +6,7 @@ import { createCheckBackgroundTool } from "../../src/tools/check-background.js";
 import { runCli, testEnv } from "../helpers/run-cli.js";
 import { useLaneFixture } from "../helpers/lane-fixture.js";
 import { eventually } from "../helpers/temp-workspace.js";
-import { callDirect } from "../helpers/tool-harness.js";
+import { callDirect, callResult } from "../helpers/tool-harness.js";
 
 const ws = useLaneFixture();
 
@@ -35,8 +35,10 @@ describe("a persisted task keeps its lane slot after its lanes exits", () => {
   }) => {
     const persistedId = await detach(onTestFinished);
     const lanes = ws.manager({ defaultLaneLimit: 1 });
-    const reply = await callDirect(createBackgroundRunTool(lanes), { command: "echo after" });
-    const waiting = lanes.get(/^Background task (\w+)/.exec(reply)?.[1] ?? "")!;
+    const { content: reply, details } = await callResult(createBackgroundRunTool(lanes), {
+      command: "echo after",
+    });
+    const waiting = lanes.get(details.task_id)!;
     // Its lanes is gone, but the persisted task still runs: the lane's one slot is still taken.
     expect(waiting.status).toBe("queued");
     expect(lanes.waitingFor(waiting.id)).toMatchObject({

@@ -70,7 +70,8 @@ describe("how a task ended is recorded as it happened", () => {
     expect(final).toMatchObject({
       status: "failed",
       signal: "SIGTERM",
-      end_reason: "SIGTERM not sent by lanes",
+      end_reason: "foreign_signal",
+      end_detail: "SIGTERM not sent by lanes",
     });
   });
 });

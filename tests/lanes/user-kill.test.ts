@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { killStoredTask } from "../../src/lanes/stored-tasks.js";
+import { storedKillText } from "../../src/present/stored-kill-text.js";
 import { useLaneFixture } from "../helpers/lane-fixture.js";
 
 const ws = useLaneFixture();
@@ -16,12 +17,15 @@ describe("lanes tasks kill on a task its live lanes holds", () => {
     await m.flush();
     const said = killStoredTask(ws.dir, queued.id, 100);
     await m.kill(first.id);
-    expect(await said).toContain(`Task ${queued.id} had not started and never will: killed`);
+    const kill = await said;
+    expect(kill).toMatchObject({ kind: "never-starts", id: queued.id, record: { status: "killed" } });
+    expect(storedKillText(kill)).toContain(`Task ${queued.id} had not started and never will: killed`);
     const ended = await m.whenEnded(queued.id);
     expect(ended).toMatchObject({
       status: "killed",
       started_at: null,
-      end_reason: "killed by the user (lanes tasks kill)",
+      end_reason: "user_kill",
+      end_detail: "killed by the user (lanes tasks kill)",
     });
     expect(await m.whenEnded(third.id)).toMatchObject({ status: "completed" });
     expect(existsSync(join(ws.dir, "ran"))).toBe(false);

@@ -12,7 +12,7 @@ import {
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { noticeText } from "../../src/lanes/format.js";
+import { noticeText } from "../../src/present/notice-text.js";
 import { LaneManager } from "../../src/lanes/lane-manager.js";
 import type { ToolResultBlock } from "../../src/model/types.js";
 import { createToolset } from "../../src/tools/toolset.js";
@@ -31,7 +31,14 @@ import {
   withoutRunnableCommand,
   wrongShape,
 } from "../helpers/tool-input-arbitraries.js";
-import { callTool, schemaRejects, toolMap, within, type ToolMap } from "../helpers/tool-harness.js";
+import {
+  callTool,
+  schemaRejects,
+  startedId,
+  toolMap,
+  within,
+  type ToolMap,
+} from "../helpers/tool-harness.js";
 
 // One workspace for the whole file, with an `outside` sibling that nothing may ever touch.
 let base: { dir: string; cleanup: () => void };
@@ -338,9 +345,10 @@ describe("bad input: every tool's input, fuzzed through runToolCall", () => {
     let timedOutChecked = 0;
     // A background_run that said it started but named no task, or a task lanes does not know.
     let lost = 0;
-    const startedTask = (content: string): string | undefined => {
-      const id = /^Background task (\w+) started/.exec(content)?.[1];
-      if (id === undefined || !lanes.list().some((record) => record.id === id)) lost++;
+    const startedTask = (result: { content: string; details?: unknown }): string | undefined => {
+      const id = startedId(result);
+      const named = id !== undefined && result.content.startsWith(`Background task ${id} started`);
+      if (!named || !lanes.list().some((record) => record.id === id)) lost++;
       return id;
     };
     for (const name of TOOL_NAMES) {
@@ -357,7 +365,7 @@ describe("bad input: every tool's input, fuzzed through runToolCall", () => {
           checkResult(toolSet, name, input, result);
           if (schemaRejects(toolSet, name, input)) schemaRejected++;
           if (name === "background_run" && !result.is_error) {
-            const id = startedTask(result.content) ?? "";
+            const id = startedTask(result) ?? "";
             const record = await within(lanes.whenEnded(id), 10_000, `end of ${JSON.stringify(input)}`);
             if (record.status === "timed_out") timedOutChecked += checkTimedOutLate(record);
           }
@@ -391,7 +399,7 @@ describe("bad input: every tool's input, fuzzed through runToolCall", () => {
     for (const timeout_ms of [1, 50, 300]) {
       const result = await callTool(tools, "background_run", { command: "sleep 5", timeout_ms });
       cases++;
-      const id = startedTask(result.content) ?? "";
+      const id = startedTask(result) ?? "";
       const record = await within(lanes.whenEnded(id), 10_000, `sleep 5 with timeout_ms ${timeout_ms}`);
       expect(record.status).toBe("timed_out");
       timedOutChecked += checkTimedOutLate(record);
@@ -401,7 +409,7 @@ describe("bad input: every tool's input, fuzzed through runToolCall", () => {
     for (const lane of ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"]) {
       const result = await callTool(tools, "background_run", { command: "echo lane", lane });
       cases++;
-      const id = startedTask(result.content) ?? "";
+      const id = startedTask(result) ?? "";
       const record = await within(lanes.whenEnded(id), 5_000, `a task in lane ${lane} to end`);
       expect(record).toMatchObject({ status: "completed", lane });
     }
@@ -484,7 +492,7 @@ describe("bad input: every tool's input, fuzzed through runToolCall", () => {
     cases++;
     expect(background.is_error).toBeUndefined();
     expect(background.content.length).toBeLessThan(2_000);
-    const id = /^Background task (\w+) started/.exec(background.content)?.[1];
+    const id = startedId(background);
     expect(id).toBeDefined();
     await within(lanes.whenEnded(id ?? ""), 5_000, "the long no-op to end");
     const notices = lanes.drainNotifications().filter((found) => found.taskId === id);
@@ -626,7 +634,7 @@ describe("bad input: what commands print", () => {
       const foreground = await callTool(tools, "bash", { command: `cat ${file}` });
       expect(uncleanReason(foreground.content), "bash").toBeUndefined();
       const started = await callTool(tools, "background_run", { command: `cat ${file}` });
-      const id = /^Background task (\w+) started/.exec(started.content)?.[1] ?? "";
+      const id = startedId(started) ?? "";
       const record = await within(lanes.whenEnded(id), 10_000, `cat ${file} to end`);
       // The log is the command's own bytes, untouched.
       expect(readFileSync(record.output_file).equals(bytes)).toBe(true);
@@ -687,7 +695,7 @@ describe("bad input: what commands print", () => {
     try {
       const command = `printf '\\033[1mSTART'; head -c ${size} /dev/zero | tr '\\0' a; printf '\\033[0mEND'`;
       const started = await callTool(tools, "background_run", { command, notify_on: "END$" });
-      const id = /^Background task (\w+) started/.exec(started.content)?.[1] ?? "";
+      const id = startedId(started) ?? "";
       const record = await within(lanes.whenEnded(id), 60_000, "the 50 MB task to end");
       expect(record.status).toBe("completed");
       expect(record.output_bytes).toBe(size + "\x1b[1mSTART\x1b[0mEND".length);

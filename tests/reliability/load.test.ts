@@ -115,7 +115,13 @@ function realityMismatches(plan: Plan, record: TaskRecord): string[] {
           end_reason: null,
         }
       : plan.kind === "kill-9"
-        ? { status: "failed", exit_code: null, signal: "SIGKILL", end_reason: "SIGKILL not sent by lanes" }
+        ? {
+            status: "failed",
+            exit_code: null,
+            signal: "SIGKILL",
+            end_reason: "foreign_signal",
+            end_detail: "SIGKILL not sent by lanes",
+          }
         : plan.kind === "timeout"
           ? { status: "timed_out", end_reason: "timeout" }
           : { status: "killed", end_reason: "killed" };

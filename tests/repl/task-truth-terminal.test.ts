@@ -87,7 +87,11 @@ describe("a kill by the user, in the REPL's own words", { timeout: TEST_MS }, ()
       status: string;
       end_reason: string;
     };
-    expect(record).toMatchObject({ status: "killed", end_reason: "killed by the user (lanes tasks kill)" });
+    expect(record).toMatchObject({
+      status: "killed",
+      end_reason: "user_kill",
+      end_detail: "killed by the user (lanes tasks kill)",
+    });
     const listed = await runCli(["tasks", "--all"], { cwd: dir, env: cliEnv(dir) });
     expect(listed.stdout).toMatch(
       new RegExp(`^${id}  killed, .*killed by the user \\(lanes tasks kill\\)`, "m"),

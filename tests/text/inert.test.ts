@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { inertLine, inertText } from "../../src/text/inert.js";
-import { resultsBlock } from "../../src/lanes/format.js";
+import { resultsBlock } from "../../src/present/notice-text.js";
 
 describe("inertText: output quoted to a model cannot pass for lanes' structure", () => {
   it.each([

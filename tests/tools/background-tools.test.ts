@@ -11,7 +11,7 @@ import { createSendBackgroundInputTool } from "../../src/tools/send-background-i
 import { createWaitBackgroundTool } from "../../src/tools/wait-background.js";
 import { processGone, readPid } from "../fixtures/process-state.js";
 import { useLaneFixture } from "../helpers/lane-fixture.js";
-import { callDirect } from "../helpers/tool-harness.js";
+import { callDirect, callResult } from "../helpers/tool-harness.js";
 import { eventually, sleep } from "../helpers/temp-workspace.js";
 
 const ws = useLaneFixture();
@@ -30,12 +30,9 @@ function tools(options: Partial<LaneManagerOptions> = {}) {
 
 const call = callDirect;
 
-/** Starts a task through background_run and returns its id from the reply. */
+/** Starts a task through background_run and returns its id from the result's details. */
 async function start(run: ReturnType<typeof tools>["run"], raw: Record<string, unknown>): Promise<string> {
-  const reply = await call(run, raw);
-  const id = /^Background task (\w+) (?:started|queued)/.exec(reply)?.[1];
-  if (id === undefined) throw new Error(`no task id in: ${reply}`);
-  return id;
+  return (await callResult(run, raw)).details.task_id;
 }
 
 function stored(id: string) {
@@ -61,8 +58,11 @@ describe("background_run", () => {
   it("returns the task id at once while the command keeps running", async () => {
     const { lanes, run } = tools();
     // Gated on a file the test creates only afterwards: the reply cannot have waited for the end.
-    const reply = await call(run, { command: "until [ -e go ]; do sleep 0.05; done" });
-    const id = /^Background task (\w+) started/.exec(reply)?.[1] ?? "";
+    const { content: reply, details } = await callResult(run, {
+      command: "until [ -e go ]; do sleep 0.05; done",
+    });
+    const id = details.task_id;
+    expect(details.queued).toBe(false);
     expect(lanes.get(id)?.status).toBe("running");
     writeFileSync(join(ws.dir, "go"), "");
     expect(await lanes.wait([id], "all", 10_000)).toMatchObject({ timedOut: false });
@@ -72,13 +72,17 @@ describe("background_run", () => {
 
   it("says a task is queued when its lane is at its limit", async () => {
     const { lanes, run } = tools({ laneLimits: { tests: 1 } });
-    const first = await call(run, { command: "sleep 1", lane: "tests" });
+    const { content: first, details: firstDetails } = await callResult(run, {
+      command: "sleep 1",
+      lane: "tests",
+    });
     expect(first).not.toContain("Queued");
-    const second = await call(run, { command: "sleep 0.1", lane: "tests" });
+    const { content: second, details } = await callResult(run, { command: "sleep 0.1", lane: "tests" });
+    expect([firstDetails.queued, details.queued]).toEqual([false, true]);
     // It names the task holding the slot, so the model knows what it waits for.
-    const firstId = /^Background task (\w+)/.exec(first)?.[1] ?? "";
+    const firstId = firstDetails.task_id;
     expect(second).toContain(`Queued: lane "tests" is at its limit of 1, held by ${firstId}: sleep 1;`);
-    const id = /^Background task (\w+)/.exec(second)?.[1] ?? "";
+    const id = details.task_id;
     expect(lanes.get(id)?.status).toBe("queued");
     // Said as it is: queued, not started.
     expect(first).toMatch(/^Background task \w+ started: sleep 1/);
@@ -298,8 +302,12 @@ describe("wait_background", () => {
     expect(await call(wait, {})).toBe("No background tasks are running.");
     const a = await start(run, { command: "sleep 0.1" });
     const b = await start(run, { command: "sleep 0.3" });
-    const reply = await call(wait, {});
-    expect(reply.split("\n").map((line) => /^\[bg:(\w+)\]/.exec(line)?.[1])).toEqual([a, b]);
+    const { content: reply, details } = await callResult(wait, {});
+    expect(details.ended.map((record) => record.id)).toEqual([a, b]);
+    expect(reply.split("\n").map((line) => line.slice(0, `[bg:${a}]`.length))).toEqual([
+      `[bg:${a}]`,
+      `[bg:${b}]`,
+    ]);
   });
 
   it("returns at once when the call is cancelled, naming the tasks still running", async () => {

@@ -8,7 +8,7 @@ import { ToolError } from "../../src/tools/define-tool.js";
 import { createKillBackgroundTool } from "../../src/tools/kill-background.js";
 import { processGone, readPid } from "../fixtures/process-state.js";
 import { useLaneFixture } from "../helpers/lane-fixture.js";
-import { callDirect } from "../helpers/tool-harness.js";
+import { callDirect, callResult } from "../helpers/tool-harness.js";
 import { eventually, sleep } from "../helpers/temp-workspace.js";
 
 const ws = useLaneFixture();
@@ -118,12 +118,14 @@ describe("bash tool", () => {
   it("moves a command still running after backgroundAfterMs to a lane, then notifies its end exactly once", async () => {
     const { bash, lanes } = bashTool({ backgroundAfterMs: 300 });
     // Gated on a file the test creates only after the reply: the reply cannot have waited for the end.
-    const reply = await call(bash, {
+    const { content: reply, details } = await callResult(bash, {
       command: "echo early; until [ -e go ]; do sleep 0.05; done; echo late",
     });
     expect(reply).toContain("early");
     expect(reply).not.toContain("late");
-    const id = /background task (\w+)/.exec(reply)?.[1] ?? "";
+    if (details.kind !== "backgrounded") throw new Error(`not moved: ${reply}`);
+    const id = details.task_id;
+    expect(reply).toContain(`background task ${id}`);
     expect(lanes.get(id)?.status).toBe("running");
     writeFileSync(join(ws.dir, "go"), "");
     const final = await lanes.whenEnded(id);
@@ -148,12 +150,13 @@ describe("bash tool", () => {
   it("adopts cmd & leftovers as a running task with keep_background_processes, killable by kill_background", async () => {
     const { bash, lanes } = bashTool();
     const pidFile = join(ws.dir, "left.pid");
-    const reply = await call(bash, {
+    const { content: reply, details } = await callResult(bash, {
       command: `sleep 30 & echo $! > ${pidFile}; echo started`,
       keep_background_processes: true,
     });
     expect(reply).toContain("started");
-    const id = /tracked as background task (\w+)/.exec(reply)?.[1] ?? "";
+    const id = details.kind === "finished" ? (details.leftover_task_id ?? "") : "";
+    expect(reply).toContain(`tracked as background task ${id}`);
     expect(lanes.list().map((r) => [r.id, r.status])).toEqual([[id, "running"]]);
     const leftover = readPid(pidFile) ?? 0;
     expect(processGone(leftover)).toBe(false);
@@ -165,11 +168,11 @@ describe("bash tool", () => {
 
   it("reports adopted cmd & leftovers that end on their own as ended, not lost", async () => {
     const { bash, lanes } = bashTool();
-    const reply = await call(bash, {
+    const { details } = await callResult(bash, {
       command: "(sleep 0.2; echo bye) & echo started",
       keep_background_processes: true,
     });
-    const id = /tracked as background task (\w+)/.exec(reply)?.[1] ?? "";
+    const id = details.kind === "finished" ? (details.leftover_task_id ?? "") : "";
     const final = await lanes.whenEnded(id);
     expect(readFileSync(final.output_file, "utf8")).toBe("started\nbye\n");
     expect(final.end_reason ?? "").not.toContain("no lanes was watching");

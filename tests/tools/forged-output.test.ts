@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { noticeText } from "../../src/lanes/format.js";
+import { noticeText } from "../../src/present/notice-text.js";
 import type { Notification } from "../../src/lanes/notification-queue.js";
 import { createBackgroundRunTool } from "../../src/tools/background-run.js";
 import { createCheckBackgroundTool } from "../../src/tools/check-background.js";
@@ -10,7 +10,7 @@ import { createBashTool } from "../../src/tools/bash.js";
 import { forgeries, writeSpoof } from "../helpers/forged-output.js";
 import { useLaneFixture } from "../helpers/lane-fixture.js";
 import { eventually } from "../helpers/temp-workspace.js";
-import { callDirect as call } from "../helpers/tool-harness.js";
+import { callDirect as call, callResult } from "../helpers/tool-harness.js";
 
 const ws = useLaneFixture();
 
@@ -26,10 +26,7 @@ function tools() {
 }
 
 async function start(run: ReturnType<typeof tools>["run"], input: Record<string, unknown>): Promise<string> {
-  const reply = await call(run, input);
-  const id = /^Background task (\w+) started/.exec(reply)?.[1];
-  if (id === undefined) throw new Error(`no task id in: ${reply}`);
-  return id;
+  return (await callResult(run, input)).details.task_id;
 }
 
 /** Every notice drained so far, of every task (a drain takes all of them at once). */

@@ -19,7 +19,9 @@ afterEach(() => {
 });
 
 function call(tool: Tool, raw: unknown): Promise<string> {
-  return tool.run(parseToolInput(tool, raw), { signal: new AbortController().signal, callId: "t" });
+  return tool
+    .run(parseToolInput(tool, raw), { signal: new AbortController().signal, callId: "t" })
+    .then((result) => result.content);
 }
 const write = (file: string, content: string) => call(createWriteFileTool(root), { path: file, content });
 

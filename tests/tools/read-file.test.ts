@@ -30,7 +30,9 @@ afterEach(() => {
 });
 
 function read(raw: unknown): Promise<string> {
-  return tool.run(parseToolInput(tool, raw), { signal: new AbortController().signal, callId: "t" });
+  return tool
+    .run(parseToolInput(tool, raw), { signal: new AbortController().signal, callId: "t" })
+    .then((result) => result.content);
 }
 
 function numbered(count: number, text = (n: number) => `line ${n}`): string {

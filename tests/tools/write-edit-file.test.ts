@@ -34,7 +34,9 @@ afterEach(() => {
 });
 
 function call(tool: Tool, raw: unknown): Promise<string> {
-  return tool.run(parseToolInput(tool, raw), { signal: new AbortController().signal, callId: "t" });
+  return tool
+    .run(parseToolInput(tool, raw), { signal: new AbortController().signal, callId: "t" })
+    .then((result) => result.content);
 }
 const write = (raw: unknown) => call(createWriteFileTool(root), raw);
 const edit = (raw: unknown) => call(createEditFileTool(root), raw);

@@ -1,6 +1,6 @@
 import type { ApprovalAnswer, ApprovalRequest } from "../../approval/gate.js";
 import { rememberAllowRule } from "../../config/user-config.js";
-import { displayCommand } from "../../lanes/format.js";
+import { displayCommand } from "../../present/task-text.js";
 import { terminalSafe } from "../../text/width.js";
 import { ArmingClock, ARMING_MS } from "./arming.js";
 import type { Key } from "./line-editor.js";

@@ -1,7 +1,7 @@
-import { displayPath, otherSummaryLine, summaryLine } from "../../lanes/format.js";
+import { displayPath, summaryLine } from "../../present/task-text.js";
+import { replTaskLines } from "../../present/task-listing.js";
 import { killStoredTask } from "../../lanes/stored-tasks.js";
-import { isTerminal, type TaskRecord } from "../../lanes/task-record.js";
-import { taskLabel } from "./status-line.js";
+import { storedKillText } from "../../present/stored-kill-text.js";
 import { lastLines } from "../../text/preview.js";
 import { terminalSafe } from "../../text/width.js";
 import { costLine } from "./cost-command.js";
@@ -115,31 +115,11 @@ export function contextLine(session: Session): string {
   return `context: ~${tokens} of ${window} tokens (${Math.round((100 * tokens) / window)}%) · ${share}`;
 }
 
-/** `dev server: npm run dev`: the description the model gave before the command, when it gave one. */
-function describedCommand(record: TaskRecord): string {
-  const label = taskLabel(record);
-  return label === terminalSafe(record.command).replace(/\s+/g, " ")
-    ? record.command
-    : `${label}: ${record.command}`;
-}
-
 async function tasksCommand(sub: string | undefined, id: string | undefined, context: CommandContext) {
   const { session, view, style } = context;
   if (sub === undefined) {
     const records = session.lanes.list().sort((a, b) => a.created_at.localeCompare(b.created_at));
-    if (records.length === 0) view.notice("No background tasks in this session.");
-    for (const record of records) {
-      const line = terminalSafe(summaryLine({ ...record, command: describedCommand(record) }));
-      view.notice(isTerminal(record.status) ? style.dim(line) : line);
-    }
-    // What another REPL, `lanes mcp` or a detached `lanes run` runs here: its results go to its own session.
-    const others = session.lanes.otherTasks();
-    if (others.length > 0)
-      view.notice(style.dim("Other lanes in this folder (their results go to their own session):"));
-    for (const task of others) {
-      const line = terminalSafe(otherSummaryLine(task, 120));
-      view.notice(isTerminal(task.record.status) ? style.dim(line) : line);
-    }
+    for (const line of replTaskLines(records, session.lanes.otherTasks(), style)) view.notice(line);
     return;
   }
   if ((sub !== "kill" && sub !== "logs") || id === undefined) {
@@ -154,7 +134,7 @@ async function tasksCommand(sub: string | undefined, id: string | undefined, con
   if (sub === "kill") {
     if (!session.lanes.get(id)) {
       // Another lanes' task: the user, who is here, may end it, as `lanes tasks kill` does.
-      view.notice(await killStoredTask(session.workspace(), id, session.lanes.killGraceMs));
+      view.notice(storedKillText(await killStoredTask(session.workspace(), id, session.lanes.killGraceMs)));
       return;
     }
     // A task that was running reports its end as a lane event, like any other, but wakes no turn.

@@ -4,7 +4,7 @@ import { TurnRunner } from "./turn.js";
 import { writeQuestion } from "./write-question.js";
 import { shownModel } from "./model-command.js";
 import { LiveView, PlainView, type ReplView } from "./view.js";
-import { laneEventLine } from "../render-events.js";
+import { laneEventLine } from "../../present/terminal-lines.js";
 import { Session, type SessionChoice } from "../../session/session.js";
 import { installShutdownHandlers } from "../shutdown-handlers.js";
 import { statusText } from "./status-line.js";

@@ -1,4 +1,4 @@
-import { displayPath } from "../../lanes/format.js";
+import { displayPath } from "../../present/task-text.js";
 import { discardOutput, runForeground } from "../../lanes/foreground.js";
 import type { Session } from "../../session/session.js";
 import { readCommandOutput } from "../../tools/command-output.js";

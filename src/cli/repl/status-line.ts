@@ -1,4 +1,7 @@
 import type { TaskRecord } from "../../lanes/task-record.js";
+import { taskLabel } from "../../present/task-listing.js";
+
+export { taskLabel };
 import { readTail } from "../../text/utf8-window.js";
 import { displayWidth, terminalSafe, truncateToWidth } from "../../text/width.js";
 
@@ -29,16 +32,6 @@ export function elapsedText(ms: number): string {
 
 function elapsed(record: TaskRecord, now: number): string {
   return elapsedText(record.started_at ? now - Date.parse(record.started_at) : 0);
-}
-
-/** A label set by lanes itself, not by the model: it says nothing the command does not. */
-const LANES_DESCRIPTIONS = new Set(["moved from foreground bash"]);
-
-/** What a task is called where space is short: the description the model gave, else its command. */
-export function taskLabel(record: TaskRecord): string {
-  const described = record.description?.trim();
-  const label = described && !LANES_DESCRIPTIONS.has(described) ? described : record.command;
-  return terminalSafe(label).replace(/\s+/g, " ");
 }
 
 /** A task's part keeps its id, clock and this many cells of its label, or it is counted in "+N more". */

@@ -1,6 +1,6 @@
 import type { CarriedNotice } from "../delivery/ledger.js";
-import { noticeText, resultsBlock } from "./format.js";
-import type { Notification } from "./notification-queue.js";
+import type { Notification } from "../lanes/notification-queue.js";
+import { noticeText, resultsBlock } from "./notice-text.js";
 
 /** Said after a result that comes again because the reply that carried it was dropped once written. */
 export const MAY_REPEAT = "(may repeat an earlier result)";

@@ -1,4 +1,4 @@
-import { displayCommand, displayPath, durationOf, statusPhrase, waitingText } from "../lanes/format.js";
+import { displayCommand, displayPath, durationOf, statusPhrase, waitingText } from "./task-text.js";
 import type { LaneWait } from "../lanes/lane-types.js";
 import { listeningText, publishedPorts } from "../lanes/published-ports.js";
 import type { TaskRecord } from "../lanes/task-record.js";

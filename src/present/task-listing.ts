@@ -1,0 +1,42 @@
+import type { OtherTask } from "../lanes/other-tasks.js";
+import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
+import type { Style } from "../text/style.js";
+import { terminalSafe } from "../text/width.js";
+import { otherSummaryLine } from "./other-task-text.js";
+import { summaryLine } from "./task-text.js";
+
+// Task listings for people: the REPL's /tasks (and the labels of its status line).
+
+/** What a task is called where space is short: the description the model gave, else its command. */
+export function taskLabel(record: TaskRecord): string {
+  const described = record.description?.trim();
+  // The label lanes gives a moved command says nothing the command does not.
+  const label = described && record.origin !== "moved_from_foreground" ? described : record.command;
+  return terminalSafe(label).replace(/\s+/g, " ");
+}
+
+/** `dev server: npm run dev`: the description the model gave before the command, when it gave one. */
+function describedCommand(record: TaskRecord): string {
+  const label = taskLabel(record);
+  return label === terminalSafe(record.command).replace(/\s+/g, " ")
+    ? record.command
+    : `${label}: ${record.command}`;
+}
+
+/** `/tasks`: this session's tasks, then what another lanes runs in the folder; ended ones dimmed. */
+export function replTaskLines(records: TaskRecord[], others: OtherTask[], style: Style): string[] {
+  const lines: string[] = [];
+  if (records.length === 0) lines.push("No background tasks in this session.");
+  for (const record of records) {
+    const line = terminalSafe(summaryLine({ ...record, command: describedCommand(record) }));
+    lines.push(isTerminal(record.status) ? style.dim(line) : line);
+  }
+  // What another REPL, `lanes mcp` or a detached `lanes run` runs here: its results go to its own session.
+  if (others.length > 0)
+    lines.push(style.dim("Other lanes in this folder (their results go to their own session):"));
+  for (const task of others) {
+    const line = terminalSafe(otherSummaryLine(task, 120));
+    lines.push(isTerminal(task.record.status) ? style.dim(line) : line);
+  }
+  return lines;
+}
