@@ -16,7 +16,11 @@ export function laneManagerOptions(
   return {
     workspace,
     env: childEnv(env, { passSecrets: config.pass_secrets_to_commands, keep: config.pass_env_to_commands }),
-    laneLimits: Object.fromEntries(Object.entries(config.lanes).map(([name, lane]) => [name, lane.limit])),
+    laneLimits: Object.fromEntries(
+      Object.entries(config.lanes).flatMap(([name, lane]) =>
+        lane.limit === undefined ? [] : [[name, lane.limit]],
+      ),
+    ),
     defaultLaneLimit: config.default_lane_limit,
     outputCapBytes: config.output_cap_bytes,
     stallMs: config.stall_ms,
