@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { DEFAULT_WRITABLE_ROOTS, REGISTRY_DOMAINS, SANDBOX_MODES } from "../sandbox/policy.js";
 import { MAX_TIMER_MS } from "./limits.js";
-import { LaneSettingsSchema } from "./remote-config.js";
+import { LaneSettingsSchema } from "../remote/remote-config.js";
 import { TRUST_SETTINGS } from "./trust-settings.js";
 import { narrowWorkspaceConfig, type IgnoredSetting } from "./workspace-narrowing.js";
 

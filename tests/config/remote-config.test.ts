@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfigWithNotes } from "../../src/config/config.js";
-import { timeLimitMs } from "../../src/config/remote-config.js";
+import { timeLimitMs } from "../../src/remote/remote-config.js";
 import { loadWorkspaceEnv } from "../../src/config/workspace-env.js";
 
 const dirs: string[] = [];
