@@ -2,7 +2,9 @@ import { join } from "node:path";
 import { childEnv } from "../config/child-env.js";
 import type { LanesConfig } from "../config/config.js";
 import type { LaneManagerOptions } from "../lanes/lane-manager.js";
+import { createRemoteLanes } from "../remote/remote-lanes.js";
 import { createSandbox } from "../sandbox/create.js";
+import { policyFromSettings } from "../sandbox/policy.js";
 
 /**
  * The lane manager settings a session uses, from the configuration: limits, grace, caps, no secrets, and
@@ -26,5 +28,12 @@ export function laneManagerOptions(
     stallMs: config.stall_ms,
     killGraceMs: config.kill_grace_ms,
     sandbox: createSandbox(config, { workspace, lanesDir: join(workspace, ".lanes"), env }),
+    remote: createRemoteLanes({
+      workspace,
+      lanes: config.lanes,
+      env,
+      hidden: policyFromSettings(config, workspace, env).denyRead,
+      killGraceMs: config.kill_grace_ms,
+    }),
   };
 }

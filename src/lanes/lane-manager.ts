@@ -78,6 +78,11 @@ export class LaneManager {
       delivery: this.delivery,
       killGraceMs: () => this.killGraceMs,
       watchRunning: (task, handle) => this.watchRunning(task, handle),
+      adoptRemote: (record) =>
+        options.remote?.adopt(
+          record,
+          () => (this.registry.persist(record), this.registry.flushOne(record.id)),
+        ),
     };
   }
 
@@ -348,6 +353,19 @@ export class LaneManager {
     const { record } = task;
     // Taken before the spawn, so a reported duration is never shorter than the command's real run.
     const startedAt = new Date().toISOString();
+    const save = (): Promise<void> => (this.registry.persist(record), this.registry.flushOne(id));
+    const handle = this.options.remote?.launch(record, save) ?? this.spawnLocal(task);
+    record.status = "running";
+    record.pid = handle.pid;
+    record.started_at = startedAt;
+    this.watchRunning(task, handle);
+    this.registry.persist(record);
+    this.events.emit({ type: "task-start", record: { ...record } });
+  }
+
+  private spawnLocal(task: LiveTask): TaskHandle {
+    const { record } = task;
+    const id = record.id;
     const child = startGroupProcess({
       command: record.command,
       cwd: record.cwd,
@@ -360,12 +378,7 @@ export class LaneManager {
       sandbox: this.sandboxFor(task.unsandboxed),
       mirror: task.mirror,
     });
-    record.status = "running";
-    record.pid = child.pid ?? null;
-    record.started_at = startedAt;
-    this.watchRunning(task, spawnedTask(child));
-    this.registry.persist(record);
-    this.events.emit({ type: "task-start", record: { ...record } });
+    return spawnedTask(child);
   }
 
   /** Starts watching a running task's output and waits for its handle to report the end. */

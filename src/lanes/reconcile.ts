@@ -122,7 +122,7 @@ export function deriveTasks(records: TaskRecord[], selfPid = process.pid): Deriv
   );
   // One /proc pass finds every orphan's processes, including those that left its group (setsid).
   const unexited = orphaned.filter(
-    (record) => record.status === "running" && !readExitFile(record.exit_file),
+    (record) => record.status === "running" && record.remote === undefined && !readExitFile(record.exit_file),
   );
   const direct = new Set(
     unexited.filter((r) => r.pid !== null && isTaskProcess(r.pid, r.id)).map((r) => r.id),
@@ -141,7 +141,8 @@ export function deriveTasks(records: TaskRecord[], selfPid = process.pid): Deriv
       };
       return { record: { ...record, ...changes }, owner, corrected: true };
     }
-    if (alive.has(record.id)) {
+    // Only its host knows whether a remote task runs: it stays running until a lanes asks there (adoption).
+    if (alive.has(record.id) || (record.remote !== undefined && record.status === "running")) {
       const bytes = fileFacts(record.output_file).bytes;
       return { record: { ...record, output_bytes: bytes }, owner, corrected: false };
     }

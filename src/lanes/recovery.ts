@@ -20,7 +20,7 @@ export function planRecovery(records: TaskRecord[]): RecoveryPlan {
     // results to a second model and watch its tasks twice.
     if (owner === "alive") continue;
     if (!isTerminal(record.status)) {
-      if (owner === "gone" && record.pid !== null) plan.adopt.push(record);
+      if (owner === "gone" && (record.pid !== null || record.remote !== undefined)) plan.adopt.push(record);
       continue;
     }
     if (corrected) plan.corrected.push(record);
