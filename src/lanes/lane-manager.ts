@@ -90,6 +90,11 @@ export class LaneManager {
     return this.delivery.notifications;
   }
 
+  /** The remote lanes, one line each, for the tool description. */
+  get remoteLanes(): readonly string[] {
+    return this.options.remote?.descriptions ?? [];
+  }
+
   /** Time between TERM and KILL, for anything that ends processes on this manager's behalf. */
   get killGraceMs(): number {
     return this.options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;

@@ -6,6 +6,8 @@ import type { TaskRecord } from "./task-record.js";
  * task is one more kind of TaskHandle: the registry, slots, watcher and delivery stay as they are.
  */
 export interface RemoteRuntime {
+  /** One line per remote lane for the model (`box: SSH host me@box, not sandboxed by lanes`). */
+  readonly descriptions: readonly string[];
   /**
    * For a task of a remote lane: sets `record.remote` (phase `submitting`) at once and returns its handle,
    * which syncs and submits after `save` has put the record on disk. Undefined for a local lane.

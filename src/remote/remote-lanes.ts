@@ -94,7 +94,12 @@ export function createRemoteLanes(options: RemoteLanesOptions): RemoteRuntime | 
     if (settings.remote?.type === "ssh") ssh.set(name, sshLane(name, settings.remote, options));
   }
   if (ssh.size === 0) return undefined;
+  const descriptions = [...ssh.values()].map(
+    (lane) =>
+      `${lane.lane}: SSH host ${lane.transport.host}, not sandboxed by lanes; files it writes stay there`,
+  );
   return {
+    descriptions,
     launch: (record, save) => {
       const lane = ssh.get(record.lane);
       return lane && sshTask(record, lane, save);

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { MAX_TIMER_MS } from "../config/limits.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { displayCommand, displayPath, queuedLine } from "../lanes/format.js";
+import { remoteLabel } from "../lanes/remote-label.js";
 import { noQuestionsGate, UNSANDBOXED_REASON, type CommandGate } from "../approval/gate.js";
 import { defineTool, ToolError } from "./define-tool.js";
 import { Pattern } from "../patterns/pattern.js";
@@ -45,6 +46,13 @@ const schema = z.object({
   unsandboxed_reason: UNSANDBOXED_REASON,
 });
 
+/** Remote lanes from the user's config, one line each: the only difference the model sees. */
+function remoteLanesText(lines: readonly string[]): string {
+  return lines.length === 0
+    ? ""
+    : `\nRemote lanes (lane: NAME; they see a synced copy of the workspace):\n${lines.map((line) => `- ${line}`).join("\n")}`;
+}
+
 export function createBackgroundRunTool(
   lanes: LaneManager,
   delivery: ResultDelivery = "before-next-turn",
@@ -53,7 +61,7 @@ export function createBackgroundRunTool(
   const told = deliveryText(delivery);
   return defineTool({
     name: "background_run",
-    description: `Start a shell command in a background lane and return its task id at once. ${told.run}`,
+    description: `Start a shell command in a background lane and return its task id at once. ${told.run}${remoteLanesText(lanes.remoteLanes)}`,
     schema,
     async run(input, { signal }) {
       const { outsideSandbox } = await gate.check(input.command, {
@@ -82,7 +90,8 @@ export function createBackgroundRunTool(
       const queued = wait ? ` ${queuedLine(wait)}` : "";
       // The model wrote the command: a short form names the task without echoing a 100 KB heredoc back.
       const command = displayCommand(record.command, 200);
-      return `Background task ${record.id} ${wait ? "queued" : "started"}: ${command} (output_file=${file}).${queued} ${told.stillRunning(false)}`;
+      const remote = record.remote ? ` [${remoteLabel(record)}]` : "";
+      return `Background task ${record.id} ${wait ? "queued" : "started"}${remote}: ${command} (output_file=${file}).${queued} ${told.stillRunning(false)}`;
     },
   });
 }
