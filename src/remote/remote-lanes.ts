@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { realpathSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { RemoteRuntime } from "../lanes/remote-runtime.js";
-import { isTerminal } from "../lanes/task-record.js";
+import type { TaskHandle } from "../lanes/task-handle.js";
+import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
 import { TaskStore } from "../lanes/task-store.js";
 import { timeLimitMs, type RemoteConfig } from "./remote-config.js";
 import { RemoteError } from "./remote-error.js";
@@ -87,13 +88,31 @@ function sshLane(
   return lane;
 }
 
+function slurmNotBuilt(record: TaskRecord): TaskHandle {
+  const why = `remote lane ${record.lane}: Slurm lanes are not built in this version (docs/REMOTE.md); nothing was started`;
+  const end = { status: "failed", exit_code: null, signal: null, end_reason: why } as const;
+  const exited = Promise.resolve({ ...end, ended_at: new Date().toISOString() });
+  const none = (): void => {};
+  return {
+    pid: null,
+    exited,
+    stdin: null,
+    poll: none,
+    terminate: () => Promise.resolve(),
+    release: none,
+    killNow: none,
+  };
+}
+
 /** The remote lanes of the user's config as the runtime sees them; undefined when there are none. */
 export function createRemoteLanes(options: RemoteLanesOptions): RemoteRuntime | undefined {
   const ssh = new Map<string, SshLane>();
+  const slurm = new Set<string>();
   for (const [name, settings] of Object.entries(options.lanes)) {
     if (settings.remote?.type === "ssh") ssh.set(name, sshLane(name, settings.remote, options));
+    if (settings.remote?.type === "slurm") slurm.add(name);
   }
-  if (ssh.size === 0) return undefined;
+  if (ssh.size === 0 && slurm.size === 0) return undefined;
   const descriptions = [...ssh.values()].map(
     (lane) =>
       `${lane.lane}: SSH host ${lane.transport.host}, not sandboxed by lanes; files it writes stay there`,
@@ -101,6 +120,8 @@ export function createRemoteLanes(options: RemoteLanesOptions): RemoteRuntime | 
   return {
     descriptions,
     launch: (record, save) => {
+      // Never run locally what the user meant for the cluster: say so at once instead.
+      if (slurm.has(record.lane)) return slurmNotBuilt(record);
       const lane = ssh.get(record.lane);
       return lane && sshTask(record, lane, save);
     },
