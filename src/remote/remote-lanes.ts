@@ -32,8 +32,8 @@ export function workspaceKey(workspace: string): string {
   return `${name}-${createHash("sha256").update(real).digest("hex").slice(0, 10)}`;
 }
 
-/** The check every first contact makes, its answers read as failures a user can act on. */
-async function prepareHost(lane: SshLane): Promise<void> {
+/** The check every first contact makes (and `lanes doctor`), its answers read as failures a user can act on. */
+export async function checkHost(lane: SshLane): Promise<void> {
   const { stdout } = await runSsh(lane.transport, supervisorCall(lane.place, "check", [""]));
   const answer = stdout.trim().split("\n").pop() ?? "";
   const fail = (failure: ConstructorParameters<typeof RemoteError>[2], detail: string): never => {
@@ -43,6 +43,10 @@ async function prepareHost(lane: SshLane): Promise<void> {
   if (answer.startsWith("missing "))
     fail("missing program", `${answer.slice(8)} is not installed on the host`);
   if (answer !== "ok") fail("start failed", answer || "the supervisor did not answer");
+}
+
+async function prepareHost(lane: SshLane): Promise<void> {
+  await checkHost(lane);
   await removeDelivered(lane);
 }
 
@@ -61,7 +65,7 @@ async function removeDelivered(lane: SshLane): Promise<void> {
   if (done.length > 0) await runSsh(lane.transport, supervisorCall(lane.place, "clean", done));
 }
 
-function sshLane(
+export function sshLane(
   name: string,
   config: Extract<RemoteConfig, { type: "ssh" }>,
   options: RemoteLanesOptions,
