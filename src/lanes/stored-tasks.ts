@@ -47,7 +47,10 @@ export async function killStoredTask(workspace: string, id: string, graceMs: num
     // Queued in a live lanes: the request stops it from ever starting, once its slot comes.
     requestKill(store, id);
     const written = await ownerWrote(store, id, OWNER_WRITE_MS);
+    if (written?.remote) return `Killed task ${id} on ${written.remote.host}: ${statusPhrase(written)}.`;
     if (written) return `Task ${id} had not started and never will: ${statusPhrase(written)}.`;
+    if (record.remote)
+      return `Task ${id} runs on ${record.remote.host}: its lanes (pid ${record.owner_pid}) ends it there.`;
     return `Task ${id} is queued in a running lanes (pid ${record.owner_pid}): it will not start, and is recorded as killed by the user when its slot frees.`;
   }
   if (owner !== "gone" && !isTaskProcess(record.pid, id))

@@ -3,6 +3,9 @@ import { writeFileSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
 import type { KillReason, TaskEnd, TaskHandle } from "../lanes/task-handle.js";
 import type { RemoteTask, TaskRecord } from "../lanes/task-record.js";
+import { join } from "node:path";
+import { killRequested, USER_KILL_REASON } from "../lanes/kill-request.js";
+import { TaskStore } from "../lanes/task-store.js";
 import { fileSize } from "../text/utf8-window.js";
 import { followOutput } from "./output-follow.js";
 import { endFromError, endFromSupervisor, lostEnd } from "./remote-end.js";
@@ -58,8 +61,12 @@ export function sshTask(record: TaskRecord, lane: SshLane, save: () => Promise<v
   const finish = (end: TaskEnd): void => {
     if (settled) return;
     settled = true;
-    resolveEnd(end);
+    resolveEnd(userKilled && end.status === "killed" ? { ...end, end_reason: USER_KILL_REASON } : end);
   };
+  // `lanes tasks kill` from another shell cannot reach the host: it leaves a request this lanes carries out.
+  const store = new TaskStore(join(lane.workspace, ".lanes"), { create: false });
+  let userKilled = false;
+  let lastKillCheck = 0;
 
   const killThere = async (grace: number): Promise<void> => {
     try {
@@ -167,17 +174,25 @@ export function sshTask(record: TaskRecord, lane: SshLane, save: () => Promise<v
     await call("clean").catch(() => {});
   });
 
+  async function terminate(reason: KillReason): Promise<void> {
+    killReason ??= reason;
+    if (remote.phase === "started") await killThere(lane.graceMs);
+    else abort.abort();
+    await exited;
+  }
+
   return {
     pid: null,
     exited,
     stdin: null,
-    poll: () => {},
-    terminate: async (reason) => {
-      killReason ??= reason;
-      if (remote.phase === "started") await killThere(lane.graceMs);
-      else abort.abort();
-      await exited;
+    poll: (now) => {
+      if (killReason !== undefined || settled || now - lastKillCheck < 500) return;
+      lastKillCheck = now;
+      if (!killRequested(store, record.id)) return;
+      userKilled = true;
+      void terminate("killed");
     },
+    terminate,
     release: () => {
       released = true;
       follower?.kill("SIGTERM");

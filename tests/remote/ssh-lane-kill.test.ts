@@ -38,4 +38,50 @@ describe("killing a task on an SSH host", () => {
       expect(sshdProcesses(sshd, (line) => /sleep 30[12]/.test(line))).toBe(0);
     },
   );
+
+  it(
+    "lanes tasks kill from another shell: the owning lanes ends it on the host",
+    { timeout: 180_000 },
+    async ({ onTestFinished }) => {
+      const ws = remoteWorkspace(sshd);
+      workspaces.push(ws);
+      const script = ws.script([
+        {
+          tool_calls: [{ name: "background_run", input: { command: "echo ready; sleep 303", lane: "box" } }],
+        },
+        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 120_000 } }] },
+        { text: "done" },
+      ]);
+      const run = runCli(["-p", "go", "--model", `script:${script}`], {
+        cwd: ws.dir,
+        env: ws.env,
+        onTestFinished,
+      });
+      const deadline = Date.now() + 90_000;
+      let id: string | undefined;
+      while (Date.now() < deadline) {
+        const record = (() => {
+          try {
+            return ws.records()[0];
+          } catch {
+            return undefined;
+          }
+        })();
+        if (record && readFileSync(record.output_file, "utf8").includes("ready")) {
+          id = record.id;
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(id).toBeDefined();
+      const kill = await runCli(["tasks", "kill", id!], { cwd: ws.dir, env: ws.env, onTestFinished });
+      expect(kill.code).toBe(0);
+      await run;
+      expect(ws.records()[0]).toMatchObject({
+        status: "killed",
+        end_reason: "killed by the user (lanes tasks kill)",
+      });
+      expect(sshdProcesses(sshd, (line) => line.includes("sleep 303"))).toBe(0);
+    },
+  );
 });
