@@ -64,8 +64,12 @@ try {
   await lanes.shutdown();
   const ms = (values: number[]): string =>
     `median ${round(percentile(values, 50), 0)} ms, p90 ${round(percentile(values, 90), 0)} ms`;
-  console.log(`remote start (record → first output there), ${samples} tasks, 200-file workspace: ${ms(starts)}`);
-  console.log(`  first task (check + sync + start): ${round(starts[0] ?? 0, 0)} ms; sync alone: ${ms(syncs)}`);
+  console.log(
+    `remote start (record → first output there), ${samples} tasks, 200-file workspace: ${ms(starts)}`,
+  );
+  console.log(
+    `  first task (check + sync + start): ${round(starts[0] ?? 0, 0)} ms; sync alone: ${ms(syncs)}`,
+  );
   console.log(`output lag (host line → local log), ${lags.length} lines: ${ms(lags)}`);
 } finally {
   sshd.stop();

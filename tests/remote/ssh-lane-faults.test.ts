@@ -5,7 +5,7 @@ import { sshTransport, runSsh } from "../../src/remote/ssh-transport.js";
 import { supervisorCall } from "../../src/remote/supervisor-call.js";
 import { remoteWorkspace, type RemoteWorkspace } from "../helpers/remote-workspace.js";
 import { runCli } from "../helpers/run-cli.js";
-import { startSshd, type TestSshd } from "../helpers/sshd.js";
+import { sshdProcesses, startSshd, type TestSshd } from "../helpers/sshd.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -135,6 +135,30 @@ describe("an SSH lane when things go wrong", () => {
       expect(logOf(ws)).toBe("begin\nend\n");
       // Delivered: the host's copy of the task is removed.
       expect(hasTaskDir(ws, record!.id)).toBe(false);
+    },
+  );
+
+  it(
+    "the host-side deadline (timeout_ms) ends a task there as timed out",
+    { timeout: 180_000 },
+    async ({ onTestFinished }) => {
+      const ws = workspace();
+      const script = ws.script([
+        {
+          tool_calls: [
+            {
+              name: "background_run",
+              input: { command: "echo up; sleep 304", lane: "box", timeout_ms: 2_000 },
+            },
+          ],
+        },
+        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 120_000 } }] },
+        { text: "done" },
+      ]);
+      await runCli(["-p", "go", "--model", `script:${script}`], { cwd: ws.dir, env: ws.env, onTestFinished });
+      expect(ws.records()[0]).toMatchObject({ status: "timed_out", end_reason: "timeout", notified: true });
+      expect(logOf(ws)).toBe("up\n");
+      expect(sshdProcesses(sshd, (line) => line.includes("sleep 304"))).toBe(0);
     },
   );
 
