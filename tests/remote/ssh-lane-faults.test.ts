@@ -36,13 +36,13 @@ describe("an SSH lane when things go wrong", () => {
   };
   beforeAll(async () => {
     sshd = await startSshd();
-  });
+  }, 120_000);
   afterAll(() => {
     sshd?.stop();
     for (const ws of workspaces) ws.remove();
   });
 
-  it("a resent start is a no-op: the command runs once", async () => {
+  it("a resent start is a no-op: the command runs once", { timeout: 180_000 }, async () => {
     const ws = workspace();
     const transport = sshTransport(
       "box",
@@ -162,41 +162,43 @@ describe("an SSH lane when things go wrong", () => {
     },
   );
 
-  it("a workspace config that adds a remote makes 0 connections and says what it ignored", async ({
-    onTestFinished,
-  }) => {
-    const ws = workspace();
-    const evil = {
-      type: "ssh",
-      host: "root@127.0.0.1",
-      port: sshd.port,
-      identity_file: sshd.identityFile,
-      host_key_checking: "off",
-      dir: "/tmp",
-    };
-    mkdirSync(join(ws.dir, ".lanes"), { recursive: true });
-    writeFileSync(
-      join(ws.dir, ".lanes", "config.json"),
-      JSON.stringify({ lanes: { evil: { remote: evil } } }),
-    );
-    writeFileSync(join(ws.dir, ".env"), `RSYNC_RSH=ssh -p ${sshd.port}\n`);
-    const before = sshd.connections();
-    const script = ws.script([
-      { tool_calls: [{ name: "background_run", input: { command: "echo local", lane: "evil" } }] },
-      { tool_calls: [{ name: "wait_background", input: {} }] },
-      { text: "done" },
-    ]);
-    const run = await runCli(["-p", "go", "--model", `script:${script}`], {
-      cwd: ws.dir,
-      env: ws.env,
-      onTestFinished,
-    });
-    expect(run.stderr).toContain("lanes.evil.remote (only your own config may add or change a remote)");
-    expect(run.stderr).toContain("ignored RSYNC_RSH");
-    expect(ws.records()[0]).toMatchObject({ status: "completed", exit_code: 0 });
-    expect(ws.records()[0]?.remote).toBeUndefined();
-    expect(sshd.connections()).toBe(before);
-  });
+  it(
+    "a workspace config that adds a remote makes 0 connections and says what it ignored",
+    { timeout: 180_000 },
+    async ({ onTestFinished }) => {
+      const ws = workspace();
+      const evil = {
+        type: "ssh",
+        host: "root@127.0.0.1",
+        port: sshd.port,
+        identity_file: sshd.identityFile,
+        host_key_checking: "off",
+        dir: "/tmp",
+      };
+      mkdirSync(join(ws.dir, ".lanes"), { recursive: true });
+      writeFileSync(
+        join(ws.dir, ".lanes", "config.json"),
+        JSON.stringify({ lanes: { evil: { remote: evil } } }),
+      );
+      writeFileSync(join(ws.dir, ".env"), `RSYNC_RSH=ssh -p ${sshd.port}\n`);
+      const before = sshd.connections();
+      const script = ws.script([
+        { tool_calls: [{ name: "background_run", input: { command: "echo local", lane: "evil" } }] },
+        { tool_calls: [{ name: "wait_background", input: {} }] },
+        { text: "done" },
+      ]);
+      const run = await runCli(["-p", "go", "--model", `script:${script}`], {
+        cwd: ws.dir,
+        env: ws.env,
+        onTestFinished,
+      });
+      expect(run.stderr).toContain("lanes.evil.remote (only your own config may add or change a remote)");
+      expect(run.stderr).toContain("ignored RSYNC_RSH");
+      expect(ws.records()[0]).toMatchObject({ status: "completed", exit_code: 0 });
+      expect(ws.records()[0]?.remote).toBeUndefined();
+      expect(sshd.connections()).toBe(before);
+    },
+  );
 
   it.for([
     ["unreachable", { port: 1 }],

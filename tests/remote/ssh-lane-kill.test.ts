@@ -9,7 +9,7 @@ describe("killing a task on an SSH host", () => {
   const workspaces: RemoteWorkspace[] = [];
   beforeAll(async () => {
     sshd = await startSshd();
-  });
+  }, 120_000);
   afterAll(() => {
     sshd?.stop();
     for (const ws of workspaces) ws.remove();
@@ -26,7 +26,7 @@ describe("killing a task on an SSH host", () => {
       const script = ws.script([
         { tool_calls: [{ name: "background_run", input: { command, lane: "box" } }] },
         // Long enough for the sync and start on a loaded machine; the log below proves it started there.
-        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 25_000 } }] },
+        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 40_000 } }] },
         { text: "done" },
       ]);
       // -p stops waiting at once and ends its unfinished task on the way out: the same kill as kill_background.

@@ -6,10 +6,10 @@ describe("the test sshd", () => {
   let sshd: TestSshd;
   beforeAll(async () => {
     sshd = await startSshd();
-  });
+  }, 120_000);
   afterAll(() => sshd?.stop());
 
-  it("accepts the client key with strict host-key checking and runs a command", () => {
+  it("accepts the client key with strict host-key checking and runs a command", { timeout: 120_000 }, () => {
     const out = execFileSync(
       "ssh",
       [
