@@ -3,6 +3,7 @@ import { accessSync, constants, statSync } from "node:fs";
 import { join } from "node:path";
 import { loadWorkspaceEnv } from "../config/workspace-env.js";
 import { loadConfig, type LanesConfig } from "../config/config.js";
+import { remoteChecks } from "../remote/remote-doctor.js";
 import { sandboxCheck } from "./doctor-sandbox.js";
 import { createStyle, colorsEnabled } from "../text/style.js";
 import { modelsProbe, probeEndpoint } from "./doctor-endpoint.js";
@@ -169,6 +170,7 @@ export async function runDoctor(options: { workspace: string; provider?: string 
       : (env.ANTHROPIC_BASE_URL ?? "https://api.anthropic.com");
   checks.push(await endpointCheck(provider, base, env, credentials.ok));
   if (config) checks.push(sandboxCheck(config, options.workspace, env));
+  if (config) checks.push(...(await remoteChecks(config.lanes, options.workspace, env)));
 
   const style = createStyle(colorsEnabled(process.stdout));
   process.stdout.write(`${style.bold("lanes doctor")} ${style.dim(`(provider ${provider})`)}\n`);

@@ -37,6 +37,10 @@ export async function prepareWorkspace(
   const config = loadSettings(workspace, note);
   let trusted = workspaceEntry(config, workspace).trusted;
   const env = loadWorkspaceEnv(workspace, trusted === true);
+  if (env.refused !== undefined)
+    note(
+      `lanes: ignored ${env.refused.join(", ")} from ${displayPath(workspace, env.file ?? ".env")}: a workspace's .env may not add or change a remote (only your own config may)`,
+    );
   if (env.held.length === 0) return config;
   if (trusted === undefined && options.askTrust) {
     trusted = await options.askTrust(workspace, env.held);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { DEFAULT_WRITABLE_ROOTS, REGISTRY_DOMAINS, SANDBOX_MODES } from "./sandbox-settings.js";
 import { MAX_TIMER_MS } from "./limits.js";
+import { LaneSettingsSchema } from "./remote-settings.js";
 import { TRUST_SETTINGS } from "./trust-settings.js";
 import { narrowWorkspaceConfig, type IgnoredSetting } from "./workspace-narrowing.js";
 
@@ -19,9 +20,11 @@ export const ConfigSchema = z
       .default(8)
       .describe("Tasks running at once per lane"),
     lanes: z
-      .record(z.string(), z.object({ limit: z.number().int().min(1).max(1000) }).strict())
+      .record(z.string(), LaneSettingsSchema)
       .default({})
-      .describe('Named lanes with their own limit, e.g. {"tests": {"limit": 2}}'),
+      .describe(
+        'Named lanes with their own limit, e.g. {"tests": {"limit": 2}}; `remote` (your config only) runs a lane on an SSH host or Slurm (docs/REMOTE.md)',
+      ),
     output_cap_bytes: z
       .number()
       .int()

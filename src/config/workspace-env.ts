@@ -15,6 +15,11 @@ export function needsTrust(name: string): boolean {
   );
 }
 
+/** Variables that would point ssh, rsync or Slurm somewhere: a workspace's `.env` never sets them. */
+export function remoteVariable(name: string): boolean {
+  return /^(SSH_|RSYNC_|SLURM_|SBATCH_|SQUEUE_|SCONTROL_|SCANCEL_|LANES_REMOTE)/.test(name);
+}
+
 export interface WorkspaceEnvResult {
   /** The .env file, when there is one. */
   file?: string;
@@ -22,6 +27,8 @@ export interface WorkspaceEnvResult {
   loaded: string[];
   /** Names it sets that were left out because the workspace is not trusted (the shell did not set them). */
   held: string[];
+  /** Names it sets that could add or redirect a remote: never loaded, trusted or not. */
+  refused?: string[];
 }
 
 /**
@@ -42,6 +49,10 @@ export function loadWorkspaceEnv(
   const result: WorkspaceEnvResult = { file, loaded: [], held: [] };
   for (const [name, value] of Object.entries(parsed)) {
     if (Object.prototype.hasOwnProperty.call(env, name)) continue;
+    if (remoteVariable(name)) {
+      (result.refused ??= []).push(name);
+      continue;
+    }
     if (!trusted && needsTrust(name)) {
       result.held.push(name);
       continue;

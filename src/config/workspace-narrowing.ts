@@ -1,3 +1,5 @@
+import { narrowLanes } from "./remote-narrowing.js";
+
 /**
  * A workspace's `.lanes/config.json` comes with the repository, so whoever wrote the repository wrote it.
  * It may narrow what lanes does, never widen it: each setting that grants something is checked against
@@ -84,6 +86,12 @@ export function narrowWorkspaceConfig(user: Raw, workspace: Raw): { merged: Raw;
   const merged: Raw = { ...user };
   const ignored: IgnoredSetting[] = [];
   for (const [key, value] of Object.entries(workspace)) {
+    if (key === "lanes") {
+      const lanes = narrowLanes(user[key], value);
+      merged[key] = lanes.merged;
+      ignored.push(...lanes.ignored);
+      continue;
+    }
     const rule = RULES[key];
     const why =
       key === "sandbox_network"

@@ -91,6 +91,11 @@ export class LaneManager extends TaskQuery {
       killGraceMs: () => this.killGraceMs,
       watchRunning: (task, handle) => this.runner.watchRunning(task, handle),
       enqueue: (task) => this.runner.enqueue(task),
+      adoptRemote: (record) =>
+        options.remote?.adopt(
+          record,
+          () => (this.registry.persist(record), this.registry.flushOne(record.id)),
+        ),
     };
   }
 
@@ -106,6 +111,11 @@ export class LaneManager extends TaskQuery {
   /** The delivery ledger: front ends take, claim, ack and nack results here (src/delivery/ledger.ts). */
   get results(): DeliveryLedger<Notification> {
     return this.delivery.ledger;
+  }
+
+  /** The remote lanes, one line each, for the tool description. */
+  get remoteLanes(): readonly string[] {
+    return this.options.remote?.descriptions ?? [];
   }
 
   /** Time between TERM and KILL, for anything that ends processes on this manager's behalf. */

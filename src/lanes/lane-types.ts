@@ -3,6 +3,7 @@ import type { OutputMirror } from "../process/output-mirror.js";
 import type { LaunchWrapper } from "../process/launch-wrapper.js";
 import type { Notification } from "./notification-queue.js";
 import type { OtherTask } from "./other-tasks.js";
+import type { RemoteRuntime } from "./remote-runtime.js";
 import type { SlotOwner } from "./slot-claims.js";
 import type { TaskOrigin, TaskRecord } from "./task-record.js";
 
@@ -23,6 +24,8 @@ export interface LaneManagerOptions {
   tickMs?: number;
   /** The OS sandbox every command starts in; absent: commands run as lanes does (danger-full-access). */
   sandbox?: LaunchWrapper;
+  /** Lanes that run on an SSH host or Slurm (the user's config); absent: every lane is local. */
+  remote?: RemoteRuntime;
 }
 
 export interface StartTaskRequest {

@@ -125,7 +125,7 @@ export function deriveTasks(records: TaskRecord[], selfPid = process.pid): Deriv
   );
   // One /proc pass finds every orphan's processes, including those that left its group (setsid).
   const unexited = orphaned.filter(
-    (record) => record.status === "running" && !readExitFile(record.exit_file),
+    (record) => record.status === "running" && record.remote === undefined && !readExitFile(record.exit_file),
   );
   const direct = new Set(
     unexited.filter((r) => r.pid !== null && isTaskProcess(r.pid, r.id)).map((r) => r.id),
@@ -138,7 +138,8 @@ export function deriveTasks(records: TaskRecord[], selfPid = process.pid): Deriv
     if (owner !== "gone" || isTerminal(record.status)) return { record, owner, corrected: false };
     // Queued is a promise the model was given: the next lanes starts it (recovery.ts), so it stays queued.
     if (record.status === "queued") return { record, owner, corrected: false };
-    if (alive.has(record.id)) {
+    // Only its host knows whether a remote task runs: it stays running until a lanes asks there (adoption).
+    if (alive.has(record.id) || (record.remote !== undefined && record.status === "running")) {
       const bytes = fileFacts(record.output_file).bytes;
       // Killed between the spawn and the write naming its pid: its marked processes name the group.
       const pid = record.pid ?? groupOfMarked(marked, record.id);

@@ -24,7 +24,7 @@ export function planRecovery(records: TaskRecord[]): RecoveryPlan {
     if (!isTerminal(record.status)) {
       if (owner !== "gone") continue;
       if (record.status === "queued") plan.restart.push(record);
-      else if (record.pid !== null) plan.adopt.push(record);
+      else if (record.pid !== null || record.remote !== undefined) plan.adopt.push(record);
       continue;
     }
     if (corrected) plan.corrected.push(record);

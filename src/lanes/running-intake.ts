@@ -4,6 +4,7 @@ import { createExclusive } from "./claim-files.js";
 import type { LaneEvents } from "./lane-events.js";
 import type { StartTaskRequest } from "./lane-types.js";
 import type { LaneSlots } from "./lane-slots.js";
+import { unreachableRemote } from "./remote-runtime.js";
 import type { RecoveryPlan } from "./recovery.js";
 import type { TaskDelivery } from "./task-delivery.js";
 import type { TaskHandle } from "./task-handle.js";
@@ -36,6 +37,8 @@ export interface IntakeContext {
   watchRunning(task: LiveTask, handle: TaskHandle): void;
   /** A recorded task takes a free slot and starts, or waits in its lane's queue. */
   enqueue(task: LiveTask): void;
+  /** A remote task's handle (remote-runtime.ts), for a record with `remote`. */
+  adoptRemote?(record: TaskRecord): TaskHandle | undefined;
 }
 
 /**
@@ -70,7 +73,8 @@ function adoptRecovered(context: IntakeContext, record: TaskRecord): void {
   record.owner_pid = process.pid;
   const notifyOn = record.notify_on === null ? undefined : safePattern(record.notify_on);
   const task = context.registry.track(record, { notifyOn });
-  context.watchRunning(task, adoptedTask(record, context.killGraceMs()));
+  const remote = record.remote && (context.adoptRemote?.(record) ?? unreachableRemote(record));
+  context.watchRunning(task, remote ?? adoptedTask(record, context.killGraceMs()));
   // Already running: it counts against its lane's limit like any running task.
   context.slots.occupy(record.lane, record.id);
   context.registry.persist(record);

@@ -38,6 +38,9 @@ export type StoredKill =
   | { kind: "never-starts"; id: string; record: TaskRecord }
   /** Queued in a live lanes that has not recorded the kill yet. */
   | { kind: "queued-elsewhere"; id: string; ownerPid: number }
+  /** A remote task: ended there by its live lanes, or left for that lanes to end. */
+  | { kind: "killed-remote"; id: string; host: string; record: TaskRecord }
+  | { kind: "remote-elsewhere"; id: string; host: string; ownerPid: number }
   | { kind: "not-running"; id: string }
   /** `record`: the end as recorded; undefined while its live lanes has not written it yet. */
   | { kind: "killed"; id: string; pgid: number; record: TaskRecord | undefined };
@@ -57,7 +60,10 @@ export async function killStoredTask(workspace: string, id: string, graceMs: num
     // Queued in a live lanes: the request stops it from ever starting, once its slot comes.
     requestKill(store, id);
     const written = await ownerWrote(store, id, OWNER_WRITE_MS);
+    if (written?.remote) return { kind: "killed-remote", id, host: written.remote.host, record: written };
     if (written) return { kind: "never-starts", id, record: written };
+    if (record.remote)
+      return { kind: "remote-elsewhere", id, host: record.remote.host, ownerPid: record.owner_pid };
     return { kind: "queued-elsewhere", id, ownerPid: record.owner_pid };
   }
   if (owner !== "gone" && !isTaskProcess(record.pid, id)) return { kind: "not-running", id };

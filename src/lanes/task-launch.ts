@@ -1,5 +1,6 @@
 import { startGroupProcess } from "../process/group-process.js";
 import type { LaunchWrapper } from "../process/launch-wrapper.js";
+import type { RemoteRuntime } from "./remote-runtime.js";
 import { killedBeforeStart, killRequested } from "./kill-request.js";
 import type { LaneEvents } from "./lane-events.js";
 import type { LaneSlots } from "./lane-slots.js";
@@ -18,6 +19,8 @@ export interface LaunchContext {
   store: TaskStore;
   events: LaneEvents;
   killGraceMs: number | undefined;
+  /** Remote lanes: a task of one runs there (its handle syncs and submits); undefined for a local lane. */
+  remote?: RemoteRuntime;
   taskEnv(taskId: string): NodeJS.ProcessEnv;
   sandboxFor(unsandboxed: boolean | undefined): LaunchWrapper | undefined;
   watchRunning(task: LiveTask, handle: TaskHandle): void;
@@ -41,6 +44,23 @@ export function launchTask(context: LaunchContext, task: LiveTask): void {
     return context.settle(task, unrecorded(error));
   }
   pauseAt("after-record");
+  const save = (): Promise<void> => (context.registry.persist(record), context.registry.flushOne(record.id));
+  const handle = context.remote?.launch(record, save) ?? spawnLocal(context, task);
+  pauseAt("after-spawn");
+  record.pid = handle.pid;
+  context.watchRunning(task, handle);
+  try {
+    context.registry.persistNow(record);
+  } catch {
+    // The process runs: its record says running and its marker finds it; the pid follows when the disk can.
+    context.registry.persist(record);
+  }
+  context.events.emit({ type: "task-start", record: { ...record } });
+}
+
+/** The task's process here: the shell in a group of its own, in the sandbox unless approved outside. */
+function spawnLocal(context: LaunchContext, task: LiveTask): TaskHandle {
+  const { record } = task;
   const child = startGroupProcess({
     command: record.command,
     cwd: record.cwd,
@@ -54,16 +74,7 @@ export function launchTask(context: LaunchContext, task: LiveTask): void {
     mirror: task.mirror,
     endWithLanes: !record.persist && endsWithLanes(),
   });
-  pauseAt("after-spawn");
-  record.pid = child.pid ?? null;
-  context.watchRunning(task, spawnedTask(child));
-  try {
-    context.registry.persistNow(record);
-  } catch {
-    // The process runs: its record says running and its marker finds it; the pid follows when the disk can.
-    context.registry.persist(record);
-  }
-  context.events.emit({ type: "task-start", record: { ...record } });
+  return spawnedTask(child);
 }
 
 /** Writes a task that waits for a slot before anyone is told of it; a failed write refuses it (thrown). */

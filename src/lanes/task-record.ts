@@ -23,6 +23,20 @@ export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set([
   "lost",
 ]);
 
+/** Where a remote task runs (a lane with `remote` in the user's config); absent for local tasks. */
+export const RemoteTaskSchema = z.object({
+  kind: z.enum(["ssh", "slurm"]),
+  host: z.string(),
+  /** The task's working folder there. */
+  dir: z.string(),
+  /** `submitting` is written before anything starts there: a lanes finding it looks the id up first. */
+  phase: z.enum(["submitting", "started"]),
+  job_id: z.string().nullable(),
+  /** How long the workspace sync took. */
+  sync_ms: z.number().nullable(),
+});
+export type RemoteTask = z.infer<typeof RemoteTaskSchema>;
+
 const TaskRecordShape = z.object({
   id: z.string(),
   type: z.literal("local_bash"),
@@ -56,6 +70,7 @@ const TaskRecordShape = z.object({
   /** The lanes process that owns the task; another lanes finding it running can tell it was adopted. */
   owner_pid: z.number(),
   created_at: z.string(),
+  remote: RemoteTaskSchema.optional(),
 });
 
 /** Records on disk, older ones included (see task-tags.ts): parse with this. */

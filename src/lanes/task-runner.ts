@@ -69,6 +69,7 @@ export class TaskRunner {
       store,
       events,
       killGraceMs: options.killGraceMs,
+      remote: options.remote,
       taskEnv: (id) => this.taskEnv(id),
       sandboxFor: (unsandboxed) => this.sandboxFor(unsandboxed),
       watchRunning: (task, handle) => this.watchRunning(task, handle),

@@ -1,5 +1,6 @@
 import type { LaneWait } from "../lanes/lane-types.js";
 import type { TaskInputError } from "../lanes/task-input.js";
+import { remoteLabel } from "../lanes/remote-label.js";
 import type { TaskRecord } from "../lanes/task-record.js";
 import { displayCommand, queuedLine } from "./task-text.js";
 
@@ -14,7 +15,8 @@ export function startedReply(
 ): string {
   const queued = wait ? ` ${queuedLine(wait)}` : "";
   const command = displayCommand(record.command, 200);
-  return `Background task ${record.id} ${wait ? "queued" : "started"}: ${command} (output_file=${file}).${queued} ${told}`;
+  const remote = record.remote ? ` [${remoteLabel(record)}]` : "";
+  return `Background task ${record.id} ${wait ? "queued" : "started"}${remote}: ${command} (output_file=${file}).${queued} ${told}`;
 }
 
 /** kill_background: `result` is the task's result line. */

@@ -11,6 +11,10 @@ export function storedKillText(kill: StoredKill): string {
       return `Task ${id} had not started and never will: ${statusPhrase(kill.record)}.`;
     case "queued-elsewhere":
       return `Task ${id} is queued in a running lanes (pid ${kill.ownerPid}): it will not start, and is recorded as killed by the user when its slot frees.`;
+    case "killed-remote":
+      return `Killed task ${id} on ${kill.host}: ${statusPhrase(kill.record)}.`;
+    case "remote-elsewhere":
+      return `Task ${id} runs on ${kill.host}: its lanes (pid ${kill.ownerPid}) ends it there.`;
     case "not-running":
       return `Task ${id} is not running any more; nothing was signalled.`;
     case "killed": {

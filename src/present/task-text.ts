@@ -1,3 +1,4 @@
+import { remoteLabel } from "../lanes/remote-label.js";
 import { relative } from "node:path";
 import { inertText } from "../text/inert.js";
 import { formatBytes, formatDuration, oneLinePreview } from "../text/preview.js";
@@ -60,7 +61,8 @@ export function notificationLine(workspace: string | null, record: TaskRecord, t
   const took = duration === null ? "" : ` in ${formatDuration(duration)}`;
   const preview = oneLinePreview(tail, PREVIEW_CHARS);
   const output = preview ? ` | output: ${preview}` : " | no output";
-  return `[bg:${record.id}] ${statusPhrase(record)}${took}: ${noticeCommand(record)}${output} (output_file=${displayPath(workspace, record.output_file)}, ${formatBytes(record.output_bytes)})`;
+  const remote = record.remote === undefined ? "" : ` [${remoteLabel(record)}]`;
+  return `[bg:${record.id}] ${statusPhrase(record)}${took}${remote}: ${noticeCommand(record)}${output} (output_file=${displayPath(workspace, record.output_file)}, ${formatBytes(record.output_bytes)})`;
 }
 
 /**
@@ -77,7 +79,11 @@ export function summaryLine(
   const duration = durationOf(record, now);
   const took = duration === null ? "" : ` ${formatDuration(duration)}`;
   const orphan = ownerGone && !isTerminal(record.status) ? " (owner gone)" : "";
-  const lane = record.lane === "default" ? "" : ` [${record.lane}]`;
+  const lane = record.remote
+    ? ` [${remoteLabel(record)}]`
+    : record.lane === "default"
+      ? ""
+      : ` [${record.lane}]`;
   const persist = record.persist ? " [persist]" : "";
   const whose = owner === undefined ? "" : `  (${owner})`;
   const when = started === undefined ? "" : `, ${started}`;

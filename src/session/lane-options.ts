@@ -2,7 +2,9 @@ import { join } from "node:path";
 import { childEnv } from "../config/child-env.js";
 import type { LanesConfig } from "../config/config.js";
 import type { LaneManagerOptions } from "../lanes/lane-manager.js";
+import { createRemoteLanes } from "../remote/remote-lanes.js";
 import { createSandbox } from "../sandbox/create.js";
+import { policyFromSettings } from "../sandbox/policy.js";
 
 /**
  * The lane manager settings a session uses, from the configuration: limits, grace, caps, no secrets, and
@@ -18,7 +20,11 @@ export function laneManagerOptions(
   return {
     workspace,
     env: childEnv(env, { passSecrets: config.pass_secrets_to_commands, keep: config.pass_env_to_commands }),
-    laneLimits: Object.fromEntries(Object.entries(config.lanes).map(([name, lane]) => [name, lane.limit])),
+    laneLimits: Object.fromEntries(
+      Object.entries(config.lanes).flatMap(([name, lane]) =>
+        lane.limit === undefined ? [] : [[name, lane.limit]],
+      ),
+    ),
     defaultLaneLimit: config.default_lane_limit,
     outputCapBytes: config.output_cap_bytes,
     stallMs: config.stall_ms,
@@ -29,6 +35,13 @@ export function laneManagerOptions(
       env,
       onUnavailable: notice,
       onNotice: notice,
+    }),
+    remote: createRemoteLanes({
+      workspace,
+      lanes: config.lanes,
+      env,
+      hidden: policyFromSettings(config, workspace, env).denyRead,
+      killGraceMs: config.kill_grace_ms,
     }),
   };
 }

@@ -47,6 +47,13 @@ const schema = z.object({
   unsandboxed_reason: UNSANDBOXED_REASON,
 });
 
+/** Remote lanes from the user's config, one line each: the only difference the model sees. */
+function remoteLanesText(lines: readonly string[]): string {
+  return lines.length === 0
+    ? ""
+    : `\nRemote lanes (lane: NAME; they see a synced copy of the workspace):\n${lines.map((line) => `- ${line}`).join("\n")}`;
+}
+
 export function createBackgroundRunTool(
   lanes: LaneManager,
   delivery: ResultDelivery = "before-next-turn",
@@ -55,7 +62,7 @@ export function createBackgroundRunTool(
   const told = deliveryText(delivery);
   return defineTool({
     name: "background_run",
-    description: `Start a shell command in a background lane and return its task id at once. ${told.run}`,
+    description: `Start a shell command in a background lane and return its task id at once. ${told.run}${remoteLanesText(lanes.remoteLanes)}`,
     schema,
     async run(input, { signal }) {
       const { outsideSandbox } = await gate.check(input.command, {

@@ -1,0 +1,87 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { remoteWorkspace, type RemoteWorkspace } from "../helpers/remote-workspace.js";
+import { runCli } from "../helpers/run-cli.js";
+import { sshdProcesses, startSshd, type TestSshd } from "../helpers/sshd.js";
+
+describe("killing a task on an SSH host", () => {
+  let sshd: TestSshd;
+  const workspaces: RemoteWorkspace[] = [];
+  beforeAll(async () => {
+    sshd = await startSshd();
+  }, 120_000);
+  afterAll(() => {
+    sshd?.stop();
+    for (const ws of workspaces) ws.remove();
+  });
+
+  it(
+    "ends a TERM-ignoring child and a setsid grandchild there: 0 left",
+    { timeout: 180_000 },
+    async ({ onTestFinished }) => {
+      const ws = remoteWorkspace(sshd);
+      workspaces.push(ws);
+      const command =
+        "trap '' TERM; setsid sh -c 'trap \"\" TERM; sleep 301' & echo ready; trap '' TERM; sleep 302";
+      const script = ws.script([
+        { tool_calls: [{ name: "background_run", input: { command, lane: "box" } }] },
+        // Long enough for the sync and start on a loaded machine; the log below proves it started there.
+        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 40_000 } }] },
+        { text: "done" },
+      ]);
+      // -p stops waiting at once and ends its unfinished task on the way out: the same kill as kill_background.
+      const args = ["-p", "go", "--model", `script:${script}`, "--max-wait", "1"];
+      await runCli(args, { cwd: ws.dir, env: ws.env, onTestFinished });
+      const [record] = ws.records();
+      expect(readFileSync(record!.output_file, "utf8")).toContain("ready");
+      expect(record).toMatchObject({ status: "killed" });
+      expect(sshdProcesses(sshd, (line) => /sleep 30[12]/.test(line))).toBe(0);
+    },
+  );
+
+  it(
+    "lanes tasks kill from another shell: the owning lanes ends it on the host",
+    { timeout: 180_000 },
+    async ({ onTestFinished }) => {
+      const ws = remoteWorkspace(sshd);
+      workspaces.push(ws);
+      const script = ws.script([
+        {
+          tool_calls: [{ name: "background_run", input: { command: "echo ready; sleep 303", lane: "box" } }],
+        },
+        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 120_000 } }] },
+        { text: "done" },
+      ]);
+      const run = runCli(["-p", "go", "--model", `script:${script}`], {
+        cwd: ws.dir,
+        env: ws.env,
+        onTestFinished,
+      });
+      const deadline = Date.now() + 90_000;
+      let id: string | undefined;
+      while (Date.now() < deadline) {
+        const record = (() => {
+          try {
+            return ws.records()[0];
+          } catch {
+            return undefined;
+          }
+        })();
+        if (record && readFileSync(record.output_file, "utf8").includes("ready")) {
+          id = record.id;
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(id).toBeDefined();
+      const kill = await runCli(["tasks", "kill", id!], { cwd: ws.dir, env: ws.env, onTestFinished });
+      expect(kill.code).toBe(0);
+      await run;
+      expect(ws.records()[0]).toMatchObject({
+        status: "killed",
+        end_reason: "killed by the user (lanes tasks kill)",
+      });
+      expect(sshdProcesses(sshd, (line) => line.includes("sleep 303"))).toBe(0);
+    },
+  );
+});
