@@ -37,6 +37,7 @@ const load = {
   root: () => import("../config/workspace-root.js"),
   wide: () => import("./wide-workspace.js"),
   prompt: () => import("./print-prompt.js"),
+  agentWorker: () => import("./agent-worker-command.js"),
 };
 
 const program = new Command()
@@ -237,6 +238,13 @@ tasks
     const workspace = await cwdOf(command);
     const graceMs = (await load.config()).loadConfig(workspace).kill_grace_ms;
     console.log(await (await load.tasks()).killStoredTask(workspace, id, graceMs));
+  });
+
+program
+  .command("agent-worker <spec>", { hidden: true })
+  .description("the process behind an agent_run task (started by lanes itself)")
+  .action(async (spec: string) => {
+    process.exitCode = await (await load.agentWorker()).runAgentWorkerCommand(spec);
   });
 
 program

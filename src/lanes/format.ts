@@ -2,6 +2,7 @@ import { relative } from "node:path";
 import { inertLine, inertText } from "../text/inert.js";
 import { formatBytes, formatDuration, oneLinePreview } from "../text/preview.js";
 import { readTail } from "../text/utf8-window.js";
+import { agentResultText } from "./agent-format.js";
 import type { LaneWait } from "./lane-types.js";
 import type { Notification } from "./notification-queue.js";
 import type { OtherTask } from "./other-tasks.js";
@@ -188,6 +189,7 @@ export function resultsBlock(lines: readonly string[]): string {
 
 /** A finished task's result as one line, its output tail read from the log now. */
 export function resultText(workspace: string | null, record: TaskRecord): string {
+  if (record.type === "local_agent") return agentResultText(workspace, record);
   return notificationLine(workspace, record, readTail(record.output_file, 4096).text);
 }
 

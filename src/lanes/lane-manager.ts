@@ -194,12 +194,14 @@ export class LaneManager {
     // Throws PatternError before anything starts: the caller's input is refused as a whole.
     const notifyOn = request.notifyOn === undefined ? undefined : Pattern.compile(request.notifyOn);
     const stallMs = request.stallMs ?? this.options.stallMs ?? DEFAULT_STALL_MS;
-    const record = newRecordIn(this.intake, this.registry.newId(), { ...request, stallMs });
+    if (request.id !== undefined) this.registry.releaseReservedId(request.id);
+    const record = newRecordIn(this.intake, request.id ?? this.registry.newId(), { ...request, stallMs });
     this.registry.track(record, {
       notifyOn,
       unsandboxed: request.sandbox === false,
       mirror: request.mirror,
       inheritStdin: request.inheritStdin,
+      env: request.agent?.env,
     });
     if (this.slots.acquire(record.lane, record.id)) this.launch(record.id);
     else {
@@ -351,7 +353,7 @@ export class LaneManager {
     const child = startGroupProcess({
       command: record.command,
       cwd: record.cwd,
-      env: this.taskEnv(id),
+      env: task.env ? { ...task.env, [TASK_MARKER]: id } : this.taskEnv(id),
       outputFile: record.output_file,
       exitFile: record.exit_file,
       stdin: task.inheritStdin ? "inherit" : "pipe",

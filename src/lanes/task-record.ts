@@ -22,7 +22,8 @@ export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set([
 
 export const TaskRecordSchema = z.object({
   id: z.string(),
-  type: z.literal("local_bash"),
+  /** A shell command, or a background agent (`agent_run`: a lanes worker process). */
+  type: z.enum(["local_bash", "local_agent"]),
   status: z.enum(TASK_STATUSES),
   command: z.string(),
   description: z.string().nullable(),
@@ -49,6 +50,8 @@ export const TaskRecordSchema = z.object({
   /** The lanes process that owns the task; another lanes finding it running can tell it was adopted. */
   owner_pid: z.number(),
   created_at: z.string(),
+  /** Only for `local_agent`: where it sits in the tree; its live state is in `.lanes/agents/<id>.json`. */
+  agent: z.object({ depth: z.number(), parent: z.string().nullable(), root: z.string() }).optional(),
 });
 
 export type TaskRecord = z.infer<typeof TaskRecordSchema>;

@@ -15,6 +15,8 @@ import {
 } from "../agent/loop.js";
 import { buildSystemPrompt } from "../agent/system-prompt.js";
 import { CommandGate, type GateOptions } from "../approval/gate.js";
+import { topContext, type AgentContext } from "../agents/agent-context.js";
+import { withAgentTools } from "../agents/agent-tools.js";
 import { fileEditHooks, type WriteApprover } from "../tools/write-approval.js";
 import { laneManagerOptions } from "../config/lane-options.js";
 import { commandRules } from "../config/user-config.js";
@@ -48,6 +50,8 @@ export interface SessionOptions {
   approvals?: Omit<GateOptions, "allow" | "deny">;
   /** Who is asked before a file is written in `untrusted` mode; absent: such writes are refused. */
   writeApprover?: WriteApprover;
+  /** An agent's own session (agent-worker): its place in the tree, where its transcript goes, no recovery. */
+  agent?: { context: AgentContext; transcriptsIn: string };
 }
 
 /** What the CLI decides for a session (the REPL and -p take these as they are). */
@@ -96,17 +100,23 @@ export class Session {
       options.provider ??
       createProvider({ model: options.model ?? config.model, env, provider: options.providerName });
     this.lanes = new LaneManager(laneManagerOptions(options.workspace, config, env));
-    startLanes(this.lanes, config.task_retention_days);
+    // An agent never takes over others' tasks: their results are its parent's, not its own.
+    if (!options.agent) startLanes(this.lanes, config.task_retention_days);
     const gate = new CommandGate({
       mode: "never",
       ...options.approvals,
       ...commandRules(config, options.workspace),
     });
-    this.tools = createToolset(
+    this.tools = withAgentTools(
+      createToolset(
+        this.lanes,
+        { backgroundAfterMs: config.bash_background_after_ms, ...options.bash },
+        gate,
+        fileEditHooks(options.approvals?.mode ?? "never", options.writeApprover, this.edits),
+      ),
       this.lanes,
-      { backgroundAfterMs: config.bash_background_after_ms, ...options.bash },
-      gate,
-      fileEditHooks(options.approvals?.mode ?? "never", options.writeApprover, this.edits),
+      options.agent?.context ??
+        topContext(this.lanes.store.lanesDir, config, this.provider.model, options.providerName, env),
     );
     this.hooks = createBackgroundHooks(this.lanes, {
       idleWake: options.idleWake,
@@ -114,7 +124,7 @@ export class Session {
       emit: options.emit,
     });
     this.system = buildSystemPrompt(options.workspace, options.startedIn);
-    this.sessions = new SessionStore(this.lanes.store.lanesDir);
+    this.sessions = new SessionStore(options.agent?.transcriptsIn ?? this.lanes.store.lanesDir);
     this.log = this.newLog([]);
     this.id = options.resume === undefined ? this.sessions.newId() : this.resumeFrom(options.resume);
     this.compactor = createCompactor(this.agentConfig(options.emit));
