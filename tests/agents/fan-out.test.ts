@@ -73,5 +73,5 @@ describe("agent_run fan-out", () => {
     const firstEnd = Math.min(...sleeps.map((r) => Date.parse(r.ended_at)));
     for (const sleep of sleeps) expect(Date.parse(sleep.started_at)).toBeLessThan(firstEnd);
     expect(summary.background_tasks.filter((t: any) => t.type === "agent")).toHaveLength(3);
-  });
+  }, 120_000);
 });
