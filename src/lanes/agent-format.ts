@@ -59,3 +59,9 @@ export function agentResultText(workspace: string | null, record: TaskRecord): s
   const report = readTail(record.output_file, AGENT_REPORT_CHARS).text.trim();
   return report ? `${header}\n${inertText(report)}` : `${header} | no answer`;
 }
+
+/** A task in flight as a compaction keeps it: an agent by its label, a command by its command line. */
+export function inFlightLine(record: TaskRecord): string {
+  const what = record.type === "local_agent" ? `agent "${record.description ?? record.id}"` : record.command;
+  return `[bg:${record.id}] still ${record.status}: ${what}`;
+}

@@ -17,6 +17,7 @@ import { buildSystemPrompt } from "../agent/system-prompt.js";
 import { CommandGate, type GateOptions } from "../approval/gate.js";
 import { topContext, type AgentContext } from "../agents/agent-context.js";
 import { withAgentTools } from "../agents/agent-tools.js";
+import { inFlightLine } from "../lanes/agent-format.js";
 import { fileEditHooks, type WriteApprover } from "../tools/write-approval.js";
 import { laneManagerOptions } from "../config/lane-options.js";
 import { commandRules } from "../config/user-config.js";
@@ -236,8 +237,7 @@ export class Session {
         writeFileSync(file, text, { mode: 0o600 });
         return relative(this.options.workspace, file);
       },
-      runningTasks: () =>
-        this.lanes.active().map((record) => `[bg:${record.id}] still ${record.status}: ${record.command}`),
+      runningTasks: () => this.lanes.active().map(inFlightLine),
     };
   }
 

@@ -51,6 +51,8 @@ describe("agent_run fan-out", () => {
     const summary = JSON.parse(run.stdout);
     const parent = requestsOf(server.requests, "fan out");
     const last = parent.at(-1)!;
+    // Woken only by its agents' results (one batch or more), never by their sub-tasks': at most 1 + 1 + 3 calls.
+    expect(parent.length).toBeLessThanOrEqual(5);
     const ids = ws
       .records()
       .filter((r) => r.type === "local_agent")

@@ -22,11 +22,12 @@ export type Route =
  * One fake Messages API scripting several conversations at once (the parent and each agent), told apart by
  * their first user message. Each conversation counts its own requests; one past its script says `done N`.
  */
-export function routeByPrompt(routes: Record<string, Route>): FakeHandler {
+export function routeByPrompt(routes: Record<string, Route>, fallback?: FakeHandler): FakeHandler {
   const counts = new Map<string, number>();
   return (request) => {
     const prompt = firstPrompt(request);
     const route = routes[prompt];
+    if (route === undefined && fallback) return fallback(request, 0);
     const index = counts.get(prompt) ?? 0;
     counts.set(prompt, index + 1);
     if (route === undefined) return textReply(`no route for ${JSON.stringify(prompt.slice(0, 80))}`);
