@@ -18,7 +18,9 @@ export const AgentSpecSchema = z.object({
   state_dir: z.string(),
   /** Where the agent works: the workspace, or its worktree. */
   workspace: z.string(),
-  worktree: z.object({ path: z.string(), branch: z.string(), base: z.string() }).nullable(),
+  worktree: z
+    .object({ path: z.string(), branch: z.string(), base: z.string(), origin: z.string() })
+    .nullable(),
   max_turns: z.number().int().positive(),
   max_wall_ms: z.number().int().positive(),
   config: ConfigSchema,

@@ -81,9 +81,7 @@ export function startAgentWorker(
     if (stopped) return EXIT.killed;
     const text = finalText(session.messages);
     await session.close();
-    const branch = spec.worktree
-      ? await finishWorktree(spec.workspace, spec.worktree).catch(() => spec.worktree!.branch)
-      : undefined;
+    const branch = spec.worktree ? await keepOrRemove(spec, io.write) : undefined;
     const resultFile = saveResult(spec.state_dir, id, text);
     writer.update({
       phase,
@@ -165,4 +163,15 @@ function queueStdin(stdin: Readable): string[] {
   // No more input (the parent closed it, or crashed): the agent goes on with what it has.
   lines.on("error", () => undefined);
   return queued;
+}
+
+/** The worktree's fate; one that cannot be checked is kept (and said so in the log), never removed blindly. */
+async function keepOrRemove(spec: AgentSpec, write: (text: string) => void): Promise<string | undefined> {
+  const worktree = spec.worktree!;
+  try {
+    return await finishWorktree(worktree);
+  } catch (error) {
+    write(`lanes: kept the worktree ${worktree.path}: ${(error as Error).message}\n`);
+    return worktree.branch;
+  }
 }

@@ -15,6 +15,8 @@ export interface Worktree {
   branch: string;
   /** The parent's HEAD it was cut from. */
   base: string;
+  /** The parent's checkout, where git removes the worktree and its branch from. */
+  origin: string;
 }
 
 /** The folder of an agent's worktree: inside `.lanes`, which git ignores. */
@@ -42,7 +44,7 @@ export async function createWorktree(workspace: string, id: string): Promise<Wor
       `git worktree add failed: ${(error as { stderr?: string }).stderr?.trim() ?? String(error)}`,
     );
   }
-  return { path, branch, base };
+  return { path, branch, base, origin: workspace };
 }
 
 /** The git folder all worktrees share (objects, refs): an agent in a worktree must write there to commit. */
@@ -54,11 +56,11 @@ export function commonGitDir(worktree: string): Promise<string> {
  * When the agent ends: a worktree with no commits and no changes is removed with its branch (undefined);
  * one with changes is kept, and its branch returned.
  */
-export async function finishWorktree(workspace: string, worktree: Worktree): Promise<string | undefined> {
+export async function finishWorktree(worktree: Worktree): Promise<string | undefined> {
   const dirty = await git(worktree.path, ["status", "--porcelain", "--untracked-files=all"]);
   const head = await git(worktree.path, ["rev-parse", "HEAD"]);
   if (dirty !== "" || head !== worktree.base) return worktree.branch;
-  await git(workspace, ["worktree", "remove", "--force", worktree.path]);
-  await git(workspace, ["branch", "-D", worktree.branch]);
+  await git(worktree.origin, ["worktree", "remove", "--force", worktree.path]);
+  await git(worktree.origin, ["branch", "-D", worktree.branch]);
   return undefined;
 }
