@@ -1,5 +1,5 @@
 import { TASK_MARKER } from "../process/marked-processes.js";
-import { startAgentWorker } from "../agents/agent-worker.js";
+import { startAgentWorker } from "../session/agent-worker.js";
 
 /**
  * `lanes agent-worker SPEC` (hidden): the process behind an agent task, started by agent_run. It owns its

@@ -1,3 +1,4 @@
+import { agentTranscript } from "../agents/agent-transcript.js";
 import { closeSync, openSync, readSync } from "node:fs";
 import { UsageError } from "../config/usage-error.js";
 import { summaryLine } from "../lanes/format.js";
@@ -113,6 +114,7 @@ export async function showLogs(
   write: (chunk: Uint8Array) => void,
 ): Promise<void> {
   const { record } = await findTask(workspace, id);
+  if (record.type === "local_agent") return showAgentLog(record, write);
   let offset = copyFrom(record.output_file, 0, write);
   if (!follow) return;
   await new Promise<void>((resolve) => {
@@ -146,3 +148,10 @@ export async function printLogs(
 }
 
 export { killStoredTask, listStoredTasks };
+
+/** An agent's log is its conversation so far, then its report once it ended. */
+function showAgentLog(record: TaskRecord, write: (chunk: Uint8Array) => void): void {
+  const transcript = agentTranscript(record) ?? "";
+  write(new TextEncoder().encode(transcript || `(agent ${record.id} has no transcript yet)\n`));
+  copyFrom(record.output_file, 0, write);
+}

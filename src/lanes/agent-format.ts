@@ -3,7 +3,7 @@ import { inertText } from "../text/inert.js";
 import { formatDuration } from "../text/preview.js";
 import { readTail } from "../text/utf8-window.js";
 import { readAgentState, type AgentState } from "./agent-state.js";
-import type { TaskRecord } from "./task-record.js";
+import { isTerminal, type TaskRecord } from "./task-record.js";
 
 /** Characters of an agent's report the parent reads (the worker bounds its final text below this). */
 export const AGENT_REPORT_CHARS = 6000;
@@ -64,4 +64,12 @@ export function agentResultText(workspace: string | null, record: TaskRecord): s
 export function inFlightLine(record: TaskRecord): string {
   const what = record.type === "local_agent" ? `agent "${record.description ?? record.id}"` : record.command;
   return `[bg:${record.id}] still ${record.status}: ${what}`;
+}
+
+/** What a listing shows for a task: its command, or for an agent its label and live progress. */
+export function taskLabel(record: TaskRecord): string {
+  if (record.type !== "local_agent") return record.command;
+  const state = agentStateOf(record);
+  const status = state && !isTerminal(record.status) ? "" : ` ${agentStatus(record, state)},`;
+  return `agent "${record.description ?? record.id}" (${status.trim()}${status ? " " : ""}${agentProgress(state)})`;
 }

@@ -2,7 +2,7 @@ import { relative } from "node:path";
 import { inertLine, inertText } from "../text/inert.js";
 import { formatBytes, formatDuration, oneLinePreview } from "../text/preview.js";
 import { readTail } from "../text/utf8-window.js";
-import { agentResultText } from "./agent-format.js";
+import { agentResultText, taskLabel } from "./agent-format.js";
 import type { LaneWait } from "./lane-types.js";
 import type { Notification } from "./notification-queue.js";
 import type { OtherTask } from "./other-tasks.js";
@@ -84,7 +84,7 @@ export function summaryLine(
   const when = started === undefined ? "" : `, ${started}`;
   const listening = listeningText(publishedPorts(record));
   const published = listening === undefined ? "" : `  ${listening}`;
-  return `${record.id}  ${statusPhrase(record)}${orphan}${took}${when}${lane}${persist}${whose}${published}  ${record.command}`;
+  return `${record.id}  ${statusPhrase(record)}${orphan}${took}${when}${lane}${persist}${whose}${published}  ${taskLabel(record)}`;
 }
 
 /** Whose a task of another lanes is: every line that shows one says so. */

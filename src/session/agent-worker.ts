@@ -4,14 +4,14 @@ import type { Readable } from "node:stream";
 import { finalText } from "../agent/conversation.js";
 import { AgentRunError } from "../agent/loop.js";
 import { createProvider } from "../model/create-provider.js";
-import { Session } from "../session/session.js";
+import { Session } from "./session.js";
 import { agentsDir, type AgentPhase } from "../lanes/agent-state.js";
-import { readAgentSpec, type AgentSpec } from "./agent-spec.js";
-import { reportText, saveResult } from "./agent-report.js";
-import { AgentStateWriter } from "./agent-state-writer.js";
-import { AgentBudget, BudgetExceededError } from "./budget.js";
-import { budgetedProvider } from "./budgeted-provider.js";
-import { commonGitDir, finishWorktree } from "./worktree.js";
+import { readAgentSpec, type AgentSpec } from "../agents/agent-spec.js";
+import { reportText, saveResult } from "../agents/agent-report.js";
+import { AgentStateWriter } from "../agents/agent-state-writer.js";
+import { AgentBudget, BudgetExceededError } from "../agents/budget.js";
+import { budgetedProvider } from "../agents/budgeted-provider.js";
+import { commonGitDir, finishWorktree } from "../agents/worktree.js";
 
 /** Exit status of a worker, read by nobody but people: the phase in its state and report says it all. */
 const EXIT: Record<AgentPhase, number> = {
