@@ -54,13 +54,21 @@ export function commonGitDir(worktree: string): Promise<string> {
 
 /**
  * When the agent ends: a worktree with no commits and no changes is removed with its branch (undefined);
- * one with changes is kept, and its branch returned.
+ * one with changes is kept, and its branch returned. `interrupted` (prune): removed anyway, its branch kept
+ * when it holds commits not merged into HEAD.
  */
-export async function finishWorktree(worktree: Worktree): Promise<string | undefined> {
-  const dirty = await git(worktree.path, ["status", "--porcelain", "--untracked-files=all"]);
-  const head = await git(worktree.path, ["rev-parse", "HEAD"]);
-  if (dirty !== "" || head !== worktree.base) return worktree.branch;
+export async function finishWorktree(worktree: Worktree, interrupted = false): Promise<string | undefined> {
+  if (!interrupted) {
+    const dirty = await git(worktree.path, ["status", "--porcelain", "--untracked-files=all"]);
+    const head = await git(worktree.path, ["rev-parse", "HEAD"]);
+    if (dirty !== "" || head !== worktree.base) return worktree.branch;
+  }
   await git(worktree.origin, ["worktree", "remove", "--force", worktree.path]);
-  await git(worktree.origin, ["branch", "-D", worktree.branch]);
-  return undefined;
+  // An interrupted agent's commits stay on its branch; `branch -d` refuses to drop unmerged ones.
+  const drop = interrupted ? "-d" : "-D";
+  const kept = await git(worktree.origin, ["branch", drop, worktree.branch]).then(
+    () => false,
+    () => true,
+  );
+  return kept ? worktree.branch : undefined;
 }

@@ -16,6 +16,7 @@ import { userTexts } from "../helpers/conversation-checks.js";
 import { startFakeAnthropic, textReply, toolReply } from "../helpers/fake-anthropic-server.js";
 import { runCli } from "../helpers/run-cli.js";
 import { useTaskWorkspace } from "../helpers/task-workspace.js";
+import { eventually } from "../helpers/temp-workspace.js";
 
 const ws = useTaskWorkspace();
 const gitIn = (dir: string, ...args: string[]): string =>
@@ -104,5 +105,50 @@ describe("isolation: worktree", () => {
     expect(run.code).toBe(0);
     expect(git("branch", "--list", "lanes/*")).toBe("");
     expect(git("worktree", "list").split("\n")).toHaveLength(1);
+  }, 240_000);
+
+  it("a worktree whose agent was killed with its parent is listed by lanes tasks and removed by lanes tasks prune", async ({
+    onTestFinished,
+  }) => {
+    git("init", "-q", "-b", "main");
+    git("config", "user.email", "t@example.com");
+    git("config", "user.name", "Tester");
+    writeFileSync(join(ws.dir, "readme.txt"), "hello\n");
+    git("add", "readme.txt");
+    git("commit", "-qm", "initial");
+    let asked = false;
+    const server = await startFakeAnthropic(
+      routeByPrompt({
+        "start and die": [
+          toolReply([{ name: "agent_run", input: { prompt: "never finish", isolation: "worktree" } }]),
+          textReply("waiting"),
+        ],
+        "never finish": async () => {
+          asked = true;
+          return new Promise(() => {});
+        },
+      }),
+    );
+    onTestFinished(() => server.close());
+    let pid = 0;
+    const run = runCli(["-p", "start and die"], {
+      cwd: ws.dir,
+      env: ws.env(server),
+      onSpawn: (p) => (pid = p),
+      onTestFinished,
+    });
+    expect(await eventually(() => asked, 90_000)).toBe(true);
+    const agent = ws.records().find((r) => r.type === "local_agent");
+    // The parent and the agent die at once (a machine crash, kill -9 of both).
+    process.kill(pid, "SIGKILL");
+    process.kill(-agent.pid, "SIGKILL");
+    await run;
+    const listed = await runCli(["tasks"], { cwd: ws.dir, env: ws.env(), onTestFinished });
+    expect(listed.stdout).toContain(`Interrupted agent worktrees`);
+    expect(listed.stdout).toContain(`lanes/agent-${agent.id}`);
+    const pruned = await runCli(["tasks", "prune"], { cwd: ws.dir, env: ws.env(), onTestFinished });
+    expect(pruned.stdout).toContain("Removed 1 interrupted agent worktree(s)");
+    expect(git("worktree", "list").split("\n")).toHaveLength(1);
+    expect(git("branch", "--list", "lanes/*")).toBe("");
   }, 240_000);
 });
