@@ -24,7 +24,7 @@ export interface AgentContext {
 export function topContext(
   stateDir: string,
   config: LanesConfig,
-  model: string,
+  model: string | undefined,
   provider: ProviderName | undefined,
   env: NodeJS.ProcessEnv,
 ): AgentContext {
@@ -34,7 +34,7 @@ export function topContext(
     self: null,
     stateDir,
     config,
-    model,
+    ...(model !== undefined && { model }),
     ...(provider !== undefined && { provider }),
     env,
     readOnly: false,

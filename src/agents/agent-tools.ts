@@ -1,6 +1,7 @@
 import type { LaneManager } from "../lanes/lane-manager.js";
 import type { Tool } from "../tools/define-tool.js";
-import type { AgentContext } from "./agent-context.js";
+import type { LanesConfig } from "../config/config.js";
+import { topContext, type AgentContext } from "./agent-context.js";
 import { createAgentRunTool } from "./agent-run-tool.js";
 
 /** Tools that change files: a read-only agent does not get them (its commands run in a read-only sandbox). */
@@ -11,4 +12,10 @@ export function withAgentTools(tools: Tool[], lanes: LaneManager, context: Agent
   const kept = context.readOnly ? tools.filter((tool) => !WRITING_TOOLS.has(tool.name)) : tools;
   if (context.depth >= context.config.agents.max_depth) return kept;
   return [...kept, createAgentRunTool(lanes, context) as unknown as Tool];
+}
+
+/** `lanes mcp`: the top of a tree, with the model the environment or the config names. */
+export function mcpAgentContext(lanes: LaneManager, config: LanesConfig): AgentContext {
+  const model = process.env.MODEL_ID ?? config.model;
+  return topContext(lanes.store.lanesDir, config, model, undefined, process.env);
 }
