@@ -38,7 +38,6 @@ const load = {
   wide: () => import("./wide-workspace.js"),
   prompt: () => import("./print-prompt.js"),
   agentWorker: () => import("./agent-worker-command.js"),
-  worktrees: () => import("../agents/leftover-worktrees.js"),
 };
 
 const program = new Command()
@@ -204,12 +203,7 @@ const tasks = program
   .addOption(sharedOption.cwd())
   .action(async (options: { all?: boolean }, command: Command) => {
     const workspace = await cwdOf(command);
-    const { formatTaskList, listStoredTasks } = await load.tasks();
-    const listed = await listStoredTasks(workspace, options.all ?? false);
-    const everyTask = (await listStoredTasks(workspace, true)).map((task) => task.record);
-    const { interruptedWorktrees, interruptedWorktreesText } = await load.worktrees();
-    const worktrees = interruptedWorktreesText(interruptedWorktrees(workspace, everyTask));
-    console.log(formatTaskList(listed, options.all ?? false) + worktrees);
+    console.log(await (await load.tasks()).tasksListing(workspace, options.all ?? false));
   });
 tasks
   .command("logs <id>")
@@ -231,11 +225,9 @@ tasks
     const days = (await load.config()).loadConfig(workspace).task_retention_days;
     // Commander may hand `prune --all` to the `tasks` listing's own --all.
     const all = options.all === true || tasks.opts<{ all?: boolean }>().all === true;
-    const tasksModule = await load.tasks();
-    const pruned = await tasksModule.pruneCommand(workspace, { all, olderThan: options.olderThan }, days);
-    const records = (await tasksModule.listStoredTasks(workspace, true)).map((task) => task.record);
-    const worktrees = await (await load.worktrees()).pruneInterruptedWorktrees(workspace, records);
-    console.log(pruned + worktrees);
+    console.log(
+      await (await load.tasks()).pruneCommand(workspace, { all, olderThan: options.olderThan }, days),
+    );
   });
 tasks
   .command("kill <id>")

@@ -1,4 +1,9 @@
 import { agentTranscript } from "../agents/agent-transcript.js";
+import {
+  interruptedWorktrees,
+  interruptedWorktreesText,
+  pruneInterruptedWorktrees,
+} from "../agents/leftover-worktrees.js";
 import { closeSync, openSync, readSync } from "node:fs";
 import { UsageError } from "../config/usage-error.js";
 import { summaryLine } from "../lanes/format.js";
@@ -64,7 +69,15 @@ export async function pruneCommand(
     result.undelivered.length === 0
       ? ""
       : ` Kept ${result.undelivered.length} whose result no session has read yet (${result.undelivered.join(", ")}): the next lanes here delivers it.`;
-  return removed + kept;
+  const records = (await listStoredTasks(workspace, true)).map((task) => task.record);
+  return removed + kept + (await pruneInterruptedWorktrees(workspace, records));
+}
+
+/** `lanes tasks [--all]`: the tasks, then the worktrees of interrupted agents, if any. */
+export async function tasksListing(workspace: string, all: boolean): Promise<string> {
+  const records = (await listStoredTasks(workspace, true)).map((task) => task.record);
+  const worktrees = interruptedWorktreesText(interruptedWorktrees(workspace, records));
+  return formatTaskList(await listStoredTasks(workspace, all), all) + worktrees;
 }
 
 /**

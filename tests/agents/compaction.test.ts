@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- request bodies and records are loose JSON in tests */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- request bodies and records are loose JSON in tests */
 import { describe, expect, it } from "vitest";
 import { requestsOf, routeByPrompt, type Route } from "../helpers/agent-routes.js";
 import { userTexts } from "../helpers/conversation-checks.js";

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- request bodies and records are loose JSON in tests */
 import { execFileSync } from "node:child_process";
 import {
   existsSync,
