@@ -1,4 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- request bodies and records are loose JSON in tests */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { requestsOf, routeByPrompt } from "../helpers/agent-routes.js";
 import { userTexts } from "../helpers/conversation-checks.js";
@@ -7,6 +8,13 @@ import { runCli } from "../helpers/run-cli.js";
 import { useTaskWorkspace } from "../helpers/task-workspace.js";
 
 const ws = useTaskWorkspace();
+const readStatus = (pid: number, file: string): string => {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, "utf8");
+  } catch {
+    return "";
+  }
+};
 
 const agents = ["alpha", "beta", "gamma"];
 const promptOf = (name: string): string => `research ${name}`;
@@ -31,14 +39,22 @@ describe("agent_run fan-out", () => {
         textReply("all three answered"),
       ],
     };
+    const rssKb: number[] = [];
     for (const name of agents)
-      routes[promptOf(name)] = [
-        toolReply([
-          { name: "background_run", input: { command: `sleep 2; printf '%s-%s\\n' ${name} slept` } },
-        ]),
-        textReply(`waiting for my sleep`),
-        textReply(`${name} is finished`),
-      ];
+      routes[promptOf(name)] = (_request: unknown, index: number) => {
+        if (index === 0)
+          return toolReply([
+            { name: "background_run", input: { command: `sleep 2; printf '%s-%s\\n' ${name} slept` } },
+          ]);
+        if (index === 1) {
+          // The memory of agent processes about to wait on their task (bench: RSS per waiting agent).
+          for (const r of ws.records().filter((r) => r.type === "local_agent" && r.pid))
+            for (const child of readStatus(r.pid, `task/${r.pid}/children`).split(" ").filter(Boolean))
+              rssKb.push(Number(/VmRSS:\s+(\d+)/.exec(readStatus(Number(child), "status"))?.[1] ?? 0));
+          return textReply("waiting for my sleep");
+        }
+        return textReply(`${name} is finished`);
+      };
     const server = await startFakeAnthropic(routeByPrompt(routes));
     onTestFinished(() => server.close());
     const run = await runCli(["-p", "fan out", "--output-format", "json"], {
@@ -74,6 +90,7 @@ describe("agent_run fan-out", () => {
     expect(sleeps).toHaveLength(3);
     const firstEnd = Math.min(...sleeps.map((r) => Date.parse(r.ended_at)));
     for (const sleep of sleeps) expect(Date.parse(sleep.started_at)).toBeLessThan(firstEnd);
+    console.log(`RSS of waiting agent worker processes (KB): ${rssKb.join(", ")}`);
     expect(summary.background_tasks.filter((t: any) => t.type === "agent")).toHaveLength(3);
   }, 120_000);
 });
