@@ -38,6 +38,7 @@ const load = {
   root: () => import("../config/workspace-root.js"),
   wide: () => import("./wide-workspace.js"),
   prompt: () => import("./print-prompt.js"),
+  agentWorker: () => import("./agent-worker-command.js"),
 };
 
 const program = new Command()
@@ -205,8 +206,7 @@ const tasks = program
   .addOption(sharedOption.cwd())
   .action(async (options: { all?: boolean }, command: Command) => {
     const workspace = await cwdOf(command);
-    const { formatTaskList, listStoredTasks } = await load.tasks();
-    console.log(formatTaskList(await listStoredTasks(workspace, options.all ?? false), options.all ?? false));
+    console.log(await (await load.tasks()).tasksListing(workspace, options.all ?? false));
   });
 tasks
   .command("logs <id>")
@@ -240,6 +240,13 @@ tasks
     const workspace = await cwdOf(command);
     const graceMs = (await load.config()).loadConfig(workspace).kill_grace_ms;
     console.log(await (await load.tasks()).killTaskText(workspace, id, graceMs));
+  });
+
+program
+  .command("agent-worker <spec>", { hidden: true })
+  .description("the process behind an agent_run task (started by lanes itself)")
+  .action(async (spec: string) => {
+    process.exitCode = await (await load.agentWorker()).runAgentWorkerCommand(spec);
   });
 
 program

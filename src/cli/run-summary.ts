@@ -1,3 +1,4 @@
+import { agentFields, treeUsage } from "./agent-summary.js";
 import type { AgentRunResult } from "../agent/loop.js";
 import { durationOf } from "../present/task-text.js";
 import type { TaskRecord } from "../lanes/task-record.js";
@@ -21,6 +22,9 @@ export interface RunSummary {
     status: string;
     exit_code: number | null;
     duration_ms: number | null;
+    /** `command` or `agent`; an agent adds its agent_status, turns, usage, token_units, branch. */
+    type: string;
+    [agentField: string]: unknown;
   }[];
 }
 
@@ -36,7 +40,8 @@ export function summarize(
     is_error: outcome.isError,
     num_turns: outcome.result?.turns ?? 0,
     duration_ms: Date.now() - startedAt,
-    usage: outcome.result?.usage ?? emptyUsage(),
+    // The tree's: what its agents spent is this run's cost too.
+    usage: treeUsage(outcome.result?.usage ?? emptyUsage(), tasks),
     tool_calls: outcome.result?.toolCalls ?? [],
     background_tasks: tasks.map((record) => ({
       id: record.id,
@@ -44,6 +49,7 @@ export function summarize(
       status: record.status,
       exit_code: record.exit_code,
       duration_ms: durationOf(record),
+      ...agentFields(record),
     })),
   };
 }

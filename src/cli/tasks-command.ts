@@ -1,3 +1,9 @@
+import { agentTranscript } from "../agents/agent-transcript.js";
+import {
+  interruptedWorktrees,
+  interruptedWorktreesText,
+  pruneInterruptedWorktrees,
+} from "../agents/leftover-worktrees.js";
 import { closeSync, openSync, readSync } from "node:fs";
 import { UsageError } from "../config/usage-error.js";
 import { summaryLine } from "../present/task-text.js";
@@ -64,7 +70,15 @@ export async function pruneCommand(
     result.undelivered.length === 0
       ? ""
       : ` Kept ${result.undelivered.length} whose result no session has read yet (${result.undelivered.join(", ")}): the next lanes here delivers it.`;
-  return removed + kept;
+  const records = (await listStoredTasks(workspace, true)).map((task) => task.record);
+  return removed + kept + (await pruneInterruptedWorktrees(workspace, records));
+}
+
+/** `lanes tasks [--all]`: the tasks, then the worktrees of interrupted agents, if any. */
+export async function tasksListing(workspace: string, all: boolean): Promise<string> {
+  const records = (await listStoredTasks(workspace, true)).map((task) => task.record);
+  const worktrees = interruptedWorktreesText(interruptedWorktrees(workspace, records));
+  return formatTaskList(await listStoredTasks(workspace, all), all) + worktrees;
 }
 
 /**
@@ -114,6 +128,7 @@ export async function showLogs(
   write: (chunk: Uint8Array) => void,
 ): Promise<void> {
   const { record } = await findTask(workspace, id);
+  if (record.type === "local_agent") return showAgentLog(record, write);
   let offset = copyFrom(record.output_file, 0, write);
   if (!follow) return;
   await new Promise<void>((resolve) => {
@@ -152,3 +167,10 @@ export async function killTaskText(workspace: string, id: string, graceMs: numbe
 }
 
 export { listStoredTasks };
+
+/** An agent's log is its conversation so far, then its report once it ended. */
+function showAgentLog(record: TaskRecord, write: (chunk: Uint8Array) => void): void {
+  const transcript = agentTranscript(record) ?? "";
+  write(new TextEncoder().encode(transcript || `(agent ${record.id} has no transcript yet)\n`));
+  copyFrom(record.output_file, 0, write);
+}

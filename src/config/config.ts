@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { DEFAULT_WRITABLE_ROOTS, REGISTRY_DOMAINS, SANDBOX_MODES } from "./sandbox-settings.js";
+import { AgentLimitsSchema } from "./agent-limits.js";
 import { MAX_TIMER_MS } from "./limits.js";
 import { LaneSettingsSchema } from "./remote-settings.js";
 import { TRUST_SETTINGS } from "./trust-settings.js";
@@ -99,6 +100,7 @@ export const ConfigSchema = z
       .array(z.string().min(1))
       .default([...DEFAULT_WRITABLE_ROOTS])
       .describe("Folders writable in workspace-write besides the workspace and the temp folders"),
+    agents: AgentLimitsSchema.default(AgentLimitsSchema.parse({})).describe("Limits of background agents"),
     ...TRUST_SETTINGS,
   })
   .strict();

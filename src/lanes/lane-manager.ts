@@ -199,7 +199,8 @@ export class LaneManager extends TaskQuery {
     if (this.closed) throw new Error("lanes is shutting down; no new tasks");
     const { notifyOn } = request;
     const stallMs = request.stallMs ?? this.options.stallMs ?? DEFAULT_STALL_MS;
-    const record = newRecordIn(this.intake, this.registry.newId(), { ...request, stallMs });
+    if (request.id !== undefined) this.registry.releaseReservedId(request.id);
+    const record = newRecordIn(this.intake, request.id ?? this.registry.newId(), { ...request, stallMs });
     const slotted = this.slots.acquire(record.lane, record.id);
     // Write-ahead: queued is on disk before anyone is told; launchTask records a start before the spawn.
     if (!slotted) recordQueued(this.intake, record);
@@ -209,6 +210,7 @@ export class LaneManager extends TaskQuery {
       unsandboxed: request.sandbox === false,
       mirror: request.mirror,
       inheritStdin: request.inheritStdin,
+      env: request.agent?.env,
     });
     if (slotted) this.runner.launch(record.id);
     else this.events.emit({ type: "task-queued", record: { ...record } });

@@ -29,6 +29,8 @@ export interface LaneManagerOptions {
 }
 
 export interface StartTaskRequest {
+  /** An id taken with reserveId() (an agent's worktree and spec are named after it before it starts). */
+  id?: string;
   command: string;
   description?: string;
   timeoutMs?: number;
@@ -45,6 +47,8 @@ export interface StartTaskRequest {
   origin?: TaskOrigin;
   /** An attached command reads lanes' own stdin (the terminal, or what is piped in) instead of a pipe. */
   inheritStdin?: boolean;
+  /** A background agent's worker: its record says so, and it gets this environment (its API key). */
+  agent?: { depth: number; parent: string | null; root: string; env: NodeJS.ProcessEnv };
 }
 
 export type LaneEvent =

@@ -1,4 +1,5 @@
 import { startGroupProcess } from "../process/group-process.js";
+import { TASK_MARKER } from "../process/marked-processes.js";
 import type { LaunchWrapper } from "../process/launch-wrapper.js";
 import type { RemoteRuntime } from "./remote-runtime.js";
 import { killedBeforeStart, killRequested } from "./kill-request.js";
@@ -64,7 +65,8 @@ function spawnLocal(context: LaunchContext, task: LiveTask): TaskHandle {
   const child = startGroupProcess({
     command: record.command,
     cwd: record.cwd,
-    env: context.taskEnv(record.id),
+    // An agent-worker gets lanes' own environment (it must reach the model); commands the filtered one.
+    env: task.env ? { ...task.env, [TASK_MARKER]: record.id } : context.taskEnv(record.id),
     outputFile: record.output_file,
     exitFile: record.exit_file,
     stdin: task.inheritStdin ? "inherit" : "pipe",

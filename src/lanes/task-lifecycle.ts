@@ -13,7 +13,7 @@ export function newTaskRecord(
 ): TaskRecord {
   return {
     id,
-    type: "local_bash",
+    type: request.agent ? "local_agent" : "local_bash",
     status: "queued",
     command: request.command,
     description: request.description ?? null,
@@ -37,6 +37,9 @@ export function newTaskRecord(
     persist: request.persist ?? false,
     owner_pid: process.pid,
     created_at: new Date().toISOString(),
+    ...(request.agent && {
+      agent: { depth: request.agent.depth, parent: request.agent.parent, root: request.agent.root },
+    }),
   };
 }
 

@@ -39,7 +39,8 @@ export type RemoteTask = z.infer<typeof RemoteTaskSchema>;
 
 const TaskRecordShape = z.object({
   id: z.string(),
-  type: z.literal("local_bash"),
+  /** A shell command, or a background agent (`agent_run`: a lanes worker process). */
+  type: z.enum(["local_bash", "local_agent"]),
   status: z.enum(TASK_STATUSES),
   command: z.string(),
   description: z.string().nullable(),
@@ -71,6 +72,8 @@ const TaskRecordShape = z.object({
   owner_pid: z.number(),
   created_at: z.string(),
   remote: RemoteTaskSchema.optional(),
+  /** Only for `local_agent`: where it sits in the tree; its live state is in `.lanes/agents/<id>.json`. */
+  agent: z.object({ depth: z.number(), parent: z.string().nullable(), root: z.string() }).optional(),
 });
 
 /** Records on disk, older ones included (see task-tags.ts): parse with this. */

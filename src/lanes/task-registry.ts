@@ -24,6 +24,8 @@ export interface LiveTask {
   mirror?: OutputMirror;
   /** It reads lanes' own stdin (`lanes run`). */
   inheritStdin?: boolean;
+  /** An agent's worker runs with lanes' own environment (its API key), not the commands' one. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The records of one lanes: which tasks exist, their ids, and their persisted state. Nothing else. */

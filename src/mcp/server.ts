@@ -7,6 +7,7 @@ import { LaneManager } from "../lanes/lane-manager.js";
 import { VERSION } from "../version.js";
 import { laneManagerOptions } from "../session/lane-options.js";
 import { createBackgroundTools } from "../tools/toolset.js";
+import { mcpAgentContext, withAgentTools } from "../agents/agent-tools.js";
 import { connectionEndReason, createStopper, type StopRequests } from "./lifecycle.js";
 import { LogHints } from "./notifications.js";
 import { ReplyResults } from "./reply-results.js";
@@ -52,7 +53,12 @@ export async function runMcpServer(options: McpServerOptions): Promise<McpServin
   // Approval is the MCP client's business: no questions here, but the user's own rules still hold.
   const gate = noQuestionsGate(commandRules(options.config, options.workspace));
   const tools = new Map(
-    createBackgroundTools(lanes, "with-next-call", gate).map((tool) => [tool.name, tool]),
+    // agent_run too: a client hands work to lanes agents and gets each result once, like a command's.
+    withAgentTools(
+      createBackgroundTools(lanes, "with-next-call", gate),
+      lanes,
+      mcpAgentContext(lanes, options.config),
+    ).map((tool) => [tool.name, tool]),
   );
 
   // The low-level Server, not McpServer: the tools already carry their JSON Schema and their own

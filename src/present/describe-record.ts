@@ -1,4 +1,5 @@
 import { displayCommand, displayPath, durationOf, statusPhrase, waitingText } from "./task-text.js";
+import { agentProgress, agentStateOf } from "./agent-format.js";
 import type { LaneWait } from "../lanes/lane-types.js";
 import { listeningText, publishedPorts } from "../lanes/published-ports.js";
 import type { TaskRecord } from "../lanes/task-record.js";
@@ -15,11 +16,15 @@ export function describeRecord(
 ): string {
   const { wait, owner } = extra;
   const duration = durationOf(record);
+  const agent = agentStateOf(record);
   const rows: [string, string | null][] = [
     ["id", record.id],
     ["status", statusPhrase(record)],
     ["owner", owner ?? null],
-    ["command", displayCommand(record.command, 1_000)],
+    ["command", record.type === "local_agent" ? null : displayCommand(record.command, 1_000)],
+    // An agent's live usage and current tool, and its conversation so far.
+    ["agent", record.type === "local_agent" ? agentProgress(agent) : null],
+    ["transcript", agent?.transcript ? displayPath(workspace, agent.transcript) : null],
     ["description", record.description],
     ["lane", record.lane],
     ["waiting", wait ? `${waitingText(wait)}; it starts when a slot frees` : null],

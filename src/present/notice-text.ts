@@ -66,8 +66,3 @@ export function noticeText(workspace: string | null, notice: Notification): stri
 export function endedProgressText(record: TaskRecord): string {
   return `[bg:${record.id}] ${statusPhrase(record)}`;
 }
-
-/** A task still queued or running, as a compaction summary lists it for the model. */
-export function runningTaskLine(record: TaskRecord): string {
-  return `[bg:${record.id}] still ${record.status}: ${record.command}`;
-}

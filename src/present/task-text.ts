@@ -1,4 +1,5 @@
 import { remoteLabel } from "../lanes/remote-label.js";
+import { agentResultText, taskLabel } from "./agent-format.js";
 import { relative } from "node:path";
 import { inertText } from "../text/inert.js";
 import { formatBytes, formatDuration, oneLinePreview } from "../text/preview.js";
@@ -89,7 +90,7 @@ export function summaryLine(
   const when = started === undefined ? "" : `, ${started}`;
   const listening = listeningText(publishedPorts(record));
   const published = listening === undefined ? "" : `  ${listening}`;
-  return `${record.id}  ${statusPhrase(record)}${orphan}${took}${when}${lane}${persist}${whose}${published}  ${record.command}`;
+  return `${record.id}  ${statusPhrase(record)}${orphan}${took}${when}${lane}${persist}${whose}${published}  ${taskLabel(record)}`;
 }
 
 /** Why a queued task waits: `lane "tests" is at its limit of 1, held by 3f2a1b0c (...): CMD`. */
@@ -115,5 +116,6 @@ export function queuedLine(wait: LaneWait): string {
 
 /** A finished task's result as one line, its output tail read from the log now. */
 export function resultText(workspace: string | null, record: TaskRecord): string {
+  if (record.type === "local_agent") return agentResultText(workspace, record);
   return notificationLine(workspace, record, readTail(record.output_file, 4096).text);
 }

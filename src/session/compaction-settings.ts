@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { CompactionSettings } from "../agent/compaction.js";
 import type { TaskRecord } from "../lanes/task-record.js";
-import { runningTaskLine } from "../present/notice-text.js";
+import { inFlightLine } from "../present/agent-format.js";
 
 export interface SessionCompactionInput {
   window: number;
@@ -26,6 +26,6 @@ export function compactionSettings(input: SessionCompactionInput): CompactionSet
       writeFileSync(file, text, { mode: 0o600 });
       return relative(input.workspace, file);
     },
-    runningTasks: () => input.active().map(runningTaskLine),
+    runningTasks: () => input.active().map(inFlightLine),
   };
 }

@@ -14,6 +14,8 @@ import {
 } from "../agent/loop.js";
 import { buildSystemPrompt } from "../agent/system-prompt.js";
 import { CommandGate, type GateOptions } from "../approval/gate.js";
+import { topContext, type AgentContext } from "../agents/agent-context.js";
+import { withAgentTools } from "../agents/agent-tools.js";
 import { fileEditHooks, type WriteApprover } from "../tools/write-approval.js";
 import { laneManagerOptions } from "./lane-options.js";
 import { commandRules } from "../config/user-config.js";
@@ -52,6 +54,8 @@ export interface SessionOptions {
   env: NodeJS.ProcessEnv;
   /** One-line notes for the user (tasks picked up, sandbox unavailable); the CLI writes them to stderr. */
   notice?: (line: string) => void;
+  /** An agent's own session (agent-worker): its place in the tree, where its transcript goes, no recovery. */
+  agent?: { context: AgentContext; transcriptsIn: string };
 }
 
 /** What the CLI decides for a session (the REPL and -p take these as they are). */
@@ -100,17 +104,23 @@ export class Session {
       createProvider({ model: options.model ?? config.model, env, provider: options.providerName });
     const notice = options.notice ?? (() => {});
     this.lanes = new LaneManager(laneManagerOptions(options.workspace, config, env, notice));
-    startLanes(this.lanes, config.task_retention_days, notice);
+    // An agent never takes over others' tasks: their results are its parent's, not its own.
+    if (!options.agent) startLanes(this.lanes, config.task_retention_days, notice);
     const gate = new CommandGate({
       mode: "never",
       ...options.approvals,
       ...commandRules(config, options.workspace),
     });
-    this.tools = createToolset(
+    this.tools = withAgentTools(
+      createToolset(
+        this.lanes,
+        { backgroundAfterMs: config.bash_background_after_ms, ...options.bash },
+        gate,
+        fileEditHooks(options.approvals?.mode ?? "never", options.writeApprover, this.edits),
+      ),
       this.lanes,
-      { backgroundAfterMs: config.bash_background_after_ms, ...options.bash },
-      gate,
-      fileEditHooks(options.approvals?.mode ?? "never", options.writeApprover, this.edits),
+      options.agent?.context ??
+        topContext(this.lanes.store.lanesDir, config, this.provider.model, options.providerName, env),
     );
     this.hooks = createBackgroundHooks(this.lanes, {
       idleWake: options.idleWake,
@@ -118,7 +128,7 @@ export class Session {
       emit: options.emit,
     });
     this.system = buildSystemPrompt(options.workspace, options.startedIn);
-    this.sessions = new SessionStore(this.lanes.store.lanesDir);
+    this.sessions = new SessionStore(options.agent?.transcriptsIn ?? this.lanes.store.lanesDir);
     this.log = this.newLog([]);
     this.id = options.resume === undefined ? this.sessions.newId() : this.resumeFrom(options.resume);
     this.compactor = createCompactor(this.agentConfig(options.emit));

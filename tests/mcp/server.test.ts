@@ -25,10 +25,11 @@ afterEach(async () => {
 const connect = (existing?: string) => connectTo(cleanups, existing);
 
 describe("lanes mcp over stdio", () => {
-  it("lists exactly the five background tools, each with the JSON Schema of its zod schema", async () => {
+  it("lists exactly the five background tools and agent_run, each with the JSON Schema of its zod schema", async () => {
     const connection = await connect();
     const { tools } = await connection.client.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual([
+      "agent_run",
       "background_run",
       "check_background",
       "kill_background",

@@ -7,6 +7,7 @@ import { terminalSafe } from "../../text/width.js";
 import { costLine } from "./cost-command.js";
 import { modelCommand } from "./model-command.js";
 import { resumeCommand } from "./resume-command.js";
+import { agentTranscript } from "../../agents/agent-transcript.js";
 import { undoCommand } from "./undo-command.js";
 import type { ReplView } from "./view.js";
 import type { Session } from "../../session/session.js";
@@ -16,7 +17,7 @@ import { readTail } from "../../text/utf8-window.js";
 export const HELP = `Commands:
   /tasks             list this session's background tasks, then other lanes' in this folder
   /tasks kill ID     end a task and its whole process group (another lanes' too); wakes no turn
-  /tasks logs ID     show the end of a task's output
+  /tasks logs ID     show the end of a task's output (an agent's: its conversation so far)
   /clear             clear the screen, start a new conversation (tasks go on)
   /compact           compact the conversation now (old outputs cleared, older turns summarised)
   /context           how full the context window is, and the share of prompt tokens read from cache
@@ -145,7 +146,9 @@ async function tasksCommand(sub: string | undefined, id: string | undefined, con
     return;
   }
   // The last lines are all the REPL shows: read the tail, never a whole (maybe huge) log.
-  const text = readTail(record.output_file, 64 * 1024).text;
+  const tail = readTail(record.output_file, 64 * 1024).text;
+  // An agent's log is its conversation as it goes, then its report.
+  const text = record.type === "local_agent" ? `${agentTranscript(record) ?? ""}${tail}` : tail;
   const clean = terminalSafe(text).replace(/\n$/, "");
   const where = displayPath(session.workspace(), record.output_file);
   if (clean.split("\n").length > LOG_LINES) view.notice(style.dim(`… (earlier output in ${where})`));
