@@ -1,24 +1,36 @@
 import { readFileSync } from "node:fs";
 
-/** Resident memory of one process from /proc/PID/status, in MB: total, anonymous (heap) and file-backed. */
+/**
+ * Resident memory of one process in MB: total, anonymous (heap), file-backed (mostly node's own binary,
+ * shared by every node process), and private (what this process alone holds: its cost per extra agent).
+ */
 export interface Rss {
   rssMb: number;
   anonMb: number;
   fileMb: number;
+  privateMb: number;
 }
 
-/** undefined when the process is gone. */
+const mb = (kb: number): number => Math.round((kb / 1024) * 10) / 10;
+const field = (text: string, key: string): number =>
+  Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? Number.NaN);
+
+/** From /proc/PID/status and smaps_rollup; undefined when the process is gone. */
 export function readRss(pid: number): Rss | undefined {
   let status: string;
+  let rollup: string;
   try {
     status = readFileSync(`/proc/${pid}/status`, "utf8");
+    rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
   } catch {
     return undefined;
   }
-  const kb = (key: string): number =>
-    Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
-  const mb = (value: number): number => Math.round((value / 1024) * 10) / 10;
-  return { rssMb: mb(kb("VmRSS")), anonMb: mb(kb("RssAnon")), fileMb: mb(kb("RssFile") + kb("RssShmem")) };
+  return {
+    rssMb: mb(field(status, "VmRSS")),
+    anonMb: mb(field(status, "RssAnon")),
+    fileMb: mb(field(status, "RssFile") + field(status, "RssShmem")),
+    privateMb: mb(field(rollup, "Private_Clean") + field(rollup, "Private_Dirty")),
+  };
 }
 
 function isAgentWorker(pid: number): boolean {

@@ -172,8 +172,10 @@ export async function benchFanOut(
     rssMb: pick(workers.map((w) => w.rssMb)),
     anonMb: pick(workers.map((w) => w.anonMb)),
     fileMb: pick(workers.map((w) => w.fileMb)),
+    privateMb: pick(workers.map((w) => w.privateMb)),
   });
-  const peak = (key: string): Rss => peaks.peaks.get(key) ?? { rssMb: NaN, anonMb: NaN, fileMb: NaN };
+  const peak = (key: string): Rss =>
+    peaks.peaks.get(key) ?? { rssMb: NaN, anonMb: NaN, fileMb: NaN, privateMb: NaN };
   const wallMs = median(walls.fanOut);
   return {
     fanOut: {

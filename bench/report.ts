@@ -1,5 +1,7 @@
+import type { AgentsResult } from "./agents.js";
 import type { LatencyResult } from "./completion-latency.js";
 import type { DelayWindow, EventLoopResult } from "./event-loop.js";
+import { agentRows } from "./agents-rows.js";
 import { longSessionRows } from "./long-session-rows.js";
 import type { LongSessionResult } from "./long-session.js";
 import type { MachineInfo } from "./machine.js";
@@ -25,6 +27,8 @@ export interface BenchParts {
   sandboxStart: SandboxStartResult;
   sandboxScale: SandboxScaleResult;
   startup: StartupResult;
+  /** Optional: figures from before issue 19 have none, and `--only OTHER` still runs on them. */
+  agents?: AgentsResult;
 }
 
 export interface BenchResults extends BenchParts {
@@ -139,6 +143,7 @@ export function rows(r: BenchResults): Row[] {
     ...sandboxRows(r.sandboxStart),
     ...scaleRows(r.sandboxScale),
     ...startupRows(r.startup),
+    ...agentRows(r.agents),
   ];
 }
 

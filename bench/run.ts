@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { benchAgents } from "./agents.js";
 import { benchCompletionLatency } from "./completion-latency.js";
 import { benchEventLoop } from "./event-loop.js";
 import { benchLongSession } from "./long-session.js";
@@ -25,7 +26,7 @@ const only = onlyArg === -1 ? undefined : (process.argv[onlyArg + 1] ?? "").spli
 const context: BenchContext = { quick, log: (line) => console.log(`  ${line}`) };
 
 // In run order: the flood runs first, while the heap is small, so RSS growth is lanes' own.
-const parts: { [K in keyof BenchParts]: () => Promise<BenchParts[K]> } = {
+const parts: { [K in keyof BenchParts]-?: () => Promise<BenchParts[K]> } = {
   flood: () => benchOutputFlood(context),
   eventLoop: () => benchEventLoop(context),
   spawn: () => benchSpawnThroughput(context),
@@ -37,6 +38,7 @@ const parts: { [K in keyof BenchParts]: () => Promise<BenchParts[K]> } = {
   sandboxStart: () => benchSandboxStart(context),
   sandboxScale: () => benchSandboxScale(context),
   startup: () => benchStartup(context),
+  agents: () => benchAgents(context),
 };
 const names = Object.keys(parts) as (keyof BenchParts)[];
 const unknown = only?.filter((name) => !(names as string[]).includes(name)) ?? [];
@@ -50,7 +52,11 @@ const base = join(import.meta.dirname, quick ? "results.quick" : "results");
 const partsFile = `${base}.parts.json`;
 const previous: Partial<BenchParts> =
   only && existsSync(partsFile) ? (JSON.parse(readFileSync(partsFile, "utf8")) as Partial<BenchParts>) : {};
-const missing = only ? names.filter((name) => !only.includes(name) && previous[name] === undefined) : [];
+// Parts added since the last whole run may be absent: their rows are left out until they run.
+const optional: (keyof BenchParts)[] = ["agents"];
+const missing = only
+  ? names.filter((name) => !only.includes(name) && !optional.includes(name) && previous[name] === undefined)
+  : [];
 if (missing.length > 0) {
   console.error(`lanes bench: no earlier figures for ${missing.join(", ")}: run the whole bench once first`);
   process.exit(2);
