@@ -78,7 +78,8 @@ export async function runParent(
   ws: AgentsWorkspace,
   prompt: string,
   onSample: (pid: number) => void = () => undefined,
-  limitMs = 90_000,
+  // 20 agents on a loaded 2-core machine took over a minute: node start-ups share the CPUs.
+  limitMs = 300_000,
 ): Promise<ParentRun> {
   const spawnedAt = Date.now();
   const child = spawn(process.execPath, [bin, "-p", prompt, "--output-format", "json"], {
@@ -93,13 +94,18 @@ export async function runParent(
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
   const sampler = setInterval(() => onSample(pid), 50);
-  const limit = setTimeout(() => child.kill("SIGKILL"), limitMs);
+  let timedOut = false;
+  const limit = setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  }, limitMs);
   try {
     const code = await new Promise<number | null>((resolve, reject) => {
       child.once("error", reject);
       child.once("close", (exit) => resolve(exit));
     });
     const exitedAt = Date.now();
+    if (timedOut) throw new Error(`lanes -p ${JSON.stringify(prompt)}: still running after ${limitMs} ms`);
     if (code !== 0)
       throw new Error(`lanes -p ${JSON.stringify(prompt)}: exit ${code}: ${stderr.slice(-500)}`);
     return { spawnedAt, exitedAt, pid, stdout, stderr };
