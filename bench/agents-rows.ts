@@ -44,3 +44,17 @@ export function agentRows(a: AgentsResult | undefined): Row[] {
     },
   ];
 }
+
+/** Where a waiting agent's resident memory goes, from the figures just measured. */
+export function agentMemorySection(a: AgentsResult | undefined): string[] {
+  if (!a) return [];
+  const { median: w, node, nodeWithSdk: sdk, parent } = a.memory;
+  const twenty = Math.round((20 * w.privateMb + w.fileMb) / 10) * 10;
+  return [
+    "## Where an agent's memory goes",
+    "",
+    `A waiting agent-worker held ${w.rssMb} MB resident: ${w.fileMb} MB file-backed (node's binary and libraries, the same pages in every node process) and ${w.anonMb} MB anonymous (V8's heap, compiled code, malloc). For scale, sampled at the same moments: an idle \`node\` holds ${node.rssMb} MB (${node.fileMb} file-backed), an idle node that imported \`@anthropic-ai/sdk\` ${sdk.rssMb} MB, the parent lanes ${parent.rssMb} MB. The 60 MB target is thus about what any node process that can talk to the API holds; what each agent adds is its private ${w.privateMb} MB, so 20 waiting agents take about ${twenty} MB.`,
+    "",
+    "Below 60 MB per agent needs fewer processes, not flags: agents of one session hosted as sessions in one worker process (or in the parent) would share node, the SDK and zod, and add only their conversation and tools.",
+  ];
+}
