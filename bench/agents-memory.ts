@@ -9,6 +9,8 @@ export interface Rss {
   anonMb: number;
   fileMb: number;
   privateMb: number;
+  /** CPU time it has used so far (user + system, 10 ms ticks). */
+  cpuMs: number;
 }
 
 const mb = (kb: number): number => Math.round((kb / 1024) * 10) / 10;
@@ -19,7 +21,9 @@ const field = (text: string, key: string): number =>
 export function readRss(pid: number): Rss | undefined {
   let status: string;
   let rollup: string;
+  let stat: string;
   try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     status = readFileSync(`/proc/${pid}/status`, "utf8");
     rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
   } catch {
@@ -30,7 +34,14 @@ export function readRss(pid: number): Rss | undefined {
     anonMb: mb(field(status, "RssAnon")),
     fileMb: mb(field(status, "RssFile") + field(status, "RssShmem")),
     privateMb: mb(field(rollup, "Private_Clean") + field(rollup, "Private_Dirty")),
+    cpuMs: cpuTicks(stat) * 10,
   };
+}
+
+/** utime + stime from /proc/PID/stat (fields 14 and 15; comm may hold spaces, so count after its ")"). */
+function cpuTicks(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]);
 }
 
 function isAgentWorker(pid: number): boolean {
@@ -59,13 +70,14 @@ export function findAgentWorker(leader: number): number | undefined {
   return undefined;
 }
 
-/** Keeps the highest reading per key. */
+/** Keeps the highest RSS reading per key, with the most CPU time seen. */
 export class PeakRss {
   readonly peaks = new Map<string, Rss>();
 
   add(key: string, rss: Rss | undefined): void {
     if (!rss) return;
     const seen = this.peaks.get(key);
-    if (!seen || rss.rssMb > seen.rssMb) this.peaks.set(key, rss);
+    const peak = !seen || rss.rssMb > seen.rssMb ? rss : seen;
+    this.peaks.set(key, { ...peak, cpuMs: Math.max(rss.cpuMs, seen?.cpuMs ?? 0) });
   }
 }

@@ -173,9 +173,10 @@ export async function benchFanOut(
     anonMb: pick(workers.map((w) => w.anonMb)),
     fileMb: pick(workers.map((w) => w.fileMb)),
     privateMb: pick(workers.map((w) => w.privateMb)),
+    cpuMs: pick(workers.map((w) => w.cpuMs)),
   });
   const peak = (key: string): Rss =>
-    peaks.peaks.get(key) ?? { rssMb: NaN, anonMb: NaN, fileMb: NaN, privateMb: NaN };
+    peaks.peaks.get(key) ?? { rssMb: NaN, anonMb: NaN, fileMb: NaN, privateMb: NaN, cpuMs: NaN };
   const wallMs = median(walls.fanOut);
   return {
     fanOut: {
