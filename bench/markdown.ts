@@ -1,3 +1,4 @@
+import { agentMemorySection } from "./agents-rows.js";
 import { passes, rows, type BenchResults } from "./report.js";
 
 const verdict = (pass: boolean | null): string => (pass === null ? "—" : pass ? "pass" : "**MISS**");
@@ -108,6 +109,7 @@ export function toMarkdown(r: BenchResults): string {
     ...spawnSection(r),
     "",
     ...(r.sandboxScale ? [...sandboxSection(r), ""] : []),
+    ...(r.agents ? [...agentMemorySection(r.agents), ""] : []),
     `## What the model saw for the ${r.flood.size} task (${r.flood.injected.chars} chars)`,
     "",
     "```",

@@ -1,5 +1,7 @@
+import type { AgentsResult } from "./agents.js";
 import type { LatencyResult } from "./completion-latency.js";
 import type { DelayWindow, EventLoopResult } from "./event-loop.js";
+import { agentRows } from "./agents-rows.js";
 import { longSessionRows } from "./long-session-rows.js";
 import type { LongSessionResult } from "./long-session.js";
 import type { MachineInfo } from "./machine.js";
@@ -29,6 +31,8 @@ export interface BenchParts {
   startup: StartupResult;
   /** Issue 17: the crash-and-restart soak (optional: figures from before it existed have none). */
   soak?: SoakBenchResult;
+  /** Optional: figures from before issue 19 have none, and `--only OTHER` still runs on them. */
+  agents?: AgentsResult;
 }
 
 export interface BenchResults extends BenchParts {
@@ -145,6 +149,7 @@ export function rows(r: BenchResults): Row[] {
     ...scaleRows(r.sandboxScale),
     ...startupRows(r.startup),
     ...soakRows(r.soak),
+    ...agentRows(r.agents),
   ];
 }
 

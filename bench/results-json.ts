@@ -41,6 +41,7 @@ export function toJson(r: BenchResults): Record<string, unknown> {
     startup_first_request_ms: r.startup.firstRequestMs,
     installed_size_mb: r.startup.installedMb,
     tarball_kb: r.startup.tarballKb,
+    ...(r.agents ? { agents: r.agents } : {}),
     machine: r.machine,
     quick: r.quick,
     ...(r.rerun ? { rerun: r.rerun } : {}),

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { benchAgents } from "./agents.js";
 import { benchCompletionLatency } from "./completion-latency.js";
 import { benchEventLoop } from "./event-loop.js";
 import { benchLongSession } from "./long-session.js";
@@ -39,6 +40,7 @@ const parts: { [K in keyof BenchParts]-?: () => Promise<BenchParts[K]> } = {
   sandboxScale: () => benchSandboxScale(context),
   startup: () => benchStartup(context),
   soak: () => benchSoak(context),
+  agents: () => benchAgents(context),
 };
 const names = Object.keys(parts) as (keyof BenchParts)[];
 const unknown = only?.filter((name) => !(names as string[]).includes(name)) ?? [];
@@ -52,9 +54,11 @@ const base = join(import.meta.dirname, quick ? "results.quick" : "results");
 const partsFile = `${base}.parts.json`;
 const previous: Partial<BenchParts> =
   only && existsSync(partsFile) ? (JSON.parse(readFileSync(partsFile, "utf8")) as Partial<BenchParts>) : {};
-// The soak (10 minutes) is optional for a partial run: its rows read "not run" until it ran once.
+// Parts added since the last whole run may be absent (the soak takes 10 minutes): their rows read "not run"
+// or are left out until they run.
+const optional: (keyof BenchParts)[] = ["soak", "agents"];
 const missing = only
-  ? names.filter((name) => !only.includes(name) && name !== "soak" && previous[name] === undefined)
+  ? names.filter((name) => !only.includes(name) && !optional.includes(name) && previous[name] === undefined)
   : [];
 if (missing.length > 0) {
   console.error(`lanes bench: no earlier figures for ${missing.join(", ")}: run the whole bench once first`);

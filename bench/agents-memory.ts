@@ -1,0 +1,83 @@
+import { readFileSync } from "node:fs";
+
+/**
+ * Resident memory of one process in MB: total, anonymous (heap), file-backed (mostly node's own binary,
+ * shared by every node process), and private (what this process alone holds: its cost per extra agent).
+ */
+export interface Rss {
+  rssMb: number;
+  anonMb: number;
+  fileMb: number;
+  privateMb: number;
+  /** CPU time it has used so far (user + system, 10 ms ticks). */
+  cpuMs: number;
+}
+
+const mb = (kb: number): number => Math.round((kb / 1024) * 10) / 10;
+const field = (text: string, key: string): number =>
+  Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? Number.NaN);
+
+/** From /proc/PID/status and smaps_rollup; undefined when the process is gone. */
+export function readRss(pid: number): Rss | undefined {
+  let status: string;
+  let rollup: string;
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    status = readFileSync(`/proc/${pid}/status`, "utf8");
+    rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+  } catch {
+    return undefined;
+  }
+  return {
+    rssMb: mb(field(status, "VmRSS")),
+    anonMb: mb(field(status, "RssAnon")),
+    fileMb: mb(field(status, "RssFile") + field(status, "RssShmem")),
+    privateMb: mb(field(rollup, "Private_Clean") + field(rollup, "Private_Dirty")),
+    cpuMs: cpuTicks(stat) * 10,
+  };
+}
+
+/** utime + stime from /proc/PID/stat (fields 14 and 15; comm may hold spaces, so count after its ")"). */
+function cpuTicks(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+function isAgentWorker(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes("agent-worker");
+  } catch {
+    return false;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(" ").filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** The `lanes agent-worker` process under a task's leader (the exit-file wrapper shell), if it runs. */
+export function findAgentWorker(leader: number): number | undefined {
+  const queue = [leader];
+  for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
+    if (isAgentWorker(pid)) return pid;
+    queue.push(...childrenOf(pid));
+  }
+  return undefined;
+}
+
+/** Keeps the highest RSS reading per key, with the most CPU time seen. */
+export class PeakRss {
+  readonly peaks = new Map<string, Rss>();
+
+  add(key: string, rss: Rss | undefined): void {
+    if (!rss) return;
+    const seen = this.peaks.get(key);
+    const peak = !seen || rss.rssMb > seen.rssMb ? rss : seen;
+    this.peaks.set(key, { ...peak, cpuMs: Math.max(rss.cpuMs, seen?.cpuMs ?? 0) });
+  }
+}

@@ -1,0 +1,218 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { buildCli } from "../scripts/build.js";
+import { readAgentState } from "../src/lanes/agent-state.js";
+import { requestsOf, routeByPrompt, type Route } from "../tests/helpers/agent-routes.js";
+import {
+  startFakeAnthropic,
+  textReply,
+  toolReply,
+  type FakeAnthropic,
+} from "../tests/helpers/fake-anthropic-server.js";
+import {
+  agentsWorkspace,
+  runParent,
+  taskRecords,
+  type AgentsWorkspace,
+  type ParentRun,
+} from "./agents-cli.js";
+import { findAgentWorker, PeakRss, readRss, type Rss } from "./agents-memory.js";
+import { percentile, round, withWorkspace, type BenchContext } from "./support.js";
+
+const ROOT = join(import.meta.dirname, "..");
+const SLEEP_S = 2;
+
+export interface AgentsResult {
+  /** One turn of `agents` agent_run calls: the call → every record running, and → every first request. */
+  start: { agents: number; startedMs: number; perSecond: number; readyMs: number; readyPerSecond: number };
+  /** Medians over `rounds`: agent_run call → the sub-agent's first request, beside the parent's own start. */
+  firstRequest: { rounds: number; agentMs: number; parentMs: number; ratio: number; spawnMs: number };
+  /** Medians over `rounds`: agent_run call → the parent's request after the last agent result. */
+  fanOut: { rounds: number; wallMs: number; ratio: number; processWallMs: number };
+  /** Peak RSS of each agent-worker while it waited on its task, and of baselines sampled meanwhile. */
+  memory: { workers: number; median: Rss; max: Rss; parent: Rss; node: Rss; nodeWithSdk: Rss };
+}
+
+const median = (values: number[]): number => round(percentile(values, 50), 0);
+
+/** A parent whose first turn starts these agents and whose later turns just acknowledge. */
+function parentRoute(calls: { prompt: string }[], onCall: () => void): Route {
+  return (_request, index) => {
+    if (index > 0) return textReply(`acknowledged ${index}`);
+    onCall();
+    return toolReply(calls.map((input) => ({ name: "agent_run", input })));
+  };
+}
+
+/** One parent run against its own fake API; throws unless every agent completed. */
+async function withParent(
+  bin: string,
+  routes: (onCall: () => void) => Record<string, Route>,
+  options: { laneLimit: number; agents: number; onSample?: (ws: AgentsWorkspace, pid: number) => void },
+): Promise<{
+  server: FakeAnthropic;
+  run: ParentRun;
+  callAt: number;
+  records: ReturnType<typeof taskRecords>;
+}> {
+  let callAt = Number.NaN;
+  const server = await startFakeAnthropic(routeByPrompt(routes(() => (callAt = Date.now()))));
+  try {
+    return await withWorkspace("agents", async (dir) => {
+      const ws = agentsWorkspace(dir, server, options.laneLimit);
+      const run = await runParent(bin, ws, "bench parent", (pid) => options.onSample?.(ws, pid));
+      const records = taskRecords(ws.project).filter((r) => r.type === "local_agent");
+      const completed = records.filter((r) => r.status === "completed").length;
+      if (completed !== options.agents)
+        throw new Error(`agents bench: ${completed}/${options.agents} completed`);
+      return { server, run, callAt, records };
+    });
+  } finally {
+    await server.close();
+  }
+}
+
+async function benchStart(bin: string, agents: number): Promise<AgentsResult["start"]> {
+  const prompts = Array.from({ length: agents }, (_, i) => `quick ${i}`);
+  const { server, callAt, records } = await withParent(
+    bin,
+    (onCall) => ({
+      "bench parent": parentRoute(
+        prompts.map((prompt) => ({ prompt })),
+        onCall,
+      ),
+      ...Object.fromEntries(prompts.map((prompt) => [prompt, [textReply("ok")]])),
+    }),
+    { laneLimit: agents, agents },
+  );
+  const startedMs = Math.max(...records.map((r) => Date.parse(r.started_at))) - callAt;
+  const readyMs =
+    Math.max(...prompts.map((p) => requestsOf(server.requests, p)[0]?.receivedAt ?? NaN)) - callAt;
+  return {
+    agents,
+    startedMs,
+    perSecond: round(agents / (startedMs / 1000), 1),
+    readyMs,
+    readyPerSecond: round(agents / (readyMs / 1000), 1),
+  };
+}
+
+async function benchFirstRequest(bin: string, rounds: number): Promise<AgentsResult["firstRequest"]> {
+  const samples = { agent: [] as number[], parent: [] as number[], spawn: [] as number[] };
+  for (let i = 0; i < rounds; i++) {
+    const { server, run, callAt, records } = await withParent(
+      bin,
+      (onCall) => ({
+        "bench parent": parentRoute([{ prompt: "probe" }], onCall),
+        probe: [textReply("probe done")],
+      }),
+      { laneLimit: 8, agents: 1 },
+    );
+    samples.parent.push(requestsOf(server.requests, "bench parent")[0]!.receivedAt - run.spawnedAt);
+    samples.agent.push(requestsOf(server.requests, "probe")[0]!.receivedAt - callAt);
+    samples.spawn.push(Date.parse(records[0].started_at) - callAt);
+  }
+  const agentMs = median(samples.agent);
+  const parentMs = median(samples.parent);
+  return { rounds, agentMs, parentMs, ratio: round(agentMs / parentMs, 2), spawnMs: median(samples.spawn) };
+}
+
+/** An idle node process to sample beside the workers; `sdk` makes it import the Anthropic SDK first. */
+function idleNode(sdk: boolean): ChildProcess {
+  const code = `${sdk ? 'await import("@anthropic-ai/sdk");' : ""} setInterval(() => {}, 1000);`;
+  return spawn(process.execPath, ["--input-type=module", "-e", code], { cwd: ROOT, stdio: "ignore" });
+}
+
+export async function benchFanOut(
+  bin: string,
+  rounds: number,
+): Promise<Omit<AgentsResult, "start" | "firstRequest">> {
+  const names = ["alpha", "beta", "gamma"];
+  const agentScript = [
+    toolReply([{ name: "background_run", input: { command: `sleep ${SLEEP_S}` } }]),
+    textReply("waiting for my sleep"),
+    textReply("finished"),
+  ];
+  const peaks = new PeakRss();
+  const baselines = { node: idleNode(false), nodeWithSdk: idleNode(true) };
+  const walls = { fanOut: [] as number[], process: [] as number[] };
+  try {
+    for (let i = 0; i < rounds; i++) {
+      const onSample = (ws: AgentsWorkspace, pid: number): void => {
+        for (const record of taskRecords(ws.project)) {
+          if (record.type !== "local_agent" || record.status !== "running" || !record.pid) continue;
+          const state = readAgentState(join(ws.project, ".lanes"), record.id);
+          const worker = state?.phase === "waiting" ? findAgentWorker(record.pid) : undefined;
+          if (worker !== undefined) peaks.add(`worker ${i} ${record.id}`, readRss(worker));
+        }
+        peaks.add("parent", readRss(pid));
+        for (const [name, child] of Object.entries(baselines)) peaks.add(name, readRss(child.pid ?? -1));
+      };
+      const { server, run, callAt } = await withParent(
+        bin,
+        (onCall) => ({
+          "bench parent": parentRoute(
+            names.map((name) => ({ prompt: `fan out ${name}` })),
+            onCall,
+          ),
+          ...Object.fromEntries(names.map((name) => [`fan out ${name}`, agentScript])),
+        }),
+        { laneLimit: 8, agents: names.length, onSample },
+      );
+      walls.fanOut.push(requestsOf(server.requests, "bench parent").at(-1)!.receivedAt - callAt);
+      walls.process.push(run.exitedAt - run.spawnedAt);
+    }
+  } finally {
+    for (const child of Object.values(baselines)) child.kill("SIGKILL");
+  }
+  const workers = [...peaks.peaks].filter(([key]) => key.startsWith("worker")).map(([, rss]) => rss);
+  if (workers.length === 0) throw new Error("agents bench: no agent-worker was seen waiting");
+  const by = (pick: (values: number[]) => number) => ({
+    rssMb: pick(workers.map((w) => w.rssMb)),
+    anonMb: pick(workers.map((w) => w.anonMb)),
+    fileMb: pick(workers.map((w) => w.fileMb)),
+    privateMb: pick(workers.map((w) => w.privateMb)),
+    cpuMs: pick(workers.map((w) => w.cpuMs)),
+  });
+  const peak = (key: string): Rss =>
+    peaks.peaks.get(key) ?? { rssMb: NaN, anonMb: NaN, fileMb: NaN, privateMb: NaN, cpuMs: NaN };
+  const wallMs = median(walls.fanOut);
+  return {
+    fanOut: {
+      rounds,
+      wallMs,
+      ratio: round(wallMs / (SLEEP_S * 1000), 3),
+      processWallMs: median(walls.process),
+    },
+    memory: {
+      workers: workers.length,
+      median: by((values) => percentile(values, 50)),
+      max: by((values) => Math.max(...values)),
+      ...{ parent: peak("parent"), node: peak("node"), nodeWithSdk: peak("nodeWithSdk") },
+    },
+  };
+}
+
+/** Issue 19: background agents through the built CLI against the fake Messages API on 127.0.0.1. */
+export async function benchAgents(context: BenchContext): Promise<AgentsResult> {
+  const outDir = join(ROOT, ".build", `bench-agents-${process.pid}`);
+  const bin = await buildCli(outDir);
+  try {
+    const start = await benchStart(bin, context.quick ? 8 : 20);
+    context.log(
+      `${start.agents} agents: records running ${start.startedMs} ms after the call (${start.perSecond}/s), first requests ${start.readyMs} ms (${start.readyPerSecond}/s)`,
+    );
+    const firstRequest = await benchFirstRequest(bin, context.quick ? 2 : 5);
+    context.log(
+      `sub-agent first request ${firstRequest.agentMs} ms after agent_run (spawned at ${firstRequest.spawnMs} ms), lanes -p spawn → first request ${firstRequest.parentMs} ms`,
+    );
+    const rest = await benchFanOut(bin, context.quick ? 1 : 3);
+    context.log(
+      `fan-out of 3 agents on sleep ${SLEEP_S}: ${rest.fanOut.wallMs} ms; worker RSS while waiting median ${rest.memory.median.rssMb} MB, max ${rest.memory.max.rssMb} MB (idle node ${rest.memory.node.rssMb} MB, with the SDK ${rest.memory.nodeWithSdk.rssMb} MB)`,
+    );
+    return { start, firstRequest, ...rest };
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+}
