@@ -292,7 +292,12 @@ try {
 } catch (error) {
   const context: ParseContext = {
     name: commandName(failedIn),
-    subcommands: failedIn.commands.map((c) => c.name()),
+    // Hidden ones (agent-worker) are lanes' own, never a user's choice.
+    subcommands: failedIn
+      .createHelp()
+      .visibleCommands(failedIn)
+      .map((c) => c.name())
+      .filter((name) => name !== "help"),
     operands: failedIn.args.length > 0 ? failedIn.args : program.args,
   };
   const { line, code } = describeFailure(error, context);

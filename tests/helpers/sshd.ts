@@ -78,6 +78,7 @@ export async function startSshd(): Promise<TestSshd> {
   keygen(join(dir, "host_key"));
   keygen(join(dir, "client_key"));
   writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "client_key.pub")));
+  mkdirSync(join(dir, "home"), { mode: 0o700 });
   let lastError = "";
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
@@ -94,7 +95,9 @@ export async function startSshd(): Promise<TestSshd> {
       "PermitRootLogin prohibit-password",
       "LogLevel VERBOSE",
       "MaxStartups 100",
-      `SetEnv ${SSHD_MARK_VARIABLE}=${mark}`,
+      // HOME of its own: sessions run root's login shell, bash, which sources ~/.bashrc over ssh; the machine's
+      // (pyenv init: seconds per session, a minute when a killed session left pyenv's lock) is not the test's.
+      `SetEnv ${SSHD_MARK_VARIABLE}=${mark} HOME=${join(dir, "home")}`,
     ].join("\n");
     writeFileSync(join(dir, "sshd_config"), `${config}\n`);
     const logFile = join(dir, "sshd.log");

@@ -16,10 +16,10 @@ function anonymousErrors(server: RawServer): Wire[] {
   return server.wire.filter((message) => "error" in message && message.id === undefined);
 }
 
-/** The session still answers: tools/list lists the five tools. */
+/** The session still answers: tools/list lists the five background tools and agent_run. */
 async function stillServes(server: RawServer, id: number): Promise<void> {
   const listed = await server.request(id, "tools/list");
-  expect((listed.result as { tools: unknown[] }).tools).toHaveLength(5);
+  expect((listed.result as { tools: unknown[] }).tools).toHaveLength(6);
 }
 
 describe("lanes mcp answers malformed JSON-RPC as JSON-RPC says, and goes on", () => {

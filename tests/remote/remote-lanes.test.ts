@@ -20,7 +20,7 @@ describe("the remote lanes of a config", () => {
     const handle = runtime?.launch(record, () => Promise.resolve());
     const end = await handle?.exited;
     expect(end).toMatchObject({ status: "failed", exit_code: null });
-    expect(end?.end_reason).toContain("remote lane hpc: Slurm lanes are not built");
+    expect(end?.end_detail).toContain("remote lane hpc: Slurm lanes are not built");
   });
 
   it("lists each SSH lane for the tool description, saying it is not sandboxed", () => {

@@ -223,8 +223,8 @@ describe("an SSH lane when things go wrong", () => {
       await runCli(["-p", "go", "--model", `script:${script}`], { cwd: ws.dir, env: ws.env, onTestFinished });
       const [record] = ws.records();
       expect(record).toMatchObject({ status: "failed", exit_code: null, notified: true });
-      expect(record?.end_reason).toContain(`remote lane box (root@127.0.0.1): ${reason}:`);
-      expect(record?.end_reason).not.toContain("\n");
+      expect(record?.end_detail).toContain(`remote lane box (root@127.0.0.1): ${reason}:`);
+      expect(record?.end_detail).not.toContain("\n");
       expect(record?.remote?.phase).toBe("submitting");
     },
   );

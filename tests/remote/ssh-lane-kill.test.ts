@@ -79,7 +79,8 @@ describe("killing a task on an SSH host", () => {
       await run;
       expect(ws.records()[0]).toMatchObject({
         status: "killed",
-        end_reason: "killed by the user (lanes tasks kill)",
+        end_reason: "user_kill",
+        end_detail: "killed by the user (lanes tasks kill)",
       });
       expect(sshdProcesses(sshd, (line) => line.includes("sleep 303"))).toBe(0);
     },
