@@ -26,10 +26,10 @@ import { recoverySummary, type Recovery } from "./recovery.js";
 import { claimedRecovery } from "./record-claims.js";
 import { spawnedTask } from "./spawned-task.js";
 import { TaskDelivery } from "./task-delivery.js";
-import { recordQueued } from "./task-launch.js";
+import { admitTask, laneWaitOf } from "./task-admission.js";
 import type { KillReason } from "./task-handle.js";
 import { writeTaskInput } from "./task-input.js";
-import { newRecordIn, takeOverRecovered, trackRunning, type IntakeContext } from "./running-intake.js";
+import { takeOverRecovered, trackRunning, type IntakeContext } from "./running-intake.js";
 import type { TaskRecord } from "./task-record.js";
 import { TaskRegistry } from "./task-registry.js";
 import { TaskStore, type CorruptRecord } from "./task-store.js";
@@ -197,35 +197,13 @@ export class LaneManager extends TaskQuery {
 
   start(request: StartTaskRequest): TaskRecord {
     if (this.closed) throw new Error("lanes is shutting down; no new tasks");
-    const { notifyOn } = request;
     const stallMs = request.stallMs ?? this.options.stallMs ?? DEFAULT_STALL_MS;
-    if (request.id !== undefined) this.registry.releaseReservedId(request.id);
-    const record = newRecordIn(this.intake, request.id ?? this.registry.newId(), { ...request, stallMs });
-    const slotted = this.slots.acquire(record.lane, record.id);
-    // Write-ahead: queued is on disk before anyone is told; launchTask records a start before the spawn.
-    if (!slotted) recordQueued(this.intake, record);
-    this.events.recorded(record);
-    this.registry.track(record, {
-      notifyOn,
-      unsandboxed: request.sandbox === false,
-      mirror: request.mirror,
-      inheritStdin: request.inheritStdin,
-      env: request.agent?.env,
-    });
-    if (slotted) this.runner.launch(record.id);
-    else this.events.emit({ type: "task-queued", record: { ...record } });
-    return { ...record };
+    return admitTask(this.intake, { ...request, stallMs }, (id) => this.runner.launch(id));
   }
 
   /** For a queued task, what it waits for: the tasks holding its lane's slots, here or in another lanes. */
   waitingFor(id: string): LaneWait | undefined {
-    const record = this.registry.find(id)?.record;
-    if (record?.status !== "queued") return undefined;
-    const holders = this.slots.holders(record.lane).map((holder) => {
-      const found = this.registry.find(holder.taskId)?.record ?? this.store.find(holder.taskId);
-      return { ...holder, ...(found ? { record: { ...found } } : {}) };
-    });
-    return { lane: record.lane, limit: this.slots.limitOf(record.lane), holders };
+    return laneWaitOf(this.intake, id);
   }
 
   /** Ends a task's whole process group (TERM, KILL after the grace period). The caller reports the result. */
