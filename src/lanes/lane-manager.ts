@@ -63,13 +63,15 @@ export class LaneManager extends TaskQuery {
     const registry = new TaskRegistry(store);
     // Read-only: listing another lanes' tasks must never move a record it cannot parse (recover() does that).
     const readOnly = new TaskStore(store.lanesDir, { create: false });
-    super(registry, new OtherTasks(readOnly, (id) => registry.has(id)));
+    // Two runtimes in one process (tests) tell their tasks and claims apart by this pid.
+    const ownerPid = options.ownerPid ?? process.pid;
+    super(registry, new OtherTasks(readOnly, (id) => registry.has(id), ownerPid));
     this.workspace = options.workspace;
     this.store = store;
     this.delivery = new TaskDelivery(this.registry, this.events);
     this.watcher = new OutputWatcher(() => this.registry.all(), this.delivery, options.tickMs ?? 250);
     const onReady = (id: string): void => void (this.closed || this.runner.launch(id));
-    this.slots = workspaceSlots(this.store, options, onReady);
+    this.slots = workspaceSlots(this.store, { ...options, ownerPid }, onReady);
     this.runner = new TaskRunner({
       options,
       registry: this.registry,
@@ -83,6 +85,7 @@ export class LaneManager extends TaskQuery {
     });
     this.intake = {
       workspace: this.workspace,
+      ownerPid,
       registry: this.registry,
       store: this.store,
       slots: this.slots,
@@ -190,7 +193,7 @@ export class LaneManager extends TaskQuery {
     this.store.settleTemps(processAlive);
     const { records, corrupt } = this.store.loadAll();
     this.corruptRecords.push(...corrupt);
-    const plan = claimedRecovery(this.store.dir, records);
+    const plan = claimedRecovery(this.store.dir, records, this.intake.ownerPid);
     const leftovers = takeOverRecovered(this.intake, plan, (id) => this.sweepEscaped(id));
     return { ...recoverySummary(plan), leftovers };
   }
