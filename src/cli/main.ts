@@ -203,7 +203,7 @@ tasks
   .addOption(sharedOption.cwd())
   .action(async (options: { all?: boolean; olderThan?: string }, command: Command) => {
     const workspace = await cwdOf(command);
-    const days = (await load.config()).loadConfig(workspace).task_retention_days;
+    const days = (await load.config()).loadConfig(workspace, process.env).task_retention_days;
     // Commander may hand `prune --all` to the `tasks` listing's own --all.
     const all = options.all === true || tasks.opts<{ all?: boolean }>().all === true;
     console.log(
@@ -216,7 +216,7 @@ tasks
   .addOption(sharedOption.cwd())
   .action(async (id: string, _options: unknown, command: Command) => {
     const workspace = await cwdOf(command);
-    const graceMs = (await load.config()).loadConfig(workspace).kill_grace_ms;
+    const graceMs = (await load.config()).loadConfig(workspace, process.env).kill_grace_ms;
     console.log(await (await load.tasks()).killTaskText(workspace, id, graceMs));
   });
 

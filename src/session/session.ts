@@ -126,7 +126,7 @@ export class Session {
       maxWaitMs: config.max_wait_ms,
       emit: options.emit,
     });
-    this.system = buildSystemPrompt(options.workspace, options.startedIn);
+    this.system = buildSystemPrompt(options.workspace, options.startedIn, options.env);
     this.sessions = new SessionStore(options.agent?.transcriptsIn ?? this.lanes.store.lanesDir);
     this.log = this.newLog([]);
     this.id = options.resume === undefined ? this.sessions.newId() : this.resumeFrom(options.resume);
