@@ -38,7 +38,7 @@ function chunkCpuMs(perf: string | undefined, argv: string[]): number {
 
 /** perf, when it is installed and allowed to count here. */
 function usablePerf(): string | undefined {
-  const perf = findProgram("perf");
+  const perf = findProgram("perf", process.env);
   if (perf === undefined) return undefined;
   return Number.isFinite(chunkCpuMs(perf, ["/bin/true"])) ? perf : undefined;
 }
@@ -53,7 +53,7 @@ export function sandboxComponents(dir: string, runs: number): ComponentCost[] {
     lanesDir: join(dir, ".lanes"),
     env: process.env,
   });
-  const nsenter = findProgram("nsenter");
+  const nsenter = findProgram("nsenter", process.env);
   if (!sandbox || !nsenter) return [];
   try {
     const sh = ["/bin/sh", "-c", "true"];

@@ -30,8 +30,8 @@ function foldersDown(workspace: string, startedIn: string | undefined): string[]
  */
 export function buildSystemPrompt(
   workspace: string,
-  startedIn?: string,
-  env: NodeJS.ProcessEnv = process.env,
+  startedIn: string | undefined,
+  env: NodeJS.ProcessEnv,
 ): string {
   const folders = foldersDown(workspace, startedIn);
   const here = folders.length > 1 ? relative(workspace, folders[folders.length - 1] ?? workspace) : "";

@@ -34,7 +34,7 @@ interface Span {
 
 /** `lanes demo`: runs offline in a temporary workspace and prints a timeline showing the overlap. */
 export async function runDemo(options: { keep?: boolean } = {}): Promise<number> {
-  const style = createStyle(colorsEnabled(process.stdout));
+  const style = createStyle(colorsEnabled(process.stdout, process.env));
   const workspace = mkdtempSync(join(tmpdir(), "lanes-demo-"));
   const out = (text: string): void => void process.stdout.write(`${text}\n`);
   out(style.bold("lanes demo") + style.dim(` · scripted model, real processes, workspace ${workspace}`));

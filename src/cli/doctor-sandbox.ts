@@ -1,3 +1,4 @@
+import { homedir } from "node:os";
 import type { LanesConfig } from "../config/config.js";
 import { describePolicy } from "../sandbox/describe.js";
 import { policyFromSettings } from "../sandbox/policy.js";
@@ -30,7 +31,7 @@ export function sandboxCheck(config: LanesConfig, workspace: string, env: NodeJS
       what: `lanes sandbox: ${problem}`,
       fix: "commands are refused until this is fixed; lanes never runs them unsandboxed on its own",
     };
-  const lines = describePolicy(policy, env.HOME);
+  const lines = describePolicy(policy, env.HOME ?? homedir());
   if (policy.network !== "on") lines.push(loopbackLine(env));
   return { ok: true, what: lines.join("; ") };
 }

@@ -148,7 +148,7 @@ export async function runDoctor(options: { workspace: string; provider?: string 
   checks.push(workspaceCheck(options.workspace));
   let config: LanesConfig | undefined;
   try {
-    config = loadConfig(options.workspace);
+    config = loadConfig(options.workspace, process.env);
     checks.push({ ok: true, what: "configuration files valid" });
   } catch (error) {
     checks.push({
@@ -172,7 +172,7 @@ export async function runDoctor(options: { workspace: string; provider?: string 
   if (config) checks.push(sandboxCheck(config, options.workspace, env));
   if (config) checks.push(...(await remoteChecks(config.lanes, options.workspace, env)));
 
-  const style = createStyle(colorsEnabled(process.stdout));
+  const style = createStyle(colorsEnabled(process.stdout, process.env));
   process.stdout.write(`${style.bold("lanes doctor")} ${style.dim(`(provider ${provider})`)}\n`);
   for (const check of checks) {
     const mark = check.ok ? style.green("✓") : check.optional ? style.yellow("!") : style.red("✗");

@@ -9,6 +9,7 @@ import { positiveInt, sharedOption, timerSeconds, type MainOptions } from "./opt
 import { commandName, commandOptions } from "./command-options.js";
 import { commandLine } from "./command-line.js";
 import { UsageError } from "../config/usage-error.js";
+import { load } from "./command-loaders.js";
 
 // Output into a closed pipe (`lanes doctor | head -1`) ends quietly: what is written after that is dropped
 // and the command runs to its end, so its own cleanup (the demo's temp workspace) still happens.
@@ -17,29 +18,6 @@ for (const stream of [process.stdout, process.stderr]) {
     if (error.code !== "EPIPE") throw error;
   });
 }
-
-// Command modules load on demand: `lanes --version` or `lanes tasks` should not pay for every SDK, and
-// `--version`/`--help` not even for zod (the configuration schema).
-const load = {
-  config: () => import("../config/config.js"),
-  demo: () => import("./demo.js"),
-  print: () => import("./print-mode.js"),
-  repl: () => import("./repl/repl.js"),
-  run: () => import("./run-command.js"),
-  sandbox: () => import("./sandbox-command.js"),
-  sessionList: () => import("./session-listing.js"),
-  mcp: () => import("./mcp-command.js"),
-  setup: () => import("./workspace-setup.js"),
-  trust: () => import("./trust-command.js"),
-  trustQuestion: () => import("./repl/trust-question.js"),
-  tasks: () => import("./tasks-command.js"),
-  doctor: () => import("./doctor.js"),
-  completion: () => import("./completion.js"),
-  root: () => import("../config/workspace-root.js"),
-  wide: () => import("./wide-workspace.js"),
-  prompt: () => import("./print-prompt.js"),
-  agentWorker: () => import("./agent-worker-command.js"),
-};
 
 const program = new Command()
   .name("lanes")
@@ -225,7 +203,7 @@ tasks
   .addOption(sharedOption.cwd())
   .action(async (options: { all?: boolean; olderThan?: string }, command: Command) => {
     const workspace = await cwdOf(command);
-    const days = (await load.config()).loadConfig(workspace).task_retention_days;
+    const days = (await load.config()).loadConfig(workspace, process.env).task_retention_days;
     // Commander may hand `prune --all` to the `tasks` listing's own --all.
     const all = options.all === true || tasks.opts<{ all?: boolean }>().all === true;
     console.log(
@@ -238,7 +216,7 @@ tasks
   .addOption(sharedOption.cwd())
   .action(async (id: string, _options: unknown, command: Command) => {
     const workspace = await cwdOf(command);
-    const graceMs = (await load.config()).loadConfig(workspace).kill_grace_ms;
+    const graceMs = (await load.config()).loadConfig(workspace, process.env).kill_grace_ms;
     console.log(await (await load.tasks()).killTaskText(workspace, id, graceMs));
   });
 

@@ -14,7 +14,7 @@ const toStderr = (line: string): void => void process.stderr.write(`${line}\n`);
 
 /** The settings, saying in one line which of the workspace's own were dropped because they widen. */
 export function loadSettings(workspace: string, note: (line: string) => void = toStderr): LanesConfig {
-  const { config, ignored, workspaceFile } = loadConfigWithNotes(workspace);
+  const { config, ignored, workspaceFile } = loadConfigWithNotes(workspace, process.env);
   if (ignored.length > 0) {
     const what = ignored.map((setting) => `${setting.key} (${setting.why})`).join(", ");
     note(
@@ -36,7 +36,7 @@ export async function prepareWorkspace(
   const note = options.note ?? toStderr;
   const config = loadSettings(workspace, note);
   let trusted = workspaceEntry(config, workspace).trusted;
-  const env = loadWorkspaceEnv(workspace, trusted === true);
+  const env = loadWorkspaceEnv(workspace, trusted === true, process.env);
   if (env.refused !== undefined)
     note(
       `lanes: ignored ${env.refused.join(", ")} from ${displayPath(workspace, env.file ?? ".env")}: a workspace's .env may not add or change a remote (only your own config may)`,
@@ -46,13 +46,13 @@ export async function prepareWorkspace(
     trusted = await options.askTrust(workspace, env.held);
     let saved: string;
     try {
-      saved = `saved in ${setWorkspaceTrust(workspace, trusted)}`;
+      saved = `saved in ${setWorkspaceTrust(workspace, trusted, process.env)}`;
     } catch (error) {
       // The answer still holds for this run; lanes just cannot remember it.
       saved = `not saved: ${(error as Error).message}`;
     }
     if (trusted) {
-      loadWorkspaceEnv(workspace, true);
+      loadWorkspaceEnv(workspace, true, process.env);
       note(`lanes: trusted ${workspace} (${saved}); its .env now sets ${env.held.join(", ")}`);
       return config;
     }

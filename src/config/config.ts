@@ -112,12 +112,12 @@ export class ConfigError extends Error {
 }
 
 /** The user's file, then the workspace's: later files override earlier ones key by key. */
-export function configFiles(workspace: string, env: NodeJS.ProcessEnv = process.env): string[] {
+export function configFiles(workspace: string, env: NodeJS.ProcessEnv): string[] {
   return [userConfigFile(env), join(workspace, ".lanes", "config.json")];
 }
 
 /** `~/.config/lanes/config.json` (or under XDG_CONFIG_HOME): the user's own settings and decisions. */
-export function userConfigFile(env: NodeJS.ProcessEnv = process.env): string {
+export function userConfigFile(env: NodeJS.ProcessEnv): string {
   const userDir = env.XDG_CONFIG_HOME ?? join(env.HOME ?? homedir(), ".config");
   return join(userDir, "lanes", "config.json");
 }
@@ -155,7 +155,7 @@ export interface LoadedConfig {
  * Loads and validates both files; the workspace's may only narrow the user's (workspace-narrowing.ts).
  * A bad file is a clear error naming the file and the key.
  */
-export function loadConfigWithNotes(workspace: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+export function loadConfigWithNotes(workspace: string, env: NodeJS.ProcessEnv): LoadedConfig {
   const [userFile = "", workspaceFile = ""] = configFiles(workspace, env);
   const user = readConfigFile(userFile);
   validateConfigFile(userFile, user);
@@ -167,6 +167,6 @@ export function loadConfigWithNotes(workspace: string, env: NodeJS.ProcessEnv = 
 }
 
 /** The settings alone, for commands that have nobody to tell about ignored workspace settings. */
-export function loadConfig(workspace: string, env: NodeJS.ProcessEnv = process.env): LanesConfig {
+export function loadConfig(workspace: string, env: NodeJS.ProcessEnv): LanesConfig {
   return loadConfigWithNotes(workspace, env).config;
 }

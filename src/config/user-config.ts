@@ -25,7 +25,7 @@ type Entry = LanesConfig["workspaces"][string];
 export function updateWorkspaceEntry(
   workspace: string,
   change: (entry: Entry) => Entry,
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv,
 ): string {
   const file = userConfigFile(env);
   const raw = readConfigFile(file);
@@ -43,12 +43,12 @@ export function updateWorkspaceEntry(
 }
 
 /** `lanes trust` and the REPL's question: whether this workspace's .env may set endpoints and keys. */
-export function setWorkspaceTrust(workspace: string, trusted: boolean, env?: NodeJS.ProcessEnv): string {
+export function setWorkspaceTrust(workspace: string, trusted: boolean, env: NodeJS.ProcessEnv): string {
   return updateWorkspaceEntry(workspace, (entry) => ({ ...entry, trusted }), env);
 }
 
 /** "Yes, for commands starting the same way": the prefix joins this workspace's allow rules. */
-export function rememberAllowRule(workspace: string, prefix: string, env?: NodeJS.ProcessEnv): string {
+export function rememberAllowRule(workspace: string, prefix: string, env: NodeJS.ProcessEnv): string {
   return updateWorkspaceEntry(
     workspace,
     (entry) => ({ ...entry, allow: [...new Set([...(entry.allow ?? []), prefix])] }),

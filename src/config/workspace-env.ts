@@ -39,7 +39,7 @@ export interface WorkspaceEnvResult {
 export function loadWorkspaceEnv(
   workspace: string,
   trusted: boolean,
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv,
 ): WorkspaceEnvResult {
   const file = join(workspace, ".env");
   // A folder there is the sandbox's mount point holding a missing .env (left by a killed lanes, or in place

@@ -26,10 +26,10 @@ import { recoverySummary, type Recovery } from "./recovery.js";
 import { claimedRecovery } from "./record-claims.js";
 import { spawnedTask } from "./spawned-task.js";
 import { TaskDelivery } from "./task-delivery.js";
-import { recordQueued } from "./task-launch.js";
+import { admitTask, laneWaitOf } from "./task-admission.js";
 import type { KillReason } from "./task-handle.js";
 import { writeTaskInput } from "./task-input.js";
-import { newRecordIn, takeOverRecovered, trackRunning, type IntakeContext } from "./running-intake.js";
+import { takeOverRecovered, trackRunning, type IntakeContext } from "./running-intake.js";
 import type { TaskRecord } from "./task-record.js";
 import { TaskRegistry } from "./task-registry.js";
 import { TaskStore, type CorruptRecord } from "./task-store.js";
@@ -63,13 +63,15 @@ export class LaneManager extends TaskQuery {
     const registry = new TaskRegistry(store);
     // Read-only: listing another lanes' tasks must never move a record it cannot parse (recover() does that).
     const readOnly = new TaskStore(store.lanesDir, { create: false });
-    super(registry, new OtherTasks(readOnly, (id) => registry.has(id)));
+    // Two runtimes in one process (tests) tell their tasks and claims apart by this pid.
+    const ownerPid = options.ownerPid ?? process.pid;
+    super(registry, new OtherTasks(readOnly, (id) => registry.has(id), ownerPid));
     this.workspace = options.workspace;
     this.store = store;
     this.delivery = new TaskDelivery(this.registry, this.events);
     this.watcher = new OutputWatcher(() => this.registry.all(), this.delivery, options.tickMs ?? 250);
     const onReady = (id: string): void => void (this.closed || this.runner.launch(id));
-    this.slots = workspaceSlots(this.store, options, onReady);
+    this.slots = workspaceSlots(this.store, { ...options, ownerPid }, onReady);
     this.runner = new TaskRunner({
       options,
       registry: this.registry,
@@ -83,6 +85,7 @@ export class LaneManager extends TaskQuery {
     });
     this.intake = {
       workspace: this.workspace,
+      ownerPid,
       registry: this.registry,
       store: this.store,
       slots: this.slots,
@@ -190,42 +193,20 @@ export class LaneManager extends TaskQuery {
     this.store.settleTemps(processAlive);
     const { records, corrupt } = this.store.loadAll();
     this.corruptRecords.push(...corrupt);
-    const plan = claimedRecovery(this.store.dir, records);
+    const plan = claimedRecovery(this.store.dir, records, this.intake.ownerPid);
     const leftovers = takeOverRecovered(this.intake, plan, (id) => this.sweepEscaped(id));
     return { ...recoverySummary(plan), leftovers };
   }
 
   start(request: StartTaskRequest): TaskRecord {
     if (this.closed) throw new Error("lanes is shutting down; no new tasks");
-    const { notifyOn } = request;
     const stallMs = request.stallMs ?? this.options.stallMs ?? DEFAULT_STALL_MS;
-    if (request.id !== undefined) this.registry.releaseReservedId(request.id);
-    const record = newRecordIn(this.intake, request.id ?? this.registry.newId(), { ...request, stallMs });
-    const slotted = this.slots.acquire(record.lane, record.id);
-    // Write-ahead: queued is on disk before anyone is told; launchTask records a start before the spawn.
-    if (!slotted) recordQueued(this.intake, record);
-    this.events.recorded(record);
-    this.registry.track(record, {
-      notifyOn,
-      unsandboxed: request.sandbox === false,
-      mirror: request.mirror,
-      inheritStdin: request.inheritStdin,
-      env: request.agent?.env,
-    });
-    if (slotted) this.runner.launch(record.id);
-    else this.events.emit({ type: "task-queued", record: { ...record } });
-    return { ...record };
+    return admitTask(this.intake, { ...request, stallMs }, (id) => this.runner.launch(id));
   }
 
   /** For a queued task, what it waits for: the tasks holding its lane's slots, here or in another lanes. */
   waitingFor(id: string): LaneWait | undefined {
-    const record = this.registry.find(id)?.record;
-    if (record?.status !== "queued") return undefined;
-    const holders = this.slots.holders(record.lane).map((holder) => {
-      const found = this.registry.find(holder.taskId)?.record ?? this.store.find(holder.taskId);
-      return { ...holder, ...(found ? { record: { ...found } } : {}) };
-    });
-    return { lane: record.lane, limit: this.slots.limitOf(record.lane), holders };
+    return laneWaitOf(this.intake, id);
   }
 
   /** Ends a task's whole process group (TERM, KILL after the grace period). The caller reports the result. */

@@ -131,14 +131,14 @@ export class LaneSlots {
  */
 export function workspaceSlots(
   store: TaskStore,
-  options: Pick<LaneManagerOptions, "laneLimits" | "defaultLaneLimit">,
+  options: Pick<LaneManagerOptions, "laneLimits" | "defaultLaneLimit"> & { ownerPid: number },
   onReady: (taskId: string) => void,
 ): LaneSlots {
   const taskRuns = (taskId: string): boolean => {
     const record = store.find(taskId);
     return record !== undefined && taskStillRuns(record);
   };
-  const claims = new SlotClaims(join(store.lanesDir, "slots"), taskRuns);
+  const claims = new SlotClaims(join(store.lanesDir, "slots"), taskRuns, options.ownerPid);
   return new LaneSlots(
     options.laneLimits ?? {},
     options.defaultLaneLimit ?? DEFAULT_LANE_LIMIT,

@@ -26,6 +26,8 @@ export interface LaneManagerOptions {
   sandbox?: LaunchWrapper;
   /** Lanes that run on an SSH host or Slurm (the user's config); absent: every lane is local. */
   remote?: RemoteRuntime;
+  /** The pid this runtime records as its tasks' and claims' owner; default this process's. */
+  ownerPid?: number;
 }
 
 export interface StartTaskRequest {

@@ -23,6 +23,8 @@ export class OtherTasks {
   constructor(
     private readonly store: TaskStore,
     private readonly isOwn: (id: string) => boolean,
+    /** This runtime's owner pid: its records are "self", never another lanes'. */
+    private readonly selfPid: number,
   ) {}
 
   /** The ones `lanes tasks` shows by default, oldest first. */
@@ -47,7 +49,10 @@ export class OtherTasks {
   }
 
   private derive(records: TaskRecord[]): OtherTask[] {
-    return deriveTasks(records.filter((record) => !this.isOwn(record.id)))
+    return deriveTasks(
+      records.filter((record) => !this.isOwn(record.id)),
+      this.selfPid,
+    )
       .filter((task) => task.owner !== "self")
       .map(({ record, owner }) => ({ record, ownerGone: owner === "gone" }));
   }

@@ -25,16 +25,16 @@ function claimantOf(text: string): number | undefined {
  * Takes a dead owner's record for this process, atomically: of any number of lanes starting together or
  * one after another, exactly one gets it while it lives; a claimant that died is reaped and claimed over.
  */
-export function claimRecord(dir: string, record: TaskRecord): boolean {
+export function claimRecord(dir: string, record: TaskRecord, selfPid: number): boolean {
   const file = claimFile(dir, record);
   // Unique text: the reaper's guard is keyed by it, so a claim reaped once never blocks a later one.
-  const mine = JSON.stringify({ pid: process.pid, at: Date.now(), nonce: Math.random() });
+  const mine = JSON.stringify({ pid: selfPid, at: Date.now(), nonce: Math.random() });
   for (let attempt = 0; attempt < 4; attempt++) {
     if (createExclusive(file, mine)) return true;
     const held = readText(file);
     if (held === undefined) continue;
     const claimant = claimantOf(held);
-    if (claimant === process.pid) return true;
+    if (claimant === selfPid) return true;
     if (claimant !== undefined && ownerAlive(claimant)) return false;
     if (!reap(file, held)) return false;
   }
@@ -45,8 +45,9 @@ export function claimRecord(dir: string, record: TaskRecord): boolean {
  * Keeps in a recovery plan only the dead owners' records this process claimed: the tasks to adopt and the
  * ended results to deliver. What another live lanes claimed is its own, listed but never delivered twice.
  */
-export function claimPlan(dir: string, plan: RecoveryPlan, selfPid = process.pid): RecoveryPlan {
-  const mine = (record: TaskRecord): boolean => record.owner_pid === selfPid || claimRecord(dir, record);
+export function claimPlan(dir: string, plan: RecoveryPlan, selfPid: number): RecoveryPlan {
+  const mine = (record: TaskRecord): boolean =>
+    record.owner_pid === selfPid || claimRecord(dir, record, selfPid);
   const adopt = plan.adopt.filter(mine);
   const settled = plan.settled.filter(mine);
   const kept = new Set(settled.map((record) => record.id));
@@ -74,8 +75,8 @@ export function sweepClaims(dir: string, records: readonly TaskRecord[]): void {
 }
 
 /** The recovery plan of a starting lanes: each dead owner's record goes to exactly one lanes. */
-export function claimedRecovery(dir: string, records: TaskRecord[]): RecoveryPlan {
+export function claimedRecovery(dir: string, records: TaskRecord[], selfPid: number): RecoveryPlan {
   // Before any claim: the sweep reads records as loaded, not as this lanes is about to change them.
   sweepClaims(dir, records);
-  return claimPlan(dir, planRecovery(records));
+  return claimPlan(dir, planRecovery(records, selfPid), selfPid);
 }

@@ -15,9 +15,9 @@ export interface RecoveryPlan {
   restart: TaskRecord[];
 }
 
-export function planRecovery(records: TaskRecord[]): RecoveryPlan {
+export function planRecovery(records: TaskRecord[], selfPid: number): RecoveryPlan {
   const plan: RecoveryPlan = { adopt: [], corrected: [], settled: [], ended: [], restart: [] };
-  for (const { record, owner, corrected } of deriveTasks(records)) {
+  for (const { record, owner, corrected } of deriveTasks(records, selfPid)) {
     // Another lanes that is alive owns its records, delivered or not: taking them over would deliver its
     // results to a second model and watch its tasks twice.
     if (owner === "alive") continue;

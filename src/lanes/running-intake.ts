@@ -16,18 +16,25 @@ import type { TaskStore } from "./task-store.js";
 
 /** A new (queued) record for task `id` of this workspace, with its log and exit file in the store. */
 export function newRecordIn(
-  context: Pick<IntakeContext, "workspace" | "store">,
+  context: Pick<IntakeContext, "workspace" | "store" | "ownerPid">,
   id: string,
   request: StartTaskRequest,
 ): TaskRecord {
   context.store.ensure();
   const paths = context.store.paths(id);
-  return newTaskRecord(id, request, { cwd: context.workspace, log: paths.log, exit: paths.exit });
+  return newTaskRecord(id, request, {
+    cwd: context.workspace,
+    log: paths.log,
+    exit: paths.exit,
+    ownerPid: context.ownerPid,
+  });
 }
 
 /** What taking over a process that already runs needs of the lane manager. */
 export interface IntakeContext {
   workspace: string;
+  /** The pid written as the owner of what this runtime takes (LaneManagerOptions.ownerPid). */
+  ownerPid: number;
   registry: TaskRegistry;
   store: TaskStore;
   slots: LaneSlots;
@@ -70,7 +77,7 @@ export function takeOverRecovered(
 
 /** A task found running with its lanes gone: watched to its end by an adopted handle, told to the model once. */
 function adoptRecovered(context: IntakeContext, record: TaskRecord): void {
-  record.owner_pid = process.pid;
+  record.owner_pid = context.ownerPid;
   const notifyOn = record.notify_on === null ? undefined : safePattern(record.notify_on);
   const task = context.registry.track(record, { notifyOn });
   const remote = record.remote && (context.adoptRemote?.(record) ?? unreachableRemote(record));
@@ -87,13 +94,13 @@ function adoptRecovered(context: IntakeContext, record: TaskRecord): void {
  */
 function restartQueued(context: IntakeContext, record: TaskRecord): void {
   const claim = `${context.store.paths(record.id).record}.restart-${record.owner_pid}`;
-  if (!createExclusive(claim, `${process.pid}\n`)) return;
+  if (!createExclusive(claim, `${context.ownerPid}\n`)) return;
   const fresh: TaskRecord = {
     ...record,
     status: "queued",
     pid: null,
     started_at: null,
-    owner_pid: process.pid,
+    owner_pid: context.ownerPid,
   };
   try {
     context.registry.persistNow(fresh);

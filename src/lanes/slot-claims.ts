@@ -44,6 +44,8 @@ export class SlotClaims {
   constructor(
     private readonly dir: string,
     private readonly taskRuns: (taskId: string) => boolean = () => false,
+    /** The pid written in this runtime's claims (LaneManagerOptions.ownerPid). */
+    private readonly ownerPid: number = process.pid,
   ) {}
 
   /** Takes a free slot below `limit` for the task; false when all are held. */
@@ -68,7 +70,7 @@ export class SlotClaims {
     this.heldFiles.delete(file);
     const holder = parseHolder(readText(file));
     // Our own live claim: no other process removes it, so nothing can change it between read and unlink.
-    if (holder?.task === taskId && holder.pid === process.pid) removeFile(file);
+    if (holder?.task === taskId && holder.pid === this.ownerPid) removeFile(file);
   }
 
   /**
@@ -81,7 +83,7 @@ export class SlotClaims {
     if (claim === undefined || claim.slot >= limit) return false;
     const { file } = claim;
     const holder = parseHolder(readText(file));
-    if (holder?.task !== from || holder.pid !== process.pid) return false;
+    if (holder?.task !== from || holder.pid !== this.ownerPid) return false;
     try {
       rewriteOwn(file, this.claimText(to));
     } catch {
@@ -99,7 +101,7 @@ export class SlotClaims {
     for (let slot = 0; slot < limit; slot++) {
       const holder = parseHolder(readText(this.file(lane, slot)));
       if (!holder) continue;
-      if (holder.pid === process.pid) found.push({ taskId: holder.task, owner: "self" });
+      if (holder.pid === this.ownerPid) found.push({ taskId: holder.task, owner: "self" });
       else if (ownerAlive(holder.pid)) found.push({ taskId: holder.task, owner: "alive" });
       else if (this.taskRuns(holder.task)) found.push({ taskId: holder.task, owner: "gone" });
     }
@@ -138,14 +140,14 @@ export class SlotClaims {
   private dead(file: string, text: string, taskId: string): boolean {
     const holder = parseHolder(text);
     if (!holder) return ageMs(file) > UNREADABLE_STALE_MS;
-    if (holder.pid === process.pid || ownerAlive(holder.pid)) return false;
+    if (holder.pid === this.ownerPid || ownerAlive(holder.pid)) return false;
     // The task this lanes now watches (adopted): its old slot passes to it rather than a second one.
     return holder.task === taskId || !this.taskRuns(holder.task);
   }
 
   private claimText(taskId: string): string {
     // The nonce makes every claim's text unique, so a dead claim's text never comes back (claim-files.ts).
-    return JSON.stringify({ pid: process.pid, task: taskId, nonce: randomBytes(6).toString("hex") });
+    return JSON.stringify({ pid: this.ownerPid, task: taskId, nonce: randomBytes(6).toString("hex") });
   }
 
   private file(lane: string, slot: number): string {

@@ -9,7 +9,7 @@ import type { TaskRecord, TaskStatus } from "./task-record.js";
 export function newTaskRecord(
   id: string,
   request: StartTaskRequest,
-  where: { cwd: string; log: string; exit: string },
+  where: { cwd: string; log: string; exit: string; ownerPid: number },
 ): TaskRecord {
   return {
     id,
@@ -35,7 +35,7 @@ export function newTaskRecord(
     output_bytes: 0,
     notified: false,
     persist: request.persist ?? false,
-    owner_pid: process.pid,
+    owner_pid: where.ownerPid,
     created_at: new Date().toISOString(),
     ...(request.agent && {
       agent: { depth: request.agent.depth, parent: request.agent.parent, root: request.agent.root },

@@ -93,8 +93,12 @@ export async function runMcpServer(options: McpServerOptions): Promise<McpServin
     const token = request.params._meta?.progressToken;
     const stopProgress =
       name === "wait_background" && token !== undefined
-        ? reportWaitProgress(lanes, reported, token, (params) =>
-            extra.sendNotification({ method: "notifications/progress", params }),
+        ? reportWaitProgress(
+            lanes,
+            reported,
+            token,
+            (params) => extra.sendNotification({ method: "notifications/progress", params }),
+            options.env,
           )
         : undefined;
     // What the answer states counts as delivered only once the reply is sent (ReplyResults.sent).

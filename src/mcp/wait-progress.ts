@@ -13,8 +13,8 @@ export type SendProgress = (params: ProgressNotification["params"]) => Promise<v
 const PROGRESS_GAP_MS = 25;
 
 /** Test seam: a test widens the gap so that a cancel it sends on progress always lands before the reply. */
-function progressGapMs(): number {
-  const gap = Number(process.env.LANES_MCP_PROGRESS_GAP_MS);
+function progressGapMs(env: NodeJS.ProcessEnv): number {
+  const gap = Number(env.LANES_MCP_PROGRESS_GAP_MS);
   return Number.isInteger(gap) && gap >= 0 ? gap : PROGRESS_GAP_MS;
 }
 
@@ -29,7 +29,9 @@ export function reportWaitProgress(
   taskIds: string[],
   progressToken: ProgressToken,
   send: SendProgress,
+  env: NodeJS.ProcessEnv,
 ): () => Promise<void> {
+  const gapMs = progressGapMs(env);
   const pending = new Set(taskIds.filter((id) => !isTerminal(lanes.get(id)?.status ?? "lost")));
   if (pending.size === 0) return () => Promise.resolve();
   let ended = taskIds.length - pending.size;
@@ -45,7 +47,7 @@ export function reportWaitProgress(
   });
   return async () => {
     unsubscribe();
-    const gap = lastSentAt + progressGapMs() - Date.now();
+    const gap = lastSentAt + gapMs - Date.now();
     if (gap > 0) await new Promise((resolve) => setTimeout(resolve, gap));
   };
 }

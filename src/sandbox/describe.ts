@@ -1,4 +1,3 @@
-import { homedir } from "node:os";
 import type { SandboxPolicy } from "./policy.js";
 
 /** What `lanes sandbox` says after the command for each host the proxy refused. */
@@ -11,7 +10,7 @@ function tilde(path: string, home: string): string {
 }
 
 /** One line per aspect, for `lanes doctor`: mode, writable places, network, hidden paths. */
-export function describePolicy(policy: SandboxPolicy, home = process.env.HOME ?? homedir()): string[] {
+export function describePolicy(policy: SandboxPolicy, home: string): string[] {
   const network =
     policy.network === "on"
       ? "network: on (the host's, loopback included)"

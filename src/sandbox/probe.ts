@@ -8,7 +8,7 @@ export type ProbeResult = { ok: true; bwrap: string } | { ok: false; reason: str
 const WITHOUT = "or run without it: --sandbox danger-full-access";
 
 /** A program on PATH, or undefined. */
-export function findProgram(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function findProgram(name: string, env: NodeJS.ProcessEnv): string | undefined {
   for (const dir of (env.PATH ?? "/usr/bin:/bin").split(delimiter)) {
     if (dir === "") continue;
     const path = join(dir, name);
@@ -38,7 +38,7 @@ let cached: ProbeResult | undefined;
  * Whether the sandbox can start here: bwrap exists and can make the namespaces every command gets. Run
  * once per process, on the first sandboxed command (never at start-up). Linux only.
  */
-export function probeSandbox(env: NodeJS.ProcessEnv = process.env): ProbeResult {
+export function probeSandbox(env: NodeJS.ProcessEnv): ProbeResult {
   if (cached) return cached;
   cached = probeNow(env);
   return cached;
@@ -67,7 +67,7 @@ function probeNow(env: NodeJS.ProcessEnv): ProbeResult {
 }
 
 /** How the proxy is carried into the sandbox when the network is a list of domains: perl, else socat. */
-export function networkBridge(env: NodeJS.ProcessEnv = process.env): { perl: string } | "socat" | undefined {
+export function networkBridge(env: NodeJS.ProcessEnv): { perl: string } | "socat" | undefined {
   const perl = findPerl();
   if (perl !== null) return { perl };
   return findProgram("socat", env) === undefined ? undefined : "socat";

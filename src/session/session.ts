@@ -29,6 +29,7 @@ import type { BashToolOptions } from "../tools/bash.js";
 import { EditJournal } from "../tools/edit-journal.js";
 import { createToolset } from "../tools/toolset.js";
 import { SessionStore } from "./session-store.js";
+import { ContextWindow } from "./context-window.js";
 import type { Tool } from "../tools/define-tool.js";
 
 export interface SessionOptions {
@@ -69,8 +70,7 @@ export class SessionNotFoundError extends Error {
   override name = "SessionNotFoundError";
 }
 
-/** Context windows when `context_window` is not configured. */
-export const DEFAULT_CONTEXT_WINDOW = { anthropic: 200_000, openai: 128_000 } as const;
+export { DEFAULT_CONTEXT_WINDOW } from "./context-window.js";
 
 /** One conversation in one workspace: the lane manager, the model, the tools and the conversation log. */
 export class Session {
@@ -89,9 +89,7 @@ export class Session {
   /** The file is created with the first entry, so a session that never spoke leaves none behind. */
   private opened = false;
   private compactor: Compactor | undefined;
-  /** The context window the server reported (learnWindow), when no `context_window` is configured. */
-  private serverWindow: number | undefined;
-  private windowAsked = false;
+  private readonly window: ContextWindow;
   /** Tokens of every call this session made (the REPL's /context shows the cache share). */
   readonly usage: Usage = emptyUsage();
   /** The files each run changed, and their content before it (`/undo`). */
@@ -102,6 +100,7 @@ export class Session {
     this.provider =
       options.provider ??
       createProvider({ model: options.model ?? config.model, env, provider: options.providerName });
+    this.window = new ContextWindow(config.context_window, () => this.provider);
     const notice = options.notice ?? (() => {});
     this.lanes = new LaneManager(laneManagerOptions(options.workspace, config, env, notice));
     // An agent never takes over others' tasks: their results are its parent's, not its own.
@@ -127,7 +126,7 @@ export class Session {
       maxWaitMs: config.max_wait_ms,
       emit: options.emit,
     });
-    this.system = buildSystemPrompt(options.workspace, options.startedIn);
+    this.system = buildSystemPrompt(options.workspace, options.startedIn, options.env);
     this.sessions = new SessionStore(options.agent?.transcriptsIn ?? this.lanes.store.lanesDir);
     this.log = this.newLog([]);
     this.id = options.resume === undefined ? this.sessions.newId() : this.resumeFrom(options.resume);
@@ -177,8 +176,7 @@ export class Session {
   /** `/model ID`: the next calls go to this model (same API); the conversation stays. Throws on a bad id. */
   switchModel(model: string): void {
     this.provider = createProvider({ model, env: this.options.env, provider: this.options.providerName });
-    this.windowAsked = false;
-    this.serverWindow = undefined;
+    this.window.reset();
     this.compactor = createCompactor(this.agentConfig(this.options.emit));
   }
 
@@ -193,21 +191,7 @@ export class Session {
 
   /** The context window this session compacts against. */
   contextWindow(): number {
-    const fallback = this.provider.name === "openai" ? "openai" : "anthropic";
-    return this.options.config.context_window ?? this.serverWindow ?? DEFAULT_CONTEXT_WINDOW[fallback];
-  }
-
-  /**
-   * Before the first model call, with no `context_window` configured: the window the server reports for
-   * the model (a local server's may be 8k, far below the 128k assumed), and the compactor set to it.
-   */
-  private async learnWindow(signal: AbortSignal): Promise<void> {
-    if (this.windowAsked || this.options.config.context_window !== undefined) return;
-    this.windowAsked = true;
-    const advertised = await this.provider.advertisedWindow?.(signal);
-    if (advertised === undefined || advertised === this.contextWindow()) return;
-    this.serverWindow = advertised;
-    this.compactor = createCompactor(this.agentConfig(this.options.emit));
+    return this.window.size;
   }
 
   /** Estimated tokens the next request will occupy, and the window. */
@@ -279,7 +263,9 @@ export class Session {
 
   /** Runs the loop on the log; its tokens count toward the session's usage, a failed run's too. */
   private async run(signal: AbortSignal): Promise<AgentRunResult> {
-    await this.learnWindow(signal);
+    // Before the first model call: the server's window, and the compactor set to it.
+    if (await this.window.learn(signal))
+      this.compactor = createCompactor(this.agentConfig(this.options.emit));
     this.edits.beginSet();
     try {
       const result = await runAgent(this.log, this.agentConfig(this.options.emit), signal, this.compactor);

@@ -1,6 +1,6 @@
 /** Colours only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
-export function colorsEnabled(stream: NodeJS.WriteStream): boolean {
-  return Boolean(stream.isTTY) && !("NO_COLOR" in process.env) && process.env.TERM !== "dumb";
+export function colorsEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): boolean {
+  return Boolean(stream.isTTY) && !("NO_COLOR" in env) && env.TERM !== "dumb";
 }
 
 export interface Style {

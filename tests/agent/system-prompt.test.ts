@@ -10,7 +10,7 @@ afterEach(() => ws.cleanup());
 
 describe("system prompt", () => {
   it("tells the model it is notified and should not poll", () => {
-    const prompt = buildSystemPrompt(ws.dir);
+    const prompt = buildSystemPrompt(ws.dir, undefined, { HOME: ws.dir });
     expect(prompt).toContain(ws.dir);
     expect(prompt).toMatch(/<background-results>.*never poll/s);
     expect(prompt).toContain("wait_background");
@@ -19,13 +19,13 @@ describe("system prompt", () => {
   it("includes AGENTS.md and CLAUDE.md from the workspace, each tagged with its file", () => {
     writeFileSync(join(ws.dir, "AGENTS.md"), "Use pnpm, never npm.\n");
     writeFileSync(join(ws.dir, "CLAUDE.md"), "Tests live in spec/.\n");
-    const prompt = buildSystemPrompt(ws.dir);
+    const prompt = buildSystemPrompt(ws.dir, undefined, { HOME: ws.dir });
     expect(prompt).toContain('<project-conventions file="AGENTS.md">\nUse pnpm, never npm.');
     expect(prompt).toContain('<project-conventions file="CLAUDE.md">\nTests live in spec/.');
   });
 
   it("has no conventions block when the workspace has none", () => {
-    expect(buildSystemPrompt(ws.dir)).not.toContain("project-conventions");
+    expect(buildSystemPrompt(ws.dir, undefined, { HOME: ws.dir })).not.toContain("project-conventions");
   });
 
   it("reads AGENTS.md from the workspace root down to the folder lanes started in, the nearest last", () => {
@@ -34,14 +34,14 @@ describe("system prompt", () => {
     writeFileSync(join(ws.dir, "AGENTS.md"), "root rules\n");
     writeFileSync(join(ws.dir, "packages", "CLAUDE.md"), "packages rules\n");
     writeFileSync(join(deep, "AGENTS.md"), "app rules\n");
-    const prompt = buildSystemPrompt(ws.dir, deep);
+    const prompt = buildSystemPrompt(ws.dir, deep, { HOME: ws.dir });
     const order = ["root rules", "packages rules", "app rules"].map((text) => prompt.indexOf(text));
     expect(order.every((at) => at > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(prompt).toContain('<project-conventions file="packages/app/AGENTS.md">');
     expect(prompt).toContain("started lanes in its subfolder packages/app");
     // A folder outside the workspace is not read.
-    expect(buildSystemPrompt(deep, ws.dir)).not.toContain("root rules");
+    expect(buildSystemPrompt(deep, ws.dir, { HOME: ws.dir })).not.toContain("root rules");
   });
 
   it("reads the user's ~/.config/lanes/AGENTS.md (XDG_CONFIG_HOME) before the project's conventions", () => {

@@ -30,7 +30,7 @@ async function orphanedTask(
   child.unref();
   const deadOwner = spawnSync("true").pid ?? 1;
   const record = {
-    ...newTaskRecord(id, { command }, { cwd: dir, ...paths }),
+    ...newTaskRecord(id, { command }, { cwd: dir, ...paths, ownerPid: process.pid }),
     status: "running" as const,
     pid: child.pid ?? null,
     started_at: new Date().toISOString(),

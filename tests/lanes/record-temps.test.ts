@@ -14,7 +14,11 @@ describe("temp files of a lanes killed mid-write", () => {
     const dead = spawnSync("true").pid ?? 1;
     const paths = store.paths("tmp00001");
     const record = {
-      ...newTaskRecord("tmp00001", { command: "echo hi" }, { cwd: ws.dir, log: paths.log, exit: paths.exit }),
+      ...newTaskRecord(
+        "tmp00001",
+        { command: "echo hi" },
+        { cwd: ws.dir, log: paths.log, exit: paths.exit, ownerPid: process.pid },
+      ),
       owner_pid: dead,
     };
     writeFileSync(`${paths.record}.${dead}.a1b2c3.tmp`, JSON.stringify(record));

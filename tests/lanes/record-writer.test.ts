@@ -23,7 +23,7 @@ describe("record writer", () => {
     const record = newTaskRecord(
       "abcd1234",
       { command: "true" },
-      { cwd: ws.dir, log: paths.log, exit: paths.exit },
+      { cwd: ws.dir, log: paths.log, exit: paths.exit, ownerPid: process.pid },
     );
     for (const status of ["running", "completed"] as const) writer.write({ ...record, status });
     writer.write({ ...record, status: "completed", notified: true });

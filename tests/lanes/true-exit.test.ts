@@ -38,7 +38,11 @@ async function orphaned(id: string, command: string): Promise<{ store: TaskStore
   child.release();
   const pgid = child.pid ?? 0;
   const record = {
-    ...newTaskRecord(id, { command }, { cwd: ws.dir, log: paths.log, exit: paths.exit }),
+    ...newTaskRecord(
+      id,
+      { command },
+      { cwd: ws.dir, log: paths.log, exit: paths.exit, ownerPid: process.pid },
+    ),
     status: "running" as const,
     pid: pgid,
     started_at: new Date().toISOString(),

@@ -15,7 +15,7 @@ describe("the remote lanes of a config", () => {
     const record = newTaskRecord(
       "t1",
       { command: "echo hi", lane: "hpc" },
-      { cwd: "/tmp/ws", log: "/tmp/x.log", exit: "/tmp/x.exit" },
+      { cwd: "/tmp/ws", log: "/tmp/x.log", exit: "/tmp/x.exit", ownerPid: process.pid },
     );
     const handle = runtime?.launch(record, () => Promise.resolve());
     const end = await handle?.exited;

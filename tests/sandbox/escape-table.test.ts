@@ -157,7 +157,7 @@ function safetyNet(inner: LaunchWrapper | undefined): LaunchWrapper {
       const wrapped = inner ? inner.wrap(plan, cwd) : plan;
       const binds = ["--bind", f.scratch, f.scratch, "--bind", f.outside, f.outside];
       return {
-        file: findProgram("bwrap") ?? "bwrap",
+        file: findProgram("bwrap", process.env) ?? "bwrap",
         args: [
           "--ro-bind",
           "/",

@@ -93,7 +93,7 @@ export class ApprovalPrompt {
     return (prefix) => {
       const shown = terminalSafe(prefix);
       try {
-        const file = rememberAllowRule(workspace, prefix);
+        const file = rememberAllowRule(workspace, prefix, process.env);
         this.view.notice(
           this.style.dim(`  saved: commands starting \`${shown}\` run without asking here (${file})`),
         );

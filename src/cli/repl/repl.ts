@@ -20,7 +20,7 @@ export type ReplOptions = SessionChoice;
 export async function runRepl(options: ReplOptions): Promise<number> {
   // A dumb terminal (Emacs shell mode) cannot move the cursor: it gets the line-by-line REPL.
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && process.env.TERM !== "dumb";
-  const colors = colorsEnabled(process.stdout);
+  const colors = colorsEnabled(process.stdout, process.env);
   const style = createStyle(colors);
   // The sink and the hook are called only once a turn runs, after `turns` exists.
   const session: Session = new Session({
