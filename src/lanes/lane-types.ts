@@ -26,6 +26,8 @@ export interface LaneManagerOptions {
   sandbox?: LaunchWrapper;
   /** Lanes that run on an SSH host or Slurm (the user's config); absent: every lane is local. */
   remote?: RemoteRuntime;
+  /** Tasks that are not persisted end when this lanes dies, even by SIGKILL (see owner-watch.ts); default false. */
+  endWithOwner?: boolean;
 }
 
 export interface StartTaskRequest {
