@@ -44,7 +44,7 @@ export interface SpawnedGroup {
 // get the default action back at exec, as a caught signal's always is.
 const EXIT_FILE_WRAPPER = [
   "__lanes_s=; trap __lanes_s=TERM TERM; trap __lanes_s=INT INT; trap __lanes_s=HUP HUP",
-  '__lanes_cmd=$1; shift; (trap \'exit $?\' TERM INT HUP; eval "$__lanes_cmd") 3>&-; __lanes_c=$?',
+  "__lanes_cmd=$1; shift; (trap 'exit $?' TERM INT HUP; eval \"$__lanes_cmd\") 3>&-; __lanes_c=$?",
   'printf "%s\\n" "$__lanes_c" >&3',
   'if [ -n "$__lanes_s" ] && [ "$__lanes_c" -gt 128 ]; then trap - "$__lanes_s"; kill -s "$__lanes_s" $$; fi',
   "exit $__lanes_c",

@@ -67,7 +67,8 @@ describe("how a task ended is recorded as it happened", () => {
     const record = m.start({ command: "echo up; sleep 30" });
     expect(await eventually(() => logOf(record.output_file).includes("up"))).toBe(true);
     // Once `sleep` runs: one forked in the instant of a lone TERM from outside would lose it (spawn-in-group.ts).
-    const sleeping = (): boolean => spawnSync("pgrep", ["-g", String(record.pid), "-x", "sleep"]).status === 0;
+    const sleeping = (): boolean =>
+      spawnSync("pgrep", ["-g", String(record.pid), "-x", "sleep"]).status === 0;
     expect(await eventually(sleeping)).toBe(true);
     process.kill(-record.pid!, "SIGTERM");
     const final = await m.whenEnded(record.id);

@@ -83,7 +83,8 @@ describe("the exit code that really ended a task", () => {
     const record = lanes.start({ command: "echo ready; sleep 30" });
     expect(await eventually(() => logHas(record.output_file, "ready"), 10_000)).toBe(true);
     // Once `sleep` runs: a TERM in the instant between its fork and its exec reaches it only by the KILL.
-    const sleeping = (): boolean => spawnSync("pgrep", ["-g", String(record.pid), "-x", "sleep"]).status === 0;
+    const sleeping = (): boolean =>
+      spawnSync("pgrep", ["-g", String(record.pid), "-x", "sleep"]).status === 0;
     expect(await eventually(sleeping, 10_000)).toBe(true);
     const { record: final } = await lanes.kill(record.id);
     expect(final).toMatchObject({ status: "killed", exit_code: null, signal: "SIGTERM" });
