@@ -46,7 +46,8 @@ export function exitMismatch(truth: Truth, line: ResultLine): string | undefined
   const ok = (() => {
     switch (truth.kind) {
       case "never-ran":
-        return code === undefined;
+        // Or a signal before its first line: a TERM (143 from its shell) or a KILL leaves no truth to write.
+        return code === undefined || (signal === undefined && (code === "143" || code === "137"));
       case "exit":
         return signal === undefined && code === String(truth.code);
       case "signal":

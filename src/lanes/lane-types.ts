@@ -28,6 +28,8 @@ export interface LaneManagerOptions {
   remote?: RemoteRuntime;
   /** The pid this runtime records as its tasks' and claims' owner; default this process's. */
   ownerPid?: number;
+  /** Tasks that are not persisted end when this lanes dies, even by SIGKILL (see owner-watch.ts); default false. */
+  endWithOwner?: boolean;
 }
 
 export interface StartTaskRequest {

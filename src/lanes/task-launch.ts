@@ -10,7 +10,6 @@ import type { TaskEnd, TaskHandle } from "./task-handle.js";
 import type { TaskRecord } from "./task-record.js";
 import type { LiveTask, TaskRegistry } from "./task-registry.js";
 import type { TaskStore } from "./task-store.js";
-import { endsWithLanes } from "./owner-watch.js";
 import { pauseAt } from "./test-pause.js";
 
 /** What starting a task's process needs of the lane manager. */
@@ -20,6 +19,8 @@ export interface LaunchContext {
   store: TaskStore;
   events: LaneEvents;
   killGraceMs: number | undefined;
+  /** Tasks that are not persisted end when lanes dies (the front end's choice, see owner-watch.ts). */
+  endWithOwner: boolean;
   /** Remote lanes: a task of one runs there (its handle syncs and submits); undefined for a local lane. */
   remote?: RemoteRuntime;
   taskEnv(taskId: string): NodeJS.ProcessEnv;
@@ -74,7 +75,7 @@ function spawnLocal(context: LaunchContext, task: LiveTask): TaskHandle {
     killGraceMs: context.killGraceMs,
     sandbox: context.sandboxFor(task.unsandboxed),
     mirror: task.mirror,
-    endWithLanes: !record.persist && endsWithLanes(),
+    endWithLanes: !record.persist && context.endWithOwner,
   });
   return spawnedTask(child);
 }

@@ -1,3 +1,4 @@
+import { endsWithLanes } from "./owner-watch.js";
 import { DEFAULT_KILL_GRACE_MS } from "../process/group-process.js";
 import type { LaunchWrapper } from "../process/launch-wrapper.js";
 import { TASK_MARKER } from "../process/marked-processes.js";
@@ -69,6 +70,7 @@ export class TaskRunner {
       store,
       events,
       killGraceMs: options.killGraceMs,
+      endWithOwner: endsWithLanes(options.endWithOwner ?? false),
       remote: options.remote,
       taskEnv: (id) => this.taskEnv(id),
       sandboxFor: (unsandboxed) => this.sandboxFor(unsandboxed),

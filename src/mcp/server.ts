@@ -48,6 +48,8 @@ export async function runMcpServer(options: McpServerOptions): Promise<McpServin
   const lanes = new LaneManager({
     ...laneManagerOptions(options.workspace, options.config, options.env, (line) => logLine(line)),
     createOnFirstTask: true,
+    // Its client owns its life: killed together (one process group), its tasks must not run on.
+    endWithOwner: true,
   });
   const recovered = lanes.recover();
   // Approval is the MCP client's business: no questions here, but the user's own rules still hold.

@@ -38,9 +38,13 @@ export interface SpawnedGroup {
 // The wrapper catches TERM/INT/HUP (traps run only after the command ends) so a group kill cannot end it
 // before the command: a command that ignores TERM and exits 7 is recorded 7. The command gets the signals
 // back; one that died of the signal the wrapper got has it raised again, so the leader dies of it as before.
+// The subshell that runs the command line stops at the signal too, but only once its foreground program has
+// ended, with that program's code: `sh script` whose script ignores TERM and exits 3 is recorded 3 (dash
+// forks even for a lone command, so a subshell dying of TERM at once would record 143 for it). Its programs
+// get the default action back at exec, as a caught signal's always is.
 const EXIT_FILE_WRAPPER = [
   "__lanes_s=; trap __lanes_s=TERM TERM; trap __lanes_s=INT INT; trap __lanes_s=HUP HUP",
-  '__lanes_cmd=$1; shift; (trap - TERM INT HUP; eval "$__lanes_cmd") 3>&-; __lanes_c=$?',
+  "__lanes_cmd=$1; shift; (trap 'exit $?' TERM INT HUP; eval \"$__lanes_cmd\") 3>&-; __lanes_c=$?",
   'printf "%s\\n" "$__lanes_c" >&3',
   'if [ -n "$__lanes_s" ] && [ "$__lanes_c" -gt 128 ]; then trap - "$__lanes_s"; kill -s "$__lanes_s" $$; fi',
   "exit $__lanes_c",

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -13,6 +13,7 @@ import {
 } from "../helpers/mcp-client.js";
 import { startFakeAnthropic, textReply } from "../helpers/fake-anthropic-server.js";
 import { runCli, testEnv } from "../helpers/run-cli.js";
+import { startScriptedRepl } from "../helpers/scripted-repl.js";
 import { eventually, sleep, tempWorkspace } from "../helpers/temp-workspace.js";
 
 const cleanups: Cleanups = [];
@@ -156,6 +157,37 @@ describe("an earlier lanes' leftovers go to exactly one lanes", () => {
       await sleep(1500);
       const bodies = await Promise.all([first, printRun(left.dir)]);
       expect(countIn(bodies.join("\n"), left)).toEqual({ results: [1, 1], adopted: 1 });
+    },
+  );
+
+  it(
+    "a REPL and a server started together on leftovers: each ended result reaches one model once in total, the running task is adopted once",
+    { timeout: 120_000 },
+    async () => {
+      const left = await leftovers();
+      const [repl, server] = await Promise.all([
+        startScriptedRepl({
+          prefix: "lanes-claims-repl-",
+          turns: [{ text: "noted" }],
+          marker: "leftover-claims-repl",
+          cleanups,
+          args: ["--cwd", left.dir],
+        }),
+        connect(cleanups, left.dir),
+      ]);
+      repl.term.type("anything new?");
+      repl.term.keys("Enter");
+      await repl.term.waitFor("noted", 30_000);
+      let replies = "";
+      for (let round = 0; round < 3; round++)
+        replies += `${(await call(server, "check_background", {})).results}\n`;
+      // What the REPL's model holds is its conversation, saved in the session log.
+      const sessions = join(left.dir, ".lanes", "sessions");
+      const conversation = readdirSync(sessions)
+        .map((file) => readFileSync(join(sessions, file), "utf8"))
+        .join("\n");
+      expect(conversation).toContain("anything new?");
+      expect(countIn(`${replies}\n${conversation}`, left)).toEqual({ results: [1, 1], adopted: 1 });
     },
   );
 });

@@ -11,7 +11,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** The parent-death watch is opt-in for now (src/lanes/owner-watch.ts). */
+/** The REPL and -p leave tasks to be adopted by default; this turns the watch on (src/lanes/owner-watch.ts). */
 const WATCH = { LANES_END_WITH_OWNER: "1" };
 
 describe("tasks end with a lanes killed by SIGKILL, persisted ones live on", () => {
@@ -42,8 +42,8 @@ describe("tasks end with a lanes killed by SIGKILL, persisted ones live on", () 
     expect(pidAlive(group("kept"))).toBe(true);
   });
 
-  it("lanes mcp SIGKILLed (as with its client's process group): its task dies, the persisted one runs on", async () => {
-    const connection = await connect(cleanups, undefined, WATCH);
+  it("lanes mcp SIGKILLed (as with its client's process group), by default: its task dies, the persisted one runs on", async () => {
+    const connection = await connect(cleanups);
     const plain = await startTask(connection, { command: "sleep 60" });
     const kept = await startTask(connection, { command: "sleep 60", persist: true });
     const plainPid = await runningPid(connection.dir, plain);
@@ -57,5 +57,16 @@ describe("tasks end with a lanes killed by SIGKILL, persisted ones live on", () 
     process.kill(serverPid!, "SIGKILL");
     expect(await eventually(() => !pidAlive(plainPid), 15_000)).toBe(true);
     expect(pidAlive(keptPid)).toBe(true);
+  });
+
+  it("lanes mcp SIGKILLed with LANES_END_WITH_OWNER=0: its task runs on, left for the next lanes to adopt", async () => {
+    const connection = await connect(cleanups, undefined, { LANES_END_WITH_OWNER: "0" });
+    const plain = await startTask(connection, { command: "sleep 60" });
+    const plainPid = await runningPid(connection.dir, plain);
+    cleanups.push(() => killGroup(plainPid));
+    process.kill(connection.transport.pid!, "SIGKILL");
+    // Past the watch's 0.5 s look and its 2 s grace, had it been on.
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    expect(pidAlive(plainPid)).toBe(true);
   });
 });

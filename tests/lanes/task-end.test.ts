@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { useLaneFixture } from "../helpers/lane-fixture.js";
 import { eventually } from "../helpers/temp-workspace.js";
@@ -65,6 +66,10 @@ describe("how a task ended is recorded as it happened", () => {
     const m = ws.manager();
     const record = m.start({ command: "echo up; sleep 30" });
     expect(await eventually(() => logOf(record.output_file).includes("up"))).toBe(true);
+    // Once `sleep` runs: one forked in the instant of a lone TERM from outside would lose it (spawn-in-group.ts).
+    const sleeping = (): boolean =>
+      spawnSync("pgrep", ["-g", String(record.pid), "-x", "sleep"]).status === 0;
+    expect(await eventually(sleeping)).toBe(true);
     process.kill(-record.pid!, "SIGTERM");
     const final = await m.whenEnded(record.id);
     expect(final).toMatchObject({

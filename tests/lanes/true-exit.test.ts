@@ -14,6 +14,8 @@ const ws = useLaneFixture();
 
 /** Prints `ready` once its TERM trap is set, then exits 7 after a moment: the command outlives a group TERM. */
 const IGNORES_TERM = "trap '' TERM; echo ready; sleep 1; exit 7";
+/** The same program run by the command's shell (as `sh script.sh` is): only the program ignores TERM. */
+const RUNS_ONE_IGNORING_TERM = `sh -c "${IGNORES_TERM}"`;
 
 function logHas(file: string, text: string): boolean {
   try {
@@ -62,10 +64,32 @@ describe("the exit code that really ended a task", () => {
     expect(readExitFile(record.exit_file)?.code).toBe(7);
   });
 
+  it("a program run by the command's shell that ignores TERM and exits 7 is recorded 7, not SIGTERM (the shell in between waits for it)", async () => {
+    const lanes = ws.manager({ killGraceMs: 8_000 });
+    const record = lanes.start({ command: RUNS_ONE_IGNORING_TERM });
+    expect(await eventually(() => logHas(record.output_file, "ready"), 10_000)).toBe(true);
+    const { record: final } = await lanes.kill(record.id);
+    expect(final).toMatchObject({ exit_code: 7, signal: null });
+    expect(readExitFile(record.exit_file)?.code).toBe(7);
+  });
+
+  it("at shutdown, a program that ignores TERM and exits 0 by itself is recorded with exit 0, not SIGTERM", async () => {
+    const lanes = ws.manager({ killGraceMs: 8_000 });
+    const record = lanes.start({ command: RUNS_ONE_IGNORING_TERM.replace("exit 7", "exit 0") });
+    expect(await eventually(() => logHas(record.output_file, "ready"), 10_000)).toBe(true);
+    await lanes.shutdown();
+    const final = new TaskStore(join(ws.dir, ".lanes")).find(record.id);
+    expect(final).toMatchObject({ exit_code: 0, signal: null });
+  });
+
   it("a command killed by the TERM itself is still recorded as ended by SIGTERM", async () => {
     const lanes = ws.manager({ killGraceMs: 8_000 });
     const record = lanes.start({ command: "echo ready; sleep 30" });
     expect(await eventually(() => logHas(record.output_file, "ready"), 10_000)).toBe(true);
+    // Once `sleep` runs: a TERM in the instant between its fork and its exec reaches it only by the KILL.
+    const sleeping = (): boolean =>
+      spawnSync("pgrep", ["-g", String(record.pid), "-x", "sleep"]).status === 0;
+    expect(await eventually(sleeping, 10_000)).toBe(true);
     const { record: final } = await lanes.kill(record.id);
     expect(final).toMatchObject({ status: "killed", exit_code: null, signal: "SIGTERM" });
   });
