@@ -1,5 +1,5 @@
 import type { TaskRecord } from "../lanes/task-record.js";
-import { z } from "zod";
+import * as z from "zod";
 import { MAX_TIMER_MS } from "../config/limits.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { displayPath, queuedLine } from "../present/task-text.js";

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigSchema } from "../config/config.js";
 import { agentsDir } from "../lanes/agent-state.js";
 
