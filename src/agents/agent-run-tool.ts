@@ -77,6 +77,7 @@ export function createAgentRunTool(lanes: LaneManager, context: AgentContext) {
         max_wall_ms: maxWallMs,
         config: context.config,
         started_at: new Date().toISOString(),
+        ...(context.canAsk && { ask_parent: true }),
       });
       const record = lanes.start({
         id,

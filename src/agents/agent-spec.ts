@@ -25,6 +25,8 @@ export const AgentSpecSchema = z.object({
   max_wall_ms: z.number().int().positive(),
   config: ConfigSchema,
   started_at: z.string(),
+  /** A person can be asked (the REPL): the agent's approval questions go to it (approval-relay.ts). */
+  ask_parent: z.boolean().optional(),
 });
 
 export type AgentSpec = z.infer<typeof AgentSpecSchema>;
