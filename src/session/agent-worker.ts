@@ -137,12 +137,12 @@ async function openSession(
     ...(spec.provider !== undefined && { providerName: spec.provider }),
     emit: (event) => writer.observe(event, () => holder.session?.lanes.active().map((r) => r.id) ?? []),
     // With a person to ask (the REPL), its questions go there; else they are refused with the reason.
-    approvals: spec.ask_parent
-      ? {
-          mode: config.approval ?? "on-request",
-          approver: relayApprover(spec.state_dir, { id, description: spec.description }),
-        }
-      : { mode: config.approval ?? "never" },
+    approvals: {
+      mode: config.approval ?? "on-request",
+      ...(spec.ask_parent && {
+        approver: relayApprover(spec.state_dir, { id, description: spec.description }),
+      }),
+    },
     agent: {
       transcriptsIn: join(agentsDir(spec.state_dir), id),
       context: {
