@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- request bodies are loose JSON in tests */
 import { afterEach, describe, expect, it } from "vitest";
 import { requestsOf, routeByPrompt } from "../helpers/agent-routes.js";
 import { startFakeAnthropic, textReply, toolReply } from "../helpers/fake-anthropic-server.js";
