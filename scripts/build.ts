@@ -20,7 +20,11 @@ export async function buildCli(outDir = join(ROOT, "dist")): Promise<string> {
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as PackageJson;
   rmSync(outDir, { recursive: true, force: true });
   const result = await build({
-    entryPoints: { lanes: join(ROOT, "src/cli/main.ts") },
+    // The agent worker has its own slim entry: an agent process loads only what a session needs.
+    entryPoints: {
+      lanes: join(ROOT, "src/cli/main.ts"),
+      "agent-worker": join(ROOT, "src/cli/agent-worker-main.ts"),
+    },
     absWorkingDir: ROOT,
     outdir: outDir,
     bundle: true,

@@ -19,6 +19,8 @@ export interface AgentContext {
   env: NodeJS.ProcessEnv;
   /** Only the read-only tools (an agent started with `tools: "read-only"`), passed down to its agents. */
   readOnly: boolean;
+  /** The session can ask a person (the REPL): its agents relay their approval questions to it. */
+  canAsk?: boolean;
 }
 
 export function topContext(
@@ -27,6 +29,7 @@ export function topContext(
   model: string | undefined,
   provider: ProviderName | undefined,
   env: NodeJS.ProcessEnv,
+  options: { canAsk?: boolean } = {},
 ): AgentContext {
   return {
     depth: 0,
@@ -38,5 +41,6 @@ export function topContext(
     ...(provider !== undefined && { provider }),
     env,
     readOnly: false,
+    ...(options.canAsk && { canAsk: true }),
   };
 }

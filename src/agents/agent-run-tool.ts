@@ -1,5 +1,5 @@
 import type { TaskRecord } from "../lanes/task-record.js";
-import { z } from "zod";
+import * as z from "zod";
 import { MAX_TIMER_MS } from "../config/limits.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { displayPath, queuedLine } from "../present/task-text.js";
@@ -77,6 +77,7 @@ export function createAgentRunTool(lanes: LaneManager, context: AgentContext) {
         max_wall_ms: maxWallMs,
         config: context.config,
         started_at: new Date().toISOString(),
+        ...(context.canAsk && { ask_parent: true }),
       });
       const record = lanes.start({
         id,

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigSchema } from "../config/config.js";
 import { agentsDir } from "../lanes/agent-state.js";
 
@@ -25,6 +25,8 @@ export const AgentSpecSchema = z.object({
   max_wall_ms: z.number().int().positive(),
   config: ConfigSchema,
   started_at: z.string(),
+  /** A person can be asked (the REPL): the agent's approval questions go to it (approval-relay.ts). */
+  ask_parent: z.boolean().optional(),
 });
 
 export type AgentSpec = z.infer<typeof AgentSpecSchema>;

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { ApprovalMode } from "../config/trust-settings.js";
 import { ToolError } from "../errors/tool-error.js";
 import { checkCommand } from "../shell/guard.js";

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { DEFAULT_WRITABLE_ROOTS, REGISTRY_DOMAINS, SANDBOX_MODES } from "./sandbox-settings.js";
 import { AgentLimitsSchema } from "./agent-limits.js";
 import { MAX_TIMER_MS } from "./limits.js";

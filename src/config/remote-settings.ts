@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** How ssh checks the host's key: OpenSSH's known_hosts (strict), or off, which the user must write out. */
 const SshSettings = {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { APPROVAL_MODES } from "./approval-modes.js";
 
 /** A command prefix as the user writes it in `allow` / `deny`: words, matched word by word. */

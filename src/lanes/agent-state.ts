@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 
 /** What an agent's worker does now and has spent; the worker writes it, every view reads it. */
 export const AGENT_PHASES = [

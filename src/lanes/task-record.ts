@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { END_REASONS, TASK_ORIGINS, upgradeRecord } from "./task-tags.js";
 
 export { END_REASONS, TASK_ORIGINS, type EndReason, type TaskOrigin } from "./task-tags.js";

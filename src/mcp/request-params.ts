@@ -1,5 +1,5 @@
 import { ClientRequestSchema } from "@modelcontextprotocol/sdk/types.js";
-import type { z } from "zod";
+import type * as z from "zod";
 import { describeIssue } from "../tools/input-errors.js";
 
 type RequestSchema = (typeof ClientRequestSchema.options)[number];

@@ -39,6 +39,20 @@ export function agentProgress(state: AgentState | undefined): string {
   return `${state.turns} turn(s), ${units} token-units${now}`;
 }
 
+/** The status line's short form, what it does first so a narrow terminal keeps it: `bash: npm test · 3 turns · 12.4k units` */
+export function agentBrief(state: AgentState | undefined): string {
+  if (!state) return "starting";
+  const units =
+    state.token_units >= 1000 ? `${(state.token_units / 1000).toFixed(1)}k` : `${state.token_units}`;
+  const doing =
+    state.phase === "tool" && state.current_tool
+      ? state.current_tool
+      : state.phase === "waiting"
+        ? `waiting on ${state.waiting_on.join(", ") || "its tasks"}`
+        : state.phase;
+  return `${doing} · ${state.turns} turn${state.turns === 1 ? "" : "s"} · ${units} units`;
+}
+
 function shown(workspace: string | null, file: string): string {
   if (workspace === null) return file;
   const rel = relative(workspace, file);

@@ -12,6 +12,7 @@ import { AgentStateWriter } from "../agents/agent-state-writer.js";
 import { AgentBudget, BudgetExceededError } from "../agents/budget.js";
 import { budgetedProvider } from "../agents/budgeted-provider.js";
 import { commonGitDir, finishWorktree } from "../agents/worktree.js";
+import { relayApprover } from "../agents/approval-relay.js";
 
 /** Exit status of a worker, read by nobody but people: the phase in its state and report says it all. */
 const EXIT: Record<AgentPhase, number> = {
@@ -135,7 +136,13 @@ async function openSession(
     provider,
     ...(spec.provider !== undefined && { providerName: spec.provider }),
     emit: (event) => writer.observe(event, () => holder.session?.lanes.active().map((r) => r.id) ?? []),
-    approvals: { mode: config.approval ?? "never" },
+    // With a person to ask (the REPL), its questions go there; else they are refused with the reason.
+    approvals: {
+      mode: config.approval ?? "on-request",
+      ...(spec.ask_parent && {
+        approver: relayApprover(spec.state_dir, { id, description: spec.description }),
+      }),
+    },
     agent: {
       transcriptsIn: join(agentsDir(spec.state_dir), id),
       context: {

@@ -13,7 +13,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import type { LogEntry } from "../agent/conversation-log.js";
 import type { Message } from "../model/types.js";
 

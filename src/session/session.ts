@@ -119,7 +119,9 @@ export class Session {
       ),
       this.lanes,
       options.agent?.context ??
-        topContext(this.lanes.store.lanesDir, config, this.provider.model, options.providerName, env),
+        topContext(this.lanes.store.lanesDir, config, this.provider.model, options.providerName, env, {
+          canAsk: options.approvals?.approver !== undefined,
+        }),
     );
     this.hooks = createBackgroundHooks(this.lanes, {
       idleWake: options.idleWake,

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { describeRecord } from "../present/describe-record.js";
 import { MODEL_OUTPUT_CHARS } from "./command-output.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ToolError } from "../errors/tool-error.js";
 import { describeIssue } from "./input-errors.js";
 import type { ToolSpec } from "../model/types.js";

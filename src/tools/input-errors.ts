@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 
 /** How a value the model sent reads in an error: its kind, and a short JSON form when that says more. */
 export function describeValue(value: unknown): string {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { killedReply } from "../present/background-replies.js";
 import { otherKillRefusal, otherResultText } from "../present/other-task-text.js";
 import { resultText } from "../present/task-text.js";

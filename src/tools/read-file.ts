@@ -1,5 +1,5 @@
 import { closeSync, constants } from "node:fs";
-import { z } from "zod";
+import * as z from "zod";
 import { formatBytes } from "../text/preview.js";
 import { decodeWindow } from "../text/utf8-window.js";
 import { defineTool, ToolError, type Tool, type ToolResult } from "./define-tool.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { inputRefusal, inputReply } from "../present/background-replies.js";
 import { TaskInputError } from "../lanes/task-input.js";
 import type { LaneManager } from "../lanes/lane-manager.js";

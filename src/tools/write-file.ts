@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, ftruncateSync, writeSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod";
 import { formatBytes } from "../text/preview.js";
 import { defineTool, ToolError, type Tool } from "./define-tool.js";
 import type { FileChangeDetails } from "./tool-details.js";

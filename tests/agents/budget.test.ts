@@ -1,5 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- request bodies and records are loose JSON in tests */
 import { describe, expect, it } from "vitest";
+import { countProcessesLeft } from "../helpers/left-behind.js";
+import { recordReliability } from "../helpers/reliability.js";
 import { requestsOf, routeByPrompt } from "../helpers/agent-routes.js";
 import { userTexts } from "../helpers/conversation-checks.js";
 import { startFakeAnthropic, textReply, toolReply } from "../helpers/fake-anthropic-server.js";
@@ -11,6 +13,7 @@ const ws = useTaskWorkspace();
 describe("agent budgets", () => {
   it("an agent that hits max_turns mid-run ends as budget_exceeded with its partial answer, after exactly max_turns requests", async ({
     onTestFinished,
+    task,
   }) => {
     const server = await startFakeAnthropic(
       routeByPrompt({
@@ -43,5 +46,13 @@ describe("agent budgets", () => {
     expect(listed).toMatchObject({ type: "agent", agent_status: "budget_exceeded", turns: 3 });
     // The parent's usage sums the tree: its own 3 calls and the agent's 3.
     expect(summary.usage.output_tokens).toBe(6 * 5);
+    recordReliability(task, {
+      area: "Agents",
+      does: "an agent that would loop forever under max_turns 3: requests counted (3), ends budget_exceeded with its partial answer",
+      cases: 1,
+      faultsSurvived: 1,
+      processesLeft: await countProcessesLeft([ws.dir], [], 3_000),
+      itemsLost: told.includes("partial finding 2") ? 0 : 1,
+    });
   }, 120_000);
 });

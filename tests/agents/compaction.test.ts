@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { countProcessesLeft } from "../helpers/left-behind.js";
+import { recordReliability } from "../helpers/reliability.js";
 import { routeByPrompt, type Route } from "../helpers/agent-routes.js";
 import { lastUserText, userTexts } from "../helpers/conversation-checks.js";
 import {
@@ -20,6 +22,7 @@ const isSummary = (request: CapturedRequest): boolean =>
 describe("compaction while agents run", () => {
   it("a conversation compacted while 3 agents run still knows all 3, and gets each result once after", async ({
     onTestFinished,
+    task,
   }) => {
     mkdirSync(join(ws.dir, ".lanes"), { recursive: true });
     writeFileSync(join(ws.dir, ".lanes", "config.json"), JSON.stringify({ context_window: 12_000 }));
@@ -73,5 +76,13 @@ describe("compaction while agents run", () => {
       .at(-1)!;
     const told = userTexts(last.body.messages).join("\n");
     for (const agent of agents) expect(told.split(`[bg:${agent.id}] agent completed`)).toHaveLength(2);
+    recordReliability(task, {
+      area: "Agents",
+      does: "the parent's conversation compacted while 3 agents run: each agent named in the summary's in-flight list, each result counted once after",
+      cases: agents.length,
+      faultsSurvived: 0,
+      processesLeft: await countProcessesLeft([ws.dir], [], 3_000),
+      itemsLost: agents.filter((agent) => told.split(`[bg:${agent.id}] agent completed`).length !== 2).length,
+    });
   }, 240_000);
 });

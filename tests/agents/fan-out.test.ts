@@ -1,6 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- request bodies and records are loose JSON in tests */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { countProcessesLeft } from "../helpers/left-behind.js";
+import { recordReliability } from "../helpers/reliability.js";
 import { requestsOf, routeByPrompt } from "../helpers/agent-routes.js";
 import { userTexts } from "../helpers/conversation-checks.js";
 import { startFakeAnthropic, textReply, toolReply } from "../helpers/fake-anthropic-server.js";
@@ -26,6 +28,7 @@ const mentions = (request: any, needle: string): number =>
 describe("agent_run fan-out", () => {
   it("three agents each wait on their own sleep 2: each result reaches the parent once, each sub-task's only its agent", async ({
     onTestFinished,
+    task,
   }) => {
     const routes: Record<string, any> = {
       "fan out": [
@@ -92,5 +95,13 @@ describe("agent_run fan-out", () => {
     for (const sleep of sleeps) expect(Date.parse(sleep.started_at)).toBeLessThan(firstEnd);
     console.log(`RSS of waiting agent worker processes (KB): ${rssKb.join(", ")}`);
     expect(summary.background_tasks.filter((t: any) => t.type === "agent")).toHaveLength(3);
+    recordReliability(task, {
+      area: "Agents",
+      does: "lanes -p starts 3 agents, each waits on its own background sleep 2; each agent's result counted in the parent's last request, each sub-task's result in its own agent's only",
+      cases: agents.length,
+      faultsSurvived: 0,
+      processesLeft: await countProcessesLeft([ws.dir], [], 3_000),
+      itemsLost: ids.filter((id) => mentions(last, `[bg:${id}] agent completed`) !== 1).length,
+    });
   }, 120_000);
 });

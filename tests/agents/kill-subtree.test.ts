@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { recordReliability } from "../helpers/reliability.js";
 import { requestsOf, routeByPrompt } from "../helpers/agent-routes.js";
 import { startFakeAnthropic, textReply, toolReply } from "../helpers/fake-anthropic-server.js";
 import { countProcessesLeft } from "../helpers/left-behind.js";
@@ -11,6 +12,7 @@ const ws = useTaskWorkspace();
 describe("killing an agent", () => {
   it("kill_background of an agent whose task ignores SIGTERM leaves 0 processes after 6 s and no model request after the kill", async ({
     onTestFinished,
+    task,
   }) => {
     let killedAt = 0;
     const server = await startFakeAnthropic(
@@ -54,5 +56,13 @@ describe("killing an agent", () => {
     expect(sub.status).toBe("killed");
     const after = requestsOf(server.requests, "be stubborn").filter((r) => r.receivedAt > killedAt);
     expect(after).toHaveLength(0);
+    recordReliability(task, {
+      area: "Orphans",
+      does: "kill_background of an agent whose own task traps SIGTERM: processes under the workspace counted 6 s after the kill, model requests after it counted",
+      cases: 1,
+      faultsSurvived: 1,
+      processesLeft: left,
+      itemsLost: after.length,
+    });
   }, 120_000);
 });

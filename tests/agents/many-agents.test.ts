@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { countProcessesLeft } from "../helpers/left-behind.js";
+import { recordReliability } from "../helpers/reliability.js";
 import { requestsOf, routeByPrompt, type Route } from "../helpers/agent-routes.js";
 import { userTexts } from "../helpers/conversation-checks.js";
 import { startFakeAnthropic, textReply, toolReply } from "../helpers/fake-anthropic-server.js";
@@ -11,6 +13,7 @@ const COUNT = 20;
 describe("many agents at once", () => {
   it("20 agents answering within the same few ms: 20 results reach the parent, none twice, none lost", async ({
     onTestFinished,
+    task,
   }) => {
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -53,5 +56,13 @@ describe("many agents at once", () => {
     for (const agent of agents) expect(told.split(`[bg:${agent.id}] agent completed`)).toHaveLength(2);
     for (let i = 0; i < COUNT; i++) expect(told.split(`answer number ${i}.`)).toHaveLength(2);
     expect(agents.every((r) => r.notified)).toBe(true);
+    recordReliability(task, {
+      area: "Agents",
+      does: `${COUNT} agents whose answers the fake API sends within 100 ms of each other; each result counted in the parent's last request`,
+      cases: COUNT,
+      faultsSurvived: 0,
+      processesLeft: await countProcessesLeft([ws.dir], [], 3_000),
+      itemsLost: agents.filter((agent) => told.split(`[bg:${agent.id}] agent completed`).length !== 2).length,
+    });
   }, 240_000);
 });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { countProcessesLeft } from "../helpers/left-behind.js";
+import { recordReliability } from "../helpers/reliability.js";
 import { requestsOf, routeByPrompt } from "../helpers/agent-routes.js";
 import { userTexts } from "../helpers/conversation-checks.js";
 import { startFakeAnthropic, textReply, toolReply } from "../helpers/fake-anthropic-server.js";
@@ -11,6 +13,7 @@ const ws = useTaskWorkspace();
 describe("a parent that crashes", () => {
   it("SIGKILL of the parent while two agents run, then --continue: each agent's final result reaches the model once", async ({
     onTestFinished,
+    task,
   }) => {
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -60,5 +63,13 @@ describe("a parent that crashes", () => {
     expect(told.split("first survived the crash.")).toHaveLength(2);
     expect(told.split("second survived the crash.")).toHaveLength(2);
     expect(ws.records().filter((r) => r.type === "local_agent" && r.notified)).toHaveLength(2);
+    recordReliability(task, {
+      area: "Crashes",
+      does: "lanes -p SIGKILLed while 2 agents run, then lanes --continue -p: each agent's final result counted in the model's last request",
+      cases: agents.length,
+      faultsSurvived: 1,
+      processesLeft: await countProcessesLeft([ws.dir], [], 3_000),
+      itemsLost: agents.filter((agent) => told.split(`[bg:${agent.id}] agent completed`).length !== 2).length,
+    });
   }, 240_000);
 });

@@ -1,6 +1,6 @@
 /** One row of docs/RELIABILITY.md: what a reliability test tried and what survived. */
 export interface ReliabilityFigure {
-  /** Section of the table: "API faults", "Crashes", "Orphans", "Bad input", "Load", "Security". */
+  /** Section of the table: "Agents", "API faults", "Crashes", "Orphans", "Bad input", "Load", "Security". */
   area: string;
   /** What the test does, in a few words. */
   does: string;

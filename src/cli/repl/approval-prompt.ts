@@ -110,13 +110,13 @@ export class ApprovalPrompt {
     const lines =
       request.kind === "escalate"
         ? [
-            `${style.yellow("?")} The model asks to run this outside the sandbox:`,
+            `${style.yellow("?")} ${request.heading ?? "The model asks to run this outside the sandbox:"}`,
             `    ${style.bold(command)}`,
             `  reason: ${terminalSafe(request.reason ?? "")}`,
           ]
         : request.kind === "guard"
           ? [
-              `${style.yellow("?")} The safety guard flags this command (${terminalSafe(request.reason ?? "")}):`,
+              `${style.yellow("?")} ${request.heading ?? "The safety guard flags this command"} (${terminalSafe(request.reason ?? "")}):`,
               `    ${style.bold(command)}`,
               "  Run it anyway?",
             ]

@@ -2,6 +2,7 @@ import { ApprovalPrompt } from "./approval-prompt.js";
 import { Repl } from "./controller.js";
 import { TurnRunner } from "./turn.js";
 import { writeQuestion } from "./write-question.js";
+import { relayAgentQuestions } from "./agent-questions.js";
 import { shownModel } from "./model-command.js";
 import { LiveView, PlainView, type ReplView } from "./view.js";
 import { laneEventLine } from "../../present/terminal-lines.js";
@@ -60,7 +61,10 @@ export async function runRepl(options: ReplOptions): Promise<number> {
   const replay = options.resume === undefined ? "" : replayTranscript(session.messages, style);
   if (replay !== "") view.notice(`${style.dim(`Resumed session ${session.id}:`)}\n${replay}`);
   const repl = new Repl(session, view, style, turns, approvals, options.config.wake_on_result);
+  // Background agents' approval questions are asked here, naming the agent; from a pipe they are refused.
+  const stopQuestions = interactive ? relayAgentQuestions(session, approvals) : undefined;
   await (interactive ? repl.fromTerminal() : repl.fromPipe());
+  stopQuestions?.();
   view.setInput(undefined);
   view.setHint(undefined);
   const running = session.lanes.active().filter((record) => !record.persist).length;

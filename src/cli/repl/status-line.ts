@@ -1,5 +1,6 @@
 import type { TaskRecord } from "../../lanes/task-record.js";
 import { taskLabel } from "../../present/task-listing.js";
+import { agentBrief, agentStateOf } from "../../present/agent-format.js";
 
 export { taskLabel };
 import { readTail } from "../../text/utf8-window.js";
@@ -8,8 +9,12 @@ import { displayWidth, terminalSafe, truncateToWidth } from "../../text/width.js
 /** How often the REPL rebuilds the status line; it is redrawn only when its text changed. */
 export const STATUS_INTERVAL_MS = 500;
 
-/** The last non-empty line a task printed (bounded read of its log's end), cleaned for the terminal. */
+/**
+ * The last non-empty line a task printed (bounded read of its log's end), cleaned for the terminal; for an
+ * agent, whose log stays empty until its report, what it does now and has spent.
+ */
 export function lastOutputLine(record: TaskRecord): string {
+  if (record.type === "local_agent") return terminalSafe(agentBrief(agentStateOf(record)));
   let tail: string;
   try {
     tail = readTail(record.output_file, 2048).text;

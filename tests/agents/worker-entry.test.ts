@@ -1,0 +1,48 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { workerCommand, workerEntry } from "../../src/agents/worker-command.js";
+
+const dirs: string[] = [];
+function folder(): string {
+  const dir = mkdtempSync(join(tmpdir(), "lanes-worker-entry-"));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the agent worker's entry", () => {
+  it("starts the slim dist/agent-worker.js when it sits beside lanes.js", () => {
+    const dist = folder();
+    writeFileSync(join(dist, "lanes.js"), "");
+    writeFileSync(join(dist, "agent-worker.js"), "");
+    const line = workerCommand("/s/spec.json", {
+      node: "/n/node",
+      execArgv: [],
+      entry: join(dist, "lanes.js"),
+    });
+    expect(line).toBe(`exec /n/node ${join(dist, "agent-worker.js")} agent-worker /s/spec.json`);
+  });
+
+  it("finds the slim entry through an installed symlink to lanes.js", () => {
+    const dir = folder();
+    mkdirSync(join(dir, "dist"));
+    mkdirSync(join(dir, "bin"));
+    writeFileSync(join(dir, "dist", "lanes.js"), "");
+    writeFileSync(join(dir, "dist", "agent-worker.js"), "");
+    symlinkSync(join(dir, "dist", "lanes.js"), join(dir, "bin", "lanes"));
+    expect(workerEntry(join(dir, "bin", "lanes"))).toBe(join(dir, "dist", "agent-worker.js"));
+  });
+
+  it("uses the source entry when lanes runs from src/, and lanes itself when no slim entry exists", () => {
+    expect(workerEntry(join(import.meta.dirname, "../../src/cli/main.ts"))).toMatch(
+      /src\/cli\/agent-worker-main\.ts$/,
+    );
+    const old = folder();
+    writeFileSync(join(old, "lanes.js"), "");
+    expect(workerEntry(join(old, "lanes.js"))).toBe(join(old, "lanes.js"));
+  });
+});
