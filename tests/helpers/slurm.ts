@@ -118,7 +118,12 @@ export async function startSlurm(options: { proctrack?: "cgroup" | "linuxproc" }
     guards.push(guarded(program, args, env, at(log)));
   };
   const run = (command: string, args: string[]): string =>
-    execFileSync(command, args, { env, encoding: "utf8", timeout: 30_000 });
+    execFileSync(command, args, {
+      env,
+      encoding: "utf8",
+      timeout: 30_000,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
   const pidOf = (name: string): number | undefined => {
     const file = at(`${name}.pid`);
     return existsSync(file) ? Number(readFileSync(file, "utf8").trim()) : undefined;
