@@ -103,6 +103,8 @@ export async function startSlurm(options: { proctrack?: "cgroup" | "linuxproc" }
     "SelectTypeParameters=CR_Core",
     // Finished jobs stay visible to scontrol this long; the exit file covers the rest.
     "MinJobAge=30",
+    // Two test clusters at once share the cgroup tree (…/job_<id>): ids must not collide.
+    `FirstJobId=${1000 + Math.floor(Math.random() * 1_000_000)}`,
     "KillWait=2",
     "JobCompType=jobcomp/none",
     "AccountingStorageType=accounting_storage/none",
@@ -150,6 +152,8 @@ export async function startSlurm(options: { proctrack?: "cgroup" | "linuxproc" }
       }
     }
     killByEnv(SLURM_MARK_VARIABLE, mark);
+    // slurmstepd drops our mark but keeps SLURM_CONF: a step left by a job stops with its cluster.
+    killByEnv("SLURM_CONF", conf);
     rmSync(dir, { recursive: true, force: true });
   };
   const waitFor = async (what: string, ready: () => boolean, log: string): Promise<void> => {

@@ -20,7 +20,8 @@ describe("the test Slurm cluster (munge, slurmctld, slurmd from a temp slurm.con
       const { execFileSync } = await import("node:child_process");
       const left = execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" })
         .split("\n")
-        .filter((line) => line.includes(dir) || /sleep 300/.test(line));
+        .filter((line) => !line.includes("<defunct>"))
+        .filter((line) => line.includes(dir) || /sleep 300|slurmstepd/.test(line));
       expect(left).toEqual([]);
     } finally {
       if (!stopped) slurm.stop();

@@ -32,7 +32,7 @@ describe("killing a task on a Slurm lane (scancel, proctrack/cgroup)", () => {
       await runCli(args, { cwd: ws.dir, env: ws.env, onTestFinished });
       const [record] = ws.records();
       expect(ws.log()).toContain("ready");
-      expect(record).toMatchObject({ status: "killed" });
+      expect(record, JSON.stringify(record)).toMatchObject({ status: "killed" });
       expect(slurm.jobProcesses((line) => /sleep 31[12]/.test(line))).toBe(0);
       const state = slurm.run("scontrol", ["show", "job", "-o", record!.remote!.job_id!]);
       expect(state).toMatch(/JobState=CANCELLED/);
