@@ -8,7 +8,8 @@ import type { TaskRecord } from "./task-record.js";
 export function remoteLabel(record: Pick<TaskRecord, "lane" | "remote">): string {
   const remote = record.remote;
   if (remote === undefined) return "";
-  const job = remote.job_id === null ? "" : `, job ${remote.job_id}`;
+  const queued = remote.queue_reason == null ? "" : ` queued (${remote.queue_reason})`;
+  const job = remote.job_id === null ? "" : `, job ${remote.job_id}${queued}`;
   const synced = remote.sync_ms === null ? "" : `, synced in ${formatDuration(remote.sync_ms)}`;
   return `remote: ${record.lane} (not sandboxed by lanes) in ${remote.host}:${remote.dir}${job}${synced}`;
 }

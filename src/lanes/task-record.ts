@@ -34,6 +34,8 @@ export const RemoteTaskSchema = z.object({
   job_id: z.string().nullable(),
   /** How long the workspace sync took. */
   sync_ms: z.number().nullable(),
+  /** A Slurm job still pending: Slurm's reason (`Priority`, `Resources`); null once it runs. */
+  queue_reason: z.string().nullable().optional(),
 });
 export type RemoteTask = z.infer<typeof RemoteTaskSchema>;
 

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import type { RemoteConfig } from "../config/remote-settings.js";
 import { RemoteError } from "./remote-error.js";
 import { checkHost, sshLane } from "./remote-lanes.js";
+import { slurmChecks } from "./slurm-doctor.js";
 
 export interface RemoteCheck {
   ok: boolean;
@@ -35,7 +36,7 @@ export async function remoteChecks(
     });
   for (const [name, remote] of remotes) {
     if (remote.type === "slurm") {
-      checks.push({ ok: false, what: `remote lane ${name}: Slurm lanes are not built in this version` });
+      checks.push(...(await slurmChecks(name, remote, env)));
       continue;
     }
     const lane = sshLane(name, remote, { workspace, lanes, env, hidden: [], killGraceMs: 0 });

@@ -2,11 +2,12 @@ import { createHash } from "node:crypto";
 import { realpathSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { RemoteRuntime } from "../lanes/remote-runtime.js";
-import type { TaskHandle } from "../lanes/task-handle.js";
-import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
+import { isTerminal } from "../lanes/task-record.js";
 import { TaskStore } from "../lanes/task-store.js";
 import { timeLimitMs, type RemoteConfig } from "../config/remote-settings.js";
 import { RemoteError } from "./remote-error.js";
+import { slurmLane, type SlurmLane } from "./slurm-lane.js";
+import { slurmTask } from "./slurm-task.js";
 import { sshTask, type SshLane } from "./ssh-task.js";
 import { runSsh, sshTransport } from "./ssh-transport.js";
 import { remoteBase, supervisorCall, type RemotePlace } from "./supervisor-call.js";
@@ -92,50 +93,38 @@ export function sshLane(
   return lane;
 }
 
-function slurmNotBuilt(record: TaskRecord): TaskHandle {
-  const why = `remote lane ${record.lane}: Slurm lanes are not built in this version (docs/REMOTE.md); nothing was started`;
-  const end = {
-    status: "failed",
-    exit_code: null,
-    signal: null,
-    end_reason: "spawn_error",
-    end_detail: why,
-  } as const;
-  const exited = Promise.resolve({ ...end, ended_at: new Date().toISOString() });
-  const none = (): void => {};
-  return {
-    pid: null,
-    exited,
-    stdin: null,
-    poll: none,
-    terminate: () => Promise.resolve(),
-    release: none,
-    killNow: none,
-  };
-}
-
 /** The remote lanes of the user's config as the runtime sees them; undefined when there are none. */
 export function createRemoteLanes(options: RemoteLanesOptions): RemoteRuntime | undefined {
   const ssh = new Map<string, SshLane>();
-  const slurm = new Set<string>();
+  const slurm = new Map<string, SlurmLane>();
+  const key = workspaceKey(options.workspace);
   for (const [name, settings] of Object.entries(options.lanes)) {
     if (settings.remote?.type === "ssh") ssh.set(name, sshLane(name, settings.remote, options));
-    if (settings.remote?.type === "slurm") slurm.add(name);
+    if (settings.remote?.type === "slurm")
+      slurm.set(name, slurmLane(name, settings.remote, { ...options, workspaceKey: key }));
   }
   if (ssh.size === 0 && slurm.size === 0) return undefined;
-  const descriptions = [...ssh.values()].map(
-    (lane) =>
-      `${lane.lane}: SSH host ${lane.transport.host}, not sandboxed by lanes; files it writes stay there`,
-  );
+  const descriptions = [
+    ...[...ssh.values()].map(
+      (lane) =>
+        `${lane.lane}: SSH host ${lane.transport.host}, not sandboxed by lanes; files it writes stay there`,
+    ),
+    ...[...slurm.values()].map(
+      (lane) =>
+        `${lane.lane}: Slurm jobs${lane.partition === undefined ? "" : ` (partition ${lane.partition})`}${lane.where.transport ? ` via ${lane.where.host}` : ""}, queued by Slurm, not sandboxed by lanes`,
+    ),
+  ];
   return {
     descriptions,
     launch: (record, save) => {
-      // Never run locally what the user meant for the cluster: say so at once instead.
-      if (slurm.has(record.lane)) return slurmNotBuilt(record);
+      const cluster = slurm.get(record.lane);
+      if (cluster) return slurmTask(record, cluster, save);
       const lane = ssh.get(record.lane);
       return lane && sshTask(record, lane, save);
     },
     adopt: (record, save) => {
+      const cluster = slurm.get(record.lane);
+      if (cluster && record.remote?.kind === "slurm") return slurmTask(record, cluster, save);
       const lane = ssh.get(record.lane);
       return lane && record.remote?.kind === "ssh" ? sshTask(record, lane, save) : undefined;
     },

@@ -19,17 +19,24 @@ export function syncFilters(workspace: string, hidden: readonly string[]): strin
  * Copies the working tree into the workspace's folder on the host (files there the .gitignore names, such
  * as build output, are kept). Resolves with how long it took; a failure is a RemoteError naming the reason.
  */
+/** A Slurm lane whose `dir` is on this machine (a shared file system): rsync copies without ssh. */
+export interface LocalTarget {
+  lane: string;
+  host: string;
+}
+
 export function syncWorkspace(
-  transport: SshTransport,
+  transport: SshTransport | LocalTarget,
   place: RemotePlace,
   workspace: string,
   hidden: readonly string[],
   signal?: AbortSignal,
 ): Promise<number> {
   const started = Date.now();
-  const rsh = ["ssh", ...transport.options].map(shellQuote).join(" ");
-  const target = `${transport.host}:${place.base}/${place.workspaceKey}/`;
-  const args = ["-a", "--delete", ...syncFilters(workspace, hidden), "-e", rsh, `${workspace}/`, target];
+  const folder = `${place.base}/${place.workspaceKey}/`;
+  const rsh = "options" in transport ? ["-e", ["ssh", ...transport.options].map(shellQuote).join(" ")] : [];
+  const target = "options" in transport ? `${transport.host}:${folder}` : folder;
+  const args = ["-a", "--delete", ...syncFilters(workspace, hidden), ...rsh, `${workspace}/`, target];
   return new Promise((resolve, reject) => {
     const child = spawn("rsync", args, { stdio: ["ignore", "ignore", "pipe"], signal });
     let stderr = "";

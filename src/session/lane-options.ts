@@ -22,7 +22,12 @@ export function laneManagerOptions(
     env: childEnv(env, { passSecrets: config.pass_secrets_to_commands, keep: config.pass_env_to_commands }),
     laneLimits: Object.fromEntries(
       Object.entries(config.lanes).flatMap(([name, lane]) =>
-        lane.limit === undefined ? [] : [[name, lane.limit]],
+        // Slurm queues its own jobs: lanes' limit does not queue in front of it unless the user sets one.
+        lane.limit === undefined
+          ? lane.remote?.type === "slurm"
+            ? [[name, 1000]]
+            : []
+          : [[name, lane.limit]],
       ),
     ),
     defaultLaneLimit: config.default_lane_limit,

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { newTaskRecord } from "../../src/lanes/task-lifecycle.js";
 import { createRemoteLanes } from "../../src/remote/remote-lanes.js";
 
 describe("the remote lanes of a config", () => {
@@ -9,18 +8,12 @@ describe("the remote lanes of a config", () => {
     expect(createRemoteLanes({ ...options, lanes: { tests: {} } })).toBeUndefined();
   });
 
-  it("a Slurm lane (not built yet) fails its task at once with one line instead of running it here", async () => {
-    const remote = { type: "slurm" as const, dir: "/shared", time_limit: "01:00:00" };
+  it("lists each Slurm lane for the tool description: its partition, queued by Slurm, not sandboxed", () => {
+    const remote = { type: "slurm" as const, dir: "/shared", partition: "debug", time_limit: "01:00:00" };
     const runtime = createRemoteLanes({ ...options, lanes: { hpc: { remote } } });
-    const record = newTaskRecord(
-      "t1",
-      { command: "echo hi", lane: "hpc" },
-      { cwd: "/tmp/ws", log: "/tmp/x.log", exit: "/tmp/x.exit", ownerPid: process.pid },
-    );
-    const handle = runtime?.launch(record, () => Promise.resolve());
-    const end = await handle?.exited;
-    expect(end).toMatchObject({ status: "failed", exit_code: null });
-    expect(end?.end_detail).toContain("remote lane hpc: Slurm lanes are not built");
+    expect(runtime?.descriptions).toEqual([
+      "hpc: Slurm jobs (partition debug), queued by Slurm, not sandboxed by lanes",
+    ]);
   });
 
   it("lists each SSH lane for the tool description, saying it is not sandboxed", () => {

@@ -1,0 +1,193 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { slurmPaths, submitJob } from "../../src/remote/slurm-job.js";
+import { runCli } from "../helpers/run-cli.js";
+import { startSlurm, type TestSlurm } from "../helpers/slurm.js";
+import { slurmWorkspace, type SlurmWorkspace } from "../helpers/slurm-workspace.js";
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(check: () => boolean, what: string, ms = 90_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await sleep(100);
+  }
+}
+
+describe("a Slurm lane when things go wrong", () => {
+  let slurm: TestSlurm;
+  const workspaces: SlurmWorkspace[] = [];
+  const workspace = (lane: Record<string, unknown> = {}): SlurmWorkspace => {
+    const ws = slurmWorkspace(slurm, lane);
+    workspaces.push(ws);
+    return ws;
+  };
+  const submissions = (): number =>
+    (readFileSync(join(slurm.dir, "slurmctld.log"), "utf8").match(/_slurm_rpc_submit_batch_job/g) ?? [])
+      .length;
+  beforeAll(async () => {
+    slurm = await startSlurm();
+  }, 120_000);
+  afterAll(() => {
+    slurm?.stop();
+    for (const ws of workspaces) ws.remove();
+  });
+
+  it("a resent start is a no-op: one job, the command runs once", { timeout: 120_000 }, async () => {
+    const ws = workspace();
+    const where = { lane: "hpc", host: "local", transport: undefined, env: { ...process.env, ...slurm.env } };
+    const paths = slurmPaths(ws.remoteDir, "w", "t1");
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(paths.work, { recursive: true });
+    const request = {
+      taskId: "t1",
+      command: "echo ran >> count.txt",
+      paths,
+      partition: "debug",
+      deadlineMs: 60_000,
+    };
+    const before = submissions();
+    const first = await submitJob(where, request);
+    const second = await submitJob(where, request);
+    expect(second).toBe(first);
+    expect(submissions() - before).toBe(1);
+    await until(() => {
+      try {
+        return readFileSync(join(paths.task, "exit"), "utf8") === "0 exit\n";
+      } catch {
+        return false;
+      }
+    }, "exit file");
+    expect(readFileSync(join(paths.work, "count.txt"), "utf8")).toBe("ran\n");
+  });
+
+  it(
+    "SIGKILL of lanes mid-job: the next session adopts the job and delivers its result once",
+    { timeout: 240_000 },
+    async ({ onTestFinished }) => {
+      const ws = workspace();
+      const command = "echo begin; sleep 6; echo end; exit 5";
+      const first = ws.script([
+        { tool_calls: [{ name: "background_run", input: { command, lane: "hpc" } }] },
+        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 120_000 } }] },
+        { text: "done" },
+      ]);
+      let pid = 0;
+      const run = runCli(["-p", "go", "--model", `script:${first}`], {
+        cwd: ws.dir,
+        env: ws.env,
+        onSpawn: (spawned) => (pid = spawned),
+        onTestFinished,
+      });
+      await until(() => ws.log().includes("begin"), "the job to start");
+      const before = submissions();
+      process.kill(pid, "SIGKILL");
+      await run;
+      expect(ws.records()[0]).toMatchObject({ status: "running", notified: false });
+      const second = ws.script([
+        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 120_000 } }] },
+        { text: "done" },
+      ]);
+      const next = await runCli(["-p", "go", "--model", `script:${second}`], {
+        cwd: ws.dir,
+        env: ws.env,
+        onTestFinished,
+      });
+      expect(next.code).toBe(0);
+      const records = ws.records();
+      expect(records).toHaveLength(1);
+      expect(records[0]).toMatchObject({ status: "failed", exit_code: 5, notified: true });
+      expect(ws.log()).toBe("begin\nend\n");
+      expect(submissions()).toBe(before);
+    },
+  );
+
+  it(
+    "a slurmctld restart during a job: the task keeps its job and delivers its exit code",
+    { timeout: 240_000 },
+    async ({ onTestFinished }) => {
+      const ws = workspace();
+      const command = "echo begin; sleep 8; echo end; exit 4";
+      const script = ws.script([
+        { tool_calls: [{ name: "background_run", input: { command, lane: "hpc" } }] },
+        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 120_000 } }] },
+        { text: "done" },
+      ]);
+      const run = runCli(["-p", "go", "--model", `script:${script}`], {
+        cwd: ws.dir,
+        env: ws.env,
+        onTestFinished,
+      });
+      await until(() => ws.log().includes("begin"), "the job to start");
+      const before = submissions();
+      await slurm.restartController();
+      const done = await run;
+      expect(done.code).toBe(0);
+      expect(ws.records()[0]).toMatchObject({ status: "failed", exit_code: 4, notified: true });
+      expect(ws.log()).toBe("begin\nend\n");
+      expect(submissions()).toBe(before);
+    },
+  );
+
+  it(
+    "an unknown partition fails the task at once with one line naming the lane and the reason",
+    { timeout: 120_000 },
+    async ({ onTestFinished }) => {
+      const ws = workspace({ partition: "nope" });
+      const script = ws.script([
+        { tool_calls: [{ name: "background_run", input: { command: "echo never", lane: "hpc" } }] },
+        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 60_000 } }] },
+        { text: "done" },
+      ]);
+      const run = await runCli(["-p", "go", "--model", `script:${script}`, "--output-format", "json"], {
+        cwd: ws.dir,
+        env: ws.env,
+        onTestFinished,
+      });
+      expect(run.code).toBe(0);
+      const [record] = ws.records();
+      expect(record).toMatchObject({ status: "failed", exit_code: null, end_reason: "spawn_error" });
+      expect(record?.end_detail).toMatch(
+        /^remote lane hpc \(local\): unknown partition: partition "nope" does not exist/,
+      );
+      expect(record?.end_detail).not.toContain("\n");
+      expect(ws.log()).toBe("");
+    },
+  );
+
+  it(
+    "a pending job shows as queued with Slurm's reason, then runs when Slurm lets it",
+    { timeout: 240_000 },
+    async ({ onTestFinished }) => {
+      const ws = workspace();
+      slurm.run("scontrol", ["update", "PartitionName=debug", "State=DOWN"]);
+      onTestFinished(() => void slurm.run("scontrol", ["update", "PartitionName=debug", "State=UP"]));
+      const script = ws.script([
+        { tool_calls: [{ name: "background_run", input: { command: "echo ran", lane: "hpc" } }] },
+        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 120_000 } }] },
+        { text: "done" },
+      ]);
+      const run = runCli(["-p", "go", "--model", `script:${script}`], {
+        cwd: ws.dir,
+        env: ws.env,
+        onTestFinished,
+      });
+      await until(() => {
+        try {
+          return ws.records()[0]?.remote?.queue_reason === "PartitionDown";
+        } catch {
+          return false;
+        }
+      }, "the record to say PartitionDown");
+      const tasks = await runCli(["tasks"], { cwd: ws.dir, env: ws.env, onTestFinished });
+      expect(tasks.stdout).toMatch(/queued \(PartitionDown\)/);
+      slurm.run("scontrol", ["update", "PartitionName=debug", "State=UP"]);
+      await run;
+      expect(ws.records()[0]).toMatchObject({ status: "completed", exit_code: 0, notified: true });
+      expect(ws.records()[0]?.remote?.queue_reason).toBeNull();
+      expect(ws.log()).toBe("ran\n");
+    },
+  );
+});

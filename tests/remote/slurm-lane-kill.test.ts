@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/run-cli.js";
+import { startSlurm, type TestSlurm } from "../helpers/slurm.js";
+import { slurmWorkspace, type SlurmWorkspace } from "../helpers/slurm-workspace.js";
+
+describe("killing a task on a Slurm lane (scancel, proctrack/cgroup)", () => {
+  let slurm: TestSlurm;
+  const workspaces: SlurmWorkspace[] = [];
+  beforeAll(async () => {
+    slurm = await startSlurm();
+  }, 120_000);
+  afterAll(() => {
+    slurm?.stop();
+    for (const ws of workspaces) ws.remove();
+  });
+
+  it(
+    "ends a TERM-ignoring child and a setsid grandchild of the job: 0 left, the job CANCELLED",
+    { timeout: 180_000 },
+    async ({ onTestFinished }) => {
+      const ws = slurmWorkspace(slurm);
+      workspaces.push(ws);
+      const command =
+        "trap '' TERM; setsid sh -c 'trap \"\" TERM; sleep 311' & echo ready; trap '' TERM; sleep 312";
+      const script = ws.script([
+        { tool_calls: [{ name: "background_run", input: { command, lane: "hpc" } }] },
+        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 8_000 } }] },
+        { text: "done" },
+      ]);
+      // -p ends its unfinished task on the way out: the same kill as kill_background.
+      const args = ["-p", "go", "--model", `script:${script}`, "--max-wait", "1"];
+      await runCli(args, { cwd: ws.dir, env: ws.env, onTestFinished });
+      const [record] = ws.records();
+      expect(ws.log()).toContain("ready");
+      expect(record, JSON.stringify(record)).toMatchObject({ status: "killed" });
+      expect(slurm.jobProcesses((line) => /sleep 31[12]/.test(line))).toBe(0);
+      const state = slurm.run("scontrol", ["show", "job", "-o", record!.remote!.job_id!]);
+      expect(state).toMatch(/JobState=CANCELLED/);
+    },
+  );
+});
