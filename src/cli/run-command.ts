@@ -1,4 +1,3 @@
-import { waitUntilEntered } from "./detach-entry.js";
 import { shellExitStatus } from "../process/process-result.js";
 import { stderrLine } from "./stderr-line.js";
 import { laneManagerOptions } from "../session/lane-options.js";
@@ -48,9 +47,7 @@ export async function runCommand(options: {
   });
   await lanes.flush();
   if (options.detach) {
-    // Only a sandboxed task with a network of its own enters a namespace (sandbox_network "on" shares the host's).
-    if (config.sandbox !== "danger-full-access" && config.sandbox_network !== "on")
-      await waitUntilEntered(lanes.get(record.id)?.pid ?? record.pid);
+    // The shutdown lets the task enter the session's network namespace before its holder goes (sandbox.ts).
     await lanes.shutdown();
     const network = proxyLost ? `  network: ${DETACHED_NETWORK_OFF}\n` : "";
     process.stdout.write(

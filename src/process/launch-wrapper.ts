@@ -11,6 +11,8 @@ export interface SpawnPlan {
   namespaces?: string[];
   /** Called once after the spawned process has exited (or failed to spawn): the sandbox's mount points go. */
   release?: () => void;
+  /** Told the launcher's pid once spawned: the sandbox's close waits for it to enter `namespaces`. */
+  spawned?: (pid: number) => void;
 }
 
 /**

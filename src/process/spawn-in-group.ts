@@ -78,6 +78,7 @@ export function spawnInGroup(options: SpawnInGroupOptions): SpawnedGroup {
       stdio: stdio.stdio,
     });
     spawned.child = child;
+    if (child.pid !== undefined) plan.spawned?.(child.pid);
     spawned.readers = stdio.nodePipes
       ? [child.stdout, child.stderr].filter((pipe) => pipe !== null)
       : stdio.pipes.map((pipe) => pipe.reader);

@@ -9,6 +9,7 @@ import {
   unlinkSync,
 } from "node:fs";
 import { join, relative } from "node:path";
+import { mountedElsewhere } from "./mounted-elsewhere.js";
 import { MountRegistry, type MadeEntry } from "./mount-registry.js";
 import type { Protection, ProtectedPath } from "./protected-paths.js";
 
@@ -30,6 +31,8 @@ interface Made {
   users: number;
   /** The workspace's registry: what other lanes use its mount points. */
   registry: MountRegistry;
+  /** Left by a lanes that is gone, while a task it started still had it mounted. */
+  inherited?: boolean;
 }
 
 const inside = (path: string, root: string): boolean => path === root || path.startsWith(`${root}/`);
@@ -159,10 +162,15 @@ export class MountPoints {
       }
       const idle = mine.filter(([, made]) => made.users === 0);
       const leftovers = idle.length === mine.length ? registry.takeLeftovers() : [];
+      // A task that outlived its lanes may still be mounted on them: kept, and listed as ours until it ends.
+      const inherited = leftovers.length > 0 || idle.some(([, made]) => made.inherited === true);
+      const mounted = inherited ? mountedElsewhere() : new Set<string>();
+      for (const { path, dev, ino } of leftovers.filter((entry) => mounted.has(entry.path)))
+        this.made.set(path, { dev, ino, users: 0, registry, inherited: true });
       const remove: [string, MadeEntry][] = [
         ...idle.map(([path, made]): [string, MadeEntry] => [path, { path, ...made }]),
         ...leftovers.map((entry): [string, MadeEntry] => [entry.path, entry]),
-      ];
+      ].filter(([path]) => !mounted.has(path));
       for (const [path, entry] of remove.sort(([a], [b]) => b.length - a.length)) {
         this.made.delete(path);
         removeIfUnchanged(path, entry);

@@ -7,11 +7,15 @@ import { processMountPoints, type ProtectionMounts } from "./mount-points.js";
 import { bridgedCommand, proxyEnv } from "./network-bridge.js";
 import { NestedCheckouts } from "./nested-repos.js";
 import { tempRoots, type SandboxPolicy } from "./policy.js";
+import { PendingEntries } from "./namespace-entry.js";
 import { BRIDGE_MISSING, networkBridge, probeSandbox } from "./probe.js";
 import { loopbackFallbackLine, startSharedNetwork, type SharedNetwork } from "./shared-network.js";
 import { FilteringProxy, type Connector } from "./proxy.js";
 import { PROXY_DIR_PREFIX, removeStaleProxyDirs } from "./proxy-dir.js";
 import { protectedPaths, protectedRoots } from "./protected-paths.js";
+
+/** How long close() waits at most for launchers to enter the shared network namespace. */
+const ENTRY_WAIT_MS = 1500;
 
 export class SandboxUnavailableError extends Error {
   override name = "SandboxUnavailableError";
@@ -45,6 +49,8 @@ export class CommandSandbox implements LaunchWrapper {
   private told = false;
   private readonly mountPoints = processMountPoints;
   private readonly nested = new NestedCheckouts();
+  /** Launchers on their way into the shared network namespace: close() lets them enter before its holder goes. */
+  private readonly entering = new PendingEntries();
   /** The session's one network namespace; null once it could not be made (a namespace per command then). */
   private shared: { network: SharedNetwork; nsenter: string } | null | undefined;
   /** Every command has a pid namespace of its own (--unshare-pid), its init in the command's group. */
@@ -89,7 +95,9 @@ export class CommandSandbox implements LaunchWrapper {
     const [file = probe.bwrap, ...args] = [...entry, ...sandboxed];
     const held = context.protection?.held ?? [];
     const namespaces = shared && "namespaces" in shared ? shared : {};
-    return { file, args, env: childEnv, ...namespaces, release: () => this.mountPoints.release(held) };
+    const spawned = shared ? { spawned: (pid: number) => this.entering.add(pid) } : {};
+    const release = () => this.mountPoints.release(held);
+    return { file, args, env: childEnv, ...namespaces, ...spawned, release };
   }
 
   /** The protected paths of workspace-write, with the mount points the missing ones need made now. */
@@ -141,6 +149,8 @@ export class CommandSandbox implements LaunchWrapper {
    * later command starts them again.
    */
   close(): void {
+    // A task started in the last moments (a persist one, lanes exiting) enters first: bounded, 1.5 s in all.
+    this.entering.waitSync(ENTRY_WAIT_MS);
     this.mountPoints.sweep(true);
     if (this.shared) this.shared.network.close();
     this.shared = undefined;

@@ -1,0 +1,45 @@
+import { readlinkSync } from "node:fs";
+
+/** The network namespace a process is in ("net:[...]"), or undefined once it is gone. */
+function netNamespace(pid: number | "self"): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/net`);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Launchers told to enter the session's network namespace, which a holder that ends with lanes keeps: the
+ * holder must not go before each has entered, or a task started in lanes' last moments never runs.
+ */
+export class PendingEntries {
+  private readonly pids = new Set<number>();
+
+  /** A launcher just spawned into the namespace (its pid is still in lanes' own until it has entered). */
+  add(pid: number): void {
+    this.prune();
+    this.pids.add(pid);
+  }
+
+  /**
+   * Blocks (this runs at shutdown, also in an exit handler with no event loop) until every launcher has
+   * entered or gone, at most `limitMs`.
+   */
+  waitSync(limitMs: number): void {
+    const deadline = Date.now() + limitMs;
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    while (this.prune() > 0 && Date.now() < deadline) Atomics.wait(pause, 0, 0, 5);
+    this.pids.clear();
+  }
+
+  /** Forgets the launchers that have entered or gone; how many are still on their way. */
+  private prune(): number {
+    const ours = netNamespace("self");
+    for (const pid of this.pids) {
+      const theirs = netNamespace(pid);
+      if (theirs === undefined || theirs !== ours) this.pids.delete(pid);
+    }
+    return this.pids.size;
+  }
+}
