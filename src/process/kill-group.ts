@@ -23,7 +23,6 @@ export function groupAlive(pgid: number, scanFreshSince?: number): boolean {
 }
 
 const POLL_MS = 25;
-const RETERM_MS = 150;
 const SETTLE_POLL_MS = 5;
 /**
  * The poll after a leader's own exit: nobody awaits when its group ended, and a sandboxed group outlives its
@@ -59,15 +58,10 @@ export interface TerminateOutcome {
 export function terminateGroup(pgid: number, graceMs: number, pollMs = POLL_MS): Promise<TerminateOutcome> {
   const started = Date.now();
   if (!signalGroup(pgid, "SIGTERM")) return Promise.resolve({ signal: null, at: started });
-  let repeated = false;
+  // One TERM only: a second one means "quit now" to many programs (node, npm, servers shutting down),
+  // and it cut an agent worker's own shutdown short (its tasks were left unrecorded).
   return new Promise((resolve) => {
     const poll = setInterval(() => {
-      // Once more after a moment: a program forked in the instant of the first TERM caught it with the shell's
-      // handler and lost it at its exec (see the exit-file wrapper in spawn-in-group.ts).
-      if (!repeated && Date.now() - started >= RETERM_MS && graceMs > 2 * RETERM_MS) {
-        repeated = true;
-        signalGroup(pgid, "SIGTERM");
-      }
       // A scan shared with other pollers is fine if it was taken after our TERM (strictly: ms clock).
       if (!groupAlive(pgid, Math.max(started + 1, Date.now() - pollMs))) {
         clearInterval(poll);
