@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import type { SessionOptions } from "./session-options.js";
 import { compactionSettings } from "./compaction-settings.js";
 import { createBackgroundHooks, type BackgroundHooks } from "../agent/background-hooks.js";
 import type { AgentEventSink } from "../agent/events.js";
@@ -13,51 +14,24 @@ import {
   type AgentRunResult,
 } from "../agent/loop.js";
 import { buildSystemPrompt } from "../agent/system-prompt.js";
-import { CommandGate, type GateOptions } from "../approval/gate.js";
-import { topContext, type AgentContext } from "../agents/agent-context.js";
+import { CommandGate } from "../approval/gate.js";
+import { topContext } from "../agents/agent-context.js";
 import { withAgentTools } from "../agents/agent-tools.js";
-import { fileEditHooks, type WriteApprover } from "../tools/write-approval.js";
+import { fileEditHooks } from "../tools/write-approval.js";
 import { laneManagerOptions } from "./lane-options.js";
 import { commandRules } from "../config/user-config.js";
-import type { LanesConfig } from "../config/config.js";
 import { startLanes } from "./start-lanes.js";
 import { resultsHeldIn } from "./results-in-conversation.js";
 import { LaneManager } from "../lanes/lane-manager.js";
-import { createProvider, type ProviderName } from "../model/create-provider.js";
+import { createProvider } from "../model/create-provider.js";
 import { emptyUsage, type Message, type ModelProvider, type Usage } from "../model/types.js";
-import type { BashToolOptions } from "../tools/bash.js";
 import { EditJournal } from "../tools/edit-journal.js";
 import { createToolset } from "../tools/toolset.js";
 import { SessionStore } from "./session-store.js";
 import { ContextWindow } from "./context-window.js";
 import type { Tool } from "../tools/define-tool.js";
 
-export interface SessionOptions {
-  workspace: string;
-  /** The folder lanes was started in, at or below the workspace: its AGENTS.md files are read too. */
-  startedIn?: string;
-  config: LanesConfig;
-  model?: string;
-  /** -p and demo: wait for running tasks when the model stops; the REPL waits for the user instead. */
-  idleWake: boolean;
-  emit: AgentEventSink;
-  bash?: BashToolOptions;
-  provider?: ModelProvider;
-  /** Which API (`--provider`); the environment's LANES_PROVIDER otherwise. */
-  providerName?: ProviderName;
-  /** Resume a saved conversation: a session id, or "latest" (`--continue`). */
-  resume?: string;
-  /** Who is asked before commands, and how (the rules come from the config). Default: never, nobody. */
-  approvals?: Omit<GateOptions, "allow" | "deny">;
-  /** Who is asked before a file is written in `untrusted` mode; absent: such writes are refused. */
-  writeApprover?: WriteApprover;
-  /** The environment lanes was started with: API keys, LANES_* settings, the base of commands' env. */
-  env: NodeJS.ProcessEnv;
-  /** One-line notes for the user (tasks picked up, sandbox unavailable); the CLI writes them to stderr. */
-  notice?: (line: string) => void;
-  /** An agent's own session (agent-worker): its place in the tree, where its transcript goes, no recovery. */
-  agent?: { context: AgentContext; transcriptsIn: string };
-}
+export type { SessionOptions } from "./session-options.js";
 
 /** What the CLI decides for a session (the REPL and -p take these as they are). */
 export type SessionChoice = Pick<
