@@ -2,7 +2,8 @@ import { spawnSync } from "node:child_process";
 import { appendFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { killRequested, USER_KILL_END } from "../lanes/kill-request.js";
+import { USER_KILL_END } from "../lanes/kill-request.js";
+import { killRequestPoll } from "./kill-request-poll.js";
 import type { KillReason, TaskEnd, TaskHandle } from "../lanes/task-handle.js";
 import type { RemoteTask, TaskRecord } from "../lanes/task-record.js";
 import { TaskStore } from "../lanes/task-store.js";
@@ -45,7 +46,6 @@ export function slurmTask(record: TaskRecord, lane: SlurmLane, save: () => Promi
   let killReason: KillReason | undefined;
   let cancelPending = false;
   let userKilled = false;
-  let lastKillCheck = 0;
   let released = false;
   let settled = false;
   let resolveEnd: (end: TaskEnd) => void = () => {};
@@ -190,13 +190,15 @@ export function slurmTask(record: TaskRecord, lane: SlurmLane, save: () => Promi
     pid: null,
     exited,
     stdin: null,
-    poll: (now) => {
-      if (killReason !== undefined || settled || now - lastKillCheck < 500) return;
-      lastKillCheck = now;
-      if (!killRequested(store, record.id)) return;
-      userKilled = true;
-      void terminate("killed");
-    },
+    poll: killRequestPoll(
+      store,
+      record.id,
+      () => killReason !== undefined || settled,
+      () => {
+        userKilled = true;
+        void terminate("killed");
+      },
+    ),
     terminate,
     release: () => {
       released = true;

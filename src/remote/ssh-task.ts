@@ -4,7 +4,8 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { KillReason, TaskEnd, TaskHandle } from "../lanes/task-handle.js";
 import type { RemoteTask, TaskRecord } from "../lanes/task-record.js";
 import { join } from "node:path";
-import { killRequested, USER_KILL_END } from "../lanes/kill-request.js";
+import { USER_KILL_END } from "../lanes/kill-request.js";
+import { killRequestPoll } from "./kill-request-poll.js";
 import { TaskStore } from "../lanes/task-store.js";
 import { fileSize } from "../text/utf8-window.js";
 import { followOutput } from "./output-follow.js";
@@ -66,7 +67,6 @@ export function sshTask(record: TaskRecord, lane: SshLane, save: () => Promise<v
   // `lanes tasks kill` from another shell cannot reach the host: it leaves a request this lanes carries out.
   const store = new TaskStore(join(lane.workspace, ".lanes"), { create: false });
   let userKilled = false;
-  let lastKillCheck = 0;
 
   const killThere = async (grace: number): Promise<void> => {
     try {
@@ -185,13 +185,15 @@ export function sshTask(record: TaskRecord, lane: SshLane, save: () => Promise<v
     pid: null,
     exited,
     stdin: null,
-    poll: (now) => {
-      if (killReason !== undefined || settled || now - lastKillCheck < 500) return;
-      lastKillCheck = now;
-      if (!killRequested(store, record.id)) return;
-      userKilled = true;
-      void terminate("killed");
-    },
+    poll: killRequestPoll(
+      store,
+      record.id,
+      () => killReason !== undefined || settled,
+      () => {
+        userKilled = true;
+        void terminate("killed");
+      },
+    ),
     terminate,
     release: () => {
       released = true;

