@@ -8,6 +8,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { requestsOf, routeByPrompt } from "../helpers/agent-routes.js";
@@ -22,7 +23,8 @@ const gitIn = (dir: string, ...args: string[]): string =>
   execFileSync("git", ["-C", dir, ...args], { encoding: "utf8" }).trim();
 const git = (...args: string[]): string => gitIn(ws.dir, ...args);
 // Outside the temp folders the sandbox leaves writable, as a real checkout is: only its worktree is writable.
-const OUTSIDE_TMP = join(import.meta.dirname, "..", "..", ".build");
+// Not under the repository: a clone in /tmp (a CI runner's) would put it in a temp folder, writable inside.
+const OUTSIDE_TMP = join(homedir(), ".lanes-test-worktrees");
 
 describe("isolation: worktree", () => {
   it("an agent that commits in its worktree leaves the parent checkout untouched, cannot write into it, and its branch is named in the result", async ({

@@ -5,7 +5,9 @@ import { join } from "node:path";
 /** A fresh real directory per test; `cleanup` removes it. */
 export function tempWorkspace(prefix = "lanes-test-"): { dir: string; cleanup: () => void } {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  // Retries: a lanes still ending in the background may write a record while the folder is being removed.
+  const cleanup = (): void => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  return { dir, cleanup };
 }
 
 export function sleep(ms: number): Promise<void> {
