@@ -86,7 +86,7 @@ describe("carry-over between sessions", () => {
     expect(resumed.code).toBe(0);
     const lines = linesAbout(server.requests[0]!.body, record.id);
     // TERM, or KILL after the grace when the TERM landed between the shell's fork and the exec of `sleep`
-    // (one TERM per kill; the gap is written down in docs/RELIABILITY.md's closing notes).
+    // (one TERM per kill, so that TERM is lost: a known gap of issue 17).
     expect(lines.filter((line) => /\] killed, SIG(TERM|KILL), shutdown/.test(line))).toHaveLength(1);
     expect(records()[0]).toMatchObject({ status: "killed", notified: true });
   });
