@@ -1,5 +1,4 @@
 import { startGroupProcess } from "../process/group-process.js";
-import { TASK_MARKER } from "../process/marked-processes.js";
 import type { LaunchWrapper } from "../process/launch-wrapper.js";
 import type { RemoteRuntime } from "./remote-runtime.js";
 import { killedBeforeStart, killRequested } from "./kill-request.js";
@@ -23,7 +22,8 @@ export interface LaunchContext {
   endWithOwner: boolean;
   /** Remote lanes: a task of one runs there (its handle syncs and submits); undefined for a local lane. */
   remote?: RemoteRuntime;
-  taskEnv(taskId: string): NodeJS.ProcessEnv;
+  /** The command's environment with its marker; `base` replaces the configured one (an agent-worker's). */
+  taskEnv(taskId: string, base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   sandboxFor(unsandboxed: boolean | undefined): LaunchWrapper | undefined;
   watchRunning(task: LiveTask, handle: TaskHandle): void;
   settle(task: LiveTask, end: TaskEnd): void;
@@ -67,7 +67,7 @@ function spawnLocal(context: LaunchContext, task: LiveTask): TaskHandle {
     command: record.command,
     cwd: record.cwd,
     // An agent-worker gets lanes' own environment (it must reach the model); commands the filtered one.
-    env: task.env ? { ...task.env, [TASK_MARKER]: record.id } : context.taskEnv(record.id),
+    env: context.taskEnv(record.id, task.env),
     outputFile: record.output_file,
     exitFile: record.exit_file,
     stdin: task.inheritStdin ? "inherit" : "pipe",

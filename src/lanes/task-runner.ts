@@ -45,8 +45,8 @@ export class TaskRunner {
   }
 
   /** The environment a command runs with: the configured base plus the marker that finds its processes. */
-  taskEnv(taskId: string): NodeJS.ProcessEnv {
-    return { ...(this.parts.options.env ?? process.env), [TASK_MARKER]: taskId };
+  taskEnv(taskId: string, base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+    return { ...(base ?? this.parts.options.env ?? process.env), [TASK_MARKER]: taskId };
   }
 
   /** Starts a task that holds its lane slot, write-ahead (see task-launch.ts). */
@@ -72,7 +72,7 @@ export class TaskRunner {
       killGraceMs: options.killGraceMs,
       endWithOwner: endsWithLanes(options.endWithOwner ?? false),
       remote: options.remote,
-      taskEnv: (id) => this.taskEnv(id),
+      taskEnv: (id, base) => this.taskEnv(id, base),
       sandboxFor: (unsandboxed) => this.sandboxFor(unsandboxed),
       watchRunning: (task, handle) => this.watchRunning(task, handle),
       settle: (task, end) => this.settle(task, end),
