@@ -9,6 +9,7 @@ import {
   deepestMessage,
   noResponse,
   statusFailure,
+  StreamDropError,
   streamFailure,
   transportFailure,
   unexpectedFailure,
@@ -35,6 +36,11 @@ const anthropicTransportErrors = { APIUserAbortError, APIConnectionTimeoutError,
 
 /** Sorts any error thrown by one streaming Messages attempt into retryable or not, with a kind for ModelError. */
 export function classifyAnthropicError(error: unknown): FailureClass {
+  if (error instanceof StreamDropError) {
+    const inner = classifyAnthropicError(error.cause);
+    const dropped = inner.kind === "network" && inner.label === "connection failed";
+    return dropped ? { ...inner, label: "connection lost mid-stream" } : inner;
+  }
   const transport = transportFailure(error, anthropicTransportErrors);
   if (transport) return transport;
   if (error instanceof APIError && typeof error.status === "number") {

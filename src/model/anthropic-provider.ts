@@ -1,6 +1,7 @@
 import Anthropic, { APIConnectionTimeoutError } from "@anthropic-ai/sdk";
 import { withIdleWatchdog } from "./idle-watchdog.js";
 import { classifyAnthropicError } from "./anthropic-errors.js";
+import { StreamDropError } from "./failure.js";
 import { runWithRetries, type RetryLoopOptions, type RetryOptions } from "./retry-loop.js";
 import { withCacheBreakpoints } from "./cache-breakpoints.js";
 import type { AssistantBlock, ModelCallEvents, ModelProvider, ModelRequest, ModelTurn } from "./types.js";
@@ -56,9 +57,18 @@ function streamAttempt(
   const timeoutError = (message: string): Error => new APIConnectionTimeoutError({ message });
   return withIdleWatchdog(idleMs, request.signal, timeoutError, async (watch) => {
     const stream = client.messages.stream(params, { signal: watch.signal });
-    stream.on("streamEvent", watch.touch);
+    let streamed = false;
+    stream.on("streamEvent", () => {
+      streamed = true;
+      watch.touch();
+    });
     stream.on("text", (delta) => events?.onTextDelta?.(delta));
-    return toModelTurn(await stream.finalMessage());
+    try {
+      return toModelTurn(await stream.finalMessage());
+    } catch (error) {
+      // Since SDK 1.12 a body that drops part-way is an APIConnectionError, like a refused connection.
+      throw streamed ? new StreamDropError(error) : error;
+    }
   });
 }
 

@@ -102,6 +102,14 @@ export function transportFailure(error: unknown, sdk: SdkTransportErrors): Failu
   return undefined;
 }
 
+/** A failure after the stream had begun: the connection was lost mid-stream, not refused. */
+export class StreamDropError extends Error {
+  constructor(cause: unknown) {
+    super("stream dropped", { cause });
+    this.name = "StreamDropError";
+  }
+}
+
 /**
  * Failures below the HTTP layer, the same whichever SDK read them: unparsable stream data, a socket that
  * died mid-stream. Undefined for anything else.
