@@ -8,8 +8,13 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();
 });
 
+// Longer than the 120-column pane: a terminal would break it inside a word.
+const PARAGRAPH = Array.from({ length: 24 }, (_, i) => `word${i}-abcdefgh`).join(" ");
+
 const ANSWER = [
   "# Release notes",
+  "",
+  PARAGRAPH,
   "",
   "Some **bold** words, *leaning* ones and `npm test`.",
   "",
@@ -50,6 +55,14 @@ describe("Markdown in the REPL (a real terminal)", { timeout: 60_000 }, () => {
     expect(screen).toMatch(/^ {2}const answer = 42;$/m);
     expect(screen).not.toContain("```");
     expect(screen).toMatch(/^• first point$/m);
+    const start = screen.indexOf("word0-");
+    const rows = screen.slice(start, screen.indexOf("word23-abcdefgh") + 15).split("\n");
+    expect(rows.length).toBeGreaterThan(1);
+    for (const row of rows) {
+      expect(row.length).toBeLessThan(120);
+      expect(row).toMatch(/^(word\d+-abcdefgh ?)+$/);
+    }
+    expect(rows.map((row) => row.trim()).join(" ")).toBe(PARAGRAPH);
     const colours = term.screen(true);
     expect(colours).toContain("\u001b[1mbold");
     expect(colours).toContain("\u001b[3mleaning");

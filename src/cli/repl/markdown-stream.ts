@@ -1,6 +1,7 @@
 import { MarkdownLines } from "../../text/markdown.js";
 import type { Style } from "../../text/style.js";
 import { terminalSafe } from "../../text/width.js";
+import { wrapLine } from "../../text/wrap.js";
 
 /**
  * The model's streamed text rendered as Markdown, one whole line at a time: a line shows once its newline
@@ -13,6 +14,8 @@ export class MarkdownStream {
   constructor(
     style: Style,
     private readonly print: (text: string) => void,
+    /** The terminal's width now: lines are broken at spaces to fit it (a terminal breaks mid-word). */
+    private readonly columns?: () => number | undefined,
   ) {
     this.lines = new MarkdownLines(style);
   }
@@ -38,6 +41,10 @@ export class MarkdownStream {
   }
 
   private emit(lines: string[]): void {
-    for (const line of lines) this.print(`${line}\n`);
+    const width = this.columns?.();
+    for (const line of lines) {
+      const rows = width === undefined ? [line] : wrapLine(line, width);
+      for (const row of rows) this.print(`${row}\n`);
+    }
   }
 }

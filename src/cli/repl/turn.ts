@@ -60,7 +60,13 @@ export class TurnRunner {
     private readonly style: Style,
     markdown = false,
   ) {
-    this.markdown = markdown ? new MarkdownStream(style, (text) => view.print(text)) : undefined;
+    this.markdown = markdown
+      ? new MarkdownStream(
+          style,
+          (text) => view.print(text),
+          () => view.width,
+        )
+      : undefined;
   }
 
   get busy(): boolean {
