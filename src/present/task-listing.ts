@@ -16,7 +16,7 @@ export function taskLabel(record: TaskRecord): string {
 }
 
 /** `dev server: npm run dev`: the description the model gave before the command, when it gave one. */
-function describedCommand(record: TaskRecord): string {
+export function describedCommand(record: TaskRecord): string {
   const label = taskLabel(record);
   return label === terminalSafe(record.command).replace(/\s+/g, " ")
     ? record.command

@@ -4,6 +4,7 @@ import type { Style } from "../text/style.js";
 import { terminalSafe } from "../text/width.js";
 import { progressText } from "./notice-text.js";
 import { durationOf, statusPhrase } from "./task-text.js";
+import { describedCommand } from "./task-listing.js";
 
 // The lines a person at the terminal reads about tasks as they queue, start, end and report progress.
 
@@ -15,7 +16,8 @@ export function laneEventLine(event: LaneEvent, style: Style): string | undefine
     return style.yellow(`⚑ ${terminalSafe(progressText(notification)).slice(0, 300)}`);
   }
   const { record } = event;
-  const command = terminalSafe(record.command).replace(/\s*\n\s*/g, " ⏎ ");
+  // The description the model gave says what the task is for; the command follows it.
+  const command = terminalSafe(describedCommand(record)).replace(/\s*\n\s*/g, " ⏎ ");
   if (event.type === "task-queued")
     return style.dim(`… [bg:${record.id}] queued (lane ${record.lane} is full): ${command}`);
   if (event.type === "task-start") {

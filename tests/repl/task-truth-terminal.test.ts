@@ -77,6 +77,8 @@ describe("a kill by the user, in the REPL's own words", { timeout: TEST_MS }, ()
     const kill = await runCli(["tasks", "kill", id], { cwd: dir, env: cliEnv(dir) });
     expect(kill.code, kill.stderr).toBe(0);
     expect(kill.stdout).toMatch(new RegExp(`Killed task ${id}.*killed by the user \\(lanes tasks kill\\)`));
+    // The person reads what the task was for (the model's description), then its command.
+    await term.waitFor(new RegExp(`■ \\[bg:${id}\\] killed.*: dev server: sleep 60$`, "m"));
     // The model is woken with the user's kill, not an unexplained crash.
     await term.waitFor(
       new RegExp(
