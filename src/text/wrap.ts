@@ -5,8 +5,9 @@ import { charWidth, TAB } from "./width.js";
 const SGR = /\u001b\[[0-9;]*m/y;
 // eslint-disable-next-line no-control-regex
 const RESET = /^\u001b\[0?m$/;
-// A list item or quote: its wrapped rows hang under the text, not under the bullet.
-const HANGING = /^(\s*(?:[-*+•>]|\d+[.)])\s+|\s+)/;
+// A list item, a quote or one of the REPL's marked lines (tool call and result, task, notice): wrapped rows
+// hang under the text, not under the mark.
+const HANGING = /^(\s*(?:[-*+•>⎿⏺■▶⚑…↻]|\d+[.)])\s+|\s+)/;
 
 interface Row {
   text: string;

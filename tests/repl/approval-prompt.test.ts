@@ -9,7 +9,6 @@ import { createStyle } from "../../src/text/style.js";
 function recordingView() {
   const shown = { notices: [] as string[], hint: undefined as string | undefined, opened: [] as boolean[] };
   const view: ReplView = {
-    width: undefined,
     print: () => {},
     notice: (line) => shown.notices.push(line),
     setActivity: () => {},

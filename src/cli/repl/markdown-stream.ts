@@ -1,7 +1,6 @@
 import { MarkdownLines } from "../../text/markdown.js";
 import type { Style } from "../../text/style.js";
 import { terminalSafe } from "../../text/width.js";
-import { wrapLine } from "../../text/wrap.js";
 
 /**
  * The model's streamed text rendered as Markdown, one whole line at a time: a line shows once its newline
@@ -14,8 +13,6 @@ export class MarkdownStream {
   constructor(
     style: Style,
     private readonly print: (text: string) => void,
-    /** The terminal's width now: lines are broken at spaces to fit it (a terminal breaks mid-word). */
-    private readonly columns?: () => number | undefined,
   ) {
     this.lines = new MarkdownLines(style);
   }
@@ -41,10 +38,6 @@ export class MarkdownStream {
   }
 
   private emit(lines: string[]): void {
-    const width = this.columns?.();
-    for (const line of lines) {
-      const rows = width === undefined ? [line] : wrapLine(line, width);
-      for (const row of rows) this.print(`${row}\n`);
-    }
+    for (const line of lines) this.print(`${line}\n`);
   }
 }

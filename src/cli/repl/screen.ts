@@ -1,4 +1,5 @@
 import { displayWidth, splitAtWidth, TAB } from "../../text/width.js";
+import { wrapLine } from "../../text/wrap.js";
 
 /** What the bottom of the screen shows right now: lines that may wrap, and where the cursor rests. */
 export interface Frame {
@@ -49,10 +50,10 @@ export class LiveScreen {
     if (text === "") return;
     const all = this.partial + text.replaceAll("\t", TAB);
     const cut = all.lastIndexOf("\n");
-    let done = cut === -1 ? "" : all.slice(0, cut + 1);
+    const [columns, height] = this.size();
+    let done = cut === -1 ? "" : this.wrapped(all.slice(0, cut), columns);
     let partial = cut === -1 ? all : all.slice(cut + 1);
     // A long unfinished line gives its full rows to the permanent output so the live area stays small.
-    const [columns, height] = this.size();
     const keepRows = Math.max(1, Math.floor(height / 3));
     while (Math.floor(displayWidth(partial) / columns) >= keepRows) {
       const [row, rest] = splitAtWidth(partial, columns);
@@ -65,7 +66,13 @@ export class LiveScreen {
 
   /** Whole lines above the live area, and above an unfinished output line too: it is never split. */
   printAbove(lines: string): void {
-    this.draw(`${lines.replaceAll("\t", TAB)}${lines.endsWith("\n") ? "" : "\n"}`);
+    this.draw(this.wrapped(lines.replaceAll("\t", TAB).replace(/\n$/, ""), this.size()[0]));
+  }
+
+  /** Whole lines broken at spaces to fit (a terminal breaks inside words), each ending with a newline. */
+  private wrapped(lines: string, columns: number): string {
+    const rows = lines.split("\n").flatMap((line) => wrapLine(line, Math.max(1, columns - 1)));
+    return `${rows.join("\n")}\n`;
   }
 
   /** Shows `frame`; writes nothing when it is what the screen already shows. */

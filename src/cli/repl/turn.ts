@@ -60,13 +60,7 @@ export class TurnRunner {
     private readonly style: Style,
     markdown = false,
   ) {
-    this.markdown = markdown
-      ? new MarkdownStream(
-          style,
-          (text) => view.print(text),
-          () => view.width,
-        )
-      : undefined;
+    this.markdown = markdown ? new MarkdownStream(style, (text) => view.print(text)) : undefined;
   }
 
   get busy(): boolean {

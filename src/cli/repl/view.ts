@@ -13,8 +13,6 @@ export interface InputView {
 
 /** Where the REPL writes. Only a terminal has a live area; elsewhere the live parts are ignored. */
 export interface ReplView {
-  /** Cells a printed row may take before a terminal wraps it; undefined where nothing wraps (a pipe). */
-  readonly width: number | undefined;
   /** Output that may end mid-line (streamed text). */
   print(text: string): void;
   /** Whole lines, shown above an unfinished streamed line rather than splitting it. */
@@ -40,7 +38,6 @@ export interface ReplView {
 /** A pipe or a file: output as plain lines, no live area. */
 export class PlainView implements ReplView {
   private atLineStart = true;
-  readonly width = undefined;
   constructor(private readonly out: NodeJS.WritableStream) {}
   print(text: string): void {
     if (text === "") return;
@@ -94,11 +91,6 @@ export class LiveView implements ReplView {
     this.screen = new LiveScreen(out);
     this.statusTimer = setInterval(() => this.refreshStatus(), STATUS_INTERVAL_MS).unref();
     out.on("resize", this.onResize);
-  }
-
-  /** Cells a printed row may take before the terminal wraps it (one spare for the cursor). */
-  get width(): number {
-    return this.columns() - 1;
   }
 
   print(text: string): void {
