@@ -1,4 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ScriptTurn } from "../../src/model/script-provider.js";
@@ -55,35 +57,43 @@ async function startRepl(
   return { term, dir: workspace.dir };
 }
 
+/** A FIFO in `dir` that a task's `cat gate` blocks on; the test opens it when it has seen enough. */
+function makeGate(dir: string): () => Promise<void> {
+  execFileSync("mkfifo", [join(dir, "gate")]);
+  return () => writeFile(join(dir, "gate"), "");
+}
+
 describe("the REPL in a real terminal", { timeout: TEST_MS }, () => {
   it("shows the banner, a running task in the live status line, its completion at the prompt, and /tasks lists it", async () => {
     // With wake_on_result off, the result waits at the prompt for the next message (the wake is tested below).
-    const { term } = await startRepl(
+    const { term, dir } = await startRepl(
       [
         {
           delay_ms: 1500,
           text: "Starting the build.",
-          tool_calls: [{ name: "background_run", input: { command: "sleep 3; echo build-finished" } }],
+          tool_calls: [{ name: "background_run", input: { command: "cat gate; echo build-finished" } }],
         },
         { text: "It runs in the background." },
       ],
       { wake_on_result: false },
     );
+    const openGate = makeGate(dir);
     term.type("build it");
     term.keys("Enter");
     await term.waitFor(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] thinking/);
     const [, id] = await term.waitFor(/Background task (\w+) started/);
     await term.waitFor("It runs in the background.");
     // While it runs, the status line above the prompt shows it with its id, elapsed time and command.
-    await term.waitFor(new RegExp(`● 1 running · ${id} \\d+s sleep 3; echo build-finished`));
-    await term.waitFor(new RegExp(`■ \\[bg:${id}\\] completed, exit 0 in [\\d.]+s: sleep 3`));
+    await term.waitFor(new RegExp(`● 1 running · ${id} \\d+s cat gate; echo build-finished`));
+    await openGate();
+    await term.waitFor(new RegExp(`■ \\[bg:${id}\\] completed, exit 0 in [\\d.]+s: cat gate`));
     await eventually(() => !term.screen().includes("1 running"), 2000);
     expect(term.screen()).not.toContain("1 running");
     expect(term.screen()).toMatch(/completed, exit 0.*\n›\s*$/m);
     expect(term.screen(true)).toMatch(ESCAPE);
     term.type("/tasks");
     term.keys("Enter");
-    await term.waitFor(new RegExp(`^${id}  completed, exit 0 [\\d.]+s  sleep 3; echo build-finished`, "m"));
+    await term.waitFor(new RegExp(`^${id}  completed, exit 0 [\\d.]+s  cat gate; echo build-finished`, "m"));
   });
 
   it("Ctrl+C cancels a slow model turn but not the running task; Ctrl+D exits and ends the task's processes", async () => {
@@ -163,18 +173,21 @@ describe("the REPL in a real terminal", { timeout: TEST_MS }, () => {
     await term.waitFor("[exited 0]");
   });
   it("wake_on_result: a result landing at an empty prompt wakes the model, and its answer shows above the prompt", async () => {
-    const { term } = await startRepl([
+    const { term, dir } = await startRepl([
       {
         text: "Starting the tests.",
-        tool_calls: [{ name: "background_run", input: { command: "sleep 1.5; echo tests-passed" } }],
+        tool_calls: [{ name: "background_run", input: { command: "cat gate; echo tests-passed" } }],
       },
       { text: "They run; I will tell you how they went." },
       // Then the script is done: a wake is answered by quoting the results it carried.
     ]);
+    const openGate = makeGate(dir);
     term.type("run the tests in the background and tell me how they went");
     term.keys("Enter");
     const [, id] = await term.waitFor(/Background task (\w+) started/);
-    await term.waitFor("They run; I will tell you how they went.");
+    // The task ends once the turn is over and the prompt is empty.
+    await term.waitFor(/They run; I will tell you how they went\.\n(.*\n)*›\s*$/);
+    await openGate();
     // Nobody types: the result wakes the model, whose answer comes like any turn's, the prompt below it.
     await term.waitFor(
       new RegExp(
@@ -185,18 +198,22 @@ describe("the REPL in a real terminal", { timeout: TEST_MS }, () => {
   });
 
   it("wake_on_result: while the person types the wake waits, and goes once the line is empty again", async () => {
-    const { term } = await startRepl([
+    const { term, dir } = await startRepl([
       {
         text: "Starting the build.",
-        tool_calls: [{ name: "background_run", input: { command: "sleep 1.5; echo build-done" } }],
+        tool_calls: [{ name: "background_run", input: { command: "cat gate; echo build-done" } }],
       },
       { text: "It runs." },
     ]);
+    const openGate = makeGate(dir);
     term.type("build it");
     term.keys("Enter");
     const [, id] = await term.waitFor(/Background task (\w+) started/);
     await term.waitFor("It runs.");
     term.type("half");
+    // The task ends once the half-written message is on the prompt.
+    await term.waitFor(/› half\s*$/);
+    await openGate();
     await term.waitFor(new RegExp(`■ \\[bg:${id}\\] completed, exit 0`));
     // The result is on screen, but the model is not woken under a half-written message.
     await new Promise((resolve) => setTimeout(resolve, 1000));
