@@ -1,14 +1,14 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ScriptTurn } from "../../src/model/script-provider.js";
 import { liveProcessesWithEnv } from "../helpers/marked-processes.js";
-import { TEST_MARK_VARIABLE, useProcessMarker } from "../helpers/process-marker.js";
-import { LANES_BIN, runCli, testEnv } from "../helpers/run-cli.js";
+import { useProcessMarker } from "../helpers/process-marker.js";
+import { runCli, testEnv } from "../helpers/run-cli.js";
+import { startScriptedRepl, type ScriptedRepl } from "../helpers/scripted-repl.js";
 import { eventually, pidAlive, tempWorkspace } from "../helpers/temp-workspace.js";
-import { requireTmux, TmuxTerminal } from "../helpers/tmux.js";
 
 // eslint-disable-next-line no-control-regex
 const ESCAPE = /\u001b\[/;
@@ -20,41 +20,22 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();
 });
 
-/** Starting the CLI is the slow part on a loaded machine; every later wait is 10 s at most. */
-const STARTUP_MS = 25_000;
-/** Each test's bound: the startup plus a few bounded waits. */
+/** Each test's bound: the startup (up to 25 s on a loaded machine) plus a few bounded waits of 10 s at most. */
 const TEST_MS = 60_000;
 
-/**
- * A temp workspace with a script for `--model script:FILE`, and lanes started in a 120x40 tmux pane;
- * resolves once the banner shows.
- */
-async function startRepl(
-  turns: ScriptTurn[],
-  config: Record<string, unknown> = {},
-): Promise<{ term: TmuxTerminal; dir: string }> {
-  requireTmux();
-  const workspace = tempWorkspace("lanes-repl-");
-  cleanups.push(workspace.cleanup);
-  const script = join(workspace.dir, "script.json");
-  writeFileSync(script, JSON.stringify({ turns }));
-  mkdirSync(join(workspace.dir, "config", "lanes"), { recursive: true });
-  writeFileSync(join(workspace.dir, "config", "lanes", "config.json"), JSON.stringify(config));
-  const term = new TmuxTerminal([process.execPath, LANES_BIN, "--model", `script:${script}`], {
-    cwd: workspace.dir,
-    env: {
-      PATH: process.env.PATH,
-      // Not the workspace: lanes asks before starting in $HOME.
-      HOME: join(workspace.dir, "home"),
-      XDG_CONFIG_HOME: join(workspace.dir, "config"),
-      TERM: "screen-256color",
-      LANES_RETRY_BASE_MS: "5",
-      [TEST_MARK_VARIABLE]: marker.value,
-    },
+/** lanes in a 120x40 tmux pane with a scripted model and this user config; resolves once the banner shows. */
+async function startRepl(turns: ScriptTurn[], config: Record<string, unknown> = {}): Promise<ScriptedRepl> {
+  const repl = await startScriptedRepl({
+    prefix: "lanes-repl-",
+    turns,
+    config,
+    marker: marker.value,
+    cleanups,
+    env: { LANES_RETRY_BASE_MS: "5" },
   });
-  cleanups.push(() => term.kill());
-  await term.waitFor(/^lanes · script:.*script\.json/m, STARTUP_MS);
-  return { term, dir: workspace.dir };
+  // Runs before the folder is removed: a lanes still ending its tasks there would write records into it.
+  cleanups.push(() => void marker.killMarked());
+  return repl;
 }
 
 /** A FIFO in `dir` that a task's `cat gate` blocks on; the test opens it when it has seen enough. */
@@ -66,7 +47,7 @@ function makeGate(dir: string): () => Promise<void> {
 describe("the REPL in a real terminal", { timeout: TEST_MS }, () => {
   it("shows the banner, a running task in the live status line, its completion at the prompt, and /tasks lists it", async () => {
     // With wake_on_result off, the result waits at the prompt for the next message (the wake is tested below).
-    const { term, dir } = await startRepl(
+    const { term, work: dir } = await startRepl(
       [
         {
           delay_ms: 1500,
@@ -97,7 +78,7 @@ describe("the REPL in a real terminal", { timeout: TEST_MS }, () => {
   });
 
   it("Ctrl+C cancels a slow model turn but not the running task; Ctrl+D exits and ends the task's processes", async () => {
-    const { term, dir } = await startRepl([
+    const { term, work: dir } = await startRepl([
       {
         text: "Starting a server.",
         tool_calls: [{ name: "background_run", input: { command: "sleep 30 & echo $! > sleep.pid; wait" } }],
@@ -149,7 +130,7 @@ describe("the REPL in a real terminal", { timeout: TEST_MS }, () => {
   });
 
   it("a pasted block and a backslash-continued line are one message each, Up recalls them from saved history, Ctrl+C twice exits", async () => {
-    const { term, dir } = await startRepl([{ text: "first answer" }, { text: "second answer" }]);
+    const { term, home } = await startRepl([{ text: "first answer" }, { text: "second answer" }]);
     term.paste("line one\nline two\nline three");
     await term.waitFor(/^› line one\n {2}line two\n {2}line three/m);
     term.keys("Enter");
@@ -164,7 +145,7 @@ describe("the REPL in a real terminal", { timeout: TEST_MS }, () => {
     expect(term.screen()).not.toContain("(script finished)");
     term.keys("Up");
     await term.waitFor(/second answer\n› alpha *\n {2}beta\s*$/);
-    const history = readFileSync(join(dir, "config", "lanes", "history"), "utf8");
+    const history = readFileSync(join(home, "config", "lanes", "history"), "utf8");
     expect(history).toBe("line one\\nline two\\nline three\nalpha \\nbeta\n");
     // Ctrl+C at the prompt clears what was there; a second one within two seconds exits.
     term.keys("C-c");
@@ -173,7 +154,7 @@ describe("the REPL in a real terminal", { timeout: TEST_MS }, () => {
     await term.waitFor("[exited 0]");
   });
   it("wake_on_result: a result landing at an empty prompt wakes the model, and its answer shows above the prompt", async () => {
-    const { term, dir } = await startRepl([
+    const { term, work: dir } = await startRepl([
       {
         text: "Starting the tests.",
         tool_calls: [{ name: "background_run", input: { command: "cat gate; echo tests-passed" } }],
@@ -198,7 +179,7 @@ describe("the REPL in a real terminal", { timeout: TEST_MS }, () => {
   });
 
   it("wake_on_result: while the person types the wake waits, and goes once the line is empty again", async () => {
-    const { term, dir } = await startRepl([
+    const { term, work: dir } = await startRepl([
       {
         text: "Starting the build.",
         tool_calls: [{ name: "background_run", input: { command: "cat gate; echo build-done" } }],
