@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { SlowFirstSequencer } from "./tests/slow-first-sequencer.js";
 
 export default defineConfig({
   test: {
@@ -9,6 +10,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Two cores: real processes and timing-sensitive overlap checks suffer when oversubscribed.
     maxWorkers: 2,
+    // Known slow files start first, so no long file runs alone at the end (tests/slow-files.ts).
+    sequence: { sequencer: SlowFirstSequencer },
     // The JSON report lets .ci/run print a plain "N passed, N failed" closing line any CI can read.
     reporters: ["default", "json", "./tests/reliability-reporter.ts"],
     outputFile: { json: "coverage/vitest-results.json" },

@@ -6,10 +6,16 @@ import { LANES_BIN } from "./run-cli.js";
 import { tempWorkspace } from "./temp-workspace.js";
 import { requireTmux, TmuxTerminal } from "./tmux.js";
 
-export interface ScriptedRepl {
-  term: TmuxTerminal;
-  /** The project folder lanes works in (`--cwd`), inside a temp folder that is also its HOME. */
+/** The folders a scripted REPL runs in: reused by a second start (`again`) to resume there. */
+export interface ReplFolders {
+  /** The project folder lanes works in (`--cwd`), inside `home`. */
   work: string;
+  /** The temp folder that is lanes' HOME; the user's config is in its `config/` (XDG_CONFIG_HOME). */
+  home: string;
+}
+
+export interface ScriptedRepl extends ReplFolders {
+  term: TmuxTerminal;
 }
 
 /**
@@ -24,22 +30,37 @@ export async function startScriptedRepl(options: {
   prepare?: (work: string) => void;
   args?: string[];
   env?: Record<string, string>;
+  /** The user's config.json (XDG_CONFIG_HOME/lanes/config.json). */
+  config?: Record<string, unknown>;
+  /** Pane width in columns (default 120). */
+  width?: number;
+  /** Start in these folders (an earlier REPL's, e.g. for --continue) instead of fresh ones. */
+  again?: ReplFolders;
 }): Promise<ScriptedRepl> {
   requireTmux();
-  const workspace = tempWorkspace(options.prefix);
-  options.cleanups.push(workspace.cleanup);
-  const script = join(workspace.dir, "script.json");
+  let folders = options.again;
+  if (folders === undefined) {
+    const workspace = tempWorkspace(options.prefix);
+    options.cleanups.push(workspace.cleanup);
+    folders = { work: join(workspace.dir, "work"), home: workspace.dir };
+    mkdirSync(folders.work);
+  }
+  const { work, home } = folders;
+  const script = join(home, "script.json");
   writeFileSync(script, JSON.stringify({ turns: options.turns }));
-  const work = join(workspace.dir, "work");
-  mkdirSync(work);
+  if (options.config !== undefined) {
+    mkdirSync(join(home, "config", "lanes"), { recursive: true });
+    writeFileSync(join(home, "config", "lanes", "config.json"), JSON.stringify(options.config));
+  }
   options.prepare?.(work);
   const argv = [process.execPath, LANES_BIN, "--model", `script:${script}`, "--cwd", work];
   const term = new TmuxTerminal([...argv, ...(options.args ?? [])], {
-    cwd: workspace.dir,
+    cwd: home,
+    width: options.width,
     env: {
       PATH: process.env.PATH,
-      HOME: workspace.dir,
-      XDG_CONFIG_HOME: join(workspace.dir, "config"),
+      HOME: home,
+      XDG_CONFIG_HOME: join(home, "config"),
       TERM: "screen-256color",
       [TEST_MARK_VARIABLE]: options.marker,
       ...options.env,
@@ -47,5 +68,5 @@ export async function startScriptedRepl(options: {
   });
   options.cleanups.push(() => term.kill());
   await term.waitFor(/^lanes · script:/m, 25_000);
-  return { term, work };
+  return { term, work, home };
 }

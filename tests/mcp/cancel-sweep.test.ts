@@ -39,9 +39,13 @@ describe("MCP: a cancel swept across the instant a task ends", () => {
         dispatch?.(message);
       };
       const counts: number[] = [];
+      const gates = Array.from({ length: ITERATIONS }, (_, iteration) =>
+        join(connection.dir, `gate-${iteration}`),
+      );
+      // One mkfifo for all: a process per iteration was a fork of this (large) worker each time.
+      execFileSync("mkfifo", gates);
       for (let iteration = 0; iteration < ITERATIONS; iteration++) {
-        const gate = join(connection.dir, `gate-${iteration}`);
-        execFileSync("mkfifo", [gate]);
+        const gate = gates[iteration] ?? "";
         const id = await startTask(connection, { command: `read line < gate-${iteration}` });
         const shown = new RegExp(`\\[bg:${id}\\] completed`, "g");
         const abort = new AbortController();
@@ -68,13 +72,18 @@ describe("MCP: a cancel swept across the instant a task ends", () => {
         }
         let seen = ((await waiting).match(shown) ?? []).length;
         onReply = undefined;
-        await eventually(() => {
-          try {
-            return readRecord(connection.dir, id).status === "completed";
-          } catch {
-            return false; // Not written yet.
-          }
-        }, 10_000);
+        // Polled finely: with the default 25 ms step each iteration waited half a step on average.
+        await eventually(
+          () => {
+            try {
+              return readRecord(connection.dir, id).status === "completed";
+            } catch {
+              return false; // Not written yet.
+            }
+          },
+          10_000,
+          5,
+        );
         // Two more replies: what the cancelled call did not deliver comes with one of them, once.
         for (let more = 0; more < 2; more++) {
           const reply = await call(connection, "check_background", {});

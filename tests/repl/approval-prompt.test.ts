@@ -4,6 +4,7 @@ import { ApprovalPrompt } from "../../src/cli/repl/approval-prompt.js";
 import { ARMING_MS } from "../../src/cli/repl/arming.js";
 import type { ReplView } from "../../src/cli/repl/view.js";
 import { createStyle } from "../../src/text/style.js";
+import { eventually } from "../helpers/temp-workspace.js";
 
 /** A view that keeps what the prompt showed: the notices and the current hint. */
 function recordingView() {
@@ -26,8 +27,11 @@ function recordingView() {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Comfortably past the arming wait, on a loaded machine too. */
-const QUIET = ARMING_MS + 300;
+
+/** Resolves once the question shows its answer keys: armed, ARMING_MS after the last key (bounded under load). */
+async function armed(shown: { hint: string | undefined }): Promise<void> {
+  expect(await eventually(() => shown.hint?.startsWith("Answer:") === true, 10_000, 10)).toBe(true);
+}
 
 function question(prefix?: string) {
   const { view, shown } = recordingView();
@@ -44,10 +48,13 @@ describe("the approval question's keys", () => {
     const { shown, press, answer } = question("npm test");
     expect(shown.opened).toEqual([true]);
     expect(shown.hint).toMatch(/arming/);
-    for (const key of "yes, also please add tests") {
+    // Eight keys a quarter of the arming wait apart: typing lasts twice the wait, so only restarts held it off.
+    const started = Date.now();
+    for (const key of "yes, add") {
       expect(press(key)).toBe(false);
       await sleep(ARMING_MS / 4);
     }
+    expect(Date.now() - started).toBeGreaterThan(ARMING_MS);
     await Promise.resolve();
     expect(answer()).toBeUndefined();
     expect(shown.notices.some((line) => line.includes("→"))).toBe(false);
@@ -55,12 +62,12 @@ describe("the approval question's keys", () => {
 
   it("once armed, y answers yes once; a capital Y or another letter is typing and disarms it", async () => {
     const { shown, press, answer } = question("npm test");
-    await sleep(QUIET);
+    await armed(shown);
     expect(shown.hint).toMatch(/^Answer: \[y\] yes, once/);
     expect(press("Y")).toBe(false);
     expect(shown.hint).toMatch(/arming/);
     expect(press("y")).toBe(false);
-    await sleep(QUIET);
+    await armed(shown);
     expect(press("y")).toBe(true);
     await Promise.resolve();
     expect(answer()).toBe("once");
@@ -69,17 +76,17 @@ describe("the approval question's keys", () => {
 
   it("don't ask again takes a, then after a fresh arming wait a second y; n goes back to the first choice", async () => {
     const { shown, press, answer } = question("npm test");
-    await sleep(QUIET);
+    await armed(shown);
     expect(press("a")).toBe(true);
     expect(shown.notices.at(-1)).toContain("Save `npm test` in your config");
     // An `a` followed at typing speed by a `y` is not a deliberate yes.
     expect(press("y")).toBe(false);
-    await sleep(QUIET);
+    await armed(shown);
     expect(press("n")).toBe(true);
     expect(shown.notices.at(-1)).toContain("[y] yes, once   [a] yes, and don't ask again");
-    await sleep(QUIET);
+    await armed(shown);
     expect(press("a")).toBe(true);
-    await sleep(QUIET);
+    await armed(shown);
     expect(press("y")).toBe(true);
     await Promise.resolve();
     expect(answer()).toBe("prefix");
@@ -88,9 +95,9 @@ describe("the approval question's keys", () => {
   it("with no prefix offered, a is just typing; Escape says no", async () => {
     const { shown, press, answer } = question(undefined);
     expect(shown.notices[0]).not.toContain("[a]");
-    await sleep(QUIET);
+    await armed(shown);
     expect(press("a")).toBe(false);
-    await sleep(QUIET);
+    await armed(shown);
     expect(press("\u001b", "escape")).toBe(true);
     await Promise.resolve();
     expect(answer()).toBe("no");

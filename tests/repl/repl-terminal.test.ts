@@ -1,12 +1,14 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ScriptTurn } from "../../src/model/script-provider.js";
 import { liveProcessesWithEnv } from "../helpers/marked-processes.js";
-import { TEST_MARK_VARIABLE, useProcessMarker } from "../helpers/process-marker.js";
-import { LANES_BIN, runCli, testEnv } from "../helpers/run-cli.js";
+import { useProcessMarker } from "../helpers/process-marker.js";
+import { runCli, testEnv } from "../helpers/run-cli.js";
+import { startScriptedRepl, type ScriptedRepl } from "../helpers/scripted-repl.js";
 import { eventually, pidAlive, tempWorkspace } from "../helpers/temp-workspace.js";
-import { requireTmux, TmuxTerminal } from "../helpers/tmux.js";
 
 // eslint-disable-next-line no-control-regex
 const ESCAPE = /\u001b\[/;
@@ -18,76 +20,65 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();
 });
 
-/** Starting the CLI is the slow part on a loaded machine; every later wait is 10 s at most. */
-const STARTUP_MS = 25_000;
-/** Each test's bound: the startup plus a few bounded waits. */
+/** Each test's bound: the startup (up to 25 s on a loaded machine) plus a few bounded waits of 10 s at most. */
 const TEST_MS = 60_000;
 
-/**
- * A temp workspace with a script for `--model script:FILE`, and lanes started in a 120x40 tmux pane;
- * resolves once the banner shows.
- */
-async function startRepl(
-  turns: ScriptTurn[],
-  config: Record<string, unknown> = {},
-): Promise<{ term: TmuxTerminal; dir: string }> {
-  requireTmux();
-  const workspace = tempWorkspace("lanes-repl-");
-  cleanups.push(workspace.cleanup);
-  const script = join(workspace.dir, "script.json");
-  writeFileSync(script, JSON.stringify({ turns }));
-  mkdirSync(join(workspace.dir, "config", "lanes"), { recursive: true });
-  writeFileSync(join(workspace.dir, "config", "lanes", "config.json"), JSON.stringify(config));
-  const term = new TmuxTerminal([process.execPath, LANES_BIN, "--model", `script:${script}`], {
-    cwd: workspace.dir,
-    env: {
-      PATH: process.env.PATH,
-      // Not the workspace: lanes asks before starting in $HOME.
-      HOME: join(workspace.dir, "home"),
-      XDG_CONFIG_HOME: join(workspace.dir, "config"),
-      TERM: "screen-256color",
-      LANES_RETRY_BASE_MS: "5",
-      [TEST_MARK_VARIABLE]: marker.value,
-    },
+/** lanes in a 120x40 tmux pane with a scripted model and this user config; resolves once the banner shows. */
+async function startRepl(turns: ScriptTurn[], config: Record<string, unknown> = {}): Promise<ScriptedRepl> {
+  const repl = await startScriptedRepl({
+    prefix: "lanes-repl-",
+    turns,
+    config,
+    marker: marker.value,
+    cleanups,
+    env: { LANES_RETRY_BASE_MS: "5" },
   });
-  cleanups.push(() => term.kill());
-  await term.waitFor(/^lanes · script:.*script\.json/m, STARTUP_MS);
-  return { term, dir: workspace.dir };
+  // Runs before the folder is removed: a lanes still ending its tasks there would write records into it.
+  cleanups.push(() => void marker.killMarked());
+  return repl;
+}
+
+/** A FIFO in `dir` that a task's `cat gate` blocks on; the test opens it when it has seen enough. */
+function makeGate(dir: string): () => Promise<void> {
+  execFileSync("mkfifo", [join(dir, "gate")]);
+  return () => writeFile(join(dir, "gate"), "");
 }
 
 describe("the REPL in a real terminal", { timeout: TEST_MS }, () => {
   it("shows the banner, a running task in the live status line, its completion at the prompt, and /tasks lists it", async () => {
     // With wake_on_result off, the result waits at the prompt for the next message (the wake is tested below).
-    const { term } = await startRepl(
+    const { term, work: dir } = await startRepl(
       [
         {
           delay_ms: 1500,
           text: "Starting the build.",
-          tool_calls: [{ name: "background_run", input: { command: "sleep 3; echo build-finished" } }],
+          tool_calls: [{ name: "background_run", input: { command: "cat gate; echo build-finished" } }],
         },
         { text: "It runs in the background." },
       ],
       { wake_on_result: false },
     );
+    const openGate = makeGate(dir);
     term.type("build it");
     term.keys("Enter");
     await term.waitFor(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] thinking/);
     const [, id] = await term.waitFor(/Background task (\w+) started/);
     await term.waitFor("It runs in the background.");
     // While it runs, the status line above the prompt shows it with its id, elapsed time and command.
-    await term.waitFor(new RegExp(`● 1 running · ${id} \\d+s sleep 3; echo build-finished`));
-    await term.waitFor(new RegExp(`■ \\[bg:${id}\\] completed, exit 0 in [\\d.]+s: sleep 3`));
+    await term.waitFor(new RegExp(`● 1 running · ${id} \\d+s cat gate; echo build-finished`));
+    await openGate();
+    await term.waitFor(new RegExp(`■ \\[bg:${id}\\] completed, exit 0 in [\\d.]+s: cat gate`));
     await eventually(() => !term.screen().includes("1 running"), 2000);
     expect(term.screen()).not.toContain("1 running");
     expect(term.screen()).toMatch(/completed, exit 0.*\n›\s*$/m);
     expect(term.screen(true)).toMatch(ESCAPE);
     term.type("/tasks");
     term.keys("Enter");
-    await term.waitFor(new RegExp(`^${id}  completed, exit 0 [\\d.]+s  sleep 3; echo build-finished`, "m"));
+    await term.waitFor(new RegExp(`^${id}  completed, exit 0 [\\d.]+s  cat gate; echo build-finished`, "m"));
   });
 
   it("Ctrl+C cancels a slow model turn but not the running task; Ctrl+D exits and ends the task's processes", async () => {
-    const { term, dir } = await startRepl([
+    const { term, work: dir } = await startRepl([
       {
         text: "Starting a server.",
         tool_calls: [{ name: "background_run", input: { command: "sleep 30 & echo $! > sleep.pid; wait" } }],
@@ -139,7 +130,7 @@ describe("the REPL in a real terminal", { timeout: TEST_MS }, () => {
   });
 
   it("a pasted block and a backslash-continued line are one message each, Up recalls them from saved history, Ctrl+C twice exits", async () => {
-    const { term, dir } = await startRepl([{ text: "first answer" }, { text: "second answer" }]);
+    const { term, home } = await startRepl([{ text: "first answer" }, { text: "second answer" }]);
     term.paste("line one\nline two\nline three");
     await term.waitFor(/^› line one\n {2}line two\n {2}line three/m);
     term.keys("Enter");
@@ -154,7 +145,7 @@ describe("the REPL in a real terminal", { timeout: TEST_MS }, () => {
     expect(term.screen()).not.toContain("(script finished)");
     term.keys("Up");
     await term.waitFor(/second answer\n› alpha *\n {2}beta\s*$/);
-    const history = readFileSync(join(dir, "config", "lanes", "history"), "utf8");
+    const history = readFileSync(join(home, "config", "lanes", "history"), "utf8");
     expect(history).toBe("line one\\nline two\\nline three\nalpha \\nbeta\n");
     // Ctrl+C at the prompt clears what was there; a second one within two seconds exits.
     term.keys("C-c");
@@ -163,18 +154,21 @@ describe("the REPL in a real terminal", { timeout: TEST_MS }, () => {
     await term.waitFor("[exited 0]");
   });
   it("wake_on_result: a result landing at an empty prompt wakes the model, and its answer shows above the prompt", async () => {
-    const { term } = await startRepl([
+    const { term, work: dir } = await startRepl([
       {
         text: "Starting the tests.",
-        tool_calls: [{ name: "background_run", input: { command: "sleep 1.5; echo tests-passed" } }],
+        tool_calls: [{ name: "background_run", input: { command: "cat gate; echo tests-passed" } }],
       },
       { text: "They run; I will tell you how they went." },
       // Then the script is done: a wake is answered by quoting the results it carried.
     ]);
+    const openGate = makeGate(dir);
     term.type("run the tests in the background and tell me how they went");
     term.keys("Enter");
     const [, id] = await term.waitFor(/Background task (\w+) started/);
-    await term.waitFor("They run; I will tell you how they went.");
+    // The task ends once the turn is over and the prompt is empty.
+    await term.waitFor(/They run; I will tell you how they went\.\n(.*\n)*›\s*$/);
+    await openGate();
     // Nobody types: the result wakes the model, whose answer comes like any turn's, the prompt below it.
     await term.waitFor(
       new RegExp(
@@ -185,18 +179,22 @@ describe("the REPL in a real terminal", { timeout: TEST_MS }, () => {
   });
 
   it("wake_on_result: while the person types the wake waits, and goes once the line is empty again", async () => {
-    const { term } = await startRepl([
+    const { term, work: dir } = await startRepl([
       {
         text: "Starting the build.",
-        tool_calls: [{ name: "background_run", input: { command: "sleep 1.5; echo build-done" } }],
+        tool_calls: [{ name: "background_run", input: { command: "cat gate; echo build-done" } }],
       },
       { text: "It runs." },
     ]);
+    const openGate = makeGate(dir);
     term.type("build it");
     term.keys("Enter");
     const [, id] = await term.waitFor(/Background task (\w+) started/);
     await term.waitFor("It runs.");
     term.type("half");
+    // The task ends once the half-written message is on the prompt.
+    await term.waitFor(/› half\s*$/);
+    await openGate();
     await term.waitFor(new RegExp(`■ \\[bg:${id}\\] completed, exit 0`));
     // The result is on screen, but the model is not woken under a half-written message.
     await new Promise((resolve) => setTimeout(resolve, 1000));

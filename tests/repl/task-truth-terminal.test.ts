@@ -1,12 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ScriptTurn } from "../../src/model/script-provider.js";
 import { liveProcessesWithEnv } from "../helpers/marked-processes.js";
 import { TEST_MARK_VARIABLE, useProcessMarker } from "../helpers/process-marker.js";
 import { LANES_BIN, runCli, testEnv } from "../helpers/run-cli.js";
-import { eventually, sleep, tempWorkspace } from "../helpers/temp-workspace.js";
-import { requireTmux, TmuxTerminal } from "../helpers/tmux.js";
+import { startScriptedRepl, type ReplFolders, type ScriptedRepl } from "../helpers/scripted-repl.js";
+import { eventually, sleep } from "../helpers/temp-workspace.js";
 
 // The truth about tasks as the person at the REPL sees it: kills, queued tasks, the status line, leaving.
 
@@ -16,47 +16,31 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();
 });
 
-const STARTUP_MS = 25_000;
 const TEST_MS = 60_000;
 
-/** The REPL with a script model in a tmux pane of `width` columns; resolves once the banner shows. */
+/** The REPL with a script model in a tmux pane (120 columns unless `width`); resolves once the banner shows. */
 async function startRepl(
   turns: ScriptTurn[],
   config: Record<string, unknown> = {},
-  options: { width?: number; args?: string[]; dir?: string } = {},
-): Promise<{ term: TmuxTerminal; dir: string }> {
-  requireTmux();
-  let dir = options.dir;
-  if (dir === undefined) {
-    const workspace = tempWorkspace("lanes-truth-");
-    cleanups.push(workspace.cleanup);
-    dir = workspace.dir;
-  }
-  const script = join(dir, "script.json");
-  writeFileSync(script, JSON.stringify({ turns }));
-  mkdirSync(join(dir, "config", "lanes"), { recursive: true });
-  writeFileSync(join(dir, "config", "lanes", "config.json"), JSON.stringify(config));
-  const argv = [process.execPath, LANES_BIN, "--model", `script:${script}`, ...(options.args ?? [])];
-  const term = new TmuxTerminal(argv, {
-    cwd: dir,
-    width: options.width ?? 120,
-    env: {
-      PATH: process.env.PATH,
-      // Not the workspace: lanes asks before starting in $HOME.
-      HOME: join(dir, "home"),
-      XDG_CONFIG_HOME: join(dir, "config"),
-      TERM: "screen-256color",
-      LANES_RETRY_BASE_MS: "5",
-      [TEST_MARK_VARIABLE]: marker.value,
-    },
+  options: { width?: number; args?: string[]; again?: ReplFolders } = {},
+): Promise<ScriptedRepl> {
+  const repl = await startScriptedRepl({
+    prefix: "lanes-truth-",
+    turns,
+    config,
+    marker: marker.value,
+    cleanups,
+    env: { LANES_RETRY_BASE_MS: "5" },
+    ...options,
   });
-  cleanups.push(() => term.kill());
-  await term.waitFor(/^lanes · script:.*script\.json/m, STARTUP_MS);
-  return { term, dir };
+  // Runs before the folder is removed: a lanes still ending its tasks there would write records into it.
+  cleanups.push(() => void marker.killMarked());
+  return repl;
 }
 
-function cliEnv(dir: string): NodeJS.ProcessEnv {
-  return testEnv({ XDG_CONFIG_HOME: join(dir, "config"), [TEST_MARK_VARIABLE]: marker.value });
+/** `lanes` from another shell, with the REPL's user config. */
+function cliEnv(home: string): NodeJS.ProcessEnv {
+  return testEnv({ XDG_CONFIG_HOME: join(home, "config"), [TEST_MARK_VARIABLE]: marker.value });
 }
 
 const startSleeper: ScriptTurn[] = [
@@ -69,12 +53,12 @@ const startSleeper: ScriptTurn[] = [
 
 describe("a kill by the user, in the REPL's own words", { timeout: TEST_MS }, () => {
   it("lanes tasks kill from another shell is recorded, listed and told to the model as killed by the user", async () => {
-    const { term, dir } = await startRepl(startSleeper);
+    const { term, work: dir, home } = await startRepl(startSleeper);
     term.type("serve");
     term.keys("Enter");
     const [, id = ""] = await term.waitFor(/Background task (\w+) (started|queued)/);
     await term.waitFor("It runs.");
-    const kill = await runCli(["tasks", "kill", id], { cwd: dir, env: cliEnv(dir) });
+    const kill = await runCli(["tasks", "kill", id], { cwd: dir, env: cliEnv(home) });
     expect(kill.code, kill.stderr).toBe(0);
     expect(kill.stdout).toMatch(new RegExp(`Killed task ${id}.*killed by the user \\(lanes tasks kill\\)`));
     // The person reads what the task was for (the model's description), then its command.
@@ -94,7 +78,7 @@ describe("a kill by the user, in the REPL's own words", { timeout: TEST_MS }, ()
       end_reason: "user_kill",
       end_detail: "killed by the user (lanes tasks kill)",
     });
-    const listed = await runCli(["tasks", "--all"], { cwd: dir, env: cliEnv(dir) });
+    const listed = await runCli(["tasks", "--all"], { cwd: dir, env: cliEnv(home) });
     expect(listed.stdout).toMatch(
       new RegExp(`^${id}  killed, .*killed by the user \\(lanes tasks kill\\)`, "m"),
     );
@@ -164,7 +148,11 @@ describe("tasks as the REPL names them", { timeout: TEST_MS }, () => {
 
 describe("after a crash", { timeout: 90_000 }, () => {
   it("--continue counts a task that ended meanwhile as ended, and shows the conversation so far", async () => {
-    const { term, dir } = await startRepl([
+    const {
+      term,
+      work: dir,
+      home,
+    } = await startRepl([
       {
         text: "Starting the build.",
         tool_calls: [
@@ -191,11 +179,18 @@ describe("after a crash", { timeout: 90_000 }, () => {
     const exitFile = join(dir, ".lanes", "tasks", `${id}.exit`);
     expect(await eventually(() => existsSync(exitFile) && statSync(exitFile).size > 0, 10_000)).toBe(true);
     // Someone looks meanwhile: `lanes tasks` writes the end it derives back to the record.
-    const listed = await runCli(["tasks"], { cwd: dir, env: cliEnv(dir) });
+    const listed = await runCli(["tasks"], { cwd: dir, env: cliEnv(home) });
     expect(listed.stdout).toMatch(new RegExp(`^${id}  completed, exit 0`, "m"));
     term.kill();
 
-    const { term: resumed } = await startRepl([{ text: "Welcome back." }], {}, { dir, args: ["--continue"] });
+    const { term: resumed } = await startRepl(
+      [{ text: "Welcome back." }],
+      {},
+      {
+        again: { work: dir, home },
+        args: ["--continue"],
+      },
+    );
     await resumed.waitFor("picked up 1 task(s) from an earlier run: 0 still running, 1 ended, 0 lost");
     await resumed.waitFor(/Resumed session [\w-]+:/);
     await resumed.waitFor(/› build the project\n(.*\n)*Starting the build\.\n⏺ background_run\(while/);
@@ -205,10 +200,15 @@ describe("after a crash", { timeout: 90_000 }, () => {
 
 describe("keys at the prompt", { timeout: TEST_MS }, () => {
   it("Ctrl+C on a draft releases a result wake that waited for the line to empty", async () => {
-    const { term } = await startRepl([
+    const { term, work: dir } = await startRepl([
       {
         text: "Starting the build.",
-        tool_calls: [{ name: "background_run", input: { command: "sleep 1; echo build-done" } }],
+        tool_calls: [
+          {
+            name: "background_run",
+            input: { command: "until [ -e go ]; do sleep 0.05; done; echo build-done" },
+          },
+        ],
       },
       { text: "It runs." },
     ]);
@@ -217,6 +217,9 @@ describe("keys at the prompt", { timeout: TEST_MS }, () => {
     const [, id = ""] = await term.waitFor(/Background task (\w+) started/);
     await term.waitFor("It runs.");
     term.type("half a thought");
+    // The task ends once the draft is on the prompt: the wake then waits for the line to empty.
+    await term.waitFor(/› half a thought\s*$/);
+    writeFileSync(join(dir, "go"), "");
     await term.waitFor(new RegExp(`■ \\[bg:${id}\\] completed, exit 0`));
     term.keys("C-c");
     await term.waitFor(
@@ -234,7 +237,11 @@ describe("keys at the prompt", { timeout: TEST_MS }, () => {
   });
 
   it("Ctrl+D with a running task asks once; leaving names the persisted task that keeps running and how to resume", async () => {
-    const { term, dir } = await startRepl([
+    const {
+      term,
+      work: dir,
+      home,
+    } = await startRepl([
       {
         text: "Starting both.",
         tool_calls: [
@@ -262,9 +269,9 @@ describe("keys at the prompt", { timeout: TEST_MS }, () => {
     const [, session = ""] =
       /Session ([\w-]+) saved: lanes --resume ([\w-]+) \(or lanes --continue\)/.exec(screen) ?? [];
     expect(existsSync(join(dir, ".lanes", "sessions", `${session}.jsonl`))).toBe(true);
-    const listed = await runCli(["tasks"], { cwd: dir, env: cliEnv(dir) });
+    const listed = await runCli(["tasks"], { cwd: dir, env: cliEnv(home) });
     expect(listed.stdout).toMatch(new RegExp(`^${dev}  running`, "m"));
-    await runCli(["tasks", "kill", dev], { cwd: dir, env: cliEnv(dir) });
+    await runCli(["tasks", "kill", dev], { cwd: dir, env: cliEnv(home) });
   });
 });
 
