@@ -50,7 +50,8 @@ async function nextRun(onTestFinished?: (hook: () => void) => void) {
   return { run, carried };
 }
 
-describe("write-ahead: what a lanes killed at any step of a start leaves", () => {
+// Each test starts two CLIs and a crash: generous under a loaded CI (its default of 30 s was not).
+describe("write-ahead: what a lanes killed at any step of a start leaves", { timeout: 90_000 }, () => {
   it("killed right after the record, before the spawn: the record is on disk, and the next lanes starts the task once", async ({
     onTestFinished,
   }) => {
