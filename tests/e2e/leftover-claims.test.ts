@@ -116,14 +116,21 @@ async function printRun(
 }
 
 /** A REPL on the workspace with a scripted model; resolves once its banner shows (it has recovered by then). */
-function replOn(dir: string, marker: string) {
-  return startScriptedRepl({
+async function replOn(dir: string, marker: string) {
+  const repl = await startScriptedRepl({
     prefix: "lanes-claims-repl-",
     turns: [{ text: "noted" }],
     marker,
     cleanups,
     args: ["--cwd", dir],
   });
+  // Quit and wait for its end before the workspace goes: a lanes killed with its terminal still writes there.
+  cleanups.push(async () => {
+    repl.term.type("/quit");
+    repl.term.keys("Enter");
+    await repl.term.waitFor(/\[exited \d+\]/, 20_000).catch(() => undefined);
+  });
+  return repl;
 }
 
 /** Asks a REPL one question and waits for its scripted answer. */
