@@ -30,7 +30,7 @@ export function claimRecord(dir: string, record: TaskRecord, selfPid: number): b
   // Unique text: the reaper's guard is keyed by it, so a claim reaped once never blocks a later one.
   const mine = JSON.stringify({ pid: selfPid, at: Date.now(), nonce: Math.random() });
   for (let attempt = 0; attempt < 4; attempt++) {
-    if (createExclusive(file, mine)) return true;
+    if (createExclusive(file, mine)) return stillLeftover(dir, record, file, mine);
     const held = readText(file);
     if (held === undefined) continue;
     const claimant = claimantOf(held);
@@ -38,6 +38,29 @@ export function claimRecord(dir: string, record: TaskRecord, selfPid: number): b
     if (claimant !== undefined && ownerAlive(claimant)) return false;
     if (!reap(file, held)) return false;
   }
+  return false;
+}
+
+/**
+ * Whether the record, read again after our claim, is still the dead owner's to give. Our view of it may
+ * predate another lanes taking it (its owner or `notified` written) and a sweep removing that one's claim:
+ * then the name was free again, and ours is dropped.
+ */
+function stillLeftover(dir: string, record: TaskRecord, file: string, mine: string): boolean {
+  const text = readText(join(dir, `${record.id}.json`));
+  let now: Partial<TaskRecord> | undefined;
+  try {
+    now = text === undefined ? undefined : (JSON.parse(text) as Partial<TaskRecord>);
+  } catch {
+    // A record that cannot be read is judged by the view we have: a result kept beats a result lost.
+    return true;
+  }
+  const taken =
+    now === undefined ||
+    now.owner_pid !== record.owner_pid ||
+    (now.status !== undefined && isTerminal(now.status) && now.notified === true);
+  if (!taken) return true;
+  if (readText(file) === mine) removeFile(file);
   return false;
 }
 

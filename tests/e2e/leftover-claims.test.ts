@@ -91,9 +91,19 @@ function countIn(text: string, left: Leftovers): { results: number[]; adopted: n
   };
 }
 
-/** A `lanes -p` in the workspace against its own fake API; resolves with every request body it sent. */
-async function printRun(dir: string): Promise<string> {
-  const server = await startFakeAnthropic(() => textReply("noted"));
+/**
+ * A `lanes -p` in the workspace against its own fake API; resolves with every request body it sent.
+ * `asked` fires when its first request arrives (it has recovered by then); its replies wait for `hold`.
+ */
+async function printRun(
+  dir: string,
+  options: { asked?: () => void; hold?: Promise<void> } = {},
+): Promise<string> {
+  const server = await startFakeAnthropic(async () => {
+    options.asked?.();
+    await options.hold;
+    return textReply("noted");
+  });
   cleanups.push(() => server.close());
   const env = testEnv({
     ANTHROPIC_API_KEY: "sk-test",
@@ -103,6 +113,39 @@ async function printRun(dir: string): Promise<string> {
   const run = await runCli(["-p", "anything new?"], { cwd: dir, env });
   expect(run.code, run.stderr).toBe(0);
   return server.requests.map((request) => JSON.stringify(request.body)).join("\n");
+}
+
+/** A REPL on the workspace with a scripted model; resolves once its banner shows (it has recovered by then). */
+async function replOn(dir: string, marker: string) {
+  const repl = await startScriptedRepl({
+    prefix: "lanes-claims-repl-",
+    turns: [{ text: "noted" }],
+    marker,
+    cleanups,
+    args: ["--cwd", dir],
+  });
+  // Quit and wait for its end before the workspace goes: a lanes killed with its terminal still writes there.
+  cleanups.push(async () => {
+    repl.term.type("/quit");
+    repl.term.keys("Enter");
+    await repl.term.waitFor(/\[exited \d+\]/, 20_000).catch(() => undefined);
+  });
+  return repl;
+}
+
+/** Asks a REPL one question and waits for its scripted answer. */
+async function ask(repl: Awaited<ReturnType<typeof replOn>>): Promise<void> {
+  repl.term.type("anything new?");
+  repl.term.keys("Enter");
+  await repl.term.waitFor("noted", 30_000);
+}
+
+/** What the REPLs' models hold: their conversations, saved in the workspace's session logs. */
+function conversations(dir: string): string {
+  const sessions = join(dir, ".lanes", "sessions");
+  return readdirSync(sessions)
+    .map((file) => readFileSync(join(sessions, file), "utf8"))
+    .join("\n");
 }
 
 describe("an earlier lanes' leftovers go to exactly one lanes", () => {
@@ -146,19 +189,26 @@ describe("an earlier lanes' leftovers go to exactly one lanes", () => {
     },
   );
 
-  // Known gap (issue 17): after the merges of 2026-12-06 the second -p adopts the running leftover again
-  // (adopted 2, expected 1); results are still delivered once. Skipped, not pinned, until fixed.
-  it.skip(
-    "two lanes -p one after the other on leftovers: the second delivers nothing the first took",
+  it(
+    "two lanes -p one after the other on leftovers, the first still running: the second delivers nothing the first took; once both ended, the next two take the running task over once and say so once",
     {
       timeout: 120_000,
     },
     async () => {
       const left = await leftovers();
-      const first = printRun(left.dir);
-      await sleep(1500);
-      const bodies = await Promise.all([first, printRun(left.dir)]);
+      // The second starts once the first has recovered (it asks its model then), and the first answers only
+      // once the second has asked: the first is alive while the second recovers, whatever the machine's load.
+      let firstAsked!: () => void;
+      let secondAsked!: () => void;
+      const firstRecovered = new Promise<void>((resolve) => (firstAsked = resolve));
+      const hold = new Promise<void>((resolve) => (secondAsked = resolve));
+      const first = printRun(left.dir, { asked: firstAsked, hold });
+      await firstRecovered;
+      const bodies = await Promise.all([first, printRun(left.dir, { asked: secondAsked })]);
       expect(countIn(bodies.join("\n"), left)).toEqual({ results: [1, 1], adopted: 1 });
+      // Its adopter ended and the task runs on: of the next two, exactly one takes it over.
+      const next = await Promise.all([printRun(left.dir), printRun(left.dir)]);
+      expect(countIn(next.join("\n"), left)).toEqual({ results: [0, 0], adopted: 1 });
     },
   );
 
@@ -168,28 +218,43 @@ describe("an earlier lanes' leftovers go to exactly one lanes", () => {
     async () => {
       const left = await leftovers();
       const [repl, server] = await Promise.all([
-        startScriptedRepl({
-          prefix: "lanes-claims-repl-",
-          turns: [{ text: "noted" }],
-          marker: "leftover-claims-repl",
-          cleanups,
-          args: ["--cwd", left.dir],
-        }),
+        replOn(left.dir, "leftover-claims-repl"),
         connect(cleanups, left.dir),
       ]);
-      repl.term.type("anything new?");
-      repl.term.keys("Enter");
-      await repl.term.waitFor("noted", 30_000);
+      await ask(repl);
       let replies = "";
       for (let round = 0; round < 3; round++)
         replies += `${(await call(server, "check_background", {})).results}\n`;
-      // What the REPL's model holds is its conversation, saved in the session log.
-      const sessions = join(left.dir, ".lanes", "sessions");
-      const conversation = readdirSync(sessions)
-        .map((file) => readFileSync(join(sessions, file), "utf8"))
-        .join("\n");
+      const conversation = conversations(left.dir);
       expect(conversation).toContain("anything new?");
       expect(countIn(`${replies}\n${conversation}`, left)).toEqual({ results: [1, 1], adopted: 1 });
+    },
+  );
+
+  it(
+    "two REPLs started together on leftovers: each ended result reaches one model once in total, the running task is adopted once",
+    { timeout: 120_000 },
+    async () => {
+      const left = await leftovers();
+      const repls = await Promise.all([
+        replOn(left.dir, "leftover-claims-a"),
+        replOn(left.dir, "leftover-claims-b"),
+      ]);
+      for (const repl of repls) await ask(repl);
+      expect(countIn(conversations(left.dir), left)).toEqual({ results: [1, 1], adopted: 1 });
+    },
+  );
+
+  it(
+    "two REPLs one after the other on leftovers: the second, started while the first runs, delivers nothing the first took",
+    { timeout: 120_000 },
+    async () => {
+      const left = await leftovers();
+      const early = await replOn(left.dir, "leftover-claims-early");
+      const late = await replOn(left.dir, "leftover-claims-late");
+      await ask(late);
+      await ask(early);
+      expect(countIn(conversations(left.dir), left)).toEqual({ results: [1, 1], adopted: 1 });
     },
   );
 });

@@ -52,8 +52,15 @@ export function useTaskWorkspace() {
     return found.length;
   }
 
-  async function fake(replies: ReturnType<typeof textReply>[]): Promise<FakeAnthropic> {
-    const server = await startFakeAnthropic((_request, index) => replies[index] ?? textReply(`ack ${index}`));
+  /** A fake API answering `replies` in turn; each answer first waits for `before` when given. */
+  async function fake(
+    replies: ReturnType<typeof textReply>[],
+    before?: () => Promise<unknown>,
+  ): Promise<FakeAnthropic> {
+    const server = await startFakeAnthropic(async (_request, index) => {
+      await before?.();
+      return replies[index] ?? textReply(`ack ${index}`);
+    });
     servers.push(server);
     return server;
   }
