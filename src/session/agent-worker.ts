@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import { finalText } from "../agent/conversation.js";
 import { AgentRunError } from "../agent/loop.js";
 import { createProvider } from "../model/create-provider.js";
@@ -40,7 +41,7 @@ export interface AgentWorker {
 export function startAgentWorker(
   specFile: string,
   id: string,
-  io: { stdin: Readable; write: (text: string) => void; env: NodeJS.ProcessEnv },
+  io: { stdin: Readable; write: (text: string) => void; env: NodeJS.ProcessEnv; pid: number },
 ): AgentWorker {
   const spec = readAgentSpec(specFile);
   const limits = spec.config.agents;
@@ -60,7 +61,10 @@ export function startAgentWorker(
   const done = (async (): Promise<number> => {
     session = await openSession(spec, id, budget, writer, () => stopped, io.env);
     const messages = queueStdin(io.stdin);
-    writer.update({ transcript: join(agentsDir(spec.state_dir), id, "sessions", `${session.id}.jsonl`) });
+    writer.update({
+      transcript: join(agentsDir(spec.state_dir), id, "sessions", `${session.id}.jsonl`),
+      worker: { pid: io.pid, lanes_dir: session.lanes.store.lanesDir },
+    });
     let phase: AgentPhase = "completed";
     try {
       let result = await session.send(spec.prompt, controller.signal);
@@ -98,7 +102,7 @@ export function startAgentWorker(
       stopped = true;
       controller.abort();
       writer.update({ phase: "killed" });
-      await session?.close();
+      if (session) await closeBefore(session, Math.floor(spec.config.kill_grace_ms * 0.75));
     },
   };
 }
@@ -159,6 +163,20 @@ async function openSession(
     },
   });
   return holder.session;
+}
+
+/**
+ * Its parent's KILL lands kill_grace_ms after the TERM: on a loaded machine the graceful close may not be
+ * done by then, so at the deadline its tasks get KILL at once and their records are written synchronously.
+ */
+async function closeBefore(session: Session, deadlineMs: number): Promise<void> {
+  const late = new AbortController();
+  const deadline = sleep(deadlineMs, undefined, { signal: late.signal }).then(
+    () => session.lanes.shutdownSync(),
+    () => undefined,
+  );
+  await Promise.race([session.close(), deadline]);
+  late.abort();
 }
 
 /** Lines arriving on stdin (send_background_input), each one user message for a later turn. */
