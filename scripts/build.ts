@@ -40,6 +40,10 @@ export async function buildCli(outDir = join(ROOT, "dist")): Promise<string> {
       js: 'import { createRequire as __lanesRequire } from "node:module";\nconst require = __lanesRequire(import.meta.url);',
     },
     legalComments: "none",
+    // A third less source to read, parse and keep in every process (each agent is one); names stay for stacks.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    keepNames: true,
     metafile: true,
     logLevel: "warning",
   });

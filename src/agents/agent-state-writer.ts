@@ -32,6 +32,7 @@ export class AgentStateWriter {
       branch: spec.worktree?.branch ?? null,
       worktree: spec.worktree?.path ?? null,
       budget: null,
+      worker: null,
       updated_at: new Date().toISOString(),
     };
   }

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "no
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as z from "zod";
-import type { ApprovalAnswer, ApprovalRequest, Approver } from "../approval/gate.js";
+import type { ApprovalAnswer, ApprovalRequest } from "../approval/gate.js";
 import { agentsDir } from "../lanes/agent-state.js";
 
 // A background agent has no terminal: its question goes to the REPL that started it through two files
@@ -10,9 +10,14 @@ import { agentsDir } from "../lanes/agent-state.js";
 
 const POLL_MS = 200;
 
+const AgentNameSchema = z.object({ id: z.string(), description: z.string().nullable() });
+
 const QuestionSchema = z.object({
   seq: z.number().int(),
-  agent: z.object({ id: z.string(), description: z.string().nullable() }),
+  /** The agent whose files these are: the asker's own session started it. */
+  agent: AgentNameSchema,
+  /** A nested agent's question, relayed up: the agents below `agent`, down to the one that asks. */
+  chain: z.array(AgentNameSchema).default([]),
   request: z.object({
     kind: z.enum(["escalate", "untrusted", "guard"]),
     command: z.string(),
@@ -41,11 +46,26 @@ function readJson<T>(file: string, schema: z.ZodType<T>): T | undefined {
   }
 }
 
-/** The worker's approver: writes the question, waits for the REPL's answer; its signal (a kill) is a no. */
-export function relayApprover(lanesDir: string, agent: AgentQuestion["agent"]): Approver {
+/** Asks through the agent's files; `chain` names the nested agent a relayed question comes from. */
+export type RelayAsk = (
+  request: ApprovalRequest,
+  chain: AgentQuestion["chain"],
+  signal: AbortSignal,
+) => Promise<ApprovalAnswer>;
+
+/**
+ * The worker's side: its own questions and those it relays from its agents go up one at a time (the file
+ * holds one), each waiting for the answer; its signal (a kill) is a no.
+ */
+export function relayAsker(lanesDir: string, agent: AgentQuestion["agent"]): RelayAsk {
   let seq = 0;
-  return async (request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer> => {
-    const question: AgentQuestion = { seq: ++seq, agent, request };
+  let turn: Promise<unknown> = Promise.resolve();
+  const askNow = async (
+    request: ApprovalRequest,
+    chain: AgentQuestion["chain"],
+    signal: AbortSignal,
+  ): Promise<ApprovalAnswer> => {
+    const question: AgentQuestion = { seq: ++seq, agent, chain, request };
     writeAtomically(askFile(lanesDir, agent.id), question);
     try {
       while (!signal.aborted) {
@@ -58,6 +78,11 @@ export function relayApprover(lanesDir: string, agent: AgentQuestion["agent"]): 
       rmSync(askFile(lanesDir, agent.id), { force: true });
       rmSync(answerFile(lanesDir, agent.id), { force: true });
     }
+  };
+  return (request, chain, signal) => {
+    const asked = turn.then(() => (signal.aborted ? "no" : askNow(request, chain, signal)));
+    turn = asked.catch(() => undefined);
+    return asked;
   };
 }
 

@@ -1,6 +1,13 @@
 import { existsSync, realpathSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
+/**
+ * A worker mostly waits (on the model, on its tasks): V8 is told to favour memory over speed. Measured on a
+ * waiting worker (bench agents): a 1 MB semi-space instead of 16 MB, smaller heap growth and code, no
+ * helper threads took its RSS from 92 to 82 MB (private 48 -> 38 MB) at the same CPU time per start.
+ */
+export const WORKER_V8_FLAGS = ["--max-semi-space-size=1", "--optimize-for-size", "--single-threaded"];
+
 /** A word for /bin/sh, quoted so nothing in it is expanded. */
 function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
@@ -23,6 +30,13 @@ export function workerCommand(
   specFile: string,
   self = { node: process.execPath, execArgv: process.execArgv, entry: process.argv[1] ?? "" },
 ): string {
-  const words = [self.node, ...self.execArgv, workerEntry(self.entry), "agent-worker", specFile];
+  const words = [
+    self.node,
+    ...self.execArgv,
+    ...WORKER_V8_FLAGS,
+    workerEntry(self.entry),
+    "agent-worker",
+    specFile,
+  ];
   return `exec ${words.map(shellWord).join(" ")}`;
 }

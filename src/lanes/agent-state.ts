@@ -45,6 +45,8 @@ export const AgentStateSchema = z.object({
   worktree: z.string().nullable(),
   /** Why a budget stopped it, as data: which limit and the value reached. */
   budget: z.object({ limit: z.string(), max: z.number(), used: z.number() }).nullable(),
+  /** The worker process and the .lanes folder its own tasks are recorded in (its parent ends what it leaves). */
+  worker: z.object({ pid: z.number(), lanes_dir: z.string() }).nullable().default(null),
   updated_at: z.string(),
 });
 

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import { finalText } from "../agent/conversation.js";
 import { AgentRunError } from "../agent/loop.js";
 import { createProvider } from "../model/create-provider.js";
@@ -12,7 +13,8 @@ import { AgentStateWriter } from "../agents/agent-state-writer.js";
 import { AgentBudget, BudgetExceededError } from "../agents/budget.js";
 import { budgetedProvider } from "../agents/budgeted-provider.js";
 import { commonGitDir, finishWorktree } from "../agents/worktree.js";
-import { relayApprover } from "../agents/approval-relay.js";
+import { relayAsker, type RelayAsk } from "../agents/approval-relay.js";
+import { watchAgentQuestions } from "../agents/relay-questions.js";
 
 /** Exit status of a worker, read by nobody but people: the phase in its state and report says it all. */
 const EXIT: Record<AgentPhase, number> = {
@@ -40,7 +42,7 @@ export interface AgentWorker {
 export function startAgentWorker(
   specFile: string,
   id: string,
-  io: { stdin: Readable; write: (text: string) => void; env: NodeJS.ProcessEnv },
+  io: { stdin: Readable; write: (text: string) => void; env: NodeJS.ProcessEnv; pid: number },
 ): AgentWorker {
   const spec = readAgentSpec(specFile);
   const limits = spec.config.agents;
@@ -57,10 +59,17 @@ export function startAgentWorker(
   const controller = new AbortController();
   let stopped = false;
   let session: Session | undefined;
+  // With a person to ask (the REPL), its questions and its own agents' go up through its files.
+  const ask = spec.ask_parent ? relayAsker(spec.state_dir, { id, description: spec.description }) : undefined;
+  let stopRelay = (): void => undefined;
   const done = (async (): Promise<number> => {
-    session = await openSession(spec, id, budget, writer, () => stopped, io.env);
+    session = await openSession(spec, id, budget, writer, () => stopped, io.env, ask);
+    if (ask) stopRelay = relayFromOwnAgents(spec.state_dir, session, ask);
     const messages = queueStdin(io.stdin);
-    writer.update({ transcript: join(agentsDir(spec.state_dir), id, "sessions", `${session.id}.jsonl`) });
+    writer.update({
+      transcript: join(agentsDir(spec.state_dir), id, "sessions", `${session.id}.jsonl`),
+      worker: { pid: io.pid, lanes_dir: session.lanes.store.lanesDir },
+    });
     let phase: AgentPhase = "completed";
     try {
       let result = await session.send(spec.prompt, controller.signal);
@@ -79,6 +88,7 @@ export function startAgentWorker(
       } else phase = stopped ? "killed" : "failed";
       if (phase === "failed") io.write(`agent error: ${(error as Error).message}\n`);
     }
+    stopRelay();
     if (stopped) return EXIT.killed;
     const text = finalText(session.messages);
     await session.close();
@@ -97,8 +107,9 @@ export function startAgentWorker(
     async stop(): Promise<void> {
       stopped = true;
       controller.abort();
+      stopRelay();
       writer.update({ phase: "killed" });
-      await session?.close();
+      if (session) await closeBefore(session, Math.floor(spec.config.kill_grace_ms * 0.75));
     },
   };
 }
@@ -110,6 +121,7 @@ async function openSession(
   writer: AgentStateWriter,
   stopped: () => boolean,
   env: NodeJS.ProcessEnv,
+  ask: RelayAsk | undefined,
 ): Promise<Session> {
   const readOnly = spec.tools === "read-only";
   const writableRoots = spec.worktree
@@ -139,9 +151,7 @@ async function openSession(
     // With a person to ask (the REPL), its questions go there; else they are refused with the reason.
     approvals: {
       mode: config.approval ?? "on-request",
-      ...(spec.ask_parent && {
-        approver: relayApprover(spec.state_dir, { id, description: spec.description }),
-      }),
+      ...(ask && { approver: (request, signal) => ask(request, [], signal) }),
     },
     agent: {
       transcriptsIn: join(agentsDir(spec.state_dir), id),
@@ -155,10 +165,37 @@ async function openSession(
         ...(spec.provider !== undefined && { provider: spec.provider }),
         env,
         readOnly,
+        ...(ask && { canAsk: true }),
       },
     },
   });
   return holder.session;
+}
+
+/** Its own agents' questions, relayed up naming the chain; the answer goes back down. */
+function relayFromOwnAgents(stateDir: string, session: Session, ask: RelayAsk): () => void {
+  const agents = (): string[] =>
+    session.lanes
+      .active()
+      .filter((record) => record.type === "local_agent")
+      .map((record) => record.id);
+  return watchAgentQuestions(stateDir, agents, (question, signal) =>
+    ask(question.request, [question.agent, ...question.chain], signal),
+  );
+}
+
+/**
+ * Its parent's KILL lands kill_grace_ms after the TERM: on a loaded machine the graceful close may not be
+ * done by then, so at the deadline its tasks get KILL at once and their records are written synchronously.
+ */
+async function closeBefore(session: Session, deadlineMs: number): Promise<void> {
+  const late = new AbortController();
+  const deadline = sleep(deadlineMs, undefined, { signal: late.signal }).then(
+    () => session.lanes.shutdownSync(),
+    () => undefined,
+  );
+  await Promise.race([session.close(), deadline]);
+  late.abort();
 }
 
 /** Lines arriving on stdin (send_background_input), each one user message for a later turn. */

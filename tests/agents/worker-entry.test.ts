@@ -1,8 +1,9 @@
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { workerCommand, workerEntry } from "../../src/agents/worker-command.js";
+import { WORKER_V8_FLAGS, workerCommand, workerEntry } from "../../src/agents/worker-command.js";
 
 const dirs: string[] = [];
 function folder(): string {
@@ -15,7 +16,7 @@ afterEach(() => {
 });
 
 describe("the agent worker's entry", () => {
-  it("starts the slim dist/agent-worker.js when it sits beside lanes.js", () => {
+  it("starts the slim dist/agent-worker.js, with V8 told to favour memory, when it sits beside lanes.js", () => {
     const dist = folder();
     writeFileSync(join(dist, "lanes.js"), "");
     writeFileSync(join(dist, "agent-worker.js"), "");
@@ -24,7 +25,19 @@ describe("the agent worker's entry", () => {
       execArgv: [],
       entry: join(dist, "lanes.js"),
     });
-    expect(line).toBe(`exec /n/node ${join(dist, "agent-worker.js")} agent-worker /s/spec.json`);
+    expect(line).toBe(
+      `exec /n/node ${WORKER_V8_FLAGS.join(" ")} ${join(dist, "agent-worker.js")} agent-worker /s/spec.json`,
+    );
+  });
+
+  it("its V8 flags are ones this node accepts, and they keep the young generation at 2 MB or less where node's default grows it to 16 MB", () => {
+    // Short-lived garbage grows the young generation to 16 MB under node's defaults.
+    const probe = `let keep = []; for (let i = 0; i < 1e5; i++) { keep.push({ i, s: "x" + i }); if (keep.length > 5e4) keep = []; } const s = require("node:v8").getHeapSpaceStatistics().find((x) => x.space_name === "new_space"); process.stdout.write(String(s.space_size))`;
+    const run = spawnSync(process.execPath, [...WORKER_V8_FLAGS, "-e", probe], { encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(Number(run.stdout)).toBeGreaterThan(0);
+    expect(Number(run.stdout)).toBeLessThanOrEqual(2 * 1024 * 1024);
   });
 
   it("finds the slim entry through an installed symlink to lanes.js", () => {
