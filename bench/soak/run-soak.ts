@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startFakeAnthropic } from "../../tests/helpers/fake-anthropic-server.js";
+import { finalRuns } from "./final-runs.js";
 import { judgeTasks, type Offense, type SoakCounts } from "./counts.js";
 import { planKill, type KillKind, type KillPlan } from "./kill-plan.js";
 import { startLanes, type LanesProcess } from "./lanes-process.js";
@@ -121,7 +122,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const running = new Set<LanesProcess>();
   let hung = 0;
   let rounds = 0;
-  let finalRuns = 0;
+  let finalRunCount = 0;
   let listing = true;
   const started = Date.now();
   let keep = false;
@@ -175,25 +176,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     }
     model.finishing = true;
     const persist = new Set([...model.tasks.values()].filter((t) => t.shape === "persist").map((t) => t.tag));
-    const pending = () =>
-      judgeTasks(workspace, model, new Set()).offenses.filter((o) => o.count === "lost").length;
-    // -p waits for every running task but a persisted one, which outlives it: its result comes with the first
-    // lanes after it ended, so each final run starts once they ended (they sleep 4 s at most).
-    const persistEnded = async (): Promise<void> => {
-      const until = Date.now() + PERSIST_WAIT_MS;
-      while ([...liveTags(run)].some((tag) => persist.has(tag)) && Date.now() < until && !aborted())
-        await sleep(250);
-    };
-    // Until every result came: a run that brings none, with no task left running, means none is coming.
-    for (let left = pending(); left > 0 && finalRuns < 8 && !aborted();) {
-      await persistEnded();
-      const outcome = await lanesRun("Final check: report what finished.", undefined);
-      finalRuns++;
-      const now = pending();
-      log(`final run ${finalRuns}: ${left} results were missing, now ${now}; ${outcome}`);
-      if (now >= left) break;
-      left = now;
-    }
+    const persistRunning = () => [...liveTags(run)].some((tag) => persist.has(tag));
+    finalRunCount = await finalRuns(
+      {
+        missing: () =>
+          judgeTasks(workspace, model, new Set()).offenses.filter((o) => o.count === "lost").length,
+        persistRunning,
+        runOnce: () => lanesRun("Final check: report what finished.", undefined),
+        aborted,
+        log,
+      },
+      { maxRuns: 8, persistWaitMs: PERSIST_WAIT_MS, pollMs: 250 },
+    );
     listing = false;
     await listingLoop;
     // Task processes get a moment to be reaped after the last lanes ended them.
@@ -232,7 +226,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       kills,
       listings: watch.listings,
       hung,
-      finalRuns,
+      finalRuns: finalRunCount,
       counts: {
         twice: count("twice"),
         lost: count("lost"),
