@@ -144,7 +144,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const watchdog = setTimeout(() => {
       hung++;
       log(
-        `  lanes pid ${lanes.pid} still running after ${roundTimeoutMs} ms: KILLed. stderr: ${lanes.stderrTail()}`,
+        `  lanes pid ${lanes.pid} still running after ${roundTimeoutMs} ms (${lanes.procState()}): KILLed. stderr: ${lanes.stderrTail()}`,
       );
       lanes.signal("SIGKILL");
     }, roundTimeoutMs);
