@@ -2,19 +2,24 @@ import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startFakeAnthropic } from "../../tests/helpers/fake-anthropic-server.js";
+import { finalRuns } from "./final-runs.js";
 import { judgeTasks, type Offense, type SoakCounts } from "./counts.js";
 import { planKill, type KillKind, type KillPlan } from "./kill-plan.js";
 import { startLanes, type LanesProcess } from "./lanes-process.js";
 import { killSoakProcesses, ListingWatch, liveTags, markedPids } from "./listings.js";
 import { seededRandom } from "./random.js";
 import { SoakModel } from "./soak-model.js";
-import { SOAK_DIR, TASK_SCRIPT, TRUTH_DIR } from "./shapes.js";
+import { SOAK_DIR, TASK_SCRIPT, TRUTH_DIR, type Shape } from "./shapes.js";
 
 export interface SoakOptions {
   /** The built CLI (dist/lanes.js, or the test run's bundle). */
   cli: string;
   /** How long rounds keep starting; the final `--continue` runs come after. */
   durationMs: number;
+  /** At most this many rounds (a short soak that does the same work on a fast or a loaded machine). */
+  rounds?: number;
+  /** The shapes the model draws its tasks from (default: all of them). */
+  shapes?: readonly Shape[];
   seed: number;
   log?: (line: string) => void;
   /** Called with the soak's process mark at once, so a caller can end its processes whatever happens. */
@@ -25,6 +30,8 @@ export interface SoakOptions {
   signal?: AbortSignal;
   /** How long one `lanes -p` may take before it counts as hung and is KILLed. */
   roundTimeoutMs?: number;
+  /** Keeps the workspace (records, session logs, truth files) when a count is not 0, and logs where. */
+  keepFailed?: boolean;
 }
 
 export interface SoakResult {
@@ -59,6 +66,9 @@ function makeWorkspace(root: string): { workspace: string; home: string } {
   return { workspace, home };
 }
 
+/** How long the final runs wait for persisted tasks (4 s of sleep at most) to end. */
+const PERSIST_WAIT_MS = 15_000;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Kills lanes as the plan says once the model answered the planned request; returns what it sent. */
@@ -91,7 +101,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   options.onRun?.(run);
   const root = realpathSync(mkdtempSync(join(tmpdir(), "lanes-soak-")));
   const { workspace, home } = makeWorkspace(root);
-  const model = new SoakModel(seededRandom(options.seed), run);
+  const model = new SoakModel(seededRandom(options.seed), run, options.shapes);
   const killRandom = seededRandom(options.seed ^ 0x5eed);
   const fake = await startFakeAnthropic((request) => {
     fake.requests.length = 0; // each body is read once by the model; a long soak keeps none
@@ -112,9 +122,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const running = new Set<LanesProcess>();
   let hung = 0;
   let rounds = 0;
-  let finalRuns = 0;
+  let finalRunCount = 0;
   let listing = true;
   const started = Date.now();
+  let keep = false;
   const aborted = () => options.signal?.aborted === true;
   const killAll = () => {
     for (const lanes of running) lanes.signal("SIGKILL");
@@ -133,7 +144,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const watchdog = setTimeout(() => {
       hung++;
       log(
-        `  lanes pid ${lanes.pid} still running after ${roundTimeoutMs} ms: KILLed. stderr: ${lanes.stderrTail()}`,
+        `  lanes pid ${lanes.pid} still running after ${roundTimeoutMs} ms (${lanes.procState()}): KILLed. stderr: ${lanes.stderrTail()}`,
       );
       lanes.signal("SIGKILL");
     }, roundTimeoutMs);
@@ -153,29 +164,32 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   })();
 
   try {
-    while (Date.now() - started < options.durationMs && !aborted()) {
+    const roundsLeft = () => options.rounds === undefined || rounds < options.rounds;
+    while (Date.now() - started < options.durationMs && roundsLeft() && !aborted()) {
       const drawn = planKill(killRandom);
       const plan: KillPlan = options.kills === false ? { ...drawn, kind: "none" } : drawn;
       const before = model.tasks.size;
       const outcome = await lanesRun(`Round ${rounds + 1}: start some background tasks.`, plan);
       rounds++;
-      log(`round ${rounds}: ${model.tasks.size - before} tasks, ${describePlan(plan)}: ${outcome}`);
+      const shapes = [...model.tasks.values()].slice(before).map((task) => task.shape);
+      log(`round ${rounds}: ${shapes.length} tasks (${shapes.join(" ")}), ${describePlan(plan)}: ${outcome}`);
     }
     model.finishing = true;
-    const pending = () =>
-      judgeTasks(workspace, model, new Set()).offenses.filter((o) => o.count === "lost").length;
-    // Until every result came; -p waits for every running task, so a run that brings none means none is coming.
-    for (let left = pending(); left > 0 && finalRuns < 8 && !aborted();) {
-      const outcome = await lanesRun("Final check: report what finished.", undefined);
-      finalRuns++;
-      const now = pending();
-      log(`final run ${finalRuns}: ${left} results were missing, now ${now}; ${outcome}`);
-      if (now >= left) break;
-      left = now;
-    }
+    const persist = new Set([...model.tasks.values()].filter((t) => t.shape === "persist").map((t) => t.tag));
+    const persistRunning = () => [...liveTags(run)].some((tag) => persist.has(tag));
+    finalRunCount = await finalRuns(
+      {
+        missing: () =>
+          judgeTasks(workspace, model, new Set()).offenses.filter((o) => o.count === "lost").length,
+        persistRunning,
+        runOnce: () => lanesRun("Final check: report what finished.", undefined),
+        aborted,
+        log,
+      },
+      { maxRuns: 8, persistWaitMs: PERSIST_WAIT_MS, pollMs: 250 },
+    );
     listing = false;
     await listingLoop;
-    const persist = new Set([...model.tasks.values()].filter((t) => t.shape === "persist").map((t) => t.tag));
     // Task processes get a moment to be reaped after the last lanes ended them.
     let orphans = markedPids(run, (tag) => persist.has(tag)).length;
     for (let tries = 0; orphans > 0 && tries < 20; tries++) {
@@ -183,6 +197,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       orphans = markedPids(run, (tag) => persist.has(tag)).length;
     }
     const alivePersist = new Set([...liveTags(run)].filter((tag) => persist.has(tag)));
+    if (alivePersist.size > 0)
+      log(
+        `persisted tasks still running ${PERSIST_WAIT_MS} ms on (not judged): ${[...alivePersist].join(", ")}`,
+      );
     const judged = judgeTasks(workspace, model, alivePersist);
     const offenses = [
       ...judged.offenses,
@@ -195,6 +213,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       })),
     ];
     const count = (name: keyof SoakCounts) => offenses.filter((o) => o.count === name).length;
+    keep = options.keepFailed === true && (offenses.length > 0 || orphans > 0 || hung > 0);
+    if (keep) log(`workspace kept: ${root}`);
     return {
       seed: options.seed,
       durationS: Math.round((Date.now() - started) / 100) / 10,
@@ -206,7 +226,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       kills,
       listings: watch.listings,
       hung,
-      finalRuns,
+      finalRuns: finalRunCount,
       counts: {
         twice: count("twice"),
         lost: count("lost"),
@@ -224,7 +244,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await listingLoop;
     killSoakProcesses(run);
     await fake.close();
-    rmSync(root, { recursive: true, force: true });
+    if (!keep) rmSync(root, { recursive: true, force: true });
   }
 }
 

@@ -75,9 +75,14 @@ function argsFor(shape: Shape, random: Random): string[] {
   }
 }
 
-/** One task of a random shape; `run` marks its processes, `tag` names its truth files. */
-export function planTask(random: Random, run: string, tag: string): PlannedTask {
-  const shape = random.pick(SHAPES);
+/** One task of a random shape of `shapes`; `run` marks its processes, `tag` names its truth files. */
+export function planTask(
+  random: Random,
+  run: string,
+  tag: string,
+  shapes: readonly Shape[] = SHAPES,
+): PlannedTask {
+  const shape = random.pick(shapes);
   const args = argsFor(shape, random).join(" ");
   const command = `${RUN_VARIABLE}=${run} ${TAG_VARIABLE}=${tag} sh ${SCRIPT} ${tag} ${shape} ${args}`;
   const input: PlannedTask["input"] = { command };

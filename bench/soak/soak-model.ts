@@ -7,7 +7,7 @@ import {
 } from "../../tests/helpers/fake-anthropic-server.js";
 import { DeliveryCounter, userTexts } from "./deliveries.js";
 import type { Random } from "./random.js";
-import { planTask, type PlannedTask } from "./shapes.js";
+import { planTask, SHAPES, type PlannedTask, type Shape } from "./shapes.js";
 
 /** What the model was told about a task it asked for, from the tool_result of its background_run. */
 export interface ToldStart {
@@ -34,6 +34,7 @@ export class SoakModel {
   constructor(
     private readonly random: Random,
     private readonly run: string,
+    private readonly shapes: readonly Shape[] = SHAPES,
   ) {}
 
   /** A new `lanes -p`: up to `batches` turns that start tasks; `onAnswer` hears each request's number. */
@@ -63,7 +64,7 @@ export class SoakModel {
     }
     this.batchesLeft--;
     const calls = Array.from({ length: this.random.int(2, 6) }, () => {
-      const task = planTask(this.random, this.run, `t${this.tasks.size + 1}`);
+      const task = planTask(this.random, this.run, `t${this.tasks.size + 1}`, this.shapes);
       this.tasks.set(task.tag, task);
       return { name: "background_run", id: `toolu_${task.tag}`, input: task.input };
     });
