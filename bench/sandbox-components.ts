@@ -61,7 +61,7 @@ export function sandboxComponents(dir: string, runs: number): ComponentCost[] {
     const bwrap = [plan.file, ...plan.args];
     const launched = (argv: string[], namespaces?: string[]): string[] => {
       const [file = "", ...args] = argv;
-      const launch = ownGroupLaunch(file, args, process.env, namespaces);
+      const launch = ownGroupLaunch(file, args, process.env, { namespaces });
       return [launch.file, ...launch.args];
     };
     const net = plan.namespaces ?? [];
