@@ -9,13 +9,18 @@ import { hidePerlEnv, RESTORE_PERL_ENV } from "./perl-env.js";
 // run only after the command ends) so a group kill cannot end it before the command, and re-raises the one it
 // got when the command died of it. Known gap (issue 17), closed by the perl: a TERM landing between the
 // subshell's fork and the command's exec is taken by the subshell's trap, and only the KILL ends the command.
-const EXIT_FILE_WRAPPER = [
+export const EXIT_FILE_WRAPPER = [
   "__lanes_s=; trap __lanes_s=TERM TERM; trap __lanes_s=INT INT; trap __lanes_s=HUP HUP",
   "__lanes_cmd=$1; shift; (trap 'exit $?' TERM INT HUP; eval \"$__lanes_cmd\") 3>&-; __lanes_c=$?",
   'printf "%s\\n" "$__lanes_c" >&3',
   'if [ -n "$__lanes_s" ] && [ "$__lanes_c" -gt 128 ]; then trap - "$__lanes_s"; kill -s "$__lanes_s" $$; fi',
   "exit $__lanes_c",
 ].join("; ");
+
+// Under the perl recorder the shell still catches TERM/INT/HUP while its foreground program runs, so a program
+// that ignores TERM and exits 7 is recorded 7, not the shell's own 143. It sets the trap first thing: a signal
+// before that ends it by the default action (the command never started), none can fall between.
+const TRAPPING_SHELL = "__lanes_cmd=$1; shift; trap 'exit $?' TERM INT HUP; eval \"$__lanes_cmd\"";
 
 /** What is spawned for a command: the plan (wrapped by the sandbox) and what the group launcher adds. */
 export interface CommandPlan {
@@ -46,11 +51,11 @@ export function commandPlan(
   }
   if (!sandbox)
     return {
-      plan: { file: "/bin/sh", args: ["-c", command], env },
+      plan: { file: "/bin/sh", args: ["-c", TRAPPING_SHELL, "sh", command], env },
       launch: { recordExitCode: { argv0: "sh" } },
     };
   const code = `${RESTORE_PERL_ENV} ${exitCodePerl(true)}`;
-  const args = ["-e", code, "--", "/bin/sh", "sh", "-c", command];
+  const args = ["-e", code, "--", "/bin/sh", "sh", "-c", TRAPPING_SHELL, "sh", command];
   return {
     plan: wrap({ file: perl, args, env: hidePerlEnv(env) }),
     launch: { keepPerlEnvHidden: true, blockSignals: true },
