@@ -77,7 +77,7 @@ function readingSection(r: BenchResults): string[] {
     const total = (path: "plain" | "groupProcess" | "lanes") => run.cpuMs[path] + run.childCpuMs[path];
     const processModule = total("groupProcess") - total("plain");
     const manager = total("lanes") - total("groupProcess");
-    return `- Spawn at concurrency ${run.limit}: lanes used ${(total("lanes") / total("plain")).toFixed(2)}× the CPU of plain spawns. Extra per task: ${perTask(processModule)} ms in the process module (own group, stdin pipe, log file, exit-file wrapper shell) and ${perTask(manager)} ms in LaneManager (record writes, output tail, notification, escape sweeps).`;
+    return `- Spawn at concurrency ${run.limit}: lanes used ${(total("lanes") / total("plain")).toFixed(2)}× the CPU of plain spawns. Extra per task: ${perTask(processModule)} ms in the process module (own group, stdin pipe, log file, the perl recording the exit code) and ${perTask(manager)} ms in LaneManager (record writes, output tail, notification, escape sweeps).`;
   });
   const sum = (key: "cpuMs" | "runQueueWaitMs") =>
     r.eventLoop.lanes.reduce((total, window) => total + (window.thread?.[key] ?? 0), 0);
