@@ -45,7 +45,8 @@ function floorLines(components: { step: string; cpuMs: number }[]): string[] {
   const now = cost("now:") - cost("perl group launcher");
   return [
     `Bubblewrap's floor here: \`bwrap --ro-bind / / true\` costs ${floor.toFixed(1)} ms of CPU more than a plain \`sh -c true\` (${sh} ms), and the sandbox as lanes runs it ${now.toFixed(1)} ms more than the same launcher without it; 500 sandboxed starts then need at least 500 × ${floor.toFixed(1)} / 2 cores = ${((500 * floor) / 2000).toFixed(1)} s of CPU-bound wall beyond the unsandboxed run. The perl group launcher (every task, sandboxed or not) costs ${launcher.toFixed(1)} ms over \`sh\` alone.`,
-    "- Spawn ratio (target 1.3, missed): the perl group launcher, one exec per task that makes the process group without setsid (issue 8), costs about as much as the whole plain spawn it is measured against, so lanes' floor is near 1.5 before any bookkeeping. Not bubblewrap's cost, so the target stands: meeting it needs a launcher without an exec per task (a fork server).",
+    `- Spawn ratio (target 1.3, missed): a task's chain as lanes starts it (the perl that makes the process group without setsid, issue 8, and since issue 17 also forks the shell, waits and records the exit code) costs ${cost("task now:")} ms of CPU against ${sh} ms for plain \`sh -c true\` (the chain it replaced, perl → wrapper shell → subshell: ${cost("task before:")} ms); perl's own start is most of it, so lanes' floor is near 1.5 before any bookkeeping. Not bubblewrap's cost, so the target stands: meeting it needs no interpreter start per task (a fork server that lanes' spawn, stdio and exit handling do not assume today).`,
+    `- Sandboxed, the recorder runs inside bubblewrap (the outer bwrap would die at a group TERM), a second perl per task: ${cost("sandboxed task now:")} ms against ${cost("sandboxed task before:")} ms with the wrapper shell it replaced; the price of closing the lost TERM (issue 17) in the sandbox.`,
     "- Parallel wall at k=50 target 1.15 → 1.2: 50 sandboxed starts add bubblewrap's floor, 50 × about 6 ms (quiet machine) over 2 cores, 0.075 of the 2 s.",
   ];
 }
@@ -76,7 +77,7 @@ function readingSection(r: BenchResults): string[] {
     const total = (path: "plain" | "groupProcess" | "lanes") => run.cpuMs[path] + run.childCpuMs[path];
     const processModule = total("groupProcess") - total("plain");
     const manager = total("lanes") - total("groupProcess");
-    return `- Spawn at concurrency ${run.limit}: lanes used ${(total("lanes") / total("plain")).toFixed(2)}× the CPU of plain spawns. Extra per task: ${perTask(processModule)} ms in the process module (own group, stdin pipe, log file, exit-file wrapper shell) and ${perTask(manager)} ms in LaneManager (record writes, output tail, notification, escape sweeps).`;
+    return `- Spawn at concurrency ${run.limit}: lanes used ${(total("lanes") / total("plain")).toFixed(2)}× the CPU of plain spawns. Extra per task: ${perTask(processModule)} ms in the process module (own group, stdin pipe, log file, the perl recording the exit code) and ${perTask(manager)} ms in LaneManager (record writes, output tail, notification, escape sweeps).`;
   });
   const sum = (key: "cpuMs" | "runQueueWaitMs") =>
     r.eventLoop.lanes.reduce((total, window) => total + (window.thread?.[key] ?? 0), 0);

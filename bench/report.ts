@@ -79,8 +79,8 @@ export function rows(r: BenchResults): Row[] {
     figure: `Spawn ratio, ${r.spawn.total} \`true\`, limit ${run.limit}`,
     measured: run.ratio,
     // Issue 15 keeps 1.3: only bubblewrap's own cost may replace a target, and this path is unsandboxed. The
-    // perl group launcher (one exec per task, issue 8's process group without setsid) costs about what the
-    // whole plain spawn does ("Where sandboxed time goes"), so this row fails until the launcher's exec goes.
+    // perl group launcher (issue 8's process group without setsid), now also the exit-code recorder, costs
+    // more than the whole plain spawn ("Where sandboxed time goes"): this row fails until perl's start goes.
     target: { op: "<=", limit: 1.3 },
     how: `LaneManager first start → all ended → records flushed (${run.wallMs.lanes} ms; manager made before and shut down after) / \`spawn('/bin/sh', ['-c', 'true'])\` pool of ${run.limit} (${run.wallMs.plain} ms); median ratio of ${r.spawn.chunks} alternating chunks of ${r.spawn.total / r.spawn.chunks}`,
   }));

@@ -1,7 +1,9 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { ConfigSchema } from "../src/config/config.js";
+import { commandPlan, EXIT_FILE_WRAPPER } from "../src/process/command-plan.js";
 import { ownGroupLaunch } from "../src/process/own-group-launch.js";
+import type { CommandSandbox } from "../src/sandbox/sandbox.js";
 import { findProgram } from "../src/sandbox/probe.js";
 import { createSandbox } from "../src/sandbox/create.js";
 import { childrenCpuMs } from "./main-thread.js";
@@ -43,6 +45,37 @@ function usablePerf(): string | undefined {
   return Number.isFinite(chunkCpuMs(perf, ["/bin/true"])) ? perf : undefined;
 }
 
+/** A whole task's chain (exit code recorded) before and after the launcher became the recorder (issue 17). */
+function taskChains(sandbox: CommandSandbox, dir: string): { step: string; argv: string[] }[] {
+  const env = process.env;
+  const launched = (plan: ReturnType<typeof commandPlan>): string[] => {
+    const { file, args, env: planEnv, namespaces } = plan.plan;
+    const launch = ownGroupLaunch(file, args, planEnv, { ...plan.launch, namespaces });
+    return [launch.file, ...launch.args];
+  };
+  const wrapperArgs = ["-c", EXIT_FILE_WRAPPER, "sh", "true"];
+  const before = { plan: { file: "/bin/sh", args: wrapperArgs, env }, launch: {} };
+  const sandboxedBefore = {
+    plan: sandbox.wrap({ file: "/bin/sh", args: wrapperArgs, env }, dir),
+    launch: {},
+  };
+  return [
+    { step: "task before: perl launcher → sh wrapper → subshell", argv: launched(before) },
+    {
+      step: "task now: one perl (group, exit code) → sh",
+      argv: launched(commandPlan("true", env, true, undefined, dir)),
+    },
+    {
+      step: "sandboxed task before: perl (setns) → bwrap → sh wrapper → subshell",
+      argv: launched(sandboxedBefore),
+    },
+    {
+      step: "sandboxed task now: perl (setns) → bwrap → perl → sh",
+      argv: launched(commandPlan("true", env, true, sandbox, dir)),
+    },
+  ];
+}
+
 /**
  * Each chain run alone, `runs` times, alternating in chunks of 10 so load from elsewhere spreads over all.
  * CPU of the children (10 ms ticks, summed over many runs), not wall: the machine is shared.
@@ -61,7 +94,7 @@ export function sandboxComponents(dir: string, runs: number): ComponentCost[] {
     const bwrap = [plan.file, ...plan.args];
     const launched = (argv: string[], namespaces?: string[]): string[] => {
       const [file = "", ...args] = argv;
-      const launch = ownGroupLaunch(file, args, process.env, namespaces);
+      const launch = ownGroupLaunch(file, args, process.env, { namespaces });
       return [launch.file, ...launch.args];
     };
     const net = plan.namespaces ?? [];
@@ -85,6 +118,7 @@ export function sandboxComponents(dir: string, runs: number): ComponentCost[] {
       { step: "before: perl → nsenter → bwrap → sh", argv: launched(viaNsenter) },
       { step: "now: perl (setns) → bwrap → sh", argv: launched(bwrap, net) },
     ];
+    chains.push(...taskChains(sandbox, dir));
     const perf = usablePerf();
     const cpu = chains.map(() => 0);
     for (let done = 0; done < runs; done += CHUNK) {

@@ -29,7 +29,7 @@ function managerStep(dir: string, name: string, stubRecords: boolean): Step {
 function groupStep(dir: string, wrapper: boolean): Step {
   return {
     step: wrapper
-      ? "+ exit-file wrapper shell (startGroupProcess as lanes uses it)"
+      ? "+ exit code recorded by the launcher (startGroupProcess as lanes uses it)"
       : "+ own process group, stdin pipe, log file",
     run: (i) => {
       const base = join(dir, `${wrapper ? "w" : "g"}${i}`);

@@ -1,4 +1,6 @@
 import { accessSync, constants } from "node:fs";
+import { blockSignalsPerl, exitCodePerl, SHARE_LAUNCHER_STATUS } from "./exit-code-perl.js";
+import { hidePerlEnv, RESTORE_PERL_ENV } from "./perl-env.js";
 
 /** What to hand to `spawn` so `FILE ARGS` (the shell, or bwrap around it) leads a new process group. */
 export interface Launch {
@@ -24,7 +26,6 @@ export interface Launch {
 // Known gap: until perl runs its first line (about a millisecond after spawn returns) the launcher is still in
 // lanes' own group, so a Ctrl+C or Ctrl+Z sent by the terminal in that instant reaches it too, and a group
 // signal does not (terminate() in group-process.ts signals the launcher itself then).
-const RESTORE_ENV = "for (keys %ENV) { $ENV{$1} = delete $ENV{$_} if /^__LANES_KEEP_(.+)$/ }";
 const DROP_TTY = 'if (open(my $tty, "+<", "/dev/tty")) { ioctl($tty, 0x5422, 0); close($tty) }';
 const SET_GROUP = 'setpgrp(0, 0) or die "lanes: setpgid: $!\\n";';
 // The program to run comes first (/bin/sh, or bwrap when the command is sandboxed).
@@ -86,8 +87,6 @@ function watchOwner(prctl: number): string {
   ].join(" ");
 }
 
-const PERL_ENV = ["PERL5OPT", "PERL5LIB", "PERLLIB", "PERL5DB"];
-
 let perl: string | null | undefined;
 
 /** perl's path on Linux (null elsewhere, or when there is none): the group launcher, and the sandbox's bridge. */
@@ -112,46 +111,59 @@ export function launcherEntersNamespaces(): boolean {
   return findPerl() !== null && SETNS_SYSCALL[process.arch] !== undefined;
 }
 
+/** What the launcher does besides making the group; every part is optional. */
+export interface LaunchOptions {
+  /** Entered before `file` runs (only where launcherEntersNamespaces(); it throws otherwise). */
+  namespaces?: string[];
+  /** The group ends when lanes dies, even by SIGKILL (where perl and prctl's number are known). */
+  endWithOwner?: { graceMs: number };
+  /**
+   * The launcher stays the leader, runs `file` as its child under this argv[0] and writes its exit code to
+   * descriptor 3 (exit-code-perl.ts). Only where perlRecordsExitCode().
+   */
+  recordExitCode?: { argv0: string };
+  /** HUP, INT and TERM stay blocked into `file` (a sandbox whose perl of ours unblocks them; see command-plan.ts). */
+  blockSignals?: boolean;
+  /** Leave the perl variables hidden: the program is a perl of ours that restores them itself (sandboxed). */
+  keepPerlEnvHidden?: boolean;
+}
+
 /**
- * How `file args` is started in a process group of its own, inside lanes' session where possible, after
- * entering `namespaces` (only where launcherEntersNamespaces(); it throws otherwise). With `endWithOwner`, the
- * group ends when lanes dies, even by SIGKILL (where perl and prctl's number are known).
+ * How `file args` is started in a process group of its own, inside lanes' session where possible (see
+ * LaunchOptions for the rest).
  */
 export function ownGroupLaunch(
   file: string,
   args: string[],
   env: NodeJS.ProcessEnv,
-  namespaces: string[] = [],
-  endWithOwner?: { graceMs: number },
+  options: LaunchOptions = {},
 ): Launch {
+  const { namespaces = [], endWithOwner, recordExitCode } = options;
   const launcher = findPerl();
   const setns = SETNS_SYSCALL[process.arch];
   const prctl = endWithOwner ? PRCTL_SYSCALL[process.arch] : undefined;
   if (namespaces.length > 0 && (!launcher || setns === undefined))
     throw new Error("lanes: cannot enter the sandbox's network namespace without perl's setns here");
   if (!launcher) return { file, args, detached: true, env };
-  const launchEnv = { ...env };
-  for (const name of PERL_ENV) {
-    if (launchEnv[name] === undefined) continue;
-    launchEnv[`__LANES_KEEP_${name}`] = launchEnv[name];
-    delete launchEnv[name];
-  }
+  const launchEnv = hidePerlEnv(env);
   // `--` ends perl's options: the shell's `-c` must not be read as perl's "check syntax".
   const entering = namespaces.length > 0 && setns !== undefined;
   const watch = prctl === undefined ? [] : [watchOwner(prctl)];
   const code = [
-    RESTORE_ENV,
+    ...(options.keepPerlEnvHidden ? [] : [RESTORE_PERL_ENV]),
     DROP_TTY,
     SET_GROUP,
     ...watch,
     ...(entering ? [enterNamespaces(setns)] : []),
-    EXEC,
+    ...(options.blockSignals ? [blockSignalsPerl(), SHARE_LAUNCHER_STATUS] : []),
+    recordExitCode ? exitCodePerl(false) : EXEC,
   ];
   const enter = entering ? [String(namespaces.length), ...namespaces] : [];
   const grace = prctl === undefined || !endWithOwner ? [] : [String(endWithOwner.graceMs / 1000)];
+  const argv0 = recordExitCode ? [recordExitCode.argv0] : [];
   return {
     file: launcher,
-    args: ["-e", code.join(" "), "--", ...grace, ...enter, file, ...args],
+    args: ["-e", code.join(" "), "--", ...grace, ...enter, file, ...argv0, ...args],
     detached: false,
     env: launchEnv,
   };

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync } from "node:fs";
 import type { Readable } from "node:stream";
-import type { LaunchWrapper, SpawnPlan } from "./launch-wrapper.js";
+import { commandPlan } from "./command-plan.js";
+import type { LaunchWrapper } from "./launch-wrapper.js";
 import { ownGroupLaunch } from "./own-group-launch.js";
 import { mirrorPipe, type OutputMirror } from "./output-mirror.js";
 import { closeParentCopies, EXIT_FD, planStdio, type StdioPlan } from "./stdio-plan.js";
@@ -31,28 +32,8 @@ export interface SpawnedGroup {
   release: (() => void) | undefined;
 }
 
-// The command runs in a subshell so `exit N` (or `exec`) inside it still lets the wrapper record N. Builtins
-// only: no extra exec per task. The wrapper's own argument is shifted away, so the command sees $# = 0 and
-// $0 = sh, as it would under a plain `sh -c`. The exit code goes to descriptor 3, opened by lanes on the exit
-// file: inside the sandbox `.lanes/` is read-only, and the command itself never gets the descriptor (3>&-).
-// The wrapper catches TERM/INT/HUP (traps run only after the command ends) so a group kill cannot end it
-// before the command: a command that ignores TERM and exits 7 is recorded 7. The command gets the signals
-// back; one that died of the signal the wrapper got has it raised again, so the leader dies of it as before.
-// The subshell that runs the command line stops at the signal too, but only once its foreground program has
-// ended, with that program's code: `sh script` whose script ignores TERM and exits 3 is recorded 3 (dash
-// forks even for a lone command, so a subshell dying of TERM at once would record 143 for it). Its programs
-// get the default action back at exec, as a caught signal's always is.
-const EXIT_FILE_WRAPPER = [
-  "__lanes_s=; trap __lanes_s=TERM TERM; trap __lanes_s=INT INT; trap __lanes_s=HUP HUP",
-  "__lanes_cmd=$1; shift; (trap 'exit $?' TERM INT HUP; eval \"$__lanes_cmd\") 3>&-; __lanes_c=$?",
-  'printf "%s\\n" "$__lanes_c" >&3',
-  'if [ -n "$__lanes_s" ] && [ "$__lanes_c" -gt 128 ]; then trap - "$__lanes_s"; kill -s "$__lanes_s" $$; fi',
-  "exit $__lanes_c",
-].join("; ");
-
 /** Spawns `/bin/sh -c command` (wrapped by the sandbox) as the leader of a new process group. */
 export function spawnInGroup(options: SpawnInGroupOptions): SpawnedGroup {
-  const args = options.exitFile ? ["-c", EXIT_FILE_WRAPPER, "sh", options.command] : ["-c", options.command];
   const spawned: SpawnedGroup = {
     child: undefined,
     error: undefined,
@@ -63,14 +44,24 @@ export function spawnInGroup(options: SpawnInGroupOptions): SpawnedGroup {
   let stdio: StdioPlan | undefined;
   let logHandedOver = false;
   try {
-    let plan: SpawnPlan = { file: "/bin/sh", args, env: options.env };
-    if (options.sandbox) plan = options.sandbox.wrap(plan, options.cwd);
+    const recordExitCode = options.exitFile !== undefined;
+    const { plan, launch: extra } = commandPlan(
+      options.command,
+      options.env,
+      recordExitCode,
+      options.sandbox,
+      options.cwd,
+    );
     spawned.release = plan.release;
     stdio = planStdio(options);
     if (stdio.exitFd !== undefined && stdio.stdio.length !== EXIT_FD + 1)
       throw new Error("exit descriptor misplaced");
     // The sandbox wraps the shell first; the group launcher then makes a group of whatever the plan starts.
-    const launch = ownGroupLaunch(plan.file, plan.args, plan.env, plan.namespaces, options.endWithLanes);
+    const launch = ownGroupLaunch(plan.file, plan.args, plan.env, {
+      ...extra,
+      namespaces: plan.namespaces,
+      endWithOwner: options.endWithLanes,
+    });
     const child = spawn(launch.file, launch.args, {
       cwd: options.cwd,
       env: launch.env,

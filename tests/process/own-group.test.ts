@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startGroupProcess } from "../../src/process/group-process.js";
-import { groupsShareSession } from "../../src/process/own-group-launch.js";
+import { findPerl, groupsShareSession } from "../../src/process/own-group-launch.js";
 import { useProcessMarker } from "../helpers/process-marker.js";
 import { eventually, tempWorkspace } from "../helpers/temp-workspace.js";
 
@@ -20,7 +20,7 @@ function groupAndSession(pid: number | "self"): { pgid: number; sid: number } {
 
 // Autogroup scheduling makes every session a CPU share equal to lanes' own; a group in lanes' session does not.
 describe.runIf(process.platform === "linux")("a task's process group", () => {
-  it("is led by the task's shell inside lanes' session, not a session of its own", async () => {
+  it("is led by the launcher that records the code, its shell in the group, inside lanes' session", async () => {
     expect(groupsShareSession(), "perl is needed to make a group without setsid").toBe(true);
     const exitFile = join(ws.dir, "exit");
     const child = startGroupProcess({
@@ -35,10 +35,16 @@ describe.runIf(process.platform === "linux")("a task's process group", () => {
     // The launcher makes the group right after its own exec, so it may take a moment to show.
     expect(await eventually(() => groupAndSession(pid).pgid === pid)).toBe(true);
     expect(groupAndSession(pid).sid).toBe(groupAndSession("self").sid);
-    // The same pid is the shell after the launcher's exec: stdin, the exit code and the exit file still hold.
-    // The group is made before the exec, so the pid may still be perl (or mid-exec, an empty cmdline) a moment.
-    const program = () => readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0")[0];
-    expect(await eventually(() => program() === "/bin/sh"), program()).toBe(true);
+    // The launcher stays the leader (it waits and writes the exit code); the shell is its child, in the group.
+    const program = (of: number) => readFileSync(`/proc/${of}/cmdline`, "latin1").split("\0")[0];
+    const shell = () =>
+      readFileSync(`/proc/${pid}/task/${pid}/children`, "latin1")
+        .split(" ")
+        .filter((child) => child !== "" && program(Number(child)) === "sh")
+        .map(Number)[0];
+    expect(await eventually(() => shell() !== undefined)).toBe(true);
+    expect(program(pid)).toBe(findPerl());
+    expect(groupAndSession(shell() ?? 0).pgid).toBe(pid);
     child.stdin?.end("hello\n");
     expect(await child.exited).toMatchObject({ exitCode: 4, signal: null });
     expect(readFileSync(join(ws.dir, "out.log"), "utf8")).toBe("got hello\n");

@@ -1,0 +1,63 @@
+import { exitCodePerl, perlRecordsExitCode } from "./exit-code-perl.js";
+import type { LaunchWrapper, SpawnPlan } from "./launch-wrapper.js";
+import { findPerl, type LaunchOptions } from "./own-group-launch.js";
+import { hidePerlEnv, RESTORE_PERL_ENV } from "./perl-env.js";
+
+// The fallback where perl cannot record the code (no perl, or rt_sigprocmask's number unknown): a wrapper
+// shell. The command runs in a subshell so `exit N` (or `exec`) inside it still lets the wrapper record N;
+// its own argument is shifted away, so the command sees $# = 0 and $0 = sh. It catches TERM/INT/HUP (traps
+// run only after the command ends) so a group kill cannot end it before the command, and re-raises the one it
+// got when the command died of it. Known gap (issue 17), closed by the perl: a TERM landing between the
+// subshell's fork and the command's exec is taken by the subshell's trap, and only the KILL ends the command.
+export const EXIT_FILE_WRAPPER = [
+  "__lanes_s=; trap __lanes_s=TERM TERM; trap __lanes_s=INT INT; trap __lanes_s=HUP HUP",
+  "__lanes_cmd=$1; shift; (trap 'exit $?' TERM INT HUP; eval \"$__lanes_cmd\") 3>&-; __lanes_c=$?",
+  'printf "%s\\n" "$__lanes_c" >&3',
+  'if [ -n "$__lanes_s" ] && [ "$__lanes_c" -gt 128 ]; then trap - "$__lanes_s"; kill -s "$__lanes_s" $$; fi',
+  "exit $__lanes_c",
+].join("; ");
+
+// Under the perl recorder the shell still catches TERM/INT/HUP while its foreground program runs, so a program
+// that ignores TERM and exits 7 is recorded 7, not the shell's own 143. It sets the trap first thing: a signal
+// before that ends it by the default action (the command never started), none can fall between.
+const TRAPPING_SHELL = "__lanes_cmd=$1; shift; trap 'exit $?' TERM INT HUP; eval \"$__lanes_cmd\"";
+
+/** What is spawned for a command: the plan (wrapped by the sandbox) and what the group launcher adds. */
+export interface CommandPlan {
+  plan: SpawnPlan;
+  launch: LaunchOptions;
+}
+
+/**
+ * `/bin/sh -c command`, with its exit code written to descriptor 3 when `recordExitCode`. Unsandboxed, the
+ * group launcher's own perl records it (one interpreter per task). Sandboxed, the recorder must run inside
+ * bubblewrap, a perl of its own there; the launcher blocks HUP/INT/TERM from before bubblewrap's start, so
+ * neither bwrap dies of a group TERM nor can the namespace's init (which drops it) swallow one, and that perl
+ * unblocks them for the command.
+ */
+export function commandPlan(
+  command: string,
+  env: NodeJS.ProcessEnv,
+  recordExitCode: boolean,
+  sandbox: LaunchWrapper | undefined,
+  cwd: string,
+): CommandPlan {
+  const perl = findPerl();
+  const wrap = (plan: SpawnPlan): SpawnPlan => (sandbox ? sandbox.wrap(plan, cwd) : plan);
+  if (!recordExitCode) return { plan: wrap({ file: "/bin/sh", args: ["-c", command], env }), launch: {} };
+  if (perl === null || !perlRecordsExitCode()) {
+    const args = ["-c", EXIT_FILE_WRAPPER, "sh", command];
+    return { plan: wrap({ file: "/bin/sh", args, env }), launch: {} };
+  }
+  if (!sandbox)
+    return {
+      plan: { file: "/bin/sh", args: ["-c", TRAPPING_SHELL, "sh", command], env },
+      launch: { recordExitCode: { argv0: "sh" } },
+    };
+  const code = `${RESTORE_PERL_ENV} ${exitCodePerl(true)}`;
+  const args = ["-e", code, "--", "/bin/sh", "sh", "-c", TRAPPING_SHELL, "sh", command];
+  return {
+    plan: wrap({ file: perl, args, env: hidePerlEnv(env) }),
+    launch: { keepPerlEnvHidden: true, blockSignals: true },
+  };
+}

@@ -1,0 +1,73 @@
+// rt_sigprocmask(2)'s number per Node architecture (perl's POSIX module costs more to load than the rest).
+const SIGPROCMASK_SYSCALL: Partial<Record<NodeJS.Architecture, number>> = {
+  x64: 14,
+  arm64: 135,
+  riscv64: 135,
+  loong64: 135,
+  arm: 175,
+  ia32: 175,
+};
+
+/** Whether the exit code can be recorded by the launcher's own perl (see exitCodePerl). */
+export function perlRecordsExitCode(): boolean {
+  return SIGPROCMASK_SYSCALL[process.arch] !== undefined;
+}
+
+// The launcher's status is read through the descriptor it left open (its /proc is not the sandbox's).
+const SANDBOX_HELD = [
+  "my $outer = 0; my $fd = delete $ENV{__LANES_LAUNCHER_STATUS};",
+  'if (defined $fd && open(my $o, "<&=", $fd)) { $outer = $read->($o) }',
+  'my $held = ($outer | $pending->(1)) & ~$pending->("self"); for (1, 2, 15) { kill($_, $$) if $held & (1 << ($_ - 1)) }',
+].join(" ");
+
+/** Perl for the launcher of a sandboxed recorder: its status stays readable to it (see SANDBOX_HELD). */
+export const SHARE_LAUNCHER_STATUS =
+  '$^F = 255; if (open(my $st, "<", "/proc/self/status")) { $ENV{__LANES_LAUNCHER_STATUS} = fileno($st); push @lanes::keep, $st }';
+
+/**
+ * Perl that blocks HUP, INT and TERM (kept pending, and across exec) and defines $set and $mask for later
+ * changes ($mask->(1) unblocks). Only where perlRecordsExitCode().
+ */
+export function blockSignalsPerl(): string {
+  const sigprocmask = SIGPROCMASK_SYSCALL[process.arch];
+  if (sigprocmask === undefined) throw new Error("lanes: rt_sigprocmask's number is not known here");
+  return [
+    'my $bits = 1 | 2 | 16384; my $set = pack("L!", $bits); $set .= "\\0" x (8 - length $set);',
+    `my $mask = sub { syscall(${sigprocmask}, $_[0], $set, 0, 8) == 0 or die "lanes: sigprocmask: $!\\n" };`,
+    "$mask->(0);",
+  ].join(" ");
+}
+
+/**
+ * Perl that runs `PROG ARGV0 ARGS...` (from @ARGV) as its child, waits, writes the child's code (128 + N for
+ * signal N, as a shell's $?) to descriptor 3 and ends as the child did. One interpreter does what the wrapper
+ * shell and its subshell did, and closes the lost-TERM gap (issue 17): HUP/INT/TERM are blocked across the
+ * fork, so one that lands before the command's exec stays pending and reaches it, never a trap of ours.
+ * A signal that reached only the parent (sent before the fork) is raised in the child once: the parent sends
+ * its pending set after the fork, and the child raises what it does not hold itself, so none arrives twice.
+ * The parent catches them meanwhile (a command that ignores TERM and exits 7 is recorded 7), and dies of the
+ * one it got when the command died of a signal, so its own end looks like the command's.
+ */
+export function exitCodePerl(inSandbox: boolean): string {
+  return [
+    "my $prog = shift @ARGV;",
+    blockSignalsPerl(),
+    "my $read = sub { my ($h, $m) = (shift, 0); while (<$h>) { $m |= hex(substr($1, -8)) if /^(?:ShdPnd|SigPnd):\\s*(\\w+)/ } close($h); $m & $bits };",
+    'my $pending = sub { my $s; open($s, "<", "/proc/$_[0]/status") ? $read->($s) : 0 };',
+    // In the sandbox the signals stayed blocked from the launcher on: one the outer bwrap or the namespace's
+    // init holds (sent while bubblewrap set up) reached nothing after it, so it is raised here.
+    ...(inSandbox ? [SANDBOX_HELD] : []),
+    'pipe(my $r, my $w) or die "lanes: pipe: $!\\n"; my $pid = fork(); defined $pid or die "lanes: fork: $!\\n";',
+    "if ($pid == 0) {",
+    "  close($w); my $early = <$r> // 0; close($r); my $missed = $early & ~$pending->('self');",
+    "  for (1, 2, 15) { kill($_, $$) if $missed & (1 << ($_ - 1)) }",
+    '  if (open(my $x, ">&=", 3)) { close($x) } $mask->(1);',
+    '  exec { $prog } @ARGV or do { print STDERR "lanes: exec $prog: $!\\n"; exit 127 };',
+    "}",
+    'close($r); print $w $pending->("self"), "\\n"; close($w);',
+    'my $got; for my $s (qw(HUP INT TERM)) { $SIG{$s} = sub { $got //= $s } unless ($SIG{$s} // "") eq "IGNORE" }',
+    "$mask->(1); waitpid($pid, 0); my $code = $? & 127 ? 128 + ($? & 127) : $? >> 8;",
+    'if (open(my $x, ">&=", 3)) { print $x "$code\\n"; close($x) }',
+    'if (defined $got && $code > 128) { $SIG{$got} = "DEFAULT"; kill($got, $$) } exit $code;',
+  ].join(" ");
+}
