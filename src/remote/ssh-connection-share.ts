@@ -1,0 +1,81 @@
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** Seconds an idle master outlives its last call: bounds what a lanes killed by SIGKILL leaves behind. */
+export const CONTROL_PERSIST_S = 30;
+/** sun_path holds 108 bytes; ssh binds `<path>.<16 random chars>` first, then renames. */
+const MAX_SOCKET_PATH = 107 - 17;
+
+/**
+ * One OpenSSH master connection per destination for one lanes (ControlMaster=auto): every call after the
+ * first skips the TCP and key exchange. A dead master's stale socket is unlinked by ssh, which connects
+ * afresh; `close()` ends the masters (`ssh -O exit`) and later calls go without sharing.
+ */
+export interface ConnectionShare {
+  /** The `-o Control…` options for one destination (its host and options, which also key its socket). */
+  options(destination: readonly string[]): string[];
+  /** The private folder holding the sockets (undefined before the first call, or where none could be made). */
+  readonly dir: string | undefined;
+  /** Ends every master this share started and removes its folder; synchronous, for the exit path too. */
+  close(): void;
+}
+
+const UNSHARED = ["-o", "ControlMaster=no", "-o", "ControlPath=none"];
+
+function privateDir(): string | undefined {
+  // mkdtemp makes it 0700: nobody else can reach the sockets, which carry our authenticated connections.
+  for (const base of [tmpdir(), "/tmp"]) {
+    if (base.length + 20 > MAX_SOCKET_PATH) continue;
+    try {
+      return mkdtempSync(join(base, "lanes-ssh-"));
+    } catch {
+      // An unwritable temp folder: the next, or no sharing at all.
+    }
+  }
+  return undefined;
+}
+
+export function connectionShare(): ConnectionShare {
+  let dir: string | undefined;
+  let tried = false;
+  let closed = false;
+  const masters = new Map<string, readonly string[]>();
+  return {
+    get dir() {
+      return dir;
+    },
+    options(destination) {
+      if (closed) return UNSHARED;
+      if (!tried) {
+        tried = true;
+        dir = privateDir();
+      }
+      if (dir === undefined) return UNSHARED;
+      const key = createHash("sha256").update(destination.join("\0")).digest("hex").slice(0, 12);
+      const path = join(dir, key);
+      masters.set(path, destination);
+      return [
+        "-o",
+        "ControlMaster=auto",
+        "-o",
+        `ControlPath=${path}`,
+        "-o",
+        `ControlPersist=${CONTROL_PERSIST_S}`,
+      ];
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      for (const [path, destination] of masters) {
+        if (!existsSync(path)) continue;
+        const host = destination[destination.length - 1] ?? "localhost";
+        const options = [...destination.slice(0, -1), "-o", `ControlPath=${path}`];
+        spawnSync("ssh", [...options, "-O", "exit", host], { stdio: "ignore", timeout: 5_000 });
+      }
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
