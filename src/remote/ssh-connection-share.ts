@@ -12,14 +12,15 @@ const MAX_SOCKET_PATH = 107 - 17;
 /**
  * One OpenSSH master connection per destination for one lanes (ControlMaster=auto): every call after the
  * first skips the TCP and key exchange. A dead master's stale socket is unlinked by ssh, which connects
- * afresh; `close()` ends the masters (`ssh -O exit`) and later calls go without sharing.
+ * afresh; `close()` stops the masters (`ssh -O stop`: each exits once its running calls end) and later
+ * calls go without sharing.
  */
 export interface ConnectionShare {
   /** The `-o Control…` options for one destination (its host and options, which also key its socket). */
   options(destination: readonly string[]): string[];
   /** The private folder holding the sockets (undefined before the first call, or where none could be made). */
   readonly dir: string | undefined;
-  /** Ends every master this share started and removes its folder; synchronous, for the exit path too. */
+  /** Stops every master this share started and removes its folder; synchronous, for the exit path too. */
   close(): void;
 }
 
@@ -73,7 +74,8 @@ export function connectionShare(): ConnectionShare {
         if (!existsSync(path)) continue;
         const host = destination[destination.length - 1] ?? "localhost";
         const options = [...destination.slice(0, -1), "-o", `ControlPath=${path}`];
-        spawnSync("ssh", [...options, "-O", "exit", host], { stdio: "ignore", timeout: 5_000 });
+        // `stop`, not `exit`: a call still running (the clean after a delivery) ends first, then the master.
+        spawnSync("ssh", [...options, "-O", "stop", host], { stdio: "ignore", timeout: 5_000 });
       }
       if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
     },

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { processInfo } from "../helpers/process-tree.js";
 import { remoteWorkspace, type RemoteWorkspace } from "../helpers/remote-workspace.js";
@@ -7,15 +7,26 @@ import { startSshd, type TestSshd } from "../helpers/sshd.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The ssh masters of a lanes of this workspace, by their title: `ssh: <TMPDIR>/lanes-ssh-…/<key> [mux]`. */
+/** The ssh masters of a lanes of this workspace: ssh processes whose folder is it (a master keeps its cwd). */
 function masters(ws: RemoteWorkspace): number[] {
+  const dir = realpathSync(ws.dir);
   return readdirSync("/proc")
     .map(Number)
     .filter((pid) => Number.isInteger(pid) && pid > 0)
     .filter((pid) => {
-      const command = processInfo(pid)?.command ?? "";
-      return command.includes(`${ws.root}/lanes-ssh-`) && command.endsWith("[mux]");
+      try {
+        return processInfo(pid)?.name === "ssh" && readlinkSync(`/proc/${pid}/cwd`) === dir;
+      } catch {
+        return false;
+      }
     });
+}
+
+/** A stopped master ends once its last call has: gone within a generous bound. */
+async function mastersGone(ws: RemoteWorkspace): Promise<number[]> {
+  const deadline = Date.now() + 15_000;
+  while (masters(ws).length > 0 && Date.now() < deadline) await sleep(100);
+  return masters(ws);
 }
 
 function logOf(ws: RemoteWorkspace, command: string): string {
@@ -69,7 +80,7 @@ describe("one ssh connection per host for one lanes (ControlMaster)", () => {
       expect(ws.records().map((record) => record.status)).toEqual(["completed", "completed"]);
       expect(logOf(ws, "echo one") + logOf(ws, "echo two")).toBe("one\ntwo\n");
       expect(sshd.connections() - before).toBe(1);
-      expect(masters(ws)).toEqual([]);
+      expect(await mastersGone(ws)).toEqual([]);
       expect(readdirSync(ws.root).filter((name) => name.startsWith("lanes-ssh-"))).toEqual([]);
     },
   );
@@ -94,7 +105,7 @@ describe("one ssh connection per host for one lanes (ControlMaster)", () => {
       });
       const deadline = Date.now() + 60_000;
       while (!logOf(ws, lines).includes("line-2\n") && Date.now() < deadline) await sleep(50);
-      const [master] = masters(ws);
+      const [master] = masters(ws).filter((pid) => processInfo(pid)?.command.endsWith("[mux]"));
       expect(master).toBeDefined();
       process.kill(master!, "SIGKILL");
       const done = await run;
@@ -103,7 +114,7 @@ describe("one ssh connection per host for one lanes (ControlMaster)", () => {
       expect(logOf(ws, lines)).toBe(expected);
       expect(logOf(ws, "echo after")).toBe("after\n");
       expect(ws.records().map((record) => record.status)).toEqual(["completed", "completed"]);
-      expect(masters(ws)).toEqual([]);
+      expect(await mastersGone(ws)).toEqual([]);
     },
   );
 });
