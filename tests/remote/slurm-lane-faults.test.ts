@@ -164,7 +164,14 @@ describe("a Slurm lane when things go wrong", () => {
       const ws = workspace();
       // A job holding the whole node: lanes' job pends behind it (Resources) until it is cancelled.
       const blocker = slurm
-        .run("sbatch", ["--parsable", "--exclusive", "--job-name=blocker", "--wrap", "sleep 300"])
+        .run("sbatch", [
+          "--parsable",
+          "--exclusive",
+          "--job-name=blocker",
+          "--output=/dev/null",
+          "--wrap",
+          "sleep 300",
+        ])
         .trim();
       onTestFinished(() => void slurm.run("scancel", [blocker]));
       await until(
