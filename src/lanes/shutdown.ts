@@ -21,6 +21,14 @@ export interface ShutdownParts {
   remote: RemoteRuntime | undefined;
 }
 
+/** What a shutdown closes last, after the tasks: the sandbox's holder and the remote lanes' connections. */
+export function pickEnds(from: {
+  sandbox?: LaunchWrapper | undefined;
+  remote?: RemoteRuntime | undefined;
+}): Pick<ShutdownParts, "sandbox" | "remote"> {
+  return { sandbox: from.sandbox, remote: from.remote };
+}
+
 /** TERM then KILL every running task that is not persisted, record it killed at shutdown, close the rest. */
 export async function shutdownGracefully(parts: ShutdownParts): Promise<void> {
   parts.slots.stop();

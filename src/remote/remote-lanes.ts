@@ -20,6 +20,8 @@ export interface RemoteLanesOptions {
   /** What the sandbox hides (absolute paths): never synced. */
   hidden: readonly string[];
   killGraceMs: number;
+  /** false: every ssh call opens its own connection (the bench's side-by-side baseline). */
+  shareConnections?: boolean;
 }
 
 /** `<folder>-<hash of its real path>`: two checkouts named alike never share a folder on the host. */
@@ -101,7 +103,7 @@ export function createRemoteLanes(options: RemoteLanesOptions): RemoteRuntime | 
   const slurm = new Map<string, SlurmLane>();
   const key = workspaceKey(options.workspace);
   // Every ssh call of this lanes to one destination goes over one master connection.
-  const share = connectionShare();
+  const share = options.shareConnections === false ? undefined : connectionShare();
   for (const [name, settings] of Object.entries(options.lanes)) {
     if (settings.remote?.type === "ssh") ssh.set(name, sshLane(name, settings.remote, options, share));
     if (settings.remote?.type === "slurm")
@@ -120,7 +122,7 @@ export function createRemoteLanes(options: RemoteLanesOptions): RemoteRuntime | 
   ];
   return {
     descriptions,
-    close: () => share.close(),
+    close: () => share?.close(),
     launch: (record, save) => {
       const cluster = slurm.get(record.lane);
       if (cluster) return slurmTask(record, cluster, save);

@@ -71,7 +71,7 @@ export function slurmLane(
     workspaceKey: string;
     env: NodeJS.ProcessEnv;
     hidden: readonly string[];
-    share?: ConnectionShare;
+    share?: ConnectionShare | undefined;
   },
 ): SlurmLane {
   const where = slurmWhere(name, config, options.env, options.share);
