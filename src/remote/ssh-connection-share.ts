@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { processAlive } from "../process/process-alive.js";
 
 /** Seconds an idle master outlives its last call: bounds what a lanes killed by SIGKILL leaves behind. */
 export const CONTROL_PERSIST_S = 30;
@@ -26,12 +27,29 @@ export interface ConnectionShare {
 
 const UNSHARED = ["-o", "ControlMaster=no", "-o", "ControlPath=none"];
 
+const PREFIX = "lanes-ssh-";
+
+/** Folders of lanes that ended without closing (SIGKILL): theirs, by the pid in the name, once it is gone. */
+function removeLeftovers(base: string): void {
+  try {
+    for (const name of readdirSync(base)) {
+      const pid = new RegExp(`^${PREFIX}(\\d+)-`).exec(name)?.[1];
+      if (pid === undefined || processAlive(Number(pid))) continue;
+      const path = join(base, name);
+      if (statSync(path).uid === process.getuid?.()) rmSync(path, { recursive: true, force: true });
+    }
+  } catch {
+    // Another lanes removed it first, or the folder is not ours to list: nothing to tidy.
+  }
+}
+
 function privateDir(): string | undefined {
   // mkdtemp makes it 0700: nobody else can reach the sockets, which carry our authenticated connections.
   for (const base of [tmpdir(), "/tmp"]) {
-    if (base.length + 20 > MAX_SOCKET_PATH) continue;
+    if (base.length + 30 > MAX_SOCKET_PATH) continue;
     try {
-      return mkdtempSync(join(base, "lanes-ssh-"));
+      removeLeftovers(base);
+      return mkdtempSync(join(base, `${PREFIX}${process.pid}-`));
     } catch {
       // An unwritable temp folder: the next, or no sharing at all.
     }

@@ -103,6 +103,8 @@ describe("an SSH lane when things go wrong", () => {
     { timeout: 240_000 },
     async ({ onTestFinished }) => {
       const ws = workspace();
+      // Where the shared connections' folders go: the killed lanes' one is removed by the next.
+      ws.env.TMPDIR = ws.root;
       const command = "echo begin; sleep 4; echo end; exit 5";
       const first = ws.script([
         { tool_calls: [{ name: "background_run", input: { command, lane: "box" } }] },
@@ -135,6 +137,7 @@ describe("an SSH lane when things go wrong", () => {
       expect(logOf(ws)).toBe("begin\nend\n");
       // Delivered: the host's copy of the task is removed.
       expect(hasTaskDir(ws, record!.id)).toBe(false);
+      expect(readdirSync(ws.root).filter((name) => name.startsWith("lanes-ssh-"))).toEqual([]);
     },
   );
 
