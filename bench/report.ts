@@ -7,6 +7,8 @@ import type { LongSessionResult } from "./long-session.js";
 import type { MachineInfo } from "./machine.js";
 import type { FloodResult } from "./output-flood.js";
 import type { ParallelPhases, ParallelResult } from "./parallel-wall.js";
+import type { RemoteBenchResult } from "./remote-lanes.js";
+import { remoteRows } from "./remote-rows.js";
 import type { SoakBenchResult } from "./soak/soak-bench.js";
 import { soakRows } from "./soak/soak-rows.js";
 import type { SpawnStep } from "./spawn-breakdown.js";
@@ -33,6 +35,8 @@ export interface BenchParts {
   soak?: SoakBenchResult;
   /** Optional: figures from before issue 19 have none, and `--only OTHER` still runs on them. */
   agents?: AgentsResult;
+  /** Issue 20: remote lanes over loopback (optional: figures from before it existed have none). */
+  remote?: RemoteBenchResult;
 }
 
 export interface BenchResults extends BenchParts {
@@ -150,6 +154,7 @@ export function rows(r: BenchResults): Row[] {
     ...startupRows(r.startup),
     ...soakRows(r.soak),
     ...agentRows(r.agents),
+    ...remoteRows(r.remote),
   ];
 }
 

@@ -42,6 +42,7 @@ export function toJson(r: BenchResults): Record<string, unknown> {
     installed_size_mb: r.startup.installedMb,
     tarball_kb: r.startup.tarballKb,
     ...(r.agents ? { agents: r.agents } : {}),
+    ...(r.remote ? { remote: r.remote } : {}),
     machine: r.machine,
     quick: r.quick,
     ...(r.rerun ? { rerun: r.rerun } : {}),

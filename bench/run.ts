@@ -11,6 +11,7 @@ import { describeMachine, loadAverage } from "./machine.js";
 import { toMarkdown } from "./markdown.js";
 import { benchOutputFlood } from "./output-flood.js";
 import { benchParallelWall } from "./parallel-wall.js";
+import { benchRemote } from "./remote-lanes.js";
 import { passes, rows, type BenchParts, type BenchResults } from "./report.js";
 import { toJson } from "./results-json.js";
 import { benchSoak } from "./soak/soak-bench.js";
@@ -41,6 +42,7 @@ const parts: { [K in keyof BenchParts]-?: () => Promise<BenchParts[K]> } = {
   startup: () => benchStartup(context),
   soak: () => benchSoak(context),
   agents: () => benchAgents(context),
+  remote: () => benchRemote(context),
 };
 const names = Object.keys(parts) as (keyof BenchParts)[];
 const unknown = only?.filter((name) => !(names as string[]).includes(name)) ?? [];
@@ -56,7 +58,7 @@ const previous: Partial<BenchParts> =
   only && existsSync(partsFile) ? (JSON.parse(readFileSync(partsFile, "utf8")) as Partial<BenchParts>) : {};
 // Parts added since the last whole run may be absent (the soak takes 10 minutes): their rows read "not run"
 // or are left out until they run.
-const optional: (keyof BenchParts)[] = ["soak", "agents"];
+const optional: (keyof BenchParts)[] = ["soak", "agents", "remote"];
 const missing = only
   ? names.filter((name) => !only.includes(name) && !optional.includes(name) && previous[name] === undefined)
   : [];

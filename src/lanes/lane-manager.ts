@@ -4,7 +4,7 @@ import type { LaunchWrapper } from "../process/launch-wrapper.js";
 import { processAlive } from "../process/process-alive.js";
 import { TaskRunner } from "./task-runner.js";
 import { TaskQuery } from "./task-query.js";
-import { shutdownGracefully, shutdownNow, type ShutdownParts } from "./shutdown.js";
+import { pickEnds, shutdownGracefully, shutdownNow, type ShutdownParts } from "./shutdown.js";
 import { EscapeSweeper } from "./escape-sweeper.js";
 import { ForegroundHolds } from "./foreground-holds.js";
 import { LaneEvents } from "./lane-events.js";
@@ -294,6 +294,6 @@ export class LaneManager extends TaskQuery {
   private shutdownParts(): ShutdownParts {
     const { registry, slots, foreground, sweeper, watcher, store } = this;
     const kill = (id: string): Promise<unknown> => this.kill(id, "shutdown");
-    return { registry, slots, foreground, sweeper, watcher, store, kill, sandbox: this.options.sandbox };
+    return { registry, slots, foreground, sweeper, watcher, store, kill, ...pickEnds(this.options) };
   }
 }

@@ -15,6 +15,8 @@ export interface RemoteRuntime {
   launch(record: TaskRecord, save: () => Promise<void>): TaskHandle | undefined;
   /** For a remote record a gone lanes left: a handle that looks the id up there and follows it. */
   adopt(record: TaskRecord, save: () => Promise<void>): TaskHandle | undefined;
+  /** At shutdown, after the tasks' kills: ends shared connections (synchronous, for the exit path too). */
+  close?(): void;
 }
 
 /** A remote record whose lane is no longer remote in the user's config: nobody can ask its host. */

@@ -3,6 +3,7 @@ import type { EscapeSweeper } from "./escape-sweeper.js";
 import type { ForegroundHolds } from "./foreground-holds.js";
 import type { LaneSlots } from "./lane-slots.js";
 import type { OutputWatcher } from "./output-watcher.js";
+import type { RemoteRuntime } from "./remote-runtime.js";
 import { isTerminal } from "./task-record.js";
 import type { TaskRegistry } from "./task-registry.js";
 import type { TaskStore } from "./task-store.js";
@@ -17,6 +18,15 @@ export interface ShutdownParts {
   store: TaskStore;
   kill(id: string): Promise<unknown>;
   sandbox: LaunchWrapper | undefined;
+  remote: RemoteRuntime | undefined;
+}
+
+/** What a shutdown closes last, after the tasks: the sandbox's holder and the remote lanes' connections. */
+export function pickEnds(from: {
+  sandbox?: LaunchWrapper | undefined;
+  remote?: RemoteRuntime | undefined;
+}): Pick<ShutdownParts, "sandbox" | "remote"> {
+  return { sandbox: from.sandbox, remote: from.remote };
 }
 
 /** TERM then KILL every running task that is not persisted, record it killed at shutdown, close the rest. */
@@ -34,6 +44,7 @@ export async function shutdownGracefully(parts: ShutdownParts): Promise<void> {
   for (const task of victims) parts.store.saveSync(task.record);
   parts.watcher.stop();
   parts.sandbox?.close?.();
+  parts.remote?.close?.();
 }
 
 /** At process exit (no event loop left): KILL at once and write the records synchronously. */
@@ -51,4 +62,5 @@ export function shutdownNow(parts: ShutdownParts): void {
   parts.sweeper.final([...killed, ...parts.foreground.killAllNow()]);
   parts.watcher.stop();
   parts.sandbox?.close?.();
+  parts.remote?.close?.();
 }

@@ -21,8 +21,10 @@ export async function followOutput(
   onChild: (child: ChildProcess | undefined) => void,
 ): Promise<FollowEnd> {
   const child = spawn("ssh", [...transport.options, transport.host, commandLine], {
-    stdio: ["ignore", "pipe", "pipe"],
+    // stdin stays open and unwritten: its EOF on the host is how the loop there learns this client is gone.
+    stdio: ["pipe", "pipe", "pipe"],
   });
+  child.stdin.on("error", () => {});
   onChild(child);
   const log = createWriteStream(logFile, { flags: "a" });
   child.stdout.pipe(log);

@@ -9,6 +9,7 @@ import { RemoteError } from "./remote-error.js";
 import { slurmLane, type SlurmLane } from "./slurm-lane.js";
 import { slurmTask } from "./slurm-task.js";
 import { sshTask, type SshLane } from "./ssh-task.js";
+import { connectionShare, type ConnectionShare } from "./ssh-connection-share.js";
 import { runSsh, sshTransport } from "./ssh-transport.js";
 import { remoteBase, supervisorCall, type RemotePlace } from "./supervisor-call.js";
 
@@ -19,6 +20,8 @@ export interface RemoteLanesOptions {
   /** What the sandbox hides (absolute paths): never synced. */
   hidden: readonly string[];
   killGraceMs: number;
+  /** false: every ssh call opens its own connection (the bench's side-by-side baseline). */
+  shareConnections?: boolean;
 }
 
 /** `<folder>-<hash of its real path>`: two checkouts named alike never share a folder on the host. */
@@ -70,12 +73,13 @@ export function sshLane(
   name: string,
   config: Extract<RemoteConfig, { type: "ssh" }>,
   options: RemoteLanesOptions,
+  share?: ConnectionShare,
 ): SshLane {
   const place: RemotePlace = { base: remoteBase(config.dir), workspaceKey: workspaceKey(options.workspace) };
   let prepared: Promise<void> | undefined;
   const lane: SshLane = {
     lane: name,
-    transport: sshTransport(name, config, options.env),
+    transport: sshTransport(name, config, options.env, share),
     place,
     workspace: options.workspace,
     hidden: options.hidden,
@@ -98,10 +102,12 @@ export function createRemoteLanes(options: RemoteLanesOptions): RemoteRuntime | 
   const ssh = new Map<string, SshLane>();
   const slurm = new Map<string, SlurmLane>();
   const key = workspaceKey(options.workspace);
+  // Every ssh call of this lanes to one destination goes over one master connection.
+  const share = options.shareConnections === false ? undefined : connectionShare();
   for (const [name, settings] of Object.entries(options.lanes)) {
-    if (settings.remote?.type === "ssh") ssh.set(name, sshLane(name, settings.remote, options));
+    if (settings.remote?.type === "ssh") ssh.set(name, sshLane(name, settings.remote, options, share));
     if (settings.remote?.type === "slurm")
-      slurm.set(name, slurmLane(name, settings.remote, { ...options, workspaceKey: key }));
+      slurm.set(name, slurmLane(name, settings.remote, { ...options, workspaceKey: key, share }));
   }
   if (ssh.size === 0 && slurm.size === 0) return undefined;
   const descriptions = [
@@ -116,6 +122,7 @@ export function createRemoteLanes(options: RemoteLanesOptions): RemoteRuntime | 
   ];
   return {
     descriptions,
+    close: () => share?.close(),
     launch: (record, save) => {
       const cluster = slurm.get(record.lane);
       if (cluster) return slurmTask(record, cluster, save);

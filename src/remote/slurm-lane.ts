@@ -2,6 +2,7 @@ import { homedir } from "node:os";
 import { childEnv } from "../config/child-env.js";
 import { timeLimitMs, type SlurmRemoteConfig } from "../config/remote-settings.js";
 import { RemoteError } from "./remote-error.js";
+import type { ConnectionShare } from "./ssh-connection-share.js";
 import { sshTransport } from "./ssh-transport.js";
 import { remoteBase } from "./supervisor-call.js";
 import { runShell, type SlurmWhere } from "./slurm-run.js";
@@ -43,8 +44,13 @@ export async function checkSlurm(where: SlurmWhere, dir: string): Promise<string
   return answer.slice(3);
 }
 
-export function slurmWhere(name: string, config: SlurmRemoteConfig, env: NodeJS.ProcessEnv): SlurmWhere {
-  const transport = config.ssh === undefined ? undefined : sshTransport(name, config.ssh, env);
+export function slurmWhere(
+  name: string,
+  config: SlurmRemoteConfig,
+  env: NodeJS.ProcessEnv,
+  share?: ConnectionShare,
+): SlurmWhere {
+  const transport = config.ssh === undefined ? undefined : sshTransport(name, config.ssh, env, share);
   // Jobs inherit sbatch's environment: the user's, without what looks like a credential.
   const clean = childEnv(env, { passSecrets: false });
   return { lane: name, host: transport?.host ?? "local", transport, env: clean };
@@ -60,9 +66,15 @@ export function slurmDir(config: SlurmRemoteConfig, env: NodeJS.ProcessEnv): str
 export function slurmLane(
   name: string,
   config: SlurmRemoteConfig,
-  options: { workspace: string; workspaceKey: string; env: NodeJS.ProcessEnv; hidden: readonly string[] },
+  options: {
+    workspace: string;
+    workspaceKey: string;
+    env: NodeJS.ProcessEnv;
+    hidden: readonly string[];
+    share?: ConnectionShare | undefined;
+  },
 ): SlurmLane {
-  const where = slurmWhere(name, config, options.env);
+  const where = slurmWhere(name, config, options.env, options.share);
   let prepared: Promise<string> | undefined;
   return {
     lane: name,

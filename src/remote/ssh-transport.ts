@@ -2,20 +2,29 @@ import { spawn } from "node:child_process";
 import { homedir } from "node:os";
 import type { SshTransportConfig } from "../config/remote-settings.js";
 import { RemoteError, sshFailure } from "./remote-error.js";
+import type { ConnectionShare } from "./ssh-connection-share.js";
 
 /** One ssh destination as lanes uses it: the options every call carries, and the lane it belongs to. */
 export interface SshTransport {
   lane: string;
   host: string;
-  /** `ssh` arguments before the destination: port, key, host-key checking, batch mode, keepalives. */
-  options: string[];
+  /**
+   * `ssh` arguments before the destination: port, key, host-key checking, batch mode, keepalives, and the
+   * shared master connection's while the share is open (read it at each call).
+   */
+  readonly options: string[];
 }
 
 function expandHome(path: string, env: NodeJS.ProcessEnv): string {
   return path === "~" || path.startsWith("~/") ? `${env.HOME ?? homedir()}${path.slice(1)}` : path;
 }
 
-export function sshTransport(lane: string, config: SshTransportConfig, env: NodeJS.ProcessEnv): SshTransport {
+export function sshTransport(
+  lane: string,
+  config: SshTransportConfig,
+  env: NodeJS.ProcessEnv,
+  share?: ConnectionShare,
+): SshTransport {
   const options = [
     // Never a prompt (a password, a new host key): a question nobody sees would look like a hang.
     "-o",
@@ -39,7 +48,14 @@ export function sshTransport(lane: string, config: SshTransportConfig, env: Node
     if (config.known_hosts_file !== undefined)
       options.push("-o", `UserKnownHostsFile=${expandHome(config.known_hosts_file, env)}`);
   }
-  return { lane, host: config.host, options };
+  const destination = [...options, config.host];
+  return {
+    lane,
+    host: config.host,
+    get options() {
+      return share === undefined ? options : [...options, ...share.options(destination)];
+    },
+  };
 }
 
 /** Quotes one word for the remote user's shell (ssh joins its arguments into one command line). */

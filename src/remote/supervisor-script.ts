@@ -56,6 +56,9 @@ status)
   ;;
 follow)
   off=$5
+  # Over a shared connection the session's parent outlives a gone client: its stdin's EOF says it went.
+  # (fd 3: an asynchronous list's own stdin is /dev/null.)
+  exec 3<&0; { cat <&3 >/dev/null; kill $$; } >/dev/null 2>&1 & exec 3<&-
   while :; do
     fin=0; [ -f "$d/exit" ] && fin=1
     size=$(wc -c < "$d/out") || exit 6

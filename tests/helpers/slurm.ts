@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { findByEnv, killByEnv } from "./process-tree.js";
+import { findByEnv, killByEnv, processInfo } from "./process-tree.js";
 
 /** Every daemon of a test cluster (and what slurmd forks: slurmstepd, the jobs) carries this mark. */
 export const SLURM_MARK_VARIABLE = "LANES_TEST_SLURM";
@@ -18,7 +18,7 @@ export interface TestSlurm {
   env: Record<string, string>;
   /** Runs a Slurm command against this cluster, returning its stdout. */
   run(command: string, args: string[]): string;
-  /** Stops slurmctld by PID and starts it again from its state folder (jobs keep running on slurmd). */
+  /** Stops slurmctld by PID (TERM: it saves its state) and starts it again from its state folder (jobs keep running on slurmd). */
   restartController(): Promise<void>;
   /** Processes of jobs still alive (0 after a complete kill), matched by the mark the jobs inherit. */
   jobProcesses(filter?: (command: string) => boolean): number;
@@ -202,9 +202,17 @@ export async function startSlurm(options: { proctrack?: "cgroup" | "linuxproc" }
     env: { SLURM_CONF: conf, [SLURM_MARK_VARIABLE]: mark },
     run,
     restartController: async () => {
+      // TERM, as `systemctl restart` does: slurmctld saves its state first. A KILL lost the job's allocation
+      // (saved before it), so the restarted controller ran the job a second time and drained the node.
       const pid = pidOf("slurmctld");
-      if (pid !== undefined) process.kill(pid, "SIGKILL");
-      await waitFor("slurmctld (stop)", () => answers("sinfo", ["-h", "-o", "%T"]) === "", "slurmctld.log");
+      if (pid !== undefined) process.kill(pid, "SIGTERM");
+      await waitFor(
+        "slurmctld (stop)",
+        () =>
+          (pid === undefined || processInfo(pid) === undefined) &&
+          answers("sinfo", ["-h", "-o", "%T"]) === "",
+        "slurmctld.log",
+      );
       startController();
       await waitFor(
         "slurmctld (restart)",

@@ -67,7 +67,7 @@ function requirePrograms(): void {
  * Starts sshd -D under a small sh guard that reads its stdin: when this test process ends in any way
  * (also SIGKILL of the vitest worker), the pipe closes and the guard kills sshd. stop() ends it by PID.
  */
-export async function startSshd(): Promise<TestSshd> {
+export async function startSshd(options: { setEnv?: Record<string, string> } = {}): Promise<TestSshd> {
   requirePrograms();
   const dir = mkdtempSync(join(tmpdir(), "lanes-sshd-"));
   const mark = `${process.pid}-${Date.now()}`;
@@ -79,6 +79,10 @@ export async function startSshd(): Promise<TestSshd> {
   keygen(join(dir, "client_key"));
   writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "client_key.pub")));
   mkdirSync(join(dir, "home"), { mode: 0o700 });
+  // A "login node" of a test cluster: its sessions need the cluster's SLURM_CONF, as a real one has it.
+  const extraEnv = Object.entries(options.setEnv ?? {})
+    .map(([name, value]) => ` ${name}=${value}`)
+    .join("");
   let lastError = "";
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
@@ -97,7 +101,7 @@ export async function startSshd(): Promise<TestSshd> {
       "MaxStartups 100",
       // HOME of its own: sessions run root's login shell, bash, which sources ~/.bashrc over ssh; the machine's
       // (pyenv init: seconds per session, a minute when a killed session left pyenv's lock) is not the test's.
-      `SetEnv ${SSHD_MARK_VARIABLE}=${mark} HOME=${join(dir, "home")}`,
+      `SetEnv ${SSHD_MARK_VARIABLE}=${mark} HOME=${join(dir, "home")}${extraEnv}`,
     ].join("\n");
     writeFileSync(join(dir, "sshd_config"), `${config}\n`);
     const logFile = join(dir, "sshd.log");

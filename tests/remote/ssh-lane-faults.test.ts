@@ -77,7 +77,7 @@ describe("an SSH lane when things go wrong", () => {
     { timeout: 180_000 },
     async ({ onTestFinished }) => {
       const ws = workspace();
-      const command = "for i in $(seq 1 30); do echo line-$i; sleep 0.3; done";
+      const command = "for i in $(seq 1 20); do echo line-$i; sleep 0.2; done";
       const script = ws.script([
         { tool_calls: [{ name: "background_run", input: { command, lane: "box" } }] },
         { tool_calls: [{ name: "wait_background", input: { timeout_ms: 120_000 } }] },
@@ -92,7 +92,7 @@ describe("an SSH lane when things go wrong", () => {
       sshd.dropConnections();
       const done = await run;
       expect(done.code).toBe(0);
-      const lines = Array.from({ length: 30 }, (_, i) => `line-${i + 1}`);
+      const lines = Array.from({ length: 20 }, (_, i) => `line-${i + 1}`);
       expect(logOf(ws)).toBe(`${lines.join("\n")}\n`);
       expect(ws.records()[0]).toMatchObject({ status: "completed", exit_code: 0, notified: true });
     },
@@ -103,7 +103,9 @@ describe("an SSH lane when things go wrong", () => {
     { timeout: 240_000 },
     async ({ onTestFinished }) => {
       const ws = workspace();
-      const command = "echo begin; sleep 6; echo end; exit 5";
+      // Where the shared connections' folders go: the killed lanes' one is removed by the next.
+      ws.env.TMPDIR = ws.root;
+      const command = "echo begin; sleep 4; echo end; exit 5";
       const first = ws.script([
         { tool_calls: [{ name: "background_run", input: { command, lane: "box" } }] },
         { tool_calls: [{ name: "wait_background", input: { timeout_ms: 120_000 } }] },
@@ -135,6 +137,7 @@ describe("an SSH lane when things go wrong", () => {
       expect(logOf(ws)).toBe("begin\nend\n");
       // Delivered: the host's copy of the task is removed.
       expect(hasTaskDir(ws, record!.id)).toBe(false);
+      expect(readdirSync(ws.root).filter((name) => name.startsWith("lanes-ssh-"))).toEqual([]);
     },
   );
 

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { remoteWorkspace, type RemoteWorkspace } from "../helpers/remote-workspace.js";
 import { runCli } from "../helpers/run-cli.js";
@@ -21,18 +22,27 @@ describe("killing a task on an SSH host", () => {
     async ({ onTestFinished }) => {
       const ws = remoteWorkspace(sshd);
       workspaces.push(ws);
+      // The flag is .gitignore'd: the second task's sync keeps it on the host.
+      writeFileSync(join(ws.dir, ".gitignore"), "started-flag\n");
       const command =
-        "trap '' TERM; setsid sh -c 'trap \"\" TERM; sleep 301' & echo ready; trap '' TERM; sleep 302";
+        "trap '' TERM; setsid sh -c 'trap \"\" TERM; sleep 301' & echo ready; touch started-flag; trap '' TERM; sleep 302";
+      // Ends once the first task's grandchild runs there: the wait below returns then, not after a fixed time.
+      const watch = "until [ -f started-flag ]; do sleep 0.1; done";
       const script = ws.script([
-        { tool_calls: [{ name: "background_run", input: { command, lane: "box" } }] },
-        // Long enough for the sync and start on a loaded machine; the log below proves it started there.
-        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 40_000 } }] },
+        {
+          tool_calls: [
+            { name: "background_run", input: { command, lane: "box" } },
+            { name: "background_run", input: { command: watch, lane: "box" } },
+          ],
+        },
+        { tool_calls: [{ name: "wait_background", input: { mode: "any", timeout_ms: 60_000 } }] },
         { text: "done" },
       ]);
       // -p stops waiting at once and ends its unfinished task on the way out: the same kill as kill_background.
       const args = ["-p", "go", "--model", `script:${script}`, "--max-wait", "1"];
       await runCli(args, { cwd: ws.dir, env: ws.env, onTestFinished });
-      const [record] = ws.records();
+      const record = ws.records().find((found) => found.command === command);
+      expect(ws.records().find((found) => found.command === watch)).toMatchObject({ status: "completed" });
       expect(readFileSync(record!.output_file, "utf8")).toContain("ready");
       expect(record).toMatchObject({ status: "killed" });
       expect(sshdProcesses(sshd, (line) => /sleep 30[12]/.test(line))).toBe(0);

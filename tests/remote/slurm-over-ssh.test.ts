@@ -1,0 +1,152 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/run-cli.js";
+import { startSlurm, type TestSlurm } from "../helpers/slurm.js";
+import { slurmWorkspace, type SlurmWorkspace } from "../helpers/slurm-workspace.js";
+import { startSshd, type TestSshd } from "../helpers/sshd.js";
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(check: () => boolean, what: string, ms = 90_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await sleep(100);
+  }
+}
+
+// sbatch, squeue, scontrol and scancel run on a "login node" over ssh (this machine, through the test
+// sshd), the workspace is rsynced there; lanes itself runs without SLURM_CONF.
+describe("a Slurm lane through a login node over ssh (real sshd and Slurm on loopback)", () => {
+  let slurm: TestSlurm;
+  let sshd: TestSshd;
+  const workspaces: SlurmWorkspace[] = [];
+  const workspace = (): SlurmWorkspace => {
+    const ssh = {
+      host: "root@127.0.0.1",
+      port: sshd.port,
+      identity_file: sshd.identityFile,
+      known_hosts_file: sshd.knownHostsFile,
+    };
+    const ws = slurmWorkspace(slurm, { ssh });
+    delete ws.env.SLURM_CONF;
+    workspaces.push(ws);
+    return ws;
+  };
+  const submissions = (): number =>
+    (readFileSync(join(slurm.dir, "slurmctld.log"), "utf8").match(/_slurm_rpc_submit_batch_job/g) ?? [])
+      .length;
+  beforeAll(async () => {
+    slurm = await startSlurm();
+    sshd = await startSshd({ setEnv: slurm.env });
+  }, 120_000);
+  afterAll(() => {
+    sshd?.stop();
+    slurm?.stop();
+    for (const ws of workspaces) ws.remove();
+  });
+
+  it(
+    "runs as a job in the folder synced to the login node and delivers its exit code once, over one connection",
+    { timeout: 120_000 },
+    async ({ onTestFinished }) => {
+      const ws = workspace();
+      writeFileSync(join(ws.dir, "only-here.txt"), "synced-from-the-workspace\n");
+      const command = 'pwd; cat only-here.txt; echo "job $SLURM_JOB_ID"; exit 3';
+      const script = ws.script([
+        { tool_calls: [{ name: "background_run", input: { command, lane: "hpc" } }] },
+        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 60_000 } }] },
+        { text: "done" },
+      ]);
+      const before = { submitted: submissions(), connections: sshd.connections() };
+      const run = await runCli(["-p", "go", "--model", `script:${script}`], {
+        cwd: ws.dir,
+        env: ws.env,
+        onTestFinished,
+      });
+      expect(run.code).toBe(0);
+      const [record] = ws.records();
+      expect(record).toMatchObject({ status: "failed", exit_code: 3, notified: true, lane: "hpc" });
+      expect(record?.remote).toMatchObject({ kind: "slurm", host: "root@127.0.0.1", phase: "started" });
+      const log = ws.log();
+      expect(log).toContain(`${ws.remoteDir}/ws-`);
+      expect(log).toContain("synced-from-the-workspace");
+      expect(log).toContain(`job ${record?.remote?.job_id ?? "?"}`);
+      expect(submissions() - before.submitted).toBe(1);
+      // Check, look-up, sync, sbatch, a poll every 0.5 s and the clean: one shared connection.
+      expect(sshd.connections() - before.connections).toBe(1);
+    },
+  );
+
+  it(
+    "kill: scancel on the login node ends a TERM-ignoring child and a setsid grandchild, 0 left",
+    { timeout: 120_000 },
+    async ({ onTestFinished }) => {
+      const ws = workspace();
+      const command =
+        "trap '' TERM; setsid sh -c 'trap \"\" TERM; sleep 321' & echo ready; trap '' TERM; sleep 322";
+      const script = ws.script([
+        { tool_calls: [{ name: "background_run", input: { command, lane: "hpc" } }] },
+        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 60_000 } }] },
+        { text: "done" },
+      ]);
+      const run = runCli(["-p", "go", "--model", `script:${script}`], {
+        cwd: ws.dir,
+        env: ws.env,
+        onTestFinished,
+      });
+      await until(() => ws.log().includes("ready"), "the job to start");
+      const [started] = ws.records();
+      const kill = await runCli(["tasks", "kill", started!.id], { cwd: ws.dir, env: ws.env, onTestFinished });
+      expect(kill.code).toBe(0);
+      await run;
+      const [record] = ws.records();
+      expect(record).toMatchObject({ status: "killed", end_reason: "user_kill", notified: true });
+      await until(() => slurm.jobProcesses((line) => /sleep 32[12]/.test(line)) === 0, "0 left", 30_000);
+      const state = slurm.run("scontrol", ["show", "job", "-o", record!.remote!.job_id!]);
+      expect(state).toMatch(/JobState=CANCELLED/);
+    },
+  );
+
+  it(
+    "SIGKILL of lanes mid-job: the next session adopts the job over ssh and delivers its result once",
+    { timeout: 120_000 },
+    async ({ onTestFinished }) => {
+      const ws = workspace();
+      const command = "echo begin; sleep 4; echo end; exit 5";
+      const first = ws.script([
+        { tool_calls: [{ name: "background_run", input: { command, lane: "hpc" } }] },
+        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 60_000 } }] },
+        { text: "done" },
+      ]);
+      let pid = 0;
+      const run = runCli(["-p", "go", "--model", `script:${first}`], {
+        cwd: ws.dir,
+        env: ws.env,
+        onSpawn: (spawned) => (pid = spawned),
+        onTestFinished,
+      });
+      await until(() => ws.log().includes("begin"), "the job to start");
+      const before = submissions();
+      process.kill(pid, "SIGKILL");
+      await run;
+      expect(ws.records()[0]).toMatchObject({ status: "running", notified: false });
+      const second = ws.script([
+        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 60_000 } }] },
+        { text: "done" },
+      ]);
+      const next = await runCli(["-p", "go", "--model", `script:${second}`], {
+        cwd: ws.dir,
+        env: ws.env,
+        onTestFinished,
+      });
+      expect(next.code).toBe(0);
+      const records = ws.records();
+      expect(records).toHaveLength(1);
+      expect(records[0]).toMatchObject({ status: "failed", exit_code: 5, notified: true });
+      expect(ws.log()).toBe("begin\nend\n");
+      expect(submissions()).toBe(before);
+    },
+  );
+});
