@@ -2,7 +2,7 @@ import { readFileSync, statSync } from "node:fs";
 import { groupOf } from "../process/group-members.js";
 import { findMarkedProcesses, markerIn } from "../process/marked-processes.js";
 import { processAlive } from "../process/process-alive.js";
-import { isTerminal, type TaskRecord } from "./task-record.js";
+import { isTerminal, QUEUED_PHASE, type EndedRecord, type TaskRecord } from "./task-record.js";
 import type { TaskStore } from "./task-store.js";
 
 /**
@@ -74,7 +74,9 @@ function iso(ms: number, notBefore: string | null): string {
  * The end of a task nobody watched: its exit file if the wrapper wrote one (code and end time), otherwise
  * lost, ended at its last sign of life (the log's last write), so its duration does not grow with each look.
  */
-export function completeUnobserved(record: TaskRecord): Partial<TaskRecord> {
+export function completeUnobserved(
+  record: TaskRecord,
+): Pick<EndedRecord, "status" | "exit_code" | "end_reason" | "end_detail" | "ended_at" | "output_bytes"> {
   const exit = readExitFile(record.exit_file);
   const log = fileFacts(record.output_file);
   if (exit === null) {
@@ -147,7 +149,7 @@ export function deriveTasks(records: TaskRecord[], selfPid = process.pid): Deriv
     }
     // Recorded running before its process existed (write-ahead), and no trace of one: it never started.
     if (record.pid === null && readExitFile(record.exit_file) === null)
-      return { record: { ...record, status: "queued", started_at: null }, owner, corrected: true };
+      return { record: { ...record, ...QUEUED_PHASE }, owner, corrected: true };
     return { record: { ...record, ...completeUnobserved(record) }, owner, corrected: true };
   });
 }
