@@ -107,6 +107,16 @@ function main(): void {
   const dirs: string[] = [];
   const figures = new Map<string, { before: number[]; after: number[] }>();
   const loadStart = loadavg()[0] ?? 0;
+  const write = (): void => {
+    const table = tableOf(options, commits, figures, loadStart);
+    if (options.out) writeFileSync(options.out, table);
+  };
+  // Stopped halfway (a bench takes minutes a part): the temp worktrees go, the table so far stays written.
+  const stop = (): void => {
+    for (const dir of dirs) spawnSync("git", ["-C", repo, "worktree", "remove", "--force", dir]);
+    process.exit(130);
+  };
+  process.once("SIGINT", stop).once("SIGTERM", stop);
   try {
     for (const side of ["before", "after"] as const) dirs.push(checkout(commits[side], join(temp, side)));
     const [beforeDir, afterDir] = dirs as [string, string];
@@ -123,15 +133,26 @@ function main(): void {
             entry[side].push(value);
             figures.set(key, entry);
           }
+          write();
         }
     }
   } finally {
     for (const dir of dirs) spawnSync("git", ["-C", repo, "worktree", "remove", "--force", dir]);
     rmSync(temp, { recursive: true, force: true });
   }
+  write();
+  console.log(`\n${tableOf(options, commits, figures, loadStart)}`);
+}
+
+function tableOf(
+  options: Options,
+  commits: { before: string; after: string },
+  figures: Map<string, { before: number[]; after: number[] }>,
+  loadStart: number,
+): string {
   const loadEnd = loadavg()[0] ?? 0;
   const lines = [
-    `Bench ${commits.before} (before) vs ${commits.after} (after), ${options.rounds} alternating rounds${options.quick ? ", --quick" : ""}; medians; load average ${loadStart.toFixed(1)} at the start, ${loadEnd.toFixed(1)} at the end.`,
+    `Bench ${commits.before} (before) vs ${commits.after} (after), ${options.rounds} alternating round(s)${options.quick ? ", --quick" : ""}, parts ${options.parts.join(", ")}; medians; load average ${loadStart.toFixed(1)} at the start, ${loadEnd.toFixed(1)} now.`,
     "",
     "| figure | before | after | after / before |",
     "| --- | ---: | ---: | ---: |",
@@ -141,9 +162,7 @@ function main(): void {
     const [b, a] = [median(before), median(after)];
     lines.push(`| ${key} | ${format(b)} | ${format(a)} | ${b === 0 ? "-" : (a / b).toFixed(2)} |`);
   }
-  const table = `${lines.join("\n")}\n`;
-  console.log(`\n${table}`);
-  if (options.out) writeFileSync(options.out, table);
+  return `${lines.join("\n")}\n`;
 }
 
 main();
