@@ -39,7 +39,7 @@ try {
       },
     },
   });
-  const lanes = new LaneManager({ workspace, remote, stallMs: 0 });
+  const lanes = new LaneManager({ env: process.env, ownerPid: process.pid, workspace, remote, stallMs: 0 });
   const starts: number[] = [];
   const syncs: number[] = [];
   for (let i = 0; i < samples; i++) {

@@ -14,7 +14,7 @@ export interface LaneManagerOptions {
   /** Make `.lanes/` only when the first task starts (lanes mcp: nothing appears where it was merely started). */
   createOnFirstTask?: boolean;
   /** Environment for tasks (the caller strips secrets). LANES_TASK_ID is added per task. */
-  env?: NodeJS.ProcessEnv;
+  env: NodeJS.ProcessEnv;
   laneLimits?: Record<string, number>;
   defaultLaneLimit?: number;
   killGraceMs?: number;
@@ -26,8 +26,8 @@ export interface LaneManagerOptions {
   sandbox?: LaunchWrapper;
   /** Lanes that run on an SSH host or Slurm (the user's config); absent: every lane is local. */
   remote?: RemoteRuntime;
-  /** The pid this runtime records as its tasks' and claims' owner; default this process's. */
-  ownerPid?: number;
+  /** The pid recorded as its tasks' and claims' owner (the CLI passes its own; two runtimes here differ). */
+  ownerPid: number;
   /** Tasks that are not persisted end when this lanes dies, even by SIGKILL (see owner-watch.ts); default false. */
   endWithOwner?: boolean;
 }

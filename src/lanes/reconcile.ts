@@ -114,7 +114,7 @@ export interface DerivedTask {
  * keeps it; owner gone and exit file present → completed/failed with that code and end time; owner gone and
  * processes carrying the task's marker alive → running, owner gone; neither → lost.
  */
-export function deriveTasks(records: TaskRecord[], selfPid = process.pid): DerivedTask[] {
+export function deriveTasks(records: TaskRecord[], selfPid: number): DerivedTask[] {
   const owners = new Map<number, DerivedTask["owner"]>();
   const ownerOf = (pid: number): DerivedTask["owner"] => {
     let state = owners.get(pid);
@@ -163,16 +163,20 @@ function groupOfMarked(marked: { pid: number; taskId: string }[], taskId: string
 }
 
 /** Whether a task still runs, judged as every view judges it (its owner, its exit file, its marked processes). */
-export function taskStillRuns(record: TaskRecord): boolean {
-  return deriveTasks([record])[0]?.record.status === "running";
+export function taskStillRuns(record: TaskRecord, selfPid: number): boolean {
+  return deriveTasks([record], selfPid)[0]?.record.status === "running";
 }
 
 /**
  * Reads a workspace's records and derives their truth. With `writeBack`, a corrected record whose owner is
  * gone is saved (temp file + rename), and only if nobody changed it on disk meanwhile (a lanes adopting it).
  */
-export async function reconcileStore(store: TaskStore, writeBack: boolean): Promise<DerivedTask[]> {
-  const derived = deriveTasks(store.loadAll().records);
+export async function reconcileStore(
+  store: TaskStore,
+  writeBack: boolean,
+  selfPid: number,
+): Promise<DerivedTask[]> {
+  const derived = deriveTasks(store.loadAll().records, selfPid);
   if (!writeBack) return derived;
   for (const task of derived) {
     if (!task.corrected) continue;

@@ -40,7 +40,7 @@ export interface AgentWorker {
 export function startAgentWorker(
   specFile: string,
   id: string,
-  io: { stdin: Readable; write: (text: string) => void; env: NodeJS.ProcessEnv },
+  io: { stdin: Readable; write: (text: string) => void; env: NodeJS.ProcessEnv; ownerPid: number },
 ): AgentWorker {
   const spec = readAgentSpec(specFile);
   const limits = spec.config.agents;
@@ -58,7 +58,7 @@ export function startAgentWorker(
   let stopped = false;
   let session: Session | undefined;
   const done = (async (): Promise<number> => {
-    session = await openSession(spec, id, budget, writer, () => stopped, io.env);
+    session = await openSession(spec, id, budget, writer, () => stopped, io);
     const messages = queueStdin(io.stdin);
     writer.update({ transcript: join(agentsDir(spec.state_dir), id, "sessions", `${session.id}.jsonl`) });
     let phase: AgentPhase = "completed";
@@ -109,7 +109,7 @@ async function openSession(
   budget: AgentBudget,
   writer: AgentStateWriter,
   stopped: () => boolean,
-  env: NodeJS.ProcessEnv,
+  { env, ownerPid }: { env: NodeJS.ProcessEnv; ownerPid: number },
 ): Promise<Session> {
   const readOnly = spec.tools === "read-only";
   const writableRoots = spec.worktree
@@ -131,6 +131,7 @@ async function openSession(
   holder.session = new Session({
     workspace: spec.workspace,
     env,
+    ownerPid,
     config,
     idleWake: true,
     provider,

@@ -29,6 +29,8 @@ export interface SessionOptions {
   writeApprover?: WriteApprover;
   /** The environment lanes was started with: API keys, LANES_* settings, the base of commands' env. */
   env: NodeJS.ProcessEnv;
+  /** The lanes process this session's tasks belong to (the CLI passes its pid). */
+  ownerPid: number;
   /** One-line notes for the user (tasks picked up, sandbox unavailable); the CLI writes them to stderr. */
   notice?: (line: string) => void;
   /** An agent's own session (agent-worker): its place in the tree, where its transcript goes, no recovery. */

@@ -58,7 +58,14 @@ function manager(settings: Partial<LanesConfig>): LaneManager {
     lanesDir: join(ws, ".lanes"),
     env,
   });
-  const lanes = new LaneManager({ workspace: ws, env, sandbox, killGraceMs: 300, stallMs: 0 });
+  const lanes = new LaneManager({
+    ownerPid: process.pid,
+    workspace: ws,
+    env,
+    sandbox,
+    killGraceMs: 300,
+    stallMs: 0,
+  });
   open.push({ lanes, sandbox });
   return lanes;
 }
