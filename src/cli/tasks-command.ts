@@ -51,7 +51,7 @@ export function parseDuration(text: string): number {
  */
 export async function pruneCommand(
   workspace: string,
-  options: { all?: boolean; olderThan?: string },
+  options: { all?: boolean | undefined; olderThan?: string | undefined },
   retentionDays: number,
 ): Promise<string> {
   if (options.all && options.olderThan !== undefined)

@@ -27,7 +27,7 @@ let home: string;
 let listener: Server;
 let port = 0;
 let connections = 0;
-const open: { lanes: LaneManager; sandbox?: CommandSandbox }[] = [];
+const open: { lanes: LaneManager; sandbox?: CommandSandbox | undefined }[] = [];
 /** Every folder a manager() made: a test may make several. */
 const made: string[] = [];
 
