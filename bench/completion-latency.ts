@@ -94,6 +94,7 @@ async function measurePass(workspace: string, tasks: number, companion: boolean)
   const session = new Session({
     workspace,
     env: process.env,
+    ownerPid: process.pid,
     config,
     idleWake: true,
     emit: () => {},

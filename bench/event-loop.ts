@@ -50,6 +50,8 @@ async function plainWindow(dir: string, tasks: number, flood: string): Promise<D
 
 async function lanesWindow(dir: string, tasks: number, flood: string, n: number) {
   const lanes = new LaneManager({
+    env: process.env,
+    ownerPid: process.pid,
     workspace: dir,
     lanesDir: join(dir, `.lanes-${n}`),
     defaultLaneLimit: tasks,

@@ -86,6 +86,7 @@ async function runScript(script: Script, context: BenchContext, name: string): P
     const session = new Session({
       workspace,
       env: process.env,
+      ownerPid: process.pid,
       config: benchConfig({ context_window: script.window, max_turns: script.turns + 20 }),
       idleWake: true,
       emit: (event) => events.push(event),

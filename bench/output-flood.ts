@@ -41,7 +41,13 @@ async function baseline(dir: string, size: string): Promise<number> {
 }
 
 async function viaLanes(dir: string, size: string, n: number) {
-  const lanes = new LaneManager({ workspace: dir, lanesDir: join(dir, `.lanes-${n}`), stallMs: 0 });
+  const lanes = new LaneManager({
+    env: process.env,
+    ownerPid: process.pid,
+    workspace: dir,
+    lanesDir: join(dir, `.lanes-${n}`),
+    stallMs: 0,
+  });
   try {
     const before = process.memoryUsage.rss();
     const sampler = rssSampler();

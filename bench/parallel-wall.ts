@@ -34,6 +34,7 @@ async function scriptedRun(k: number, tool: "background_run" | "bash"): Promise<
       prompt: `run ${k} sleeps`,
       workspace,
       env: process.env,
+      ownerPid: process.pid,
       config: benchConfig({ default_lane_limit: 64, max_turns: 1000, max_wait_ms: 60_000 }),
       format: "json",
       provider: createScriptProviderFromTurns(turns),

@@ -56,7 +56,14 @@ function remoteManager(root: string, name: string, remote: RemoteConfig, share: 
     lanes,
     shareConnections: share,
   });
-  return new LaneManager({ workspace, remote: runtime, stallMs: 0, laneLimits: { box: 100 } });
+  return new LaneManager({
+    env: process.env,
+    ownerPid: process.pid,
+    workspace,
+    remote: runtime,
+    stallMs: 0,
+    laneLimits: { box: 100 },
+  });
 }
 
 /** The host's copy of a task is removed after its end (a call of its own): none left of it. */

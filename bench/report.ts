@@ -51,7 +51,7 @@ export interface Row {
   figure: string;
   measured: number | null;
   /** `<=` or `>=` a limit; none for a baseline shown for comparison. */
-  target?: { op: "<=" | ">="; limit: number };
+  target?: { op: "<=" | ">="; limit: number } | undefined;
   how: string;
 }
 

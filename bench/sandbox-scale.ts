@@ -57,6 +57,7 @@ async function scaleRun(k: number, side: Side): Promise<ScaleRun> {
       prompt: `run ${k} sleeps`,
       workspace,
       env: process.env,
+      ownerPid: process.pid,
       config,
       format: "json",
       provider: createScriptProviderFromTurns(turns),

@@ -12,7 +12,13 @@ export interface SpawnStep {
 type Step = { step: string; run: (i: number) => Promise<unknown> };
 
 function managerStep(dir: string, name: string, stubRecords: boolean): Step {
-  const lanes = new LaneManager({ workspace: dir, lanesDir: join(dir, name), stallMs: 0 });
+  const lanes = new LaneManager({
+    env: process.env,
+    ownerPid: process.pid,
+    workspace: dir,
+    lanesDir: join(dir, name),
+    stallMs: 0,
+  });
   // Diagnostic only: with saves stubbed, the difference to the full manager is the record writes' share.
   if (stubRecords) Object.assign(lanes.store, { save: () => Promise.resolve() });
   return {

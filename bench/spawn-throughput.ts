@@ -56,7 +56,14 @@ async function lanesChunk(
   chunk: number,
 ): Promise<{ ended: number; flushed: number }> {
   const lanesDir = join(dir, `.lanes-${limit}-${chunk}`);
-  const manager = new LaneManager({ workspace: dir, lanesDir, defaultLaneLimit: limit, stallMs: 0 });
+  const manager = new LaneManager({
+    env: process.env,
+    ownerPid: process.pid,
+    workspace: dir,
+    lanesDir,
+    defaultLaneLimit: limit,
+    stallMs: 0,
+  });
   const started = performance.now();
   try {
     const ids = Array.from({ length: count }, () => manager.start({ command: "true" }).id);

@@ -173,7 +173,7 @@ export class Compactor {
   private async summarise(
     log: ConversationLog,
     signal: AbortSignal,
-  ): Promise<{ messages: number; usage?: Usage }> {
+  ): Promise<{ messages: number; usage?: Usage | undefined }> {
     const cut = this.keptFrom(log, KEEP_TURNS) ?? this.keptFrom(log, 1);
     if (cut === undefined) return { messages: 0 };
     const older = log.project(cut);

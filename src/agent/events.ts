@@ -19,7 +19,7 @@ export type AgentEvent =
       /** The tool's data about its result (typed per tool, see src/tools/); absent when the call failed. */
       details?: unknown;
       /** Unified diff of the file write_file or edit_file changed (for people; the model gets `content`). */
-      diff?: string;
+      diff?: string | undefined;
     }
   | { type: "background-results"; task_ids: string[]; text: string; trigger: "before-call" | "idle-wake" }
   /**

@@ -14,9 +14,9 @@ export interface ApprovalRequest {
   kind: ApprovalKind;
   command: string;
   /** The model's reason (escalate) or the guard's (guard). */
-  reason?: string;
+  reason?: string | undefined;
   /** What "yes, for commands starting the same way" would remember; absent when that is not offered. */
-  prefix?: string;
+  prefix?: string | undefined;
 }
 
 /** once: run it; prefix: run it and remember the prefix as an allow rule; no: do not run it. */
@@ -27,12 +27,12 @@ export type Approver = (request: ApprovalRequest, signal: AbortSignal) => Promis
 
 export interface GateOptions {
   mode: ApprovalMode;
-  allow?: readonly string[];
-  deny?: readonly string[];
+  allow?: readonly string[] | undefined;
+  deny?: readonly string[] | undefined;
   /** Who can be asked; absent with -p, in `lanes mcp` and from a pipe: a question becomes a refusal. */
-  approver?: Approver;
+  approver?: Approver | undefined;
   /** Stores a "same way" answer (the user's config, for this workspace); shows its own errors, never throws. */
-  remember?: (prefix: string) => void;
+  remember?: ((prefix: string) => void) | undefined;
 }
 
 /** What the command may do once the gate lets it through. */
@@ -63,7 +63,7 @@ export class CommandGate {
 
   async check(
     command: string,
-    request: { unsandboxedReason?: string; signal: AbortSignal },
+    request: { unsandboxedReason?: string | undefined; signal: AbortSignal },
   ): Promise<GateDecision> {
     assertCommandRunnable(command);
     const denied = deniedBy(command, this.deny);

@@ -16,7 +16,7 @@ export async function runAgentWorkerCommand(specFile: string): Promise<number> {
     stdin: process.stdin,
     write: (text) => void process.stdout.write(text),
     env: process.env,
-    pid: process.pid,
+    ownerPid: process.pid,
   });
   const onSignal = (signal: NodeJS.Signals): void => {
     void worker.stop().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));

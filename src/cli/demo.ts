@@ -80,6 +80,7 @@ export async function runDemo(options: { keep?: boolean } = {}): Promise<number>
     workspace,
     config: ConfigSchema.parse({ max_wait_ms: 60_000 }),
     env: process.env,
+    ownerPid: process.pid,
     format: "text",
     provider: createScriptProviderFromTurns(DEMO_TURNS),
     onEvent,

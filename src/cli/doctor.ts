@@ -11,9 +11,9 @@ import { modelsProbe, probeEndpoint } from "./doctor-endpoint.js";
 interface Check {
   ok: boolean;
   /** Optional checks warn instead of failing the doctor. */
-  optional?: boolean;
+  optional?: boolean | undefined;
   what: string;
-  fix?: string;
+  fix?: string | undefined;
 }
 
 function credentialCheck(provider: string, env: NodeJS.ProcessEnv, held: HeldEnv): Check {
@@ -124,7 +124,10 @@ async function endpointCheck(
 }
 
 /** `lanes doctor`: checks what lanes needs and says what to fix. Exit 0 when every required check passes. */
-export async function runDoctor(options: { workspace: string; provider?: string }): Promise<number> {
+export async function runDoctor(options: {
+  workspace: string;
+  provider?: string | undefined;
+}): Promise<number> {
   const env = process.env;
   const provider = options.provider ?? env.LANES_PROVIDER ?? "anthropic";
   const checks: Check[] = [];

@@ -98,6 +98,7 @@ program.action(async (options: MainOptions & { V?: boolean }) => {
     config: await effectiveConfig(workspace, options, { askTrust }),
     resume: options.resume ?? (options.continue ? "latest" : undefined),
     env: process.env,
+    ownerPid: process.pid,
     notice: stderrLine,
   };
   process.exitCode =

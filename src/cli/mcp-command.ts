@@ -27,6 +27,7 @@ export async function runMcpCommand(workspace: string, config: LanesConfig): Pro
     workspace,
     config,
     env: process.env,
+    ownerPid: process.pid,
     stopRequests: { stop: stop.signal, hurry: hurry.signal },
   });
   // Should anything end the process early, no task that is not persisted outlives it.

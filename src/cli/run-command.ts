@@ -32,7 +32,7 @@ export async function runCommand(options: {
   const config: LanesConfig = proxyLost ? { ...options.config, sandbox_network: "off" } : options.config;
   // Started from a shell, not watched by a model: a stall notice would reach nobody.
   const lanes = new LaneManager({
-    ...laneManagerOptions(options.workspace, config, process.env, stderrLine),
+    ...laneManagerOptions(options.workspace, config, process.env, stderrLine, process.pid),
     stallMs: 0,
   });
   // The sandbox's proxy folder and mount points go with this process however it exits.

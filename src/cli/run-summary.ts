@@ -29,7 +29,7 @@ export interface RunSummary {
 }
 
 export function summarize(
-  outcome: { sessionId: string; result?: AgentRunResult; text: string; isError: boolean },
+  outcome: { sessionId: string; result?: AgentRunResult | undefined; text: string; isError: boolean },
   tasks: TaskRecord[],
   startedAt: number,
 ): RunSummary {

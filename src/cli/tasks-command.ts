@@ -51,7 +51,7 @@ export function parseDuration(text: string): number {
  */
 export async function pruneCommand(
   workspace: string,
-  options: { all?: boolean; olderThan?: string },
+  options: { all?: boolean | undefined; olderThan?: string | undefined },
   retentionDays: number,
 ): Promise<string> {
   if (options.all && options.olderThan !== undefined)
@@ -59,7 +59,7 @@ export async function pruneCommand(
   const olderThanMs =
     options.olderThan === undefined ? retentionDays * 86_400_000 : parseDuration(options.olderThan);
   const scope = options.all ? ({ all: true } as const) : ({ all: false, olderThanMs } as const);
-  const result = await pruneTasks(readStore(workspace), scope);
+  const result = await pruneTasks(readStore(workspace), scope, process.pid);
   const age = options.olderThan?.trim() ?? `${retentionDays} days (task_retention_days)`;
   const which = options.all ? "ended tasks" : `tasks that ended more than ${age} ago`;
   const removed =
@@ -70,15 +70,15 @@ export async function pruneCommand(
     result.undelivered.length === 0
       ? ""
       : ` Kept ${result.undelivered.length} whose result no session has read yet (${result.undelivered.join(", ")}): the next lanes here delivers it.`;
-  const records = (await listStoredTasks(workspace, true)).map((task) => task.record);
+  const records = (await listStoredTasks(workspace, true, process.pid)).map((task) => task.record);
   return removed + kept + (await pruneInterruptedWorktrees(workspace, records));
 }
 
 /** `lanes tasks [--all]`: the tasks, then the worktrees of interrupted agents, if any. */
 export async function tasksListing(workspace: string, all: boolean): Promise<string> {
-  const records = (await listStoredTasks(workspace, true)).map((task) => task.record);
+  const records = (await listStoredTasks(workspace, true, process.pid)).map((task) => task.record);
   const worktrees = interruptedWorktreesText(interruptedWorktrees(workspace, records));
-  return formatTaskList(await listStoredTasks(workspace, all), all) + worktrees;
+  return formatTaskList(await listStoredTasks(workspace, all, process.pid), all) + worktrees;
 }
 
 /**
@@ -88,7 +88,7 @@ export async function tasksListing(workspace: string, all: boolean): Promise<str
 function stillWritten(workspace: string, id: string): boolean {
   const current = readStore(workspace).find(id);
   if (!current) return false;
-  const [derived] = deriveTasks([current]);
+  const [derived] = deriveTasks([current], process.pid);
   if (!derived || isTerminal(derived.record.status)) return false;
   // Queued, or running under a live lanes that has not written its end yet: its own pid tells.
   return current.pid === null || derived.owner === "gone" || isTaskProcess(current.pid, id);
@@ -127,7 +127,7 @@ export async function showLogs(
   follow: boolean,
   write: (chunk: Uint8Array) => void,
 ): Promise<void> {
-  const { record } = await findTask(workspace, id);
+  const { record } = await findTask(workspace, id, process.pid);
   if (record.type === "local_agent") return showAgentLog(record, write);
   let offset = copyFrom(record.output_file, 0, write);
   if (!follow) return;
@@ -163,7 +163,7 @@ export async function printLogs(
 
 /** `lanes tasks kill ID`: ends the task, and says what happened. */
 export async function killTaskText(workspace: string, id: string, graceMs: number): Promise<string> {
-  return storedKillText(await killStoredTask(workspace, id, graceMs));
+  return storedKillText(await killStoredTask(workspace, id, graceMs, process.pid));
 }
 
 export { listStoredTasks };

@@ -5,9 +5,9 @@ import { displayPath } from "../present/task-text.js";
 
 export interface WorkspaceSetupOptions {
   /** The REPL on a terminal: asks once whether to trust a workspace whose .env was held back. */
-  askTrust?: (workspace: string, held: string[]) => Promise<boolean>;
+  askTrust?: ((workspace: string, held: string[]) => Promise<boolean>) | undefined;
   /** Where the one-line notes go (stderr). */
-  note?: (line: string) => void;
+  note?: ((line: string) => void) | undefined;
 }
 
 const toStderr = (line: string): void => void process.stderr.write(`${line}\n`);

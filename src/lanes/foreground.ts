@@ -9,16 +9,16 @@ import type { TaskRecord } from "./task-record.js";
 export interface ForegroundRequest {
   command: string;
   /** Kill at this point (only when the model asked for a bound explicitly). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Move into a lane after this long instead of blocking on (or killing) work the model asked for. */
-  backgroundAfterMs?: number;
+  backgroundAfterMs?: number | undefined;
   /** Adopt `cmd &` leftovers as a tracked task instead of ending them. */
-  keepLeftovers?: boolean;
+  keepLeftovers?: boolean | undefined;
   signal: AbortSignal;
   /** Resolving this moves the command into a lane at once (Ctrl+B in the REPL). */
-  moveToBackground?: Promise<void>;
+  moveToBackground?: Promise<void> | undefined;
   /** `false`: run this one command outside the OS sandbox (an escalation the user approved). */
-  sandbox?: false;
+  sandbox?: false | undefined;
 }
 
 export type ForegroundOutcome =

@@ -45,6 +45,7 @@ export type { Recovery } from "./recovery.js";
  */
 export class LaneManager extends TaskQuery {
   readonly workspace: string;
+  readonly ownerPid: number;
   readonly store: TaskStore;
   readonly corruptRecords: CorruptRecord[] = [];
   private readonly events = new LaneEvents();
@@ -63,15 +64,14 @@ export class LaneManager extends TaskQuery {
     const registry = new TaskRegistry(store);
     // Read-only: listing another lanes' tasks must never move a record it cannot parse (recover() does that).
     const readOnly = new TaskStore(store.lanesDir, { create: false });
-    // Two runtimes in one process (tests) tell their tasks and claims apart by this pid.
-    const ownerPid = options.ownerPid ?? process.pid;
-    super(registry, new OtherTasks(readOnly, (id) => registry.has(id), ownerPid));
+    super(registry, new OtherTasks(readOnly, (id) => registry.has(id), options.ownerPid));
     this.workspace = options.workspace;
+    this.ownerPid = options.ownerPid;
     this.store = store;
     this.delivery = new TaskDelivery(this.registry, this.events);
     this.watcher = new OutputWatcher(() => this.registry.all(), this.delivery, options.tickMs ?? 250);
     const onReady = (id: string): void => void (this.closed || this.runner.launch(id));
-    this.slots = workspaceSlots(this.store, { ...options, ownerPid }, onReady);
+    this.slots = workspaceSlots(this.store, options, onReady);
     this.runner = new TaskRunner({
       options,
       registry: this.registry,
@@ -85,7 +85,7 @@ export class LaneManager extends TaskQuery {
     });
     this.intake = {
       workspace: this.workspace,
-      ownerPid,
+      ownerPid: this.ownerPid,
       registry: this.registry,
       store: this.store,
       slots: this.slots,

@@ -136,7 +136,7 @@ export function workspaceSlots(
 ): LaneSlots {
   const taskRuns = (taskId: string): boolean => {
     const record = store.find(taskId);
-    return record !== undefined && taskStillRuns(record);
+    return record !== undefined && taskStillRuns(record, options.ownerPid);
   };
   const claims = new SlotClaims(join(store.lanesDir, "slots"), taskRuns, options.ownerPid);
   return new LaneSlots(

@@ -10,49 +10,49 @@ import type { TaskOrigin, TaskRecord } from "./task-record.js";
 export interface LaneManagerOptions {
   workspace: string;
   /** Default `<workspace>/.lanes`. */
-  lanesDir?: string;
+  lanesDir?: string | undefined;
   /** Make `.lanes/` only when the first task starts (lanes mcp: nothing appears where it was merely started). */
-  createOnFirstTask?: boolean;
+  createOnFirstTask?: boolean | undefined;
   /** Environment for tasks (the caller strips secrets). LANES_TASK_ID is added per task. */
-  env?: NodeJS.ProcessEnv;
-  laneLimits?: Record<string, number>;
-  defaultLaneLimit?: number;
-  killGraceMs?: number;
-  outputCapBytes?: number;
+  env: NodeJS.ProcessEnv;
+  laneLimits?: Record<string, number> | undefined;
+  defaultLaneLimit?: number | undefined;
+  killGraceMs?: number | undefined;
+  outputCapBytes?: number | undefined;
   /** Default silence before a stall notice; 0 disables. */
-  stallMs?: number;
-  tickMs?: number;
+  stallMs?: number | undefined;
+  tickMs?: number | undefined;
   /** The OS sandbox every command starts in; absent: commands run as lanes does (danger-full-access). */
-  sandbox?: LaunchWrapper;
+  sandbox?: LaunchWrapper | undefined;
   /** Lanes that run on an SSH host or Slurm (the user's config); absent: every lane is local. */
-  remote?: RemoteRuntime;
-  /** The pid this runtime records as its tasks' and claims' owner; default this process's. */
-  ownerPid?: number;
+  remote?: RemoteRuntime | undefined;
+  /** The pid recorded as its tasks' and claims' owner (the CLI passes its own; two runtimes here differ). */
+  ownerPid: number;
   /** Tasks that are not persisted end when this lanes dies, even by SIGKILL (see owner-watch.ts); default false. */
-  endWithOwner?: boolean;
+  endWithOwner?: boolean | undefined;
 }
 
 export interface StartTaskRequest {
   /** An id taken with reserveId() (an agent's worktree and spec are named after it before it starts). */
-  id?: string;
+  id?: string | undefined;
   command: string;
-  description?: string;
-  timeoutMs?: number;
-  lane?: string;
+  description?: string | undefined;
+  timeoutMs?: number | undefined;
+  lane?: string | undefined;
   /** A regex: one extra notification when a line first matches. */
-  notifyOn?: Pattern;
-  stallMs?: number;
-  persist?: boolean;
+  notifyOn?: Pattern | undefined;
+  stallMs?: number | undefined;
+  persist?: boolean | undefined;
   /** `false`: run this one command outside the OS sandbox (an escalation the user approved). */
-  sandbox?: false;
+  sandbox?: false | undefined;
   /** An attached command (`lanes run`): its output is also shown on these streams, stdout and stderr apart. */
-  mirror?: OutputMirror;
+  mirror?: OutputMirror | undefined;
   /** How it came to be tracked; default "spawned". */
-  origin?: TaskOrigin;
+  origin?: TaskOrigin | undefined;
   /** An attached command reads lanes' own stdin (the terminal, or what is piped in) instead of a pipe. */
-  inheritStdin?: boolean;
+  inheritStdin?: boolean | undefined;
   /** A background agent's worker: its record says so, and it gets this environment (its API key). */
-  agent?: { depth: number; parent: string | null; root: string; env: NodeJS.ProcessEnv };
+  agent?: { depth: number; parent: string | null; root: string; env: NodeJS.ProcessEnv } | undefined;
 }
 
 export type LaneEvent =

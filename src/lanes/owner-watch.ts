@@ -4,8 +4,8 @@
  * a client killed with its process group must not leave them running), the REPL and `-p` leave them to be
  * adopted by the next lanes (`--continue` delivers their results). LANES_END_WITH_OWNER=1 or 0 overrides.
  */
-export function endsWithLanes(frontEndDefault: boolean): boolean {
-  const chosen = process.env.LANES_END_WITH_OWNER;
+export function endsWithLanes(frontEndDefault: boolean, env: NodeJS.ProcessEnv): boolean {
+  const chosen = env.LANES_END_WITH_OWNER;
   if (chosen === "1") return true;
   if (chosen === "0") return false;
   return frontEndDefault;

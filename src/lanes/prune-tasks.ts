@@ -22,11 +22,13 @@ export interface PruneResult {
 export async function pruneTasks(
   store: TaskStore,
   scope: PruneScope,
+  /** The lanes process pruning: its own running tasks are judged by it, never as another's. */
+  selfPid: number,
   now = Date.now(),
 ): Promise<PruneResult> {
   const result: PruneResult = { removed: [], bytes: 0, undelivered: [] };
   const files = tasksFolderFiles(store.dir);
-  for (const { record } of await reconcileStore(store, true)) {
+  for (const { record } of await reconcileStore(store, true, selfPid)) {
     if (!isTerminal(record.status) || !inScope(record, scope, now)) continue;
     if (!record.notified) {
       result.undelivered.push(record.id);
@@ -82,7 +84,12 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * `task_retention_days` at session start: ended, delivered tasks older than that go, at most once an hour
  * (one stat otherwise). 0 keeps everything. A failure here never stops a session.
  */
-export async function pruneExpired(store: TaskStore, retentionDays: number, now = Date.now()): Promise<void> {
+export async function pruneExpired(
+  store: TaskStore,
+  retentionDays: number,
+  selfPid: number,
+  now = Date.now(),
+): Promise<void> {
   if (retentionDays <= 0) return;
   const stamp = join(store.dir, ".pruned");
   try {
@@ -92,7 +99,7 @@ export async function pruneExpired(store: TaskStore, retentionDays: number, now 
   }
   try {
     writeFileSync(stamp, "", { mode: 0o600 });
-    await pruneTasks(store, { all: false, olderThanMs: retentionDays * DAY_MS }, now);
+    await pruneTasks(store, { all: false, olderThanMs: retentionDays * DAY_MS }, selfPid, now);
   } catch {
     // An unreadable folder or a file in use: the next session tries again.
   }

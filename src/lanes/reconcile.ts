@@ -2,7 +2,7 @@ import { readFileSync, statSync } from "node:fs";
 import { groupOf } from "../process/group-members.js";
 import { findMarkedProcesses, markerIn } from "../process/marked-processes.js";
 import { processAlive } from "../process/process-alive.js";
-import { isTerminal, type TaskRecord } from "./task-record.js";
+import { isTerminal, QUEUED_PHASE, type EndedRecord, type TaskRecord } from "./task-record.js";
 import type { TaskStore } from "./task-store.js";
 
 /**
@@ -74,7 +74,9 @@ function iso(ms: number, notBefore: string | null): string {
  * The end of a task nobody watched: its exit file if the wrapper wrote one (code and end time), otherwise
  * lost, ended at its last sign of life (the log's last write), so its duration does not grow with each look.
  */
-export function completeUnobserved(record: TaskRecord): Partial<TaskRecord> {
+export function completeUnobserved(
+  record: TaskRecord,
+): Pick<EndedRecord, "status" | "exit_code" | "end_reason" | "end_detail" | "ended_at" | "output_bytes"> {
   const exit = readExitFile(record.exit_file);
   const log = fileFacts(record.output_file);
   if (exit === null) {
@@ -112,7 +114,7 @@ export interface DerivedTask {
  * keeps it; owner gone and exit file present → completed/failed with that code and end time; owner gone and
  * processes carrying the task's marker alive → running, owner gone; neither → lost.
  */
-export function deriveTasks(records: TaskRecord[], selfPid = process.pid): DerivedTask[] {
+export function deriveTasks(records: TaskRecord[], selfPid: number): DerivedTask[] {
   const owners = new Map<number, DerivedTask["owner"]>();
   const ownerOf = (pid: number): DerivedTask["owner"] => {
     let state = owners.get(pid);
@@ -147,7 +149,7 @@ export function deriveTasks(records: TaskRecord[], selfPid = process.pid): Deriv
     }
     // Recorded running before its process existed (write-ahead), and no trace of one: it never started.
     if (record.pid === null && readExitFile(record.exit_file) === null)
-      return { record: { ...record, status: "queued", started_at: null }, owner, corrected: true };
+      return { record: { ...record, ...QUEUED_PHASE }, owner, corrected: true };
     return { record: { ...record, ...completeUnobserved(record) }, owner, corrected: true };
   });
 }
@@ -161,16 +163,20 @@ function groupOfMarked(marked: { pid: number; taskId: string }[], taskId: string
 }
 
 /** Whether a task still runs, judged as every view judges it (its owner, its exit file, its marked processes). */
-export function taskStillRuns(record: TaskRecord): boolean {
-  return deriveTasks([record])[0]?.record.status === "running";
+export function taskStillRuns(record: TaskRecord, selfPid: number): boolean {
+  return deriveTasks([record], selfPid)[0]?.record.status === "running";
 }
 
 /**
  * Reads a workspace's records and derives their truth. With `writeBack`, a corrected record whose owner is
  * gone is saved (temp file + rename), and only if nobody changed it on disk meanwhile (a lanes adopting it).
  */
-export async function reconcileStore(store: TaskStore, writeBack: boolean): Promise<DerivedTask[]> {
-  const derived = deriveTasks(store.loadAll().records);
+export async function reconcileStore(
+  store: TaskStore,
+  writeBack: boolean,
+  selfPid: number,
+): Promise<DerivedTask[]> {
+  const derived = deriveTasks(store.loadAll().records, selfPid);
   if (!writeBack) return derived;
   for (const task of derived) {
     if (!task.corrected) continue;

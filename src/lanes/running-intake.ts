@@ -9,7 +9,7 @@ import type { RecoveryPlan } from "./recovery.js";
 import type { TaskDelivery } from "./task-delivery.js";
 import type { TaskHandle } from "./task-handle.js";
 import { moveLog, newTaskRecord, safePattern } from "./task-lifecycle.js";
-import type { TaskOrigin, TaskRecord } from "./task-record.js";
+import { QUEUED_PHASE, type QueuedRecord, type TaskOrigin, type TaskRecord } from "./task-record.js";
 import { ORIGIN_LABELS } from "./task-tags.js";
 import type { LiveTask, TaskRegistry } from "./task-registry.js";
 import type { TaskStore } from "./task-store.js";
@@ -19,7 +19,7 @@ export function newRecordIn(
   context: Pick<IntakeContext, "workspace" | "store" | "ownerPid">,
   id: string,
   request: StartTaskRequest,
-): TaskRecord {
+): QueuedRecord {
   context.store.ensure();
   const paths = context.store.paths(id);
   return newTaskRecord(id, request, {
@@ -95,13 +95,7 @@ function adoptRecovered(context: IntakeContext, record: TaskRecord): void {
 function restartQueued(context: IntakeContext, record: TaskRecord): void {
   const claim = `${context.store.paths(record.id).record}.restart-${record.owner_pid}`;
   if (!createExclusive(claim, `${context.ownerPid}\n`)) return;
-  const fresh: TaskRecord = {
-    ...record,
-    status: "queued",
-    pid: null,
-    started_at: null,
-    owner_pid: context.ownerPid,
-  };
+  const fresh: TaskRecord = { ...record, ...QUEUED_PHASE, owner_pid: context.ownerPid };
   try {
     context.registry.persistNow(fresh);
   } catch {

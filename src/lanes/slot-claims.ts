@@ -43,9 +43,9 @@ export class SlotClaims {
 
   constructor(
     private readonly dir: string,
-    private readonly taskRuns: (taskId: string) => boolean = () => false,
+    private readonly taskRuns: (taskId: string) => boolean,
     /** The pid written in this runtime's claims (LaneManagerOptions.ownerPid). */
-    private readonly ownerPid: number = process.pid,
+    private readonly ownerPid: number,
   ) {}
 
   /** Takes a free slot below `limit` for the task; false when all are held. */

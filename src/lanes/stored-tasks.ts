@@ -19,14 +19,21 @@ export function readStore(workspace: string): TaskStore {
  * The workspace's tasks as they really are (the reconcile every view uses), without starting a lane manager.
  * A record whose lanes is gone is corrected on disk (atomically), so the next look agrees with this one.
  */
-export async function listStoredTasks(workspace: string, all: boolean): Promise<DerivedTask[]> {
-  const derived = await reconcileStore(readStore(workspace), true);
+export async function listStoredTasks(
+  workspace: string,
+  all: boolean,
+  /** The lanes process looking (the CLI's own, or the REPL's runtime owner): its tasks are its own. */
+  selfPid: number,
+): Promise<DerivedTask[]> {
+  const derived = await reconcileStore(readStore(workspace), true, selfPid);
   const tasks = derived.sort((a, b) => a.record.created_at.localeCompare(b.record.created_at));
   return all ? tasks : tasks.filter(({ record }) => listedByDefault(record));
 }
 
-export async function findTask(workspace: string, id: string): Promise<DerivedTask> {
-  const found = (await listStoredTasks(workspace, true)).find((candidate) => candidate.record.id === id);
+export async function findTask(workspace: string, id: string, selfPid: number): Promise<DerivedTask> {
+  const found = (await listStoredTasks(workspace, true, selfPid)).find(
+    (candidate) => candidate.record.id === id,
+  );
   if (!found) throw new Error(`no task ${id} in ${workspace}/.lanes/tasks`);
   return found;
 }
@@ -51,8 +58,13 @@ export type StoredKill =
  * is gone (a persisted task, a crash), this command writes the record, since nobody else will. A pid that no
  * longer carries the task's marker is never signalled (pids get reused).
  */
-export async function killStoredTask(workspace: string, id: string, graceMs: number): Promise<StoredKill> {
-  const { record, owner } = await findTask(workspace, id);
+export async function killStoredTask(
+  workspace: string,
+  id: string,
+  graceMs: number,
+  selfPid: number,
+): Promise<StoredKill> {
+  const { record, owner } = await findTask(workspace, id, selfPid);
   // An end a dead owner never saw was just written back by the reconcile, its result still undelivered.
   if (isTerminal(record.status)) return { kind: "already-ended", id, record };
   const store = readStore(workspace);

@@ -1,12 +1,12 @@
 import type { Writable } from "node:stream";
-import type { TaskRecord } from "./task-record.js";
+import type { EndedRecord } from "./task-record.js";
 
 /** Why lanes itself ends a task. */
 export type KillReason = "killed" | "shutdown" | "output_cap" | "timeout";
 
 /** How a task ended, as its record will say it: status, code, the signal that ended it, when, and why. */
-export type TaskEnd = Pick<TaskRecord, "status" | "exit_code" | "signal" | "end_reason" | "ended_at"> &
-  Partial<Pick<TaskRecord, "end_detail">>;
+export type TaskEnd = Pick<EndedRecord, "status" | "exit_code" | "signal" | "end_reason" | "ended_at"> &
+  Partial<Pick<EndedRecord, "end_detail">>;
 
 /**
  * One running task, whatever runs it. The runtime only ever talks to this: a new kind of task (a sandboxed

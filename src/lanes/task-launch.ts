@@ -21,7 +21,7 @@ export interface LaunchContext {
   /** Tasks that are not persisted end when lanes dies (the front end's choice, see owner-watch.ts). */
   endWithOwner: boolean;
   /** Remote lanes: a task of one runs there (its handle syncs and submits); undefined for a local lane. */
-  remote?: RemoteRuntime;
+  remote?: RemoteRuntime | undefined;
   /** The command's environment with its marker; `base` replaces the configured one (an agent-worker's). */
   taskEnv(taskId: string, base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   sandboxFor(unsandboxed: boolean | undefined): LaunchWrapper | undefined;

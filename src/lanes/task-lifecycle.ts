@@ -3,14 +3,14 @@ import { Pattern } from "../patterns/pattern.js";
 import type { ProcessResult } from "../process/process-result.js";
 import type { StartTaskRequest } from "./lane-types.js";
 import type { TaskEnd } from "./task-handle.js";
-import type { TaskRecord, TaskStatus } from "./task-record.js";
+import type { EndedStatus, QueuedRecord, TaskRecord } from "./task-record.js";
 
 /** A new record, `queued` until a lane slot starts it. */
 export function newTaskRecord(
   id: string,
   request: StartTaskRequest,
   where: { cwd: string; log: string; exit: string; ownerPid: number },
-): TaskRecord {
+): QueuedRecord {
   return {
     id,
     type: request.agent ? "local_agent" : "local_bash",
@@ -43,7 +43,7 @@ export function newTaskRecord(
   };
 }
 
-function statusOf(result: ProcessResult): TaskStatus {
+function statusOf(result: ProcessResult): EndedStatus {
   switch (result.reason) {
     case "timeout":
       return "timed_out";

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { upgradePhase } from "./phase-upgrade.js";
 import { END_REASONS, TASK_ORIGINS, upgradeRecord } from "./task-tags.js";
 
 export { END_REASONS, TASK_ORIGINS, type EndReason, type TaskOrigin } from "./task-tags.js";
@@ -39,26 +40,49 @@ export const RemoteTaskSchema = z.object({
 });
 export type RemoteTask = z.infer<typeof RemoteTaskSchema>;
 
-const TaskRecordShape = z.object({
+/** Statuses of an ended task: everything but `queued` and `running`. */
+export type EndedStatus = Exclude<TaskStatus, "queued" | "running">;
+const ENDED_STATUSES = TASK_STATUSES.filter((status): status is EndedStatus => isTerminal(status));
+
+/*
+ * A task's phase: the fields whose meaning depends on whether it waits, runs or has ended. A queued task has
+ * no start, pid or end; a running one has a start (its pid follows the spawn, write-ahead); an ended one has
+ * an end time, and its code, signal and reason where it had them. On disk the record stays flat.
+ */
+const IDENTITY = {
   id: z.string(),
   /** A shell command, or a background agent (`agent_run`: a lanes worker process). */
   type: z.enum(["local_bash", "local_agent"]),
-  status: z.enum(TASK_STATUSES),
+};
+
+const REQUEST = {
   command: z.string(),
   description: z.string().nullable(),
   /** How it came to be tracked (older records: from the description lanes used to put there). */
   origin: z.enum(TASK_ORIGINS),
   cwd: z.string(),
   lane: z.string(),
-  pid: z.number().nullable(),
-  started_at: z.string().nullable(),
-  ended_at: z.string().nullable(),
+};
+
+const NOT_ENDED = {
+  ended_at: z.null(),
+  exit_code: z.null(),
+  signal: z.null(),
+  end_reason: z.null(),
+  end_detail: z.null().default(null),
+};
+
+const ENDED = {
+  ended_at: z.string(),
   exit_code: z.number().nullable(),
   signal: z.string().nullable(),
   /** Why the task ended when it was not a plain exit (timeout, kill_background, output cap, shutdown...). */
   end_reason: z.enum(END_REASONS).nullable(),
   /** The end in words, where the code alone does not say it (which signal, the spawn error). */
   end_detail: z.string().nullable().default(null),
+};
+
+const KEPT = {
   timeout_ms: z.number().nullable(),
   // Kept so a lanes that adopts the task after a crash re-arms them (older records lack them: null).
   notify_on: z.string().nullable().default(null),
@@ -76,12 +100,68 @@ const TaskRecordShape = z.object({
   remote: RemoteTaskSchema.optional(),
   /** Only for `local_agent`: where it sits in the tree; its live state is in `.lanes/agents/<id>.json`. */
   agent: z.object({ depth: z.number(), parent: z.string().nullable(), root: z.string() }).optional(),
+};
+
+// The fields keep the order lanes writes them in.
+const QueuedShape = z.object({
+  ...IDENTITY,
+  status: z.literal("queued"),
+  ...REQUEST,
+  pid: z.null(),
+  started_at: z.null(),
+  ...NOT_ENDED,
+  ...KEPT,
 });
 
-/** Records on disk, older ones included (see task-tags.ts): parse with this. */
-export const TaskRecordSchema = z.preprocess(upgradeRecord, TaskRecordShape);
+const RunningShape = z.object({
+  ...IDENTITY,
+  status: z.literal("running"),
+  ...REQUEST,
+  /** Null between the write-ahead record and the spawn. */
+  pid: z.number().nullable(),
+  started_at: z.string(),
+  ...NOT_ENDED,
+  ...KEPT,
+});
 
-export type TaskRecord = z.output<typeof TaskRecordShape>;
+const EndedShape = z.object({
+  ...IDENTITY,
+  status: z.enum(ENDED_STATUSES as [EndedStatus, ...EndedStatus[]]),
+  ...REQUEST,
+  pid: z.number().nullable(),
+  /** Null when it never started (queued when its lanes exited, a spawn error). */
+  started_at: z.string().nullable(),
+  ...ENDED,
+  ...KEPT,
+});
+
+/** Records on disk, older ones included (see task-tags.ts and phase-upgrade.ts): parse with this. */
+export const TaskRecordSchema = z.preprocess(
+  (raw) => upgradePhase(upgradeRecord(raw)),
+  z.discriminatedUnion("status", [QueuedShape, RunningShape, EndedShape]),
+);
+
+export type QueuedRecord = z.output<typeof QueuedShape>;
+export type RunningRecord = z.output<typeof RunningShape>;
+export type EndedRecord = z.output<typeof EndedShape>;
+export type TaskRecord = QueuedRecord | RunningRecord | EndedRecord;
+
+/** The phase fields of a task that waits for a slot (the next lanes starts it): no start, pid or end. */
+export const QUEUED_PHASE = {
+  status: "queued",
+  pid: null,
+  started_at: null,
+  ended_at: null,
+  exit_code: null,
+  signal: null,
+  end_reason: null,
+  end_detail: null,
+} as const satisfies Partial<QueuedRecord>;
+
+/** The record of a task that has ended (its end time and how it ended are set). */
+export function isEnded(record: TaskRecord): record is EndedRecord {
+  return isTerminal(record.status);
+}
 
 export function isTerminal(status: TaskStatus): boolean {
   return TERMINAL_STATUSES.has(status);

@@ -11,21 +11,21 @@ import { deferred } from "../async/deferred.js";
 export interface LiveTask {
   record: TaskRecord;
   /** Absent while queued, and for records that ended before this lanes saw them. */
-  handle?: TaskHandle;
-  watch?: TaskWatch;
-  notifyOn?: Pattern;
+  handle?: TaskHandle | undefined;
+  watch?: TaskWatch | undefined;
+  notifyOn?: Pattern | undefined;
   ended: Promise<TaskRecord>;
   resolveEnded: (record: TaskRecord) => void;
   /** The output cap was hit and the kill sent. */
-  capped?: boolean;
+  capped?: boolean | undefined;
   /** An approved escalation: this one command runs outside the OS sandbox. */
-  unsandboxed?: boolean;
+  unsandboxed?: boolean | undefined;
   /** Where an attached command's output is also shown (`lanes run`). */
-  mirror?: OutputMirror;
+  mirror?: OutputMirror | undefined;
   /** It reads lanes' own stdin (`lanes run`). */
-  inheritStdin?: boolean;
+  inheritStdin?: boolean | undefined;
   /** An agent's worker runs with lanes' own environment (its API key), not the commands' one. */
-  env?: NodeJS.ProcessEnv;
+  env?: NodeJS.ProcessEnv | undefined;
 }
 
 /** The records of one lanes: which tasks exist, their ids, and their persisted state. Nothing else. */

@@ -46,7 +46,7 @@ export class TaskRunner {
 
   /** The environment a command runs with: the configured base plus the marker that finds its processes. */
   taskEnv(taskId: string, base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-    return { ...(base ?? this.parts.options.env ?? process.env), [TASK_MARKER]: taskId };
+    return { ...(base ?? this.parts.options.env), [TASK_MARKER]: taskId };
   }
 
   /** Starts a task that holds its lane slot, write-ahead (see task-launch.ts). */
@@ -70,7 +70,7 @@ export class TaskRunner {
       store,
       events,
       killGraceMs: options.killGraceMs,
-      endWithOwner: endsWithLanes(options.endWithOwner ?? false),
+      endWithOwner: endsWithLanes(options.endWithOwner ?? false, options.env),
       remote: options.remote,
       taskEnv: (id, base) => this.taskEnv(id, base),
       sandboxFor: (unsandboxed) => this.sandboxFor(unsandboxed),

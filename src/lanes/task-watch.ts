@@ -7,11 +7,11 @@ import { readTail, readWindow } from "../text/utf8-window.js";
 export interface WatchFindings {
   outputBytes: number;
   /** The first line matching notify_on, once. */
-  matchedLine?: string;
+  matchedLine?: string | undefined;
   /** Set once when notify_on was given up on (matching ran past its deadline): why. */
-  patternFailed?: string;
+  patternFailed?: string | undefined;
   /** Set once when the task has been silent for stall_ms. */
-  stalledLastLine?: string;
+  stalledLastLine?: string | undefined;
   overCap: boolean;
 }
 
@@ -34,7 +34,11 @@ export class TaskWatch {
 
   constructor(
     private readonly outputFile: string,
-    private readonly options: { notifyOn?: Pattern; stallMs?: number; outputCapBytes: number },
+    private readonly options: {
+      notifyOn?: Pattern | undefined;
+      stallMs?: number | undefined;
+      outputCapBytes: number;
+    },
     now: number,
   ) {
     this.lastGrowthAt = now;

@@ -24,7 +24,7 @@ export async function waitWithOthers(options: {
   read: (ids: string[]) => Map<string, OtherTask>;
   mode: "any" | "all";
   timeoutMs: number;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   pollMs?: number;
 }): Promise<MixedWaitEnd> {
   const { own, otherIds, mode, signal } = options;
@@ -52,7 +52,7 @@ export async function waitWithOthers(options: {
  */
 export async function waitOwnAndOthers(
   parts: { registry: TaskRegistry; others: OtherTasks },
-  request: { ids: string[]; mode: "any" | "all"; timeoutMs: number; signal?: AbortSignal },
+  request: { ids: string[]; mode: "any" | "all"; timeoutMs: number; signal?: AbortSignal | undefined },
 ): Promise<WaitResult> {
   const { registry, others } = parts;
   const { ids, mode, timeoutMs, signal } = request;

@@ -21,6 +21,8 @@ export interface McpServerOptions {
   config: LanesConfig;
   /** The environment lanes was started with (the base of commands' environment). */
   env: NodeJS.ProcessEnv;
+  /** The lanes process its tasks belong to (the CLI passes its pid). */
+  ownerPid: number;
   /** The process owner's requests to stop (signals are the CLI's). */
   stopRequests?: StopRequests;
 }
@@ -46,7 +48,13 @@ export function logLine(message: string): void {
  */
 export async function runMcpServer(options: McpServerOptions): Promise<McpServing> {
   const lanes = new LaneManager({
-    ...laneManagerOptions(options.workspace, options.config, options.env, (line) => logLine(line)),
+    ...laneManagerOptions(
+      options.workspace,
+      options.config,
+      options.env,
+      (line) => logLine(line),
+      options.ownerPid,
+    ),
     createOnFirstTask: true,
     // Its client owns its life: killed together (one process group), its tasks must not run on.
     endWithOwner: true,

@@ -9,12 +9,12 @@ import type { AssistantBlock, ModelCallEvents, ModelProvider, ModelRequest, Mode
 export interface AnthropicProviderOptions extends RetryOptions {
   model: string;
   /** Wins over authToken when both are given: the SDK refuses two credentials at once. */
-  apiKey?: string;
+  apiKey?: string | undefined;
   /** A bearer token, e.g. from a gateway in front of the API. */
-  authToken?: string;
-  baseURL?: string;
+  authToken?: string | undefined;
+  baseURL?: string | undefined;
   /** How long an attempt may go without any data from the server, before or during the stream. */
-  requestTimeoutMs?: number;
+  requestTimeoutMs?: number | undefined;
 }
 
 function toModelTurn(message: Anthropic.Message): ModelTurn {

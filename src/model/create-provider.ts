@@ -12,12 +12,12 @@ export type ProviderName = "anthropic" | "openai";
 
 export interface CreateProviderOptions {
   /** `--model`: a model id, or `script:FILE.json` to replay a scripted conversation. */
-  model?: string;
+  model?: string | undefined;
   /** `--provider`: which API; else LANES_PROVIDER, else anthropic. */
-  provider?: ProviderName;
+  provider?: ProviderName | undefined;
   env: NodeJS.ProcessEnv;
   /** Where a relative script path is resolved; defaults to process.cwd(), where the user typed it. */
-  cwd?: string;
+  cwd?: string | undefined;
 }
 
 /** No credential in the environment. The CLI prints the message alone (no stack) and exits 2. */

@@ -11,11 +11,11 @@ import { advertisedWindow } from "./advertised-window.js";
 export interface OpenAIProviderOptions extends RetryOptions {
   model: string;
   /** Omitted for a local server that needs none; the SDK insists on one, so a placeholder is sent. */
-  apiKey?: string;
+  apiKey?: string | undefined;
   /** An OpenAI-compatible server, e.g. http://localhost:11434/v1 (Ollama); default api.openai.com. */
-  baseURL?: string;
+  baseURL?: string | undefined;
   /** How long an attempt may go without any data from the server, before or during the stream. */
-  requestTimeoutMs?: number;
+  requestTimeoutMs?: number | undefined;
 }
 
 /** Sent as the bearer token when no key is set: Ollama, llama.cpp, vLLM and LM Studio ignore it. */

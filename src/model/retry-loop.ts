@@ -6,11 +6,11 @@ import { ModelError, type ModelCallEvents } from "./types.js";
 /** The retry settings every provider takes (createProvider reads them from LANES_* variables). */
 export interface RetryOptions {
   /** Retries after the first attempt (default 4, so 5 attempts). */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
   /** Backoff ceiling after the first failure, doubled after each further one (default 1000). */
-  retryBaseMs?: number;
+  retryBaseMs?: number | undefined;
   /** Longest wait between attempts, even when the server asks for more (default 30000). */
-  retryMaxMs?: number;
+  retryMaxMs?: number | undefined;
 }
 
 /** What the loop needs to know about the API behind it. */

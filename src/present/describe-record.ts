@@ -12,7 +12,7 @@ import { formatBytes, formatDuration } from "../text/preview.js";
 export function describeRecord(
   workspace: string | null,
   record: TaskRecord,
-  extra: { wait?: LaneWait; owner?: string } = {},
+  extra: { wait?: LaneWait | undefined; owner?: string | undefined } = {},
 ): string {
   const { wait, owner } = extra;
   const duration = durationOf(record);

@@ -16,23 +16,23 @@ export interface GroupProcessOptions {
    * An attached command (`lanes run`): its stdout and stderr come through pipes, shown apart on these streams
    * and appended to the log in arrival order. `exited` then waits for the pipes to drain (briefly, see below).
    */
-  mirror?: OutputMirror;
+  mirror?: OutputMirror | undefined;
   /**
    * "pipe" keeps stdin open for send_background_input; "ignore" gives the command /dev/null; "inherit" gives
    * it lanes' own (an attached `lanes run`: the user types to the command, or pipes into it).
    */
   stdin: "pipe" | "ignore" | "inherit";
   /** When set, a wrapper shell writes the exit code here, so it survives a crash of lanes. */
-  exitFile?: string;
-  timeoutMs?: number;
+  exitFile?: string | undefined;
+  timeoutMs?: number | undefined;
   /** Time between TERM and KILL. */
-  killGraceMs?: number;
+  killGraceMs?: number | undefined;
   /** Leave what the leader started (`cmd &`) running when it exits; the caller decides its fate. */
-  keepGroupOnExit?: boolean;
+  keepGroupOnExit?: boolean | undefined;
   /** Wraps the launch (the OS sandbox). Absent: the command runs as lanes does. */
-  sandbox?: LaunchWrapper;
+  sandbox?: LaunchWrapper | undefined;
   /** The group is ended when lanes dies, even by SIGKILL (a parent-death watch; see own-group-launch.ts). */
-  endWithLanes?: boolean;
+  endWithLanes?: boolean | undefined;
 }
 
 export interface GroupProcess {

@@ -12,12 +12,12 @@ export interface GroupResultOptions {
   termination: Termination;
   startedAt: number;
   graceMs: number;
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Cancels the timeout: aborted here when the leader ends, by the owner when it no longer applies. */
   timeout: AbortController;
-  keepGroupOnExit?: boolean;
+  keepGroupOnExit?: boolean | undefined;
   /** The exit-code file the wrapper writes (see spawn-in-group.ts). */
-  exitFile?: string;
+  exitFile?: string | undefined;
 }
 
 type LeaderEnd = { exitCode: number | null; signal: NodeJS.Signals | null; error?: string };

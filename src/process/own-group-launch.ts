@@ -114,18 +114,18 @@ export function launcherEntersNamespaces(): boolean {
 /** What the launcher does besides making the group; every part is optional. */
 export interface LaunchOptions {
   /** Entered before `file` runs (only where launcherEntersNamespaces(); it throws otherwise). */
-  namespaces?: string[];
+  namespaces?: string[] | undefined;
   /** The group ends when lanes dies, even by SIGKILL (where perl and prctl's number are known). */
-  endWithOwner?: { graceMs: number };
+  endWithOwner?: { graceMs: number } | undefined;
   /**
    * The launcher stays the leader, runs `file` as its child under this argv[0] and writes its exit code to
    * descriptor 3 (exit-code-perl.ts). Only where perlRecordsExitCode().
    */
-  recordExitCode?: { argv0: string };
+  recordExitCode?: { argv0: string } | undefined;
   /** HUP, INT and TERM stay blocked into `file` (a sandbox whose perl of ours unblocks them; see command-plan.ts). */
-  blockSignals?: boolean;
+  blockSignals?: boolean | undefined;
   /** Leave the perl variables hidden: the program is a perl of ours that restores them itself (sandboxed). */
-  keepPerlEnvHidden?: boolean;
+  keepPerlEnvHidden?: boolean | undefined;
 }
 
 /**

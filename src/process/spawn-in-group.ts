@@ -12,12 +12,12 @@ export interface SpawnInGroupOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   outputFile: string;
-  exitFile?: string;
-  mirror?: OutputMirror;
+  exitFile?: string | undefined;
+  mirror?: OutputMirror | undefined;
   stdin: "pipe" | "ignore" | "inherit";
-  sandbox?: LaunchWrapper;
+  sandbox?: LaunchWrapper | undefined;
   /** End the group when lanes dies, even by SIGKILL, after this grace (a parent-death watch). */
-  endWithLanes?: { graceMs: number };
+  endWithLanes?: { graceMs: number } | undefined;
 }
 
 /** A spawned group leader, or why it could not be started (as data: never thrown into the runtime). */

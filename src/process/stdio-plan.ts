@@ -6,8 +6,8 @@ import { openPipes, type MirrorPipe, type OutputMirror } from "./output-mirror.j
 /** Where a command's descriptors go: the log file (or mirror pipes), stdin, and the exit-code descriptor. */
 export interface StdioOptions {
   outputFile: string;
-  exitFile?: string;
-  mirror?: OutputMirror;
+  exitFile?: string | undefined;
+  mirror?: OutputMirror | undefined;
   stdin: "pipe" | "ignore" | "inherit";
 }
 

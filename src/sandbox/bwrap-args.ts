@@ -9,13 +9,13 @@ export interface MountContext {
   /** Writable temp folders (workspace-write). */
   tempRoots: string[];
   /** Folder of the proxy's socket: bound read-only so no command can replace the socket. */
-  proxyDir?: string;
+  proxyDir?: string | undefined;
   /** The ssh agent's socket, hidden like the credentials. */
-  sshAuthSock?: string;
+  sshAuthSock?: string | undefined;
   /** The command already runs in the session's shared network namespace (shared-network.ts). */
-  sharedNetwork?: boolean;
+  sharedNetwork?: boolean | undefined;
   /** Files run later outside (git hooks, .vscode/, ...), kept from writes inside the writable roots. */
-  protection?: Pick<ProtectionMounts, "pins" | "mounts">;
+  protection?: Pick<ProtectionMounts, "pins" | "mounts"> | undefined;
 }
 
 /** The real path, or undefined when it does not exist (a missing path needs no mount). */

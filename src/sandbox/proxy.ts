@@ -14,7 +14,7 @@ export type Connector = (host: string, port: number) => Socket;
 
 export interface ProxyOptions {
   allowed: readonly string[];
-  connect?: Connector;
+  connect?: Connector | undefined;
 }
 
 /** What a refused command reads (HTTP 403 body, and curl/npm/pip print the status): one line, says why. */

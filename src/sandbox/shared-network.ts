@@ -30,7 +30,11 @@ export class SharedNetwork {
    * Starts the holder and waits (synchronously, a few ms, once a session) until it is ready. Undefined when
    * it cannot be made: the caller falls back to a namespace per command.
    */
-  static start(options: { unshare: string; perl: string; proxySocket?: string }): SharedNetwork | undefined {
+  static start(options: {
+    unshare: string;
+    perl: string;
+    proxySocket?: string | undefined;
+  }): SharedNetwork | undefined {
     const dir = mkdtempSync(join(tmpdir(), "lanes-netns-"));
     const readyPath = join(dir, "ready");
     const ready = openSync(readyPath, "w");

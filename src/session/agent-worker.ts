@@ -42,7 +42,7 @@ export interface AgentWorker {
 export function startAgentWorker(
   specFile: string,
   id: string,
-  io: { stdin: Readable; write: (text: string) => void; env: NodeJS.ProcessEnv; pid: number },
+  io: { stdin: Readable; write: (text: string) => void; env: NodeJS.ProcessEnv; ownerPid: number },
 ): AgentWorker {
   const spec = readAgentSpec(specFile);
   const limits = spec.config.agents;
@@ -63,12 +63,12 @@ export function startAgentWorker(
   const ask = spec.ask_parent ? relayAsker(spec.state_dir, { id, description: spec.description }) : undefined;
   let stopRelay = (): void => undefined;
   const done = (async (): Promise<number> => {
-    session = await openSession(spec, id, budget, writer, () => stopped, io.env, ask);
+    session = await openSession(spec, id, budget, writer, () => stopped, io, ask);
     if (ask) stopRelay = relayFromOwnAgents(spec.state_dir, session, ask);
     const messages = queueStdin(io.stdin);
     writer.update({
       transcript: join(agentsDir(spec.state_dir), id, "sessions", `${session.id}.jsonl`),
-      worker: { pid: io.pid, lanes_dir: session.lanes.store.lanesDir },
+      worker: { pid: io.ownerPid, lanes_dir: session.lanes.store.lanesDir },
     });
     let phase: AgentPhase = "completed";
     try {
@@ -120,7 +120,7 @@ async function openSession(
   budget: AgentBudget,
   writer: AgentStateWriter,
   stopped: () => boolean,
-  env: NodeJS.ProcessEnv,
+  { env, ownerPid }: { env: NodeJS.ProcessEnv; ownerPid: number },
   ask: RelayAsk | undefined,
 ): Promise<Session> {
   const readOnly = spec.tools === "read-only";
@@ -143,6 +143,7 @@ async function openSession(
   holder.session = new Session({
     workspace: spec.workspace,
     env,
+    ownerPid,
     config,
     idleWake: true,
     provider,

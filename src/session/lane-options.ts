@@ -16,9 +16,11 @@ export function laneManagerOptions(
   config: LanesConfig,
   env: NodeJS.ProcessEnv,
   notice: (line: string) => void,
+  ownerPid: number,
 ): LaneManagerOptions {
   return {
     workspace,
+    ownerPid,
     env: childEnv(env, { passSecrets: config.pass_secrets_to_commands, keep: config.pass_env_to_commands }),
     laneLimits: Object.fromEntries(
       Object.entries(config.lanes).flatMap(([name, lane]) =>

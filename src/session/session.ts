@@ -36,7 +36,7 @@ export type { SessionOptions } from "./session-options.js";
 /** What the CLI decides for a session (the REPL and -p take these as they are). */
 export type SessionChoice = Pick<
   SessionOptions,
-  "workspace" | "startedIn" | "config" | "model" | "providerName" | "resume" | "env" | "notice"
+  "workspace" | "startedIn" | "config" | "model" | "providerName" | "resume" | "env" | "ownerPid" | "notice"
 >;
 
 /** `--resume ID` / `--continue` found nothing to resume. */
@@ -76,7 +76,9 @@ export class Session {
       createProvider({ model: options.model ?? config.model, env, provider: options.providerName });
     this.window = new ContextWindow(config.context_window, () => this.provider);
     const notice = options.notice ?? (() => {});
-    this.lanes = new LaneManager(laneManagerOptions(options.workspace, config, env, notice));
+    this.lanes = new LaneManager(
+      laneManagerOptions(options.workspace, config, env, notice, options.ownerPid),
+    );
     // An agent never takes over others' tasks: their results are its parent's, not its own.
     if (!options.agent) startLanes(this.lanes, config.task_retention_days, notice);
     const gate = new CommandGate({
@@ -89,7 +91,10 @@ export class Session {
         this.lanes,
         { backgroundAfterMs: config.bash_background_after_ms, ...options.bash },
         gate,
-        fileEditHooks(options.approvals?.mode ?? "never", options.writeApprover, this.edits),
+        {
+          ...fileEditHooks(options.approvals?.mode ?? "never", options.writeApprover, this.edits),
+          home: env.HOME,
+        },
       ),
       this.lanes,
       options.agent?.context ??

@@ -7,7 +7,7 @@ import { pruneExpired } from "../lanes/prune-tasks.js";
  */
 export function startLanes(lanes: LaneManager, retentionDays: number, notice: (line: string) => void): void {
   const recovered = lanes.recover();
-  void pruneExpired(lanes.store, retentionDays);
+  void pruneExpired(lanes.store, retentionDays, lanes.ownerPid);
   for (const bad of lanes.corruptRecords) {
     notice(`lanes: set aside an unreadable task record (${bad.error}): ${bad.movedTo}`);
   }

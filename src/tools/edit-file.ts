@@ -1,3 +1,4 @@
+import { homedir } from "node:os";
 import { closeSync, constants, fstatSync, realpathSync } from "node:fs";
 import * as z from "zod";
 import { formatBytes } from "../text/preview.js";
@@ -46,6 +47,7 @@ export function createEditFileTool(
   root: string,
   hooks: FileEditHooks = {},
 ): Tool<typeof EditFileInput, FileChangeDetails> {
+  const home = hooks.home ?? homedir();
   return defineTool({
     name: "edit_file",
     description:
@@ -57,7 +59,7 @@ export function createEditFileTool(
         throw new ToolError("old_text and new_text are the same; nothing to do");
       const file = openInWorkspace(root, input.path, constants.O_RDWR);
       try {
-        assertNotProtected(realpathSync(root), file.realPath, file.relativePath);
+        assertNotProtected(realpathSync(root), file.realPath, file.relativePath, home);
         const { bytes, text } = readWholeFile(file.fd, file.size, file.relativePath);
         let oldText = input.old_text;
         let newText = input.new_text;

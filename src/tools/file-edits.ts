@@ -19,6 +19,8 @@ export interface FileChange {
  * approval, declined or nobody to ask); `applied` is told after the bytes are on disk.
  */
 export interface FileEditHooks {
+  /** The user's home, whose rc files are protected where the workspace holds it; default os.homedir(). */
+  home?: string | undefined;
   approve?(change: FileChange, signal: AbortSignal): Promise<void>;
   applied?(change: FileChange): void;
 }

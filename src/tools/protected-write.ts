@@ -1,4 +1,3 @@
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { ToolError } from "../errors/tool-error.js";
 import { nestedCheckouts } from "../sandbox/nested-repos.js";
@@ -11,8 +10,7 @@ const inside = (path: string, root: string): boolean => path === root || path.st
  * keeps commands from writing (git hooks and config, editor and agent settings, .mcp.json, .env...), and
  * lanes' own folder, or a write_file of `.git/config` would plant what the sandbox stops a command planting.
  */
-export function assertNotProtected(realRoot: string, realPath: string, shown: string): void {
-  const home = process.env.HOME ?? homedir();
+export function assertNotProtected(realRoot: string, realPath: string, shown: string, home: string): void {
   // Nested checkouts' protected files all live in or at a `.git`: the walk only for such a path.
   const nested = realPath.includes("/.git") ? nestedCheckouts(realRoot) : [];
   const paths = [

@@ -1,3 +1,4 @@
+import { homedir } from "node:os";
 import { closeSync, constants, fstatSync, ftruncateSync, writeSync } from "node:fs";
 import * as z from "zod";
 import { formatBytes } from "../text/preview.js";
@@ -43,6 +44,7 @@ export function createWriteFileTool(
   root: string,
   hooks: FileEditHooks = {},
 ): Tool<typeof WriteFileInput, FileChangeDetails> {
+  const home = hooks.home ?? homedir();
   return defineTool({
     name: "write_file",
     description:
@@ -52,7 +54,7 @@ export function createWriteFileTool(
       const bytes = Buffer.from(input.content, "utf8");
       const before = currentContent(root, input.path);
       const target = resolveInWorkspace(root, input.path, { allowMissing: true });
-      assertNotProtected(target.realRoot, target.realPath, target.relativePath);
+      assertNotProtected(target.realRoot, target.realPath, target.relativePath, home);
       const proposed = describeChange(target.relativePath, target.realPath, before, bytes);
       await hooks.approve?.(proposed, context.signal);
       // Each folder is made inside its verified parent; the open below re-checks the result.
@@ -62,7 +64,7 @@ export function createWriteFileTool(
       const file = openInWorkspace(root, input.path, constants.O_RDWR | constants.O_CREAT);
       try {
         // Checked again on what was opened: a link swapped in meanwhile cannot lead into a protected file.
-        assertNotProtected(now.realRoot, file.realPath, file.relativePath);
+        assertNotProtected(now.realRoot, file.realPath, file.relativePath, home);
         const found = readOpenedFile(file.fd, fstatSync(file.fd).size);
         // Changed while the user read the question: what they approved is not what would be replaced.
         if (before === null ? found.length > 0 : !found.equals(before))

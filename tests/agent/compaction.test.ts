@@ -54,6 +54,7 @@ async function run(options: {
   const session = new Session({
     workspace: ws.dir,
     env: process.env,
+    ownerPid: process.pid,
     config: ConfigSchema.parse(options.config),
     idleWake: true,
     emit: (event) => events.push(event),
@@ -173,6 +174,7 @@ describe("compaction", () => {
     const session = new Session({
       workspace: ws.dir,
       env: process.env,
+      ownerPid: process.pid,
       config: ConfigSchema.parse({ context_window: 1_000_000 }),
       idleWake: true,
       emit: (event) => events.push(event),

@@ -46,6 +46,7 @@ describe("a task's output forging lanes' structure, through the agent loop", () 
     const session = new Session({
       workspace: ws.dir,
       env: process.env,
+      ownerPid: process.pid,
       config,
       idleWake: true,
       emit,

@@ -70,7 +70,15 @@ describe("results that land together", () => {
     };
     const previous = process.env.LANES_TEST_MARK;
     process.env.LANES_TEST_MARK = marker.value;
-    const session = new Session({ workspace: dir, env: process.env, config, idleWake: true, emit, provider });
+    const session = new Session({
+      workspace: dir,
+      env: process.env,
+      ownerPid: process.pid,
+      config,
+      idleWake: true,
+      emit,
+      provider,
+    });
     try {
       await session.send("run the three and write the notes", AbortSignal.timeout(30_000));
     } finally {

@@ -34,6 +34,7 @@ function openWith(provider: ModelProvider, resume?: string): Session {
   const session = new Session({
     workspace: ws.dir,
     env: process.env,
+    ownerPid: process.pid,
     config: ConfigSchema.parse({}),
     idleWake: false,
     emit: () => {},

@@ -40,11 +40,11 @@ export interface FakeOpenAIOptions {
 export type FakeReply =
   | {
       kind: "message";
-      text?: string;
+      text?: string | undefined;
       toolCalls?: FakeToolCall[];
       finish_reason?: string;
       /** null: no usage at all, as some local servers do. */
-      usage?: FakeUsage | null;
+      usage?: FakeUsage | null | undefined;
     }
   /** `code` defaults to the one the API sends with `status`. */
   | (FakeErrorReply & { code?: string })

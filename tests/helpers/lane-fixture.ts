@@ -42,6 +42,7 @@ export function useLaneFixture(): LaneFixture {
     manager(options = {}) {
       const m = new LaneManager({
         workspace: this.dir,
+        ownerPid: process.pid,
         killGraceMs: 300,
         tickMs: 50,
         ...options,

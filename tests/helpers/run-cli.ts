@@ -115,9 +115,9 @@ export function runCli(
     env: NodeJS.ProcessEnv;
     cwd: string;
     onSpawn?: (pid: number) => void;
-    input?: string;
+    input?: string | undefined;
     /** The test context's `onTestFinished`, to end this run (and its tasks) when that test ends. */
-    onTestFinished?: (hook: () => void) => void;
+    onTestFinished?: ((hook: () => void) => void) | undefined;
   },
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {

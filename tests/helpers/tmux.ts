@@ -22,7 +22,7 @@ export interface TerminalOptions {
   cwd: string;
   /** The whole environment of the command (nothing is inherited). */
   env: Record<string, string | undefined>;
-  width?: number;
+  width?: number | undefined;
   height?: number;
 }
 

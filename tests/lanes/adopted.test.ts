@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { newTaskRecord } from "../../src/lanes/task-lifecycle.js";
 import { noticeText } from "../../src/present/notice-text.js";
-import type { TaskRecord } from "../../src/lanes/task-record.js";
+import type { RunningRecord } from "../../src/lanes/task-record.js";
 import { TaskStore } from "../../src/lanes/task-store.js";
 import { eventually } from "../helpers/temp-workspace.js";
 import { useLaneFixture } from "../helpers/lane-fixture.js";
@@ -16,7 +16,7 @@ async function orphanedTask(
   dir: string,
   id: string,
   command: string,
-  fields: Partial<TaskRecord> = {},
+  fields: Partial<RunningRecord> = {},
 ): Promise<number> {
   const store = new TaskStore(join(dir, ".lanes"));
   const paths = store.paths(id);

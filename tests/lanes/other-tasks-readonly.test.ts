@@ -15,7 +15,7 @@ describe("listing another lanes' tasks", () => {
     mkdirSync(join(dir, ".lanes", "tasks"), { recursive: true });
     const odd = join(dir, ".lanes", "tasks", "0badf00d.json");
     writeFileSync(odd, '{"id": "0badf00d", "status": "from a newer lanes"}');
-    const lanes = new LaneManager({ workspace: dir, stallMs: 0 });
+    const lanes = new LaneManager({ env: process.env, ownerPid: process.pid, workspace: dir, stallMs: 0 });
     try {
       expect(lanes.otherTasks()).toEqual([]);
       expect(lanes.otherTask("0badf00d")).toBeUndefined();

@@ -25,8 +25,17 @@ describe("record writer", () => {
       { command: "true" },
       { cwd: ws.dir, log: paths.log, exit: paths.exit, ownerPid: process.pid },
     );
-    for (const status of ["running", "completed"] as const) writer.write({ ...record, status });
-    writer.write({ ...record, status: "completed", notified: true });
+    const started_at = new Date().toISOString();
+    writer.write({ ...record, status: "running", started_at });
+    const completed = {
+      ...record,
+      status: "completed",
+      started_at,
+      ended_at: started_at,
+      exit_code: 0,
+    } as const;
+    writer.write(completed);
+    writer.write({ ...completed, notified: true });
     await writer.flush();
     const onDisk = JSON.parse(readFileSync(paths.record, "utf8"));
     expect(onDisk).toMatchObject({ status: "completed", notified: true });

@@ -27,7 +27,7 @@ afterEach(() => {
 describe("claiming a slot costs one claim file, however many slots this lanes holds", () => {
   it("32 tasks fill a lane of 32 with one link each; a 33rd finds it full without trying the files", () => {
     const dir = join(ws.dir, "slots");
-    const claims = new SlotClaims(dir);
+    const claims = new SlotClaims(dir, () => false, process.pid);
     for (let i = 0; i < 32; i++) expect(claims.claim("default", `task${i}`, 32)).toBe(true);
     // Trying each slot this lanes already holds was a file write and link per slot: 528 for 32 claims.
     expect(links).toBe(32);
@@ -45,8 +45,8 @@ describe("claiming a slot costs one claim file, however many slots this lanes ho
 
   it("a slot another lanes holds is still respected (its file is read, never taken)", () => {
     const dir = join(ws.dir, "slots");
-    const other = new SlotClaims(dir);
-    const mine = new SlotClaims(dir);
+    const other = new SlotClaims(dir, () => false, process.pid);
+    const mine = new SlotClaims(dir, () => false, process.pid);
     expect(other.claim("default", "theirs", 2)).toBe(true);
     expect(mine.claim("default", "ours", 2)).toBe(true);
     expect(mine.claim("default", "ours2", 2)).toBe(false);
@@ -74,7 +74,7 @@ describe("claiming a slot costs one claim file, however many slots this lanes ho
   });
 
   it("a slot occupied past the limit is not passed on: its task gives it back", () => {
-    const claims = new SlotClaims(join(ws.dir, "slots"));
+    const claims = new SlotClaims(join(ws.dir, "slots"), () => false, process.pid);
     expect(claims.claim("default", "within", 1)).toBe(true);
     // Already running (moved in from the foreground): it takes slot 1, past the limit of 1.
     claims.occupy("default", "over");

@@ -29,7 +29,14 @@ describe("a task whose lanes and processes are both gone", () => {
     onTestFinished,
   }) => {
     // A session already open in the workspace: it reads the other lanes' task, never adopts it.
-    const lanes = new LaneManager({ workspace: ws.dir, killGraceMs: 300, tickMs: 50, stallMs: 0 });
+    const lanes = new LaneManager({
+      env: process.env,
+      ownerPid: process.pid,
+      workspace: ws.dir,
+      killGraceMs: 300,
+      tickMs: 50,
+      stallMs: 0,
+    });
     managers.push(lanes);
     const check = createCheckBackgroundTool(lanes);
     let ownerPid = 0;

@@ -15,7 +15,7 @@ describe("lanes tasks kill on a task its live lanes holds", () => {
     const third = m.start({ command: "echo third", lane: "tests" });
     expect(m.get(queued.id)?.status).toBe("queued");
     await m.flush();
-    const said = killStoredTask(ws.dir, queued.id, 100);
+    const said = killStoredTask(ws.dir, queued.id, 100, process.pid);
     await m.kill(first.id);
     const kill = await said;
     expect(kill).toMatchObject({ kind: "never-starts", id: queued.id, record: { status: "killed" } });

@@ -13,7 +13,13 @@ let hints: LogHints | undefined;
 
 beforeEach(() => {
   ws = tempWorkspace("lanes-mcp-forward-");
-  lanes = new LaneManager({ workspace: ws.dir, killGraceMs: 300, tickMs: 50 });
+  lanes = new LaneManager({
+    env: process.env,
+    ownerPid: process.pid,
+    workspace: ws.dir,
+    killGraceMs: 300,
+    tickMs: 50,
+  });
   replies = new ReplyResults(lanes);
 });
 afterEach(async () => {

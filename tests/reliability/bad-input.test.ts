@@ -75,6 +75,7 @@ function snapshot(dir: string): string[] {
 
 function manager(workspace: string): LaneManager {
   return new LaneManager({
+    ownerPid: process.pid,
     workspace,
     env: { ...process.env, LANES_FUZZ_RUN: RUN_MARK },
     killGraceMs: 200,

@@ -146,6 +146,8 @@ describe("load", () => {
   }) => {
     const plans = planTasks(prng(SEED));
     const manager = new LaneManager({
+      env: process.env,
+      ownerPid: process.pid,
       workspace: ws.dir,
       laneLimits: { slow: LIMITS.slow ?? 4 },
       defaultLaneLimit: LIMITS.default ?? 16,

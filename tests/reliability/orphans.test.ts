@@ -223,7 +223,7 @@ interface Outcome {
   /** Processes of the run that were alive at once at the peak: what had to be ended. */
   peak: number;
   /** Checked while lanes still ran, for endings lanes must clean up by itself (undefined otherwise). */
-  leftWhileRunning?: ProcessInfo[];
+  leftWhileRunning?: ProcessInfo[] | undefined;
   /** Still alive a few seconds after the run ended. */
   leftAfter: ProcessInfo[];
   run: CliRun;

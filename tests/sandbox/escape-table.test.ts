@@ -188,6 +188,7 @@ async function run(
   const workspace = options.workspace ?? f.ws;
   const sandbox = sandboxFor(options.mode, workspace);
   const lanes = new LaneManager({
+    ownerPid: process.pid,
     workspace,
     env: { ...process.env, HOME: f.home, ESCAPE_PROBE: TOKEN },
     sandbox: options.net ? safetyNet(sandbox) : sandbox,

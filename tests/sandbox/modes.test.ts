@@ -27,7 +27,7 @@ let home: string;
 let listener: Server;
 let port = 0;
 let connections = 0;
-const open: { lanes: LaneManager; sandbox?: CommandSandbox }[] = [];
+const open: { lanes: LaneManager; sandbox?: CommandSandbox | undefined }[] = [];
 /** Every folder a manager() made: a test may make several. */
 const made: string[] = [];
 
@@ -58,7 +58,14 @@ function manager(settings: Partial<LanesConfig>): LaneManager {
     lanesDir: join(ws, ".lanes"),
     env,
   });
-  const lanes = new LaneManager({ workspace: ws, env, sandbox, killGraceMs: 300, stallMs: 0 });
+  const lanes = new LaneManager({
+    ownerPid: process.pid,
+    workspace: ws,
+    env,
+    sandbox,
+    killGraceMs: 300,
+    stallMs: 0,
+  });
   open.push({ lanes, sandbox });
   return lanes;
 }

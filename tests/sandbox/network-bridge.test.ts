@@ -54,7 +54,14 @@ async function sandboxed(command: string, variant: Variant) {
     },
     ...variant,
   });
-  const lanes = new LaneManager({ workspace: ws, sandbox, stallMs: 0, killGraceMs: 300 });
+  const lanes = new LaneManager({
+    env: process.env,
+    ownerPid: process.pid,
+    workspace: ws,
+    sandbox,
+    stallMs: 0,
+    killGraceMs: 300,
+  });
   try {
     const record = lanes.start({ command, timeoutMs: 60_000 });
     const ended = await lanes.whenEnded(record.id);

@@ -130,7 +130,14 @@ async function runSession(
       throw new Error(line);
     },
   });
-  const lanes = new LaneManager({ workspace: ws, env, sandbox, killGraceMs: 300, stallMs: 0 });
+  const lanes = new LaneManager({
+    ownerPid: process.pid,
+    workspace: ws,
+    env,
+    sandbox,
+    killGraceMs: 300,
+    stallMs: 0,
+  });
   try {
     const runs: Run[] = [];
     for (const command of commands) {

@@ -24,7 +24,14 @@ it("a sandbox that started its proxy adds no process exit listener, and its mana
   const dirsBefore = proxyDirs();
   const config = ConfigSchema.parse({ sandbox: "workspace-write", sandbox_network: ["example.test"] });
   const sandbox = createSandbox(config, { workspace: ws, lanesDir: join(ws, ".lanes"), env: process.env });
-  const lanes = new LaneManager({ workspace: ws, sandbox, stallMs: 0, killGraceMs: 300 });
+  const lanes = new LaneManager({
+    env: process.env,
+    ownerPid: process.pid,
+    workspace: ws,
+    sandbox,
+    stallMs: 0,
+    killGraceMs: 300,
+  });
   try {
     const record = lanes.start({ command: "echo hi", timeoutMs: 30_000 });
     const ended = await lanes.whenEnded(record.id);

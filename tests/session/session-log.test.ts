@@ -31,6 +31,7 @@ function open(options: Partial<SessionOptions> & Pick<SessionOptions, "provider"
     emit: () => {},
     ...options,
     env: options.env ?? process.env,
+    ownerPid: options.ownerPid ?? process.pid,
   });
   sessions.push(session);
   return session;

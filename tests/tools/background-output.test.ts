@@ -7,7 +7,7 @@ let ws: { dir: string; cleanup: () => void };
 let lanes: LaneManager;
 beforeEach(() => {
   ws = tempWorkspace();
-  lanes = new LaneManager({ workspace: ws.dir, killGraceMs: 300 });
+  lanes = new LaneManager({ env: process.env, ownerPid: process.pid, workspace: ws.dir, killGraceMs: 300 });
 });
 afterEach(async () => {
   await lanes.shutdown();

@@ -25,7 +25,14 @@ beforeEach(() => {
 afterEach(() => Promise.all(managers.splice(0).map((lanes) => lanes.shutdown())));
 
 function manager(): LaneManager {
-  const lanes = new LaneManager({ workspace: ws.dir, killGraceMs: 300, tickMs: 50, stallMs: 0 });
+  const lanes = new LaneManager({
+    env: process.env,
+    ownerPid: process.pid,
+    workspace: ws.dir,
+    killGraceMs: 300,
+    tickMs: 50,
+    stallMs: 0,
+  });
   managers.push(lanes);
   return lanes;
 }

@@ -12,7 +12,13 @@ let tools: ToolMap;
 
 beforeEach(() => {
   ws = tempWorkspace("lanes-strict-");
-  lanes = new LaneManager({ workspace: ws.dir, killGraceMs: 200, tickMs: 50 });
+  lanes = new LaneManager({
+    env: process.env,
+    ownerPid: process.pid,
+    workspace: ws.dir,
+    killGraceMs: 200,
+    tickMs: 50,
+  });
   tools = toolMap(createToolset(lanes));
 });
 afterEach(async () => {

@@ -135,7 +135,11 @@ async function tasksCommand(sub: string | undefined, id: string | undefined, con
   if (sub === "kill") {
     if (!session.lanes.get(id)) {
       // Another lanes' task: the user, who is here, may end it, as `lanes tasks kill` does.
-      view.notice(storedKillText(await killStoredTask(session.workspace(), id, session.lanes.killGraceMs)));
+      view.notice(
+        storedKillText(
+          await killStoredTask(session.workspace(), id, session.lanes.killGraceMs, session.lanes.ownerPid),
+        ),
+      );
       return;
     }
     // A task that was running reports its end as a lane event, like any other, but wakes no turn.

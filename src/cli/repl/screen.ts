@@ -6,7 +6,7 @@ export interface Frame {
   /** No newlines inside a line. */
   lines: string[];
   /** Line index and cell column; the cursor is hidden when absent. */
-  cursor?: { line: number; column: number };
+  cursor?: { line: number; column: number } | undefined;
 }
 
 const HIDE_CURSOR = "\u001b[?25l";
