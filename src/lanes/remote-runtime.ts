@@ -15,6 +15,8 @@ export interface RemoteRuntime {
   launch(record: TaskRecord, save: () => Promise<void>): TaskHandle | undefined;
   /** For a remote record a gone lanes left: a handle that looks the id up there and follows it. */
   adopt(record: TaskRecord, save: () => Promise<void>): TaskHandle | undefined;
+  /** At a graceful shutdown, after the tasks' ends: waits (at most `timeoutMs`) for host-side clean calls. */
+  settle?(timeoutMs: number): Promise<void>;
   /** At shutdown, after the tasks' kills: ends shared connections (synchronous, for the exit path too). */
   close?(): void;
 }

@@ -21,6 +21,8 @@ export interface ShutdownParts {
   remote: RemoteRuntime | undefined;
 }
 
+const REMOTE_SETTLE_MS = 5_000;
+
 /** What a shutdown closes last, after the tasks: the sandbox's holder and the remote lanes' connections. */
 export function pickEnds(from: {
   sandbox?: LaunchWrapper | undefined;
@@ -43,6 +45,8 @@ export async function shutdownGracefully(parts: ShutdownParts): Promise<void> {
   await parts.registry.flush();
   for (const task of victims) parts.store.saveSync(task.record);
   parts.watcher.stop();
+  // A delivered remote task's host copy is removed by a call still running now: let it finish first.
+  await parts.remote?.settle?.(REMOTE_SETTLE_MS);
   parts.sandbox?.close?.();
   parts.remote?.close?.();
 }

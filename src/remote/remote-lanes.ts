@@ -74,6 +74,7 @@ export function sshLane(
   config: Extract<RemoteConfig, { type: "ssh" }>,
   options: RemoteLanesOptions,
   share?: ConnectionShare,
+  after?: (work: Promise<unknown>) => void,
 ): SshLane {
   const place: RemotePlace = { base: remoteBase(config.dir), workspaceKey: workspaceKey(options.workspace) };
   let prepared: Promise<void> | undefined;
@@ -85,6 +86,7 @@ export function sshLane(
     hidden: options.hidden,
     deadlineMs: timeLimitMs(config.time_limit),
     graceMs: options.killGraceMs,
+    after,
     prepare: () => {
       // A failed check is asked again by the next task: the host may be back.
       prepared ??= prepareHost(lane).catch((error: unknown) => {
@@ -104,8 +106,14 @@ export function createRemoteLanes(options: RemoteLanesOptions): RemoteRuntime | 
   const key = workspaceKey(options.workspace);
   // Every ssh call of this lanes to one destination goes over one master connection.
   const share = options.shareConnections === false ? undefined : connectionShare();
+  // Clean calls still running on a host: shutdown waits for them before it stops the shared connections.
+  const pending = new Set<Promise<unknown>>();
+  const after = (work: Promise<unknown>): void => {
+    pending.add(work);
+    void work.finally(() => pending.delete(work));
+  };
   for (const [name, settings] of Object.entries(options.lanes)) {
-    if (settings.remote?.type === "ssh") ssh.set(name, sshLane(name, settings.remote, options, share));
+    if (settings.remote?.type === "ssh") ssh.set(name, sshLane(name, settings.remote, options, share, after));
     if (settings.remote?.type === "slurm")
       slurm.set(name, slurmLane(name, settings.remote, { ...options, workspaceKey: key, share }));
   }
@@ -122,6 +130,10 @@ export function createRemoteLanes(options: RemoteLanesOptions): RemoteRuntime | 
   ];
   return {
     descriptions,
+    settle: async (timeoutMs) => {
+      const bound = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
+      await Promise.race([Promise.allSettled([...pending]), bound]);
+    },
     close: () => share?.close(),
     launch: (record, save) => {
       const cluster = slurm.get(record.lane);

@@ -31,6 +31,8 @@ export interface SshLane {
   graceMs: number;
   /** Once per lanes: the host answers, `dir` is writable, rsync is there; old delivered tasks removed. */
   prepare(): Promise<void>;
+  /** Host-side work a task leaves after its end (the clean call): shutdown waits for it, bounded. */
+  after?: ((work: Promise<unknown>) => void) | undefined;
 }
 
 export function remoteInfo(lane: SshLane, phase: RemoteTask["phase"]): RemoteTask {
@@ -167,12 +169,13 @@ export function sshTask(record: TaskRecord, lane: SshLane, save: () => Promise<v
   // After the caller has set the record running: the first save must not write it as still queued.
   setImmediate(() => void run());
   // Delivered or not, the end is in the local record now: the host's copy is no longer needed.
-  void exited.then(async (end) => {
+  const cleaned = exited.then(async (end) => {
     await new Promise((resolve) => setImmediate(resolve));
     if (remote.phase !== "started" || end.status === "lost") return;
     await save().catch(() => {});
     await call("clean").catch(() => {});
   });
+  lane.after?.(cleaned);
 
   async function terminate(reason: KillReason): Promise<void> {
     killReason ??= reason;
