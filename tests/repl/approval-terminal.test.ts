@@ -102,7 +102,7 @@ describe("approvals in the REPL (a real terminal)", { timeout: TEST_MS }, () => 
     await term.waitFor(/reason: needs to write same-way/);
     // "Don't ask again" takes a second, deliberate yes: `a` alone saves nothing.
     await answer(term, "a");
-    await term.waitFor(/Save `git init` in your config.*\n\s+\[y\] yes, save it {3}\[n\] back/);
+    await term.waitFor(/Save `git init` in your config[^?]*\?\n\s+\[y\] yes, save it {3}\[n\] back/);
     expect(existsSync(join(repl.config, "lanes", "config.json"))).toBe(false);
     await term.waitFor(/^Answer: \[y\] yes, save it/m);
     term.type("y");

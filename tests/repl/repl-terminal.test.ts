@@ -67,14 +67,16 @@ describe("the REPL in a real terminal", { timeout: TEST_MS }, () => {
     // While it runs, the status line above the prompt shows it with its id, elapsed time and command.
     await term.waitFor(new RegExp(`● 1 running · ${id} \\d+s cat gate; echo build-finished`));
     await openGate();
-    await term.waitFor(new RegExp(`■ \\[bg:${id}\\] completed, exit 0 in [\\d.]+s: cat gate`));
+    await term.waitFor(new RegExp(`■ \\[bg:${id}\\] completed, exit 0 in [\\d.]+m?s: cat gate`));
     await eventually(() => !term.screen().includes("1 running"), 2000);
     expect(term.screen()).not.toContain("1 running");
     expect(term.screen()).toMatch(/completed, exit 0.*\n›\s*$/m);
     expect(term.screen(true)).toMatch(ESCAPE);
     term.type("/tasks");
     term.keys("Enter");
-    await term.waitFor(new RegExp(`^${id}  completed, exit 0 [\\d.]+s  cat gate; echo build-finished`, "m"));
+    await term.waitFor(
+      new RegExp(`^${id}  completed, exit 0 [\\d.]+m?s  cat gate; echo build-finished`, "m"),
+    );
   });
 
   it("Ctrl+C cancels a slow model turn but not the running task; Ctrl+D exits and ends the task's processes", async () => {

@@ -134,7 +134,7 @@ describe("tasks as the REPL names them", { timeout: TEST_MS }, () => {
     await term.waitFor("They are under way.");
     const [, tests = ""] = await term.waitFor(/Background task (\w+) started: sleep 62/);
     const [, lint = ""] = await term.waitFor(/Background task (\w+) queued: sleep 63/);
-    const joined = term.screen().replace(/\n/g, "");
+    const joined = term.screen().replace(/ *\n */g, " ");
     expect(joined).toContain(`Queued: lane "tests" is at its limit of 1, held by ${tests}: sleep 62`);
     expect(term.screen()).not.toMatch(new RegExp(`Background task ${lint} started`));
     // The status line names each running task by its description, none cut to a stub.
