@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, readlinkSync, statSync } from "node:fs";
+import { basename } from "node:path";
 import { groupOf } from "../process/group-members.js";
 import { findMarkedProcesses, markerIn } from "../process/marked-processes.js";
 import { processAlive } from "../process/process-alive.js";
@@ -12,9 +13,21 @@ import type { TaskStore } from "./task-store.js";
 export function ownerAlive(pid: number): boolean {
   if (!processAlive(pid)) return false;
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, "latin1").includes("lanes");
+    return readFileSync(`/proc/${pid}/cmdline`, "latin1").includes("lanes") && runsNode(pid);
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "ENOENT" && !readableProc();
+  }
+}
+
+/**
+ * Only node (or a compiled lanes) owns tasks: a task's own shell, perl or bwrap can carry ".lanes/" in its
+ * command line and take a dead owner's pid. Unreadable (another user's process): the command line decides.
+ */
+function runsNode(pid: number): boolean {
+  try {
+    return /^(node|nodejs|lanes)/.test(basename(readlinkSync(`/proc/${pid}/exe`)));
+  } catch {
+    return true;
   }
 }
 
