@@ -15,7 +15,7 @@ const SOCAT_BRIDGE_SCRIPT = [
   `__lanes_up() { while read -r _ __lanes_a _; do [ "$__lanes_a" = 0100007F:${PORT_HEX} ] && return 0; done </proc/net/tcp; return 1; }`,
   'until __lanes_up; do kill -0 "$__lanes_px" 2>/dev/null || { echo "lanes sandbox: the network bridge (socat) did not start" >&2; exit 125; }; done',
   '"$@"; __lanes_c=$?',
-  'kill -s KILL "$__lanes_px" 2>/dev/null; wait "$__lanes_px" 2>/dev/null',
+  'kill "$__lanes_px" 2>/dev/null; wait "$__lanes_px" 2>/dev/null',
   "exit $__lanes_c",
 ].join("\n");
 
@@ -99,9 +99,6 @@ const HOLDER_RELAY = [
 ].join("\n");
 const HOLDER_IDLE = [...HOLDER_START, ...HOLDER_READY, "sleep 2 while getppid() == $parent;"].join("\n");
 
-// Both bridges end their relay by KILL: they run where the launcher keeps HUP/INT/TERM blocked until the
-// recorder's perl (command-plan.ts), so a relay they start would never see a TERM. It holds no state.
-
 /**
  * Runs inside the sandbox before the command: the perl relay above, started so the command runs once its
  * port is open, ended after it. Arguments: perl's path, the relay's code, the socket path, then the command's
@@ -112,7 +109,7 @@ const PERL_BRIDGE_SCRIPT = [
   "__lanes_perl=$1; __lanes_relay=$2; __lanes_sock=$3; shift 3",
   '__lanes_px=$("$__lanes_perl" -e "$__lanes_relay" -- "$__lanes_sock" </dev/null 3>&-) || { echo "lanes sandbox: the network bridge did not start" >&2; exit 125; }',
   '"$@"; __lanes_c=$?',
-  'kill -s KILL "$__lanes_px" 2>/dev/null',
+  'kill "$__lanes_px" 2>/dev/null',
   "exit $__lanes_c",
 ].join("\n");
 
