@@ -13,22 +13,11 @@ export function perlRecordsExitCode(): boolean {
   return SIGPROCMASK_SYSCALL[process.arch] !== undefined;
 }
 
-// The launcher's status is read through the descriptor it left open (its /proc is not the sandbox's).
-const SANDBOX_HELD = [
-  "my $outer = 0; my $fd = delete $ENV{__LANES_LAUNCHER_STATUS};",
-  'if (defined $fd && open(my $o, "<&=", $fd)) { $outer = $read->($o) }',
-  'my $held = ($outer | $pending->(1)) & ~$pending->("self"); for (1, 2, 15) { kill($_, $$) if $held & (1 << ($_ - 1)) }',
-].join(" ");
-
-/** Perl for the launcher of a sandboxed recorder: its status stays readable to it (see SANDBOX_HELD). */
-export const SHARE_LAUNCHER_STATUS =
-  '$^F = 255; if (open(my $st, "<", "/proc/self/status")) { $ENV{__LANES_LAUNCHER_STATUS} = fileno($st); push @lanes::keep, $st }';
-
 /**
  * Perl that blocks HUP, INT and TERM (kept pending, and across exec) and defines $set and $mask for later
  * changes ($mask->(1) unblocks). Only where perlRecordsExitCode().
  */
-export function blockSignalsPerl(): string {
+function blockSignalsPerl(): string {
   const sigprocmask = SIGPROCMASK_SYSCALL[process.arch];
   if (sigprocmask === undefined) throw new Error("lanes: rt_sigprocmask's number is not known here");
   return [
@@ -48,15 +37,12 @@ export function blockSignalsPerl(): string {
  * The parent catches them meanwhile (a command that ignores TERM and exits 7 is recorded 7), and dies of the
  * one it got when the command died of a signal, so its own end looks like the command's.
  */
-export function exitCodePerl(inSandbox: boolean): string {
+export function exitCodePerl(): string {
   return [
     "my $prog = shift @ARGV;",
     blockSignalsPerl(),
     "my $read = sub { my ($h, $m) = (shift, 0); while (<$h>) { $m |= hex(substr($1, -8)) if /^(?:ShdPnd|SigPnd):\\s*(\\w+)/ } close($h); $m & $bits };",
     'my $pending = sub { my $s; open($s, "<", "/proc/$_[0]/status") ? $read->($s) : 0 };',
-    // In the sandbox the signals stayed blocked from the launcher on: one the outer bwrap or the namespace's
-    // init holds (sent while bubblewrap set up) reached nothing after it, so it is raised here.
-    ...(inSandbox ? [SANDBOX_HELD] : []),
     'pipe(my $r, my $w) or die "lanes: pipe: $!\\n"; my $pid = fork(); defined $pid or die "lanes: fork: $!\\n";',
     "if ($pid == 0) {",
     "  close($w); my $early = <$r> // 0; close($r); my $missed = $early & ~$pending->('self');",

@@ -1,5 +1,5 @@
 import { accessSync, constants } from "node:fs";
-import { blockSignalsPerl, exitCodePerl, SHARE_LAUNCHER_STATUS } from "./exit-code-perl.js";
+import { exitCodePerl } from "./exit-code-perl.js";
 import { hidePerlEnv, RESTORE_PERL_ENV } from "./perl-env.js";
 
 /** What to hand to `spawn` so `FILE ARGS` (the shell, or bwrap around it) leads a new process group. */
@@ -122,10 +122,6 @@ export interface LaunchOptions {
    * descriptor 3 (exit-code-perl.ts). Only where perlRecordsExitCode().
    */
   recordExitCode?: { argv0: string } | undefined;
-  /** HUP, INT and TERM stay blocked into `file` (a sandbox whose perl of ours unblocks them; see command-plan.ts). */
-  blockSignals?: boolean | undefined;
-  /** Leave the perl variables hidden: the program is a perl of ours that restores them itself (sandboxed). */
-  keepPerlEnvHidden?: boolean | undefined;
 }
 
 /**
@@ -150,13 +146,12 @@ export function ownGroupLaunch(
   const entering = namespaces.length > 0 && setns !== undefined;
   const watch = prctl === undefined ? [] : [watchOwner(prctl)];
   const code = [
-    ...(options.keepPerlEnvHidden ? [] : [RESTORE_PERL_ENV]),
+    RESTORE_PERL_ENV,
     DROP_TTY,
     SET_GROUP,
     ...watch,
     ...(entering ? [enterNamespaces(setns)] : []),
-    ...(options.blockSignals ? [blockSignalsPerl(), SHARE_LAUNCHER_STATUS] : []),
-    recordExitCode ? exitCodePerl(false) : EXEC,
+    recordExitCode ? exitCodePerl() : EXEC,
   ];
   const enter = entering ? [String(namespaces.length), ...namespaces] : [];
   const grace = prctl === undefined || !endWithOwner ? [] : [String(endWithOwner.graceMs / 1000)];

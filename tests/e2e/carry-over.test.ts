@@ -85,8 +85,9 @@ describe("carry-over between sessions", () => {
     });
     expect(resumed.code).toBe(0);
     const lines = linesAbout(server.requests[0]!.body, record.id);
-    // TERM, always: the launcher blocks it across its fork, so one landing before the exec is not lost.
-    expect(lines.filter((line) => /\] killed, SIGTERM, shutdown/.test(line))).toHaveLength(1);
+    // TERM, or KILL after the grace when, sandboxed, the TERM landed between the wrapper shell's fork and the
+    // exec of `sleep` (a known gap of issue 17; unsandboxed the launcher's perl closes it: term-sweep.test.ts).
+    expect(lines.filter((line) => /\] killed, SIG(TERM|KILL), shutdown/.test(line))).toHaveLength(1);
     expect(records()[0]).toMatchObject({ status: "killed", notified: true });
   });
 });
