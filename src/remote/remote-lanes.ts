@@ -38,11 +38,13 @@ export function workspaceKey(workspace: string): string {
 
 /** The check every first contact makes (and `lanes doctor`), its answers read as failures a user can act on. */
 export async function checkHost(lane: SshLane): Promise<void> {
-  const { stdout } = await runSsh(lane.transport, supervisorCall(lane.place, "check", [""]));
+  const { stdout, code } = await runSsh(lane.transport, supervisorCall(lane.place, "check", [""]));
   const answer = stdout.trim().split("\n").pop() ?? "";
   const fail = (failure: ConstructorParameters<typeof RemoteError>[2], detail: string): never => {
     throw new RemoteError(lane.lane, lane.transport.host, failure, detail);
   };
+  // Exit 3: the supervisor could not even be written into `dir` (read-only, full, not there to make).
+  if (code === 3 && answer === "") fail("dir not writable", `${lane.place.base} is not writable`);
   if (answer.startsWith("dir-not-writable")) fail("dir not writable", `${answer.slice(17)} is not writable`);
   if (answer.startsWith("missing "))
     fail("missing program", `${answer.slice(8)} is not installed on the host`);

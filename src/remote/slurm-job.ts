@@ -90,7 +90,12 @@ export async function submitJob(where: SlurmWhere, request: JobRequest): Promise
     env: { LANES_TASK_ID: request.taskId },
   });
   const id = /^(\d+)/.exec(result.stdout.toString("utf8").trim())?.[1];
-  if (result.code !== 0 || id === undefined) throw sbatchFailure(where, request, result.stderr);
+  if (result.code !== 0 || id === undefined) {
+    // Refused (unknown partition, limits): no job, so no task folder either; the workspace copy stays.
+    // An answer without an id (exit 0) may still be a job: its folder is kept.
+    if (result.code !== 0) await runShell(where, 'rm -rf "$1"', [request.paths.task]).catch(() => {});
+    throw sbatchFailure(where, request, result.stderr);
+  }
   return id;
 }
 
