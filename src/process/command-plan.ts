@@ -31,7 +31,7 @@ export interface CommandPlan {
  * `/bin/sh -c command`, with its exit code written to descriptor 3 when `recordExitCode`. Unsandboxed, the
  * group launcher's own perl records it (one interpreter per task, and no TERM is lost across its fork).
  * Sandboxed, the wrapper shell inside bubblewrap records it: a recorder perl in there cost 18 ms of CPU per
- * task (33.8 -> 52.0 ms a chain), 0.5 s on the wall of 50 parallel starts. Known gap (issue 17): there a TERM
+ * task (33.8 -> 52.0 ms a chain, docs/SANDBOX.md). Known gap (issue 17): there a TERM
  * landing between the wrapper's fork and the command's exec is lost, and the KILL after the grace ends it.
  */
 export function commandPlan(
