@@ -5,9 +5,11 @@ import { useLaneFixture } from "../helpers/lane-fixture.js";
 const ws = useLaneFixture();
 const standIns: ChildProcess[] = [];
 
-/** A live process, named as lanes is, whose pid a second runtime in this test process claims as its owner. */
+/** A live node process, named as lanes is, whose pid a second runtime in this test process claims as its owner. */
 function standIn(): ChildProcess & { pid: number } {
-  const child = spawn("sleep", ["60"], { stdio: "ignore", argv0: "lanes-stand-in" });
+  const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60_000)", "lanes-stand-in"], {
+    stdio: "ignore",
+  });
   standIns.push(child);
   if (child.pid === undefined) throw new Error("sleep did not start");
   return child as ChildProcess & { pid: number };

@@ -14,9 +14,11 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A live process that passes for a lanes (its command line says so): another lanes that adopted. */
+/** A live node process that passes for a lanes (its command line says so): another lanes that adopted. */
 function liveLanes(): number {
-  const child = spawn("sleep", ["60"], { argv0: "lanes-claims-test-owner", stdio: "ignore" });
+  const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60_000)", "lanes-claims-test-owner"], {
+    stdio: "ignore",
+  });
   children.push(child);
   return child.pid ?? 0;
 }

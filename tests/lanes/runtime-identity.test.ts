@@ -15,9 +15,9 @@ afterEach(() => {
   for (const child of children.splice(0)) child.kill("SIGKILL");
 });
 
-/** A live process named as a lanes process (owners are recognised by that): the owner a runtime here says it is. */
+/** A live node process named as a lanes process (owners are recognised by that): the owner a runtime here says it is. */
 function ownerProcess(name: string): number {
-  const child = spawn("sleep", ["60"], { stdio: "ignore", argv0: name });
+  const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60_000)", name], { stdio: "ignore" });
   children.push(child);
   if (child.pid === undefined) throw new Error("sleep did not start");
   return child.pid;
