@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { realpathSync } from "node:fs";
 import { basename, join } from "node:path";
+import { raceTimeout } from "../async/delay.js";
 import type { RemoteRuntime } from "../lanes/remote-runtime.js";
 import { isTerminal } from "../lanes/task-record.js";
 import { TaskStore } from "../lanes/task-store.js";
@@ -133,8 +134,7 @@ export function createRemoteLanes(options: RemoteLanesOptions): RemoteRuntime | 
   return {
     descriptions,
     settle: async (timeoutMs) => {
-      const bound = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
-      await Promise.race([Promise.allSettled([...pending]), bound]);
+      await raceTimeout(Promise.allSettled([...pending]), timeoutMs);
     },
     close: () => share?.close(),
     launch: (record, save) => {

@@ -1,4 +1,4 @@
-import { charWidth, TAB } from "./width.js";
+import { charWidth, displayWidth, TAB } from "./width.js";
 
 // SGR sequences (colours, bold): the only escapes our own styling writes into a line we wrap.
 // eslint-disable-next-line no-control-regex
@@ -21,7 +21,7 @@ interface Row {
  */
 export function wrapLine(line: string, width: number): string[] {
   const plain = line.replace(new RegExp(SGR.source, "g"), "");
-  const indentCells = Math.min(cellsOf(HANGING.exec(plain)?.[0] ?? ""), Math.floor(width / 2));
+  const indentCells = Math.min(displayWidth(HANGING.exec(plain)?.[0] ?? ""), Math.floor(width / 2));
   const indent = " ".repeat(indentCells);
   const rows: string[] = [];
   const open: string[] = [];
@@ -67,10 +67,4 @@ export function wrapLine(line: string, width: number): string[] {
   }
   rows.push(row.text);
   return rows;
-}
-
-function cellsOf(text: string): number {
-  let cells = 0;
-  for (const char of text) cells += char === "\t" ? TAB.length : charWidth(char);
-  return cells;
 }
