@@ -16,7 +16,7 @@ async function started(file: string, args: string[]): Promise<number> {
 }
 
 describe.runIf(process.platform === "linux")("ownerAlive: which live pid counts as a task's owner", () => {
-  it("a task's shell carrying .lanes/ in its command line is not an owner, even on a dead owner's pid", async () => {
+  it("a task's shell carrying .lanes/ in its command line is not an owner (its pid may be a dead owner's)", async () => {
     const pid = await started("/bin/sh", ["-c", "sleep 30; : .lanes/tasks/abc.exit", "sh"]);
     expect(ownerAlive(pid)).toBe(false);
   });
