@@ -12,6 +12,7 @@ import { deriveTasks, isTaskProcess, type DerivedTask } from "../lanes/reconcile
 import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
 import { caretStream } from "../text/caret-notation.js";
 import { formatBytes } from "../text/preview.js";
+import { wrapLine } from "../text/wrap.js";
 import { findTask, killStoredTask, listStoredTasks, readStore } from "../lanes/stored-tasks.js";
 import { storedKillText } from "../present/stored-kill-text.js";
 
@@ -74,11 +75,20 @@ export async function pruneCommand(
   return removed + kept + (await pruneInterruptedWorktrees(workspace, records));
 }
 
-/** `lanes tasks [--all]`: the tasks, then the worktrees of interrupted agents, if any. */
-export async function tasksListing(workspace: string, all: boolean): Promise<string> {
+/**
+ * `lanes tasks [--all]`: the tasks, then the worktrees of interrupted agents, if any. On a terminal of
+ * `columns`, long rows wrap at spaces and hang under the text after the id (a pipe gets one row a task).
+ */
+export async function tasksListing(workspace: string, all: boolean, columns?: number): Promise<string> {
   const records = (await listStoredTasks(workspace, true, process.pid)).map((task) => task.record);
   const worktrees = interruptedWorktreesText(interruptedWorktrees(workspace, records));
-  return formatTaskList(await listStoredTasks(workspace, all, process.pid), all) + worktrees;
+  const listing = formatTaskList(await listStoredTasks(workspace, all, process.pid), all) + worktrees;
+  if (columns === undefined) return listing;
+  // One cell short of the edge, as the REPL wraps: a full row would leave the cursor hanging at the margin.
+  return listing
+    .split("\n")
+    .flatMap((line) => wrapLine(line, Math.max(1, columns - 1)))
+    .join("\n");
 }
 
 /**
