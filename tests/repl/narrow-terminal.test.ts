@@ -18,13 +18,14 @@ afterEach(() => {
 const TEST_MS = 60_000;
 const WIDTH = 60;
 
-async function startNarrowRepl(turns: ScriptTurn[]) {
+async function startNarrowRepl(turns: ScriptTurn[], height?: number) {
   const repl = await startScriptedRepl({
     prefix: "lanes-narrow-",
     turns,
     marker: marker.value,
     cleanups,
     width: WIDTH,
+    ...(height === undefined ? {} : { height }),
     prepare: (work) => writeFileSync(join(work, "notes.txt"), "one\ntwo\nthree\n"),
   });
   // Runs before the folder is removed: a lanes still ending its tasks there would write records into it.
@@ -106,5 +107,31 @@ describe("the REPL at 60 columns (a real terminal)", { timeout: TEST_MS }, () =>
       /^⏺ agent_run\(word list: Read notes\.txt and say how many lines it has, then .*…\)$/,
     );
     expect(calls[2]?.length).toBeLessThan(prompt.length);
+  });
+
+  it("/help keeps its two columns: a wrapped description hangs under its column, not under the command", async () => {
+    const repl = await startNarrowRepl([{ text: "unused" }], 70);
+    send(repl, "/help");
+    await repl.term.waitFor(/^ {2}Ctrl\+L/m);
+    const rows = repl.term.screen().split("\n");
+    const start = rows.findIndex((row) => row === "Commands:");
+    const end = rows.findIndex((row, index) => index > start && row.startsWith("›"));
+    const help = rows.slice(start + 1, end).filter((row) => row !== "Keys:");
+    expect(help.length).toBeGreaterThan(20);
+    // Every row is a command or key at two cells in, or a continuation under the description column.
+    const description = /^ {2}(\/tasks|Enter) +/.exec(help[0] ?? "")?.[0].length;
+    for (const row of help)
+      expect(row, help.join("\n")).toMatch(/^ {2}\S/.test(row) ? /^ {2}\S/ : /^ {15,}\S/);
+    const continuations = help.filter((row) => !/^ {2}\S/.test(row));
+    expect(continuations.length).toBeGreaterThan(5);
+    const commands = help.slice(
+      0,
+      help.findIndex((row) => row.startsWith("  Enter")),
+    );
+    for (const row of commands.filter((line) => !/^ {2}\S/.test(line)))
+      expect(row.length - row.trimStart().length).toBe(description);
+    // The columns line up: each command's description starts where the first one's does.
+    for (const row of commands.filter((line) => /^ {2}\S/.test(line)))
+      expect(/^ {2}\S+(?: \S+)* +/.exec(row)?.[0].length, row).toBe(description);
   });
 });

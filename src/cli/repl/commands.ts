@@ -21,7 +21,7 @@ export const HELP = `Commands:
   /clear             clear the screen, start a new conversation (tasks go on)
   /compact           compact the conversation now (old outputs cleared, older turns summarised)
   /context           how full the context window is, and the share of prompt tokens read from cache
-  /resume [N|ID]      list this workspace's saved conversations, or continue one
+  /resume [N|ID]     list this workspace's saved conversations, or continue one
   /model [ID]        show the model, or switch to ID for the next messages
   /cost              this session's tokens in token-units, and the share read from cache
   /undo              restore the files the last message's edits changed (also /rewind)
