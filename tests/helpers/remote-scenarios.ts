@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import type { TaskRecord } from "../../src/lanes/task-record.js";
 import type { LaneWorkspace } from "./lane-workspace.js";
@@ -71,29 +73,57 @@ export function runScript(
 }
 
 /**
- * lanes starts `command` (which prints `begin` first) in the remote lane and is SIGKILLed once `begin` shows;
- * then a second session waits for the task it left. `beforeKill` runs just before the kill.
+ * A task that prints `begin`, then holds until `release()` (a file it polls for; the hosts are this machine),
+ * prints `end` and exits 5: it runs exactly as long as a test needs it to, not a guessed sleep.
+ */
+export function heldTask(ws: LaneWorkspace): { command: string; release: () => void } {
+  const gate = join(ws.root, "release");
+  return {
+    command: `echo begin; until [ -e '${gate}' ]; do sleep 0.1; done; echo end; exit 5`,
+    release: () => writeFileSync(gate, ""),
+  };
+}
+
+/** The first task's record, or undefined while there is none (or it is being replaced). */
+function firstRecord(ws: LaneWorkspace): TaskRecord | undefined {
+  try {
+    return ws.records()[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * lanes starts a held task (`heldTask`) in the remote lane and is SIGKILLed once `begin` shows; a second
+ * session adopts it while it still runs (the record names the new owner), and only then is it released.
+ * `beforeKill` runs just before the kill.
  */
 export async function killMidTaskThenResume(
   ws: LaneWorkspace,
   options: {
-    command: string;
     onTestFinished: OnTestFinished;
     waitMs: number;
     nextArgs?: string[];
     beforeKill?: () => void;
   },
 ): Promise<{ afterKill: TaskRecord | undefined; next: CliRun }> {
+  const held = heldTask(ws);
   const wait = { timeout_ms: options.waitMs };
   let pid = 0;
-  const first = taskScript(ws, { command: options.command }, wait);
+  const first = taskScript(ws, { command: held.command }, wait);
   const run = runScript(ws, first, options.onTestFinished, { onSpawn: (spawned) => (pid = spawned) });
   await until(() => ws.log().includes("begin"), "the task to start there");
   options.beforeKill?.();
   process.kill(pid, "SIGKILL");
   await run;
-  const [afterKill] = ws.records();
+  const afterKill = firstRecord(ws);
   const second = ws.script([{ tool_calls: [{ name: "wait_background", input: wait }] }, { text: "done" }]);
-  const next = await runScript(ws, second, options.onTestFinished, { args: options.nextArgs ?? [] });
-  return { afterKill, next };
+  let nextPid = 0;
+  const next = runScript(ws, second, options.onTestFinished, {
+    args: options.nextArgs ?? [],
+    onSpawn: (spawned) => (nextPid = spawned),
+  });
+  await until(() => nextPid !== 0 && firstRecord(ws)?.owner_pid === nextPid, "the next session to adopt it");
+  held.release();
+  return { afterKill, next: await next };
 }

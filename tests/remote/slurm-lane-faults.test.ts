@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { slurmPaths, submitJob } from "../../src/remote/slurm-job.js";
 import { runCli } from "../helpers/run-cli.js";
 import {
+  heldTask,
   killMidTaskThenResume,
   runScript,
   taskScript,
@@ -64,7 +65,6 @@ describe("a Slurm lane when things go wrong", () => {
       const ws = workspace();
       let before = 0;
       const { afterKill, next } = await killMidTaskThenResume(ws, {
-        command: "echo begin; sleep 6; echo end; exit 5",
         onTestFinished,
         waitMs: 120_000,
         beforeKill: () => (before = submissions()),
@@ -84,14 +84,17 @@ describe("a Slurm lane when things go wrong", () => {
     { timeout: 240_000 },
     async ({ onTestFinished }) => {
       const ws = workspace();
-      const command = "echo begin; sleep 8; echo end; exit 4";
-      const run = runScript(ws, taskScript(ws, { command }, { timeout_ms: 120_000 }), onTestFinished);
+      const held = heldTask(ws);
+      const script = taskScript(ws, { command: held.command }, { timeout_ms: 120_000 });
+      const run = runScript(ws, script, onTestFinished);
       await until(() => ws.log().includes("begin"), "the job to start");
       const before = submissions();
       await cluster.server().restartController();
+      // The job ends only once the controller is back: its end is seen through the restarted one.
+      held.release();
       const done = await run;
       expect(done.code).toBe(0);
-      expect(ws.records()[0]).toMatchObject({ status: "failed", exit_code: 4, notified: true });
+      expect(ws.records()[0]).toMatchObject({ status: "failed", exit_code: 5, notified: true });
       expect(ws.log()).toBe("begin\nend\n");
       expect(submissions()).toBe(before);
     },

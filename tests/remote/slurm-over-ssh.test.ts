@@ -91,7 +91,6 @@ describe("a Slurm lane through a login node over ssh (real sshd and Slurm on loo
       const ws = workspace();
       let before = 0;
       const { afterKill, next } = await killMidTaskThenResume(ws, {
-        command: "echo begin; sleep 4; echo end; exit 5",
         onTestFinished,
         waitMs: 60_000,
         beforeKill: () => (before = submissions()),

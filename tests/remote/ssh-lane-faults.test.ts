@@ -75,7 +75,6 @@ describe("an SSH lane when things go wrong", () => {
       // Where the shared connections' folders go: the killed lanes' one is removed by the next.
       ws.env.TMPDIR = ws.root;
       const { afterKill, next } = await killMidTaskThenResume(ws, {
-        command: "echo begin; sleep 4; echo end; exit 5",
         onTestFinished,
         waitMs: 120_000,
         nextArgs: ["--output-format", "json"],
