@@ -6,6 +6,7 @@ import {
 } from "../agents/leftover-worktrees.js";
 import { closeSync, openSync, readSync } from "node:fs";
 import { UsageError } from "../config/usage-error.js";
+import { describedCommand } from "../present/task-listing.js";
 import { summaryLine } from "../present/task-text.js";
 import { pruneTasks } from "../lanes/prune-tasks.js";
 import { deriveTasks, isTaskProcess, type DerivedTask } from "../lanes/reconcile.js";
@@ -21,7 +22,14 @@ export function formatTaskList(tasks: DerivedTask[], all: boolean, now = Date.no
     return all ? "No background tasks." : "No running tasks (use --all for finished ones).";
   return tasks
     .map(({ record, owner }) =>
-      summaryLine(record, now, owner === "gone", undefined, startedText(record, now)),
+      // Led by the model's description, as /tasks and the REPL's task lines are.
+      summaryLine(
+        { ...record, command: describedCommand(record) },
+        now,
+        owner === "gone",
+        undefined,
+        startedText(record, now),
+      ),
     )
     .join("\n");
 }

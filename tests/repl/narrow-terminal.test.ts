@@ -59,7 +59,7 @@ function callLines(screen: string): string[] {
 }
 
 describe("the REPL at 60 columns (a real terminal)", { timeout: TEST_MS }, () => {
-  it("a wrapped task row hangs under the text after its id, in /tasks and in `lanes tasks` on a terminal", async () => {
+  it("a wrapped task row hangs under the text after its id and leads with the description, in /tasks and in `lanes tasks` on a terminal", async () => {
     const command = "sleep 0.2; wc -l notes.txt";
     const repl = await startNarrowRepl([
       { tool_calls: [{ name: "background_run", input: { command, description: "line count" } }] },
@@ -79,7 +79,8 @@ describe("the REPL at 60 columns (a real terminal)", { timeout: TEST_MS }, () =>
     });
     cleanups.push(() => listing.kill());
     const [listed = ""] = await listing.waitFor(new RegExp(`^${id} {2}completed.*\n.*$`, "m"));
-    expectHanging(listed, `${id}  completed, exit 0`, command);
+    // Led by the description there too.
+    expectHanging(listed, `${id}  completed, exit 0`, `line count: ${command}`);
   });
 
   it("the tool-call line leads with the description the model gave, then the command (background_run, agent_run)", async () => {
