@@ -110,8 +110,11 @@ describe("the REPL at 60 columns (a real terminal)", { timeout: TEST_MS }, () =>
     expect(calls[2]?.length).toBeLessThan(prompt.length);
   });
 
-  it("/help keeps its two columns: a wrapped description hangs under its column, not under the command", async () => {
+  it("/help keeps its two columns (a wrapped description hangs under its column); a mistyped command names the one meant", async () => {
     const repl = await startNarrowRepl([{ text: "unused" }], 70);
+    // A mistyped command names the one meant, before the whole list.
+    send(repl, "/taks");
+    await repl.term.waitFor("Unknown command /taks: did you mean /tasks?");
     send(repl, "/help");
     await repl.term.waitFor(/^ {2}Ctrl\+L/m);
     const rows = repl.term.screen().split("\n");
