@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import type { TaskRecord } from "../../src/lanes/task-record.js";
 import type { LaneWorkspace } from "./lane-workspace.js";
 import { runCli, type CliRun } from "./run-cli.js";
@@ -96,7 +96,8 @@ function firstRecord(ws: LaneWorkspace): TaskRecord | undefined {
 /**
  * lanes starts a held task (`heldTask`) in the remote lane and is SIGKILLed once `begin` shows; a second
  * session adopts it while it still runs (the record names the new owner), and only then is it released.
- * `beforeKill` runs just before the kill.
+ * Checks what every remote lane owes then: the task was left running, and its one result (exit 5, the
+ * whole log) reached the second session. `beforeKill` runs just before the kill; returns the task's record.
  */
 export async function killMidTaskThenResume(
   ws: LaneWorkspace,
@@ -106,7 +107,7 @@ export async function killMidTaskThenResume(
     nextArgs?: string[];
     beforeKill?: () => void;
   },
-): Promise<{ afterKill: TaskRecord | undefined; next: CliRun }> {
+): Promise<TaskRecord | undefined> {
   const held = heldTask(ws);
   const wait = { timeout_ms: options.waitMs };
   let pid = 0;
@@ -125,5 +126,12 @@ export async function killMidTaskThenResume(
   });
   await until(() => nextPid !== 0 && firstRecord(ws)?.owner_pid === nextPid, "the next session to adopt it");
   held.release();
-  return { afterKill, next: await next };
+  const done = await next;
+  expect(afterKill).toMatchObject({ status: "running", notified: false });
+  expect(done.code, done.stderr).toBe(0);
+  const records = ws.records();
+  expect(records).toHaveLength(1);
+  expect(records[0]).toMatchObject({ status: "failed", exit_code: 5, notified: true });
+  expect(ws.log()).toBe("begin\nend\n");
+  return records[0];
 }
