@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { AgentEvent } from "../agent/events.js";
 import { ConfigSchema } from "../config/config.js";
 import { createScriptProviderFromTurns } from "../model/script-provider.js";
-import { describeToolCall } from "./render-events.js";
+import { describeToolCall } from "../present/tool-call-text.js";
 import type { BackgroundRunDetails } from "../tools/tool-details.js";
 import { runPrintMode } from "./print-mode.js";
 import { colorsEnabled, createStyle } from "../text/style.js";

@@ -39,7 +39,13 @@ function notACommand(context: ParseContext): string {
 function commanderLine(error: CommanderError, context: ParseContext): string {
   if (error.code === "commander.excessArguments" || error.code === "commander.unknownCommand")
     return notACommand(context);
-  return `${error.message.replace(/^error: /, "").replace(/\.$/, "")} ${SEE_HELP}`;
+  const line = error.message
+    .replace(/^error: /, "")
+    .replace(/\.$/, "")
+    // Commander puts its guess on a second line and starts a value's reason as a new sentence.
+    .replace(/\s*\n\(Did you mean (.*?)\)/, " (did you mean $1)")
+    .replace(/ is invalid\. (\w)/, (_, first: string) => ` is invalid: ${first.toLowerCase()}`);
+  return `${line} ${SEE_HELP}`;
 }
 
 /**

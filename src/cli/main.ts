@@ -185,7 +185,8 @@ const tasks = program
   .addOption(sharedOption.cwd())
   .action(async (options: { all?: boolean }, command: Command) => {
     const workspace = await cwdOf(command);
-    console.log(await (await load.tasks()).tasksListing(workspace, options.all ?? false));
+    const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
+    console.log(await (await load.tasks()).tasksListing(workspace, options.all ?? false, columns));
   });
 tasks
   .command("logs <id>")

@@ -1,18 +1,11 @@
 import type { AgentEvent } from "../agent/events.js";
+import { describeToolCall } from "../present/tool-call-text.js";
 import { renderDiff } from "./render-diff.js";
 import { terminalSafe } from "../text/width.js";
 import type { Style } from "../text/style.js";
 
 /** Lines of a tool's output shown before the rest is folded away (the model still gets all of it). */
 export const FOLD_LINES = 4;
-
-/** One line describing a tool call for people: `⏺ bash(npm test)`. */
-export function describeToolCall(name: string, input: unknown): string {
-  const record = (input ?? {}) as Record<string, unknown>;
-  const main = record.command ?? record.path ?? record.task_id ?? record.task_ids ?? "";
-  const shown = (typeof main === "string" ? main : JSON.stringify(main)).replace(/\s*\n\s*/g, " ⏎ ");
-  return `${name}(${shown.length > 100 ? `${shown.slice(0, 97)}...` : shown})`;
-}
 
 /** Long tool output folded to its first lines, with a count of the rest. */
 export function foldOutput(text: string, keep = FOLD_LINES): string {

@@ -6,12 +6,14 @@ import {
 } from "../agents/leftover-worktrees.js";
 import { closeSync, openSync, readSync } from "node:fs";
 import { UsageError } from "../config/usage-error.js";
+import { describedCommand } from "../present/task-listing.js";
 import { summaryLine } from "../present/task-text.js";
 import { pruneTasks } from "../lanes/prune-tasks.js";
 import { deriveTasks, isTaskProcess, type DerivedTask } from "../lanes/reconcile.js";
 import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
 import { caretStream } from "../text/caret-notation.js";
 import { formatBytes } from "../text/preview.js";
+import { wrapLine } from "../text/wrap.js";
 import { findTask, killStoredTask, listStoredTasks, readStore } from "../lanes/stored-tasks.js";
 import { storedKillText } from "../present/stored-kill-text.js";
 
@@ -20,7 +22,14 @@ export function formatTaskList(tasks: DerivedTask[], all: boolean, now = Date.no
     return all ? "No background tasks." : "No running tasks (use --all for finished ones).";
   return tasks
     .map(({ record, owner }) =>
-      summaryLine(record, now, owner === "gone", undefined, startedText(record, now)),
+      // Led by the model's description, as /tasks and the REPL's task lines are.
+      summaryLine(
+        { ...record, command: describedCommand(record) },
+        now,
+        owner === "gone",
+        undefined,
+        startedText(record, now),
+      ),
     )
     .join("\n");
 }
@@ -74,11 +83,20 @@ export async function pruneCommand(
   return removed + kept + (await pruneInterruptedWorktrees(workspace, records));
 }
 
-/** `lanes tasks [--all]`: the tasks, then the worktrees of interrupted agents, if any. */
-export async function tasksListing(workspace: string, all: boolean): Promise<string> {
+/**
+ * `lanes tasks [--all]`: the tasks, then the worktrees of interrupted agents, if any. On a terminal of
+ * `columns`, long rows wrap at spaces and hang under the text after the id (a pipe gets one row a task).
+ */
+export async function tasksListing(workspace: string, all: boolean, columns?: number): Promise<string> {
   const records = (await listStoredTasks(workspace, true, process.pid)).map((task) => task.record);
   const worktrees = interruptedWorktreesText(interruptedWorktrees(workspace, records));
-  return formatTaskList(await listStoredTasks(workspace, all, process.pid), all) + worktrees;
+  const listing = formatTaskList(await listStoredTasks(workspace, all, process.pid), all) + worktrees;
+  if (columns === undefined) return listing;
+  // One cell short of the edge, as the REPL wraps: a full row would leave the cursor hanging at the margin.
+  return listing
+    .split("\n")
+    .flatMap((line) => wrapLine(line, Math.max(1, columns - 1)))
+    .join("\n");
 }
 
 /**

@@ -5,9 +5,10 @@ import { charWidth, displayWidth, TAB } from "./width.js";
 const SGR = /\u001b\[[0-9;]*m/y;
 // eslint-disable-next-line no-control-regex
 const RESET = /^\u001b\[0?m$/;
-// A list item, a quote or one of the REPL's marked lines (tool call and result, task, notice): wrapped rows
-// hang under the text, not under the mark.
-const HANGING = /^(\s*(?:[-*+•>⎿⏺■▶⚑…↻]|\d+[.)])\s+|\s+)/;
+// A list item, a quote, one of the REPL's marked lines (tool call and result, task, notice), a two-column row
+// (`  /tasks      list ...`, as /help) or a task listing's row (its 8-hex-digit id, two spaces): wrapped rows
+// hang under the text, not under the mark, the first column or the id.
+const HANGING = /^(\s*(?:[-*+•>⎿⏺■▶⚑…↻]|\d+[.)])\s+| {2}\S+(?: \S+)* {2,}(?=\S)|\s+|[0-9a-f]{8} {2})/;
 
 interface Row {
   text: string;

@@ -41,6 +41,20 @@ describe("usage errors: exit 2, one line naming the problem and pointing at --he
     expectUsageLine(provider, /LANES_PROVIDER must be "anthropic" or "openai", got "gemini"/);
   });
 
+  it("a mistyped flag: still one line, naming the flag meant; a bad value reads as one sentence", async () => {
+    const [model, all, turns] = await Promise.all([
+      lanes(["--modle", "x", "-p", "hi"]),
+      lanes(["tasks", "--al"]),
+      lanes(["-p", "x", "--max-turns", "ten"]),
+    ]);
+    expectUsageLine(
+      model,
+      /^lanes: unknown option '--modle' \(did you mean --model\?\) \(see lanes --help\)$/,
+    );
+    expectUsageLine(all, /^lanes: unknown option '--al' \(did you mean --all\?\)/);
+    expectUsageLine(turns, /'ten' is invalid: expected a positive whole number/);
+  });
+
   it("a prompt given as a bare argument says to use -p", async () => {
     const run = await lanes(["fix the bug"]);
     expectUsageLine(run, /"fix the bug" is not a command; to run a prompt, use -p: lanes -p "fix the bug"/);

@@ -34,6 +34,8 @@ export async function startScriptedRepl(options: {
   config?: Record<string, unknown>;
   /** Pane width in columns (default 120). */
   width?: number;
+  /** Pane height in rows (default 40). */
+  height?: number;
   /** Start in these folders (an earlier REPL's, e.g. for --continue) instead of fresh ones. */
   again?: ReplFolders;
 }): Promise<ScriptedRepl> {
@@ -57,6 +59,7 @@ export async function startScriptedRepl(options: {
   const term = new TmuxTerminal([...argv, ...(options.args ?? [])], {
     cwd: home,
     width: options.width,
+    ...(options.height === undefined ? {} : { height: options.height }),
     env: {
       PATH: process.env.PATH,
       HOME: home,

@@ -94,8 +94,12 @@ describe("security: secrets", () => {
     let runs = 0;
     let lost = 0;
     const workspaces: string[] = [];
-    for (const credential of ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"] as const) {
-      for (const format of FORMATS) {
+    const cases = (["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"] as const).flatMap((credential) =>
+      FORMATS.map((format) => ({ credential, format })),
+    );
+    // The runs are independent (own workspace, own fake API): they run side by side.
+    await Promise.all(
+      cases.map(async ({ credential, format }) => {
         const workspace = join(ws.dir, `${credential}-${format}`);
         mkdirSync(workspace);
         workspaces.push(workspace);
@@ -149,8 +153,8 @@ describe("security: secrets", () => {
         expect(run.stdout + run.stderr).not.toContain(openaiKey);
         for (const request of fake.requests) expect(JSON.stringify(request.body)).not.toContain(key);
         expect(permissionProblems(workspace)).toEqual([]);
-      }
-    }
+      }),
+    );
     const left = await countProcessesLeft(workspaces);
     expect({ left, lost }).toEqual({ left: 0, lost: 0 });
     recordReliability(task, {
@@ -229,55 +233,58 @@ describe("security: secrets", () => {
       cases.push({ provider: "anthropic", credential: "ANTHROPIC_AUTH_TOKEN", format });
       cases.push({ provider: "openai", credential: "OPENAI_API_KEY", format });
     }
-    for (const { provider, credential, format } of cases) {
-      const key = secret(provider === "openai" ? "sk-openai" : "sk-ant");
-      const workspace = join(ws.dir, `${credential}-${format}`);
-      mkdirSync(workspace);
-      workspaces.push(workspace);
-      // Two overloads, then an auth failure: each error message quotes the credential, as gateways do.
-      const echo = `invalid credential ${key} (Authorization: Bearer ${key})`;
-      let server: FakeAnthropic | FakeOpenAI;
-      if (provider === "anthropic") {
-        server = await startFakeAnthropic((_request, index) =>
-          index < 2
-            ? { kind: "error", status: 529, message: echo }
-            : { kind: "error", status: 401, message: echo },
-        );
-      } else {
-        server = await startFakeOpenAI((_request, index) =>
-          index < 2
-            ? { kind: "error", status: 503, message: echo }
-            : { kind: "error", status: 401, message: echo },
-        );
-      }
-      servers.push(server);
-      const env =
-        provider === "anthropic"
-          ? { [credential]: key, ANTHROPIC_BASE_URL: server.url, MODEL_ID: "claude-test" }
-          : { OPENAI_API_KEY: key, OPENAI_BASE_URL: `${server.url}/v1`, MODEL_ID: "gpt-test" };
-      const args = ["-p", "hello", "--output-format", format, "--provider", provider];
-      const run = await runCliUnderUmask(args, {
-        cwd: workspace,
-        umask: "022",
-        env: testEnv({
-          ...env,
-          LANES_MAX_RETRIES: "4",
-          LANES_RETRY_BASE_MS: "5",
-          ANTHROPIC_LOG: "debug",
-          OPENAI_LOG: "debug",
-        }),
-      });
-      runs++;
-      // Three answers, all failures: two retried, the last one final.
-      expect(server.requests).toHaveLength(3);
-      faults += server.requests.length;
-      expect(run.code).toBe(1);
-      const output = run.stdout + run.stderr;
-      if (!/401|auth/i.test(output)) unreported++;
-      if (format === "stream-json") expect(output).toContain('"type":"model-retry"');
-      expect(output).not.toContain(key);
-      expect(filesHolding(filesUnder(workspace), [key])).toEqual([]);
-    }
+    // The runs are independent (own workspace, own fake API): they run side by side.
+    await Promise.all(
+      cases.map(async ({ provider, credential, format }) => {
+        const key = secret(provider === "openai" ? "sk-openai" : "sk-ant");
+        const workspace = join(ws.dir, `${credential}-${format}`);
+        mkdirSync(workspace);
+        workspaces.push(workspace);
+        // Two overloads, then an auth failure: each error message quotes the credential, as gateways do.
+        const echo = `invalid credential ${key} (Authorization: Bearer ${key})`;
+        let server: FakeAnthropic | FakeOpenAI;
+        if (provider === "anthropic") {
+          server = await startFakeAnthropic((_request, index) =>
+            index < 2
+              ? { kind: "error", status: 529, message: echo }
+              : { kind: "error", status: 401, message: echo },
+          );
+        } else {
+          server = await startFakeOpenAI((_request, index) =>
+            index < 2
+              ? { kind: "error", status: 503, message: echo }
+              : { kind: "error", status: 401, message: echo },
+          );
+        }
+        servers.push(server);
+        const env =
+          provider === "anthropic"
+            ? { [credential]: key, ANTHROPIC_BASE_URL: server.url, MODEL_ID: "claude-test" }
+            : { OPENAI_API_KEY: key, OPENAI_BASE_URL: `${server.url}/v1`, MODEL_ID: "gpt-test" };
+        const args = ["-p", "hello", "--output-format", format, "--provider", provider];
+        const run = await runCliUnderUmask(args, {
+          cwd: workspace,
+          umask: "022",
+          env: testEnv({
+            ...env,
+            LANES_MAX_RETRIES: "4",
+            LANES_RETRY_BASE_MS: "5",
+            ANTHROPIC_LOG: "debug",
+            OPENAI_LOG: "debug",
+          }),
+        });
+        runs++;
+        // Three answers, all failures: two retried, the last one final.
+        expect(server.requests).toHaveLength(3);
+        faults += server.requests.length;
+        expect(run.code).toBe(1);
+        const output = run.stdout + run.stderr;
+        if (!/401|auth/i.test(output)) unreported++;
+        if (format === "stream-json") expect(output).toContain('"type":"model-retry"');
+        expect(output).not.toContain(key);
+        expect(filesHolding(filesUnder(workspace), [key])).toEqual([]);
+      }),
+    );
     const left = await countProcessesLeft(workspaces);
     expect({ left, unreported }).toEqual({ left: 0, unreported: 0 });
     recordReliability(task, {

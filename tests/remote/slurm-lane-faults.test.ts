@@ -1,43 +1,38 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { slurmPaths, submitJob } from "../../src/remote/slurm-job.js";
 import { runCli } from "../helpers/run-cli.js";
-import { startSlurm, type TestSlurm } from "../helpers/slurm.js";
+import {
+  heldTask,
+  killMidTaskThenResume,
+  runScript,
+  taskScript,
+  until,
+  useLaneServer,
+} from "../helpers/remote-scenarios.js";
+import { startSlurm } from "../helpers/slurm.js";
 import { slurmWorkspace, type SlurmWorkspace } from "../helpers/slurm-workspace.js";
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(check: () => boolean, what: string, ms = 90_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await sleep(100);
-  }
-}
-
 describe("a Slurm lane when things go wrong", () => {
-  let slurm: TestSlurm;
-  const workspaces: SlurmWorkspace[] = [];
-  const workspace = (lane: Record<string, unknown> = {}): SlurmWorkspace => {
-    const ws = slurmWorkspace(slurm, lane);
-    workspaces.push(ws);
-    return ws;
-  };
+  const cluster = useLaneServer(startSlurm);
+  const workspace = (lane: Record<string, unknown> = {}): SlurmWorkspace =>
+    cluster.track(slurmWorkspace(cluster.server(), lane));
   const submissions = (): number =>
-    (readFileSync(join(slurm.dir, "slurmctld.log"), "utf8").match(/_slurm_rpc_submit_batch_job/g) ?? [])
-      .length;
-  beforeAll(async () => {
-    slurm = await startSlurm();
-  }, 120_000);
-  afterAll(() => {
-    slurm?.stop();
-    for (const ws of workspaces) ws.remove();
-  });
+    (
+      readFileSync(join(cluster.server().dir, "slurmctld.log"), "utf8").match(
+        /_slurm_rpc_submit_batch_job/g,
+      ) ?? []
+    ).length;
 
   it("a resent start is a no-op: one job, the command runs once", { timeout: 120_000 }, async () => {
     const ws = workspace();
-    const where = { lane: "hpc", host: "local", transport: undefined, env: { ...process.env, ...slurm.env } };
+    const where = {
+      lane: "hpc",
+      host: "local",
+      transport: undefined,
+      env: { ...process.env, ...cluster.server().env },
+    };
     const paths = slurmPaths(ws.remoteDir, "w", "t1");
     const { mkdirSync } = await import("node:fs");
     mkdirSync(paths.work, { recursive: true });
@@ -68,38 +63,12 @@ describe("a Slurm lane when things go wrong", () => {
     { timeout: 240_000 },
     async ({ onTestFinished }) => {
       const ws = workspace();
-      const command = "echo begin; sleep 6; echo end; exit 5";
-      const first = ws.script([
-        { tool_calls: [{ name: "background_run", input: { command, lane: "hpc" } }] },
-        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 120_000 } }] },
-        { text: "done" },
-      ]);
-      let pid = 0;
-      const run = runCli(["-p", "go", "--model", `script:${first}`], {
-        cwd: ws.dir,
-        env: ws.env,
-        onSpawn: (spawned) => (pid = spawned),
+      let before = 0;
+      await killMidTaskThenResume(ws, {
         onTestFinished,
+        waitMs: 120_000,
+        beforeKill: () => (before = submissions()),
       });
-      await until(() => ws.log().includes("begin"), "the job to start");
-      const before = submissions();
-      process.kill(pid, "SIGKILL");
-      await run;
-      expect(ws.records()[0]).toMatchObject({ status: "running", notified: false });
-      const second = ws.script([
-        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 120_000 } }] },
-        { text: "done" },
-      ]);
-      const next = await runCli(["-p", "go", "--model", `script:${second}`], {
-        cwd: ws.dir,
-        env: ws.env,
-        onTestFinished,
-      });
-      expect(next.code).toBe(0);
-      const records = ws.records();
-      expect(records).toHaveLength(1);
-      expect(records[0]).toMatchObject({ status: "failed", exit_code: 5, notified: true });
-      expect(ws.log()).toBe("begin\nend\n");
       expect(submissions()).toBe(before);
     },
   );
@@ -109,23 +78,17 @@ describe("a Slurm lane when things go wrong", () => {
     { timeout: 240_000 },
     async ({ onTestFinished }) => {
       const ws = workspace();
-      const command = "echo begin; sleep 8; echo end; exit 4";
-      const script = ws.script([
-        { tool_calls: [{ name: "background_run", input: { command, lane: "hpc" } }] },
-        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 120_000 } }] },
-        { text: "done" },
-      ]);
-      const run = runCli(["-p", "go", "--model", `script:${script}`], {
-        cwd: ws.dir,
-        env: ws.env,
-        onTestFinished,
-      });
+      const held = heldTask(ws);
+      const script = taskScript(ws, { command: held.command }, { timeout_ms: 120_000 });
+      const run = runScript(ws, script, onTestFinished);
       await until(() => ws.log().includes("begin"), "the job to start");
       const before = submissions();
-      await slurm.restartController();
+      await cluster.server().restartController();
+      // The job ends only once the controller is back: its end is seen through the restarted one.
+      held.release();
       const done = await run;
       expect(done.code).toBe(0);
-      expect(ws.records()[0]).toMatchObject({ status: "failed", exit_code: 4, notified: true });
+      expect(ws.records()[0]).toMatchObject({ status: "failed", exit_code: 5, notified: true });
       expect(ws.log()).toBe("begin\nend\n");
       expect(submissions()).toBe(before);
     },
@@ -136,16 +99,8 @@ describe("a Slurm lane when things go wrong", () => {
     { timeout: 120_000 },
     async ({ onTestFinished }) => {
       const ws = workspace({ partition: "nope" });
-      const script = ws.script([
-        { tool_calls: [{ name: "background_run", input: { command: "echo never", lane: "hpc" } }] },
-        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 60_000 } }] },
-        { text: "done" },
-      ]);
-      const run = await runCli(["-p", "go", "--model", `script:${script}`, "--output-format", "json"], {
-        cwd: ws.dir,
-        env: ws.env,
-        onTestFinished,
-      });
+      const script = taskScript(ws, { command: "echo never" }, { timeout_ms: 60_000 });
+      const run = await runScript(ws, script, onTestFinished, { args: ["--output-format", "json"] });
       expect(run.code).toBe(0);
       const [record] = ws.records();
       expect(record).toMatchObject({ status: "failed", exit_code: null, end_reason: "spawn_error" });
@@ -163,6 +118,7 @@ describe("a Slurm lane when things go wrong", () => {
     async ({ onTestFinished }) => {
       const ws = workspace();
       // A job holding the whole node: lanes' job pends behind it (Resources) until it is cancelled.
+      const slurm = cluster.server();
       const blocker = slurm
         .run("sbatch", [
           "--parsable",
@@ -178,16 +134,11 @@ describe("a Slurm lane when things go wrong", () => {
         () => slurm.run("squeue", ["-h", "-j", blocker, "-o", "%T"]).trim() === "RUNNING",
         "blocker",
       );
-      const script = ws.script([
-        { tool_calls: [{ name: "background_run", input: { command: "echo ran", lane: "hpc" } }] },
-        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 90_000 } }] },
-        { text: "done" },
-      ]);
-      const run = runCli(["-p", "go", "--model", `script:${script}`], {
-        cwd: ws.dir,
-        env: ws.env,
+      const run = runScript(
+        ws,
+        taskScript(ws, { command: "echo ran" }, { timeout_ms: 90_000 }),
         onTestFinished,
-      });
+      );
       let reason: string | null | undefined;
       await until(() => {
         try {

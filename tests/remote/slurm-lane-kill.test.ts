@@ -1,25 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/run-cli.js";
 import { startSlurm, type TestSlurm } from "../helpers/slurm.js";
-import { slurmWorkspace, type SlurmWorkspace } from "../helpers/slurm-workspace.js";
+import { slurmWorkspace } from "../helpers/slurm-workspace.js";
+import { useLaneServer } from "../helpers/remote-scenarios.js";
 
 describe("killing a task on a Slurm lane (scancel, proctrack/cgroup)", () => {
+  const server = useLaneServer(startSlurm);
   let slurm: TestSlurm;
-  const workspaces: SlurmWorkspace[] = [];
-  beforeAll(async () => {
-    slurm = await startSlurm();
-  }, 120_000);
-  afterAll(() => {
-    slurm?.stop();
-    for (const ws of workspaces) ws.remove();
-  });
+  beforeAll(() => (slurm = server.server()));
 
   it(
     "ends a TERM-ignoring child and a setsid grandchild of the job: 0 left, the job CANCELLED",
     { timeout: 180_000 },
     async ({ onTestFinished }) => {
-      const ws = slurmWorkspace(slurm);
-      workspaces.push(ws);
+      const ws = server.track(slurmWorkspace(slurm));
       const command =
         "trap '' TERM; setsid sh -c 'trap \"\" TERM; sleep 311' & echo ready; trap '' TERM; sleep 312";
       const script = ws.script([

@@ -1,27 +1,21 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/run-cli.js";
 import { startSlurm, type TestSlurm } from "../helpers/slurm.js";
-import { slurmWorkspace, type SlurmWorkspace } from "../helpers/slurm-workspace.js";
+import { slurmWorkspace } from "../helpers/slurm-workspace.js";
+import { useLaneServer } from "../helpers/remote-scenarios.js";
 
 describe("a Slurm lane (real munge, slurmctld and slurmd on loopback)", () => {
+  const server = useLaneServer(startSlurm);
   let slurm: TestSlurm;
-  const workspaces: SlurmWorkspace[] = [];
-  beforeAll(async () => {
-    slurm = await startSlurm();
-  }, 120_000);
-  afterAll(() => {
-    slurm?.stop();
-    for (const ws of workspaces) ws.remove();
-  });
+  beforeAll(() => (slurm = server.server()));
 
   it(
     "runs as a job in the synced folder on dir and delivers its result and exit code once",
     { timeout: 240_000 },
     async ({ onTestFinished }) => {
-      const ws = slurmWorkspace(slurm);
-      workspaces.push(ws);
+      const ws = server.track(slurmWorkspace(slurm));
       writeFileSync(join(ws.dir, "only-here.txt"), "synced-from-the-workspace\n");
       const script = ws.script([
         {

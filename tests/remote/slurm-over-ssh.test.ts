@@ -1,51 +1,41 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCli } from "../helpers/run-cli.js";
-import { startSlurm, type TestSlurm } from "../helpers/slurm.js";
+import {
+  killMidTaskThenResume,
+  runScript,
+  taskScript,
+  until,
+  useLaneServer,
+} from "../helpers/remote-scenarios.js";
+import { startSlurm } from "../helpers/slurm.js";
 import { slurmWorkspace, type SlurmWorkspace } from "../helpers/slurm-workspace.js";
-import { startSshd, type TestSshd } from "../helpers/sshd.js";
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(check: () => boolean, what: string, ms = 90_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await sleep(100);
-  }
-}
+import { startSshd } from "../helpers/sshd.js";
 
 // sbatch, squeue, scontrol and scancel run on a "login node" over ssh (this machine, through the test
 // sshd), the workspace is rsynced there; lanes itself runs without SLURM_CONF.
 describe("a Slurm lane through a login node over ssh (real sshd and Slurm on loopback)", () => {
-  let slurm: TestSlurm;
-  let sshd: TestSshd;
-  const workspaces: SlurmWorkspace[] = [];
+  const cluster = useLaneServer(startSlurm);
+  const login = useLaneServer(() => startSshd({ setEnv: cluster.server().env }));
   const workspace = (): SlurmWorkspace => {
+    const sshd = login.server();
     const ssh = {
       host: "root@127.0.0.1",
       port: sshd.port,
       identity_file: sshd.identityFile,
       known_hosts_file: sshd.knownHostsFile,
     };
-    const ws = slurmWorkspace(slurm, { ssh });
+    const ws = cluster.track(slurmWorkspace(cluster.server(), { ssh }));
     delete ws.env.SLURM_CONF;
-    workspaces.push(ws);
     return ws;
   };
   const submissions = (): number =>
-    (readFileSync(join(slurm.dir, "slurmctld.log"), "utf8").match(/_slurm_rpc_submit_batch_job/g) ?? [])
-      .length;
-  beforeAll(async () => {
-    slurm = await startSlurm();
-    sshd = await startSshd({ setEnv: slurm.env });
-  }, 120_000);
-  afterAll(() => {
-    sshd?.stop();
-    slurm?.stop();
-    for (const ws of workspaces) ws.remove();
-  });
+    (
+      readFileSync(join(cluster.server().dir, "slurmctld.log"), "utf8").match(
+        /_slurm_rpc_submit_batch_job/g,
+      ) ?? []
+    ).length;
 
   it(
     "runs as a job in the folder synced to the login node and delivers its exit code once, over one connection",
@@ -54,17 +44,10 @@ describe("a Slurm lane through a login node over ssh (real sshd and Slurm on loo
       const ws = workspace();
       writeFileSync(join(ws.dir, "only-here.txt"), "synced-from-the-workspace\n");
       const command = 'pwd; cat only-here.txt; echo "job $SLURM_JOB_ID"; exit 3';
-      const script = ws.script([
-        { tool_calls: [{ name: "background_run", input: { command, lane: "hpc" } }] },
-        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 60_000 } }] },
-        { text: "done" },
-      ]);
+      const script = taskScript(ws, { command }, { timeout_ms: 60_000 });
+      const sshd = login.server();
       const before = { submitted: submissions(), connections: sshd.connections() };
-      const run = await runCli(["-p", "go", "--model", `script:${script}`], {
-        cwd: ws.dir,
-        env: ws.env,
-        onTestFinished,
-      });
+      const run = await runScript(ws, script, onTestFinished);
       expect(run.code).toBe(0);
       const [record] = ws.records();
       expect(record).toMatchObject({ status: "failed", exit_code: 3, notified: true, lane: "hpc" });
@@ -86,16 +69,7 @@ describe("a Slurm lane through a login node over ssh (real sshd and Slurm on loo
       const ws = workspace();
       const command =
         "trap '' TERM; setsid sh -c 'trap \"\" TERM; sleep 321' & echo ready; trap '' TERM; sleep 322";
-      const script = ws.script([
-        { tool_calls: [{ name: "background_run", input: { command, lane: "hpc" } }] },
-        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 60_000 } }] },
-        { text: "done" },
-      ]);
-      const run = runCli(["-p", "go", "--model", `script:${script}`], {
-        cwd: ws.dir,
-        env: ws.env,
-        onTestFinished,
-      });
+      const run = runScript(ws, taskScript(ws, { command }, { timeout_ms: 60_000 }), onTestFinished);
       await until(() => ws.log().includes("ready"), "the job to start");
       const [started] = ws.records();
       const kill = await runCli(["tasks", "kill", started!.id], { cwd: ws.dir, env: ws.env, onTestFinished });
@@ -103,6 +77,7 @@ describe("a Slurm lane through a login node over ssh (real sshd and Slurm on loo
       await run;
       const [record] = ws.records();
       expect(record).toMatchObject({ status: "killed", end_reason: "user_kill", notified: true });
+      const slurm = cluster.server();
       await until(() => slurm.jobProcesses((line) => /sleep 32[12]/.test(line)) === 0, "0 left", 30_000);
       const state = slurm.run("scontrol", ["show", "job", "-o", record!.remote!.job_id!]);
       expect(state).toMatch(/JobState=CANCELLED/);
@@ -114,38 +89,12 @@ describe("a Slurm lane through a login node over ssh (real sshd and Slurm on loo
     { timeout: 120_000 },
     async ({ onTestFinished }) => {
       const ws = workspace();
-      const command = "echo begin; sleep 4; echo end; exit 5";
-      const first = ws.script([
-        { tool_calls: [{ name: "background_run", input: { command, lane: "hpc" } }] },
-        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 60_000 } }] },
-        { text: "done" },
-      ]);
-      let pid = 0;
-      const run = runCli(["-p", "go", "--model", `script:${first}`], {
-        cwd: ws.dir,
-        env: ws.env,
-        onSpawn: (spawned) => (pid = spawned),
+      let before = 0;
+      await killMidTaskThenResume(ws, {
         onTestFinished,
+        waitMs: 60_000,
+        beforeKill: () => (before = submissions()),
       });
-      await until(() => ws.log().includes("begin"), "the job to start");
-      const before = submissions();
-      process.kill(pid, "SIGKILL");
-      await run;
-      expect(ws.records()[0]).toMatchObject({ status: "running", notified: false });
-      const second = ws.script([
-        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 60_000 } }] },
-        { text: "done" },
-      ]);
-      const next = await runCli(["-p", "go", "--model", `script:${second}`], {
-        cwd: ws.dir,
-        env: ws.env,
-        onTestFinished,
-      });
-      expect(next.code).toBe(0);
-      const records = ws.records();
-      expect(records).toHaveLength(1);
-      expect(records[0]).toMatchObject({ status: "failed", exit_code: 5, notified: true });
-      expect(ws.log()).toBe("begin\nend\n");
       expect(submissions()).toBe(before);
     },
   );

@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { processInfo } from "../helpers/process-tree.js";
 import { remoteWorkspace, type RemoteWorkspace } from "../helpers/remote-workspace.js";
 import { runCli } from "../helpers/run-cli.js";
 import { startSshd, type TestSshd } from "../helpers/sshd.js";
+import { useLaneServer } from "../helpers/remote-scenarios.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -39,22 +40,16 @@ function logOf(ws: RemoteWorkspace, command: string): string {
 }
 
 describe("one ssh connection per host for one lanes (ControlMaster)", () => {
+  const server = useLaneServer(startSshd);
   let sshd: TestSshd;
-  const workspaces: RemoteWorkspace[] = [];
+  beforeAll(() => (sshd = server.server()));
   const workspace = (): RemoteWorkspace => {
     const ws = remoteWorkspace(sshd);
-    workspaces.push(ws);
+    server.track(ws);
     // The private socket folder goes under TMPDIR: this test can see it is removed.
     ws.env.TMPDIR = ws.root;
     return ws;
   };
-  beforeAll(async () => {
-    sshd = await startSshd();
-  }, 120_000);
-  afterAll(() => {
-    sshd?.stop();
-    for (const ws of workspaces) ws.remove();
-  });
 
   it(
     "two tasks (check, sync, start, follow, clean of each) open one connection, and nothing is left at exit",

@@ -1,46 +1,24 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { sshTransport, runSsh } from "../../src/remote/ssh-transport.js";
 import { supervisorCall } from "../../src/remote/supervisor-call.js";
 import { remoteWorkspace, type RemoteWorkspace } from "../helpers/remote-workspace.js";
-import { runCli } from "../helpers/run-cli.js";
+import {
+  killMidTaskThenResume,
+  runScript,
+  taskScript,
+  until,
+  useLaneServer,
+} from "../helpers/remote-scenarios.js";
 import { sshdProcesses, startSshd, type TestSshd } from "../helpers/sshd.js";
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(check: () => boolean, what: string, ms = 90_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await sleep(100);
-  }
-}
-
-function logOf(ws: RemoteWorkspace): string {
-  try {
-    const [record] = ws.records();
-    return record ? readFileSync(record.output_file, "utf8") : "";
-  } catch {
-    return "";
-  }
-}
-
 describe("an SSH lane when things go wrong", () => {
+  const host = useLaneServer(startSshd);
   let sshd: TestSshd;
-  const workspaces: RemoteWorkspace[] = [];
-  const workspace = (lane: Record<string, unknown> = {}): RemoteWorkspace => {
-    const ws = remoteWorkspace(sshd, lane);
-    workspaces.push(ws);
-    return ws;
-  };
-  beforeAll(async () => {
-    sshd = await startSshd();
-  }, 120_000);
-  afterAll(() => {
-    sshd?.stop();
-    for (const ws of workspaces) ws.remove();
-  });
+  beforeAll(() => (sshd = host.server()));
+  const workspace = (lane: Record<string, unknown> = {}): RemoteWorkspace =>
+    host.track(remoteWorkspace(sshd, lane));
 
   it("a resent start is a no-op: the command runs once", { timeout: 180_000 }, async () => {
     const ws = workspace();
@@ -78,22 +56,13 @@ describe("an SSH lane when things go wrong", () => {
     async ({ onTestFinished }) => {
       const ws = workspace();
       const command = "for i in $(seq 1 20); do echo line-$i; sleep 0.2; done";
-      const script = ws.script([
-        { tool_calls: [{ name: "background_run", input: { command, lane: "box" } }] },
-        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 120_000 } }] },
-        { text: "done" },
-      ]);
-      const run = runCli(["-p", "go", "--model", `script:${script}`], {
-        cwd: ws.dir,
-        env: ws.env,
-        onTestFinished,
-      });
-      await until(() => logOf(ws).includes("line-3\n"), "the first lines");
+      const run = runScript(ws, taskScript(ws, { command }, { timeout_ms: 120_000 }), onTestFinished);
+      await until(() => ws.log().includes("line-3\n"), "the first lines");
       sshd.dropConnections();
       const done = await run;
       expect(done.code).toBe(0);
       const lines = Array.from({ length: 20 }, (_, i) => `line-${i + 1}`);
-      expect(logOf(ws)).toBe(`${lines.join("\n")}\n`);
+      expect(ws.log()).toBe(`${lines.join("\n")}\n`);
       expect(ws.records()[0]).toMatchObject({ status: "completed", exit_code: 0, notified: true });
     },
   );
@@ -105,36 +74,11 @@ describe("an SSH lane when things go wrong", () => {
       const ws = workspace();
       // Where the shared connections' folders go: the killed lanes' one is removed by the next.
       ws.env.TMPDIR = ws.root;
-      const command = "echo begin; sleep 4; echo end; exit 5";
-      const first = ws.script([
-        { tool_calls: [{ name: "background_run", input: { command, lane: "box" } }] },
-        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 120_000 } }] },
-        { text: "done" },
-      ]);
-      let pid = 0;
-      const run = runCli(["-p", "go", "--model", `script:${first}`], {
-        cwd: ws.dir,
-        env: ws.env,
-        onSpawn: (spawned) => (pid = spawned),
+      const record = await killMidTaskThenResume(ws, {
         onTestFinished,
+        waitMs: 120_000,
+        nextArgs: ["--output-format", "json"],
       });
-      await until(() => logOf(ws).includes("begin"), "the task to start there");
-      process.kill(pid, "SIGKILL");
-      await run;
-      expect(ws.records()[0]).toMatchObject({ status: "running", notified: false });
-      const second = ws.script([
-        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 120_000 } }] },
-        { text: "done" },
-      ]);
-      const next = await runCli(["-p", "go", "--model", `script:${second}`, "--output-format", "json"], {
-        cwd: ws.dir,
-        env: ws.env,
-        onTestFinished,
-      });
-      expect(next.code).toBe(0);
-      const [record] = ws.records();
-      expect(record).toMatchObject({ status: "failed", exit_code: 5, notified: true });
-      expect(logOf(ws)).toBe("begin\nend\n");
       // Delivered: the host's copy of the task is removed.
       expect(hasTaskDir(ws, record!.id)).toBe(false);
       expect(readdirSync(ws.root).filter((name) => name.startsWith("lanes-ssh-"))).toEqual([]);
@@ -146,21 +90,10 @@ describe("an SSH lane when things go wrong", () => {
     { timeout: 180_000 },
     async ({ onTestFinished }) => {
       const ws = workspace();
-      const script = ws.script([
-        {
-          tool_calls: [
-            {
-              name: "background_run",
-              input: { command: "echo up; sleep 304", lane: "box", timeout_ms: 2_000 },
-            },
-          ],
-        },
-        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 120_000 } }] },
-        { text: "done" },
-      ]);
-      await runCli(["-p", "go", "--model", `script:${script}`], { cwd: ws.dir, env: ws.env, onTestFinished });
+      const task = { command: "echo up; sleep 304", timeout_ms: 2_000 };
+      await runScript(ws, taskScript(ws, task, { timeout_ms: 120_000 }), onTestFinished);
       expect(ws.records()[0]).toMatchObject({ status: "timed_out", end_reason: "timeout", notified: true });
-      expect(logOf(ws)).toBe("up\n");
+      expect(ws.log()).toBe("up\n");
       expect(sshdProcesses(sshd, (line) => line.includes("sleep 304"))).toBe(0);
     },
   );
@@ -185,16 +118,11 @@ describe("an SSH lane when things go wrong", () => {
       );
       writeFileSync(join(ws.dir, ".env"), `RSYNC_RSH=ssh -p ${sshd.port}\n`);
       const before = sshd.connections();
-      const script = ws.script([
-        { tool_calls: [{ name: "background_run", input: { command: "echo local", lane: "evil" } }] },
-        { tool_calls: [{ name: "wait_background", input: {} }] },
-        { text: "done" },
-      ]);
-      const run = await runCli(["-p", "go", "--model", `script:${script}`], {
-        cwd: ws.dir,
-        env: ws.env,
+      const run = await runScript(
+        ws,
+        taskScript(ws, { command: "echo local", lane: "evil" }),
         onTestFinished,
-      });
+      );
       expect(run.stderr).toContain("lanes.evil.remote (only your own config may add or change a remote)");
       expect(run.stderr).toContain("ignored RSYNC_RSH");
       expect(ws.records()[0]).toMatchObject({ status: "completed", exit_code: 0 });
@@ -218,12 +146,7 @@ describe("an SSH lane when things go wrong", () => {
         execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", other]);
       }
       const ws = workspace(settings);
-      const script = ws.script([
-        { tool_calls: [{ name: "background_run", input: { command: "echo never", lane: "box" } }] },
-        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 60_000 } }] },
-        { text: "done" },
-      ]);
-      await runCli(["-p", "go", "--model", `script:${script}`], { cwd: ws.dir, env: ws.env, onTestFinished });
+      await runScript(ws, taskScript(ws, { command: "echo never" }, { timeout_ms: 60_000 }), onTestFinished);
       const [record] = ws.records();
       expect(record).toMatchObject({ status: "failed", exit_code: null, notified: true });
       expect(record?.end_detail).toContain(`remote lane box (root@127.0.0.1): ${reason}:`);

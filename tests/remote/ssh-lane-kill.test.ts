@@ -1,27 +1,21 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { remoteWorkspace, type RemoteWorkspace } from "../helpers/remote-workspace.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { remoteWorkspace } from "../helpers/remote-workspace.js";
 import { runCli } from "../helpers/run-cli.js";
 import { sshdProcesses, startSshd, type TestSshd } from "../helpers/sshd.js";
+import { useLaneServer } from "../helpers/remote-scenarios.js";
 
 describe("killing a task on an SSH host", () => {
+  const server = useLaneServer(startSshd);
   let sshd: TestSshd;
-  const workspaces: RemoteWorkspace[] = [];
-  beforeAll(async () => {
-    sshd = await startSshd();
-  }, 120_000);
-  afterAll(() => {
-    sshd?.stop();
-    for (const ws of workspaces) ws.remove();
-  });
+  beforeAll(() => (sshd = server.server()));
 
   it(
     "ends a TERM-ignoring child and a setsid grandchild there: 0 left",
     { timeout: 180_000 },
     async ({ onTestFinished }) => {
-      const ws = remoteWorkspace(sshd);
-      workspaces.push(ws);
+      const ws = server.track(remoteWorkspace(sshd));
       // The flag is .gitignore'd: the second task's sync keeps it on the host.
       writeFileSync(join(ws.dir, ".gitignore"), "started-flag\n");
       const command =
@@ -53,8 +47,7 @@ describe("killing a task on an SSH host", () => {
     "lanes tasks kill from another shell: the owning lanes ends it on the host",
     { timeout: 180_000 },
     async ({ onTestFinished }) => {
-      const ws = remoteWorkspace(sshd);
-      workspaces.push(ws);
+      const ws = server.track(remoteWorkspace(sshd));
       const script = ws.script([
         {
           tool_calls: [{ name: "background_run", input: { command: "echo ready; sleep 303", lane: "box" } }],

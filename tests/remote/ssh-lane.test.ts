@@ -1,26 +1,20 @@
 import { writeFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { remoteWorkspace, type RemoteWorkspace } from "../helpers/remote-workspace.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { remoteWorkspace } from "../helpers/remote-workspace.js";
 import { runCli } from "../helpers/run-cli.js";
 import { startSshd, type TestSshd } from "../helpers/sshd.js";
+import { useLaneServer } from "../helpers/remote-scenarios.js";
 
 describe("a remote lane on an SSH host (real sshd over loopback)", () => {
+  const server = useLaneServer(startSshd);
   let sshd: TestSshd;
-  const workspaces: RemoteWorkspace[] = [];
-  beforeAll(async () => {
-    sshd = await startSshd();
-  }, 120_000);
-  afterAll(() => {
-    sshd?.stop();
-    for (const ws of workspaces) ws.remove();
-  });
+  beforeAll(() => (sshd = server.server()));
 
   it(
     "runs in the synced remote folder and delivers its result and exit code once",
     { timeout: 240_000 },
     async ({ onTestFinished }) => {
-      const ws = remoteWorkspace(sshd);
-      workspaces.push(ws);
+      const ws = server.track(remoteWorkspace(sshd));
       writeFileSync(`${ws.dir}/only-here.txt`, "synced-from-the-workspace\n");
       writeFileSync(`${ws.dir}/.gitignore`, "ignored.txt\n");
       writeFileSync(`${ws.dir}/ignored.txt`, "never synced\n");

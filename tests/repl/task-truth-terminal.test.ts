@@ -193,7 +193,7 @@ describe("after a crash", { timeout: 90_000 }, () => {
     );
     await resumed.waitFor("picked up 1 task(s) from an earlier run: 0 still running, 1 ended, 0 lost");
     await resumed.waitFor(/Resumed session [\w-]+:/);
-    await resumed.waitFor(/› build the project\n(.*\n)*Starting the build\.\n⏺ background_run\(while/);
+    await resumed.waitFor(/› build the project\n(.*\n)*Starting the build\.\n⏺ background_run\(build: while/);
     await resumed.waitFor("The build runs in the background.");
   });
 });

@@ -26,6 +26,20 @@ describe("wrapLine", () => {
     expect(wrapLine("12. alpha beta gamma", 12)).toEqual(["12. alpha", "    beta", "    gamma"]);
   });
 
+  it("hangs a two-column row's continuation under its second column", () => {
+    expect(wrapLine("  /tasks kill ID   end a task and its whole group", 40)).toEqual([
+      "  /tasks kill ID   end a task and its",
+      "                   whole group",
+    ]);
+  });
+
+  it("hangs a task row's continuation under the text after its id, a dimmed one too", () => {
+    const row = "3f2a1b0c  running 2.0s  tests: npm test";
+    expect(wrapLine(row, 26)).toEqual(["3f2a1b0c  running 2.0s", "          tests: npm test"]);
+    const dimmed = wrapLine(createStyle(true).dim(row), 26);
+    expect(dimmed.map(stripEscapes)).toEqual(["3f2a1b0c  running 2.0s", "          tests: npm test"]);
+  });
+
   it("closes a colour still open at a break and reopens it on the next row", () => {
     const style = createStyle(true);
     const rows = wrapLine(`plain ${style.bold("bold words that run long")} end`, 14);

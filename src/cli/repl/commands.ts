@@ -9,6 +9,8 @@ import { modelCommand } from "./model-command.js";
 import { resumeCommand } from "./resume-command.js";
 import { agentTranscript } from "../../agents/agent-transcript.js";
 import { undoCommand } from "./undo-command.js";
+import { closest } from "../suggest.js";
+import { SLASH_COMMANDS } from "./tab-complete.js";
 import type { ReplView } from "./view.js";
 import type { Session } from "../../session/session.js";
 import type { Style } from "../../text/style.js";
@@ -21,7 +23,7 @@ export const HELP = `Commands:
   /clear             clear the screen, start a new conversation (tasks go on)
   /compact           compact the conversation now (old outputs cleared, older turns summarised)
   /context           how full the context window is, and the share of prompt tokens read from cache
-  /resume [N|ID]      list this workspace's saved conversations, or continue one
+  /resume [N|ID]     list this workspace's saved conversations, or continue one
   /model [ID]        show the model, or switch to ID for the next messages
   /cost              this session's tokens in token-units, and the share read from cache
   /undo              restore the files the last message's edits changed (also /rewind)
@@ -99,7 +101,7 @@ export async function runSlashCommand(input: string, context: CommandContext): P
       undoCommand(context.session, view, style, context.busy);
       return undefined;
     default:
-      view.notice(`Unknown command ${command}. Type /help.`);
+      view.notice(unknownCommandText(command));
       return undefined;
   }
 }
@@ -114,6 +116,14 @@ export function contextLine(session: Session): string {
       ? "no calls yet"
       : `${Math.round((100 * cache_read_input_tokens) / prompts)}% of ${prompts} prompt tokens read from cache`;
   return `context: ~${tokens} of ${window} tokens (${Math.round((100 * tokens) / window)}%) · ${share}`;
+}
+
+/** `/taks`: the command likely meant, when one is close; else the pointer to /help. */
+function unknownCommandText(command: string): string {
+  const guess = closest(command, SLASH_COMMANDS);
+  return guess === undefined
+    ? `Unknown command ${command}. Type /help.`
+    : `Unknown command ${command}: did you mean ${guess}?`;
 }
 
 async function tasksCommand(sub: string | undefined, id: string | undefined, context: CommandContext) {

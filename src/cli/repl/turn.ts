@@ -1,6 +1,7 @@
 import type { AgentEvent } from "../../agent/events.js";
 import type { AgentStop } from "../../agent/loop.js";
-import { describeToolCall, renderAgentEvent } from "../render-events.js";
+import { describeToolCall } from "../../present/tool-call-text.js";
+import { renderAgentEvent } from "../render-events.js";
 import { MarkdownStream } from "./markdown-stream.js";
 import type { Activity } from "./spinner.js";
 import type { ReplView } from "./view.js";
