@@ -43,6 +43,22 @@ export function agentRows(a: AgentsResult | undefined): Row[] {
       measured: m.median.privateMb,
       how: "same workers, Private_Clean + Private_Dirty of /proc/PID/smaps_rollup: what each extra agent adds (node's binary and shared libraries are mapped once for all)",
     },
+    ...togetherRows(a.together),
+  ];
+}
+
+/** What many agents waiting at once take together: the issue's reason for its RSS target, measured. */
+function togetherRows(t: AgentsResult["together"]): Row[] {
+  if (!t) return [];
+  const how = `${CLI}; ${t.agents} \`agent_run\` in one turn, each agent's one task waits for a file the bench writes once ${t.waiting} agents' states said \`waiting\` for 1.5 s; read then`;
+  return [
+    {
+      figure: `Memory per agent, ${t.agents} agents waiting at once (MB)`,
+      measured: t.treePssMb,
+      // Issue 19: 20 agents in a laptop's spare memory, i.e. 60 MB each.
+      target: { op: "<=", limit: 60 },
+      how: `${how}: the sum of PSS (/proc/PID/smaps_rollup, each shared page split among the processes mapping it) over every agent's process tree (worker, its sandbox's network proxy, its task) / ${t.agents}; the workers alone ${t.workerPssMb} MB each, their median RSS ${t.rssMb} MB; MemAvailable fell by ${t.memAvailableDropMb} MB per agent (the parent's PSS of ${t.parentPssMb} MB taken out; on a shared machine other work moves it)`,
+    },
   ];
 }
 
@@ -50,7 +66,9 @@ export function agentRows(a: AgentsResult | undefined): Row[] {
 export function agentMemorySection(a: AgentsResult | undefined): string[] {
   if (!a) return [];
   const { median: w, node, nodeWithSdk: sdk, parent } = a.memory;
-  const twenty = Math.round((20 * w.privateMb + w.fileMb) / 10) * 10;
+  const twenty = a.together
+    ? Math.round((20 * a.together.treePssMb) / 10) * 10
+    : Math.round((20 * w.privateMb + w.fileMb) / 10) * 10;
   return [
     "## Where an agent's memory goes",
     "",
