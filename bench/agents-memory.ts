@@ -52,6 +52,34 @@ function isAgentWorker(pid: number): boolean {
   }
 }
 
+/**
+ * Proportional set size in MB (smaps_rollup): each page divided by the processes sharing it, so the PSS of
+ * all processes sums to the memory they take together; undefined when the process is gone.
+ */
+export function readPss(pid: number): number | undefined {
+  try {
+    return mb(field(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"), "Pss"));
+  } catch {
+    return undefined;
+  }
+}
+
+/** MemAvailable of /proc/meminfo in MB: what the kernel says could still be given to programs. */
+export function memAvailableMb(): number {
+  return mb(field(readFileSync("/proc/meminfo", "utf8"), "MemAvailable"));
+}
+
+/** A process and everything under it (the worker's sandbox, its network proxy, its tasks). */
+export function processTree(pid: number): number[] {
+  const tree: number[] = [];
+  const queue = [pid];
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    tree.push(next);
+    queue.push(...childrenOf(next));
+  }
+  return tree;
+}
+
 function childrenOf(pid: number): number[] {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(" ").filter(Boolean).map(Number);

@@ -18,6 +18,7 @@ import {
   type ParentRun,
 } from "./agents-cli.js";
 import { findAgentWorker, PeakRss, readRss, type Rss } from "./agents-memory.js";
+import { waitingRoutes, waitingSampler, type WaitingTogether } from "./agents-waiting.js";
 import { percentile, round, withWorkspace, type BenchContext } from "./support.js";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -32,6 +33,8 @@ export interface AgentsResult {
   fanOut: { rounds: number; wallMs: number; ratio: number; processWallMs: number };
   /** Peak RSS of each agent-worker while it waited on its task, and of baselines sampled meanwhile. */
   memory: { workers: number; median: Rss; max: Rss; parent: Rss; node: Rss; nodeWithSdk: Rss };
+  /** `agents` agents each waiting on its own task at once: what they take together. */
+  together?: WaitingTogether;
 }
 
 const median = (values: number[]): number => round(percentile(values, 50), 0);
@@ -96,6 +99,26 @@ async function benchStart(bin: string, agents: number): Promise<AgentsResult["st
     readyMs,
     readyPerSecond: round(agents / (readyMs / 1000), 1),
   };
+}
+
+/** Agents that all wait on their tasks at once, read together, then released (bench/agents-waiting.ts). */
+async function benchTogether(bin: string, agents: number): Promise<WaitingTogether> {
+  const prompts = Array.from({ length: agents }, (_, i) => `waiting ${i}`);
+  const sampler = waitingSampler(agents);
+  await withParent(
+    bin,
+    (onCall) => ({
+      "bench parent": parentRoute(
+        prompts.map((prompt) => ({ prompt })),
+        onCall,
+      ),
+      ...waitingRoutes(prompts),
+    }),
+    { laneLimit: agents, agents, onSample: sampler.onSample },
+  );
+  const reading = sampler.finish();
+  if (!reading) throw new Error("agents bench: the waiting agents were never read");
+  return reading;
 }
 
 async function benchFirstRequest(bin: string, rounds: number): Promise<AgentsResult["firstRequest"]> {
@@ -211,7 +234,11 @@ export async function benchAgents(context: BenchContext): Promise<AgentsResult> 
     context.log(
       `fan-out of 3 agents on sleep ${SLEEP_S}: ${rest.fanOut.wallMs} ms; worker RSS while waiting median ${rest.memory.median.rssMb} MB, max ${rest.memory.max.rssMb} MB (idle node ${rest.memory.node.rssMb} MB, with the SDK ${rest.memory.nodeWithSdk.rssMb} MB)`,
     );
-    return { start, firstRequest, ...rest };
+    const together = await benchTogether(bin, context.quick ? 8 : 20);
+    context.log(
+      `${together.waiting}/${together.agents} agents waiting at once: RSS ${together.rssMb} MB each (median), PSS ${together.workerPssMb} MB per worker, ${together.treePssMb} MB per agent's process tree; MemAvailable down ${together.memAvailableDropMb} MB per agent (parent's ${together.parentPssMb} MB taken out)`,
+    );
+    return { start, firstRequest, ...rest, together };
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }

@@ -5,8 +5,15 @@ import { basename, dirname, join } from "node:path";
  * A worker mostly waits (on the model, on its tasks): V8 is told to favour memory over speed. Measured on a
  * waiting worker (bench agents): a 1 MB semi-space instead of 16 MB, smaller heap growth and code, no
  * helper threads took its RSS from 92 to 82 MB (private 48 -> 38 MB) at the same CPU time per start.
+ * Liftoff only: undici's HTTP parser (WebAssembly) got hot by the second reply and TurboFan compiled it
+ * then, holding 25 MB for a moment and 200 ms of CPU; Liftoff's code parses a 400 KB stream no slower.
  */
-export const WORKER_V8_FLAGS = ["--max-semi-space-size=1", "--optimize-for-size", "--single-threaded"];
+export const WORKER_V8_FLAGS = [
+  "--max-semi-space-size=1",
+  "--optimize-for-size",
+  "--single-threaded",
+  "--liftoff-only",
+];
 
 /** A word for /bin/sh, quoted so nothing in it is expanded. */
 function shellWord(word: string): string {

@@ -1,5 +1,10 @@
-import { RE2JS } from "re2js";
+import { createRequire } from "node:module";
 import { matchInWorker, type MatchReply } from "./match-worker.js";
+
+type Re2 = typeof import("re2js");
+let re2: Re2 | undefined;
+// Loaded on the first pattern: re2js holds 3.6 MB in every process that loads it, and most agents never match.
+const loadRe2 = (): Re2 => (re2 ??= createRequire(import.meta.url)("re2js") as Re2);
 
 /** How long one match job may run in the worker before it is stopped and the pattern given up on. */
 export const PATTERN_DEADLINE_MS = 5_000;
@@ -27,7 +32,7 @@ export class Pattern {
   static compile(source: string): Pattern {
     try {
       // Bounded: RE2 caps repetition counts at 1000, so even a 500-char pattern compiles in milliseconds.
-      RE2JS.compile(source);
+      loadRe2().RE2JS.compile(source);
     } catch (error) {
       const reason = (error as Error).message.replace(/^error parsing regexp: /, "");
       throw new PatternError(

@@ -40,6 +40,21 @@ describe("the agent worker's entry", () => {
     expect(Number(run.stdout)).toBeLessThanOrEqual(2 * 1024 * 1024);
   });
 
+  it("its WebAssembly (undici's HTTP parser) stays on Liftoff: a hot wasm function is never recompiled by TurboFan", () => {
+    // (func (param i32) (result i32)): sums n, n-1, ..., 1 in a loop; 2000 calls make it hot.
+    const wasm = [
+      0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 1, 127, 1, 127, 3, 2, 1, 0, 7, 5, 1, 1, 102, 0, 0, 10, 35, 1,
+      33, 1, 1, 127, 2, 64, 3, 64, 32, 0, 69, 13, 1, 32, 1, 32, 0, 106, 33, 1, 32, 0, 65, 1, 107, 33, 0, 12,
+      0, 11, 11, 32, 1, 11,
+    ];
+    const probe = `const f = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array([${wasm.join(",")}]))).exports.f; let sum = 0; for (let i = 0; i < 2000; i++) sum += f(1000); process.stdout.write(JSON.stringify({ sum, liftoff: %IsLiftoffFunction(f), turbofan: %IsTurboFanFunction(f) }))`;
+    const run = spawnSync(process.execPath, ["--allow-natives-syntax", ...WORKER_V8_FLAGS, "-e", probe], {
+      encoding: "utf8",
+    });
+    expect(run.stderr).toBe("");
+    expect(JSON.parse(run.stdout)).toEqual({ sum: 2000 * 500500, liftoff: true, turbofan: false });
+  });
+
   it("finds the slim entry through an installed symlink to lanes.js", () => {
     const dir = folder();
     mkdirSync(join(dir, "dist"));
