@@ -27,7 +27,17 @@ export interface AgentsResult {
   /** One turn of `agents` agent_run calls: the call → every record running, and → every first request. */
   start: { agents: number; startedMs: number; perSecond: number; readyMs: number; readyPerSecond: number };
   /** Medians over `rounds`: agent_run call → the sub-agent's first request, beside the parent's own start. */
-  firstRequest: { rounds: number; agentMs: number; parentMs: number; ratio: number; spawnMs: number };
+  firstRequest: {
+    rounds: number;
+    agentMs: number;
+    parentMs: number;
+    ratio: number;
+    spawnMs: number;
+    /** The worker's own CPU time (user + system) when its first request arrived, with V8's code cache. */
+    workerCpuMs?: number;
+    /** The same with the code cache off (LANES_CODE_CACHE=0), measured in the same run. */
+    uncachedCpuMs?: number;
+  };
   /** Medians over `rounds`: agent_run call → the parent's request after the last agent result. */
   fanOut: { rounds: number; wallMs: number; ratio: number; processWallMs: number };
   /** Peak RSS of each agent-worker while it waited on its task, and of baselines sampled meanwhile. */
@@ -35,6 +45,8 @@ export interface AgentsResult {
 }
 
 const median = (values: number[]): number => round(percentile(values, 50), 0);
+// The workers' code cache ($XDG_CACHE_HOME/lanes), shared by every run of this bench as by a user's sessions.
+const cacheDir = join(ROOT, ".build", `bench-agents-cache-${process.pid}`);
 
 /** A parent whose first turn starts these agents and whose later turns just acknowledge. */
 function parentRoute(calls: { prompt: string }[], onCall: () => void): Route {
@@ -49,7 +61,12 @@ function parentRoute(calls: { prompt: string }[], onCall: () => void): Route {
 async function withParent(
   bin: string,
   routes: (onCall: () => void) => Record<string, Route>,
-  options: { laneLimit: number; agents: number; onSample?: (ws: AgentsWorkspace, pid: number) => void },
+  options: {
+    laneLimit: number;
+    agents: number;
+    onSample?: (ws: AgentsWorkspace, pid: number) => void;
+    env?: NodeJS.ProcessEnv;
+  },
 ): Promise<{
   server: FakeAnthropic;
   run: ParentRun;
@@ -60,7 +77,8 @@ async function withParent(
   const server = await startFakeAnthropic(routeByPrompt(routes(() => (callAt = Date.now()))));
   try {
     return await withWorkspace("agents", async (dir) => {
-      const ws = agentsWorkspace(dir, server, options.laneLimit);
+      const ws = agentsWorkspace(dir, server, options.laneLimit, cacheDir);
+      Object.assign(ws.env, options.env);
       const run = await runParent(bin, ws, "bench parent", (pid) => options.onSample?.(ws, pid));
       const records = taskRecords(ws.project).filter((r) => r.type === "local_agent");
       const completed = records.filter((r) => r.status === "completed").length;
@@ -98,24 +116,44 @@ async function benchStart(bin: string, agents: number): Promise<AgentsResult["st
   };
 }
 
+/** One parent starting one agent; the agent's worker's CPU time when its first request arrives. */
+async function probeRun(bin: string, env: NodeJS.ProcessEnv = {}) {
+  let project = "";
+  let cpuMs = Number.NaN;
+  const firstRequest = (): void => {
+    const record = taskRecords(project).find((r) => r.type === "local_agent" && r.pid);
+    const worker = record ? findAgentWorker(record.pid) : undefined;
+    cpuMs = worker === undefined ? Number.NaN : (readRss(worker)?.cpuMs ?? Number.NaN);
+  };
+  const run = await withParent(
+    bin,
+    (onCall) => ({
+      "bench parent": parentRoute([{ prompt: "probe" }], onCall),
+      probe: (_request, index) => (index === 0 && firstRequest(), textReply("probe done")),
+    }),
+    { laneLimit: 8, agents: 1, env, onSample: (ws) => (project = ws.project) },
+  );
+  return { ...run, cpuMs };
+}
+
 async function benchFirstRequest(bin: string, rounds: number): Promise<AgentsResult["firstRequest"]> {
   const samples = { agent: [] as number[], parent: [] as number[], spawn: [] as number[] };
+  const cpu = { cached: [] as number[], uncached: [] as number[] };
   for (let i = 0; i < rounds; i++) {
-    const { server, run, callAt, records } = await withParent(
-      bin,
-      (onCall) => ({
-        "bench parent": parentRoute([{ prompt: "probe" }], onCall),
-        probe: [textReply("probe done")],
-      }),
-      { laneLimit: 8, agents: 1 },
-    );
+    const { server, run, callAt, records, cpuMs } = await probeRun(bin);
+    cpu.cached.push(cpuMs);
+    // Side by side, so the load of the moment weighs on both alike.
+    cpu.uncached.push((await probeRun(bin, { LANES_CODE_CACHE: "0" })).cpuMs);
     samples.parent.push(requestsOf(server.requests, "bench parent")[0]!.receivedAt - run.spawnedAt);
     samples.agent.push(requestsOf(server.requests, "probe")[0]!.receivedAt - callAt);
     samples.spawn.push(Date.parse(records[0].started_at) - callAt);
   }
   const agentMs = median(samples.agent);
   const parentMs = median(samples.parent);
-  return { rounds, agentMs, parentMs, ratio: round(agentMs / parentMs, 2), spawnMs: median(samples.spawn) };
+  return {
+    ...{ rounds, agentMs, parentMs, ratio: round(agentMs / parentMs, 2), spawnMs: median(samples.spawn) },
+    ...{ workerCpuMs: median(cpu.cached), uncachedCpuMs: median(cpu.uncached) },
+  };
 }
 
 /** An idle node process to sample beside the workers; `sdk` makes it import the Anthropic SDK first. */
@@ -199,20 +237,23 @@ export async function benchAgents(context: BenchContext): Promise<AgentsResult> 
   const outDir = join(ROOT, ".build", `bench-agents-${process.pid}`);
   const bin = await buildCli(outDir);
   try {
+    // The first agent ever writes the code cache; the figures are those of the agents after it.
+    await probeRun(bin);
     const start = await benchStart(bin, context.quick ? 8 : 20);
     context.log(
       `${start.agents} agents: records running ${start.startedMs} ms after the call (${start.perSecond}/s), first requests ${start.readyMs} ms (${start.readyPerSecond}/s)`,
     );
     const firstRequest = await benchFirstRequest(bin, context.quick ? 2 : 5);
     context.log(
-      `sub-agent first request ${firstRequest.agentMs} ms after agent_run (spawned at ${firstRequest.spawnMs} ms), lanes -p spawn → first request ${firstRequest.parentMs} ms`,
+      `sub-agent first request ${firstRequest.agentMs} ms after agent_run (spawned at ${firstRequest.spawnMs} ms), lanes -p spawn → first request ${firstRequest.parentMs} ms; worker CPU to its first request ${firstRequest.workerCpuMs} ms (without the code cache ${firstRequest.uncachedCpuMs} ms)`,
     );
     const rest = await benchFanOut(bin, context.quick ? 1 : 3);
     context.log(
-      `fan-out of 3 agents on sleep ${SLEEP_S}: ${rest.fanOut.wallMs} ms; worker RSS while waiting median ${rest.memory.median.rssMb} MB, max ${rest.memory.max.rssMb} MB (idle node ${rest.memory.node.rssMb} MB, with the SDK ${rest.memory.nodeWithSdk.rssMb} MB)`,
+      `fan-out of 3 agents on sleep ${SLEEP_S}: ${rest.fanOut.wallMs} ms; worker CPU to waiting ${rest.memory.median.cpuMs} ms; worker RSS while waiting median ${rest.memory.median.rssMb} MB, max ${rest.memory.max.rssMb} MB (idle node ${rest.memory.node.rssMb} MB, with the SDK ${rest.memory.nodeWithSdk.rssMb} MB)`,
     );
     return { start, firstRequest, ...rest };
   } finally {
     rmSync(outDir, { recursive: true, force: true });
+    rmSync(cacheDir, { recursive: true, force: true });
   }
 }
