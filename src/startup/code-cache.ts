@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { basename, dirname, join } from "node:path";
@@ -59,9 +59,9 @@ function writeAtomically(file: string, data: Buffer): void {
 }
 
 /**
- * Runs a CommonJS bundle the way require() would, but through vm.Script with V8's code cache: Node 20
- * has no module compile cache, and compiling the worker's code was a third of its start-up CPU. A missing,
- * corrupt or foreign cache file is ignored (V8 checks it) and replaced by save().
+ * Runs a CommonJS bundle the way require() would, but through vm.Script with V8's code cache: Node 20 has
+ * no module compile cache (loading the worker's ESM chunks cost ~240 ms CPU over a bare node, this ~170 ms).
+ * A missing, corrupt or foreign cache file is ignored (V8 checks it) and replaced by save().
  */
 export function loadCachedBundle<T>(bundle: string, cacheDir: string | undefined): CachedBundle<T> {
   const file = cacheDir === undefined ? undefined : codeCacheFile(cacheDir, bundle, process.execArgv);
@@ -85,6 +85,8 @@ export function loadCachedBundle<T>(bundle: string, cacheDir: string | undefined
   const save = (): void => {
     if (file === undefined || saved) return;
     saved = true;
+    // Twenty agents started at once all miss: the first to get here writes it, the rest need not.
+    if (state === "missing" && existsSync(file)) return;
     try {
       writeAtomically(file, script.createCachedData());
     } catch {
