@@ -39,7 +39,14 @@ export interface AgentsResult {
     uncachedCpuMs?: number;
   };
   /** Medians over `rounds`: agent_run call → the parent's request after the last agent result. */
-  fanOut: { rounds: number; wallMs: number; ratio: number; processWallMs: number };
+  fanOut: {
+    rounds: number;
+    wallMs: number;
+    ratio: number;
+    processWallMs: number;
+    /** Median CPU time of a worker at the first sample that saw it waiting on its sleep. */
+    cpuToWaitMs?: number;
+  };
   /** Peak RSS of each agent-worker while it waited on its task, and of baselines sampled meanwhile. */
   memory: { workers: number; median: Rss; max: Rss; parent: Rss; node: Rss; nodeWithSdk: Rss };
 }
@@ -175,6 +182,8 @@ export async function benchFanOut(
   const peaks = new PeakRss();
   const baselines = { node: idleNode(false), nodeWithSdk: idleNode(true) };
   const walls = { fanOut: [] as number[], process: [] as number[] };
+  // The peaks' CPU is the last seen while waiting, so it includes the sleep's end; this is its start.
+  const toWait = new Map<string, number>();
   try {
     for (let i = 0; i < rounds; i++) {
       const onSample = (ws: AgentsWorkspace, pid: number): void => {
@@ -182,7 +191,9 @@ export async function benchFanOut(
           if (record.type !== "local_agent" || record.status !== "running" || !record.pid) continue;
           const state = readAgentState(join(ws.project, ".lanes"), record.id);
           const worker = state?.phase === "waiting" ? findAgentWorker(record.pid) : undefined;
-          if (worker !== undefined) peaks.add(`worker ${i} ${record.id}`, readRss(worker));
+          const rss = worker === undefined ? undefined : readRss(worker);
+          peaks.add(`worker ${i} ${record.id}`, rss);
+          if (rss && !toWait.has(`${i} ${record.id}`)) toWait.set(`${i} ${record.id}`, rss.cpuMs);
         }
         peaks.add("parent", readRss(pid));
         for (const [name, child] of Object.entries(baselines)) peaks.add(name, readRss(child.pid ?? -1));
@@ -222,6 +233,7 @@ export async function benchFanOut(
       wallMs,
       ratio: round(wallMs / (SLEEP_S * 1000), 3),
       processWallMs: median(walls.process),
+      cpuToWaitMs: median([...toWait.values()]),
     },
     memory: {
       workers: workers.length,
@@ -249,7 +261,7 @@ export async function benchAgents(context: BenchContext): Promise<AgentsResult> 
     );
     const rest = await benchFanOut(bin, context.quick ? 1 : 3);
     context.log(
-      `fan-out of 3 agents on sleep ${SLEEP_S}: ${rest.fanOut.wallMs} ms; worker CPU to waiting ${rest.memory.median.cpuMs} ms; worker RSS while waiting median ${rest.memory.median.rssMb} MB, max ${rest.memory.max.rssMb} MB (idle node ${rest.memory.node.rssMb} MB, with the SDK ${rest.memory.nodeWithSdk.rssMb} MB)`,
+      `fan-out of 3 agents on sleep ${SLEEP_S}: ${rest.fanOut.wallMs} ms; worker CPU when it began to wait ${rest.fanOut.cpuToWaitMs} ms, by the end of its wait ${rest.memory.median.cpuMs} ms; worker RSS while waiting median ${rest.memory.median.rssMb} MB, max ${rest.memory.max.rssMb} MB (idle node ${rest.memory.node.rssMb} MB, with the SDK ${rest.memory.nodeWithSdk.rssMb} MB)`,
     );
     return { start, firstRequest, ...rest };
   } finally {
