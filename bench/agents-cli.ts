@@ -10,7 +10,12 @@ export interface AgentsWorkspace {
   env: NodeJS.ProcessEnv;
 }
 
-export function agentsWorkspace(dir: string, server: FakeAnthropic, laneLimit: number): AgentsWorkspace {
+export function agentsWorkspace(
+  dir: string,
+  server: FakeAnthropic,
+  laneLimit: number,
+  cacheDir?: string,
+): AgentsWorkspace {
   const project = join(dir, "project");
   const home = join(dir, "home");
   mkdirSync(project);
@@ -25,6 +30,8 @@ export function agentsWorkspace(dir: string, server: FakeAnthropic, laneLimit: n
     ANTHROPIC_API_KEY: "bench",
     ANTHROPIC_BASE_URL: server.url,
     MODEL_ID: "claude-bench",
+    // One cache folder for the whole bench, as a user's ~/.cache/lanes lasts across sessions.
+    ...(cacheDir === undefined ? {} : { XDG_CACHE_HOME: cacheDir }),
   };
   return { project, env };
 }

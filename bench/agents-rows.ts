@@ -24,14 +24,14 @@ export function agentRows(a: AgentsResult | undefined): Row[] {
       figure: "Sub-agent first request after `agent_run` / `lanes -p` first request",
       measured: f.ratio,
       target: { op: "<=", limit: 1.5 },
-      how: `${CLI}; the parent's reply carrying one \`agent_run\` → \`receivedAt\` of the agent's first request (${f.agentMs} ms; its record running at ${f.spawnMs} ms), against the same parent's own spawn → first request (${f.parentMs} ms); medians of ${f.rounds} runs`,
+      how: `${CLI}; the parent's reply carrying one \`agent_run\` → \`receivedAt\` of the agent's first request (${f.agentMs} ms; its record running at ${f.spawnMs} ms), against the same parent's own spawn → first request (${f.parentMs} ms); medians of ${f.rounds} runs. The worker's own CPU time (user + system, /proc) when its first request arrived: ${f.workerCpuMs ?? "not measured"} ms from V8's code cache (written by a warm-up agent first), ${f.uncachedCpuMs ?? "not measured"} ms with \`LANES_CODE_CACHE=0\`, runs alternating`,
     },
     {
       figure: "Fan-out wall / 2 s, 3 agents each on its own `sleep 2`",
       measured: o.ratio,
       // Issue 19: ≤ 3.0 s against the ideal 2 s.
       target: { op: "<=", limit: 1.5 },
-      how: `${CLI}; the parent's reply with 3 \`agent_run\` → the parent's request after the last agent result (${o.wallMs} ms: 3 worker start-ups, 3 model turns each, the sleep, the wake); the parent process's whole run ${o.processWallMs} ms; medians of ${o.rounds} runs. Each worker had used ${m.median.cpuMs} ms of CPU (median) by the time it waited on its sleep (node start-up, 2 model turns, 1 tool call), so 3 of them need ${3 * m.median.cpuMs} ms of CPU on the shared cores before their sleeps even start`,
+      how: `${CLI}; the parent's reply with 3 \`agent_run\` → the parent's request after the last agent result (${o.wallMs} ms: 3 worker start-ups, 3 model turns each, the sleep, the wake); the parent process's whole run ${o.processWallMs} ms; medians of ${o.rounds} runs. Each worker had used ${o.cpuToWaitMs ?? m.median.cpuMs} ms of CPU (median, code cache in use) when first seen waiting on its sleep (node start-up, 2 model turns, 1 tool call with the tree's sandbox probe handed down; ${m.median.cpuMs} ms by the end of its wait), so 3 of them need ${3 * (o.cpuToWaitMs ?? m.median.cpuMs)} ms of CPU on the shared cores before their sleeps even start`,
     },
     {
       figure: "RSS per agent-worker waiting on its task (MB)",

@@ -28,9 +28,26 @@ export interface AgentsResult {
   /** One turn of `agents` agent_run calls: the call → every record running, and → every first request. */
   start: { agents: number; startedMs: number; perSecond: number; readyMs: number; readyPerSecond: number };
   /** Medians over `rounds`: agent_run call → the sub-agent's first request, beside the parent's own start. */
-  firstRequest: { rounds: number; agentMs: number; parentMs: number; ratio: number; spawnMs: number };
+  firstRequest: {
+    rounds: number;
+    agentMs: number;
+    parentMs: number;
+    ratio: number;
+    spawnMs: number;
+    /** The worker's own CPU time (user + system) when its first request arrived, with V8's code cache. */
+    workerCpuMs?: number;
+    /** The same with the code cache off (LANES_CODE_CACHE=0), measured in the same run. */
+    uncachedCpuMs?: number;
+  };
   /** Medians over `rounds`: agent_run call → the parent's request after the last agent result. */
-  fanOut: { rounds: number; wallMs: number; ratio: number; processWallMs: number };
+  fanOut: {
+    rounds: number;
+    wallMs: number;
+    ratio: number;
+    processWallMs: number;
+    /** Median CPU time of a worker at the first sample that saw it waiting on its sleep. */
+    cpuToWaitMs?: number;
+  };
   /** Peak RSS of each agent-worker while it waited on its task, and of baselines sampled meanwhile. */
   memory: { workers: number; median: Rss; max: Rss; parent: Rss; node: Rss; nodeWithSdk: Rss };
   /** `agents` agents each waiting on its own task at once: what they take together. */
@@ -38,6 +55,8 @@ export interface AgentsResult {
 }
 
 const median = (values: number[]): number => round(percentile(values, 50), 0);
+// The workers' code cache ($XDG_CACHE_HOME/lanes), shared by every run of this bench as by a user's sessions.
+const cacheDir = join(ROOT, ".build", `bench-agents-cache-${process.pid}`);
 
 /** A parent whose first turn starts these agents and whose later turns just acknowledge. */
 function parentRoute(calls: { prompt: string }[], onCall: () => void): Route {
@@ -52,7 +71,12 @@ function parentRoute(calls: { prompt: string }[], onCall: () => void): Route {
 async function withParent(
   bin: string,
   routes: (onCall: () => void) => Record<string, Route>,
-  options: { laneLimit: number; agents: number; onSample?: (ws: AgentsWorkspace, pid: number) => void },
+  options: {
+    laneLimit: number;
+    agents: number;
+    onSample?: (ws: AgentsWorkspace, pid: number) => void;
+    env?: NodeJS.ProcessEnv;
+  },
 ): Promise<{
   server: FakeAnthropic;
   run: ParentRun;
@@ -63,7 +87,8 @@ async function withParent(
   const server = await startFakeAnthropic(routeByPrompt(routes(() => (callAt = Date.now()))));
   try {
     return await withWorkspace("agents", async (dir) => {
-      const ws = agentsWorkspace(dir, server, options.laneLimit);
+      const ws = agentsWorkspace(dir, server, options.laneLimit, cacheDir);
+      Object.assign(ws.env, options.env);
       const run = await runParent(bin, ws, "bench parent", (pid) => options.onSample?.(ws, pid));
       const records = taskRecords(ws.project).filter((r) => r.type === "local_agent");
       const completed = records.filter((r) => r.status === "completed").length;
@@ -121,24 +146,44 @@ async function benchTogether(bin: string, agents: number): Promise<WaitingTogeth
   return reading;
 }
 
+/** One parent starting one agent; the agent's worker's CPU time when its first request arrives. */
+async function probeRun(bin: string, env: NodeJS.ProcessEnv = {}) {
+  let project = "";
+  let cpuMs = Number.NaN;
+  const firstRequest = (): void => {
+    const record = taskRecords(project).find((r) => r.type === "local_agent" && r.pid);
+    const worker = record ? findAgentWorker(record.pid) : undefined;
+    cpuMs = worker === undefined ? Number.NaN : (readRss(worker)?.cpuMs ?? Number.NaN);
+  };
+  const run = await withParent(
+    bin,
+    (onCall) => ({
+      "bench parent": parentRoute([{ prompt: "probe" }], onCall),
+      probe: (_request, index) => (index === 0 && firstRequest(), textReply("probe done")),
+    }),
+    { laneLimit: 8, agents: 1, env, onSample: (ws) => (project = ws.project) },
+  );
+  return { ...run, cpuMs };
+}
+
 async function benchFirstRequest(bin: string, rounds: number): Promise<AgentsResult["firstRequest"]> {
   const samples = { agent: [] as number[], parent: [] as number[], spawn: [] as number[] };
+  const cpu = { cached: [] as number[], uncached: [] as number[] };
   for (let i = 0; i < rounds; i++) {
-    const { server, run, callAt, records } = await withParent(
-      bin,
-      (onCall) => ({
-        "bench parent": parentRoute([{ prompt: "probe" }], onCall),
-        probe: [textReply("probe done")],
-      }),
-      { laneLimit: 8, agents: 1 },
-    );
+    const { server, run, callAt, records, cpuMs } = await probeRun(bin);
+    cpu.cached.push(cpuMs);
+    // Side by side, so the load of the moment weighs on both alike.
+    cpu.uncached.push((await probeRun(bin, { LANES_CODE_CACHE: "0" })).cpuMs);
     samples.parent.push(requestsOf(server.requests, "bench parent")[0]!.receivedAt - run.spawnedAt);
     samples.agent.push(requestsOf(server.requests, "probe")[0]!.receivedAt - callAt);
     samples.spawn.push(Date.parse(records[0].started_at) - callAt);
   }
   const agentMs = median(samples.agent);
   const parentMs = median(samples.parent);
-  return { rounds, agentMs, parentMs, ratio: round(agentMs / parentMs, 2), spawnMs: median(samples.spawn) };
+  return {
+    ...{ rounds, agentMs, parentMs, ratio: round(agentMs / parentMs, 2), spawnMs: median(samples.spawn) },
+    ...{ workerCpuMs: median(cpu.cached), uncachedCpuMs: median(cpu.uncached) },
+  };
 }
 
 /** An idle node process to sample beside the workers; `sdk` makes it import the Anthropic SDK first. */
@@ -160,6 +205,8 @@ export async function benchFanOut(
   const peaks = new PeakRss();
   const baselines = { node: idleNode(false), nodeWithSdk: idleNode(true) };
   const walls = { fanOut: [] as number[], process: [] as number[] };
+  // The peaks' CPU is the last seen while waiting, so it includes the sleep's end; this is its start.
+  const toWait = new Map<string, number>();
   try {
     for (let i = 0; i < rounds; i++) {
       const onSample = (ws: AgentsWorkspace, pid: number): void => {
@@ -167,7 +214,9 @@ export async function benchFanOut(
           if (record.type !== "local_agent" || record.status !== "running" || !record.pid) continue;
           const state = readAgentState(join(ws.project, ".lanes"), record.id);
           const worker = state?.phase === "waiting" ? findAgentWorker(record.pid) : undefined;
-          if (worker !== undefined) peaks.add(`worker ${i} ${record.id}`, readRss(worker));
+          const rss = worker === undefined ? undefined : readRss(worker);
+          peaks.add(`worker ${i} ${record.id}`, rss);
+          if (rss && !toWait.has(`${i} ${record.id}`)) toWait.set(`${i} ${record.id}`, rss.cpuMs);
         }
         peaks.add("parent", readRss(pid));
         for (const [name, child] of Object.entries(baselines)) peaks.add(name, readRss(child.pid ?? -1));
@@ -207,6 +256,7 @@ export async function benchFanOut(
       wallMs,
       ratio: round(wallMs / (SLEEP_S * 1000), 3),
       processWallMs: median(walls.process),
+      cpuToWaitMs: median([...toWait.values()]),
     },
     memory: {
       workers: workers.length,
@@ -222,17 +272,19 @@ export async function benchAgents(context: BenchContext): Promise<AgentsResult> 
   const outDir = join(ROOT, ".build", `bench-agents-${process.pid}`);
   const bin = await buildCli(outDir);
   try {
+    // The first agent ever writes the code cache; the figures are those of the agents after it.
+    await probeRun(bin);
     const start = await benchStart(bin, context.quick ? 8 : 20);
     context.log(
       `${start.agents} agents: records running ${start.startedMs} ms after the call (${start.perSecond}/s), first requests ${start.readyMs} ms (${start.readyPerSecond}/s)`,
     );
     const firstRequest = await benchFirstRequest(bin, context.quick ? 2 : 5);
     context.log(
-      `sub-agent first request ${firstRequest.agentMs} ms after agent_run (spawned at ${firstRequest.spawnMs} ms), lanes -p spawn → first request ${firstRequest.parentMs} ms`,
+      `sub-agent first request ${firstRequest.agentMs} ms after agent_run (spawned at ${firstRequest.spawnMs} ms), lanes -p spawn → first request ${firstRequest.parentMs} ms; worker CPU to its first request ${firstRequest.workerCpuMs} ms (without the code cache ${firstRequest.uncachedCpuMs} ms)`,
     );
     const rest = await benchFanOut(bin, context.quick ? 1 : 3);
     context.log(
-      `fan-out of 3 agents on sleep ${SLEEP_S}: ${rest.fanOut.wallMs} ms; worker RSS while waiting median ${rest.memory.median.rssMb} MB, max ${rest.memory.max.rssMb} MB (idle node ${rest.memory.node.rssMb} MB, with the SDK ${rest.memory.nodeWithSdk.rssMb} MB)`,
+      `fan-out of 3 agents on sleep ${SLEEP_S}: ${rest.fanOut.wallMs} ms; worker CPU when it began to wait ${rest.fanOut.cpuToWaitMs} ms, by the end of its wait ${rest.memory.median.cpuMs} ms; worker RSS while waiting median ${rest.memory.median.rssMb} MB, max ${rest.memory.max.rssMb} MB (idle node ${rest.memory.node.rssMb} MB, with the SDK ${rest.memory.nodeWithSdk.rssMb} MB)`,
     );
     const together = await benchTogether(bin, context.quick ? 8 : 20);
     context.log(
@@ -241,5 +293,6 @@ export async function benchAgents(context: BenchContext): Promise<AgentsResult> 
     return { start, firstRequest, ...rest, together };
   } finally {
     rmSync(outDir, { recursive: true, force: true });
+    rmSync(cacheDir, { recursive: true, force: true });
   }
 }

@@ -23,7 +23,7 @@ export async function buildCli(outDir = join(ROOT, "dist")): Promise<string> {
     // The agent worker has its own slim entry: an agent process loads only what a session needs.
     entryPoints: {
       lanes: join(ROOT, "src/cli/main.ts"),
-      "agent-worker": join(ROOT, "src/cli/agent-worker-main.ts"),
+      "agent-worker": join(ROOT, "src/cli/agent-worker-loader.ts"),
     },
     absWorkingDir: ROOT,
     outdir: outDir,
@@ -47,20 +47,48 @@ export async function buildCli(outDir = join(ROOT, "dist")): Promise<string> {
     metafile: true,
     logLevel: "warning",
   });
+  const worker = await buildWorkerBundle(outDir, pkg);
   const entry = join(outDir, "lanes.js");
   writeFileSync(entry, `#!/usr/bin/env node\n${readFileSync(entry, "utf8")}`);
   chmodSync(entry, 0o755);
   writeFileSync(
     join(outDir, "THIRD-PARTY-NOTICES.md"),
-    thirdPartyNotices(ROOT, bundledPackages(result.metafile)),
+    thirdPartyNotices(ROOT, bundledPackages(result.metafile, worker.metafile)),
   );
   return entry;
 }
 
+/**
+ * The agent worker's code as one CommonJS file (dist/agent-worker.cjs), which its loader runs through
+ * vm.Script with V8's code cache: ESM modules cannot use one in Node 20.
+ */
+function buildWorkerBundle(outDir: string, pkg: PackageJson): Promise<{ metafile: Metafile }> {
+  return build({
+    entryPoints: [join(ROOT, "src/cli/agent-worker-bundle.ts")],
+    absWorkingDir: ROOT,
+    outfile: join(outDir, "agent-worker.cjs"),
+    bundle: true,
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+    external: Object.keys(pkg.dependencies ?? {}),
+    // The loader hands the bundle its own URL, which createRequire(import.meta.url) in the sources needs.
+    define: { __LANES_VERSION__: JSON.stringify(pkg.version), "import.meta.url": "__lanesBundleUrl" },
+    legalComments: "none",
+    minifyWhitespace: true,
+    minifySyntax: true,
+    // Every agent keeps the whole source in memory: short local names make it a third smaller.
+    minifyIdentifiers: true,
+    keepNames: true,
+    metafile: true,
+    logLevel: "warning",
+  });
+}
+
 /** The folders of the packages whose code ended up in the bundle ("node_modules/zod"), nested ones too. */
-function bundledPackages(metafile: Metafile): string[] {
+function bundledPackages(...metafiles: Metafile[]): string[] {
   const folders = new Set<string>();
-  for (const input of Object.keys(metafile.inputs)) {
+  for (const input of metafiles.flatMap((metafile) => Object.keys(metafile.inputs))) {
     const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
     if (match?.[1]) folders.add(match[1]);
   }

@@ -3,6 +3,7 @@ import * as z from "zod";
 import { MAX_TIMER_MS } from "../config/limits.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { displayPath, queuedLine } from "../present/task-text.js";
+import { probeSandbox } from "../sandbox/probe.js";
 import { defineTool, ToolError } from "../tools/define-tool.js";
 import type { AgentContext } from "./agent-context.js";
 import { writeAgentSpec } from "./agent-spec.js";
@@ -78,6 +79,8 @@ export function createAgentRunTool(lanes: LaneManager, context: AgentContext) {
         config: context.config,
         started_at: new Date().toISOString(),
         ...(context.canAsk && { ask_parent: true }),
+        // Probed once for the whole tree, not once per agent (a bwrap run each).
+        ...(context.config.sandbox !== "danger-full-access" && { sandbox_probe: probeSandbox(context.env) }),
       });
       const record = lanes.start({
         id,

@@ -27,6 +27,13 @@ export const AgentSpecSchema = z.object({
   started_at: z.string(),
   /** A person can be asked (the REPL): the agent's approval questions go to it (approval-relay.ts). */
   ask_parent: z.boolean().optional(),
+  /** Whether bubblewrap works here, as the parent found: the worker does not probe again. */
+  sandbox_probe: z
+    .union([
+      z.object({ ok: z.literal(true), bwrap: z.string() }),
+      z.object({ ok: z.literal(false), reason: z.string() }),
+    ])
+    .optional(),
 });
 
 export type AgentSpec = z.infer<typeof AgentSpecSchema>;

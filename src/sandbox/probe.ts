@@ -44,6 +44,11 @@ export function probeSandbox(env: NodeJS.ProcessEnv): ProbeResult {
   return cached;
 }
 
+/** Takes the answer a parent lanes already had (an agent's spec): a worker need not spawn bwrap to ask again. */
+export function adoptProbe(result: ProbeResult): void {
+  cached ??= result;
+}
+
 function probeNow(env: NodeJS.ProcessEnv): ProbeResult {
   if (process.platform !== "linux")
     return {

@@ -87,6 +87,8 @@ export const CACHE_PROTECTED: readonly ProtectedEntry[] = [
   dir(".cache/ms-playwright"),
   dir(".cache/puppeteer"),
   dir(".cache/deno"),
+  // The agent worker's V8 code cache: code in it runs outside the sandbox, with the API key.
+  dir(".cache/lanes"),
 ];
 
 /** One absolute path to protect. */

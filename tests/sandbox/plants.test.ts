@@ -338,6 +338,11 @@ const PLANTS: Plant[] = [
     planted: (_ws, home) => has(join(home, ".cache/node/corepack/pnpm/pnpm.js")),
   },
   {
+    name: "plant compiled code in lanes' own cache (~/.cache/lanes, which agent workers run)",
+    command: `mkdir -p ~/.cache/lanes/code-cache && echo ${MARK} > ~/.cache/lanes/code-cache/agent-worker.cjs-0.bin`,
+    planted: (_ws, home) => has(join(home, ".cache/lanes/code-cache/agent-worker.cjs-0.bin")),
+  },
+  {
     name: "overwrite lanes' workspace settings (.lanes/config.json)",
     command: `echo '{"sandbox": "danger-full-access", "x": "${MARK}"}' > .lanes/config.json`,
     planted: (ws) => has(join(ws, ".lanes/config.json")),

@@ -1,0 +1,97 @@
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { homedir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Script } from "node:vm";
+import { VERSION } from "../version.js";
+
+/** What became of the cache file on this start: read and accepted, absent, refused by V8, or not looked for. */
+export type CodeCacheState = "used" | "missing" | "rejected" | "off";
+
+export interface CachedBundle<T> {
+  exports: T;
+  state: CodeCacheState;
+  /** The cache file this start read or would write (undefined when caching is off). */
+  file: string | undefined;
+  /** Writes the code compiled so far as the cache, once, unless this start used one; never throws. */
+  save(): void;
+}
+
+/** lanes' cache folder: $XDG_CACHE_HOME/lanes, else ~/.cache/lanes. */
+export function lanesCacheDir(env: NodeJS.ProcessEnv): string {
+  return join(env.XDG_CACHE_HOME || join(env.HOME ?? homedir(), ".cache"), "lanes");
+}
+
+/**
+ * The cache file of one bundle for this node: its name hashes lanes' version, the bundle's path, size and
+ * mtime (hashing its 1.6 MB cost more than the cache saved), node's version and arch and the flags, since
+ * V8 refuses a cache made under other flags anyway.
+ */
+export function codeCacheFile(cacheDir: string, bundle: string, execArgv: string[]): string {
+  const { size, mtimeMs } = statSync(bundle);
+  const key = createHash("sha256")
+    .update([VERSION, bundle, size, mtimeMs, process.version, process.arch, ...execArgv].join("\0"))
+    .digest("hex")
+    .slice(0, 16);
+  return join(cacheDir, "code-cache", `${basename(bundle)}-${key}.bin`);
+}
+
+function readCache(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Written beside and renamed into place: a reader never sees half a cache; a failure loses only speed. */
+function writeAtomically(file: string, data: Buffer): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(temp, data);
+    renameSync(temp, file);
+  } catch {
+    rmSync(temp, { force: true });
+  }
+}
+
+/**
+ * Runs a CommonJS bundle the way require() would, but through vm.Script with V8's code cache: Node 20 has
+ * no module compile cache (loading the worker's ESM chunks cost ~240 ms CPU over a bare node, this ~170 ms).
+ * A missing, corrupt or foreign cache file is ignored (V8 checks it) and replaced by save().
+ */
+export function loadCachedBundle<T>(bundle: string, cacheDir: string | undefined): CachedBundle<T> {
+  const file = cacheDir === undefined ? undefined : codeCacheFile(cacheDir, bundle, process.execArgv);
+  const source = readFileSync(bundle, "utf8");
+  const cachedData = file === undefined ? undefined : readCache(file);
+  // The wrapper of a CommonJS module; import.meta.url of the bundled ESM sources is the bundle's own URL.
+  const wrapped = `(function (exports, require, module, __filename, __dirname, __lanesBundleUrl) {${source}\n})`;
+  const script = new Script(wrapped, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
+  const state: CodeCacheState =
+    file === undefined
+      ? "off"
+      : cachedData === undefined
+        ? "missing"
+        : script.cachedDataRejected
+          ? "rejected"
+          : "used";
+  const module = { exports: {} as T };
+  const run = script.runInThisContext() as (...args: unknown[]) => void;
+  run(module.exports, createRequire(bundle), module, bundle, dirname(bundle), pathToFileURL(bundle).href);
+  let saved = state === "used";
+  const save = (): void => {
+    if (file === undefined || saved) return;
+    saved = true;
+    // Twenty agents started at once all miss: the first to get here writes it, the rest need not.
+    if (state === "missing" && existsSync(file)) return;
+    try {
+      writeAtomically(file, script.createCachedData());
+    } catch {
+      // A cache is an optimisation: the next start compiles again.
+    }
+  };
+  return { exports: module.exports, state, file, save };
+}
