@@ -1,6 +1,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { lanesCacheDir, loadCachedBundle } from "../startup/code-cache.js";
+import { lanesCacheDir } from "../config/cache-dir.js";
+import { loadCachedBundle } from "../startup/code-cache.js";
 import type { runAgentWorker } from "./agent-worker-run.js";
 
 /** A worker's first request and tool call are over by then on a quiet machine; an agent may run for hours. */

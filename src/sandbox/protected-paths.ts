@@ -112,6 +112,11 @@ export interface ProtectionScope {
   temp?: readonly string[];
   /** Checkouts with a `.git` of their own below the workspace (see nested-repos.ts). */
   nested?: readonly string[];
+  /**
+   * lanes' cache folder (real path; agent workers run the code cached there, outside the sandbox): read-only
+   * wherever it lies in a writable place, a temp folder or an XDG_CACHE_HOME inside the workspace included.
+   */
+  lanesCache?: string;
 }
 
 /** The checkout above the workspace whose `.git` lies in a temp folder, writable inside. */
@@ -153,9 +158,14 @@ export function protectedPaths(scope: ProtectionScope): ProtectedPath[] {
   found.push(...absolute(home, CACHE_PROTECTED));
   const roots = protectedRoots(scope);
   const seen = new Set<string>();
-  return found.filter((entry) => {
+  const kept = found.filter((entry) => {
     if (seen.has(entry.path) || !roots.some((root) => inside(entry.path, root))) return false;
     seen.add(entry.path);
     return true;
   });
+  const cache = scope.lanesCache;
+  const writableAnywhere = [...roots, ...(scope.temp ?? [])];
+  if (cache !== undefined && !seen.has(cache) && writableAnywhere.some((root) => inside(cache, root)))
+    kept.push({ path: cache, kind: "dir", how: "read-only" });
+  return kept;
 }

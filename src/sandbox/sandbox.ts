@@ -12,6 +12,7 @@ import { BRIDGE_MISSING, networkBridge, probeSandbox } from "./probe.js";
 import { loopbackFallbackLine, startSharedNetwork, type SharedNetwork } from "./shared-network.js";
 import { FilteringProxy, type Connector } from "./proxy.js";
 import { PROXY_DIR_PREFIX, removeStaleProxyDirs } from "./proxy-dir.js";
+import { ownCache } from "./own-cache.js";
 import { protectedPaths, protectedRoots } from "./protected-paths.js";
 
 /** How long close() waits at most for launchers to enter the shared network namespace. */
@@ -112,9 +113,12 @@ export class CommandSandbox implements LaunchWrapper {
       home,
       temp: boundRoots(tempRoots(env)),
       nested: this.nested.of(workspace),
+      ...ownCache(env),
     };
     const paths = protectedPaths(scope);
-    const mounts = this.mountPoints.prepare(paths, protectedRoots(scope), workspace);
+    // The temp folders too: lanes' cache may lie there (HOME or XDG_CACHE_HOME under /tmp), nothing else does.
+    const roots = [...protectedRoots(scope), ...(scope.lanesCache === undefined ? [] : scope.temp)];
+    const mounts = this.mountPoints.prepare(paths, roots, workspace);
     return mounts;
   }
 

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { homedir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Script } from "node:vm";
@@ -17,11 +16,6 @@ export interface CachedBundle<T> {
   file: string | undefined;
   /** Writes the code compiled so far as the cache, once, unless this start used one; never throws. */
   save(): void;
-}
-
-/** lanes' cache folder: $XDG_CACHE_HOME/lanes, else ~/.cache/lanes. */
-export function lanesCacheDir(env: NodeJS.ProcessEnv): string {
-  return join(env.XDG_CACHE_HOME || join(env.HOME ?? homedir(), ".cache"), "lanes");
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigSchema } from "../../src/config/config.js";
 import { LaneManager } from "../../src/lanes/lane-manager.js";
@@ -105,8 +105,9 @@ async function runIn(
   command: string,
   mode: Mode,
   homeWritable = false,
+  extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<Run> {
-  return (await runSession(ws, home, [command], mode, homeWritable))[0]!;
+  return (await runSession(ws, home, [command], mode, homeWritable, extraEnv))[0]!;
 }
 
 /** Commands one after the other in one session (one sandbox), as a model's turns run them. */
@@ -116,10 +117,11 @@ async function runSession(
   commands: string[],
   mode: Mode,
   homeWritable = false,
+  extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<Run[]> {
   const roots = ["~/.npm", "~/.cache", ...(homeWritable ? ["~"] : [])];
   const config = ConfigSchema.parse({ sandbox: mode, sandbox_network: "off", sandbox_writable_roots: roots });
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, PLANT_PROBE: TOKEN };
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, PLANT_PROBE: TOKEN, ...extraEnv };
   // npx/npm running vitest point npm at the real ~/.npm: commands use the test's HOME instead.
   for (const key of Object.keys(env)) if (key.toLowerCase().startsWith("npm_config_")) delete env[key];
   const sandbox = createSandbox(config, {
@@ -152,10 +154,19 @@ async function runSession(
   }
 }
 
-async function run(command: string, mode: Mode, homeWritable = false, enclosed = false): Promise<Run> {
-  const { ws, home } = freshCopy(enclosed);
-  return runIn(ws, home, command, mode, homeWritable);
+async function run(
+  command: string,
+  mode: Mode,
+  plant: Omit<Plant, "name" | "command" | "planted">,
+): Promise<Run> {
+  const { ws, home } = freshCopy(plant.enclosed);
+  const xdg = plant.xdgCacheIn === undefined ? {} : { XDG_CACHE_HOME: xdgCache(ws, plant.xdgCacheIn) };
+  return runIn(ws, home, command, mode, plant.homeWritable, xdg);
 }
+
+/** An XDG_CACHE_HOME inside the workspace, or in the temp folder beside it (outside HOME and the workspace). */
+const xdgCache = (ws: string, where: "workspace" | "temp"): string =>
+  join(where === "workspace" ? ws : dirname(ws), "xdg-cache");
 
 const has = (path: string): boolean => existsSync(path) && readFileSync(path, "utf8").includes(MARK);
 
@@ -167,6 +178,8 @@ interface Plant {
   homeWritable?: true;
   /** The workspace is a subfolder of a checkout in the temp folder (see freshCopy). */
   enclosed?: true;
+  /** Run with XDG_CACHE_HOME (lanes' cache folder, which agent workers run code from) there. */
+  xdgCacheIn?: "workspace" | "temp";
 }
 
 const fsmonitor = `[core]\\n\\tfsmonitor = \\"echo ${MARK}\\"\\n`;
@@ -343,6 +356,18 @@ const PLANTS: Plant[] = [
     planted: (_ws, home) => has(join(home, ".cache/lanes/code-cache/agent-worker.cjs-0.bin")),
   },
   {
+    name: "plant compiled code in lanes' cache where XDG_CACHE_HOME is inside the workspace",
+    command: `mkdir -p "$XDG_CACHE_HOME/lanes/code-cache" && echo ${MARK} > "$XDG_CACHE_HOME/lanes/code-cache/w.bin"`,
+    planted: (ws) => has(join(xdgCache(ws, "workspace"), "lanes/code-cache/w.bin")),
+    xdgCacheIn: "workspace",
+  },
+  {
+    name: "plant compiled code in lanes' cache where XDG_CACHE_HOME is in the temp folder",
+    command: `mkdir -p "$XDG_CACHE_HOME/lanes/code-cache" && echo ${MARK} > "$XDG_CACHE_HOME/lanes/code-cache/w.bin"`,
+    planted: (ws) => has(join(xdgCache(ws, "temp"), "lanes/code-cache/w.bin")),
+    xdgCacheIn: "temp",
+  },
+  {
     name: "overwrite lanes' workspace settings (.lanes/config.json)",
     command: `echo '{"sandbox": "danger-full-access", "x": "${MARK}"}' > .lanes/config.json`,
     planted: (ws) => has(join(ws, ".lanes/config.json")),
@@ -364,12 +389,12 @@ let refused = 0;
 
 describe.sequential("plant table: workspace-write refuses, danger-full-access plants", () => {
   it.each(PLANTS.map((plant) => [plant.name, plant] as const))("%s", async (_name, plant) => {
-    const boxed = await run(plant.command, "workspace-write", plant.homeWritable, plant.enclosed);
+    const boxed = await run(plant.command, "workspace-write", plant);
     attempts++;
     const planted = plant.planted(boxed.ws, boxed.home);
     if (!planted) refused++;
     expect(planted, boxed.output).toBe(false);
-    const open = await run(plant.command, "danger-full-access", plant.homeWritable, plant.enclosed);
+    const open = await run(plant.command, "danger-full-access", plant);
     expect(plant.planted(open.ws, open.home), open.output).toBe(true);
   });
 
