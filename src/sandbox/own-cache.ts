@@ -3,7 +3,7 @@ import { basename, dirname, join } from "node:path";
 import { lanesCacheDir } from "../config/cache-dir.js";
 
 /** `path` with its nearest existing folder resolved, as bubblewrap will see it; the rest as written. */
-function realised(path: string): string | undefined {
+export function realised(path: string): string | undefined {
   try {
     return realpathSync(path);
   } catch {

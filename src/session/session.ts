@@ -30,6 +30,7 @@ import { createToolset } from "../tools/toolset.js";
 import { SessionStore } from "./session-store.js";
 import { ContextWindow } from "./context-window.js";
 import type { Tool } from "../tools/define-tool.js";
+import { lanesCacheDir } from "../config/cache-dir.js";
 
 export type { SessionOptions } from "./session-options.js";
 
@@ -94,6 +95,7 @@ export class Session {
         {
           ...fileEditHooks(options.approvals?.mode ?? "never", options.writeApprover, this.edits),
           home: env.HOME,
+          cacheDir: lanesCacheDir(env),
         },
       ),
       this.lanes,

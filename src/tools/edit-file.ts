@@ -59,7 +59,7 @@ export function createEditFileTool(
         throw new ToolError("old_text and new_text are the same; nothing to do");
       const file = openInWorkspace(root, input.path, constants.O_RDWR);
       try {
-        assertNotProtected(realpathSync(root), file.realPath, file.relativePath, home);
+        assertNotProtected(realpathSync(root), file.realPath, file.relativePath, home, hooks.cacheDir);
         const { bytes, text } = readWholeFile(file.fd, file.size, file.relativePath);
         let oldText = input.old_text;
         let newText = input.new_text;

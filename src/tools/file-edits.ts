@@ -21,6 +21,8 @@ export interface FileChange {
 export interface FileEditHooks {
   /** The user's home, whose rc files are protected where the workspace holds it; default os.homedir(). */
   home?: string | undefined;
+  /** lanes' cache folder (agent workers run the code cached there, outside the sandbox): never written. */
+  cacheDir?: string | undefined;
   approve?(change: FileChange, signal: AbortSignal): Promise<void>;
   applied?(change: FileChange): void;
 }

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { ToolError } from "../errors/tool-error.js";
 import { nestedCheckouts } from "../sandbox/nested-repos.js";
+import { realised } from "../sandbox/own-cache.js";
 import { protectedPaths } from "../sandbox/protected-paths.js";
 
 const inside = (path: string, root: string): boolean => path === root || path.startsWith(`${root}/`);
@@ -10,12 +11,19 @@ const inside = (path: string, root: string): boolean => path === root || path.st
  * keeps commands from writing (git hooks and config, editor and agent settings, .mcp.json, .env...), and
  * lanes' own folder, or a write_file of `.git/config` would plant what the sandbox stops a command planting.
  */
-export function assertNotProtected(realRoot: string, realPath: string, shown: string, home: string): void {
+export function assertNotProtected(
+  realRoot: string,
+  realPath: string,
+  shown: string,
+  home: string,
+  cacheDir?: string,
+): void {
   // Nested checkouts' protected files all live in or at a `.git`: the walk only for such a path.
   const nested = realPath.includes("/.git") ? nestedCheckouts(realRoot) : [];
   const paths = [
     ...protectedPaths({ workspace: realRoot, configured: [], home, nested }).map((entry) => entry.path),
     join(realRoot, ".lanes"),
+    ...(cacheDir === undefined ? [] : [realised(cacheDir) ?? cacheDir]),
   ];
   const hit = paths.find((path) => inside(realPath, path));
   if (hit === undefined) return;

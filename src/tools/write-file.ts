@@ -54,7 +54,7 @@ export function createWriteFileTool(
       const bytes = Buffer.from(input.content, "utf8");
       const before = currentContent(root, input.path);
       const target = resolveInWorkspace(root, input.path, { allowMissing: true });
-      assertNotProtected(target.realRoot, target.realPath, target.relativePath, home);
+      assertNotProtected(target.realRoot, target.realPath, target.relativePath, home, hooks.cacheDir);
       const proposed = describeChange(target.relativePath, target.realPath, before, bytes);
       await hooks.approve?.(proposed, context.signal);
       // Each folder is made inside its verified parent; the open below re-checks the result.
@@ -64,7 +64,7 @@ export function createWriteFileTool(
       const file = openInWorkspace(root, input.path, constants.O_RDWR | constants.O_CREAT);
       try {
         // Checked again on what was opened: a link swapped in meanwhile cannot lead into a protected file.
-        assertNotProtected(now.realRoot, file.realPath, file.relativePath, home);
+        assertNotProtected(now.realRoot, file.realPath, file.relativePath, home, hooks.cacheDir);
         const found = readOpenedFile(file.fd, fstatSync(file.fd).size);
         // Changed while the user read the question: what they approved is not what would be replaced.
         if (before === null ? found.length > 0 : !found.equals(before))

@@ -43,6 +43,17 @@ describe("the model's file tools and the files that run later", () => {
     expect(after).toBe(before);
   });
 
+  it("write_file into lanes' cache folder is refused where XDG_CACHE_HOME puts it in the workspace", async () => {
+    // Agent workers run the V8 code cached there, outside the sandbox.
+    const tool = createWriteFileTool(root, { cacheDir: path.join(root, "xdg", "lanes") });
+    const planted = path.join(root, "xdg/lanes/code-cache/agent-worker.cjs-0.bin");
+    await expect(
+      call(tool, { path: "xdg/lanes/code-cache/agent-worker.cjs-0.bin", content: "x" }),
+    ).rejects.toThrow(/is protected/);
+    expect(existsSync(planted)).toBe(false);
+    await expect(call(tool, { path: "xdg/other.txt", content: "fine" })).resolves.toContain("other.txt");
+  });
+
   it("edit_file of .git/config is refused, and so is a write through a symlink to it", async () => {
     const config = path.join(root, ".git", "config");
     const before = readFileSync(config, "utf8");
