@@ -24,9 +24,6 @@ export function groupAlive(pgid: number, scanFreshSince?: number): boolean {
 }
 
 const POLL_MS = 25;
-// How long a young group still alive after its TERM is looked at, each poll, for members that cannot have
-// taken it (term-deaf-members.ts): a swallowed TERM's exec follows in microseconds, unless descheduled.
-const DEAF_WINDOW_MS = 2_000;
 const SETTLE_POLL_MS = 5;
 /**
  * The poll after a leader's own exit: nobody awaits when its group ended, and a sandboxed group outlives its
@@ -84,7 +81,8 @@ export function terminateGroup(
         clearInterval(poll);
         signalGroup(pgid, "SIGKILL");
         resolve({ signal: "SIGKILL", at: Date.now() });
-      } else if (recheckDeaf && Date.now() - started < DEAF_WINDOW_MS) {
+      } else if (recheckDeaf) {
+        // Each poll until the grace ends: at load 20+ a sandboxed chain reached its exec seconds after the TERM.
         termDeafMembers(pgid, freshSince);
       }
     }, pollMs);
