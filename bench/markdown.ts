@@ -1,4 +1,5 @@
 import { agentMemorySection } from "./agents-rows.js";
+import { parallelStartSection } from "./parallel-start-section.js";
 import { passes, rows, type BenchResults } from "./report.js";
 
 const verdict = (pass: boolean | null): string => (pass === null ? "—" : pass ? "pass" : "**MISS**");
@@ -47,7 +48,7 @@ function floorLines(components: { step: string; cpuMs: number }[]): string[] {
     `Bubblewrap's floor here: \`bwrap --ro-bind / / true\` costs ${floor.toFixed(1)} ms of CPU more than a plain \`sh -c true\` (${sh} ms), and the sandbox as lanes runs it ${now.toFixed(1)} ms more than the same launcher without it; 500 sandboxed starts then need at least 500 × ${floor.toFixed(1)} / 2 cores = ${((500 * floor) / 2000).toFixed(1)} s of CPU-bound wall beyond the unsandboxed run. The perl group launcher (every task, sandboxed or not) costs ${launcher.toFixed(1)} ms over \`sh\` alone.`,
     `- Spawn ratio (target 1.3, missed): a task's chain as lanes starts it (the perl that makes the process group without setsid, issue 8, and since issue 17 also forks the shell, waits and records the exit code) costs ${cost("task now:")} ms of CPU against ${sh} ms for plain \`sh -c true\` (the chain it replaced, perl → wrapper shell → subshell: ${cost("task before:")} ms); perl's own start is most of it, so lanes' floor is near 1.5 before any bookkeeping. Not bubblewrap's cost, so the target stands: meeting it needs no interpreter start per task (a fork server that lanes' spawn, stdio and exit handling do not assume today).`,
     `- Sandboxed, the recorder runs inside bubblewrap (the outer bwrap would die at a group TERM), a second perl per task: ${cost("sandboxed task now:")} ms against ${cost("sandboxed task before:")} ms with the wrapper shell it replaced; the price of closing the lost TERM (issue 17) in the sandbox.`,
-    "- Parallel wall at k=50 target 1.15 → 1.2: 50 sandboxed starts add bubblewrap's floor, 50 × about 6 ms (quiet machine) over 2 cores, 0.075 of the 2 s.",
+    "- Parallel wall at k=50 target 1.15 → 1.2: 50 sandboxed starts add bubblewrap's floor, 50 × about 6 ms (quiet machine) over 2 cores, 0.075 of the 2 s (the floor of the whole start, lanes' side included: \"Where a parallel start goes on lanes' side\").",
   ];
 }
 
@@ -110,6 +111,9 @@ export function toMarkdown(r: BenchResults): string {
     ...spawnSection(r),
     "",
     ...(r.sandboxScale ? [...sandboxSection(r), ""] : []),
+    ...(r.parallel.phases.background_k50?.cpuMsPerStart === undefined
+      ? []
+      : [...parallelStartSection(r), ""]),
     ...(r.agents ? [...agentMemorySection(r.agents), ""] : []),
     `## What the model saw for the ${r.flood.size} task (${r.flood.injected.chars} chars)`,
     "",

@@ -1,6 +1,7 @@
 import { runPrintMode } from "../src/cli/print-mode.js";
 import type { RunSummary } from "../src/cli/run-summary.js";
 import { createScriptProviderFromTurns, type ScriptTurn } from "../src/model/script-provider.js";
+import { wrapCpuMsPerCall } from "./sandbox-wrap-cost.js";
 import { benchConfig, round, since, withWorkspace, type BenchContext } from "./support.js";
 
 /** ms from the start of the run: last tool call returned (all tasks started), last result injected, run ended. */
@@ -8,6 +9,8 @@ export interface ParallelPhases {
   toolsDoneMs: number;
   lastResultMs: number;
   wallMs: number;
+  /** lanes' CPU (all its threads) from the first tool call to the last tool result, per call. */
+  cpuMsPerStart?: number;
 }
 
 export interface ParallelResult {
@@ -16,6 +19,8 @@ export interface ParallelResult {
   /** Foreground wall / 2 s, measured at k=3 only. */
   foreground: Record<string, number | null>;
   phases: Record<string, ParallelPhases>;
+  /** CPU ms of one sandbox `wrap()` (arguments, protected paths, mount points): part of cpuMsPerStart. */
+  wrapCpuMs?: number;
 }
 
 const SLEEP_S = 2;
@@ -29,7 +34,9 @@ async function scriptedRun(k: number, tool: "background_run" | "bash"): Promise<
   return withWorkspace("parallel", async (workspace) => {
     let summary: RunSummary | undefined;
     const started = performance.now();
-    const phases = { toolsDoneMs: 0, lastResultMs: 0, wallMs: 0 };
+    const phases: ParallelPhases = { toolsDoneMs: 0, lastResultMs: 0, wallMs: 0 };
+    let cpuAtFirstCall: NodeJS.CpuUsage | undefined;
+    let cpuAtLastResult: NodeJS.CpuUsage | undefined;
     const code = await runPrintMode({
       prompt: `run ${k} sleeps`,
       workspace,
@@ -40,11 +47,17 @@ async function scriptedRun(k: number, tool: "background_run" | "bash"): Promise<
       provider: createScriptProviderFromTurns(turns),
       write: (line) => (summary = JSON.parse(line) as RunSummary),
       onEvent: (event) => {
-        if (event.type === "tool-result") phases.toolsDoneMs = round(since(started), 0);
+        if (event.type === "tool-call") cpuAtFirstCall ??= process.cpuUsage();
+        if (event.type === "tool-result") {
+          phases.toolsDoneMs = round(since(started), 0);
+          cpuAtLastResult = process.cpuUsage(cpuAtFirstCall);
+        }
         if (event.type === "background-results") phases.lastResultMs = round(since(started), 0);
       },
     });
     phases.wallMs = round(since(started), 0);
+    if (cpuAtLastResult)
+      phases.cpuMsPerStart = round((cpuAtLastResult.user + cpuAtLastResult.system) / 1000 / k, 2);
     const calls = summary?.tool_calls.filter((call) => call.name === tool && !call.is_error).length;
     const done = summary?.background_tasks.filter((task) => task.status === "completed").length;
     const expected = tool === "background_run" ? k : 0;
@@ -70,6 +83,8 @@ export async function benchParallelWall(context: BenchContext): Promise<Parallel
       `parallel: ${k} background sleeps in ${phases.wallMs} ms (all started at ${phases.toolsDoneMs} ms)`,
     );
   }
+  result.wrapCpuMs = await wrapCpuMsPerCall();
+  context.log(`parallel: sandbox wrap() ${result.wrapCpuMs} ms of CPU per call`);
   const phases = await scriptedRun(3, "bash");
   result.phases.foreground_k3 = phases;
   result.foreground.k3 = round(phases.wallMs / (SLEEP_S * 1000), 3);

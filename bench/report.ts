@@ -55,8 +55,13 @@ export interface Row {
   how: string;
 }
 
-function phases(run: ParallelPhases | undefined): string {
-  return run ? `; all started at ${run.toolsDoneMs} ms, last result injected at ${run.lastResultMs} ms` : "";
+function phases(run: ParallelPhases | undefined, wrapCpuMs?: number): string {
+  if (!run) return "";
+  const cpu =
+    run.cpuMsPerStart === undefined
+      ? ""
+      : ` (lanes ${run.cpuMsPerStart} ms of CPU per start${wrapCpuMs === undefined ? "" : `, of which sandbox wrap() ${wrapCpuMs}`})`;
+  return `; all started at ${run.toolsDoneMs} ms${cpu}, last result injected at ${run.lastResultMs} ms`;
 }
 
 /** Each round's p99, and what the main thread did meanwhile: ran, or waited for a CPU. */
@@ -95,7 +100,7 @@ export function rows(r: BenchResults): Row[] {
       // k=50 was 1.15 (issue 15): 50 sandboxed starts pay bubblewrap's floor, 50 × about 6 ms of CPU over 2
       // cores, 0.075 of the 2 s, on top.
       target: k === 10 ? undefined : { op: "<=", limit: k === 3 ? 1.05 : 1.2 },
-      how: `${loop} until all results arrived; lane limit 64${phases(p.phases[`background_k${k}`])}`,
+      how: `${loop} until all results arrived; lane limit 64${phases(p.phases[`background_k${k}`], p.wrapCpuMs)}`,
     })),
     {
       figure: "Baseline: 3 foreground `bash sleep 2`",

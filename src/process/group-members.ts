@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 
-let cache: { at: number; live: Map<number, number> } | undefined;
+let cache: { at: number; live: Map<number, number[]> } | undefined;
 let scans = 0;
 
 /** How many /proc scans this process has made so far (the bench and tests count them per burst of ends). */
@@ -8,8 +8,8 @@ export function groupScans(): number {
   return scans;
 }
 
-/** Non-zombie process counts per process group, from /proc/<pid>/stat; undefined without /proc. */
-function scanGroups(freshSince: number): Map<number, number> | undefined {
+/** Non-zombie members per process group, from /proc/<pid>/stat; undefined without /proc. */
+function scanGroups(freshSince: number): Map<number, number[]> | undefined {
   if (cache && cache.at >= freshSince) return cache.live;
   const now = Date.now();
   scans++;
@@ -19,7 +19,7 @@ function scanGroups(freshSince: number): Map<number, number> | undefined {
   } catch {
     return undefined;
   }
-  const live = new Map<number, number>();
+  const live = new Map<number, number[]>();
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -32,7 +32,9 @@ function scanGroups(freshSince: number): Map<number, number> | undefined {
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     if (fields[0] === "Z" || fields[0] === "X") continue;
     const pgrp = Number(fields[2]);
-    live.set(pgrp, (live.get(pgrp) ?? 0) + 1);
+    const members = live.get(pgrp);
+    if (members) members.push(Number(entry));
+    else live.set(pgrp, [Number(entry)]);
   }
   cache = { at: now, live };
   return live;
@@ -47,6 +49,11 @@ function scanGroups(freshSince: number): Map<number, number> | undefined {
  */
 export function groupHasLiveMember(pgid: number, freshSince = Date.now()): boolean | undefined {
   return scanGroups(freshSince)?.has(pgid);
+}
+
+/** The non-zombie members of a group, from a scan taken at or after `freshSince` (shared as above). */
+export function groupMemberPids(pgid: number, freshSince = Date.now()): number[] {
+  return scanGroups(freshSince)?.get(pgid) ?? [];
 }
 
 /** The process group of a live pid, from /proc/<pid>/stat; undefined when it cannot be read (gone, no /proc). */

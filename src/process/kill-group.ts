@@ -1,4 +1,5 @@
 import { groupHasLiveMember } from "./group-members.js";
+import { termDeafMembers } from "./term-deaf-members.js";
 
 /**
  * Sends a signal to a whole process group. Returns false when the group no longer exists.
@@ -53,17 +54,24 @@ export interface TerminateOutcome {
 /**
  * TERM the group, then KILL after `graceMs` if anything is left. Resolves with the signal that actually
  * ended it (KILL when TERM was ignored) and when. The poll stays referenced: whoever awaits this must see it
- * settle, and it lasts at most `graceMs`.
+ * settle, and it lasts at most `graceMs`. `recheckDeaf`: also TERM members still alive that cannot have taken
+ * the TERM (for a group that started moments ago, whose shells may have been between a fork and an exec).
  */
-export function terminateGroup(pgid: number, graceMs: number, pollMs = POLL_MS): Promise<TerminateOutcome> {
+export function terminateGroup(
+  pgid: number,
+  graceMs: number,
+  pollMs = POLL_MS,
+  recheckDeaf = false,
+): Promise<TerminateOutcome> {
   const started = Date.now();
   if (!signalGroup(pgid, "SIGTERM")) return Promise.resolve({ signal: null, at: started });
-  // One TERM only: a second one means "quit now" to many programs (node, npm, servers shutting down),
-  // and it cut an agent worker's own shutdown short (its tasks were left unrecorded).
+  // One TERM per process only: a second one means "quit now" to many programs (node, npm, servers shutting
+  // down), and it cut an agent worker's own shutdown short (its tasks were left unrecorded).
   return new Promise((resolve) => {
     const poll = setInterval(() => {
       // A scan shared with other pollers is fine if it was taken after our TERM (strictly: ms clock).
-      if (!groupAlive(pgid, Math.max(started + 1, Date.now() - pollMs))) {
+      const freshSince = Math.max(started + 1, Date.now() - pollMs);
+      if (!groupAlive(pgid, freshSince)) {
         clearInterval(poll);
         // Still there when the grace period ran out: TERM did not end it, a KILL did (ours or a concurrent
         // one, such as the marker sweep's, which may land a poll earlier).
@@ -73,6 +81,9 @@ export function terminateGroup(pgid: number, graceMs: number, pollMs = POLL_MS):
         clearInterval(poll);
         signalGroup(pgid, "SIGKILL");
         resolve({ signal: "SIGKILL", at: Date.now() });
+      } else if (recheckDeaf) {
+        // Each poll until the grace ends: at load 20+ a sandboxed chain reached its exec seconds after the TERM.
+        termDeafMembers(pgid, freshSince);
       }
     }, pollMs);
   });

@@ -1,5 +1,6 @@
-import { readdirSync, realpathSync, statSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import type { ProtectionMounts } from "./mount-points.js";
+import { livePathFacts, type PathFacts } from "./path-facts.js";
 import type { SandboxPolicy } from "./policy.js";
 
 export interface MountContext {
@@ -16,24 +17,8 @@ export interface MountContext {
   sharedNetwork?: boolean | undefined;
   /** Files run later outside (git hooks, .vscode/, ...), kept from writes inside the writable roots. */
   protection?: Pick<ProtectionMounts, "pins" | "mounts"> | undefined;
-}
-
-/** The real path, or undefined when it does not exist (a missing path needs no mount). */
-function real(path: string): string | undefined {
-  try {
-    // Most of the hidden paths do not exist: a stat that returns undefined is cheaper than a thrown ENOENT.
-    return statSync(path, { throwIfNoEntry: false }) ? realpathSync(path) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function kind(path: string): "dir" | "other" | undefined {
-  try {
-    return statSync(path).isDirectory() ? "dir" : "other";
-  } catch {
-    return undefined;
-  }
+  /** Where real paths and folder checks come from (a session's sandbox remembers them for a moment). */
+  facts?: PathFacts | undefined;
 }
 
 function emptyFolder(path: string): boolean {
@@ -45,8 +30,10 @@ function emptyFolder(path: string): boolean {
 }
 
 /** The writable roots bubblewrap binds: real paths of existing folders, each once. */
-export function boundRoots(roots: readonly string[]): string[] {
-  const paths = roots.map(real).filter((path): path is string => path !== undefined && kind(path) === "dir");
+export function boundRoots(roots: readonly string[], facts: PathFacts = livePathFacts): string[] {
+  const paths = roots
+    .map((root) => facts.real(root))
+    .filter((path): path is string => path !== undefined && facts.isDir(path));
   return [...new Set(paths)];
 }
 
@@ -59,13 +46,18 @@ export function boundRoots(roots: readonly string[]): string[] {
  * it). --unshare-pid stays: nothing inside can see or signal a process outside.
  */
 export function bwrapArgs(policy: SandboxPolicy, context: MountContext, cwd: string): string[] {
+  const facts = context.facts ?? livePathFacts;
+  const real = (path: string): string | undefined => facts.real(path);
   const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"];
   // The terminal lanes runs in is not the command's: /dev/tty would let it type into the REPL (TIOCSTI).
   args.push("--ro-bind", "/dev/null", "/dev/tty");
   args.push("--unshare-pid", "--unshare-ipc", "--unshare-uts", "--cap-drop", "ALL");
   if (policy.network !== "on" && !context.sharedNetwork) args.push("--unshare-net");
   if (policy.mode === "workspace-write") {
-    for (const path of boundRoots([context.workspace, ...context.tempRoots, ...policy.writableRoots])) {
+    for (const path of boundRoots(
+      [context.workspace, ...context.tempRoots, ...policy.writableRoots],
+      facts,
+    )) {
       args.push("--bind", path, path);
     }
     // Without "-try": a protected path that vanished before bwrap ran fails the start, never opens a hole.
@@ -86,9 +78,12 @@ export function bwrapArgs(policy: SandboxPolicy, context: MountContext, cwd: str
   if (proxyDir !== undefined) args.push("--ro-bind-try", proxyDir, proxyDir);
   const hidden = [...policy.denyRead, ...(context.sshAuthSock ? [context.sshAuthSock] : [])];
   // Through its real path: a symlinked ~/.ssh is hidden where it points (bwrap follows the link anyway).
-  const targets = new Set(hidden.map(real).filter((path): path is string => path !== undefined));
+  // Asked live: a secret the user just created must be hidden from the very next command.
+  const targets = new Set(
+    hidden.map(livePathFacts.real).filter((path): path is string => path !== undefined),
+  );
   for (const path of targets) {
-    if (kind(path) === "dir") args.push("--tmpfs", path, "--remount-ro", path);
+    if (livePathFacts.isDir(path)) args.push("--tmpfs", path, "--remount-ro", path);
     else args.push("--ro-bind", "/dev/null", path);
   }
   args.push("--chdir", cwd);

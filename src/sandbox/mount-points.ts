@@ -8,6 +8,7 @@ import {
   rmdirSync,
   unlinkSync,
 } from "node:fs";
+import type { Stats } from "node:fs";
 import { join, relative } from "node:path";
 import { mountedElsewhere } from "./mounted-elsewhere.js";
 import { MountRegistry, type MadeEntry } from "./mount-registry.js";
@@ -37,9 +38,25 @@ interface Made {
 
 const inside = (path: string, root: string): boolean => path === root || path.startsWith(`${root}/`);
 
-function entryType(path: string): "file" | "dir" | "link" | undefined {
+/** lstat, each existing path once per prepare(): forty protected paths share a few folders (`.git`). */
+type Lstat = (path: string) => Stats | undefined;
+
+function lstatOnce(): Lstat {
+  const seen = new Map<string, Stats>();
+  return (path) => {
+    const known = seen.get(path);
+    if (known !== undefined) return known;
+    // A missing path is asked again: prepare() may make it meanwhile.
+    const stat = lstatSync(path, { throwIfNoEntry: false });
+    if (stat !== undefined) seen.set(path, stat);
+    return stat;
+  };
+}
+
+function entryType(path: string, lstat: Lstat): "file" | "dir" | "link" | undefined {
   try {
-    const stat = lstatSync(path);
+    const stat = lstat(path);
+    if (stat === undefined) return undefined;
     return stat.isSymbolicLink() ? "link" : stat.isDirectory() ? "dir" : "file";
   } catch {
     return undefined;
@@ -60,7 +77,11 @@ interface Resolved {
  * missing). Undefined when nothing can be written there anyway: a file on the way, or a symlink out of
  * every writable root.
  */
-function resolveProtected(target: ProtectedPath, writable: readonly string[]): Resolved | undefined {
+function resolveProtected(
+  target: ProtectedPath,
+  writable: readonly string[],
+  lstat: Lstat,
+): Resolved | undefined {
   const root = writable.filter((r) => inside(target.path, r)).sort((a, b) => b.length - a.length)[0];
   if (root === undefined) return undefined;
   const parts = relative(root, target.path).split("/");
@@ -69,7 +90,7 @@ function resolveProtected(target: ProtectedPath, writable: readonly string[]): R
   for (const [index, part] of parts.entries()) {
     const last = index === parts.length - 1;
     let next = join(current, part);
-    let type = entryType(next);
+    let type = entryType(next, lstat);
     if (type === undefined) {
       const make = parts.slice(index, -1).map((_, i) => join(current, ...parts.slice(index, index + i + 1)));
       return { at: join(current, ...parts.slice(index)), exists: false, pins, make };
@@ -82,7 +103,7 @@ function resolveProtected(target: ProtectedPath, writable: readonly string[]): R
         return undefined;
       }
       if (!writable.some((r) => inside(next, r))) return undefined;
-      type = entryType(next);
+      type = entryType(next, lstat);
     }
     if (last) return { at: next, exists: true, pins, make: [] };
     if (type !== "dir") return undefined;
@@ -106,17 +127,18 @@ export class MountPoints {
   /** `workspace`: its real path, which names its registry (mount-registry.ts, outside the workspace). */
   prepare(paths: readonly ProtectedPath[], writable: readonly string[], workspace: string): ProtectionMounts {
     const registry = this.registryFor(workspace);
+    const lstat = lstatOnce();
     registry.register();
     const result: ProtectionMounts = { pins: [], mounts: [], held: [] };
     const pins = new Set<string>();
     for (const target of paths) {
-      const resolved = resolveProtected(target, writable);
+      const resolved = resolveProtected(target, writable, lstat);
       if (resolved === undefined || (!resolved.exists && target.whenMissing === false)) continue;
       const made = resolved.exists ? [] : this.makeAll(resolved.make, resolved.at, target.kind, registry);
       if (made === undefined) continue;
       // Existing ones lanes made for an earlier command: held again, so no sweep removes them under this one.
       const reused = [...resolved.pins, ...(resolved.exists ? [resolved.at] : [])].filter((p) =>
-        this.reuse(p),
+        this.reuse(p, lstat),
       );
       result.held.push(...reused, ...made);
       for (const pin of [...resolved.pins, ...resolved.make]) pins.add(pin);
@@ -195,9 +217,9 @@ export class MountPoints {
   }
 
   /** Counts another holder of a mount point lanes made earlier and still has; false for anything else. */
-  private reuse(path: string): boolean {
+  private reuse(path: string, lstat: Lstat): boolean {
     const made = this.made.get(path);
-    if (made === undefined || !sameEntry(path, made)) return false;
+    if (made === undefined || !sameEntry(path, made, lstat)) return false;
     made.users++;
     return true;
   }
@@ -245,10 +267,10 @@ export class MountPoints {
   }
 }
 
-function sameEntry(path: string, made: Made): boolean {
+function sameEntry(path: string, made: Made, lstat: Lstat = lstatSync): boolean {
   try {
-    const stat = lstatSync(path);
-    return stat.dev === made.dev && stat.ino === made.ino;
+    const stat = lstat(path);
+    return stat !== undefined && stat.dev === made.dev && stat.ino === made.ino;
   } catch {
     return false;
   }

@@ -13,10 +13,14 @@ import { loopbackFallbackLine, startSharedNetwork, type SharedNetwork } from "./
 import { FilteringProxy, type Connector } from "./proxy.js";
 import { PROXY_DIR_PREFIX, removeStaleProxyDirs } from "./proxy-dir.js";
 import { ownCache } from "./own-cache.js";
-import { protectedPaths, protectedRoots } from "./protected-paths.js";
+import { protectedPaths, protectedRoots, type ProtectedPath } from "./protected-paths.js";
+import { RecentPathFacts } from "./path-facts.js";
+import { Recent } from "./recent.js";
 
 /** How long close() waits at most for launchers to enter the shared network namespace. */
 const ENTRY_WAIT_MS = 1500;
+/** How long a burst of starts shares the protected-path list and the roots' real paths (as nested checkouts). */
+const SCOPE_TTL_MS = 1000;
 
 export class SandboxUnavailableError extends Error {
   override name = "SandboxUnavailableError";
@@ -50,6 +54,8 @@ export class CommandSandbox implements LaunchWrapper {
   private told = false;
   private readonly mountPoints = processMountPoints;
   private readonly nested = new NestedCheckouts();
+  private readonly facts = new RecentPathFacts(SCOPE_TTL_MS);
+  private readonly scope = new Recent(SCOPE_TTL_MS, () => this.protectionScope());
   /** Launchers on their way into the shared network namespace: close() lets them enter before its holder goes. */
   private readonly entering = new PendingEntries();
   /** The session's one network namespace; null once it could not be made (a namespace per command then). */
@@ -84,7 +90,8 @@ export class CommandSandbox implements LaunchWrapper {
       proxyDir: shared ? undefined : this.proxyDir,
       sshAuthSock: plan.env.SSH_AUTH_SOCK,
       sharedNetwork: shared !== undefined,
-      protection: this.protection(env),
+      protection: this.protection(),
+      facts: this.facts,
     };
     const argv = [plan.file, ...plan.args];
     const inner =
@@ -102,8 +109,17 @@ export class CommandSandbox implements LaunchWrapper {
   }
 
   /** The protected paths of workspace-write, with the mount points the missing ones need made now. */
-  private protection(env: NodeJS.ProcessEnv): ProtectionMounts | undefined {
+  private protection(): ProtectionMounts | undefined {
     if (this.policy.mode !== "workspace-write") return undefined;
+    const scope = this.scope.get();
+    if (scope === undefined) return undefined;
+    // Per command: which paths exist now, and the mount points the missing ones need.
+    return this.mountPoints.prepare(scope.paths, scope.roots, scope.workspace);
+  }
+
+  /** What to protect (the same for every start of a burst): the paths, the roots that hold them. */
+  private protectionScope(): { workspace: string; paths: ProtectedPath[]; roots: string[] } | undefined {
+    const { env } = this.options;
     const [workspace] = boundRoots([this.options.workspace]);
     const [home = env.HOME ?? homedir()] = boundRoots([env.HOME ?? homedir()]);
     if (workspace === undefined) return undefined;
@@ -115,11 +131,9 @@ export class CommandSandbox implements LaunchWrapper {
       nested: this.nested.of(workspace),
       ...ownCache(env),
     };
-    const paths = protectedPaths(scope);
     // The temp folders too: lanes' cache may lie there (HOME or XDG_CACHE_HOME under /tmp), nothing else does.
     const roots = [...protectedRoots(scope), ...(scope.lanesCache === undefined ? [] : scope.temp)];
-    const mounts = this.mountPoints.prepare(paths, roots, workspace);
-    return mounts;
+    return { workspace, paths: protectedPaths(scope), roots };
   }
 
   /**

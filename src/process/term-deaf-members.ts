@@ -1,0 +1,55 @@
+import { readFileSync } from "node:fs";
+import { groupMemberPids } from "./group-members.js";
+
+const TERM_BIT = 1n << 14n;
+// Pending (thread or process), blocked, ignored or caught: any of these means a TERM sent now changes nothing.
+const HELD_FIELDS = ["SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt"];
+
+function readOrEmpty(path: string): string {
+  try {
+    return readFileSync(path, "latin1");
+  } catch {
+    return "";
+  }
+}
+
+/** Whether TERM is at its default action in this /proc status (a TERM it got would have ended it). */
+function termUnheld(status: string): boolean {
+  for (const field of HELD_FIELDS) {
+    const mask = new RegExp(`^${field}:\\s*([0-9a-f]+)`, "m").exec(status)?.[1];
+    if (mask === undefined || (BigInt(`0x${mask}`) & TERM_BIT) !== 0n) return false;
+  }
+  return true;
+}
+
+/** A pid namespace's init (a sandbox's bwrap): the kernel drops a TERM from outside that it has no handler for. */
+function namespaceInit(status: string): boolean {
+  const ids = /^NSpid:\s*(.+)$/m.exec(status)?.[1]?.trim().split(/\s+/) ?? [];
+  return ids.length > 1 && ids.at(-1) === "1";
+}
+
+/**
+ * TERMs each member of the group that is alive after the group's TERM although TERM would end it: one that
+ * never got it (a shell's child that took it in its trap between fork and exec, then exec'd). A member that
+ * catches, ignores, blocks or holds TERM is left alone, so a graceful shutdown never sees a second one. A
+ * sandbox's init, which a TERM cannot reach, is KILLed only once nothing runs inside it.
+ * `freshSince`: a /proc scan from then on may be shared. Returns how many were signalled.
+ */
+export function termDeafMembers(pgid: number, freshSince: number): number {
+  let signalled = 0;
+  for (const pid of groupMemberPids(pgid, freshSince)) {
+    const status = readOrEmpty(`/proc/${pid}/status`);
+    if (!termUnheld(status)) continue;
+    // An init with nothing left inside (its bwrap parent took the TERM mid-setup) would wait out the grace.
+    const childless = () => readOrEmpty(`/proc/${pid}/task/${pid}/children`).trim() === "";
+    const signal = !namespaceInit(status) ? "SIGTERM" : childless() ? "SIGKILL" : undefined;
+    if (signal === undefined) continue;
+    try {
+      process.kill(pid, signal);
+      signalled++;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return signalled;
+}
