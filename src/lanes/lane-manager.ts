@@ -294,6 +294,6 @@ export class LaneManager extends TaskQuery {
   private shutdownParts(): ShutdownParts {
     const { registry, slots, foreground, sweeper, watcher, store } = this;
     const kill = (id: string): Promise<unknown> => this.kill(id, "shutdown");
-    return { registry, slots, foreground, sweeper, watcher, store, kill, ...pickEnds(this.options) };
+    return { registry, slots, foreground, sweeper, watcher, store, kill, ...pickEnds(this.options, this.runner.forkServer) };
   }
 }
