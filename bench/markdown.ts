@@ -26,13 +26,16 @@ function spawnSection(r: BenchResults): string[] {
     "",
     "One task at a time, each step adding one piece (median of interleaved samples):",
     "",
-    "| step | ms per task | added |",
-    "|---|---|---|",
+    "| step | ms per task | added | chain CPU ms per task |",
+    "|---|---|---|---|",
     ...r.spawnSteps.map((step) => {
-      const added = previous === undefined ? "" : `+${(step.medianMs - previous).toFixed(2)}`;
+      const change = step.medianMs - (previous ?? 0);
+      const added = previous === undefined ? "" : `${change >= 0 ? "+" : ""}${change.toFixed(2)}`;
       previous = step.medianMs;
-      return tableRow([step.step, step.medianMs, added]);
+      return tableRow([step.step, step.medianMs, added, step.chainCpuMs ?? ""]);
     }),
+    "",
+    "Chain CPU: the processes a step started (launcher, shell), 10 ms ticks from /proc summed over all samples: lanes' reaped children, or the fork server's own and its reaped children's. Load barely moves it; compare the per-task perl with the forked one.",
   ];
 }
 
