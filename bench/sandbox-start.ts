@@ -47,7 +47,10 @@ export async function benchSandboxStart(context: BenchContext): Promise<SandboxS
       { variant: "sandbox, network off", sandbox: make("off"), served: true },
       { variant: "sandbox, default network (proxy + bridge)", sandbox: standard, served: true },
       { variant: "unsandboxed, a perl started per task (before the fork server)", sandbox: undefined },
-      { variant: "sandbox, default network, a perl started per task (before the fork server)", sandbox: standard },
+      {
+        variant: "sandbox, default network, a perl started per task (before the fork server)",
+        sandbox: standard,
+      },
     ];
     const once = async (sandbox: LaunchWrapper | undefined, i: number, served = false): Promise<number> => {
       const base = join(dir, `t${i}`);

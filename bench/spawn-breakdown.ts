@@ -24,7 +24,10 @@ type Step = { step: string; run: (i: number) => Promise<unknown>; cpu?: () => nu
 function treeCpuMs(pid: number | undefined): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ").slice(11, 15);
+    const fields = stat
+      .slice(stat.lastIndexOf(")") + 2)
+      .split(" ")
+      .slice(11, 15);
     return fields.reduce((sum, ticks) => sum + Number(ticks), 0) * 10;
   } catch {
     return Number.NaN;

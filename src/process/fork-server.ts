@@ -4,7 +4,7 @@ import { closeSync, constants, openSync, readSync, rmSync, writeSync } from "nod
 import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FORK_SERVER_PERL } from "./fork-server-perl.js";
+import { forkServerPerl } from "./fork-server-perl.js";
 import { openFifoPair } from "./fifo-pair.js";
 import { ServedLeader } from "./served-leader.js";
 
@@ -60,9 +60,11 @@ export class ForkServer {
 
   /** Starts a server (throws when it cannot: no FIFOs here, no perl); lanes then starts a perl per task. */
   static start(perl: string): ForkServer {
+    const script = forkServerPerl();
+    if (script === undefined) throw new Error("lanes: no fork server on this architecture");
     const { requests, replies } = openFifoPair(tmpdir());
     try {
-      const child = spawn(perl, ["-e", FORK_SERVER_PERL], {
+      const child = spawn(perl, ["-e", script], {
         stdio: [requests.serverFd, "pipe", "ignore", replies.serverFd],
         env: {},
       });
