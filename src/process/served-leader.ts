@@ -77,6 +77,8 @@ export class ServedLeader extends EventEmitter implements LeaderProcess {
     if (this.ended) return;
     this.ended = true;
     clearInterval(this.poll);
+    // As Node does for a child's stdin at its exit: the write end would keep lanes alive, and leak.
+    this.stdin?.destroy();
     this.release();
     this.emit("exit", code, signal);
   }

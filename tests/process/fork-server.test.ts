@@ -72,6 +72,12 @@ describe.skipIf(process.platform !== "linux")("a command forked by the fork serv
     expect(readFileSync(join(ws.dir, `run${runs}.log`), "utf8")).toBe("line one\nline two\ndone\n");
   });
 
+  it("closes its stdin's write end when it ends, as Node does for a child: no descriptor is left open", async () => {
+    const child = run("exit 0", true);
+    await child.exited;
+    expect(child.stdin?.destroyed).toBe(true);
+  });
+
   it("that cannot start (its folder is gone) is a spawn error, as a spawned one is, and the server serves on", async () => {
     const cwd = join(ws.dir, "no-such-dir");
     const [spawned, served] = await Promise.all(
