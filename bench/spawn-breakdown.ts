@@ -15,6 +15,8 @@ export interface SpawnStep {
    * over all samples: lanes' reaped children, or the fork server and its reaped children. Load barely moves it.
    */
   chainCpuMs?: number;
+  /** This process's CPU ms per task (all threads, process.cpuUsage): lanes' own side, spawn() included. */
+  ownCpuMs?: number;
 }
 
 /** `cpu`: the chain's CPU ms so far (a counter read before and after each run). */
@@ -104,12 +106,16 @@ export async function benchSpawnBreakdown(context: BenchContext): Promise<SpawnS
     slot.get();
     const times = steps.map((): number[] => []);
     const cpu = steps.map(() => 0);
+    const own = steps.map(() => 0);
     for (let i = 0; i < samples; i++) {
       for (const [index, step] of steps.entries()) {
         const cpuBefore = step.cpu?.() ?? 0;
+        const ownBefore = process.cpuUsage();
         const started = performance.now();
         await step.run(i);
         times[index]?.push(performance.now() - started);
+        const ownUsed = process.cpuUsage(ownBefore);
+        own[index] = (own[index] ?? 0) + (ownUsed.user + ownUsed.system) / 1000;
         cpu[index] = (cpu[index] ?? 0) + (step.cpu?.() ?? 0) - cpuBefore;
       }
     }
@@ -118,6 +124,7 @@ export async function benchSpawnBreakdown(context: BenchContext): Promise<SpawnS
       step: step.step,
       medianMs: round(percentile(times[index] ?? [], 50)),
       ...(step.cpu ? { chainCpuMs: round((cpu[index] ?? 0) / samples) } : {}),
+      ownCpuMs: round((own[index] ?? 0) / samples),
     }));
     context.log(`spawn breakdown: ${result.map((r) => r.medianMs).join(" → ")} ms per task`);
     return result;
