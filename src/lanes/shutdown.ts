@@ -25,12 +25,12 @@ export interface ShutdownParts {
 
 const REMOTE_SETTLE_MS = 5_000;
 
-/** What a shutdown closes last, after the tasks: the sandbox's holder, the remote lanes' connections, the fork server. */
+/** What a shutdown closes last, after the tasks: the sandbox's holder, remote connections, the fork server. */
 export function pickEnds(
   from: { sandbox?: LaunchWrapper | undefined; remote?: RemoteRuntime | undefined },
-  forkServer?: { close(): void },
+  runner?: { forkServer: { close(): void } },
 ): Pick<ShutdownParts, "sandbox" | "remote" | "forkServer"> {
-  return { sandbox: from.sandbox, remote: from.remote, forkServer };
+  return { sandbox: from.sandbox, remote: from.remote, forkServer: runner?.forkServer };
 }
 
 /** TERM then KILL every running task that is not persisted, record it killed at shutdown, close the rest. */
