@@ -44,7 +44,12 @@ export function forkServerPerl(): string | undefined {
     // lanes gone (EPIPE): nothing is left to tell, so the server ends; its children are not touched.
     "my $say = sub { defined syswrite($_[0], $_[1]) or exit 0 };",
     "my $line = sub { my $t = $_[0]; $t =~ s/\\n/ /g; $t };",
-    'my $reap = sub { while ((my $pid = waitpid(-1, 1)) > 0) { $kids--; $say->($events, "E $pid $?\\n") } };',
+    // Ends are queued and written without blocking: lanes reads them only between its synchronous requests, so
+    // a server blocked on a full pipe would never answer the request lanes waits on.
+    `fcntl($events, 4, fcntl($events, 3, 0) | ${nonBlocking}); my $queue = "";`,
+    "my $tell = sub { $queue .= $_[0]; my $n = syswrite($events, $queue);",
+    `  if (defined $n) { substr($queue, 0, $n) = "" } elsif ($! != ${osConstants.errno.EAGAIN}) { exit 0 } };`,
+    'my $reap = sub { while ((my $pid = waitpid(-1, 1)) > 0) { $kids--; $tell->("E $pid $?\\n") } };',
     "my $child = sub {",
     "  my ($id, $cwd, $in, $out, $code, $sub, $env, $args) = @_;",
     '  $SIG{CHLD} = "DEFAULT"; $SIG{PIPE} = "DEFAULT";',
@@ -82,8 +87,10 @@ export function forkServerPerl(): string | undefined {
     "while (1) {",
     "  $reap->();",
     "  my $rin = ''; vec($rin, 0, 1) = 1;",
-    "  my $ready = select(my $rout = $rin, undef, undef, $kids > 0 ? 0.2 : undef);",
-    "  next unless $ready > 0;",
+    "  my $win = ''; vec($win, 1, 1) = 1 if length $queue;",
+    "  my $ready = select(my $rout = $rin, my $wout = $win, undef, $kids > 0 ? 0.2 : undef);",
+    '  $tell->("") if $ready > 0 && vec($wout, 1, 1);',
+    "  next unless $ready > 0 && vec($rout, 0, 1);",
     "  my $got = sysread(STDIN, $buf, 65536, length $buf);",
     `  next if !defined $got && $! == ${osConstants.errno.EAGAIN};`,
     "  exit 0 unless $got;",
