@@ -13,7 +13,7 @@ function spawnSection(r: BenchResults): string[] {
     "",
     `${r.spawn.total} \`true\` tasks per path, in ${r.spawn.chunks} chunks alternating between the paths. Wall ms for the whole batch; CPU ms: this process (all threads) + its children (shells and what they ran; 10 ms ticks). On 2 cores a batch at concurrency ≥ 2 is CPU-bound, so the CPU totals predict the wall ratio on an idle machine.`,
     "",
-    "| concurrency | plain wall | `startGroupProcess` wall | LaneManager wall, all ended | LaneManager wall, flushed | plain CPU | `startGroupProcess` CPU | LaneManager CPU |",
+    "| concurrency | plain wall | `startGroupProcess` (a perl per task) wall | LaneManager wall, all ended | LaneManager wall, flushed | plain CPU | `startGroupProcess` (a perl per task) CPU | LaneManager CPU |",
     "|---|---|---|---|---|---|---|---|",
     ...r.spawn.runs.map((run) =>
       tableRow([
@@ -80,7 +80,7 @@ function readingSection(r: BenchResults): string[] {
     const total = (path: "plain" | "groupProcess" | "lanes") => run.cpuMs[path] + run.childCpuMs[path];
     const processModule = total("groupProcess") - total("plain");
     const manager = total("lanes") - total("groupProcess");
-    return `- Spawn at concurrency ${run.limit}: lanes used ${(total("lanes") / total("plain")).toFixed(2)}× the CPU of plain spawns. Extra per task: ${perTask(processModule)} ms in the process module (own group, stdin pipe, log file, the perl recording the exit code) and ${perTask(manager)} ms in LaneManager (record writes, output tail, notification, escape sweeps).`;
+    return `- Spawn at concurrency ${run.limit}: lanes used ${(total("lanes") / total("plain")).toFixed(2)}× the CPU of plain spawns. Extra per task: ${perTask(processModule)} ms in the process module with a perl started per task (own group, stdin pipe, log file, the perl recording the exit code), and ${perTask(manager)} ms from there to LaneManager, whose launchers the fork server forks (its record writes, output tail, notification and escape sweeps, less the perl start it saves).`;
   });
   const sum = (key: "cpuMs" | "runQueueWaitMs") =>
     r.eventLoop.lanes.reduce((total, window) => total + (window.thread?.[key] ?? 0), 0);
