@@ -10,8 +10,8 @@ export interface FifoEnds {
 }
 
 /**
- * Two pipes with blocking ends on lanes' side (Node's own pipes are non-blocking sockets, which a synchronous
- * request and reply cannot use): `requests` lanes writes, `replies` lanes reads, EOF once the server is gone.
+ * Two pipes whose ends on lanes' side are plain descriptors (Node's own pipes are sockets read by its event
+ * loop, which a synchronous request and reply cannot use): `requests` lanes writes, `replies` lanes reads, EOF once the server is gone.
  * Node cannot make a pipe, so FIFOs are made (one mkfifo), opened and unlinked at once. Throws if `dir`
  * cannot hold FIFOs; nothing is left open then.
  */
@@ -28,12 +28,9 @@ export function openFifoPair(dir: string): { requests: FifoEnds; replies: FifoEn
     execFileSync("mkfifo", ["-m", "600", ...paths], { stdio: "ignore" });
     const serverIn = open(requestPath, constants.O_RDONLY | constants.O_NONBLOCK);
     const requests = open(requestPath, constants.O_WRONLY);
-    const probe = open(replyPath, constants.O_RDONLY | constants.O_NONBLOCK);
+    // Non-blocking: lanes polls a reply with a deadline (fork-server.ts), so a stopped server cannot hang it.
+    const replies = open(replyPath, constants.O_RDONLY | constants.O_NONBLOCK);
     const serverOut = open(replyPath, constants.O_WRONLY);
-    // Opened again, now that a writer exists, without O_NONBLOCK: lanes' reads of a reply then block.
-    const replies = open(`/proc/self/fd/${probe}`, constants.O_RDONLY);
-    closeSync(probe);
-    opened.splice(opened.indexOf(probe), 1);
     return {
       requests: { laneFd: requests, serverFd: serverIn },
       replies: { laneFd: replies, serverFd: serverOut },

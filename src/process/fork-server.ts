@@ -1,10 +1,20 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { closeSync, constants, openSync, readSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  openSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { forkServerPerl } from "./fork-server-perl.js";
+import { topmostHolder } from "./fd-holders.js";
 import { openFifoPair } from "./fifo-pair.js";
 import { ServedLeader } from "./served-leader.js";
 
@@ -98,12 +108,17 @@ export class ForkServer {
       ...script.argv,
     ];
     let reply: string;
+    let sent = false;
     try {
       writeAll(this.requestFd, `${fields.map(hex).join(" ")}\n`);
-      reply = readLine(this.replyFd);
-    } catch {
+      sent = true;
+      reply = readLine(this.replyFd, REPLY_DEADLINE_MS);
+    } catch (error) {
+      // No answer in time (a stopped or wedged server): it is killed, and its tasks are watched by pid.
+      if (error instanceof ReplyOverdue) this.kill();
       this.gone();
-      throw new ForkServerRefused("gone");
+      if (!sent) throw new ForkServerRefused("gone");
+      return this.inFlight(request, fifo);
     }
     const [kind, , ...words] = reply.split(" ");
     const rest = words.join(" ");
@@ -117,6 +132,40 @@ export class ForkServer {
     this.leaders.set(leader.pid, { id, leader });
     this.byId.set(id, leader);
     return leader;
+  }
+
+  /**
+   * The server died after it read a request and before it answered: whether it forked is told by the files
+   * it opened for the task (the leader holds its log and exit file until it ends). Found, the leader is
+   * watched by pid; ran and ended already, the start fails saying so; neither, nothing ran and the caller
+   * starts a perl of its own. Never a second run of the same command.
+   */
+  private inFlight(request: ServedLaunch, fifo: string): ServedLeader {
+    const files = [request.outputFile, request.exitFile ?? ""].map(realOrSelf);
+    const pid = topmostHolder(files);
+    if (pid !== undefined) {
+      const leader = new ServedLeader(pid, fifo ? openInput(fifo) : null, (held) => this.hold(held ? 1 : -1));
+      leader.orphaned();
+      return leader;
+    }
+    if (fifo) rmSync(fifo, { force: true });
+    if (request.exitFile && readOrEmpty(request.exitFile) !== "")
+      throw new Error(
+        "lanes: the fork server died while starting this task, which ran and ended before lanes could watch it",
+      );
+    throw new ForkServerRefused("gone");
+  }
+
+  /** Kills a server that did not answer, and waits (briefly) until it is gone, so no fork can follow. */
+  private kill(): void {
+    const pid = this.child.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      return;
+    }
+    for (let waited = 0; waited < 2000 && runs(pid); waited += 5) sleepMs(5);
   }
 
   /** Closes lanes' end: the server exits; tasks still running go on and are watched by pid. */
@@ -164,12 +213,59 @@ function writeAll(fd: number, text: string): void {
   for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at);
 }
 
-/** One reply line, read blocking: the server answers each request at once (a fork), EOF if it died. */
-function readLine(fd: number): string {
+/** A reply takes one fork; a server that has not answered by then is stopped or wedged, never just slow. */
+const REPLY_DEADLINE_MS = 5000;
+
+class ReplyOverdue extends Error {}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const sleepMs = (ms: number): void => void Atomics.wait(sleeper, 0, 0, ms);
+
+/** Whether `pid` still runs (a zombie has ended). */
+function runs(pid: number): boolean {
+  try {
+    return !/\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, "latin1"));
+  } catch {
+    return false;
+  }
+}
+
+const realOrSelf = (path: string): string => {
+  try {
+    return path === "" ? "" : realpathSync(path);
+  } catch {
+    return path;
+  }
+};
+
+const readOrEmpty = (path: string): string => {
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch {
+    return "";
+  }
+};
+
+/**
+ * One reply line from the non-blocking reply pipe: the server answers each request with a fork, so lanes
+ * polls (a short spin, then 1 ms naps) rather than blocking for ever on a server that was stopped. EOF: it
+ * died; past `deadlineMs`: ReplyOverdue.
+ */
+function readLine(fd: number, deadlineMs: number): string {
   const buffer = Buffer.alloc(512);
+  const started = Date.now();
   let line = "";
+  let spins = 0;
   while (!line.endsWith("\n")) {
-    const got = readSync(fd, buffer);
+    let got: number;
+    try {
+      got = readSync(fd, buffer);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+      if (Date.now() - started > deadlineMs) throw new ReplyOverdue();
+      if (++spins > 200) sleepMs(1);
+      continue;
+    }
     if (got === 0) throw new ForkServerRefused("gone");
     line += buffer.toString("utf8", 0, got);
   }

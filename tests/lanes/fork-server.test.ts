@@ -61,4 +61,19 @@ describe.skipIf(process.platform !== "linux")("the fork server", () => {
     expect(nextServer).not.toBe(process.pid);
     expect(parentOf(nextServer ?? 0)).toBe(process.pid);
   });
+
+  it("a stopped server cannot hang lanes: the start waits out the deadline, kills it, and runs the command once", async () => {
+    const lanes = ws.manager();
+    const first = lanes.start({ command: "sleep 30" });
+    const server = parentOf(lanes.get(first.id)?.pid ?? 0) ?? 0;
+    expect(server).not.toBe(process.pid);
+    process.kill(server, "SIGSTOP");
+    const second = lanes.start({ command: "echo ran >> runs.txt" });
+    // The stopped server was killed; the command ran once, by a perl of its own (lanes' child).
+    expect(await eventually(() => !pidAlive(server), 5_000)).toBe(true);
+    expect(await lanes.whenEnded(second.id)).toMatchObject({ status: "completed", exit_code: 0 });
+    expect(readFileSync(`${ws.dir}/runs.txt`, "utf8")).toBe("ran\n");
+    // The task it had already forked is watched by pid, and still ends by a kill.
+    expect((await lanes.kill(first.id)).record.status).toBe("killed");
+  }, 30_000);
 });
