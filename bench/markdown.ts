@@ -14,7 +14,7 @@ function spawnSection(r: BenchResults): string[] {
     "",
     `${r.spawn.total} \`true\` tasks per path, in ${r.spawn.chunks} chunks alternating between the paths. Wall ms for the whole batch; CPU ms: this process (all threads) + its children (shells and what they ran; 10 ms ticks). On 2 cores a batch at concurrency ≥ 2 is CPU-bound, so the CPU totals predict the wall ratio on an idle machine.`,
     "",
-    "| concurrency | plain wall | `startGroupProcess` wall | LaneManager wall, all ended | LaneManager wall, flushed | plain CPU | `startGroupProcess` CPU | LaneManager CPU |",
+    "| concurrency | plain wall | `startGroupProcess` (a perl per task) wall | LaneManager wall, all ended | LaneManager wall, flushed | plain CPU | `startGroupProcess` (a perl per task) CPU | LaneManager CPU |",
     "|---|---|---|---|---|---|---|---|",
     ...r.spawn.runs.map((run) =>
       tableRow([
@@ -27,13 +27,16 @@ function spawnSection(r: BenchResults): string[] {
     "",
     "One task at a time, each step adding one piece (median of interleaved samples):",
     "",
-    "| step | ms per task | added |",
-    "|---|---|---|",
+    "| step | ms per task | added | chain CPU ms per task | lanes' own CPU ms per task |",
+    "|---|---|---|---|---|",
     ...r.spawnSteps.map((step) => {
-      const added = previous === undefined ? "" : `+${(step.medianMs - previous).toFixed(2)}`;
+      const change = step.medianMs - (previous ?? 0);
+      const added = previous === undefined ? "" : `${change >= 0 ? "+" : ""}${change.toFixed(2)}`;
       previous = step.medianMs;
-      return tableRow([step.step, step.medianMs, added]);
+      return tableRow([step.step, step.medianMs, added, step.chainCpuMs ?? "", step.ownCpuMs ?? ""]);
     }),
+    "",
+    "Chain CPU: the processes a step started (launcher, shell), 10 ms ticks from /proc summed over all samples: lanes' reaped children, or the fork server's own and its reaped children's. Load barely moves it; compare the per-task perl with the forked one. lanes' own: this process's CPU (process.cpuUsage), where a spawn() forks the whole node process.",
   ];
 }
 
@@ -46,7 +49,7 @@ function floorLines(components: { step: string; cpuMs: number }[]): string[] {
   const now = cost("now:") - cost("perl group launcher");
   return [
     `Bubblewrap's floor here: \`bwrap --ro-bind / / true\` costs ${floor.toFixed(1)} ms of CPU more than a plain \`sh -c true\` (${sh} ms), and the sandbox as lanes runs it ${now.toFixed(1)} ms more than the same launcher without it; 500 sandboxed starts then need at least 500 × ${floor.toFixed(1)} / 2 cores = ${((500 * floor) / 2000).toFixed(1)} s of CPU-bound wall beyond the unsandboxed run. The perl group launcher (every task, sandboxed or not) costs ${launcher.toFixed(1)} ms over \`sh\` alone.`,
-    `- Spawn ratio (target 1.3, missed): a task's chain as lanes starts it (the perl that makes the process group without setsid, issue 8, and since issue 17 also forks the shell, waits and records the exit code) costs ${cost("task now:")} ms of CPU against ${sh} ms for plain \`sh -c true\` (the chain it replaced, perl → wrapper shell → subshell: ${cost("task before:")} ms); perl's own start is most of it, so lanes' floor is near 1.5 before any bookkeeping. Not bubblewrap's cost, so the target stands: meeting it needs no interpreter start per task (a fork server that lanes' spawn, stdio and exit handling do not assume today).`,
+    `- Spawn ratio (target 1.3, missed): a task's chain as lanes starts it (the perl that makes the process group without setsid, issue 8, and since issue 17 also forks the shell, waits and records the exit code) costs ${cost("task now:")} ms of CPU against ${sh} ms for plain \`sh -c true\` (the chain it replaced, perl → wrapper shell → subshell: ${cost("task before:")} ms); perl's own start is most of it. Not bubblewrap's cost, so the target stands. Since the fork server (one warm perl per lanes forks each task's launcher) no interpreter starts per task; what is left is two forks of perl per task (the launcher, and its fork of the shell), which cost here about as much as a small exec: see the chain CPU column of the spawn steps.`,
     `- Sandboxed, the recorder runs inside bubblewrap (the outer bwrap would die at a group TERM), a second perl per task: ${cost("sandboxed task now:")} ms against ${cost("sandboxed task before:")} ms with the wrapper shell it replaced; the price of closing the lost TERM (issue 17) in the sandbox.`,
     "- Parallel wall at k=50 target 1.15 → 1.2: 50 sandboxed starts add bubblewrap's floor, 50 × about 6 ms (quiet machine) over 2 cores, 0.075 of the 2 s (the floor of the whole start, lanes' side included: \"Where a parallel start goes on lanes' side\").",
   ];
@@ -78,7 +81,7 @@ function readingSection(r: BenchResults): string[] {
     const total = (path: "plain" | "groupProcess" | "lanes") => run.cpuMs[path] + run.childCpuMs[path];
     const processModule = total("groupProcess") - total("plain");
     const manager = total("lanes") - total("groupProcess");
-    return `- Spawn at concurrency ${run.limit}: lanes used ${(total("lanes") / total("plain")).toFixed(2)}× the CPU of plain spawns. Extra per task: ${perTask(processModule)} ms in the process module (own group, stdin pipe, log file, the perl recording the exit code) and ${perTask(manager)} ms in LaneManager (record writes, output tail, notification, escape sweeps).`;
+    return `- Spawn at concurrency ${run.limit}: lanes used ${(total("lanes") / total("plain")).toFixed(2)}× the CPU of plain spawns. Extra per task: ${perTask(processModule)} ms in the process module with a perl started per task (own group, stdin pipe, log file, the perl recording the exit code), and ${perTask(manager)} ms from there to LaneManager, whose launchers the fork server forks (its record writes, output tail, notification and escape sweeps, less the perl start it saves).`;
   });
   const sum = (key: "cpuMs" | "runQueueWaitMs") =>
     r.eventLoop.lanes.reduce((total, window) => total + (window.thread?.[key] ?? 0), 0);

@@ -168,7 +168,7 @@ function sandboxRows(s: SandboxStartResult): Row[] {
   const [plain, ...boxed] = s.rows;
   if (!plain) return [{ figure: "Sandboxed task start", measured: null, how: s.unavailable ?? "not run" }];
   const how = (extra: string) =>
-    `start → exit of one \`true\` task through startGroupProcess (exit-file wrapper), one at a time, ${s.samples} interleaved samples; ${extra}`;
+    `start → exit of one \`true\` task through startGroupProcess (exit code recorded; its launcher forked by a fork server unless the row says otherwise), one at a time, ${s.samples} interleaved samples; ${extra}`;
   return [
     {
       figure: "Baseline: unsandboxed task start→exit, median / p99 (ms)",

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { ForkServerSlot } from "../src/process/fork-server-slot.js";
 import { startGroupProcess } from "../src/process/group-process.js";
 import type { LaunchWrapper } from "../src/process/launch-wrapper.js";
 import { createSandbox } from "../src/sandbox/create.js";
@@ -38,12 +39,20 @@ export async function benchSandboxStart(context: BenchContext): Promise<SandboxS
         env: process.env,
         onUnavailable: (line) => (unavailable = line),
       });
-    const variants: { variant: string; sandbox: LaunchWrapper | undefined }[] = [
-      { variant: "unsandboxed (danger-full-access)", sandbox: undefined },
-      { variant: "sandbox, network off", sandbox: make("off") },
-      { variant: "sandbox, default network (proxy + bridge)", sandbox: make(undefined) },
+    // Forked by a fork server as lanes starts tasks now; the last two spawn a perl per task, as before it.
+    const slot = new ForkServerSlot();
+    const standard = make(undefined);
+    const variants: { variant: string; sandbox: LaunchWrapper | undefined; served?: boolean }[] = [
+      { variant: "unsandboxed (danger-full-access)", sandbox: undefined, served: true },
+      { variant: "sandbox, network off", sandbox: make("off"), served: true },
+      { variant: "sandbox, default network (proxy + bridge)", sandbox: standard, served: true },
+      { variant: "unsandboxed, a perl started per task (before the fork server)", sandbox: undefined },
+      {
+        variant: "sandbox, default network, a perl started per task (before the fork server)",
+        sandbox: standard,
+      },
     ];
-    const once = async (sandbox: LaunchWrapper | undefined, i: number): Promise<number> => {
+    const once = async (sandbox: LaunchWrapper | undefined, i: number, served = false): Promise<number> => {
       const base = join(dir, `t${i}`);
       const started = performance.now();
       const result = await startGroupProcess({
@@ -54,19 +63,23 @@ export async function benchSandboxStart(context: BenchContext): Promise<SandboxS
         outputFile: `${base}.log`,
         exitFile: `${base}.exit`,
         sandbox,
+        forkServer: served ? slot : undefined,
       }).exited;
       if (result.exitCode !== 0) throw new Error(result.error ?? `exit ${result.exitCode}`);
       return performance.now() - started;
     };
     try {
-      await once(variants[1]?.sandbox, -1);
+      await once(variants[1]?.sandbox, -1, true);
     } catch {
       return { samples: 0, rows: [], unavailable: unavailable ?? "the sandbox did not start" };
     }
     const times = variants.map((): number[] => []);
     for (let i = 0; i < samples; i++)
-      for (const [index, { sandbox }] of variants.entries()) times[index]?.push(await once(sandbox, i));
-    for (const { sandbox } of variants) (sandbox as { close?: () => void } | undefined)?.close?.();
+      for (const [index, { sandbox, served }] of variants.entries())
+        times[index]?.push(await once(sandbox, i, served));
+    slot.close();
+    for (const sandbox of new Set(variants.map((v) => v.sandbox)))
+      (sandbox as { close?: () => void } | undefined)?.close?.();
     const plain = { median: percentile(times[0] ?? [], 50), p99: percentile(times[0] ?? [], 99) };
     const rows = variants.map(({ variant }, index): SandboxStartRow => {
       const median = percentile(times[index] ?? [], 50);

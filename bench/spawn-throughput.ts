@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LaneManager } from "../src/lanes/lane-manager.js";
 import { startGroupProcess } from "../src/process/group-process.js";
@@ -76,7 +77,25 @@ async function lanesChunk(
     return { ended, flushed };
   } finally {
     await manager.shutdown();
+    await forkServerReaped();
   }
+}
+
+/**
+ * Waits (at most 2 s) until this process has no child left: the manager's fork server, which exits once its
+ * pipe is closed, is then reaped, so its CPU and its reaped children's (every task's chain) count as lanes'.
+ */
+async function forkServerReaped(): Promise<void> {
+  const file = `/proc/${process.pid}/task/${process.pid}/children`;
+  const deadline = Date.now() + 2_000;
+  const children = (): string => {
+    try {
+      return readFileSync(file, "utf8").trim();
+    } catch {
+      return "";
+    }
+  };
+  while (children() !== "" && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 async function timed<T>(body: () => Promise<T>) {

@@ -292,8 +292,8 @@ export class LaneManager extends TaskQuery {
   }
 
   private shutdownParts(): ShutdownParts {
-    const { registry, slots, foreground, sweeper, watcher, store } = this;
+    const { registry, slots, foreground, sweeper, watcher, store, runner } = this;
     const kill = (id: string): Promise<unknown> => this.kill(id, "shutdown");
-    return { registry, slots, foreground, sweeper, watcher, store, kill, ...pickEnds(this.options) };
+    return { registry, slots, foreground, sweeper, watcher, store, kill, ...pickEnds(this.options, runner) };
   }
 }

@@ -19,16 +19,18 @@ export interface ShutdownParts {
   kill(id: string): Promise<unknown>;
   sandbox: LaunchWrapper | undefined;
   remote: RemoteRuntime | undefined;
+  /** The fork server tasks were launched from; closed once they ended (persisted ones run on). */
+  forkServer?: { close(): void } | undefined;
 }
 
 const REMOTE_SETTLE_MS = 5_000;
 
-/** What a shutdown closes last, after the tasks: the sandbox's holder and the remote lanes' connections. */
-export function pickEnds(from: {
-  sandbox?: LaunchWrapper | undefined;
-  remote?: RemoteRuntime | undefined;
-}): Pick<ShutdownParts, "sandbox" | "remote"> {
-  return { sandbox: from.sandbox, remote: from.remote };
+/** What a shutdown closes last, after the tasks: the sandbox's holder, remote connections, the fork server. */
+export function pickEnds(
+  from: { sandbox?: LaunchWrapper | undefined; remote?: RemoteRuntime | undefined },
+  runner?: { forkServer: { close(): void } },
+): Pick<ShutdownParts, "sandbox" | "remote" | "forkServer"> {
+  return { sandbox: from.sandbox, remote: from.remote, forkServer: runner?.forkServer };
 }
 
 /** TERM then KILL every running task that is not persisted, record it killed at shutdown, close the rest. */
@@ -47,6 +49,7 @@ export async function shutdownGracefully(parts: ShutdownParts): Promise<void> {
   parts.watcher.stop();
   // A delivered remote task's host copy is removed by a call still running now: let it finish first.
   await parts.remote?.settle?.(REMOTE_SETTLE_MS);
+  parts.forkServer?.close();
   parts.sandbox?.close?.();
   parts.remote?.close?.();
 }
@@ -65,6 +68,7 @@ export function shutdownNow(parts: ShutdownParts): void {
   }
   parts.sweeper.final([...killed, ...parts.foreground.killAllNow()]);
   parts.watcher.stop();
+  parts.forkServer?.close();
   parts.sandbox?.close?.();
   parts.remote?.close?.();
 }

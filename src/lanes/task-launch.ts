@@ -1,5 +1,6 @@
 import { startGroupProcess } from "../process/group-process.js";
 import type { LaunchWrapper } from "../process/launch-wrapper.js";
+import type { ForkServerSource } from "../process/served-launch.js";
 import type { RemoteRuntime } from "./remote-runtime.js";
 import { killedBeforeStart, killRequested } from "./kill-request.js";
 import type { LaneEvents } from "./lane-events.js";
@@ -20,6 +21,8 @@ export interface LaunchContext {
   killGraceMs: number | undefined;
   /** Tasks that are not persisted end when lanes dies (the front end's choice, see owner-watch.ts). */
   endWithOwner: boolean;
+  /** The warm perl task launchers are forked from (one per manager, started at the first task). */
+  forkServer: ForkServerSource;
   /** Remote lanes: a task of one runs there (its handle syncs and submits); undefined for a local lane. */
   remote?: RemoteRuntime | undefined;
   /** The command's environment with its marker; `base` replaces the configured one (an agent-worker's). */
@@ -76,6 +79,7 @@ function spawnLocal(context: LaunchContext, task: LiveTask): TaskHandle {
     sandbox: context.sandboxFor(task.unsandboxed),
     mirror: task.mirror,
     endWithLanes: !record.persist && context.endWithOwner,
+    forkServer: context.forkServer,
   });
   return spawnedTask(child);
 }

@@ -1,5 +1,6 @@
 import { endsWithLanes } from "./owner-watch.js";
 import { DEFAULT_KILL_GRACE_MS } from "../process/group-process.js";
+import { ForkServerSlot } from "../process/fork-server-slot.js";
 import type { LaunchWrapper } from "../process/launch-wrapper.js";
 import { TASK_MARKER } from "../process/marked-processes.js";
 import { fileSize } from "../text/utf8-window.js";
@@ -32,6 +33,9 @@ export interface TaskRunnerParts {
 
 /** Launches a task when its slot is free, watches it while it runs, and settles it once, when it ends. */
 export class TaskRunner {
+  /** The manager's fork server: closed at shutdown (shutdown.ts), its running tasks then watched by pid. */
+  readonly forkServer = new ForkServerSlot();
+
   constructor(private readonly parts: TaskRunnerParts) {}
 
   /** Time between TERM and KILL, for anything that ends processes on the manager's behalf. */
@@ -71,6 +75,7 @@ export class TaskRunner {
       events,
       killGraceMs: options.killGraceMs,
       endWithOwner: endsWithLanes(options.endWithOwner ?? false, options.env),
+      forkServer: this.forkServer,
       remote: options.remote,
       taskEnv: (id, base) => this.taskEnv(id, base),
       sandboxFor: (unsandboxed) => this.sandboxFor(unsandboxed),

@@ -3,6 +3,7 @@ import { groupResult } from "./group-result.js";
 import type { LaunchWrapper } from "./launch-wrapper.js";
 import type { OutputMirror } from "./output-mirror.js";
 import type { ProcessResult, TerminationReason } from "./process-result.js";
+import type { ForkServerSource } from "./served-launch.js";
 import { spawnInGroup } from "./spawn-in-group.js";
 import { terminateOnce } from "./terminate-once.js";
 
@@ -33,6 +34,8 @@ export interface GroupProcessOptions {
   sandbox?: LaunchWrapper | undefined;
   /** The group is ended when lanes dies, even by SIGKILL (a parent-death watch; see own-group-launch.ts). */
   endWithLanes?: boolean | undefined;
+  /** Where a launch is forked from a warm perl instead of spawned (see fork-server.ts). */
+  forkServer?: ForkServerSource | undefined;
 }
 
 export interface GroupProcess {

@@ -1,9 +1,9 @@
-import type { ChildProcess } from "node:child_process";
 import { delay } from "../async/delay.js";
 import { exitCodeEnd, readExitCode } from "./exit-file.js";
 import { LAZY_POLL_MS, terminateGroup } from "./kill-group.js";
 import { drained } from "./output-mirror.js";
 import type { ProcessResult } from "./process-result.js";
+import type { LeaderProcess } from "./served-leader.js";
 import type { SpawnedGroup } from "./spawn-in-group.js";
 import type { Termination } from "./terminate-once.js";
 
@@ -42,7 +42,7 @@ export async function groupResult(options: GroupResultOptions): Promise<ProcessR
 }
 
 /** The leader's exit or its error event, whichever comes first. */
-function leaderEnd(child: ChildProcess, options: GroupResultOptions): Promise<LeaderEnd> {
+function leaderEnd(child: LeaderProcess, options: GroupResultOptions): Promise<LeaderEnd> {
   return new Promise((resolve) => {
     child.once("error", (error) => resolve({ exitCode: null, signal: null, error: error.message }));
     child.once("exit", (exitCode, signal) => {

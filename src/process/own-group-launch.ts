@@ -9,6 +9,8 @@ export interface Launch {
   /** Node's `detached`: setsid(), a session of its own. Only the fallback uses it. */
   detached: boolean;
   env: NodeJS.ProcessEnv;
+  /** The launcher's perl and its @ARGV, for the fork server (fork-server.ts) to run without a perl start. */
+  script?: { code: string; argv: string[] };
 }
 
 // Why not `detached: true` (setsid)? With kernel autogroup scheduling (on by default on Linux desktops and
@@ -26,7 +28,7 @@ export interface Launch {
 // Known gap: until perl runs its first line (about a millisecond after spawn returns) the launcher is still in
 // lanes' own group, so a Ctrl+C or Ctrl+Z sent by the terminal in that instant reaches it too, and a group
 // signal does not (terminate() in group-process.ts signals the launcher itself then).
-const DROP_TTY = 'if (open(my $tty, "+<", "/dev/tty")) { ioctl($tty, 0x5422, 0); close($tty) }';
+export const DROP_TTY = 'if (open(my $tty, "+<", "/dev/tty")) { ioctl($tty, 0x5422, 0); close($tty) }';
 const SET_GROUP = 'setpgrp(0, 0) or die "lanes: setpgid: $!\\n";';
 // The program to run comes first (/bin/sh, or bwrap when the command is sandboxed).
 const EXEC = 'my $prog = shift @ARGV; exec { $prog } $prog, @ARGV or die "lanes: exec $prog: $!\\n";';
@@ -75,7 +77,7 @@ const PRCTL_SYSCALL: Partial<Record<NodeJS.Architecture, number>> = {
  */
 function watchOwner(prctl: number): string {
   return [
-    "my $grace = shift @ARGV; my $owner = getppid(); my $leader = $$; my $w = fork();",
+    "my $grace = shift @ARGV; my $owner = $::owner // getppid(); my $leader = $$; my $w = fork();",
     "if (defined $w && $w == 0) {",
     `  syscall(${prctl}, 1, 9, 0, 0, 0); exit 0 if getppid() != $leader;`,
     '  open(STDIN, "<", "/dev/null"); open(STDOUT, ">", "/dev/null"); open(STDERR, ">", "/dev/null");',
@@ -156,11 +158,13 @@ export function ownGroupLaunch(
   const enter = entering ? [String(namespaces.length), ...namespaces] : [];
   const grace = prctl === undefined || !endWithOwner ? [] : [String(endWithOwner.graceMs / 1000)];
   const argv0 = recordExitCode ? [recordExitCode.argv0] : [];
+  const script = { code: code.join(" "), argv: [...grace, ...enter, file, ...argv0, ...args] };
   return {
     file: launcher,
-    args: ["-e", code.join(" "), "--", ...grace, ...enter, file, ...argv0, ...args],
+    args: ["-e", script.code, "--", ...script.argv],
     detached: false,
     env: launchEnv,
+    script,
   };
 }
 

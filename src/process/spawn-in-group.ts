@@ -1,10 +1,12 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { closeSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { commandPlan } from "./command-plan.js";
 import type { LaunchWrapper } from "./launch-wrapper.js";
 import { ownGroupLaunch } from "./own-group-launch.js";
 import { mirrorPipe, type OutputMirror } from "./output-mirror.js";
+import type { LeaderProcess } from "./served-leader.js";
+import { servedLaunch, type ForkServerSource } from "./served-launch.js";
 import { closeParentCopies, EXIT_FD, planStdio, type StdioPlan } from "./stdio-plan.js";
 
 export interface SpawnInGroupOptions {
@@ -18,11 +20,13 @@ export interface SpawnInGroupOptions {
   sandbox?: LaunchWrapper | undefined;
   /** End the group when lanes dies, even by SIGKILL, after this grace (a parent-death watch). */
   endWithLanes?: { graceMs: number } | undefined;
+  /** The warm perl that forks launchers (fork-server.ts); absent, or unable: a perl is spawned per command. */
+  forkServer?: ForkServerSource | undefined;
 }
 
 /** A spawned group leader, or why it could not be started (as data: never thrown into the runtime). */
 export interface SpawnedGroup {
-  child: ChildProcess | undefined;
+  child: LeaderProcess | undefined;
   error: string | undefined;
   /** The mirror's readers (an attached command); the result waits briefly for them to drain. */
   readers: Readable[];
@@ -53,15 +57,21 @@ export function spawnInGroup(options: SpawnInGroupOptions): SpawnedGroup {
       options.cwd,
     );
     spawned.release = plan.release;
-    stdio = planStdio(options);
-    if (stdio.exitFd !== undefined && stdio.stdio.length !== EXIT_FD + 1)
-      throw new Error("exit descriptor misplaced");
     // The sandbox wraps the shell first; the group launcher then makes a group of whatever the plan starts.
     const launch = ownGroupLaunch(plan.file, plan.args, plan.env, {
       ...extra,
       namespaces: plan.namespaces,
       endWithOwner: options.endWithLanes,
     });
+    const served = servedLaunch(options, launch);
+    if (served) {
+      spawned.child = served;
+      plan.spawned?.(served.pid);
+      return spawned;
+    }
+    stdio = planStdio(options);
+    if (stdio.exitFd !== undefined && stdio.stdio.length !== EXIT_FD + 1)
+      throw new Error("exit descriptor misplaced");
     const child = spawn(launch.file, launch.args, {
       cwd: options.cwd,
       env: launch.env,

@@ -1,0 +1,294 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import {
+  closeSync,
+  constants,
+  openSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
+import { Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { forkServerPerl } from "./fork-server-perl.js";
+import { topmostHolder } from "./fd-holders.js";
+import { openFifoPair } from "./fifo-pair.js";
+import { ServedLeader } from "./served-leader.js";
+
+/** One task for the server: the launcher's script and @ARGV (own-group-launch.ts) and what it opens. */
+export interface ServedLaunch {
+  script: { code: string; argv: string[] };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  outputFile: string;
+  exitFile?: string | undefined;
+  /** "pipe": a FIFO lanes writes (send_background_input); "ignore": /dev/null. */
+  stdin: "pipe" | "ignore";
+}
+
+/** The server could not take a request (it died, or refused it): the caller starts a perl of its own. */
+export class ForkServerRefused extends Error {
+  override name = "ForkServerRefused";
+  constructor(readonly reason: "gone" | { refused: string }) {
+    super(reason === "gone" ? "the fork server is gone" : `the fork server refused: ${reason.refused}`);
+  }
+}
+
+const hex = (text: string): string => `x${Buffer.from(text).toString("hex")}`;
+
+/**
+ * One warm perl that forks each task's launcher (fork-server-perl.ts), so no interpreter starts per task.
+ * Requests and their `S`/`F` replies are synchronous (a pid is known the moment a launch returns, as with
+ * spawn()); ends come as lines on its stdout. Killed, it loses nothing: its leaders are watched by pid.
+ */
+export class ForkServer {
+  alive = true;
+  private readonly leaders = new Map<number, { id: string; leader: ServedLeader }>();
+  private readonly byId = new Map<string, ServedLeader>();
+  private held = 0;
+  private requests = 0;
+  private pending = "";
+
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly requestFd: number,
+    private readonly replyFd: number,
+  ) {
+    const events = child.stdout;
+    events?.setEncoding("utf8");
+    events?.on("data", (chunk: string) => this.read(chunk));
+    events?.once("close", () => this.gone());
+    events?.on("error", () => {});
+    child.once("error", () => this.gone());
+    child.once("exit", () => this.gone());
+    child.unref();
+    this.hold(0);
+  }
+
+  /** Starts a server (throws when it cannot: no FIFOs here, no perl); lanes then starts a perl per task. */
+  static start(perl: string): ForkServer {
+    const script = forkServerPerl();
+    if (script === undefined) throw new Error("lanes: no fork server on this architecture");
+    const { requests, replies } = openFifoPair(tmpdir());
+    try {
+      const child = spawn(perl, ["-e", script], {
+        stdio: [requests.serverFd, "pipe", "ignore", replies.serverFd],
+        env: {},
+      });
+      return new ForkServer(child, requests.laneFd, replies.laneFd);
+    } finally {
+      closeSync(requests.serverFd);
+      closeSync(replies.serverFd);
+    }
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Forks the task's launcher; throws ForkServerRefused when the server cannot (nothing ran then). */
+  launch(request: ServedLaunch): ServedLeader {
+    if (!this.alive) throw new ForkServerRefused("gone");
+    const id = String(++this.requests);
+    const fifo = request.stdin === "pipe" ? join(tmpdir(), `.lanes-in-${process.pid}-${randomUUID()}`) : "";
+    const env = Object.entries(request.env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
+    const { cwd, outputFile, exitFile = "", script } = request;
+    const fields = [
+      id,
+      cwd,
+      fifo,
+      outputFile,
+      exitFile,
+      script.code,
+      String(env.length),
+      ...env,
+      ...script.argv,
+    ];
+    let reply: string;
+    let sent = false;
+    try {
+      writeAll(this.requestFd, `${fields.map(hex).join(" ")}\n`);
+      sent = true;
+      reply = readLine(this.replyFd, REPLY_DEADLINE_MS);
+    } catch (error) {
+      // No answer in time (a stopped or wedged server): it is killed, and its tasks are watched by pid.
+      if (error instanceof ReplyOverdue) this.kill();
+      this.gone();
+      if (!sent) throw new ForkServerRefused("gone");
+      return this.inFlight(request, fifo);
+    }
+    const [kind, , ...words] = reply.split(" ");
+    const rest = words.join(" ");
+    if (kind !== "S") {
+      if (fifo) rmSync(fifo, { force: true });
+      throw new ForkServerRefused({ refused: rest });
+    }
+    const leader = new ServedLeader(Number(rest), fifo ? openInput(fifo) : null, (held) =>
+      this.hold(held ? 1 : -1),
+    );
+    this.leaders.set(leader.pid, { id, leader });
+    this.byId.set(id, leader);
+    return leader;
+  }
+
+  /**
+   * The server died after it read a request and before it answered: whether it forked is told by the files
+   * it opened for the task (the leader holds its log and exit file until it ends). Found, the leader is
+   * watched by pid; ran and ended already, the start fails saying so; neither, nothing ran and the caller
+   * starts a perl of its own. Never a second run of the same command.
+   */
+  private inFlight(request: ServedLaunch, fifo: string): ServedLeader {
+    const files = [request.outputFile, request.exitFile ?? ""].map(realOrSelf);
+    const pid = topmostHolder(files);
+    if (pid !== undefined) {
+      const leader = new ServedLeader(pid, fifo ? openInput(fifo) : null, (held) => this.hold(held ? 1 : -1));
+      leader.orphaned();
+      return leader;
+    }
+    if (fifo) rmSync(fifo, { force: true });
+    if (request.exitFile && readOrEmpty(request.exitFile) !== "")
+      throw new Error(
+        "lanes: the fork server died while starting this task, which ran and ended before lanes could watch it",
+      );
+    throw new ForkServerRefused("gone");
+  }
+
+  /** Kills a server that did not answer, and waits (briefly) until it is gone, so no fork can follow. */
+  private kill(): void {
+    const pid = this.child.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      return;
+    }
+    for (let waited = 0; waited < 2000 && runs(pid); waited += 5) sleepMs(5);
+  }
+
+  /** Closes lanes' end: the server exits; tasks still running go on and are watched by pid. */
+  close(): void {
+    this.gone();
+  }
+
+  private read(chunk: string): void {
+    this.pending += chunk;
+    let end: number;
+    while ((end = this.pending.indexOf("\n")) !== -1) {
+      const [kind = "", key = "", ...rest] = this.pending.slice(0, end).split(" ");
+      this.pending = this.pending.slice(end + 1);
+      if (kind === "X") this.byId.get(key)?.failed(rest.join(" "));
+      const served = kind === "E" ? this.leaders.get(Number(key)) : undefined;
+      if (!served) continue;
+      this.leaders.delete(Number(key));
+      this.byId.delete(served.id);
+      served.leader.exited(Number(rest[0]));
+    }
+  }
+
+  private gone(): void {
+    if (!this.alive) return;
+    this.alive = false;
+    closeQuietly(this.requestFd);
+    closeQuietly(this.replyFd);
+    this.child.stdout?.destroy();
+    for (const { leader } of this.leaders.values()) leader.orphaned();
+    this.leaders.clear();
+    this.byId.clear();
+  }
+
+  /** The server's stdout keeps lanes alive while a leader that is not released runs, as its child would. */
+  private hold(change: number): void {
+    this.held += change;
+    const events = this.child.stdout as Socket | null;
+    if (this.held > 0) events?.ref();
+    else events?.unref();
+  }
+}
+
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text);
+  for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at);
+}
+
+/** A reply takes one fork; a server that has not answered by then is stopped or wedged, never just slow. */
+const REPLY_DEADLINE_MS = 5000;
+
+class ReplyOverdue extends Error {}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const sleepMs = (ms: number): void => void Atomics.wait(sleeper, 0, 0, ms);
+
+/** Whether `pid` still runs (a zombie has ended). */
+function runs(pid: number): boolean {
+  try {
+    return !/\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, "latin1"));
+  } catch {
+    return false;
+  }
+}
+
+const realOrSelf = (path: string): string => {
+  try {
+    return path === "" ? "" : realpathSync(path);
+  } catch {
+    return path;
+  }
+};
+
+const readOrEmpty = (path: string): string => {
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch {
+    return "";
+  }
+};
+
+/**
+ * One reply line from the non-blocking reply pipe: the server answers each request with a fork, so lanes
+ * polls (a short spin, then 1 ms naps) rather than blocking for ever on a server that was stopped. EOF: it
+ * died; past `deadlineMs`: ReplyOverdue.
+ */
+function readLine(fd: number, deadlineMs: number): string {
+  const buffer = Buffer.alloc(512);
+  const started = Date.now();
+  let line = "";
+  let spins = 0;
+  while (!line.endsWith("\n")) {
+    let got: number;
+    try {
+      got = readSync(fd, buffer);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+      if (Date.now() - started > deadlineMs) throw new ReplyOverdue();
+      if (++spins > 200) sleepMs(1);
+      continue;
+    }
+    if (got === 0) throw new ForkServerRefused("gone");
+    line += buffer.toString("utf8", 0, got);
+  }
+  return line.slice(0, -1);
+}
+
+/** The write end of the task's stdin FIFO (its leader holds the read end), unlinked at once. */
+function openInput(fifo: string): Socket | null {
+  try {
+    const fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    return new Socket({ fd, readable: false, writable: true });
+  } catch {
+    // ENXIO: the leader already ended (and closed it); there is nobody to write to.
+    return null;
+  } finally {
+    rmSync(fifo, { force: true });
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Closed already.
+  }
+}

@@ -1,0 +1,59 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { LaneManager } from "../../src/lanes/lane-manager.js";
+import { textReply, toolReply } from "../helpers/fake-anthropic-server.js";
+import { runCli } from "../helpers/run-cli.js";
+import { useTaskWorkspace } from "../helpers/task-workspace.js";
+import { eventually, pidAlive } from "../helpers/temp-workspace.js";
+
+const ws = useTaskWorkspace();
+
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+describe.skipIf(process.platform !== "linux")("a task forked by the fork server", () => {
+  it("outlives a SIGKILLed lanes (whose server ends), and the next lanes adopts it and gets its exit code", async ({
+    onTestFinished,
+  }) => {
+    const command = "while [ ! -f go ]; do sleep 0.05; done; echo survived; exit 5";
+    const server = await ws.fake([
+      toolReply([{ name: "background_run", input: { command } }]),
+      textReply("ok"),
+    ]);
+    let lanesPid = 0;
+    const run = runCli(["-p", "start it"], {
+      cwd: ws.dir,
+      env: ws.env(server),
+      onSpawn: (pid) => (lanesPid = pid),
+      onTestFinished,
+    });
+    expect(await eventually(() => ws.running() === 1, 30_000)).toBe(true);
+    const [record] = ws.records();
+    const forkServer = parentOf(record.pid) ?? 0;
+    // Forked by lanes' fork server (whose parent is lanes), not spawned by lanes itself.
+    expect(forkServer).not.toBe(lanesPid);
+    expect(parentOf(forkServer)).toBe(lanesPid);
+    process.kill(lanesPid, "SIGKILL");
+    expect((await run).signal).toBe("SIGKILL");
+    // lanes' end of the pipe closed: the server exits, the task does not.
+    expect(await eventually(() => !pidAlive(forkServer), 10_000)).toBe(true);
+    expect(pidAlive(record.pid)).toBe(true);
+    const next = new LaneManager({ workspace: ws.dir, ownerPid: process.pid, env: process.env, tickMs: 50 });
+    try {
+      expect(next.recover().adopted).toEqual([record.id]);
+      writeFileSync(join(ws.dir, "go"), "");
+      const end = await next.whenEnded(record.id);
+      expect(end).toMatchObject({ status: "failed", exit_code: 5 });
+      expect(readFileSync(end.output_file, "utf8")).toContain("survived");
+    } finally {
+      await next.shutdown();
+    }
+  });
+});

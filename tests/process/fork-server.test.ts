@@ -1,0 +1,91 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ForkServerSlot } from "../../src/process/fork-server-slot.js";
+import { startGroupProcess, type GroupProcessOptions } from "../../src/process/group-process.js";
+import { tempWorkspace } from "../helpers/temp-workspace.js";
+
+let ws: { dir: string; cleanup: () => void };
+let slot: ForkServerSlot;
+beforeEach(() => {
+  ws = tempWorkspace();
+  slot = new ForkServerSlot();
+});
+afterEach(() => {
+  slot.close();
+  ws.cleanup();
+});
+
+let runs = 0;
+/** Runs `command` as lanes runs a task (exit file, stdin pipe), forked by the server or spawned. */
+function run(command: string, served: boolean, extra: Partial<GroupProcessOptions> = {}) {
+  const base = join(ws.dir, `run${++runs}`);
+  return startGroupProcess({
+    command,
+    cwd: ws.dir,
+    env: process.env,
+    outputFile: `${base}.log`,
+    exitFile: `${base}.exit`,
+    stdin: "pipe",
+    killGraceMs: 300,
+    forkServer: served ? slot : undefined,
+    ...extra,
+  });
+}
+
+describe.skipIf(process.platform !== "linux")("a command forked by the fork server", () => {
+  it.each([
+    ["exit 3"],
+    ["kill -9 $$"],
+    ["kill -TERM $$"],
+    ["sh -c 'kill -INT $$'; echo after"],
+    ["echo out; echo err >&2"],
+  ])("ends as the spawned one does: %s", async (command) => {
+    const [spawned, served] = await Promise.all(
+      [run(command, false), run(command, true)].map((p) => p.exited),
+    );
+    const view = (r: typeof spawned) => ({ exitCode: r?.exitCode, signal: r?.signal, reason: r?.reason });
+    expect(view(served)).toEqual(view(spawned));
+    const logs = [runs - 1, runs].map((n) => readFileSync(join(ws.dir, `run${n}.log`), "utf8"));
+    expect(logs[1]).toBe(logs[0]);
+  });
+
+  it("is killed as the spawned one is: TERM, then KILL once the grace ran out", async () => {
+    const command = "trap '' TERM; echo ready; sleep 30";
+    const both = [run(command, false), run(command, true)];
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const ends = await Promise.all(both.map(async (p) => (await p.terminate("killed"), p.exited)));
+    expect(ends.map((r) => [r.signal, r.reason])).toEqual([
+      ["SIGKILL", "killed"],
+      ["SIGKILL", "killed"],
+    ]);
+  });
+
+  it("reads its stdin from lanes, to the end", async () => {
+    const child = run("cat; echo done", true);
+    // Forked by the server, not spawned by this process (so the cases above compare two paths).
+    const stat = readFileSync(`/proc/${child.pid}/stat`, "latin1");
+    expect(Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1])).toBe(slot.get()?.pid);
+    child.stdin?.end("line one\nline two\n");
+    const end = await child.exited;
+    expect(end.exitCode).toBe(0);
+    expect(readFileSync(join(ws.dir, `run${runs}.log`), "utf8")).toBe("line one\nline two\ndone\n");
+  });
+
+  it("closes its stdin's write end when it ends, as Node does for a child: no descriptor is left open", async () => {
+    const child = run("exit 0", true);
+    await child.exited;
+    expect(child.stdin?.destroyed).toBe(true);
+  });
+
+  it("that cannot start (its folder is gone) is a spawn error, as a spawned one is, and the server serves on", async () => {
+    const cwd = join(ws.dir, "no-such-dir");
+    const [spawned, served] = await Promise.all(
+      [run("true", false, { cwd }), run("true", true, { cwd })].map((p) => p.exited),
+    );
+    expect(spawned?.reason).toBe("spawn_error");
+    expect(served?.reason).toBe("spawn_error");
+    expect(served?.error).toContain("no-such-dir");
+    expect((await run("exit 5", true).exited).exitCode).toBe(5);
+  });
+});
