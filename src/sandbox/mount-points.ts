@@ -1,17 +1,8 @@
-import {
-  closeSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  realpathSync,
-  rmdirSync,
-  unlinkSync,
-} from "node:fs";
+import { closeSync, lstatSync, mkdirSync, openSync, realpathSync } from "node:fs";
 import type { Stats } from "node:fs";
 import { join, relative } from "node:path";
 import { mountedElsewhere } from "./mounted-elsewhere.js";
-import { MountRegistry, type MadeEntry } from "./mount-registry.js";
+import { MountRegistry, removeIfUnchanged, type MadeEntry } from "./mount-registry.js";
 import type { Protection, ProtectedPath } from "./protected-paths.js";
 
 /** What bubblewrap mounts for the protected paths of one command. */
@@ -64,6 +55,8 @@ function entryType(path: string, lstat: Lstat): "file" | "dir" | "link" | undefi
 }
 
 interface Resolved {
+  /** The writable root that holds it: its registry says which lanes use the mount points there. */
+  root: string;
   at: string;
   exists: boolean;
   /** Existing folders on the way, then (for a missing path) the ones to make before the mount point. */
@@ -93,7 +86,7 @@ function resolveProtected(
     let type = entryType(next, lstat);
     if (type === undefined) {
       const make = parts.slice(index, -1).map((_, i) => join(current, ...parts.slice(index, index + i + 1)));
-      return { at: join(current, ...parts.slice(index)), exists: false, pins, make };
+      return { root, at: join(current, ...parts.slice(index)), exists: false, pins, make };
     }
     if (type === "link") {
       // A symlinked path is protected where it points (when that is writable at all).
@@ -105,7 +98,7 @@ function resolveProtected(
       if (!writable.some((r) => inside(next, r))) return undefined;
       type = entryType(next, lstat);
     }
-    if (last) return { at: next, exists: true, pins, make: [] };
+    if (last) return { root, at: next, exists: true, pins, make: [] };
     if (type !== "dir") return undefined;
     pins.push(next);
     current = next;
@@ -126,14 +119,17 @@ export class MountPoints {
 
   /** `workspace`: its real path, which names its registry (mount-registry.ts, outside the workspace). */
   prepare(paths: readonly ProtectedPath[], writable: readonly string[], workspace: string): ProtectionMounts {
-    const registry = this.registryFor(workspace);
+    this.registryFor(workspace).register();
     const lstat = lstatOnce();
-    registry.register();
     const result: ProtectionMounts = { pins: [], mounts: [], held: [] };
     const pins = new Set<string>();
     for (const target of paths) {
       const resolved = resolveProtected(target, writable, lstat);
       if (resolved === undefined || (!resolved.exists && target.whenMissing === false)) continue;
+      // Registered before it is looked at: another lanes (another workspace, the same HOME) sweeps none of
+      // this root's mount points while this one lives.
+      const registry = this.registryFor(resolved.root);
+      registry.register();
       const made = resolved.exists ? [] : this.makeAll(resolved.make, resolved.at, target.kind, registry);
       if (made === undefined) continue;
       // Existing ones lanes made for an earlier command: held again, so no sweep removes them under this one.
@@ -184,9 +180,9 @@ export class MountPoints {
       }
       const idle = mine.filter(([, made]) => made.users === 0);
       const leftovers = idle.length === mine.length ? registry.takeLeftovers() : [];
-      // A task that outlived its lanes may still be mounted on them: kept, and listed as ours until it ends.
-      const inherited = leftovers.length > 0 || idle.some(([, made]) => made.inherited === true);
-      const mounted = inherited ? mountedElsewhere() : new Set<string>();
+      // Still mounted in some sandbox (a task that outlived its lanes, or another lanes' command that began
+      // on it): kept, and listed as ours until it ends; removing it would detach that read-only mount.
+      const mounted = idle.length + leftovers.length > 0 ? mountedElsewhere() : new Set<string>();
       for (const { path, dev, ino } of leftovers.filter((entry) => mounted.has(entry.path)))
         this.made.set(path, { dev, ino, users: 0, registry, inherited: true });
       const remove: [string, MadeEntry][] = [
@@ -198,7 +194,8 @@ export class MountPoints {
         removeIfUnchanged(path, entry);
       }
       const kept = [...this.made.entries()].filter(([, made]) => made.registry === registry);
-      if (kept.length === 0) registry.unregister();
+      // Registered until the end, even with nothing made here: its next command may start on another's.
+      if (kept.length === 0 && final) registry.unregister();
       else registry.rewrite(kept.map(([path, { dev, ino }]) => ({ path, dev, ino })));
     }
     // Another lanes still uses a workspace: look again later, as its commands end.
@@ -208,11 +205,12 @@ export class MountPoints {
     }
   }
 
-  private registryFor(workspace: string): MountRegistry {
-    const known = this.registries.get(workspace);
+  /** The registry of a workspace, or of another writable root holding mount points (HOME's caches). */
+  private registryFor(root: string): MountRegistry {
+    const known = this.registries.get(root);
     if (known !== undefined) return known;
-    const registry = MountRegistry.forWorkspace(workspace);
-    this.registries.set(workspace, registry);
+    const registry = MountRegistry.forWorkspace(root);
+    this.registries.set(root, registry);
     return registry;
   }
 
@@ -273,21 +271,6 @@ function sameEntry(path: string, made: Made, lstat: Lstat = lstatSync): boolean 
     return stat !== undefined && stat.dev === made.dev && stat.ino === made.ino;
   } catch {
     return false;
-  }
-}
-
-/** Removes a mount point lanes made, unless the user has since put something in it or replaced it. */
-function removeIfUnchanged(path: string, made: Pick<MadeEntry, "dev" | "ino">): void {
-  try {
-    const stat = lstatSync(path);
-    if (stat.dev !== made.dev || stat.ino !== made.ino) return;
-    if (stat.isDirectory()) {
-      if (readdirSync(path).length === 0) rmdirSync(path);
-    } else if (stat.isFile() && stat.size === 0) {
-      unlinkSync(path);
-    }
-  } catch {
-    // Gone already, or busy: nothing of the user's is touched either way.
   }
 }
 

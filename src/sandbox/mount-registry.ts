@@ -1,11 +1,13 @@
 import { createHash } from "node:crypto";
 import {
   appendFileSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   rmdirSync,
   rmSync,
+  unlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -130,5 +132,20 @@ function quietly(write: () => void): void {
     write();
   } catch {
     // The registry is advice for the sweep: a folder removed under it (a test's workspace) changes nothing.
+  }
+}
+
+/** Removes a mount point lanes made, unless the user has since put something in it or replaced it. */
+export function removeIfUnchanged(path: string, made: Pick<MadeEntry, "dev" | "ino">): void {
+  try {
+    const stat = lstatSync(path);
+    if (stat.dev !== made.dev || stat.ino !== made.ino) return;
+    if (stat.isDirectory()) {
+      if (readdirSync(path).length === 0) rmdirSync(path);
+    } else if (stat.isFile() && stat.size === 0) {
+      unlinkSync(path);
+    }
+  } catch {
+    // Gone already, or busy: nothing of the user's is touched either way.
   }
 }
