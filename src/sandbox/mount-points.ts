@@ -1,5 +1,4 @@
-import { closeSync, lstatSync, mkdirSync, openSync, realpathSync } from "node:fs";
-import type { Stats } from "node:fs";
+import { closeSync, lstatSync, mkdirSync, openSync, realpathSync, type Stats } from "node:fs";
 import { join, relative } from "node:path";
 import { mountedElsewhere } from "./mounted-elsewhere.js";
 import { MountRegistry, removeIfUnchanged, type MadeEntry } from "./mount-registry.js";
@@ -12,10 +11,11 @@ export interface ProtectionMounts {
   mounts: { path: string; how: Protection }[];
   /** Mount points this command holds; given back with `release` once it has ended. */
   held: string[];
+  /** Every mount point and pin the command uses, made by lanes or not: never removed under it. */
+  used: string[];
 }
 
-/** How long an unheld mount point waits for the next command before it is removed. */
-const IDLE_MS = 1000;
+const IDLE_MS = 1000; // how long an unheld mount point waits for the next command before it is removed
 
 interface Made {
   dev: number;
@@ -113,23 +113,23 @@ function resolveProtected(
  */
 export class MountPoints {
   private readonly made = new Map<string, Made>();
+  /** Paths this process's running commands use: none is removed, a dead lanes' leftover included. */
+  private readonly inUse = new Map<string, number>();
   /** One per workspace this process made or used mount points in. */
   private readonly registries = new Map<string, MountRegistry>();
   private sweepTimer: NodeJS.Timeout | undefined;
 
   /** `workspace`: its real path, which names its registry (mount-registry.ts, outside the workspace). */
   prepare(paths: readonly ProtectedPath[], writable: readonly string[], workspace: string): ProtectionMounts {
-    this.registryFor(workspace).register();
+    // Every root registered before any path is looked at: no lanes sweeps a root another lanes is using.
+    for (const root of [workspace, ...writable]) this.registryFor(root).register();
     const lstat = lstatOnce();
-    const result: ProtectionMounts = { pins: [], mounts: [], held: [] };
+    const result: ProtectionMounts = { pins: [], mounts: [], held: [], used: [] };
     const pins = new Set<string>();
     for (const target of paths) {
       const resolved = resolveProtected(target, writable, lstat);
       if (resolved === undefined || (!resolved.exists && target.whenMissing === false)) continue;
-      // Registered before it is looked at: another lanes (another workspace, the same HOME) sweeps none of
-      // this root's mount points while this one lives.
       const registry = this.registryFor(resolved.root);
-      registry.register();
       const made = resolved.exists ? [] : this.makeAll(resolved.make, resolved.at, target.kind, registry);
       if (made === undefined) continue;
       // Existing ones lanes made for an earlier command: held again, so no sweep removes them under this one.
@@ -137,6 +137,10 @@ export class MountPoints {
         this.reuse(p, lstat),
       );
       result.held.push(...reused, ...made);
+      for (const path of [...resolved.pins, resolved.at]) {
+        this.inUse.set(path, (this.inUse.get(path) ?? 0) + 1);
+        result.used.push(path);
+      }
       for (const pin of [...resolved.pins, ...resolved.make]) pins.add(pin);
       if (!result.mounts.some((mount) => mount.path === resolved.at)) {
         result.mounts.push({ path: resolved.at, how: target.how });
@@ -152,7 +156,12 @@ export class MountPoints {
    * Gives back mount points a command held. Unheld ones go a moment later (IDLE_MS), deepest first: the
    * next command of a busy session reuses them instead of making and removing twenty paths each time.
    */
-  release(held: readonly string[]): void {
+  release(held: readonly string[], used: readonly string[] = []): void {
+    for (const path of used) {
+      const count = (this.inUse.get(path) ?? 1) - 1;
+      if (count > 0) this.inUse.set(path, count);
+      else this.inUse.delete(path);
+    }
     for (const path of held) {
       const made = this.made.get(path);
       if (made !== undefined && made.users > 0) made.users--;
@@ -188,8 +197,16 @@ export class MountPoints {
       const remove: [string, MadeEntry][] = [
         ...idle.map(([path, made]): [string, MadeEntry] => [path, { path, ...made }]),
         ...leftovers.map((entry): [string, MadeEntry] => [entry.path, entry]),
-      ].filter(([path]) => !mounted.has(path));
-      for (const [path, entry] of remove.sort(([a], [b]) => b.length - a.length)) {
+      ].filter(([path]) => !mounted.has(path) && !this.inUse.has(path));
+      // A dead lanes' leftover one of ours is starting on (not mounted yet): listed as ours, removed later.
+      for (const { path, dev, ino } of leftovers.filter((entry) => this.inUse.has(entry.path)))
+        this.made.set(path, { dev, ino, users: 0, registry, inherited: true });
+      const late = remove.length > 0 && registry.othersAlive(); // asked again: the scan took a while
+      if (late) {
+        for (const { path, dev, ino } of leftovers) this.made.set(path, { dev, ino, users: 0, registry });
+        waiting = true;
+      }
+      for (const [path, entry] of late ? [] : remove.sort(([a], [b]) => b.length - a.length)) {
         this.made.delete(path);
         removeIfUnchanged(path, entry);
       }

@@ -101,10 +101,10 @@ export class CommandSandbox implements LaunchWrapper {
     const sandboxed = [probe.bwrap, ...bwrapArgs(this.policy, context, cwd), "--", ...inner];
     const entry = shared && "argv" in shared ? shared.argv : [];
     const [file = probe.bwrap, ...args] = [...entry, ...sandboxed];
-    const held = context.protection?.held ?? [];
+    const { held = [], used = [] } = context.protection ?? {};
     const namespaces = shared && "namespaces" in shared ? shared : {};
     const spawned = shared ? { spawned: (pid: number) => this.entering.add(pid) } : {};
-    const release = () => this.mountPoints.release(held);
+    const release = () => this.mountPoints.release(held, used);
     return { file, args, env: childEnv, ...namespaces, ...spawned, release };
   }
 
