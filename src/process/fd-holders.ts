@@ -1,14 +1,5 @@
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
-
-/** The parent pid of `pid` from /proc, or undefined once it is gone. */
-function parentOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-  } catch {
-    return undefined;
-  }
-}
+import { readdirSync, readlinkSync } from "node:fs";
+import { parentOf } from "./proc-stat.js";
 
 /**
  * The topmost process that holds one of `paths` open (a descriptor of its own, not a mapping), or undefined

@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { forkServerPerl } from "./fork-server-perl.js";
 import { topmostHolder } from "./fd-holders.js";
+import { runningNotZombie } from "./proc-stat.js";
 import { openFifoPair } from "./fifo-pair.js";
 import { ServedLeader } from "./served-leader.js";
 
@@ -165,7 +166,7 @@ export class ForkServer {
     } catch {
       return;
     }
-    for (let waited = 0; waited < 2000 && runs(pid); waited += 5) sleepMs(5);
+    for (let waited = 0; waited < 2000 && runningNotZombie(pid); waited += 5) sleepMs(5);
   }
 
   /** Closes lanes' end: the server exits; tasks still running go on and are watched by pid. */
@@ -220,15 +221,6 @@ class ReplyOverdue extends Error {}
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const sleepMs = (ms: number): void => void Atomics.wait(sleeper, 0, 0, ms);
-
-/** Whether `pid` still runs (a zombie has ended). */
-function runs(pid: number): boolean {
-  try {
-    return !/\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, "latin1"));
-  } catch {
-    return false;
-  }
-}
 
 const realOrSelf = (path: string): string => {
   try {

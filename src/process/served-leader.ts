@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
-import { readFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import type { Writable } from "node:stream";
+import { runningNotZombie } from "./proc-stat.js";
 
 /** What the runtime needs of a group's leader: a spawned ChildProcess, or one the fork server started. */
 export interface LeaderProcess {
@@ -15,15 +15,6 @@ export interface LeaderProcess {
 
 /** How often a leader whose server died is looked for (the pid + exit-file path adopted tasks use). */
 const ORPHAN_POLL_MS = 250;
-
-/** Whether `pid` still runs (a zombie awaiting its reaper has ended). */
-function running(pid: number): boolean {
-  try {
-    return !/\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, "latin1"));
-  } catch {
-    return false;
-  }
-}
 
 /**
  * A task's leader forked by the fork server: not lanes' child, so its end comes as the server's `E` line.
@@ -63,7 +54,7 @@ export class ServedLeader extends EventEmitter implements LeaderProcess {
   orphaned(): void {
     if (this.ended || this.poll) return;
     this.poll = setInterval(() => {
-      if (!running(this.pid)) this.end(null, null);
+      if (!runningNotZombie(this.pid)) this.end(null, null);
     }, ORPHAN_POLL_MS);
     if (!this.held) this.poll.unref();
   }

@@ -6,17 +6,9 @@ import { textReply, toolReply } from "../helpers/fake-anthropic-server.js";
 import { runCli } from "../helpers/run-cli.js";
 import { useTaskWorkspace } from "../helpers/task-workspace.js";
 import { eventually, pidAlive } from "../helpers/temp-workspace.js";
+import { parentOf } from "../../src/process/proc-stat.js";
 
 const ws = useTaskWorkspace();
-
-function parentOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-  } catch {
-    return undefined;
-  }
-}
 
 describe.skipIf(process.platform !== "linux")("a task forked by the fork server", () => {
   it("outlives a SIGKILLed lanes (whose server ends), and the next lanes adopts it and gets its exit code", async ({

@@ -2,18 +2,9 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { useLaneFixture } from "../helpers/lane-fixture.js";
 import { eventually, pidAlive } from "../helpers/temp-workspace.js";
+import { parentOf } from "../../src/process/proc-stat.js";
 
 const ws = useLaneFixture();
-
-/** A process's parent pid, from /proc (undefined once it is gone). */
-function parentOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-  } catch {
-    return undefined;
-  }
-}
 
 /** The program a process runs and its arguments. */
 function commandLine(pid: number): string[] {

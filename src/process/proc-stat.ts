@@ -1,0 +1,23 @@
+import { readFileSync } from "node:fs";
+
+/** The fields of /proc/PID/stat after the command name (state first), or undefined once it is gone. */
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `pid` still runs: a zombie awaiting its reaper has ended. */
+export function runningNotZombie(pid: number): boolean {
+  const state = statFields(pid)?.[0];
+  return state !== undefined && state !== "Z" && state !== "X";
+}
+
+/** The parent pid of `pid`, or undefined once it is gone. */
+export function parentOf(pid: number): number | undefined {
+  const parent = statFields(pid)?.[1];
+  return parent === undefined ? undefined : Number(parent);
+}
