@@ -1,18 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import {
-  closeSync,
-  constants,
-  openSync,
-  readFileSync,
-  readSync,
-  realpathSync,
-  rmSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, constants, openSync, readSync, realpathSync, rmSync, writeSync } from "node:fs";
 import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sleepSync, waitUntilSync } from "../async/blocking-wait.js";
+import { readExitCode } from "./exit-file.js";
 import { forkServerPerl } from "./fork-server-perl.js";
 import { topmostHolder } from "./fd-holders.js";
 import { runningNotZombie } from "./proc-stat.js";
@@ -150,7 +143,7 @@ export class ForkServer {
       return leader;
     }
     if (fifo) rmSync(fifo, { force: true });
-    if (request.exitFile && readOrEmpty(request.exitFile) !== "")
+    if (request.exitFile && readExitCode(request.exitFile) !== null)
       throw new Error(
         "lanes: the fork server died while starting this task, which ran and ended before lanes could watch it",
       );
@@ -166,7 +159,7 @@ export class ForkServer {
     } catch {
       return;
     }
-    for (let waited = 0; waited < 2000 && runningNotZombie(pid); waited += 5) sleepMs(5);
+    waitUntilSync(() => !runningNotZombie(pid), 2000, 5);
   }
 
   /** Closes lanes' end: the server exits; tasks still running go on and are watched by pid. */
@@ -219,22 +212,11 @@ const REPLY_DEADLINE_MS = 5000;
 
 class ReplyOverdue extends Error {}
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-const sleepMs = (ms: number): void => void Atomics.wait(sleeper, 0, 0, ms);
-
 const realOrSelf = (path: string): string => {
   try {
     return path === "" ? "" : realpathSync(path);
   } catch {
     return path;
-  }
-};
-
-const readOrEmpty = (path: string): string => {
-  try {
-    return readFileSync(path, "utf8").trim();
-  } catch {
-    return "";
   }
 };
 
@@ -255,7 +237,7 @@ function readLine(fd: number, deadlineMs: number): string {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
       if (Date.now() - started > deadlineMs) throw new ReplyOverdue();
-      if (++spins > 200) sleepMs(1);
+      if (++spins > 200) sleepSync(1);
       continue;
     }
     if (got === 0) throw new ForkServerRefused("gone");

@@ -1,4 +1,5 @@
 import { readlinkSync } from "node:fs";
+import { waitUntilSync } from "../async/blocking-wait.js";
 
 /** The network namespace a process is in ("net:[...]"), or undefined once it is gone. */
 function netNamespace(pid: number | "self"): string | undefined {
@@ -27,9 +28,7 @@ export class PendingEntries {
    * entered or gone, at most `limitMs`.
    */
   waitSync(limitMs: number): void {
-    const deadline = Date.now() + limitMs;
-    const pause = new Int32Array(new SharedArrayBuffer(4));
-    while (this.prune() > 0 && Date.now() < deadline) Atomics.wait(pause, 0, 0, 5);
+    waitUntilSync(() => this.prune() === 0, limitMs, 5);
     this.pids.clear();
   }
 

@@ -6,6 +6,7 @@ import { findPerl, launcherEntersNamespaces } from "../process/own-group-launch.
 import { holderArgv, INSIDE_PROXY_PORT } from "./network-bridge.js";
 import { startPortPublisher } from "./port-publisher.js";
 import { findProgram } from "./probe.js";
+import { waitUntilSync } from "../async/blocking-wait.js";
 
 /**
  * One private network namespace for all of a session's sandboxed commands, so a dev server one task starts
@@ -52,7 +53,7 @@ export class SharedNetwork {
       holder.unref();
       const pid = holder.pid;
       const started =
-        pid !== undefined && waitUntil(() => readFileSync(readyPath, "utf8") === "ready\n", 5_000);
+        pid !== undefined && waitUntilSync(() => readFileSync(readyPath, "utf8") === "ready\n", 5_000);
       // Never hand out a namespace that is lanes' own (the holder gone, its pid reused).
       if (!started || pid === undefined || sameNamespace(pid, "net")) {
         holder.kill("SIGKILL");
@@ -112,17 +113,6 @@ function sameNamespace(pid: number, kind: "net" | "user"): boolean {
     return readlinkSync(`/proc/${pid}/ns/${kind}`) === readlinkSync(`/proc/self/ns/${kind}`);
   } catch {
     return true; // Unreadable or gone: never taken for a namespace of its own.
-  }
-}
-
-/** Polls `done` every millisecond (a blocking sleep: this runs once a session, before its first command). */
-function waitUntil(done: () => boolean, timeoutMs: number): boolean {
-  const deadline = Date.now() + timeoutMs;
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  for (;;) {
-    if (done()) return true;
-    if (Date.now() >= deadline) return false;
-    Atomics.wait(pause, 0, 0, 1);
   }
 }
 
