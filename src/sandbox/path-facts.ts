@@ -23,6 +23,18 @@ function isDir(path: string): boolean {
   }
 }
 
+/** Both facts from one stat (the burst's paths are asked both, one after the other). */
+function factsOf(path: string): { real: string | undefined; dir: boolean } {
+  let dir = false;
+  try {
+    const stat = statSync(path, { throwIfNoEntry: false });
+    dir = stat?.isDirectory() ?? false;
+    return { real: stat ? realpathSync(path) : undefined, dir };
+  } catch {
+    return { real: undefined, dir };
+  }
+}
+
 /** Asked of the filesystem each time. */
 export const livePathFacts: PathFacts = { real, isDir };
 
@@ -51,7 +63,7 @@ export class RecentPathFacts implements PathFacts {
     const at = this.now();
     const known = this.known.get(path);
     if (known !== undefined && at - known.at < this.ttlMs) return known;
-    const found = { at, real: real(path), dir: isDir(path) };
+    const found = { at, ...factsOf(path) };
     if (found.real !== undefined) this.known.set(path, found);
     else this.known.delete(path);
     return found;
