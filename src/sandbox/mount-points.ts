@@ -1,8 +1,8 @@
-import { closeSync, lstatSync, mkdirSync, openSync, realpathSync, type Stats } from "node:fs";
-import { join, relative } from "node:path";
+import { closeSync, lstatSync, mkdirSync, openSync } from "node:fs";
 import { mountedElsewhere } from "./mounted-elsewhere.js";
 import { MountRegistry, removeIfUnchanged, type MadeEntry } from "./mount-registry.js";
 import type { Protection, ProtectedPath } from "./protected-paths.js";
+import { lstatOnce, resolveProtected, type Lstat } from "./resolve-protected.js";
 
 /** What bubblewrap mounts for the protected paths of one command. */
 export interface ProtectionMounts {
@@ -27,85 +27,6 @@ interface Made {
   inherited?: boolean;
 }
 
-const inside = (path: string, root: string): boolean => path === root || path.startsWith(`${root}/`);
-
-/** lstat, each existing path once per prepare(): forty protected paths share a few folders (`.git`). */
-type Lstat = (path: string) => Stats | undefined;
-
-function lstatOnce(): Lstat {
-  const seen = new Map<string, Stats>();
-  return (path) => {
-    const known = seen.get(path);
-    if (known !== undefined) return known;
-    // A missing path is asked again: prepare() may make it meanwhile.
-    const stat = lstatSync(path, { throwIfNoEntry: false });
-    if (stat !== undefined) seen.set(path, stat);
-    return stat;
-  };
-}
-
-function entryType(path: string, lstat: Lstat): "file" | "dir" | "link" | undefined {
-  try {
-    const stat = lstat(path);
-    if (stat === undefined) return undefined;
-    return stat.isSymbolicLink() ? "link" : stat.isDirectory() ? "dir" : "file";
-  } catch {
-    return undefined;
-  }
-}
-
-interface Resolved {
-  /** The writable root that holds it: its registry says which lanes use the mount points there. */
-  root: string;
-  at: string;
-  exists: boolean;
-  /** Existing folders on the way, then (for a missing path) the ones to make before the mount point. */
-  pins: string[];
-  make: string[];
-}
-
-/**
- * Where a protected path is mounted: the path itself, existing or to be made as a mount point (with any
- * missing folders on the way made plainly, so `~/.npm/_npx` holds no more than `_npx` when `~/.npm` is
- * missing). Undefined when nothing can be written there anyway: a file on the way, or a symlink out of
- * every writable root.
- */
-function resolveProtected(
-  target: ProtectedPath,
-  writable: readonly string[],
-  lstat: Lstat,
-): Resolved | undefined {
-  const root = writable.filter((r) => inside(target.path, r)).sort((a, b) => b.length - a.length)[0];
-  if (root === undefined) return undefined;
-  const parts = relative(root, target.path).split("/");
-  const pins: string[] = [];
-  let current = root;
-  for (const [index, part] of parts.entries()) {
-    const last = index === parts.length - 1;
-    let next = join(current, part);
-    let type = entryType(next, lstat);
-    if (type === undefined) {
-      const make = parts.slice(index, -1).map((_, i) => join(current, ...parts.slice(index, index + i + 1)));
-      return { root, at: join(current, ...parts.slice(index)), exists: false, pins, make };
-    }
-    if (type === "link") {
-      // A symlinked path is protected where it points (when that is writable at all).
-      try {
-        next = realpathSync(next);
-      } catch {
-        return undefined;
-      }
-      if (!writable.some((r) => inside(next, r))) return undefined;
-      type = entryType(next, lstat);
-    }
-    if (last) return { root, at: next, exists: true, pins, make: [] };
-    if (type !== "dir") return undefined;
-    pins.push(next);
-    current = next;
-  }
-  return undefined;
-}
-
 /**
  * The empty files and folders lanes makes so bubblewrap can protect a path that does not exist yet (a
  * `.vscode/` a command could otherwise create). Each is counted while a command of this sandbox holds it
@@ -121,8 +42,11 @@ export class MountPoints {
 
   /** `workspace`: its real path, which names its registry (mount-registry.ts, outside the workspace). */
   prepare(paths: readonly ProtectedPath[], writable: readonly string[], workspace: string): ProtectionMounts {
-    // Every root registered before any path is looked at: no lanes sweeps a root another lanes is using.
-    for (const root of [workspace, ...writable]) this.registryFor(root).register();
+    // Every root registered before any path is looked at: no lanes sweeps a root another lanes is using. One
+    // that was already removing when we registered is waited out: a path seen now would be gone a moment later.
+    const roots = [workspace, ...writable].map((root) => this.registryFor(root));
+    for (const registry of roots) registry.register();
+    for (const registry of roots) registry.waitWhileRemoving();
     const lstat = lstatOnce();
     const result: ProtectionMounts = { pins: [], mounts: [], held: [], used: [] };
     const pins = new Set<string>();
@@ -201,14 +125,20 @@ export class MountPoints {
       // A dead lanes' leftover one of ours is starting on (not mounted yet): listed as ours, removed later.
       for (const { path, dev, ino } of leftovers.filter((entry) => this.inUse.has(entry.path)))
         this.made.set(path, { dev, ino, users: 0, registry, inherited: true });
-      const late = remove.length > 0 && registry.othersAlive(); // asked again: the scan took a while
-      if (late) {
+      // Asked again holding the removal lock (the scan took a while): a lanes registering from now on waits.
+      const removed =
+        remove.length === 0 ||
+        registry.removing(() => {
+          if (registry.othersAlive()) return false;
+          for (const [path, entry] of remove.sort(([a], [b]) => b.length - a.length)) {
+            this.made.delete(path);
+            removeIfUnchanged(path, entry);
+          }
+          return true;
+        }) === true;
+      if (!removed) {
         for (const { path, dev, ino } of leftovers) this.made.set(path, { dev, ino, users: 0, registry });
         waiting = true;
-      }
-      for (const [path, entry] of late ? [] : remove.sort(([a], [b]) => b.length - a.length)) {
-        this.made.delete(path);
-        removeIfUnchanged(path, entry);
       }
       const kept = [...this.made.entries()].filter(([, made]) => made.registry === registry);
       // Registered until the end, even with nothing made here: its next command may start on another's.

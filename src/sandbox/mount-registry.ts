@@ -12,7 +12,11 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { waitUntilSync } from "../async/blocking-wait.js";
 import { processAlive } from "../process/process-alive.js";
+
+/** A removal lock with no pid written this long after it was made was left by a lanes that died making it. */
+const STALE_LOCK_MS = 2000;
 
 /** A mount point lanes made: removed later only while it is still this very entry. */
 export interface MadeEntry {
@@ -27,6 +31,11 @@ export interface MadeEntry {
  * mount point the process made. Another lanes' command may be starting on a mount point this one made (a
  * `lanes run` queued behind another's task starts as that one ends), so none is removed while another live
  * lanes uses the workspace; the last one to sweep also removes what exited (or killed) ones left.
+ *
+ * A sweep removes while holding `removing/` (a folder made atomically, its owner's pid inside), and asks
+ * whether others are alive only once it holds it; a lanes registers before it waits for that folder to go and
+ * only then looks at its paths. Whichever comes second sees the other: no lanes starts a command on a mount
+ * point that a sweep which missed its registration is about to remove.
  */
 export class MountRegistry {
   private registered = false;
@@ -38,6 +47,10 @@ export class MountRegistry {
 
   private get file(): string {
     return join(this.dir, `${this.pid}.made`);
+  }
+
+  private get lock(): string {
+    return join(this.dir, "removing");
   }
 
   /** The registry of a workspace (its real path). */
@@ -79,6 +92,54 @@ export class MountRegistry {
   /** Whether another live lanes (its pid alive) uses this workspace's mount points. */
   othersAlive(): boolean {
     return this.others().some(({ pid }) => processAlive(pid));
+  }
+
+  /**
+   * Runs `remove` while holding the workspace's removal lock, and returns what it returned; undefined (not
+   * run) while another lanes holds it. Without a registry folder (not makeable) it runs unguarded: the
+   * registry is advice, as everywhere here.
+   */
+  removing<T>(remove: () => T): T | undefined {
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      if (this.heldByOther()) return undefined;
+      mkdirSync(this.lock);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") return undefined;
+      return remove();
+    }
+    try {
+      quietly(() => writeFileSync(join(this.lock, "pid"), String(this.pid)));
+      return remove();
+    } finally {
+      quietly(() => rmSync(this.lock, { recursive: true, force: true }));
+    }
+  }
+
+  /**
+   * Waits (at most `timeoutMs`, blocking) while another lanes removes mount points here: a path seen now could
+   * be gone a moment later. Call after register(). Whether it is free now.
+   */
+  waitWhileRemoving(timeoutMs = 2000): boolean {
+    return waitUntilSync(() => !this.heldByOther(), timeoutMs);
+  }
+
+  /** Whether a live other lanes holds the removal lock; a dead one's lock is taken away. */
+  private heldByOther(): boolean {
+    const made = lstatSync(this.lock, { throwIfNoEntry: false })?.mtimeMs;
+    if (made === undefined) return false;
+    let pid: number;
+    try {
+      pid = Number(readFileSync(join(this.lock, "pid"), "utf8"));
+    } catch {
+      // Made a moment ago, its pid not written yet; one left this way for long is a crash's.
+      if (Date.now() - made < STALE_LOCK_MS) return true;
+      pid = 0;
+    }
+    if (pid === this.pid) return false;
+    if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) return true;
+    quietly(() => rmSync(this.lock, { recursive: true, force: true }));
+    return false;
   }
 
   /** What lanes processes that are gone made, and forgets them (the caller removes what is unchanged). */

@@ -1,8 +1,19 @@
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { MountPoints } from "../../src/sandbox/mount-points.js";
 import { MountRegistry } from "../../src/sandbox/mount-registry.js";
+import { eventually } from "../helpers/temp-workspace.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -42,5 +53,50 @@ describe("the mount points of one workspace, across lanes processes", () => {
     expect(a.dir.startsWith(tmpdir())).toBe(true);
     expect(a.dir).not.toContain("/work/a");
     expect(MountRegistry.forWorkspace("/work/b").dir).not.toBe(a.dir);
+  });
+
+  it("a sweep removes holding the workspace's lock: no other lanes looks meanwhile, nor removes; a dead one's lock is taken away", () => {
+    const dir = registryDir();
+    const mine = new MountRegistry(dir);
+    mine.register();
+    const other = new MountRegistry(dir, 1);
+    const meanwhile = other.removing(() => ({
+      free: mine.waitWhileRemoving(50),
+      mine: mine.removing(() => "ran"),
+    }));
+    expect(meanwhile).toEqual({ free: false, mine: undefined });
+    expect(mine.waitWhileRemoving(50)).toBe(true);
+    expect(mine.removing(() => "ran")).toBe("ran");
+    mkdirSync(join(dir, "removing"));
+    writeFileSync(join(dir, "removing", "pid"), String(2 ** 22 + 1));
+    expect(mine.waitWhileRemoving(50)).toBe(true);
+    expect(existsSync(join(dir, "removing"))).toBe(false);
+  });
+
+  it("a command prepared while another lanes removes the workspace's mount points finds each one it mounts in place", async ({
+    onTestFinished,
+  }) => {
+    const ws = realpathSync(mkdtempSync(join(tmpdir(), "lanes-mount-race-")));
+    dirs.push(ws);
+    const registry = MountRegistry.forWorkspace(ws);
+    dirs.push(registry.dir);
+    mkdirSync(registry.dir, { recursive: true });
+    // Another lanes' sweep, caught after its last look at who else is alive: it holds the lock, and removes the
+    // `.idea` it made a moment later.
+    mkdirSync(join(ws, ".idea"));
+    const lock = join(registry.dir, "removing");
+    const script = `mkdir ${lock} && echo $$ > ${lock}/pid && : > ${ws}/ready; sleep 0.3; rmdir ${ws}/.idea; rm -r ${lock}`;
+    const sweeper = spawn("sh", ["-c", script], { stdio: "ignore" });
+    const ended = new Promise((resolve) => sweeper.on("exit", resolve));
+    onTestFinished(() => void sweeper.kill("SIGKILL"));
+    expect(await eventually(() => existsSync(join(ws, "ready")), 10_000)).toBe(true);
+    const points = new MountPoints();
+    const mounts = points.prepare([{ path: join(ws, ".idea"), kind: "dir", how: "read-only" }], [ws], ws);
+    await ended;
+    expect(mounts.mounts.map((mount) => mount.path)).toEqual([join(ws, ".idea")]);
+    expect(mounts.mounts.filter((mount) => !existsSync(mount.path))).toEqual([]);
+    points.release(mounts.held, mounts.used);
+    points.sweep(true);
+    expect(existsSync(join(ws, ".idea"))).toBe(false);
   });
 });
