@@ -16,7 +16,7 @@ export function adoptedTask(record: TaskRecord, graceMs: number): TaskHandle {
     return {
       status: end.status ?? "lost",
       exit_code: end.exit_code ?? null,
-      signal: null,
+      signal: end.signal ?? null,
       ...(end.status === "lost"
         ? { end_reason: "group_ended", end_detail: "its processes ended; no exit code was recorded" }
         : { end_reason: "adopted", end_detail: "adopted after a restart" }),

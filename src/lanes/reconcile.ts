@@ -1,5 +1,6 @@
 import { readFileSync, readlinkSync, statSync } from "node:fs";
 import { basename } from "node:path";
+import { exitCodeEnd, readWrittenExit, type WrittenExit } from "../process/exit-file.js";
 import { groupOf } from "../process/group-members.js";
 import { findMarkedProcesses, markerIn } from "../process/marked-processes.js";
 import { processAlive } from "../process/process-alive.js";
@@ -51,19 +52,18 @@ function readableProc(): boolean {
   }
 }
 
-/** What the exit-file wrapper left: the code, and when it was written (the command's end). */
-export interface ExitFile {
-  code: number;
+/** What the exit-file wrapper left: the code (and whether it is a signal's), and when it was written. */
+export interface ExitFile extends WrittenExit {
   endedAt: number;
 }
 
 export function readExitFile(file: string): ExitFile | null {
+  const written = readWrittenExit(file);
+  if (written === null) return null;
   try {
-    const text = readFileSync(file, "utf8").trim();
-    if (!/^\d+$/.test(text)) return null;
     // The wrapper writes the file the moment the command ends, so its mtime is the end time: true even
     // when no lanes was running to see it (no clock call in the wrapper, so no extra exec per task).
-    return { code: Number(text), endedAt: statSync(file).mtimeMs };
+    return { ...written, endedAt: statSync(file).mtimeMs };
   } catch {
     return null;
   }
@@ -89,7 +89,10 @@ function iso(ms: number, notBefore: string | null): string {
  */
 export function completeUnobserved(
   record: TaskRecord,
-): Pick<EndedRecord, "status" | "exit_code" | "end_reason" | "end_detail" | "ended_at" | "output_bytes"> {
+): Pick<
+  EndedRecord,
+  "status" | "exit_code" | "signal" | "end_reason" | "end_detail" | "ended_at" | "output_bytes"
+> {
   const exit = readExitFile(record.exit_file);
   const log = fileFacts(record.output_file);
   if (exit === null) {
@@ -97,15 +100,19 @@ export function completeUnobserved(
     return {
       status: "lost",
       exit_code: null,
+      signal: null,
       end_reason: "unobserved",
       end_detail: "ended while no lanes was watching; no exit code recorded",
       ended_at: iso(lastSign, record.started_at),
       output_bytes: log.bytes,
     };
   }
+  // A shell that died of a signal itself (`kill -9 $$`) ends as a watched one would: that signal, no code.
+  const end = exitCodeEnd(exit.code, exit.signalled);
   return {
     status: exit.code === 0 ? "completed" : "failed",
-    exit_code: exit.code,
+    exit_code: end.exitCode,
+    signal: end.signal,
     end_reason: "unobserved",
     end_detail: "ended while no lanes was watching; exit code from its exit file",
     ended_at: iso(exit.endedAt, record.started_at),

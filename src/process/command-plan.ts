@@ -2,24 +2,25 @@ import { perlRecordsExitCode } from "./exit-code-perl.js";
 import type { LaunchWrapper, SpawnPlan } from "./launch-wrapper.js";
 import { findPerl, type LaunchOptions } from "./own-group-launch.js";
 
-// The fallback where perl cannot record the code (no perl, or rt_sigprocmask's number unknown): a wrapper
-// shell. The command runs in a subshell so `exit N` (or `exec`) inside it still lets the wrapper record N;
-// its own argument is shifted away, so the command sees $# = 0 and $0 = sh. It catches TERM/INT/HUP (traps
-// run only after the command ends) so a group kill cannot end it before the command, and re-raises the one it
-// got when the command died of it. Known gap (issue 17), closed by the perl: a TERM landing between the
-// subshell's fork and the command's exec is taken by the subshell's trap, and only the KILL ends the command.
-export const EXIT_FILE_WRAPPER = [
-  "__lanes_s=; trap __lanes_s=TERM TERM; trap __lanes_s=INT INT; trap __lanes_s=HUP HUP",
-  "__lanes_cmd=$1; shift; (trap 'exit $?' TERM INT HUP; eval \"$__lanes_cmd\") 3>&-; __lanes_c=$?",
-  'printf "%s\\n" "$__lanes_c" >&3',
-  'if [ -n "$__lanes_s" ] && [ "$__lanes_c" -gt 128 ]; then trap - "$__lanes_s"; kill -s "$__lanes_s" $$; fi',
-  "exit $__lanes_c",
-].join("; ");
-
 // Under the perl recorder the shell still catches TERM/INT/HUP while its foreground program runs, so a program
 // that ignores TERM and exits 7 is recorded 7, not the shell's own 143. It sets the trap first thing: a signal
 // before that ends it by the default action (the command never started), none can fall between.
 const TRAPPING_SHELL = "__lanes_cmd=$1; shift; trap 'exit $?' TERM INT HUP; eval \"$__lanes_cmd\"";
+
+// The fallback where perl cannot record the code (no perl, or rt_sigprocmask's number unknown), and the
+// recorder inside the sandbox: a wrapper shell that runs the trapping shell above as its child, so the
+// command's `$$` is that shell's (as under perl: a `kill -9 $$` ends the command, and the wrapper lives to
+// record 137 for a lanes that sees no wait status). The command sees $# = 0 and $0 = sh. The wrapper catches
+// TERM/INT/HUP (traps run only after the command ends) so a group kill cannot end it before the command, and
+// re-raises the one it got when the command died of it. Known gap (issue 17), closed by the perl: a TERM
+// landing between the child's fork and its exec is taken by the wrapper's trap, and only the KILL ends it.
+export const EXIT_FILE_WRAPPER = [
+  "__lanes_s=; trap __lanes_s=TERM TERM; trap __lanes_s=INT INT; trap __lanes_s=HUP HUP",
+  `/bin/sh -c '${TRAPPING_SHELL.replaceAll("'", "'\\''")}' sh "$1" 3>&-; __lanes_c=$?`,
+  'printf "%s\\n" "$__lanes_c" >&3',
+  'if [ -n "$__lanes_s" ] && [ "$__lanes_c" -gt 128 ]; then trap - "$__lanes_s"; kill -s "$__lanes_s" $$; fi',
+  "exit $__lanes_c",
+].join("; ");
 
 /** What is spawned for a command: the plan (wrapped by the sandbox) and what the group launcher adds. */
 export interface CommandPlan {

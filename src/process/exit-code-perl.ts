@@ -54,8 +54,10 @@ export function exitCodePerl(): string {
     'my $got; for my $s (qw(HUP INT TERM)) { $SIG{$s} = sub { $got //= $s } unless ($SIG{$s} // "") eq "IGNORE" }',
     "$mask->(1); waitpid($pid, 0); my $sig = $? & 127; my $code = $sig ? 128 + $sig : $? >> 8;",
     // The command line's shell itself died of a signal lanes did not send (`kill -9 $$`): the leader dies of
-    // it too, as it did when the shell was the leader, and the record says which signal, not 128 + N.
-    'if ($sig && !defined $got) { $SIG{$_} = "DEFAULT" for qw(HUP INT TERM); kill($sig, $$); exit $code }',
+    // it too, as it did when the shell was the leader, and the record says which signal, not 128 + N. The file
+    // says so as well, for a lanes that sees no wait status (it crashed, or its fork server died).
+    'if ($sig && !defined $got) { if (open(my $x, ">&=", 3)) { print $x "$code signal\\n"; close($x) }',
+    '  $SIG{$_} = "DEFAULT" for qw(HUP INT TERM); kill($sig, $$); exit $code }',
     'if (open(my $x, ">&=", 3)) { print $x "$code\\n"; close($x) }',
     'if (defined $got && $code > 128) { $SIG{$got} = "DEFAULT"; kill($got, $$) } exit $code;',
   ].join(" ");

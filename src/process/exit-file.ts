@@ -1,14 +1,28 @@
 import { readFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 
-/** The code the exit-file wrapper wrote for its command, or null when it wrote none (yet). */
-export function readExitCode(file: string): number | null {
+/**
+ * What the exit-file wrapper wrote: the command's code (128 + N for signal N, as a shell's $?), and whether the
+ * command's shell died of that signal itself (`kill -9 $$`, written `137 signal`), which only the wait status
+ * tells otherwise: a lanes that was not watching (it crashed, or its fork server died) has no wait status.
+ */
+export interface WrittenExit {
+  code: number;
+  signalled: boolean;
+}
+
+export function readWrittenExit(file: string): WrittenExit | null {
   try {
-    const text = readFileSync(file, "utf8").trim();
-    return /^\d+$/.test(text) ? Number(text) : null;
+    const match = /^(\d+)( signal)?$/.exec(readFileSync(file, "utf8").trim());
+    return match === null ? null : { code: Number(match[1]), signalled: match[2] !== undefined };
   } catch {
     return null;
   }
+}
+
+/** The code the exit-file wrapper wrote for its command, or null when it wrote none (yet). */
+export function readExitCode(file: string): number | null {
+  return readWrittenExit(file)?.code ?? null;
 }
 
 /**

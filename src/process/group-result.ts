@@ -1,5 +1,5 @@
 import { delay } from "../async/delay.js";
-import { exitCodeEnd, readExitCode } from "./exit-file.js";
+import { exitCodeEnd, readWrittenExit } from "./exit-file.js";
 import { LAZY_POLL_MS, terminateGroup } from "./kill-group.js";
 import { drained } from "./output-mirror.js";
 import type { ProcessResult } from "./process-result.js";
@@ -67,9 +67,10 @@ async function finish(end: LeaderEnd, options: GroupResultOptions): Promise<Proc
   const outcome = termination.ending && (await termination.ending);
   let exitCode = end.exitCode;
   // Read after the group ended: the wrapper outlives a TERM and writes the code that really ended the command.
-  const written = options.exitFile && !end.error ? readExitCode(options.exitFile) : null;
+  const written = options.exitFile && !end.error ? readWrittenExit(options.exitFile) : null;
   if (written !== null) {
-    ({ exitCode, signal } = exitCodeEnd(written, termination.ending !== undefined || signal !== null));
+    const signalled = termination.ending !== undefined || signal !== null || written.signalled;
+    ({ exitCode, signal } = exitCodeEnd(written.code, signalled));
     if (outcome) endedAt = Math.max(endedAt, outcome.at);
   } else if (outcome?.signal) {
     // The leader (the wrapper shell) dies at the TERM; a command ignoring it lived on until the KILL.

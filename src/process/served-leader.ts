@@ -49,7 +49,7 @@ export class ServedLeader extends EventEmitter implements LeaderProcess {
 
   /**
    * The server died before reporting it: from now on it is watched from outside, by its pid, as an adopted
-   * task is; the exit file it writes says how it ended (group-result.ts reads it), a signal is not known.
+   * task is; the exit file it writes says how it ended (group-result.ts reads it), a signal it died of too.
    */
   orphaned(): void {
     if (this.ended || this.poll) return;

@@ -48,4 +48,55 @@ describe.skipIf(process.platform !== "linux")("a task forked by the fork server"
       await next.shutdown();
     }
   });
+  it.for(["workspace-write", "danger-full-access"])(
+    "that kills itself with a signal while no lanes watches is recorded by the next lanes as a watched one is (%s)",
+    async (sandbox, { onTestFinished }) => {
+      const command = (gate: string) => `while [ ! -f ${gate} ]; do sleep 0.05; done; echo dying; kill -9 $$`;
+      const view = (r: { status: string; exit_code: unknown; signal: unknown }) => ({
+        status: r.status,
+        exit_code: r.exit_code,
+        signal: r.signal,
+      });
+      // The same command watched to its end by a live lanes (same sandbox): what the record must say.
+      writeFileSync(join(ws.dir, "go-live"), "");
+      await runCli(["run", "--sandbox", sandbox, command("go-live")], {
+        cwd: ws.dir,
+        env: ws.env(),
+        onTestFinished,
+      });
+      const [watched] = ws.records();
+      expect(watched.status).toBe("failed");
+      const server = await ws.fake([
+        toolReply([{ name: "background_run", input: { command: command("go") } }]),
+        textReply("ok"),
+      ]);
+      let lanesPid = 0;
+      const run = runCli(["--sandbox", sandbox, "-p", "start it"], {
+        cwd: ws.dir,
+        env: ws.env(server),
+        onSpawn: (pid) => (lanesPid = pid),
+        onTestFinished,
+      });
+      expect(await eventually(() => ws.running() === 1, 30_000)).toBe(true);
+      const record = ws.records().find((r) => r.status === "running");
+      process.kill(lanesPid, "SIGKILL");
+      await run;
+      writeFileSync(join(ws.dir, "go"), "");
+      expect(await eventually(() => !pidAlive(record.pid), 10_000)).toBe(true);
+      const next = new LaneManager({
+        workspace: ws.dir,
+        ownerPid: process.pid,
+        env: process.env,
+        tickMs: 50,
+      });
+      try {
+        next.recover();
+        const end = await next.whenEnded(record.id);
+        expect(view(end)).toEqual(view(watched));
+        expect(readFileSync(end.output_file, "utf8")).toContain("dying");
+      } finally {
+        await next.shutdown();
+      }
+    },
+  );
 });
