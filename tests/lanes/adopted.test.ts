@@ -62,11 +62,12 @@ describe("tasks adopted after a restart", () => {
     expect(final.end_reason).toBe("output_cap");
   });
 
+  // The timeout leaves seconds after the match: under load the adoption itself can come a second late.
   it("are told to the model once, and get back their notify_on, stall and timeout", async () => {
     await orphanedTask(ws.dir, "adopt003", "sleep 0.4; echo ready-now; sleep 30", {
       notify_on: "ready-now",
       stall_ms: 60_000,
-      timeout_ms: 1500,
+      timeout_ms: 3000,
     });
     const lanes = ws.manager();
     expect(lanes.recover().adopted).toEqual(["adopt003"]);
@@ -81,7 +82,7 @@ describe("tasks adopted after a restart", () => {
     const final = await lanes.whenEnded("adopt003");
     expect(final).toMatchObject({ status: "timed_out", end_reason: "timeout", signal: "SIGTERM" });
     const ran = Date.parse(final.ended_at!) - Date.parse(final.started_at!);
-    expect(ran).toBeGreaterThanOrEqual(1500);
+    expect(ran).toBeGreaterThanOrEqual(3000);
     expect(ran).toBeLessThan(10_000);
   });
 
