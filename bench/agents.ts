@@ -47,6 +47,10 @@ export interface AgentsResult {
     processWallMs: number;
     /** Median CPU time of a worker at the first sample that saw it waiting on its sleep. */
     cpuToWaitMs?: number;
+    /** Median CPU time of a worker when its first request arrived. */
+    cpuToFirstRequestMs?: number;
+    /** Median time from an agent's last request to the parent's record of its end (its worker's exit). */
+    endAfterLastRequestMs?: number;
   };
   /** Peak RSS of each agent-worker while it waited on its task, and of baselines sampled meanwhile. */
   memory: { workers: number; median: Rss; max: Rss; parent: Rss; node: Rss; nodeWithSdk: Rss };
@@ -202,6 +206,21 @@ export async function benchFanOut(
     textReply("waiting for my sleep"),
     textReply("finished"),
   ];
+  // Each worker's CPU when its first request arrives, read from /proc by the fake API as it answers.
+  let project = "";
+  const cpuToFirst: number[] = [];
+  const agentRoute =
+    (prompt: string): Route =>
+    (_request, index) => {
+      if (index === 0) {
+        const record = taskRecords(project).find((r) => r.type === "local_agent" && r.description === prompt);
+        const worker = record?.pid ? findAgentWorker(record.pid) : undefined;
+        const cpuMs = worker === undefined ? undefined : readRss(worker)?.cpuMs;
+        if (cpuMs !== undefined) cpuToFirst.push(cpuMs);
+      }
+      return agentScript[index] ?? textReply(`done ${index}`);
+    };
+  const endAfterLast: number[] = [];
   const peaks = new PeakRss();
   const baselines = { node: idleNode(false), nodeWithSdk: idleNode(true) };
   const walls = { fanOut: [] as number[], process: [] as number[] };
@@ -210,6 +229,7 @@ export async function benchFanOut(
   try {
     for (let i = 0; i < rounds; i++) {
       const onSample = (ws: AgentsWorkspace, pid: number): void => {
+        project = ws.project;
         for (const record of taskRecords(ws.project)) {
           if (record.type !== "local_agent" || record.status !== "running" || !record.pid) continue;
           const state = readAgentState(join(ws.project, ".lanes"), record.id);
@@ -221,19 +241,23 @@ export async function benchFanOut(
         peaks.add("parent", readRss(pid));
         for (const [name, child] of Object.entries(baselines)) peaks.add(name, readRss(child.pid ?? -1));
       };
-      const { server, run, callAt } = await withParent(
+      const { server, run, callAt, records } = await withParent(
         bin,
         (onCall) => ({
           "bench parent": parentRoute(
             names.map((name) => ({ prompt: `fan out ${name}` })),
             onCall,
           ),
-          ...Object.fromEntries(names.map((name) => [`fan out ${name}`, agentScript])),
+          ...Object.fromEntries(names.map((name) => [`fan out ${name}`, agentRoute(`fan out ${name}`)])),
         }),
         { laneLimit: 8, agents: names.length, onSample },
       );
       walls.fanOut.push(requestsOf(server.requests, "bench parent").at(-1)!.receivedAt - callAt);
       walls.process.push(run.exitedAt - run.spawnedAt);
+      for (const record of records) {
+        const last = requestsOf(server.requests, record.description ?? "").at(-1);
+        if (last && record.ended_at) endAfterLast.push(Date.parse(record.ended_at) - last.receivedAt);
+      }
     }
   } finally {
     for (const child of Object.values(baselines)) child.kill("SIGKILL");
@@ -257,6 +281,8 @@ export async function benchFanOut(
       ratio: round(wallMs / (SLEEP_S * 1000), 3),
       processWallMs: median(walls.process),
       cpuToWaitMs: median([...toWait.values()]),
+      cpuToFirstRequestMs: median(cpuToFirst),
+      endAfterLastRequestMs: median(endAfterLast),
     },
     memory: {
       workers: workers.length,
@@ -284,7 +310,7 @@ export async function benchAgents(context: BenchContext): Promise<AgentsResult> 
     );
     const rest = await benchFanOut(bin, context.quick ? 1 : 3);
     context.log(
-      `fan-out of 3 agents on sleep ${SLEEP_S}: ${rest.fanOut.wallMs} ms; worker CPU when it began to wait ${rest.fanOut.cpuToWaitMs} ms, by the end of its wait ${rest.memory.median.cpuMs} ms; worker RSS while waiting median ${rest.memory.median.rssMb} MB, max ${rest.memory.max.rssMb} MB (idle node ${rest.memory.node.rssMb} MB, with the SDK ${rest.memory.nodeWithSdk.rssMb} MB)`,
+      `fan-out of 3 agents on sleep ${SLEEP_S}: ${rest.fanOut.wallMs} ms; worker CPU at its first request ${rest.fanOut.cpuToFirstRequestMs} ms, when it began to wait ${rest.fanOut.cpuToWaitMs} ms, by the end of its wait ${rest.memory.median.cpuMs} ms; its end recorded ${rest.fanOut.endAfterLastRequestMs} ms after its last request; worker RSS while waiting median ${rest.memory.median.rssMb} MB, max ${rest.memory.max.rssMb} MB (idle node ${rest.memory.node.rssMb} MB, with the SDK ${rest.memory.nodeWithSdk.rssMb} MB)`,
     );
     const together = await benchTogether(bin, context.quick ? 8 : 20);
     context.log(

@@ -1,4 +1,5 @@
 import { agentMemorySection } from "./agents-rows.js";
+import { agentStartSection } from "./agents-start-section.js";
 import { parallelStartSection } from "./parallel-start-section.js";
 import { passes, rows, type BenchResults } from "./report.js";
 
@@ -118,6 +119,7 @@ export function toMarkdown(r: BenchResults): string {
       ? []
       : [...parallelStartSection(r), ""]),
     ...(r.agents ? [...agentMemorySection(r.agents), ""] : []),
+    ...(r.agents ? [...agentStartSection(r.agents), ""] : []),
     `## What the model saw for the ${r.flood.size} task (${r.flood.injected.chars} chars)`,
     "",
     "```",

@@ -1,5 +1,6 @@
-import { readAgentStates, tokenUnits } from "../lanes/agent-state.js";
+import { tokenUnits } from "../lanes/agent-state.js";
 import { emptyUsage, type Usage } from "../model/types.js";
+import { TreeUsage } from "./tree-usage.js";
 
 /** A limit an agent reached, as data: which one, its value and what was used. */
 export class BudgetExceededError extends Error {
@@ -28,13 +29,15 @@ export class AgentBudget {
   turns = 0;
   readonly usage: Usage = emptyUsage();
   private readonly startedAt: number;
+  private readonly tree: TreeUsage;
 
   constructor(
     private readonly limits: BudgetLimits,
-    private readonly tree: { stateDir: string; root: string; self: string },
+    tree: { stateDir: string; root: string; self: string },
     startedAt = Date.now(),
   ) {
     this.startedAt = startedAt;
+    this.tree = new TreeUsage(tree);
   }
 
   get tokenUnits(): number {
@@ -49,9 +52,7 @@ export class AgentBudget {
     if (units >= maxTokenUnits) throw new BudgetExceededError("max_token_units", maxTokenUnits, units);
     const wall = now - this.startedAt;
     if (wall >= maxWallMs) throw new BudgetExceededError("max_wall_ms", maxWallMs, wall);
-    const others = readAgentStates(this.tree.stateDir)
-      .filter((state) => state.root === this.tree.root && state.id !== this.tree.self)
-      .reduce((sum, state) => sum + state.token_units, 0);
+    const others = this.tree.othersUnits();
     if (others + units >= treeMaxTokenUnits)
       throw new BudgetExceededError("tree_max_token_units", treeMaxTokenUnits, others + units);
   }

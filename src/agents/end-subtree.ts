@@ -1,8 +1,10 @@
 import type { LaneManager } from "../lanes/lane-manager.js";
-import { readAgentState } from "../lanes/agent-state.js";
+import { readAgentState, type AgentPhase } from "../lanes/agent-state.js";
 import { isTerminal } from "../lanes/task-record.js";
 import { TaskStore } from "../lanes/task-store.js";
 import { endMarkedProcesses } from "../process/marked-processes.js";
+
+const CLEAN_ENDS = new Set<AgentPhase>(["completed", "failed", "budget_exceeded"]);
 
 /**
  * The tasks an ended agent's worker left unfinished (it was KILLed before it could end and record them, as
@@ -10,8 +12,10 @@ import { endMarkedProcesses } from "../process/marked-processes.js";
  * worker's own shutdown writes them. Returns their ids.
  */
 export function endSubtree(stateDir: string, agentId: string): string[] {
-  const worker = readAgentState(stateDir, agentId)?.worker;
-  if (!worker) return [];
+  const state = readAgentState(stateDir, agentId);
+  const worker = state?.worker;
+  // A worker writes these only after its own shutdown ended and recorded its tasks: no store read per end.
+  if (!worker || CLEAN_ENDS.has(state.phase)) return [];
   const store = new TaskStore(worker.lanes_dir, { create: false });
   const orphans = store
     .loadAll()

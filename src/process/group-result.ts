@@ -1,6 +1,6 @@
 import { delay } from "../async/delay.js";
 import { exitCodeEnd, readWrittenExit } from "./exit-file.js";
-import { LAZY_POLL_MS, terminateGroup } from "./kill-group.js";
+import { sweepGroupAfterExit } from "./kill-group.js";
 import { drained } from "./output-mirror.js";
 import type { ProcessResult } from "./process-result.js";
 import type { LeaderProcess } from "./served-leader.js";
@@ -51,7 +51,7 @@ function leaderEnd(child: LeaderProcess, options: GroupResultOptions): Promise<L
       // already under way ends the rest itself (and knows which signal did it).
       const pid = child.pid;
       if (pid !== undefined && !options.keepGroupOnExit && !options.termination.ending)
-        void terminateGroup(pid, options.graceMs, LAZY_POLL_MS);
+        sweepGroupAfterExit(pid, options.graceMs);
       resolve({ exitCode, signal });
     });
   });

@@ -29,7 +29,7 @@ const SETTLE_POLL_MS = 5;
  * The poll after a leader's own exit: nobody awaits when its group ended, and a sandboxed group outlives its
  * leader (a zombie until the host's init reaps it), which a 25 ms poll paid for with a /proc scan each time.
  */
-export const LAZY_POLL_MS = 250;
+const LAZY_POLL_MS = 250;
 
 /**
  * Whether the group empties by itself within `withinMs` of its leader's exit. A sandboxed command's group
@@ -62,6 +62,7 @@ export function terminateGroup(
   graceMs: number,
   pollMs = POLL_MS,
   recheckDeaf = false,
+  keepAlive = true,
 ): Promise<TerminateOutcome> {
   const started = Date.now();
   if (!signalGroup(pgid, "SIGTERM")) return Promise.resolve({ signal: null, at: started });
@@ -86,5 +87,15 @@ export function terminateGroup(
         termDeafMembers(pgid, freshSince);
       }
     }, pollMs);
+    if (!keepAlive) poll.unref();
   });
+}
+
+/**
+ * The sweep after a leader's own exit: TERM what it left (`cmd &`), KILL after the grace. Nobody awaits it,
+ * so it does not hold the process open (an agent worker lingered 250 ms after its last reply): at lanes' end
+ * the escape sweep KILLs an unsandboxed leftover by its marker, and a sandbox's die with its namespace.
+ */
+export function sweepGroupAfterExit(pgid: number, graceMs: number): void {
+  void terminateGroup(pgid, graceMs, LAZY_POLL_MS, false, false);
 }

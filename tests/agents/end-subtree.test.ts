@@ -10,7 +10,11 @@ import { eventually, pidAlive } from "../helpers/temp-workspace.js";
 
 const ws = useLaneFixture();
 
-function agentState(id: string, worker: AgentState["worker"]): AgentState {
+function agentState(
+  id: string,
+  worker: AgentState["worker"],
+  phase: AgentState["phase"] = "killed",
+): AgentState {
   const usage = {
     input_tokens: 0,
     output_tokens: 0,
@@ -18,7 +22,7 @@ function agentState(id: string, worker: AgentState["worker"]): AgentState {
     cache_read_input_tokens: 0,
   };
   return {
-    ...{ id, root: "tree-test", parent: null, depth: 1, description: null, phase: "killed" },
+    ...{ id, root: "tree-test", parent: null, depth: 1, description: null, phase },
     ...{ current_tool: null, waiting_on: [], turns: 1, usage, token_units: 0, transcript: null },
     ...{ result_file: null, branch: null, worktree: null, budget: null, worker },
     updated_at: new Date().toISOString(),
@@ -70,5 +74,23 @@ describe("an ended agent's subtree", () => {
       expect(store.find(id)).toMatchObject({ status: "killed", signal: "SIGKILL" });
     expect(pidAlive(bystander)).toBe(true);
     expect(store.find("other001")?.status).toBe("running");
+  });
+
+  // Issue 19: the parent read and parsed every task record of the workspace at each agent's end, 20 agents
+  // ending meant 20 reads of 40 records, on the CPU the other agents were starting on.
+  it("a worker that recorded its own end is taken at its word: its tasks are not looked up again", async ({
+    onTestFinished,
+  }) => {
+    const lanesDir = join(ws.dir, ".lanes");
+    const store = new TaskStore(lanesDir);
+    const worker = spawnSync("true").pid!;
+    // A worker writes completed (or failed, budget_exceeded) only after its shutdown ended and recorded its
+    // tasks; this record says running only so that a lookup would show (its process would be KILLed).
+    writeAgentState(lanesDir, agentState("agent003", { pid: worker, lanes_dir: lanesDir }, "completed"));
+    const pid = await leftTask(store, "task0003", worker, "local_bash");
+    onTestFinished(() => void (pidAlive(pid) && process.kill(-pid, "SIGKILL")));
+    expect(endSubtree(lanesDir, "agent003")).toEqual([]);
+    expect(store.find("task0003")?.status).toBe("running");
+    expect(pidAlive(pid)).toBe(true);
   });
 });
