@@ -1,0 +1,60 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runCli, testEnv } from "../helpers/run-cli.js";
+import { tempWorkspace } from "../helpers/temp-workspace.js";
+
+// A new user's first failures each name the next step: what to set, what to run instead.
+
+let ws: { dir: string; cleanup: () => void };
+beforeEach(() => (ws = tempWorkspace()));
+afterEach(() => ws.cleanup());
+
+const lanes = (args: string[], env: Record<string, string> = {}) =>
+  runCli(args, { cwd: ws.dir, input: "", env: testEnv(env) });
+
+describe("no API key", () => {
+  it("lanes says how to set the key and how to go on without one: the demo and a scripted model", async () => {
+    const [anthropic, openai] = await Promise.all([lanes([]), lanes(["--provider", "openai"])]);
+    expect(anthropic.code, anthropic.stderr).toBe(2);
+    expect(anthropic.stderr).toMatch(/export ANTHROPIC_API_KEY=/);
+    expect(anthropic.stderr).toMatch(/lanes demo/);
+    expect(anthropic.stderr).toMatch(/--model script:FILE\.json/);
+    expect(openai.code, openai.stderr).toBe(2);
+    expect(openai.stderr).toMatch(/export OPENAI_API_KEY=/);
+    expect(openai.stderr).toMatch(/OPENAI_BASE_URL/);
+    expect(openai.stderr).toMatch(/--model script:FILE\.json/);
+  });
+
+  it("lanes doctor says no key is set and how to set it, and does not call the default endpoint unreachable", async () => {
+    const run = await lanes(["doctor"]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /✗ no ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN\n\s+fix: export ANTHROPIC_API_KEY=/,
+    );
+    expect(run.stdout).not.toMatch(/not reachable|reachable; it needs a key/);
+    expect(run.stdout).toMatch(/https:\/\/api\.anthropic\.com not checked: no key to check it with/);
+    expect(run.stdout).toContain("1 problem to fix.");
+  });
+});
+
+describe("an unknown task id", () => {
+  it("lanes tasks logs / kill say the id is unknown and point at lanes tasks --all, and at a close id", async () => {
+    const ran = await lanes(["run", "echo hi"]);
+    expect(ran.code, ran.stderr).toBe(0);
+    const [id = ""] = readdirSync(join(ws.dir, ".lanes", "tasks")).filter((name) => name.endsWith(".json"));
+    const known = id.replace(/\.json$/, "");
+    const [logs, kill, prefix] = await Promise.all([
+      lanes(["tasks", "logs", "nope"]),
+      lanes(["tasks", "kill", "nope"]),
+      lanes(["tasks", "logs", known.slice(0, 4)]),
+    ]);
+    for (const run of [logs, kill]) {
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).toMatch(/no task "nope" in this workspace .*lanes tasks --all lists every task/);
+    }
+    expect(prefix.stderr).toContain(
+      `no task "${known.slice(0, 4)}" in this workspace: did you mean ${known}?`,
+    );
+  });
+});
