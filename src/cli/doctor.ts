@@ -7,6 +7,7 @@ import { remoteChecks } from "../remote/remote-doctor.js";
 import { sandboxCheck } from "./doctor-sandbox.js";
 import { createStyle, colorsEnabled } from "../text/style.js";
 import { modelsProbe, probeEndpoint } from "./doctor-endpoint.js";
+import { modelEndpoint } from "./model-endpoint.js";
 
 interface Check {
   ok: boolean;
@@ -169,13 +170,9 @@ export async function runDoctor(options: {
   };
   const credentials = credentialCheck(provider, env, held);
   checks.push(credentials);
-  const base =
-    provider === "openai"
-      ? (env.OPENAI_BASE_URL ?? "https://api.openai.com/v1")
-      : (env.ANTHROPIC_BASE_URL ?? "https://api.anthropic.com");
+  const { url: base, fromEnv } = modelEndpoint(provider, env);
   // With no key, the default endpoint can only say "401": name the missing key alone, not the network.
-  const explicitBase = provider === "openai" ? env.OPENAI_BASE_URL : env.ANTHROPIC_BASE_URL;
-  if (credentials.ok || explicitBase) checks.push(await endpointCheck(provider, base, env, credentials.ok));
+  if (credentials.ok || fromEnv) checks.push(await endpointCheck(provider, base, env, credentials.ok));
   else checks.push({ ok: true, skipped: true, what: `${base} not checked: no key to check it with` });
   if (config) checks.push(sandboxCheck(config, options.workspace, env));
   if (config) checks.push(...(await remoteChecks(config.lanes, options.workspace, env)));

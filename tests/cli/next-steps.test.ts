@@ -1,4 +1,5 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runCli, testEnv } from "../helpers/run-cli.js";
@@ -58,3 +59,42 @@ describe("an unknown task id", () => {
     );
   });
 });
+
+describe("a model endpoint that does not answer", () => {
+  it("-p names the next step (lanes doctor) and how to go on: the conversation is saved under the id it names", async () => {
+    const base = `http://127.0.0.1:${await freePort()}`;
+    const run = await lanes(["-p", "remember this prompt"], {
+      ANTHROPIC_API_KEY: "sk-x",
+      ANTHROPIC_BASE_URL: base,
+    });
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(/connection failed .*ECONNREFUSED/);
+    expect(run.stderr).toMatch(/could not reach the model API at http:\/\/127\.0\.0\.1:\d+ .*lanes doctor/);
+    const id = /lanes --resume (\S+) -p/.exec(run.stderr)?.[1] ?? "";
+    const saved = readFileSync(join(ws.dir, ".lanes", "sessions", `${id}.jsonl`), "utf8");
+    expect(saved).toContain("remember this prompt");
+  });
+
+  it("the REPL says the same next step and keeps the conversation", async () => {
+    const base = `http://127.0.0.1:${await freePort()}`;
+    const run = await runCli([], {
+      cwd: ws.dir,
+      input: "hello\n",
+      env: testEnv({ ANTHROPIC_API_KEY: "sk-x", ANTHROPIC_BASE_URL: base }),
+    });
+    expect(run.stdout).toMatch(/Error: Anthropic API: connection failed/);
+    expect(run.stdout).toContain(`could not reach the model API at ${base} (set by ANTHROPIC_BASE_URL)`);
+    expect(run.stdout).toContain("The conversation is kept");
+  });
+});
+
+/** A port nothing listens on: bound by us, then released. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
