@@ -43,6 +43,11 @@ function notACommand(context: ParseContext): string {
 function commanderLine(error: CommanderError, context: ParseContext): string {
   if (error.code === "commander.excessArguments" || error.code === "commander.unknownCommand")
     return notACommand(context);
+  if (error.code === "commander.missingArgument") {
+    // The help of the command that wants it, not of lanes; a task id is found in the listing.
+    const where = context.name.startsWith("lanes tasks ") ? ": lanes tasks --all lists the ids" : "";
+    return `${error.message.replace(/^error: /, "").replace(/\.$/, "")}${where} (see ${context.name} --help)`;
+  }
   const line = error.message
     .replace(/^error: /, "")
     .replace(/\.$/, "")
@@ -65,6 +70,11 @@ export function describeFailure(error: unknown, context: ParseContext): { line?:
   if (name === "MissingApiKeyError")
     return { line: missingKeyText((error as MissingApiKeyError).provider), code: 2 };
   if (name === "TaskNotFoundError") return { line: taskNotFoundText(error as TaskNotFoundError), code: 1 };
+  if (name === "SessionNotFoundError")
+    return {
+      line: `lanes: ${message}; lanes --resume (without an id) lists the saved conversations`,
+      code: 2,
+    };
   if (name === "ConfigError") return { line: `lanes: invalid configuration: ${message}`, code: 2 };
   if (name === "UsageError") return { line: `lanes: ${message} ${SEE_HELP}`, code: 2 };
   return { line: `lanes: ${message}`, code: USAGE_ERRORS.has(name) ? 2 : 1 };

@@ -60,6 +60,16 @@ describe("an unknown task id", () => {
   });
 });
 
+describe("an unknown session id", () => {
+  it("--resume names where the saved conversations are listed", async () => {
+    const run = await lanes(["--resume", "nope", "-p", "hi"], { ANTHROPIC_API_KEY: "sk-x" });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(
+      /no session nope in .*; lanes --resume \(without an id\) lists the saved conversations/,
+    );
+  });
+});
+
 describe("a model endpoint that does not answer", () => {
   it("-p names the next step (lanes doctor) and how to go on: the conversation is saved under the id it names", async () => {
     const base = `http://127.0.0.1:${await freePort()}`;
