@@ -34,9 +34,9 @@ Keys:
   Enter          send; a line ending in \\ (or Alt+Enter) goes on to a new line
   Up/Down        earlier input (saved across sessions)
   Tab            complete a /command or an @path mention of a workspace file (the model gets the path)
-  Ctrl+C, Esc    cancel the model's turn (tasks keep running); Ctrl+C twice: exit
+  Ctrl+C, Esc    cancel the model's turn (tasks keep running); Ctrl+C twice: exit (running tasks end)
   Ctrl+B         move the running bash command into a background lane
-  y / a / n      answer an approval question: yes once / yes for commands starting so / no
+  y / a, y / n   answer an approval question once it is armed: yes once / don't ask again (a, then y) / no
   Ctrl+D         exit; with tasks running it asks once (persisted tasks keep running)
   Ctrl+L         clear the screen    Ctrl+Z  suspend (where the shell has job control)`;
 
