@@ -69,6 +69,15 @@ describe("usage errors: exit 2, one line naming the problem and pointing at --he
       );
   });
 
+  it("lanes help with an unknown command names the commands instead of printing the whole help", async () => {
+    const [typo, unknown] = await Promise.all([lanes(["help", "tsks"]), lanes(["help", "nope"])]);
+    expectUsageLine(
+      typo,
+      /^lanes: "tsks" is not a command: did you mean lanes tasks\? the commands are demo, run, /,
+    );
+    expectUsageLine(unknown, /^lanes: "nope" is not a command: the commands are demo, run, /);
+  });
+
   it("a prompt given as a bare argument says to use -p", async () => {
     const run = await lanes(["fix the bug"]);
     expectUsageLine(run, /"fix the bug" is not a command; to run a prompt, use -p: lanes -p "fix the bug"/);
