@@ -70,6 +70,11 @@ export function describeFailure(error: unknown, context: ParseContext): { line?:
   if (name === "MissingApiKeyError")
     return { line: missingKeyText((error as MissingApiKeyError).provider), code: 2 };
   if (name === "TaskNotFoundError") return { line: taskNotFoundText(error as TaskNotFoundError), code: 1 };
+  if (name === "ScriptFileError")
+    return {
+      line: `lanes: ${message} (each turn has text, tool_calls and delay_ms: "A scripted model" in the README)`,
+      code: 2,
+    };
   if (name === "SessionNotFoundError")
     return {
       line: `lanes: ${message}; lanes --resume (without an id) lists the saved conversations`,

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -57,6 +57,18 @@ describe("an unknown task id", () => {
     expect(prefix.stderr).toContain(
       `no task "${known.slice(0, 4)}" in this workspace: did you mean ${known}?`,
     );
+  });
+});
+
+describe("a script file lanes cannot use", () => {
+  it("--model script: names the file's problem and where its format is written", async () => {
+    writeFileSync(join(ws.dir, "turns.json"), JSON.stringify({ turns: [{ txt: "hi" }] }));
+    const run = await lanes(["--model", "script:turns.json", "-p", "hi"]);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(
+      /turns\.0: Unrecognized key: "txt" \(each turn has text, tool_calls and delay_ms: /,
+    );
+    expect(run.stderr).toContain('"A scripted model" in the README');
   });
 });
 
