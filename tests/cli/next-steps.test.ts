@@ -82,6 +82,29 @@ describe("an unknown session id", () => {
   });
 });
 
+describe("the REPL's own commands with an unknown id", () => {
+  it("/resume ID points at /resume; /tasks logs finds an earlier run's task, and names the one a shortened id meant", async () => {
+    writeFileSync(join(ws.dir, "turns.json"), JSON.stringify({ turns: [] }));
+    const ran = await lanes(["run", "echo hi"]);
+    expect(ran.code, ran.stderr).toBe(0);
+    const [file = ""] = readdirSync(join(ws.dir, ".lanes", "tasks")).filter((name) => name.endsWith(".json"));
+    const id = file.replace(/\.json$/, "");
+    const run = await runCli(["--model", "script:turns.json"], {
+      cwd: ws.dir,
+      input: `/resume nope\n/tasks logs ${id.slice(0, 4)}\n/tasks kill nope\n/tasks logs ${id}\n`,
+      env: testEnv(),
+    });
+    expect(run.stdout).toContain("no session nope in ");
+    expect(run.stdout).toMatch(/no session nope in .*\(\/resume lists the saved conversations\)/);
+    expect(run.stdout).toContain(
+      `No task ${id.slice(0, 4)} in this folder: did you mean ${id}? (see /tasks)`,
+    );
+    expect(run.stdout).toContain("No task nope in this folder (see /tasks).");
+    // A task of an earlier run (here lanes run's) is found in the workspace's records.
+    expect(run.stdout).toMatch(new RegExp(`› /tasks logs ${id}\\nhi\\n`));
+  });
+});
+
 describe("a model endpoint that does not answer", () => {
   it("-p names the next step (lanes doctor) and how to go on: the conversation is saved under the id it names", async () => {
     const base = `http://127.0.0.1:${await freePort()}`;

@@ -15,6 +15,7 @@ import type { ReplView } from "./view.js";
 import type { Session } from "../../session/session.js";
 import type { Style } from "../../text/style.js";
 import { readTail } from "../../text/utf8-window.js";
+import { lookUpTask } from "./task-lookup.js";
 
 export const HELP = `Commands:
   /tasks             list this session's background tasks, then other lanes' in this folder
@@ -137,11 +138,9 @@ async function tasksCommand(sub: string | undefined, id: string | undefined, con
     view.notice("Usage: /tasks, /tasks kill ID, /tasks logs ID");
     return;
   }
-  const record = session.lanes.get(id) ?? session.lanes.otherTask(id)?.record;
-  if (!record) {
-    view.notice(`No task ${id} in this folder (see /tasks).`);
-    return;
-  }
+  const found = await lookUpTask(session, id);
+  if ("missing" in found) return view.notice(found.missing);
+  const { record } = found;
   if (sub === "kill") {
     if (!session.lanes.get(id)) {
       // Another lanes' task: the user, who is here, may end it, as `lanes tasks kill` does.
