@@ -39,6 +39,16 @@ describe("no API key", () => {
   });
 });
 
+describe("lanes run --detach", () => {
+  it("says how to follow the task's output and how to stop it", async () => {
+    const run = await lanes(["run", "--detach", "--sandbox", "danger-full-access", "sleep 0.2"]);
+    expect(run.code, run.stderr).toBe(0);
+    const id = /^(\w+) {2}started \(persisted\)/.exec(run.stdout)?.[1] ?? "";
+    expect(run.stdout).toContain(`follow it: lanes tasks logs ${id} -f`);
+    expect(run.stdout).toContain(`stop it: lanes tasks kill ${id}`);
+  });
+});
+
 describe("an unknown task id", () => {
   // The task is run unsandboxed: what is asked here is its id, and bubblewrap would only add start time.
   it("lanes tasks logs / kill say the id is unknown and point at lanes tasks --all, and at a close id", async () => {
