@@ -20,7 +20,7 @@ describe("lanes demo (the quick start's offline main job)", () => {
       expect(wall).toBeGreaterThanOrEqual(2.9);
       expect(wall).toBeLessThan(5.5);
       // The timeline's times start in one column, however long a bar is.
-      const rows = run.stdout.split("\n").filter((line) => /^  \w+  .*█/.test(line));
+      const rows = run.stdout.split("\n").filter((line) => /^ {2}\w+ {2}.*█/.test(line));
       expect(rows).toHaveLength(3);
       expect(new Set(rows.map((row) => row.search(/\d+\.\ds →/))).size).toBe(1);
       // What to do next, with a key or without one.
