@@ -121,7 +121,7 @@ function waitingLine(session: Session, options: PrintOptions): string {
 
 /** After a failed model call: what to check, and that the conversation is saved to go on from. */
 function nextSteps(failure: unknown, session: Session): string {
-  const hint = modelFailureHint(failure, session.provider.name, process.env);
+  const hint = modelFailureHint(failure, session.provider, process.env);
   const resume = `The conversation is saved: lanes --resume ${session.id} -p "..." goes on from it.`;
   return `${hint === undefined ? "" : `${hint}\n`}${resume}\n`;
 }

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startFakeAnthropic } from "../helpers/fake-anthropic-server.js";
 import { runCli, testEnv } from "../helpers/run-cli.js";
 import { tempWorkspace } from "../helpers/temp-workspace.js";
 
@@ -141,6 +142,27 @@ describe("a model endpoint that does not answer", () => {
     expect(run.stdout).toMatch(/Error: Anthropic API: connection failed/);
     expect(run.stdout).toContain(`could not reach the model API at ${base} (set by ANTHROPIC_BASE_URL)`);
     expect(run.stdout).toContain("The conversation is kept");
+  });
+});
+
+describe("a model the endpoint does not have", () => {
+  it("-p says which model was asked for and how to pick another", async () => {
+    const server = await startFakeAnthropic(() => ({
+      kind: "error",
+      status: 404,
+      type: "not_found_error",
+      message: "model: claude-typo",
+    }));
+    try {
+      const env = { ANTHROPIC_API_KEY: "sk-x", ANTHROPIC_BASE_URL: server.url };
+      const run = await lanes(["-p", "hi", "--model", "claude-typo"], env);
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).toContain(
+        `${server.url} has no model claude-typo: --model (or MODEL_ID) picks another`,
+      );
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -125,7 +125,7 @@ export class TurnRunner {
         this.cancelled();
         return "cancelled";
       }
-      const hint = modelFailureHint(error, session.provider.name, process.env);
+      const hint = modelFailureHint(error, session.provider, process.env);
       this.view.notice(
         this.style.red(`Error: ${(error as Error).message}`) +
           (hint === undefined ? "" : `\n${hint}`) +
