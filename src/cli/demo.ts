@@ -91,7 +91,7 @@ export async function runDemo(options: { keep?: boolean } = {}): Promise<number>
   const interrupted = code === 130;
   const wall = (Date.now() - t0) / 1000;
   out("\nTimeline (each █ is 0.25 s):");
-  for (const [id, span] of spans) {
+  const rows = [...spans].map(([id, span]) => {
     // A task without a result was ended by the interrupt: it did not finish.
     const end = span.end ?? Date.now() - t0;
     const how =
@@ -101,8 +101,11 @@ export async function runDemo(options: { keep?: boolean } = {}): Promise<number>
     const bar =
       " ".repeat(Math.round(span.start / 250)) +
       "█".repeat(Math.max(1, Math.round((end - span.start) / 250)));
-    out(`  ${id}  ${bar.padEnd(16)} ${how}  ${span.label}`);
-  }
+    return { id, bar, how, label: span.label };
+  });
+  // The times start in one column, after the longest bar (a loaded machine stretches them).
+  const width = Math.max(16, ...rows.map((row) => row.bar.length));
+  for (const row of rows) out(`  ${row.id}  ${row.bar.padEnd(width)} ${row.how}  ${row.label}`);
   const unfinished = [...spans.values()].filter((span) => span.end === undefined).length;
   out(
     interrupted
@@ -111,6 +114,11 @@ export async function runDemo(options: { keep?: boolean } = {}): Promise<number>
   );
   if (!options.keep) rmSync(workspace, { recursive: true, force: true });
   if (!interrupted)
-    out(style.dim("Next: set ANTHROPIC_API_KEY and run `lanes` for the real thing, or `lanes --help`."));
+    out(
+      style.dim(
+        "Next: set ANTHROPIC_API_KEY and run `lanes` in a project for the real thing; without a key, " +
+          "`lanes --model script:FILE.json` replays a model you script (see the README); `lanes doctor` checks your setup.",
+      ),
+    );
   return code;
 }

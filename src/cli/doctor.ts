@@ -7,6 +7,7 @@ import { remoteChecks } from "../remote/remote-doctor.js";
 import { sandboxCheck } from "./doctor-sandbox.js";
 import { createStyle, colorsEnabled } from "../text/style.js";
 import { modelsProbe, probeEndpoint } from "./doctor-endpoint.js";
+import { modelEndpoint } from "./model-endpoint.js";
 
 interface Check {
   ok: boolean;
@@ -14,6 +15,8 @@ interface Check {
   optional?: boolean | undefined;
   what: string;
   fix?: string | undefined;
+  /** Not run (it needs what an earlier check found missing): shown dim, never a problem. */
+  skipped?: boolean | undefined;
 }
 
 function credentialCheck(provider: string, env: NodeJS.ProcessEnv, held: HeldEnv): Check {
@@ -37,7 +40,7 @@ function credentialCheck(provider: string, env: NodeJS.ProcessEnv, held: HeldEnv
     what: name ? `${name} is set` : "no ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN",
     fix:
       heldKeyFix(held, /^ANTHROPIC_(API_KEY|AUTH_TOKEN)$/) ??
-      "export ANTHROPIC_API_KEY=… (or put it in .env), or try the offline demo: lanes demo",
+      "export ANTHROPIC_API_KEY=sk-ant-… in your shell (or put it in .env and run lanes trust); without a key: lanes demo, or --model script:FILE.json",
   };
 }
 
@@ -167,22 +170,29 @@ export async function runDoctor(options: {
   };
   const credentials = credentialCheck(provider, env, held);
   checks.push(credentials);
-  const base =
-    provider === "openai"
-      ? (env.OPENAI_BASE_URL ?? "https://api.openai.com/v1")
-      : (env.ANTHROPIC_BASE_URL ?? "https://api.anthropic.com");
-  checks.push(await endpointCheck(provider, base, env, credentials.ok));
+  const { url: base, fromEnv } = modelEndpoint(provider, env);
+  // With no key, the default endpoint can only say "401": name the missing key alone, not the network.
+  if (credentials.ok || fromEnv) checks.push(await endpointCheck(provider, base, env, credentials.ok));
+  else checks.push({ ok: true, skipped: true, what: `${base} not checked: no key to check it with` });
   if (config) checks.push(sandboxCheck(config, options.workspace, env));
   if (config) checks.push(...(await remoteChecks(config.lanes, options.workspace, env)));
 
   const style = createStyle(colorsEnabled(process.stdout, process.env));
   process.stdout.write(`${style.bold("lanes doctor")} ${style.dim(`(provider ${provider})`)}\n`);
   for (const check of checks) {
-    const mark = check.ok ? style.green("✓") : check.optional ? style.yellow("!") : style.red("✗");
-    process.stdout.write(`  ${mark} ${check.what}\n`);
+    const mark = check.skipped
+      ? style.dim("–")
+      : check.ok
+        ? style.green("✓")
+        : check.optional
+          ? style.yellow("!")
+          : style.red("✗");
+    process.stdout.write(`  ${mark} ${check.skipped ? style.dim(check.what) : check.what}\n`);
     if (!check.ok && check.fix) process.stdout.write(`      ${style.dim(`fix: ${check.fix}`)}\n`);
   }
   const failed = checks.filter((check) => !check.ok && !check.optional).length;
-  process.stdout.write(failed === 0 ? "All set.\n" : `${failed} problem(s) to fix.\n`);
+  process.stdout.write(
+    failed === 0 ? "All set.\n" : `${failed} ${failed === 1 ? "problem" : "problems"} to fix.\n`,
+  );
   return failed === 0 ? 0 : 1;
 }

@@ -1,4 +1,8 @@
 import { CommanderError } from "commander";
+import type { MissingApiKeyError } from "../model/create-provider.js";
+import type { TaskNotFoundError } from "../lanes/task-not-found.js";
+import { missingKeyText } from "./missing-key-text.js";
+import { taskNotFoundText } from "./task-not-found-text.js";
 import { closest } from "./suggest.js";
 
 /** Errors that mean "you asked for something that cannot be done": one line, exit 2, no stack trace. */
@@ -39,6 +43,11 @@ function notACommand(context: ParseContext): string {
 function commanderLine(error: CommanderError, context: ParseContext): string {
   if (error.code === "commander.excessArguments" || error.code === "commander.unknownCommand")
     return notACommand(context);
+  if (error.code === "commander.missingArgument") {
+    // The help of the command that wants it, not of lanes; a task id is found in the listing.
+    const where = context.name.startsWith("lanes tasks ") ? ": lanes tasks --all lists the ids" : "";
+    return `${error.message.replace(/^error: /, "").replace(/\.$/, "")}${where} (see ${context.name} --help)`;
+  }
   const line = error.message
     .replace(/^error: /, "")
     .replace(/\.$/, "")
@@ -50,7 +59,7 @@ function commanderLine(error: CommanderError, context: ParseContext): string {
 
 /**
  * What the CLI prints for an error that ended it, and its exit code: 0 for --help and --version (commander
- * ends those by throwing), 2 for a usage problem, 1 for a failure. One line, never a stack trace.
+ * ends those by throwing), 2 for a usage problem, 1 for a failure. One line (no key: three, with the next steps), never a stack trace.
  */
 export function describeFailure(error: unknown, context: ParseContext): { line?: string; code: number } {
   if (error instanceof CommanderError) {
@@ -58,7 +67,19 @@ export function describeFailure(error: unknown, context: ParseContext): { line?:
     return { line: `lanes: ${commanderLine(error, context)}`, code: 2 };
   }
   const { name, message } = error instanceof Error ? error : new Error(String(error));
-  if (name === "MissingApiKeyError") return { line: message, code: 2 };
+  if (name === "MissingApiKeyError")
+    return { line: missingKeyText((error as MissingApiKeyError).provider), code: 2 };
+  if (name === "TaskNotFoundError") return { line: taskNotFoundText(error as TaskNotFoundError), code: 1 };
+  if (name === "ScriptFileError")
+    return {
+      line: `lanes: ${message} (each turn has text, tool_calls and delay_ms: "A scripted model" in the README)`,
+      code: 2,
+    };
+  if (name === "SessionNotFoundError")
+    return {
+      line: `lanes: ${message}; lanes --resume (without an id) lists the saved conversations`,
+      code: 2,
+    };
   if (name === "ConfigError") return { line: `lanes: invalid configuration: ${message}`, code: 2 };
   if (name === "UsageError") return { line: `lanes: ${message} ${SEE_HELP}`, code: 2 };
   return { line: `lanes: ${message}`, code: USAGE_ERRORS.has(name) ? 2 : 1 };

@@ -4,6 +4,7 @@ import type { SessionChoice } from "../session/session.js";
 import { VERSION } from "../version.js";
 import { describeFailure, type ParseContext } from "./errors.js";
 import { ENVIRONMENT_HELP } from "./environment-help.js";
+import { showHelp } from "./help-command.js";
 import { effectiveConfig, workspaceOf } from "./effective-config.js";
 import { positiveInt, sharedOption, timerSeconds, type MainOptions } from "./options.js";
 import { commandName, commandOptions } from "./command-options.js";
@@ -56,7 +57,7 @@ const program = new Command()
   .addHelpText("after", ENVIRONMENT_HELP)
   // A subcommand's words are its own: `lanes run echo -V` is not lanes' --version.
   .enablePositionalOptions()
-  .helpCommand("help [command]", "show the help of lanes or of one command")
+  .helpCommand(false)
   // Parse errors end as one line pointing at --help (describeFailure), not the whole help.
   .exitOverride()
   .configureOutput({ outputError: () => undefined });
@@ -257,6 +258,11 @@ program
   .action(async (shell: string) => {
     process.stdout.write((await load.completion()).completionScript(shell, program));
   });
+
+program
+  .command("help [command]")
+  .description("show the help of lanes or of one command")
+  .action((name: string | undefined) => showHelp(program, name));
 
 // Every command ends its parse errors by throwing (no process.exit from inside commander), saying where.
 for (const command of [program, ...program.commands, ...tasks.commands]) {

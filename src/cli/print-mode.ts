@@ -6,6 +6,7 @@ import { Session, type SessionChoice } from "../session/session.js";
 import { installShutdownHandlers } from "./shutdown-handlers.js";
 import { summarize } from "./run-summary.js";
 import { displayCommand } from "../present/task-text.js";
+import { modelFailureHint } from "./model-failure-hint.js";
 
 export type OutputFormat = "text" | "json" | "stream-json";
 
@@ -68,6 +69,7 @@ export async function runPrintMode(options: PrintOptions): Promise<number> {
   let result: AgentRunResult | undefined;
   let text: string;
   let isError = false;
+  let failure: unknown;
   try {
     result = await session.send(options.prompt, controller.signal);
     text = finalText(session.messages);
@@ -80,6 +82,7 @@ export async function runPrintMode(options: PrintOptions): Promise<number> {
     }
   } catch (error) {
     isError = true;
+    failure = error;
     // A model error mid-run: the turns, usage and tool calls until then are still reported.
     if (error instanceof AgentRunError) result = error.partial;
     text = `Error: ${(error as Error).message}`;
@@ -100,7 +103,7 @@ export async function runPrintMode(options: PrintOptions): Promise<number> {
     startedAt,
   );
   if (options.format === "text") {
-    if (isError) process.stderr.write(`${text}\n`);
+    if (isError) process.stderr.write(`${text}\n${failure === undefined ? "" : nextSteps(failure, session)}`);
     else write(text);
   } else {
     write(JSON.stringify(summary));
@@ -114,4 +117,11 @@ function waitingLine(session: Session, options: PrintOptions): string {
   const seconds = Math.round(options.config.max_wait_ms / 1000);
   const tasks = running.map((record) => `${record.id} (${displayCommand(record.command, 40)})`).join(", ");
   return `lanes: waiting for ${running.length} background task(s) to end: ${tasks}; at most ${seconds} s (--max-wait), Ctrl+C stops them`;
+}
+
+/** After a failed model call: what to check, and that the conversation is saved to go on from. */
+function nextSteps(failure: unknown, session: Session): string {
+  const hint = modelFailureHint(failure, session.provider, process.env);
+  const resume = `The conversation is saved: lanes --resume ${session.id} -p "..." goes on from it.`;
+  return `${hint === undefined ? "" : `${hint}\n`}${resume}\n`;
 }

@@ -3,6 +3,8 @@ import { describeToolCall } from "../present/tool-call-text.js";
 import { renderDiff } from "./render-diff.js";
 import { terminalSafe } from "../text/width.js";
 import type { Style } from "../text/style.js";
+import { formatBytes } from "../text/preview.js";
+import type { BashDetails } from "../tools/tool-details.js";
 
 /** Lines of a tool's output shown before the rest is folded away (the model still gets all of it). */
 export const FOLD_LINES = 4;
@@ -12,6 +14,13 @@ export function foldOutput(text: string, keep = FOLD_LINES): string {
   const lines = text.replace(/^\s*\n|\s+$/g, "").split("\n");
   if (lines.length <= keep + 1) return lines.join("\n");
   return `${lines.slice(0, keep).join("\n")}\n… ${lines.length - keep} more lines`;
+}
+
+/** A command's output the model saw only the head and tail of: where all of it is, and how much. */
+function wholeOutputLine(details: unknown): string | undefined {
+  const bash = details as Partial<Extract<BashDetails, { kind: "finished" }>> | undefined;
+  if (bash?.kind !== "finished" || typeof bash.output_file !== "string") return undefined;
+  return `… the whole output (${formatBytes(bash.output_bytes ?? 0)}) is in ${terminalSafe(bash.output_file)}`;
 }
 
 /**
@@ -31,7 +40,10 @@ export function renderAgentEvent(event: AgentEvent, style: Style, print: (text: 
       break;
     case "tool-result": {
       const folded = foldOutput(terminalSafe(event.content)) || "(no output)";
-      const body = folded.replace(/^/gm, "    ").replace(/^ {4}/, "  ⎿ ");
+      const whole = wholeOutputLine(event.details);
+      const body = (whole === undefined ? folded : `${folded}\n${whole}`)
+        .replace(/^/gm, "    ")
+        .replace(/^ {4}/, "  ⎿ ");
       print(`${event.is_error ? style.red(body) : style.dim(body)}\n`);
       if (event.diff !== undefined && event.diff !== "") print(`${renderDiff(event.diff, style)}\n`);
       break;

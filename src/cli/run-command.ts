@@ -51,7 +51,7 @@ export async function runCommand(options: {
     await lanes.shutdown();
     const network = proxyLost ? `  network: ${DETACHED_NETWORK_OFF}\n` : "";
     process.stdout.write(
-      `${record.id}  started (persisted): ${record.command}\n  log: ${displayPath(options.workspace, record.output_file)}\n${network}  stop it with: lanes tasks kill ${record.id}\n`,
+      `${record.id}  started (persisted): ${record.command}\n  log: ${displayPath(options.workspace, record.output_file)}\n${network}  follow it: lanes tasks logs ${record.id} -f\n  stop it: lanes tasks kill ${record.id}\n`,
     );
     return 0;
   }

@@ -175,8 +175,14 @@ export async function printLogs(
 ): Promise<void> {
   if (!out.isTTY) return showLogs(workspace, id, follow, (chunk) => void out.write(chunk));
   const screen = caretStream((text) => void out.write(text));
-  await showLogs(workspace, id, follow, (chunk) => screen.write(chunk));
+  let printed = false;
+  await showLogs(workspace, id, follow, (chunk) => {
+    printed ||= chunk.length > 0;
+    screen.write(chunk);
+  });
   screen.end();
+  // A person at a terminal gets a word for an empty log; a pipe gets the log's bytes, none.
+  if (!printed) process.stderr.write(`(task ${id} printed no output)\n`);
 }
 
 /** `lanes tasks kill ID`: ends the task, and says what happened. */

@@ -13,6 +13,8 @@ export function refuseWideWorkspace(workspace: string): never {
   );
 }
 
+const NOT_STARTED = "Not started: cd into a project (a folder with .git), or pass --cwd DIR.";
+
 /** The REPL in `/` or $HOME without an explicit --cwd: says why, asks once. Anything but yes is no. */
 export async function confirmWideWorkspace(workspace: string): Promise<boolean> {
   const lines = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
@@ -25,9 +27,11 @@ export async function confirmWideWorkspace(workspace: string): Promise<boolean> 
       `lanes: ${wideWorkspaceWhy(workspace)} (--cwd ${workspace} skips this question).\nStart here anyway? [y/N] `,
       { signal: controller.signal },
     );
-    return /^\s*y(es)?\s*$/i.test(answer);
+    if (/^\s*y(es)?\s*$/i.test(answer)) return true;
+    process.stderr.write(`${NOT_STARTED}\n`);
+    return false;
   } catch {
-    process.stderr.write("\n");
+    process.stderr.write(`\n${NOT_STARTED}\n`);
     return false;
   } finally {
     lines.off("close", stop);

@@ -5,6 +5,7 @@ import { listedByDefault } from "./other-tasks.js";
 import { isTaskProcess, reconcileStore, type DerivedTask } from "./reconcile.js";
 import { requestKill, USER_KILL_END } from "./kill-request.js";
 import { isTerminal, type TaskRecord } from "./task-record.js";
+import { TaskNotFoundError } from "./task-not-found.js";
 import { TaskStore } from "./task-store.js";
 
 // The workspace's tasks read from disk, whoever started them, without a lane manager: `lanes tasks` and the
@@ -31,11 +32,11 @@ export async function listStoredTasks(
 }
 
 export async function findTask(workspace: string, id: string, selfPid: number): Promise<DerivedTask> {
-  const found = (await listStoredTasks(workspace, true, selfPid)).find(
-    (candidate) => candidate.record.id === id,
-  );
-  if (!found) throw new Error(`no task ${id} in ${workspace}/.lanes/tasks`);
-  return found;
+  const tasks = await listStoredTasks(workspace, true, selfPid);
+  const found = tasks.find((candidate) => candidate.record.id === id);
+  if (found) return found;
+  const similar = tasks.map(({ record }) => record.id).filter((other) => id !== "" && other.startsWith(id));
+  throw new TaskNotFoundError(id, workspace, similar);
 }
 
 /** What `lanes tasks kill ID` did (src/present/stored-kill-text.ts words it). */

@@ -20,13 +20,15 @@ export interface CreateProviderOptions {
   cwd?: string | undefined;
 }
 
-/** No credential in the environment. The CLI prints the message alone (no stack) and exits 2. */
+/** No credential in the environment for `provider`. The CLI words the next steps (cli/missing-key-text.ts), exit 2. */
 export class MissingApiKeyError extends Error {
   override name = "MissingApiKeyError";
-  constructor(
-    message = "No API key: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), or try the offline demo: lanes demo",
-  ) {
-    super(message);
+  constructor(readonly provider: ProviderName) {
+    super(
+      provider === "openai"
+        ? "No API key: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server that needs none, or try the offline demo: lanes demo"
+        : "No API key: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), or try the offline demo: lanes demo",
+    );
   }
 }
 
@@ -80,9 +82,7 @@ function openAIFromEnv(model: string, env: NodeJS.ProcessEnv): ModelProvider {
   const apiKey = readVariable(env, "OPENAI_API_KEY");
   const baseURL = readBaseUrl(env, "OPENAI_BASE_URL");
   if (apiKey === undefined && baseURL === undefined) {
-    throw new MissingApiKeyError(
-      "No API key: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server that needs none, or try the offline demo: lanes demo",
-    );
+    throw new MissingApiKeyError("openai");
   }
   const options = { model, apiKey, baseURL, ...readRetryTuning(env) };
   return lazyProvider("openai", model, async () =>
@@ -102,7 +102,7 @@ export function createProvider(options: CreateProviderOptions): ModelProvider {
   if (provider === "openai") return openAIFromEnv(model, env);
   const apiKey = readVariable(env, "ANTHROPIC_API_KEY");
   const authToken = readVariable(env, "ANTHROPIC_AUTH_TOKEN");
-  if (apiKey === undefined && authToken === undefined) throw new MissingApiKeyError();
+  if (apiKey === undefined && authToken === undefined) throw new MissingApiKeyError("anthropic");
   const anthropic = {
     model,
     apiKey,

@@ -6,7 +6,7 @@ import { displayCommand, queuedLine } from "./task-text.js";
 
 // What the model reads back from background_run, kill_background and send_background_input.
 
-/** background_run: the id, the command in short (not a 100 KB heredoc echoed back), where its output goes. */
+/** background_run: the id, the description and command in short (not a 100 KB heredoc echoed back), where its output goes. */
 export function startedReply(
   record: TaskRecord,
   file: string,
@@ -14,7 +14,8 @@ export function startedReply(
   told: string,
 ): string {
   const queued = wait ? ` ${queuedLine(wait)}` : "";
-  const command = displayCommand(record.command, 200);
+  const described = record.description?.trim() ? `${displayCommand(record.description, 200)}: ` : "";
+  const command = described + displayCommand(record.command, 200);
   const remote = record.remote ? ` [${remoteLabel(record)}]` : "";
   return `Background task ${record.id} ${wait ? "queued" : "started"}${remote}: ${command} (output_file=${file}).${queued} ${told}`;
 }

@@ -67,7 +67,8 @@ export function notificationLine(workspace: string | null, record: TaskRecord, t
 }
 
 /**
- * One line per task for listings; `ownerGone`: still running, but the lanes that started it is gone;
+ * One line per task for listings; `ownerGone`: still running, but the lanes that started it is gone (a
+ * persisted task's: detached);
  * `owner`: whose task it is, when not this session's; `started`: when it started (`lanes tasks`).
  */
 export function summaryLine(
@@ -79,7 +80,9 @@ export function summaryLine(
 ): string {
   const duration = durationOf(record, now);
   const took = duration === null ? "" : ` ${formatDuration(duration)}`;
-  const orphan = ownerGone && !isTerminal(record.status) ? " (owner gone)" : "";
+  // A persisted task outlives its lanes by design: detached, not orphaned.
+  const gone = record.persist ? " (detached)" : " (owner gone)";
+  const orphan = ownerGone && !isTerminal(record.status) ? gone : "";
   const lane = record.remote
     ? ` [${remoteLabel(record)}]`
     : record.lane === "default"

@@ -89,6 +89,8 @@ export function createBashTool(
         reason: result.reason,
         leftover_task_id: typeof outcome.leftovers === "object" ? outcome.leftovers.id : null,
         leftovers_ended: outcome.leftovers === "ended",
+        output_bytes: output.bytes,
+        output_file: output.truncated ? outcome.outputFile : null,
       };
       const leftovers =
         typeof outcome.leftovers === "object" ? { taskId: outcome.leftovers.id } : outcome.leftovers;

@@ -37,6 +37,9 @@ export type BashDetails =
       leftover_task_id: string | null;
       /** Whether processes it left running were ended. */
       leftovers_ended: boolean;
+      output_bytes: number;
+      /** The file with the whole output, kept when the model was shown only its head and tail; else null. */
+      output_file: string | null;
     }
   | { kind: "backgrounded"; task_id: string; output_file: string };
 

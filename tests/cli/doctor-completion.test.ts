@@ -47,7 +47,7 @@ describe("lanes doctor", () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/✗ no ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN\n\s+fix: .*lanes demo/);
     expect(run.stdout).toContain(`✗ ${base} not reachable (ECONNREFUSED)`);
-    expect(run.stdout).toContain("2 problem(s) to fix.");
+    expect(run.stdout).toContain("2 problems to fix.");
   });
 });
 

@@ -195,6 +195,6 @@ describe("the README's -p claims", () => {
     expect(rejected.code, rejected.stderr).toBe(1);
     expect(rejected.stderr).toMatch(/401|x-api-key|authentication/i);
     expect(missing.code, missing.stderr).toBe(2);
-    expect(missing.stderr).toMatch(/No API key/);
+    expect(missing.stderr).toMatch(/no API key set/);
   });
 });

@@ -76,3 +76,27 @@ describe("lanes tasks logs", () => {
     expect(term.screen(true)).not.toContain("\x1b[31m");
   });
 });
+
+describe("lanes tasks logs of a task that printed nothing", () => {
+  it("says so on a terminal, instead of printing nothing at all", async () => {
+    requireTmux();
+    const lanes = ws.manager();
+    const { details } = await callResult(createBackgroundRunTool(lanes), { command: "true" });
+    const id = details.task_id;
+    await lanes.whenEnded(id);
+    const stored = join(ws.dir, ".lanes", "tasks", `${id}.json`);
+    const ended = () => existsSync(stored) && readFileSync(stored, "utf8").includes('"status": "completed"');
+    expect(await eventually(ended, 10_000), "the ended record on disk").toBe(true);
+    const env = {
+      PATH: process.env.PATH,
+      HOME: ws.dir,
+      XDG_CONFIG_HOME: join(ws.dir, "config"),
+      TERM: "screen",
+      [TEST_MARK_VARIABLE]: ws.mark,
+    };
+    const term = new TmuxTerminal([process.execPath, LANES_BIN, "tasks", "logs", id], { cwd: ws.dir, env });
+    cleanups.push(() => term.kill());
+    await term.waitFor("[exited 0]", 20_000);
+    expect(term.screen()).toContain(`(task ${id} printed no output)`);
+  });
+});

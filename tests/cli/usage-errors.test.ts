@@ -17,7 +17,7 @@ function expectUsageLine(run: CliRun, problem: RegExp): void {
   const lines = run.stderr.trimEnd().split("\n");
   expect(lines, run.stderr).toHaveLength(1);
   expect(lines[0]).toMatch(problem);
-  expect(lines[0]).toContain("lanes --help");
+  expect(lines[0]).toMatch(/\(see lanes( [a-z]+)* --help\)$/);
   expect(run.stdout).toBe("");
 }
 
@@ -53,6 +53,29 @@ describe("usage errors: exit 2, one line naming the problem and pointing at --he
     );
     expectUsageLine(all, /^lanes: unknown option '--al' \(did you mean --all\?\)/);
     expectUsageLine(turns, /'ten' is invalid: expected a positive whole number/);
+  });
+
+  it("a missing argument points at its own command's help; a missing task id at where the ids are", async () => {
+    const [run, logs, kill] = await Promise.all([
+      lanes(["run"]),
+      lanes(["tasks", "logs"]),
+      lanes(["tasks", "kill"]),
+    ]);
+    expectUsageLine(run, /^lanes: missing required argument 'command' \(see lanes run --help\)$/);
+    for (const missing of [logs, kill])
+      expectUsageLine(
+        missing,
+        /^lanes: missing required argument 'id': lanes tasks --all lists the ids \(see lanes tasks (logs|kill) --help\)$/,
+      );
+  });
+
+  it("lanes help with an unknown command names the commands instead of printing the whole help", async () => {
+    const [typo, unknown] = await Promise.all([lanes(["help", "tsks"]), lanes(["help", "nope"])]);
+    expectUsageLine(
+      typo,
+      /^lanes: "tsks" is not a command: did you mean lanes tasks\? the commands are demo, run, /,
+    );
+    expectUsageLine(unknown, /^lanes: "nope" is not a command: the commands are demo, run, /);
   });
 
   it("a prompt given as a bare argument says to use -p", async () => {

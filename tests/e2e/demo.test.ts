@@ -19,6 +19,12 @@ describe("lanes demo (the quick start's offline main job)", () => {
       // Sleeps of 2, 3 and 1 s: about 3 s together, never the 6 s of running them one after another.
       expect(wall).toBeGreaterThanOrEqual(2.9);
       expect(wall).toBeLessThan(5.5);
+      // The timeline's times start in one column, however long a bar is.
+      const rows = run.stdout.split("\n").filter((line) => /^ {2}\w+ {2}.*█/.test(line));
+      expect(rows).toHaveLength(3);
+      expect(new Set(rows.map((row) => row.search(/\d+\.\ds →/))).size).toBe(1);
+      // What to do next, with a key or without one.
+      expect(run.stdout).toMatch(/Next: .*ANTHROPIC_API_KEY.*--model script:FILE\.json.*lanes doctor/s);
     } finally {
       ws.cleanup();
     }

@@ -79,7 +79,7 @@ describe("the first hour on a terminal", { timeout: 90_000 }, () => {
     expect(screen).not.toMatch(/finished in/);
   });
 
-  it("the REPL started in HOME asks before working there; no ends it, exit 2", async () => {
+  it("the REPL started in HOME asks before working there; no ends it saying what to do instead, exit 2", async () => {
     const workspace = tempWorkspace("lanes-first-hour-home-");
     cleanups.push(workspace.cleanup);
     const term = terminal([], { home: workspace.dir, env: { ANTHROPIC_API_KEY: "sk-test" } });
@@ -88,6 +88,9 @@ describe("the first hour on a terminal", { timeout: 90_000 }, () => {
     term.keys("Enter");
     const [line] = await term.waitFor(/\[exited \d+\]/, 30_000);
     expect(line).toBe("[exited 2]");
+    expect(term.screen()).toMatch(
+      /Not started: cd into a project \(a folder with \.git\), or pass --cwd DIR/,
+    );
   });
 
   it("lanes mcp on a terminal says what it is and how to add it to a client", async () => {

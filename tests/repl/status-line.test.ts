@@ -1,7 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { foldOutput } from "../../src/cli/render-events.js";
+import { foldOutput, renderAgentEvent } from "../../src/cli/render-events.js";
+import { createStyle } from "../../src/text/style.js";
 import { displayWidth } from "../../src/text/width.js";
 import { elapsedText, lastOutputLine, statusText } from "../../src/cli/repl/status-line.js";
 import type { TaskRecord } from "../../src/lanes/task-record.js";
@@ -94,5 +95,15 @@ describe("tool output folding", () => {
     expect(foldOutput("a\nb\nc\nd\ne")).toBe("a\nb\nc\nd\ne");
     const long = Array.from({ length: 10 }, (_, i) => `line ${i}`).join("\n");
     expect(foldOutput(`\n\n${long}\n\n`)).toBe("line 0\nline 1\nline 2\nline 3\n… 6 more lines");
+  });
+
+  it("a bash output longer than the model was shown names its whole size and the file that holds it", () => {
+    const printed: string[] = [];
+    const details = { kind: "finished", output_bytes: 26_000_000, output_file: "/w/.lanes/outputs/ab.log" };
+    const event = { type: "tool-result", id: "t", name: "bash", content: "a\nb", is_error: false } as const;
+    renderAgentEvent({ ...event, duration_ms: 5, details }, createStyle(false), (text) => printed.push(text));
+    expect(printed.join("")).toBe(
+      "  ⎿ a\n    b\n    … the whole output (24.8 MiB) is in /w/.lanes/outputs/ab.log\n",
+    );
   });
 });

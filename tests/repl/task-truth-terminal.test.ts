@@ -132,8 +132,8 @@ describe("tasks as the REPL names them", { timeout: TEST_MS }, () => {
     term.type("go");
     term.keys("Enter");
     await term.waitFor("They are under way.");
-    const [, tests = ""] = await term.waitFor(/Background task (\w+) started: sleep 62/);
-    const [, lint = ""] = await term.waitFor(/Background task (\w+) queued: sleep 63/);
+    const [, tests = ""] = await term.waitFor(/Background task (\w+) started: unit tests: sleep 62/);
+    const [, lint = ""] = await term.waitFor(/Background task (\w+) queued: lint: sleep 63/);
     const joined = term.screen().replace(/ *\n */g, " ");
     expect(joined).toContain(`Queued: lane "tests" is at its limit of 1, held by ${tests}: sleep 62`);
     expect(term.screen()).not.toMatch(new RegExp(`Background task ${lint} started`));
@@ -257,7 +257,7 @@ describe("keys at the prompt", { timeout: TEST_MS }, () => {
     term.type("start them");
     term.keys("Enter");
     await term.waitFor("Both run.");
-    const dev = (await term.waitFor(/Background task (\w+) started: sleep 61/))[1] ?? "";
+    const dev = (await term.waitFor(/Background task (\w+) started: dev server: sleep 61/))[1] ?? "";
     term.keys("C-d");
     await term.waitFor("1 background task is still running: Ctrl+D again ends them and exits.");
     expect(term.screen()).not.toContain("[exited");

@@ -70,6 +70,15 @@ describe("background_run", () => {
     expect(reply).toContain("notified");
   });
 
+  it("names the task by the model's description before its command, as the task's later lines do", async () => {
+    const { lanes, run } = tools();
+    const { content, details } = await callResult(run, { command: "sleep 0.1", description: "short\nnap" });
+    expect(content).toMatch(
+      new RegExp(`^Background task ${details.task_id} started: short ⏎ nap: sleep 0.1 \\(`),
+    );
+    await lanes.whenEnded(details.task_id);
+  });
+
   it("says a task is queued when its lane is at its limit", async () => {
     const { lanes, run } = tools({ laneLimits: { tests: 1 } });
     const { content: first, details: firstDetails } = await callResult(run, {

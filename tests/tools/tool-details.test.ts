@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createToolset } from "../../src/tools/toolset.js";
@@ -67,7 +67,14 @@ describe("every tool returns { content, details }", () => {
       reason: "exit",
       leftover_task_id: null,
       leftovers_ended: false,
+      output_bytes: 0,
+      output_file: null,
     });
+    // Output past what the model is shown stays in its file, which the details name with its size.
+    const long = await call<BashDetails>(get("bash"), { command: "head -c 200000 /dev/zero | tr '\\0' x" });
+    expect(long.details).toMatchObject({ kind: "finished", output_bytes: 200_000 });
+    const kept = long.details.kind === "finished" ? long.details.output_file : null;
+    expect(kept !== null && readFileSync(kept, "utf8").length).toBe(200_000);
     const moved = await call<BashDetails>(get("bash"), { command: "until [ -e go ]; do sleep 0.05; done" });
     if (moved.details.kind !== "backgrounded") throw new Error(`not moved: ${moved.content}`);
     const { task_id } = moved.details;

@@ -15,6 +15,7 @@ import type { ReplView } from "./view.js";
 import type { Session } from "../../session/session.js";
 import type { Style } from "../../text/style.js";
 import { readTail } from "../../text/utf8-window.js";
+import { lookUpTask } from "./task-lookup.js";
 
 export const HELP = `Commands:
   /tasks             list this session's background tasks, then other lanes' in this folder
@@ -34,9 +35,9 @@ Keys:
   Enter          send; a line ending in \\ (or Alt+Enter) goes on to a new line
   Up/Down        earlier input (saved across sessions)
   Tab            complete a /command or an @path mention of a workspace file (the model gets the path)
-  Ctrl+C, Esc    cancel the model's turn (tasks keep running); Ctrl+C twice: exit
+  Ctrl+C, Esc    cancel the model's turn (tasks keep running); Ctrl+C twice: exit (running tasks end)
   Ctrl+B         move the running bash command into a background lane
-  y / a / n      answer an approval question: yes once / yes for commands starting so / no
+  y / a, y / n   answer an approval question once it is armed: yes once / don't ask again (a, then y) / no
   Ctrl+D         exit; with tasks running it asks once (persisted tasks keep running)
   Ctrl+L         clear the screen    Ctrl+Z  suspend (where the shell has job control)`;
 
@@ -137,11 +138,9 @@ async function tasksCommand(sub: string | undefined, id: string | undefined, con
     view.notice("Usage: /tasks, /tasks kill ID, /tasks logs ID");
     return;
   }
-  const record = session.lanes.get(id) ?? session.lanes.otherTask(id)?.record;
-  if (!record) {
-    view.notice(`No task ${id} in this folder (see /tasks).`);
-    return;
-  }
+  const found = await lookUpTask(session, id);
+  if ("missing" in found) return view.notice(found.missing);
+  const { record } = found;
   if (sub === "kill") {
     if (!session.lanes.get(id)) {
       // Another lanes' task: the user, who is here, may end it, as `lanes tasks kill` does.

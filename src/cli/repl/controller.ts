@@ -12,6 +12,7 @@ import { settle } from "../../agent/settle.js";
 import type { ReplView } from "./view.js";
 import type { Session } from "../../session/session.js";
 import type { Style } from "../../text/style.js";
+import { endingCount, endOfInputHint, interruptExitHint } from "./exit-hints.js";
 
 /** How long a first Ctrl+C at the prompt waits for the second. */
 const EXIT_CONFIRM_MS = 2000;
@@ -245,18 +246,17 @@ export class Repl {
     this.lastInterrupt = Date.now();
     this.editor.take();
     this.showInput();
-    this.flash("Press Ctrl+C again to exit.", EXIT_CONFIRM_MS);
+    this.flash(interruptExitHint(endingCount(this.session.lanes.active())), EXIT_CONFIRM_MS);
     // The draft is gone: a wake that waited for the line to empty goes now, as after Ctrl+U.
     this.maybeWake();
   }
 
   /** Ctrl+D at an empty prompt: with tasks that exiting would end, it asks once first. */
   private endOfInput(): void {
-    const ending = this.session.lanes.active().filter((record) => !record.persist).length;
+    const ending = endingCount(this.session.lanes.active());
     if (ending === 0 || Date.now() - this.lastEndOfInput < END_CONFIRM_MS) return this.exit();
     this.lastEndOfInput = Date.now();
-    const what = ending === 1 ? "1 background task is" : `${ending} background tasks are`;
-    this.flash(`${what} still running: Ctrl+D again ends them and exits.`, END_CONFIRM_MS);
+    this.flash(endOfInputHint(ending), END_CONFIRM_MS);
   }
 
   /** Tab: completes a slash command or an `@path` mention; ambiguous choices are listed. */

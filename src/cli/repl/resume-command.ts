@@ -41,6 +41,8 @@ export function resumeCommand(
     const count = session.messages.length;
     view.notice(`Resumed ${terminalSafe(id)} (${count} message(s)); background tasks keep running.`);
   } catch (error) {
-    view.notice(style.red(terminalSafe((error as Error).message)));
+    const { name, message } = error as Error;
+    const listed = name === "SessionNotFoundError" ? " (/resume lists the saved conversations)" : "";
+    view.notice(style.red(terminalSafe(message) + listed));
   }
 }

@@ -6,6 +6,7 @@ import { MarkdownStream } from "./markdown-stream.js";
 import type { Activity } from "./spinner.js";
 import type { ReplView } from "./view.js";
 import type { Session } from "../../session/session.js";
+import { modelFailureHint } from "../model-failure-hint.js";
 import type { Style } from "../../text/style.js";
 
 /**
@@ -124,8 +125,10 @@ export class TurnRunner {
         this.cancelled();
         return "cancelled";
       }
+      const hint = modelFailureHint(error, session.provider, process.env);
       this.view.notice(
         this.style.red(`Error: ${(error as Error).message}`) +
+          (hint === undefined ? "" : `\n${hint}`) +
           this.style.dim("\nThe conversation is kept; send another message to go on."),
       );
       return "error";
