@@ -10,6 +10,7 @@ import { forkServerPerl } from "./fork-server-perl.js";
 import { topmostHolder } from "./fd-holders.js";
 import { runningNotZombie } from "./proc-stat.js";
 import { openFifoPair } from "./fifo-pair.js";
+import { ServerEnv } from "./fork-server-env.js";
 import { ServedLeader } from "./served-leader.js";
 
 /** One task for the server: the launcher's script and @ARGV (own-group-launch.ts) and what it opens. */
@@ -45,6 +46,9 @@ export class ForkServer {
   private held = 0;
   private requests = 0;
   private pending = "";
+  /** The launchers' scripts the server has compiled, by their key (sent once each). */
+  private readonly scripts = new Map<string, { key: string; compiled: boolean }>();
+  private readonly env = new ServerEnv();
 
   private constructor(
     private readonly child: ChildProcess,
@@ -88,16 +92,18 @@ export class ForkServer {
     if (!this.alive) throw new ForkServerRefused("gone");
     const id = String(++this.requests);
     const fifo = request.stdin === "pipe" ? join(tmpdir(), `.lanes-in-${process.pid}-${randomUUID()}`) : "";
-    const env = Object.entries(request.env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
     const { cwd, outputFile, exitFile = "", script } = request;
+    const known = this.scripts.get(script.code);
+    const key = known?.key ?? String(this.scripts.size + 1);
+    const env = this.env.fields(request.env);
     const fields = [
       id,
       cwd,
       fifo,
       outputFile,
       exitFile,
-      script.code,
-      String(env.length),
+      key,
+      known?.compiled ? "" : script.code,
       ...env,
       ...script.argv,
     ];
@@ -120,6 +126,7 @@ export class ForkServer {
       if (fifo) rmSync(fifo, { force: true });
       throw new ForkServerRefused({ refused: rest });
     }
+    this.scripts.set(script.code, { key, compiled: true });
     const leader = new ServedLeader(Number(rest), fifo ? openInput(fifo) : null, (held) =>
       this.hold(held ? 1 : -1),
     );
