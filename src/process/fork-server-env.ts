@@ -18,7 +18,13 @@ export class ServerEnv {
       const names = new Set(entries.map(([name]) => name));
       const removed = [...base.keys()].filter((name) => !names.has(name));
       if (set.length + removed.length <= MAX_CHANGES)
-        return ["", String(set.length), ...set.map(([k, v]) => `${k}=${v}`), String(removed.length), ...removed];
+        return [
+          "",
+          String(set.length),
+          ...set.map(([k, v]) => `${k}=${v}`),
+          String(removed.length),
+          ...removed,
+        ];
     }
     // Set before the server has read it: a request it never read means a dead server, and a new one (and
     // a new ServerEnv) is what lanes starts next.
