@@ -37,7 +37,7 @@ function spawnSection(r: BenchResults): string[] {
       return tableRow([step.step, step.medianMs, added, step.chainCpuMs ?? "", faults, step.ownCpuMs ?? ""]);
     }),
     "",
-    "Chain CPU: the processes a step started (launcher, shell), 10 ms ticks from /proc summed over all samples: lanes' reaped children, or the fork server's own and its reaped children's. Load barely moves it; compare the per-task perl with the forked one. lanes' own: this process's CPU (process.cpuUsage), where a spawn() forks the whole node process. Page faults: the same processes' minor and major faults, a count load does not move; in this VM each costs tens of µs (\`perf stat true\`: 49 faults, 2 ms), so they are most of a chain's CPU: a fork copies no pages, but every page either side then writes faults once.",
+    "Chain CPU: the processes a step started (launcher, shell), 10 ms ticks from /proc summed over all samples: lanes' reaped children, or the fork server's own and its reaped children's. Load barely moves it; compare the per-task perl with the forked one. lanes' own: this process's CPU (process.cpuUsage), where a spawn() forks the whole node process. Page faults: the same processes' minor and major faults, a count load does not move; in this VM each costs tens of µs (`perf stat true`: 49 faults, 2 ms), so they are most of a chain's CPU: a fork copies no pages, but every page either side then writes faults once.",
   ];
 }
 
