@@ -106,10 +106,41 @@ function servedStep(dir: string, slot: ForkServerSlot): Step {
   };
 }
 
+// The least a served launcher can do and still give a task its own group, a recorded exit code and a life
+// apart from lanes (the server, not lanes, is its parent): make the group, fork the shell, wait, write the code.
+const FLOOR_LAUNCHER =
+  'setpgrp(0, 0); my $pid = fork(); if ($pid == 0) { exec { "/bin/sh" } "sh", "-c", "true" } ' +
+  'waitpid($pid, 0); my $c = $? >> 8; if (open(my $x, ">&=", 3)) { print $x "$c\\n" } exit $c;';
+
+/** The chain's floor: the same server forking that bare launcher (no signal care, nothing else). */
+function floorStep(dir: string, slot: ForkServerSlot): Step {
+  return {
+    step: "floor of such a chain: a served perl that makes the group, forks `sh -c true`, waits, writes the code",
+    run: (i) =>
+      new Promise((resolve, reject) => {
+        const base = join(dir, `f${i}`);
+        const server = slot.get();
+        if (!server) return reject(new Error("spawn steps: no fork server"));
+        const request = { cwd: dir, env: process.env, outputFile: `${base}.log`, exitFile: `${base}.exit` };
+        const leader = server.launch({
+          ...request,
+          script: { code: FLOOR_LAUNCHER, argv: [] },
+          stdin: "pipe",
+        });
+        leader.once("exit", (code: number | null) =>
+          code === 0 ? resolve(code) : reject(new Error(`exit ${code}`)),
+        );
+      }),
+    cpu: () => treeCpuMs(slot.get()?.pid),
+    faults: () => treeUsage(slot.get()?.pid).faults,
+  };
+}
+
 /** Runs the steps round-robin, so load from elsewhere on the machine spreads evenly over all of them. */
 export async function benchSpawnBreakdown(context: BenchContext): Promise<SpawnStep[]> {
   const samples = context.quick ? 30 : 100;
   const slot = new ForkServerSlot();
+  const floorSlot = new ForkServerSlot();
   return withWorkspace("spawn-breakdown", async (dir) => {
     const steps: Step[] = [
       {
@@ -121,10 +152,12 @@ export async function benchSpawnBreakdown(context: BenchContext): Promise<SpawnS
       groupStep(dir, false),
       groupStep(dir, true),
       servedStep(dir, slot),
+      floorStep(dir, floorSlot),
       managerStep(dir, ".lanes-stub", true),
       managerStep(dir, ".lanes", false),
     ];
     slot.get();
+    floorSlot.get();
     const times = steps.map((): number[] => []);
     const cpu = steps.map(() => 0);
     const own = steps.map(() => 0);
@@ -144,6 +177,7 @@ export async function benchSpawnBreakdown(context: BenchContext): Promise<SpawnS
       }
     }
     slot.close();
+    floorSlot.close();
     const result = steps.map((step, index) => ({
       step: step.step,
       medianMs: round(percentile(times[index] ?? [], 50)),
