@@ -89,8 +89,7 @@ export function rows(r: BenchResults): Row[] {
     figure: `Spawn ratio, ${r.spawn.total} \`true\`, limit ${run.limit}`,
     measured: run.ratio,
     // Issue 15 keeps 1.3: only bubblewrap's own cost may replace a target, and this path is unsandboxed. The
-    // perl group launcher (issue 8's process group without setsid), now also the exit-code recorder, costs
-    // more than the whole plain spawn ("Where sandboxed time goes"): this row fails until perl's start goes.
+    // spawn steps' floor row is the least a chain with its guarantees costs (two forks and an exec per task).
     target: { op: "<=", limit: 1.3 },
     how: `LaneManager first start → all ended → records flushed (${run.wallMs.lanes} ms; manager made before and shut down after) / \`spawn('/bin/sh', ['-c', 'true'])\` pool of ${run.limit} (${run.wallMs.plain} ms); median ratio of ${r.spawn.chunks} alternating chunks of ${r.spawn.total / r.spawn.chunks}`,
   }));
