@@ -1,6 +1,7 @@
 import { runPrintMode } from "../src/cli/print-mode.js";
 import type { RunSummary } from "../src/cli/run-summary.js";
 import { createScriptProviderFromTurns, type ScriptTurn } from "../src/model/script-provider.js";
+import { bwrapFloor, type BwrapFloor } from "./bwrap-floor.js";
 import { wrapCpuMsPerCall } from "./sandbox-wrap-cost.js";
 import { benchConfig, round, since, withWorkspace, type BenchContext } from "./support.js";
 
@@ -21,6 +22,8 @@ export interface ParallelResult {
   phases: Record<string, ParallelPhases>;
   /** CPU ms of one sandbox `wrap()` (arguments, protected paths, mount points): part of cpuMsPerStart. */
   wrapCpuMs?: number;
+  /** Bubblewrap's own floor at the same k, measured in the same run (bwrap-floor.ts), by `k3`, `k50`. */
+  floors?: Record<string, BwrapFloor>;
 }
 
 const SLEEP_S = 2;
@@ -82,6 +85,13 @@ export async function benchParallelWall(context: BenchContext): Promise<Parallel
     context.log(
       `parallel: ${k} background sleeps in ${phases.wallMs} ms (all started at ${phases.toolsDoneMs} ms)`,
     );
+  }
+  result.floors = {};
+  for (const k of context.quick ? [3] : [3, 50]) {
+    const floor = await bwrapFloor(k);
+    if (!floor) continue;
+    result.floors[`k${k}`] = floor;
+    context.log(`parallel: bubblewrap's floor at k=${k}: ${floor.bwrap} (plain sh ${floor.plain})`);
   }
   result.wrapCpuMs = await wrapCpuMsPerCall();
   context.log(`parallel: sandbox wrap() ${result.wrapCpuMs} ms of CPU per call`);

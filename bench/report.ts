@@ -7,6 +7,7 @@ import type { LongSessionResult } from "./long-session.js";
 import type { MachineInfo } from "./machine.js";
 import type { FloodResult } from "./output-flood.js";
 import type { ParallelPhases, ParallelResult } from "./parallel-wall.js";
+import { parallelRows } from "./parallel-rows.js";
 import type { RemoteBenchResult } from "./remote-lanes.js";
 import { remoteRows } from "./remote-rows.js";
 import type { SoakBenchResult } from "./soak/soak-bench.js";
@@ -88,20 +89,16 @@ export function rows(r: BenchResults): Row[] {
     figure: `Spawn ratio, ${r.spawn.total} \`true\`, limit ${run.limit}`,
     measured: run.ratio,
     // Issue 15 keeps 1.3: only bubblewrap's own cost may replace a target, and this path is unsandboxed. The
-    // perl group launcher (issue 8's process group without setsid), now also the exit-code recorder, costs
-    // more than the whole plain spawn ("Where sandboxed time goes"): this row fails until perl's start goes.
+    // spawn steps' floor row is the least a chain with its guarantees costs (two forks and an exec per task).
     target: { op: "<=", limit: 1.3 },
     how: `LaneManager first start → all ended → records flushed (${run.wallMs.lanes} ms; manager made before and shut down after) / \`spawn('/bin/sh', ['-c', 'true'])\` pool of ${run.limit} (${run.wallMs.plain} ms); median ratio of ${r.spawn.chunks} alternating chunks of ${r.spawn.total / r.spawn.chunks}`,
   }));
   return [
-    ...[3, 10, 50].map((k): Row => ({
-      figure: `Parallel wall / 2 s, ${k} background \`sleep 2\``,
-      measured: p.background[`k${k}`] ?? null,
-      // k=50 was 1.15 (issue 15): 50 sandboxed starts pay bubblewrap's floor, 50 × about 6 ms of CPU over 2
-      // cores, 0.075 of the 2 s, on top.
-      target: k === 10 ? undefined : { op: "<=", limit: k === 3 ? 1.05 : 1.2 },
-      how: `${loop} until all results arrived; lane limit 64${phases(p.phases[`background_k${k}`], p.wrapCpuMs)}`,
-    })),
+    ...parallelRows(
+      p,
+      (k) =>
+        `${loop} until all results arrived; lane limit 64${phases(p.phases[`background_k${k}`], p.wrapCpuMs)}`,
+    ),
     {
       figure: "Baseline: 3 foreground `bash sleep 2`",
       measured: p.foreground.k3 ?? null,

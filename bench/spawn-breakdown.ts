@@ -17,23 +17,41 @@ export interface SpawnStep {
   chainCpuMs?: number;
   /** This process's CPU ms per task (all threads, process.cpuUsage): lanes' own side, spawn() included. */
   ownCpuMs?: number;
+  /**
+   * Page faults per task of the chain (minor + major, the same processes as chainCpuMs): a count, so load
+   * does not move it. Each costs tens of µs in this VM, so they are most of the chain's CPU.
+   */
+  chainFaults?: number;
 }
 
-/** `cpu`: the chain's CPU ms so far (a counter read before and after each run). */
-type Step = { step: string; run: (i: number) => Promise<unknown>; cpu?: () => number };
+/** `cpu` and `faults`: the chain's CPU ms and page faults so far (counters read before and after each run). */
+type Step = {
+  step: string;
+  run: (i: number) => Promise<unknown>;
+  cpu?: () => number;
+  faults?: () => number;
+};
 
-/** A process's own and its reaped children's CPU ms (10 ms ticks), from /proc. */
-function treeCpuMs(pid: number | undefined): number {
+/** A process's own and its reaped children's CPU ms (10 ms ticks) and page faults, from /proc. */
+function treeUsage(pid: number | string | undefined): { cpuMs: number; faults: number } {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat
-      .slice(stat.lastIndexOf(")") + 2)
-      .split(" ")
-      .slice(11, 15);
-    return fields.reduce((sum, ticks) => sum + Number(ticks), 0) * 10;
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const sum = (from: number, to: number): number =>
+      fields.slice(from, to).reduce((total, value) => total + Number(value), 0);
+    // minflt, cminflt, majflt, cmajflt at 7-10; utime, stime, cutime, cstime at 11-14.
+    return { cpuMs: sum(11, 15) * 10, faults: sum(7, 11) };
   } catch {
-    return Number.NaN;
+    return { cpuMs: Number.NaN, faults: Number.NaN };
   }
+}
+
+const treeCpuMs = (pid: number | undefined): number => treeUsage(pid).cpuMs;
+/** This process's reaped children's page faults (its own are node's, not the chain's). */
+function childrenFaults(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[8]) + Number(fields[10]);
 }
 
 function managerStep(dir: string, name: string, stubRecords: boolean): Step {
@@ -69,6 +87,7 @@ function groupStep(dir: string, wrapper: boolean): Step {
       return startGroupProcess({ ...options, outputFile: `${base}.log`, exitFile }).exited;
     },
     cpu: () => childrenCpuMs() ?? Number.NaN,
+    faults: childrenFaults,
   };
 }
 
@@ -83,6 +102,37 @@ function servedStep(dir: string, slot: ForkServerSlot): Step {
       return startGroupProcess({ ...options, ...paths, forkServer: slot }).exited;
     },
     cpu: () => treeCpuMs(slot.get()?.pid),
+    faults: () => treeUsage(slot.get()?.pid).faults,
+  };
+}
+
+// The least a served launcher can do and still give a task its own group, a recorded exit code and a life
+// apart from lanes (the server, not lanes, is its parent): make the group, fork the shell, wait, write the code.
+const FLOOR_LAUNCHER =
+  'setpgrp(0, 0); my $pid = fork(); if ($pid == 0) { exec { "/bin/sh" } "sh", "-c", "true" } ' +
+  'waitpid($pid, 0); my $c = $? >> 8; if (open(my $x, ">&=", 3)) { print $x "$c\\n" } exit $c;';
+
+/** The chain's floor: the same server forking that bare launcher (no signal care, nothing else). */
+function floorStep(dir: string, slot: ForkServerSlot): Step {
+  return {
+    step: "floor of such a chain: a served perl that makes the group, forks `sh -c true`, waits, writes the code",
+    run: (i) =>
+      new Promise((resolve, reject) => {
+        const base = join(dir, `f${i}`);
+        const server = slot.get();
+        if (!server) return reject(new Error("spawn steps: no fork server"));
+        const request = { cwd: dir, env: process.env, outputFile: `${base}.log`, exitFile: `${base}.exit` };
+        const leader = server.launch({
+          ...request,
+          script: { code: FLOOR_LAUNCHER, argv: [] },
+          stdin: "pipe",
+        });
+        leader.once("exit", (code: number | null) =>
+          code === 0 ? resolve(code) : reject(new Error(`exit ${code}`)),
+        );
+      }),
+    cpu: () => treeCpuMs(slot.get()?.pid),
+    faults: () => treeUsage(slot.get()?.pid).faults,
   };
 }
 
@@ -90,26 +140,32 @@ function servedStep(dir: string, slot: ForkServerSlot): Step {
 export async function benchSpawnBreakdown(context: BenchContext): Promise<SpawnStep[]> {
   const samples = context.quick ? 30 : 100;
   const slot = new ForkServerSlot();
+  const floorSlot = new ForkServerSlot();
   return withWorkspace("spawn-breakdown", async (dir) => {
     const steps: Step[] = [
       {
         step: "plain `spawn('/bin/sh', ['-c', 'true'])`",
         run: () => runChild("/bin/sh", ["-c", "true"]),
         cpu: () => childrenCpuMs() ?? Number.NaN,
+        faults: childrenFaults,
       },
       groupStep(dir, false),
       groupStep(dir, true),
       servedStep(dir, slot),
+      floorStep(dir, floorSlot),
       managerStep(dir, ".lanes-stub", true),
       managerStep(dir, ".lanes", false),
     ];
     slot.get();
+    floorSlot.get();
     const times = steps.map((): number[] => []);
     const cpu = steps.map(() => 0);
     const own = steps.map(() => 0);
+    const faults = steps.map(() => 0);
     for (let i = 0; i < samples; i++) {
       for (const [index, step] of steps.entries()) {
         const cpuBefore = step.cpu?.() ?? 0;
+        const faultsBefore = step.faults?.() ?? 0;
         const ownBefore = process.cpuUsage();
         const started = performance.now();
         await step.run(i);
@@ -117,13 +173,16 @@ export async function benchSpawnBreakdown(context: BenchContext): Promise<SpawnS
         const ownUsed = process.cpuUsage(ownBefore);
         own[index] = (own[index] ?? 0) + (ownUsed.user + ownUsed.system) / 1000;
         cpu[index] = (cpu[index] ?? 0) + (step.cpu?.() ?? 0) - cpuBefore;
+        faults[index] = (faults[index] ?? 0) + (step.faults?.() ?? 0) - faultsBefore;
       }
     }
     slot.close();
+    floorSlot.close();
     const result = steps.map((step, index) => ({
       step: step.step,
       medianMs: round(percentile(times[index] ?? [], 50)),
       ...(step.cpu ? { chainCpuMs: round((cpu[index] ?? 0) / samples) } : {}),
+      ...(step.faults ? { chainFaults: round((faults[index] ?? 0) / samples, 0) } : {}),
       ownCpuMs: round((own[index] ?? 0) / samples),
     }));
     context.log(`spawn breakdown: ${result.map((r) => r.medianMs).join(" → ")} ms per task`);

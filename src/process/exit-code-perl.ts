@@ -1,16 +1,23 @@
-// rt_sigprocmask(2)'s number per Node architecture (perl's POSIX module costs more to load than the rest).
-const SIGPROCMASK_SYSCALL: Partial<Record<NodeJS.Architecture, number>> = {
-  x64: 14,
-  arm64: 135,
-  riscv64: 135,
-  loong64: 135,
-  arm: 175,
-  ia32: 175,
+// rt_sigprocmask(2)'s and rt_sigpending(2)'s numbers per Node architecture (perl's POSIX module costs more to
+// load than the rest).
+const SIGNAL_SYSCALLS: Partial<Record<NodeJS.Architecture, { sigprocmask: number; sigpending: number }>> = {
+  x64: { sigprocmask: 14, sigpending: 127 },
+  arm64: { sigprocmask: 135, sigpending: 136 },
+  riscv64: { sigprocmask: 135, sigpending: 136 },
+  loong64: { sigprocmask: 135, sigpending: 136 },
+  arm: { sigprocmask: 175, sigpending: 176 },
+  ia32: { sigprocmask: 175, sigpending: 176 },
 };
 
 /** Whether the exit code can be recorded by the launcher's own perl (see exitCodePerl). */
 export function perlRecordsExitCode(): boolean {
-  return SIGPROCMASK_SYSCALL[process.arch] !== undefined;
+  return SIGNAL_SYSCALLS[process.arch] !== undefined;
+}
+
+function signalSyscalls(): { sigprocmask: number; sigpending: number } {
+  const calls = SIGNAL_SYSCALLS[process.arch];
+  if (calls === undefined) throw new Error("lanes: rt_sigprocmask's number is not known here");
+  return calls;
 }
 
 /**
@@ -18,8 +25,7 @@ export function perlRecordsExitCode(): boolean {
  * changes ($mask->(1) unblocks). Only where perlRecordsExitCode().
  */
 function blockSignalsPerl(): string {
-  const sigprocmask = SIGPROCMASK_SYSCALL[process.arch];
-  if (sigprocmask === undefined) throw new Error("lanes: rt_sigprocmask's number is not known here");
+  const { sigprocmask } = signalSyscalls();
   return [
     'my $bits = 1 | 2 | 16384; my $set = pack("L!", $bits); $set .= "\\0" x (8 - length $set);',
     `my $mask = sub { syscall(${sigprocmask}, $_[0], $set, 0, 8) == 0 or die "lanes: sigprocmask: $!\\n" };`,
@@ -41,16 +47,17 @@ export function exitCodePerl(): string {
   return [
     "my $prog = shift @ARGV;",
     blockSignalsPerl(),
-    "my $read = sub { my ($h, $m) = (shift, 0); while (<$h>) { $m |= hex(substr($1, -8)) if /^(?:ShdPnd|SigPnd):\\s*(\\w+)/ } close($h); $m & $bits };",
-    'my $pending = sub { my $s; open($s, "<", "/proc/$_[0]/status") ? $read->($s) : 0 };',
+    // rt_sigpending: the thread's and the process's pending set (what /proc/self/status's SigPnd and ShdPnd
+    // say), without opening and parsing that file in both perls of every task.
+    `my $pending = sub { my $p = "\\0" x 8; syscall(${signalSyscalls().sigpending}, $p, 8) == 0 ? unpack("L", $p) & $bits : 0 };`,
     'pipe(my $r, my $w) or die "lanes: pipe: $!\\n"; my $pid = fork(); defined $pid or die "lanes: fork: $!\\n";',
     "if ($pid == 0) {",
-    "  close($w); my $early = <$r> // 0; close($r); my $missed = $early & ~$pending->('self');",
+    "  close($w); my $early = <$r> // 0; close($r); my $missed = $early ? $early & ~$pending->() : 0;",
     "  for (1, 2, 15) { kill($_, $$) if $missed & (1 << ($_ - 1)) }",
     '  if (open(my $x, ">&=", 3)) { close($x) } $mask->(1);',
     '  exec { $prog } @ARGV or do { print STDERR "lanes: exec $prog: $!\\n"; exit 127 };',
     "}",
-    'close($r); print $w $pending->("self"), "\\n"; close($w);',
+    'close($r); print $w $pending->(), "\\n"; close($w);',
     'my $got; for my $s (qw(HUP INT TERM)) { $SIG{$s} = sub { $got //= $s } unless ($SIG{$s} // "") eq "IGNORE" }',
     "$mask->(1); waitpid($pid, 0); my $sig = $? & 127; my $code = $sig ? 128 + $sig : $? >> 8;",
     // The command line's shell itself died of a signal lanes did not send (`kill -9 $$`): the leader dies of

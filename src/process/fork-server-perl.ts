@@ -18,11 +18,14 @@ const SYSCALLS: Partial<Record<NodeJS.Architecture, { exit: number; mknodat: num
 /**
  * The fork server's perl (see fork-server.ts). It reads one request a line on stdin: hex fields (each with an
  * `x` in front, so an empty one survives the split) id, cwd, stdin FIFO (empty: /dev/null), log, exit file
- * (empty: none), the launcher's script, the number of environment entries, the entries, then the script's
- * @ARGV. For each it opens the task's log, exit file and stdin FIFO (so they exist once lanes has the pid, as
- * with spawn()), forks a child that takes them as 0-3 and the environment (the server closes its copies),
- * and runs the very script a per-task `perl -e` runs (compiled once here), so the tree keeps its shape: the child leads
- * the task's group. Replies: on descriptor 3, `S id pid` (or `F id why`) for each request, in order; on
+ * (empty: none), the launcher's key and script (empty once sent: compiled once, kept under its key), the
+ * environment (a count of base entries and the entries, or an empty count to keep the last base; then a
+ * count of entries set over the base, the entries, a count of names removed, the names), then the script's
+ * @ARGV. The base becomes the server's own %ENV, so a child inherits it and writes only the few entries of
+ * its task (each write copies a page of the server's heap). For each it opens the task's log, exit file and
+ * stdin FIFO (so they exist once lanes has the pid, as with spawn()), forks a child that takes them as 0-3
+ * and its environment (the server closes its copies), and runs the very script a per-task `perl -e` runs, so
+ * the tree keeps its shape: the child leads the task's group. Replies: on descriptor 3, `S id pid` (or `F id why`) for each request, in order; on
  * stdout, `X id why` when a child could not set up and `E pid status` when a child ended (wait status).
  * It makes a group of its own (a terminal's Ctrl+C for lanes never reaches it), holds no task's descriptor
  * after the fork, and exits when lanes closes its end: its children run on and record their codes as today.
@@ -51,7 +54,7 @@ export function forkServerPerl(): string | undefined {
     `  if (defined $n) { substr($queue, 0, $n) = "" } elsif ($! != ${osConstants.errno.EAGAIN}) { exit 0 } };`,
     'my $reap = sub { while ((my $pid = waitpid(-1, 1)) > 0) { $kids--; $tell->("E $pid $?\\n") } };',
     "my $child = sub {",
-    "  my ($id, $cwd, $in, $out, $code, $sub, $env, $args) = @_;",
+    "  my ($id, $cwd, $in, $out, $code, $sub, $set, $unset, $args) = @_;",
     '  $SIG{CHLD} = "DEFAULT"; $SIG{PIPE} = "DEFAULT";',
     `  chdir($cwd) or do { syswrite($events, "X $id " . $line->("cannot enter $cwd: $!") . "\\n"); ${exit("127")} };`,
     `  fcntl($in, 4, fcntl($in, 3, 0) & ~${nonBlocking});`,
@@ -59,15 +62,17 @@ export function forkServerPerl(): string | undefined {
     '  $^F = 3; open(STDIN, "<&", $in); open(STDOUT, ">&", $out); open(STDERR, ">&", $out);',
     '  if ($code) { open($started, ">&", $code) } else { close($started) }',
     "  close($in); close($out); close($code) if $code;",
-    "  %ENV = map { split(/=/, $_, 2) } @$env; @ARGV = @$args; $sub->(); exit 0;",
+    "  for (@$set) { my ($k, $v) = split(/=/, $_, 2); $ENV{$k} = $v } delete @ENV{@$unset};",
+    "  @ARGV = @$args; $sub->(); exit 0;",
     "};",
     "my $serve = sub {",
     "  my @f = map { pack('H*', substr($_, 1)) } split(/ /, $_[0], -1);",
-    "  my ($id, $cwd, $fifo, $log, $exit, $src, $n) = splice(@f, 0, 7); my @env = splice(@f, 0, $n);",
+    "  my ($id, $cwd, $fifo, $log, $exit, $key, $src, $base) = splice(@f, 0, 8);",
+    '  if ($base ne "") { %ENV = map { split(/=/, $_, 2) } splice(@f, 0, $base) }',
+    "  my @set = splice(@f, 0, shift @f); my @unset = splice(@f, 0, shift @f);",
     '  my $refuse = sub { $say->($started, "F $id " . $line->($_[0]) . "\\n") };',
-    "  %code = () if keys %code > 16;",
-    '  my $sub = $code{$src} //= eval "sub { $src }";',
-    '  return $refuse->("lanes: fork server: $@") unless $sub;',
+    '  if ($src ne "") { $code{$key} = eval "sub { $src }" or return $refuse->("lanes: fork server: $@") }',
+    '  my $sub = $code{$key} or return $refuse->("lanes: fork server: no launcher $key");',
     // Opened here, before the fork, so they exist when lanes is told the pid (as with spawn()); closed after it.
     "  my ($in, $out, $code);",
     '  open($out, ">>", $log) or return $refuse->("cannot open $log: $!");',
@@ -77,7 +82,7 @@ export function forkServerPerl(): string | undefined {
     '    return $refuse->("lanes: stdin pipe $fifo: $!") }',
     "  my $pid = fork();",
     '  if (!defined $pid) { my $why = "$!"; unlink($fifo) if $fifo ne ""; return $refuse->("lanes: fork: $why") }',
-    "  $child->($id, $cwd, $in, $out, $code, $sub, \\@env, \\@f) if $pid == 0;",
+    "  $child->($id, $cwd, $in, $out, $code, $sub, \\@set, \\@unset, \\@f) if $pid == 0;",
     '  close($in); close($out); close($code) if $code; $kids++; $say->($started, "S $id $pid\\n");',
     "};",
     // A forked child's `exit` skips perl's global destruction, which touches (so copies) the server's heap: 6 ms

@@ -78,6 +78,41 @@ describe.skipIf(process.platform !== "linux")("a command forked by the fork serv
     expect(child.stdin?.destroyed).toBe(true);
   });
 
+  it("gives each task exactly its own environment: none of the last task's, none of the server's own", async () => {
+    const envOf = async (env: NodeJS.ProcessEnv) => {
+      const child = run("env -0", true, { env });
+      expect((await child.exited).exitCode).toBe(0);
+      const entries = readFileSync(join(ws.dir, `run${runs}.log`), "utf8")
+        .split("\0")
+        .filter(Boolean);
+      const split = entries.map((entry) => [
+        entry.slice(0, entry.indexOf("=")),
+        entry.slice(entry.indexOf("=") + 1),
+      ]);
+      // What the shell adds of its own is not the task's environment.
+      return Object.fromEntries(
+        split.filter(([name]) => !["PWD", "SHLVL", "_", "OLDPWD"].includes(name ?? "")),
+      );
+    };
+    const path = process.env.PATH;
+    expect(await envOf({ PATH: path, KEEP: "same", GONE: "1", LANES_TASK_ID: "a" })).toEqual({
+      PATH: path,
+      KEEP: "same",
+      GONE: "1",
+      LANES_TASK_ID: "a",
+    });
+    // Only what changed goes to the server: a value changed, one with `=` and a newline added, one removed.
+    const second = { PATH: path, KEEP: "changed", ODD: "a=b\nc", LANES_TASK_ID: "b" };
+    expect(await envOf(second)).toEqual(second);
+    // A wholly different environment replaces the base; the first one's entries do not come back.
+    const many = {
+      PATH: path,
+      ...Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`V${i}`, String(i)])),
+    };
+    expect(await envOf(many)).toEqual(many);
+    expect(await envOf({ PATH: path, V0: "x" })).toEqual({ PATH: path, V0: "x" });
+  });
+
   it("that cannot start (its folder is gone) is a spawn error, as a spawned one is, and the server serves on", async () => {
     const cwd = join(ws.dir, "no-such-dir");
     const [spawned, served] = await Promise.all(

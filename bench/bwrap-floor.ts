@@ -1,0 +1,75 @@
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import type { SpawnPlan } from "../src/process/launch-wrapper.js";
+import { createSandbox } from "../src/sandbox/create.js";
+import { benchConfig, percentile, round, since, withWorkspace } from "./support.js";
+
+/** Wall / 2 s of k `sleep 2` started at once by node: in bubblewrap as lanes wraps them, and plain. */
+export interface BwrapFloor {
+  k: number;
+  bwrap: number;
+  plain: number;
+  rounds: number;
+}
+
+const SLEEP_S = 2;
+const ROUNDS = 3;
+
+/** Starts every plan at once and resolves when the last has exited: ms from the first spawn. */
+async function burst(plans: SpawnPlan[], cwd: string): Promise<number> {
+  const started = performance.now();
+  await Promise.all(
+    plans.map(
+      (plan) =>
+        new Promise<void>((resolve, reject) => {
+          const child = spawn(plan.file, plan.args, { cwd, env: plan.env, stdio: "ignore" });
+          child.once("error", reject);
+          child.once("exit", (code, signal) =>
+            code === 0 ? resolve() : reject(new Error(`${plan.file}: exit ${code ?? signal}`)),
+          );
+        }),
+    ),
+  );
+  return since(started);
+}
+
+/**
+ * Bubblewrap's own floor at k parallel starts, with no lanes and no perl: node spawns k `bwrap <the very
+ * arguments lanes' sandbox gives> sh -c 'sleep 2'` (default config; its shared network is not entered,
+ * which takes the launcher's setns) against k plain `sh -c 'sleep 2'`, rounds alternating; medians.
+ */
+export async function bwrapFloor(k: number): Promise<BwrapFloor | undefined> {
+  return withWorkspace("bwrap-floor", async (workspace) => {
+    const env = process.env;
+    const sandbox = createSandbox(benchConfig({}), { workspace, lanesDir: join(workspace, ".lanes"), env });
+    if (sandbox === undefined) return undefined;
+    const plain: SpawnPlan = { file: "/bin/sh", args: ["-c", `sleep ${SLEEP_S}`], env };
+    try {
+      const times = { bwrap: [] as number[], plain: [] as number[] };
+      for (let round = 0; round < ROUNDS; round++) {
+        times.plain.push(
+          await burst(
+            Array.from({ length: k }, () => plain),
+            workspace,
+          ),
+        );
+        // wrap() per command, as lanes calls it; its arguments are made before the clock starts.
+        const wrapped = Array.from({ length: k }, () => sandbox.wrap(plain, workspace));
+        try {
+          times.bwrap.push(await burst(wrapped, workspace));
+        } finally {
+          for (const plan of wrapped) plan.release?.();
+        }
+      }
+      const ratio = (list: number[]): number => round(percentile(list, 50) / (SLEEP_S * 1000), 3);
+      return { k, bwrap: ratio(times.bwrap), plain: ratio(times.plain), rounds: ROUNDS };
+    } finally {
+      sandbox.close?.();
+    }
+  });
+}
+
+// Run alone: `node bin/run-ts.js bench/bwrap-floor.ts 3 50` prints each k's figures.
+if (process.argv[1]?.endsWith("bwrap-floor.ts")) {
+  for (const k of process.argv.slice(2).map(Number)) console.log(JSON.stringify(await bwrapFloor(k)));
+}
