@@ -109,3 +109,39 @@ export class PeakRss {
     this.peaks.set(key, { ...peak, cpuMs: Math.max(rss.cpuMs, seen?.cpuMs ?? 0) });
   }
 }
+
+/** A process's resident MB by what is mapped: node's code and read-only data, libraries, malloc, the rest. */
+export interface Mappings {
+  nodeCodeMb: number;
+  nodeDataMb: number;
+  librariesMb: number;
+  mallocHeapMb: number;
+  /** Anonymous memory other than malloc's main heap: V8's heap and code, thread stacks and malloc arenas. */
+  otherAnonMb: number;
+}
+
+/** From /proc/PID/smaps; undefined when the process is gone. */
+export function readMappings(pid: number): Mappings | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/smaps`, "utf8");
+  } catch {
+    return undefined;
+  }
+  const kb = { nodeCodeMb: 0, nodeDataMb: 0, librariesMb: 0, mallocHeapMb: 0, otherAnonMb: 0 };
+  let into: keyof Mappings = "otherAnonMb";
+  for (const line of text.split("\n")) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ (\S+) \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (head) {
+      const [, perms, path = ""] = head;
+      if (path.endsWith("/node")) into = perms?.includes("x") ? "nodeCodeMb" : "nodeDataMb";
+      else if (path === "[heap]") into = "mallocHeapMb";
+      else into = path.startsWith("/") ? "librariesMb" : "otherAnonMb";
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) kb[into] += Number(rss[1]);
+  }
+  const entries = Object.entries(kb).map(([key, value]) => [key, mb(value)]);
+  return Object.fromEntries(entries) as unknown as Mappings;
+}

@@ -45,6 +45,25 @@ export function agentRows(a: AgentsResult | undefined): Row[] {
       how: "same workers, Private_Clean + Private_Dirty of /proc/PID/smaps_rollup: what each extra agent adds (node's binary and shared libraries are mapped once for all)",
     },
     ...togetherRows(a.together),
+    ...turnCpuRows(a.turnCpu),
+  ];
+}
+
+/** Whether the worker's memory flags slow its real work: its CPU with them against node's defaults. */
+function turnCpuRows(c: AgentsResult["turnCpu"]): Row[] {
+  if (!c) return [];
+  const how = `\`bench/turn-cpu-child.ts\` run by node with the worker's V8 flags (\`WORKER_V8_FLAGS\`) and with none, alternating, ${c.rounds} runs each; its own CPU (process.cpuUsage) over`;
+  return [
+    {
+      figure: "Worker CPU per streamed model turn, worker's V8 flags / node's defaults",
+      measured: round(c.workerTurnMs / c.defaultTurnMs, 2),
+      how: `${how} ${c.turns} turns of the Anthropic provider over the worker's HTTP (each 200 KB of streamed text and a tool call, from the fake Messages API), after 3 warm-up turns: median ${c.workerTurnMs} ms per turn against ${c.defaultTurnMs} ms`,
+    },
+    {
+      figure: "Worker CPU per diff of a 20,000-line file, worker's V8 flags / node's defaults",
+      measured: round(c.workerDiffMs / c.defaultDiffMs, 2),
+      how: `${how} 3 \`unifiedDiff\` calls (what edit_file and write_file show) after a warm-up: median ${c.workerDiffMs} ms per diff against ${c.defaultDiffMs} ms; \`--optimize-for-size\` alone accounts for the difference (2026-12-06: 178–208 ms with it alone, 100–130 ms with each other flag alone)`,
+    },
   ];
 }
 
@@ -69,17 +88,21 @@ export function agentMemorySection(a: AgentsResult | undefined): string[] {
   const { median: w, node, nodeWithSdk: sdk, parent } = a.memory;
   const t = a.together;
   const twenty = Math.round(20 * (t ? t.treePssMb : w.privateMb) + (t ? 0 : w.fileMb));
+  const m = t?.mappings;
   return [
     "## Where an agent's memory goes",
     "",
-    `A waiting agent-worker held ${w.rssMb} MB resident: ${w.fileMb} MB file-backed (node's binary and libraries, the same pages in every node process) and ${w.anonMb} MB anonymous (V8's heap, compiled code, malloc). For scale, sampled at the same moments: an idle \`node\` holds ${node.rssMb} MB (${node.fileMb} file-backed), an idle node that imported \`@anthropic-ai/sdk\` ${sdk.rssMb} MB, the parent lanes ${parent.rssMb} MB. RSS counts node's shared pages in full in every process, so ${w.fileMb} MB of it is node itself (V8 and the built-in HTTP code any process that talks to the API touches): the 60 MB RSS target sits at the floor of a node that can talk to the API, and a waiting worker is ${round(w.rssMb - 60, 1)} MB above it.`,
+    `A waiting agent-worker held ${w.rssMb} MB resident: ${w.fileMb} MB file-backed (node's binary and libraries, the same pages in every node process) and ${w.anonMb} MB anonymous (V8's heap, compiled code, malloc).${m ? ` By mapping (the median one of the ${t?.agents} waiting at once): node's code ${m.nodeCodeMb} MB, node's read-only data ${m.nodeDataMb} MB (its symbol tables, the built-in modules' source and code cache, ICU), other libraries ${m.librariesMb} MB, malloc's main heap ${m.mallocHeapMb} MB, other anonymous memory ${m.otherAnonMb} MB (V8's heap and code, thread stacks).` : ""} For scale, sampled at the same moments: an idle \`node\` holds ${node.rssMb} MB (${node.fileMb} file-backed), the floor of any node process; an idle node that imported all of \`@anthropic-ai/sdk\` ${sdk.rssMb} MB; the parent lanes ${parent.rssMb} MB. The worker is ${round(w.rssMb - node.rssMb, 1)} MB above an idle node and ${round(60 - w.rssMb, 1)} MB under the 60 MB target.`,
     "",
     t
       ? `What agents really cost, measured with ${t.agents} waiting at once: ${t.treePssMb} MB each over its whole process tree (PSS, shared pages split among the processes that map them), ${t.workerPssMb} MB of it the worker. 20 waiting agents thus take about ${twenty} MB, well inside a laptop's spare memory, which is the issue's reason for its target. MemAvailable, which also counts what the kernel holds for them (page tables, the sandboxes' namespaces, their files' cache), fell by ${t.memAvailableDropMb} MB per agent.`
       : `What each agent adds is its private ${w.privateMb} MB, so 20 waiting agents take about ${twenty} MB.`,
     "",
-    "What was tried on the worker (2026-12-06, fan-out workers, load ~10): `--liftoff-only` took away a 25 MB peak at the wait (TurboFan recompiling undici's WebAssembly HTTP parser once it got hot, 200 ms of CPU) and costs nothing on a 400 KB streamed reply; `--jitless` and `--lite-mode` cannot run a worker at all (no WebAssembly, which that parser needs); `--no-opt`, `--max-lazy`, `--v8-pool-size=0`, `UV_THREADPOOL_SIZE=1` and glibc's `MALLOC_ARENA_MAX=1` or fixed trim thresholds moved RSS by 0.5 MB or less; a `gc()` at the wait returns 1 to 2 MB, which V8's memory reducer takes back by itself about 6 s into a wait, so the worker does not call one. re2js (3.6 MB in a bare node) now loads with the first pattern, not at start. The heap left is about 13.3 MB: compiled code and its metadata 4.6 MB, strings 2.2 MB (1.1 MB of them source text kept for lazy compiling: the SDK's 0.66 MB chunk, lanes and zod), object shapes, arrays and the SDK's and zod's objects the rest.",
+    "What was tried on the worker, session 5 (2026-12-06; one agent through its turns to a wait, read 4 s into the wait with /proc/PID/smaps and, for the node binary, which pages /proc/PID/pagemap says are resident, attributed to the binary's symbols; the second of two runs, since the first writes the code cache; readings repeat within 0.5 MB; load 7 to 30):",
     "",
-    "Below 60 MB RSS per agent needs fewer processes, not flags: agents of one session hosted as sessions in one worker process (or in the parent) would share node, the SDK and zod, and add only their conversation and tools.",
+    "- **Kept: node:http instead of node's fetch (64.4 → 61.0 MB).** Reading the global `fetch`, `Headers` or `FormData` loads all of undici, with http2 and its WebAssembly HTTP parser; in a bare node `new Headers()` alone costs 11.8 MB RSS, a fetch 17 MB, a node:http request 3.5 MB. The SDK builds every request's headers with `new Headers()` and asks `body instanceof FormData`, so the worker gets a fetch over node:http, a Headers and a FormData stand-in (src/cli/agent-worker-http.ts), and no WebAssembly runs in it any more.",
+    "- **Kept: `--max-opt=1`, JavaScript stops at Sparkplug (61.0 → 57.4 MB).** TurboFan's own machine code in the node binary (3.5 MB of resident pages) and its zones. With and without it, side by side: a diff of a 20,000-line file took 174–180 against 185–190 ms of CPU, a streamed 200 KB turn the same within the noise; a loop that TurboFan compiles under node's defaults stays on Sparkplug (tests/agents/worker-entry.test.ts).",
+    "- **Not kept:** `--jitless` (possible now that no WebAssembly runs) takes 1.5 MB more but interprets all JavaScript and regular expressions; dropping `--optimize-for-size` adds 2.3 MB but takes a third to a half off the CPU of a big diff (it alone makes the diff row above exceed 1; measured alone 178–208 ms against 100–130 ms for each other flag); glibc's `MALLOC_TRIM_THRESHOLD_=65536` with `MALLOC_TOP_PAD_=0` returns 1.6 MB but added 230 ms of CPU before the first request (a fixed threshold also fixes malloc's mmap threshold, so V8's large blocks are mapped and unmapped each time); `MALLOC_ARENA_MAX=1`, `--v8-pool-size=0` (11 threads → 8) and sorting task lists without `localeCompare` (ICU's collator) moved nothing measurable.",
+    "- **The floor.** An idle node has 30 MB of its binary resident; 5.8 MB of that is its dynamic symbol table and relocations (node exports every V8 and OpenSSL symbol), touched by the loader in every node process. Over an idle node the worker holds V8's heap and code, malloc's heap and the pages of the binary its code runs: the split by mapping above.",
   ];
 }

@@ -3,7 +3,15 @@ import { join } from "node:path";
 import { readAgentState } from "../src/lanes/agent-state.js";
 import { textReply, toolReply } from "../tests/helpers/fake-anthropic-server.js";
 import { taskRecords, type AgentsWorkspace } from "./agents-cli.js";
-import { findAgentWorker, memAvailableMb, processTree, readPss, readRss } from "./agents-memory.js";
+import {
+  findAgentWorker,
+  memAvailableMb,
+  processTree,
+  readMappings,
+  readPss,
+  readRss,
+  type Mappings,
+} from "./agents-memory.js";
 import { percentile, round } from "./support.js";
 
 /** What `agents` agents waiting at once take together, read once all of them waited for SETTLE_MS. */
@@ -24,6 +32,8 @@ export interface WaitingTogether {
   memAvailableDropMb: number;
   /** The parent lanes' own PSS at the reading, inside the drop above. */
   parentPssMb: number;
+  /** Where the resident memory of the worker with the median RSS goes, by mapping. */
+  mappings?: Mappings | undefined;
 }
 
 const SETTLE_MS = 1500;
@@ -83,6 +93,7 @@ function readTogether(
   const workers = leaders.map(findAgentWorker).filter((pid): pid is number => pid !== undefined);
   const sum = (pids: number[]): number => pids.reduce((total, pid) => total + (readPss(pid) ?? 0), 0);
   const rss = workers.map((pid) => readRss(pid)?.rssMb ?? Number.NaN);
+  const middle = workers[rss.indexOf(percentile(rss, 50))];
   const parentPss = readPss(parentPid) ?? 0;
   return {
     agents,
@@ -92,5 +103,6 @@ function readTogether(
     treePssMb: round(sum(leaders.flatMap(processTree)) / leaders.length, 1),
     memAvailableMb: memAvailableMb(),
     parentPssMb: parentPss,
+    mappings: middle === undefined ? undefined : readMappings(middle),
   };
 }

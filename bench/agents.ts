@@ -18,6 +18,7 @@ import {
   type ParentRun,
 } from "./agents-cli.js";
 import { findAgentWorker, PeakRss, readRss, type Rss } from "./agents-memory.js";
+import { benchTurnCpu, type TurnCpu } from "./agents-turn-cpu.js";
 import { waitingRoutes, waitingSampler, type WaitingTogether } from "./agents-waiting.js";
 import { percentile, round, withWorkspace, type BenchContext } from "./support.js";
 
@@ -56,6 +57,8 @@ export interface AgentsResult {
   memory: { workers: number; median: Rss; max: Rss; parent: Rss; node: Rss; nodeWithSdk: Rss };
   /** `agents` agents each waiting on its own task at once: what they take together. */
   together?: WaitingTogether;
+  /** The worker's CPU per model turn and per big diff under its V8 flags, against node's defaults. */
+  turnCpu?: TurnCpu;
 }
 
 const median = (values: number[]): number => round(percentile(values, 50), 0);
@@ -316,7 +319,11 @@ export async function benchAgents(context: BenchContext): Promise<AgentsResult> 
     context.log(
       `${together.waiting}/${together.agents} agents waiting at once: RSS ${together.rssMb} MB each (median), PSS ${together.workerPssMb} MB per worker, ${together.treePssMb} MB per agent's process tree; MemAvailable down ${together.memAvailableDropMb} MB per agent (parent's ${together.parentPssMb} MB taken out)`,
     );
-    return { start, firstRequest, ...rest, together };
+    const turnCpu = await benchTurnCpu(context.quick ? 2 : 5, 30);
+    context.log(
+      `CPU per streamed 200 KB turn ${turnCpu.workerTurnMs} ms with the worker's flags, ${turnCpu.defaultTurnMs} ms with node's defaults; a 20,000-line diff ${turnCpu.workerDiffMs} ms against ${turnCpu.defaultDiffMs} ms`,
+    );
+    return { start, firstRequest, ...rest, together, turnCpu };
   } finally {
     rmSync(outDir, { recursive: true, force: true });
     rmSync(cacheDir, { recursive: true, force: true });

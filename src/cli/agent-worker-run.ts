@@ -1,4 +1,5 @@
 import { runAgentWorkerCommand } from "./agent-worker-command.js";
+import { useLightHttp } from "./agent-worker-http.js";
 
 /** The worker's run from its arguments (`agent-worker SPEC`, the same words as lanes'): its exit status. */
 export async function runAgentWorker(args: string[]): Promise<number> {
@@ -12,5 +13,6 @@ export async function runAgentWorker(args: string[]): Promise<number> {
     stream.on("error", (error: NodeJS.ErrnoException) => {
       if (error.code !== "EPIPE") throw error;
     });
+  useLightHttp();
   return runAgentWorkerCommand(spec);
 }

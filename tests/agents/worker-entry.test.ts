@@ -55,6 +55,17 @@ describe("the agent worker's entry", () => {
     expect(JSON.parse(run.stdout)).toEqual({ sum: 2000 * 500500, liftoff: true, turbofan: false });
   });
 
+  it("its JavaScript stops at Sparkplug: a function hot enough for TurboFan under node's defaults is never compiled by it", () => {
+    const probe = `function f(n) { let s = 0; for (let i = 0; i < n; i++) s += i % 7; return s; } let sum = 0; for (let k = 0; k < 20000; k++) sum += f(1000); process.stdout.write(JSON.stringify({ sum, turbofan: %ActiveTierIsTurbofan(f) }))`;
+    const run = (flags: string[]) =>
+      spawnSync(process.execPath, ["--allow-natives-syntax", ...flags, "-e", probe], { encoding: "utf8" });
+    // The same loop under node's defaults does reach TurboFan, so the probe can tell.
+    expect(JSON.parse(run([]).stdout)).toEqual({ sum: 20000 * 2997, turbofan: true });
+    const worker = run(WORKER_V8_FLAGS);
+    expect(worker.stderr).toBe("");
+    expect(JSON.parse(worker.stdout)).toEqual({ sum: 20000 * 2997, turbofan: false });
+  });
+
   it("finds the slim entry through an installed symlink to lanes.js", () => {
     const dir = folder();
     mkdirSync(join(dir, "dist"));

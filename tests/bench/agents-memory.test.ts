@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { findAgentWorker, readRss } from "../../bench/agents-memory.js";
+import { findAgentWorker, readMappings, readRss } from "../../bench/agents-memory.js";
 import { eventually } from "../helpers/temp-workspace.js";
 
 /** A wrapper shell (as a task's exit-file wrapper) over an idle node whose argv names `role`, as in a task. */
@@ -51,5 +51,25 @@ describe("agents bench: reading a worker's memory", () => {
     expect(rss.privateMb).toBeGreaterThanOrEqual(rss.anonMb - 1);
     process.kill(-leader, "SIGKILL");
     expect(await eventually(() => readRss(leader) === undefined, 10_000)).toBe(true);
+  });
+
+  it("splits a node's RSS by mapping (node's code and data, libraries, malloc, other anonymous) summing to the whole", async ({
+    onTestFinished,
+  }) => {
+    const leader = wrapped(onTestFinished);
+    expect(await eventually(() => findAgentWorker(leader) !== undefined, 10_000)).toBe(true);
+    const worker = findAgentWorker(leader)!;
+    const started = () => (readMappings(worker)?.nodeCodeMb ?? 0) > 5;
+    expect(await eventually(started, 10_000)).toBe(true);
+    const parts = readMappings(worker)!;
+    const rss = readRss(worker)!;
+    const sum = Object.values(parts).reduce((total, value) => total + value, 0);
+    // Read a moment apart from the total, each part rounded to 0.1 MB.
+    expect(Math.abs(sum - rss.rssMb)).toBeLessThanOrEqual(1);
+    expect(parts.nodeDataMb).toBeGreaterThan(1);
+    expect(parts.librariesMb).toBeGreaterThan(0);
+    expect(parts.otherAnonMb).toBeGreaterThan(0);
+    process.kill(-leader, "SIGKILL");
+    expect(await eventually(() => readMappings(leader) === undefined, 10_000)).toBe(true);
   });
 });
