@@ -25,9 +25,9 @@ function parallelTarget(
 
 function floorRow(floor: BwrapFloor): Row {
   return {
-    figure: `Bubblewrap's floor / 2 s, ${floor.k} \`sleep 2\` (node spawns bwrap; no lanes, no perl)`,
+    figure: `Bubblewrap's floor / 2 s, ${floor.k} \`sleep 2\` (one shell starts bwrap; no lanes, no perl)`,
     measured: floor.bwrap,
-    how: `node \`spawn()\`s ${floor.k} \`bwrap <the arguments lanes' sandbox gives, default config> sh -c 'sleep 2'\` at once (the shared network not entered: that is the launcher's setns), first spawn → last exit; against ${floor.k} plain \`sh -c 'sleep 2'\` the same way: ${floor.plain}; medians of ${floor.rounds} alternating rounds`,
+    how: `one \`sh\` starts ${floor.k} \`bwrap <the arguments lanes' sandbox gives, default config> sh -c 'sleep 2'\` at once (the shared network not entered: that is the launcher's setns), the shell's spawn → the last one's exit; against ${floor.k} plain \`sh -c 'sleep 2'\` the same way: ${floor.plain}; medians of ${floor.rounds} alternating rounds`,
   };
 }
 
