@@ -1,8 +1,8 @@
 /**
  * Test files known to be slow (6 s or more), with the seconds each took in the fresh-clone CI run of
- * 2026-12-06 10:03 (2 cores, 2 workers). The sequencer starts these first, longest first, so the run does not end
- * with one worker busy on a long file while the other idles. Exact figures matter little: the order does.
- * A file that grows slow belongs here; a renamed or removed one is caught by tests/slow-files.test.ts.
+ * 2026-12-06 10:03 (2 cores, 2 workers). The sequencer starts these first, longest first, so the run does
+ * not end with one worker busy on a long file while the other idles. Exact figures matter little: the order
+ * does. A file that grows slow belongs here; a renamed or removed one is caught by tests/slow-files.test.ts.
  */
 export const SLOW_FILE_SECONDS: Readonly<Record<string, number>> = {
   "tests/reliability/bad-input.test.ts": 41,
@@ -26,7 +26,6 @@ export const SLOW_FILE_SECONDS: Readonly<Record<string, number>> = {
   "tests/repl/task-truth-terminal.test.ts": 11,
   "tests/reliability/api-faults.test.ts": 11,
   "tests/cli/first-hour.test.ts": 10,
-  "tests/model/script-provider.test.ts": 10,
   "tests/reliability/soak-short.test.ts": 10,
   "tests/repl/agent-status-terminal.test.ts": 10,
   "tests/remote/slurm-over-ssh.test.ts": 9,
