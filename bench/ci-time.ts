@@ -148,7 +148,11 @@ if (fromIndex !== -1) {
 const text = [
   "# Test suite time",
   "",
-  `Measured ${new Date().toISOString()} from ${fromIndex !== -1 ? source : `\`npx vitest run ${vitestArgs.join(" ")}\``.trim()}; load average ${loadStart.join(" / ")} at the start, ${loadAverage().join(" / ")} at the end (the machine may be shared). Reproduce with \`node bin/run-ts.js bench/ci-time.ts\` (\`--from coverage/vitest-results.json\` reads a report instead of running).`,
+  run === undefined
+    ? `Read ${new Date().toISOString()} from the report ${source} (its run's load and CPU were not recorded here).`
+    : `Measured ${new Date().toISOString()} from \`npx vitest run ${vitestArgs.join(" ")}\`; load average ${loadStart.join(" / ")} at the start, ${loadAverage().join(" / ")} at the end (the machine may be shared).`,
+  "",
+  "Reproduce with `node bin/run-ts.js bench/ci-time.ts` (`--from coverage/vitest-results.json` reads a report instead of running). The suite is CPU-bound: on 2 cores its wall time is about its CPU / 2.",
   "",
   describe(report, run),
   "",
