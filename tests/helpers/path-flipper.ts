@@ -5,10 +5,15 @@ import { spawn, type ChildProcess } from "node:child_process";
 // ["dir"] moves the directory aside and back: `path` is briefly missing then.
 const FLIPPER = `
 const fs = require("fs");
-const [path, states] = [process.argv[1], JSON.parse(process.argv[2])];
+const [path, states, parent] = [process.argv[1], JSON.parse(process.argv[2]), Number(process.argv[3])];
 const stash = path + ".stash";
 if (states.some(([kind]) => kind === "dir")) fs.renameSync(path, stash);
+// The loop never yields, so no event can end it: it looks whether the process that started it (the test
+// worker, whose pid it is given: it may be gone before this starts) is still its parent. process.ppid is
+// read once, at start: /proc is read instead.
+const ppid = () => { const stat = fs.readFileSync("/proc/self/stat", "latin1"); return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]); };
 for (let i = 0; ; i++) {
+  if (i % 256 === 0 && ppid() !== parent) process.exit(0);
   const [kind, value] = states[i % states.length];
   try {
     if (kind === "dir") {
@@ -32,12 +37,23 @@ for (let i = 0; ; i++) {
 /** A file with this content, a symbolic link to this target, or the directory that was at the path. */
 export type FlipState = ["file", string] | ["link", string] | ["dir"];
 
-/** A separate process flipping `path` between states as fast as it can, until `stop()`. */
-export function startPathFlipper(path: string, states: FlipState[]): { stop: () => Promise<void> } {
-  const child: ChildProcess = spawn(process.execPath, ["-e", FLIPPER, path, JSON.stringify(states)], {
-    stdio: "ignore",
-  });
+/**
+ * A separate process flipping `path` between states as fast as it can, until `stop()` or until the process
+ * that started it ends (a test that timed out never reaches its `stop()`, and its worker is then ended).
+ */
+export function startPathFlipper(
+  path: string,
+  states: FlipState[],
+): { pid: number | undefined; stop: () => Promise<void> } {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["-e", FLIPPER, path, JSON.stringify(states), String(process.pid)],
+    {
+      stdio: "ignore",
+    },
+  );
   return {
+    pid: child.pid,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();

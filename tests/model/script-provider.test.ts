@@ -75,7 +75,8 @@ describe("script provider", () => {
   });
 
   it("aborts during delay_ms with kind aborted and replays that turn on the next call", async () => {
-    const provider = createScriptProviderFromTurns([{ text: "slow", delay_ms: 10_000 }, { text: "next" }]);
+    // The replay waits the delay again, so it is kept short: the suite waits it out once.
+    const provider = createScriptProviderFromTurns([{ text: "slow", delay_ms: 3_000 }, { text: "next" }]);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 20);
 
@@ -86,9 +87,12 @@ describe("script provider", () => {
 
     expect(error).toBeInstanceOf(ModelError);
     expect(error).toMatchObject({ kind: "aborted" });
-    // Far below the 10 s delay: the abort cut it short.
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // Well below the 3 s delay: the abort cut it short.
+    expect(Date.now() - started).toBeLessThan(1_500);
+    const replayed = Date.now();
     expect((await provider.createTurn(hello)).content).toEqual([{ type: "text", text: "slow" }]);
+    // The replayed turn is the whole turn, its delay included.
+    expect(Date.now() - replayed).toBeGreaterThanOrEqual(2_900);
   });
 
   it("after the last turn lists the lines of a <background-results> block in the last user message", async () => {

@@ -3,7 +3,10 @@ import { requestsOf, routeByPrompt } from "../helpers/agent-routes.js";
 import { startFakeAnthropic, textReply, toolReply } from "../helpers/fake-anthropic-server.js";
 import { useProcessMarker } from "../helpers/process-marker.js";
 import { startScriptedRepl } from "../helpers/scripted-repl.js";
-import { eventually, sleep } from "../helpers/temp-workspace.js";
+import { eventually } from "../helpers/temp-workspace.js";
+
+/** The hint once a question is armed and takes keys (as in approval-terminal.test.ts). */
+const ARMED = /^Answer: \[y\]/m;
 
 const cleanups: Array<() => void> = [];
 const marker = useProcessMarker();
@@ -50,8 +53,8 @@ describe("a background agent's approval in the REPL (a real terminal)", { timeou
     term.keys("Enter");
     await term.waitFor(/agent \w+ \(index fetch\) wants to run this outside the sandbox:/, 45_000);
     expect(term.screen()).toContain("echo relayed-$((40 + 2))");
-    // The question arms after a moment (typing ahead answers nothing): wait past that, then answer.
-    await sleep(1500);
+    // The question arms after a moment (typing ahead answers nothing): answer once its keys show.
+    await term.waitFor(ARMED);
     term.type("y");
     expect(await eventually(() => requestsOf(server.requests, PROMPT).length >= 2, 30_000, 200)).toBe(true);
     const seen = JSON.stringify(requestsOf(server.requests, PROMPT)[1]!.body.messages);
@@ -103,7 +106,7 @@ describe("a background agent's approval in the REPL (a real terminal)", { timeou
       60_000,
     );
     expect(term.screen()).toContain("echo nested-$((40 + 2))");
-    await sleep(1500);
+    await term.waitFor(ARMED);
     term.type("y");
     expect(await eventually(() => requestsOf(server.requests, inner).length >= 2, 30_000, 200)).toBe(true);
     expect(JSON.stringify(requestsOf(server.requests, inner)[1]!.body.messages)).toContain("nested-42");
