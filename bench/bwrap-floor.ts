@@ -27,7 +27,9 @@ async function burst(plans: SpawnPlan[], cwd: string): Promise<number> {
   const script = [...lines, 'for p in $pids; do wait "$p" || exit 1; done'].join("\n");
   const started = performance.now();
   await new Promise<void>((resolve, reject) => {
-    const child = spawn("/bin/sh", ["-c", script], { cwd, env: plans[0]?.env, stdio: "ignore" });
+    // The script on stdin: k bwrap command lines outgrow an argument's limit.
+    const child = spawn("/bin/sh", ["-s"], { cwd, env: plans[0]?.env, stdio: ["pipe", "ignore", "ignore"] });
+    child.stdin.end(`${script}\n`);
     child.once("error", reject);
     child.once("exit", (code, signal) =>
       code === 0 ? resolve() : reject(new Error(`bwrap floor: a start failed (${code ?? signal})`)),
@@ -41,7 +43,7 @@ async function burst(plans: SpawnPlan[], cwd: string): Promise<number> {
  * arguments lanes' sandbox gives> sh -c 'sleep 2'` (default config; its shared network is not entered,
  * which takes the launcher's setns) against k plain `sh -c 'sleep 2'`, rounds alternating; medians.
  */
-export async function bwrapFloor(k: number): Promise<BwrapFloor | undefined> {
+export async function bwrapFloor(k: number, rounds = ROUNDS): Promise<BwrapFloor | undefined> {
   return withWorkspace("bwrap-floor", async (workspace) => {
     const env = process.env;
     const sandbox = createSandbox(benchConfig({}), { workspace, lanesDir: join(workspace, ".lanes"), env });
@@ -49,7 +51,7 @@ export async function bwrapFloor(k: number): Promise<BwrapFloor | undefined> {
     const plain: SpawnPlan = { file: "/bin/sh", args: ["-c", `sleep ${SLEEP_S}`], env };
     try {
       const times = { bwrap: [] as number[], plain: [] as number[] };
-      for (let round = 0; round < ROUNDS; round++) {
+      for (let round = 0; round < rounds; round++) {
         times.plain.push(
           await burst(
             Array.from({ length: k }, () => plain),
@@ -65,7 +67,7 @@ export async function bwrapFloor(k: number): Promise<BwrapFloor | undefined> {
         }
       }
       const ratio = (list: number[]): number => round(percentile(list, 50) / (SLEEP_S * 1000), 3);
-      return { k, bwrap: ratio(times.bwrap), plain: ratio(times.plain), rounds: ROUNDS };
+      return { k, bwrap: ratio(times.bwrap), plain: ratio(times.plain), rounds };
     } finally {
       sandbox.close?.();
     }

@@ -1,3 +1,4 @@
+import { round } from "./support.js";
 import type { AgentsResult } from "./agents.js";
 import type { LatencyResult } from "./completion-latency.js";
 import type { DelayWindow, EventLoopResult } from "./event-loop.js";
@@ -184,16 +185,29 @@ function sandboxRows(s: SandboxStartResult): Row[] {
 function scaleRows(s: SandboxScaleResult | undefined): Row[] {
   if (!s) return [];
   const middle = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  return s.runs.map(({ k, ratio, pairs }): Row => {
+  const floor = s.floor && round(s.floor.bwrap / s.floor.plain, 3);
+  const rows = s.runs.map(({ k, ratio, pairs }): Row => {
     const side = (name: "sandboxed" | "unsandboxed") =>
       `${middle(pairs.map((p) => p[name].wallMs))} ms, CPU per task ${middle(pairs.map((p) => p[name].cpuMsPerTask))} + ${middle(pairs.map((p) => p[name].childCpuMsPerTask))} ms`;
+    const floorNote =
+      k === 500 && floor ? `; bubblewrap's own floor at k=500 in this run: ${floor} (next row)` : "";
     return {
       figure: `Sandboxed / unsandboxed wall, ${k} background \`sleep ${s.sleepS}\``,
       measured: ratio,
       target: k === 500 ? { op: "<=", limit: 1.3 } : undefined,
-      how: `\`runPrintMode\` in-process, one turn of ${k} \`background_run\`, lane limit ${k}, until every result is in; workspace-write (default network: proxy, shared loopback) against danger-full-access, median of ${pairs.length} back-to-back pairs; medians: sandboxed ${side("sandboxed")}; unsandboxed ${side("unsandboxed")} (lanes + its children)`,
+      how: `\`runPrintMode\` in-process, one turn of ${k} \`background_run\`, lane limit ${k}, until every result is in; workspace-write (default network: proxy, shared loopback) against danger-full-access, median of ${pairs.length} back-to-back pairs; medians: sandboxed ${side("sandboxed")}; unsandboxed ${side("unsandboxed")} (lanes + its children)${floorNote}`,
     };
   });
+  if (!s.floor || !floor) return rows;
+  const { k, bwrap, plain, rounds } = s.floor;
+  return [
+    ...rows,
+    {
+      figure: `Bubblewrap's floor, bwrap / plain wall, ${k} \`sleep 2\` (one shell starts them; no lanes, no perl)`,
+      measured: floor,
+      how: `one \`sh\` starts ${k} \`bwrap <the arguments lanes' sandbox gives, default config> sh -c 'sleep 2'\` at once, against ${k} plain \`sh -c 'sleep 2'\` the same way: ${bwrap} / ${plain} of 2 s, medians of ${rounds} alternating rounds. No launcher of bubblewrap-per-command can start ${k} sandboxed commands at less than this ratio to plain ones here`,
+    },
+  ];
 }
 
 /** Start-up and install size of the compiled CLI (bench/startup.ts). */

@@ -1,3 +1,4 @@
+import { bwrapFloor, type BwrapFloor } from "./bwrap-floor.js";
 import { runPrintMode } from "../src/cli/print-mode.js";
 import type { RunSummary } from "../src/cli/run-summary.js";
 import { createScriptProviderFromTurns, type ScriptTurn } from "../src/model/script-provider.js";
@@ -31,6 +32,8 @@ export interface SandboxScaleResult {
   components: ComponentCost[];
   /** /proc scans for group sweeps per task, over the sandboxed runs. */
   scansPerTask: number;
+  /** Bubblewrap's own floor at the largest k: one shell starting k bwrap against k plain shells. */
+  floor?: BwrapFloor | undefined;
 }
 
 const SLEEP_S = 1;
@@ -125,7 +128,11 @@ export async function benchSandboxScale(context: BenchContext): Promise<SandboxS
     Promise.resolve(sandboxComponents(dir, context.quick ? 30 : 200)),
   );
   context.log(`sandbox components (CPU ms): ${components.map((c) => c.cpuMs).join(" · ")}`);
-  return { sleepS: SLEEP_S, runs, components, scansPerTask: round(scans / Math.max(1, sandboxedTasks), 3) };
+  // The floor at k=500: what any launcher pays for k bubblewraps here, beside lanes' own sandboxed / plain.
+  const floor = context.quick ? undefined : await bwrapFloor(500, 2);
+  if (floor) context.log(`bwrap floor k=500: ${floor.bwrap} / plain ${floor.plain}`);
+  const scansPerTask = round(scans / Math.max(1, sandboxedTasks), 3);
+  return { sleepS: SLEEP_S, runs, components, scansPerTask, floor };
 }
 
 if (process.argv[1]?.endsWith("sandbox-scale.ts")) {
