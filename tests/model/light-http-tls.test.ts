@@ -5,7 +5,7 @@ import { connect, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { createServer, type Server } from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
-import { createHttpFetch } from "../../src/model/http-fetch.js";
+import { createHttpFetch, type FallbackFetch } from "../../src/model/http-fetch.js";
 import { startFakeAnthropic, textReply, type FakeAnthropic } from "../helpers/fake-anthropic-server.js";
 
 // A self-signed certificate for 127.0.0.1 (good until 2126), made for this test only.
@@ -36,7 +36,12 @@ async function httpsFake(): Promise<string> {
 }
 
 const client = (baseURL: string) =>
-  new Anthropic({ apiKey: "sk-test", baseURL, maxRetries: 0, fetch: createHttpFetch(fetch) as typeof fetch });
+  new Anthropic({
+    apiKey: "sk-test",
+    baseURL,
+    maxRetries: 0,
+    fetch: createHttpFetch(fetch as FallbackFetch) as typeof fetch,
+  });
 
 describe("the agent worker's fetch over node:http, against an https endpoint", () => {
   it("streams a reply from a server whose certificate is trusted", async () => {
@@ -60,7 +65,10 @@ describe("the agent worker's fetch over node:http, against an https endpoint", (
       messages: [{ role: "user", content: "hi" }],
     });
     await expect(request).rejects.toThrow(Anthropic.APIConnectionError);
-    const error = await request.catch((e: Error) => e);
+    const error = (await request.then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error;
     expect(String((error.cause as Error | undefined)?.cause ?? error.cause)).toMatch(
       /self.signed|certificate/i,
     );
