@@ -30,6 +30,8 @@ const SETTLE_POLL_MS = 5;
  * leader (a zombie until the host's init reaps it), which a 25 ms poll paid for with a /proc scan each time.
  */
 const LAZY_POLL_MS = 250;
+/** How long a group may take to empty by itself after its leader's exit before its leftovers are TERMed. */
+const EMPTY_AFTER_EXIT_MS = 50;
 
 /**
  * Whether the group empties by itself within `withinMs` of its leader's exit. A sandboxed command's group
@@ -62,7 +64,6 @@ export function terminateGroup(
   graceMs: number,
   pollMs = POLL_MS,
   recheckDeaf = false,
-  keepAlive = true,
 ): Promise<TerminateOutcome> {
   const started = Date.now();
   if (!signalGroup(pgid, "SIGTERM")) return Promise.resolve({ signal: null, at: started });
@@ -87,15 +88,20 @@ export function terminateGroup(
         termDeafMembers(pgid, freshSince);
       }
     }, pollMs);
-    if (!keepAlive) poll.unref();
   });
 }
 
 /**
- * The sweep after a leader's own exit: TERM what it left (`cmd &`), KILL after the grace. Nobody awaits it,
- * so it does not hold the process open (an agent worker lingered 250 ms after its last reply): at lanes' end
- * the escape sweep KILLs an unsandboxed leftover by its marker, and a sandbox's die with its namespace.
+ * The sweep after a leader's own exit: nothing to do when the group empties within moments (an agent worker
+ * must not linger after its last reply, and a sandbox's init tears down a few milliseconds after the outer
+ * bwrap); otherwise TERM what it left (`cmd &`) and KILL after the grace, holding the process open until
+ * then. A sandbox's init waits for every process left in its namespace, so only that KILL ends a leftover
+ * there that cleared its environment (no marker for the escape sweep to find).
  */
 export function sweepGroupAfterExit(pgid: number, graceMs: number): void {
-  void terminateGroup(pgid, graceMs, LAZY_POLL_MS, false, false);
+  const exitedAt = Date.now();
+  setTimeout(() => {
+    // Any scan taken since the exit serves: the groups of a burst ending together share a few.
+    if (groupAlive(pgid, exitedAt + 1)) void terminateGroup(pgid, graceMs, LAZY_POLL_MS);
+  }, EMPTY_AFTER_EXIT_MS);
 }

@@ -76,6 +76,8 @@ describe("sessions", () => {
     expect(texts).toEqual(["alpha", "gamma"]);
     const missing = await lanes(["-p", "x", "--resume", "nope"], []);
     expect(missing.run.code).toBe(2);
-    expect(missing.run.stderr).toMatch(/^lanes: no session nope in .*sessions\n$/);
+    expect(missing.run.stderr).toMatch(
+      /^lanes: no session nope in .*sessions; lanes --resume \(without an id\) lists the saved conversations\n$/,
+    );
   });
 });

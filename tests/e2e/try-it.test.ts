@@ -161,11 +161,16 @@ describe("the chapter's Try It, end to end through the CLI and the real SDK", ()
 });
 
 describe("print mode", () => {
-  it("exits 2 with one clear line when no API key is set", async () => {
+  it("exits 2 when no API key is set, saying in three lines how to set one and how to go on without", async () => {
     const run = await runCli(["-p", "hi"], { cwd: ws.dir, env: testEnv() });
     expect(run.code).toBe(2);
-    expect(run.stderr.trim().split("\n")).toHaveLength(1);
-    expect(run.stderr).toMatch(/ANTHROPIC_API_KEY.*ANTHROPIC_AUTH_TOKEN.*lanes demo/);
+    const lines = run.stderr.trim().split("\n");
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(
+      /^lanes: no API key set\..*ANTHROPIC_API_KEY.*ANTHROPIC_AUTH_TOKEN.*lanes trust/,
+    );
+    expect(lines[1]).toMatch(/lanes demo.*--model script:/);
+    expect(lines[2]).toMatch(/lanes doctor/);
     expect(run.stdout).toBe("");
   });
 

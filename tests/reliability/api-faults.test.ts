@@ -260,8 +260,15 @@ describe.concurrent("faults from the model API, end to end through lanes -p", ()
       // 2 good calls, then the delivering call: 1 attempt + LANES_MAX_RETRIES=3 retries, all 529.
       expect(failing.requests).toHaveLength(2 + 4);
       const errorLines = failed.stderr.trim().split("\n");
+      // The error, what it means with the endpoint named, and how to go on from the saved conversation.
       expect(errorLines).toEqual([
         expect.stringMatching(/^Error: Anthropic API: 529 overloaded_error after 4 attempts: \S/),
+        expect.stringMatching(
+          /^The model API at http:\/\/127\.0\.0\.1:\d+ is busy: try again in a minute\.$/,
+        ),
+        expect.stringMatching(
+          /^The conversation is saved: lanes --resume \S+ -p "\.\.\." goes on from it\.$/,
+        ),
       ]);
       expect(failed.stdout).toBe("");
       expect(`${failed.stdout}${failed.stderr}`).not.toMatch(/\n\s+at .+:\d+:\d+/);
