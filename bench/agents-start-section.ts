@@ -19,7 +19,7 @@ export function agentStartSection(a: AgentsResult | undefined): string[] {
     "- the spec's parse and the Session (lane manager, task store, compaction settings, hooks): ~75 ms;",
     "- the first request: ~130 ms, ~100 of it node loading its built-in fetch (undici with node:http, http2, tls), which the SDK's use of the global `Headers` needs anyway;",
     "- the first command: ~310 ms: the worker's own shared network (unshare holder and port publisher, ~100 ms), the mount-point protection (~95 ms), its fork server (~100 ms, 56 of it `mkfifo` through spawnSync);",
-    "- its end: the shutdown's mount-point sweep (~75 ms); then, until 2026-12-06, up to 250 ms idle: the poll that sweeps a command's group after its exit kept the event loop alive (now unref'd).",
+    "- its end: the shutdown's mount-point sweep (~75 ms); then, until 2026-12-06, up to 250 ms idle: the poll that sweeps a command's group after its exit kept the event loop alive (now an empty group is looked at once, 50 ms after the exit).",
     "",
     "The parent, per `agent_run`: its fork server's start (~130 ms, once) and the sandbox probe (~75 ms, once per tree) come before the first worker's spawn; then per agent the spec, the slot claim, the record and the fork server's reply. With 20 agents, each agent's end cost the parent a read and parse of every task record of the workspace (endSubtree, ~1 s of samples over 20 ends; now skipped when the worker recorded its own end) and the escape sweep's /proc scan (~1.3 s of samples: a scan per 200 ms batch, on the main thread when ends are more than 1 s apart).",
     "",
