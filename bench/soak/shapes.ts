@@ -25,12 +25,13 @@ export const TAG_VARIABLE = "SOAK_TAG";
 /**
  * The one script every task runs. It writes its own truth, outside lanes: `TAG.start` with its pid, then
  * `TAG.end` with `exit N` (EXIT trap) or `signal TERM` (TERM trap, then it dies of TERM itself). A KILL
- * leaves no `.end`: nothing can run then.
+ * leaves no `.end`: nothing can run then. The traps are set before `.start` is written: a TERM that lands
+ * before them ends the shell by default, and with `.start` already there it would read as a KILL.
  */
 export const TASK_SCRIPT = `t="${TRUTH_DIR}/$1"; shape=$2; shift 2
-echo $$ > "$t.start"
 trap 'echo "exit $?" > "$t.end"' EXIT
 trap 'trap - TERM EXIT; echo "signal TERM" > "$t.end"; kill -TERM $$' TERM
+echo $$ > "$t.start"
 case $shape in
   quick) echo "quick $1"; exit 0 ;;
   fail) sleep "$1"; echo "failing with $2"; exit "$2" ;;
