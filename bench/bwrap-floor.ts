@@ -1,3 +1,4 @@
+import { shellQuote } from "../src/shell/quote.js";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import type { SpawnPlan } from "../src/process/launch-wrapper.js";
@@ -15,15 +16,15 @@ export interface BwrapFloor {
 const SLEEP_S = 2;
 const ROUNDS = 3;
 
-const quote = (arg: string): string => `'${arg.replaceAll("'", "'\\''")}'`;
-
 /**
  * Starts every plan at once from one shell (`cmd & ...`, then a wait for each), so neither side pays node's
  * fork of itself per start, which lanes' fork server does not pay either; resolves when the last has
  * exited, in ms from the shell's spawn. All plans of a burst share the first one's environment.
  */
 async function burst(plans: SpawnPlan[], cwd: string): Promise<number> {
-  const lines = plans.map((plan) => `${[plan.file, ...plan.args].map(quote).join(" ")} & pids="$pids $!"`);
+  const lines = plans.map(
+    (plan) => `${[plan.file, ...plan.args].map(shellQuote).join(" ")} & pids="$pids $!"`,
+  );
   const script = [...lines, 'for p in $pids; do wait "$p" || exit 1; done'].join("\n");
   const started = performance.now();
   await new Promise<void>((resolve, reject) => {

@@ -1,3 +1,4 @@
+import { shellQuote } from "../shell/quote.js";
 import { existsSync, realpathSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
@@ -17,11 +18,6 @@ export const WORKER_V8_FLAGS = [
   "--liftoff-only",
   "--max-opt=1",
 ];
-
-/** A word for /bin/sh, quoted so nothing in it is expanded. */
-function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 /** The worker's slim entry next to lanes' own (dist/agent-worker.js, or its source when run from src/). */
 export function workerEntry(entry: string): string {
@@ -48,5 +44,5 @@ export function workerCommand(
     "agent-worker",
     specFile,
   ];
-  return `exec ${words.map(shellWord).join(" ")}`;
+  return `exec ${words.map(shellQuote).join(" ")}`;
 }

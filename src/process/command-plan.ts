@@ -1,3 +1,4 @@
+import { shellQuote } from "../shell/quote.js";
 import { perlRecordsExitCode } from "./exit-code-perl.js";
 import type { LaunchWrapper, SpawnPlan } from "./launch-wrapper.js";
 import { findPerl, type LaunchOptions } from "./own-group-launch.js";
@@ -16,7 +17,7 @@ const TRAPPING_SHELL = "__lanes_cmd=$1; shift; trap 'exit $?' TERM INT HUP; eval
 // landing between the child's fork and its exec is taken by the wrapper's trap, and only the KILL ends it.
 export const EXIT_FILE_WRAPPER = [
   "__lanes_s=; trap __lanes_s=TERM TERM; trap __lanes_s=INT INT; trap __lanes_s=HUP HUP",
-  `/bin/sh -c '${TRAPPING_SHELL.replaceAll("'", "'\\''")}' sh "$1" 3>&-; __lanes_c=$?`,
+  `/bin/sh -c ${shellQuote(TRAPPING_SHELL)} sh "$1" 3>&-; __lanes_c=$?`,
   'printf "%s\\n" "$__lanes_c" >&3',
   'if [ -n "$__lanes_s" ] && [ "$__lanes_c" -gt 128 ]; then trap - "$__lanes_s"; kill -s "$__lanes_s" $$; fi',
   "exit $__lanes_c",
