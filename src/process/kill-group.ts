@@ -1,5 +1,5 @@
 import { groupHasLiveMember } from "./group-members.js";
-import { termDeafMembers } from "./term-deaf-members.js";
+import { termDeafMembers, termTakers } from "./term-deaf-members.js";
 
 /**
  * Sends a signal to a whole process group. Returns false when the group no longer exists.
@@ -66,6 +66,8 @@ export function terminateGroup(
   recheckDeaf = false,
 ): Promise<TerminateOutcome> {
   const started = Date.now();
+  // Before the TERM: who will take it themselves. A scan a poll old serves (a member it misses is rechecked).
+  const takers = recheckDeaf ? termTakers(pgid, started - pollMs) : undefined;
   if (!signalGroup(pgid, "SIGTERM")) return Promise.resolve({ signal: null, at: started });
   // One TERM per process only: a second one means "quit now" to many programs (node, npm, servers shutting
   // down), and it cut an agent worker's own shutdown short (its tasks were left unrecorded).
@@ -85,7 +87,7 @@ export function terminateGroup(
         resolve({ signal: "SIGKILL", at: Date.now() });
       } else if (recheckDeaf) {
         // Each poll until the grace ends: at load 20+ a sandboxed chain reached its exec seconds after the TERM.
-        termDeafMembers(pgid, freshSince);
+        termDeafMembers(pgid, freshSince, takers);
       }
     }, pollMs);
   });

@@ -13,13 +13,35 @@ function readOrEmpty(path: string): string {
   }
 }
 
+/** Whether any of these /proc status masks has TERM set (undefined mask: unknown, counted as set). */
+function termIn(status: string, fields: readonly string[]): boolean {
+  return fields.some((field) => {
+    const mask = new RegExp(`^${field}:\\s*([0-9a-f]+)`, "m").exec(status)?.[1];
+    return mask === undefined || (BigInt(`0x${mask}`) & TERM_BIT) !== 0n;
+  });
+}
+
 /** Whether TERM is at its default action in this /proc status (a TERM it got would have ended it). */
 function termUnheld(status: string): boolean {
-  for (const field of HELD_FIELDS) {
-    const mask = new RegExp(`^${field}:\\s*([0-9a-f]+)`, "m").exec(status)?.[1];
-    if (mask === undefined || (BigInt(`0x${mask}`) & TERM_BIT) !== 0n) return false;
+  return !termIn(status, HELD_FIELDS);
+}
+
+/**
+ * Members that will take the group's TERM themselves (caught, blocked or pending), by pid, with their command
+ * line: taken before the TERM. One still running that program later with TERM at its default has handled it
+ * and reset its handler (a trap's cleanup before it re-raises), and must not get a second TERM mid-cleanup;
+ * one that exec'd since lost the TERM with its handler. Members of another user read as absent.
+ */
+export type TermTakers = ReadonlyMap<number, string>;
+
+export function termTakers(pgid: number, freshSince: number): TermTakers {
+  const takers = new Map<number, string>();
+  for (const pid of groupMemberPids(pgid, freshSince)) {
+    if (!termIn(readOrEmpty(`/proc/${pid}/status`), ["SigCgt", "SigBlk", "SigPnd", "ShdPnd"])) continue;
+    const cmdline = readOrEmpty(`/proc/${pid}/cmdline`);
+    if (cmdline !== "") takers.set(pid, cmdline);
   }
-  return true;
+  return takers;
 }
 
 /** A pid namespace's init (a sandbox's bwrap): the kernel drops a TERM from outside that it has no handler for. */
@@ -31,15 +53,18 @@ function namespaceInit(status: string): boolean {
 /**
  * TERMs each member of the group that is alive after the group's TERM although TERM would end it: one that
  * never got it (a shell's child that took it in its trap between fork and exec, then exec'd). A member that
- * catches, ignores, blocks or holds TERM is left alone, so a graceful shutdown never sees a second one. A
+ * catches, ignores, blocks or holds TERM is left alone, and so is one of `takers` still running the same
+ * program (it handled the TERM and reset its handler), so a graceful shutdown never sees a second one. A
  * sandbox's init, which a TERM cannot reach, is KILLed only once nothing runs inside it.
  * `freshSince`: a /proc scan from then on may be shared. Returns how many were signalled.
  */
-export function termDeafMembers(pgid: number, freshSince: number): number {
+export function termDeafMembers(pgid: number, freshSince: number, takers: TermTakers = new Map()): number {
   let signalled = 0;
   for (const pid of groupMemberPids(pgid, freshSince)) {
     const status = readOrEmpty(`/proc/${pid}/status`);
     if (!termUnheld(status)) continue;
+    const took = takers.get(pid);
+    if (took !== undefined && took === readOrEmpty(`/proc/${pid}/cmdline`)) continue;
     // An init with nothing left inside (its bwrap parent took the TERM mid-setup) would wait out the grace.
     const childless = () => readOrEmpty(`/proc/${pid}/task/${pid}/children`).trim() === "";
     const signal = !namespaceInit(status) ? "SIGTERM" : childless() ? "SIGKILL" : undefined;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -151,5 +151,22 @@ describe.runIf(process.platform === "linux")("the second look at a young group's
     await child.terminate("killed");
     const result = await child.exited;
     expect({ terms: readOrEmpty(count), exitCode: result.exitCode }).toEqual({ terms: "1", exitCode: 0 });
+  }, 30_000);
+
+  it("a shell whose TERM trap resets the trap, cleans up for a while and re-raises finishes its cleanup", async () => {
+    dir = mkdtempSync(join(tmpdir(), "lanes-term-sweep-"));
+    const ready = join(dir, "ready");
+    const clean = join(dir, "clean");
+    // The cleanup loops on builtins (no child to take a TERM): only a second TERM to the shell can cut it.
+    const trap = `trap - TERM; i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done; echo cleaned > ${clean}; kill -TERM $$`;
+    const child = start(`trap '${trap}' TERM; : > ${ready}; while :; do sleep 0.05; done`, 0);
+    const until = Date.now() + 10_000;
+    while (Date.now() < until && !existsSync(ready)) await new Promise((resolve) => setTimeout(resolve, 5));
+    await child.terminate("killed");
+    const result = await child.exited;
+    expect({ cleanup: readOrEmpty(clean).trim(), signal: result.signal }).toEqual({
+      cleanup: "cleaned",
+      signal: "SIGTERM",
+    });
   }, 30_000);
 });
