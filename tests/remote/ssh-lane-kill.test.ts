@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { TaskRecord } from "../../src/lanes/task-record.js";
@@ -17,12 +17,11 @@ describe("killing a task on an SSH host", () => {
     { timeout: 180_000 },
     async ({ onTestFinished }) => {
       const ws = server.track(remoteWorkspace(sshd));
-      // The flag is .gitignore'd: the second task's sync keeps it on the host.
-      writeFileSync(join(ws.dir, ".gitignore"), "started-flag\n");
-      const command =
-        "trap '' TERM; setsid sh -c 'trap \"\" TERM; sleep 301' & echo ready; touch started-flag; trap '' TERM; sleep 302";
+      // The flag is outside the synced folder (the host is this machine): no sync of the second task can touch it.
+      const flag = join(ws.root, "started-flag");
+      const command = `trap '' TERM; setsid sh -c 'trap "" TERM; sleep 301' & echo ready; touch ${flag}; trap '' TERM; sleep 302`;
       // Ends once the first task's grandchild runs there: the wait below returns then, not after a fixed time.
-      const watch = "until [ -f started-flag ]; do sleep 0.1; done";
+      const watch = `until [ -f ${flag} ]; do sleep 0.1; done`;
       const script = ws.script([
         {
           tool_calls: [
