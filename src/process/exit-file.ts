@@ -11,9 +11,10 @@ export interface WrittenExit {
   signalled: boolean;
 }
 
+/** The file's last line is the record; lines before it are what the sandbox's wrapper shell printed meanwhile. */
 export function readWrittenExit(file: string): WrittenExit | null {
   try {
-    const match = /^(\d+)( signal)?$/.exec(readFileSync(file, "utf8").trim());
+    const match = /(?:^|\n)(\d+)( signal)?\n?$/.exec(readFileSync(file, "utf8"));
     return match === null ? null : { code: Number(match[1]), signalled: match[2] !== undefined };
   } catch {
     return null;
