@@ -2,11 +2,7 @@ import { shellQuote } from "../shell/quote.js";
 import { perlRecordsExitCode } from "./exit-code-perl.js";
 import type { LaunchWrapper, SpawnPlan } from "./launch-wrapper.js";
 import { findPerl, type LaunchOptions } from "./own-group-launch.js";
-
-// Under the perl recorder the shell still catches TERM/INT/HUP while its foreground program runs, so a program
-// that ignores TERM and exits 7 is recorded 7, not the shell's own 143. It sets the trap first thing: a signal
-// before that ends it by the default action (the command never started), none can fall between.
-const TRAPPING_SHELL = "__lanes_cmd=$1; shift; trap 'exit $?' TERM INT HUP; eval \"$__lanes_cmd\"";
+import { TRAPPING_SHELL } from "./trapping-shell.js";
 
 // The fallback where perl cannot record the code (no perl, or rt_sigprocmask's number unknown), and the
 // recorder inside the sandbox: a wrapper shell that runs the trapping shell above as its child, so the

@@ -33,7 +33,10 @@ export function readExitCode(file: string): number | null {
 export function exitCodeEnd(
   code: number,
   signalled: boolean,
+  shellIdle = false,
 ): { exitCode: number | null; signal: NodeJS.Signals | null } {
+  // lanes' TERM found the command's shell between two commands: the code is the previous command's, not an end.
+  if (shellIdle && code <= 128) return { exitCode: null, signal: "SIGTERM" };
   if (!signalled || code <= 128) return { exitCode: code, signal: null };
   const signal = Object.entries(osConstants.signals).find(([, number]) => number === code - 128)?.[0];
   return signal === undefined

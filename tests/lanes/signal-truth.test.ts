@@ -18,9 +18,10 @@ afterEach(() => {
   sandbox = undefined;
 });
 
-const MODES = ["sandboxed", "unsandboxed"] as const;
+type Mode = "sandboxed" | "unsandboxed";
+const MODES: Mode[] = ["sandboxed", "unsandboxed"];
 
-function manager(mode: (typeof MODES)[number]) {
+function manager(mode: Mode) {
   if (mode === "unsandboxed") return ws.manager({ killGraceMs: 8_000 });
   sandbox = createSandbox(ConfigSchema.parse({}), {
     workspace: ws.dir,
@@ -52,21 +53,20 @@ describe.runIf(process.platform === "linux")("what ended a task, with and withou
       const end = await lanes.whenEnded(lanes.start({ command: "echo dying; echo oops >&2; kill -9 $$" }).id);
       expect(readFileSync(end.output_file, "utf8")).toBe("dying\noops\n");
     },
-    30_000,
   );
 
   it.for(MODES)("a task whose shell kills itself (`kill -9 $$`) is recorded SIGKILL (%s)", async (mode) => {
     const lanes = manager(mode);
     const end = await lanes.whenEnded(lanes.start({ command: "kill -9 $$" }).id);
     expect(view(end)).toEqual({ status: "failed", exit_code: null, signal: "SIGKILL" });
-  }, 30_000);
+  });
 
   it.for(MODES)("a task that chooses `exit 137` is recorded exit 137, not a signal (%s)", async (mode) => {
     const lanes = manager(mode);
     const end = await lanes.whenEnded(lanes.start({ command: "echo bye; exit 137" }).id);
     expect(view(end)).toEqual({ status: "failed", exit_code: 137, signal: null });
     expect(readFileSync(end.output_file, "utf8")).toBe("bye\n");
-  }, 30_000);
+  });
 
   it.for(MODES)(
     "a task killed while its shell runs builtins between commands is recorded SIGTERM, not the previous command's exit 0 (%s)",
@@ -78,6 +78,5 @@ describe.runIf(process.platform === "linux")("what ended a task, with and withou
       const { record: final } = await lanes.kill(record.id);
       expect(view(final)).toEqual({ status: "killed", exit_code: null, signal: "SIGTERM" });
     },
-    30_000,
   );
 });
