@@ -40,7 +40,7 @@ export function createWaitBackgroundTool(lanes: LaneManager, delivery: ResultDel
   return defineTool({
     name: "wait_background",
     description:
-      "Block until background tasks end (any or all) or the timeout passes; returns the results of those that ended and the ids still running. Also waits for another lanes' task in this workspace given by id (its result stays that session's). Use this instead of polling check_background or reading output files in a loop.",
+      "Block until background tasks end (any or all) or the timeout passes; returns the results of those that ended and names those still running. Also waits for another lanes' task in this workspace given by id (its result stays that session's). Use this instead of polling check_background or reading output files in a loop.",
     schema,
     async run(input, context) {
       const { signal } = context;
