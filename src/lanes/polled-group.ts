@@ -41,7 +41,10 @@ export function polledGroup(options: PolledGroupOptions): TaskHandle & { finishe
       ending ??= endTaskGroup(pgid, taskId, graceMs).then((outcome) => {
         // The exit-file wrapper outlives the TERM: a code it wrote is how the command really ended.
         const code = options.writtenCode?.() ?? null;
-        const end = code === null ? { exitCode: null, signal: outcome.signal } : exitCodeEnd(code, true);
+        const end =
+          code === null
+            ? { exitCode: null, signal: outcome.signal }
+            : exitCodeEnd(code, true, outcome.shellIdle);
         handle.finish({
           status: reason === "timeout" ? "timed_out" : "killed",
           exit_code: end.exitCode,

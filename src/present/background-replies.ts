@@ -2,9 +2,9 @@ import type { LaneWait } from "../lanes/lane-types.js";
 import type { TaskInputError } from "../lanes/task-input.js";
 import { remoteLabel } from "../lanes/remote-label.js";
 import type { TaskRecord } from "../lanes/task-record.js";
-import { displayCommand, queuedLine } from "./task-text.js";
+import { displayCommand, namedTask, queuedLine } from "./task-text.js";
 
-// What the model reads back from background_run, kill_background and send_background_input.
+// What the model reads back from background_run, wait_background, kill_background and send_background_input.
 
 /** background_run: the id, the description and command in short (not a 100 KB heredoc echoed back), where its output goes. */
 export function startedReply(
@@ -18,6 +18,11 @@ export function startedReply(
   const command = described + displayCommand(record.command, 200);
   const remote = record.remote ? ` [${remoteLabel(record)}]` : "";
   return `Background task ${record.id} ${wait ? "queued" : "started"}${remote}: ${command} (output_file=${file}).${queued} ${told}`;
+}
+
+/** wait_background's last line: the tasks still running, each named, why the wait ended, and what comes next. */
+export function stillRunningLine(records: readonly TaskRecord[], why: string, told: string): string {
+  return `Still running${why ? ` (${why})` : ""}: ${records.map(namedTask).join(", ")}. ${told}`;
 }
 
 /** kill_background: `result` is the task's result line. */

@@ -3,16 +3,13 @@ import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
 import type { Style } from "../text/style.js";
 import { terminalSafe } from "../text/width.js";
 import { otherSummaryLine } from "./other-task-text.js";
-import { summaryLine } from "./task-text.js";
+import { givenDescription, summaryLine } from "./task-text.js";
 
 // Task listings for people: the REPL's /tasks (and the labels of its status line).
 
 /** What a task is called where space is short: the description the model gave, else its command. */
 export function taskLabel(record: TaskRecord): string {
-  const described = record.description?.trim();
-  // The label lanes gives a moved command says nothing the command does not.
-  const label = described && record.origin !== "moved_from_foreground" ? described : record.command;
-  return terminalSafe(label).replace(/\s+/g, " ");
+  return terminalSafe(givenDescription(record) ?? record.command).replace(/\s+/g, " ");
 }
 
 /** `dev server: npm run dev`: the description the model gave before the command, when it gave one. */

@@ -28,9 +28,32 @@ export function displayCommand(command: string, maxChars: number): string {
   return folded.length <= maxChars ? folded : `${folded.slice(0, maxChars)}… (${command.length} chars)`;
 }
 
-/** A task's command inside a notice: on one line and inert, so it cannot end the block it stands in. */
+/** A description leads a notice's command; cut so the command keeps room after it. */
+const NOTICE_DESCRIPTION_CHARS = 100;
+/** Where a line names several tasks, each gets a short name. */
+const TASK_NAME_CHARS = 80;
+
+/** The description the model gave a task, if any: a moved command's lanes-given one says nothing more. */
+export function givenDescription(record: TaskRecord): string | undefined {
+  const described = record.description?.trim();
+  return described && record.origin !== "moved_from_foreground" ? described : undefined;
+}
+
+/**
+ * A task's description and command inside a notice (`unit tests: npm test`): on one line and inert, so it
+ * cannot end the block it stands in.
+ */
 export function noticeCommand(record: TaskRecord): string {
-  return inertText(displayCommand(record.command, NOTICE_COMMAND_CHARS));
+  const described = givenDescription(record);
+  const command = displayCommand(record.command, NOTICE_COMMAND_CHARS);
+  return inertText(
+    described ? `${displayCommand(described, NOTICE_DESCRIPTION_CHARS)}: ${command}` : command,
+  );
+}
+
+/** `3f2a1b0c (dev server)`: an id with its description, else its command, short and inert. */
+export function namedTask(record: TaskRecord): string {
+  return `${record.id} (${inertText(displayCommand(givenDescription(record) ?? record.command, TASK_NAME_CHARS))})`;
 }
 
 export function durationOf(record: TaskRecord, now = Date.now()): number | null {

@@ -2,23 +2,23 @@ import { shellQuote } from "../shell/quote.js";
 import { perlRecordsExitCode } from "./exit-code-perl.js";
 import type { LaunchWrapper, SpawnPlan } from "./launch-wrapper.js";
 import { findPerl, type LaunchOptions } from "./own-group-launch.js";
-
-// Under the perl recorder the shell still catches TERM/INT/HUP while its foreground program runs, so a program
-// that ignores TERM and exits 7 is recorded 7, not the shell's own 143. It sets the trap first thing: a signal
-// before that ends it by the default action (the command never started), none can fall between.
-const TRAPPING_SHELL = "__lanes_cmd=$1; shift; trap 'exit $?' TERM INT HUP; eval \"$__lanes_cmd\"";
+import { TRAPPING_SHELL } from "./trapping-shell.js";
 
 // The fallback where perl cannot record the code (no perl, or rt_sigprocmask's number unknown), and the
 // recorder inside the sandbox: a wrapper shell that runs the trapping shell above as its child, so the
 // command's `$$` is that shell's (as under perl: a `kill -9 $$` ends the command, and the wrapper lives to
-// record 137 for a lanes that sees no wait status). The command sees $# = 0 and $0 = sh. The wrapper catches
+// record it for a lanes that sees no wait status). The command sees $# = 0 and $0 = sh. The wrapper catches
 // TERM/INT/HUP (traps run only after the command ends) so a group kill cannot end it before the command, and
 // re-raises the one it got when the command died of it. Known gap (issue 17), closed by the perl: a TERM
-// landing between the child's fork and its exec is taken by the wrapper's trap, and only the KILL ends it.
+// landing between the child's fork and its exec is taken by the wrapper's trap, and only the KILL after the grace ends it.
+// While it waits, the wrapper's stderr is the exit file: the line a shell prints when its child dies of a
+// signal ("Killed") stays out of the log, and its presence tells that death from a chosen `exit 137` ($? is
+// 128 + N either way), so the file's last line says `137 signal` as the perl's does. The child takes its
+// stderr back itself: a shell prints that line to the stderr the child was started with.
 export const EXIT_FILE_WRAPPER = [
-  "__lanes_s=; trap __lanes_s=TERM TERM; trap __lanes_s=INT INT; trap __lanes_s=HUP HUP",
-  `/bin/sh -c ${shellQuote(TRAPPING_SHELL)} sh "$1" 3>&-; __lanes_c=$?`,
-  'printf "%s\\n" "$__lanes_c" >&3',
+  "__lanes_s=; trap __lanes_s=TERM TERM; trap __lanes_s=INT INT; trap __lanes_s=HUP HUP; exec 4>&2 2>&3",
+  `/bin/sh -c ${shellQuote(`exec 2>&4 4>&-; ${TRAPPING_SHELL}`)} sh "$1" 3>&-; __lanes_c=$?`,
+  'if [ -s /proc/self/fd/3 ]; then printf "%s signal\\n" "$__lanes_c" >&3; else printf "%s\\n" "$__lanes_c" >&3; fi',
   'if [ -n "$__lanes_s" ] && [ "$__lanes_c" -gt 128 ]; then trap - "$__lanes_s"; kill -s "$__lanes_s" $$; fi',
   "exit $__lanes_c",
 ].join("; ");

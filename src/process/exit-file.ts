@@ -11,9 +11,10 @@ export interface WrittenExit {
   signalled: boolean;
 }
 
+/** The file's last line is the record; lines before it are what the sandbox's wrapper shell printed meanwhile. */
 export function readWrittenExit(file: string): WrittenExit | null {
   try {
-    const match = /^(\d+)( signal)?$/.exec(readFileSync(file, "utf8").trim());
+    const match = /(?:^|\n)(\d+)( signal)?\n?$/.exec(readFileSync(file, "utf8"));
     return match === null ? null : { code: Number(match[1]), signalled: match[2] !== undefined };
   } catch {
     return null;
@@ -32,7 +33,10 @@ export function readExitCode(file: string): number | null {
 export function exitCodeEnd(
   code: number,
   signalled: boolean,
+  shellIdle = false,
 ): { exitCode: number | null; signal: NodeJS.Signals | null } {
+  // lanes' TERM found the command's shell between two commands: the code is the previous command's, not an end.
+  if (shellIdle && code <= 128) return { exitCode: null, signal: "SIGTERM" };
   if (!signalled || code <= 128) return { exitCode: code, signal: null };
   const signal = Object.entries(osConstants.signals).find(([, number]) => number === code - 128)?.[0];
   return signal === undefined

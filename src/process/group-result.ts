@@ -70,7 +70,7 @@ async function finish(end: LeaderEnd, options: GroupResultOptions): Promise<Proc
   const written = options.exitFile && !end.error ? readWrittenExit(options.exitFile) : null;
   if (written !== null) {
     const signalled = termination.ending !== undefined || signal !== null || written.signalled;
-    ({ exitCode, signal } = exitCodeEnd(written.code, signalled));
+    ({ exitCode, signal } = exitCodeEnd(written.code, signalled, outcome ? outcome.shellIdle : false));
     if (outcome) endedAt = Math.max(endedAt, outcome.at);
   } else if (outcome?.signal) {
     // The leader (the wrapper shell) dies at the TERM; a command ignoring it lived on until the KILL.

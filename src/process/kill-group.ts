@@ -1,5 +1,6 @@
 import { groupHasLiveMember } from "./group-members.js";
 import { termDeafMembers, termTakers } from "./term-deaf-members.js";
+import { trappingShellIdle } from "./trapping-shell.js";
 
 /**
  * Sends a signal to a whole process group. Returns false when the group no longer exists.
@@ -51,6 +52,8 @@ export async function groupEmptiesWithin(pgid: number, withinMs: number): Promis
 export interface TerminateOutcome {
   signal: "SIGTERM" | "SIGKILL" | null;
   at: number;
+  /** The TERM found the command's shell running no program: the status its trap exits with is not the end. */
+  shellIdle?: boolean;
 }
 
 /**
@@ -68,6 +71,7 @@ export function terminateGroup(
   const started = Date.now();
   // Before the TERM: who will take it themselves. A scan a poll old serves (a member it misses is rechecked).
   const takers = recheckDeaf ? termTakers(pgid, started - pollMs) : undefined;
+  const shellIdle = trappingShellIdle(pgid) === true;
   if (!signalGroup(pgid, "SIGTERM")) return Promise.resolve({ signal: null, at: started });
   // One TERM per process only: a second one means "quit now" to many programs (node, npm, servers shutting
   // down), and it cut an agent worker's own shutdown short (its tasks were left unrecorded).
@@ -80,11 +84,11 @@ export function terminateGroup(
         // Still there when the grace period ran out: TERM did not end it, a KILL did (ours or a concurrent
         // one, such as the marker sweep's, which may land a poll earlier).
         const at = Date.now();
-        resolve({ signal: at - started >= graceMs ? "SIGKILL" : "SIGTERM", at });
+        resolve({ signal: at - started >= graceMs ? "SIGKILL" : "SIGTERM", at, shellIdle });
       } else if (Date.now() - started >= graceMs) {
         clearInterval(poll);
         signalGroup(pgid, "SIGKILL");
-        resolve({ signal: "SIGKILL", at: Date.now() });
+        resolve({ signal: "SIGKILL", at: Date.now(), shellIdle });
       } else if (recheckDeaf) {
         // Each poll until the grace ends: at load 20+ a sandboxed chain reached its exec seconds after the TERM.
         termDeafMembers(pgid, freshSince, takers);

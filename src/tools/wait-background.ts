@@ -5,6 +5,7 @@ import {
   otherStillRunning,
   otherSummaryLine,
 } from "../present/other-task-text.js";
+import { stillRunningLine } from "../present/background-replies.js";
 import { resultText } from "../present/task-text.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { isTerminal } from "../lanes/task-record.js";
@@ -39,7 +40,7 @@ export function createWaitBackgroundTool(lanes: LaneManager, delivery: ResultDel
   return defineTool({
     name: "wait_background",
     description:
-      "Block until background tasks end (any or all) or the timeout passes; returns the results of those that ended and the ids still running. Also waits for another lanes' task in this workspace given by id (its result stays that session's). Use this instead of polling check_background or reading output files in a loop.",
+      "Block until background tasks end (any or all) or the timeout passes; returns the results of those that ended and names those still running. Also waits for another lanes' task in this workspace given by id (its result stays that session's). Use this instead of polling check_background or reading output files in a loop.",
     schema,
     async run(input, context) {
       const { signal } = context;
@@ -74,15 +75,13 @@ export function createWaitBackgroundTool(lanes: LaneManager, delivery: ResultDel
           : result.timedOut
             ? `timed out after ${formatDuration(timeoutMs)}`
             : "";
-        const own = result.running.filter((record) => !others.has(record.id)).map((record) => record.id);
-        const theirs = result.running.filter((record) => others.has(record.id)).map((record) => record.id);
+        const own = result.running.filter((record) => !others.has(record.id));
+        const theirs = result.running.filter((record) => others.has(record.id));
         const told = [
           own.length > 0 ? deliveryText(delivery).stillRunning(true) : "",
-          theirs.length > 0 ? otherStillRunning(theirs) : "",
+          theirs.length > 0 ? otherStillRunning(theirs.map((record) => record.id)) : "",
         ];
-        lines.push(
-          `Still running${why ? ` (${why})` : ""}: ${[...own, ...theirs].join(", ")}. ${told.filter(Boolean).join(" ")}`,
-        );
+        lines.push(stillRunningLine([...own, ...theirs], why, told.filter(Boolean).join(" ")));
       }
       const details: WaitBackgroundDetails = {
         ended: result.ended,

@@ -118,6 +118,16 @@ describe("the exit code that really ended a task", () => {
     expect(final).toMatchObject({ exit_code: 7, signal: null });
   });
 
+  it("an adopted task killed while its shell runs only builtins is recorded SIGTERM, not the previous command's exit 0", async () => {
+    await orphaned("builtin1", "echo ready; while :; do :; done");
+    const log = new TaskStore(join(ws.dir, ".lanes")).paths("builtin1").log;
+    expect(await eventually(() => logHas(log, "ready"), 10_000)).toBe(true);
+    const lanes = ws.manager({ killGraceMs: 8_000 });
+    expect(lanes.recover().adopted).toEqual(["builtin1"]);
+    const { record: final } = await lanes.kill("builtin1");
+    expect(final).toMatchObject({ status: "killed", exit_code: null, signal: "SIGTERM" });
+  });
+
   it("an adopted task whose exit file was written before the poll saw it is recorded exited when killed", async () => {
     const { store } = await orphaned("exited01", "echo ready; sleep 30");
     const paths = store.paths("exited01");

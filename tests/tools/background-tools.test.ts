@@ -282,8 +282,24 @@ describe("wait_background", () => {
     expect(lanes.get(slow)?.status).toBe("running");
     expect(reply).toContain(`[bg:${fast}] completed, exit 0`);
     expect(reply).toContain("fast");
-    expect(reply).toContain(`Still running: ${slow}. You will be notified when they end.`);
+    expect(reply).toContain(
+      `Still running: ${slow} (until [ -e go ]; do sleep 0.05; done). You will be notified when they end.`,
+    );
     expect(reply).not.toContain(`[bg:${slow}]`);
+  });
+
+  it("names each task by its description (else its command) in the ended lines and the still-running line", async () => {
+    const { run, wait } = tools();
+    const done = await start(run, { command: "echo built", description: "build the docs" });
+    const plain = await start(run, { command: "true" });
+    const slow = await start(run, { command: "sleep 30", description: "dev server" });
+    const reply = await call(wait, { task_ids: [done, plain, slow], timeout_ms: 3_000 });
+    expect(reply).toContain(`[bg:${done}] completed, exit 0`);
+    expect(reply).toMatch(
+      new RegExp(`\\[bg:${done}\\] completed, exit 0 in [^:]*: build the docs: echo built \\| output: built`),
+    );
+    expect(reply).toMatch(new RegExp(`\\[bg:${plain}\\] completed, exit 0 in [^:]*: true \\| no output`));
+    expect(reply).toContain(`Still running (timed out after 3.0s): ${slow} (dev server).`);
   });
 
   it('waits for every task with mode "all"', async () => {
@@ -303,7 +319,9 @@ describe("wait_background", () => {
     const reply = await call(wait, { task_ids: [id], timeout_ms: 200 });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(lanes.get(id)?.status).toBe("running");
-    expect(reply).toBe(`Still running (timed out after 200ms): ${id}. You will be notified when they end.`);
+    expect(reply).toBe(
+      `Still running (timed out after 200ms): ${id} (sleep 30). You will be notified when they end.`,
+    );
   });
 
   it("waits for every running task when no ids are given", async () => {
@@ -328,7 +346,7 @@ describe("wait_background", () => {
     const reply = await call(wait, { task_ids: [id] }, controller.signal);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(lanes.get(id)?.status).toBe("running");
-    expect(reply).toContain(`Still running (cancelled): ${id}.`);
+    expect(reply).toContain(`Still running (cancelled): ${id} (sleep 30).`);
   });
 
   it("errors for an unknown task id, naming task_ids", async () => {

@@ -1,0 +1,49 @@
+import { readFileSync } from "node:fs";
+
+// Under the perl recorder the shell still catches TERM/INT/HUP while its foreground program runs, so a program
+// that ignores TERM and exits 7 is recorded 7, not the shell's own 143. It sets the trap first thing: a signal
+// before that ends it by the default action (the command never started), none can fall between. Its
+// `exit $?` has one blind spot: a TERM that finds it between two commands exits with the previous one's status.
+export const TRAPPING_SHELL = "__lanes_cmd=$1; shift; trap 'exit $?' TERM INT HUP; eval \"$__lanes_cmd\"";
+
+/** How deep below a group's leader the command's shell is: perl, or bwrap, its init and the wrapper shell. */
+const MAX_DEPTH = 6;
+
+function children(pid: number): number[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "latin1").split(" ").filter(Boolean).map(Number);
+  } catch {
+    return undefined;
+  }
+}
+
+function isTrappingShell(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0")[2]?.endsWith(TRAPPING_SHELL) ?? false;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether the command's shell below `leader` runs no program right now (it is between two commands, or in a
+ * builtin loop), so a TERM sent now ends it through its trap with whatever status came before: the TERM is
+ * then what ended the task. Undefined when that shell or its children cannot be seen (not started yet, gone,
+ * no /proc/PID/task/TID/children). A few /proc reads down the leader's line, no scan of every process.
+ */
+export function trappingShellIdle(leader: number): boolean | undefined {
+  let level = [leader];
+  for (let depth = 0; depth < MAX_DEPTH && level.length > 0; depth++) {
+    const next: number[] = [];
+    for (const pid of level) {
+      if (!isTrappingShell(pid)) {
+        next.push(...(children(pid) ?? []));
+        continue;
+      }
+      const running = children(pid);
+      return running === undefined ? undefined : running.length === 0;
+    }
+    level = next;
+  }
+  return undefined;
+}
