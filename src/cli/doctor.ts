@@ -2,7 +2,8 @@ import { execFileSync } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import { join } from "node:path";
 import { loadWorkspaceEnv } from "../config/workspace-env.js";
-import { loadConfig, type LanesConfig } from "../config/config.js";
+import { ConfigError, loadConfig, type LanesConfig } from "../config/config.js";
+import { problemLine } from "./config-error-text.js";
 import { remoteChecks } from "../remote/remote-doctor.js";
 import { sandboxCheck } from "./doctor-sandbox.js";
 import { createStyle, colorsEnabled } from "../text/style.js";
@@ -157,10 +158,11 @@ export async function runDoctor(options: {
     config = loadConfig(options.workspace, process.env);
     checks.push({ ok: true, what: "configuration files valid" });
   } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
     checks.push({
       ok: false,
-      what: `configuration: ${(error as Error).message}`,
-      fix: "fix or remove the file named above (settings are listed in the README)",
+      what: `${error.file} is not valid: ${error.problems.map(problemLine).join("; ")}`,
+      fix: `correct what is named, or remove the file (the settings and their defaults: the README's "Settings")`,
     });
   }
   // On a copy of the environment: what the .env would set, without setting it.
@@ -175,6 +177,7 @@ export async function runDoctor(options: {
   if (credentials.ok || fromEnv) checks.push(await endpointCheck(provider, base, env, credentials.ok));
   else checks.push({ ok: true, skipped: true, what: `${base} not checked: no key to check it with` });
   if (config) checks.push(sandboxCheck(config, options.workspace, env));
+  else checks.push({ ok: true, skipped: true, what: "sandbox not checked: it needs a valid configuration" });
   if (config) checks.push(...(await remoteChecks(config.lanes, options.workspace, env)));
 
   const style = createStyle(colorsEnabled(process.stdout, process.env));

@@ -4,6 +4,8 @@ import type { TaskNotFoundError } from "../lanes/task-not-found.js";
 import { missingKeyText } from "./missing-key-text.js";
 import { taskNotFoundText } from "./task-not-found-text.js";
 import { closest } from "./suggest.js";
+import type { ConfigError } from "../config/config.js";
+import { configErrorText } from "./config-error-text.js";
 
 /** Errors that mean "you asked for something that cannot be done": one line, exit 2, no stack trace. */
 const USAGE_ERRORS = new Set([
@@ -80,7 +82,9 @@ export function describeFailure(error: unknown, context: ParseContext): { line?:
       line: `lanes: ${message}; lanes --resume (without an id) lists the saved conversations`,
       code: 2,
     };
-  if (name === "ConfigError") return { line: `lanes: invalid configuration: ${message}`, code: 2 };
+  // By name, as the others: importing config.js here would load zod before every command.
+  if (name === "ConfigError" && "problems" in (error as object))
+    return { line: configErrorText(error as ConfigError), code: 2 };
   if (name === "UsageError") return { line: `lanes: ${message} ${SEE_HELP}`, code: 2 };
   return { line: `lanes: ${message}`, code: USAGE_ERRORS.has(name) ? 2 : 1 };
 }

@@ -238,7 +238,10 @@ program
   .action(async (_options: unknown, command: Command) => {
     const options = commandOptions(command);
     const { root: workspace } = await workspaceOf(options);
-    await (await load.setup()).prepareWorkspace(workspace);
+    // A bad config file is one of the doctor's findings, shown with the rest, not the end of it.
+    await (await load.setup()).prepareWorkspace(workspace).catch((error: unknown) => {
+      if ((error as Error).name !== "ConfigError") throw error;
+    });
     process.exitCode = await (await load.doctor()).runDoctor({ workspace, provider: options.provider });
   });
 

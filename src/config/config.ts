@@ -7,6 +7,7 @@ import { AgentLimitsSchema } from "./agent-limits.js";
 import { MAX_TIMER_MS } from "./limits.js";
 import { LaneSettingsSchema } from "./remote-settings.js";
 import { TRUST_SETTINGS } from "./trust-settings.js";
+import { jsonProblem, schemaProblems, type ConfigProblem } from "./config-problem.js";
 import { narrowWorkspaceConfig, type IgnoredSetting } from "./workspace-narrowing.js";
 
 /** Every setting lanes reads, with its default. The README's settings table mirrors this schema. */
@@ -107,8 +108,31 @@ export const ConfigSchema = z
 
 export type LanesConfig = z.infer<typeof ConfigSchema>;
 
+/** A config file lanes cannot use: the file and what is wrong in it, as data (the CLI words it). */
 export class ConfigError extends Error {
   override name = "ConfigError";
+  constructor(
+    readonly file: string,
+    readonly problems: ConfigProblem[],
+  ) {
+    super(`${file}: ${problems.map(problemSummary).join("; ")}`);
+  }
+}
+
+/** The one-line form for logs and tests; src/cli/config-error-text.ts says it with the fix. */
+function problemSummary(problem: ConfigProblem): string {
+  switch (problem.kind) {
+    case "not_json":
+      return `not JSON (line ${problem.line}, column ${problem.column}: ${problem.reason})`;
+    case "unreadable":
+      return `cannot be read (${problem.reason})`;
+    case "not_object":
+      return "not a JSON object";
+    case "unknown_key":
+      return `${problem.key}: not a setting`;
+    case "bad_value":
+      return `${problem.key || "(top)"}: expected ${problem.expected}, got ${JSON.stringify(problem.got)}`;
+  }
 }
 
 /** The user's file, then the workspace's: later files override earlier ones key by key. */
@@ -125,22 +149,28 @@ export function userConfigFile(env: NodeJS.ProcessEnv): string {
 /** A config file's raw object ({} when it does not exist); not JSON or not an object is a ConfigError. */
 export function readConfigFile(file: string): Record<string, unknown> {
   if (!existsSync(file)) return {};
+  let text: string;
   try {
-    const value: unknown = JSON.parse(readFileSync(file, "utf8"));
-    if (typeof value !== "object" || value === null || Array.isArray(value))
-      throw new Error("not a JSON object");
-    return value as Record<string, unknown>;
+    text = readFileSync(file, "utf8");
   } catch (error) {
-    throw new ConfigError(`${file}: ${(error as Error).message}`);
+    throw new ConfigError(file, [{ kind: "unreadable", reason: (error as Error).message }]);
   }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(file, [jsonProblem(error as Error, text)]);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new ConfigError(file, [{ kind: "not_object" }]);
+  return value as Record<string, unknown>;
 }
 
 /** Validates one file's settings; the error names the file and each wrong key. */
 export function validateConfigFile(file: string, raw: Record<string, unknown>): void {
   const result = ConfigSchema.partial().safeParse(raw);
   if (result.success) return;
-  const issues = result.error.issues.map((issue) => `${issue.path.join(".") || "(top)"}: ${issue.message}`);
-  throw new ConfigError(`${file}: ${issues.join("; ")}`);
+  throw new ConfigError(file, schemaProblems(ConfigSchema, result.error.issues, raw));
 }
 
 /** The settings, and the workspace settings that were dropped because they would widen the user's. */
