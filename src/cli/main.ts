@@ -6,7 +6,7 @@ import { describeFailure, type ParseContext } from "./errors.js";
 import { ENVIRONMENT_HELP } from "./environment-help.js";
 import { showHelp } from "./help-command.js";
 import { effectiveConfig, workspaceOf } from "./effective-config.js";
-import { positiveInt, sharedOption, timerSeconds, type MainOptions } from "./options.js";
+import { modelValue, positiveInt, sharedOption, timerSeconds, type MainOptions } from "./options.js";
 import { commandName, commandOptions } from "./command-options.js";
 import { commandLine } from "./command-line.js";
 import { UsageError } from "../config/usage-error.js";
@@ -37,6 +37,7 @@ const program = new Command()
   .option(
     "--model <model>",
     "model id (overrides MODEL_ID), or script:FILE.json to replay a scripted conversation",
+    modelValue,
   )
   .addOption(sharedOption.provider())
   .addOption(sharedOption.cwd())

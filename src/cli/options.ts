@@ -36,6 +36,17 @@ export function positiveInt(value: string): number {
   return n;
 }
 
+/** --model: a model id, or script:FILE.json; a bare file name or a mistyped prefix is told the form. */
+export function modelValue(value: string): string {
+  const id = value.trim();
+  if (id === "") throw new InvalidArgumentError("expected a model id, or script:FILE.json");
+  if (id === "script:") throw new InvalidArgumentError("script: needs a file: script:FILE.json");
+  if (/\.json$/i.test(id) && !id.startsWith("script:"))
+    throw new InvalidArgumentError(`a scripted model is given as script:${id.replace(/^[a-z]*:/i, "")}`);
+  if (/\s/.test(id)) throw new InvalidArgumentError("a model id has no spaces");
+  return id;
+}
+
 /** --cwd must name an existing folder: checked before anything runs, so nothing is created elsewhere. */
 function existingDirectory(value: string): string {
   const stat = statSync(value, { throwIfNoEntry: false });
