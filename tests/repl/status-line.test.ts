@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { foldOutput, renderAgentEvent } from "../../src/cli/render-events.js";
@@ -78,6 +78,23 @@ describe("status line", () => {
     writeFileSync(log, "compiling\n\u001b[32m 10%\r 55%\r 90%\u001b[0m\n\n");
     expect(lastOutputLine(record("x", "build", 1, log))).toBe("90%");
     expect(lastOutputLine(record("x", "build", 1))).toBe("");
+  });
+
+  it("marks a task whose log has not grown for 30 s as quiet, and for how long (a prompt waiting for input)", () => {
+    const workspace = tempWorkspace("lanes-status-");
+    cleanups.push(workspace.cleanup);
+    const [waiting, busy] = ["waiting.log", "busy.log"].map((name) => join(workspace.dir, name));
+    writeFileSync(waiting!, "Continue? [y/N] ");
+    writeFileSync(busy!, "step 9\n");
+    // The real files' times: the prompt written 95 s ago, the busy log 2 s ago.
+    utimesSync(waiting!, (NOW - 95_000) / 1000, (NOW - 95_000) / 1000);
+    utimesSync(busy!, (NOW - 2_000) / 1000, (NOW - 2_000) / 1000);
+    const tasks = [record("a1b2", "npm init", 100, waiting), record("c3d4", "make", 100, busy)];
+    expect(statusText(tasks, 200, NOW)).toBe(
+      "2 running · a1b2 1m40s, quiet 1m35s npm init › Continue? [y/N] · c3d4 1m40s make › step 9",
+    );
+    // Narrow: the label and the last line give way, the silence stays.
+    expect(statusText(tasks.slice(0, 1), 50, NOW)).toMatch(/^1 running · a1b2 1m40s, quiet 1m35s npm init/);
   });
 
   it("counts elapsed time in whole units", () => {

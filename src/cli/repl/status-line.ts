@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import type { TaskRecord } from "../../lanes/task-record.js";
 import { taskLabel } from "../../present/task-listing.js";
 import { agentBrief, agentStateOf } from "../../present/agent-format.js";
@@ -26,6 +27,15 @@ export function lastOutputLine(record: TaskRecord): string {
   return lines.findLast((line) => line !== "") ?? "";
 }
 
+/** When a task last wrote to its log (the log's mtime: its creation while it is empty); undefined for an agent. */
+export function lastOutputAt(record: TaskRecord): number | undefined {
+  if (record.type === "local_agent") return undefined;
+  return statSync(record.output_file, { throwIfNoEntry: false })?.mtimeMs;
+}
+
+/** Silence worth showing: a prompt waiting for input, or a hang (the model's stall notice comes at 45 s). */
+export const QUIET_AFTER_MS = 30_000;
+
 /** `7s`, `3m05s`, `2h04m`: whole units, so the line changes at most once a second. */
 export function elapsedText(ms: number): string {
   const total = Math.max(0, Math.floor(ms / 1000));
@@ -44,7 +54,7 @@ const MIN_LABEL_CELLS = 12;
 const SEPARATOR = " · ";
 
 /**
- * `2 running · a1b2 12s unit tests › PASS src/x · c3d4 3s dev server`, fitted to the terminal width: each
+ * `2 running · a1b2 12s unit tests › PASS src/x · c3d4 2m10s, quiet 1m02s npm init › name:`, fitted to the terminal width: each
  * shown task gets a fair share of the line (a short one leaves its rest to the others), and tasks that
  * cannot keep a readable label are counted as "+N more" instead of being cut to nothing. Undefined when
  * nothing runs, so the line disappears. Queued tasks are counted but have no clock yet.
@@ -54,13 +64,17 @@ export function statusText(
   width: number,
   now: number,
   lastLine: (record: TaskRecord) => string = lastOutputLine,
+  outputAt: (record: TaskRecord) => number | undefined = lastOutputAt,
 ): string | undefined {
   if (active.length === 0) return undefined;
   const running = active.filter((record) => record.status === "running");
   const queued = active.length - running.length;
   const head = `${running.length} running${queued > 0 ? `, ${queued} queued` : ""}`;
   const parts = running.map((record) => {
-    const fixed = `${record.id} ${elapsed(record, now)} `;
+    const since = outputAt(record);
+    const quiet =
+      since !== undefined && now - since >= QUIET_AFTER_MS ? `, quiet ${elapsedText(now - since)}` : "";
+    const fixed = `${record.id} ${elapsed(record, now)}${quiet} `;
     const last = truncateToWidth(lastLine(record), 50);
     const text = `${fixed}${truncateToWidth(taskLabel(record), 30)}${last ? ` › ${last}` : ""}`;
     return { text, min: displayWidth(fixed) + MIN_LABEL_CELLS };
