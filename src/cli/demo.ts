@@ -8,6 +8,7 @@ import { describeToolCall } from "../present/tool-call-text.js";
 import type { BackgroundRunDetails } from "../tools/tool-details.js";
 import { runPrintMode } from "./print-mode.js";
 import { colorsEnabled, createStyle } from "../text/style.js";
+import { count } from "../text/count.js";
 
 const COMMANDS = ["sleep 2; echo A", "sleep 3; echo B", "sleep 1; echo C"];
 
@@ -18,7 +19,7 @@ const DEMO_TURNS = [
     tool_calls: COMMANDS.map((command) => ({ name: "background_run", input: { command } })),
   },
   {
-    text: "While they run, I write the config file.",
+    text: "While they run, I write a notes file.",
     tool_calls: [
       { name: "write_file", input: { path: "notes/hello.txt", content: "written while three tasks ran\n" } },
     ],
@@ -53,7 +54,9 @@ export async function runDemo(options: { keep?: boolean } = {}): Promise<number>
       out(`${at()}  ${style.green("✓")} ${event.content}  ${style.dim(`(while ${running} tasks run)`)}`);
     }
     if (event.type === "idle-wait")
-      out(`${at()}  … model idle, ${event.running} task(s) still running: waiting for the next result`);
+      out(
+        `${at()}  … model idle, ${count(event.running, "task")} still running: waiting for the next result`,
+      );
     if (event.type === "background-results") {
       for (const id of event.task_ids) {
         const span = spans.get(id);
@@ -109,7 +112,7 @@ export async function runDemo(options: { keep?: boolean } = {}): Promise<number>
   const unfinished = [...spans.values()].filter((span) => span.end === undefined).length;
   out(
     interrupted
-      ? `\nInterrupted after ${wall.toFixed(1)} s: ${unfinished} task(s) still running were killed.`
+      ? `\nInterrupted after ${wall.toFixed(1)} s: ${count(unfinished, "task")} still running ${unfinished === 1 ? "was" : "were"} killed.`
       : `\n3 tasks sleeping 6 s in all finished in ${wall.toFixed(1)} s of wall time: they ran in parallel while the agent kept working.`,
   );
   if (!options.keep) rmSync(workspace, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import { installShutdownHandlers } from "./shutdown-handlers.js";
 import { summarize } from "./run-summary.js";
 import { displayCommand } from "../present/task-text.js";
 import { modelFailureHint } from "./model-failure-hint.js";
+import { count } from "../text/count.js";
 
 export type OutputFormat = "text" | "json" | "stream-json";
 
@@ -116,7 +117,7 @@ function waitingLine(session: Session, options: PrintOptions): string {
   const running = session.lanes.active().filter((record) => !record.persist);
   const seconds = Math.round(options.config.max_wait_ms / 1000);
   const tasks = running.map((record) => `${record.id} (${displayCommand(record.command, 40)})`).join(", ");
-  return `lanes: waiting for ${running.length} background task(s) to end: ${tasks}; at most ${seconds} s (--max-wait), Ctrl+C stops them`;
+  return `lanes: waiting for ${count(running.length, "background task")} to end: ${tasks}; at most ${seconds} s (--max-wait), Ctrl+C stops them`;
 }
 
 /** After a failed model call: what to check, and that the conversation is saved to go on from. */

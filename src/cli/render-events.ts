@@ -5,6 +5,7 @@ import { terminalSafe } from "../text/width.js";
 import type { Style } from "../text/style.js";
 import { formatBytes } from "../text/preview.js";
 import type { BashDetails } from "../tools/tool-details.js";
+import { count } from "../text/count.js";
 
 /** Lines of a tool's output shown before the rest is folded away (the model still gets all of it). */
 export const FOLD_LINES = 4;
@@ -49,7 +50,9 @@ export function renderAgentEvent(event: AgentEvent, style: Style, print: (text: 
       break;
     }
     case "background-results":
-      print(`${style.yellow(`⚑ ${event.task_ids.length} background result(s) delivered to the model`)}\n`);
+      print(
+        `${style.yellow(`⚑ ${count(event.task_ids.length, "background result")} delivered to the model`)}\n`,
+      );
       break;
     case "model-retry": {
       const why = terminalSafe(event.error);
@@ -60,8 +63,8 @@ export function renderAgentEvent(event: AgentEvent, style: Style, print: (text: 
     }
     case "compaction": {
       const how = [
-        event.stubbed_results > 0 ? `${event.stubbed_results} old tool output(s) cleared` : "",
-        event.summarised_messages > 0 ? `${event.summarised_messages} message(s) summarised` : "",
+        event.stubbed_results > 0 ? `${count(event.stubbed_results, "old tool output")} cleared` : "",
+        event.summarised_messages > 0 ? `${count(event.summarised_messages, "message")} summarised` : "",
       ].filter((part) => part !== "");
       const saved = Math.max(0, event.before_tokens - event.after_tokens);
       const line = `⟲ compacted the conversation (${event.reason}): ~${event.before_tokens} → ~${event.after_tokens} tokens, ${saved} saved${how.length > 0 ? `; ${how.join(", ")}` : ""}`;
@@ -69,7 +72,7 @@ export function renderAgentEvent(event: AgentEvent, style: Style, print: (text: 
       break;
     }
     case "idle-wait":
-      print(`${style.dim(`… waiting for ${event.running} background task(s)`)}\n`);
+      print(`${style.dim(`… waiting for ${count(event.running, "background task")}`)}\n`);
       break;
     case "turn-start":
       break;

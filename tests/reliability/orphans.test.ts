@@ -522,7 +522,7 @@ describe.concurrent("orphans: no process a command started outlives its task or 
       const run = await probe.run(second, ["-p", "what happened?", "--max-wait", "1"]);
       // The adopted task still runs when --max-wait runs out: a failed run that kills it (issue 8).
       expect(run.code, run.stderr).toBe(1);
-      expect(run.stderr).toMatch(/picked up 2 task\(s\) from an earlier run: 1 still running, 1 ended/);
+      expect(run.stderr).toMatch(/picked up 2 tasks from an earlier run: 1 still running, 1 ended/);
       const outcome = await finish("kill -9, then a new start", probe, run);
       expect(outcome.leftAfter, leftReport([outcome])).toEqual([]);
       const byDescription = Object.fromEntries(probe.records().map((r) => [r.description, r]));

@@ -191,7 +191,7 @@ describe("after a crash", { timeout: 90_000 }, () => {
         args: ["--continue"],
       },
     );
-    await resumed.waitFor("picked up 1 task(s) from an earlier run: 0 still running, 1 ended, 0 lost");
+    await resumed.waitFor("picked up 1 task from an earlier run: 1 ended");
     await resumed.waitFor(/Resumed session [\w-]+:/);
     await resumed.waitFor(/› build the project\n(.*\n)*Starting the build\.\n⏺ background_run\(build: while/);
     await resumed.waitFor("The build runs in the background.");
@@ -264,7 +264,7 @@ describe("keys at the prompt", { timeout: TEST_MS }, () => {
     term.keys("C-d");
     await term.waitFor("[exited 0]");
     const screen = term.screen();
-    expect(screen).toContain("Ending 1 background task(s)");
+    expect(screen).toContain("Ending 1 background task…");
     expect(screen).toContain(`Still running (persisted): ${dev} dev server`);
     const [, session = ""] =
       /Session ([\w-]+) saved: lanes --resume ([\w-]+) \(or lanes --continue\)/.exec(screen) ?? [];

@@ -11,6 +11,7 @@ import { installShutdownHandlers } from "../shutdown-handlers.js";
 import { statusText } from "./status-line.js";
 import { leavingLines, replayTranscript } from "./transcript.js";
 import { colorsEnabled, createStyle } from "../../text/style.js";
+import { count } from "../../text/count.js";
 
 export type ReplOptions = SessionChoice;
 
@@ -68,7 +69,7 @@ export async function runRepl(options: ReplOptions): Promise<number> {
   view.setInput(undefined);
   view.setHint(undefined);
   const running = session.lanes.active().filter((record) => !record.persist).length;
-  if (running > 0) view.notice(style.dim(`Ending ${running} background task(s)…`));
+  if (running > 0) view.notice(style.dim(`Ending ${count(running, "background task")}…`));
   const kept = session.lanes.active().filter((record) => record.persist);
   await session.close();
   for (const line of leavingLines(kept, session.saved ? session.id : undefined)) view.notice(style.dim(line));
