@@ -182,7 +182,7 @@ async function cwdOf(command: Command): Promise<string> {
 
 const tasks = program
   .command("tasks")
-  .description("list the workspace's background tasks")
+  .description("list the workspace's background tasks; tasks logs ID [-f], tasks kill ID, tasks prune")
   .option("--all", "include finished tasks")
   .addOption(sharedOption.cwd())
   .action(async (options: { all?: boolean }, command: Command) => {

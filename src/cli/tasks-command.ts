@@ -7,7 +7,7 @@ import {
 import { closeSync, openSync, readSync } from "node:fs";
 import { UsageError } from "../config/usage-error.js";
 import { describedCommand } from "../present/task-listing.js";
-import { summaryLine } from "../present/task-text.js";
+import { statusPhrase, summaryLine } from "../present/task-text.js";
 import { pruneTasks } from "../lanes/prune-tasks.js";
 import { deriveTasks, isTaskProcess, type DerivedTask } from "../lanes/reconcile.js";
 import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
@@ -183,6 +183,19 @@ export async function printLogs(
   screen.end();
   // A person at a terminal gets a word for an empty log; a pipe gets the log's bytes, none.
   if (!printed) process.stderr.write(`(task ${id} printed no output)\n`);
+  // A follow that stopped says why: the task ended, and how (its lanes may take a moment to record it).
+  const ended = follow ? await recordedEnd(workspace, id) : undefined;
+  if (ended) process.stderr.write(`(task ${id} ended: ${statusPhrase(ended)})\n`);
+}
+
+/** The task's record once it is terminal, waiting up to 2 s for its lanes to write it; else undefined. */
+async function recordedEnd(workspace: string, id: string): Promise<TaskRecord | undefined> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const { record } = await findTask(workspace, id, process.pid);
+    if (isTerminal(record.status)) return record;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return undefined;
 }
 
 /** `lanes tasks kill ID`: ends the task, and says what happened. */

@@ -100,3 +100,35 @@ describe("lanes tasks logs of a task that printed nothing", () => {
     expect(term.screen()).toContain(`(task ${id} printed no output)`);
   });
 });
+
+describe("lanes tasks logs -f on a terminal", () => {
+  it("says how the task ended once it ends, after the last of its output", async () => {
+    requireTmux();
+    const lanes = ws.manager();
+    const { details } = await callResult(createBackgroundRunTool(lanes), {
+      command: "echo first; sleep 1; echo last; exit 3",
+    });
+    const id = details.task_id;
+    const env = {
+      PATH: process.env.PATH,
+      HOME: ws.dir,
+      XDG_CONFIG_HOME: join(ws.dir, "config"),
+      TERM: "screen",
+      [TEST_MARK_VARIABLE]: ws.mark,
+    };
+    const follow = [process.execPath, LANES_BIN, "tasks", "logs", "-f", id];
+    const term = new TmuxTerminal(follow, { cwd: ws.dir, env });
+    cleanups.push(() => term.kill());
+    await term.waitFor("[exited 0]", 20_000);
+    expect(term.screen()).toMatch(new RegExp(`first\\nlast\\n\\(task ${id} ended: failed, exit 3\\)`));
+  });
+});
+
+describe("lanes --help", () => {
+  it("names the tasks subcommands a user needs to find a task's output and stop it", () => {
+    const run = spawnSync(process.execPath, [LANES_BIN, "--help"], { env: testEnv(), timeout: 30_000 });
+    expect(run.stdout.toString()).toMatch(
+      /tasks \[options\]\s+list the workspace's background tasks; tasks\s+logs ID \[-f\], tasks kill ID/,
+    );
+  });
+});
