@@ -193,6 +193,7 @@ async function recordedEnd(workspace: string, id: string): Promise<TaskRecord | 
   for (let attempt = 0; attempt < 20; attempt++) {
     const { record } = await findTask(workspace, id, process.pid);
     if (isTerminal(record.status)) return record;
+    if (record.type === "local_agent") return undefined; // its log is not followed (showAgentLog)
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return undefined;
