@@ -188,12 +188,15 @@ export async function printLogs(
   if (ended) process.stderr.write(`(task ${id} ended: ${statusPhrase(ended)})\n`);
 }
 
-/** The task's record once it is terminal, waiting up to 2 s for its lanes to write it; else undefined. */
+/**
+ * The task's end once it is recorded: by its lanes, or derived from its exit file when that lanes is gone
+ * (reconcile). Waits up to 2 s for a live lanes to write it; undefined for an agent, whose log is not followed.
+ */
 async function recordedEnd(workspace: string, id: string): Promise<TaskRecord | undefined> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const { record } = await findTask(workspace, id, process.pid);
+    if (record.type === "local_agent") return undefined;
     if (isTerminal(record.status)) return record;
-    if (record.type === "local_agent") return undefined; // its log is not followed (showAgentLog)
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return undefined;
