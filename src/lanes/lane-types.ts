@@ -30,8 +30,6 @@ export interface LaneManagerOptions {
   ownerPid: number;
   /** Tasks that are not persisted end when this lanes dies, even by SIGKILL (see owner-watch.ts); default false. */
   endWithOwner?: boolean | undefined;
-  /** Start the fork server now, not at the first task: an agent worker's first command comes within a turn. */
-  warmForkServer?: boolean | undefined;
 }
 
 export interface StartTaskRequest {

@@ -36,10 +36,7 @@ export class TaskRunner {
   /** The manager's fork server: closed at shutdown (shutdown.ts), its running tasks then watched by pid. */
   readonly forkServer = new ForkServerSlot();
 
-  constructor(private readonly parts: TaskRunnerParts) {
-    // Its perl then starts while the model answers, off the first command's path.
-    if (parts.options.warmForkServer) this.forkServer.get();
-  }
+  constructor(private readonly parts: TaskRunnerParts) {}
 
   /** Time between TERM and KILL, for anything that ends processes on the manager's behalf. */
   get killGraceMs(): number {

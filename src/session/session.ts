@@ -77,10 +77,9 @@ export class Session {
       createProvider({ model: options.model ?? config.model, env, provider: options.providerName });
     this.window = new ContextWindow(config.context_window, () => this.provider);
     const notice = options.notice ?? (() => {});
-    this.lanes = new LaneManager({
-      ...laneManagerOptions(options.workspace, config, env, notice, options.ownerPid),
-      warmForkServer: options.agent !== undefined,
-    });
+    this.lanes = new LaneManager(
+      laneManagerOptions(options.workspace, config, env, notice, options.ownerPid),
+    );
     // An agent never takes over others' tasks: their results are its parent's, not its own.
     if (!options.agent) startLanes(this.lanes, config.task_retention_days, notice);
     const gate = new CommandGate({
