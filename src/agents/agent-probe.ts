@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { waitUntilSync } from "../async/blocking-wait.js";
 import { adoptProbe, adoptProbeLater, knownProbe, type ProbeResult } from "../sandbox/probe.js";
 import { probeSoon } from "../sandbox/probe-soon.js";
@@ -24,16 +24,16 @@ export function probeForSpec(env: NodeJS.ProcessEnv): { probe: SpecProbe; delive
   };
 }
 
-/** Replaces `pending` in the spec file with the answer; a spec gone (the worker's end removed it) is left so. */
+/** Replaces `pending` in the spec file with the answer; one that cannot be written leaves the worker to probe. */
 function writeSpecProbe(file: string, result: ProbeResult): void {
+  const temp = `${file}.${process.pid}.probe`;
   try {
     const spec = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
-    const temp = `${file}.${process.pid}.probe`;
     writeFileSync(temp, JSON.stringify({ ...spec, sandbox_probe: result }), { mode: 0o600 });
     // Renamed over it: the worker never reads half a spec.
     renameSync(temp, file);
   } catch {
-    // The worker then probes for itself.
+    rmSync(temp, { force: true });
   }
 }
 
