@@ -9,7 +9,7 @@ import { NestedCheckouts } from "./nested-repos.js";
 import { tempRoots, type SandboxPolicy } from "./policy.js";
 import { PendingEntries } from "./namespace-entry.js";
 import { BRIDGE_MISSING, networkBridge, probeSandbox } from "./probe.js";
-import { beginSharedNetwork, loopbackFallbackLine, type SharedNetwork } from "./shared-network.js";
+import { loopbackFallbackLine, startSharedNetwork, type SharedNetwork } from "./shared-network.js";
 import { FilteringProxy, type Connector } from "./proxy.js";
 import { PROXY_DIR_PREFIX, removeStaleProxyDirs } from "./proxy-dir.js";
 import { ownCache } from "./own-cache.js";
@@ -81,15 +81,7 @@ export class CommandSandbox implements LaunchWrapper {
     const bridge = filtered ? (this.options.bridge ?? networkBridge(env)) : undefined;
     if (filtered && bridge === undefined) this.refuse(BRIDGE_MISSING);
     const socket = bridge === undefined ? undefined : this.ensureProxy();
-    const entering = this.policy.network === "on" ? undefined : this.sharedNetwork(env, bridge, socket);
-    // A first command's holder starts while the mount points are prepared; waited for after.
-    let protection: ProtectionMounts | undefined;
-    let shared: ReturnType<NonNullable<typeof entering>>;
-    try {
-      protection = this.protection();
-    } finally {
-      shared = entering?.();
-    }
+    const shared = this.policy.network === "on" ? undefined : this.sharedNetwork(env, bridge, socket);
     const context = {
       workspace: this.options.workspace,
       lanesDir: this.options.lanesDir,
@@ -98,7 +90,7 @@ export class CommandSandbox implements LaunchWrapper {
       proxyDir: shared ? undefined : this.proxyDir,
       sshAuthSock: plan.env.SSH_AUTH_SOCK,
       sharedNetwork: shared !== undefined,
-      protection,
+      protection: this.protection(),
       facts: this.facts,
     };
     const argv = [plan.file, ...plan.args];
@@ -147,34 +139,26 @@ export class CommandSandbox implements LaunchWrapper {
   /**
    * The session's shared network namespace, started with the first command that needs one; undefined when
    * it cannot be had (no nsenter, a holder that would not start, a filtered network without perl's bridge):
-   * each command then gets a namespace of its own, as before. A holder is spawned now; the step handed back
-   * waits for it and gives the command's entry.
+   * each command then gets a namespace of its own, as before.
    */
   private sharedNetwork(
     env: NodeJS.ProcessEnv,
     bridge: { perl: string } | "socat" | undefined,
     socket: string | undefined,
-  ): () => { namespaces: string[] } | { argv: string[] } | undefined {
-    if (this.shared === null || this.options.sharedNetwork === false || bridge === "socat")
-      return () => undefined;
+  ): { namespaces: string[] } | { argv: string[] } | undefined {
+    if (this.shared === null || this.options.sharedNetwork === false || bridge === "socat") return undefined;
     if (this.shared && !this.shared.network.alive) this.shared = undefined;
-    // Ports its tasks listen on are published on the host; their addresses go next to the task records.
-    const starting =
-      this.shared === undefined
-        ? beginSharedNetwork(env, socket, join(this.options.lanesDir, "tasks"))
-        : undefined;
-    return () => {
-      if (starting) {
-        const started = starting();
-        if ("why" in started) {
-          this.shared = null;
-          this.options.onNotice?.(loopbackFallbackLine(started.why));
-          return undefined;
-        }
-        this.shared = started;
+    if (this.shared === undefined) {
+      // Ports its tasks listen on are published on the host; their addresses go next to the task records.
+      const started = startSharedNetwork(env, socket, join(this.options.lanesDir, "tasks"));
+      if ("why" in started) {
+        this.shared = null;
+        this.options.onNotice?.(loopbackFallbackLine(started.why));
+        return undefined;
       }
-      return this.shared ? this.shared.network.entry(this.shared.nsenter) : undefined;
-    };
+      this.shared = started;
+    }
+    return this.shared.network.entry(this.shared.nsenter);
   }
 
   /**

@@ -8,12 +8,6 @@ import { startPortPublisher } from "./port-publisher.js";
 import { findProgram } from "./probe.js";
 import { waitUntilSync } from "../async/blocking-wait.js";
 
-interface HolderOptions {
-  unshare: string;
-  perl: string;
-  proxySocket?: string | undefined;
-}
-
 /**
  * One private network namespace for all of a session's sandboxed commands, so a dev server one task starts
  * on 127.0.0.1 answers another task's curl (a namespace per command hid them from each other), while the
@@ -37,25 +31,16 @@ export class SharedNetwork {
    * Starts the holder and waits (synchronously, a few ms, once a session) until it is ready. Undefined when
    * it cannot be made: the caller falls back to a namespace per command.
    */
-  static start(options: HolderOptions): SharedNetwork | undefined {
-    return SharedNetwork.begin(options)();
-  }
-
-  /**
-   * Spawns the holder and hands back the wait for it: the caller does other work (the sandbox's mount
-   * points) while the holder starts. The wait, undefined when it could not be made, must be called once.
-   */
-  static begin(options: HolderOptions): () => SharedNetwork | undefined {
+  static start(options: {
+    unshare: string;
+    perl: string;
+    proxySocket?: string | undefined;
+  }): SharedNetwork | undefined {
     const dir = mkdtempSync(join(tmpdir(), "lanes-netns-"));
     const readyPath = join(dir, "ready");
-    let ready: number | undefined;
+    const ready = openSync(readyPath, "w");
     let holder: ChildProcess | undefined;
-    const cleanUp = (): void => {
-      if (ready !== undefined) closeSync(ready);
-      rmSync(dir, { recursive: true, force: true });
-    };
     try {
-      ready = openSync(readyPath, "w");
       // Root makes the namespace in its own user namespace; anyone else needs one of their own to own it, and
       // keeps its capabilities there across the exec, so the holder can bring `lo` up (util-linux 2.38+;
       // an older unshare fails here, and commands get a namespace each).
@@ -66,31 +51,22 @@ export class SharedNetwork {
       holder = spawn(options.unshare, argv, { env: {}, stdio: ["ignore", "ignore", "ignore", ready] });
       holder.on("error", () => {});
       holder.unref();
+      const pid = holder.pid;
+      const started =
+        pid !== undefined && waitUntilSync(() => readFileSync(readyPath, "utf8") === "ready\n", 5_000);
+      // Never hand out a namespace that is lanes' own (the holder gone, its pid reused).
+      if (!started || pid === undefined || sameNamespace(pid, "net")) {
+        holder.kill("SIGKILL");
+        return undefined;
+      }
+      return new SharedNetwork(holder, pid, !sameNamespace(pid, "user"), readlinkSync(`/proc/${pid}/ns/net`));
     } catch {
       holder?.kill("SIGKILL");
-      cleanUp();
-      return () => undefined;
+      return undefined;
+    } finally {
+      closeSync(ready);
+      rmSync(dir, { recursive: true, force: true });
     }
-    const spawned = holder;
-    return () => {
-      try {
-        const pid = spawned.pid;
-        const started =
-          pid !== undefined && waitUntilSync(() => readFileSync(readyPath, "utf8") === "ready\n", 5_000);
-        // Never hand out a namespace that is lanes' own (the holder gone, its pid reused).
-        if (!started || pid === undefined || sameNamespace(pid, "net")) {
-          spawned.kill("SIGKILL");
-          return undefined;
-        }
-        const namespace = readlinkSync(`/proc/${pid}/ns/net`);
-        return new SharedNetwork(spawned, pid, !sameNamespace(pid, "user"), namespace);
-      } catch {
-        spawned.kill("SIGKILL");
-        return undefined;
-      } finally {
-        cleanUp();
-      }
-    };
   }
 
   /** Whether the holder still holds the namespace (a command must never enter whatever took its pid). */
@@ -149,32 +125,20 @@ export function startSharedNetwork(
   proxySocket?: string,
   publishTo?: string,
 ): { network: SharedNetwork; nsenter: string } | { why: string } {
-  return beginSharedNetwork(env, proxySocket, publishTo)();
-}
-
-/** startSharedNetwork in two steps: the holder is spawned now, and waited for (and its ports published) by the step handed back. */
-export function beginSharedNetwork(
-  env: NodeJS.ProcessEnv,
-  proxySocket?: string,
-  publishTo?: string,
-): () => { network: SharedNetwork; nsenter: string } | { why: string } {
   const tools = {
     nsenter: findProgram("nsenter", env),
     unshare: findProgram("unshare", env),
     perl: findPerl(),
   };
-  const { nsenter, unshare, perl } = tools;
-  if (nsenter === undefined) return () => ({ why: "nsenter (util-linux) is not installed" });
-  if (unshare === undefined) return () => ({ why: "unshare (util-linux) is not installed" });
-  if (perl === null) return () => ({ why: "perl is not installed" });
-  const wait = SharedNetwork.begin({ unshare, perl, proxySocket });
-  return () => {
-    const network = wait();
-    if (!network) return { why: "its holder did not start (unprivileged, unshare needs util-linux 2.38+)" };
-    if (publishTo !== undefined)
-      network.publishPorts({ nsenter, perl }, publishTo, proxySocket !== undefined);
-    return { network, nsenter };
-  };
+  if (tools.nsenter === undefined) return { why: "nsenter (util-linux) is not installed" };
+  if (tools.unshare === undefined) return { why: "unshare (util-linux) is not installed" };
+  if (tools.perl === null) return { why: "perl is not installed" };
+  const network = SharedNetwork.start({ unshare: tools.unshare, perl: tools.perl, proxySocket });
+  if (!network) return { why: "its holder did not start (unprivileged, unshare needs util-linux 2.38+)" };
+  if (publishTo !== undefined) {
+    network.publishPorts({ nsenter: tools.nsenter, perl: tools.perl }, publishTo, proxySocket !== undefined);
+  }
+  return { network, nsenter: tools.nsenter };
 }
 
 /** The line a session prints once when its commands cannot share a loopback. */
