@@ -44,6 +44,26 @@ function cpuTicks(stat: string): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
+/**
+ * CPU time (user + system) of a process and everything under it: its live descendants' own and the children
+ * each has reaped (cutime + cstime), so the helpers a worker starts (perl, unshare, bwrap) count too.
+ */
+export function treeCpuMs(pid: number): number | undefined {
+  let total = 0;
+  const queue = [pid];
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    try {
+      const fields = readFileSync(`/proc/${next}/stat`, "utf8");
+      const after = fields.slice(fields.lastIndexOf(")") + 2).split(" ");
+      total += [11, 12, 13, 14].reduce((sum, i) => sum + Number(after[i]), 0) * 10;
+    } catch {
+      if (next === pid) return undefined;
+    }
+    queue.push(...childrenOf(next));
+  }
+  return total;
+}
+
 function isAgentWorker(pid: number): boolean {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes("agent-worker");

@@ -17,7 +17,7 @@ import {
   type AgentsWorkspace,
   type ParentRun,
 } from "./agents-cli.js";
-import { findAgentWorker, PeakRss, readRss, type Rss } from "./agents-memory.js";
+import { findAgentWorker, PeakRss, readRss, treeCpuMs, type Rss } from "./agents-memory.js";
 import { benchTurnCpu, type TurnCpu } from "./agents-turn-cpu.js";
 import { waitingRoutes, waitingSampler, type WaitingTogether } from "./agents-waiting.js";
 import { percentile, round, withWorkspace, type BenchContext } from "./support.js";
@@ -50,6 +50,10 @@ export interface AgentsResult {
     cpuToWaitMs?: number;
     /** Median CPU time of a worker when its first request arrived. */
     cpuToFirstRequestMs?: number;
+    /** The same for the worker's whole process tree (its helpers: perl, unshare, bwrap; reaped ones too). */
+    treeCpuToFirstRequestMs?: number;
+    /** Median CPU time of a worker's whole process tree at the first sample that saw it waiting. */
+    treeCpuToWaitMs?: number;
     /** Median time from an agent's last request to the parent's record of its end (its worker's exit). */
     endAfterLastRequestMs?: number;
   };
@@ -212,6 +216,7 @@ export async function benchFanOut(
   // Each worker's CPU when its first request arrives, read from /proc by the fake API as it answers.
   let project = "";
   const cpuToFirst: number[] = [];
+  const treeToFirst: number[] = [];
   const agentRoute =
     (prompt: string): Route =>
     (_request, index) => {
@@ -220,6 +225,8 @@ export async function benchFanOut(
         const worker = record?.pid ? findAgentWorker(record.pid) : undefined;
         const cpuMs = worker === undefined ? undefined : readRss(worker)?.cpuMs;
         if (cpuMs !== undefined) cpuToFirst.push(cpuMs);
+        const treeMs = worker === undefined ? undefined : treeCpuMs(worker);
+        if (treeMs !== undefined) treeToFirst.push(treeMs);
       }
       return agentScript[index] ?? textReply(`done ${index}`);
     };
@@ -229,6 +236,7 @@ export async function benchFanOut(
   const walls = { fanOut: [] as number[], process: [] as number[] };
   // The peaks' CPU is the last seen while waiting, so it includes the sleep's end; this is its start.
   const toWait = new Map<string, number>();
+  const treeToWait = new Map<string, number>();
   try {
     for (let i = 0; i < rounds; i++) {
       const onSample = (ws: AgentsWorkspace, pid: number): void => {
@@ -239,7 +247,11 @@ export async function benchFanOut(
           const worker = state?.phase === "waiting" ? findAgentWorker(record.pid) : undefined;
           const rss = worker === undefined ? undefined : readRss(worker);
           peaks.add(`worker ${i} ${record.id}`, rss);
-          if (rss && !toWait.has(`${i} ${record.id}`)) toWait.set(`${i} ${record.id}`, rss.cpuMs);
+          if (rss && !toWait.has(`${i} ${record.id}`)) {
+            toWait.set(`${i} ${record.id}`, rss.cpuMs);
+            const treeMs = treeCpuMs(worker!);
+            if (treeMs !== undefined) treeToWait.set(`${i} ${record.id}`, treeMs);
+          }
         }
         peaks.add("parent", readRss(pid));
         for (const [name, child] of Object.entries(baselines)) peaks.add(name, readRss(child.pid ?? -1));
@@ -285,6 +297,8 @@ export async function benchFanOut(
       processWallMs: median(walls.process),
       cpuToWaitMs: median([...toWait.values()]),
       cpuToFirstRequestMs: median(cpuToFirst),
+      treeCpuToFirstRequestMs: median(treeToFirst),
+      treeCpuToWaitMs: median([...treeToWait.values()]),
       endAfterLastRequestMs: median(endAfterLast),
     },
     memory: {
@@ -313,7 +327,7 @@ export async function benchAgents(context: BenchContext): Promise<AgentsResult> 
     );
     const rest = await benchFanOut(bin, context.quick ? 1 : 3);
     context.log(
-      `fan-out of 3 agents on sleep ${SLEEP_S}: ${rest.fanOut.wallMs} ms; worker CPU at its first request ${rest.fanOut.cpuToFirstRequestMs} ms, when it began to wait ${rest.fanOut.cpuToWaitMs} ms, by the end of its wait ${rest.memory.median.cpuMs} ms; its end recorded ${rest.fanOut.endAfterLastRequestMs} ms after its last request; worker RSS while waiting median ${rest.memory.median.rssMb} MB, max ${rest.memory.max.rssMb} MB (idle node ${rest.memory.node.rssMb} MB, with the SDK ${rest.memory.nodeWithSdk.rssMb} MB)`,
+      `fan-out of 3 agents on sleep ${SLEEP_S}: ${rest.fanOut.wallMs} ms; worker CPU at its first request ${rest.fanOut.cpuToFirstRequestMs} ms, when it began to wait ${rest.fanOut.cpuToWaitMs} ms (its process tree ${rest.fanOut.treeCpuToFirstRequestMs} / ${rest.fanOut.treeCpuToWaitMs} ms), by the end of its wait ${rest.memory.median.cpuMs} ms; its end recorded ${rest.fanOut.endAfterLastRequestMs} ms after its last request; worker RSS while waiting median ${rest.memory.median.rssMb} MB, max ${rest.memory.max.rssMb} MB (idle node ${rest.memory.node.rssMb} MB, with the SDK ${rest.memory.nodeWithSdk.rssMb} MB)`,
     );
     const together = await benchTogether(bin, context.quick ? 8 : 20);
     context.log(

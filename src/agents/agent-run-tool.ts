@@ -3,7 +3,7 @@ import * as z from "zod";
 import { MAX_TIMER_MS } from "../config/limits.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { displayPath, queuedLine } from "../present/task-text.js";
-import { probeSandbox } from "../sandbox/probe.js";
+import { probeForSpec } from "./agent-probe.js";
 import { defineTool, ToolError } from "../tools/define-tool.js";
 import type { AgentContext } from "./agent-context.js";
 import { writeAgentSpec } from "./agent-spec.js";
@@ -62,6 +62,8 @@ export function createAgentRunTool(lanes: LaneManager, context: AgentContext) {
       const { id } = lanes.reserveId();
       const worktree = input.isolation === "worktree" ? await createWorktree(lanes.workspace, id) : null;
       const maxWallMs = Math.min(input.timeout_ms ?? limits.max_wall_ms, limits.max_wall_ms);
+      // Probed once for the whole tree, not once per agent (a bwrap run each).
+      const sandbox = context.config.sandbox === "danger-full-access" ? undefined : probeForSpec(context.env);
       const specFile = writeAgentSpec(context.stateDir, id, {
         prompt: input.prompt,
         description: input.description ?? null,
@@ -79,9 +81,9 @@ export function createAgentRunTool(lanes: LaneManager, context: AgentContext) {
         config: context.config,
         started_at: new Date().toISOString(),
         ...(context.canAsk && { ask_parent: true }),
-        // Probed once for the whole tree, not once per agent (a bwrap run each).
-        ...(context.config.sandbox !== "danger-full-access" && { sandbox_probe: probeSandbox(context.env) }),
+        ...(sandbox && { sandbox_probe: sandbox.probe }),
       });
+      sandbox?.deliver(specFile);
       const record = lanes.start({
         id,
         command: workerCommand(specFile),

@@ -27,11 +27,15 @@ export const AgentSpecSchema = z.object({
   started_at: z.string(),
   /** A person can be asked (the REPL): the agent's approval questions go to it (approval-relay.ts). */
   ask_parent: z.boolean().optional(),
-  /** Whether bubblewrap works here, as the parent found: the worker does not probe again. */
+  /**
+   * Whether bubblewrap works here, as the parent found: the worker does not probe again. `pending`: the
+   * parent was still probing when it started the worker, and writes its answer here (agent-probe.ts).
+   */
   sandbox_probe: z
     .union([
       z.object({ ok: z.literal(true), bwrap: z.string() }),
       z.object({ ok: z.literal(false), reason: z.string() }),
+      z.object({ pending: z.literal(true) }),
     ])
     .optional(),
 });

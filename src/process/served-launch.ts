@@ -16,6 +16,16 @@ interface ServedOptions {
 }
 
 /**
+ * Starts the server (if it will serve this launch and none runs) before the sandbox wraps the command: a
+ * first start's perl then comes up while the sandbox sets up (its network holder, its mount points),
+ * instead of after it, with the launch waiting for it.
+ */
+export function serverAhead(options: ServedOptions): void {
+  const { forkServer, stdin } = options;
+  if (forkServer && !options.mirror && stdin !== "inherit") forkServer.get();
+}
+
+/**
  * The launch forked by the fork server, or undefined when it must be spawned: no server, a command attached
  * to lanes' terminal or mirrored through pipes (descriptors only lanes holds), or a server that refused.
  */

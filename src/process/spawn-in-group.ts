@@ -6,7 +6,7 @@ import type { LaunchWrapper } from "./launch-wrapper.js";
 import { ownGroupLaunch } from "./own-group-launch.js";
 import { mirrorPipe, type OutputMirror } from "./output-mirror.js";
 import type { LeaderProcess } from "./served-leader.js";
-import { servedLaunch, type ForkServerSource } from "./served-launch.js";
+import { servedLaunch, serverAhead, type ForkServerSource } from "./served-launch.js";
 import { closeParentCopies, EXIT_FD, planStdio, type StdioPlan } from "./stdio-plan.js";
 
 export interface SpawnInGroupOptions {
@@ -49,6 +49,7 @@ export function spawnInGroup(options: SpawnInGroupOptions): SpawnedGroup {
   let logHandedOver = false;
   try {
     const recordExitCode = options.exitFile !== undefined;
+    if (options.sandbox) serverAhead(options);
     const { plan, launch: extra } = commandPlan(
       options.command,
       options.env,

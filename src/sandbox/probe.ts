@@ -33,14 +33,26 @@ export function explainBwrapFailure(stderr: string): string {
 }
 
 let cached: ProbeResult | undefined;
+/** Where a worker finds its parent's answer, which may come after the worker started (agent-probe.ts). */
+let handedDown: ((mayWait: boolean) => ProbeResult | undefined) | undefined;
 
 /**
  * Whether the sandbox can start here: bwrap exists and can make the namespaces every command gets. Run
  * once per process, on the first sandboxed command (never at start-up). Linux only.
  */
 export function probeSandbox(env: NodeJS.ProcessEnv): ProbeResult {
+  cached ??= handedDown?.(true);
   if (cached) return cached;
-  cached = probeNow(env);
+  const plan = probePlan(env);
+  if (!("args" in plan)) return (cached = plan);
+  const run = spawnSync(plan.bwrap, plan.args, { encoding: "utf8", timeout: 10_000 });
+  cached = probeOutcome(plan.bwrap, run);
+  return cached;
+}
+
+/** The answer when this process has one already, without probing. */
+export function knownProbe(): ProbeResult | undefined {
+  cached ??= handedDown?.(false);
   return cached;
 }
 
@@ -49,7 +61,13 @@ export function adoptProbe(result: ProbeResult): void {
   cached ??= result;
 }
 
-function probeNow(env: NodeJS.ProcessEnv): ProbeResult {
+/** Asked before probing: the parent's answer if it came (undefined: probe); `mayWait` for it a moment. */
+export function adoptProbeLater(answer: (mayWait: boolean) => ProbeResult | undefined): void {
+  handedDown = answer;
+}
+
+/** The bwrap run that answers, or the answer itself when there is nothing to run. */
+export function probePlan(env: NodeJS.ProcessEnv): { bwrap: string; args: string[] } | ProbeResult {
   if (process.platform !== "linux")
     return {
       ok: false,
@@ -62,10 +80,14 @@ function probeNow(env: NodeJS.ProcessEnv): ProbeResult {
       reason: `bubblewrap (bwrap) is not installed; install it (apt-get install bubblewrap, dnf install bubblewrap), ${WITHOUT}`,
     };
   const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-pid", "--unshare-net"];
-  const run = spawnSync(bwrap, [...args, "--cap-drop", "ALL", "--", "/bin/true"], {
-    encoding: "utf8",
-    timeout: 10_000,
-  });
+  return { bwrap, args: [...args, "--cap-drop", "ALL", "--", "/bin/true"] };
+}
+
+/** What a finished probe run says. */
+export function probeOutcome(
+  bwrap: string,
+  run: { error?: Error | undefined; status: number | null; stderr: string },
+): ProbeResult {
   if (run.error) return { ok: false, reason: `bubblewrap did not run: ${run.error.message}; ${WITHOUT}` };
   if (run.status !== 0) return { ok: false, reason: explainBwrapFailure(run.stderr) };
   return { ok: true, bwrap };

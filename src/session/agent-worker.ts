@@ -15,7 +15,7 @@ import { budgetedProvider } from "../agents/budgeted-provider.js";
 import { commonGitDir, finishWorktree } from "../agents/worktree.js";
 import { relayAsker, type RelayAsk } from "../agents/approval-relay.js";
 import { watchAgentQuestions } from "../agents/relay-questions.js";
-import { adoptProbe } from "../sandbox/probe.js";
+import { adoptParentProbe } from "../agents/agent-probe.js";
 
 /** Exit status of a worker, read by nobody but people: the phase in its state and report says it all. */
 const EXIT: Record<AgentPhase, number> = {
@@ -46,7 +46,7 @@ export function startAgentWorker(
   io: { stdin: Readable; write: (text: string) => void; env: NodeJS.ProcessEnv; ownerPid: number },
 ): AgentWorker {
   const spec = readAgentSpec(specFile);
-  if (spec.sandbox_probe) adoptProbe(spec.sandbox_probe);
+  adoptParentProbe(specFile, spec.sandbox_probe);
   const limits = spec.config.agents;
   const budget = new AgentBudget(
     {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ForkServerSlot } from "../../src/process/fork-server-slot.js";
+import type { LaunchWrapper } from "../../src/process/launch-wrapper.js";
 import { startGroupProcess, type GroupProcessOptions } from "../../src/process/group-process.js";
 import { tempWorkspace } from "../helpers/temp-workspace.js";
 
@@ -122,5 +123,17 @@ describe.skipIf(process.platform !== "linux")("a command forked by the fork serv
     expect(served?.reason).toBe("spawn_error");
     expect(served?.error).toContain("no-such-dir");
     expect((await run("exit 5", true).exited).exitCode).toBe(5);
+  });
+
+  it("starts before the sandbox wraps the first command, so its perl starts while the sandbox is set up", async () => {
+    const calls: string[] = [];
+    // The manager's source, noting when it is asked; the sandbox notes when it wraps.
+    const forkServer = { get: () => (calls.push("server"), slot.get()) };
+    const sandbox: LaunchWrapper = { wrap: (plan) => (calls.push("wrap"), plan) };
+    const first = run("echo wrapped", true, { sandbox, forkServer });
+    expect((await first.exited).exitCode).toBe(0);
+    expect(calls[0]).toBe("server");
+    expect(calls).toContain("wrap");
+    expect(readFileSync(join(ws.dir, `run${runs}.log`), "utf8")).toBe("wrapped\n");
   });
 });
