@@ -21,7 +21,7 @@ const ROUNDS = 3;
  * fork of itself per start, which lanes' fork server does not pay either; resolves when the last has
  * exited, in ms from the shell's spawn. All plans of a burst share the first one's environment.
  */
-async function burst(plans: SpawnPlan[], cwd: string): Promise<number> {
+export async function burst(plans: SpawnPlan[], cwd: string): Promise<number> {
   const lines = plans.map(
     (plan) => `${[plan.file, ...plan.args].map(shellQuote).join(" ")} & pids="$pids $!"`,
   );
