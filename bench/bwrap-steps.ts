@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { SpawnPlan } from "../src/process/launch-wrapper.js";
 import { createSandbox } from "../src/sandbox/create.js";
 import { burst } from "./bwrap-floor.js";
+import { startMountHolder } from "./shared-mount-holder.js";
 import { childrenCpuMs } from "./main-thread.js";
 import { benchConfig, percentile, round, withWorkspace } from "./support.js";
 import { systemCpuSince, systemSnapshot, type SystemCpu } from "./system-cpu.js";
@@ -144,6 +145,20 @@ export async function bwrapSteps(k: number, rounds = 2): Promise<BwrapStep[]> {
             k,
           ),
         );
+        const shared = sandbox.wrap(plain, workspace);
+        const holder = startMountHolder(shared.file, groups(shared.args).options);
+        if (holder) {
+          const plans = Array.from({ length: k }, () => holder.task(plain, workspace));
+          try {
+            add(
+              "structural: lanes' mounts held once; per task nsenter → bwrap --unshare-pid --proc --dev",
+              await measure(plans, workspace, k),
+            );
+          } finally {
+            holder.stop();
+            shared.release?.();
+          }
+        }
         for (const { step, change } of variants()) {
           const wrapped = Array.from({ length: k }, () => sandbox.wrap(plain, workspace));
           const plans = wrapped.map((plan) => {
