@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import type { SpawnPlan } from "../src/process/launch-wrapper.js";
 import { createSandbox } from "../src/sandbox/create.js";
+import { bwrapOptions, startMountHolder } from "./shared-mount-holder.js";
 import { benchConfig, percentile, round, since, withWorkspace } from "./support.js";
 
 /** Wall / 2 s of k `sleep 2` started at once by node: in bubblewrap as lanes wraps them, and plain. */
@@ -10,6 +11,10 @@ export interface BwrapFloor {
   k: number;
   bwrap: number;
   plain: number;
+  /** The structural option's floor: lanes' mounts held once, each task a small bwrap in that namespace. */
+  held?: number | undefined;
+  /** The same, each task entering with unshare and setpriv instead of a bwrap of its own. */
+  heldWithoutBwrap?: number | undefined;
   rounds: number;
 }
 
@@ -51,7 +56,12 @@ export async function bwrapFloor(k: number, rounds = ROUNDS): Promise<BwrapFloor
     if (sandbox === undefined) return undefined;
     const plain: SpawnPlan = { file: "/bin/sh", args: ["-c", `sleep ${SLEEP_S}`], env };
     try {
-      const times = { bwrap: [] as number[], plain: [] as number[] };
+      const times = {
+        bwrap: [] as number[],
+        plain: [] as number[],
+        held: [] as number[],
+        heldWithoutBwrap: [] as number[],
+      };
       for (let round = 0; round < rounds; round++) {
         times.plain.push(
           await burst(
@@ -66,9 +76,25 @@ export async function bwrapFloor(k: number, rounds = ROUNDS): Promise<BwrapFloor
         } finally {
           for (const plan of wrapped) plan.release?.();
         }
+        const shared = sandbox.wrap(plain, workspace);
+        const holder = startMountHolder(shared.file, bwrapOptions(shared.args));
+        try {
+          if (holder)
+            times.held.push(
+              await burst(
+                Array.from({ length: k }, () => holder.task(plain, workspace)),
+                workspace,
+              ),
+            );
+        } finally {
+          holder?.stop();
+          shared.release?.();
+        }
       }
       const ratio = (list: number[]): number => round(percentile(list, 50) / (SLEEP_S * 1000), 3);
-      return { k, bwrap: ratio(times.bwrap), plain: ratio(times.plain), rounds };
+      const held = times.held.length === rounds ? ratio(times.held) : undefined;
+      const heldWithoutBwrap = held === undefined ? undefined : ratio(times.heldWithoutBwrap);
+      return { k, bwrap: ratio(times.bwrap), plain: ratio(times.plain), held, heldWithoutBwrap, rounds };
     } finally {
       sandbox.close?.();
     }

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { SpawnPlan } from "../src/process/launch-wrapper.js";
 import { createSandbox } from "../src/sandbox/create.js";
 import { burst } from "./bwrap-floor.js";
-import { startMountHolder } from "./shared-mount-holder.js";
+import { bwrapOptions, startMountHolder } from "./shared-mount-holder.js";
 import { childrenCpuMs } from "./main-thread.js";
 import { benchConfig, percentile, round, withWorkspace } from "./support.js";
 import { systemCpuSince, systemSnapshot, type SystemCpu } from "./system-cpu.js";
@@ -18,32 +18,6 @@ export interface BwrapStep {
 }
 
 const SLEEP_S = 2;
-// Options bwrap reads with how many values.
-const ARITY: Record<string, number> = {
-  "--ro-bind": 2,
-  "--ro-bind-try": 2,
-  "--bind": 2,
-  "--dev": 1,
-  "--proc": 1,
-  "--tmpfs": 1,
-  "--remount-ro": 1,
-  "--cap-drop": 1,
-  "--chdir": 1,
-};
-
-/** bwrap's options as groups (an option and its values), and the command after `--`. */
-function groups(args: string[]): { options: string[][]; command: string[] } {
-  const options: string[][] = [];
-  let i = 0;
-  while (i < args.length && args[i] !== "--") {
-    const name = args[i] ?? "";
-    const take = ARITY[name] ?? 0;
-    options.push(args.slice(i, i + 1 + take));
-    i += 1 + take;
-  }
-  return { options, command: args.slice(i) };
-}
-
 type Transform = (groups: string[][]) => string[][];
 
 const drop =
@@ -146,7 +120,7 @@ export async function bwrapSteps(k: number, rounds = 2): Promise<BwrapStep[]> {
           ),
         );
         const shared = sandbox.wrap(plain, workspace);
-        const holder = startMountHolder(shared.file, groups(shared.args).options);
+        const holder = startMountHolder(shared.file, bwrapOptions(shared.args));
         if (holder) {
           const plans = Array.from({ length: k }, () => holder.task(plain, workspace));
           try {
@@ -162,7 +136,8 @@ export async function bwrapSteps(k: number, rounds = 2): Promise<BwrapStep[]> {
         for (const { step, change } of variants()) {
           const wrapped = Array.from({ length: k }, () => sandbox.wrap(plain, workspace));
           const plans = wrapped.map((plan) => {
-            const { options, command } = groups(plan.args);
+            const options = bwrapOptions(plan.args);
+            const command = plan.args.slice(options.flat().length);
             return { ...plan, args: [...change(options).flat(), ...command] };
           });
           try {
