@@ -49,7 +49,12 @@ export async function burst(plans: SpawnPlan[], cwd: string): Promise<number> {
  * arguments lanes' sandbox gives> sh -c 'sleep 2'` (default config; its shared network is not entered,
  * which takes the launcher's setns) against k plain `sh -c 'sleep 2'`, rounds alternating; medians.
  */
-export async function bwrapFloor(k: number, rounds = ROUNDS): Promise<BwrapFloor | undefined> {
+export async function bwrapFloor(
+  k: number,
+  rounds = ROUNDS,
+  /** Also the structural option's two floors (two more bursts a round). */
+  structural = false,
+): Promise<BwrapFloor | undefined> {
   return withWorkspace("bwrap-floor", async (workspace) => {
     const env = process.env;
     const sandbox = createSandbox(benchConfig({}), { workspace, lanesDir: join(workspace, ".lanes"), env });
@@ -76,16 +81,16 @@ export async function bwrapFloor(k: number, rounds = ROUNDS): Promise<BwrapFloor
         } finally {
           for (const plan of wrapped) plan.release?.();
         }
+        if (!structural) continue;
         const shared = sandbox.wrap(plain, workspace);
         const holder = startMountHolder(shared.file, bwrapOptions(shared.args));
         try {
-          if (holder)
-            times.held.push(
-              await burst(
-                Array.from({ length: k }, () => holder.task(plain, workspace)),
-                workspace,
-              ),
-            );
+          if (holder) {
+            const plans = (task: typeof holder.task) =>
+              Array.from({ length: k }, () => task(plain, workspace));
+            times.held.push(await burst(plans(holder.task), workspace));
+            times.heldWithoutBwrap.push(await burst(plans(holder.taskWithoutBwrap), workspace));
+          }
         } finally {
           holder?.stop();
           shared.release?.();
@@ -93,7 +98,8 @@ export async function bwrapFloor(k: number, rounds = ROUNDS): Promise<BwrapFloor
       }
       const ratio = (list: number[]): number => round(percentile(list, 50) / (SLEEP_S * 1000), 3);
       const held = times.held.length === rounds ? ratio(times.held) : undefined;
-      const heldWithoutBwrap = held === undefined ? undefined : ratio(times.heldWithoutBwrap);
+      const heldWithoutBwrap =
+        times.heldWithoutBwrap.length === rounds ? ratio(times.heldWithoutBwrap) : undefined;
       return { k, bwrap: ratio(times.bwrap), plain: ratio(times.plain), held, heldWithoutBwrap, rounds };
     } finally {
       sandbox.close?.();
@@ -103,5 +109,6 @@ export async function bwrapFloor(k: number, rounds = ROUNDS): Promise<BwrapFloor
 
 // Run alone: `node bin/run-ts.js bench/bwrap-floor.ts 3 50` prints each k's figures.
 if (process.argv[1]?.endsWith("bwrap-floor.ts")) {
-  for (const k of process.argv.slice(2).map(Number)) console.log(JSON.stringify(await bwrapFloor(k)));
+  for (const k of process.argv.slice(2).map(Number))
+    console.log(JSON.stringify(await bwrapFloor(k, ROUNDS, true)));
 }

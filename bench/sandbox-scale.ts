@@ -147,8 +147,11 @@ export async function benchSandboxScale(context: BenchContext): Promise<SandboxS
   );
   context.log(`sandbox components (CPU ms): ${components.map((c) => c.cpuMs).join(" · ")}`);
   // The floor at k=500: what any launcher pays for k bubblewraps here, beside lanes' own sandboxed / plain.
-  const floor = context.quick ? undefined : await bwrapFloor(500, 2);
-  if (floor) context.log(`bwrap floor k=500: ${floor.bwrap} / plain ${floor.plain}`);
+  const floor = context.quick ? undefined : await bwrapFloor(500, 2, true);
+  if (floor)
+    context.log(
+      `bwrap floor k=500: ${floor.bwrap} / plain ${floor.plain}; held mounts + small bwrap ${floor.held}, held mounts without bwrap ${floor.heldWithoutBwrap}`,
+    );
   const scansPerTask = round(scans / Math.max(1, sandboxedTasks), 3);
   return { sleepS: SLEEP_S, runs, components, scansPerTask, floor };
 }
