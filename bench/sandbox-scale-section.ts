@@ -38,13 +38,26 @@ export function scaleSection(s: SandboxScaleResult): string[] {
         "",
       ]
     : [];
-  return [`### At k=${largest?.k ?? "?"}: where the wall goes`, "", ...timeline, ...floors, ...FINDINGS];
+  const mounts = s.mounts
+    ? [
+        `One sandboxed command as lanes wraps it (default config, a fresh workspace): ${s.mounts.mounts} mounts in its namespace, ${s.mounts.newFilesystems} filesystems made for it and listed there (with the ipc namespace's mqueue and bwrap's own base, which are not, ${s.mounts.newFilesystems + 2}); 19 before the empty folders became binds.`,
+        "",
+      ]
+    : [];
+  return [
+    `### At k=${largest?.k ?? "?"}: where the wall goes`,
+    "",
+    ...timeline,
+    ...floors,
+    ...mounts,
+    ...FINDINGS,
+  ];
 }
 
 /** Measured once by hand (2026-12-06, the sandboxcost session); the commands to repeat them are given. */
 const FINDINGS: string[] = [
   "What the sandboxcost session measured by hand (2026-12-06, load average 8-56 from four engineers on 2 cores: wall figures moved ±30% between identical runs, so only what repeated is written here):",
-  "- **Superblocks per command.** Each `--tmpfs` is a filesystem of its own, made and torn down with every command. In a fresh workspace lanes gave bwrap 14 empty protected folders and 1-2 hidden folders as `--tmpfs P --remount-ro P`: with /dev (tmpfs, devpts), /proc, the ipc namespace's mqueue, bwrap's own base and npx's scratch, 21 filesystems per command. They are now read-only binds of one empty folder, `.lanes/sandbox-empty` (a tmpfs each again if that folder is not empty): 6 per command. Sequentially (one bwrap at a time, 60 alternating runs, load 15) a bwrap with lanes' arguments took 51.3 ms now, 53.8 ms before, 40.7 ms minimal (`--ro-bind / / --dev /dev --proc /proc --unshare-pid`); its CPU (`perf stat` task-clock) 19.4 ms now, 20.7 before, 16 minimal.",
+  "- **Superblocks per command.** Each `--tmpfs` is a filesystem of its own, made and torn down with every command. In a fresh workspace lanes gave bwrap 14 empty protected folders and 1-2 hidden folders as `--tmpfs P --remount-ro P`: with /dev (tmpfs, devpts), /proc, the ipc namespace's mqueue, bwrap's own base and npx's scratch, 19 filesystems per command. They are now read-only binds of one empty folder, `.lanes/sandbox-empty` (a tmpfs each again if that folder is not empty): 6 per command. Sequentially (one bwrap at a time, 60 alternating runs, load 15) a bwrap with lanes' arguments took 51.3 ms now, 53.8 ms before, 40.7 ms minimal (`--ro-bind / / --dev /dev --proc /proc --unshare-pid`); its CPU (`perf stat` task-clock) 19.4 ms now, 20.7 before, 16 minimal.",
   "- **Each part of the arguments at k=200** (`node bin/run-ts.js bench/bwrap-steps.ts 200 3`, wall / 2 s, three runs at load 8-37): plain sh 2.1-4.5; lanes' arguments 3.3-7.0; no single part (`--dev`, `--unshare-ipc`, `--unshare-uts`, the pid namespace and /proc, the protective mounts) moved the wall by more than the noise between runs. What repeated: the minimal bwrap is never far from lanes' arguments, and both are far above plain. The cost is bwrap's per-command structure (a clone with new namespaces, a recursive bind of / remounted read-only mount by mount, pivot_root and the detach of the old root, teardown), not one argument.",
   "- **Kept:** `--unshare-ipc` (a command running as the user could otherwise attach to the user's SysV shared memory and message queues), `--dev` (the host's /dev through the read-only bind of / still has writable device nodes: a ro mount does not stop writes to a block device), `--unshare-pid` and `--proc`, every protective mount. `--unshare-uts` protects nothing with every capability dropped, but costs nothing measurable either, so it stays.",
   "- **Where the wall goes on lanes' side** (the table above, end run, load 9-70): the sandboxed turn's extra wall is all in the start phase. Both sides record their last end within 0.1 s of the last exit file and write their last record 0.2 s later: exit detection, the group sweep, the sandbox's teardown and record writes add nothing measurable at k=500; the last start comes 15 s later sandboxed.",

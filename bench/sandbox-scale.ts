@@ -1,3 +1,5 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { bwrapFloor, type BwrapFloor } from "./bwrap-floor.js";
 import { runPrintMode } from "../src/cli/print-mode.js";
 import type { RunSummary } from "../src/cli/run-summary.js";
@@ -5,6 +7,7 @@ import { createScriptProviderFromTurns, type ScriptTurn } from "../src/model/scr
 import { groupScans } from "../src/process/group-members.js";
 import { childrenCpuMs } from "./main-thread.js";
 import { sandboxComponents, type ComponentCost } from "./sandbox-components.js";
+import { sandboxMounts, type SandboxMounts } from "./sandbox-mounts.js";
 import { scaleTimeline, type ScaleTimeline } from "./scale-timeline.js";
 import { systemCpuSince, systemSnapshot, type SystemCpu } from "./system-cpu.js";
 import { benchConfig, percentile, round, since, withWorkspace, type BenchContext } from "./support.js";
@@ -40,6 +43,8 @@ export interface SandboxScaleResult {
   scansPerTask: number;
   /** Bubblewrap's own floor at the largest k: one shell starting k bwrap against k plain shells. */
   floor?: BwrapFloor | undefined;
+  /** One sandboxed command's mounts and the filesystems made for it (counts, unmoved by load). */
+  mounts?: SandboxMounts | undefined;
 }
 
 const SLEEP_S = 1;
@@ -153,7 +158,11 @@ export async function benchSandboxScale(context: BenchContext): Promise<SandboxS
       `bwrap floor k=500: ${floor.bwrap} / plain ${floor.plain}; held mounts + small bwrap ${floor.held}, held mounts without bwrap ${floor.heldWithoutBwrap}`,
     );
   const scansPerTask = round(scans / Math.max(1, sandboxedTasks), 3);
-  return { sleepS: SLEEP_S, runs, components, scansPerTask, floor };
+  const mounts = await withWorkspace("mounts", (dir) => {
+    mkdirSync(join(dir, ".lanes"));
+    return Promise.resolve(sandboxMounts(dir));
+  });
+  return { sleepS: SLEEP_S, runs, components, scansPerTask, floor, mounts };
 }
 
 if (process.argv[1]?.endsWith("sandbox-scale.ts")) {
