@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import type { SpawnPlan } from "../src/process/launch-wrapper.js";
 import { createSandbox } from "../src/sandbox/create.js";
+import { bwrapOptions, startMountHolder } from "./shared-mount-holder.js";
 import { benchConfig, percentile, round, since, withWorkspace } from "./support.js";
 
 /** Wall / 2 s of k `sleep 2` started at once by node: in bubblewrap as lanes wraps them, and plain. */
@@ -10,6 +11,10 @@ export interface BwrapFloor {
   k: number;
   bwrap: number;
   plain: number;
+  /** The structural option's floor: lanes' mounts held once, each task a small bwrap in that namespace. */
+  held?: number | undefined;
+  /** The same, each task entering with unshare and setpriv instead of a bwrap of its own. */
+  heldWithoutBwrap?: number | undefined;
   rounds: number;
 }
 
@@ -21,7 +26,7 @@ const ROUNDS = 3;
  * fork of itself per start, which lanes' fork server does not pay either; resolves when the last has
  * exited, in ms from the shell's spawn. All plans of a burst share the first one's environment.
  */
-async function burst(plans: SpawnPlan[], cwd: string): Promise<number> {
+export async function burst(plans: SpawnPlan[], cwd: string): Promise<number> {
   const lines = plans.map(
     (plan) => `${[plan.file, ...plan.args].map(shellQuote).join(" ")} & pids="$pids $!"`,
   );
@@ -44,14 +49,24 @@ async function burst(plans: SpawnPlan[], cwd: string): Promise<number> {
  * arguments lanes' sandbox gives> sh -c 'sleep 2'` (default config; its shared network is not entered,
  * which takes the launcher's setns) against k plain `sh -c 'sleep 2'`, rounds alternating; medians.
  */
-export async function bwrapFloor(k: number, rounds = ROUNDS): Promise<BwrapFloor | undefined> {
+export async function bwrapFloor(
+  k: number,
+  rounds = ROUNDS,
+  /** Also the structural option's two floors (two more bursts a round). */
+  structural = false,
+): Promise<BwrapFloor | undefined> {
   return withWorkspace("bwrap-floor", async (workspace) => {
     const env = process.env;
     const sandbox = createSandbox(benchConfig({}), { workspace, lanesDir: join(workspace, ".lanes"), env });
     if (sandbox === undefined) return undefined;
     const plain: SpawnPlan = { file: "/bin/sh", args: ["-c", `sleep ${SLEEP_S}`], env };
     try {
-      const times = { bwrap: [] as number[], plain: [] as number[] };
+      const times = {
+        bwrap: [] as number[],
+        plain: [] as number[],
+        held: [] as number[],
+        heldWithoutBwrap: [] as number[],
+      };
       for (let round = 0; round < rounds; round++) {
         times.plain.push(
           await burst(
@@ -66,9 +81,26 @@ export async function bwrapFloor(k: number, rounds = ROUNDS): Promise<BwrapFloor
         } finally {
           for (const plan of wrapped) plan.release?.();
         }
+        if (!structural) continue;
+        const shared = sandbox.wrap(plain, workspace);
+        const holder = startMountHolder(shared.file, bwrapOptions(shared.args));
+        try {
+          if (holder) {
+            const plans = (task: typeof holder.task) =>
+              Array.from({ length: k }, () => task(plain, workspace));
+            times.held.push(await burst(plans(holder.task), workspace));
+            times.heldWithoutBwrap.push(await burst(plans(holder.taskWithoutBwrap), workspace));
+          }
+        } finally {
+          holder?.stop();
+          shared.release?.();
+        }
       }
       const ratio = (list: number[]): number => round(percentile(list, 50) / (SLEEP_S * 1000), 3);
-      return { k, bwrap: ratio(times.bwrap), plain: ratio(times.plain), rounds };
+      const held = times.held.length === rounds ? ratio(times.held) : undefined;
+      const heldWithoutBwrap =
+        times.heldWithoutBwrap.length === rounds ? ratio(times.heldWithoutBwrap) : undefined;
+      return { k, bwrap: ratio(times.bwrap), plain: ratio(times.plain), held, heldWithoutBwrap, rounds };
     } finally {
       sandbox.close?.();
     }
@@ -77,5 +109,6 @@ export async function bwrapFloor(k: number, rounds = ROUNDS): Promise<BwrapFloor
 
 // Run alone: `node bin/run-ts.js bench/bwrap-floor.ts 3 50` prints each k's figures.
 if (process.argv[1]?.endsWith("bwrap-floor.ts")) {
-  for (const k of process.argv.slice(2).map(Number)) console.log(JSON.stringify(await bwrapFloor(k)));
+  for (const k of process.argv.slice(2).map(Number))
+    console.log(JSON.stringify(await bwrapFloor(k, ROUNDS, true)));
 }

@@ -2,6 +2,7 @@ import { agentMemorySection } from "./agents-rows.js";
 import { agentStartSection } from "./agents-start-section.js";
 import { parallelStartSection } from "./parallel-start-section.js";
 import { passes, rows, type BenchResults } from "./report.js";
+import { scaleSection } from "./sandbox-scale-section.js";
 
 const verdict = (pass: boolean | null): string => (pass === null ? "—" : pass ? "pass" : "**MISS**");
 // A `|` inside a table cell, even in a code span, ends the cell unless escaped.
@@ -89,6 +90,8 @@ function sandboxSection(r: BenchResults): string[] {
     `Group sweeps after a leader's exit scanned /proc ${s.scansPerTask} times per sandboxed task over the sandboxed runs (a 25 ms poll scanned while each sandboxed group's zombie waited for the host's init; the poll after a leader's own exit is 250 ms now, and a sandboxed task's end asks for no escape sweep of every process's environment).`,
     "",
     ...floorLines(s.components),
+    "",
+    ...scaleSection(s),
   ];
 }
 

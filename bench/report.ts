@@ -199,13 +199,17 @@ function scaleRows(s: SandboxScaleResult | undefined): Row[] {
     };
   });
   if (!s.floor || !floor) return rows;
-  const { k, bwrap, plain, rounds } = s.floor;
+  const { k, bwrap, plain, rounds, held, heldWithoutBwrap } = s.floor;
+  const structural =
+    held === undefined
+      ? ""
+      : `. The structural option's prototype, lanes' mounts held once and entered per task: ${round(held / plain, 3)} with a small bwrap each, ${round((heldWithoutBwrap ?? Number.NaN) / plain, 3)} with none ("Where sandboxed time goes")`;
   return [
     ...rows,
     {
       figure: `Bubblewrap's floor, bwrap / plain wall, ${k} \`sleep 2\` (one shell starts them; no lanes, no perl)`,
       measured: floor,
-      how: `one \`sh\` starts ${k} \`bwrap <the arguments lanes' sandbox gives, default config> sh -c 'sleep 2'\` at once, against ${k} plain \`sh -c 'sleep 2'\` the same way: ${bwrap} / ${plain} of 2 s, medians of ${rounds} alternating rounds. No launcher of bubblewrap-per-command can start ${k} sandboxed commands at less than this ratio to plain ones here`,
+      how: `one \`sh\` starts ${k} \`bwrap <the arguments lanes' sandbox gives, default config> sh -c 'sleep 2'\` at once, against ${k} plain \`sh -c 'sleep 2'\` the same way: ${bwrap} / ${plain} of 2 s, medians of ${rounds} alternating rounds. No launcher of bubblewrap-per-command can start ${k} sandboxed commands at less than this ratio to plain ones here${structural}`,
     },
   ];
 }

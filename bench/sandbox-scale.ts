@@ -1,3 +1,5 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { bwrapFloor, type BwrapFloor } from "./bwrap-floor.js";
 import { runPrintMode } from "../src/cli/print-mode.js";
 import type { RunSummary } from "../src/cli/run-summary.js";
@@ -5,6 +7,9 @@ import { createScriptProviderFromTurns, type ScriptTurn } from "../src/model/scr
 import { groupScans } from "../src/process/group-members.js";
 import { childrenCpuMs } from "./main-thread.js";
 import { sandboxComponents, type ComponentCost } from "./sandbox-components.js";
+import { sandboxMounts, type SandboxMounts } from "./sandbox-mounts.js";
+import { scaleTimeline, type ScaleTimeline } from "./scale-timeline.js";
+import { systemCpuSince, systemSnapshot, type SystemCpu } from "./system-cpu.js";
 import { benchConfig, percentile, round, since, withWorkspace, type BenchContext } from "./support.js";
 
 type Side = "sandboxed" | "unsandboxed";
@@ -16,6 +21,10 @@ export interface ScaleRun {
   cpuMsPerTask: number;
   /** Everything lanes ran and reaped (launcher, nsenter, bwrap, shells), per task; 10 ms ticks summed. */
   childCpuMsPerTask: number;
+  /** The last start, exit written, end recorded and record written, ms from the turn's start. */
+  timeline?: ScaleTimeline | undefined;
+  /** The whole machine's CPU during the turn, ms (other work on the machine included). */
+  system?: SystemCpu | undefined;
 }
 
 export interface ScaleK {
@@ -34,6 +43,8 @@ export interface SandboxScaleResult {
   scansPerTask: number;
   /** Bubblewrap's own floor at the largest k: one shell starting k bwrap against k plain shells. */
   floor?: BwrapFloor | undefined;
+  /** One sandboxed command's mounts and the filesystems made for it (counts, unmoved by load). */
+  mounts?: SandboxMounts | undefined;
 }
 
 const SLEEP_S = 1;
@@ -55,6 +66,8 @@ async function scaleRun(k: number, side: Side): Promise<ScaleRun> {
     const config = benchConfig({ sandbox, default_lane_limit: k, max_turns: 1000, max_wait_ms: 120_000 });
     const cpu = process.cpuUsage();
     const children = childrenCpuMs() ?? 0;
+    const machine = systemSnapshot();
+    const startedAt = Date.now();
     const started = performance.now();
     const code = await runPrintMode({
       prompt: `run ${k} sleeps`,
@@ -67,6 +80,7 @@ async function scaleRun(k: number, side: Side): Promise<ScaleRun> {
       write: (line) => (summary = JSON.parse(line) as RunSummary),
     });
     const wallMs = since(started);
+    const system = systemCpuSince(machine);
     const used = process.cpuUsage(cpu);
     const childMs = (childrenCpuMs() ?? 0) - children;
     const done = summary?.background_tasks.filter((task) => task.status === "completed").length;
@@ -75,6 +89,8 @@ async function scaleRun(k: number, side: Side): Promise<ScaleRun> {
       wallMs: round(wallMs, 0),
       cpuMsPerTask: round((used.user + used.system) / 1000 / k),
       childCpuMsPerTask: round(childMs / k),
+      timeline: scaleTimeline(workspace, startedAt),
+      system,
     };
   });
 }
@@ -118,7 +134,14 @@ export async function benchSandboxScale(context: BenchContext): Promise<SandboxS
     runs.push({ k, ratio, pairs });
     const show = (side: Side) =>
       pairs
-        .map((p) => `${p[side].wallMs} ms (${p[side].cpuMsPerTask}+${p[side].childCpuMsPerTask})`)
+        .map((p) => {
+          const { wallMs, cpuMsPerTask, childCpuMsPerTask, timeline: t, system: m } = p[side];
+          const at = t ? ` start ${t.lastStartMs} exit ${t.lastExitWrittenMs} ended ${t.lastEndedMs}` : "";
+          const cpu = m
+            ? ` machine u${m.userMs} s${m.systemMs} idle ${m.idleMs} kthreads ${m.kernelThreadsMs}`
+            : "";
+          return `${wallMs} ms (${cpuMsPerTask}+${childCpuMsPerTask}${at}${cpu})`;
+        })
         .join(", ");
     context.log(
       `sandbox scale k=${k}: ratio ${ratio}; sandboxed ${show("sandboxed")}; unsandboxed ${show("unsandboxed")}`,
@@ -129,10 +152,17 @@ export async function benchSandboxScale(context: BenchContext): Promise<SandboxS
   );
   context.log(`sandbox components (CPU ms): ${components.map((c) => c.cpuMs).join(" · ")}`);
   // The floor at k=500: what any launcher pays for k bubblewraps here, beside lanes' own sandboxed / plain.
-  const floor = context.quick ? undefined : await bwrapFloor(500, 2);
-  if (floor) context.log(`bwrap floor k=500: ${floor.bwrap} / plain ${floor.plain}`);
+  const floor = context.quick ? undefined : await bwrapFloor(500, 2, true);
+  if (floor)
+    context.log(
+      `bwrap floor k=500: ${floor.bwrap} / plain ${floor.plain}; held mounts + small bwrap ${floor.held}, held mounts without bwrap ${floor.heldWithoutBwrap}`,
+    );
   const scansPerTask = round(scans / Math.max(1, sandboxedTasks), 3);
-  return { sleepS: SLEEP_S, runs, components, scansPerTask, floor };
+  const mounts = await withWorkspace("mounts", (dir) => {
+    mkdirSync(join(dir, ".lanes"));
+    return Promise.resolve(sandboxMounts(dir));
+  });
+  return { sleepS: SLEEP_S, runs, components, scansPerTask, floor, mounts };
 }
 
 if (process.argv[1]?.endsWith("sandbox-scale.ts")) {
