@@ -19,12 +19,6 @@ export interface MountContext {
   protection?: Pick<ProtectionMounts, "pins" | "mounts"> | undefined;
   /** Where real paths and folder checks come from (a session's sandbox remembers them for a moment). */
   facts?: PathFacts | undefined;
-  /**
-   * An empty folder lanes keeps where no command can write (in lanes' folder): bound read-only over each
-   * empty protected folder and hidden folder. A bind costs a fraction of a tmpfs, a filesystem of its own
-   * made and torn down with every command (bench/results.md, "Where sandboxed time goes").
-   */
-  emptyDir?: string | undefined;
 }
 
 function emptyFolder(path: string): boolean {
@@ -55,10 +49,6 @@ export function bwrapArgs(policy: SandboxPolicy, context: MountContext, cwd: str
   const facts = context.facts ?? livePathFacts;
   const real = (path: string): string | undefined => facts.real(path);
   const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"];
-  const emptyReadOnly = (path: string): string[] =>
-    context.emptyDir === undefined
-      ? ["--tmpfs", path, "--remount-ro", path]
-      : ["--ro-bind", context.emptyDir, path];
   // The terminal lanes runs in is not the command's: /dev/tty would let it type into the REPL (TIOCSTI).
   args.push("--ro-bind", "/dev/null", "/dev/tty");
   args.push("--unshare-pid", "--unshare-ipc", "--unshare-uts", "--cap-drop", "ALL");
@@ -74,9 +64,9 @@ export function bwrapArgs(policy: SandboxPolicy, context: MountContext, cwd: str
     for (const pin of context.protection?.pins ?? []) args.push("--bind", pin, pin);
     for (const { path, how } of context.protection?.mounts ?? []) {
       if (how === "scratch") args.push("--tmpfs", path);
-      // An empty folder (a mount point, maybe another lanes' that it removes before bwrap runs) is not its
-      // own source: lanes' empty folder (or a tmpfs) shows the same and cannot fail the start.
-      else if (emptyFolder(path)) args.push(...emptyReadOnly(path));
+      // An empty folder (a mount point, maybe another lanes' that it removes before bwrap runs) needs no
+      // source: an empty read-only tmpfs shows the same and cannot fail the start.
+      else if (emptyFolder(path)) args.push("--tmpfs", path, "--remount-ro", path);
       else args.push("--ro-bind", path, path);
     }
   }
@@ -93,7 +83,7 @@ export function bwrapArgs(policy: SandboxPolicy, context: MountContext, cwd: str
     hidden.map(livePathFacts.real).filter((path): path is string => path !== undefined),
   );
   for (const path of targets) {
-    if (livePathFacts.isDir(path)) args.push(...emptyReadOnly(path));
+    if (livePathFacts.isDir(path)) args.push("--tmpfs", path, "--remount-ro", path);
     else args.push("--ro-bind", "/dev/null", path);
   }
   args.push("--chdir", cwd);

@@ -14,7 +14,6 @@ import { FilteringProxy, type Connector } from "./proxy.js";
 import { PROXY_DIR_PREFIX, removeStaleProxyDirs } from "./proxy-dir.js";
 import { ownCache } from "./own-cache.js";
 import { protectedPaths, protectedRoots, type ProtectedPath } from "./protected-paths.js";
-import { lanesEmptyDir } from "./empty-dir.js";
 import { RecentPathFacts } from "./path-facts.js";
 import { Recent } from "./recent.js";
 
@@ -57,7 +56,6 @@ export class CommandSandbox implements LaunchWrapper {
   private readonly nested = new NestedCheckouts();
   private readonly facts = new RecentPathFacts(SCOPE_TTL_MS);
   private readonly scope = new Recent(SCOPE_TTL_MS, () => this.protectionScope());
-  private readonly emptyDir = new Recent(SCOPE_TTL_MS, () => lanesEmptyDir(this.options.lanesDir));
   /** Launchers on their way into the shared network namespace: close() lets them enter before its holder goes. */
   private readonly entering = new PendingEntries();
   /** The session's one network namespace; null once it could not be made (a namespace per command then). */
@@ -94,7 +92,6 @@ export class CommandSandbox implements LaunchWrapper {
       sharedNetwork: shared !== undefined,
       protection: this.protection(),
       facts: this.facts,
-      emptyDir: this.emptyDir.get(),
     };
     const argv = [plan.file, ...plan.args];
     const inner =
