@@ -36,17 +36,6 @@ function rootsEnd(all: string[][]): number {
   });
   return end;
 }
-/** Each read-only bind of lanes' empty folder as a tmpfs of its own, as lanes made them before. */
-const emptyAsTmpfs: Transform = (all) =>
-  all.flatMap((g) =>
-    g[0] === "--ro-bind" && g[1]?.endsWith("/sandbox-empty")
-      ? [
-          ["--tmpfs", g[2] ?? ""],
-          ["--remount-ro", g[2] ?? ""],
-        ]
-      : [g],
-  );
-
 /** The variants: each changes one part of lanes' arguments (the first is lanes' arguments as they are). */
 function variants(): { step: string; change: Transform }[] {
   return [
@@ -59,7 +48,6 @@ function variants(): { step: string; change: Transform }[] {
       step: "without the protective mounts (everything after the writable roots)",
       change: (all) => all.filter((g, i) => i <= rootsEnd(all) || g[0] === "--chdir"),
     },
-    { step: "empty read-only folders as a tmpfs each (before)", change: emptyAsTmpfs },
     { step: "without --unshare-ipc and --unshare-uts", change: drop("--unshare-ipc", "--unshare-uts") },
     {
       step: "minimal: --ro-bind / / --dev --proc --unshare-pid",
