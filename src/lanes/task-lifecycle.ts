@@ -3,7 +3,7 @@ import { Pattern } from "../patterns/pattern.js";
 import type { ProcessResult } from "../process/process-result.js";
 import type { StartTaskRequest } from "./lane-types.js";
 import type { TaskEnd } from "./task-handle.js";
-import { QUEUED_PHASE, type EndedStatus, type QueuedRecord, type TaskRecord } from "./task-record.js";
+import type { EndedStatus, QueuedRecord, TaskRecord } from "./task-record.js";
 
 /** A new record, `queued` until a lane slot starts it. */
 export function newTaskRecord(
@@ -14,12 +14,19 @@ export function newTaskRecord(
   return {
     id,
     type: request.agent ? "local_agent" : "local_bash",
-    ...QUEUED_PHASE,
+    status: "queued",
     command: request.command,
     description: request.description ?? null,
     origin: request.origin ?? "spawned",
     cwd: where.cwd,
     lane: request.lane ?? "default",
+    pid: null,
+    started_at: null,
+    ended_at: null,
+    exit_code: null,
+    signal: null,
+    end_reason: null,
+    end_detail: null,
     timeout_ms: request.timeoutMs ?? null,
     notify_on: request.notifyOn?.source ?? null,
     stall_ms: request.stallMs ?? null,
