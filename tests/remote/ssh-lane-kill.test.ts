@@ -79,15 +79,9 @@ describe("killing a task on an SSH host", () => {
       const deadline = Date.now() + 90_000;
       let id: string | undefined;
       while (Date.now() < deadline) {
-        const record = (() => {
-          try {
-            return ws.records()[0];
-          } catch {
-            return undefined;
-          }
-        })();
-        if (record && readFileSync(record.output_file, "utf8").includes("ready")) {
-          id = record.id;
+        // The record is written before its log is made: ws.log() reads "" until both are there.
+        if (ws.log().includes("ready")) {
+          id = ws.records()[0]?.id;
           break;
         }
         await new Promise((resolve) => setTimeout(resolve, 100));
