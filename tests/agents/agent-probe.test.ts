@@ -14,14 +14,22 @@ async function freshModules() {
 
 const answer = { ok: true as const, bwrap: "/from/the/parent/bwrap" };
 
+/** A workspace with a worker's spec whose parent has not answered its probe yet. */
+function pendingSpec(onTestFinished: (fn: () => void) => void): {
+  ws: ReturnType<typeof tempWorkspace>;
+  spec: string;
+} {
+  const ws = tempWorkspace("lanes-probe-");
+  onTestFinished(() => ws.cleanup());
+  const spec = join(ws.dir, "a.spec.json");
+  writeFileSync(spec, JSON.stringify({ prompt: "x", sandbox_probe: { pending: true } }));
+  return { ws, spec };
+}
 describe("a worker's sandbox probe handed down while its parent still probes", () => {
   it("takes the parent's answer written into its spec after the worker started, without probing", async ({
     onTestFinished,
   }) => {
-    const ws = tempWorkspace("lanes-probe-");
-    onTestFinished(() => ws.cleanup());
-    const spec = join(ws.dir, "a.spec.json");
-    writeFileSync(spec, JSON.stringify({ prompt: "x", sandbox_probe: { pending: true } }));
+    const { ws, spec } = pendingSpec(onTestFinished);
     const later = join(ws.dir, "later.json");
     writeFileSync(later, JSON.stringify({ prompt: "x", sandbox_probe: answer }));
     const { adoptParentProbe, knownProbe, probeSandbox } = await freshModules();
@@ -37,10 +45,7 @@ describe("a worker's sandbox probe handed down while its parent still probes", (
   it("probes for itself when its parent died before answering (the spec stays pending)", async ({
     onTestFinished,
   }) => {
-    const ws = tempWorkspace("lanes-probe-");
-    onTestFinished(() => ws.cleanup());
-    const spec = join(ws.dir, "a.spec.json");
-    writeFileSync(spec, JSON.stringify({ prompt: "x", sandbox_probe: { pending: true } }));
+    const { spec } = pendingSpec(onTestFinished);
     const { adoptParentProbe, probeSandbox } = await freshModules();
     adoptParentProbe(spec, { pending: true });
     const started = Date.now();

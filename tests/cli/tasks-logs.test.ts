@@ -38,6 +38,16 @@ async function hostileTask(): Promise<string> {
   return id;
 }
 
+/** lanes on a tmux terminal in the test's workspace, its processes marked for the sweep after the test. */
+function terminalEnv(): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: ws.dir,
+    XDG_CONFIG_HOME: join(ws.dir, "config"),
+    TERM: "screen",
+    [TEST_MARK_VARIABLE]: ws.mark,
+  };
+}
 describe("lanes tasks logs", () => {
   it("into a pipe prints the log byte for byte: escapes, \\r, NUL and invalid UTF-8 included", async () => {
     const id = await hostileTask();
@@ -55,13 +65,7 @@ describe("lanes tasks logs", () => {
   it("on a terminal shows escapes inert: the title stays, nothing printed before is cleared", async () => {
     requireTmux();
     const id = await hostileTask();
-    const env = {
-      PATH: process.env.PATH,
-      HOME: ws.dir,
-      XDG_CONFIG_HOME: join(ws.dir, "config"),
-      TERM: "screen",
-      [TEST_MARK_VARIABLE]: ws.mark,
-    };
+    const env = terminalEnv();
     const script = `echo before-the-logs; exec "$0" "$1" tasks logs ${id}`;
     const term = new TmuxTerminal(["sh", "-c", script, process.execPath, LANES_BIN], { cwd: ws.dir, env });
     cleanups.push(() => term.kill());
@@ -87,13 +91,7 @@ describe("lanes tasks logs of a task that printed nothing", () => {
     const stored = join(ws.dir, ".lanes", "tasks", `${id}.json`);
     const ended = () => existsSync(stored) && readFileSync(stored, "utf8").includes('"status": "completed"');
     expect(await eventually(ended, 10_000), "the ended record on disk").toBe(true);
-    const env = {
-      PATH: process.env.PATH,
-      HOME: ws.dir,
-      XDG_CONFIG_HOME: join(ws.dir, "config"),
-      TERM: "screen",
-      [TEST_MARK_VARIABLE]: ws.mark,
-    };
+    const env = terminalEnv();
     const term = new TmuxTerminal([process.execPath, LANES_BIN, "tasks", "logs", id], { cwd: ws.dir, env });
     cleanups.push(() => term.kill());
     await term.waitFor("[exited 0]", 20_000);
@@ -109,13 +107,7 @@ describe("lanes tasks logs -f on a terminal", () => {
       command: "echo first; sleep 1; echo last; exit 3",
     });
     const id = details.task_id;
-    const env = {
-      PATH: process.env.PATH,
-      HOME: ws.dir,
-      XDG_CONFIG_HOME: join(ws.dir, "config"),
-      TERM: "screen",
-      [TEST_MARK_VARIABLE]: ws.mark,
-    };
+    const env = terminalEnv();
     const follow = [process.execPath, LANES_BIN, "tasks", "logs", "-f", id];
     const term = new TmuxTerminal(follow, { cwd: ws.dir, env });
     cleanups.push(() => term.kill());
