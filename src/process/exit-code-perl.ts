@@ -1,21 +1,12 @@
-// rt_sigprocmask(2)'s and rt_sigpending(2)'s numbers per Node architecture (perl's POSIX module costs more to
-// load than the rest).
-const SIGNAL_SYSCALLS: Partial<Record<NodeJS.Architecture, { sigprocmask: number; sigpending: number }>> = {
-  x64: { sigprocmask: 14, sigpending: 127 },
-  arm64: { sigprocmask: 135, sigpending: 136 },
-  riscv64: { sigprocmask: 135, sigpending: 136 },
-  loong64: { sigprocmask: 135, sigpending: 136 },
-  arm: { sigprocmask: 175, sigpending: 176 },
-  ia32: { sigprocmask: 175, sigpending: 176 },
-};
+import { archSyscalls } from "./linux-syscalls.js";
 
 /** Whether the exit code can be recorded by the launcher's own perl (see exitCodePerl). */
 export function perlRecordsExitCode(): boolean {
-  return SIGNAL_SYSCALLS[process.arch] !== undefined;
+  return archSyscalls()?.signals !== undefined;
 }
 
 function signalSyscalls(): { sigprocmask: number; sigpending: number } {
-  const calls = SIGNAL_SYSCALLS[process.arch];
+  const calls = archSyscalls()?.signals;
   if (calls === undefined) throw new Error("lanes: rt_sigprocmask's number is not known here");
   return calls;
 }

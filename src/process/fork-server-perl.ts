@@ -1,20 +1,10 @@
 import { constants } from "node:fs";
 import { constants as osConstants } from "node:os";
+import { archSyscalls } from "./linux-syscalls.js";
 import { DROP_TTY } from "./own-group-launch.js";
 
-// exit_group(2) and mknodat(2) per Node architecture: no module is loaded (POSIX made each fork of the server,
-// two per task, 0.7 ms dearer here). Elsewhere there is no fork server, and a perl starts per task.
-const SYSCALLS: Partial<Record<NodeJS.Architecture, { exit: number; mknodat: number }>> = {
-  x64: { exit: 231, mknodat: 259 },
-  arm64: { exit: 94, mknodat: 33 },
-  riscv64: { exit: 94, mknodat: 33 },
-  loong64: { exit: 94, mknodat: 33 },
-  arm: { exit: 248, mknodat: 324 },
-  ia32: { exit: 252, mknodat: 297 },
-  ppc64: { exit: 234, mknodat: 288 },
-  s390x: { exit: 248, mknodat: 290 },
-};
-
+// exit_group(2) and mknodat(2) by number (linux-syscalls.ts). Elsewhere there is no fork server, and a perl
+// starts per task.
 /**
  * The fork server's perl (see fork-server.ts). It reads one request a line on stdin: hex fields (each with an
  * `x` in front, so an empty one survives the split) id, cwd, stdin FIFO (empty: /dev/null), log, exit file
@@ -32,7 +22,7 @@ const SYSCALLS: Partial<Record<NodeJS.Architecture, { exit: number; mknodat: num
  */
 /** The server's script for this machine, or undefined where its system calls' numbers are not known. */
 export function forkServerPerl(): string | undefined {
-  const calls = SYSCALLS[process.arch];
+  const calls = archSyscalls();
   if (calls === undefined) return undefined;
   const nonBlocking = constants.O_NONBLOCK;
   const exit = (code: string): string => `syscall(${calls.exit}, ${code})`;
