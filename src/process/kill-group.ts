@@ -69,7 +69,7 @@ export function terminateGroup(
   recheckDeaf = false,
 ): Promise<TerminateOutcome> {
   const started = Date.now();
-  // Before the TERM: who will take it themselves. A scan a poll old serves (a member it misses is rechecked).
+  // Before the TERM: who will take it themselves. A scan a poll old serves: members born since are walked to.
   const takers = recheckDeaf ? termTakers(pgid, started - pollMs) : undefined;
   const shellIdle = trappingShellIdle(pgid) === true;
   if (!signalGroup(pgid, "SIGTERM")) return Promise.resolve({ signal: null, at: started });

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { groupMemberPids } from "./group-members.js";
+import { groupMemberPids, groupOf } from "./group-members.js";
 
 const TERM_BIT = 1n << 14n;
 // Pending (thread or process), blocked, ignored or caught: any of these means a TERM sent now changes nothing.
@@ -36,12 +36,31 @@ export type TermTakers = ReadonlyMap<number, string>;
 
 export function termTakers(pgid: number, freshSince: number): TermTakers {
   const takers = new Map<number, string>();
-  for (const pid of groupMemberPids(pgid, freshSince)) {
+  for (const pid of membersNow(pgid, freshSince)) {
     if (!termIn(readOrEmpty(`/proc/${pid}/status`), ["SigCgt", "SigBlk", "SigPnd", "ShdPnd"])) continue;
     const cmdline = readOrEmpty(`/proc/${pid}/cmdline`);
     if (cmdline !== "") takers.set(pid, cmdline);
   }
   return takers;
+}
+
+/**
+ * The group's members as of now: a scan that may be a poll old, plus every descendant of those still in the
+ * group (read now from /proc/PID/task/PID/children). A member born since the scan (a task's shell started
+ * moments before the kill) is then seen too, with its handler as it is at the TERM.
+ */
+function membersNow(pgid: number, freshSince: number): Set<number> {
+  const members = new Set(groupMemberPids(pgid, freshSince));
+  const queue = [...members];
+  for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
+    for (const word of readOrEmpty(`/proc/${pid}/task/${pid}/children`).split(" ")) {
+      const child = Number(word);
+      if (word === "" || members.has(child) || groupOf(child) !== pgid) continue;
+      members.add(child);
+      queue.push(child);
+    }
+  }
+  return members;
 }
 
 /** A pid namespace's init (a sandbox's bwrap): the kernel drops a TERM from outside that it has no handler for. */

@@ -1,0 +1,51 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { groupMemberPids } from "../../src/process/group-members.js";
+import { terminateGroup } from "../../src/process/kill-group.js";
+import { useProcessMarker } from "../helpers/process-marker.js";
+import { eventually } from "../helpers/temp-workspace.js";
+
+// The second look at a young group's TERM (term-deaf-members.ts) leaves alone a member that took the TERM
+// itself: one that caught it before the TERM. Who caught it is read just before the TERM; a member born after
+// the last /proc scan (which a kill may reuse) must be seen too, or its cleanup gets a second TERM. The soak
+// found that on CI: a task's shell, started moments before lanes' shutdown, was killed in its TERM trap.
+
+const marker = useProcessMarker();
+let dir = "";
+afterEach(() => {
+  marker.killMarked();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const read = (path: string): string => (existsSync(path) ? readFileSync(path, "utf8").trim() : "");
+
+describe.runIf(process.platform === "linux")("who takes a young group's TERM", () => {
+  it("a member born after the last scan, whose handler resets itself and cleans up, gets one TERM", async () => {
+    dir = mkdtempSync(join(tmpdir(), "lanes-term-takers-"));
+    const [up, go, ready, clean] = ["up", "go", "ready", "clean"].map((name) => join(dir, name)) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    // The leader ignores TERM and waits for its child, which it forks only when told (after the test's scan).
+    // Perl blocks a signal while its handler runs: unblocked here, as a shell's trap leaves it.
+    const child = `use POSIX; $SIG{TERM} = sub { $SIG{TERM} = "DEFAULT"; sigprocmask(SIG_UNBLOCK, POSIX::SigSet->new(SIGTERM)); sleep 3; open(my $f, ">", "${clean}"); print $f "cleaned"; close $f; kill "TERM", $$ }; open(my $r, ">", "${ready}"); close $r; sleep 1 while 1;`;
+    const leader = `$SIG{TERM} = "IGNORE"; open(my $u, ">", "${up}"); close $u; select(undef, undef, undef, 0.01) until -e "${go}"; my $pid = fork(); if ($pid == 0) { $SIG{TERM} = "DEFAULT"; ${child} } waitpid($pid, 0); exit 0;`;
+    const process_ = spawn("perl", ["-e", leader], { detached: true, stdio: "ignore", env: marker.env() });
+    const pgid = process_.pid!;
+    expect(await eventually(() => existsSync(up), 10_000, 10)).toBe(true);
+    // The scan a kill within the next 2 s may reuse: it has the leader only.
+    expect(groupMemberPids(pgid)).toEqual([pgid]);
+    writeFileSync(go, "");
+    expect(await eventually(() => existsSync(ready), 10_000, 10)).toBe(true);
+    const outcome = await terminateGroup(pgid, 8_000, 2_000, true);
+    expect({ cleanup: read(clean), signal: outcome.signal }).toEqual({
+      cleanup: "cleaned",
+      signal: "SIGTERM",
+    });
+  }, 30_000);
+});
