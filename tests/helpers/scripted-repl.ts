@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ScriptTurn } from "../../src/model/script-provider.js";
 import { TEST_MARK_VARIABLE } from "./process-marker.js";
+import { killByEnv } from "./process-tree.js";
 import { LANES_BIN } from "./run-cli.js";
 import { tempWorkspace } from "./temp-workspace.js";
 import { requireTmux, TmuxTerminal } from "./tmux.js";
@@ -69,7 +70,12 @@ export async function startScriptedRepl(options: {
       ...options.env,
     },
   });
-  options.cleanups.push(() => term.kill());
+  // Then what the REPL left running (background agents' workers finish writing into the workspace for a
+  // while after their last request), before the workspace is removed: a write there made the removal fail.
+  options.cleanups.push(() => {
+    term.kill();
+    killByEnv(TEST_MARK_VARIABLE, options.marker);
+  });
   await term.waitFor(/^lanes · script:/m, 25_000);
   return { term, work, home };
 }
