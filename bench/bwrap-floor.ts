@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import type { SpawnPlan } from "../src/process/launch-wrapper.js";
 import { createSandbox } from "../src/sandbox/create.js";
-import { bwrapOptions, startMountHolder } from "./shared-mount-holder.js";
+import { bwrapOptions, startMountHolder, startSessionHolder } from "./shared-mount-holder.js";
 import { benchConfig, percentile, round, since, withWorkspace } from "./support.js";
 
 /** Wall / 2 s of k `sleep 2` started at once by node: in bubblewrap as lanes wraps them, and plain. */
@@ -15,6 +15,10 @@ export interface BwrapFloor {
   held?: number | undefined;
   /** The same, each task entering with unshare and setpriv instead of a bwrap of its own. */
   heldWithoutBwrap?: number | undefined;
+  /** One holder per session with its pid namespace too: each task only enters it (no namespace per task). */
+  session?: number | undefined;
+  /** The same entered by one perl (setns, capabilities dropped), as lanes' launcher would: no extra exec. */
+  sessionByLauncher?: number | undefined;
   rounds: number;
 }
 
@@ -66,6 +70,8 @@ export async function bwrapFloor(
         plain: [] as number[],
         held: [] as number[],
         heldWithoutBwrap: [] as number[],
+        session: [] as number[],
+        sessionByLauncher: [] as number[],
       };
       for (let round = 0; round < rounds; round++) {
         times.plain.push(
@@ -93,6 +99,17 @@ export async function bwrapFloor(
           }
         } finally {
           holder?.stop();
+        }
+        const session = startSessionHolder(shared.file, bwrapOptions(shared.args));
+        try {
+          if (session) {
+            const plans = (task: typeof session.task) =>
+              Array.from({ length: k }, () => task(plain, workspace));
+            times.session.push(await burst(plans(session.task), workspace));
+            times.sessionByLauncher.push(await burst(plans(session.taskByLauncher), workspace));
+          }
+        } finally {
+          session?.stop();
           shared.release?.();
         }
       }
@@ -100,7 +117,17 @@ export async function bwrapFloor(
       const held = times.held.length === rounds ? ratio(times.held) : undefined;
       const heldWithoutBwrap =
         times.heldWithoutBwrap.length === rounds ? ratio(times.heldWithoutBwrap) : undefined;
-      return { k, bwrap: ratio(times.bwrap), plain: ratio(times.plain), held, heldWithoutBwrap, rounds };
+      const of = (list: number[]) => (list.length === rounds ? ratio(list) : undefined);
+      return {
+        k,
+        bwrap: ratio(times.bwrap),
+        plain: ratio(times.plain),
+        held,
+        heldWithoutBwrap,
+        session: of(times.session),
+        sessionByLauncher: of(times.sessionByLauncher),
+        rounds,
+      };
     } finally {
       sandbox.close?.();
     }

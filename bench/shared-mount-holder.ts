@@ -44,15 +44,17 @@ export function bwrapOptions(args: string[]): string[][] {
   return options;
 }
 
-/** The holder's process in the prepared namespaces, once bwrap has forked it (a few ms). */
-function heldPid(holder: ChildProcess): number | undefined {
+/**
+ * The holder's process in the prepared namespaces, once bwrap has forked it (a few ms): bwrap's child, or its
+ * grandchild under the namespace's init when bwrap makes a pid namespace.
+ */
+function heldPid(holder: ChildProcess, depth = 1): number | undefined {
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline) {
     try {
-      const [child] = readFileSync(`/proc/${holder.pid}/task/${holder.pid}/children`, "utf8")
-        .trim()
-        .split(" ");
-      const pid = Number(child);
+      let pid = holder.pid ?? 0;
+      for (let level = 0; level < depth; level++)
+        pid = Number(readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(" ")[0]);
       // Only once bwrap has exec'd the holder: before that its mounts are still being made.
       if (pid > 0 && readFileSync(`/proc/${pid}/comm`, "utf8") === "sleep\n") return pid;
     } catch {
@@ -112,5 +114,69 @@ export function startMountHolder(bwrap: string, options: string[][]): MountHolde
         // gone with bwrap
       }
     },
+  };
+}
+
+const SESSION_LAUNCHER = [
+  'my ($pid, $cwd, @argv) = @ARGV; my @ns = map { open(my $f, "<", "/proc/$pid/ns/$_") or die "$_: $!"; $f } qw(ipc uts pid mnt);',
+  'for (@ns) { syscall(308, fileno($_), 0) == 0 or die "setns: $!" }',
+  "my $child = fork(); if ($child == 0) {",
+  "  for my $c (0 .. 63) { syscall(157, 24, $c, 0, 0, 0) }",
+  '  my ($h, $d) = (pack("LL", 0x20080522, 0), pack("L6", 0, 0, 0, 0, 0, 0));',
+  '  syscall(126, $h, $d) == 0 or die "capset: $!";',
+  '  syscall(157, 38, 1, 0, 0, 0) == 0 or die "no_new_privs: $!";',
+  '  chdir($cwd) or die "cd: $!"; exec { $argv[0] } @argv or die "exec: $!";',
+  "}",
+  "waitpid($child, 0); exit($? >> 8);",
+].join("\n");
+
+/**
+ * The option past the structural one: one holder per session also holds the pid namespace and its /proc, and
+ * each task only enters (mount, ipc, uts, pid) and drops every capability: no namespace is made or torn down
+ * per task. Tasks of a session then see and can signal each other (never the host's processes), and a kill
+ * can no longer rely on a namespace ending with its task. Undefined where nsenter or setpriv is missing.
+ */
+export function startSessionHolder(
+  bwrap: string,
+  options: string[][],
+):
+  | {
+      task(plan: SpawnPlan, cwd: string): SpawnPlan;
+      taskByLauncher(plan: SpawnPlan, cwd: string): SpawnPlan;
+      stop(): void;
+    }
+  | undefined {
+  const [nsenter, setpriv] = ["nsenter", "setpriv"].map((name) => findProgram(name, process.env));
+  if (nsenter === undefined || setpriv === undefined) return undefined;
+  const held = options.filter((g) => g[0] !== "--chdir").flat();
+  const holder = spawn(bwrap, [...held, "--", "/bin/sleep", "100000"], { stdio: "ignore" });
+  holder.on("error", () => {});
+  const pid = heldPid(holder, 2);
+  if (pid === undefined) {
+    holder.kill("SIGKILL");
+    return undefined;
+  }
+  const ns = (kind: string) => `--${kind}=/proc/${pid}/ns/${kind === "mount" ? "mnt" : kind}`;
+  return {
+    // As lanes' perl launcher would do it (x64 numbers): setns into each, fork into the pid namespace, drop
+    // every capability and set no_new_privs, cd, exec. No exec beyond the launcher's and the command's.
+    taskByLauncher: (plan, cwd) => ({
+      ...plan,
+      file: "/usr/bin/perl",
+      args: ["-e", SESSION_LAUNCHER, String(pid), cwd, plan.file, ...plan.args],
+    }),
+    task: (plan, cwd) => ({
+      ...plan,
+      file: nsenter,
+      args: [
+        ...["mount", "ipc", "uts", "pid"].map(ns),
+        "--",
+        ...[setpriv, "--bounding-set=-all", "--inh-caps=-all", "--no-new-privs", "--"],
+        ...["/bin/sh", "-c", 'cd "$1" && shift && exec "$@"', "sh", cwd, plan.file],
+        ...plan.args,
+      ],
+    }),
+    // KILLing the namespace's init (bwrap's, the holder's parent inside) ends every task left in it.
+    stop: () => holder.kill("SIGKILL"),
   };
 }
