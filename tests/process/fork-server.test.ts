@@ -1,8 +1,10 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ForkServerSlot } from "../../src/process/fork-server-slot.js";
+import { forkServerPerl } from "../../src/process/fork-server-perl.js";
 import { runningNotZombie } from "../../src/process/proc-stat.js";
 import type { LaunchWrapper } from "../../src/process/launch-wrapper.js";
 import { startGroupProcess, type GroupProcessOptions } from "../../src/process/group-process.js";
@@ -151,6 +153,21 @@ describe.skipIf(process.platform !== "linux")("a command forked by the fork serv
     slot.close();
     await vi.waitUntil(() => !runningNotZombie(pid), { timeout: 5000 });
     expect(mine()).toEqual([]);
+  });
+
+  it("whose lanes died before it reached the server: the server exits and removes its FIFOs", async () => {
+    const fifos = [0, 1].map((n) => join(ws.dir, `fifo-${n}`));
+    // Its parent (the stand-in for lanes) lives half a second, then goes without ever opening the FIFOs.
+    const script = forkServerPerl()!;
+    const parent = spawn("sh", ["-c", 'perl -e "$0" -- "$1" "$2" & sleep 0.5', script, ...fifos], {
+      stdio: "ignore",
+    });
+    try {
+      await vi.waitUntil(() => fifos.every((path) => existsSync(path)), { timeout: 5000 });
+      await vi.waitUntil(() => fifos.every((path) => !existsSync(path)), { timeout: 5000, interval: 50 });
+    } finally {
+      parent.kill("SIGKILL");
+    }
   });
 
   it("starts before the sandbox wraps the first command, so its perl starts while the sandbox is set up", async () => {
