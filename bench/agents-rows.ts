@@ -2,6 +2,7 @@ import type { Rss } from "./agents-memory.js";
 import type { AgentsResult } from "./agents.js";
 import type { Row } from "./report.js";
 import { round } from "./support.js";
+import type { FanOutPhases } from "./agents-phases.js";
 
 const CLI =
   "the built CLI (`lanes -p`, JSON output) against the fake Messages API on 127.0.0.1, which routes each conversation by its first user message";
@@ -31,7 +32,7 @@ export function agentRows(a: AgentsResult | undefined): Row[] {
       measured: o.ratio,
       // Issue 19: ≤ 3.0 s against the ideal 2 s.
       target: { op: "<=", limit: 1.5 },
-      how: `${CLI}; the parent's reply with 3 \`agent_run\` → the parent's request after the last agent result (${o.wallMs} ms: 3 worker start-ups, 3 model turns each, the sleep, the wake); the parent process's whole run ${o.processWallMs} ms; medians of ${o.rounds} runs. Each worker had used ${o.cpuToFirstRequestMs ?? "(not measured)"} ms of CPU (user + system, /proc; median, code cache in use) when its first request arrived and ${o.cpuToWaitMs ?? m.median.cpuMs} ms when first seen waiting on its sleep (node start-up, 2 model turns, 1 tool call with the tree's sandbox probe handed down; ${m.median.cpuMs} ms by the end of its wait), so 3 of them need ${3 * (o.cpuToWaitMs ?? m.median.cpuMs)} ms of CPU on the shared cores before their sleeps even start; with the helpers each worker starts (its fork server's perl, the network holder, the port publisher, bwrap; reaped ones counted) ${o.treeCpuToFirstRequestMs ?? "(not measured)"} ms at its first request and ${o.treeCpuToWaitMs ?? "(not measured)"} ms when first seen waiting. An agent's end was recorded by the parent ${o.endAfterLastRequestMs ?? "(not measured)"} ms after its last request (median; the worker's shutdown and exit)`,
+      how: `${CLI}; the parent's reply with 3 \`agent_run\` → the parent's request after the last agent result (${o.wallMs} ms: 3 worker start-ups, 3 model turns each, the sleep, the wake); the parent process's whole run ${o.processWallMs} ms; medians of ${o.rounds} runs. Each worker had used ${o.cpuToFirstRequestMs ?? "(not measured)"} ms of CPU (user + system, /proc; median, code cache in use) when its first request arrived and ${o.cpuToWaitMs ?? m.median.cpuMs} ms when first seen waiting on its sleep (node start-up, 2 model turns, 1 tool call with the tree's sandbox probe handed down; ${m.median.cpuMs} ms by the end of its wait), so 3 of them need ${3 * (o.cpuToWaitMs ?? m.median.cpuMs)} ms of CPU on the shared cores before their sleeps even start; with the helpers each worker starts (its fork server's perl, the network holder, the port publisher, bwrap; reaped ones counted) ${o.treeCpuToFirstRequestMs ?? "(not measured)"} ms at its first request and ${o.treeCpuToWaitMs ?? "(not measured)"} ms when first seen waiting. An agent's end was recorded by the parent ${o.endAfterLastRequestMs ?? "(not measured)"} ms after its last request (median; the worker's shutdown and exit)${phasesText(o.phases)}`,
     },
     {
       figure: "RSS per agent-worker waiting on its task (MB)",
@@ -105,4 +106,10 @@ export function agentMemorySection(a: AgentsResult | undefined): string[] {
     "- **Not kept:** `--jitless` (possible now that no WebAssembly runs) takes 1.5 MB more but interprets all JavaScript and regular expressions; dropping `--optimize-for-size` adds 2.3 MB but takes a third to a half off the CPU of a big diff (it alone makes the diff row above exceed 1; measured alone 178–208 ms against 100–130 ms for each other flag); glibc's `MALLOC_TRIM_THRESHOLD_=65536` with `MALLOC_TOP_PAD_=0` returns 1.6 MB but added 230 ms of CPU before the first request (a fixed threshold also fixes malloc's mmap threshold, so V8's large blocks are mapped and unmapped each time); `MALLOC_ARENA_MAX=1`, `--v8-pool-size=0` (11 threads → 8) and sorting task lists without `localeCompare` (ICU's collator) moved nothing measurable.",
     "- **The floor.** An idle node has 30 MB of its binary resident; 5.8 MB of that is its dynamic symbol table and relocations (node exports every V8 and OpenSSL symbol), touched by the loader in every node process. Over an idle node the worker holds V8's heap and code, malloc's heap and the pages of the binary its code runs: the split by mapping above.",
   ];
+}
+
+/** Where the fan-out's wall went, from the fake API's request times (bench/agents-phases.ts). */
+function phasesText(p: FanOutPhases | undefined): string {
+  if (!p) return "";
+  return `. Where the wall went (medians over the agents, then the rounds): the parent's reply → a worker recorded running ${p.spawn} ms, → its first request ${p.firstRequest} ms, → its second (the tool call that started its sleep's sandboxed command) ${p.firstCommand} ms, → its third (the sleep and the wake) ${p.sleepAndWake} ms; every agent awake ${p.lastWake} ms after the reply, the parent's request ${p.parentWake} ms after the last agent's last request`;
 }

@@ -21,6 +21,7 @@ import { findAgentWorker, PeakRss, readRss, treeCpuMs, type Rss } from "./agents
 import { benchTurnCpu, type TurnCpu } from "./agents-turn-cpu.js";
 import { waitingRoutes, waitingSampler, type WaitingTogether } from "./agents-waiting.js";
 import { percentile, round, withWorkspace, type BenchContext } from "./support.js";
+import { fanOutPhases, medianPhases, type FanOutPhases } from "./agents-phases.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const SLEEP_S = 2;
@@ -56,6 +57,8 @@ export interface AgentsResult {
     treeCpuToWaitMs?: number;
     /** Median time from an agent's last request to the parent's record of its end (its worker's exit). */
     endAfterLastRequestMs?: number;
+    /** Where the wall goes, medians over every agent of every round (fanOutPhases). */
+    phases?: FanOutPhases | undefined;
   };
   /** Peak RSS of each agent-worker while it waited on its task, and of baselines sampled meanwhile. */
   memory: { workers: number; median: Rss; max: Rss; parent: Rss; node: Rss; nodeWithSdk: Rss };
@@ -231,6 +234,7 @@ export async function benchFanOut(
       return agentScript[index] ?? textReply(`done ${index}`);
     };
   const endAfterLast: number[] = [];
+  const phaseRounds: FanOutPhases[] = [];
   const peaks = new PeakRss();
   const baselines = { node: idleNode(false), nodeWithSdk: idleNode(true) };
   const walls = { fanOut: [] as number[], process: [] as number[] };
@@ -273,6 +277,7 @@ export async function benchFanOut(
         const last = requestsOf(server.requests, record.description ?? "").at(-1);
         if (last && record.ended_at) endAfterLast.push(Date.parse(record.ended_at) - last.receivedAt);
       }
+      phaseRounds.push(fanOutPhases(server.requests, records, callAt));
     }
   } finally {
     for (const child of Object.values(baselines)) child.kill("SIGKILL");
@@ -300,6 +305,7 @@ export async function benchFanOut(
       treeCpuToFirstRequestMs: median(treeToFirst),
       treeCpuToWaitMs: median([...treeToWait.values()]),
       endAfterLastRequestMs: median(endAfterLast),
+      phases: medianPhases(phaseRounds),
     },
     memory: {
       workers: workers.length,
@@ -327,7 +333,7 @@ export async function benchAgents(context: BenchContext): Promise<AgentsResult> 
     );
     const rest = await benchFanOut(bin, context.quick ? 1 : 3);
     context.log(
-      `fan-out of 3 agents on sleep ${SLEEP_S}: ${rest.fanOut.wallMs} ms; worker CPU at its first request ${rest.fanOut.cpuToFirstRequestMs} ms, when it began to wait ${rest.fanOut.cpuToWaitMs} ms (its process tree ${rest.fanOut.treeCpuToFirstRequestMs} / ${rest.fanOut.treeCpuToWaitMs} ms), by the end of its wait ${rest.memory.median.cpuMs} ms; its end recorded ${rest.fanOut.endAfterLastRequestMs} ms after its last request; worker RSS while waiting median ${rest.memory.median.rssMb} MB, max ${rest.memory.max.rssMb} MB (idle node ${rest.memory.node.rssMb} MB, with the SDK ${rest.memory.nodeWithSdk.rssMb} MB)`,
+      `fan-out of 3 agents on sleep ${SLEEP_S}: ${rest.fanOut.wallMs} ms; worker CPU at its first request ${rest.fanOut.cpuToFirstRequestMs} ms, when it began to wait ${rest.fanOut.cpuToWaitMs} ms (its process tree ${rest.fanOut.treeCpuToFirstRequestMs} / ${rest.fanOut.treeCpuToWaitMs} ms), by the end of its wait ${rest.memory.median.cpuMs} ms; its end recorded ${rest.fanOut.endAfterLastRequestMs} ms after its last request; phases ${JSON.stringify(rest.fanOut.phases)}; worker RSS while waiting median ${rest.memory.median.rssMb} MB, max ${rest.memory.max.rssMb} MB (idle node ${rest.memory.node.rssMb} MB, with the SDK ${rest.memory.nodeWithSdk.rssMb} MB)`,
     );
     const together = await benchTogether(bin, context.quick ? 8 : 20);
     context.log(

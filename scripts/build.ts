@@ -21,10 +21,7 @@ export async function buildCli(outDir = join(ROOT, "dist")): Promise<string> {
   rmSync(outDir, { recursive: true, force: true });
   const result = await build({
     // The agent worker has its own slim entry: an agent process loads only what a session needs.
-    entryPoints: {
-      lanes: join(ROOT, "src/cli/main.ts"),
-      "agent-worker": join(ROOT, "src/cli/agent-worker-loader.ts"),
-    },
+    entryPoints: { lanes: join(ROOT, "src/cli/main.ts") },
     absWorkingDir: ROOT,
     outdir: outDir,
     bundle: true,
@@ -48,6 +45,7 @@ export async function buildCli(outDir = join(ROOT, "dist")): Promise<string> {
     logLevel: "warning",
   });
   const worker = await buildWorkerBundle(outDir, pkg);
+  await buildWorkerEntry(outDir, pkg);
   const entry = join(outDir, "lanes.js");
   writeFileSync(entry, `#!/usr/bin/env node\n${readFileSync(entry, "utf8")}`);
   chmodSync(entry, 0o755);
@@ -81,6 +79,29 @@ function buildWorkerBundle(outDir: string, pkg: PackageJson): Promise<{ metafile
     minifyIdentifiers: true,
     keepNames: true,
     metafile: true,
+    logLevel: "warning",
+  });
+}
+
+/**
+ * The worker's entry (dist/agent-worker-start.cjs): one small CommonJS file that loads the bundle through V8's
+ * code cache. CommonJS, so a worker's start runs no ESM loader and reads no chunk files.
+ */
+function buildWorkerEntry(outDir: string, pkg: PackageJson): Promise<unknown> {
+  return build({
+    entryPoints: [join(ROOT, "src/cli/agent-worker-loader.ts")],
+    absWorkingDir: ROOT,
+    outfile: join(outDir, "agent-worker-start.cjs"),
+    bundle: true,
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+    define: { __LANES_VERSION__: JSON.stringify(pkg.version), "import.meta.url": "__lanesEntryUrl" },
+    banner: { js: 'const __lanesEntryUrl = require("node:url").pathToFileURL(__filename).href;' },
+    legalComments: "none",
+    minifyWhitespace: true,
+    minifySyntax: true,
+    keepNames: true,
     logLevel: "warning",
   });
 }

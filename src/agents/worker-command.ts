@@ -19,12 +19,15 @@ export const WORKER_V8_FLAGS = [
   "--max-opt=1",
 ];
 
-/** The worker's slim entry next to lanes' own (dist/agent-worker.js, or its source when run from src/). */
+/** The worker's slim entry next to lanes' own (dist/agent-worker-start.cjs, or its source when run from src/). */
 export function workerEntry(entry: string): string {
   if (!existsSync(entry)) return entry;
   // An installed `lanes` is a symlink into the package: its slim entry sits beside the real file.
   const real = realpathSync(entry);
-  const slim = join(dirname(real), basename(real) === "main.ts" ? "agent-worker-main.ts" : "agent-worker.js");
+  const slim = join(
+    dirname(real),
+    basename(real) === "main.ts" ? "agent-worker-main.ts" : "agent-worker-start.cjs",
+  );
   return existsSync(slim) ? slim : entry;
 }
 

@@ -1,44 +1,54 @@
-import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { closeSync, constants, openSync, rmSync } from "node:fs";
+import { closeSync, constants, existsSync, openSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { waitUntilSync } from "../async/blocking-wait.js";
 
-/** One pipe between lanes and the fork server: lanes keeps `laneFd`, the server is given `serverFd`. */
-export interface FifoEnds {
-  laneFd: number;
-  serverFd: number;
+/** The two FIFOs between lanes and the fork server: `requests` lanes writes, `replies` lanes reads. */
+export interface FifoPaths {
+  requests: string;
+  replies: string;
+}
+
+/** lanes' plain descriptors on them (Node's own pipes are sockets its event loop reads, not synchronously). */
+export interface LaneEnds {
+  requestFd: number;
+  replyFd: number;
+}
+
+/** Fresh paths in `dir` for the server to make its FIFOs at (unguessable: nobody else can make them first). */
+export function fifoPaths(dir: string): FifoPaths {
+  const path = (n: number): string => join(dir, `.lanes-fork-${process.pid}-${n}-${randomUUID()}`);
+  return { requests: path(0), replies: path(1) };
 }
 
 /**
- * Two pipes whose ends on lanes' side are plain descriptors (Node's own pipes are sockets read by its event
- * loop, which a synchronous request and reply cannot use): `requests` lanes writes, `replies` lanes reads, EOF once the server is gone.
- * Node cannot make a pipe, so FIFOs are made (one mkfifo), opened and unlinked at once. Throws if `dir`
- * cannot hold FIFOs; nothing is left open then.
+ * Opens lanes' ends once the server made both FIFOs (node cannot make one: a `mkfifo` child cost each lanes
+ * and each agent's worker a process start on its first task). The server makes the reply FIFO only after it
+ * opened the request FIFO for reading, so the write end opens at once (never blocking on a reader). Undefined
+ * when the server went away or made none within `timeoutMs`. The paths are unlinked either way.
  */
-export function openFifoPair(dir: string): { requests: FifoEnds; replies: FifoEnds } {
-  const paths = [0, 1].map((n) => join(dir, `.lanes-fork-${process.pid}-${n}-${randomUUID()}`));
-  const [requestPath = "", replyPath = ""] = paths;
+export function openLaneEnds(
+  paths: FifoPaths,
+  serverAlive: () => boolean,
+  timeoutMs: number,
+): LaneEnds | undefined {
   const opened: number[] = [];
-  const open = (path: string, flags: number): number => {
-    const fd = openSync(path, flags);
-    opened.push(fd);
-    return fd;
-  };
   try {
-    execFileSync("mkfifo", ["-m", "600", ...paths], { stdio: "ignore" });
-    const serverIn = open(requestPath, constants.O_RDONLY | constants.O_NONBLOCK);
-    const requests = open(requestPath, constants.O_WRONLY);
-    // Non-blocking: lanes polls a reply with a deadline (fork-server.ts), so a stopped server cannot hang it.
-    const replies = open(replyPath, constants.O_RDONLY | constants.O_NONBLOCK);
-    const serverOut = open(replyPath, constants.O_WRONLY);
-    return {
-      requests: { laneFd: requests, serverFd: serverIn },
-      replies: { laneFd: replies, serverFd: serverOut },
-    };
-  } catch (error) {
+    const made = waitUntilSync(() => existsSync(paths.replies) || !serverAlive(), timeoutMs, 1);
+    if (!made || !existsSync(paths.replies)) return undefined;
+    // Non-blocking both: a server gone meanwhile is ENXIO here, not a hang; replies are polled with a deadline.
+    opened.push(openSync(paths.requests, constants.O_WRONLY | constants.O_NONBLOCK));
+    opened.push(openSync(paths.replies, constants.O_RDONLY | constants.O_NONBLOCK));
+    const [requestFd = -1, replyFd = -1] = opened;
+    return { requestFd, replyFd };
+  } catch {
     for (const fd of opened) closeSync(fd);
-    throw error;
+    return undefined;
   } finally {
-    for (const path of paths) rmSync(path, { force: true });
+    removeFifos(paths);
   }
+}
+
+export function removeFifos(paths: FifoPaths): void {
+  for (const path of [paths.requests, paths.replies]) rmSync(path, { force: true });
 }

@@ -31,12 +31,14 @@ export function forkServerPerl(): string | undefined {
     DROP_TTY,
     // The owner a parent-death watch polls is lanes, not this server (own-group-launch.ts reads $::owner).
     "$::owner = getppid();",
-    'open(my $started, ">&=", 3) or die "lanes: fork server: descriptor 3: $!\\n";',
+    ...makeFifos(calls.mknodat, nonBlocking),
     'my ($events, %code, $kids, $buf) = (\\*STDOUT, (), 0, "");',
     '$SIG{PIPE} = "IGNORE"; $SIG{CHLD} = sub {};',
     // lanes gone (EPIPE): nothing is left to tell, so the server ends; its children are not touched.
     "my $say = sub { defined syswrite($_[0], $_[1]) or exit 0 };",
     "my $line = sub { my $t = $_[0]; $t =~ s/\\n/ /g; $t };",
+    // Until lanes opens its ends it may die unseen (no EOF comes from a FIFO never written): then it goes too.
+    "my $heard = 0;",
     // Ends are queued and written without blocking: lanes reads them only between its synchronous requests, so
     // a server blocked on a full pipe would never answer the request lanes waits on.
     `fcntl($events, 4, fcntl($events, 3, 0) | ${nonBlocking}); my $queue = "";`,
@@ -83,13 +85,35 @@ export function forkServerPerl(): string | undefined {
     "  $reap->();",
     "  my $rin = ''; vec($rin, 0, 1) = 1;",
     "  my $win = ''; vec($win, 1, 1) = 1 if length $queue;",
-    "  my $ready = select(my $rout = $rin, my $wout = $win, undef, $kids > 0 ? 0.2 : undef);",
+    "  if (!$heard && getppid() != $::owner) { unlink(@fifos); exit 0 }",
+    "  my $ready = select(my $rout = $rin, my $wout = $win, undef, $kids > 0 || !$heard ? 0.2 : undef);",
     '  $tell->("") if $ready > 0 && vec($wout, 1, 1);',
     "  next unless $ready > 0 && vec($rout, 0, 1);",
     "  my $got = sysread(STDIN, $buf, 65536, length $buf);",
     `  next if !defined $got && $! == ${osConstants.errno.EAGAIN};`,
     "  exit 0 unless $got;",
+    "  $heard = 1;",
     "  while ($buf =~ s/^([^\\n]*)\\n//) { $serve->($1) }",
     "}",
   ].join("\n");
+}
+
+/**
+ * The server's FIFOs, at the two paths lanes gives it: requests (then its stdin, non-blocking: select() sees
+ * nothing until lanes first writes, and EOF once lanes is gone) and replies (descriptor 3, opened read-write so
+ * the open never waits for lanes). The reply FIFO is made last: once it exists, lanes' ends open at once.
+ */
+function makeFifos(mknodat: number, nonBlocking: number): string[] {
+  const fifo = (path: string): string =>
+    `syscall(${mknodat}, -100, ${path}, 0010600, 0) == 0 or die "lanes: fork server: FIFO ${path}: $!\\n";`;
+  return [
+    "my @fifos = @ARGV[0, 1]; @ARGV = ();",
+    fifo("$fifos[0]"),
+    `sysopen(my $requests, $fifos[0], ${nonBlocking}) or die "lanes: fork server: $fifos[0]: $!\\n";`,
+    'open(STDIN, "<&", $requests) or die "lanes: fork server: stdin: $!\\n"; close($requests);',
+    fifo("$fifos[1]"),
+    // Descriptor 3, the lowest free one (0-2 are open): the launcher's exit-code file takes its place in a child.
+    `sysopen(my $started, $fifos[1], ${constants.O_RDWR}) or die "lanes: fork server: $fifos[1]: $!\\n";`,
+    'fileno($started) == 3 or die "lanes: fork server: replies on descriptor " . fileno($started) . ", not 3\\n";',
+  ];
 }

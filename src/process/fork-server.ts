@@ -9,7 +9,7 @@ import { readExitCode } from "./exit-file.js";
 import { forkServerPerl } from "./fork-server-perl.js";
 import { topmostHolder } from "./fd-holders.js";
 import { runningNotZombie } from "./proc-stat.js";
-import { openFifoPair } from "./fifo-pair.js";
+import { fifoPaths, openLaneEnds, removeFifos, type FifoPaths, type LaneEnds } from "./fifo-pair.js";
 import { ServerEnv } from "./fork-server-env.js";
 import { ServedLeader } from "./served-leader.js";
 
@@ -49,11 +49,12 @@ export class ForkServer {
   /** The launchers' scripts the server has compiled, by their key (sent once each). */
   private readonly scripts = new Map<string, { key: string; compiled: boolean }>();
   private readonly env = new ServerEnv();
+  /** lanes' ends of the server's FIFOs, opened at the first launch (the server makes them as it starts). */
+  private ends: LaneEnds | undefined;
 
   private constructor(
     private readonly child: ChildProcess,
-    private readonly requestFd: number,
-    private readonly replyFd: number,
+    private readonly fifos: FifoPaths,
   ) {
     const events = child.stdout;
     events?.setEncoding("utf8");
@@ -66,24 +67,22 @@ export class ForkServer {
     this.hold(0);
   }
 
-  /** Starts a server (throws when it cannot: no FIFOs here, no perl); lanes then starts a perl per task. */
+  /**
+   * Starts a server without waiting for it (its perl comes up while lanes goes on); throws when it cannot
+   * (no perl); lanes then starts a perl per task. One that cannot make its FIFOs refuses the first launch.
+   */
   static start(perl: string): ForkServer {
     const script = forkServerPerl();
     if (script === undefined) throw new Error("lanes: no fork server on this architecture");
-    const { requests, replies } = openFifoPair(tmpdir());
-    try {
-      const child = spawn(perl, ["-e", script], {
-        stdio: [requests.serverFd, "pipe", "ignore", replies.serverFd],
-        // Every symbol bound at start, once: lazily bound, each forked launcher bound (and copied the pages
-        // of) the ones the server never called itself, 23 page faults a task. Gone from %ENV at the first
-        // request, whose environment becomes the server's: no task inherits it.
-        env: { LD_BIND_NOW: "1" },
-      });
-      return new ForkServer(child, requests.laneFd, replies.laneFd);
-    } finally {
-      closeSync(requests.serverFd);
-      closeSync(replies.serverFd);
-    }
+    const fifos = fifoPaths(tmpdir());
+    const child = spawn(perl, ["-e", script, "--", fifos.requests, fifos.replies], {
+      stdio: ["ignore", "pipe", "ignore"],
+      // Every symbol bound at start, once: lazily bound, each forked launcher bound (and copied the pages
+      // of) the ones the server never called itself, 23 page faults a task. Gone from %ENV at the first
+      // request, whose environment becomes the server's: no task inherits it.
+      env: { LD_BIND_NOW: "1" },
+    });
+    return new ForkServer(child, fifos);
   }
 
   get pid(): number | undefined {
@@ -93,6 +92,7 @@ export class ForkServer {
   /** Forks the task's launcher; throws ForkServerRefused when the server cannot (nothing ran then). */
   launch(request: ServedLaunch): ServedLeader {
     if (!this.alive) throw new ForkServerRefused("gone");
+    const ends = this.connect();
     const id = String(++this.requests);
     const fifo = request.stdin === "pipe" ? join(tmpdir(), `.lanes-in-${process.pid}-${randomUUID()}`) : "";
     const { cwd, outputFile, exitFile = "", script } = request;
@@ -113,9 +113,9 @@ export class ForkServer {
     let reply: string;
     let sent = false;
     try {
-      writeAll(this.requestFd, `${fields.map(hex).join(" ")}\n`);
+      writeAll(ends.requestFd, `${fields.map(hex).join(" ")}\n`, REPLY_DEADLINE_MS);
       sent = true;
-      reply = readLine(this.replyFd, REPLY_DEADLINE_MS);
+      reply = readLine(ends.replyFd, REPLY_DEADLINE_MS);
     } catch (error) {
       // No answer in time (a stopped or wedged server): it is killed, and its tasks are watched by pid.
       if (error instanceof ReplyOverdue) this.kill();
@@ -160,6 +160,18 @@ export class ForkServer {
     throw new ForkServerRefused("gone");
   }
 
+  /** lanes' ends, opened at the first launch; a server that made no FIFOs in time is killed and gone. */
+  private connect(): LaneEnds {
+    if (this.ends) return this.ends;
+    const pid = this.child.pid;
+    const alive = (): boolean => pid !== undefined && runningNotZombie(pid);
+    this.ends = openLaneEnds(this.fifos, alive, REPLY_DEADLINE_MS);
+    if (this.ends) return this.ends;
+    this.kill();
+    this.gone();
+    throw new ForkServerRefused("gone");
+  }
+
   /** Kills a server that did not answer, and waits (briefly) until it is gone, so no fork can follow. */
   private kill(): void {
     const pid = this.child.pid;
@@ -195,8 +207,14 @@ export class ForkServer {
   private gone(): void {
     if (!this.alive) return;
     this.alive = false;
-    closeQuietly(this.requestFd);
-    closeQuietly(this.replyFd);
+    if (this.ends) {
+      closeQuietly(this.ends.requestFd);
+      closeQuietly(this.ends.replyFd);
+    } else {
+      // Never reached: it has no task, and waits for lanes on FIFOs nobody else will open.
+      this.child.kill("SIGKILL");
+      removeFifos(this.fifos);
+    }
     this.child.stdout?.destroy();
     for (const { leader } of this.leaders.values()) leader.orphaned();
     this.leaders.clear();
@@ -212,9 +230,19 @@ export class ForkServer {
   }
 }
 
-function writeAll(fd: number, text: string): void {
+/** Writes all of `text` to the non-blocking request FIFO, napping while the server drains a full pipe. */
+function writeAll(fd: number, text: string, deadlineMs: number): void {
   const bytes = Buffer.from(text);
-  for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at);
+  const started = Date.now();
+  for (let at = 0; at < bytes.length;) {
+    try {
+      at += writeSync(fd, bytes, at);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+      if (Date.now() - started > deadlineMs) throw new ReplyOverdue();
+      sleepSync(1);
+    }
+  }
 }
 
 /** A reply takes one fork; a server that has not answered by then is stopped or wedged, never just slow. */

@@ -19,6 +19,8 @@ import { Recent } from "./recent.js";
 
 /** How long close() waits at most for launchers to enter the shared network namespace. */
 const ENTRY_WAIT_MS = 1500;
+/** How long after the proxy's start the proxy folders of dead lanes are removed. */
+const STALE_SWEEP_DELAY_MS = 500;
 /** How long a burst of starts shares the protected-path list and the roots' real paths (as nested checkouts). */
 const SCOPE_TTL_MS = 1000;
 
@@ -193,7 +195,8 @@ export class CommandSandbox implements LaunchWrapper {
     const allowed = Array.isArray(this.policy.network) ? this.policy.network : [];
     const proxy = new FilteringProxy({ allowed, connect: this.options.connect });
     // A short path: unix socket paths are limited to about 100 bytes, a workspace path may be longer.
-    removeStaleProxyDirs();
+    // Dead lanes' folders are no hurry: swept off the first command's start (a readdir of a shared /tmp).
+    setTimeout(removeStaleProxyDirs, STALE_SWEEP_DELAY_MS).unref();
     const dir = mkdtempSync(join(tmpdir(), `${PROXY_DIR_PREFIX}${process.pid}-`));
     proxy.listen(join(dir, "proxy.sock"));
     this.proxy = proxy;

@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { dirname, join } from "node:path";
+import { afterEach, describe, expect, inject, it } from "vitest";
 import { WORKER_V8_FLAGS, workerCommand, workerEntry } from "../../src/agents/worker-command.js";
 
 const dirs: string[] = [];
@@ -16,18 +16,39 @@ afterEach(() => {
 });
 
 describe("the agent worker's entry", () => {
-  it("starts the slim dist/agent-worker.js, with V8 told to favour memory, when it sits beside lanes.js", () => {
+  it("starts the slim dist/agent-worker-start.cjs, with V8 told to favour memory, when it sits beside lanes.js", () => {
     const dist = folder();
     writeFileSync(join(dist, "lanes.js"), "");
-    writeFileSync(join(dist, "agent-worker.js"), "");
+    writeFileSync(join(dist, "agent-worker-start.cjs"), "");
     const line = workerCommand("/s/spec.json", {
       node: "/n/node",
       execArgv: [],
       entry: join(dist, "lanes.js"),
     });
     expect(line).toBe(
-      `exec /n/node ${WORKER_V8_FLAGS.join(" ")} ${join(dist, "agent-worker.js")} agent-worker /s/spec.json`,
+      `exec /n/node ${WORKER_V8_FLAGS.join(" ")} ${join(dist, "agent-worker-start.cjs")} agent-worker /s/spec.json`,
     );
+  });
+
+  it("the built entry is one CommonJS file over the bundle: it starts from a folder holding only the two, with no ESM loader", () => {
+    const built = dirname(inject("lanesBin"));
+    const dir = folder();
+    for (const name of ["agent-worker-start.cjs", "agent-worker.cjs"])
+      copyFileSync(join(built, name), join(dir, name));
+    // No arguments: the bundle is loaded and run, and says how it is started. The probe says whether node's
+    // ESM loader ran a module job (an ESM entry, or chunks imported by one).
+    const probe = join(dir, "probe.cjs");
+    writeFileSync(
+      probe,
+      'process.on("exit", () => process.stdout.write(String(process.moduleLoadList.includes("NativeModule internal/modules/esm/module_job"))));',
+    );
+    const run = spawnSync(process.execPath, ["--require", probe, join(dir, "agent-worker-start.cjs")], {
+      encoding: "utf8",
+      env: { ...process.env, LANES_CODE_CACHE: "0" },
+    });
+    expect(run.stderr).toContain("usage: agent-worker SPEC");
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe("false");
   });
 
   it("its V8 flags are ones this node accepts, and they keep the young generation at 2 MB or less where node's default grows it to 16 MB", () => {
@@ -71,9 +92,9 @@ describe("the agent worker's entry", () => {
     mkdirSync(join(dir, "dist"));
     mkdirSync(join(dir, "bin"));
     writeFileSync(join(dir, "dist", "lanes.js"), "");
-    writeFileSync(join(dir, "dist", "agent-worker.js"), "");
+    writeFileSync(join(dir, "dist", "agent-worker-start.cjs"), "");
     symlinkSync(join(dir, "dist", "lanes.js"), join(dir, "bin", "lanes"));
-    expect(workerEntry(join(dir, "bin", "lanes"))).toBe(join(dir, "dist", "agent-worker.js"));
+    expect(workerEntry(join(dir, "bin", "lanes"))).toBe(join(dir, "dist", "agent-worker-start.cjs"));
   });
 
   it("uses the source entry when lanes runs from src/, and lanes itself when no slim entry exists", () => {

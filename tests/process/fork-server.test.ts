@@ -1,7 +1,11 @@
-import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ForkServerSlot } from "../../src/process/fork-server-slot.js";
+import { forkServerPerl } from "../../src/process/fork-server-perl.js";
+import { runningNotZombie } from "../../src/process/proc-stat.js";
 import type { LaunchWrapper } from "../../src/process/launch-wrapper.js";
 import { startGroupProcess, type GroupProcessOptions } from "../../src/process/group-process.js";
 import { tempWorkspace } from "../helpers/temp-workspace.js";
@@ -123,6 +127,47 @@ describe.skipIf(process.platform !== "linux")("a command forked by the fork serv
     expect(served?.reason).toBe("spawn_error");
     expect(served?.error).toContain("no-such-dir");
     expect((await run("exit 5", true).exited).exitCode).toBe(5);
+  });
+
+  it("makes its own FIFOs: it starts where no mkfifo program can be run, and serves", async () => {
+    const path = process.env.PATH;
+    // No program at all on PATH while it starts: a FIFO made by a child process (mkfifo) cannot be had.
+    process.env.PATH = join(ws.dir, "no-programs");
+    try {
+      expect(slot.get()).toBeDefined();
+    } finally {
+      process.env.PATH = path;
+    }
+    const served = run("echo served; exit 4", true);
+    expect(served.pid).toBe(Number(served.pid));
+    expect((await served.exited).exitCode).toBe(4);
+    expect(readFileSync(join(ws.dir, `run${runs}.log`), "utf8")).toBe("served\n");
+  });
+
+  it("one lanes never used leaves no process and no FIFO once closed", async () => {
+    const server = slot.get();
+    const pid = server?.pid ?? -1;
+    // Its FIFOs made: it is up and waiting for lanes.
+    const mine = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`.lanes-fork-${process.pid}-`));
+    await vi.waitUntil(() => mine().length === 2, { timeout: 5000 });
+    slot.close();
+    await vi.waitUntil(() => !runningNotZombie(pid), { timeout: 5000 });
+    expect(mine()).toEqual([]);
+  });
+
+  it("whose lanes died before it reached the server: the server exits and removes its FIFOs", async () => {
+    const fifos = [0, 1].map((n) => join(ws.dir, `fifo-${n}`));
+    // Its parent (the stand-in for lanes) lives half a second, then goes without ever opening the FIFOs.
+    const script = forkServerPerl()!;
+    const parent = spawn("sh", ["-c", 'perl -e "$0" -- "$1" "$2" & sleep 0.5', script, ...fifos], {
+      stdio: "ignore",
+    });
+    try {
+      await vi.waitUntil(() => fifos.every((path) => existsSync(path)), { timeout: 5000 });
+      await vi.waitUntil(() => fifos.every((path) => !existsSync(path)), { timeout: 5000, interval: 50 });
+    } finally {
+      parent.kill("SIGKILL");
+    }
   });
 
   it("starts before the sandbox wraps the first command, so its perl starts while the sandbox is set up", async () => {
