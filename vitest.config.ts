@@ -10,6 +10,9 @@ const common = {
   setupFiles: ["./tests/file-cleanup.ts"],
 };
 
+/** LANES_TEST_ISOLATE=1: every file in a fresh process again (to rule out one file disturbing the next). */
+const everyFileAlone = process.env.LANES_TEST_ISOLATE === "1";
+
 export default defineConfig({
   test: {
     // Builds the CLI once per run: CLI tests spawn the bundle, as users run it. The root's globalSetup runs
@@ -31,7 +34,7 @@ export default defineConfig({
           name: "shared",
           include: ["tests/**/*.test.ts"],
           exclude: [...OWN_PROCESS_FILES],
-          isolate: false,
+          isolate: everyFileAlone,
         },
       },
       // Files that measure or change the process itself (RSS, timers, globals, the module registry).
