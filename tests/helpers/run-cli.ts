@@ -102,7 +102,7 @@ export function endFileRuns(): void {
 /**
  * Ends the run when its test finishes, through the test context's own hook when the caller passes it. The
  * global `onTestFinished` is not used: inside `describe.concurrent` it binds to whichever test is current,
- * so one test's end killed another test's CLI. Without a hook, the afterAll above ends what is left.
+ * so one test's end killed another test's CLI. Without a hook, endFileRuns ends what is left after the file.
  */
 function stopWhenTestEnds(child: ChildProcess, mark: string, onFinished?: (hook: () => void) => void): void {
   onFinished?.(() => stopRun(child, mark));
