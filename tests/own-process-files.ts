@@ -9,9 +9,10 @@ export const OWN_PROCESS_FILES: readonly string[] = [
   "tests/reliability/load.test.ts",
   "tests/lanes/lane-manager.test.ts",
   "tests/tools/read-file.test.ts",
-  // Counts the process's pending timers and exit listeners.
+  // Counts the process's pending timers, exit listeners, or /proc scans (a module's counter for the process).
   "tests/async/delay.test.ts",
   "tests/sandbox/process-ownership.test.ts",
+  "tests/process/group-exit-scans.test.ts",
   // Loads its own copies of modules (vi.resetModules), which would replace the shared ones.
   "tests/agents/agent-probe.test.ts",
   // Replaces globalThis.fetch for the whole process, and imports another test file's cases.
