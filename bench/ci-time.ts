@@ -1,95 +1,16 @@
 // Where the test suite's time goes: runs `npx vitest run` (or reads a JSON report a run left) and writes
 // bench/ci-time.md. Usage: node bin/run-ts.js bench/ci-time.ts [--from REPORT.json] [-- vitest args...]
-// CPU is read from a cgroup of its own when the machine lets it make one (all processes of the run, sshd,
-// Slurm and sandboxes included), else from this process's reaped children (what `time` reports).
-import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+// The run's CPU is measured as bench/suite-run.ts says.
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadAverage } from "./machine.js";
-
-interface FileResult {
-  name: string;
-  startTime: number;
-  endTime: number;
-  assertionResults: { title: string; duration?: number | null }[];
-}
-
-interface Report {
-  numPassedTests: number;
-  numFailedTests: number;
-  testResults: FileResult[];
-}
-
-interface CpuMeter {
-  how: string;
-  /** CPU seconds used by the run so far. */
-  read(): number;
-  close(): void;
-}
+import { runSuite, type Report, type SuiteRun } from "./suite-run.js";
 
 const root = join(import.meta.dirname, "..");
 const WORKERS = 2;
-
-/** A cgroup v1 cpuacct group holding this process (so every child the run starts), or undefined. */
-function cgroupMeter(): CpuMeter | undefined {
-  const dir = `/sys/fs/cgroup/cpuacct/lanes-ci-time-${process.pid}`;
-  try {
-    mkdirSync(dir);
-    writeFileSync(join(dir, "cgroup.procs"), String(process.pid));
-  } catch {
-    return undefined;
-  }
-  const usage = (): number => Number(readFileSync(join(dir, "cpuacct.usage"), "utf8")) / 1e9;
-  const start = usage();
-  return {
-    how: "cgroup (cpuacct): every process of the run",
-    read: () => usage() - start,
-    close: () => {
-      // Back to the root group, so the empty group can be removed.
-      writeFileSync("/sys/fs/cgroup/cpuacct/cgroup.procs", String(process.pid));
-      try {
-        rmdirSync(dir);
-      } catch {
-        console.error(`ci-time: ${dir} still holds processes the run left behind; it stays`);
-      }
-    },
-  };
-}
-
-/** utime + stime of reaped children from /proc/self/stat (fields 16 and 17, in clock ticks of 10 ms). */
-function childrenMeter(): CpuMeter {
-  const ticks = (): number => {
-    const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1]?.split(" ") ?? [];
-    return (Number(fields[13]) + Number(fields[14])) / 100;
-  };
-  const start = ticks();
-  return {
-    how: "reaped children (what `time` reports; daemons left out)",
-    read: () => ticks() - start,
-    close() {},
-  };
-}
-
-async function runSuite(args: string[], output: string): Promise<{ wall: number; cpu: number; how: string }> {
-  const meter = cgroupMeter() ?? childrenMeter();
-  const started = performance.now();
-  const code = await new Promise<number | null>((resolve) => {
-    const child = spawn("npx", ["vitest", "run", `--outputFile.json=${output}`, ...args], {
-      cwd: root,
-      stdio: "inherit",
-    });
-    child.on("exit", (exitCode) => resolve(exitCode));
-  });
-  const wall = (performance.now() - started) / 1000;
-  const cpu = meter.read();
-  meter.close();
-  if (code !== 0) console.error(`ci-time: vitest exited ${code}; the figures still describe the run`);
-  return { wall, cpu, how: meter.how };
-}
-
 const round = (value: number): string => value.toFixed(1);
 
-function describe(report: Report, run?: { wall: number; cpu: number; how: string }): string {
+function describe(report: Report, run?: SuiteRun): string {
   const files = report.testResults.map((file) => ({
     name: file.name.slice(file.name.indexOf("tests/")),
     seconds: (file.endTime - file.startTime) / 1000,
@@ -135,7 +56,7 @@ const dashes = argv.indexOf("--");
 const vitestArgs = dashes === -1 ? [] : argv.slice(dashes + 1);
 const loadStart = loadAverage();
 let report: Report;
-let run: { wall: number; cpu: number; how: string } | undefined;
+let run: SuiteRun | undefined;
 let source: string;
 if (fromIndex !== -1) {
   source = argv[fromIndex + 1] ?? "";

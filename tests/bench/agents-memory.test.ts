@@ -61,6 +61,11 @@ describe("agents bench: reading a worker's memory", () => {
     const worker = findAgentWorker(leader)!;
     const started = () => (readMappings(worker)?.nodeCodeMb ?? 0) > 5;
     expect(await eventually(started, 10_000)).toBe(true);
+    // A node still starting grows between the two reads below (by 7-13 MB on a loaded machine): wait until
+    // its RSS holds still for 100 ms.
+    let last = -1;
+    const settled = () => last === (last = readRss(worker)?.rssMb ?? -1);
+    expect(await eventually(settled, 10_000, 100)).toBe(true);
     const parts = readMappings(worker)!;
     const rss = readRss(worker)!;
     const sum = Object.values(parts).reduce((total, value) => total + value, 0);

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, inject } from "vitest";
+import { inject } from "vitest";
 import { killByEnv } from "./process-tree.js";
 import { pidAlive } from "./temp-workspace.js";
 
@@ -89,17 +89,20 @@ function stopRun(child: ChildProcess, mark: string): void {
   killByEnv(CLI_MARK_VARIABLE, mark);
 }
 
-// Registered when a test file imports this module: runs started outside a test (in a beforeAll) are
-// ended after the file, and the file's temp HOME goes with them.
-afterAll(() => {
+/**
+ * Ends the runs a test file started outside a test (in a beforeAll) and removes its temp HOME: called after
+ * every file by tests/file-cleanup.ts (a module-level afterAll here would be registered for only the first
+ * file of a worker that several files share).
+ */
+export function endFileRuns(): void {
   for (const [child, mark] of running) stopRun(child, mark);
   removeHome();
-});
+}
 
 /**
  * Ends the run when its test finishes, through the test context's own hook when the caller passes it. The
  * global `onTestFinished` is not used: inside `describe.concurrent` it binds to whichever test is current,
- * so one test's end killed another test's CLI. Without a hook, the afterAll above ends what is left.
+ * so one test's end killed another test's CLI. Without a hook, endFileRuns ends what is left after the file.
  */
 function stopWhenTestEnds(child: ChildProcess, mark: string, onFinished?: (hook: () => void) => void): void {
   onFinished?.(() => stopRun(child, mark));

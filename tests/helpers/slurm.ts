@@ -206,11 +206,12 @@ export async function startSlurm(options: { proctrack?: "cgroup" | "linuxproc" }
       // (saved before it), so the restarted controller ran the job a second time and drained the node.
       const pid = pidOf("slurmctld");
       if (pid !== undefined) process.kill(pid, "SIGTERM");
+      // A dead controller's port is closed with it. sinfo against a stopped controller retries its connect
+      // for ~9 s before it gives up, so it is asked only when the pid file named no process.
       await waitFor(
         "slurmctld (stop)",
         () =>
-          (pid === undefined || processInfo(pid) === undefined) &&
-          answers("sinfo", ["-h", "-o", "%T"]) === "",
+          pid === undefined ? answers("sinfo", ["-h", "-o", "%T"]) === "" : processInfo(pid) === undefined,
         "slurmctld.log",
       );
       startController();

@@ -96,6 +96,8 @@ class Probe {
   constructor(private readonly onFinished: OnFinished) {
     const ws = tempWorkspace("lanes-orphans-");
     this.dir = ws.dir;
+    // Every 100 ms: an escape is out of lanes' tree only for moments (after the group's kill, before the sweep
+    // that follows it), which a 500 ms timer missed.
     this.timer = setInterval(() => this.sample(), 100);
     onFinished(() => {
       this.stop();
@@ -142,10 +144,13 @@ class Probe {
 
   /** Resolves once `expected` `sleep 300`s run (every shape, and the task's own if it blocks). */
   async spawned(expected: number): Promise<void> {
+    // Each sample scans /proc twice (10-40 ms of CPU on a busy machine), up to 13 probes run at once, and the
+    // timer samples meanwhile anyway.
     await waitForCount(
       () => longSleeps(this.sample()),
       (n) => n >= expected,
       15_000,
+      200,
     );
   }
 

@@ -301,6 +301,7 @@ describe("security: secrets", () => {
 describe("security: file tools at open time", () => {
   it("never writes outside while a file or a folder on the path is swapped for a link to outside between check and open", async ({
     task,
+    onTestFinished,
   }) => {
     const root = join(ws.dir, "workspace");
     const outside = join(ws.dir, "outside");
@@ -378,6 +379,8 @@ describe("security: file tools at open time", () => {
     let duringFlips = 0;
     for (const phase of phases) {
       const flipper = startPathFlipper(join(root, phase.path), phase.states);
+      // A timed-out test never reaches the finally below, and its worker process lives on for other files.
+      onTestFinished(() => flipper.stop());
       try {
         expect(await eventually(() => flipping(join(root, phase.path)), 5_000)).toBe(true);
         for (const attempt of phase.attempts) {

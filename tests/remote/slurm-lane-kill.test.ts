@@ -14,11 +14,12 @@ describe("killing a task on a Slurm lane (scancel, proctrack/cgroup)", () => {
     { timeout: 180_000 },
     async ({ onTestFinished }) => {
       const ws = server.track(slurmWorkspace(slurm));
-      const command =
-        "trap '' TERM; setsid sh -c 'trap \"\" TERM; sleep 311' & echo ready; trap '' TERM; sleep 312";
+      // The job (on this machine) marks the workspace once its setsid child is started: the model's next turn
+      // waits for that mark in the foreground (up to 60 s), not a guessed 8 s; -p's kill then comes 1 s later.
+      const command = `trap '' TERM; setsid sh -c 'trap "" TERM; sleep 311' & echo ready; touch '${ws.dir}/job-ready'; trap '' TERM; sleep 312`;
       const script = ws.script([
         { tool_calls: [{ name: "background_run", input: { command, lane: "hpc" } }] },
-        { tool_calls: [{ name: "wait_background", input: { timeout_ms: 8_000 } }] },
+        { tool_calls: [{ name: "bash", input: { command: "until [ -e job-ready ]; do sleep 0.1; done" } }] },
         { text: "done" },
       ]);
       // -p ends its unfinished task on the way out: the same kill as kill_background.
