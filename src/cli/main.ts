@@ -192,7 +192,7 @@ const tasks = program
   });
 tasks
   .command("logs <id>")
-  .description("print a task's output")
+  .description("print a task's output (ID: the whole id or 4+ of its first characters)")
   .option("-f, --follow", "keep printing new output until the task ends")
   .addOption(sharedOption.cwd())
   .action(async (id: string, options: { follow?: boolean }, command: Command) => {
@@ -216,7 +216,7 @@ tasks
   });
 tasks
   .command("kill <id>")
-  .description("end a task and its whole process group")
+  .description("end a task and its whole process group (ID: the whole id or 4+ of its first characters)")
   .addOption(sharedOption.cwd())
   .action(async (id: string, _options: unknown, command: Command) => {
     const workspace = await cwdOf(command);

@@ -137,7 +137,7 @@ function copyFrom(file: string, offset: number, write: (chunk: Uint8Array) => vo
 
 /**
  * `lanes tasks logs ID [-f]` and attached `lanes run`: the whole log, byte for byte, then (with follow) new
- * bytes as they come until the task ends.
+ * bytes as they come until the task ends. `id` may be a unique prefix (findTask).
  */
 export async function showLogs(
   workspace: string,
@@ -152,7 +152,7 @@ export async function showLogs(
   await new Promise<void>((resolve) => {
     const poll = (): void => {
       offset = copyFrom(record.output_file, offset, write);
-      if (stillWritten(workspace, id)) return;
+      if (stillWritten(workspace, record.id)) return;
       // Ended: what it wrote between the copy and the check is still to come.
       copyFrom(record.output_file, offset, write);
       clearInterval(timer);
@@ -174,6 +174,8 @@ export async function printLogs(
   out: NodeJS.WriteStream,
 ): Promise<void> {
   if (!out.isTTY) return showLogs(workspace, id, follow, (chunk) => void out.write(chunk));
+  // Given shortened, it is named whole in what is said about it.
+  id = (await findTask(workspace, id, process.pid)).record.id;
   const screen = caretStream((text) => void out.write(text));
   let printed = false;
   await showLogs(workspace, id, follow, (chunk) => {
