@@ -7,6 +7,9 @@ import { readTail } from "../text/utf8-window.js";
 import type { LaneWait } from "../lanes/lane-types.js";
 import { listeningText, publishedPorts } from "../lanes/published-ports.js";
 import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
+import { statusPhrase } from "./end-phrase.js";
+
+export { statusPhrase };
 
 /*
  * The presenter (src/present/): the runtime produces records and notices as data, and every line the model
@@ -60,16 +63,6 @@ export function durationOf(record: TaskRecord, now = Date.now()): number | null 
   if (!record.started_at) return null;
   const end = record.ended_at ? Date.parse(record.ended_at) : now;
   return end - Date.parse(record.started_at);
-}
-
-export function statusPhrase(record: TaskRecord): string {
-  const parts: string[] = [record.status];
-  if (record.exit_code !== null) parts.push(`exit ${record.exit_code}`);
-  if (record.signal) parts.push(record.signal);
-  // The words where there are some (which signal, which error), else the code ("timeout", "output_cap").
-  const reason = record.end_detail ?? record.end_reason;
-  if (reason && reason !== record.status) parts.push(reason);
-  return parts.join(", ");
 }
 
 /** `file` relative to the workspace when inside it; `workspace` null: always absolute (MCP replies). */

@@ -202,7 +202,7 @@ describe("lanes run keeps stdout and stderr apart", () => {
     child.kill("SIGINT");
     expect(await exited).toBe(130);
     const list = await lanes(["tasks", "--all"]);
-    expect(list.stdout).toMatch(/killed, SIGTERM .*sleep 120/);
+    expect(list.stdout).toMatch(/killed \(SIGTERM\) .*sleep 120/);
     expect(list.stdout).not.toMatch(/running/);
   });
 
