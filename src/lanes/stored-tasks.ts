@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { fileSize } from "../text/utf8-window.js";
 import { endTaskGroup } from "./end-task.js";
+import { dropDeathLine } from "./log-death-line.js";
 import { listedByDefault } from "./other-tasks.js";
 import { isTaskProcess, reconcileStore, type DerivedTask } from "./reconcile.js";
 import { requestKill, USER_KILL_END } from "./kill-request.js";
@@ -91,6 +92,7 @@ export async function killStoredTask(
   requestKill(store, id);
   const outcome = await endTaskGroup(record.pid, id, graceMs);
   if (owner === "gone") {
+    dropDeathLine({ output_file: record.output_file, end_reason: "user_kill" });
     const ended = {
       ...record,
       status: "killed" as const,

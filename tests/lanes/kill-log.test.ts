@@ -5,6 +5,7 @@ import { ConfigSchema } from "../../src/config/config.js";
 import { createSandbox } from "../../src/sandbox/create.js";
 import type { CommandSandbox } from "../../src/sandbox/sandbox.js";
 import { useLaneFixture } from "../helpers/lane-fixture.js";
+import { runCli, testEnv } from "../helpers/run-cli.js";
 import { eventually } from "../helpers/temp-workspace.js";
 
 // A task's log is what its command printed: how lanes ended it is in the record, not in a "Terminated" line
@@ -55,5 +56,20 @@ describe.runIf(process.platform === "linux")("a task's log holds only its comman
     const end = await lanes.whenEnded(lanes.start({ command: "nonexistentcmd-lanes" }).id);
     expect(end.exit_code).toBe(127);
     expect(log(end.output_file)).toBe("sh: 1: nonexistentcmd-lanes: not found\n");
+  });
+
+  it("lanes tasks kill of a detached task, its lanes gone, leaves no 'Terminated' line either", async ({
+    onTestFinished,
+  }) => {
+    const lanes = (args: string[]) =>
+      runCli(args, { cwd: ws.dir, input: "", env: testEnv(), onTestFinished });
+    const run = await lanes(["run", "--detach", "--sandbox", "danger-full-access", "echo ready; sleep 30"]);
+    expect(run.code, run.stderr).toBe(0);
+    const id = /^(\w+) {2}started/.exec(run.stdout)?.[1] ?? "";
+    const file = join(ws.dir, ".lanes", "tasks", `${id}.log`);
+    expect(await eventually(() => log(file) === "ready\n", 10_000)).toBe(true);
+    const kill = await lanes(["tasks", "kill", id]);
+    expect(kill.code, kill.stderr).toBe(0);
+    expect(log(file)).toBe("ready\n");
   });
 });
