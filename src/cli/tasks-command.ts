@@ -16,6 +16,7 @@ import { formatBytes } from "../text/preview.js";
 import { wrapLine } from "../text/wrap.js";
 import { findTask, killStoredTask, listStoredTasks, readStore } from "../lanes/stored-tasks.js";
 import { storedKillText } from "../present/stored-kill-text.js";
+import { describeRecord } from "../present/describe-record.js";
 
 export function formatTaskList(tasks: DerivedTask[], all: boolean, now = Date.now()): string {
   if (tasks.length === 0)
@@ -202,6 +203,13 @@ async function recordedEnd(workspace: string, id: string): Promise<TaskRecord | 
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return undefined;
+}
+
+/** `lanes tasks show ID`: the task's record, a field a line, as check_background shows it to the model. */
+export async function showTaskText(workspace: string, id: string): Promise<string> {
+  const { record, owner } = await findTask(workspace, id, process.pid);
+  const whose = owner === "gone" && !isTerminal(record.status) ? "none (its lanes exited)" : undefined;
+  return describeRecord(workspace, record, { owner: whose });
 }
 
 /** `lanes tasks kill ID`: ends the task, and says what happened. */
