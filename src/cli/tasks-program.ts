@@ -15,7 +15,9 @@ export async function cwdOf(command: Command): Promise<string> {
 export function addTasksCommand(program: Command): Command {
   const tasks = program
     .command("tasks")
-    .description("list the workspace's background tasks; tasks logs ID [-f], kill ID, show ID, prune")
+    .description(
+      "list the workspace's background tasks; tasks logs ID [-f], tasks kill ID, tasks show ID, tasks prune",
+    )
     .option("--all", "include finished tasks")
     .addOption(sharedOption.cwd())
     .action(async (options: { all?: boolean }, command: Command) => {

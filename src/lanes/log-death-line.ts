@@ -11,6 +11,11 @@ const LANES_ENDS: ReadonlySet<EndReason> = new Set([
   "output_cap",
 ]);
 
+/** Whether lanes' own signal ended this task (a shell's death line after its output is then lanes' word). */
+export function endedByLanes(record: Pick<TaskRecord, "end_reason">): boolean {
+  return record.end_reason !== null && LANES_ENDS.has(record.end_reason);
+}
+
 /** Longest death line with the newline before it: "\nTerminated\n". */
 const WINDOW = 12;
 
@@ -19,7 +24,7 @@ const WINDOW = 12;
  * off the end of the task's log: the log is the command's output. Only whole last lines; never throws.
  */
 export function dropDeathLine(record: Pick<TaskRecord, "end_reason" | "output_file">): void {
-  if (record.end_reason === null || !LANES_ENDS.has(record.end_reason)) return;
+  if (!endedByLanes(record)) return;
   let fd: number | undefined;
   try {
     fd = openSync(record.output_file, "r+");

@@ -8,6 +8,8 @@ import type { LaneWait } from "../lanes/lane-types.js";
 import { listeningText, publishedPorts } from "../lanes/published-ports.js";
 import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
 import { statusPhrase } from "./end-phrase.js";
+import { endedByLanes } from "../lanes/log-death-line.js";
+import { withoutDeathLine } from "../text/shell-death-line.js";
 
 export { statusPhrase };
 
@@ -136,5 +138,7 @@ export function queuedLine(wait: LaneWait): string {
 /** A finished task's result as one line, its output tail read from the log now. */
 export function resultText(workspace: string | null, record: TaskRecord): string {
   if (record.type === "local_agent") return agentResultText(workspace, record);
-  return notificationLine(workspace, record, readTail(record.output_file, 4096).text);
+  const tail = readTail(record.output_file, 4096).text;
+  // A death line its shell wrote after lanes recorded the end (a sandbox's teardown under load) is not shown.
+  return notificationLine(workspace, record, endedByLanes(record) ? withoutDeathLine(tail) : tail);
 }
