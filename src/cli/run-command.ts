@@ -7,6 +7,8 @@ import { LaneManager } from "../lanes/lane-manager.js";
 import { assertCommandAllowed } from "../tools/guard-check.js";
 import { queuedLine } from "../present/task-text.js";
 import { stderrAfterStop } from "./stopped-stderr.js";
+import { killRequested } from "../lanes/kill-request.js";
+import { readStore } from "../lanes/stored-tasks.js";
 
 const DETACHED_NETWORK_OFF =
   'off (the filtering proxy of sandbox_network ends with this lanes; a detached task that needs the network needs sandbox_network "on")';
@@ -39,6 +41,9 @@ export async function runCommand(options: {
   // The sandbox's proxy folder and mount points go with this process however it exits.
   process.once("exit", () => lanes.shutdownSync());
   let stoppedBy: NodeJS.Signals | undefined;
+  // Stopped by the user here (a signal to lanes) or from another shell (lanes tasks kill's request file).
+  const stopped = (id: string): boolean =>
+    stoppedBy !== undefined || killRequested(readStore(options.workspace), id);
   const record = lanes.start({
     command: options.command,
     persist: options.detach,
@@ -46,7 +51,7 @@ export async function runCommand(options: {
     // Attached, the command's stdout and stderr are this process's, as if the shell had run it.
     mirror: options.detach
       ? undefined
-      : { stdout: process.stdout, stderr: stderrAfterStop(process.stderr, () => stoppedBy !== undefined) },
+      : { stdout: process.stdout, stderr: stderrAfterStop(process.stderr, () => stopped(record.id)) },
     inheritStdin: !options.detach,
   });
   await lanes.flush();

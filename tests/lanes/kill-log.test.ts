@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigSchema } from "../../src/config/config.js";
@@ -71,5 +71,27 @@ describe.runIf(process.platform === "linux")("a task's log holds only its comman
     const kill = await lanes(["tasks", "kill", id]);
     expect(kill.code, kill.stderr).toBe(0);
     expect(log(file)).toBe("ready\n");
+  });
+
+  it("lanes run, attached, killed from another shell with lanes tasks kill: no 'Terminated' on its stderr", async ({
+    onTestFinished,
+  }) => {
+    const env = testEnv();
+    const attached = runCli(["run", "--sandbox", "danger-full-access", "echo ready; sleep 30"], {
+      cwd: ws.dir,
+      input: "",
+      env,
+      onTestFinished,
+    });
+    const tasks = join(ws.dir, ".lanes", "tasks");
+    const logged = () =>
+      readdirSync(tasks).find((name) => name.endsWith(".log") && log(join(tasks, name)) !== "");
+    expect(await eventually(() => existsSync(tasks) && logged() !== undefined, 10_000)).toBe(true);
+    const id = (logged() ?? "").replace(/\.log$/, "");
+    const kill = await runCli(["tasks", "kill", id], { cwd: ws.dir, input: "", env, onTestFinished });
+    expect(kill.code, kill.stderr).toBe(0);
+    const run = await attached;
+    expect(run.stdout).toBe("ready\n");
+    expect(run.stderr).toBe("");
   });
 });
