@@ -8,6 +8,9 @@ import { readFileSync } from "node:fs";
 // ("sh: 1: foo: not found", not "sh: 1: eval: foo: not found"), line numbers included.
 export const TRAP_PREFIX = "trap 'exit $?' TERM INT HUP; ";
 
+/** What the sandbox's wrapper puts before the trap: its child takes the log back as its stderr. */
+export const STDERR_BACK = "exec 2>&4 4>&-; ";
+
 /** The trapping shell's `-c` script for `command`. */
 export function trappingScript(command: string): string {
   return TRAP_PREFIX + command;
@@ -27,7 +30,7 @@ function children(pid: number): number[] | undefined {
 function isTrappingShell(pid: number): boolean {
   try {
     const script = readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0")[2] ?? "";
-    return script.startsWith(TRAP_PREFIX);
+    return script.startsWith(TRAP_PREFIX) || script.startsWith(STDERR_BACK + TRAP_PREFIX);
   } catch {
     return false;
   }

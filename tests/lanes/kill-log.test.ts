@@ -51,6 +51,16 @@ describe.runIf(process.platform === "linux")("a task's log holds only its comman
     expect(final.output_bytes).toBe(6);
   });
 
+  it.for(MODES)(
+    "a syntax error on the command's first line is in its log and exits 2, not a signal (%s)",
+    async (mode) => {
+      const lanes = manager(mode);
+      const end = await lanes.whenEnded(lanes.start({ command: "if true" }).id);
+      expect({ exit_code: end.exit_code, signal: end.signal }).toEqual({ exit_code: 2, signal: null });
+      expect(log(end.output_file)).toMatch(/^sh: 1: Syntax error: /);
+    },
+  );
+
   it.for(MODES)("a command not found reads as a plain shell says it, exit 127 (%s)", async (mode) => {
     const lanes = manager(mode);
     const end = await lanes.whenEnded(lanes.start({ command: "nonexistentcmd-lanes" }).id);
