@@ -79,7 +79,7 @@ _lanes() {
   case "$prev" in
 ${bashValues}
   esac
-  if [ "\${COMP_WORDS[1]}" = tasks ] && { [ "$prev" = logs ] || [ "$prev" = kill ]; }; then
+  if [ "\${COMP_WORDS[1]}" = tasks ] && { [ "$prev" = logs ] || [ "$prev" = kill ] || [ "$prev" = show ]; }; then
     COMPREPLY=( $(compgen -W "$(_lanes_task_ids)" -- "$cur") ); return
   fi
   case "\${COMP_WORDS[1]}" in run|sandbox) if [[ "$cur" != -* ]] && [ "$COMP_CWORD" -ge 2 ]; then
@@ -105,7 +105,7 @@ _lanes() {
   case "$prev" in
 ${zshValues}
   esac
-  if [[ "$words[2]" == tasks && ( "$prev" == logs || "$prev" == kill ) ]]; then
+  if [[ "$words[2]" == tasks && ( "$prev" == logs || "$prev" == kill || "$prev" == show ) ]]; then
     compadd -- $(_lanes_task_ids); return
   fi
   if [[ ( "$words[2]" == run || "$words[2]" == sandbox ) && "$PREFIX" != -* && CURRENT -ge 3 ]]; then

@@ -26,6 +26,18 @@ export interface ParseContext {
   operands: readonly string[];
 }
 
+/** Words from git, docker and ps for what `lanes tasks` does: the lanes command that does it. */
+const TASK_WORDS: Record<string, string> = {
+  logs: "tasks logs",
+  kill: "tasks kill",
+  show: "tasks show",
+  prune: "tasks prune",
+  ps: "tasks",
+  ls: "tasks",
+  list: "tasks",
+  jobs: "tasks",
+};
+
 /** A word where a command was expected: name the valid ones (and the likely one), or point a prompt at -p. */
 function notACommand(context: ParseContext): string {
   const words = context.operands.join(" ");
@@ -33,8 +45,13 @@ function notACommand(context: ParseContext): string {
   const commands = context.subcommands.join(", ");
   const guess = closest(first, context.subcommands);
   const didYouMean = guess ? `did you mean ${context.name} ${guess}? ` : "";
+  if (context.name === "lanes tasks" && TASK_WORDS[first] === "tasks")
+    return `"${first}" is not a command of lanes tasks: its commands are ${commands}; lanes tasks alone lists the tasks (--all: the ended ones too)`;
   if (context.name !== "lanes")
     return `"${first}" is not a command of ${context.name}: ${didYouMean}its commands are ${commands} (see ${context.name} --help)`;
+  const taskCommand = Object.hasOwn(TASK_WORDS, first) ? TASK_WORDS[first] : undefined;
+  if (taskCommand !== undefined)
+    return `"${words}" is not a command: did you mean ${["lanes", taskCommand, ...context.operands.slice(1)].join(" ")}? (see lanes tasks --help)`;
   const looksLikeWord = context.operands.length === 1 && /^[\w-]+$/.test(first);
   if (looksLikeWord)
     return `"${first}" is not a command: ${didYouMean}the commands are ${commands}; to send it to the model: lanes -p "${first}" ${SEE_HELP}`;

@@ -11,6 +11,7 @@ import { commandName, commandOptions } from "./command-options.js";
 import { commandLine } from "./command-line.js";
 import { UsageError } from "../config/usage-error.js";
 import { load } from "./command-loaders.js";
+import { addTasksCommand, cwdOf } from "./tasks-program.js";
 
 // Output into a closed pipe (`lanes doctor | head -1`) ends quietly: what is written after that is dropped
 // and the command runs to its end, so its own cleanup (the demo's temp workspace) still happens.
@@ -175,54 +176,7 @@ program
     await (await load.mcp()).runMcpCommand(workspace, await effectiveConfig(workspace, options));
   });
 
-/** The workspace of a command that takes only --cwd (tasks, trust). */
-async function cwdOf(command: Command): Promise<string> {
-  return (await workspaceOf(commandOptions(command))).root;
-}
-
-const tasks = program
-  .command("tasks")
-  .description("list the workspace's background tasks; tasks logs ID [-f], tasks kill ID, tasks prune")
-  .option("--all", "include finished tasks")
-  .addOption(sharedOption.cwd())
-  .action(async (options: { all?: boolean }, command: Command) => {
-    const workspace = await cwdOf(command);
-    const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
-    console.log(await (await load.tasks()).tasksListing(workspace, options.all ?? false, columns));
-  });
-tasks
-  .command("logs <id>")
-  .description("print a task's output")
-  .option("-f, --follow", "keep printing new output until the task ends")
-  .addOption(sharedOption.cwd())
-  .action(async (id: string, options: { follow?: boolean }, command: Command) => {
-    const workspace = await cwdOf(command);
-    await (await load.tasks()).printLogs(workspace, id, options.follow ?? false, process.stdout);
-  });
-tasks
-  .command("prune")
-  .description("remove ended tasks (record, log, exit file) older than task_retention_days, or as told")
-  .option("--older-than <duration>", "ended more than this long ago: 30m, 12h, 7d, 2w")
-  .option("--all", "every ended task")
-  .addOption(sharedOption.cwd())
-  .action(async (options: { all?: boolean; olderThan?: string }, command: Command) => {
-    const workspace = await cwdOf(command);
-    const days = (await load.config()).loadConfig(workspace, process.env).task_retention_days;
-    // Commander may hand `prune --all` to the `tasks` listing's own --all.
-    const all = options.all === true || tasks.opts<{ all?: boolean }>().all === true;
-    console.log(
-      await (await load.tasks()).pruneCommand(workspace, { all, olderThan: options.olderThan }, days),
-    );
-  });
-tasks
-  .command("kill <id>")
-  .description("end a task and its whole process group")
-  .addOption(sharedOption.cwd())
-  .action(async (id: string, _options: unknown, command: Command) => {
-    const workspace = await cwdOf(command);
-    const graceMs = (await load.config()).loadConfig(workspace, process.env).kill_grace_ms;
-    console.log(await (await load.tasks()).killTaskText(workspace, id, graceMs));
-  });
+const tasks = addTasksCommand(program);
 
 program
   .command("agent-worker <spec>", { hidden: true })

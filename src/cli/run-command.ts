@@ -6,6 +6,9 @@ import { displayPath } from "../present/task-text.js";
 import { LaneManager } from "../lanes/lane-manager.js";
 import { assertCommandAllowed } from "../tools/guard-check.js";
 import { queuedLine } from "../present/task-text.js";
+import { stderrAfterStop } from "./stopped-stderr.js";
+import { killRequested } from "../lanes/kill-request.js";
+import { readStore } from "../lanes/stored-tasks.js";
 
 const DETACHED_NETWORK_OFF =
   'off (the filtering proxy of sandbox_network ends with this lanes; a detached task that needs the network needs sandbox_network "on")';
@@ -37,12 +40,18 @@ export async function runCommand(options: {
   });
   // The sandbox's proxy folder and mount points go with this process however it exits.
   process.once("exit", () => lanes.shutdownSync());
+  let stoppedBy: NodeJS.Signals | undefined;
+  // Stopped by the user here (a signal to lanes) or from another shell (lanes tasks kill's request file).
+  const stopped = (id: string): boolean =>
+    stoppedBy !== undefined || killRequested(readStore(options.workspace), id);
   const record = lanes.start({
     command: options.command,
     persist: options.detach,
     description: "started with lanes run",
     // Attached, the command's stdout and stderr are this process's, as if the shell had run it.
-    mirror: options.detach ? undefined : { stdout: process.stdout, stderr: process.stderr },
+    mirror: options.detach
+      ? undefined
+      : { stdout: process.stdout, stderr: stderrAfterStop(process.stderr, () => stopped(record.id)) },
     inheritStdin: !options.detach,
   });
   await lanes.flush();
@@ -55,7 +64,6 @@ export async function runCommand(options: {
     );
     return 0;
   }
-  let stoppedBy: NodeJS.Signals | undefined;
   const stopOnSignal = (signal: NodeJS.Signals): void => {
     stoppedBy ??= signal;
     void lanes.kill(record.id);

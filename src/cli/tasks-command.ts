@@ -16,6 +16,7 @@ import { formatBytes } from "../text/preview.js";
 import { wrapLine } from "../text/wrap.js";
 import { findTask, killStoredTask, listStoredTasks, readStore } from "../lanes/stored-tasks.js";
 import { storedKillText } from "../present/stored-kill-text.js";
+import { describeRecord } from "../present/describe-record.js";
 
 export function formatTaskList(tasks: DerivedTask[], all: boolean, now = Date.now()): string {
   if (tasks.length === 0)
@@ -137,7 +138,7 @@ function copyFrom(file: string, offset: number, write: (chunk: Uint8Array) => vo
 
 /**
  * `lanes tasks logs ID [-f]` and attached `lanes run`: the whole log, byte for byte, then (with follow) new
- * bytes as they come until the task ends.
+ * bytes as they come until the task ends. `id` may be a unique prefix (findTask).
  */
 export async function showLogs(
   workspace: string,
@@ -152,7 +153,7 @@ export async function showLogs(
   await new Promise<void>((resolve) => {
     const poll = (): void => {
       offset = copyFrom(record.output_file, offset, write);
-      if (stillWritten(workspace, id)) return;
+      if (stillWritten(workspace, record.id)) return;
       // Ended: what it wrote between the copy and the check is still to come.
       copyFrom(record.output_file, offset, write);
       clearInterval(timer);
@@ -174,6 +175,8 @@ export async function printLogs(
   out: NodeJS.WriteStream,
 ): Promise<void> {
   if (!out.isTTY) return showLogs(workspace, id, follow, (chunk) => void out.write(chunk));
+  // Given shortened, it is named whole in what is said about it.
+  id = (await findTask(workspace, id, process.pid)).record.id;
   const screen = caretStream((text) => void out.write(text));
   let printed = false;
   await showLogs(workspace, id, follow, (chunk) => {
@@ -200,6 +203,13 @@ async function recordedEnd(workspace: string, id: string): Promise<TaskRecord | 
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return undefined;
+}
+
+/** `lanes tasks show ID`: the task's record, a field a line, as check_background shows it to the model. */
+export async function showTaskText(workspace: string, id: string): Promise<string> {
+  const { record, owner } = await findTask(workspace, id, process.pid);
+  const whose = owner === "gone" && !isTerminal(record.status) ? "none (its lanes exited)" : undefined;
+  return describeRecord(workspace, record, { owner: whose });
 }
 
 /** `lanes tasks kill ID`: ends the task, and says what happened. */

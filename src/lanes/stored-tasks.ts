@@ -1,11 +1,12 @@
 import { join } from "node:path";
 import { fileSize } from "../text/utf8-window.js";
 import { endTaskGroup } from "./end-task.js";
+import { dropDeathLine } from "./log-death-line.js";
 import { listedByDefault } from "./other-tasks.js";
 import { isTaskProcess, reconcileStore, type DerivedTask } from "./reconcile.js";
 import { requestKill, USER_KILL_END } from "./kill-request.js";
 import { isTerminal, type TaskRecord } from "./task-record.js";
-import { TaskNotFoundError } from "./task-not-found.js";
+import { MIN_ID_PREFIX, TaskNotFoundError } from "./task-not-found.js";
 import { TaskStore } from "./task-store.js";
 
 // The workspace's tasks read from disk, whoever started them, without a lane manager: `lanes tasks` and the
@@ -31,12 +32,18 @@ export async function listStoredTasks(
   return all ? tasks : tasks.filter(({ record }) => listedByDefault(record));
 }
 
+/** The task `id` names: its whole id, or (as git takes a commit) a unique prefix of 4 or more characters. */
 export async function findTask(workspace: string, id: string, selfPid: number): Promise<DerivedTask> {
   const tasks = await listStoredTasks(workspace, true, selfPid);
   const found = tasks.find((candidate) => candidate.record.id === id);
   if (found) return found;
-  const similar = tasks.map(({ record }) => record.id).filter((other) => id !== "" && other.startsWith(id));
-  throw new TaskNotFoundError(id, workspace, similar);
+  const starting = tasks.filter(({ record }) => id !== "" && record.id.startsWith(id));
+  if (starting.length === 1 && starting[0] && id.length >= MIN_ID_PREFIX) return starting[0];
+  throw new TaskNotFoundError(
+    id,
+    workspace,
+    starting.map(({ record }) => record.id),
+  );
 }
 
 /** What `lanes tasks kill ID` did (src/present/stored-kill-text.ts words it). */
@@ -61,11 +68,13 @@ export type StoredKill =
  */
 export async function killStoredTask(
   workspace: string,
-  id: string,
+  /** The task's id or a unique prefix of it (findTask). */
+  given: string,
   graceMs: number,
   selfPid: number,
 ): Promise<StoredKill> {
-  const { record, owner } = await findTask(workspace, id, selfPid);
+  const { record, owner } = await findTask(workspace, given, selfPid);
+  const id = record.id;
   // An end a dead owner never saw was just written back by the reconcile, its result still undelivered.
   if (isTerminal(record.status)) return { kind: "already-ended", id, record };
   const store = readStore(workspace);
@@ -83,6 +92,7 @@ export async function killStoredTask(
   requestKill(store, id);
   const outcome = await endTaskGroup(record.pid, id, graceMs);
   if (owner === "gone") {
+    dropDeathLine({ output_file: record.output_file, end_reason: "user_kill" });
     const ended = {
       ...record,
       status: "killed" as const,

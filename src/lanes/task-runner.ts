@@ -1,4 +1,5 @@
 import { endsWithLanes } from "./owner-watch.js";
+import { dropDeathLine } from "./log-death-line.js";
 import { DEFAULT_KILL_GRACE_MS } from "../process/group-process.js";
 import { ForkServerSlot } from "../process/fork-server-slot.js";
 import type { LaunchWrapper } from "../process/launch-wrapper.js";
@@ -100,6 +101,7 @@ export class TaskRunner {
     const { record } = task;
     if (isTerminal(record.status)) return;
     Object.assign(record, withUserKill(this.parts.store, record.id, end));
+    dropDeathLine(record);
     record.output_bytes = fileSize(record.output_file);
     task.watch = undefined;
     if (!this.sandboxFor(task.unsandboxed)?.containsProcesses) this.parts.sweeper.schedule(record.id);

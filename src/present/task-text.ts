@@ -7,6 +7,11 @@ import { readTail } from "../text/utf8-window.js";
 import type { LaneWait } from "../lanes/lane-types.js";
 import { listeningText, publishedPorts } from "../lanes/published-ports.js";
 import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
+import { statusPhrase } from "./end-phrase.js";
+import { endedByLanes } from "../lanes/log-death-line.js";
+import { withoutDeathLine } from "../text/shell-death-line.js";
+
+export { statusPhrase };
 
 /*
  * The presenter (src/present/): the runtime produces records and notices as data, and every line the model
@@ -60,16 +65,6 @@ export function durationOf(record: TaskRecord, now = Date.now()): number | null 
   if (!record.started_at) return null;
   const end = record.ended_at ? Date.parse(record.ended_at) : now;
   return end - Date.parse(record.started_at);
-}
-
-export function statusPhrase(record: TaskRecord): string {
-  const parts: string[] = [record.status];
-  if (record.exit_code !== null) parts.push(`exit ${record.exit_code}`);
-  if (record.signal) parts.push(record.signal);
-  // The words where there are some (which signal, which error), else the code ("timeout", "output_cap").
-  const reason = record.end_detail ?? record.end_reason;
-  if (reason && reason !== record.status) parts.push(reason);
-  return parts.join(", ");
 }
 
 /** `file` relative to the workspace when inside it; `workspace` null: always absolute (MCP replies). */
@@ -143,5 +138,7 @@ export function queuedLine(wait: LaneWait): string {
 /** A finished task's result as one line, its output tail read from the log now. */
 export function resultText(workspace: string | null, record: TaskRecord): string {
   if (record.type === "local_agent") return agentResultText(workspace, record);
-  return notificationLine(workspace, record, readTail(record.output_file, 4096).text);
+  const tail = readTail(record.output_file, 4096).text;
+  // A death line its shell wrote after lanes recorded the end (a sandbox's teardown under load) is not shown.
+  return notificationLine(workspace, record, endedByLanes(record) ? withoutDeathLine(tail) : tail);
 }

@@ -4,7 +4,17 @@ import { readFileSync } from "node:fs";
 // that ignores TERM and exits 7 is recorded 7, not the shell's own 143. It sets the trap first thing: a signal
 // before that ends it by the default action (the command never started), none can fall between. Its
 // `exit $?` has one blind spot: a TERM that finds it between two commands exits with the previous one's status.
-export const TRAPPING_SHELL = "__lanes_cmd=$1; shift; trap 'exit $?' TERM INT HUP; eval \"$__lanes_cmd\"";
+// The command follows on the trap's line, not through `eval`: its errors then read as a plain `sh -c`'s
+// ("sh: 1: foo: not found", not "sh: 1: eval: foo: not found"), line numbers included.
+export const TRAP_PREFIX = "trap 'exit $?' TERM INT HUP; ";
+
+/** What the sandbox's wrapper puts before the trap: its child takes the log back as its stderr. */
+export const STDERR_BACK = "exec 2>&4 4>&-; ";
+
+/** The trapping shell's `-c` script for `command`. */
+export function trappingScript(command: string): string {
+  return TRAP_PREFIX + command;
+}
 
 /** How deep below a group's leader the command's shell is: perl, or bwrap, its init and the wrapper shell. */
 const MAX_DEPTH = 6;
@@ -19,7 +29,8 @@ function children(pid: number): number[] | undefined {
 
 function isTrappingShell(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0")[2]?.endsWith(TRAPPING_SHELL) ?? false;
+    const script = readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0")[2] ?? "";
+    return script.startsWith(TRAP_PREFIX) || script.startsWith(STDERR_BACK + TRAP_PREFIX);
   } catch {
     return false;
   }

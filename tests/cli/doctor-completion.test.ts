@@ -77,7 +77,7 @@ describe("lanes completion", () => {
       ["-c", `${run.stdout}\nCOMP_WORDS=(lanes tasks ""); COMP_CWORD=2; _lanes; echo "\${COMPREPLY[@]}"`],
       { encoding: "utf8" },
     );
-    expect(sub.trim().split(" ")).toEqual(["logs", "prune", "kill", "--all", "--cwd"]);
+    expect(sub.trim().split(" ")).toEqual(["logs", "prune", "kill", "show", "--all", "--cwd"]);
   });
 
   it("prints a zsh script and refuses an unknown shell with exit 2", async () => {

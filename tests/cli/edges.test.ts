@@ -184,7 +184,7 @@ describe("lanes run keeps stdout and stderr apart", () => {
     expect(run.stdout).toBe("got hello\n2\n");
   });
 
-  it("a Ctrl+C (SIGINT to lanes) ends the command's group and lanes exits 130, as a shell reports it", async ({
+  it("a Ctrl+C (SIGINT to lanes) ends the command's group and lanes exits 130, as a shell reports it: no 'Terminated' line", async ({
     onTestFinished,
   }) => {
     const child = spawn(process.execPath, [LANES_BIN, "run", "echo started; sleep 120"], {
@@ -198,11 +198,15 @@ describe("lanes run keeps stdout and stderr apart", () => {
       child.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("started") && resolve()),
     );
     const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     await started;
     child.kill("SIGINT");
     expect(await exited).toBe(130);
+    // The command's shell printed "Terminated" when lanes' TERM ended its sleep: lanes' stop, not the command's.
+    expect(stderr).toBe("");
     const list = await lanes(["tasks", "--all"]);
-    expect(list.stdout).toMatch(/killed, SIGTERM .*sleep 120/);
+    expect(list.stdout).toMatch(/killed \(SIGTERM\) .*sleep 120/);
     expect(list.stdout).not.toMatch(/running/);
   });
 

@@ -60,15 +60,76 @@ describe("an unknown task id", () => {
     const [logs, kill, prefix] = await Promise.all([
       lanes(["tasks", "logs", "nope"]),
       lanes(["tasks", "kill", "nope"]),
-      lanes(["tasks", "logs", known.slice(0, 4)]),
+      lanes(["tasks", "logs", known.slice(0, 3)]),
     ]);
     for (const run of [logs, kill]) {
       expect(run.code, run.stderr).toBe(1);
       expect(run.stderr).toMatch(/no task "nope" in this workspace .*lanes tasks --all lists every task/);
     }
+    // Three characters are too few to be taken (as git): the one task they start is suggested.
+    expect(prefix.code, prefix.stderr).toBe(1);
     expect(prefix.stderr).toContain(
-      `no task "${known.slice(0, 4)}" in this workspace: did you mean ${known}?`,
+      `no task "${known.slice(0, 3)}" in this workspace (${ws.dir}): did you mean ${known}? (a shortened id needs 4 characters)`,
     );
+  });
+});
+
+describe("a shortened task id", () => {
+  /** A copy of the record of `from` under the id `id`: ids are random, and these tests need two alike. */
+  function recordAs(from: string, id: string): void {
+    const tasks = join(ws.dir, ".lanes", "tasks");
+    const record = JSON.parse(readFileSync(join(tasks, `${from}.json`), "utf8")) as Record<string, unknown>;
+    writeFileSync(join(tasks, `${id}.json`), JSON.stringify({ ...record, id }));
+  }
+
+  it("a unique prefix of 4 characters is taken by lanes tasks logs and kill, as git takes a commit's", async () => {
+    const ran = await lanes(["run", "--sandbox", "danger-full-access", "echo hi"]);
+    expect(ran.code, ran.stderr).toBe(0);
+    const detached = await lanes(["run", "--detach", "--sandbox", "danger-full-access", "sleep 30"]);
+    expect(detached.code, detached.stderr).toBe(0);
+    const running = /^(\w+) {2}started \(persisted\)/.exec(detached.stdout)?.[1] ?? "";
+    const [file = ""] = readdirSync(join(ws.dir, ".lanes", "tasks")).filter(
+      (name) => name.endsWith(".json") && !name.startsWith(running),
+    );
+    const echoed = file.replace(/\.json$/, "");
+    const logs = await lanes(["tasks", "logs", echoed.slice(0, 4)]);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toBe("hi\n");
+    const kill = await lanes(["tasks", "kill", running.slice(0, 5)]);
+    expect(kill.code, kill.stderr).toBe(0);
+    expect(kill.stdout).toContain(running);
+    const record = JSON.parse(readFileSync(join(ws.dir, ".lanes", "tasks", `${running}.json`), "utf8")) as {
+      status: string;
+    };
+    expect(record.status).toBe("killed");
+  });
+
+  it("an ambiguous prefix lists the tasks it starts, in lanes tasks and in the REPL's /tasks", async () => {
+    writeFileSync(join(ws.dir, "turns.json"), JSON.stringify({ turns: [] }));
+    const ran = await lanes(["run", "--sandbox", "danger-full-access", "echo hi"]);
+    expect(ran.code, ran.stderr).toBe(0);
+    const [file = ""] = readdirSync(join(ws.dir, ".lanes", "tasks")).filter((name) => name.endsWith(".json"));
+    recordAs(file.replace(/\.json$/, ""), "abcd1111");
+    recordAs(file.replace(/\.json$/, ""), "abcd2222");
+    const [logs, kill] = await Promise.all([
+      lanes(["tasks", "logs", "abcd"]),
+      lanes(["tasks", "kill", "abcd"]),
+    ]);
+    for (const run of [logs, kill]) {
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).toContain(
+        'lanes: task id "abcd" is ambiguous: 2 tasks start with it (abcd1111, abcd2222); give more of it',
+      );
+    }
+    const repl = await runCli(["--model", "script:turns.json"], {
+      cwd: ws.dir,
+      input: "/tasks logs abcd\n/tasks logs abcd2\n",
+      env: testEnv(),
+    });
+    expect(repl.stdout).toContain(
+      "Task id abcd is ambiguous: 2 tasks start with it (abcd1111, abcd2222); give more of it (see /tasks).",
+    );
+    expect(repl.stdout).toMatch(/› \/tasks logs abcd2\nhi\n/);
   });
 });
 
@@ -103,17 +164,17 @@ describe("the REPL's own commands with an unknown id", () => {
     const id = file.replace(/\.json$/, "");
     const run = await runCli(["--model", "script:turns.json"], {
       cwd: ws.dir,
-      input: `/resume nope\n/tasks logs ${id.slice(0, 4)}\n/tasks kill nope\n/tasks logs ${id}\n`,
+      input: `/resume nope\n/tasks logs ${id.slice(0, 3)}\n/tasks kill nope\n/tasks logs ${id.slice(0, 4)}\n`,
       env: testEnv(),
     });
     expect(run.stdout).toContain("no session nope in ");
     expect(run.stdout).toMatch(/no session nope in .*\(\/resume lists the saved conversations\)/);
     expect(run.stdout).toContain(
-      `No task ${id.slice(0, 4)} in this folder: did you mean ${id}? (see /tasks)`,
+      `No task ${id.slice(0, 3)} in this folder: did you mean ${id}? (a shortened id needs 4 characters) (see /tasks)`,
     );
     expect(run.stdout).toContain("No task nope in this folder (see /tasks).");
-    // A task of an earlier run (here lanes run's) is found in the workspace's records.
-    expect(run.stdout).toMatch(new RegExp(`› /tasks logs ${id}\\nhi\\n`));
+    // A task of an earlier run (here lanes run's) is found in the workspace's records, by 4 of its id's characters.
+    expect(run.stdout).toMatch(new RegExp(`› /tasks logs ${id.slice(0, 4)}\\nhi\\n`));
   });
 });
 

@@ -35,7 +35,9 @@ describe("lanes tasks kill on a task of a running lanes -p", () => {
     });
     const told = seen.find((message) => message.includes(`[bg:${id}]`)) ?? "";
     expect(told).toContain(`[bg:${id}] killed`);
-    expect(told).toContain("killed by the user (lanes tasks kill)");
+    expect(told).toContain("killed by the user (lanes tasks kill; SIG");
     expect(told).not.toContain("not sent by lanes");
+    // `sleep 60` printed nothing: its shell's "Terminated" is not its output.
+    expect(told).toContain("| no output");
   });
 });

@@ -87,7 +87,9 @@ describe("carry-over between sessions", () => {
     const lines = linesAbout(server.requests[0]!.body, record.id);
     // TERM, or KILL after the grace when, sandboxed, the TERM landed between the wrapper shell's fork and the
     // exec of `sleep` (a known gap of issue 17; unsandboxed the launcher's perl closes it: term-sweep.test.ts).
-    expect(lines.filter((line) => /\] killed, SIG(TERM|KILL), shutdown/.test(line))).toHaveLength(1);
+    expect(
+      lines.filter((line) => /\] killed when lanes exited \(SIG(TERM|KILL)\) in /.test(line)),
+    ).toHaveLength(1);
     expect(records()[0]).toMatchObject({ status: "killed", notified: true });
   });
 });

@@ -36,7 +36,10 @@ describe("Ctrl+C at an empty prompt", { timeout: 60_000 }, () => {
     term.keys("C-c");
     await term.waitFor("Press Ctrl+C again to exit: it ends 1 running background task.");
     term.keys("C-c");
-    await term.waitFor(/■ \[bg:\w+\] killed, .*dev server: sleep 60/, 30_000);
+    await term.waitFor(
+      /■ \[bg:\w+\] killed when lanes exited \(SIG(TERM|KILL)\) .*dev server: sleep 60/,
+      30_000,
+    );
     const [line] = await term.waitFor(/\[exited \d+\]/, 30_000);
     expect(line).toBe("[exited 0]");
   });

@@ -60,13 +60,15 @@ describe("a kill by the user, in the REPL's own words", { timeout: TEST_MS }, ()
     await term.waitFor("It runs.");
     const kill = await runCli(["tasks", "kill", id], { cwd: dir, env: cliEnv(home) });
     expect(kill.code, kill.stderr).toBe(0);
-    expect(kill.stdout).toMatch(new RegExp(`Killed task ${id}.*killed by the user \\(lanes tasks kill\\)`));
+    expect(kill.stdout).toMatch(
+      new RegExp(`Killed task ${id} by the user \\(lanes tasks kill; SIG(TERM|KILL)\\)`),
+    );
     // The person reads what the task was for (the model's description), then its command.
     await term.waitFor(new RegExp(`■ \\[bg:${id}\\] killed.*: dev server: sleep 60$`, "m"));
     // The model is woken with the user's kill, not an unexplained crash.
     await term.waitFor(
       new RegExp(
-        `Background results received:\\n\\[bg:${id}\\] killed, .*killed by the user \\(lanes tasks kill\\)`,
+        `Background results received:\\n\\[bg:${id}\\] killed by the user \\(lanes tasks kill; SIG(TERM|KILL)\\) in `,
       ),
     );
     const record = JSON.parse(readFileSync(join(dir, ".lanes", "tasks", `${id}.json`), "utf8")) as {
@@ -80,7 +82,7 @@ describe("a kill by the user, in the REPL's own words", { timeout: TEST_MS }, ()
     });
     const listed = await runCli(["tasks", "--all"], { cwd: dir, env: cliEnv(home) });
     expect(listed.stdout).toMatch(
-      new RegExp(`^${id}  killed, .*killed by the user \\(lanes tasks kill\\)`, "m"),
+      new RegExp(`^${id}  killed by the user \\(lanes tasks kill; SIG(TERM|KILL)\\) `, "m"),
     );
     expect(listed.stdout).not.toContain("not sent by lanes");
   });

@@ -141,6 +141,8 @@ async function tasksCommand(sub: string | undefined, id: string | undefined, con
   const found = await lookUpTask(session, id);
   if ("missing" in found) return view.notice(found.missing);
   const { record } = found;
+  // A unique prefix was given: the rest goes by the whole id.
+  id = record.id;
   if (sub === "kill") {
     if (!session.lanes.get(id)) {
       // Another lanes' task: the user, who is here, may end it, as `lanes tasks kill` does.

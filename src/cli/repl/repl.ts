@@ -51,7 +51,10 @@ export async function runRepl(options: ReplOptions): Promise<number> {
     // A task background_run starts is already on screen as the tool call and its result.
     const shown = !(event.type === "task-start" && turns.currentTool === "background_run");
     const line = laneEventLine(event, style);
-    if (line && shown) view.notice(line);
+    // An end wait_background is waiting for is said by its reply (HeldEndLines).
+    if (line && event.type === "task-end" && turns.currentTool === "wait_background")
+      turns.endLines.hold(event.record.id, line);
+    else if (line && shown) view.notice(line);
     if (event.type !== "notification") view.refreshStatus();
   });
   view.notice(style.bold("lanes") + style.dim(` · ${shownModel(session)} · ${options.workspace}`));

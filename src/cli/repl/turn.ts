@@ -8,6 +8,7 @@ import type { ReplView } from "./view.js";
 import type { Session } from "../../session/session.js";
 import { modelFailureHint } from "../model-failure-hint.js";
 import type { Style } from "../../text/style.js";
+import { endedIds, HeldEndLines } from "./held-end-lines.js";
 
 /**
  * The bash tool's `moveToBackground` hook: each call waits for the next Ctrl+B. A Ctrl+B pressed after the
@@ -48,6 +49,8 @@ const CANCEL_KEYS = "Ctrl+C cancel";
  */
 export class TurnRunner {
   readonly moves = new MoveRequests();
+  /** ■ lines held while wait_background runs (see HeldEndLines). */
+  readonly endLines = new HeldEndLines();
   private controller: AbortController | undefined;
   private tool: string | undefined;
   /** What the spinner says while the current tool runs, to put back after an approval question. */
@@ -94,6 +97,8 @@ export class TurnRunner {
       this.toolActivity = { label: describeToolCall(event.name, event.input), startedAt: Date.now(), keys };
       this.view.setActivity(this.toolActivity);
     } else if (event.type === "tool-result") {
+      const told = event.name === "wait_background" ? endedIds(event.details) : undefined;
+      for (const line of this.endLines.release(told)) this.view.notice(line);
       this.endTool();
       this.think();
     }
@@ -135,6 +140,7 @@ export class TurnRunner {
     } finally {
       this.controller = undefined;
       this.thinking = false;
+      for (const line of this.endLines.release()) this.view.notice(line);
       this.endTool();
       this.view.setActivity(undefined);
     }
