@@ -1,7 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- request bodies are loose JSON */
 
 /** A final result line as lanes writes it: `[bg:ID] failed, exit 3 in 1.0s: CMD | ...`. */
-const RESULT_LINE = /^\[bg:([^\]\s]+)\] (completed|failed|timed_out|killed|lost)\b([^:]*)/;
+// The status leads: `timed out after 30s (SIGTERM)` says timed_out in words.
+const RESULT_LINE = /^\[bg:([^\]\s]+)\] (completed|failed|timed out|killed|lost)\b([^:]*)/;
 
 export interface ResultLine {
   id: string;
