@@ -64,6 +64,22 @@ function heldPid(holder: ChildProcess, depth = 1): number | undefined {
   return undefined;
 }
 
+/** A bwrap holding `held` around a `sleep`: its pid (`depth` below bwrap) and nsenter's option per namespace. */
+function startHolder(
+  bwrap: string,
+  held: string[],
+  depth: number,
+): { holder: ChildProcess; pid: number; ns(kind: string): string } | undefined {
+  const holder = spawn(bwrap, [...held, "--", "/bin/sleep", "100000"], { stdio: "ignore" });
+  holder.on("error", () => {});
+  const pid = heldPid(holder, depth);
+  if (pid === undefined) {
+    holder.kill("SIGKILL");
+    return undefined;
+  }
+  return { holder, pid, ns: (kind) => `--${kind}=/proc/${pid}/ns/${kind === "mount" ? "mnt" : kind}` };
+}
+
 /** `options`: lanes' bwrap options (before `--`); the per-task parts (pid namespace, /proc, /dev, cwd) are left to each task. */
 export function startMountHolder(bwrap: string, options: string[][]): MountHolder | undefined {
   const [nsenter, unshare, setpriv] = ["nsenter", "unshare", "setpriv"].map((name) =>
@@ -72,15 +88,9 @@ export function startMountHolder(bwrap: string, options: string[][]): MountHolde
   if (nsenter === undefined || unshare === undefined || setpriv === undefined) return undefined;
   // The holder keeps its own /dev (the tasks without a bwrap use it); /proc and the pid namespace are each task's.
   const perTask = new Set(["--unshare-pid", "--proc", "--chdir"]);
-  const held = options.filter((g) => !perTask.has(g[0] ?? "")).flat();
-  const holder = spawn(bwrap, [...held, "--", "/bin/sleep", "100000"], { stdio: "ignore" });
-  holder.on("error", () => {});
-  const pid = heldPid(holder);
-  if (pid === undefined) {
-    holder.kill("SIGKILL");
-    return undefined;
-  }
-  const ns = (kind: string) => `--${kind}=/proc/${pid}/ns/${kind === "mount" ? "mnt" : kind}`;
+  const started = startHolder(bwrap, options.filter((g) => !perTask.has(g[0] ?? "")).flat(), 1);
+  if (started === undefined) return undefined;
+  const { holder, pid, ns } = started;
   return {
     task: (plan, cwd) => ({
       ...plan,
@@ -148,15 +158,9 @@ export function startSessionHolder(
   | undefined {
   const [nsenter, setpriv] = ["nsenter", "setpriv"].map((name) => findProgram(name, process.env));
   if (nsenter === undefined || setpriv === undefined) return undefined;
-  const held = options.filter((g) => g[0] !== "--chdir").flat();
-  const holder = spawn(bwrap, [...held, "--", "/bin/sleep", "100000"], { stdio: "ignore" });
-  holder.on("error", () => {});
-  const pid = heldPid(holder, 2);
-  if (pid === undefined) {
-    holder.kill("SIGKILL");
-    return undefined;
-  }
-  const ns = (kind: string) => `--${kind}=/proc/${pid}/ns/${kind === "mount" ? "mnt" : kind}`;
+  const started = startHolder(bwrap, options.filter((g) => g[0] !== "--chdir").flat(), 2);
+  if (started === undefined) return undefined;
+  const { holder, pid, ns } = started;
   return {
     // As lanes' perl launcher would do it (x64 numbers): setns into each, fork into the pid namespace, drop
     // every capability and set no_new_privs, cd, exec. No exec beyond the launcher's and the command's.

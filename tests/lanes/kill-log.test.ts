@@ -1,10 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { ConfigSchema } from "../../src/config/config.js";
-import { createSandbox } from "../../src/sandbox/create.js";
-import type { CommandSandbox } from "../../src/sandbox/sandbox.js";
+import { describe, expect, it } from "vitest";
 import { useLaneFixture } from "../helpers/lane-fixture.js";
+import { MODES, useModeManagers, type Mode } from "../helpers/mode-manager.js";
 import { runCli, testEnv } from "../helpers/run-cli.js";
 import { eventually } from "../helpers/temp-workspace.js";
 
@@ -13,24 +11,8 @@ import { eventually } from "../helpers/temp-workspace.js";
 // plain shell says it, without the wrapper's `eval`.
 
 const ws = useLaneFixture();
-let sandbox: CommandSandbox | undefined;
-afterEach(() => {
-  sandbox?.close();
-  sandbox = undefined;
-});
-
-type Mode = "sandboxed" | "unsandboxed";
-const MODES: Mode[] = ["sandboxed", "unsandboxed"];
-
-function manager(mode: Mode) {
-  if (mode === "unsandboxed") return ws.manager();
-  sandbox = createSandbox(ConfigSchema.parse({}), {
-    workspace: ws.dir,
-    lanesDir: join(ws.dir, ".lanes"),
-    env: process.env,
-  });
-  return ws.manager({ sandbox });
-}
+const modeManager = useModeManagers(ws);
+const manager = (mode: Mode) => modeManager(mode);
 
 const log = (file: string): string => {
   try {

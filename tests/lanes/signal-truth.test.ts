@@ -1,10 +1,7 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { ConfigSchema } from "../../src/config/config.js";
-import { createSandbox } from "../../src/sandbox/create.js";
-import type { CommandSandbox } from "../../src/sandbox/sandbox.js";
+import { describe, expect, it } from "vitest";
 import { useLaneFixture } from "../helpers/lane-fixture.js";
+import { MODES, useModeManagers, type Mode } from "../helpers/mode-manager.js";
 import { eventually } from "../helpers/temp-workspace.js";
 
 // A task's record says what ended it the same way with and without the sandbox: its shell's death by a
@@ -12,24 +9,8 @@ import { eventually } from "../helpers/temp-workspace.js";
 // the command printed (the sandbox's wrapper shell used to add "Killed" when its child died of a signal).
 
 const ws = useLaneFixture();
-let sandbox: CommandSandbox | undefined;
-afterEach(() => {
-  sandbox?.close();
-  sandbox = undefined;
-});
-
-type Mode = "sandboxed" | "unsandboxed";
-const MODES: Mode[] = ["sandboxed", "unsandboxed"];
-
-function manager(mode: Mode) {
-  if (mode === "unsandboxed") return ws.manager({ killGraceMs: 8_000 });
-  sandbox = createSandbox(ConfigSchema.parse({}), {
-    workspace: ws.dir,
-    lanesDir: join(ws.dir, ".lanes"),
-    env: process.env,
-  });
-  return ws.manager({ sandbox, killGraceMs: 8_000 });
-}
+const modeManager = useModeManagers(ws);
+const manager = (mode: Mode) => modeManager(mode, { killGraceMs: 8_000 });
 
 const view = (r: { status: string; exit_code: number | null; signal: string | null }) => ({
   status: r.status,
