@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { closeSync, constants, openSync, readSync, realpathSync, rmSync, writeSync } from "node:fs";
-import { Socket } from "node:net";
+import { rmSync } from "node:fs";
+import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sleepSync, waitUntilSync } from "../async/blocking-wait.js";
+import { waitUntilSync } from "../async/blocking-wait.js";
 import { readExitCode } from "./exit-file.js";
 import { forkServerPerl } from "./fork-server-perl.js";
 import { topmostHolder } from "./fd-holders.js";
@@ -12,6 +12,18 @@ import { runningNotZombie } from "./proc-stat.js";
 import { fifoPaths, openLaneEnds, removeFifos, type FifoPaths, type LaneEnds } from "./fifo-pair.js";
 import { ServerEnv } from "./fork-server-env.js";
 import { ServedLeader } from "./served-leader.js";
+import {
+  closeQuietly,
+  ForkServerRefused,
+  openInput,
+  readLine,
+  realOrSelf,
+  REPLY_DEADLINE_MS,
+  ReplyOverdue,
+  writeAll,
+} from "./fork-server-pipes.js";
+
+export { ForkServerRefused };
 
 /** One task for the server: the launcher's script and @ARGV (own-group-launch.ts) and what it opens. */
 export interface ServedLaunch {
@@ -22,14 +34,6 @@ export interface ServedLaunch {
   exitFile?: string | undefined;
   /** "pipe": a FIFO lanes writes (send_background_input); "ignore": /dev/null. */
   stdin: "pipe" | "ignore";
-}
-
-/** The server could not take a request (it died, or refused it): the caller starts a perl of its own. */
-export class ForkServerRefused extends Error {
-  override name = "ForkServerRefused";
-  constructor(readonly reason: "gone" | { refused: string }) {
-    super(reason === "gone" ? "the fork server is gone" : `the fork server refused: ${reason.refused}`);
-  }
 }
 
 const hex = (text: string): string => `x${Buffer.from(text).toString("hex")}`;
@@ -227,82 +231,5 @@ export class ForkServer {
     const events = this.child.stdout as Socket | null;
     if (this.held > 0) events?.ref();
     else events?.unref();
-  }
-}
-
-/** Writes all of `text` to the non-blocking request FIFO, napping while the server drains a full pipe. */
-function writeAll(fd: number, text: string, deadlineMs: number): void {
-  const bytes = Buffer.from(text);
-  const started = Date.now();
-  for (let at = 0; at < bytes.length;) {
-    try {
-      at += writeSync(fd, bytes, at);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
-      if (Date.now() - started > deadlineMs) throw new ReplyOverdue();
-      sleepSync(1);
-    }
-  }
-}
-
-/** A reply takes one fork; a server that has not answered by then is stopped or wedged, never just slow. */
-const REPLY_DEADLINE_MS = 5000;
-
-class ReplyOverdue extends Error {}
-
-const realOrSelf = (path: string): string => {
-  try {
-    return path === "" ? "" : realpathSync(path);
-  } catch {
-    return path;
-  }
-};
-
-/**
- * One reply line from the non-blocking reply pipe: the server answers each request with a fork, so lanes
- * polls rather than blocking for ever on a server that was stopped. It naps from the first miss, 0.05 ms
- * doubling to 1 ms: a spin took a CPU from the very fork it waited for (2 cores, a burst of tasks). EOF: it
- * died; past `deadlineMs`: ReplyOverdue.
- */
-function readLine(fd: number, deadlineMs: number): string {
-  const buffer = Buffer.alloc(512);
-  const started = Date.now();
-  let line = "";
-  let nap = 0.05;
-  while (!line.endsWith("\n")) {
-    let got: number;
-    try {
-      got = readSync(fd, buffer);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
-      if (Date.now() - started > deadlineMs) throw new ReplyOverdue();
-      sleepSync(nap);
-      nap = Math.min(1, nap * 2);
-      continue;
-    }
-    if (got === 0) throw new ForkServerRefused("gone");
-    line += buffer.toString("utf8", 0, got);
-  }
-  return line.slice(0, -1);
-}
-
-/** The write end of the task's stdin FIFO (its leader holds the read end), unlinked at once. */
-function openInput(fifo: string): Socket | null {
-  try {
-    const fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
-    return new Socket({ fd, readable: false, writable: true });
-  } catch {
-    // ENXIO: the leader already ended (and closed it); there is nobody to write to.
-    return null;
-  } finally {
-    rmSync(fifo, { force: true });
-  }
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch {
-    // Closed already.
   }
 }

@@ -78,7 +78,8 @@ describe.skipIf(process.platform !== "linux")("a command forked by the fork serv
   });
 
   it("closes its stdin's write end when it ends, as Node does for a child: no descriptor is left open", async () => {
-    const child = run("exit 0", true);
+    // Alive a moment, so lanes opens the write end before it ends (a leader gone first leaves none to open).
+    const child = run("sleep 0.5; exit 0", true);
     await child.exited;
     expect(child.stdin?.destroyed).toBe(true);
   });
