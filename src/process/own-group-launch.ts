@@ -1,6 +1,7 @@
 import { accessSync, constants } from "node:fs";
 import { exitCodePerl } from "./exit-code-perl.js";
 import { hidePerlEnv, RESTORE_PERL_ENV } from "./perl-env.js";
+import { archSyscalls } from "./linux-syscalls.js";
 
 /** What to hand to `spawn` so `FILE ARGS` (the shell, or bwrap around it) leads a new process group. */
 export interface Launch {
@@ -32,19 +33,6 @@ export const DROP_TTY = 'if (open(my $tty, "+<", "/dev/tty")) { ioctl($tty, 0x54
 const SET_GROUP = 'setpgrp(0, 0) or die "lanes: setpgid: $!\\n";';
 // The program to run comes first (/bin/sh, or bwrap when the command is sandboxed).
 const EXEC = 'my $prog = shift @ARGV; exec { $prog } $prog, @ARGV or die "lanes: exec $prog: $!\\n";';
-
-// setns(2)'s number per Node architecture (perl's syscall.ph is not installed everywhere). Elsewhere the
-// sandbox keeps entering its namespaces with nsenter, one exec more per command.
-const SETNS_SYSCALL: Partial<Record<NodeJS.Architecture, number>> = {
-  x64: 308,
-  arm64: 268,
-  riscv64: 268,
-  loong64: 268,
-  arm: 375,
-  ia32: 346,
-  ppc64: 350,
-  s390x: 339,
-};
 
 /**
  * Enters the namespaces given before the program, as nsenter --preserve-credentials does (every file opened
@@ -108,9 +96,12 @@ export function findPerl(): string | null {
   return perl;
 }
 
-/** Whether ownGroupLaunch can enter namespaces itself (perl, and setns' number known for this CPU). */
+/**
+ * Whether ownGroupLaunch can enter namespaces itself (perl, and setns' number known for this CPU). Elsewhere the
+ * sandbox keeps entering its namespaces with nsenter, one exec more per command.
+ */
 export function launcherEntersNamespaces(): boolean {
-  return findPerl() !== null && SETNS_SYSCALL[process.arch] !== undefined;
+  return findPerl() !== null && archSyscalls()?.setns !== undefined;
 }
 
 /** What the launcher does besides making the group; every part is optional. */
@@ -138,7 +129,7 @@ export function ownGroupLaunch(
 ): Launch {
   const { namespaces = [], endWithOwner, recordExitCode } = options;
   const launcher = findPerl();
-  const setns = SETNS_SYSCALL[process.arch];
+  const setns = archSyscalls()?.setns;
   const prctl = endWithOwner ? PRCTL_SYSCALL[process.arch] : undefined;
   if (namespaces.length > 0 && (!launcher || setns === undefined))
     throw new Error("lanes: cannot enter the sandbox's network namespace without perl's setns here");
