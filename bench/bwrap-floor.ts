@@ -89,24 +89,24 @@ export async function bwrapFloor(
         }
         if (!structural) continue;
         const shared = sandbox.wrap(plain, workspace);
-        const holder = startMountHolder(shared.file, bwrapOptions(shared.args));
+        const options = bwrapOptions(shared.args);
+        const plans = (task: (plan: SpawnPlan, cwd: string) => SpawnPlan) =>
+          Array.from({ length: k }, () => task(plain, workspace));
+        const holder = startMountHolder(shared.file, options);
         try {
           if (holder) {
-            const plans = (task: typeof holder.task) =>
-              Array.from({ length: k }, () => task(plain, workspace));
             times.held.push(await burst(plans(holder.task), workspace));
             times.heldWithoutBwrap.push(await burst(plans(holder.taskWithoutBwrap), workspace));
           }
         } finally {
           holder?.stop();
         }
-        const session = startSessionHolder(shared.file, bwrapOptions(shared.args));
+        const session = startSessionHolder(shared.file, options);
         try {
           if (session) {
-            const plans = (task: typeof session.task) =>
-              Array.from({ length: k }, () => task(plain, workspace));
             times.session.push(await burst(plans(session.task), workspace));
-            times.sessionByLauncher.push(await burst(plans(session.taskByLauncher), workspace));
+            if (session.taskByLauncher)
+              times.sessionByLauncher.push(await burst(plans(session.taskByLauncher), workspace));
           }
         } finally {
           session?.stop();
@@ -114,16 +114,14 @@ export async function bwrapFloor(
         }
       }
       const ratio = (list: number[]): number => round(percentile(list, 50) / (SLEEP_S * 1000), 3);
-      const held = times.held.length === rounds ? ratio(times.held) : undefined;
-      const heldWithoutBwrap =
-        times.heldWithoutBwrap.length === rounds ? ratio(times.heldWithoutBwrap) : undefined;
+      // A structural floor only where every round measured it.
       const of = (list: number[]) => (list.length === rounds ? ratio(list) : undefined);
       return {
         k,
         bwrap: ratio(times.bwrap),
         plain: ratio(times.plain),
-        held,
-        heldWithoutBwrap,
+        held: of(times.held),
+        heldWithoutBwrap: of(times.heldWithoutBwrap),
         session: of(times.session),
         sessionByLauncher: of(times.sessionByLauncher),
         rounds,

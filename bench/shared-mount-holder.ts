@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { SpawnPlan } from "../src/process/launch-wrapper.js";
+import { archSyscalls } from "../src/process/linux-syscalls.js";
+import { findPerl } from "../src/process/own-group-launch.js";
 import { findProgram } from "../src/sandbox/probe.js";
 
 /**
@@ -80,6 +82,27 @@ function startHolder(
   return { holder, pid, ns: (kind) => `--${kind}=/proc/${pid}/ns/${kind === "mount" ? "mnt" : kind}` };
 }
 
+/**
+ * The command with every capability dropped and no_new_privs, run from `cwd`: cd once inside, since nsenter's
+ * --wd opens the folder before it enters (a cwd on the host's writable mount).
+ */
+function powerlessIn(setpriv: string, cwd: string, plan: SpawnPlan): string[] {
+  return [
+    ...[setpriv, "--bounding-set=-all", "--inh-caps=-all", "--no-new-privs", "--"],
+    ...["/bin/sh", "-c", 'cd "$1" && shift && exec "$@"', "sh", cwd, plan.file, ...plan.args],
+  ];
+}
+
+/** KILLs the outer bwrap and the held process (which bwrap's death does not end). */
+function stopHolder(holder: ChildProcess, pid: number): void {
+  holder.kill("SIGKILL");
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // gone with bwrap
+  }
+}
+
 /** `options`: lanes' bwrap options (before `--`); the per-task parts (pid namespace, /proc, /dev, cwd) are left to each task. */
 export function startMountHolder(bwrap: string, options: string[][]): MountHolder | undefined {
   const [nsenter, unshare, setpriv] = ["nsenter", "unshare", "setpriv"].map((name) =>
@@ -110,35 +133,31 @@ export function startMountHolder(bwrap: string, options: string[][]): MountHolde
         ...["mount", "ipc", "uts"].map(ns),
         "--",
         ...[unshare, "--pid", "--fork", "--mount", "--mount-proc", "--"],
-        ...[setpriv, "--bounding-set=-all", "--inh-caps=-all", "--no-new-privs", "--"],
-        // cd once inside: nsenter's --wd opens the folder before it enters, a cwd on the host's writable mount.
-        ...["/bin/sh", "-c", 'cd "$1" && shift && exec "$@"', "sh", cwd, plan.file],
-        ...plan.args,
+        ...powerlessIn(setpriv, cwd, plan),
       ],
     }),
-    stop: () => {
-      holder.kill("SIGKILL");
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // gone with bwrap
-      }
-    },
+    stop: () => stopHolder(holder, pid),
   };
 }
 
-const SESSION_LAUNCHER = [
-  'my ($pid, $cwd, @argv) = @ARGV; my @ns = map { open(my $f, "<", "/proc/$pid/ns/$_") or die "$_: $!"; $f } qw(ipc uts pid mnt);',
-  'for (@ns) { syscall(308, fileno($_), 0) == 0 or die "setns: $!" }',
-  "my $child = fork(); if ($child == 0) {",
-  "  for my $c (0 .. 63) { syscall(157, 24, $c, 0, 0, 0) }",
-  '  my ($h, $d) = (pack("LL", 0x20080522, 0), pack("L6", 0, 0, 0, 0, 0, 0));',
-  '  syscall(126, $h, $d) == 0 or die "capset: $!";',
-  '  syscall(157, 38, 1, 0, 0, 0) == 0 or die "no_new_privs: $!";',
-  '  chdir($cwd) or die "cd: $!"; exec { $argv[0] } @argv or die "exec: $!";',
-  "}",
-  "waitpid($child, 0); exit($? >> 8);",
-].join("\n");
+// prctl(2) and capset(2) by number, x64 only (the launcher variant is left out elsewhere); setns from lanes' table.
+const X64_PRCTL = 157;
+const X64_CAPSET = 126;
+
+function sessionLauncher(setns: number): string {
+  return [
+    'my ($pid, $cwd, @argv) = @ARGV; my @ns = map { open(my $f, "<", "/proc/$pid/ns/$_") or die "$_: $!"; $f } qw(ipc uts pid mnt);',
+    `for (@ns) { syscall(${setns}, fileno($_), 0) == 0 or die "setns: $!" }`,
+    "my $child = fork(); if ($child == 0) {",
+    `  for my $c (0 .. 63) { syscall(${X64_PRCTL}, 24, $c, 0, 0, 0) }`,
+    '  my ($h, $d) = (pack("LL", 0x20080522, 0), pack("L6", 0, 0, 0, 0, 0, 0));',
+    `  syscall(${X64_CAPSET}, $h, $d) == 0 or die "capset: $!";`,
+    `  syscall(${X64_PRCTL}, 38, 1, 0, 0, 0) == 0 or die "no_new_privs: $!";`,
+    '  chdir($cwd) or die "cd: $!"; exec { $argv[0] } @argv or die "exec: $!";',
+    "}",
+    "waitpid($child, 0); exit($? >> 8);",
+  ].join("\n");
+}
 
 /**
  * The option past the structural one: one holder per session also holds the pid namespace and its /proc, and
@@ -152,7 +171,8 @@ export function startSessionHolder(
 ):
   | {
       task(plan: SpawnPlan, cwd: string): SpawnPlan;
-      taskByLauncher(plan: SpawnPlan, cwd: string): SpawnPlan;
+      /** Undefined off x64 or without perl. */
+      taskByLauncher: ((plan: SpawnPlan, cwd: string) => SpawnPlan) | undefined;
       stop(): void;
     }
   | undefined {
@@ -161,26 +181,25 @@ export function startSessionHolder(
   const started = startHolder(bwrap, options.filter((g) => g[0] !== "--chdir").flat(), 2);
   if (started === undefined) return undefined;
   const { holder, pid, ns } = started;
+  const [perl, setns] = [findPerl(), archSyscalls()?.setns];
   return {
-    // As lanes' perl launcher would do it (x64 numbers): setns into each, fork into the pid namespace, drop
+    // As lanes' perl launcher would do it: setns into each, fork into the pid namespace, drop
     // every capability and set no_new_privs, cd, exec. No exec beyond the launcher's and the command's.
-    taskByLauncher: (plan, cwd) => ({
-      ...plan,
-      file: "/usr/bin/perl",
-      args: ["-e", SESSION_LAUNCHER, String(pid), cwd, plan.file, ...plan.args],
-    }),
+    taskByLauncher:
+      perl === null || setns === undefined || process.arch !== "x64"
+        ? undefined
+        : (plan, cwd) => ({
+            ...plan,
+            file: perl,
+            args: ["-e", sessionLauncher(setns), String(pid), cwd, plan.file, ...plan.args],
+          }),
     task: (plan, cwd) => ({
       ...plan,
       file: nsenter,
-      args: [
-        ...["mount", "ipc", "uts", "pid"].map(ns),
-        "--",
-        ...[setpriv, "--bounding-set=-all", "--inh-caps=-all", "--no-new-privs", "--"],
-        ...["/bin/sh", "-c", 'cd "$1" && shift && exec "$@"', "sh", cwd, plan.file],
-        ...plan.args,
-      ],
+      args: [...["mount", "ipc", "uts", "pid"].map(ns), "--", ...powerlessIn(setpriv, cwd, plan)],
     }),
-    // KILLing the namespace's init (bwrap's, the holder's parent inside) ends every task left in it.
-    stop: () => holder.kill("SIGKILL"),
+    // bwrap's init in the namespace outlives the outer bwrap: the held sleep's KILL ends it (it waits for that
+    // child only), and with it the namespace and any task left in it.
+    stop: () => stopHolder(holder, pid),
   };
 }
