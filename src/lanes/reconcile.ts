@@ -32,14 +32,33 @@ function runsNode(pid: number): boolean {
   }
 }
 
-/** A live pid is only our task if its environment carries the task's marker (pids get reused). */
+/**
+ * A live pid is only our task if its environment carries the task's marker (pids get reused). A leader the
+ * fork server forked (the exit-code recorder, never exec'd) shows the server's environment: the command's
+ * shell it forked carries the marker then.
+ */
 export function isTaskProcess(pid: number, taskId: string): boolean {
   if (!processAlive(pid)) return false;
   try {
-    return markerIn(readFileSync(`/proc/${pid}/environ`, "latin1")) === taskId;
+    if (markerIn(readFileSync(`/proc/${pid}/environ`, "latin1")) === taskId) return true;
   } catch (error) {
     // No /proc (not Linux): trust the pid.
     return (error as NodeJS.ErrnoException).code === "ENOENT" && !readableProc();
+  }
+  return childrenOf(pid).some((child) => {
+    try {
+      return markerIn(readFileSync(`/proc/${child}/environ`, "latin1")) === taskId;
+    } catch {
+      return false;
+    }
+  });
+}
+
+function childrenOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "latin1").split(" ").filter(Boolean);
+  } catch {
+    return [];
   }
 }
 
