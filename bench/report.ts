@@ -186,16 +186,19 @@ function scaleRows(s: SandboxScaleResult | undefined): Row[] {
   if (!s) return [];
   const middle = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const floor = s.floor && round(s.floor.bwrap / s.floor.plain, 3);
-  const rows = s.runs.map(({ k, ratio, pairs }): Row => {
+  const rows = s.runs.map(({ k, ratio, pairs, perCommand }): Row => {
     const side = (name: "sandboxed" | "unsandboxed") =>
       `${middle(pairs.map((p) => p[name].wallMs))} ms, CPU per task ${middle(pairs.map((p) => p[name].cpuMsPerTask))} + ${middle(pairs.map((p) => p[name].childCpuMsPerTask))} ms`;
     const floorNote =
       k === 500 && floor ? `; bubblewrap's own floor at k=500 in this run: ${floor} (next row)` : "";
+    const before = perCommand
+      ? `; sandboxed with a bubblewrap per command, as before held sandboxes (LANES_SANDBOX_HELD=0, run after each pair): ${perCommand.ratio} (${middle(perCommand.wallMs)} ms)`
+      : "";
     return {
       figure: `Sandboxed / unsandboxed wall, ${k} background \`sleep ${s.sleepS}\``,
       measured: ratio,
       target: k === 500 ? { op: "<=", limit: 1.3 } : undefined,
-      how: `\`runPrintMode\` in-process, one turn of ${k} \`background_run\`, lane limit ${k}, until every result is in; workspace-write (default network: proxy, shared loopback) against danger-full-access, median of ${pairs.length} back-to-back pairs; medians: sandboxed ${side("sandboxed")}; unsandboxed ${side("unsandboxed")} (lanes + its children)${floorNote}`,
+      how: `\`runPrintMode\` in-process, one turn of ${k} \`background_run\`, lane limit ${k}, until every result is in; workspace-write (default network: proxy, shared loopback) against danger-full-access, median of ${pairs.length} back-to-back pairs; medians: sandboxed ${side("sandboxed")}; unsandboxed ${side("unsandboxed")} (lanes + its children)${before}${floorNote}`,
     };
   });
   if (!s.floor || !floor) return rows;

@@ -13,6 +13,8 @@ import { systemCpuSince, systemSnapshot, type SystemCpu } from "./system-cpu.js"
 import { benchConfig, percentile, round, since, withWorkspace, type BenchContext } from "./support.js";
 
 type Side = "sandboxed" | "unsandboxed";
+/** The sandboxed side as it was before held sandboxes: a bubblewrap per command (LANES_SANDBOX_HELD=0). */
+type RunSide = Side | "perCommand";
 
 /** One side of one pair: wall of the whole turn, and CPU per task (lanes' own, and its children's). */
 export interface ScaleRun {
@@ -31,6 +33,8 @@ export interface ScaleK {
   k: number;
   /** Median over the pairs of sandboxed wall / unsandboxed wall, each pair run back to back. */
   ratio: number;
+  /** At the largest k: a bubblewrap per command / unsandboxed, run right after each pair (its unsandboxed). */
+  perCommand?: { ratio: number; wallMs: number[] } | undefined;
   pairs: Record<Side, ScaleRun>[];
 }
 
@@ -50,7 +54,7 @@ export interface SandboxScaleResult {
 const SLEEP_S = 1;
 
 /** One `lanes -p` turn in-process that starts k background `sleep 1`, and waits until every result is in. */
-async function scaleRun(k: number, side: Side): Promise<ScaleRun> {
+async function scaleRun(k: number, side: RunSide): Promise<ScaleRun> {
   const turns: ScriptTurn[] = [
     {
       tool_calls: Array.from({ length: k }, () => ({
@@ -62,7 +66,8 @@ async function scaleRun(k: number, side: Side): Promise<ScaleRun> {
   ];
   return withWorkspace(`scale-${side}`, async (workspace) => {
     let summary: RunSummary | undefined;
-    const sandbox = side === "sandboxed" ? "workspace-write" : "danger-full-access";
+    const sandbox = side === "unsandboxed" ? "danger-full-access" : "workspace-write";
+    const env = side === "perCommand" ? { ...process.env, LANES_SANDBOX_HELD: "0" } : process.env;
     const config = benchConfig({ sandbox, default_lane_limit: k, max_turns: 1000, max_wait_ms: 120_000 });
     const cpu = process.cpuUsage();
     const children = childrenCpuMs() ?? 0;
@@ -72,7 +77,7 @@ async function scaleRun(k: number, side: Side): Promise<ScaleRun> {
     const code = await runPrintMode({
       prompt: `run ${k} sleeps`,
       workspace,
-      env: process.env,
+      env,
       ownerPid: process.pid,
       config,
       format: "json",
@@ -111,6 +116,8 @@ export async function benchSandboxScale(context: BenchContext): Promise<SandboxS
   let sandboxedTasks = 0;
   for (const { k, pairs: count } of plan) {
     const pairs: Record<Side, ScaleRun>[] = [];
+    const perCommand: number[] = [];
+    const before = k === plan.at(-1)?.k && !context.quick;
     for (let i = 0; i < count; i++) {
       // Which side goes first alternates too: a run warms caches for the next.
       const first: Side = i % 2 === 0 ? "sandboxed" : "unsandboxed";
@@ -123,6 +130,7 @@ export async function benchSandboxScale(context: BenchContext): Promise<SandboxS
       if (second === "sandboxed") scans += groupScans() - between;
       sandboxedTasks += k;
       pairs.push({ [first]: a, [second]: b } as Record<Side, ScaleRun>);
+      if (before) perCommand.push((await scaleRun(k, "perCommand")).wallMs);
     }
     const ratio = round(
       percentile(
@@ -131,7 +139,20 @@ export async function benchSandboxScale(context: BenchContext): Promise<SandboxS
       ),
       3,
     );
-    runs.push({ k, ratio, pairs });
+    const old =
+      perCommand.length === 0
+        ? undefined
+        : {
+            ratio: round(
+              percentile(
+                perCommand.map((wall, i) => wall / (pairs[i]?.unsandboxed.wallMs ?? wall)),
+                50,
+              ),
+              3,
+            ),
+            wallMs: perCommand,
+          };
+    runs.push({ k, ratio, pairs, perCommand: old });
     const show = (side: Side) =>
       pairs
         .map((p) => {
@@ -144,7 +165,7 @@ export async function benchSandboxScale(context: BenchContext): Promise<SandboxS
         })
         .join(", ");
     context.log(
-      `sandbox scale k=${k}: ratio ${ratio}; sandboxed ${show("sandboxed")}; unsandboxed ${show("unsandboxed")}`,
+      `sandbox scale k=${k}: ratio ${ratio}; sandboxed ${show("sandboxed")}; unsandboxed ${show("unsandboxed")}${old ? `; a bubblewrap per command ${old.ratio} (${old.wallMs.join(", ")} ms)` : ""}`,
     );
   }
   const components = await withWorkspace("components", (dir) =>

@@ -33,11 +33,12 @@ export interface CommandPlan {
 }
 
 /**
- * `/bin/sh -c command`, with its exit code written to descriptor 3 when `recordExitCode`. Unsandboxed, the
- * group launcher's own perl records it (one interpreter per task, and no TERM is lost across its fork).
- * Sandboxed, the wrapper shell inside bubblewrap records it: a recorder perl in there cost 18 ms of CPU per
- * task (33.8 -> 52.0 ms a chain, docs/SANDBOX.md). Known gap (issue 17): there a TERM
- * landing between the wrapper's fork and the command's exec is lost, and the KILL after the grace ends it.
+ * `/bin/sh -c command`, with its exit code written to descriptor 3 when `recordExitCode`. Unsandboxed, and in
+ * a held sandbox the launcher enters, the group launcher's own perl records it (one interpreter per task, and
+ * no TERM is lost across its fork). With a bubblewrap per command, the wrapper shell inside it records it: a
+ * recorder perl in there cost 18 ms of CPU per task (33.8 -> 52.0 ms a chain, docs/SANDBOX.md). Known gap
+ * (issue 17): there a TERM landing between the wrapper's fork and the command's exec is lost, and the KILL
+ * after the grace ends it.
  */
 export function commandPlan(
   command: string,
@@ -47,13 +48,16 @@ export function commandPlan(
   cwd: string,
 ): CommandPlan {
   const wrap = (plan: SpawnPlan): SpawnPlan => (sandbox ? sandbox.wrap(plan, cwd) : plan);
-  if (!recordExitCode) return { plan: wrap({ file: "/bin/sh", args: ["-c", command], env }), launch: {} };
-  if (sandbox || findPerl() === null || !perlRecordsExitCode()) {
-    const args = ["-c", EXIT_FILE_WRAPPER, "sh", command];
-    return { plan: wrap({ file: "/bin/sh", args, env }), launch: {} };
+  // Unsandboxed, or inside a sandbox that is up already (entered by the launcher): the plan as it is.
+  const entered = (plan: SpawnPlan): SpawnPlan | undefined => (sandbox ? sandbox.enter?.(plan, cwd) : plan);
+  if (!recordExitCode) {
+    const plan = { file: "/bin/sh", args: ["-c", command], env };
+    return { plan: entered(plan) ?? wrap(plan), launch: {} };
   }
-  return {
-    plan: { file: "/bin/sh", args: ["-c", trappingScript(command), "sh"], env },
-    launch: { recordExitCode: { argv0: "sh" } },
-  };
+  const recorded = { file: "/bin/sh", args: ["-c", trappingScript(command), "sh"], env };
+  const perlRecords = findPerl() !== null && perlRecordsExitCode();
+  const recordedPlan = perlRecords ? entered(recorded) : undefined;
+  if (recordedPlan) return { plan: recordedPlan, launch: { recordExitCode: { argv0: "sh" } } };
+  const args = ["-c", EXIT_FILE_WRAPPER, "sh", command];
+  return { plan: wrap({ file: "/bin/sh", args, env }), launch: {} };
 }

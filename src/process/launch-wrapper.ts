@@ -9,6 +9,11 @@ export interface SpawnPlan {
    * launcherEntersNamespaces() says the launcher can.
    */
   namespaces?: string[];
+  /**
+   * Set when `namespaces` are a held sandbox's (a session's bubblewrap that stays up, mount and pid namespaces
+   * included): the launcher enters them, goes to this folder and drops every capability before the command.
+   */
+  sandboxCwd?: string;
   /** Called once after the spawned process has exited (or failed to spawn): the sandbox's mount points go. */
   release?: () => void;
   /** Told the launcher's pid once spawned: the sandbox's close waits for it to enter `namespaces`. */
@@ -23,6 +28,11 @@ export interface SpawnPlan {
  */
 export interface LaunchWrapper {
   wrap(plan: SpawnPlan, cwd: string): SpawnPlan;
+  /**
+   * The plan run inside a sandbox that is already up, entered by the group launcher itself (no bubblewrap
+   * per command), or undefined when this command must be wrapped instead. It may throw as wrap does.
+   */
+  enter?(plan: SpawnPlan, cwd: string): SpawnPlan | undefined;
   /**
    * True when nothing a wrapped command starts can leave it (a pid namespace of its own, whose init is in the
    * group, so the group's TERM then KILL at the leader's exit tears it all down): no /proc sweep for escapees.

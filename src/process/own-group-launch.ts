@@ -2,6 +2,7 @@ import { accessSync, constants } from "node:fs";
 import { exitCodePerl } from "./exit-code-perl.js";
 import { hidePerlEnv, RESTORE_PERL_ENV } from "./perl-env.js";
 import { archSyscalls } from "./linux-syscalls.js";
+import { enterNamespacesPerl, heldSandboxPerl } from "./enter-perl.js";
 
 /** What to hand to `spawn` so `FILE ARGS` (the shell, or bwrap around it) leads a new process group. */
 export interface Launch {
@@ -33,30 +34,6 @@ export const DROP_TTY = 'if (open(my $tty, "+<", "/dev/tty")) { ioctl($tty, 0x54
 const SET_GROUP = 'setpgrp(0, 0) or die "lanes: setpgid: $!\\n";';
 // The program to run comes first (/bin/sh, or bwrap when the command is sandboxed).
 const EXEC = 'my $prog = shift @ARGV; exec { $prog } $prog, @ARGV or die "lanes: exec $prog: $!\\n";';
-
-/**
- * Enters the namespaces given before the program, as nsenter --preserve-credentials does (every file opened
- * first, then entered in order; nstype 0: the file says which kind), so the command needs no nsenter exec.
- */
-function enterNamespaces(setns: number): string {
-  return [
-    "my $n = shift @ARGV;",
-    'my @ns = map { open(my $f, "<", $_) or die "lanes: open $_: $!\\n"; $f } splice(@ARGV, 0, $n);',
-    `for (@ns) { syscall(${setns}, fileno($_), 0) == 0 or die "lanes: setns: $!\\n"; close($_) }`,
-  ].join(" ");
-}
-
-// prctl(2)'s number per architecture, for PR_SET_PDEATHSIG (1) in the parent-death watcher below.
-const PRCTL_SYSCALL: Partial<Record<NodeJS.Architecture, number>> = {
-  x64: 157,
-  arm64: 167,
-  riscv64: 167,
-  loong64: 167,
-  arm: 172,
-  ia32: 172,
-  ppc64: 171,
-  s390x: 172,
-};
 
 /**
  * The parent-death watch of a task that must not outlive lanes: a forked perl in the task's group, KILLed by
@@ -108,6 +85,11 @@ export function launcherEntersNamespaces(): boolean {
 export interface LaunchOptions {
   /** Entered before `file` runs (only where launcherEntersNamespaces(); it throws otherwise). */
   namespaces?: string[] | undefined;
+  /**
+   * The namespaces are a held sandbox's (mount and pid included): after entering, the launcher goes to this
+   * folder and drops every capability (only where launcherEntersNamespaces()).
+   */
+  sandboxCwd?: string | undefined;
   /** The group ends when lanes dies, even by SIGKILL (where perl and prctl's number are known). */
   endWithOwner?: { graceMs: number } | undefined;
   /**
@@ -127,10 +109,11 @@ export function ownGroupLaunch(
   env: NodeJS.ProcessEnv,
   options: LaunchOptions = {},
 ): Launch {
-  const { namespaces = [], endWithOwner, recordExitCode } = options;
+  const { namespaces = [], endWithOwner, recordExitCode, sandboxCwd } = options;
   const launcher = findPerl();
-  const setns = archSyscalls()?.setns;
-  const prctl = endWithOwner ? PRCTL_SYSCALL[process.arch] : undefined;
+  const calls = archSyscalls();
+  const setns = calls?.setns;
+  const prctl = endWithOwner ? calls?.prctl : undefined;
   if (namespaces.length > 0 && (!launcher || setns === undefined))
     throw new Error("lanes: cannot enter the sandbox's network namespace without perl's setns here");
   if (!launcher) return { file, args, detached: true, env };
@@ -143,10 +126,12 @@ export function ownGroupLaunch(
     DROP_TTY,
     SET_GROUP,
     ...watch,
-    ...(entering ? [enterNamespaces(setns)] : []),
+    ...(entering ? [enterNamespacesPerl(setns)] : []),
+    ...(entering && sandboxCwd !== undefined && calls ? [heldSandboxPerl(calls)] : []),
     recordExitCode ? exitCodePerl() : EXEC,
   ];
-  const enter = entering ? [String(namespaces.length), ...namespaces] : [];
+  const held = sandboxCwd === undefined ? [] : [sandboxCwd];
+  const enter = entering ? [String(namespaces.length), ...namespaces, ...held] : [];
   const grace = prctl === undefined || !endWithOwner ? [] : [String(endWithOwner.graceMs / 1000)];
   const argv0 = recordExitCode ? [recordExitCode.argv0] : [];
   const script = { code: code.join(" "), argv: [...grace, ...enter, file, ...argv0, ...args] };

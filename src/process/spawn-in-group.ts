@@ -62,6 +62,7 @@ export function spawnInGroup(options: SpawnInGroupOptions): SpawnedGroup {
     const launch = ownGroupLaunch(plan.file, plan.args, plan.env, {
       ...extra,
       namespaces: plan.namespaces,
+      sandboxCwd: plan.sandboxCwd,
       endWithOwner: options.endWithLanes,
     });
     const served = servedLaunch(options, launch);

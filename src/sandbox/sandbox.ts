@@ -8,6 +8,7 @@ import { bridgedCommand, proxyEnv } from "./network-bridge.js";
 import { NestedCheckouts } from "./nested-repos.js";
 import { tempRoots, type SandboxPolicy } from "./policy.js";
 import { PendingEntries } from "./namespace-entry.js";
+import { HeldSandboxes } from "./held-sandboxes.js";
 import { BRIDGE_MISSING, networkBridge, probeSandbox } from "./probe.js";
 import { loopbackFallbackLine, startSharedNetwork, type SharedNetwork } from "./shared-network.js";
 import { FilteringProxy, type Connector } from "./proxy.js";
@@ -43,6 +44,8 @@ export interface SandboxOptions {
   sharedNetwork?: false;
   /** Told once when the session's commands cannot share a loopback (they still run, a namespace each). */
   onNotice?: (line: string) => void;
+  /** false: a bubblewrap per command, no held sandbox (the tests of that path, the bench's side by side). */
+  held?: false;
 }
 
 /**
@@ -62,20 +65,89 @@ export class CommandSandbox implements LaunchWrapper {
   private readonly entering = new PendingEntries();
   /** The session's one network namespace; null once it could not be made (a namespace per command then). */
   private shared: { network: SharedNetwork; nsenter: string } | null | undefined;
-  /** Every command has a pid namespace of its own (--unshare-pid), its init in the command's group. */
-  readonly containsProcesses = true;
+  /** The session's sandboxes that stay up, one per layout, entered by each command's launcher. */
+  private readonly held: HeldSandboxes;
+  /**
+   * Whether every command has a pid namespace of its own (--unshare-pid), its init in the command's group:
+   * not where commands enter held sandboxes, whose pid namespace they share (their ends are swept by marker).
+   */
+  readonly containsProcesses: boolean;
 
   constructor(
     readonly policy: SandboxPolicy,
     private readonly options: SandboxOptions,
-  ) {}
+  ) {
+    this.held = new HeldSandboxes(options.held !== false);
+    this.containsProcesses = !this.held.enabled;
+  }
 
   /** Hosts the proxy refused so far. */
   get refusedHosts(): readonly string[] {
     return this.proxy?.refused ?? [];
   }
 
+  /**
+   * The command in the layout's held sandbox, entered by its launcher; undefined when it must be wrapped (held
+   * sandboxes off or not to be had, or a network bridge per command).
+   */
+  enter(plan: SpawnPlan, cwd: string): SpawnPlan | undefined {
+    if (!this.held.enabled) return undefined;
+    const { probe, shared, context, childEnv, perCommandBridge } = this.setup(plan);
+    const { held = [], used = [] } = context.protection ?? {};
+    const release = () => this.mountPoints.release(held, used);
+    const args = bwrapArgs(this.policy, context, cwd);
+    const folder = args.length - 2;
+    const entry =
+      perCommandBridge || (shared !== undefined && !("namespaces" in shared)) || args[folder] !== "--chdir"
+        ? undefined
+        : this.held.entry({
+            bwrap: probe.bwrap,
+            args: args.slice(0, folder),
+            namespaces: shared && "namespaces" in shared ? shared.namespaces : [],
+            hold: () => {
+              const own = this.protection();
+              return () => this.mountPoints.release(own?.held ?? [], own?.used ?? []);
+            },
+          });
+    if (!entry) {
+      release();
+      return undefined;
+    }
+    return {
+      file: plan.file,
+      args: plan.args,
+      env: childEnv,
+      namespaces: entry.namespaces,
+      sandboxCwd: cwd,
+      spawned: (pid) => {
+        this.entering.add(pid);
+        entry.spawned(pid);
+      },
+      release: () => {
+        release();
+        entry.ended();
+      },
+    };
+  }
+
   wrap(plan: SpawnPlan, cwd: string): SpawnPlan {
+    const { probe, shared, context, childEnv, perCommandBridge } = this.setup(plan);
+    const argv = [plan.file, ...plan.args];
+    const inner = perCommandBridge
+      ? bridgedCommand(perCommandBridge.bridge, perCommandBridge.socket, argv)
+      : argv;
+    const sandboxed = [probe.bwrap, ...bwrapArgs(this.policy, context, cwd), "--", ...inner];
+    const entry = shared && "argv" in shared ? shared.argv : [];
+    const [file = probe.bwrap, ...args] = [...entry, ...sandboxed];
+    const { held = [], used = [] } = context.protection ?? {};
+    const namespaces = shared && "namespaces" in shared ? shared : {};
+    const spawned = shared ? { spawned: (pid: number) => this.entering.add(pid) } : {};
+    const release = () => this.mountPoints.release(held, used);
+    return { file, args, env: childEnv, ...namespaces, ...spawned, release };
+  }
+
+  /** What every sandboxed start needs: bubblewrap, the proxy and shared network, the mounts' context. */
+  private setup(plan: SpawnPlan) {
     const { env } = this.options;
     const probe = probeSandbox(env);
     if (!probe.ok) this.refuse(probe.reason);
@@ -95,19 +167,11 @@ export class CommandSandbox implements LaunchWrapper {
       protection: this.protection(),
       facts: this.facts,
     };
-    const argv = [plan.file, ...plan.args];
-    const inner =
-      !shared && bridge !== undefined && socket !== undefined ? bridgedCommand(bridge, socket, argv) : argv;
+    const perCommandBridge =
+      !shared && bridge !== undefined && socket !== undefined ? { bridge, socket } : undefined;
     const childEnv = { ...plan.env, ...(socket ? proxyEnv() : {}) };
     delete childEnv.SSH_AUTH_SOCK;
-    const sandboxed = [probe.bwrap, ...bwrapArgs(this.policy, context, cwd), "--", ...inner];
-    const entry = shared && "argv" in shared ? shared.argv : [];
-    const [file = probe.bwrap, ...args] = [...entry, ...sandboxed];
-    const { held = [], used = [] } = context.protection ?? {};
-    const namespaces = shared && "namespaces" in shared ? shared : {};
-    const spawned = shared ? { spawned: (pid: number) => this.entering.add(pid) } : {};
-    const release = () => this.mountPoints.release(held, used);
-    return { file, args, env: childEnv, ...namespaces, ...spawned, release };
+    return { probe, shared, context, childEnv, perCommandBridge };
   }
 
   /** The protected paths of workspace-write, with the mount points the missing ones need made now. */
@@ -171,6 +235,7 @@ export class CommandSandbox implements LaunchWrapper {
   close(): void {
     // A task started in the last moments (a persist one, lanes exiting) enters first: bounded, 1.5 s in all.
     this.entering.waitSync(ENTRY_WAIT_MS);
+    this.held.close(ENTRY_WAIT_MS);
     this.mountPoints.sweep(true);
     if (this.shared) this.shared.network.close();
     this.shared = undefined;

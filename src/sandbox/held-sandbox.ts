@@ -1,0 +1,244 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { waitUntilSync } from "../async/blocking-wait.js";
+import { signalGroup } from "../process/kill-group.js";
+import { ownGroupLaunch } from "../process/own-group-launch.js";
+
+/** How long lanes' close waits for a holder it KILLed to be gone. */
+const KILL_WAIT_MS = 1_000;
+/** How long a holder waits to be ready before the session falls back to a bubblewrap per command. */
+const READY_WAIT_MS = 5_000;
+
+/**
+ * The holder's program, pid 1 of the sandbox's pid namespace (bubblewrap --as-pid-1): it says it is ready
+ * (descriptor 3) once bubblewrap has built everything and exec'd it, then reaps what tasks orphan there. Its
+ * stdin is lanes' end of a pipe. Once that closes with tasks still inside (lanes exited with persist or
+ * detached tasks running), it stays while a task's own process does (one whose parent, the task's launcher,
+ * is outside: ppid 0 here) and exits when none has for two looks in a row, which ends whatever those tasks
+ * left in its namespace. As pid 1 it takes no signal from inside.
+ */
+const HOLDER_PERL = [
+  "$0 = 'lanes-sandbox-holder'; $SIG{PIPE} = 'IGNORE'; $SIG{CHLD} = sub {};",
+  'if (open(my $r, ">&=", 3)) { print $r "ready\\n"; close($r) }',
+  "my $open = 1; my $empty = 0;",
+  "my $ppid = sub { open(my $f, '<', \"/proc/$_[0]/stat\") or return -1; my $s = <$f> // ''; $s =~ /\\) \\S+ (\\d+)/ ? $1 : -1 };",
+  "while (1) {",
+  "  1 while waitpid(-1, 1) > 0;",
+  "  if ($open) { my $in = ''; vec($in, 0, 1) = 1; if ((select(my $ready = $in, undef, undef, 1))[0] > 0) { $open = 0 unless sysread(STDIN, my $b, 64) } next }",
+  '  opendir(my $d, "/proc") or exit 0; my @tasks = grep { /^\\d+$/ && $_ != 1 && $ppid->($_) == 0 } readdir($d); closedir($d);',
+  "  $empty = @tasks ? 0 : $empty + 1; exit 0 if $empty >= 2; select(undef, undef, undef, 0.1);",
+  "}",
+].join(" ");
+
+export interface HolderStart {
+  bwrap: string;
+  /** bubblewrap's arguments for the layout (lanes' arguments for a command, less its folder). */
+  args: string[];
+  perl: string;
+  /** The shared network's namespaces, entered before bubblewrap starts (its net namespace is the holder's). */
+  namespaces: string[];
+  /** Called once the holder has exited (its mount points can go). */
+  onExit: () => void;
+}
+
+/**
+ * One bubblewrap per sandbox layout that stays up while a session's commands run in it: each command's
+ * launcher enters its namespaces (net, user where there is one, ipc, uts, mount, pid), goes to its folder and
+ * drops every capability, so no namespace is made or torn down per command. Commands share its pid namespace
+ * (they see each other, never lanes or the host), so a task's end is swept by its marker as unsandboxed.
+ */
+export class HeldSandbox {
+  /** Commands started in it that have not ended yet. */
+  private users = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private retired = false;
+  /** Retire as soon as no command is in it (the session moved on to another layout). */
+  private leaving = false;
+
+  private constructor(
+    private readonly holder: ChildProcess,
+    /** The holder's host pid (bubblewrap's child, pid 1 inside). */
+    readonly pid: number,
+    private readonly mountNamespace: string,
+    private readonly pidNamespace: string,
+    /** The holder's namespaces, in the order a launcher enters them. */
+    readonly namespaces: string[],
+  ) {}
+
+  /** Starts a holder and waits (synchronously, tens of ms) until it is ready; undefined when it would not. */
+  static start(options: HolderStart): HeldSandbox | undefined {
+    const dir = mkdtempSync(join(tmpdir(), "lanes-held-"));
+    const readyPath = join(dir, "ready");
+    const infoPath = join(dir, "info");
+    const ready = openSync(readyPath, "w");
+    const info = openSync(infoPath, "w");
+    let holder: ChildProcess | undefined;
+    try {
+      const argv = [...options.args, "--as-pid-1", "--info-fd", "4", "--", options.perl, "-e", HOLDER_PERL];
+      // Its own group (a Ctrl+C to lanes' group must not reach it); no environment: it carries no task's marks.
+      const launch = ownGroupLaunch(options.bwrap, argv, {}, { namespaces: options.namespaces });
+      holder = spawn(launch.file, launch.args, {
+        env: launch.env,
+        stdio: ["pipe", "ignore", "ignore", ready, info],
+      });
+      holder.on("error", () => {});
+      holder.stdin?.on("error", () => {});
+      holder.unref();
+      const started = waitUntilSync(() => readFileSync(readyPath, "utf8") === "ready\n", READY_WAIT_MS);
+      const pid = started ? childPid(readFileSync(infoPath, "utf8")) : undefined;
+      const mnt = pid === undefined ? undefined : namespaceOf(pid, "mnt");
+      if (pid === undefined || mnt === undefined || mnt === namespaceOf("self", "mnt")) {
+        holder.kill("SIGKILL");
+        return undefined;
+      }
+      const pidNs = namespaceOf(pid, "pid") ?? "";
+      const held = new HeldSandbox(holder, pid, mnt, pidNs, entryOrder(pid, options.namespaces));
+      holder.once("exit", held.exited);
+      held.onExit = options.onExit;
+      (holder.stdin as { unref?: () => void } | null)?.unref?.();
+      return held;
+    } catch {
+      holder?.kill("SIGKILL");
+      return undefined;
+    } finally {
+      closeSync(ready);
+      closeSync(info);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Whether the holder still holds its namespaces (never enter whatever took its pid). */
+  get alive(): boolean {
+    return (
+      !this.retired &&
+      this.holder.exitCode === null &&
+      this.holder.signalCode === null &&
+      namespaceOf(this.pid, "mnt") === this.mountNamespace
+    );
+  }
+
+  /** A command is starting in it: it stays until that command has ended (`done`). */
+  use(): void {
+    this.users++;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
+  /** A command started in it ended; once none has for `idleMs`, the holder is retired. */
+  done(idleMs: number): void {
+    this.users = Math.max(0, this.users - 1);
+    if (this.users > 0 || this.retired) return;
+    if (this.leaving) return this.end();
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.users === 0 && this.end(), idleMs);
+    this.idleTimer.unref();
+  }
+
+  /** No new command will enter it: retired once the ones in it have ended (at once if none is). */
+  retireWhenIdle(): void {
+    this.leaving = true;
+    if (this.users === 0) this.end();
+  }
+
+  /**
+   * No more commands enter it: its stdin closes, and it exits once nothing runs in it. Launchers already
+   * told to enter must have entered first (the caller waits for them).
+   */
+  retire(): void {
+    if (this.retired) return;
+    this.retired = true;
+    clearTimeout(this.idleTimer);
+    this.holder.stdin?.destroy();
+  }
+
+  /**
+   * Whether a launcher is in (or gone): a child of it runs in the holder's pid namespace (the command, forked
+   * after every setns), or it cannot be read.
+   */
+  entered(pid: number): boolean {
+    let children: string;
+    try {
+      children = readFileSync(`/proc/${pid}/task/${pid}/children`, "latin1");
+    } catch {
+      return true;
+    }
+    return children
+      .split(" ")
+      .filter(Boolean)
+      .some((child) => namespaceOf(Number(child), "pid") === this.pidNamespace);
+  }
+
+  /**
+   * At lanes' close: a holder no command is in ends now; one with commands still in it (persist, detached) is
+   * retired and stays until they end.
+   */
+  close(): void {
+    if (this.users > 0) this.retire();
+    else this.end();
+  }
+
+  /**
+   * Ends a holder no command is in: its namespace's init KILLed, so whatever a task left inside (a process
+   * that cleared its environment and left the task's session, which no marker sweep finds) goes with it, and
+   * its mount points are given back at once.
+   */
+  private end(): void {
+    this.retire();
+    // bubblewrap and the namespace's init share the group its launcher made.
+    if (this.holder.pid !== undefined) signalGroup(this.holder.pid, "SIGKILL");
+    // Its mounts go with its namespace's last process: the sweep after this must not find them still in use.
+    waitUntilSync(() => namespaceOf(this.pid, "mnt") !== this.mountNamespace, KILL_WAIT_MS, 2);
+    this.exited();
+  }
+
+  /** Told once: the holder's mount points can go. */
+  onExit: (() => void) | undefined;
+  readonly exited = (): void => {
+    const told = this.onExit;
+    this.onExit = undefined;
+    told?.();
+  };
+}
+
+/**
+ * The namespace files a launcher enters, in an order the kernel allows (each setns needs CAP_SYS_ADMIN in the
+ * caller's current user namespace too): the shared network's first (its user namespace, then its network).
+ * Unprivileged, bubblewrap built the sandbox's namespaces in a user namespace of its own (inside the shared
+ * one's) and runs the holder in a second one inside that: the first (the mount namespace's owner), then the
+ * network when the holder has its own, ipc, uts, mount and pid, and last the holder's own user namespace, as
+ * bubblewrap leaves a command (no capability over the namespace that owns its mounts).
+ */
+function entryOrder(pid: number, shared: string[]): string[] {
+  const self = (kind: string) => namespaceOf("self", kind);
+  const own = (kind: string) => `/proc/${pid}/ns/${kind}`;
+  const userns = namespaceOf(pid, "user") !== self("user");
+  const net = shared.length === 0 && namespaceOf(pid, "net") !== self("net") ? [own("net")] : [];
+  const kinds = [own("ipc"), own("uts"), own("mnt"), own("pid")];
+  return [
+    ...shared,
+    ...(userns ? [`owner:${own("mnt")}`] : []),
+    ...net,
+    ...kinds,
+    ...(userns ? [own("user")] : []),
+  ];
+}
+
+/** The sandboxed process's host pid, from bubblewrap's --info-fd JSON. */
+function childPid(info: string): number | undefined {
+  try {
+    const pid = (JSON.parse(info) as { "child-pid"?: unknown })["child-pid"];
+    return typeof pid === "number" && Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function namespaceOf(pid: number | "self", kind: string): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/${kind}`);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,122 @@
+import { waitUntilSync } from "../async/blocking-wait.js";
+import { archSyscalls } from "../process/linux-syscalls.js";
+import { findPerl, launcherEntersNamespaces } from "../process/own-group-launch.js";
+import { HeldSandbox } from "./held-sandbox.js";
+
+/** How long a layout's holder stays up with no command in it (a burst, a turn's next command). */
+const IDLE_MS = 3_000;
+
+/** What a held sandbox's start needs beyond its layout. */
+export interface LayoutStart {
+  bwrap: string;
+  /** bubblewrap's arguments for the layout (a command's, less its folder). */
+  args: string[];
+  /** The shared network's namespaces, or none. */
+  namespaces: string[];
+  /** Its own hold on the layout's mount points, released when the holder exits. */
+  hold: () => () => void;
+}
+
+/** Entering a held sandbox: the namespaces, and what the command's start and end must tell the pool. */
+export interface HeldEntry {
+  namespaces: string[];
+  spawned: (pid: number) => void;
+  ended: () => void;
+}
+
+/**
+ * The session's held sandboxes, one per layout (bubblewrap's arguments less the folder): a burst of commands
+ * shares one; a new layout (a secret just created, a protected path that appeared) starts another, and the
+ * old one is retired once its commands have ended. Off (null) for the session once a holder would not start:
+ * commands then get a bubblewrap each, as before.
+ */
+export class HeldSandboxes {
+  private readonly byLayout = new Map<string, HeldSandbox>();
+  /** Every holder up, retiring ones included: close() ends them all. */
+  private readonly up = new Set<HeldSandbox>();
+  /** Launchers told to enter a holder, until they have (a holder retired meanwhile must wait for them). */
+  private readonly entering = new Map<number, HeldSandbox>();
+  private off: boolean;
+
+  constructor(enabled: boolean) {
+    const calls = archSyscalls();
+    this.off = !enabled || !launcherEntersNamespaces() || calls === undefined;
+  }
+
+  /** Whether commands may run in held sandboxes (false: a bubblewrap each, its own pid namespace). */
+  get enabled(): boolean {
+    return !this.off;
+  }
+
+  /** The entry into the layout's holder, started if needed; undefined when there is none to be had. */
+  entry(layout: LayoutStart): HeldEntry | undefined {
+    if (this.off) return undefined;
+    const key = JSON.stringify([layout.bwrap, layout.args, layout.namespaces]);
+    let held = this.byLayout.get(key);
+    if (held && !held.alive) {
+      this.byLayout.delete(key);
+      held = undefined;
+    }
+    if (!held) {
+      held = this.start(layout);
+      if (!held) return undefined;
+      this.byLayout.set(key, held);
+      // Layouts the session moved on from are retired as soon as their commands have ended.
+      for (const [other, old] of this.byLayout) if (other !== key) this.retireWhenIdle(other, old);
+    }
+    const holder = held;
+    holder.use();
+    let launcher: number | undefined;
+    return {
+      namespaces: holder.namespaces,
+      spawned: (pid) => this.entering.set((launcher = pid), holder),
+      ended: () => {
+        if (launcher !== undefined) this.entering.delete(launcher);
+        holder.done(IDLE_MS);
+      },
+    };
+  }
+
+  /**
+   * Retires every holder once the launchers on their way in have entered (at most `limitMs`; this runs at
+   * shutdown, maybe in an exit handler). Holders with tasks in them stay up until those end.
+   */
+  close(limitMs: number): void {
+    waitUntilSync(() => this.pendingEntries() === 0, limitMs, 5);
+    this.entering.clear();
+    for (const held of this.up) held.close();
+    this.up.clear();
+    this.byLayout.clear();
+  }
+
+  private start(layout: LayoutStart): HeldSandbox | undefined {
+    const perl = findPerl();
+    if (perl === null) return undefined;
+    const release = layout.hold();
+    const held = HeldSandbox.start({
+      ...layout,
+      perl,
+      onExit: () => {
+        this.up.delete(held as HeldSandbox);
+        release();
+      },
+    });
+    if (held) {
+      this.up.add(held);
+      return held;
+    }
+    release();
+    this.off = true;
+    return undefined;
+  }
+
+  private retireWhenIdle(key: string, held: HeldSandbox): void {
+    this.byLayout.delete(key);
+    held.retireWhenIdle();
+  }
+
+  private pendingEntries(): number {
+    for (const [pid, held] of this.entering) if (held.entered(pid)) this.entering.delete(pid);
+    return this.entering.size;
+  }
+}
