@@ -1,6 +1,7 @@
 import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build, type Metafile } from "esbuild";
+import { BUNDLE_WRAPPER } from "../src/startup/code-cache.js";
 import { thirdPartyNotices } from "./notices.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -72,6 +73,9 @@ function buildWorkerBundle(outDir: string, pkg: PackageJson): Promise<{ metafile
     external: Object.keys(pkg.dependencies ?? {}),
     // The loader hands the bundle its own URL, which createRequire(import.meta.url) in the sources needs.
     define: { __LANES_VERSION__: JSON.stringify(pkg.version), "import.meta.url": "__lanesBundleUrl" },
+    // Wrapped here, so the loader compiles the file's text as read (kept outside V8's heap).
+    banner: { js: BUNDLE_WRAPPER.head },
+    footer: { js: BUNDLE_WRAPPER.tail },
     legalComments: "none",
     minifyWhitespace: true,
     minifySyntax: true,
