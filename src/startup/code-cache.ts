@@ -6,6 +6,7 @@ import { basename, dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Script } from "node:vm";
 import { VERSION } from "../version.js";
+import { withLazyModules } from "./lazy-require.js";
 
 /**
  * The wrapper of a CommonJS module, which the build puts around the worker's bundle; import.meta.url of the
@@ -96,7 +97,14 @@ export function loadCachedBundle<T>(bundle: string, cacheDir: string | undefined
           : "used";
   const module = { exports: {} as T };
   const run = script.runInThisContext() as (...args: unknown[]) => void;
-  run(module.exports, createRequire(bundle), module, bundle, dirname(bundle), pathToFileURL(bundle).href);
+  run(
+    module.exports,
+    withLazyModules(createRequire(bundle)),
+    module,
+    bundle,
+    dirname(bundle),
+    pathToFileURL(bundle).href,
+  );
   let saved = state === "used";
   const save = (): void => {
     if (file === undefined || saved) return;

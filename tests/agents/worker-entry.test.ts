@@ -51,6 +51,22 @@ describe("the agent worker's entry", () => {
     expect(run.stdout).toBe("false");
   });
 
+  it("the built worker loads neither worker_threads nor https (TLS) at its start", () => {
+    const built = dirname(inject("lanesBin"));
+    const dir = folder();
+    const probe = join(dir, "probe.cjs");
+    writeFileSync(
+      probe,
+      'process.on("exit", () => process.stdout.write(process.moduleLoadList.filter((m) => /^NativeModule (worker_threads|https|tls|http)$/.test(m)).join()));',
+    );
+    const run = spawnSync(process.execPath, ["--require", probe, join(built, "agent-worker-start.cjs")], {
+      encoding: "utf8",
+      env: { ...process.env, LANES_CODE_CACHE: "0" },
+    });
+    expect(run.stderr).toContain("usage: agent-worker SPEC");
+    expect(run.stdout).toBe("NativeModule http");
+  });
+
   it("its V8 flags are ones this node accepts, and they keep the young generation at 2 MB or less where node's default grows it to 16 MB", () => {
     // Short-lived garbage grows the young generation to 16 MB under node's defaults.
     const probe = `let keep = []; for (let i = 0; i < 1e5; i++) { keep.push({ i, s: "x" + i }); if (keep.length > 5e4) keep = []; } const s = require("node:v8").getHeapSpaceStatistics().find((x) => x.space_name === "new_space"); process.stdout.write(String(s.space_size))`;
