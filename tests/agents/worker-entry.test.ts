@@ -77,6 +77,20 @@ describe("the agent worker's entry", () => {
     expect(Number(run.stdout)).toBeLessThanOrEqual(2 * 1024 * 1024);
   });
 
+  it("its V8 flags let a start's ~16 MB of lasting objects build without a full mark-compact", () => {
+    // As a worker's bundle, session and first turns do; under --optimize-for-size alone V8 ran one at ~14 MB.
+    const probe = `const { PerformanceObserver, constants } = require("node:perf_hooks");
+let full = 0;
+const observer = new PerformanceObserver((list) => { for (const e of list.getEntries()) if (e.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) full++; });
+observer.observe({ entryTypes: ["gc"] });
+const keep = [];
+for (let i = 0; i < 77000; i++) keep.push({ i, s: "x" + i, a: [i, i + 1] });
+setTimeout(() => { observer.disconnect(); process.stdout.write(String(full)); }, 50);`;
+    const run = spawnSync(process.execPath, [...WORKER_V8_FLAGS, "-e", probe], { encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toBe("0");
+  });
+
   it("its WebAssembly (undici's HTTP parser) stays on Liftoff: a hot wasm function is never recompiled by TurboFan", () => {
     // (func (param i32) (result i32)): sums n, n-1, ..., 1 in a loop; 2000 calls make it hot.
     const wasm = [
