@@ -1,6 +1,8 @@
 import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { build, type Metafile } from "esbuild";
+import { build, type Metafile, type Plugin } from "esbuild";
+import { BUNDLE_WRAPPER } from "../src/startup/code-cache.js";
+import { LAZY_PREFIX } from "../src/startup/lazy-require.js";
 import { thirdPartyNotices } from "./notices.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -72,6 +74,9 @@ function buildWorkerBundle(outDir: string, pkg: PackageJson): Promise<{ metafile
     external: Object.keys(pkg.dependencies ?? {}),
     // The loader hands the bundle its own URL, which createRequire(import.meta.url) in the sources needs.
     define: { __LANES_VERSION__: JSON.stringify(pkg.version), "import.meta.url": "__lanesBundleUrl" },
+    // Wrapped here, so the loader compiles the file's text as read (kept outside V8's heap).
+    banner: { js: BUNDLE_WRAPPER.head },
+    footer: { js: BUNDLE_WRAPPER.tail },
     legalComments: "none",
     minifyWhitespace: true,
     minifySyntax: true,
@@ -80,7 +85,26 @@ function buildWorkerBundle(outDir: string, pkg: PackageJson): Promise<{ metafile
     keepNames: true,
     metafile: true,
     logLevel: "warning",
+    plugins: [lazyBuiltins(LAZY_WORKER_BUILTINS)],
   });
+}
+
+/**
+ * Built-ins the worker's code imports at its top level but a worker seldom uses before its first command:
+ * the pattern and /proc-scan threads, and TLS for an https endpoint (~10 ms of CPU per start together).
+ */
+const LAZY_WORKER_BUILTINS = ["node:worker_threads", "node:https"];
+
+/** Each named built-in becomes an id the worker's loader answers with a module loaded on its first use. */
+function lazyBuiltins(names: string[]): Plugin {
+  const filter = new RegExp(`^(${names.map((name) => name.replace(/[/]/g, "\\/")).join("|")})$`);
+  return {
+    name: "lazy-builtins",
+    setup(on) {
+      // The loader's require (src/startup/lazy-require.ts) gives the bundle a lazy module for these ids.
+      on.onResolve({ filter }, (args) => ({ path: `${LAZY_PREFIX}${args.path}`, external: true }));
+    },
+  };
 }
 
 /**

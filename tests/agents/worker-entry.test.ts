@@ -51,6 +51,22 @@ describe("the agent worker's entry", () => {
     expect(run.stdout).toBe("false");
   });
 
+  it("the built worker loads neither worker_threads nor https (TLS) at its start", () => {
+    const built = dirname(inject("lanesBin"));
+    const dir = folder();
+    const probe = join(dir, "probe.cjs");
+    writeFileSync(
+      probe,
+      'process.on("exit", () => process.stdout.write(process.moduleLoadList.filter((m) => /^NativeModule (worker_threads|https|tls|http)$/.test(m)).join()));',
+    );
+    const run = spawnSync(process.execPath, ["--require", probe, join(built, "agent-worker-start.cjs")], {
+      encoding: "utf8",
+      env: { ...process.env, LANES_CODE_CACHE: "0" },
+    });
+    expect(run.stderr).toContain("usage: agent-worker SPEC");
+    expect(run.stdout).toBe("NativeModule http");
+  });
+
   it("its V8 flags are ones this node accepts, and they keep the young generation at 2 MB or less where node's default grows it to 16 MB", () => {
     // Short-lived garbage grows the young generation to 16 MB under node's defaults.
     const probe = `let keep = []; for (let i = 0; i < 1e5; i++) { keep.push({ i, s: "x" + i }); if (keep.length > 5e4) keep = []; } const s = require("node:v8").getHeapSpaceStatistics().find((x) => x.space_name === "new_space"); process.stdout.write(String(s.space_size))`;
@@ -59,6 +75,20 @@ describe("the agent worker's entry", () => {
     expect(run.status).toBe(0);
     expect(Number(run.stdout)).toBeGreaterThan(0);
     expect(Number(run.stdout)).toBeLessThanOrEqual(2 * 1024 * 1024);
+  });
+
+  it("its V8 flags let a start's ~16 MB of lasting objects build without a full mark-compact", () => {
+    // As a worker's bundle, session and first turns do; under --optimize-for-size alone V8 ran one at ~14 MB.
+    const probe = `const { PerformanceObserver, constants } = require("node:perf_hooks");
+let full = 0;
+const observer = new PerformanceObserver((list) => { for (const e of list.getEntries()) if (e.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) full++; });
+observer.observe({ entryTypes: ["gc"] });
+const keep = [];
+for (let i = 0; i < 77000; i++) keep.push({ i, s: "x" + i, a: [i, i + 1] });
+setTimeout(() => { observer.disconnect(); process.stdout.write(String(full)); }, 50);`;
+    const run = spawnSync(process.execPath, [...WORKER_V8_FLAGS, "-e", probe], { encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toBe("0");
   });
 
   it("its WebAssembly (undici's HTTP parser) stays on Liftoff: a hot wasm function is never recompiled by TurboFan", () => {

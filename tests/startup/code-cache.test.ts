@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { BUNDLE_WRAPPER } from "../../src/startup/code-cache.js";
 import { tempWorkspace } from "../helpers/temp-workspace.js";
 
 const cleanups: (() => void)[] = [];
@@ -19,10 +20,12 @@ beforeAll(async () => {
     stdin: {
       contents: `import { loadCachedBundle } from "./src/startup/code-cache.ts";
 const [bundle, cacheDir] = process.argv.slice(2);
+const heapBefore = process.memoryUsage().heapUsed;
 const loaded = loadCachedBundle(bundle, cacheDir === "-" ? undefined : cacheDir);
+const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
 loaded.save();
-const { answer, url, joined } = loaded.exports;
-console.log(JSON.stringify({ state: loaded.state, file: loaded.file, answer: answer(), url, joined }));`,
+const { answer, url, joined, text } = loaded.exports;
+console.log(JSON.stringify({ state: loaded.state, file: loaded.file, answer: answer(), url, joined, text, heapGrowth }));`,
       resolveDir: join(import.meta.dirname, "..", ".."),
       loader: "ts",
     },
@@ -42,6 +45,9 @@ interface Load {
   answer: number;
   url: string;
   joined: string;
+  text?: string;
+  /** How much V8's heap grew while the bundle was read, compiled and run (bytes). */
+  heapGrowth: number;
 }
 
 /** Loads the bundle in a fresh node (with `flags`), saves its cache, and says what happened. */
@@ -71,6 +77,7 @@ describe("the code cache of a bundle", () => {
     const { bundle, cacheDir } = fixture();
     const first = load(bundle, cacheDir);
     expect(first).toEqual({
+      heapGrowth: first.heapGrowth,
       state: "missing",
       file: first.file,
       answer: 82,
@@ -112,6 +119,22 @@ describe("the code cache of a bundle", () => {
     writeFileSync(other.bundle, "module.exports = { answer: () => 1 };\n".repeat(3));
     writeFileSync(mine.file, readFileSync(load(other.bundle, other.cacheDir).file));
     expect(load(bundle, cacheDir)).toMatchObject({ state: "rejected", answer: 82 });
+  });
+
+  it("keeps a large ASCII bundle's text out of V8's heap, and reads a non-ASCII one as UTF-8", () => {
+    const { bundle, cacheDir } = fixture();
+    // 3 MB of comment, as the worker's 1 MB bundle is mostly text V8 only needs for lazy functions.
+    const padding = `// ${"x".repeat(99)}\n`.repeat(30_000);
+    // Wrapped, as the build writes the worker's bundle.
+    const wrap = (body: string): string => `${BUNDLE_WRAPPER.head}${padding}${body}${BUNDLE_WRAPPER.tail}`;
+    writeFileSync(bundle, wrap(readFileSync(bundle, "utf8")));
+    for (const state of ["missing", "used"]) {
+      const loaded = load(bundle, cacheDir);
+      expect(loaded).toMatchObject({ state, answer: 82 });
+      expect(loaded.heapGrowth).toBeLessThan(1_500_000);
+    }
+    writeFileSync(bundle, wrap(`module.exports = { answer: () => 82, text: "café ⏺ 日本" };`));
+    expect(load(bundle, cacheDir)).toMatchObject({ answer: 82, text: "café ⏺ 日本" });
   });
 
   it("is neither read nor written when caching is off", () => {
