@@ -37,6 +37,8 @@ export class HeldSandboxes {
   /** Launchers told to enter a holder, until they have (a holder retired meanwhile must wait for them). */
   private readonly entering = new Map<number, HeldSandbox>();
   private off: boolean;
+  /** When a command of each layout last started without a holder: the next one soon after starts one. */
+  private readonly lone = new Map<string, number>();
 
   constructor(enabled: boolean) {
     const calls = archSyscalls();
@@ -57,6 +59,7 @@ export class HeldSandboxes {
       this.byLayout.delete(key);
       held = undefined;
     }
+    if (!held && this.isLone(key)) return undefined;
     if (!held) {
       held = this.start(layout);
       if (!held) return undefined;
@@ -87,6 +90,19 @@ export class HeldSandboxes {
     for (const held of this.up) held.close();
     this.up.clear();
     this.byLayout.clear();
+  }
+
+  /**
+   * Whether this command is a lone one: no other of its layout started in the last IDLE_MS. It gets a
+   * bubblewrap of its own (a holder's start, 30-80 ms before the command could enter, would only delay it); the
+   * second of a burst starts the holder that the rest enter.
+   */
+  private isLone(key: string): boolean {
+    const now = Date.now();
+    const last = this.lone.get(key);
+    for (const [other, at] of this.lone) if (now - at > IDLE_MS) this.lone.delete(other);
+    this.lone.set(key, now);
+    return last === undefined || now - last > IDLE_MS;
   }
 
   private start(layout: LayoutStart): HeldSandbox | undefined {
