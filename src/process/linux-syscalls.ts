@@ -17,6 +17,17 @@ export interface ArchSyscalls {
   signals?: { sigprocmask: number; sigpending: number };
 }
 
+/** The generic table (asm-generic/unistd.h) the newer architectures share. */
+const GENERIC: ArchSyscalls = {
+  exit: 94,
+  close: 57,
+  mknodat: 33,
+  setns: 268,
+  prctl: 167,
+  capset: 91,
+  signals: { sigprocmask: 135, sigpending: 136 },
+};
+
 const SYSCALLS: Partial<Record<NodeJS.Architecture, ArchSyscalls>> = {
   x64: {
     exit: 231,
@@ -27,33 +38,9 @@ const SYSCALLS: Partial<Record<NodeJS.Architecture, ArchSyscalls>> = {
     capset: 126,
     signals: { sigprocmask: 14, sigpending: 127 },
   },
-  arm64: {
-    exit: 94,
-    close: 57,
-    mknodat: 33,
-    setns: 268,
-    prctl: 167,
-    capset: 91,
-    signals: { sigprocmask: 135, sigpending: 136 },
-  },
-  riscv64: {
-    exit: 94,
-    close: 57,
-    mknodat: 33,
-    setns: 268,
-    prctl: 167,
-    capset: 91,
-    signals: { sigprocmask: 135, sigpending: 136 },
-  },
-  loong64: {
-    exit: 94,
-    close: 57,
-    mknodat: 33,
-    setns: 268,
-    prctl: 167,
-    capset: 91,
-    signals: { sigprocmask: 135, sigpending: 136 },
-  },
+  arm64: GENERIC,
+  riscv64: GENERIC,
+  loong64: GENERIC,
   arm: {
     exit: 248,
     close: 6,
