@@ -57,61 +57,93 @@ export class HeldSandbox {
   /** Retire as soon as no command is in it (the session moved on to another layout). */
   private leaving = false;
 
+  /** Set once it is up: its host pid (pid 1 inside), namespaces, and the order a launcher enters them in. */
+  pid = 0;
+  private mountNamespace = "";
+  private pidNamespace = "";
+  namespaces: string[] = [];
+  private state: "starting" | "up" | "failed" = "starting";
+  private readonly startedAt = Date.now();
+
   private constructor(
     private readonly holder: ChildProcess,
-    /** The holder's host pid (bubblewrap's child, pid 1 inside). */
-    readonly pid: number,
-    private readonly mountNamespace: string,
-    private readonly pidNamespace: string,
-    /** The holder's namespaces, in the order a launcher enters them. */
-    readonly namespaces: string[],
+    /** Where bubblewrap's --info-fd and the holder's ready line go, until it is up. */
+    private readonly files: { dir: string; ready: string; info: string },
+    /** The shared network's namespaces, entered first. */
+    private readonly shared: string[],
   ) {}
 
-  /** Starts a holder and waits (synchronously, tens of ms) until it is ready; undefined when it would not. */
-  static start(options: HolderStart): HeldSandbox | undefined {
+  /**
+   * Starts a holder without waiting for it (commands meanwhile get a bubblewrap each: see settle()); undefined
+   * when it cannot even be spawned.
+   */
+  static spawn(options: HolderStart): HeldSandbox | undefined {
     const dir = mkdtempSync(join(tmpdir(), "lanes-held-"));
-    const readyPath = join(dir, "ready");
-    const infoPath = join(dir, "info");
-    const ready = openSync(readyPath, "w");
-    const info = openSync(infoPath, "w");
-    let holder: ChildProcess | undefined;
+    const files = { dir, ready: join(dir, "ready"), info: join(dir, "info") };
+    const ready = openSync(files.ready, "w");
+    const info = openSync(files.info, "w");
     try {
       const argv = [...options.args, "--as-pid-1", "--info-fd", "4", "--", options.perl, "-e", HOLDER_PERL];
       // Its own group (a Ctrl+C to lanes' group must not reach it); no environment: it carries no task's marks.
       const launch = ownGroupLaunch(options.bwrap, argv, {}, { namespaces: options.namespaces });
-      holder = spawn(launch.file, launch.args, {
+      const holder = spawn(launch.file, launch.args, {
         env: launch.env,
         stdio: ["pipe", "ignore", "ignore", ready, info],
       });
       holder.on("error", () => {});
       holder.stdin?.on("error", () => {});
       holder.unref();
-      const started = waitUntilSync(() => readFileSync(readyPath, "utf8") === "ready\n", READY_WAIT_MS);
-      const pid = started ? childPid(readFileSync(infoPath, "utf8")) : undefined;
-      const mnt = pid === undefined ? undefined : namespaceOf(pid, "mnt");
-      if (pid === undefined || mnt === undefined || mnt === namespaceOf("self", "mnt")) {
-        holder.kill("SIGKILL");
-        return undefined;
-      }
-      const pidNs = namespaceOf(pid, "pid") ?? "";
-      const held = new HeldSandbox(holder, pid, mnt, pidNs, entryOrder(pid, options.namespaces));
-      holder.once("exit", held.exited);
-      held.onExit = options.onExit;
       (holder.stdin as { unref?: () => void } | null)?.unref?.();
+      const held = new HeldSandbox(holder, files, options.namespaces);
+      held.onExit = options.onExit;
+      holder.once("exit", held.exited);
       return held;
     } catch {
-      holder?.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
       return undefined;
     } finally {
       closeSync(ready);
       closeSync(info);
-      rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * Whether it is up (the holder said ready after bubblewrap built everything and exec'd it), still starting,
+   * or failed (exited, or not ready within READY_WAIT_MS: then KILLed). A few small reads, no wait.
+   */
+  settle(): "starting" | "up" | "failed" {
+    if (this.state !== "starting") return this.state;
+    const failed = (): "failed" => {
+      this.state = "failed";
+      this.end();
+      rmSync(this.files.dir, { recursive: true, force: true });
+      return this.state;
+    };
+    if (this.holder.exitCode !== null || this.holder.signalCode !== null) return failed();
+    let ready = "";
+    try {
+      ready = readFileSync(this.files.ready, "utf8");
+    } catch {
+      return failed();
+    }
+    if (ready !== "ready\n") return Date.now() - this.startedAt > READY_WAIT_MS ? failed() : "starting";
+    const pid = childPid(readFileSync(this.files.info, "utf8"));
+    rmSync(this.files.dir, { recursive: true, force: true });
+    const mnt = pid === undefined ? undefined : namespaceOf(pid, "mnt");
+    // Never hand out a namespace that is lanes' own (the holder gone, its pid reused).
+    if (pid === undefined || mnt === undefined || mnt === namespaceOf("self", "mnt")) return failed();
+    this.pid = pid;
+    this.mountNamespace = mnt;
+    this.pidNamespace = namespaceOf(pid, "pid") ?? "";
+    this.namespaces = entryOrder(pid, this.shared);
+    this.state = "up";
+    return this.state;
   }
 
   /** Whether the holder still holds its namespaces (never enter whatever took its pid). */
   get alive(): boolean {
     return (
+      this.state === "up" &&
       !this.retired &&
       this.holder.exitCode === null &&
       this.holder.signalCode === null &&
@@ -184,12 +216,14 @@ export class HeldSandbox {
    * that cleared its environment and left the task's session, which no marker sweep finds) goes with it, and
    * its mount points are given back at once.
    */
-  private end(): void {
+  end(): void {
     this.retire();
+    rmSync(this.files.dir, { recursive: true, force: true });
     // bubblewrap and the namespace's init share the group its launcher made.
     if (this.holder.pid !== undefined) signalGroup(this.holder.pid, "SIGKILL");
     // Its mounts go with its namespace's last process: the sweep after this must not find them still in use.
-    waitUntilSync(() => namespaceOf(this.pid, "mnt") !== this.mountNamespace, KILL_WAIT_MS, 2);
+    if (this.pid > 0)
+      waitUntilSync(() => namespaceOf(this.pid, "mnt") !== this.mountNamespace, KILL_WAIT_MS, 2);
     this.exited();
   }
 

@@ -50,22 +50,27 @@ export class HeldSandboxes {
     return !this.off;
   }
 
-  /** The entry into the layout's holder, started if needed; undefined when there is none to be had. */
+  /**
+   * The entry into the layout's holder; undefined when this command gets a bubblewrap of its own: a lone one
+   * (none of its layout in the last IDLE_MS), or one while the holder the burst started is still coming up
+   * (no command waits for it: a burst's first commands stay alike, so their ends still land together).
+   */
   entry(layout: LayoutStart): HeldEntry | undefined {
     if (this.off) return undefined;
     const key = JSON.stringify([layout.bwrap, layout.args, layout.namespaces]);
     let held = this.byLayout.get(key);
-    if (held && !held.alive) {
+    const state = held?.settle();
+    if (held && (state === "failed" || (state === "up" && !held.alive))) {
       this.byLayout.delete(key);
+      // One that would not come up: the session keeps a bubblewrap per command.
+      if (state === "failed") this.off = true;
       held = undefined;
     }
-    if (!held && this.isLone(key)) return undefined;
-    if (!held) {
-      held = this.start(layout);
-      if (!held) return undefined;
-      this.byLayout.set(key, held);
-      // Layouts the session moved on from are retired as soon as their commands have ended.
-      for (const [other, old] of this.byLayout) if (other !== key) this.retireWhenIdle(other, old);
+    if (this.off) return undefined;
+    const lone = this.isLone(key);
+    if (!held || state !== "up") {
+      if (!held && !lone) this.spawn(key, layout);
+      return undefined;
     }
     const holder = held;
     holder.use();
@@ -105,11 +110,11 @@ export class HeldSandboxes {
     return last === undefined || now - last > IDLE_MS;
   }
 
-  private start(layout: LayoutStart): HeldSandbox | undefined {
+  private spawn(key: string, layout: LayoutStart): void {
     const perl = findPerl();
-    if (perl === null) return undefined;
+    if (perl === null) return;
     const release = layout.hold();
-    const held = HeldSandbox.start({
+    const held = HeldSandbox.spawn({
       ...layout,
       perl,
       onExit: () => {
@@ -117,13 +122,17 @@ export class HeldSandboxes {
         release();
       },
     });
-    if (held) {
-      this.up.add(held);
-      return held;
+    if (!held) {
+      release();
+      this.off = true;
+      return;
     }
-    release();
-    this.off = true;
-    return undefined;
+    this.up.add(held);
+    // Unused, it goes after the same idle time as one whose commands have ended.
+    held.done(IDLE_MS);
+    // Layouts the session moved on from are retired as soon as their commands have ended.
+    for (const [other, old] of this.byLayout) if (other !== key) this.retireWhenIdle(other, old);
+    this.byLayout.set(key, held);
   }
 
   private retireWhenIdle(key: string, held: HeldSandbox): void {

@@ -4,6 +4,7 @@ import { ConfigSchema } from "../../src/config/config.js";
 import { findMarkedProcesses, markerScanCount } from "../../src/process/marked-processes.js";
 import { createSandbox } from "../../src/sandbox/create.js";
 import type { CommandSandbox } from "../../src/sandbox/sandbox.js";
+import { warmHeldSandbox } from "../helpers/held-sandbox.js";
 import { useLaneFixture } from "../helpers/lane-fixture.js";
 
 // Issue 15: every task end was followed (batched, 200 ms) by a scan of every process's environment for ones
@@ -49,6 +50,7 @@ describe.runIf(process.platform === "linux")("the escape sweep after a task ends
 
   it("a task in a held sandbox: its end is swept, and what it left running in the background is gone", async () => {
     const lanes = sandboxed();
+    expect(await warmHeldSandbox(lanes, ws.dir)).toBe(true);
     const before = markerScanCount();
     const ended = await Promise.all(
       ["setsid sleep 30 & echo started", "true"].map((command) =>
