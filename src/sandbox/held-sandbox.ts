@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, readlinkSync, readSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { waitUntilSync } from "../async/blocking-wait.js";
@@ -67,8 +67,11 @@ export class HeldSandbox {
 
   private constructor(
     private readonly holder: ChildProcess,
-    /** Where bubblewrap's --info-fd and the holder's ready line go, until it is up. */
-    private readonly files: { dir: string; ready: string; info: string },
+    /**
+     * Where bubblewrap's --info-fd and the holder's ready line go, until it is up: files already unlinked,
+     * read through lanes' own descriptors (no folder is left behind, whatever ends lanes).
+     */
+    private readonly files: { ready: number; info: number },
     /** The shared network's namespaces, entered first. */
     private readonly shared: string[],
   ) {}
@@ -79,16 +82,15 @@ export class HeldSandbox {
    */
   static spawn(options: HolderStart): HeldSandbox | undefined {
     const dir = mkdtempSync(join(tmpdir(), "lanes-held-"));
-    const files = { dir, ready: join(dir, "ready"), info: join(dir, "info") };
-    const ready = openSync(files.ready, "w");
-    const info = openSync(files.info, "w");
+    let files: { ready: number; info: number } | undefined;
     try {
+      files = { ready: openSync(join(dir, "ready"), "w+"), info: openSync(join(dir, "info"), "w+") };
       const argv = [...options.args, "--as-pid-1", "--info-fd", "4", "--", options.perl, "-e", HOLDER_PERL];
       // Its own group (a Ctrl+C to lanes' group must not reach it); no environment: it carries no task's marks.
       const launch = ownGroupLaunch(options.bwrap, argv, {}, { namespaces: options.namespaces });
       const holder = spawn(launch.file, launch.args, {
         env: launch.env,
-        stdio: ["pipe", "ignore", "ignore", ready, info],
+        stdio: ["pipe", "ignore", "ignore", files.ready, files.info],
       });
       holder.on("error", () => {});
       holder.stdin?.on("error", () => {});
@@ -99,11 +101,10 @@ export class HeldSandbox {
       holder.once("exit", held.exited);
       return held;
     } catch {
-      rmSync(dir, { recursive: true, force: true });
+      if (files) for (const fd of Object.values(files)) closeSync(fd);
       return undefined;
     } finally {
-      closeSync(ready);
-      closeSync(info);
+      rmSync(dir, { recursive: true, force: true });
     }
   }
 
@@ -116,19 +117,13 @@ export class HeldSandbox {
     const failed = (): "failed" => {
       this.state = "failed";
       this.end();
-      rmSync(this.files.dir, { recursive: true, force: true });
       return this.state;
     };
     if (this.holder.exitCode !== null || this.holder.signalCode !== null) return failed();
-    let ready = "";
-    try {
-      ready = readFileSync(this.files.ready, "utf8");
-    } catch {
-      return failed();
-    }
+    const ready = readFrom(this.files.ready);
     if (ready !== "ready\n") return Date.now() - this.startedAt > READY_WAIT_MS ? failed() : "starting";
-    const pid = childPid(readFileSync(this.files.info, "utf8"));
-    rmSync(this.files.dir, { recursive: true, force: true });
+    const pid = childPid(readFrom(this.files.info));
+    this.closeFiles();
     const mnt = pid === undefined ? undefined : namespaceOf(pid, "mnt");
     // Never hand out a namespace that is lanes' own (the holder gone, its pid reused).
     if (pid === undefined || mnt === undefined || mnt === namespaceOf("self", "mnt")) return failed();
@@ -218,13 +213,21 @@ export class HeldSandbox {
    */
   end(): void {
     this.retire();
-    rmSync(this.files.dir, { recursive: true, force: true });
+    this.closeFiles();
     // bubblewrap and the namespace's init share the group its launcher made.
     if (this.holder.pid !== undefined) signalGroup(this.holder.pid, "SIGKILL");
     // Its mounts go with its namespace's last process: the sweep after this must not find them still in use.
     if (this.pid > 0)
       waitUntilSync(() => namespaceOf(this.pid, "mnt") !== this.mountNamespace, KILL_WAIT_MS, 2);
     this.exited();
+  }
+
+  private filesOpen = true;
+  private closeFiles(): void {
+    if (!this.filesOpen) return;
+    this.filesOpen = false;
+    closeSync(this.files.ready);
+    closeSync(this.files.info);
   }
 
   /** Told once: the holder's mount points can go. */
@@ -257,6 +260,12 @@ function entryOrder(pid: number, shared: string[]): string[] {
     ...kinds,
     ...(userns ? [own("user")] : []),
   ];
+}
+
+/** What a descriptor's file holds, read from its start (the writer's offset is not moved). */
+function readFrom(fd: number): string {
+  const buffer = Buffer.alloc(4096);
+  return buffer.toString("utf8", 0, readSync(fd, buffer, 0, buffer.length, 0));
 }
 
 /** The sandboxed process's host pid, from bubblewrap's --info-fd JSON. */
