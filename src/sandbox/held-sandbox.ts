@@ -22,13 +22,13 @@ const READY_WAIT_MS = 5_000;
 const HOLDER_PERL = [
   "$0 = 'lanes-sandbox-holder'; $SIG{PIPE} = 'IGNORE'; $SIG{CHLD} = sub {};",
   'if (open(my $r, ">&=", 3)) { print $r "ready\\n"; close($r) }',
-  "my $open = 1; my $empty = 0;",
+  "my $open = 1; my $empty = 0; my $looks = 2;",
   "my $ppid = sub { open(my $f, '<', \"/proc/$_[0]/stat\") or return -1; my $s = <$f> // ''; $s =~ /\\) \\S+ (\\d+)/ ? $1 : -1 };",
   "while (1) {",
   "  1 while waitpid(-1, 1) > 0;",
-  "  if ($open) { my $in = ''; vec($in, 0, 1) = 1; if ((select(my $ready = $in, undef, undef, 1))[0] > 0) { $open = 0 unless sysread(STDIN, my $b, 64) } next }",
+  "  if ($open) { my $in = ''; vec($in, 0, 1) = 1; if ((select(my $ready = $in, undef, undef, 1))[0] > 0) { my $n = sysread(STDIN, my $b, 64); $looks = 1 if $n && $b =~ /end/; $open = 0 if !$n || $looks == 1 } next }",
   '  opendir(my $d, "/proc") or exit 0; my @tasks = grep { /^\\d+$/ && $_ != 1 && $ppid->($_) == 0 } readdir($d); closedir($d);',
-  "  $empty = @tasks ? 0 : $empty + 1; exit 0 if $empty >= 2; select(undef, undef, undef, 0.1);",
+  "  $empty = @tasks ? 0 : $empty + 1; exit 0 if $empty >= $looks; select(undef, undef, undef, 0.1);",
   "}",
 ].join(" ");
 
@@ -212,16 +212,28 @@ export class HeldSandbox {
    * its mount points are given back at once.
    */
   end(): void {
-    this.retire();
+    if (this.retired && this.endAsked) return;
+    this.endAsked = true;
     this.closeFiles();
-    // bubblewrap and the namespace's init share the group its launcher made.
-    if (this.holder.pid !== undefined) signalGroup(this.holder.pid, "SIGKILL");
+    if (this.state !== "up") {
+      // Never up: no command entered it. bubblewrap and its child share the group its launcher made.
+      this.retire();
+      if (this.holder.pid !== undefined) signalGroup(this.holder.pid, "SIGKILL");
+      this.exited();
+      return;
+    }
+    // The holder itself ends its namespace, and only once no task's own process runs there (one lanes still
+    // counted as running, or a miscount, keeps it up): `end` makes it exit at its first empty look.
+    this.retired = true;
+    clearTimeout(this.idleTimer);
+    // A pipe's write is tried at once (libuv), so the line is there before the wait below blocks.
+    this.holder.stdin?.end("end\n");
     // Its mounts go with its namespace's last process: the sweep after this must not find them still in use.
-    if (this.pid > 0)
-      waitUntilSync(() => namespaceOf(this.pid, "mnt") !== this.mountNamespace, KILL_WAIT_MS, 2);
-    this.exited();
+    const gone = waitUntilSync(() => namespaceOf(this.pid, "mnt") !== this.mountNamespace, KILL_WAIT_MS, 2);
+    if (gone) this.exited();
   }
 
+  private endAsked = false;
   private filesOpen = true;
   private closeFiles(): void {
     if (!this.filesOpen) return;

@@ -113,6 +113,7 @@ export class CommandSandbox implements LaunchWrapper {
       release();
       return undefined;
     }
+    let released = false;
     return {
       file: plan.file,
       args: plan.args,
@@ -124,6 +125,9 @@ export class CommandSandbox implements LaunchWrapper {
         entry.spawned(pid);
       },
       release: () => {
+        // Once, whoever calls it: a second call would count another command out of the holder.
+        if (released) return;
+        released = true;
         release();
         entry.ended();
       },
