@@ -192,13 +192,13 @@ function scaleRows(s: SandboxScaleResult | undefined): Row[] {
     const floorNote =
       k === 500 && floor ? `; bubblewrap's own floor at k=500 in this run: ${floor} (next row)` : "";
     const before = perCommand
-      ? `; sandboxed with a bubblewrap per command, as before held sandboxes (LANES_SANDBOX_HELD=0, run after each pair): ${perCommand.ratio} (${middle(perCommand.wallMs)} ms)`
+      ? `; sandboxed with a bubblewrap per command, lanes' default (run after each pair): ${perCommand.ratio} (${middle(perCommand.wallMs)} ms)`
       : "";
     return {
       figure: `Sandboxed / unsandboxed wall, ${k} background \`sleep ${s.sleepS}\``,
       measured: ratio,
       target: k === 500 ? { op: "<=", limit: 1.3 } : undefined,
-      how: `\`runPrintMode\` in-process, one turn of ${k} \`background_run\`, lane limit ${k}, until every result is in; workspace-write (default network: proxy, shared loopback) against danger-full-access, median of ${pairs.length} back-to-back pairs; medians: sandboxed ${side("sandboxed")}; unsandboxed ${side("unsandboxed")} (lanes + its children)${before}${floorNote}`,
+      how: `\`runPrintMode\` in-process, one turn of ${k} \`background_run\`, lane limit ${k}, until every result is in; workspace-write (default network: proxy, shared loopback) with held sandboxes (LANES_SANDBOX_HELD=1, not yet the default) against danger-full-access, median of ${pairs.length} back-to-back pairs; medians: sandboxed ${side("sandboxed")}; unsandboxed ${side("unsandboxed")} (lanes + its children)${before}${floorNote}`,
     };
   });
   if (!s.floor || !floor) return rows;

@@ -44,8 +44,8 @@ export interface SandboxOptions {
   sharedNetwork?: false;
   /** Told once when the session's commands cannot share a loopback (they still run, a namespace each). */
   onNotice?: (line: string) => void;
-  /** false: a bubblewrap per command, no held sandbox (the tests of that path, the bench's side by side). */
-  held?: false;
+  /** true: a burst's commands enter held sandboxes (LANES_SANDBOX_HELD=1); otherwise a bubblewrap each. */
+  held?: boolean;
 }
 
 /**
@@ -77,7 +77,7 @@ export class CommandSandbox implements LaunchWrapper {
     readonly policy: SandboxPolicy,
     private readonly options: SandboxOptions,
   ) {
-    this.held = new HeldSandboxes(options.held !== false);
+    this.held = new HeldSandboxes(options.held === true);
     this.containsProcesses = !this.held.enabled;
   }
 

@@ -27,7 +27,7 @@ function sandboxed(held?: false) {
     workspace: ws.dir,
     lanesDir: join(ws.dir, ".lanes"),
     env: process.env,
-    ...(held === false ? { held } : {}),
+    held: held !== false,
   });
   return ws.manager({ sandbox });
 }

@@ -599,12 +599,12 @@ describe.concurrent("orphans: no process a command started outlives its task or 
   );
 
   it(
-    "in the sandbox (the default) the same process is ended: with its session's held sandbox when lanes ends",
+    "in the sandbox (the default) the same process is ended: its pid namespace ends with the task",
     { timeout: TIMEOUT_MS },
     async ({ onTestFinished: onFinished }) => {
       const { probe, escaped } = await clearedEnvironment(onFinished, []);
-      // It ran in the session's held sandbox, which lanes' end KILLs with everything in it (with a bubblewrap
-      // per command, LANES_SANDBOX_HELD=0, the task's own pid namespace ended it with the task).
+      // The sandbox's init ignores TERM; the KILL after the grace period ends it and its whole namespace (in a
+      // held sandbox, LANES_SANDBOX_HELD=1, the holder's end does).
       expect(
         await waitForCount(
           () => findByEnv("ORPHAN_PROBE", escaped).length,

@@ -27,7 +27,7 @@ afterEach(async () => {
 });
 
 function manager(held?: false) {
-  const perCommand = held === false ? { held } : {};
+  const perCommand = { held: held !== false };
   ws = mkdtempSync(join(tmpdir(), "lanes-held-ws-"));
   home = mkdtempSync(join(tmpdir(), "lanes-held-home-"));
   const env = { ...process.env, HOME: home };
