@@ -169,7 +169,7 @@ describe("bash tool", () => {
   it("reports adopted cmd & leftovers that end on their own as ended, not lost", async () => {
     const { bash, lanes } = bashTool();
     const { details } = await callResult(bash, {
-      command: "(sleep 0.2; echo bye) & echo started",
+      command: "(sleep 1; echo bye) & echo started",
       keep_background_processes: true,
     });
     const id = details.kind === "finished" ? (details.leftover_task_id ?? "") : "";
