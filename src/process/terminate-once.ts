@@ -42,6 +42,13 @@ class OnceTermination implements Termination {
   async terminate(why: TerminationReason): Promise<void> {
     this.reason ??= why;
     if (this.pid === undefined) return;
+    // One TERM per termination: a timeout due, or a second kill asked, while the first one's grace runs waits
+    // for that end. A second TERM would land in the command's own cleanup (a trap that reset its handler) and
+    // end it there: CI's soak saw a task's trap cut before it wrote its file, at a timeout during shutdown.
+    if (this.ending) {
+      await this.ending;
+      return;
+    }
     // In the first milliseconds the launcher may not have made its group yet (it does so after its exec), so
     // a group signal would find nothing: then the launcher is alone, and is signalled itself. Not once reaped,
     // when its pid may be another process's. Whatever it started by then goes with the group at its exit.
