@@ -1,7 +1,11 @@
 import type { LogEntry } from "../agent/conversation-log.js";
 
-/** A task's result as every carrier states it: `[bg:ID] <terminal status>` at the start of a line. */
-const RESULT_LINE = /(?:^|\n)\[bg:([\w.-]+)\] (?:completed|failed|killed|timed_out|lost)\b/g;
+/**
+ * A task's result as every carrier states it, at the start of a line: `[bg:ID] <how it ended>` for a command
+ * (`timed out after 30s` in words, see end-phrase), `[bg:ID] agent <status>` for an agent.
+ */
+const RESULT_LINE =
+  /(?:^|\n)\[bg:([\w.-]+)\] (?:agent )?(?:completed|failed|killed|timed[ _]out|lost|budget_exceeded)\b/g;
 
 /**
  * The tasks among `ids` whose result a saved conversation already holds (an injection or a tool's answer).
