@@ -198,7 +198,7 @@ function scaleRows(s: SandboxScaleResult | undefined): Row[] {
       figure: `Sandboxed / unsandboxed wall, ${k} background \`sleep ${s.sleepS}\``,
       measured: ratio,
       target: k === 500 ? { op: "<=", limit: 1.3 } : undefined,
-      how: `\`runPrintMode\` in-process, one turn of ${k} \`background_run\`, lane limit ${k}, until every result is in; workspace-write (default network: proxy, shared loopback) with held sandboxes (LANES_SANDBOX_HELD=1, not yet the default) against danger-full-access, median of ${pairs.length} back-to-back pairs; medians: sandboxed ${side("sandboxed")}; unsandboxed ${side("unsandboxed")} (lanes + its children)${before}${floorNote}`,
+      how: `\`runPrintMode\` in-process, one turn of ${k} \`background_run\`, lane limit ${k}, until every result is in; workspace-write (default network: proxy, shared loopback) with held sandboxes (the default) against danger-full-access, median of ${pairs.length} back-to-back pairs; medians: sandboxed ${side("sandboxed")}; unsandboxed ${side("unsandboxed")} (lanes + its children)${before}${floorNote}`,
     };
   });
   if (!s.floor || !floor) return rows;

@@ -67,7 +67,7 @@ async function scaleRun(k: number, side: RunSide): Promise<ScaleRun> {
   return withWorkspace(`scale-${side}`, async (workspace) => {
     let summary: RunSummary | undefined;
     const sandbox = side === "unsandboxed" ? "danger-full-access" : "workspace-write";
-    // The sandboxed side with held sandboxes (not yet the default), the old side with a bubblewrap each.
+    // The sandboxed side with held sandboxes (the default), the old side with a bubblewrap each.
     const held = side === "sandboxed" ? "1" : "0";
     const env = { ...process.env, LANES_SANDBOX_HELD: held };
     const config = benchConfig({ sandbox, default_lane_limit: k, max_turns: 1000, max_wait_ms: 120_000 });

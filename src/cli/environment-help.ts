@@ -10,5 +10,5 @@ Environment:
   LANES_RETRY_BASE_MS, LANES_RETRY_MAX_MS  backoff between retries (defaults 1000, 30000)
   LANES_REQUEST_TIMEOUT_MS                 one model request's timeout (default 600000)
   LANES_CODE_CACHE                         0: agent workers compile their code afresh, without a cache
-  LANES_SANDBOX_HELD                       1: a burst of sandboxed commands enters one held sandbox
+  LANES_SANDBOX_HELD                       0: a bubblewrap per sandboxed command, no held sandboxes
   NO_COLOR                                 no colours`;

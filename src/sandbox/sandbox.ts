@@ -44,7 +44,7 @@ export interface SandboxOptions {
   sharedNetwork?: false;
   /** Told once when the session's commands cannot share a loopback (they still run, a namespace each). */
   onNotice?: (line: string) => void;
-  /** true: a burst's commands enter held sandboxes (LANES_SANDBOX_HELD=1); otherwise a bubblewrap each. */
+  /** true: a burst's commands enter held sandboxes (the default; LANES_SANDBOX_HELD=0 turns them off). */
   held?: boolean;
 }
 
