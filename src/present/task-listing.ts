@@ -37,3 +37,16 @@ export function replTaskLines(records: TaskRecord[], others: OtherTask[], style:
   }
   return lines;
 }
+
+/**
+ * `/tasks kill` or `/tasks logs` without an id: which tasks it could mean (this session's not ended, then
+ * another lanes'), so the person picks one instead of reading a usage line.
+ */
+export function missingIdText(sub: "kill" | "logs", records: TaskRecord[], others: OtherTask[]): string {
+  const live = [...records, ...others.map((other) => other.record)].filter((r) => !isTerminal(r.status));
+  const named = live.map(
+    (record) => `${record.id} (${terminalSafe(record.command).replace(/\s+/g, " ").slice(0, 60)})`,
+  );
+  if (named.length === 0) return `/tasks ${sub} needs a task id; no task is running (/tasks lists them all).`;
+  return `/tasks ${sub} needs a task id: ${named.join(", ")}.`;
+}

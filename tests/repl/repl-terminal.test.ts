@@ -246,13 +246,15 @@ describe("the REPL from a pipe", { timeout: TEST_MS }, () => {
     const run = await runCli(["--model", `script:${script}`], {
       cwd: workspace.dir,
       env,
-      input: `/tasks\n/tasks logs ${id}\n/tasks kill ${id}\n/exit\n`,
+      input: `/tasks\n/tasks kill\n/tasks logs ${id}\n/tasks kill ${id}\n/exit\n`,
     });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain("No background tasks in this session.");
     expect(run.stdout).toContain("Other lanes in this folder (their results go to their own session):");
     expect(run.stdout).toMatch(new RegExp(`${id}\\s+running.*sleep 120`));
     expect(run.stdout).toMatch(/^from-the-other$/m);
+    // Without an id, the tasks it could mean, not a usage line.
+    expect(run.stdout).toContain(`/tasks kill needs a task id: ${id} (echo from-the-other; sleep 120).`);
     expect(run.stdout).toContain(`Killed task ${id}`);
     // The other lanes saw its command end by the signal, as a shell would report it.
     expect((await other).code).toBe(143);

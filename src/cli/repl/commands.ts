@@ -1,5 +1,5 @@
 import { displayPath, summaryLine } from "../../present/task-text.js";
-import { replTaskLines } from "../../present/task-listing.js";
+import { missingIdText, replTaskLines } from "../../present/task-listing.js";
 import { killStoredTask } from "../../lanes/stored-tasks.js";
 import { storedKillText } from "../../present/stored-kill-text.js";
 import { lastLines } from "../../text/preview.js";
@@ -134,10 +134,12 @@ async function tasksCommand(sub: string | undefined, id: string | undefined, con
     for (const line of replTaskLines(records, session.lanes.otherTasks(), style)) view.notice(line);
     return;
   }
-  if ((sub !== "kill" && sub !== "logs") || id === undefined) {
+  if (sub !== "kill" && sub !== "logs") {
     view.notice("Usage: /tasks, /tasks kill ID, /tasks logs ID");
     return;
   }
+  if (id === undefined)
+    return view.notice(missingIdText(sub, session.lanes.list(), session.lanes.otherTasks()));
   const found = await lookUpTask(session, id);
   if ("missing" in found) return view.notice(found.missing);
   const { record } = found;
