@@ -15,6 +15,8 @@ export const OWN_PROCESS_FILES: readonly string[] = [
   "tests/process/group-exit-scans.test.ts",
   // Loads its own copies of modules (vi.resetModules), which would replace the shared ones.
   "tests/agents/agent-probe.test.ts",
+  // Mocks a module (the fork server's pipes) that the files sharing a worker load for real.
+  "tests/process/fork-server-stdin.test.ts",
   // Replaces globalThis.fetch for the whole process, and imports another test file's cases.
   "tests/model/provider-faults-light-http.test.ts",
 ];

@@ -46,7 +46,7 @@ export function forkServerPerl(): string | undefined {
     `  if (defined $n) { substr($queue, 0, $n) = "" } elsif ($! != ${osConstants.errno.EAGAIN}) { exit 0 } };`,
     'my $reap = sub { while ((my $pid = waitpid(-1, 1)) > 0) { $kids--; $tell->("E $pid $?\\n") } };',
     "my $child = sub {",
-    "  my ($id, $cwd, $in, $out, $code, $sub, $set, $unset, $args) = @_;",
+    "  my ($id, $cwd, $in, $out, $code, $sub, $set, $unset, $args, $fifo) = @_;",
     '  $SIG{CHLD} = "DEFAULT"; $SIG{PIPE} = "DEFAULT";',
     `  chdir($cwd) or do { syswrite($events, "X $id " . $line->("cannot enter $cwd: $!") . "\\n"); ${exit("127")} };`,
     `  fcntl($in, 4, fcntl($in, 3, 0) & ~${nonBlocking});`,
@@ -54,6 +54,10 @@ export function forkServerPerl(): string | undefined {
     '  $^F = 3; open(STDIN, "<&", $in); open(STDOUT, ">&", $out); open(STDERR, ">&", $out);',
     '  if ($code) { open($started, ">&", $code) } else { close($started) }',
     "  close($in); close($out); close($code) if $code;",
+    // A FIFO read before any writer opened it reads as EOF: a command reading its input at once (`while read`)
+    // would end before lanes opened its end. lanes removes the FIFO's name once it has (or could not), so the
+    // command starts only then (at most 10 s, a lanes that died meanwhile).
+    '  if ($fifo ne "") { my $n = 0; select(undef, undef, undef, 0.001) while -e $fifo && $n++ < 10000 }',
     "  for (@$set) { my ($k, $v) = split(/=/, $_, 2); $ENV{$k} = $v } delete @ENV{@$unset};",
     "  @ARGV = @$args; $sub->(); exit 0;",
     "};",
@@ -74,7 +78,7 @@ export function forkServerPerl(): string | undefined {
     '    return $refuse->("lanes: stdin pipe $fifo: $!") }',
     "  my $pid = fork();",
     '  if (!defined $pid) { my $why = "$!"; unlink($fifo) if $fifo ne ""; return $refuse->("lanes: fork: $why") }',
-    "  $child->($id, $cwd, $in, $out, $code, $sub, \\@set, \\@unset, \\@f) if $pid == 0;",
+    "  $child->($id, $cwd, $in, $out, $code, $sub, \\@set, \\@unset, \\@f, $fifo) if $pid == 0;",
     '  close($in); close($out); close($code) if $code; $kids++; $say->($started, "S $id $pid\\n");',
     "};",
     // A forked child's `exit` skips perl's global destruction, which touches (so copies) the server's heap: 6 ms
