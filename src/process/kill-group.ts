@@ -1,5 +1,6 @@
 import { groupHasLiveMember } from "./group-members.js";
-import { termDeafMembers, termTakers } from "./term-deaf-members.js";
+import { membersBeforeTerm } from "./members-before-term.js";
+import { secondLook } from "./term-deaf-members.js";
 import { trappingShellIdle } from "./trapping-shell.js";
 
 /**
@@ -59,8 +60,8 @@ export interface TerminateOutcome {
 /**
  * TERM the group, then KILL after `graceMs` if anything is left. Resolves with the signal that actually
  * ended it (KILL when TERM was ignored) and when. The poll stays referenced: whoever awaits this must see it
- * settle, and it lasts at most `graceMs`. `recheckDeaf`: also TERM members still alive that cannot have taken
- * the TERM (for a group that started moments ago, whose shells may have been between a fork and an exec).
+ * settle, and it lasts at most `graceMs`. `recheckDeaf`: also TERM members that lost the TERM (for a group that
+ * started moments ago, whose shells may have been between a fork and an exec; see secondLook).
  */
 export function terminateGroup(
   pgid: number,
@@ -69,9 +70,11 @@ export function terminateGroup(
   recheckDeaf = false,
 ): Promise<TerminateOutcome> {
   const started = Date.now();
-  // Before the TERM: who will take it themselves. A scan a poll old serves: members born since are walked to.
-  const takers = recheckDeaf ? termTakers(pgid, started - pollMs) : undefined;
+  // Before the TERM: who is in the group. A scan a poll old serves: members born since are walked to.
+  const before = recheckDeaf ? membersBeforeTerm(pgid, started - pollMs) : undefined;
   const shellIdle = trappingShellIdle(pgid) === true;
+  // Last thing before the TERM: what it reads tells the members born after it.
+  const deaf = before && secondLook(pgid, before);
   if (!signalGroup(pgid, "SIGTERM")) return Promise.resolve({ signal: null, at: started });
   // One TERM per process only: a second one means "quit now" to many programs (node, npm, servers shutting
   // down), and it cut an agent worker's own shutdown short (its tasks were left unrecorded).
@@ -89,9 +92,9 @@ export function terminateGroup(
         clearInterval(poll);
         signalGroup(pgid, "SIGKILL");
         resolve({ signal: "SIGKILL", at: Date.now(), shellIdle });
-      } else if (recheckDeaf) {
+      } else if (deaf) {
         // Each poll until the grace ends: at load 20+ a sandboxed chain reached its exec seconds after the TERM.
-        termDeafMembers(pgid, freshSince, takers);
+        deaf.termDeaf(freshSince);
       }
     }, pollMs);
   });

@@ -21,3 +21,17 @@ export function parentOf(pid: number): number | undefined {
   const parent = statFields(pid)?.[1];
   return parent === undefined ? undefined : Number(parent);
 }
+
+/** Where a process stands: its parent, its process group, and its start in clock ticks since boot. */
+export interface ProcessPlace {
+  parent: number;
+  group: number;
+  startTicks: number;
+}
+
+/** `pid`'s place from /proc/PID/stat (fields 4, 5 and 22), or undefined once it is gone. */
+export function processPlace(pid: number): ProcessPlace | undefined {
+  const fields = statFields(pid);
+  if (fields === undefined) return undefined;
+  return { parent: Number(fields[1]), group: Number(fields[2]), startTicks: Number(fields[19]) };
+}

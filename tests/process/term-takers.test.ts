@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { groupMemberPids } from "../../src/process/group-members.js";
-import { terminateGroup } from "../../src/process/kill-group.js";
+import { signalGroup, terminateGroup } from "../../src/process/kill-group.js";
+import { membersBeforeTerm } from "../../src/process/members-before-term.js";
+import { secondLook } from "../../src/process/term-deaf-members.js";
 import { useProcessMarker } from "../helpers/process-marker.js";
 import { eventually } from "../helpers/temp-workspace.js";
 
@@ -12,6 +14,7 @@ import { eventually } from "../helpers/temp-workspace.js";
 // itself: one that caught it before the TERM. Who caught it is read just before the TERM; a member born after
 // the last /proc scan (which a kill may reuse) must be seen too, or its cleanup gets a second TERM. The soak
 // found that on CI: a task's shell, started moments before lanes' shutdown, was killed in its TERM trap.
+// Nor a member that had no handler at that look but set one before the TERM landed: it got the TERM too.
 
 const marker = useProcessMarker();
 let dir = "";
@@ -47,5 +50,35 @@ describe.runIf(process.platform === "linux")("who takes a young group's TERM", (
       cleanup: "cleaned",
       signal: "SIGTERM",
     });
+  }, 30_000);
+
+  it("a member with no handler at the look before the TERM, that set one before the TERM landed and resets it to clean up, gets one TERM", async () => {
+    dir = mkdtempSync(join(tmpdir(), "lanes-term-takers-"));
+    const [up, go, armed, clean] = ["up", "go", "armed", "clean"].map((name) => join(dir, name)) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    // The handler is set only when told, after the look: then a TERM resets it, cleans up for 1 s, re-raises.
+    const handler = `$SIG{TERM} = sub { $SIG{TERM} = "DEFAULT"; sigprocmask(SIG_UNBLOCK, POSIX::SigSet->new(SIGTERM)); select(undef, undef, undef, 1); open(my $f, ">", "${clean}"); print $f "cleaned"; close $f; kill "TERM", $$ };`;
+    const script = `use POSIX; open(my $u, ">", "${up}"); close $u; select(undef, undef, undef, 0.01) until -e "${go}"; ${handler} open(my $a, ">", "${armed}"); close $a; sleep 1 while 1;`;
+    const member = spawn("perl", ["-e", script], { detached: true, stdio: "ignore", env: marker.env() });
+    let ended: NodeJS.Signals | null | undefined;
+    member.on("exit", (_code, signal) => (ended = signal));
+    const pgid = member.pid!;
+    expect(await eventually(() => existsSync(up), 10_000, 5)).toBe(true);
+    const before = membersBeforeTerm(pgid, Date.now());
+    writeFileSync(go, "");
+    expect(await eventually(() => existsSync(armed), 10_000, 5)).toBe(true);
+    // terminateGroup's steps, with the handler set between the look and the TERM.
+    const look = secondLook(pgid, before);
+    signalGroup(pgid, "SIGTERM");
+    const until = Date.now() + 5_000;
+    while (ended === undefined && Date.now() < until) {
+      look.termDeaf(Date.now());
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect({ cleanup: read(clean), signal: ended }).toEqual({ cleanup: "cleaned", signal: "SIGTERM" });
   }, 30_000);
 });
