@@ -3,6 +3,7 @@ import { relative, sep } from "node:path";
 import { RemoteError } from "./remote-error.js";
 import { shellQuote, type SshTransport } from "./ssh-transport.js";
 import type { RemotePlace } from "./supervisor-call.js";
+import { SyncQueue } from "./sync-queue.js";
 
 /** rsync's filters for a workspace: its .gitignore files, never .lanes/, never what the sandbox hides. */
 export function syncFilters(workspace: string, hidden: readonly string[]): string[] {
@@ -15,16 +16,19 @@ export function syncFilters(workspace: string, hidden: readonly string[]): strin
   return filters;
 }
 
-/**
- * Copies the working tree into the workspace's folder on the host (files there the .gitignore names, such
- * as build output, are kept). Resolves with how long it took; a failure is a RemoteError naming the reason.
- */
 /** A Slurm lane whose `dir` is on this machine (a shared file system): rsync copies without ssh. */
 export interface LocalTarget {
   lane: string;
   host: string;
 }
 
+const queue = new SyncQueue();
+
+/**
+ * Copies the working tree into the workspace's folder on the host (files there the .gitignore names, such
+ * as build output, are kept), one sync at a time per folder (sync-queue.ts). Resolves with how long it took;
+ * a failure is a RemoteError naming the reason.
+ */
 export function syncWorkspace(
   transport: SshTransport | LocalTarget,
   place: RemotePlace,
@@ -32,10 +36,21 @@ export function syncWorkspace(
   hidden: readonly string[],
   signal?: AbortSignal,
 ): Promise<number> {
-  const started = Date.now();
   const folder = `${place.base}/${place.workspaceKey}/`;
-  const rsh = "options" in transport ? ["-e", ["ssh", ...transport.options].map(shellQuote).join(" ")] : [];
   const target = "options" in transport ? `${transport.host}:${folder}` : folder;
+  const sync = () => rsync(transport, target, workspace, hidden, signal);
+  return queue.run(`${transport.host}\0${folder}`, sync, signal);
+}
+
+function rsync(
+  transport: SshTransport | LocalTarget,
+  target: string,
+  workspace: string,
+  hidden: readonly string[],
+  signal?: AbortSignal,
+): Promise<number> {
+  const started = Date.now();
+  const rsh = "options" in transport ? ["-e", ["ssh", ...transport.options].map(shellQuote).join(" ")] : [];
   const args = ["-a", "--delete", ...syncFilters(workspace, hidden), ...rsh, `${workspace}/`, target];
   return new Promise((resolve, reject) => {
     const child = spawn("rsync", args, { stdio: ["ignore", "ignore", "pipe"], signal });

@@ -52,4 +52,31 @@ describe("a remote lane on an SSH host (real sshd over loopback)", () => {
       expect(output.tool_calls.map((call) => call.name)).toEqual(["background_run", "wait_background"]);
     },
   );
+
+  it(
+    "six tasks started at once into a folder the host does not have yet: each synced and completed",
+    { timeout: 240_000 },
+    async ({ onTestFinished }) => {
+      const ws = server.track(remoteWorkspace(sshd));
+      writeFileSync(`${ws.dir}/only-here.txt`, "synced\n");
+      // Two syncs into one folder at once raced: "mkdir ... failed: File exists" failed one of the tasks.
+      const calls = Array.from({ length: 6 }, (_, i) => ({
+        name: "background_run",
+        input: { command: `cat only-here.txt; echo task-${i}`, lane: "box" },
+      }));
+      const script = ws.script([
+        { tool_calls: calls },
+        { tool_calls: [{ name: "wait_background", input: {} }] },
+        { text: "done" },
+      ]);
+      const run = await runCli(["-p", "go", "--model", `script:${script}`, "--output-format", "json"], {
+        cwd: ws.dir,
+        env: ws.env,
+        onTestFinished,
+      });
+      expect(run.code, run.stderr).toBe(0);
+      const ends = ws.records().map((record) => [record.status, record.end_detail]);
+      expect(ends).toEqual(Array.from({ length: 6 }, () => ["completed", null]));
+    },
+  );
 });
