@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { delay } from "../async/delay.js";
 import { exitCodeEnd, readWrittenExit } from "./exit-file.js";
 import { sweepGroupAfterExit } from "./kill-group.js";
@@ -18,6 +19,15 @@ export interface GroupResultOptions {
   keepGroupOnExit?: boolean | undefined;
   /** The exit-code file the wrapper writes (see spawn-in-group.ts). */
   exitFile?: string | undefined;
+  /** Where the command runs: named when it is missing (spawn says only "spawn /usr/bin/perl ENOENT"). */
+  cwd?: string | undefined;
+}
+
+/** A spawn's error in words: a folder that is gone is named, as the fork server's launcher names it. */
+function spawnError(error: NodeJS.ErrnoException, cwd: string | undefined): string {
+  if (error.code === "ENOENT" && cwd !== undefined && !existsSync(cwd))
+    return `cannot enter ${cwd}: No such file or directory`;
+  return error.message;
 }
 
 type LeaderEnd = { exitCode: number | null; signal: NodeJS.Signals | null; error?: string };
@@ -44,7 +54,9 @@ export async function groupResult(options: GroupResultOptions): Promise<ProcessR
 /** The leader's exit or its error event, whichever comes first. */
 function leaderEnd(child: LeaderProcess, options: GroupResultOptions): Promise<LeaderEnd> {
   return new Promise((resolve) => {
-    child.once("error", (error) => resolve({ exitCode: null, signal: null, error: error.message }));
+    child.once("error", (error) =>
+      resolve({ exitCode: null, signal: null, error: spawnError(error, options.cwd) }),
+    );
     child.once("exit", (exitCode, signal) => {
       options.termination.markReaped();
       // The leader is gone; whatever it left running in its group (`cmd &`) goes with it. A termination

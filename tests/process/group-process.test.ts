@@ -110,7 +110,7 @@ describe("group process", () => {
     const { child } = start("true", { cwd: join(ws.dir, "missing") });
     const result = await child.exited;
     expect(result.reason).toBe("spawn_error");
-    expect(result.error).toMatch(/ENOENT/);
+    expect(result.error).toBe(`cannot enter ${join(ws.dir, "missing")}: No such file or directory`);
   });
 });
 
