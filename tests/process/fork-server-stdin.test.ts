@@ -1,9 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ForkServerSlot } from "../../src/process/fork-server-slot.js";
+import { describe, expect, it, vi } from "vitest";
 import { startGroupProcess } from "../../src/process/group-process.js";
-import { tempWorkspace } from "../helpers/temp-workspace.js";
+import { useForkServerFixture } from "../helpers/fork-server-fixture.js";
 
 // A task's stdin is a FIFO the fork server makes; lanes opens its end just after the server says the task
 // started. Under load the command ran first: a read from a FIFO no writer has opened yet is EOF, so
@@ -18,28 +17,19 @@ vi.mock("../../src/process/fork-server-pipes.js", async (original) => {
   return { ...real, openInput: late };
 });
 
-let ws: { dir: string; cleanup: () => void };
-let slot: ForkServerSlot;
-beforeEach(() => {
-  ws = tempWorkspace();
-  slot = new ForkServerSlot();
-});
-afterEach(() => {
-  slot.close();
-  ws.cleanup();
-});
+const fixture = useForkServerFixture();
 
 describe.skipIf(process.platform !== "linux")("a forked task's stdin", () => {
   it("is open for the command from its first read, however late lanes opened its end", async () => {
-    const outputFile = join(ws.dir, "task.log");
+    const outputFile = join(fixture.dir(), "task.log");
     const task = startGroupProcess({
       command: 'read -r line; echo "got [$line]"',
-      cwd: ws.dir,
+      cwd: fixture.dir(),
       env: process.env,
       outputFile,
-      exitFile: join(ws.dir, "task.exit"),
+      exitFile: join(fixture.dir(), "task.exit"),
       stdin: "pipe",
-      forkServer: slot,
+      forkServer: fixture.slot(),
     });
     task.stdin?.write("alpha\n");
     const result = await task.exited;

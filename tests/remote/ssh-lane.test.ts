@@ -1,9 +1,15 @@
 import { writeFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { remoteWorkspace } from "../helpers/remote-workspace.js";
+import { remoteWorkspace, type RemoteWorkspace } from "../helpers/remote-workspace.js";
 import { runCli } from "../helpers/run-cli.js";
 import { startSshd, type TestSshd } from "../helpers/sshd.js";
 import { useLaneServer } from "../helpers/remote-scenarios.js";
+
+/** `lanes -p go` with the scripted model, JSON output, in the workspace. */
+function runScript(ws: RemoteWorkspace, script: string, onTestFinished: (hook: () => void) => void) {
+  const args = ["-p", "go", "--model", `script:${script}`, "--output-format", "json"];
+  return runCli(args, { cwd: ws.dir, env: ws.env, onTestFinished });
+}
 
 describe("a remote lane on an SSH host (real sshd over loopback)", () => {
   const server = useLaneServer(startSshd);
@@ -33,11 +39,7 @@ describe("a remote lane on an SSH host (real sshd over loopback)", () => {
         { tool_calls: [{ name: "wait_background", input: {} }] },
         { text: "done" },
       ]);
-      const run = await runCli(["-p", "go", "--model", `script:${script}`, "--output-format", "json"], {
-        cwd: ws.dir,
-        env: ws.env,
-        onTestFinished,
-      });
+      const run = await runScript(ws, script, onTestFinished);
       expect(run.stderr).not.toMatch(/error/i);
       const [record] = ws.records();
       expect(record).toMatchObject({ status: "failed", exit_code: 3, notified: true, lane: "box" });
@@ -69,11 +71,7 @@ describe("a remote lane on an SSH host (real sshd over loopback)", () => {
         { tool_calls: [{ name: "wait_background", input: {} }] },
         { text: "done" },
       ]);
-      const run = await runCli(["-p", "go", "--model", `script:${script}`, "--output-format", "json"], {
-        cwd: ws.dir,
-        env: ws.env,
-        onTestFinished,
-      });
+      const run = await runScript(ws, script, onTestFinished);
       expect(run.code, run.stderr).toBe(0);
       const ends = ws.records().map((record) => [record.status, record.end_detail]);
       expect(ends).toEqual(Array.from({ length: 6 }, () => ["completed", null]));
