@@ -3,7 +3,7 @@ import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
 import type { Style } from "../text/style.js";
 import { terminalSafe } from "../text/width.js";
 import { otherSummaryLine } from "./other-task-text.js";
-import { givenDescription, summaryLine } from "./task-text.js";
+import { displayCommand, givenDescription, summaryLine } from "./task-text.js";
 
 // Task listings for people: the REPL's /tasks (and the labels of its status line).
 
@@ -44,9 +44,7 @@ export function replTaskLines(records: TaskRecord[], others: OtherTask[], style:
  */
 export function missingIdText(sub: "kill" | "logs", records: TaskRecord[], others: OtherTask[]): string {
   const live = [...records, ...others.map((other) => other.record)].filter((r) => !isTerminal(r.status));
-  const named = live.map(
-    (record) => `${record.id} (${terminalSafe(record.command).replace(/\s+/g, " ").slice(0, 60)})`,
-  );
+  const named = live.map((record) => `${record.id} (${terminalSafe(displayCommand(record.command, 60))})`);
   if (named.length === 0) return `/tasks ${sub} needs a task id; no task is running (/tasks lists them all).`;
   return `/tasks ${sub} needs a task id: ${named.join(", ")}.`;
 }
