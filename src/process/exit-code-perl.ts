@@ -1,4 +1,5 @@
 import { archSyscalls } from "./linux-syscalls.js";
+import { STDIN_FIFO_WAIT } from "./stdin-fifo-wait.js";
 
 /** Whether the exit code can be recorded by the launcher's own perl (see exitCodePerl). */
 export function perlRecordsExitCode(): boolean {
@@ -53,6 +54,7 @@ export function exitCodePerl(): string {
     "  for (1, 2, 15) { kill($_, $$) if $missed & (1 << ($_ - 1)) }",
     // By number: under the fork server another handle shares descriptor 3, and perl's close only counts down.
     `  syscall(${closeSyscall()}, 3); $mask->(1);`,
+    `  ${STDIN_FIFO_WAIT}`,
     '  exec { $prog } @ARGV or do { print STDERR "lanes: exec $prog: $!\\n"; exit 127 };',
     "}",
     'close($r); print $w $pending->(), "\\n"; close($w);',

@@ -54,10 +54,8 @@ export function forkServerPerl(): string | undefined {
     '  $^F = 3; open(STDIN, "<&", $in); open(STDOUT, ">&", $out); open(STDERR, ">&", $out);',
     '  if ($code) { open($started, ">&", $code) } else { close($started) }',
     "  close($in); close($out); close($code) if $code;",
-    // A FIFO read before any writer opened it reads as EOF: a command reading its input at once (`while read`)
-    // would end before lanes opened its end. lanes removes the FIFO's name once it has (or could not), so the
-    // command starts only then (at most 10 s, a lanes that died meanwhile).
-    '  if ($fifo ne "") { my $n = 0; select(undef, undef, undef, 0.001) while -e $fifo && $n++ < 10000 }',
+    // The command waits for lanes' end of its stdin before its exec (stdin-fifo-wait.ts).
+    "  $::stdin_fifo = $fifo;",
     "  for (@$set) { my ($k, $v) = split(/=/, $_, 2); $ENV{$k} = $v } delete @ENV{@$unset};",
     "  @ARGV = @$args; $sub->(); exit 0;",
     "};",

@@ -1,5 +1,6 @@
 import { accessSync, constants } from "node:fs";
 import { exitCodePerl } from "./exit-code-perl.js";
+import { STDIN_FIFO_WAIT } from "./stdin-fifo-wait.js";
 import { hidePerlEnv, RESTORE_PERL_ENV } from "./perl-env.js";
 import { archSyscalls } from "./linux-syscalls.js";
 import { enterNamespacesPerl, heldSandboxPerl } from "./enter-perl.js";
@@ -33,7 +34,7 @@ export interface Launch {
 export const DROP_TTY = 'if (open(my $tty, "+<", "/dev/tty")) { ioctl($tty, 0x5422, 0); close($tty) }';
 const SET_GROUP = 'setpgrp(0, 0) or die "lanes: setpgid: $!\\n";';
 // The program to run comes first (/bin/sh, or bwrap when the command is sandboxed).
-const EXEC = 'my $prog = shift @ARGV; exec { $prog } $prog, @ARGV or die "lanes: exec $prog: $!\\n";';
+const EXEC = `${STDIN_FIFO_WAIT} my $prog = shift @ARGV; exec { $prog } $prog, @ARGV or die "lanes: exec $prog: $!\\n";`;
 
 /**
  * The parent-death watch of a task that must not outlive lanes: a forked perl in the task's group, KILLed by
