@@ -1,5 +1,5 @@
 import { EXIT_FILE_WRAPPER } from "./command-plan.js";
-import { STDERR_BACK, TRAP_PREFIX } from "./trapping-shell.js";
+import { trappedCommand } from "./trapping-shell.js";
 
 /**
  * Whether a process running this command line (NUL-separated, as /proc/PID/cmdline) is one of lanes' own
@@ -12,7 +12,7 @@ export function relaysTerm(cmdline: string): boolean {
   const [, flag, script = ""] = cmdline.split("\0");
   if (flag !== "-c") return false;
   if (script === EXIT_FILE_WRAPPER) return true;
-  const prefix = [TRAP_PREFIX, STDERR_BACK + TRAP_PREFIX].find((start) => script.startsWith(start));
+  const command = trappedCommand(script);
   // A command that sets a trap (its own TERM handler) may be cleaning up: its children are left alone.
-  return prefix !== undefined && !/\btrap\b/.test(script.slice(prefix.length));
+  return command !== undefined && !/\btrap\b/.test(command);
 }

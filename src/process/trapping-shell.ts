@@ -16,6 +16,12 @@ export function trappingScript(command: string): string {
   return TRAP_PREFIX + command;
 }
 
+/** The command a trapping shell's `-c` script runs (what follows lanes' prefix); undefined for any other script. */
+export function trappedCommand(script: string): string | undefined {
+  const prefix = [TRAP_PREFIX, STDERR_BACK + TRAP_PREFIX].find((start) => script.startsWith(start));
+  return prefix === undefined ? undefined : script.slice(prefix.length);
+}
+
 /** How deep below a group's leader the command's shell is: perl, or bwrap, its init and the wrapper shell. */
 const MAX_DEPTH = 6;
 
@@ -30,7 +36,7 @@ function children(pid: number): number[] | undefined {
 function isTrappingShell(pid: number): boolean {
   try {
     const script = readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0")[2] ?? "";
-    return script.startsWith(TRAP_PREFIX) || script.startsWith(STDERR_BACK + TRAP_PREFIX);
+    return trappedCommand(script) !== undefined;
   } catch {
     return false;
   }
