@@ -4,6 +4,12 @@ interface Waiting {
   signal: AbortSignal | undefined;
 }
 
+/** A target's queue: the sync still waiting its turn, if any, and the end of the last one asked for. */
+interface Slot {
+  waiting: Waiting | undefined;
+  last: Promise<unknown>;
+}
+
 /**
  * One sync at a time per target (a host's folder for this workspace). Two rsyncs into the same folder at once
  * race: both make the folder, and one fails ("mkdir ... failed: File exists"), or one deletes what the other
@@ -11,18 +17,16 @@ interface Waiting {
  * made meanwhile shares: it starts after all of them, so it copies what each of them saw.
  */
 export class SyncQueue {
-  private readonly targets = new Map<string, { waiting?: Waiting | undefined; last: Promise<unknown> }>();
+  private readonly targets = new Map<string, Slot>();
 
   run(target: string, sync: () => Promise<number>, signal?: AbortSignal): Promise<number> {
     const entry = this.targets.get(target);
     if (entry?.waiting) return this.join(entry.waiting, target, sync, signal);
-    const slot: { waiting?: Waiting | undefined; last: Promise<unknown> } = { last: Promise.resolve() };
     const mine = (entry?.last ?? Promise.resolve()).then(() => {
       slot.waiting = undefined;
       return sync();
     });
-    slot.waiting = { sync: mine, signal };
-    slot.last = mine.catch(() => undefined);
+    const slot: Slot = { waiting: { sync: mine, signal }, last: mine.catch(() => undefined) };
     this.targets.set(target, slot);
     void slot.last.then(() => {
       if (this.targets.get(target) === slot) this.targets.delete(target);
