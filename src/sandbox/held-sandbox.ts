@@ -64,6 +64,9 @@ export class HeldSandbox {
   namespaces: string[] = [];
   private state: "starting" | "up" | "failed" = "starting";
   private readonly startedAt = Date.now();
+  /** end() was asked (once is enough); the ready and info files are still open until it is up or ends. */
+  private endAsked = false;
+  private filesOpen = true;
 
   private constructor(
     private readonly holder: ChildProcess,
@@ -233,8 +236,6 @@ export class HeldSandbox {
     if (gone) this.exited();
   }
 
-  private endAsked = false;
-  private filesOpen = true;
   private closeFiles(): void {
     if (!this.filesOpen) return;
     this.filesOpen = false;
