@@ -3,11 +3,16 @@ import { closeSync, mkdtempSync, openSync, readFileSync, readlinkSync, readSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { waitUntilSync } from "../async/blocking-wait.js";
-import { signalGroup } from "../process/kill-group.js";
+import { groupAlive, signalGroup } from "../process/kill-group.js";
 import { ownGroupLaunch } from "../process/own-group-launch.js";
 
-/** How long lanes' close waits for a holder it KILLed to be gone. */
-const KILL_WAIT_MS = 1_000;
+/**
+ * How long lanes' close waits for a holder it ended to be gone, its mounts with it: the sweep after it removes
+ * the workspace's mount points only once no namespace has them mounted. A holder asked to end exits at its next
+ * look (milliseconds); on a loaded machine that look can come a second or more later (CI left twelve empty
+ * `.vscode`, `.env`... in a workspace when this was 1 s).
+ */
+const END_WAIT_MS = 5_000;
 /** How long a holder waits to be ready before the session falls back to a bubblewrap per command. */
 const READY_WAIT_MS = 5_000;
 
@@ -221,7 +226,9 @@ export class HeldSandbox {
     if (this.state !== "up") {
       // Never up: no command entered it. bubblewrap and its child share the group its launcher made.
       this.retire();
-      if (this.holder.pid !== undefined) signalGroup(this.holder.pid, "SIGKILL");
+      const group = this.holder.pid;
+      if (group !== undefined && signalGroup(group, "SIGKILL"))
+        waitUntilSync(() => !groupAlive(group, Date.now()), END_WAIT_MS, 2);
       this.exited();
       return;
     }
@@ -232,7 +239,7 @@ export class HeldSandbox {
     // A pipe's write is tried at once (libuv), so the line is there before the wait below blocks.
     this.holder.stdin?.end("end\n");
     // Its mounts go with its namespace's last process: the sweep after this must not find them still in use.
-    const gone = waitUntilSync(() => namespaceOf(this.pid, "mnt") !== this.mountNamespace, KILL_WAIT_MS, 2);
+    const gone = waitUntilSync(() => namespaceOf(this.pid, "mnt") !== this.mountNamespace, END_WAIT_MS, 2);
     if (gone) this.exited();
   }
 

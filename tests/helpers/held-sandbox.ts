@@ -27,16 +27,21 @@ export function bwrapsFor(workspace: string, held?: boolean): number[] {
     .map(Number);
 }
 
-/** Whether a held sandbox for the workspace is up: its holder's perl runs (it says ready as it starts). */
-function holderUp(workspace: string): boolean {
-  return bwrapsFor(workspace, true).some((pid) => {
+/** The host pids of the workspace's holders' perl (pid 1 in each held sandbox), once they run. */
+export function holderPerls(workspace: string): number[] {
+  return bwrapsFor(workspace, true).flatMap((pid) => {
     try {
       const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "latin1").split(" ").filter(Boolean);
-      return children.some((child) => argvOf(child)[0]?.startsWith("lanes-sandbox-holder"));
+      return children.filter((child) => argvOf(child)[0]?.startsWith("lanes-sandbox-holder")).map(Number);
     } catch {
-      return false;
+      return [];
     }
   });
+}
+
+/** Whether a held sandbox for the workspace is up: its holder's perl runs (it says ready as it starts). */
+function holderUp(workspace: string): boolean {
+  return holderPerls(workspace).length > 0;
 }
 
 /**

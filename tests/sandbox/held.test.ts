@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,7 +7,7 @@ import { ConfigSchema } from "../../src/config/config.js";
 import { LaneManager } from "../../src/lanes/lane-manager.js";
 import { createSandbox } from "../../src/sandbox/create.js";
 import type { CommandSandbox } from "../../src/sandbox/sandbox.js";
-import { bwrapsFor, warmHeldSandbox } from "../helpers/held-sandbox.js";
+import { bwrapsFor, holderPerls, warmHeldSandbox } from "../helpers/held-sandbox.js";
 import { eventually } from "../helpers/temp-workspace.js";
 
 // Issue 15, the cost at scale: a bubblewrap per command made and tore down a pid, mount, ipc and uts namespace
@@ -138,6 +139,35 @@ describe.runIf(process.platform === "linux")("held sandboxes", () => {
     const record = await lanes.whenEnded(lanes.start({ command: "ls -a" }).id);
     expect(output(record.output_file)).toContain(".vscode");
     expect(holders()).toHaveLength(1);
+    const { sandbox } = open[0]!;
+    await lanes.shutdown();
+    sandbox?.close();
+    expect(bwraps()).toEqual([]);
+    expect(readdirSync(ws)).toEqual([".lanes"]);
+  }, 60_000);
+
+  it("lanes' close while the burst's holder is still starting (never entered) leaves no mount point either", async () => {
+    const lanes = manager();
+    // The second of a burst starts the holder; nothing asks whether it is up before lanes closes.
+    for (let i = 0; i < 2; i++) await lanes.whenEnded(lanes.start({ command: "true" }).id);
+    expect(holders()).toHaveLength(1);
+    const { sandbox } = open[0]!;
+    await lanes.shutdown();
+    sandbox?.close();
+    expect(bwraps()).toEqual([]);
+    expect(readdirSync(ws)).toEqual([".lanes"]);
+  }, 60_000);
+
+  it("a holder slow to end at lanes' close (a loaded machine: stopped for 1.5 s here) still leaves no mount point", async () => {
+    const lanes = manager();
+    await warm(lanes);
+    // One command in it, so lanes knows the holder is up (it ends it by asking, not by a KILL).
+    expect((await lanes.whenEnded(lanes.start({ command: "true" }).id)).exit_code).toBe(0);
+    const [holder] = holderPerls(ws);
+    expect(holder).toBeDefined();
+    process.kill(holder!, "SIGSTOP");
+    // Resumed from outside while lanes' close blocks waiting for it.
+    spawn("sh", ["-c", `sleep 1.5; kill -CONT ${holder}`], { stdio: "ignore" }).unref();
     const { sandbox } = open[0]!;
     await lanes.shutdown();
     sandbox?.close();
