@@ -21,6 +21,11 @@ const INSIDE_RELAY = [
 const NAMESPACE = [
   "my ($ns, $userns, $anchor, $nsenter, $perl, $dir, $skip, $inside, $lanes) = @ARGV;",
   "my ($holder, $born) = ($anchor, time());",
+  // Held open for its whole life: the kernel gives a freed namespace's number to the next one made, so a link
+  // compared by name alone could be another session's namespace a moment after this one ended. Held, the
+  // number stays this namespace's until the publisher exits (when no process is left in it).
+  'open(my $pin, "<", "/proc/$holder/ns/net") or exit 0;',
+  '(readlink("/proc/self/fd/" . fileno($pin)) // "") eq $ns or exit 0;',
   'sub ns_of { my ($pid, $kind) = @_; readlink("/proc/$pid/ns/$kind") // "" }',
   'sub in_ns { my ($pid) = @_; ns_of($pid, "net") eq $ns && ($userns eq "" || ns_of($pid, "user") eq $userns) }',
   // The holder outlives its lanes by up to 2 s; once lanes is gone only tasks count, so this exits at once
