@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, readlinkSync, readSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { waitUntilSync } from "../async/blocking-wait.js";
 import { groupAlive, signalGroup } from "../process/kill-group.js";
 import { ownGroupLaunch } from "../process/own-group-launch.js";
+import { entryOrder, namespaceOf } from "./namespace-of.js";
 
 /**
  * How long lanes' close waits for a holder it ended to be gone, its mounts with it: the sweep after it removes
@@ -259,29 +260,6 @@ export class HeldSandbox {
   };
 }
 
-/**
- * The namespace files a launcher enters, in an order the kernel allows (each setns needs CAP_SYS_ADMIN in the
- * caller's current user namespace too): the shared network's first (its user namespace, then its network).
- * Unprivileged, bubblewrap built the sandbox's namespaces in a user namespace of its own (inside the shared
- * one's) and runs the holder in a second one inside that: the first (the mount namespace's owner), then the
- * network when the holder has its own, ipc, uts, mount and pid, and last the holder's own user namespace, as
- * bubblewrap leaves a command (no capability over the namespace that owns its mounts).
- */
-function entryOrder(pid: number, shared: string[]): string[] {
-  const self = (kind: string) => namespaceOf("self", kind);
-  const own = (kind: string) => `/proc/${pid}/ns/${kind}`;
-  const userns = namespaceOf(pid, "user") !== self("user");
-  const net = shared.length === 0 && namespaceOf(pid, "net") !== self("net") ? [own("net")] : [];
-  const kinds = [own("ipc"), own("uts"), own("mnt"), own("pid")];
-  return [
-    ...shared,
-    ...(userns ? [`owner:${own("mnt")}`] : []),
-    ...net,
-    ...kinds,
-    ...(userns ? [own("user")] : []),
-  ];
-}
-
 /** What a descriptor's file holds, read from its start (the writer's offset is not moved). */
 function readFrom(fd: number): string {
   const buffer = Buffer.alloc(4096);
@@ -293,14 +271,6 @@ function childPid(info: string): number | undefined {
   try {
     const pid = (JSON.parse(info) as { "child-pid"?: unknown })["child-pid"];
     return typeof pid === "number" && Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function namespaceOf(pid: number | "self", kind: string): string | undefined {
-  try {
-    return readlinkSync(`/proc/${pid}/ns/${kind}`);
   } catch {
     return undefined;
   }

@@ -1,14 +1,7 @@
-import { readlinkSync } from "node:fs";
 import { waitUntilSync } from "../async/blocking-wait.js";
+import { namespaceOf } from "./namespace-of.js";
 
-/** The network namespace a process is in ("net:[...]"), or undefined once it is gone. */
-function netNamespace(pid: number | "self"): string | undefined {
-  try {
-    return readlinkSync(`/proc/${pid}/ns/net`);
-  } catch {
-    return undefined;
-  }
-}
+const netNamespace = (pid: number | "self"): string | undefined => namespaceOf(pid, "net");
 
 /**
  * Launchers told to enter the session's network namespace, which a holder that ends with lanes keeps: the
