@@ -39,8 +39,6 @@ export class HeldSandboxes {
   private off: boolean;
   /** When a command of each layout last started without a holder: the next one soon after starts one. */
   private readonly lone = new Map<string, number>();
-  /** Holders a burst asked for, started once the command that asked has been launched. */
-  private readonly asked = new Map<string, NodeJS.Immediate>();
 
   constructor(enabled: boolean) {
     const calls = archSyscalls();
@@ -71,7 +69,7 @@ export class HeldSandboxes {
     if (this.off) return undefined;
     const lone = this.isLone(key);
     if (!held || state !== "up") {
-      if (!held && !lone) this.spawnSoon(key, layout);
+      if (!held && !lone) this.spawn(key, layout);
       return undefined;
     }
     const holder = held;
@@ -92,8 +90,6 @@ export class HeldSandboxes {
    * shutdown, maybe in an exit handler). Holders with tasks in them stay up until those end.
    */
   close(limitMs: number): void {
-    for (const soon of this.asked.values()) clearImmediate(soon);
-    this.asked.clear();
     waitUntilSync(() => this.pendingEntries() === 0, limitMs, 5);
     this.entering.clear();
     for (const held of this.up) held.close();
@@ -112,20 +108,6 @@ export class HeldSandboxes {
     for (const [other, at] of this.lone) if (now - at > IDLE_MS) this.lone.delete(other);
     this.lone.set(key, now);
     return last === undefined || now - last > IDLE_MS;
-  }
-
-  /**
-   * Starts the layout's holder on the next turn of the event loop, after the command that asked: that command
-   * gets a bubblewrap of its own anyway, and its start no longer waits for the holder's (its spawn and the
-   * protection of its mount points, 5-15 ms on the main thread), which now falls in the wait for its launch.
-   */
-  private spawnSoon(key: string, layout: LayoutStart): void {
-    if (this.asked.has(key)) return;
-    const soon = setImmediate(() => {
-      this.asked.delete(key);
-      if (!this.off && !this.byLayout.has(key)) this.spawn(key, layout);
-    });
-    this.asked.set(key, soon);
   }
 
   private spawn(key: string, layout: LayoutStart): void {
