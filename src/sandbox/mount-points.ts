@@ -1,6 +1,7 @@
 import { closeSync, lstatSync, mkdirSync, openSync } from "node:fs";
 import { mountedElsewhere } from "./mounted-elsewhere.js";
 import { MountRegistry, removeIfUnchanged, type MadeEntry } from "./mount-registry.js";
+import { sweepOrphanRegistries } from "./registry-orphans.js";
 import type { Protection, ProtectedPath } from "./protected-paths.js";
 import { lstatOnce, resolveProtected, type Lstat } from "./resolve-protected.js";
 
@@ -39,6 +40,7 @@ export class MountPoints {
   /** One per workspace this process made or used mount points in. */
   private readonly registries = new Map<string, MountRegistry>();
   private sweepTimer: NodeJS.Timeout | undefined;
+  private orphansSwept = false;
 
   /** `workspace`: its real path, which names its registry (mount-registry.ts, outside the workspace). */
   prepare(paths: readonly ProtectedPath[], writable: readonly string[], workspace: string): ProtectionMounts {
@@ -144,6 +146,11 @@ export class MountPoints {
       // Registered until the end, even with nothing made here: its next command may start on another's.
       if (kept.length === 0 && final) registry.unregister();
       else registry.rewrite(kept.map(([path, { dev, ino }]) => ({ path, dev, ino })));
+    }
+    // Once per process, at its first session's end: registries of deleted workspaces whose lanes are gone.
+    if (final && !this.orphansSwept) {
+      this.orphansSwept = true;
+      sweepOrphanRegistries();
     }
     // Another lanes still uses a workspace: look again later, as its commands end.
     if (waiting && !final) {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import {
   appendFileSync,
+  existsSync,
   lstatSync,
   mkdirSync,
   readdirSync,
@@ -56,7 +57,7 @@ export class MountRegistry {
   /** The registry of a workspace (its real path). */
   static forWorkspace(workspace: string): MountRegistry {
     const key = createHash("sha256").update(workspace).digest("hex").slice(0, 16);
-    return new MountRegistry(join(tmpdir(), `lanes-mounts-${process.getuid?.() ?? 0}-${key}`));
+    return new MountRegistry(join(tmpdir(), `${registryPrefix(process.getuid?.() ?? 0)}${key}`));
   }
 
   /** Says this lanes uses the workspace's mount points (before it makes or reuses any). */
@@ -87,6 +88,28 @@ export class MountRegistry {
     quietly(() => rmSync(this.file, { force: true }));
     quietly(() => rmdirSync(this.dir));
     this.registered = false;
+  }
+
+  /** Whether any live lanes uses this workspace's mount points, this one included. */
+  anyAlive(): boolean {
+    return this.othersAlive() || existsSync(this.file);
+  }
+
+  /** Whether the registry's folder changed (a list made or removed) in the last `ms`. */
+  changedWithin(ms: number): boolean {
+    const changed = lstatSync(this.dir, { throwIfNoEntry: false })?.mtimeMs;
+    return changed !== undefined && Date.now() - changed < ms;
+  }
+
+  /** Every mount point listed here, by any lanes, live or not. */
+  entries(): MadeEntry[] {
+    return [...this.others().map(({ file }) => file), this.file].flatMap(readEntries);
+  }
+
+  /** Removes the registry, lists and folder (the caller holds the removal lock and found it orphaned). */
+  removeAll(): true {
+    quietly(() => rmSync(this.dir, { recursive: true, force: true }));
+    return true;
   }
 
   /** Whether another live lanes (its pid alive) uses this workspace's mount points. */
@@ -167,6 +190,11 @@ export class MountRegistry {
         : [];
     });
   }
+}
+
+/** How the registries of one user's workspaces are named in the temp folder, up to the workspace's hash. */
+export function registryPrefix(uid: number): string {
+  return `lanes-mounts-${uid}-`;
 }
 
 function readEntries(file: string): MadeEntry[] {

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -6,6 +6,7 @@ import {
   readdirSync,
   realpathSync,
   rmSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +14,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { MountPoints } from "../../src/sandbox/mount-points.js";
 import { MountRegistry } from "../../src/sandbox/mount-registry.js";
+import { sweepOrphanRegistries } from "../../src/sandbox/registry-orphans.js";
 import { eventually } from "../helpers/temp-workspace.js";
 
 const dirs: string[] = [];
@@ -98,5 +100,56 @@ describe("the mount points of one workspace, across lanes processes", () => {
     points.release(mounts.held, mounts.used);
     points.sweep(true);
     expect(existsSync(join(ws, ".idea"))).toBe(false);
+  });
+});
+
+describe("registries of workspaces that are gone", () => {
+  it("are removed once every lanes that used them has exited; a live one's, or one whose workspace is still there, stay", () => {
+    const root = mkdtempSync(join(tmpdir(), "lanes-registry-orphans-"));
+    dirs.push(root);
+    const workspace = mkdtempSync(join(tmpdir(), "lanes-registry-ws-"));
+    dirs.push(workspace);
+    const dead = spawnSync("true").pid!;
+    const registry = (name: string, pid: number, path?: string): string => {
+      const dir = join(root, name);
+      mkdirSync(dir);
+      const entry = path === undefined ? "" : `${JSON.stringify({ path, dev: 1, ino: 2 })}\n`;
+      writeFileSync(join(dir, `${pid}.made`), entry);
+      const old = new Date(Date.now() - 60_000);
+      utimesSync(dir, old, old);
+      return name;
+    };
+    const gone = registry("lanes-mounts-7-aaaa", dead, "/nonexistent-lanes-ws/.vscode");
+    const nothingListed = registry("lanes-mounts-7-bbbb", dead);
+    const stillThere = registry("lanes-mounts-7-cccc", dead, join(workspace, ".vscode"));
+    // pid 1 is always alive: a lanes still using its (deleted) workspace's registry.
+    const live = registry("lanes-mounts-7-dddd", 1, "/nonexistent-lanes-ws/.idea");
+    const otherUser = registry("lanes-mounts-8-eeee", dead, "/nonexistent-lanes-ws/.vscode");
+    // Made a moment ago, its list not written yet: a lanes registering right now.
+    const registering = "lanes-mounts-7-ffff";
+    mkdirSync(join(root, registering));
+    expect(sweepOrphanRegistries(root, 7)).toBe(2);
+    const left = readdirSync(root).sort();
+    expect(left).toEqual([stillThere, live, otherUser, registering].sort());
+    expect(left).not.toContain(gone);
+    expect(left).not.toContain(nothingListed);
+    // What is kept is kept whole: the next lanes in that workspace removes the mount point it lists.
+    expect(readdirSync(join(root, stillThere))).toEqual([`${dead}.made`]);
+  });
+
+  it("go a bounded number at a time: a temp folder that gathered many never holds one exit long", () => {
+    const root = mkdtempSync(join(tmpdir(), "lanes-registry-orphans-"));
+    dirs.push(root);
+    const dead = spawnSync("true").pid!;
+    const old = new Date(Date.now() - 60_000);
+    for (let i = 0; i < 5; i++) {
+      mkdirSync(join(root, `lanes-mounts-7-${i}`));
+      writeFileSync(join(root, `lanes-mounts-7-${i}`, `${dead}.made`), "");
+      utimesSync(join(root, `lanes-mounts-7-${i}`), old, old);
+    }
+    expect(sweepOrphanRegistries(root, 7, 3)).toBe(3);
+    expect(readdirSync(root)).toHaveLength(2);
+    expect(sweepOrphanRegistries(root, 7, 3)).toBe(2);
+    expect(readdirSync(root)).toEqual([]);
   });
 });

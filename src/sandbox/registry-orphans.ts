@@ -1,0 +1,44 @@
+import { existsSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { MountRegistry, registryPrefix } from "./mount-registry.js";
+
+/** A registry changed this recently is left alone: a lanes may be between making its folder and its list. */
+const FRESH_MS = 10_000;
+
+/**
+ * Removes the mount registries of workspaces that are gone: every lanes that used one has exited (killed, or
+ * a test's in-process sandbox never closed) and no folder that held its mount points exists any more (the
+ * workspace was deleted), so nothing is left for a next lanes there to remove. A registry whose workspace
+ * still exists stays: the next lanes in that workspace removes what it lists. Run once per process, at a
+ * session's end, looking again under the registry's removal lock (a lanes that registered meanwhile is seen;
+ * one registering in the very moment of the removal is at worst unlisted, and the registry is advice).
+ * At most `limit` a time (about 0.8 ms each here): a temp folder that gathered a thousand (a test suite's
+ * killed runs) is emptied over the next sessions instead of holding one exit for a second. Returns how many
+ * it removed.
+ */
+export function sweepOrphanRegistries(
+  root: string = tmpdir(),
+  uid: number = process.getuid?.() ?? 0,
+  limit = 50,
+): number {
+  const prefix = registryPrefix(uid);
+  let names: string[];
+  try {
+    names = readdirSync(root).filter((name) => name.startsWith(prefix));
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (removed >= limit) break;
+    const registry = new MountRegistry(join(root, name));
+    // Touched a moment ago: a lanes may be registering there right now (the folder made, its list not yet).
+    if (registry.changedWithin(FRESH_MS)) continue;
+    const orphaned = (): boolean =>
+      !registry.anyAlive() && registry.entries().every((entry) => !existsSync(dirname(entry.path)));
+    if (!orphaned()) continue;
+    if (registry.removing(() => orphaned() && registry.removeAll()) === true) removed++;
+  }
+  return removed;
+}
