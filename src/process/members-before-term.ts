@@ -27,12 +27,14 @@ export function membersBeforeTerm(pgid: number, freshSince: number): MembersBefo
 }
 
 /**
- * The group's members as of now: a scan that may be a poll old, plus every descendant of those still in the
- * group (read now from /proc/PID/task/PID/children). A member born since the scan (a task's shell started
- * moments before the kill) is then seen too.
+ * The group's members as of now: a scan that may be a poll old, plus the leader, plus every descendant of
+ * those still in the group (read now from /proc/PID/task/PID/children). A member born since the scan (a task's
+ * shell started moments before the kill) is then seen too, also when the whole group is younger than the scan
+ * (CI: the scan, from before the task started, had none of it, and its shell's cleanup got a second TERM).
  */
 function membersNow(pgid: number, freshSince: number): Set<number> {
-  const members = new Set(groupMemberPids(pgid, freshSince));
+  const leader = processPlace(pgid)?.group === pgid ? [pgid] : [];
+  const members = new Set([...groupMemberPids(pgid, freshSince), ...leader]);
   const queue = [...members];
   for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
     for (const word of readProcFile(`/proc/${pid}/task/${pid}/children`).split(" ")) {
