@@ -22,6 +22,8 @@ export interface TestSlurm {
   restartController(): Promise<void>;
   /** Processes of jobs still alive (0 after a complete kill), matched by the mark the jobs inherit. */
   jobProcesses(filter?: (command: string) => boolean): number;
+  /** Every live process of this cluster, daemons included ("pid command"): none once it is stopped. */
+  leftBehind(): string[];
   stop(): void;
 }
 
@@ -225,6 +227,11 @@ export async function startSlurm(options: { proctrack?: "cgroup" | "linuxproc" }
       findByEnv(SLURM_MARK_VARIABLE, mark).filter(
         (info) => !/slurmctld|slurmd|munged|slurmstepd|^sh -c p=/.test(info.command) && filter(info.command),
       ).length,
+    // slurmstepd drops the mark but keeps SLURM_CONF (as stop() knows).
+    leftBehind: () =>
+      [...findByEnv(SLURM_MARK_VARIABLE, mark), ...findByEnv("SLURM_CONF", conf)].map(
+        (info) => `${info.pid} ${info.command}`,
+      ),
     stop,
   };
 }
