@@ -25,25 +25,28 @@ export function fifoPaths(dir: string): FifoPaths {
  * Opens lanes' ends once the server made both FIFOs (node cannot make one: a `mkfifo` child cost each lanes
  * and each agent's worker a process start on its first task). The server makes the reply FIFO only after it
  * opened the request FIFO for reading, so the write end opens at once (never blocking on a reader). Undefined
- * when the server went away or made none within `timeoutMs`. The paths are unlinked either way.
+ * when the server went away or made none within `timeoutMs`: then `why` says which (the fork server's
+ * refusal carries it, so a launch that fell back to a spawn can be told apart). The paths are unlinked either
+ * way.
  */
 export function openLaneEnds(
   paths: FifoPaths,
   serverAlive: () => boolean,
   timeoutMs: number,
-): LaneEnds | undefined {
+): LaneEnds | { why: string } {
   const opened: number[] = [];
   try {
     const made = waitUntilSync(() => existsSync(paths.replies) || !serverAlive(), timeoutMs, 1);
-    if (!made || !existsSync(paths.replies)) return undefined;
+    if (!made) return { why: `it made no FIFOs within ${timeoutMs} ms` };
+    if (!existsSync(paths.replies)) return { why: "it exited before making its FIFOs" };
     // Non-blocking both: a server gone meanwhile is ENXIO here, not a hang; replies are polled with a deadline.
     opened.push(openSync(paths.requests, constants.O_WRONLY | constants.O_NONBLOCK));
     opened.push(openSync(paths.replies, constants.O_RDONLY | constants.O_NONBLOCK));
     const [requestFd = -1, replyFd = -1] = opened;
     return { requestFd, replyFd };
-  } catch {
+  } catch (error) {
     for (const fd of opened) closeSync(fd);
-    return undefined;
+    return { why: `its FIFOs would not open: ${(error as Error).message}` };
   } finally {
     removeFifos(paths);
   }

@@ -7,8 +7,12 @@ import { sleepSync } from "../async/blocking-wait.js";
 /** The server could not take a request (it died, or refused it): the caller starts a perl of its own. */
 export class ForkServerRefused extends Error {
   override name = "ForkServerRefused";
-  constructor(readonly reason: "gone" | { refused: string }) {
-    super(reason === "gone" ? "the fork server is gone" : `the fork server refused: ${reason.refused}`);
+  constructor(
+    readonly reason: "gone" | { refused: string },
+    detail?: string,
+  ) {
+    const gone = `the fork server is gone${detail === undefined ? "" : ` (${detail})`}`;
+    super(reason === "gone" ? gone : `the fork server refused: ${reason.refused}`);
   }
 }
 

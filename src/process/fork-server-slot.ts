@@ -4,6 +4,8 @@ import { findPerl } from "./own-group-launch.js";
 /** Where launches get the fork server: `get` starts one when there is none (or it died), undefined if none can be. */
 export interface ForkServerSource {
   get(): ForkServer | undefined;
+  /** Told why a launch was refused (it was spawned instead). */
+  refused?(why: string): void;
 }
 
 /**
@@ -13,6 +15,12 @@ export interface ForkServerSource {
 export class ForkServerSlot implements ForkServerSource {
   private server: ForkServer | undefined;
   private unavailable = false;
+  /** Why the last launch it refused fell back to a spawn (what a test's failure message shows). */
+  lastRefusal: string | undefined;
+
+  refused(why: string): void {
+    this.lastRefusal = why;
+  }
 
   get(): ForkServer | undefined {
     if (this.unavailable) return undefined;

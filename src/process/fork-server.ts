@@ -124,7 +124,7 @@ export class ForkServer {
       // No answer in time (a stopped or wedged server): it is killed, and its tasks are watched by pid.
       if (error instanceof ReplyOverdue) this.kill();
       this.gone();
-      if (!sent) throw new ForkServerRefused("gone");
+      if (!sent) throw new ForkServerRefused("gone", `its request would not go: ${(error as Error).message}`);
       return this.inFlight(request, fifo);
     }
     const [kind, , ...words] = reply.split(" ");
@@ -169,11 +169,11 @@ export class ForkServer {
     if (this.ends) return this.ends;
     const pid = this.child.pid;
     const alive = (): boolean => pid !== undefined && runningNotZombie(pid);
-    this.ends = openLaneEnds(this.fifos, alive, REPLY_DEADLINE_MS);
-    if (this.ends) return this.ends;
+    const ends = openLaneEnds(this.fifos, alive, REPLY_DEADLINE_MS);
+    if (!("why" in ends)) return (this.ends = ends);
     this.kill();
     this.gone();
-    throw new ForkServerRefused("gone");
+    throw new ForkServerRefused("gone", ends.why);
   }
 
   /** Kills a server that did not answer, and waits (briefly) until it is gone, so no fork can follow. */

@@ -38,7 +38,10 @@ export function servedLaunch(options: ServedOptions, launch: Launch): ServedLead
     const { cwd, outputFile, exitFile } = options;
     return server.launch({ script: launch.script, env: launch.env, cwd, outputFile, exitFile, stdin });
   } catch (error) {
-    if (error instanceof ForkServerRefused) return undefined;
+    if (error instanceof ForkServerRefused) {
+      forkServer.refused?.(error.message);
+      return undefined;
+    }
     throw error;
   }
 }

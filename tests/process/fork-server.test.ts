@@ -60,7 +60,8 @@ describe.skipIf(process.platform !== "linux")("a command forked by the fork serv
     const child = run("cat; echo done", true);
     // Forked by the server, not spawned by this process (so the cases above compare two paths).
     const stat = readFileSync(`/proc/${child.pid}/stat`, "latin1");
-    expect(Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1])).toBe(fixture.slot().get()?.pid);
+    const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    expect(parent, `spawned instead: ${fixture.slot().lastRefusal}`).toBe(fixture.slot().get()?.pid);
     child.stdin?.end("line one\nline two\n");
     const end = await child.exited;
     expect(end.exitCode).toBe(0);
