@@ -3,7 +3,9 @@ import { basename } from "node:path";
 import { exitCodeEnd, readWrittenExit, type WrittenExit } from "../process/exit-file.js";
 import { groupOf } from "../process/group-members.js";
 import { findMarkedProcesses, markerIn } from "../process/marked-processes.js";
+import { processAgeMs } from "../process/process-age.js";
 import { processAlive } from "../process/process-alive.js";
+import { runningNotZombie } from "../process/proc-stat.js";
 import { isTerminal, QUEUED_PHASE, type EndedRecord, type TaskRecord } from "./task-record.js";
 import type { TaskStore } from "./task-store.js";
 
@@ -52,6 +54,23 @@ export function isTaskProcess(pid: number, taskId: string): boolean {
       return false;
     }
   });
+}
+
+/** How far apart a leader's birth and its record's start may be for it to be that task's leader. */
+const BIRTH_MATCH_MS = 2_000;
+
+/**
+ * Whether the record's pid was born when the record says its task started: its leader, even before any of
+ * its processes carries the marker. A launcher that has not yet forked and exec'd the command's shell shows
+ * the environment of what started it (the fork server's), and a lanes that crashed in that moment left a task
+ * the next one wrote off as never run. A pid reused since was born later.
+ */
+function bornWithRecord(record: TaskRecord): boolean {
+  // A zombie is an end waiting for its reaper, not a task still running.
+  if (record.pid === null || record.started_at === null || !runningNotZombie(record.pid)) return false;
+  const age = processAgeMs(record.pid);
+  const recordAge = Date.now() - Date.parse(record.started_at);
+  return age !== undefined && Number.isFinite(recordAge) && Math.abs(age - recordAge) <= BIRTH_MATCH_MS;
 }
 
 function childrenOf(pid: number): string[] {
@@ -169,7 +188,9 @@ export function deriveTasks(records: TaskRecord[], selfPid: number): DerivedTask
     (record) => record.status === "running" && record.remote === undefined && !readExitFile(record.exit_file),
   );
   const direct = new Set(
-    unexited.filter((r) => r.pid !== null && isTaskProcess(r.pid, r.id)).map((r) => r.id),
+    unexited
+      .filter((r) => r.pid !== null && (isTaskProcess(r.pid, r.id) || bornWithRecord(r)))
+      .map((r) => r.id),
   );
   const scan = new Set(unexited.map((r) => r.id).filter((id) => !direct.has(id)));
   const marked = findMarkedProcesses(scan);

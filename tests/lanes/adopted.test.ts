@@ -17,6 +17,7 @@ async function orphanedTask(
   id: string,
   command: string,
   fields: Partial<RunningRecord> = {},
+  marked = true,
 ): Promise<number> {
   const store = new TaskStore(join(dir, ".lanes"));
   const paths = store.paths(id);
@@ -24,7 +25,7 @@ async function orphanedTask(
   const child = spawn("/bin/sh", ["-c", command], {
     detached: true,
     stdio: ["ignore", fd, fd],
-    env: { ...process.env, LANES_TASK_ID: id },
+    env: marked ? { ...process.env, LANES_TASK_ID: id } : withoutMarker(process.env),
   });
   closeSync(fd);
   child.unref();
@@ -41,7 +42,32 @@ async function orphanedTask(
   return child.pid ?? 0;
 }
 
+function withoutMarker(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  delete copy.LANES_TASK_ID;
+  return copy;
+}
+
 describe("tasks adopted after a restart", () => {
+  // A lanes that crashed the moment after a launch: its task's launcher had not yet exec'd the command, so no
+  // process carried the marker (its environment was the fork server's). It is adopted by its leader's birth.
+  it("a task whose processes carry no marker yet is adopted when its leader was born as its record says", async () => {
+    const pid = await orphanedTask(ws.dir, "adopt0a1", "sleep 30", {}, false);
+    const lanes = ws.manager();
+    expect(lanes.recover().adopted).toEqual(["adopt0a1"]);
+    expect(lanes.get("adopt0a1")).toMatchObject({ status: "running", pid });
+    await lanes.kill("adopt0a1");
+  });
+
+  it("a live pid born long after its record's start (reused) with no marker is not the task's", async () => {
+    const started = new Date(Date.now() - 60_000).toISOString();
+    await orphanedTask(ws.dir, "adopt0a2", "sleep 30", { started_at: started }, false);
+    const lanes = ws.manager();
+    const recovery = lanes.recover();
+    expect(recovery.adopted).toEqual([]);
+    expect(lanes.get("adopt0a2")?.status).not.toBe("running");
+  });
+
   it("count against their lane's limit", async () => {
     await orphanedTask(ws.dir, "adopt001", "sleep 30");
     const lanes = ws.manager({ defaultLaneLimit: 1 });
