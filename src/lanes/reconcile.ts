@@ -3,9 +3,8 @@ import { basename } from "node:path";
 import { exitCodeEnd, readWrittenExit, type WrittenExit } from "../process/exit-file.js";
 import { groupOf } from "../process/group-members.js";
 import { findMarkedProcesses, markerIn } from "../process/marked-processes.js";
-import { processAgeMs } from "../process/process-age.js";
 import { processAlive } from "../process/process-alive.js";
-import { runningNotZombie } from "../process/proc-stat.js";
+import { runningProcessAgeMs } from "../process/proc-stat.js";
 import { isTerminal, QUEUED_PHASE, type EndedRecord, type TaskRecord } from "./task-record.js";
 import type { TaskStore } from "./task-store.js";
 
@@ -66,9 +65,9 @@ const BIRTH_MATCH_MS = 2_000;
  * the next one wrote off as never run. A pid reused since was born later.
  */
 function bornWithRecord(record: TaskRecord): boolean {
-  // A zombie is an end waiting for its reaper, not a task still running.
-  if (record.pid === null || record.started_at === null || !runningNotZombie(record.pid)) return false;
-  const age = processAgeMs(record.pid);
+  if (record.pid === null || record.started_at === null) return false;
+  // None for a zombie: an end waiting for its reaper, not a task still running.
+  const age = runningProcessAgeMs(record.pid);
   const recordAge = Date.now() - Date.parse(record.started_at);
   return age !== undefined && Number.isFinite(recordAge) && Math.abs(age - recordAge) <= BIRTH_MATCH_MS;
 }

@@ -1,4 +1,5 @@
 import { readProcFile } from "./proc-file.js";
+import { uptimeTicks } from "./proc-stat.js";
 
 /**
  * The instant just before a group's TERM, in the terms /proc gives a process's birth: clock ticks since boot
@@ -12,9 +13,8 @@ export interface TermMoment {
 
 /** Read the instant before the TERM is sent: a process born after it never got that TERM. */
 export function termMoment(): TermMoment {
-  const uptime = /^(\d+)\.(\d\d)/.exec(readProcFile("/proc/uptime"));
   // Without /proc nothing is compared: everything counts as born before.
-  const ticks = uptime ? Number(uptime[1]) * 100 + Number(uptime[2]) : Number.POSITIVE_INFINITY;
+  const ticks = uptimeTicks() ?? Number.POSITIVE_INFINITY;
   const lastPid = Number.parseInt(readProcFile("/proc/sys/kernel/ns_last_pid"), 10);
   return { ticks, lastPid: Number.isNaN(lastPid) ? undefined : lastPid };
 }

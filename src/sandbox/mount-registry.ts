@@ -107,9 +107,8 @@ export class MountRegistry {
   }
 
   /** Removes the registry, lists and folder (the caller holds the removal lock and found it orphaned). */
-  removeAll(): true {
+  removeAll(): void {
     quietly(() => rmSync(this.dir, { recursive: true, force: true }));
-    return true;
   }
 
   /** Whether another live lanes (its pid alive) uses this workspace's mount points. */

@@ -1,8 +1,6 @@
 import { waitUntilSync } from "../async/blocking-wait.js";
 import { namespaceOf } from "./namespace-of.js";
 
-const netNamespace = (pid: number | "self"): string | undefined => namespaceOf(pid, "net");
-
 /**
  * Launchers told to enter the session's network namespace, which a holder that ends with lanes keeps: the
  * holder must not go before each has entered, or a task started in lanes' last moments never runs.
@@ -27,9 +25,9 @@ export class PendingEntries {
 
   /** Forgets the launchers that have entered or gone; how many are still on their way. */
   private prune(): number {
-    const ours = netNamespace("self");
+    const ours = namespaceOf("self", "net");
     for (const pid of this.pids) {
-      const theirs = netNamespace(pid);
+      const theirs = namespaceOf(pid, "net");
       if (theirs === undefined || theirs !== ours) this.pids.delete(pid);
     }
     return this.pids.size;

@@ -38,7 +38,12 @@ export function sweepOrphanRegistries(
     const orphaned = (): boolean =>
       !registry.anyAlive() && registry.entries().every((entry) => !existsSync(dirname(entry.path)));
     if (!orphaned()) continue;
-    if (registry.removing(() => orphaned() && registry.removeAll()) === true) removed++;
+    const gone = registry.removing(() => {
+      if (!orphaned()) return false;
+      registry.removeAll();
+      return true;
+    });
+    if (gone === true) removed++;
   }
   return removed;
 }

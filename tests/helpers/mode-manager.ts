@@ -1,8 +1,6 @@
-import { join } from "node:path";
+import { defaultSandbox } from "./default-sandbox.js";
 import { afterEach } from "vitest";
-import { ConfigSchema } from "../../src/config/config.js";
 import type { LaneManager, LaneManagerOptions } from "../../src/lanes/lane-manager.js";
-import { createSandbox } from "../../src/sandbox/create.js";
 import type { CommandSandbox } from "../../src/sandbox/sandbox.js";
 import type { LaneFixture } from "./lane-fixture.js";
 
@@ -23,11 +21,7 @@ export function useModeManagers(
   });
   return (mode, options = {}) => {
     if (mode === "unsandboxed") return ws.manager(options);
-    sandbox = createSandbox(ConfigSchema.parse({}), {
-      workspace: ws.dir,
-      lanesDir: join(ws.dir, ".lanes"),
-      env: process.env,
-    });
+    sandbox = defaultSandbox(ws.dir);
     return ws.manager({ ...options, sandbox });
   };
 }

@@ -59,9 +59,13 @@ describe("tasks adopted after a restart", () => {
     await lanes.kill("adopt0a1");
   });
 
-  it("a live pid born long after its record's start (reused) with no marker is not the task's", async () => {
+  it("a live pid born long after its record's start (reused) with no marker is not the task's", async ({
+    onTestFinished,
+  }) => {
     const started = new Date(Date.now() - 60_000).toISOString();
-    await orphanedTask(ws.dir, "adopt0a2", "sleep 30", { started_at: started }, false);
+    const pid = await orphanedTask(ws.dir, "adopt0a2", "sleep 30", { started_at: started }, false);
+    // Not adopted, so no manager ends it; nor does the fixture's sweep (it carries no mark).
+    onTestFinished(() => void process.kill(-pid, "SIGKILL"));
     const lanes = ws.manager();
     const recovery = lanes.recover();
     expect(recovery.adopted).toEqual([]);

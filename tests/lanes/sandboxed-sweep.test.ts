@@ -1,8 +1,6 @@
-import { join } from "node:path";
+import { defaultSandbox } from "../helpers/default-sandbox.js";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigSchema } from "../../src/config/config.js";
 import { findMarkedProcesses, markerScanCount } from "../../src/process/marked-processes.js";
-import { createSandbox } from "../../src/sandbox/create.js";
 import type { CommandSandbox } from "../../src/sandbox/sandbox.js";
 import { warmHeldSandbox } from "../helpers/held-sandbox.js";
 import { useLaneFixture } from "../helpers/lane-fixture.js";
@@ -23,12 +21,7 @@ afterEach(() => {
 const afterSweeps = () => new Promise((resolve) => setTimeout(resolve, 600));
 
 function sandboxed(held?: false) {
-  sandbox = createSandbox(ConfigSchema.parse({}), {
-    workspace: ws.dir,
-    lanesDir: join(ws.dir, ".lanes"),
-    env: process.env,
-    held: held !== false,
-  });
+  sandbox = defaultSandbox(ws.dir, held !== false);
   return ws.manager({ sandbox });
 }
 

@@ -1,11 +1,10 @@
+import { defaultSandbox } from "../helpers/default-sandbox.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigSchema } from "../../src/config/config.js";
 import { groupScans } from "../../src/process/group-members.js";
 import { startGroupProcess } from "../../src/process/group-process.js";
-import { createSandbox } from "../../src/sandbox/create.js";
 import type { CommandSandbox } from "../../src/sandbox/sandbox.js";
 
 // Issue 15: when a sandboxed command's leader (the outer bwrap) exits, its group lives on for a moment (the
@@ -22,11 +21,7 @@ afterEach(() => {
 describe.runIf(process.platform === "linux")("the group sweep after a leader's exit", () => {
   it("a burst of 30 sandboxed task ends costs a few /proc scans, not one every 25 ms", async () => {
     dir = mkdtempSync(join(tmpdir(), "lanes-exit-scans-"));
-    sandbox = createSandbox(ConfigSchema.parse({}), {
-      workspace: dir,
-      lanesDir: join(dir, ".lanes"),
-      env: process.env,
-    });
+    sandbox = defaultSandbox(dir);
     const start = (i: number) =>
       startGroupProcess({
         command: "true",

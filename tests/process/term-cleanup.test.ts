@@ -1,10 +1,9 @@
+import { defaultSandbox } from "../helpers/default-sandbox.js";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigSchema } from "../../src/config/config.js";
 import { startGroupProcess } from "../../src/process/group-process.js";
-import { createSandbox } from "../../src/sandbox/create.js";
 import type { CommandSandbox } from "../../src/sandbox/sandbox.js";
 import { useProcessMarker } from "../helpers/process-marker.js";
 import { eventually } from "../helpers/temp-workspace.js";
@@ -57,11 +56,7 @@ describe.runIf(process.platform === "linux")("a young task's TERM trap cleans up
   // In a bubblewrap of its own, the trapping shell is the child of the sandbox's wrapper shell.
   it("sandboxed: the program a TERM trap runs to clean up finishes and the trap's exit code is kept", async () => {
     dir = mkdtempSync(join(tmpdir(), "lanes-term-cleanup-"));
-    sandbox = createSandbox(ConfigSchema.parse({}), {
-      workspace: dir,
-      lanesDir: join(dir, ".lanes"),
-      env: process.env,
-    });
+    sandbox = defaultSandbox(dir);
     expect(await killedWhileWaiting()).toEqual({ cleanup: "cleaned", exitCode: 7, signal: null });
   }, 30_000);
 });

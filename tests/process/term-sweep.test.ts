@@ -1,11 +1,10 @@
+import { defaultSandbox } from "../helpers/default-sandbox.js";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigSchema } from "../../src/config/config.js";
 import { startGroupProcess, type GroupProcess } from "../../src/process/group-process.js";
 import type { ProcessResult } from "../../src/process/process-result.js";
-import { createSandbox } from "../../src/sandbox/create.js";
 import type { CommandSandbox } from "../../src/sandbox/sandbox.js";
 import { useProcessMarker } from "../helpers/process-marker.js";
 
@@ -120,11 +119,7 @@ describe.runIf(process.platform === "linux")("a TERM swept across a task's first
   // ended by the KILL after the grace.
   it("sandboxed: 40 `exec sleep 30` killed 0-10 ms after their start all end by the TERM", async () => {
     dir = mkdtempSync(join(tmpdir(), "lanes-term-sweep-"));
-    sandbox = createSandbox(ConfigSchema.parse({}), {
-      workspace: dir,
-      lanesDir: join(dir, ".lanes"),
-      env: process.env,
-    });
+    sandbox = defaultSandbox(dir);
     const results = await sweep(40, 10, 10);
     expect(endings(results)).toEqual({ SIGTERM: 40 });
   }, 120_000);

@@ -25,6 +25,23 @@ afterEach(() => {
 
 const read = (path: string): string => (existsSync(path) ? readFileSync(path, "utf8").trim() : "");
 
+/**
+ * A member (perl, forked by its leader) that says `ready`, then at a TERM resets its handler, cleans up for 3 s
+ * (writing `clean`) and re-raises. Perl blocks a signal while its handler runs: unblocked here, as a shell's
+ * trap leaves it.
+ */
+const cleaningMember = (ready: string, clean: string): string =>
+  `use POSIX; $SIG{TERM} = sub { $SIG{TERM} = "DEFAULT"; sigprocmask(SIG_UNBLOCK, POSIX::SigSet->new(SIGTERM)); sleep 3; open(my $f, ">", "${clean}"); print $f "cleaned"; close $f; kill "TERM", $$ }; open(my $r, ">", "${ready}"); close $r; sleep 1 while 1;`;
+
+/** The group's TERM with the second look, its polls 2 s apart (a scan taken within 2 s is reused): the outcome. */
+async function termWithSecondLook(
+  pgid: number,
+  clean: string,
+): Promise<{ cleanup: string; signal: unknown }> {
+  const outcome = await terminateGroup(pgid, 8_000, 2_000, true);
+  return { cleanup: read(clean), signal: outcome.signal };
+}
+
 describe.runIf(process.platform === "linux")("who takes a young group's TERM", () => {
   it("a member born after the last scan, whose handler resets itself and cleans up, gets one TERM", async () => {
     dir = mkdtempSync(join(tmpdir(), "lanes-term-takers-"));
@@ -35,8 +52,7 @@ describe.runIf(process.platform === "linux")("who takes a young group's TERM", (
       string,
     ];
     // The leader ignores TERM and waits for its child, which it forks only when told (after the test's scan).
-    // Perl blocks a signal while its handler runs: unblocked here, as a shell's trap leaves it.
-    const child = `use POSIX; $SIG{TERM} = sub { $SIG{TERM} = "DEFAULT"; sigprocmask(SIG_UNBLOCK, POSIX::SigSet->new(SIGTERM)); sleep 3; open(my $f, ">", "${clean}"); print $f "cleaned"; close $f; kill "TERM", $$ }; open(my $r, ">", "${ready}"); close $r; sleep 1 while 1;`;
+    const child = cleaningMember(ready, clean);
     const leader = `$SIG{TERM} = "IGNORE"; open(my $u, ">", "${up}"); close $u; select(undef, undef, undef, 0.01) until -e "${go}"; my $pid = fork(); if ($pid == 0) { $SIG{TERM} = "DEFAULT"; ${child} } waitpid($pid, 0); exit 0;`;
     const process_ = spawn("perl", ["-e", leader], { detached: true, stdio: "ignore", env: marker.env() });
     const pgid = process_.pid!;
@@ -45,11 +61,7 @@ describe.runIf(process.platform === "linux")("who takes a young group's TERM", (
     expect(groupMemberPids(pgid)).toEqual([pgid]);
     writeFileSync(go, "");
     expect(await eventually(() => existsSync(ready), 10_000, 10)).toBe(true);
-    const outcome = await terminateGroup(pgid, 8_000, 2_000, true);
-    expect({ cleanup: read(clean), signal: outcome.signal }).toEqual({
-      cleanup: "cleaned",
-      signal: "SIGTERM",
-    });
+    expect(await termWithSecondLook(pgid, clean)).toEqual({ cleanup: "cleaned", signal: "SIGTERM" });
   }, 30_000);
 
   it("a group born after the last scan (none of it in that scan), whose member resets its handler and cleans up, gets one TERM", async () => {
@@ -58,16 +70,12 @@ describe.runIf(process.platform === "linux")("who takes a young group's TERM", (
     // The scan a kill within the next 2 s may reuse, taken before the group exists (CI's term-sweep failure:
     // a scan a poll old, from before a task started moments earlier, left its shell unseen).
     expect(groupMemberPids(process.pid)).toEqual([]);
-    const child = `use POSIX; $SIG{TERM} = sub { $SIG{TERM} = "DEFAULT"; sigprocmask(SIG_UNBLOCK, POSIX::SigSet->new(SIGTERM)); sleep 3; open(my $f, ">", "${clean}"); print $f "cleaned"; close $f; kill "TERM", $$ }; open(my $r, ">", "${ready}"); close $r; sleep 1 while 1;`;
+    const child = cleaningMember(ready, clean);
     const leader = `$SIG{TERM} = "IGNORE"; my $pid = fork(); if ($pid == 0) { $SIG{TERM} = "DEFAULT"; ${child} } waitpid($pid, 0); exit 0;`;
     const process_ = spawn("perl", ["-e", leader], { detached: true, stdio: "ignore", env: marker.env() });
     const pgid = process_.pid!;
     expect(await eventually(() => existsSync(ready), 10_000, 10)).toBe(true);
-    const outcome = await terminateGroup(pgid, 8_000, 2_000, true);
-    expect({ cleanup: read(clean), signal: outcome.signal }).toEqual({
-      cleanup: "cleaned",
-      signal: "SIGTERM",
-    });
+    expect(await termWithSecondLook(pgid, clean)).toEqual({ cleanup: "cleaned", signal: "SIGTERM" });
   }, 30_000);
 
   it("a member with no handler at the look before the TERM, that set one before the TERM landed and resets it to clean up, gets one TERM", async () => {

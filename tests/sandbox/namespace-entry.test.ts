@@ -1,10 +1,9 @@
+import { defaultSandbox } from "../helpers/default-sandbox.js";
 import { mkdtempSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigSchema } from "../../src/config/config.js";
 import { startGroupProcess } from "../../src/process/group-process.js";
-import { createSandbox } from "../../src/sandbox/create.js";
 import type { CommandSandbox } from "../../src/sandbox/sandbox.js";
 
 // How a sandboxed command enters the session's shared network namespace: the group launcher (perl) enters
@@ -21,11 +20,7 @@ afterEach(() => {
 
 function sessionSandbox(): CommandSandbox {
   dir = mkdtempSync(join(tmpdir(), "lanes-ns-entry-"));
-  const made = createSandbox(ConfigSchema.parse({}), {
-    workspace: dir,
-    lanesDir: join(dir, ".lanes"),
-    env: process.env,
-  });
+  const made = defaultSandbox(dir);
   if (!made) throw new Error("workspace-write made no sandbox");
   return (sandbox = made);
 }
