@@ -8,7 +8,7 @@ import { endMarkedProcesses, findMarkedProcesses } from "../process/marked-proce
  */
 export async function endTaskGroup(pgid: number, taskId: string, graceMs: number): Promise<TerminateOutcome> {
   const ids = new Set([taskId]);
-  const [outcome] = await Promise.all([terminateGroup(pgid, graceMs), endEscapees(ids, graceMs)]);
+  const [outcome] = await Promise.all([terminateGroup(pgid, graceMs), endEscapees(ids, pgid, graceMs)]);
   return outcome;
 }
 
@@ -17,9 +17,12 @@ export function killTaskGroupNow(pgid: number | null): void {
   if (pgid !== null) signalGroup(pgid, "SIGKILL");
 }
 
-/** TERM what carries the marker, then KILL whatever of it is still there after the grace period. */
-async function endEscapees(ids: ReadonlySet<string>, graceMs: number): Promise<void> {
-  if (endMarkedProcesses(ids, graceMs) === 0) return;
+/**
+ * TERM what carries the marker outside the group (the group has its own TERM: a second one would cut a trap's
+ * cleanup), then KILL whatever of it is still there after the grace period.
+ */
+async function endEscapees(ids: ReadonlySet<string>, pgid: number, graceMs: number): Promise<void> {
+  if (endMarkedProcesses(ids, graceMs, new Set([pgid])) === 0) return;
   const deadline = Date.now() + graceMs;
   while (findMarkedProcesses(ids).length > 0 && Date.now() < deadline)
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -9,25 +9,34 @@ const SWEEP_DELAY_MS = 200;
  */
 export class EscapeSweeper {
   private readonly pending = new Set<string>();
+  /** The groups of the pending tasks: lanes TERMs those itself (after a leader's exit), so the sweep does not. */
+  private readonly groups = new Set<number>();
   /** Swept once already: swept again with KILL when lanes ends, for escapees that ignored the TERM. */
   private readonly swept = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly graceMs: () => number) {}
 
-  /** Looks for escapees of this task (or foreground marker) soon. */
-  schedule(id: string): void {
+  /** Looks for escapees of this task (or foreground marker) soon; `group`: its own, not swept with TERM. */
+  schedule(id: string, group?: number | null): void {
     this.pending.add(id);
+    if (group) this.groups.add(group);
     // The batched sweep scans /proc off the event loop; final() stays synchronous, for lanes' last moment.
     this.timer ??= setTimeout(
-      () => void endMarkedProcessesAsync(this.take(), this.graceMs()),
+      () => void endMarkedProcessesAsync(this.take(), this.graceMs(), this.takeGroups()),
       SWEEP_DELAY_MS,
     );
   }
 
   /** Sweeps what is pending now; returns how many escaped processes were signalled. */
   sweep(graceMs: number): number {
-    return endMarkedProcesses(this.take(), graceMs);
+    return endMarkedProcesses(this.take(), graceMs, this.takeGroups());
+  }
+
+  private takeGroups(): Set<number> {
+    const groups = new Set(this.groups);
+    this.groups.clear();
+    return groups;
   }
 
   /** The pending ids, now counted as swept (so final() sweeps them again, even mid-scan). */

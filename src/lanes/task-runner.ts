@@ -104,7 +104,8 @@ export class TaskRunner {
     dropDeathLine(record);
     record.output_bytes = fileSize(record.output_file);
     task.watch = undefined;
-    if (!this.sandboxFor(task.unsandboxed)?.containsProcesses) this.parts.sweeper.schedule(record.id);
+    if (!this.sandboxFor(task.unsandboxed)?.containsProcesses)
+      this.parts.sweeper.schedule(record.id, record.pid);
     this.parts.registry.persist(record);
     this.parts.events.emit({ type: "task-end", record: { ...record } });
     // Killed at shutdown: no model of this lanes will read it; the record stays undelivered for the next.

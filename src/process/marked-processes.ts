@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
+import { groupOf } from "./group-members.js";
 import { scanInWorker, workerStarted } from "./marker-scan-worker.js";
 
 /** The environment variable every process of a task (or foreground command) inherits: its id. */
@@ -84,25 +85,47 @@ export function markerScanCount(): number {
 const BURST_MS = 1_000;
 let lastScanAt = Number.NEGATIVE_INFINITY;
 
-/** Ends escaped processes: TERM now, KILL after the grace period for any still alive. */
-export function endMarkedProcesses(ids: ReadonlySet<string>, graceMs: number): number {
-  return signalMarked(ids, findMarkedProcesses(ids), graceMs);
+/**
+ * Ends escaped processes: TERM now, KILL after the grace period for any still alive. A process in one of
+ * `spare` (groups whose own TERM lanes sent or sends) gets no TERM here: a second one lands in its cleanup (a
+ * shell's trap that reset TERM dies there). The KILL after the grace reaches it all the same.
+ */
+export function endMarkedProcesses(
+  ids: ReadonlySet<string>,
+  graceMs: number,
+  spare: ReadonlySet<number> = NO_GROUPS,
+): number {
+  return signalMarked(ids, findMarkedProcesses(ids), graceMs, spare);
 }
 
 /** endMarkedProcesses with the scan off the event loop; resolves with how many were signalled. */
-export async function endMarkedProcessesAsync(ids: ReadonlySet<string>, graceMs: number): Promise<number> {
-  return signalMarked(ids, await findMarkedProcessesAsync(ids), graceMs);
+export async function endMarkedProcessesAsync(
+  ids: ReadonlySet<string>,
+  graceMs: number,
+  spare: ReadonlySet<number> = NO_GROUPS,
+): Promise<number> {
+  return signalMarked(ids, await findMarkedProcessesAsync(ids), graceMs, spare);
 }
 
-function signalMarked(ids: ReadonlySet<string>, found: MarkedProcess[], graceMs: number): number {
-  for (const { pid } of found) sendSignal(pid, graceMs === 0 ? "SIGKILL" : "SIGTERM");
-  if (found.length > 0 && graceMs > 0) {
+const NO_GROUPS: ReadonlySet<number> = new Set();
+
+function signalMarked(
+  ids: ReadonlySet<string>,
+  found: MarkedProcess[],
+  graceMs: number,
+  spare: ReadonlySet<number>,
+): number {
+  const term = graceMs > 0;
+  const signalled =
+    term && spare.size > 0 ? found.filter(({ pid }) => !spare.has(groupOf(pid) ?? -1)) : found;
+  for (const { pid } of signalled) sendSignal(pid, term ? "SIGTERM" : "SIGKILL");
+  if (signalled.length > 0 && term) {
     // Looked up again: a pid that exited during the grace period may belong to another process by now.
     setTimeout(() => {
       for (const { pid } of findMarkedProcesses(ids)) sendSignal(pid, "SIGKILL");
     }, graceMs).unref();
   }
-  return found.length;
+  return signalled.length;
 }
 
 function sendSignal(pid: number, signal: NodeJS.Signals): void {
