@@ -16,6 +16,8 @@ import { formatBytes } from "../text/preview.js";
 import { wrapLine } from "../text/wrap.js";
 import { findTask, killStoredTask, listStoredTasks, readStore } from "../lanes/stored-tasks.js";
 import { storedKillText } from "../present/stored-kill-text.js";
+import { sweepDeadLeftovers } from "../sandbox/dead-leftovers.js";
+import { realised } from "../sandbox/own-cache.js";
 import { describeRecord } from "../present/describe-record.js";
 
 export function formatTaskList(tasks: DerivedTask[], all: boolean, now = Date.now()): string {
@@ -89,6 +91,7 @@ export async function pruneCommand(
  * `columns`, long rows wrap at spaces and hang under the text after the id (a pipe gets one row a task).
  */
 export async function tasksListing(workspace: string, all: boolean, columns?: number): Promise<string> {
+  await tidyMountPoints(workspace, 0);
   const records = (await listStoredTasks(workspace, true, process.pid)).map((task) => task.record);
   const worktrees = interruptedWorktreesText(interruptedWorktrees(workspace, records));
   const listing = formatTaskList(await listStoredTasks(workspace, all, process.pid), all) + worktrees;
@@ -210,6 +213,15 @@ export async function showTaskText(workspace: string, id: string): Promise<strin
   const { record, owner } = await findTask(workspace, id, process.pid);
   const whose = owner === "gone" && !isTerminal(record.status) ? "none (its lanes exited)" : undefined;
   return describeRecord(workspace, record, { owner: whose });
+}
+
+/**
+ * After `lanes tasks kill` (and at a listing): the empty mount points (`.vscode/`, `.env`, `.mcp.json`...) that
+ * lanes made for a detached or persisted task whose lanes has exited go once nothing has them mounted. A just
+ * killed task's sandbox ends a moment after its processes: `waitMs` looks again until then.
+ */
+export async function tidyMountPoints(workspace: string, waitMs: number): Promise<void> {
+  await sweepDeadLeftovers({ waitMs, waitFor: realised(workspace) });
 }
 
 /** `lanes tasks kill ID`: ends the task, and says what happened. */

@@ -12,6 +12,9 @@ export async function cwdOf(command: Command): Promise<string> {
 }
 
 /** Adds `lanes tasks` (list) with logs, prune, kill and show to `program`; returns it. */
+/** How long `lanes tasks kill` waits for the killed task's sandbox to end (its holder looks every 0.1 s). */
+const KILL_TIDY_MS = 2_000;
+
 export function addTasksCommand(program: Command): Command {
   const tasks = program
     .command("tasks")
@@ -56,7 +59,10 @@ export function addTasksCommand(program: Command): Command {
     .action(async (id: string, _options: unknown, command: Command) => {
       const workspace = await cwdOf(command);
       const graceMs = (await load.config()).loadConfig(workspace, process.env).kill_grace_ms;
-      console.log(await (await load.tasks()).killTaskText(workspace, id, graceMs));
+      const tasksCommand = await load.tasks();
+      console.log(await tasksCommand.killTaskText(workspace, id, graceMs));
+      // Said first: the user has the answer while the killed task's sandbox goes and its mount points with it.
+      await tasksCommand.tidyMountPoints(workspace, KILL_TIDY_MS);
     });
   tasks
     .command("show <id>")

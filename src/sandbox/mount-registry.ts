@@ -223,17 +223,21 @@ function quietly(write: () => void): void {
   }
 }
 
-/** Removes a mount point lanes made, unless the user has since put something in it or replaced it. */
-export function removeIfUnchanged(path: string, made: Pick<MadeEntry, "dev" | "ino">): void {
+/** Removes a mount point lanes made, unless the user has since put something in it or replaced it; whether it did. */
+export function removeIfUnchanged(path: string, made: Pick<MadeEntry, "dev" | "ino">): boolean {
   try {
     const stat = lstatSync(path);
-    if (stat.dev !== made.dev || stat.ino !== made.ino) return;
+    if (stat.dev !== made.dev || stat.ino !== made.ino) return false;
     if (stat.isDirectory()) {
-      if (readdirSync(path).length === 0) rmdirSync(path);
-    } else if (stat.isFile() && stat.size === 0) {
-      unlinkSync(path);
+      if (readdirSync(path).length > 0) return false;
+      rmdirSync(path);
+      return true;
     }
+    if (!stat.isFile() || stat.size !== 0) return false;
+    unlinkSync(path);
+    return true;
   } catch {
     // Gone already, or busy: nothing of the user's is touched either way.
+    return false;
   }
 }
