@@ -19,7 +19,7 @@ export function sandboxCheck(config: LanesConfig, workspace: string, env: NodeJS
   if (config.sandbox === "danger-full-access")
     return { ok: true, what: "sandbox off (danger-full-access): commands run unsandboxed" };
   const policy = policyFromSettings(config, workspace, env);
-  const probe = probeSandbox(env);
+  const probe = probeSandbox(env, true);
   const problem = probe.ok
     ? Array.isArray(policy.network) && networkBridge(env) === undefined
       ? BRIDGE_MISSING

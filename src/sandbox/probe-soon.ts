@@ -19,7 +19,7 @@ export function probeSoon(env: NodeJS.ProcessEnv): Promise<ProbeResult> {
     const limit = setTimeout(() => child.kill("SIGKILL"), 10_000);
     const end = (status: number | null, error?: Error): void => {
       clearTimeout(limit);
-      resolve(probeOutcome(plan.bwrap, { error, status, stderr }));
+      resolve(probeOutcome(plan.bwrap, { error, status, stderr }, env));
     };
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     child.once("error", (error) => end(null, error));

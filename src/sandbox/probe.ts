@@ -2,6 +2,7 @@ import { findPerl } from "../process/own-group-launch.js";
 import { spawnSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
+import { forgetProbe, probedOk, rememberProbeOk } from "./probe-cache.js";
 
 export type ProbeResult = { ok: true; bwrap: string } | { ok: false; reason: string };
 
@@ -38,15 +39,16 @@ let handedDown: ((mayWait: boolean) => ProbeResult | undefined) | undefined;
 
 /**
  * Whether the sandbox can start here: bwrap exists and can make the namespaces every command gets. Run
- * once per process, on the first sandboxed command (never at start-up). Linux only.
+ * once per process, on the first sandboxed command (never at start-up); a success is kept for the boot
+ * (probe-cache.ts). `fresh`: bwrap is run whatever was kept (`lanes doctor`). Linux only.
  */
-export function probeSandbox(env: NodeJS.ProcessEnv): ProbeResult {
-  cached ??= handedDown?.(true);
-  if (cached) return cached;
-  const plan = probePlan(env);
+export function probeSandbox(env: NodeJS.ProcessEnv, fresh = false): ProbeResult {
+  if (!fresh) cached ??= handedDown?.(true);
+  if (cached && !fresh) return cached;
+  const plan = probePlan(env, fresh);
   if (!("args" in plan)) return (cached = plan);
   const run = spawnSync(plan.bwrap, plan.args, { encoding: "utf8", timeout: 10_000 });
-  cached = probeOutcome(plan.bwrap, run);
+  cached = probeOutcome(plan.bwrap, run, env);
   return cached;
 }
 
@@ -66,8 +68,11 @@ export function adoptProbeLater(answer: (mayWait: boolean) => ProbeResult | unde
   handedDown = answer;
 }
 
-/** The bwrap run that answers, or the answer itself when there is nothing to run. */
-export function probePlan(env: NodeJS.ProcessEnv): { bwrap: string; args: string[] } | ProbeResult {
+/** The bwrap run that answers, or the answer itself when there is nothing to run (or it is kept). */
+export function probePlan(
+  env: NodeJS.ProcessEnv,
+  fresh = false,
+): { bwrap: string; args: string[] } | ProbeResult {
   if (process.platform !== "linux")
     return {
       ok: false,
@@ -79,18 +84,25 @@ export function probePlan(env: NodeJS.ProcessEnv): { bwrap: string; args: string
       ok: false,
       reason: `bubblewrap (bwrap) is not installed; install it (apt-get install bubblewrap, dnf install bubblewrap), ${WITHOUT}`,
     };
+  if (!fresh && probedOk(env, bwrap)) return { ok: true, bwrap };
   const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-pid", "--unshare-net"];
   return { bwrap, args: [...args, "--cap-drop", "ALL", "--", "/bin/true"] };
 }
 
-/** What a finished probe run says. */
+/** What a finished probe run says; a success is kept for the next lanes of this boot, a failure drops it. */
 export function probeOutcome(
   bwrap: string,
   run: { error?: Error | undefined; status: number | null; stderr: string },
+  env: NodeJS.ProcessEnv,
 ): ProbeResult {
-  if (run.error) return { ok: false, reason: `bubblewrap did not run: ${run.error.message}; ${WITHOUT}` };
-  if (run.status !== 0) return { ok: false, reason: explainBwrapFailure(run.stderr) };
-  return { ok: true, bwrap };
+  const result: ProbeResult = run.error
+    ? { ok: false, reason: `bubblewrap did not run: ${run.error.message}; ${WITHOUT}` }
+    : run.status !== 0
+      ? { ok: false, reason: explainBwrapFailure(run.stderr) }
+      : { ok: true, bwrap };
+  if (result.ok) rememberProbeOk(env, bwrap);
+  else forgetProbe(env);
+  return result;
 }
 
 /** How the proxy is carried into the sandbox when the network is a list of domains: perl, else socat. */
