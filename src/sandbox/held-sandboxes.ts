@@ -5,6 +5,14 @@ import { HeldSandbox } from "./held-sandbox.js";
 
 /** How long a layout's holder stays up with no command in it (a burst, a turn's next command). */
 const IDLE_MS = 3_000;
+/**
+ * A burst's command that starts its holder. A holder costs a bubblewrap and a perl (20-30 ms of CPU) and 5-12 ms
+ * to end at lanes' close, and comes up 30-80 ms after it is asked for: the commands of a burst of two or three
+ * have all started by then, each in a bubblewrap of its own. Asked for by the second, it cost 3 commands 20 ms
+ * of wall (fresh processes side by side: median 2,140 → 2,118 ms for 3 `sleep 2`); from the fourth, bursts of
+ * 10 and 50 took as long as before (2,198 / 2,185 and 2,407 / 2,401 ms).
+ */
+export const HOLDER_AT = 4;
 
 /** What a held sandbox's start needs beyond its layout. */
 export interface LayoutStart {
@@ -38,7 +46,7 @@ export class HeldSandboxes {
   private readonly entering = new Map<number, HeldSandbox>();
   private off: boolean;
   /** When a command of each layout last started without a holder: the next one soon after starts one. */
-  private readonly lone = new Map<string, number>();
+  private readonly lone = new Map<string, { at: number; count: number }>();
 
   constructor(enabled: boolean) {
     const calls = archSyscalls();
@@ -98,16 +106,16 @@ export class HeldSandboxes {
   }
 
   /**
-   * Whether this command is a lone one: no other of its layout started in the last IDLE_MS. It gets a
-   * bubblewrap of its own (a holder's start, 30-80 ms before the command could enter, would only delay it); the
-   * second of a burst starts the holder that the rest enter.
+   * Whether this command gets a bubblewrap of its own for want of a burst: fewer than HOLDER_AT of its layout
+   * have started, each within IDLE_MS of the one before. The HOLDER_AT-th starts the holder the rest enter.
    */
   private isLone(key: string): boolean {
     const now = Date.now();
     const last = this.lone.get(key);
-    for (const [other, at] of this.lone) if (now - at > IDLE_MS) this.lone.delete(other);
-    this.lone.set(key, now);
-    return last === undefined || now - last > IDLE_MS;
+    for (const [other, seen] of this.lone) if (now - seen.at > IDLE_MS) this.lone.delete(other);
+    const count = last === undefined || now - last.at > IDLE_MS ? 1 : last.count + 1;
+    this.lone.set(key, { at: now, count });
+    return count < HOLDER_AT;
   }
 
   private spawn(key: string, layout: LayoutStart): void {

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import type { LaneManager } from "../../src/lanes/lane-manager.js";
+import { HOLDER_AT } from "../../src/sandbox/held-sandboxes.js";
 import { eventually } from "./temp-workspace.js";
 
 function argvOf(pid: number | string): string[] {
@@ -45,10 +46,10 @@ function holderUp(workspace: string): boolean {
 }
 
 /**
- * Two commands one after the other (the second of a burst starts the layout's held sandbox, both run in
- * bubblewraps of their own), then waits until the holder is up, so the next commands enter it.
+ * HOLDER_AT commands one after the other (the last starts the layout's held sandbox, all run in bubblewraps of
+ * their own), then waits until the holder is up, so the next commands enter it.
  */
 export async function warmHeldSandbox(lanes: LaneManager, workspace: string): Promise<boolean> {
-  for (let i = 0; i < 2; i++) await lanes.whenEnded(lanes.start({ command: "true" }).id);
+  for (let i = 0; i < HOLDER_AT; i++) await lanes.whenEnded(lanes.start({ command: "true" }).id);
   return eventually(() => holderUp(workspace), 10_000);
 }

@@ -8,6 +8,7 @@ import { LaneManager } from "../../src/lanes/lane-manager.js";
 import { createSandbox } from "../../src/sandbox/create.js";
 import type { CommandSandbox } from "../../src/sandbox/sandbox.js";
 import { bwrapsFor, holderPerls, warmHeldSandbox } from "../helpers/held-sandbox.js";
+import { HOLDER_AT } from "../../src/sandbox/held-sandboxes.js";
 import { eventually } from "../helpers/temp-workspace.js";
 
 // Issue 15, the cost at scale: a bubblewrap per command made and tore down a pid, mount, ipc and uts namespace
@@ -124,11 +125,11 @@ describe.runIf(process.platform === "linux")("held sandboxes", () => {
     });
     mkdirSync(join(home, ".ssh"));
     writeFileSync(join(home, ".ssh", "id_test"), "secret-key\n");
-    // Hidden from the very next commands, which need a layout of their own: the first of them is lone (a
-    // bubblewrap of its own), the second starts the new layout's holder.
+    // Hidden from the very next commands, which need a layout of their own: the first of them get a bubblewrap
+    // each, the HOLDER_AT-th starts the new layout's holder.
     const read = "cat ~/.ssh/id_test; ls ~/.ssh | wc -l";
     const ends = await Promise.all(
-      [read, read].map((command) => lanes.whenEnded(lanes.start({ command }).id)),
+      Array.from({ length: HOLDER_AT }, () => lanes.whenEnded(lanes.start({ command: read }).id)),
     );
     for (const end of ends) expect(output(end.output_file)).not.toContain("secret-key");
     expect(holders()).toContain(before);
@@ -153,8 +154,8 @@ describe.runIf(process.platform === "linux")("held sandboxes", () => {
 
   it("lanes' close while the burst's holder is still starting (never entered) leaves no mount point either", async () => {
     const lanes = manager();
-    // The second of a burst starts the holder; nothing asks whether it is up before lanes closes.
-    for (let i = 0; i < 2; i++) await lanes.whenEnded(lanes.start({ command: "true" }).id);
+    // The HOLDER_AT-th of a burst starts the holder; nothing asks whether it is up before lanes closes.
+    for (let i = 0; i < HOLDER_AT; i++) await lanes.whenEnded(lanes.start({ command: "true" }).id);
     // (Two bubblewraps while it starts: bubblewrap and its child, before that child becomes the holder.)
     expect(holders()).not.toEqual([]);
     await closeLeavesNothing(lanes);
@@ -191,10 +192,15 @@ describe.runIf(process.platform === "linux")("held sandboxes", () => {
     expect(await eventually(() => bwraps().length === 0, 5_000)).toBe(true);
   }, 60_000);
 
-  it("a lone command gets a bubblewrap of its own: no holder starts for it", async () => {
-    const single = manager();
-    expect((await single.whenEnded(single.start({ command: "true" }).id)).exit_code).toBe(0);
-    expect(holders()).toEqual([]);
+  it("a lone command, and a burst too short to repay a holder, get bubblewraps of their own: no holder starts", async () => {
+    const few = manager();
+    for (let i = 0; i < HOLDER_AT - 1; i++) {
+      expect((await few.whenEnded(few.start({ command: "true" }).id)).exit_code).toBe(0);
+      expect(holders()).toEqual([]);
+    }
+    // The next of the burst starts one.
+    expect((await few.whenEnded(few.start({ command: "true" }).id)).exit_code).toBe(0);
+    expect(holders()).not.toEqual([]);
   }, 60_000);
 
   it("held: false keeps a bubblewrap per command, bursts too", async () => {
