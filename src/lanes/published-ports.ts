@@ -42,3 +42,11 @@ export function listeningText(ports: readonly PublishedPort[]): string | undefin
   );
   return `listening on ${addresses.join(", ")}`;
 }
+
+/**
+ * A task that runs until it is killed: a persisted one, or one listening on a port (a dev server). A wait for
+ * "every running task" does not wait for these: they would hold it to its timeout.
+ */
+export function runsAsServer(record: TaskRecord): boolean {
+  return record.persist || publishedPorts(record).length > 0;
+}

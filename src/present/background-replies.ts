@@ -25,6 +25,13 @@ export function stillRunningLine(records: readonly TaskRecord[], why: string, to
   return `Still running${why ? ` (${why})` : ""}: ${records.map(namedTask).join(", ")}. ${told}`;
 }
 
+/** wait_background with no ids: the servers it did not wait for, and how to wait for one anyway. */
+export function serversNotWaitedLine(servers: readonly TaskRecord[], nothingElse: boolean): string {
+  const named = servers.map(namedTask).join(", ");
+  const lead = nothingElse ? "Nothing to wait for: only servers run" : "Not waited for, servers";
+  return `${lead} (persisted, or listening on a port: they end when killed): ${named}. Name one in task_ids to wait for it anyway.`;
+}
+
 /** kill_background: `result` is the task's result line. */
 export function killedReply(id: string, wasRunning: boolean, result: string): string {
   return wasRunning ? `Killed. ${result}` : `Task ${id} had already ended; nothing changed. ${result}`;

@@ -60,6 +60,8 @@ export interface WaitBackgroundDetails {
   cancelled: boolean;
   /** Ids among ended/running that belong to another lanes. */
   others: string[];
+  /** Running servers not waited for (no ids given): persisted tasks and those listening on a port. */
+  servers: string[];
 }
 
 export interface KillBackgroundDetails {

@@ -5,7 +5,8 @@ import {
   otherStillRunning,
   otherSummaryLine,
 } from "../present/other-task-text.js";
-import { stillRunningLine } from "../present/background-replies.js";
+import { serversNotWaitedLine, stillRunningLine } from "../present/background-replies.js";
+import { runsAsServer } from "../lanes/published-ports.js";
 import { resultText } from "../present/task-text.js";
 import type { LaneManager } from "../lanes/lane-manager.js";
 import { isTerminal } from "../lanes/task-record.js";
@@ -22,7 +23,9 @@ const schema = z.object({
     .array(z.string())
     .max(500)
     .optional()
-    .describe("Tasks to wait for (default: every running task)"),
+    .describe(
+      "Tasks to wait for (default: every running task except servers: persisted ones and those listening on a port)",
+    ),
   mode: z
     .enum(["any", "all"])
     .optional()
@@ -44,7 +47,10 @@ export function createWaitBackgroundTool(lanes: LaneManager, delivery: ResultDel
     schema,
     async run(input, context) {
       const { signal } = context;
-      const ids = input.task_ids ?? lanes.active().map((record) => record.id);
+      // Named, a server is waited for; by default not: it ends only when killed, and would hold the wait.
+      const active = input.task_ids === undefined ? lanes.active() : [];
+      const servers = active.filter(runsAsServer);
+      const ids = input.task_ids ?? active.filter((record) => !servers.includes(record)).map((r) => r.id);
       if (ids.length === 0) {
         const idle: WaitBackgroundDetails = {
           ended: [],
@@ -52,8 +58,10 @@ export function createWaitBackgroundTool(lanes: LaneManager, delivery: ResultDel
           timed_out: false,
           cancelled: false,
           others: [],
+          servers: servers.map((record) => record.id),
         };
-        return { content: idleText(lanes), details: idle };
+        const content = servers.length > 0 ? serversNotWaitedLine(servers, true) : idleText(lanes);
+        return { content, details: idle };
       }
       const unknown = ids.filter((id) => !lanes.get(id) && !lanes.otherTask(id));
       if (unknown.length > 0)
@@ -83,12 +91,14 @@ export function createWaitBackgroundTool(lanes: LaneManager, delivery: ResultDel
         ];
         lines.push(stillRunningLine([...own, ...theirs], why, told.filter(Boolean).join(" ")));
       }
+      if (servers.length > 0) lines.push(serversNotWaitedLine(servers, false));
       const details: WaitBackgroundDetails = {
         ended: result.ended,
         running: result.running,
         timed_out: result.timedOut,
         cancelled: signal.aborted,
         others: [...others.keys()],
+        servers: servers.map((record) => record.id),
       };
       return { content: lines.join("\n"), details };
     },

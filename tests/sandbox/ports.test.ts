@@ -176,6 +176,9 @@ describe("dev servers in the sandbox are published on the host's 127.0.0.1", () 
       },
       { tool_calls: [{ name: "bash", input: { command: waitForHost, timeout_ms: 120_000 } }] },
       { tool_calls: [{ name: "check_background", input: {} }] },
+      // Both are servers (one persisted, one listening): a wait for "every running task" does not wait out
+      // its timeout on them.
+      { tool_calls: [{ name: "wait_background", input: { timeout_ms: 30_000 } }] },
       { text: "done" },
     ]);
     const session = lanes(
@@ -199,6 +202,11 @@ describe("dev servers in the sandbox are published on the host's 127.0.0.1", () 
     const listing = events.find((event) => event.type === "tool-result" && event.name === "check_background");
     expect(listing?.content).toContain(`listening on 127.0.0.1:${plain}`);
     expect(listing?.content).toContain(`listening on 127.0.0.1:${kept}`);
+    const wait = events.find((event) => event.type === "tool-result" && event.name === "wait_background");
+    expect(wait?.content).toMatch(
+      /^Nothing to wait for: only servers run \(persisted, or listening on a port/,
+    );
+    expect(wait?.content.match(/\(node -e /g)).toHaveLength(2);
     // The session has ended its plain task, and with it that port; the persisted one still answers.
     expect(
       await until(
