@@ -31,6 +31,7 @@ export function adoptedTask(record: TaskRecord, graceMs: number): TaskHandle {
     naturalEnd,
     endedEarly: () => readExitFile(record.exit_file) !== null,
     writtenCode: () => readExitCode(record.exit_file),
+    exitFile: record.exit_file,
   });
   let timer: NodeJS.Timeout | undefined;
   if (record.timeout_ms !== null && record.started_at !== null) {

@@ -1,4 +1,5 @@
 import { signalGroup, terminateGroup, type TerminateOutcome } from "../process/kill-group.js";
+import { markEnding } from "../process/ending-marker.js";
 import { endMarkedProcesses, findMarkedProcesses } from "../process/marked-processes.js";
 
 /**
@@ -6,8 +7,15 @@ import { endMarkedProcesses, findMarkedProcesses } from "../process/marked-proce
  * command left, `lanes tasks kill` from another shell): TERM its group and whatever left the group carrying
  * its marker, KILL what is left after the grace period. Resolves with the signal that ended the group.
  */
-export async function endTaskGroup(pgid: number, taskId: string, graceMs: number): Promise<TerminateOutcome> {
+export async function endTaskGroup(
+  pgid: number,
+  taskId: string,
+  graceMs: number,
+  exitFile?: string,
+): Promise<TerminateOutcome> {
   const ids = new Set([taskId]);
+  // Before the TERM: the command's shell then knows the TERM is lanes' (ending-marker.ts).
+  markEnding(exitFile);
   const [outcome] = await Promise.all([terminateGroup(pgid, graceMs), endEscapees(ids, pgid, graceMs)]);
   return outcome;
 }

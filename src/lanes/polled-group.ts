@@ -15,6 +15,8 @@ export interface PolledGroupOptions {
   endedEarly?: () => boolean;
   /** The code the task's exit-file wrapper wrote, read once a kill has ended the group. */
   writtenCode?: () => number | null;
+  /** The task's exit file: a kill marks the command as ended by lanes next to it first (ending-marker.ts). */
+  exitFile?: string;
 }
 
 /**
@@ -38,7 +40,7 @@ export function polledGroup(options: PolledGroupOptions): TaskHandle & { finishe
     terminate(reason: KillReason): Promise<void> {
       // Re-read first: a command that ended since the last poll ended by itself, not by this kill.
       if (!handle.finished && !ending && options.endedEarly?.()) handle.finish(options.naturalEnd());
-      ending ??= endTaskGroup(pgid, taskId, graceMs).then((outcome) => {
+      ending ??= endTaskGroup(pgid, taskId, graceMs, options.exitFile).then((outcome) => {
         // The exit-file wrapper outlives the TERM: a code it wrote is how the command really ended.
         const code = options.writtenCode?.() ?? null;
         const end =

@@ -1,3 +1,4 @@
+import { endingMarkerOf } from "../process/ending-marker.js";
 import { readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, sep } from "node:path";
 import { reconcileStore } from "./reconcile.js";
@@ -37,7 +38,7 @@ export async function pruneTasks(
     // The record goes last: a prune stopped halfway leaves a record whose files are gone, never the reverse.
     const own = files.filter((name) => name.startsWith(`${record.id}.`) && !name.endsWith(".json"));
     // A log or exit file elsewhere (a foreground run's) goes too, but only from inside `.lanes/`.
-    const outside = [record.output_file, record.exit_file].filter(
+    const outside = [record.output_file, record.exit_file, endingMarkerOf(record.exit_file)].filter(
       (file) => dirname(file) !== store.dir && file.startsWith(`${store.lanesDir}${sep}`),
     );
     for (const file of [

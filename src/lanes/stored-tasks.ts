@@ -90,7 +90,7 @@ export async function killStoredTask(
   }
   if (owner !== "gone" && !isTaskProcess(record.pid, id)) return { kind: "not-running", id };
   requestKill(store, id);
-  const outcome = await endTaskGroup(record.pid, id, graceMs);
+  const outcome = await endTaskGroup(record.pid, id, graceMs, record.exit_file);
   if (owner === "gone") {
     dropDeathLine({ output_file: record.output_file, end_reason: "user_kill" });
     const ended = {

@@ -16,8 +16,8 @@ import { STDERR_BACK, TRAP_PREFIX, trappingScript } from "./trapping-shell.js";
 // stderr back itself: a shell prints that line to the stderr the child was started with.
 export const EXIT_FILE_WRAPPER = [
   "__lanes_s=; trap __lanes_s=TERM TERM; trap __lanes_s=INT INT; trap __lanes_s=HUP HUP; exec 4>&2 2>&3",
-  // The command follows on the child's line 1, spliced in inside double quotes (the trap's `$?` escaped).
-  `/bin/sh -c "${STDERR_BACK}${TRAP_PREFIX.replace("$", "\\$")}$1" sh 3>&-; __lanes_c=$?`,
+  // The command follows on the child's line 1, spliced in inside double quotes (the trap's `$`, `"` escaped).
+  `/bin/sh -c "${STDERR_BACK}${TRAP_PREFIX.replace(/[$"\\`]/g, "\\$&")}$1" sh 3>&-; __lanes_c=$?`,
   // Line 1 is parsed before its `exec 2>&4`: a syntax error there (exit 2, never above 128) went to this file,
   // and is moved to the log (a subshell taking stderr back first cost a fork: +2.7 ms CPU per task).
   'if [ -s /proc/self/fd/3 ] && [ "$__lanes_c" -gt 128 ]; then printf "%s signal\\n" "$__lanes_c" >&3',

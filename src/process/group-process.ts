@@ -65,7 +65,7 @@ export function startGroupProcess(options: GroupProcessOptions): GroupProcess {
   const { endWithLanes, ...spawnOptions } = options;
   const spawned = spawnInGroup({ ...spawnOptions, endWithLanes: endWithLanes ? { graceMs } : undefined });
   const { child } = spawned;
-  const termination = terminateOnce(child?.pid, graceMs);
+  const termination = terminateOnce(child?.pid, graceMs, options.exitFile);
   const timeout = new AbortController();
   const exited = groupResult({ ...options, spawned, termination, startedAt, graceMs, timeout });
   const stdin = child?.stdin ?? null;

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { closeSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { commandPlan } from "./command-plan.js";
+import { ENDING_VARIABLE, endingMarkerOf } from "./ending-marker.js";
 import type { LaunchWrapper } from "./launch-wrapper.js";
 import { ownGroupLaunch } from "./own-group-launch.js";
 import { mirrorPipe, type OutputMirror } from "./output-mirror.js";
@@ -50,9 +51,14 @@ export function spawnInGroup(options: SpawnInGroupOptions): SpawnedGroup {
   try {
     const recordExitCode = options.exitFile !== undefined;
     if (options.sandbox) serverAhead(options);
+    // Where lanes marks the command as ended by it, before its TERM (ending-marker.ts).
+    const env =
+      options.exitFile === undefined
+        ? options.env
+        : { ...options.env, [ENDING_VARIABLE]: endingMarkerOf(options.exitFile) };
     const { plan, launch: extra } = commandPlan(
       options.command,
-      options.env,
+      env,
       recordExitCode,
       options.sandbox,
       options.cwd,

@@ -1,4 +1,5 @@
 import { groupOf } from "./group-members.js";
+import { markEnding } from "./ending-marker.js";
 import { terminateGroup, type TerminateOutcome } from "./kill-group.js";
 import type { TerminationReason } from "./process-result.js";
 
@@ -20,8 +21,9 @@ export interface Termination {
  */
 const YOUNG_MS = 2_000;
 
-export function terminateOnce(pid: number | undefined, graceMs: number): Termination {
-  return new OnceTermination(pid, graceMs);
+/** `exitFile`: the command's, next to which it is marked as ended by lanes before the TERM (ending-marker.ts). */
+export function terminateOnce(pid: number | undefined, graceMs: number, exitFile?: string): Termination {
+  return new OnceTermination(pid, graceMs, exitFile);
 }
 
 class OnceTermination implements Termination {
@@ -33,6 +35,7 @@ class OnceTermination implements Termination {
   constructor(
     private readonly pid: number | undefined,
     private readonly graceMs: number,
+    private readonly exitFile: string | undefined,
   ) {}
 
   markReaped(): void {
@@ -52,6 +55,7 @@ class OnceTermination implements Termination {
     // In the first milliseconds the launcher may not have made its group yet (it does so after its exec), so
     // a group signal would find nothing: then the launcher is alone, and is signalled itself. Not once reaped,
     // when its pid may be another process's. Whatever it started by then goes with the group at its exit.
+    markEnding(this.exitFile);
     const group = groupOf(this.pid);
     if (!this.reaped && group !== undefined && group !== this.pid) signalProcess(this.pid, "SIGTERM");
     const young = Date.now() - this.startedAt < YOUNG_MS;

@@ -4,9 +4,16 @@ import { readFileSync } from "node:fs";
 // that ignores TERM and exits 7 is recorded 7, not the shell's own 143. It sets the trap first thing: a signal
 // before that ends it by the default action (the command never started), none can fall between. Its
 // `exit $?` has one blind spot: a TERM that finds it between two commands exits with the previous one's status.
+// It keeps `exit $?` only for a signal lanes sent (ending-marker.ts: the mark is there); one the command sent
+// itself (`kill -TERM $$`, `kill 0`) is re-raised, so the shell dies of it as a plain `sh -c` does. Without a
+// mark named (no exit file), `exit $?` as before. The mark's name is taken out of the environment: the
+// command sees the environment it was given.
 // The command follows on the trap's line, not through `eval`: its errors then read as a plain `sh -c`'s
 // ("sh: 1: foo: not found", not "sh: 1: eval: foo: not found"), line numbers included.
-export const TRAP_PREFIX = "trap 'exit $?' TERM INT HUP; ";
+export const TRAP_PREFIX =
+  "__lanes_e=${LANES_TASK_ENDING-}; unset LANES_TASK_ENDING; " +
+  '__lanes_trap() { __lanes_t=$?; [ -z "$__lanes_e" ] || [ -e "$__lanes_e" ] || { trap - "$1"; kill -s "$1" $$; }; exit $__lanes_t; }; ' +
+  "trap '__lanes_trap TERM' TERM; trap '__lanes_trap INT' INT; trap '__lanes_trap HUP' HUP; ";
 
 /** What the sandbox's wrapper puts before the trap: its child takes the log back as its stderr. */
 export const STDERR_BACK = "exec 2>&4 4>&-; ";
