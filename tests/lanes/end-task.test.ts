@@ -1,11 +1,12 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { endTaskGroup } from "../../src/lanes/end-task.js";
 import { EscapeSweeper } from "../../src/lanes/escape-sweeper.js";
 import { TASK_MARKER } from "../../src/process/marked-processes.js";
+import { cleaningPerl, readTrimmed } from "../helpers/cleaning-perl.js";
 import { useProcessMarker } from "../helpers/process-marker.js";
 import { eventually } from "../helpers/temp-workspace.js";
 
@@ -21,15 +22,9 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const read = (path: string): string => (existsSync(path) ? readFileSync(path, "utf8").trim() : "");
-
-/**
- * Perl that says `ready`, then at a TERM resets its handler, cleans up for 1 s (writing `clean`) and
- * re-raises. Perl blocks a signal while its handler runs: unblocked here, as a shell's trap leaves it, so a
- * second TERM at any moment of the cleanup ends it.
- */
-const cleaning = (ready: string, clean: string): string =>
-  `use POSIX; $SIG{TERM} = sub { $SIG{TERM} = "DEFAULT"; sigprocmask(SIG_UNBLOCK, POSIX::SigSet->new(SIGTERM)); sleep 1; open(my $f, ">", "${clean}"); print $f "cleaned"; close $f; kill "TERM", $$ }; open(my $r, ">", "${ready}"); close $r; sleep 1 while 1;`;
+/** The cleaning perl with a 1 s cleanup (a second TERM within it ends it). */
+const cleaning = (ready: string, clean: string): string => cleaningPerl(ready, clean, 1);
+const read = readTrimmed;
 
 describe.runIf(process.platform === "linux")("endTaskGroup", () => {
   it("a marked process still in the task's group gets one TERM (the group's), and cleans up", async () => {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -7,6 +7,7 @@ import { groupMemberPids } from "../../src/process/group-members.js";
 import { signalGroup, terminateGroup } from "../../src/process/kill-group.js";
 import { membersBeforeTerm } from "../../src/process/members-before-term.js";
 import { secondLook } from "../../src/process/term-deaf-members.js";
+import { cleaningPerl, readTrimmed } from "../helpers/cleaning-perl.js";
 import { useProcessMarker } from "../helpers/process-marker.js";
 import { eventually } from "../helpers/temp-workspace.js";
 
@@ -23,15 +24,10 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const read = (path: string): string => (existsSync(path) ? readFileSync(path, "utf8").trim() : "");
+const read = readTrimmed;
 
-/**
- * A member (perl, forked by its leader) that says `ready`, then at a TERM resets its handler, cleans up for 3 s
- * (writing `clean`) and re-raises. Perl blocks a signal while its handler runs: unblocked here, as a shell's
- * trap leaves it.
- */
-const cleaningMember = (ready: string, clean: string): string =>
-  `use POSIX; $SIG{TERM} = sub { $SIG{TERM} = "DEFAULT"; sigprocmask(SIG_UNBLOCK, POSIX::SigSet->new(SIGTERM)); sleep 3; open(my $f, ">", "${clean}"); print $f "cleaned"; close $f; kill "TERM", $$ }; open(my $r, ">", "${ready}"); close $r; sleep 1 while 1;`;
+/** A member (perl, forked by its leader) that cleans up for 3 s at a TERM (tests/helpers/cleaning-perl.ts). */
+const cleaningMember = (ready: string, clean: string): string => cleaningPerl(ready, clean, 3);
 
 /** The group's TERM with the second look, its polls 2 s apart (a scan taken within 2 s is reused): the outcome. */
 async function termWithSecondLook(

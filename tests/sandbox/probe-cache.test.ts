@@ -9,6 +9,15 @@ import { tempWorkspace } from "../helpers/temp-workspace.js";
 // A probe's success is kept for the boot, so each lanes' first sandboxed command need not run bubblewrap
 // first (8-10 ms). Only for the very bwrap probed; a failure is never kept; `lanes doctor` always probes anew.
 
+/** A temp folder with an empty `bin/` in it, removed after the test. */
+function withBin(onTestFinished: (fn: () => void) => void): { ws: { dir: string }; bin: string } {
+  const ws = tempWorkspace("lanes-probe-cache-");
+  onTestFinished(() => ws.cleanup());
+  const bin = join(ws.dir, "bin");
+  mkdirSync(bin);
+  return { ws, bin };
+}
+
 describe.runIf(process.platform === "linux")("the kept sandbox probe", () => {
   it("holds for the bwrap that was probed, not for another path or a bwrap replaced since", ({
     onTestFinished,
@@ -38,10 +47,7 @@ describe.runIf(process.platform === "linux")("the kept sandbox probe", () => {
   it("a probe's success is kept (the next plan runs nothing), a failure drops it; asked afresh, bwrap runs", ({
     onTestFinished,
   }) => {
-    const ws = tempWorkspace("lanes-probe-cache-");
-    onTestFinished(() => ws.cleanup());
-    const bin = join(ws.dir, "bin");
-    mkdirSync(bin);
+    const { ws, bin } = withBin(onTestFinished);
     const bwrap = join(bin, "bwrap");
     copyFileSync(findProgram("bwrap", process.env) ?? "/usr/bin/bwrap", bwrap);
     chmodSync(bwrap, 0o755);
@@ -56,10 +62,7 @@ describe.runIf(process.platform === "linux")("the kept sandbox probe", () => {
   });
 
   it("the next lanes process does not run the probe again", async ({ onTestFinished }) => {
-    const ws = tempWorkspace("lanes-probe-cache-");
-    onTestFinished(() => ws.cleanup());
-    const bin = join(ws.dir, "bin");
-    mkdirSync(bin);
+    const { ws, bin } = withBin(onTestFinished);
     // A bwrap that logs its arguments and runs the real one: the probe's run ends with `-- /bin/true`.
     const calls = join(ws.dir, "calls");
     const real = findProgram("bwrap", process.env) ?? "/usr/bin/bwrap";
@@ -82,10 +85,7 @@ describe.runIf(process.platform === "linux")("the kept sandbox probe", () => {
   it("lanes doctor probes anew: a kept success does not hide a bwrap that fails now", async ({
     onTestFinished,
   }) => {
-    const ws = tempWorkspace("lanes-probe-cache-");
-    onTestFinished(() => ws.cleanup());
-    const bin = join(ws.dir, "bin");
-    mkdirSync(bin);
+    const { ws, bin } = withBin(onTestFinished);
     const bwrap = join(bin, "bwrap");
     writeFileSync(bwrap, `#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n`);
     chmodSync(bwrap, 0o755);
