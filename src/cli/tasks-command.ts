@@ -9,7 +9,7 @@ import { UsageError } from "../config/usage-error.js";
 import { describedCommand } from "../present/task-listing.js";
 import { statusPhrase, summaryLine } from "../present/task-text.js";
 import { pruneTasks } from "../lanes/prune-tasks.js";
-import { deriveTasks, isTaskProcess, type DerivedTask } from "../lanes/reconcile.js";
+import { deriveTasks, isRecordedProcess, type DerivedTask } from "../lanes/reconcile.js";
 import { isTerminal, type TaskRecord } from "../lanes/task-record.js";
 import { caretStream } from "../text/caret-notation.js";
 import { formatBytes } from "../text/preview.js";
@@ -113,7 +113,7 @@ function stillWritten(workspace: string, id: string): boolean {
   const [derived] = deriveTasks([current], process.pid);
   if (!derived || isTerminal(derived.record.status)) return false;
   // Queued, or running under a live lanes that has not written its end yet: its own pid tells.
-  return current.pid === null || derived.owner === "gone" || isTaskProcess(current.pid, id);
+  return current.pid === null || derived.owner === "gone" || isRecordedProcess(current);
 }
 
 const CHUNK_BYTES = 1024 * 1024;

@@ -72,6 +72,14 @@ function bornWithRecord(record: TaskRecord): boolean {
   return age !== undefined && Number.isFinite(recordAge) && Math.abs(age - recordAge) <= BIRTH_MATCH_MS;
 }
 
+/**
+ * Whether a record's pid is its task's process: it carries the task's marker, or (its launcher not yet
+ * exec'd into the command, a few ms after the start) it was born when the record says the task started.
+ */
+export function isRecordedProcess(record: TaskRecord): boolean {
+  return record.pid !== null && (isTaskProcess(record.pid, record.id) || bornWithRecord(record));
+}
+
 function childrenOf(pid: number): string[] {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, "latin1").split(" ").filter(Boolean);
@@ -188,7 +196,7 @@ export function deriveTasks(records: TaskRecord[], selfPid: number): DerivedTask
   );
   const direct = new Set(
     unexited
-      .filter((r) => r.pid !== null && (isTaskProcess(r.pid, r.id) || bornWithRecord(r)))
+      .filter(isRecordedProcess)
       .map((r) => r.id),
   );
   const scan = new Set(unexited.map((r) => r.id).filter((id) => !direct.has(id)));

@@ -3,7 +3,7 @@ import { fileSize } from "../text/utf8-window.js";
 import { endTaskGroup } from "./end-task.js";
 import { dropDeathLine } from "./log-death-line.js";
 import { listedByDefault } from "./other-tasks.js";
-import { isTaskProcess, reconcileStore, type DerivedTask } from "./reconcile.js";
+import { isRecordedProcess, reconcileStore, type DerivedTask } from "./reconcile.js";
 import { requestKill, USER_KILL_END } from "./kill-request.js";
 import { isTerminal, type TaskRecord } from "./task-record.js";
 import { MIN_ID_PREFIX, TaskNotFoundError } from "./task-not-found.js";
@@ -88,7 +88,7 @@ export async function killStoredTask(
       return { kind: "remote-elsewhere", id, host: record.remote.host, ownerPid: record.owner_pid };
     return { kind: "queued-elsewhere", id, ownerPid: record.owner_pid };
   }
-  if (owner !== "gone" && !isTaskProcess(record.pid, id)) return { kind: "not-running", id };
+  if (owner !== "gone" && !isRecordedProcess(record)) return { kind: "not-running", id };
   requestKill(store, id);
   const outcome = await endTaskGroup(record.pid, id, graceMs, record.exit_file);
   if (owner === "gone") {

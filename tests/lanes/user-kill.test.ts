@@ -1,7 +1,11 @@
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { killStoredTask } from "../../src/lanes/stored-tasks.js";
+import { newTaskRecord } from "../../src/lanes/task-lifecycle.js";
+import { TaskStore } from "../../src/lanes/task-store.js";
+import { eventually } from "../helpers/temp-workspace.js";
 import { storedKillText } from "../../src/present/stored-kill-text.js";
 import { useLaneFixture } from "../helpers/lane-fixture.js";
 
@@ -29,5 +33,33 @@ describe("lanes tasks kill on a task its live lanes holds", () => {
     });
     expect(await m.whenEnded(third.id)).toMatchObject({ status: "completed" });
     expect(existsSync(join(ws.dir, "ran"))).toBe(false);
+  });
+
+  // Right after a start, the task's leader (lanes' launcher, not yet exec'd into the command's shell) carries
+  // the fork server's environment, not the task's marker: the kill said "not running" of a running task.
+  it("a task in its first moment, before any of its processes carries the marker, is killed, not called not running", async ({
+    onTestFinished,
+  }) => {
+    // A live lanes as the kill sees one (node, "lanes" in its command line) that never writes the end itself.
+    const owner = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)", "lanes-owner"], {
+      stdio: "ignore",
+    });
+    const task = spawn("sleep", ["60"], { detached: true, stdio: "ignore", env: { PATH: process.env.PATH } });
+    onTestFinished(() => void [owner, task].forEach((child) => child.kill("SIGKILL")));
+    const store = new TaskStore(join(ws.dir, ".lanes"));
+    const paths = store.paths("f1r57b17");
+    await store.save({
+      ...newTaskRecord(
+        "f1r57b17",
+        { command: "sleep 60" },
+        { cwd: ws.dir, log: paths.log, exit: paths.exit, ownerPid: owner.pid ?? 0 },
+      ),
+      status: "running",
+      pid: task.pid ?? 0,
+      started_at: new Date().toISOString(),
+    });
+    const kill = await killStoredTask(ws.dir, "f1r57b17", 100, process.pid);
+    expect(kill.kind).toBe("killed");
+    expect(await eventually(() => task.signalCode !== null, 5_000)).toBe(true);
   });
 });
