@@ -63,7 +63,11 @@ function phases(run: ParallelPhases | undefined, wrapCpuMs?: number): string {
     run.cpuMsPerStart === undefined
       ? ""
       : ` (lanes ${run.cpuMsPerStart} ms of CPU per start${wrapCpuMs === undefined ? "" : `, of which sandbox wrap() ${wrapCpuMs}`})`;
-  return `; all started at ${run.toolsDoneMs} ms${cpu}, last result injected at ${run.lastResultMs} ms`;
+  const cold =
+    run.coldWallsMs === undefined
+      ? ""
+      : `; the median of ${run.coldWallsMs.length} runs, each in a fresh process (walls ${run.coldWallsMs.join(", ")} ms)`;
+  return `; all started at ${run.toolsDoneMs} ms${cpu}, last result injected at ${run.lastResultMs} ms${cold}`;
 }
 
 /** Each round's p99, and what the main thread did meanwhile: ran, or waited for a CPU. */
