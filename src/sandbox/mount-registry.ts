@@ -134,6 +134,17 @@ export class MountRegistry {
       quietly(() => writeFileSync(join(this.lock, "pid"), String(this.pid)));
       return remove();
     } finally {
+      this.unlock();
+    }
+  }
+
+  /** Gives the lock back: its pid file, then the folder (two calls; a recursive rmSync walks it with several). */
+  private unlock(): void {
+    try {
+      rmSync(join(this.lock, "pid"), { force: true });
+      rmdirSync(this.lock);
+    } catch {
+      // Something else in it, or gone: the thorough way.
       quietly(() => rmSync(this.lock, { recursive: true, force: true }));
     }
   }
