@@ -194,11 +194,7 @@ export function deriveTasks(records: TaskRecord[], selfPid: number): DerivedTask
   const unexited = orphaned.filter(
     (record) => record.status === "running" && record.remote === undefined && !readExitFile(record.exit_file),
   );
-  const direct = new Set(
-    unexited
-      .filter(isRecordedProcess)
-      .map((r) => r.id),
-  );
+  const direct = new Set(unexited.filter(isRecordedProcess).map((r) => r.id));
   const scan = new Set(unexited.map((r) => r.id).filter((id) => !direct.has(id)));
   const marked = findMarkedProcesses(scan);
   const alive = new Set([...direct, ...marked.map((found) => found.taskId)]);
