@@ -18,8 +18,8 @@ import { readTail } from "../../text/utf8-window.js";
 import { lookUpTask } from "./task-lookup.js";
 
 export const HELP = `Commands:
-  /tasks             list this session's background tasks, then other lanes' in this folder
-  /tasks kill ID     end a task and its whole process group (another lanes' too); wakes no turn
+  /tasks             list this session's background tasks and agents (agent_run), then other lanes' here
+  /tasks kill ID     end a task and its whole process group, an agent with its own tasks (another lanes' too); wakes no turn
   /tasks logs ID     show the end of a task's output (an agent's: its conversation so far)
   /clear             clear the screen, start a new conversation (tasks go on)
   /compact           compact the conversation now (old outputs cleared, older turns summarised)
