@@ -94,6 +94,8 @@ export class HeldSandbox {
     let files: { ready: number; info: number } | undefined;
     try {
       files = { ready: openSync(join(dir, "ready"), "w+"), info: openSync(join(dir, "info"), "w+") };
+      // Gone before the spawn (the open files are all it needs): a lanes killed during a spawn left one behind.
+      rmSync(dir, { recursive: true, force: true });
       const argv = [...options.args, "--as-pid-1", "--info-fd", "4", "--", options.perl, "-e", HOLDER_PERL];
       // Its own group (a Ctrl+C to lanes' group must not reach it); no environment: it carries no task's marks.
       const launch = ownGroupLaunch(options.bwrap, argv, {}, { namespaces: options.namespaces });
