@@ -11,10 +11,10 @@ export async function cwdOf(command: Command): Promise<string> {
   return (await workspaceOf(commandOptions(command))).root;
 }
 
-/** Adds `lanes tasks` (list) with logs, prune, kill and show to `program`; returns it. */
 /** How long `lanes tasks kill` waits for the killed task's sandbox to end (its holder looks every 0.1 s). */
 const KILL_TIDY_MS = 2_000;
 
+/** Adds `lanes tasks` (list) with logs, prune, kill and show to `program`; returns it. */
 export function addTasksCommand(program: Command): Command {
   const tasks = program
     .command("tasks")

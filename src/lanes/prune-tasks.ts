@@ -1,6 +1,6 @@
-import { endingMarkerOf } from "../process/ending-marker.js";
 import { readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, sep } from "node:path";
+import { endingMarkerOf } from "../process/ending-marker.js";
 import { reconcileStore } from "./reconcile.js";
 import { isTerminal, type TaskRecord } from "./task-record.js";
 import type { TaskStore } from "./task-store.js";

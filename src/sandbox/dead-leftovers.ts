@@ -1,8 +1,7 @@
-import { readdirSync, rmdirSync } from "node:fs";
+import { rmdirSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { mountedElsewhere } from "./mounted-elsewhere.js";
-import { MountRegistry, registryPrefix, removeIfUnchanged, type MadeEntry } from "./mount-registry.js";
+import { removeDeepestFirst, userRegistries, type MadeEntry, type MountRegistry } from "./mount-registry.js";
 
 export interface LeftoverSweep {
   /** Mount points removed (empty files and folders lanes made, unchanged since). */
@@ -40,20 +39,15 @@ export async function sweepDeadLeftovers(options: LeftoverSweepOptions = {}): Pr
   const { root = tmpdir(), uid = process.getuid?.() ?? 0, limit = 50, waitMs = 0, waitFor } = options;
   const waited = (entry: MadeEntry): boolean => waitFor !== undefined && entry.path.startsWith(`${waitFor}/`);
   const result: LeftoverSweep = { removed: 0, mounted: 0 };
-  let names: string[];
-  try {
-    names = readdirSync(root).filter((name) => name.startsWith(registryPrefix(uid)));
-  } catch {
-    return result;
-  }
   const taken: { registry: MountRegistry; entries: MadeEntry[] }[] = [];
-  for (const name of names) {
+  for (const registry of userRegistries(root, uid)) {
     if (taken.length >= limit) break;
-    const registry = new MountRegistry(join(root, name));
     if (registry.othersAlive()) continue;
     const entries = registry.takeLeftovers();
     if (entries.length > 0) taken.push({ registry, entries });
   }
+  // Nothing any exited lanes left: no /proc scan (every `lanes tasks` listing comes here).
+  if (taken.length === 0) return result;
   const deadline = Date.now() + waitMs;
   for (;;) {
     const mounted = mountedElsewhere();
@@ -86,11 +80,5 @@ export async function sweepDeadLeftovers(options: LeftoverSweepOptions = {}): Pr
 
 /** Removes `entries` holding the removal lock: how many it removed; undefined if a lanes came meanwhile. */
 function removeUnderLock(registry: MountRegistry, entries: MadeEntry[]): number | undefined {
-  const removed = registry.removing(() => {
-    if (registry.othersAlive()) return undefined;
-    // Deepest first: a folder lanes made on the way is empty only once what it made inside is gone.
-    const deepestFirst = [...entries].sort((a, b) => b.path.length - a.path.length);
-    return deepestFirst.filter((entry) => removeIfUnchanged(entry.path, entry)).length;
-  });
-  return removed ?? undefined;
+  return registry.removing(() => (registry.othersAlive() ? undefined : removeDeepestFirst(entries)));
 }

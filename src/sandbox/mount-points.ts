@@ -1,6 +1,6 @@
 import { closeSync, lstatSync, mkdirSync, openSync } from "node:fs";
 import { mountedElsewhere } from "./mounted-elsewhere.js";
-import { MountRegistry, removeIfUnchanged, type MadeEntry } from "./mount-registry.js";
+import { MountRegistry, removeDeepestFirst, type MadeEntry } from "./mount-registry.js";
 import { sweepOrphanRegistries } from "./registry-orphans.js";
 import type { Protection, ProtectedPath } from "./protected-paths.js";
 import { lstatOnce, resolveProtected, type Lstat } from "./resolve-protected.js";
@@ -132,10 +132,8 @@ export class MountPoints {
         remove.length === 0 ||
         registry.removing(() => {
           if (registry.othersAlive()) return false;
-          for (const [path, entry] of remove.sort(([a], [b]) => b.length - a.length)) {
-            this.made.delete(path);
-            removeIfUnchanged(path, entry);
-          }
+          for (const [path] of remove) this.made.delete(path);
+          removeDeepestFirst(remove.map(([, entry]) => entry));
           return true;
         }) === true;
       if (!removed) {

@@ -207,6 +207,26 @@ export function registryPrefix(uid: number): string {
   return `lanes-mounts-${uid}-`;
 }
 
+/** Every registry of `uid`'s workspaces in `root` (the temp folder); none when it cannot be read. */
+export function userRegistries(root: string, uid: number): MountRegistry[] {
+  try {
+    return readdirSync(root)
+      .filter((name) => name.startsWith(registryPrefix(uid)))
+      .map((name) => new MountRegistry(join(root, name)));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Removes mount points lanes made that are unchanged (removeIfUnchanged), deepest first: a folder lanes made on
+ * the way is empty only once what it made inside is gone. How many it removed.
+ */
+export function removeDeepestFirst(entries: readonly MadeEntry[]): number {
+  const deepestFirst = [...entries].sort((a, b) => b.path.length - a.path.length);
+  return deepestFirst.filter((entry) => removeIfUnchanged(entry.path, entry)).length;
+}
+
 function readEntries(file: string): MadeEntry[] {
   try {
     return readFileSync(file, "utf8")

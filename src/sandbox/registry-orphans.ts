@@ -1,7 +1,7 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { MountRegistry, registryPrefix } from "./mount-registry.js";
+import { dirname } from "node:path";
+import { userRegistries } from "./mount-registry.js";
 
 /** A registry changed this recently is left alone: a lanes may be between making its folder and its list. */
 const FRESH_MS = 10_000;
@@ -22,17 +22,9 @@ export function sweepOrphanRegistries(
   uid: number = process.getuid?.() ?? 0,
   limit = 50,
 ): number {
-  const prefix = registryPrefix(uid);
-  let names: string[];
-  try {
-    names = readdirSync(root).filter((name) => name.startsWith(prefix));
-  } catch {
-    return 0;
-  }
   let removed = 0;
-  for (const name of names) {
+  for (const registry of userRegistries(root, uid)) {
     if (removed >= limit) break;
-    const registry = new MountRegistry(join(root, name));
     // Touched a moment ago: a lanes may be registering there right now (the folder made, its list not yet).
     if (registry.changedWithin(FRESH_MS)) continue;
     const orphaned = (): boolean =>
